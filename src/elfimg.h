@@ -1,0 +1,75 @@
+/*
+** elfimg.h -- the ELF image loader (libelf).
+**
+** Contract: ei_open() validates a file as an ELF64 object holeprof can
+** analyze and extracts what later stages need: architecture, build-id,
+** .gnu_debuglink, section table, whether DWARF is present (plain or
+** compressed), and on request the symbol table and raw section bytes.
+** Errors are one line "PATH: problem" in hp_err; nothing is printed.
+** All sizes and offsets taken from the file are checked against the
+** file's size before use.
+*/
+#ifndef ELFIMG_H
+#define ELFIMG_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "hp.h"
+
+typedef struct ei_section {
+    const char *name;
+    uint32_t index;
+    uint32_t type;          /* SHT_* */
+    uint64_t flags;         /* SHF_* */
+    uint64_t addr;
+    uint64_t offset;
+    uint64_t size;
+} ei_section;
+
+typedef struct ei_symbol {
+    const char *name;
+    uint64_t addr;
+    uint64_t size;
+    uint8_t type;           /* STT_* */
+    uint8_t bind;           /* STB_* */
+    uint16_t shndx;
+} ei_symbol;
+
+typedef struct ei_image {
+    char *path;
+    uint64_t file_size;
+    uint16_t machine;       /* EM_* */
+    uint16_t e_type;        /* ET_EXEC, ET_DYN, ET_REL */
+    const char *arch;       /* "x86_64", "aarch64", ... */
+    int is_pie;             /* ET_DYN with an interpreter or DF_1_PIE */
+    char build_id_hex[129]; /* "" when absent */
+    char *debuglink;        /* .gnu_debuglink file name, NULL when absent */
+    uint32_t debuglink_crc;
+    int has_dwarf;          /* .debug_info or .zdebug_info with file data */
+    ei_section *sections;
+    size_t nsections;
+    ei_symbol *symbols;     /* filled by ei_load_symbols(), sorted by addr */
+    size_t nsymbols;
+    void *priv;             /* libelf handle, fd, mapped bytes */
+} ei_image;
+
+/* Open and validate.  Errors: missing file, not ELF, ELFCLASS32, truncated
+** headers, section table out of bounds.  Unknown e_machine is accepted
+** (types can still be read) and arch is then "unknown". */
+int ei_open(const char *path, ei_image **out, hp_err *err);
+void ei_close(ei_image *img);
+
+const ei_section *ei_find_section(const ei_image *img, const char *name);
+
+/* Bytes of a section, decompressed if SHF_COMPRESSED or .zdebug_*.
+** The memory belongs to the image and lives until ei_close(). */
+int ei_section_data(ei_image *img, const ei_section *sec,
+                    const uint8_t **data, size_t *len, hp_err *err);
+
+/* .symtab, else .dynsym, plus PLT stubs named "NAME@plt". */
+int ei_load_symbols(ei_image *img, hp_err *err);
+
+/* Symbol containing addr, or NULL. */
+const ei_symbol *ei_symbol_at(const ei_image *img, uint64_t addr);
+
+#endif

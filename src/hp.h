@@ -1,0 +1,87 @@
+/*
+** hp.h -- shared basics for every holeprof module.
+**
+** Contract: error reporting (hp_err), checked allocation, growable
+** arrays, a bump arena, string buffers and a 64-bit hash.  No module may
+** print an error itself except main.c: errors travel up as hp_err so the
+** top level can print exactly one line "holeprof: FILE: problem" and exit
+** with status 2 (see HP_EXIT_*).
+**
+** Allocation failure is not recoverable in a command-line tool; hp_xmalloc
+** and friends print one line and exit 2 rather than returning NULL, so the
+** rest of the code never checks for NULL from them.
+*/
+#ifndef HP_H
+#define HP_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define HP_EXIT_OK       0
+#define HP_EXIT_FOUND    1   /* diff/check: a regression or breach found */
+#define HP_EXIT_ERROR    2   /* bad input, I/O error, usage error */
+
+/* Limits on values read from untrusted files (see issue 7). */
+#define HP_MAX_DEPTH        512         /* DIE nesting we follow */
+#define HP_MAX_NAME         4096        /* longest name we keep */
+#define HP_MAX_MEMBERS      65536       /* members per aggregate */
+#define HP_MAX_ARRAY_ALLOC  (1u << 30)  /* one allocation from file data */
+
+typedef struct hp_err {
+    int set;
+    char msg[1024];
+} hp_err;
+
+/* Set err (if not already set) to "FILE: message".  file may be NULL.
+** Returns -1 so callers can write `return hp_errf(err, ...)`. */
+int hp_errf(hp_err *err, const char *file, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+void *hp_xmalloc(size_t n);
+void *hp_xcalloc(size_t n, size_t sz);
+void *hp_xrealloc(void *p, size_t n);
+char *hp_xstrdup(const char *s);
+char *hp_xstrndup(const char *s, size_t n);
+char *hp_xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Grow *arr (element size sz, capacity *cap) so that index `need-1` fits. */
+void hp_grow(void **arr, size_t *cap, size_t need, size_t sz);
+#define HP_PUSH(arr, n, cap) \
+    (hp_grow((void **)&(arr), &(cap), (n) + 1, sizeof(*(arr))), &(arr)[(n)++])
+
+/* Bump arena: many small allocations freed at once (per compile unit). */
+typedef struct hp_arena_blk hp_arena_blk;
+typedef struct hp_arena {
+    hp_arena_blk *head;
+    size_t used, cap;
+} hp_arena;
+void *hp_arena_alloc(hp_arena *a, size_t n);   /* 16-byte aligned */
+char *hp_arena_strdup(hp_arena *a, const char *s);
+void hp_arena_free(hp_arena *a);
+
+/* Growable string buffer; s is always NUL-terminated once used. */
+typedef struct hp_buf {
+    char *s;
+    size_t len, cap;
+} hp_buf;
+void hp_buf_puts(hp_buf *b, const char *s);
+void hp_buf_putn(hp_buf *b, const char *s, size_t n);
+void hp_buf_printf(hp_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void hp_buf_reset(hp_buf *b);
+void hp_buf_free(hp_buf *b);
+
+/* 64-bit hashing (FNV-1a core with a final avalanche): stable across
+** runs and platforms, so hashes may be stored in the database. */
+#define HP_HASH_INIT 0xcbf29ce484222325ULL
+uint64_t hp_hash_bytes(uint64_t h, const void *p, size_t n);
+uint64_t hp_hash_str(uint64_t h, const char *s);   /* NULL hashes as "" + marker */
+uint64_t hp_hash_u64(uint64_t h, uint64_t v);
+uint64_t hp_hash_final(uint64_t h);
+
+/* Verbosity: 0 quiet, 1 normal.  Progress goes to stderr only when it
+** is a terminal and verbosity > 0. */
+extern int hp_verbose;
+
+#endif

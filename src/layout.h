@@ -1,0 +1,126 @@
+/*
+** layout.h -- the data model: one aggregate type's layout, and the pure
+** computations over it (holes, bit holes, tail padding, cachelines, the
+** optimal member order).
+**
+** Contract: loaders (dwtypes.c for DWARF) fill in the "input" fields of
+** lay_type and its members; lay_compute() fills in every "derived" field.
+** Nothing here reads files, calls libdwarf or touches SQLite, so the
+** arithmetic can be unit-tested on hand-built layouts (tests/unit_layout.c)
+** and reused by every report.
+**
+** Units: offsets and sizes are in bytes; bit positions are in bits.
+** A bitfield member has bit_size > 0; its `offset` is the byte offset of its
+** storage unit (aligned down to the declared type's size, as pahole shows
+** it), `size` the storage unit's size, and `bit_offset` the position of
+** its lowest bit inside that unit counted from the least significant bit
+** (little-endian numbering).  `bitpos` is the absolute position of its
+** first bit from the start of the aggregate and is what the hole
+** arithmetic uses.
+*/
+#ifndef LAYOUT_H
+#define LAYOUT_H
+
+#include <stdint.h>
+
+typedef enum lay_kind {
+    LAY_STRUCT = 0,
+    LAY_CLASS = 1,
+    LAY_UNION = 2,
+    LAY_ENUM_DATA = 3      /* Rust enum with data: a struct with a variant_part */
+} lay_kind;
+
+typedef enum lay_lang {
+    LANG_UNKNOWN = 0, LANG_C, LANG_CXX, LANG_GO, LANG_RUST, LANG_OTHER
+} lay_lang;
+
+/* member flags */
+#define MF_BITFIELD   0x0001   /* bit_size > 0 */
+#define MF_BASE       0x0002   /* C++ base class subobject (DW_TAG_inheritance) */
+#define MF_VIRTUAL    0x0004   /* virtual base: offset not constant, excluded from holes */
+#define MF_VPTR       0x0008   /* vtable pointer (artificial _vptr member) */
+#define MF_FLEX       0x0010   /* flexible array member (or zero-length trailing array) */
+#define MF_ANON       0x0020   /* anonymous struct/union member */
+#define MF_EMBEDDED   0x0040   /* Go embedded field */
+#define MF_VARIANT    0x0080   /* member of a Rust enum variant (overlaps others) */
+#define MF_DISCR      0x0100   /* Rust enum discriminant */
+#define MF_ARTIFICIAL 0x0200   /* compiler-generated */
+#define MF_ALIGNED    0x0400   /* member carries explicit alignment (DW_AT_alignment) */
+
+/* type flags */
+#define TF_PACKED       0x0001  /* members at offsets below their natural alignment,
+                                   or size not a multiple of the natural alignment */
+#define TF_EXPLICIT_ALIGN 0x0002 /* DW_AT_alignment on the type or a member */
+#define TF_CONFLICT     0x0004  /* same name, different layout elsewhere in the binary */
+#define TF_ANON         0x0008  /* no name of its own (named after typedef or parent) */
+#define TF_TYPEDEF_NAME 0x0010  /* name comes from a typedef of an anonymous type */
+#define TF_HAS_VPTR     0x0020
+#define TF_VIRTUAL_BASE 0x0040  /* has virtual bases (their placement is not constant) */
+#define TF_TEMPLATE     0x0080  /* template instance (name has <...>) */
+#define TF_FLEX         0x0100  /* ends in a flexible array member */
+#define TF_NESTED       0x0200  /* declared inside another type */
+#define TF_DECLARATION_ONLY 0x0400 /* never stored; loaders drop these */
+
+typedef struct lay_member {
+    /* input */
+    const char *name;        /* NULL for anonymous members */
+    const char *type_name;   /* rendered C-like type, e.g. "const char *" */
+    uint64_t offset;         /* byte offset (storage unit offset for bitfields) */
+    uint64_t size;           /* byte size (storage unit size for bitfields) */
+    uint64_t bitpos;         /* absolute bit position of first bit */
+    uint32_t bit_offset;     /* bitfield: lowest bit inside the storage unit */
+    uint32_t bit_size;       /* bitfield width, 0 if not a bitfield */
+    uint32_t align;          /* alignment of the member's type (explicit if given) */
+    uint32_t flags;          /* MF_* */
+    /* derived by lay_compute() */
+    uint64_t hole_after;     /* byte hole between this member and the next one */
+    uint32_t bit_hole_after; /* bits unused after this bitfield in its unit */
+    uint32_t cacheline;      /* cacheline index of `offset` */
+} lay_member;
+
+typedef struct lay_type {
+    /* input */
+    lay_kind kind;
+    const char *name;        /* qualified: ns::Outer::Inner, main.T, typedef name */
+    uint64_t size;
+    uint32_t align;          /* DW_AT_alignment if present, else computed */
+    uint32_t flags;          /* TF_* */
+    lay_lang lang;
+    const char *decl_file;   /* may be NULL */
+    uint32_t decl_line;
+    lay_member *members;     /* sorted by bitpos by lay_compute() */
+    uint32_t nmembers;
+    /* derived by lay_compute() */
+    uint32_t holes;          /* number of byte holes between members */
+    uint64_t hole_bytes;     /* their total size */
+    uint32_t bit_holes;      /* number of bit holes (inside bitfield units) */
+    uint64_t bit_hole_bits;  /* their total size in bits */
+    uint64_t tail_padding;   /* bytes after the last member up to size */
+    uint64_t optimal_size;   /* smallest size reachable by reordering */
+    uint32_t cachelines;     /* number of cachelines spanned by size */
+    uint64_t hash;           /* layout hash: name, kind, size, members */
+} lay_type;
+
+/* Compute every derived field.  cacheline is the cacheline size in bytes
+** (64 by default).  Sorts members by bitpos (stable), so loaders may append
+** members in any order (Rust lists them out of offset order). */
+void lay_compute(lay_type *t, uint32_t cacheline);
+
+/* The suggested member order: fills order[0..nmembers-1] with member
+** indexes (into t->members after lay_compute) and returns the size the
+** type would have in that order.  Respects alignment, keeps bitfield
+** groups together, keeps bases and the vtable pointer first and flexible
+** arrays last.  For unions, packed types and Rust enums returns the
+** current order and size. */
+uint64_t lay_optimal_order(const lay_type *t, uint32_t *order);
+
+/* Round n up to a multiple of a (a may be 0 or 1). */
+static inline uint64_t lay_round_up(uint64_t n, uint64_t a)
+{
+    return a > 1 ? (n + a - 1) / a * a : n;
+}
+
+const char *lay_kind_name(lay_kind k);   /* "struct", "class", "union", "enum" */
+const char *lay_lang_name(lay_lang l);   /* "C", "C++", "Go", "Rust", ... */
+
+#endif

@@ -1,0 +1,56 @@
+/*
+** store.h -- the SQLite database: creation, writing, opening for reading.
+**
+** Contract: the schema is db/schema.sql, compiled in as hp_schema_sql.
+** A writer builds the whole database in a temporary file beside the
+** target (same directory, so rename(2) is atomic), inside one transaction
+** with prepared statements, and st_commit() renames it into place only
+** when every row is written; st_abort() (or any error) removes the
+** temporary file, so a failed run never leaves a database behind and never
+** damages an existing one.  Readers open read-only and refuse files that
+** are not holeprof databases or come from an incompatible schema version.
+** Every value reaches SQL as a bound parameter.
+*/
+#ifndef STORE_H
+#define STORE_H
+
+#include <stdint.h>
+#include <sqlite3.h>
+#include "hp.h"
+#include "layout.h"
+
+/* PRAGMA application_id marks a holeprof database ("HPRF"). */
+#define ST_APPLICATION_ID 0x48505246
+/* PRAGMA user_version: bump whenever db/schema.sql changes incompatibly. */
+#define ST_SCHEMA_VERSION 1
+
+extern const char hp_schema_sql[];
+
+typedef struct st_binary_info {
+    const char *path;
+    const char *build_id;      /* hex, or NULL */
+    const char *arch;
+    const char *debug_file;    /* path of the file the DWARF came from */
+    const char *debug_how;     /* "embedded", "build-id", "debuglink", "given" */
+    const char *producer;      /* DW_AT_producer of the first unit */
+    uint32_t cacheline;        /* cacheline size used */
+    uint64_t cu_count;         /* compile units read */
+    uint64_t die_count;        /* DIEs visited */
+} st_binary_info;
+
+typedef struct st_writer st_writer;
+
+int st_create(const char *final_path, st_writer **out, hp_err *err);
+int st_add_binary(st_writer *w, const st_binary_info *bi, int64_t *binary_id, hp_err *err);
+/* suggested: member indexes in suggested order (from lay_optimal_order),
+** stored as members.suggested_pos; may be NULL. */
+int st_add_type(st_writer *w, int64_t binary_id, const lay_type *t, uint32_t cu_count,
+                const uint32_t *suggested, int64_t *type_id, hp_err *err);
+sqlite3 *st_writer_db(st_writer *w);   /* for later stages (sites, ...) */
+int st_commit(st_writer *w, hp_err *err);   /* frees w */
+void st_abort(st_writer *w);               /* frees w, removes the temp file */
+
+/* Open an existing database read-only and verify it is ours. */
+int st_open_read(const char *path, sqlite3 **db, hp_err *err);
+
+#endif

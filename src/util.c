@@ -1,0 +1,231 @@
+/*
+** util.c -- implementation of hp.h: errors, checked allocation, arena,
+** string buffers, hashing.  Nothing here knows about ELF, DWARF or SQL.
+*/
+#include "hp.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+int hp_verbose = 1;
+
+int hp_errf(hp_err *err, const char *file, const char *fmt, ...)
+{
+    if (err == NULL || err->set)
+        return -1;
+    size_t off = 0;
+    if (file != NULL) {
+        int n = snprintf(err->msg, sizeof err->msg, "%s: ", file);
+        off = n < 0 ? 0 : (size_t)n;
+        if (off >= sizeof err->msg)
+            off = sizeof err->msg - 1;
+    }
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err->msg + off, sizeof err->msg - off, fmt, ap);
+    va_end(ap);
+    /* The contract is one line: fold any newline a library gave us. */
+    for (char *p = err->msg; *p; p++)
+        if (*p == '\n' || *p == '\r')
+            *p = ' ';
+    err->set = 1;
+    return -1;
+}
+
+static void oom(size_t n)
+{
+    fprintf(stderr, "holeprof: out of memory (allocating %zu bytes)\n", n);
+    exit(HP_EXIT_ERROR);
+}
+
+void *hp_xmalloc(size_t n)
+{
+    void *p = malloc(n ? n : 1);
+    if (p == NULL)
+        oom(n);
+    return p;
+}
+
+void *hp_xcalloc(size_t n, size_t sz)
+{
+    void *p = calloc(n ? n : 1, sz ? sz : 1);
+    if (p == NULL)
+        oom(n * sz);
+    return p;
+}
+
+void *hp_xrealloc(void *p, size_t n)
+{
+    void *q = realloc(p, n ? n : 1);
+    if (q == NULL)
+        oom(n);
+    return q;
+}
+
+char *hp_xstrdup(const char *s)
+{
+    return hp_xstrndup(s, strlen(s));
+}
+
+char *hp_xstrndup(const char *s, size_t n)
+{
+    char *p = hp_xmalloc(n + 1);
+    memcpy(p, s, n);
+    p[n] = '\0';
+    return p;
+}
+
+char *hp_xasprintf(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        oom(0);
+    char *p = hp_xmalloc((size_t)n + 1);
+    va_start(ap, fmt);
+    vsnprintf(p, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    return p;
+}
+
+void hp_grow(void **arr, size_t *cap, size_t need, size_t sz)
+{
+    if (need <= *cap)
+        return;
+    size_t nc = *cap ? *cap : 8;
+    while (nc < need) {
+        if (nc > SIZE_MAX / 2 / sz)
+            oom(SIZE_MAX);
+        nc *= 2;
+    }
+    *arr = hp_xrealloc(*arr, nc * sz);
+    *cap = nc;
+}
+
+/* ---- arena ---- */
+
+struct hp_arena_blk {
+    hp_arena_blk *next;
+    size_t size;
+    /* data follows, 16-aligned because the header is 16 bytes */
+};
+
+#define ARENA_BLOCK (256 * 1024)
+
+void *hp_arena_alloc(hp_arena *a, size_t n)
+{
+    n = (n + 15) & ~(size_t)15;
+    if (a->head == NULL || a->used + n > a->cap) {
+        size_t sz = n > ARENA_BLOCK ? n : ARENA_BLOCK;
+        hp_arena_blk *b = hp_xmalloc(sizeof *b + sz);
+        b->size = sz;
+        b->next = a->head;
+        a->head = b;
+        a->used = 0;
+        a->cap = sz;
+    }
+    void *p = (char *)(a->head + 1) + a->used;
+    a->used += n;
+    return p;
+}
+
+char *hp_arena_strdup(hp_arena *a, const char *s)
+{
+    size_t n = strlen(s);
+    char *p = hp_arena_alloc(a, n + 1);
+    memcpy(p, s, n + 1);
+    return p;
+}
+
+void hp_arena_free(hp_arena *a)
+{
+    hp_arena_blk *b = a->head;
+    while (b) {
+        hp_arena_blk *n = b->next;
+        free(b);
+        b = n;
+    }
+    a->head = NULL;
+    a->used = a->cap = 0;
+}
+
+/* ---- string buffer ---- */
+
+void hp_buf_putn(hp_buf *b, const char *s, size_t n)
+{
+    hp_grow((void **)&b->s, &b->cap, b->len + n + 1, 1);
+    memcpy(b->s + b->len, s, n);
+    b->len += n;
+    b->s[b->len] = '\0';
+}
+
+void hp_buf_puts(hp_buf *b, const char *s)
+{
+    hp_buf_putn(b, s, strlen(s));
+}
+
+void hp_buf_printf(hp_buf *b, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return;
+    hp_grow((void **)&b->s, &b->cap, b->len + (size_t)n + 1, 1);
+    va_start(ap, fmt);
+    vsnprintf(b->s + b->len, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    b->len += (size_t)n;
+}
+
+void hp_buf_reset(hp_buf *b)
+{
+    b->len = 0;
+    if (b->s)
+        b->s[0] = '\0';
+}
+
+void hp_buf_free(hp_buf *b)
+{
+    free(b->s);
+    b->s = NULL;
+    b->len = b->cap = 0;
+}
+
+/* ---- hashing ---- */
+
+uint64_t hp_hash_bytes(uint64_t h, const void *p, size_t n)
+{
+    const unsigned char *c = p;
+    for (size_t i = 0; i < n; i++) {
+        h ^= c[i];
+        h *= 0x100000001b3ULL;
+    }
+    return h;
+}
+
+uint64_t hp_hash_str(uint64_t h, const char *s)
+{
+    if (s == NULL)
+        return hp_hash_u64(h, 0x9e3779b97f4a7c15ULL);
+    /* include the terminator so "ab"+"c" differs from "a"+"bc" */
+    return hp_hash_bytes(h, s, strlen(s) + 1);
+}
+
+uint64_t hp_hash_u64(uint64_t h, uint64_t v)
+{
+    return hp_hash_bytes(h, &v, sizeof v);
+}
+
+uint64_t hp_hash_final(uint64_t h)
+{
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdULL;
+    h ^= h >> 33;
+    h *= 0xc4ceb9fe1a85ec53ULL;
+    h ^= h >> 33;
+    return h;
+}

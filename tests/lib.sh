@@ -1,0 +1,97 @@
+# tests/lib.sh -- shared helpers for the shell tests.  Source it first:
+#   . "${TOP_SRCDIR:-$(dirname "$0")/..}/tests/lib.sh"
+#
+# Conventions (automake parallel-tests): exit 0 pass, 1 fail, 77 skip,
+# 99 hard error.  Every assertion prints what it compared, so a failing
+# log says exactly what differed.  Each test gets a scratch directory $T
+# removed on exit (kept when KEEP_TMP=1).
+
+set -u
+
+TOP_SRCDIR=${TOP_SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}
+TOP_BUILDDIR=${TOP_BUILDDIR:-$TOP_SRCDIR}
+HOLEPROF=${HOLEPROF:-$TOP_BUILDDIR/src/holeprof}
+HOLEPROF_QUERY_DIR=${HOLEPROF_QUERY_DIR:-$TOP_SRCDIR/queries}
+FIXTURES=$TOP_SRCDIR/tests/fixtures
+export HOLEPROF HOLEPROF_QUERY_DIR
+
+T=$(mktemp -d "${TMPDIR:-/tmp}/holeprof-test.XXXXXX")
+if [ "${KEEP_TMP:-0}" = 1 ]; then
+    echo "scratch: $T"
+else
+    trap 'rm -rf "$T"' EXIT
+fi
+
+_hp_failed=0
+_hp_checks=0
+
+fail() { echo "FAIL: $*" >&2; _hp_failed=$((_hp_failed + 1)); }
+pass() { _hp_checks=$((_hp_checks + 1)); }
+skip() { echo "SKIP: $*"; exit 77; }
+die()  { echo "ERROR: $*" >&2; exit 99; }
+
+# need CMD... : skip the test when a tool is missing
+need() { for c in "$@"; do command -v "$c" >/dev/null 2>&1 || skip "$c not installed"; done; }
+
+# q DB SQL : run SQL in the real sqlite3 CLI, print result ('|' separated)
+q() { sqlite3 -batch -noheader "$1" "$2"; }
+
+# assert_eq WHAT EXPECTED ACTUAL
+assert_eq() {
+    if [ "$2" = "$3" ]; then pass; else fail "$1: expected [$2] got [$3]"; fi
+}
+
+# assert_match WHAT REGEX TEXT   (grep -E)
+assert_match() {
+    if printf '%s\n' "$3" | grep -Eq -- "$2"; then pass; else fail "$1: [$3] does not match /$2/"; fi
+}
+
+# assert_status WHAT EXPECTED_STATUS CMD... : run CMD, compare exit status;
+# its stdout/stderr are left in $T/out and $T/err for further checks
+assert_status() {
+    _what=$1; _want=$2; shift 2
+    "$@" >"$T/out" 2>"$T/err"; _got=$?
+    if [ "$_got" = "$_want" ]; then pass; else
+        fail "$_what: exit status $_got, expected $_want (stderr: $(head -c 400 "$T/err"))"
+    fi
+}
+
+# type_row DB NAME COLUMNS : the named type's columns, e.g.
+#   type_row db 's1' 'size,holes,hole_bytes,tail_padding,optimal_size'
+# prints "12|1|3|3|8".  NAME must be unique in the db (else all rows).
+type_row() {
+    sqlite3 -batch -noheader "$1" "SELECT $3 FROM types WHERE name = '$2' ORDER BY id;"
+}
+
+# expect_type DB NAME "size holes hole_bytes bit_holes tail_padding optimal_size"
+expect_type() {
+    _got=$(type_row "$1" "$2" "size||' '||holes||' '||hole_bytes||' '||bit_holes||' '||tail_padding||' '||optimal_size")
+    assert_eq "type $2 (size holes hole_bytes bit_holes tail_padding optimal)" "$3" "$_got"
+}
+
+# members_of DB NAME : "name:offset:size[:bit_offset:bit_size]" one per line, by idx
+members_of() {
+    sqlite3 -batch -noheader "$1" "SELECT coalesce(m.name,'(anon)')||':'||m.offset||':'||m.size||
+        CASE WHEN m.bit_size > 0 THEN ':'||m.bit_offset||':'||m.bit_size ELSE '' END
+        FROM members m JOIN types t ON t.id = m.type_id WHERE t.name = '$2' ORDER BY m.idx;"
+}
+
+# finish : print a summary line and exit with the right status
+finish() {
+    echo "$_hp_checks checks passed, $_hp_failed failed"
+    [ "$_hp_failed" -eq 0 ] || exit 1
+    [ "$_hp_checks" -gt 0 ] || { echo "ERROR: no assertion ran" >&2; exit 99; }
+    exit 0
+}
+
+# cc_variants : the compiler/flag matrix for C fixtures, one per line
+cc_variants() {
+    for cc in gcc clang; do
+        command -v $cc >/dev/null 2>&1 || continue
+        for o in -O0 -O2; do
+            for g in -gdwarf-4 -gdwarf-5; do
+                echo "$cc $o $g"
+            done
+        done
+    done
+}
