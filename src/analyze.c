@@ -1,0 +1,127 @@
+/*
+** analyze.c -- the `analyze` job (see analyze.h).
+**
+** Order matters for the "never a half-written database" rule: the writer
+** is created first (so an unwritable output fails before minutes of DWARF
+** reading), every binary is fully loaded and written inside the writer's
+** transaction, and only st_commit() makes the file appear.  Any error
+** aborts the writer, which deletes its temporary file.
+*/
+#include "analyze.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "debugfind.h"
+#include "dwtypes.h"
+#include "elfimg.h"
+#include "layout.h"
+#include "store.h"
+#include "typeset.h"
+
+char *an_default_out(const char *binary)
+{
+    const char *b = strrchr(binary, '/');
+    b = b ? b + 1 : binary;
+    if (*b == '\0')
+        b = "out";
+    return hp_xasprintf("%s.holeprof.db", b);
+}
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int one_binary(st_writer *w, const char *bin, const an_opts *o, hp_err *err)
+{
+    double t0 = now();
+    ei_image *img = NULL;
+    char *dwarf_path = NULL;
+    dt_result res;
+    memset(&res, 0, sizeof res);
+    int rc = -1;
+
+    if (ei_open(bin, &img, err) != 0)
+        goto out;
+    df_opts dfo = { o->debug_file, o->debug_dirs, o->ndebug_dirs, o->no_system_dirs };
+    df_how how = DF_EMBEDDED;
+    if (df_locate(img, &dfo, &dwarf_path, &how, err) != 0)
+        goto out;
+
+    dt_opts dto;
+    memset(&dto, 0, sizeof dto);
+    dto.cacheline = o->cacheline;
+    dto.jobs = o->jobs;
+    dto.progress = !o->quiet && hp_verbose && isatty(2);
+    dto.skip_functions = o->skip_functions;
+    if (dt_load(dwarf_path, &dto, &res, err) != 0)
+        goto out;
+
+    st_binary_info bi;
+    memset(&bi, 0, sizeof bi);
+    bi.path = img->path;
+    bi.build_id = img->build_id_hex[0] ? img->build_id_hex : NULL;
+    bi.arch = img->arch;
+    bi.debug_file = dwarf_path;
+    bi.debug_how = df_how_name(how);
+    bi.producer = res.producer;
+    bi.cacheline = o->cacheline;
+    bi.cu_count = res.units;
+    bi.die_count = res.dies;
+    int64_t binary_id = 0;
+    if (st_add_binary(w, &bi, &binary_id, err) != 0)
+        goto out;
+
+    size_t n = ts_count(res.types);
+    uint32_t *order = NULL;
+    size_t order_cap = 0;
+    size_t with_holes = 0;
+    for (size_t i = 0; i < n; i++) {
+        ts_entry *e = ts_get(res.types, i);
+        hp_grow((void **)&order, &order_cap, e->t.nmembers + 1, sizeof *order);
+        lay_optimal_order(&e->t, order);
+        int64_t tid;
+        if (st_add_type(w, binary_id, &e->t, e->cu_count, order, &tid, err) != 0) {
+            free(order);
+            goto out;
+        }
+        if (e->t.hole_bytes + e->t.tail_padding > 0)
+            with_holes++;
+    }
+    free(order);
+    if (!o->quiet)
+        fprintf(stderr, "holeprof: %s: %zu types (%zu with padding) from %llu units, "
+                "%llu DIEs, debug info: %s (%s), %.2f s\n",
+                bin, n, with_holes, (unsigned long long)res.units,
+                (unsigned long long)res.dies, dwarf_path, df_how_name(how), now() - t0);
+    rc = 0;
+out:
+    if (res.types)
+        ts_free(res.types);
+    free(res.producer);
+    free(dwarf_path);
+    if (img)
+        ei_close(img);
+    return rc;
+}
+
+int an_run(const char **bins, size_t nbins, const an_opts *o, hp_err *err)
+{
+    st_writer *w = NULL;
+    if (st_create(o->out, &w, err) != 0)
+        return HP_EXIT_ERROR;
+    for (size_t i = 0; i < nbins; i++) {
+        if (one_binary(w, bins[i], o, err) != 0) {
+            st_abort(w);
+            return HP_EXIT_ERROR;
+        }
+    }
+    if (st_commit(w, err) != 0)
+        return HP_EXIT_ERROR;
+    return HP_EXIT_OK;
+}

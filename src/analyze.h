@@ -1,0 +1,35 @@
+/*
+** analyze.h -- the `analyze` job: binaries in, one database out.
+**
+** Contract: for each binary, open the ELF image, locate its DWARF, load
+** every layout, and write them with the binary's facts into one database
+** that appears at opts->out only if every step succeeded.  Later stages
+** (allocation sites, frequencies) hook in here, between loading and
+** committing, writing through st_writer_db().
+*/
+#ifndef ANALYZE_H
+#define ANALYZE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "hp.h"
+
+typedef struct an_opts {
+    const char *out;            /* database path (required) */
+    const char *debug_file;     /* --debug-file */
+    const char **debug_dirs;    /* --debug-dir (repeatable) */
+    size_t ndebug_dirs;
+    uint32_t cacheline;         /* --cacheline, default 64 */
+    int jobs;                   /* -j, default: online CPUs */
+    int quiet;                  /* -q */
+    int skip_functions;         /* --no-local-types */
+    int no_system_dirs;         /* tests: do not search /usr/lib/debug */
+} an_opts;
+
+/* Returns HP_EXIT_OK or HP_EXIT_ERROR (with err set). */
+int an_run(const char **bins, size_t nbins, const an_opts *o, hp_err *err);
+
+/* Default output name for a binary: BASENAME.holeprof.db (malloc'd). */
+char *an_default_out(const char *binary);
+
+#endif

@@ -1,0 +1,138 @@
+/*
+** dwshim.h -- the only door to libdwarf.
+**
+** Contract: every libdwarf call in holeprof lives in dwshim.c.  The rest
+** of the program sees opaque DIE handles and plain C structs, so a newer
+** libdwarf (0.x renamed dwarf_init_path's arguments, dwarf_siblingof_c,
+** dwarf_next_cu_header_e, ...) is supported by changing this one file.
+**
+** One dws_file is one Dwarf_Debug and is NOT thread-safe: parallel readers
+** each open their own dws_file over the same path and split the compile
+** units between them.
+**
+** Strings returned (names, producer, file names) point into libdwarf's
+** section data or into memory owned by the dws_file; they stay valid until
+** dws_close().  DIE handles must be released with dws_die_free().
+*/
+#ifndef DWSHIM_H
+#define DWSHIM_H
+
+#include <stdint.h>
+#include "hp.h"
+
+typedef struct dws_file dws_file;
+typedef void *dws_die;           /* a Dwarf_Die; NULL means "none" */
+
+typedef struct dws_cu {
+    uint64_t hdr_offset;         /* unit header offset in .debug_info */
+    uint64_t next_offset;        /* offset of the following unit header */
+    uint16_t version;            /* DWARF version 2..5 */
+    uint8_t addr_size;
+    uint8_t unit_type;           /* DW_UT_* (DWARF 5), DW_UT_compile before */
+    dws_die die;                 /* the unit DIE (caller frees) */
+} dws_cu;
+
+/* Attribute flags (dws_attrs.has) */
+#define DWA_NAME        0x00000001u
+#define DWA_BYTE_SIZE   0x00000002u
+#define DWA_BIT_SIZE    0x00000004u
+#define DWA_DATA_BIT_OFFSET 0x00000008u
+#define DWA_BIT_OFFSET  0x00000010u   /* DWARF 2/3 style, from the MSB */
+#define DWA_MEMBER_LOC  0x00000020u   /* constant data_member_location */
+#define DWA_MEMBER_LOC_EXPR 0x00000040u /* non-constant location (virtual base) */
+#define DWA_TYPE        0x00000080u
+#define DWA_UPPER_BOUND 0x00000100u
+#define DWA_COUNT       0x00000200u
+#define DWA_LOWER_BOUND 0x00000400u
+#define DWA_DECL_FILE   0x00000800u
+#define DWA_DECL_LINE   0x00001000u
+#define DWA_ALIGNMENT   0x00002000u
+#define DWA_DECLARATION 0x00004000u
+#define DWA_ARTIFICIAL  0x00008000u
+#define DWA_EXTERNAL    0x00010000u
+#define DWA_ENCODING    0x00020000u
+#define DWA_LANGUAGE    0x00040000u
+#define DWA_VIRTUALITY  0x00080000u
+#define DWA_SPECIFICATION 0x00100000u
+#define DWA_GO_EMBEDDED 0x00200000u
+#define DWA_GO_KIND     0x00400000u
+#define DWA_GO_RUNTIME_TYPE 0x00800000u
+#define DWA_DISCR       0x01000000u
+#define DWA_DISCR_VALUE 0x02000000u
+#define DWA_PRODUCER    0x04000000u
+#define DWA_SIGNATURE   0x08000000u   /* type unit reference: not followed */
+#define DWA_BOUND_SIGNED 0x10000000u  /* upper_bound was a signed form */
+#define DWA_LINKAGE_NAME 0x20000000u
+#define DWA_ABSTRACT_ORIGIN 0x40000000u
+
+typedef struct dws_attrs {
+    uint64_t off;                /* global offset of this DIE */
+    uint32_t has;                /* DWA_* */
+    uint16_t tag;
+    uint8_t has_children;
+    const char *name;
+    const char *producer;
+    const char *linkage_name;
+    uint64_t byte_size;
+    uint64_t bit_size;
+    uint64_t data_bit_offset;
+    uint64_t bit_offset;
+    uint64_t member_loc;
+    uint64_t type;               /* global offset of the referenced DIE */
+    int64_t upper_bound;
+    uint64_t count;
+    int64_t lower_bound;
+    uint64_t decl_file;
+    uint64_t decl_line;
+    uint64_t alignment;
+    uint64_t encoding;
+    uint64_t language;
+    uint64_t virtuality;
+    uint64_t specification;      /* global offset */
+    uint64_t abstract_origin;    /* global offset */
+    uint64_t go_kind;
+    uint64_t go_runtime_type;
+    uint64_t discr;              /* global offset of the discriminant member */
+    uint64_t discr_value;
+} dws_attrs;
+
+/* Open the DWARF of an ELF file (compressed sections are handled).
+** Errors: "PATH: no DWARF debug info", "PATH: corrupt DWARF: ...". */
+int dws_open(const char *path, dws_file **out, hp_err *err);
+void dws_close(dws_file *f);
+
+/* Next compile/partial/type unit.  Returns 1 and fills cu, 0 at the end,
+** -1 on error.  Units are visited in .debug_info order. */
+int dws_next_cu(dws_file *f, dws_cu *cu, hp_err *err);
+
+/* Tag only (cheap); 0 on error. */
+uint16_t dws_tag(dws_file *f, dws_die die);
+
+/* Children and siblings; NULL when there are none.  On a libdwarf error
+** they return NULL and set err. */
+dws_die dws_child(dws_file *f, dws_die die, hp_err *err);
+dws_die dws_sibling(dws_file *f, dws_die die, hp_err *err);
+void dws_die_free(dws_file *f, dws_die die);
+
+/* Read every attribute holeprof uses in one pass over the DIE's attribute
+** list.  Unknown attributes are ignored. */
+int dws_read(dws_file *f, dws_die die, dws_attrs *a, hp_err *err);
+
+/* DIE at a global .debug_info offset (for references that leave the
+** current unit, DW_FORM_ref_addr).  NULL with err set if invalid. */
+dws_die dws_offdie(dws_file *f, uint64_t off, hp_err *err);
+
+/* File names of a unit's line table, indexed as DW_AT_decl_file values
+** index them (the DWARF 5 zero origin is handled here).  The returned
+** array is owned by f and valid until the next dws_srcfiles call. */
+int dws_srcfiles(dws_file *f, dws_die cu_die, uint16_t version,
+                 const char ***names, uint64_t *count, hp_err *err);
+
+/* Number of units (a header-only pass over .debug_info).  Call it before
+** the first dws_next_cu() on this file: it rewinds the unit iterator. */
+int dws_count_units(dws_file *f, uint64_t *count, hp_err *err);
+
+/* Number of DIEs a dws_file has handed out so far (for statistics). */
+uint64_t dws_die_count(const dws_file *f);
+
+#endif

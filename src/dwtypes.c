@@ -1,0 +1,1249 @@
+/*
+** dwtypes.c -- DWARF type loader (see dwtypes.h).
+**
+** How it works, per compile unit:
+**  1. walk the unit's DIE tree once, keeping a compact node for every DIE
+**     that can matter to a layout (types, members, subranges, scopes) in a
+**     per-unit table indexed by DIE offset; everything else is skipped
+**     without reading its attributes;
+**  2. for every aggregate definition, build a lay_type: resolve each
+**     member's type to a size, an alignment and a printable name (memoized
+**     per node), place bitfields, and run lay_compute();
+**  3. hand the layout to the shared typeset, which deduplicates.
+** References that leave the unit (DW_FORM_ref_addr, common with LTO) are
+** followed with dws_offdie() and cached in the same table.
+**
+** Alignment is not in DWARF before version 5 (and gcc emits it only when
+** it was requested), so it is derived the way the ABI does: scalars are
+** aligned to their size (capped at 16; complex types to half), arrays to
+** their element, aggregates to their strictest member, packed aggregates
+** to 1.
+*/
+#include "dwtypes.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "dwshim.h"
+#include "layout.h"
+
+/* DWARF constants used here (values fixed by the DWARF standard; we do not
+** include libdwarf's dwarf.h outside dwshim.c). */
+enum {
+    T_array = 0x01, T_class = 0x02, T_enumeration = 0x04, T_formal_parameter = 0x05,
+    T_lexical_block = 0x0b, T_member = 0x0d, T_pointer = 0x0f, T_reference = 0x10,
+    T_compile_unit = 0x11, T_structure = 0x13, T_subroutine_type = 0x15, T_typedef = 0x16,
+    T_union = 0x17, T_inheritance = 0x1c, T_inlined_subroutine = 0x1d,
+    T_ptr_to_member = 0x1f, T_subrange = 0x21, T_base = 0x24, T_const = 0x26,
+    T_subprogram = 0x2e, T_variant = 0x19, T_volatile = 0x35, T_restrict = 0x37,
+    T_interface = 0x38, T_namespace = 0x39, T_unspecified_type = 0x3b,
+    T_partial_unit = 0x3c, T_type_unit = 0x41, T_rvalue_reference = 0x42,
+    T_atomic = 0x47, T_immutable = 0x4b, T_variant_part = 0x33,
+    T_skeleton_unit = 0x4a,
+};
+enum { ATE_complex_float = 0x03 };
+enum { VIRTUALITY_virtual = 1 };
+
+/* DW_LANG_* -> lay_lang */
+static lay_lang map_lang(uint64_t l)
+{
+    switch (l) {
+    case 0x0001: case 0x0002: case 0x000c: case 0x001d: case 0x002c:
+        return LANG_C;                    /* C89, C, C99, C11, C17 */
+    case 0x0004: case 0x001a: case 0x0021: case 0x002a: case 0x002b:
+        return LANG_CXX;                  /* C++, C++03, C++11, C++14, C++17/20 */
+    case 0x0016:
+        return LANG_GO;
+    case 0x001c:
+        return LANG_RUST;
+    case 0:
+        return LANG_UNKNOWN;
+    default:
+        return LANG_OTHER;
+    }
+}
+
+#define NONE UINT32_MAX
+
+/* node flags */
+#define N_DECL       0x0001
+#define N_ARTIFICIAL 0x0002
+#define N_EXTERNAL   0x0004
+#define N_HAS_TYPE   0x0008
+#define N_HAS_SIZE   0x0010
+#define N_HAS_LOC    0x0020
+#define N_LOC_EXPR   0x0040
+#define N_BIT_SIZE   0x0080
+#define N_DBO        0x0100   /* data_bit_offset */
+#define N_BO         0x0200   /* DWARF 2/3 bit_offset */
+#define N_HAS_COUNT  0x0400
+#define N_HAS_UB     0x0800
+#define N_GO_EMB     0x1000
+#define N_FOREIGN    0x2000   /* loaded by reference from outside the walk */
+#define N_SIGNATURE  0x4000   /* type given by a type-unit signature */
+#define N_ALIGN      0x8000
+#define N_SPEC       0x10000
+#define N_CHILDREN_LOADED 0x20000
+
+typedef struct node {
+    uint64_t off;
+    uint64_t type;           /* referenced type DIE offset */
+    uint64_t size;           /* DW_AT_byte_size */
+    uint64_t loc;            /* data_member_location */
+    uint64_t bit_size, bit_off, dbo;
+    int64_t count;           /* subrange element count, -1 unknown */
+    uint64_t spec;           /* DW_AT_specification */
+    uint64_t discr;          /* variant_part: discriminant member */
+    const char *name;
+    uint32_t parent, first_child, last_child, next;
+    uint32_t flags;
+    uint32_t decl_file, decl_line;
+    uint32_t align;          /* DW_AT_alignment */
+    uint16_t tag;
+    uint8_t encoding;
+    /* memo */
+    uint8_t size_state;      /* 0 unknown, 1 busy, 2 done */
+    uint8_t align_state;
+    uint8_t name_state;
+    uint8_t flex;            /* array of unknown length */
+    uint64_t m_size;
+    uint32_t m_align;
+    const char *m_name;      /* rendered type name */
+    const char *m_qual;      /* qualified aggregate name */
+} node;
+
+typedef struct shared {
+    const char *path;
+    const dt_opts *opts;
+    typeset *ts;
+    atomic_uint_fast64_t next_cu;    /* next unit index to claim */
+    atomic_uint_fast64_t done;
+    uint64_t total;
+    atomic_uint_fast64_t dies, aggregates;
+    atomic_int failed;
+    pthread_mutex_t mu;              /* producer, langs, error, progress */
+    char *producer;
+    uint64_t lang_count[LANG_OTHER + 1];
+    hp_err err;
+    double last_progress;
+} shared;
+
+typedef struct worker {
+    shared *sh;
+    dws_file *f;
+    hp_err err;
+    /* per unit */
+    hp_arena arena;
+    node *nodes;
+    size_t n, cap;
+    uint32_t *slots;         /* offset map: index+1, 0 empty */
+    size_t nslots;
+    uint64_t cu_lo, cu_hi;
+    uint16_t version;
+    uint8_t addr_size;
+    lay_lang lang;
+    dws_die cu_die;
+    const char **files;
+    uint64_t nfiles;
+    int files_loaded;
+    uint64_t cu_index;
+    hp_buf buf;
+    lay_member *members;
+    size_t members_cap;
+    uint32_t *typedef_of;    /* per node: typedef node naming it, or NONE */
+    size_t typedef_cap;
+} worker;
+
+/* ---- the offset -> node map ---- */
+
+static size_t slot_of(uint64_t off, size_t nslots)
+{
+    uint64_t h = off * 0x9e3779b97f4a7c15ULL;
+    return (size_t)(h >> 20) & (nslots - 1);
+}
+
+static uint32_t map_get(worker *w, uint64_t off)
+{
+    size_t i = slot_of(off, w->nslots);
+    while (w->slots[i]) {
+        uint32_t k = w->slots[i] - 1;
+        if (w->nodes[k].off == off)
+            return k;
+        i = (i + 1) & (w->nslots - 1);
+    }
+    return NONE;
+}
+
+static void map_put_raw(uint32_t *slots, size_t nslots, const node *nodes, uint32_t idx)
+{
+    size_t i = slot_of(nodes[idx].off, nslots);
+    while (slots[i])
+        i = (i + 1) & (nslots - 1);
+    slots[i] = idx + 1;
+}
+
+static uint32_t new_node(worker *w)
+{
+    if ((w->n + 1) * 2 > w->nslots) {
+        size_t ns = w->nslots ? w->nslots * 2 : 4096;
+        uint32_t *s = hp_xcalloc(ns, sizeof *s);
+        for (size_t i = 0; i < w->n; i++)
+            map_put_raw(s, ns, w->nodes, (uint32_t)i);
+        free(w->slots);
+        w->slots = s;
+        w->nslots = ns;
+    }
+    node *nd = HP_PUSH(w->nodes, w->n, w->cap);
+    memset(nd, 0, sizeof *nd);
+    nd->parent = nd->first_child = nd->last_child = nd->next = NONE;
+    nd->count = -1;
+    return (uint32_t)(w->n - 1);
+}
+
+static void reset_unit(worker *w)
+{
+    if (w->nslots)
+        memset(w->slots, 0, w->nslots * sizeof *w->slots);
+    w->n = 0;
+    hp_arena_free(&w->arena);
+    w->files = NULL;
+    w->nfiles = 0;
+    w->files_loaded = 0;
+}
+
+/* Which tags are kept as nodes. */
+static int is_type_tag(uint16_t t)
+{
+    switch (t) {
+    case T_array: case T_class: case T_enumeration: case T_pointer: case T_reference:
+    case T_structure: case T_subroutine_type: case T_typedef: case T_union:
+    case T_ptr_to_member: case T_base: case T_const: case T_volatile: case T_restrict:
+    case T_interface: case T_unspecified_type: case T_rvalue_reference: case T_atomic:
+    case T_immutable:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+static int is_aggregate(uint16_t t)
+{
+    return t == T_structure || t == T_class || t == T_union || t == T_interface;
+}
+
+/* Fill a node from a DIE's attributes. */
+static int fill_node(worker *w, dws_die die, uint32_t idx, uint32_t parent)
+{
+    dws_attrs a;
+    if (dws_read(w->f, die, &a, &w->err) != 0)
+        return -1;
+    node *nd = &w->nodes[idx];
+    nd->off = a.off;
+    nd->tag = a.tag;
+    nd->parent = parent;
+    if (a.has & DWA_NAME) {
+        size_t len = strlen(a.name);
+        nd->name = len > HP_MAX_NAME ? hp_arena_strdup(&w->arena, "(name too long)") : a.name;
+    }
+    if (a.has & DWA_TYPE) { nd->type = a.type; nd->flags |= N_HAS_TYPE; }
+    if (a.has & DWA_SIGNATURE) nd->flags |= N_SIGNATURE;
+    if (a.has & DWA_BYTE_SIZE) { nd->size = a.byte_size; nd->flags |= N_HAS_SIZE; }
+    if (a.has & DWA_MEMBER_LOC) { nd->loc = a.member_loc; nd->flags |= N_HAS_LOC; }
+    if (a.has & DWA_MEMBER_LOC_EXPR) nd->flags |= N_LOC_EXPR;
+    if (a.has & DWA_BIT_SIZE) { nd->bit_size = a.bit_size; nd->flags |= N_BIT_SIZE; }
+    if (a.has & DWA_DATA_BIT_OFFSET) { nd->dbo = a.data_bit_offset; nd->flags |= N_DBO; }
+    if (a.has & DWA_BIT_OFFSET) { nd->bit_off = a.bit_offset; nd->flags |= N_BO; }
+    if (a.has & DWA_DECLARATION) nd->flags |= N_DECL;
+    if (a.has & DWA_ARTIFICIAL) nd->flags |= N_ARTIFICIAL;
+    if (a.has & DWA_EXTERNAL) nd->flags |= N_EXTERNAL;
+    if (a.has & DWA_GO_EMBEDDED) nd->flags |= N_GO_EMB;
+    if (a.has & DWA_ALIGNMENT) {
+        nd->align = a.alignment > (1u << 30) ? (1u << 30) : (uint32_t)a.alignment;
+        nd->flags |= N_ALIGN;
+    }
+    if (a.has & DWA_SPECIFICATION) { nd->spec = a.specification; nd->flags |= N_SPEC; }
+    if (a.has & DWA_DISCR) nd->discr = a.discr;
+    if (a.has & DWA_ENCODING) nd->encoding = (uint8_t)a.encoding;
+    if (a.has & DWA_DECL_FILE) nd->decl_file = a.decl_file > UINT32_MAX ? 0 : (uint32_t)a.decl_file;
+    if (a.has & DWA_DECL_LINE) nd->decl_line = a.decl_line > UINT32_MAX ? 0 : (uint32_t)a.decl_line;
+    if (a.tag == T_subrange) {
+        if (a.has & DWA_COUNT) {
+            nd->count = a.count > (uint64_t)INT64_MAX ? -1 : (int64_t)a.count;
+        } else if (a.has & DWA_UPPER_BOUND) {
+            int64_t lo = (a.has & DWA_LOWER_BOUND) ? a.lower_bound : 0;
+            nd->count = a.upper_bound < lo ? (a.upper_bound == lo - 1 ? 0 : -1)
+                                           : a.upper_bound - lo + 1;
+            if (a.upper_bound == -1 && !(a.has & DWA_BOUND_SIGNED) && lo == 0)
+                nd->count = 0;       /* T a[0] as gcc writes it */
+        }
+    }
+    if (a.tag == T_compile_unit || a.tag == T_partial_unit || a.tag == T_type_unit) {
+        /* not kept as a node; only read for language/producer */
+    }
+    if (parent != NONE) {
+        node *p = &w->nodes[parent];
+        if (p->last_child == NONE)
+            p->first_child = idx;
+        else
+            w->nodes[p->last_child].next = idx;
+        p->last_child = idx;
+    }
+    return 0;
+}
+
+/* ---- the walk ---- */
+
+static int walk(worker *w, dws_die die, uint32_t parent, uint16_t ptag, int depth);
+
+static int visit(worker *w, dws_die die, uint16_t tag, uint32_t parent, uint16_t ptag, int depth)
+{
+    int keep = 0, descend = 0;
+    if (is_type_tag(tag)) {
+        keep = 1;
+        /* children matter for aggregates (members, nested types), arrays
+        ** (subranges), subroutine types (parameters) and enums (nothing) */
+        descend = is_aggregate(tag) || tag == T_array || tag == T_subroutine_type;
+    } else if (tag == T_member || tag == T_inheritance) {
+        keep = is_aggregate(ptag) || ptag == T_variant || ptag == T_variant_part;
+    } else if (tag == T_subrange) {
+        keep = ptag == T_array;
+    } else if (tag == T_formal_parameter) {
+        keep = ptag == T_subroutine_type;
+    } else if (tag == T_namespace) {
+        keep = 1;
+        descend = 1;
+    } else if (tag == T_variant_part || tag == T_variant) {
+        keep = is_aggregate(ptag) || ptag == T_variant_part;
+        descend = keep;
+    } else if (tag == T_subprogram || tag == T_lexical_block) {
+        /* Local types live in function bodies; methods inside classes
+        ** hold none we report. */
+        descend = !w->sh->opts->skip_functions && !is_aggregate(ptag);
+    }
+    uint32_t idx = parent;
+    if (keep) {
+        idx = new_node(w);
+        if (fill_node(w, die, idx, parent) != 0)
+            return -1;
+    }
+    if (descend) {
+        if (depth >= HP_MAX_DEPTH)
+            return hp_errf(&w->err, w->sh->path, "corrupt DWARF: DIEs nested deeper than %d",
+                           HP_MAX_DEPTH);
+        /* types inside functions are not scoped by the function for naming */
+        return walk(w, die, keep ? idx : (tag == T_subprogram || tag == T_lexical_block ? NONE : parent),
+                    tag, depth + 1);
+    }
+    return 0;
+}
+
+static int walk(worker *w, dws_die die, uint32_t parent, uint16_t ptag, int depth)
+{
+    dws_die c = dws_child(w->f, die, &w->err);
+    int rc = 0;
+    while (c != NULL) {
+        uint16_t tag = dws_tag(w->f, c);
+        if (tag == 0)
+            rc = hp_errf(&w->err, w->sh->path, "corrupt DWARF: unreadable DIE tag");
+        else
+            rc = visit(w, c, tag, parent, ptag, depth);
+        dws_die next = rc == 0 ? dws_sibling(w->f, c, &w->err) : NULL;
+        dws_die_free(w->f, c);
+        c = next;
+    }
+    if (w->err.set)
+        return -1;
+    return rc;
+}
+
+/* ---- resolving references ---- */
+
+/* The node for a DIE offset, loading it when it lies outside what the
+** walk kept (another unit, or a subtree we skipped). */
+static uint32_t get_node(worker *w, uint64_t off, int depth)
+{
+    uint32_t k = map_get(w, off);
+    if (k != NONE)
+        return k;
+    if (depth > 64 || w->err.set)
+        return NONE;
+    hp_err e2 = {0};
+    dws_die d = dws_offdie(w->f, off, &e2);
+    if (d == NULL) {
+        /* a dangling reference in one member should not sink the unit */
+        return NONE;
+    }
+    uint32_t idx = new_node(w);
+    if (fill_node(w, d, idx, NONE) != 0) {
+        dws_die_free(w->f, d);
+        return NONE;
+    }
+    w->nodes[idx].flags |= N_FOREIGN;
+    map_put_raw(w->slots, w->nslots, w->nodes, idx);
+    uint16_t tag = w->nodes[idx].tag;
+    if (is_aggregate(tag) || tag == T_array || tag == T_subroutine_type ||
+        tag == T_variant_part || tag == T_variant) {
+        /* one level of children: members, subranges, parameters */
+        dws_die c = dws_child(w->f, d, &e2);
+        size_t guard = 0;
+        while (c != NULL && guard++ < HP_MAX_MEMBERS) {
+            uint16_t ct = dws_tag(w->f, c);
+            int want = (ct == T_member || ct == T_inheritance) ? is_aggregate(tag) || tag == T_variant
+                     : ct == T_subrange ? tag == T_array
+                     : ct == T_formal_parameter ? tag == T_subroutine_type
+                     : ct == T_variant_part ? is_aggregate(tag)
+                     : ct == T_variant ? tag == T_variant_part : 0;
+            if (want) {
+                uint32_t ci = new_node(w);
+                if (fill_node(w, c, ci, idx) != 0) {
+                    dws_die_free(w->f, c);
+                    c = NULL;
+                    break;
+                }
+                w->nodes[ci].flags |= N_FOREIGN;
+                map_put_raw(w->slots, w->nslots, w->nodes, ci);
+            }
+            dws_die nx = dws_sibling(w->f, c, &e2);
+            dws_die_free(w->f, c);
+            c = nx;
+        }
+        if (c)
+            dws_die_free(w->f, c);
+        w->nodes[idx].flags |= N_CHILDREN_LOADED;
+    }
+    dws_die_free(w->f, d);
+    return idx;
+}
+
+static uint32_t type_of(worker *w, uint32_t k, int depth)
+{
+    if (k == NONE || !(w->nodes[k].flags & N_HAS_TYPE))
+        return NONE;
+    return get_node(w, w->nodes[k].type, depth);
+}
+
+static uint64_t sat_mul(uint64_t a, uint64_t b)
+{
+    if (a != 0 && b > UINT64_MAX / a)
+        return UINT64_MAX;
+    return a * b;
+}
+
+static uint64_t type_size(worker *w, uint32_t k, int depth);
+static uint32_t type_align(worker *w, uint32_t k, int depth);
+
+static uint32_t largest_pow2_dividing(uint64_t n, uint32_t cap)
+{
+    uint32_t a = 1;
+    while (a < cap && n % (a * 2) == 0)
+        a *= 2;
+    return a;
+}
+
+static uint64_t array_count(worker *w, uint32_t k, int *flex)
+{
+    uint64_t total = 1;
+    int any = 0;
+    *flex = 0;
+    for (uint32_t c = w->nodes[k].first_child; c != NONE; c = w->nodes[c].next) {
+        if (w->nodes[c].tag != T_subrange)
+            continue;
+        any = 1;
+        if (w->nodes[c].count < 0) {
+            *flex = 1;
+            return 0;
+        }
+        total = sat_mul(total, (uint64_t)w->nodes[c].count);
+    }
+    if (!any) {          /* `T a[]` without a subrange */
+        *flex = 1;
+        return 0;
+    }
+    return total;
+}
+
+static uint64_t type_size(worker *w, uint32_t k, int depth)
+{
+    if (k == NONE || depth > 64)
+        return 0;
+    node *nd = &w->nodes[k];
+    if (nd->size_state == 2)
+        return nd->m_size;
+    if (nd->size_state == 1)
+        return 0;                   /* cycle in malformed input */
+    nd->size_state = 1;
+    uint64_t s = 0;
+    switch (nd->tag) {
+    case T_pointer: case T_reference: case T_rvalue_reference: case T_unspecified_type:
+        s = (nd->flags & N_HAS_SIZE) ? nd->size : w->addr_size;
+        break;
+    case T_ptr_to_member: {
+        if (nd->flags & N_HAS_SIZE) {
+            s = nd->size;
+        } else {
+            uint32_t t = type_of(w, k, depth + 1);
+            s = (t != NONE && w->nodes[t].tag == T_subroutine_type) ? 2u * w->addr_size
+                                                                    : w->addr_size;
+        }
+        break;
+    }
+    case T_typedef: case T_const: case T_volatile: case T_restrict: case T_atomic:
+    case T_immutable:
+        if (nd->flags & N_HAS_SIZE)
+            s = nd->size;
+        else
+            s = type_size(w, type_of(w, k, depth + 1), depth + 1);
+        break;
+    case T_array: {
+        int flex;
+        uint64_t n = array_count(w, k, &flex);
+        uint64_t es = type_size(w, type_of(w, k, depth + 1), depth + 1);
+        nd = &w->nodes[k];
+        if (nd->flags & N_HAS_SIZE)
+            s = nd->size;
+        else
+            s = flex ? 0 : sat_mul(n, es);
+        nd = &w->nodes[k];
+        nd->flex = (uint8_t)flex;
+        break;
+    }
+    case T_enumeration:
+        if (nd->flags & N_HAS_SIZE)
+            s = nd->size;
+        else
+            s = type_size(w, type_of(w, k, depth + 1), depth + 1);
+        break;
+    case T_subroutine_type:
+        s = 0;
+        break;
+    default:
+        s = (nd->flags & N_HAS_SIZE) ? nd->size : 0;
+        break;
+    }
+    nd = &w->nodes[k];          /* the table may have moved */
+    nd->m_size = s;
+    nd->size_state = 2;
+    return s;
+}
+
+/* Is member m of aggregate k a bitfield? */
+static int is_bitfield(const node *m)
+{
+    return (m->flags & N_BIT_SIZE) != 0;
+}
+
+static uint32_t aggregate_align(worker *w, uint32_t k, int depth)
+{
+    uint32_t maxa = 1;
+    int packed = 0;
+    uint64_t size = w->nodes[k].size;
+    for (uint32_t c = w->nodes[k].first_child; c != NONE; c = w->nodes[c].next) {
+        uint16_t t = w->nodes[c].tag;
+        if (t == T_variant_part) {
+            /* Rust enums always carry DW_AT_alignment; be safe anyway */
+            continue;
+        }
+        if (t != T_member && t != T_inheritance)
+            continue;
+        if ((w->nodes[c].flags & (N_EXTERNAL | N_DECL)) && t == T_member)
+            continue;           /* static member */
+        uint32_t mt = type_of(w, c, depth + 1);
+        uint32_t a = (w->nodes[c].flags & N_ALIGN) ? w->nodes[c].align : type_align(w, mt, depth + 1);
+        uint64_t ms = type_size(w, mt, depth + 1);
+        if (a == 0)
+            a = 1;
+        if (!is_bitfield(&w->nodes[c]) && ms > 0 && (w->nodes[c].flags & N_HAS_LOC) &&
+            w->nodes[c].loc % a != 0)
+            packed = 1;
+        if (a > maxa)
+            maxa = a;
+    }
+    if (!packed && size % maxa != 0)
+        packed = 1;
+    return packed ? 1 : maxa;
+}
+
+static uint32_t type_align(worker *w, uint32_t k, int depth)
+{
+    if (k == NONE || depth > 64)
+        return 1;
+    node *nd = &w->nodes[k];
+    if (nd->align_state == 2)
+        return nd->m_align;
+    if (nd->align_state == 1)
+        return 1;
+    if (nd->flags & N_ALIGN) {
+        nd->align_state = 2;
+        nd->m_align = nd->align ? nd->align : 1;
+        return nd->m_align;
+    }
+    nd->align_state = 1;
+    uint32_t a = 1;
+    switch (nd->tag) {
+    case T_pointer: case T_reference: case T_rvalue_reference: case T_ptr_to_member:
+    case T_unspecified_type:
+        a = w->addr_size ? w->addr_size : 8;
+        break;
+    case T_base: {
+        uint64_t s = nd->size;
+        if (nd->encoding == ATE_complex_float)
+            s /= 2;
+        a = s ? largest_pow2_dividing(s, 16) : 1;
+        break;
+    }
+    case T_enumeration: {
+        uint64_t s = type_size(w, k, depth + 1);
+        a = s ? largest_pow2_dividing(s, 16) : 1;
+        break;
+    }
+    case T_typedef: case T_const: case T_volatile: case T_restrict: case T_atomic:
+    case T_immutable: case T_array:
+        a = type_align(w, type_of(w, k, depth + 1), depth + 1);
+        break;
+    case T_structure: case T_class: case T_union: case T_interface:
+        a = aggregate_align(w, k, depth);
+        break;
+    default:
+        a = 1;
+    }
+    nd = &w->nodes[k];
+    nd->m_align = a ? a : 1;
+    nd->align_state = 2;
+    return nd->m_align;
+}
+
+/* ---- names ---- */
+
+static const char *kind_word(uint16_t tag)
+{
+    switch (tag) {
+    case T_class: return "class";
+    case T_union: return "union";
+    case T_enumeration: return "enum";
+    default: return "struct";
+    }
+}
+
+static int scoped_lang(lay_lang l)
+{
+    return l == LANG_CXX || l == LANG_RUST;
+}
+
+static const char *file_name(worker *w, uint32_t idx)
+{
+    if (!w->files_loaded) {
+        w->files_loaded = 1;
+        hp_err e2 = {0};
+        if (w->cu_die == NULL ||
+            dws_srcfiles(w->f, w->cu_die, w->version, &w->files, &w->nfiles, &e2) != 0) {
+            w->files = NULL;
+            w->nfiles = 0;
+        }
+    }
+    if (idx < w->nfiles && w->files)
+        return w->files[idx];
+    return NULL;
+}
+
+static const char *base_name(const char *p)
+{
+    const char *s = strrchr(p, '/');
+    return s ? s + 1 : p;
+}
+
+static const char *qual_name(worker *w, uint32_t k, int depth);
+
+/* Name of an aggregate/enum that has no name of its own. */
+static const char *anon_name(worker *w, uint32_t k, int depth)
+{
+    if (w->typedef_of && k < w->typedef_cap && w->typedef_of[k] != NONE)
+        return qual_name(w, w->typedef_of[k], depth + 1);
+    /* copy what we need: qual_name() below may grow the node table */
+    uint16_t tag = w->nodes[k].tag;
+    uint32_t line = w->nodes[k].decl_line;
+    uint64_t off = w->nodes[k].off;
+    uint32_t par = w->nodes[k].parent;
+    const char *file = w->nodes[k].decl_file ? file_name(w, w->nodes[k].decl_file) : NULL;
+    hp_buf b = {0};
+    if (scoped_lang(w->lang) && par != NONE && (is_aggregate(w->nodes[par].tag) ||
+                                                 w->nodes[par].tag == T_namespace))
+        hp_buf_printf(&b, "%s::", qual_name(w, par, depth + 1));
+    if (file && line)
+        hp_buf_printf(&b, "(anonymous %s at %s:%u)", kind_word(tag), base_name(file), line);
+    else
+        hp_buf_printf(&b, "(anonymous %s@0x%llx)", kind_word(tag), (unsigned long long)off);
+    const char *r = hp_arena_strdup(&w->arena, b.s);
+    hp_buf_free(&b);
+    return r;
+}
+
+/* Qualified name of a named scope/type: ns::Outer::Inner for C++ and
+** Rust, the plain DWARF name elsewhere (Go names carry their package). */
+static const char *qual_name(worker *w, uint32_t k, int depth)
+{
+    if (k == NONE)
+        return "?";
+    node *nd = &w->nodes[k];
+    if (nd->m_qual)
+        return nd->m_qual;
+    if (depth > 32)
+        return nd->name ? nd->name : "?";
+    const char *own = nd->name;
+    uint32_t scope = nd->parent;
+    if (nd->flags & N_SPEC) {
+        /* out-of-line definition: name and scope come from the declaration */
+        uint32_t s = get_node(w, nd->spec, depth + 1);
+        nd = &w->nodes[k];
+        if (s != NONE) {
+            if (!own)
+                own = w->nodes[s].name;
+            scope = w->nodes[s].parent;
+        }
+    }
+    const char *r;
+    if (own == NULL) {
+        if (nd->tag == T_namespace)
+            own = "(anonymous namespace)";
+        else if (is_aggregate(nd->tag) || nd->tag == T_enumeration) {
+            r = anon_name(w, k, depth);
+            w->nodes[k].m_qual = r;
+            return r;
+        } else
+            own = "?";
+    }
+    if (scoped_lang(w->lang) && scope != NONE &&
+        (is_aggregate(w->nodes[scope].tag) || w->nodes[scope].tag == T_namespace)) {
+        const char *pq = qual_name(w, scope, depth + 1);
+        size_t n = strlen(pq) + strlen(own) + 3;
+        char *s = hp_arena_alloc(&w->arena, n);
+        snprintf(s, n, "%s::%s", pq, own);
+        r = s;
+    } else {
+        r = own;
+    }
+    w->nodes[k].m_qual = r;
+    return r;
+}
+
+static void render(worker *w, uint32_t k, hp_buf *b, int depth);
+
+static void render_params(worker *w, uint32_t fn, hp_buf *b, int depth)
+{
+    hp_buf_puts(b, "(");
+    int first = 1;
+    for (uint32_t c = w->nodes[fn].first_child; c != NONE; c = w->nodes[c].next) {
+        if (w->nodes[c].tag != T_formal_parameter)
+            continue;
+        if (!first)
+            hp_buf_puts(b, ", ");
+        first = 0;
+        render(w, type_of(w, c, depth + 1), b, depth + 1);
+    }
+    if (first && w->lang == LANG_C)
+        hp_buf_puts(b, "void");
+    hp_buf_puts(b, ")");
+}
+
+/* Render a type as C-like text.  Declarator syntax is simplified on
+** purpose: pointers to functions and arrays get the common (*) forms,
+** anything deeper reads left to right. */
+static void render(worker *w, uint32_t k, hp_buf *b, int depth)
+{
+    if (k == NONE) {
+        hp_buf_puts(b, "void");
+        return;
+    }
+    if (depth > 24 || b->len > 1024) {
+        hp_buf_puts(b, "...");
+        return;
+    }
+    node *nd = &w->nodes[k];
+    if (nd->m_name) {
+        hp_buf_puts(b, nd->m_name);
+        return;
+    }
+    size_t start = b->len;
+    uint16_t tag = nd->tag;
+    /* Go (and some Rust) name their pointer/array/slice types: use that */
+    if (nd->name && (w->lang == LANG_GO || w->lang == LANG_RUST) &&
+        (tag == T_pointer || tag == T_array || tag == T_subroutine_type)) {
+        hp_buf_puts(b, nd->name);
+        goto memo;
+    }
+    switch (tag) {
+    case T_base: case T_typedef: case T_unspecified_type:
+        hp_buf_puts(b, nd->name ? (tag == T_typedef ? qual_name(w, k, depth) : nd->name)
+                                : (tag == T_unspecified_type ? "void" : "?"));
+        break;
+    case T_structure: case T_class: case T_union: case T_enumeration: case T_interface:
+        if (w->lang == LANG_C && nd->name)
+            hp_buf_printf(b, "%s %s", kind_word(tag), nd->name);
+        else
+            hp_buf_puts(b, qual_name(w, k, depth));
+        break;
+    case T_const: case T_volatile: case T_restrict: case T_atomic: case T_immutable: {
+        const char *q = tag == T_const ? "const" : tag == T_volatile ? "volatile"
+                      : tag == T_restrict ? "restrict" : tag == T_atomic ? "_Atomic" : "immutable";
+        uint32_t t = type_of(w, k, depth + 1);
+        uint16_t tt = t == NONE ? 0 : w->nodes[t].tag;
+        if (tt == T_pointer || tt == T_reference || tt == T_rvalue_reference) {
+            render(w, t, b, depth + 1);
+            hp_buf_printf(b, " %s", q);
+        } else {
+            hp_buf_printf(b, "%s ", q);
+            render(w, t, b, depth + 1);
+        }
+        break;
+    }
+    case T_pointer: case T_reference: case T_rvalue_reference: {
+        const char *star = tag == T_pointer ? "*" : tag == T_reference ? "&" : "&&";
+        uint32_t t = type_of(w, k, depth + 1);
+        if (t != NONE && w->nodes[t].tag == T_subroutine_type) {
+            render(w, type_of(w, t, depth + 1), b, depth + 1);
+            hp_buf_printf(b, " (%s)", star);
+            render_params(w, t, b, depth + 1);
+        } else if (t != NONE && w->nodes[t].tag == T_array) {
+            render(w, type_of(w, t, depth + 1), b, depth + 1);
+            hp_buf_printf(b, " (%s)", star);
+            for (uint32_t c = w->nodes[t].first_child; c != NONE; c = w->nodes[c].next)
+                if (w->nodes[c].tag == T_subrange) {
+                    if (w->nodes[c].count >= 0)
+                        hp_buf_printf(b, "[%lld]", (long long)w->nodes[c].count);
+                    else
+                        hp_buf_puts(b, "[]");
+                }
+        } else {
+            render(w, t, b, depth + 1);
+            hp_buf_printf(b, " %s", star);
+        }
+        break;
+    }
+    case T_ptr_to_member:
+        render(w, type_of(w, k, depth + 1), b, depth + 1);
+        hp_buf_puts(b, " (::*)");
+        break;
+    case T_array: {
+        render(w, type_of(w, k, depth + 1), b, depth + 1);
+        int any = 0;
+        for (uint32_t c = w->nodes[k].first_child; c != NONE; c = w->nodes[c].next)
+            if (w->nodes[c].tag == T_subrange) {
+                any = 1;
+                if (w->nodes[c].count >= 0)
+                    hp_buf_printf(b, "[%lld]", (long long)w->nodes[c].count);
+                else
+                    hp_buf_puts(b, "[]");
+            }
+        if (!any)
+            hp_buf_puts(b, "[]");
+        break;
+    }
+    case T_subroutine_type:
+        render(w, type_of(w, k, depth + 1), b, depth + 1);
+        hp_buf_puts(b, " ");
+        render_params(w, k, b, depth + 1);
+        break;
+    default:
+        hp_buf_puts(b, nd->name ? nd->name : "?");
+    }
+memo:
+    w->nodes[k].m_name = hp_arena_strdup(&w->arena, b->s + start);
+}
+
+static const char *type_name(worker *w, uint32_t k)
+{
+    if (k == NONE)
+        return "void";
+    if (w->nodes[k].m_name)
+        return w->nodes[k].m_name;
+    hp_buf_reset(&w->buf);
+    render(w, k, &w->buf, 0);
+    return w->nodes[k].m_name ? w->nodes[k].m_name : hp_arena_strdup(&w->arena, w->buf.s ? w->buf.s : "?");
+}
+
+/* ---- building layouts ---- */
+
+static lay_member *push_member(worker *w, uint32_t *n)
+{
+    if (*n >= HP_MAX_MEMBERS)
+        return NULL;
+    hp_grow((void **)&w->members, &w->members_cap, (size_t)*n + 1, sizeof *w->members);
+    lay_member *m = &w->members[(*n)++];
+    memset(m, 0, sizeof *m);
+    return m;
+}
+
+/* Fill one member from a DW_TAG_member/inheritance node. */
+static void make_member(worker *w, lay_member *m, uint32_t c, uint32_t extra_flags)
+{
+    node *cn = &w->nodes[c];
+    uint32_t mt = type_of(w, c, 0);
+    uint64_t tsize = type_size(w, mt, 0);
+    uint32_t talign = type_align(w, mt, 0);
+    cn = &w->nodes[c];
+    m->flags = extra_flags;
+    m->type_name = type_name(w, mt);
+    cn = &w->nodes[c];
+    m->name = cn->name;
+    if (cn->tag == T_inheritance) {
+        m->flags |= MF_BASE;
+        m->name = m->type_name;
+    }
+    if (cn->flags & N_ARTIFICIAL) {
+        m->flags |= MF_ARTIFICIAL;
+        if (cn->name && strncmp(cn->name, "_vptr", 5) == 0)
+            m->flags |= MF_VPTR;
+    }
+    if (cn->flags & N_GO_EMB)
+        m->flags |= MF_EMBEDDED;
+    if (m->name == NULL && mt != NONE && (is_aggregate(w->nodes[mt].tag)))
+        m->flags |= MF_ANON;
+    m->align = talign ? talign : 1;
+    if (cn->flags & N_ALIGN) {
+        m->align = cn->align ? cn->align : 1;
+        m->flags |= MF_ALIGNED;
+    }
+    uint64_t off = (cn->flags & N_HAS_LOC) ? cn->loc : 0;
+    if (cn->flags & N_LOC_EXPR)
+        m->flags |= MF_VIRTUAL;
+    if (cn->flags & N_BIT_SIZE) {
+        uint64_t unit = (cn->flags & N_HAS_SIZE) ? cn->size : tsize;
+        if (unit == 0)
+            unit = 1;
+        if (unit > 16)
+            unit = 16;
+        uint64_t bitpos;
+        if (cn->flags & N_DBO)
+            bitpos = cn->dbo;
+        else if (cn->flags & N_BO) {
+            /* DWARF 2/3: bit_offset counts from the most significant bit
+            ** of the storage unit at data_member_location (little-endian) */
+            uint64_t hi = unit * 8;
+            uint64_t used = cn->bit_off + cn->bit_size;
+            bitpos = off * 8 + (used <= hi ? hi - used : 0);
+        } else
+            bitpos = off * 8;
+        uint64_t bs = cn->bit_size > 128 ? 128 : cn->bit_size;
+        uint64_t uoff = bitpos / (unit * 8) * unit;
+        if (bitpos + bs > (uoff + unit) * 8)
+            uoff = bitpos / 8;           /* straddles a unit: packed layout */
+        m->offset = uoff;
+        m->size = unit;
+        m->bitpos = bitpos;
+        m->bit_offset = (uint32_t)(bitpos - uoff * 8);
+        m->bit_size = (uint32_t)bs;
+        m->flags |= MF_BITFIELD;
+    } else {
+        m->offset = off;
+        m->size = tsize;
+        m->bitpos = off * 8;
+        if (mt != NONE) {
+            /* find an array behind typedefs/qualifiers to spot flex arrays */
+            uint32_t t = mt;
+            for (int i = 0; i < 16 && t != NONE && w->nodes[t].tag != T_array; i++) {
+                uint16_t tg = w->nodes[t].tag;
+                if (tg != T_typedef && tg != T_const && tg != T_volatile && tg != T_atomic)
+                    break;
+                t = type_of(w, t, 0);
+            }
+            if (t != NONE && w->nodes[t].tag == T_array && tsize == 0)
+                m->flags |= MF_FLEX;
+        }
+    }
+}
+
+static void build_aggregate(worker *w, uint32_t k)
+{
+    node *nd = &w->nodes[k];
+    if ((nd->flags & (N_DECL | N_FOREIGN)) || !(nd->flags & N_HAS_SIZE))
+        return;
+    lay_type t;
+    memset(&t, 0, sizeof t);
+    t.kind = nd->tag == T_class ? LAY_CLASS : nd->tag == T_union ? LAY_UNION : LAY_STRUCT;
+    t.lang = w->lang;
+    t.size = nd->size;
+    t.name = qual_name(w, k, 0);
+    nd = &w->nodes[k];
+    if (nd->name == NULL) {
+        t.flags |= TF_ANON;
+        if (w->typedef_of && k < w->typedef_cap && w->typedef_of[k] != NONE)
+            t.flags |= TF_TYPEDEF_NAME;
+    }
+    if (strchr(t.name, '<'))
+        t.flags |= TF_TEMPLATE;
+    if (nd->parent != NONE && is_aggregate(w->nodes[nd->parent].tag))
+        t.flags |= TF_NESTED;
+    if (nd->flags & N_ALIGN) {
+        t.align = nd->align;
+        /* gcc/clang write DW_AT_alignment only when the source asked for
+        ** it; rustc writes it on every type, so it is not "explicit" there */
+        if (w->lang != LANG_RUST)
+            t.flags |= TF_EXPLICIT_ALIGN;
+    }
+    if (nd->decl_file) {
+        t.decl_file = file_name(w, nd->decl_file);
+        nd = &w->nodes[k];
+    }
+    t.decl_line = nd->decl_line;
+
+    uint32_t nm = 0;
+    for (uint32_t c = w->nodes[k].first_child; c != NONE; c = w->nodes[c].next) {
+        uint16_t ct = w->nodes[c].tag;
+        if (ct == T_member || ct == T_inheritance) {
+            if (ct == T_member && (w->nodes[c].flags & (N_EXTERNAL | N_DECL)))
+                continue;       /* static data member */
+            lay_member *m = push_member(w, &nm);
+            if (!m)
+                break;
+            make_member(w, m, c, 0);
+            if (m->flags & MF_ALIGNED)
+                t.flags |= TF_EXPLICIT_ALIGN;
+            if (m->flags & MF_VPTR)
+                t.flags |= TF_HAS_VPTR;
+            if (m->flags & MF_VIRTUAL)
+                t.flags |= TF_VIRTUAL_BASE;
+        } else if (ct == T_variant_part) {
+            /* Rust enum: the discriminant and one member per variant,
+            ** all overlapping */
+            t.kind = LAY_ENUM_DATA;
+            uint64_t discr = w->nodes[c].discr;
+            for (uint32_t v = w->nodes[c].first_child; v != NONE; v = w->nodes[v].next) {
+                uint16_t vt = w->nodes[v].tag;
+                if (vt == T_member) {
+                    lay_member *m = push_member(w, &nm);
+                    if (!m)
+                        break;
+                    make_member(w, m, v, w->nodes[v].off == discr ? MF_DISCR : MF_VARIANT);
+                } else if (vt == T_variant) {
+                    for (uint32_t vm = w->nodes[v].first_child; vm != NONE; vm = w->nodes[vm].next) {
+                        if (w->nodes[vm].tag != T_member)
+                            continue;
+                        lay_member *m = push_member(w, &nm);
+                        if (!m)
+                            break;
+                        make_member(w, m, vm, MF_VARIANT);
+                    }
+                }
+            }
+        }
+    }
+    /* a flexible array is only "flexible" at the end */
+    for (uint32_t i = 0; i < nm; i++) {
+        if (!(w->members[i].flags & MF_FLEX))
+            continue;
+        int last = 1;
+        for (uint32_t j = 0; j < nm; j++)
+            if (j != i && w->members[j].bitpos > w->members[i].bitpos)
+                last = 0;
+        if (last)
+            t.flags |= TF_FLEX;
+        else
+            w->members[i].flags &= ~(uint32_t)MF_FLEX;
+    }
+    t.members = w->members;
+    t.nmembers = nm;
+    lay_compute(&t, w->sh->opts->cacheline);
+    atomic_fetch_add(&w->sh->aggregates, 1);
+    ts_add(w->sh->ts, &t, w->cu_index);
+}
+
+/* typedef_of[k] = the typedef that names anonymous aggregate k */
+static void index_typedefs(worker *w)
+{
+    hp_grow((void **)&w->typedef_of, &w->typedef_cap, w->n, sizeof *w->typedef_of);
+    for (size_t i = 0; i < w->typedef_cap; i++)
+        w->typedef_of[i] = NONE;
+    size_t n = w->n;
+    for (size_t i = 0; i < n; i++) {
+        if (w->nodes[i].tag != T_typedef || w->nodes[i].name == NULL ||
+            !(w->nodes[i].flags & N_HAS_TYPE) || (w->nodes[i].flags & N_FOREIGN))
+            continue;
+        uint32_t t = map_get(w, w->nodes[i].type);
+        if (t == NONE || w->nodes[t].name != NULL)
+            continue;
+        uint16_t tg = w->nodes[t].tag;
+        if ((is_aggregate(tg) || tg == T_enumeration) && w->typedef_of[t] == NONE)
+            w->typedef_of[t] = (uint32_t)i;
+    }
+}
+
+static void progress(worker *w)
+{
+    shared *sh = w->sh;
+    uint64_t done = atomic_fetch_add(&sh->done, 1) + 1;
+    if (!sh->opts->progress)
+        return;
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    double now = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+    pthread_mutex_lock(&sh->mu);
+    if (now - sh->last_progress > 0.2 || done == sh->total) {
+        sh->last_progress = now;
+        fprintf(stderr, "\rholeprof: reading types: %llu/%llu units",
+                (unsigned long long)done, (unsigned long long)sh->total);
+        if (done == sh->total)
+            fputc('\n', stderr);
+        fflush(stderr);
+    }
+    pthread_mutex_unlock(&sh->mu);
+}
+
+static int do_unit(worker *w, dws_cu *cu)
+{
+    reset_unit(w);
+    w->cu_lo = cu->hdr_offset;
+    w->cu_hi = cu->next_offset;
+    w->version = cu->version;
+    w->addr_size = cu->addr_size ? cu->addr_size : 8;
+    w->cu_die = cu->die;
+    if (cu->die == NULL)
+        return 0;
+    dws_attrs a;
+    if (dws_read(w->f, cu->die, &a, &w->err) != 0)
+        return -1;
+    w->lang = map_lang(a.language);
+    if (w->lang == LANG_OTHER && (a.has & DWA_PRODUCER) && strstr(a.producer, "Go"))
+        w->lang = LANG_GO;
+    pthread_mutex_lock(&w->sh->mu);
+    w->sh->lang_count[w->lang]++;
+    if (w->cu_index == 0 && (a.has & DWA_PRODUCER))
+        w->sh->producer = hp_xstrdup(a.producer);
+    pthread_mutex_unlock(&w->sh->mu);
+
+    if (walk(w, cu->die, NONE, a.tag, 0) != 0)
+        return -1;
+    index_typedefs(w);
+    size_t n = w->n;   /* nodes loaded during building are foreign: skip */
+    for (size_t i = 0; i < n; i++)
+        if (is_aggregate(w->nodes[i].tag))
+            build_aggregate(w, (uint32_t)i);
+    return 0;
+}
+
+static void *worker_main(void *arg)
+{
+    worker *w = arg;
+    shared *sh = w->sh;
+    uint64_t pos = 0;            /* index of the unit the handle will return next */
+    uint64_t want = atomic_fetch_add(&sh->next_cu, 1);
+    while (!atomic_load(&sh->failed) && want < sh->total) {
+        dws_cu cu;
+        int r = dws_next_cu(w->f, &cu, &w->err);
+        if (r <= 0) {
+            if (r == 0)
+                hp_errf(&w->err, sh->path, "corrupt DWARF: unit %llu missing",
+                        (unsigned long long)want);
+            break;
+        }
+        uint64_t idx = pos++;
+        if (idx != want) {
+            dws_die_free(w->f, cu.die);
+            continue;
+        }
+        w->cu_index = idx;
+        int rc = do_unit(w, &cu);
+        dws_die_free(w->f, cu.die);
+        w->cu_die = NULL;
+        if (rc != 0)
+            break;
+        progress(w);
+        want = atomic_fetch_add(&sh->next_cu, 1);
+    }
+    atomic_fetch_add(&sh->dies, dws_die_count(w->f));
+    if (w->err.set) {
+        atomic_store(&sh->failed, 1);
+        pthread_mutex_lock(&sh->mu);
+        if (!sh->err.set)
+            sh->err = w->err;
+        pthread_mutex_unlock(&sh->mu);
+    }
+    return NULL;
+}
+
+static void worker_free(worker *w)
+{
+    hp_arena_free(&w->arena);
+    free(w->nodes);
+    free(w->slots);
+    free(w->members);
+    free(w->typedef_of);
+    hp_buf_free(&w->buf);
+    dws_close(w->f);
+}
+
+int dt_load(const char *path, const dt_opts *opts, dt_result *out, hp_err *err)
+{
+    memset(out, 0, sizeof *out);
+    shared sh;
+    memset(&sh, 0, sizeof sh);
+    sh.path = path;
+    sh.opts = opts;
+    pthread_mutex_init(&sh.mu, NULL);
+    atomic_init(&sh.next_cu, 0);
+    atomic_init(&sh.done, 0);
+    atomic_init(&sh.dies, 0);
+    atomic_init(&sh.aggregates, 0);
+    atomic_init(&sh.failed, 0);
+
+    int jobs = opts->jobs < 1 ? 1 : opts->jobs > 64 ? 64 : opts->jobs;
+    worker *ws = hp_xcalloc((size_t)jobs, sizeof *ws);
+    int rc = -1;
+    int opened = 0;
+    for (; opened < jobs; opened++) {
+        ws[opened].sh = &sh;
+        if (dws_open(path, &ws[opened].f, err) != 0)
+            goto out;
+    }
+    if (dws_count_units(ws[0].f, &sh.total, err) != 0)
+        goto out;
+    if (sh.total == 0) {
+        hp_errf(err, path, "no DWARF debug info (no compile units)");
+        goto out;
+    }
+    if ((uint64_t)jobs > sh.total)
+        jobs = (int)sh.total;
+    sh.ts = ts_new();
+    if (jobs == 1) {
+        worker_main(&ws[0]);
+    } else {
+        pthread_t *th = hp_xcalloc((size_t)jobs, sizeof *th);
+        int started = 0;
+        for (; started < jobs; started++)
+            if (pthread_create(&th[started], NULL, worker_main, &ws[started]) != 0)
+                break;
+        if (started == 0)
+            worker_main(&ws[0]);
+        for (int i = 0; i < started; i++)
+            pthread_join(th[i], NULL);
+        free(th);
+    }
+    if (atomic_load(&sh.failed)) {
+        if (err && !err->set)
+            *err = sh.err;
+        ts_free(sh.ts);
+        free(sh.producer);
+        goto out;
+    }
+    ts_finish(sh.ts);
+    out->types = sh.ts;
+    out->producer = sh.producer;
+    out->units = atomic_load(&sh.done);
+    out->dies = atomic_load(&sh.dies);
+    out->aggregates = atomic_load(&sh.aggregates);
+    lay_lang best = LANG_UNKNOWN;
+    for (int l = 0; l <= LANG_OTHER; l++)
+        if (sh.lang_count[l] > sh.lang_count[best])
+            best = (lay_lang)l;
+    out->lang = best;
+    rc = 0;
+out:
+    for (int i = 0; i < opened; i++)
+        worker_free(&ws[i]);
+    /* workers beyond `jobs` after clamping were opened too */
+    free(ws);
+    pthread_mutex_destroy(&sh.mu);
+    return rc;
+}

@@ -1,0 +1,36 @@
+/*
+** dwtypes.h -- the DWARF type loader: every struct/class/union definition
+** in a file's .debug_info becomes a lay_type in a typeset.
+**
+** Contract: dt_load() reads the DWARF of `path` (through dwshim, never
+** libdwarf directly) with `jobs` threads, each with its own handle over a
+** disjoint set of compile units, and fills `out`.  The result does not
+** depend on `jobs`.  Units are streamed: only one unit's DIE table per
+** thread is in memory at a time, plus the deduplicated layouts.
+*/
+#ifndef DWTYPES_H
+#define DWTYPES_H
+
+#include <stdint.h>
+#include "hp.h"
+#include "typeset.h"
+
+typedef struct dt_opts {
+    uint32_t cacheline;      /* bytes, for lay_compute */
+    int jobs;                /* worker threads (>= 1) */
+    int progress;            /* print "units done/total" on stderr */
+    int skip_functions;      /* do not look for types inside function bodies */
+} dt_opts;
+
+typedef struct dt_result {
+    typeset *types;          /* caller frees with ts_free */
+    char *producer;          /* DW_AT_producer of the first unit (malloc'd) */
+    uint64_t units;          /* compile units read */
+    uint64_t dies;           /* DIEs visited */
+    uint64_t aggregates;     /* aggregate definitions seen before dedup */
+    lay_lang lang;           /* the most common unit language */
+} dt_result;
+
+int dt_load(const char *path, const dt_opts *opts, dt_result *out, hp_err *err);
+
+#endif

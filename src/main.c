@@ -1,0 +1,221 @@
+/*
+** main.c -- the holeprof command line.
+**
+** Contract: parse arguments, dispatch to one job (analyze) or report
+** (show, query), and turn an hp_err into the one-line message and exit
+** status every command promises: 0 success, 1 "found something" (reserved
+** for diff/check), 2 error or bad usage.  This is the only file that
+** prints errors.
+*/
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "analyze.h"
+#include "fmt.h"
+#include "hp.h"
+#include "report.h"
+
+#ifndef PACKAGE_VERSION
+#define PACKAGE_VERSION "dev"
+#endif
+
+static const char usage_text[] =
+    "usage: holeprof COMMAND [ARGS]\n"
+    "\n"
+    "commands:\n"
+    "  analyze BINARY... [-o FILE.db]   read layouts from DWARF into a database\n"
+    "      -o, --output FILE      database to write (default BINARY.holeprof.db)\n"
+    "      --debug-file FILE      the separate debug file to use\n"
+    "      --debug-dir DIR        also look for debug files under DIR (repeatable)\n"
+    "      --cacheline N          cacheline size in bytes (default 64)\n"
+    "      -j, --jobs N           worker threads (default: number of CPUs)\n"
+    "      --no-local-types       skip types defined inside functions (faster)\n"
+    "      -q, --quiet            no progress or summary on stderr\n"
+    "  show DB NAME                     a type's layout and its suggested order\n"
+    "  query DB NAME|FILE.sql           run a named report or an SQL file\n"
+    "      -f, --format table|csv|json  output format (default table)\n"
+    "      -p, --param VALUE            bind ?1, ?2, ... in order (repeatable)\n"
+    "  help, --help                     this text\n"
+    "  version, --version               print the version\n"
+    "\n"
+    "exit status: 0 success, 2 error (one line on stderr).\n";
+
+static int usage_error(const char *fmt, const char *arg)
+{
+    fprintf(stderr, "holeprof: ");
+    fprintf(stderr, fmt, arg);
+    fprintf(stderr, " (see 'holeprof --help')\n");
+    return HP_EXIT_ERROR;
+}
+
+static int report(int status, hp_err *err)
+{
+    if (status != HP_EXIT_OK && err->set)
+        fprintf(stderr, "holeprof: %s\n", err->msg);
+    else if (status == HP_EXIT_ERROR)
+        fprintf(stderr, "holeprof: failed\n");
+    return status;
+}
+
+static int parse_uint(const char *s, unsigned long max, unsigned long *out)
+{
+    char *end;
+    if (s == NULL || *s == '\0' || *s == '-')
+        return -1;
+    unsigned long v = strtoul(s, &end, 10);
+    if (*end != '\0' || v > max)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+static int cmd_analyze(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"output", required_argument, NULL, 'o'},
+        {"debug-file", required_argument, NULL, 'D'},
+        {"debug-dir", required_argument, NULL, 'd'},
+        {"cacheline", required_argument, NULL, 'c'},
+        {"jobs", required_argument, NULL, 'j'},
+        {"quiet", no_argument, NULL, 'q'},
+        {"no-local-types", no_argument, NULL, 'L'},
+        {"no-system-debug-dirs", no_argument, NULL, 'S'},
+        {NULL, 0, NULL, 0},
+    };
+    an_opts o;
+    memset(&o, 0, sizeof o);
+    o.cacheline = 64;
+    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+    o.jobs = ncpu > 0 ? (int)ncpu : 1;
+    const char **dirs = hp_xcalloc((size_t)argc + 1, sizeof *dirs);
+    int c;
+    unsigned long v;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "o:j:q", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'o': o.out = optarg; break;
+        case 'D': o.debug_file = optarg; break;
+        case 'd': dirs[o.ndebug_dirs++] = optarg; break;
+        case 'c':
+            if (parse_uint(optarg, 1u << 20, &v) != 0 || v == 0 || (v & (v - 1)) != 0) {
+                free(dirs);
+                return usage_error("--cacheline wants a power of two, not '%s'", optarg);
+            }
+            o.cacheline = (uint32_t)v;
+            break;
+        case 'j':
+            if (parse_uint(optarg, 256, &v) != 0 || v == 0) {
+                free(dirs);
+                return usage_error("-j wants a number from 1 to 256, not '%s'", optarg);
+            }
+            o.jobs = (int)v;
+            break;
+        case 'q': o.quiet = 1; break;
+        case 'L': o.skip_functions = 1; break;
+        case 'S': o.no_system_dirs = 1; break;
+        default:
+            free(dirs);
+            return usage_error("%s", "bad option for analyze");
+        }
+    }
+    o.debug_dirs = dirs;
+    int nb = argc - optind;
+    if (nb <= 0) {
+        free(dirs);
+        return usage_error("%s", "analyze needs a BINARY");
+    }
+    if (o.debug_file && nb > 1) {
+        free(dirs);
+        return usage_error("%s", "--debug-file applies to a single BINARY");
+    }
+    char *defout = NULL;
+    if (o.out == NULL) {
+        if (nb > 1) {
+            free(dirs);
+            return usage_error("%s", "several binaries need -o FILE.db");
+        }
+        o.out = defout = an_default_out(argv[optind]);
+    }
+    hp_err err = {0};
+    int st = an_run((const char **)argv + optind, (size_t)nb, &o, &err);
+    if (st == HP_EXIT_OK && !o.quiet)
+        fprintf(stderr, "holeprof: wrote %s\n", o.out);
+    free(defout);
+    free(dirs);
+    return report(st, &err);
+}
+
+static int cmd_show(int argc, char **argv)
+{
+    if (argc != 3)
+        return usage_error("%s", "usage: holeprof show DB NAME");
+    hp_err err = {0};
+    return report(rep_show(argv[1], argv[2], stdout, &err), &err);
+}
+
+static int cmd_query(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"format", required_argument, NULL, 'f'},
+        {"param", required_argument, NULL, 'p'},
+        {NULL, 0, NULL, 0},
+    };
+    fmt_kind fmt = FMT_TABLE;
+    const char **params = hp_xcalloc((size_t)argc + 1, sizeof *params);
+    int np = 0, c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "f:p:", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'f':
+            if (fmt_parse(optarg, &fmt) != 0) {
+                free(params);
+                return usage_error("unknown format '%s' (table, csv, json)", optarg);
+            }
+            break;
+        case 'p': params[np++] = optarg; break;
+        default:
+            free(params);
+            return usage_error("%s", "bad option for query");
+        }
+    }
+    if (argc - optind != 2) {
+        free(params);
+        return usage_error("%s", "usage: holeprof query DB NAME|FILE.sql [--format F] [--param V]...");
+    }
+    hp_err err = {0};
+    int st = rep_query(argv[optind], argv[optind + 1], fmt, params, np, stdout, &err);
+    free(params);
+    return report(st, &err);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        fputs(usage_text, stderr);
+        return HP_EXIT_ERROR;
+    }
+    const char *cmd = argv[1];
+    if (!strcmp(cmd, "help") || !strcmp(cmd, "--help") || !strcmp(cmd, "-h")) {
+        fputs(usage_text, stdout);
+        return HP_EXIT_OK;
+    }
+    if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
+        printf("holeprof %s\n", PACKAGE_VERSION);
+        return HP_EXIT_OK;
+    }
+    /* subcommands see argv starting at their own name */
+    if (!strcmp(cmd, "analyze"))
+        return cmd_analyze(argc - 1, argv + 1);
+    if (!strcmp(cmd, "show"))
+        return cmd_show(argc - 1, argv + 1);
+    if (!strcmp(cmd, "query"))
+        return cmd_query(argc - 1, argv + 1);
+    return usage_error("unknown command '%s'", cmd);
+}

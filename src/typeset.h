@@ -1,0 +1,41 @@
+/*
+** typeset.h -- the set of distinct layouts found in one binary.
+**
+** Contract: loaders add every aggregate definition they meet, from any
+** thread; the set keeps one copy per distinct layout (lay_type.hash plus a
+** full comparison, so a hash collision can never merge two layouts) and
+** counts the compile units that defined it.  After ts_finish() the entries
+** are in a deterministic order (kind, name, size, hash) whatever order
+** they arrived in, so the database is identical whatever -j was, and every
+** entry whose name also names another layout is flagged TF_CONFLICT.
+** The declaration file/line kept is the one from the lowest unit index.
+*/
+#ifndef TYPESET_H
+#define TYPESET_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "layout.h"
+
+typedef struct ts_entry {
+    lay_type t;              /* deep copy owned by the set; derived fields set */
+    uint32_t cu_count;
+    uint64_t first_cu;       /* lowest unit index that defined it */
+} ts_entry;
+
+typedef struct typeset typeset;
+
+typeset *ts_new(void);
+void ts_free(typeset *s);
+
+/* Add a computed layout (lay_compute already ran) seen in unit cu_index.
+** Thread-safe. The set copies everything it keeps. */
+void ts_add(typeset *s, const lay_type *t, uint64_t cu_index);
+
+/* Sort and flag conflicts; call once, after all adds. */
+void ts_finish(typeset *s);
+
+size_t ts_count(const typeset *s);
+ts_entry *ts_get(typeset *s, size_t i);
+
+#endif
