@@ -1,0 +1,114 @@
+#!/usr/bin/env bash
+# bench/bench.sh -- holeprof against pahole on the same binaries.
+#
+# Usage: bench/bench.sh [-n RUNS] BINARY...
+#
+# Contract: for each BINARY runs, RUNS times each (default 3),
+#   holeprof analyze -q BINARY -o SCRATCH/x.db
+#   pahole -j BINARY > /dev/null
+#   pahole BINARY > /dev/null
+# under /usr/bin/time -f '%e %M', and prints per tool the median wall time
+# and median peak RSS, then one line per pahole variant
+#   ratio holeprof/pahole -j: time T rss R
+# (below 1 means holeprof is faster / smaller), and, when the database
+# records it (binaries.die_count), the DIEs holeprof read per second.
+# Wall time comes from the shell's nanosecond clock around /usr/bin/time,
+# because %e has only 10 ms resolution; peak RSS is /usr/bin/time's %M.
+# A failing holeprof run aborts (its timing would mean nothing); pahole's
+# exit status is reported but not fatal, since pahole 1.24 exits non-zero
+# on some DWARF it does not know (e.g. DW_TAG_atomic_type).
+#
+# Environment: HOLEPROF (default: build/src/holeprof, else holeprof on
+# PATH), HOLEPROF_ARGS (extra analyze options, e.g. --debug-file F),
+# PAHOLE (default pahole), RUNS.
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+runs=${RUNS:-3}
+if [ "${1:-}" = -n ]; then runs=${2:?-n needs a number}; shift 2; fi
+case $runs in ''|*[!0-9]*|0) echo "bench: RUNS must be a positive integer" >&2; exit 2 ;; esac
+[ $# -ge 1 ] || { echo "usage: bench/bench.sh [-n RUNS] BINARY..." >&2; exit 2; }
+
+if [ -z "${HOLEPROF:-}" ]; then
+    if [ -x "$here/../build/src/holeprof" ]; then HOLEPROF=$here/../build/src/holeprof
+    else HOLEPROF=$(command -v holeprof || true); fi
+fi
+[ -n "$HOLEPROF" ] && [ -x "$HOLEPROF" ] ||
+    { echo "bench: holeprof not found; set HOLEPROF=path/to/src/holeprof" >&2; exit 2; }
+PAHOLE=${PAHOLE:-pahole}
+TIME=/usr/bin/time
+[ -x $TIME ] || { echo "bench: $TIME missing: install the Debian package time" >&2; exit 2; }
+have_pahole=1
+command -v "$PAHOLE" >/dev/null 2>&1 || { have_pahole=0; echo "bench: $PAHOLE not found, timing holeprof only" >&2; }
+
+scratch=$(mktemp -d "${TMPDIR:-/tmp}/holeprof-bench.XXXXXX")
+trap 'rm -rf "$scratch"' EXIT
+
+# measure LABEL CMD... : run CMD once under /usr/bin/time; appends
+# "wall_seconds rss_kb" to $scratch/LABEL; returns CMD's status.
+measure() {
+    local label=$1 t0 t1 rc=0
+    shift
+    t0=$(date +%s%N)
+    $TIME -f '%e %M' -o "$scratch/time.out" "$@" >/dev/null 2>"$scratch/stderr" || rc=$?
+    t1=$(date +%s%N)
+    # GNU time writes "Command exited with non-zero status N" first on failure
+    local rss
+    rss=$(tail -n 1 "$scratch/time.out" | awk '{print $2}')
+    echo "$(( (t1 - t0) / 1000000 )) $rss" | awk '{printf "%.3f %d\n", $1 / 1000, $2}' >> "$scratch/$label"
+    return $rc
+}
+
+# median FILE COLUMN
+median() {
+    sort -g -k"$2,$2" "$1" | awk -v c="$2" '{v[NR] = $c} END {
+        if (NR % 2) print v[(NR + 1) / 2]; else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
+# shellcheck disable=SC2206  # HOLEPROF_ARGS is a word list on purpose
+hp_args=(${HOLEPROF_ARGS:-})
+for bin in "$@"; do
+    [ -f "$bin" ] || { echo "bench: $bin: no such file" >&2; exit 2; }
+    rm -f "$scratch"/hp "$scratch"/pj "$scratch"/p
+    echo "binary: $bin  ($(du -k "$bin" | cut -f1) KiB, $runs runs, medians)"
+    for _ in $(seq "$runs"); do
+        rm -f "$scratch/x.db"
+        if ! measure hp "$HOLEPROF" analyze -q "${hp_args[@]}" "$bin" -o "$scratch/x.db"; then
+            echo "bench: holeprof analyze failed on $bin:" >&2
+            cat "$scratch/stderr" >&2
+            exit 1
+        fi
+        if [ $have_pahole = 1 ]; then
+            measure pj "$PAHOLE" -j "$bin" || echo "  (pahole -j exited non-zero: $(head -c 200 "$scratch/stderr"))"
+            measure p "$PAHOLE" "$bin" || echo "  (pahole exited non-zero: $(head -c 200 "$scratch/stderr"))"
+        fi
+    done
+    printf '  %-18s %10s %12s\n' tool wall_s peak_rss_mb
+    for t in hp pj p; do
+        [ -f "$scratch/$t" ] || continue
+        case $t in hp) name="holeprof analyze" ;; pj) name="pahole -j" ;; p) name="pahole" ;; esac
+        printf '  %-18s %10s %12s\n' "$name" "$(median "$scratch/$t" 1)" \
+            "$(median "$scratch/$t" 2 | awk '{printf "%.1f", $1 / 1024}')"
+    done
+    hp_wall=$(median "$scratch/hp" 1)
+    hp_rss=$(median "$scratch/hp" 2)
+    for t in pj p; do
+        [ -f "$scratch/$t" ] || continue
+        case $t in pj) name="pahole -j" ;; p) name="pahole" ;; esac
+        awk -v n="$name" -v hw="$hp_wall" -v hr="$hp_rss" \
+            -v pw="$(median "$scratch/$t" 1)" -v pr="$(median "$scratch/$t" 2)" 'BEGIN {
+            # 1 ms floor: tiny inputs can finish below the clock resolution
+            if (pw < 0.001) pw = 0.001; if (hw < 0.001) hw = 0.001
+            printf "ratio holeprof/%s: time %.2f rss %.2f\n", n, hw / pw, hr / pr }'
+    done
+    if command -v sqlite3 >/dev/null 2>&1 && [ -f "$scratch/x.db" ]; then
+        dies=$(sqlite3 -batch -noheader "$scratch/x.db" \
+               'SELECT sum(die_count) FROM binaries;' 2>/dev/null || true)
+        case $dies in
+            ''|*[!0-9]*) ;;
+            *) awk -v d="$dies" -v w="$hp_wall" 'BEGIN {
+                   if (w < 0.001) w = 0.001
+                   printf "dies: %d  dies/s: %.0f\n", d, d / w }' ;;
+        esac
+    fi
+done

@@ -1,0 +1,36 @@
+#!/bin/sh
+# t_bench_smoke.sh -- bench/bench.sh still works, so the benchmark
+# cannot rot between the (slow, manual) vmlinux runs.  Runs it once on
+# the small examples/sample and checks it prints a timing row per tool,
+# both ratio lines with numbers, the DIE rate from the database, and
+# that a holeprof failure is reported rather than timed.
+. "${TOP_SRCDIR:-$(dirname "$0")/..}/tests/lib.sh"
+
+need pahole sqlite3
+[ -x /usr/bin/time ] || skip "/usr/bin/time not installed (Debian package time)"
+sample=$TOP_BUILDDIR/examples/sample
+[ -x "$sample" ] || die "$sample not built (make builds it)"
+bench=$TOP_SRCDIR/bench/bench.sh
+
+assert_status "bench.sh on examples/sample" 0 bash "$bench" -n 1 "$sample"
+out=$(cat "$T/out")
+echo "$out"
+num='[0-9]+(\.[0-9]+)?'
+assert_match "holeprof row" "^  holeprof analyze +$num +$num\$" "$out"
+assert_match "pahole -j row" "^  pahole -j +$num +$num\$" "$out"
+assert_match "pahole row" "^  pahole +$num +$num\$" "$out"
+assert_match "ratio vs pahole -j" "^ratio holeprof/pahole -j: time $num rss $num\$" "$out"
+assert_match "ratio vs pahole" "^ratio holeprof/pahole: time $num rss $num\$" "$out"
+assert_match "DIE rate" "^dies: [1-9][0-9]*  dies/s: [0-9]+\$" "$out"
+assert_eq "ratio lines" 2 "$(printf '%s\n' "$out" | grep -c '^ratio ')"
+
+# A file holeprof rejects must fail the benchmark, not produce numbers.
+printf 'not an ELF file\n' > "$T/junk"
+assert_status "bench.sh on a non-ELF file" 1 bash "$bench" -n 1 "$T/junk"
+assert_match "failure names holeprof" "holeprof analyze failed" "$(cat "$T/err")"
+assert_eq "no ratio after failure" 0 "$(grep -c '^ratio' "$T/out")"
+
+assert_status "bench.sh without arguments" 2 bash "$bench"
+assert_status "bench.sh on a missing file" 2 bash "$bench" "$T/missing"
+
+finish
