@@ -329,6 +329,7 @@ static int visit(worker *w, dws_die die, uint16_t tag, uint32_t parent, uint16_t
         idx = new_node(w);
         if (fill_node(w, die, idx, parent) != 0)
             return -1;
+        map_put_raw(w->slots, w->nslots, w->nodes, idx);
     }
     if (descend) {
         if (depth >= HP_MAX_DEPTH)
@@ -1062,8 +1063,15 @@ static void index_typedefs(worker *w)
             !(w->nodes[i].flags & N_HAS_TYPE) || (w->nodes[i].flags & N_FOREIGN))
             continue;
         uint32_t t = map_get(w, w->nodes[i].type);
-        if (t == NONE || w->nodes[t].name != NULL)
+        if (t == NONE)
             continue;
+        if (w->nodes[t].name != NULL) {
+            /* typedef struct _object PyObject: remember the alias */
+            if (is_aggregate(w->nodes[t].tag) &&
+                strcmp(w->nodes[t].name, w->nodes[i].name) != 0)
+                ts_add_alias(w->sh->ts, qual_name(w, (uint32_t)i, 0), qual_name(w, t, 0));
+            continue;
+        }
         uint16_t tg = w->nodes[t].tag;
         if ((is_aggregate(tg) || tg == T_enumeration) && w->typedef_of[t] == NONE)
             w->typedef_of[t] = (uint32_t)i;

@@ -21,6 +21,10 @@ struct typeset {
     size_t *slots;           /* open addressing: index+1, 0 = empty */
     size_t nslots;
     hp_arena arena;          /* names, members */
+    struct alias { const char *alias, *target; uint64_t h; } *aliases;
+    size_t nal, alcap;
+    size_t *alslots;         /* open addressing over aliases: index+1 */
+    size_t nalslots;
 };
 
 typeset *ts_new(void)
@@ -40,6 +44,8 @@ void ts_free(typeset *s)
         free(s->items[i]);
     free(s->items);
     free(s->slots);
+    free(s->aliases);
+    free(s->alslots);
     hp_arena_free(&s->arena);
     pthread_mutex_destroy(&s->mu);
     free(s);
@@ -127,6 +133,58 @@ void ts_add(typeset *s, const lay_type *t, uint64_t cu_index)
     pthread_mutex_unlock(&s->mu);
 }
 
+void ts_add_alias(typeset *s, const char *alias, const char *target)
+{
+    uint64_t h = hp_hash_final(hp_hash_str(hp_hash_str(HP_HASH_INIT, alias), target));
+    pthread_mutex_lock(&s->mu);
+    if ((s->nal + 1) * 2 > s->nalslots) {
+        size_t ns = s->nalslots ? s->nalslots * 2 : 256;
+        size_t *sl = hp_xcalloc(ns, sizeof *sl);
+        for (size_t i = 0; i < s->nal; i++) {
+            size_t k = (size_t)s->aliases[i].h & (ns - 1);
+            while (sl[k])
+                k = (k + 1) & (ns - 1);
+            sl[k] = i + 1;
+        }
+        free(s->alslots);
+        s->alslots = sl;
+        s->nalslots = ns;
+    }
+    size_t k = (size_t)h & (s->nalslots - 1);
+    while (s->alslots[k]) {
+        struct alias *a = &s->aliases[s->alslots[k] - 1];
+        if (a->h == h && strcmp(a->alias, alias) == 0 && strcmp(a->target, target) == 0) {
+            pthread_mutex_unlock(&s->mu);
+            return;
+        }
+        k = (k + 1) & (s->nalslots - 1);
+    }
+    struct alias *a = HP_PUSH(s->aliases, s->nal, s->alcap);
+    a->alias = hp_arena_strdup(&s->arena, alias);
+    a->target = hp_arena_strdup(&s->arena, target);
+    a->h = h;
+    s->alslots[k] = s->nal;
+    pthread_mutex_unlock(&s->mu);
+}
+
+static int cmp_alias(const void *pa, const void *pb)
+{
+    const struct alias *a = pa, *b = pb;
+    int c = strcmp(a->alias, b->alias);
+    return c ? c : strcmp(a->target, b->target);
+}
+
+size_t ts_alias_count(const typeset *s)
+{
+    return s->nal;
+}
+
+void ts_alias_get(const typeset *s, size_t i, const char **alias, const char **target)
+{
+    *alias = s->aliases[i].alias;
+    *target = s->aliases[i].target;
+}
+
 static int cmp_entry(const void *pa, const void *pb)
 {
     const ts_entry *a = *(ts_entry *const *)pa, *b = *(ts_entry *const *)pb;
@@ -145,6 +203,11 @@ static int cmp_entry(const void *pa, const void *pb)
 void ts_finish(typeset *s)
 {
     qsort(s->items, s->n, sizeof *s->items, cmp_entry);
+    if (s->nal)
+        qsort(s->aliases, s->nal, sizeof *s->aliases, cmp_alias);
+    free(s->alslots);        /* slots are stale after sorting; no adds follow */
+    s->alslots = NULL;
+    s->nalslots = 0;
     /* after sorting, equal names are adjacent */
     for (size_t i = 0; i < s->n;) {
         size_t j = i + 1;

@@ -38,4 +38,11 @@ void ts_finish(typeset *s);
 size_t ts_count(const typeset *s);
 ts_entry *ts_get(typeset *s, size_t i);
 
+/* Typedef names of named aggregates (`typedef struct _object PyObject`):
+** people search by either name.  Thread-safe; duplicates are dropped.
+** After ts_finish() they are sorted by alias, then target. */
+void ts_add_alias(typeset *s, const char *alias, const char *target);
+size_t ts_alias_count(const typeset *s);
+void ts_alias_get(const typeset *s, size_t i, const char **alias, const char **target);
+
 #endif
