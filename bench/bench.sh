@@ -7,13 +7,15 @@
 #   holeprof analyze -q BINARY -o SCRATCH/x.db
 #   pahole -j BINARY > /dev/null
 #   pahole BINARY > /dev/null
-# under /usr/bin/time -f '%e %M', and prints per tool the median wall time
-# and median peak RSS, then one line per pahole variant
-#   ratio holeprof/pahole -j: time T rss R
+# under /usr/bin/time -f '%e %M %U %S', and prints per tool the median wall
+# time, CPU time (user + system, all threads) and peak RSS, then one line
+# per pahole variant
+#   ratio holeprof/pahole -j: time T cpu C rss R
 # (below 1 means holeprof is faster / smaller), and, when the database
-# records it (binaries.die_count), the DIEs holeprof read per second.
-# Wall time comes from the shell's nanosecond clock around /usr/bin/time,
-# because %e has only 10 ms resolution; peak RSS is /usr/bin/time's %M.
+# records it (binaries.die_count), the DIEs holeprof read per second of
+# wall time.  Wall time comes from the shell's nanosecond clock around
+# /usr/bin/time, because %e has only 10 ms resolution; on a busy machine
+# compare the CPU column, which other processes do not inflate.
 # A failing holeprof run aborts (its timing would mean nothing); pahole's
 # exit status is reported but not fatal, since pahole 1.24 exits non-zero
 # on some DWARF it does not know (e.g. DW_TAG_atomic_type).
@@ -45,17 +47,16 @@ scratch=$(mktemp -d "${TMPDIR:-/tmp}/holeprof-bench.XXXXXX")
 trap 'rm -rf "$scratch"' EXIT
 
 # measure LABEL CMD... : run CMD once under /usr/bin/time; appends
-# "wall_seconds rss_kb" to $scratch/LABEL; returns CMD's status.
+# "wall_seconds rss_kb cpu_seconds" to $scratch/LABEL; returns CMD's status.
 measure() {
     local label=$1 t0 t1 rc=0
     shift
     t0=$(date +%s%N)
-    $TIME -f '%e %M' -o "$scratch/time.out" "$@" >/dev/null 2>"$scratch/stderr" || rc=$?
+    $TIME -f '%e %M %U %S' -o "$scratch/time.out" "$@" >/dev/null 2>"$scratch/stderr" || rc=$?
     t1=$(date +%s%N)
     # GNU time writes "Command exited with non-zero status N" first on failure
-    local rss
-    rss=$(tail -n 1 "$scratch/time.out" | awk '{print $2}')
-    echo "$(( (t1 - t0) / 1000000 )) $rss" | awk '{printf "%.3f %d\n", $1 / 1000, $2}' >> "$scratch/$label"
+    tail -n 1 "$scratch/time.out" | awk -v ms=$(( (t1 - t0) / 1000000 )) \
+        '{printf "%.3f %d %.2f\n", ms / 1000, $2, $3 + $4}' >> "$scratch/$label"
     return $rc
 }
 
@@ -83,23 +84,27 @@ for bin in "$@"; do
             measure p "$PAHOLE" "$bin" || echo "  (pahole exited non-zero: $(head -c 200 "$scratch/stderr"))"
         fi
     done
-    printf '  %-18s %10s %12s\n' tool wall_s peak_rss_mb
+    printf '  %-18s %10s %8s %12s\n' tool wall_s cpu_s peak_rss_mb
     for t in hp pj p; do
         [ -f "$scratch/$t" ] || continue
         case $t in hp) name="holeprof analyze" ;; pj) name="pahole -j" ;; p) name="pahole" ;; esac
-        printf '  %-18s %10s %12s\n' "$name" "$(median "$scratch/$t" 1)" \
-            "$(median "$scratch/$t" 2 | awk '{printf "%.1f", $1 / 1024}')"
+        printf '  %-18s %10s %8s %12s\n' "$name" "$(median "$scratch/$t" 1)" \
+            "$(median "$scratch/$t" 3)" "$(median "$scratch/$t" 2 | awk '{printf "%.1f", $1 / 1024}')"
     done
     hp_wall=$(median "$scratch/hp" 1)
     hp_rss=$(median "$scratch/hp" 2)
+    hp_cpu=$(median "$scratch/hp" 3)
     for t in pj p; do
         [ -f "$scratch/$t" ] || continue
         case $t in pj) name="pahole -j" ;; p) name="pahole" ;; esac
-        awk -v n="$name" -v hw="$hp_wall" -v hr="$hp_rss" \
-            -v pw="$(median "$scratch/$t" 1)" -v pr="$(median "$scratch/$t" 2)" 'BEGIN {
-            # 1 ms floor: tiny inputs can finish below the clock resolution
+        awk -v n="$name" -v hw="$hp_wall" -v hr="$hp_rss" -v hc="$hp_cpu" \
+            -v pw="$(median "$scratch/$t" 1)" -v pr="$(median "$scratch/$t" 2)" \
+            -v pc="$(median "$scratch/$t" 3)" 'BEGIN {
+            # floors: tiny inputs finish below the clock resolution
+            # (1 ms for wall, 10 ms for CPU)
             if (pw < 0.001) pw = 0.001; if (hw < 0.001) hw = 0.001
-            printf "ratio holeprof/%s: time %.2f rss %.2f\n", n, hw / pw, hr / pr }'
+            if (pc < 0.01) pc = 0.01; if (hc < 0.01) hc = 0.01
+            printf "ratio holeprof/%s: time %.2f cpu %.2f rss %.2f\n", n, hw / pw, hc / pc, hr / pr }'
     done
     if command -v sqlite3 >/dev/null 2>&1 && [ -f "$scratch/x.db" ]; then
         dies=$(sqlite3 -batch -noheader "$scratch/x.db" \

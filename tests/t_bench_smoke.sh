@@ -16,11 +16,11 @@ assert_status "bench.sh on examples/sample" 0 bash "$bench" -n 1 "$sample"
 out=$(cat "$T/out")
 echo "$out"
 num='[0-9]+(\.[0-9]+)?'
-assert_match "holeprof row" "^  holeprof analyze +$num +$num\$" "$out"
-assert_match "pahole -j row" "^  pahole -j +$num +$num\$" "$out"
-assert_match "pahole row" "^  pahole +$num +$num\$" "$out"
-assert_match "ratio vs pahole -j" "^ratio holeprof/pahole -j: time $num rss $num\$" "$out"
-assert_match "ratio vs pahole" "^ratio holeprof/pahole: time $num rss $num\$" "$out"
+assert_match "holeprof row" "^  holeprof analyze +$num +$num +$num\$" "$out"
+assert_match "pahole -j row" "^  pahole -j +$num +$num +$num\$" "$out"
+assert_match "pahole row" "^  pahole +$num +$num +$num\$" "$out"
+assert_match "ratio vs pahole -j" "^ratio holeprof/pahole -j: time $num cpu $num rss $num\$" "$out"
+assert_match "ratio vs pahole" "^ratio holeprof/pahole: time $num cpu $num rss $num\$" "$out"
 assert_match "DIE rate" "^dies: [1-9][0-9]*  dies/s: [0-9]+\$" "$out"
 assert_eq "ratio lines" 2 "$(printf '%s\n' "$out" | grep -c '^ratio ')"
 
