@@ -1,0 +1,118 @@
+-- db/schema.sql -- the holeprof database schema.
+--
+-- Contract: this file is the single source of truth for the database
+-- layout.  tools/sql2c.sh compiles it into the program (hp_schema_sql) and
+-- src/store.c runs it inside the writer's one transaction on a fresh file.
+-- store.c, not this file, sets PRAGMA application_id (ST_APPLICATION_ID,
+-- "HPRF") and PRAGMA user_version (ST_SCHEMA_VERSION) from src/store.h;
+-- bump ST_SCHEMA_VERSION whenever a change here would break a reader
+-- (renamed or removed columns, changed meaning or units).  Adding a table
+-- or a view is compatible.
+--
+-- Units: every offset and size is in bytes, every bit_* column in bits.
+-- The queries in queries/ and the documentation in db/README.md depend on
+-- these names; keep them.
+
+-- One row per analyzed executable (or shared object).
+CREATE TABLE binaries (
+    id               INTEGER PRIMARY KEY,
+    path             TEXT NOT NULL,     -- as given on the command line
+    build_id         TEXT,              -- GNU build-id, lower-case hex, or NULL
+    arch             TEXT,              -- e.g. 'x86_64'
+    debug_file       TEXT,              -- file the DWARF was read from
+    debug_how        TEXT,              -- 'embedded','build-id','debuglink','given'
+    producer         TEXT,              -- DW_AT_producer of the first unit
+    cacheline        INTEGER NOT NULL,  -- cacheline size used, bytes
+    cu_count         INTEGER NOT NULL,  -- compile units read
+    die_count        INTEGER NOT NULL,  -- DIEs visited
+    analyzed_at      TEXT NOT NULL,     -- UTC, ISO 8601 'YYYY-MM-DDTHH:MM:SSZ'
+    holeprof_version TEXT NOT NULL
+);
+
+-- One row per distinct layout of an aggregate type in a binary.  The same
+-- layout seen in many compile units is one row (cu_count says how many);
+-- two different layouts under one name are two rows, both conflict = 1.
+CREATE TABLE types (
+    id             INTEGER PRIMARY KEY,
+    binary_id      INTEGER NOT NULL REFERENCES binaries(id),
+    kind           TEXT NOT NULL CHECK (kind IN ('struct','class','union','enum')),
+    name           TEXT NOT NULL,       -- qualified: ns::A::B, main.T, typedef name
+    size           INTEGER NOT NULL,
+    align          INTEGER NOT NULL,
+    members        INTEGER NOT NULL,    -- number of rows in members
+    holes          INTEGER NOT NULL,    -- byte holes between members
+    hole_bytes     INTEGER NOT NULL,    -- their total size
+    bit_holes      INTEGER NOT NULL,    -- unused bit runs inside bitfield units
+    bit_hole_bits  INTEGER NOT NULL,    -- their total size, bits
+    tail_padding   INTEGER NOT NULL,    -- bytes after the last member
+    pre_hole       INTEGER NOT NULL,    -- byte hole before the first member
+                                        -- (counted in holes, hole_bytes)
+    pre_bit_hole   INTEGER NOT NULL,    -- bit hole before the first member
+                                        -- (counted in bit_holes, bit_hole_bits)
+    bit_padding    INTEGER NOT NULL,    -- unused bits ending a trailing bitfield
+                                        -- unit (pahole's bit_padding)
+    optimal_size   INTEGER NOT NULL,    -- smallest size by reordering members
+    cachelines     INTEGER NOT NULL,    -- cachelines spanned by size
+    decl_file      TEXT,
+    decl_line      INTEGER,
+    cu_count       INTEGER NOT NULL,    -- compile units holding this layout
+    lang           TEXT NOT NULL,       -- 'C','C++','Go','Rust',...
+    flags          INTEGER NOT NULL,    -- TF_* bits (src/layout.h, db/README.md)
+    packed         INTEGER NOT NULL,    -- flags & TF_PACKED != 0
+    explicit_align INTEGER NOT NULL,    -- flags & TF_EXPLICIT_ALIGN != 0
+    conflict       INTEGER NOT NULL,    -- flags & TF_CONFLICT != 0
+    layout_hash    TEXT NOT NULL        -- 16 hex digits; equal hash, equal layout
+);
+CREATE INDEX types_name ON types(name);
+CREATE INDEX types_binary ON types(binary_id);
+CREATE INDEX types_hash ON types(layout_hash);
+
+-- One row per member, in offset order (idx 0 first).  A bitfield has
+-- bit_size > 0; its offset/size are those of its storage unit and
+-- bit_offset is its lowest bit inside the unit (LSB = 0).
+CREATE TABLE members (
+    type_id        INTEGER NOT NULL REFERENCES types(id),
+    idx            INTEGER NOT NULL,    -- 0-based position in offset order
+    name           TEXT,                -- NULL for anonymous members
+    type_name      TEXT,                -- rendered in the source language
+    offset         INTEGER NOT NULL,
+    size           INTEGER NOT NULL,
+    bitpos         INTEGER NOT NULL,    -- absolute first bit from the start
+    bit_offset     INTEGER NOT NULL,
+    bit_size       INTEGER NOT NULL,    -- 0 unless a bitfield
+    align          INTEGER NOT NULL,
+    flags          INTEGER NOT NULL,    -- MF_* bits
+    hole_after     INTEGER NOT NULL,    -- byte hole before the next member
+    bit_hole_after INTEGER NOT NULL,    -- unused bits after this bitfield
+    cacheline      INTEGER NOT NULL,    -- offset / binaries.cacheline
+    suggested_pos  INTEGER,             -- 0-based place in the suggested order
+    PRIMARY KEY (type_id, idx)
+) WITHOUT ROWID;
+CREATE INDEX members_name ON members(name);
+
+-- Waste per type: what holes and padding cost, and what reordering saves.
+CREATE VIEW type_waste AS
+SELECT t.id AS type_id, t.binary_id, t.kind, t.name, t.size, t.optimal_size,
+       t.holes, t.hole_bytes, t.tail_padding,
+       t.hole_bytes + t.tail_padding AS waste,
+       t.size - t.optimal_size AS saving,
+       CASE WHEN t.size > 0
+            THEN round(100.0 * (t.size - t.optimal_size) / t.size, 1)
+            ELSE 0.0 END AS saving_pct,
+       t.decl_file, t.decl_line
+  FROM types t;
+
+-- Every byte hole with the members around it.
+CREATE VIEW member_holes AS
+SELECT t.id AS type_id, t.name AS type_name, m.idx, m.name AS after_member,
+       m.offset + m.size AS hole_offset, m.hole_after AS hole_bytes
+  FROM members m JOIN types t ON t.id = m.type_id
+ WHERE m.hole_after > 0;
+
+-- Reserved for later stages (allocation sites and their weights); they
+-- will be added here, compatibly, as:
+--   functions(id, binary_id, name, low_pc, high_pc, ...)
+--   sites(id, binary_id, function_id, address, file, line, allocator, ...)
+--   site_candidates(site_id, type_id, confidence, how, ...)
+--   site_counts(site_id, source, allocations, bytes, ...)
+--   member_heat(type_id, idx, source, accesses, ...)

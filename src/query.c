@@ -1,0 +1,379 @@
+/*
+** query.c -- `holeprof query DB NAME|FILE.sql`: run a query file against a
+** database, read-only, and print its results with fmt.c.
+**
+** Contract (rep_query in report.h): QUERY ending in ".sql" or holding a
+** '/' is a file path; otherwise it is a name looked up as NAME.sql in, in
+** order, $HOLEPROF_QUERY_DIR, the installed directory (HOLEPROF_QUERYDIR)
+** and the source tree's queries/ (HOLEPROF_SRC_QUERYDIR, so a build that
+** is not installed still finds them).  An unknown name is an error that
+** lists the names available.
+**
+** A file may hold several statements.  All are prepared before any runs,
+** and each must pass sqlite3_stmt_readonly(); the database is also opened
+** read-only, so a write is refused twice over.  ATTACH runs while the
+** file is being prepared (see below), so a query can join another
+** database, opened read-only like the main one.  Parameters ?1..?N are
+** bound from params (an integer-looking value as an integer, else text);
+** the count given must match the highest one the file uses.  Each
+** statement that returns columns is printed; in table form, results are
+** separated by a blank line.  Errors name the query file and the line of
+** the statement: "FILE: near line N: message".
+*/
+#include "report.h"
+#include "store.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define QRY_MAX_FILE (4u << 20)   /* a query file is text someone wrote */
+
+/* The query directories, in search order; returns how many. */
+static int qry_dirs(const char *dirs[3])
+{
+    int n = 0;
+    const char *env = getenv("HOLEPROF_QUERY_DIR");
+    if (env != NULL && *env != '\0')
+        dirs[n++] = env;
+#ifdef HOLEPROF_QUERYDIR
+    dirs[n++] = HOLEPROF_QUERYDIR;
+#endif
+#ifdef HOLEPROF_SRC_QUERYDIR
+    dirs[n++] = HOLEPROF_SRC_QUERYDIR;
+#endif
+    return n;
+}
+
+static int qry_valid_name(const char *s, size_t n)
+{
+    if (n == 0 || n > 128)
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+              || c == '_' || c == '-'))
+            return 0;
+    }
+    return 1;
+}
+
+static int qry_cmp(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* "holes, summary, type": every query name found in the directories. */
+static char *qry_available(const char *dirs[], int ndirs)
+{
+    char **names = NULL;
+    size_t n = 0, cap = 0;
+    for (int d = 0; d < ndirs; d++) {
+        DIR *dir = opendir(dirs[d]);
+        if (dir == NULL)
+            continue;
+        struct dirent *e;
+        while ((e = readdir(dir)) != NULL) {
+            size_t len = strlen(e->d_name);
+            if (len > 4 && strcmp(e->d_name + len - 4, ".sql") == 0
+                && qry_valid_name(e->d_name, len - 4))
+                *HP_PUSH(names, n, cap) = hp_xstrndup(e->d_name, len - 4);
+        }
+        closedir(dir);
+    }
+    qsort(names, n, sizeof *names, qry_cmp);
+    hp_buf b = { 0 };
+    for (size_t i = 0; i < n; i++)
+        if (i == 0 || strcmp(names[i], names[i - 1]) != 0)
+            hp_buf_printf(&b, "%s%s", b.len ? ", " : "", names[i]);
+    for (size_t i = 0; i < n; i++)
+        free(names[i]);
+    free(names);
+    if (b.s == NULL)
+        hp_buf_puts(&b, "");
+    return b.s;
+}
+
+/* Read a whole query file; NUL bytes are refused because SQLite would
+** silently stop at the first one. */
+static char *qry_read(const char *path, size_t *len, hp_err *err)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL) {
+        hp_errf(err, path, "%s", strerror(errno));
+        return NULL;
+    }
+    hp_buf b = { 0 };
+    char chunk[8192];
+    size_t got;
+    while ((got = fread(chunk, 1, sizeof chunk, f)) > 0) {
+        if (b.len + got > QRY_MAX_FILE) {
+            fclose(f);
+            hp_buf_free(&b);
+            hp_errf(err, path, "query file larger than %u bytes", QRY_MAX_FILE);
+            return NULL;
+        }
+        hp_buf_putn(&b, chunk, got);
+    }
+    int bad = ferror(f);
+    fclose(f);
+    if (bad) {
+        hp_buf_free(&b);
+        hp_errf(err, path, "read error");
+        return NULL;
+    }
+    if (b.s == NULL)
+        hp_buf_puts(&b, "");
+    if (memchr(b.s, '\0', b.len) != NULL) {
+        hp_buf_free(&b);
+        hp_errf(err, path, "not a text file (contains NUL bytes)");
+        return NULL;
+    }
+    *len = b.len;
+    return b.s;
+}
+
+/* Resolve QUERY to a readable file path (malloc'd). */
+static char *qry_resolve(const char *query, hp_err *err)
+{
+    size_t len = strlen(query);
+    if (strchr(query, '/') != NULL || (len >= 4 && strcmp(query + len - 4, ".sql") == 0))
+        return hp_xstrdup(query);
+    if (!qry_valid_name(query, len)) {
+        hp_errf(err, NULL, "invalid query name '%s' (letters, digits, '_' and '-' only;"
+                " give a path to run a file)", query);
+        return NULL;
+    }
+    const char *dirs[3];
+    int ndirs = qry_dirs(dirs);
+    for (int d = 0; d < ndirs; d++) {
+        char *path = hp_xasprintf("%s/%s.sql", dirs[d], query);
+        FILE *f = fopen(path, "rb");
+        if (f != NULL) {
+            fclose(f);
+            return path;
+        }
+        free(path);
+    }
+    char *avail = qry_available(dirs, ndirs);
+    if (*avail != '\0') {
+        hp_errf(err, NULL, "unknown query '%s' (available: %s)", query, avail);
+    } else {
+        hp_buf where = { 0 };
+        for (int d = 0; d < ndirs; d++)
+            hp_buf_printf(&where, "%s%s", d ? ", " : "", dirs[d]);
+        hp_errf(err, NULL, "unknown query '%s' (no query files found in %s)", query,
+                where.s ? where.s : "any directory; set HOLEPROF_QUERY_DIR");
+        hp_buf_free(&where);
+    }
+    free(avail);
+    return NULL;
+}
+
+static int qry_line(const char *start, const char *p)
+{
+    int line = 1;
+    for (; start < p; start++)
+        if (*start == '\n')
+            line++;
+    return line;
+}
+
+/* Skip blanks and SQL comments: where the statement really begins. */
+static const char *qry_skip(const char *p, const char *end)
+{
+    while (p < end) {
+        if (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r' || *p == '\f' || *p == '\v') {
+            p++;
+        } else if (p + 1 < end && p[0] == '-' && p[1] == '-') {
+            while (p < end && *p != '\n')
+                p++;
+        } else if (p + 1 < end && p[0] == '/' && p[1] == '*') {
+            const char *q = p + 2;
+            while (q + 1 < end && !(q[0] == '*' && q[1] == '/'))
+                q++;
+            p = q + 1 < end ? q + 2 : end;
+        } else {
+            break;
+        }
+    }
+    return p;
+}
+
+/* An integer-looking parameter binds as an integer, so `LIMIT ?1` and
+** `size > ?1` work; names never look like canonical integers. */
+static int qry_bind(sqlite3_stmt *s, int i, const char *v)
+{
+    const char *p = v;
+    if (*p == '-')
+        p++;
+    int canonical = *p != '\0' && strlen(p) <= 18 && (p[0] != '0' || p[1] == '\0')
+                    && !(v[0] == '-' && p[0] == '0');
+    for (const char *q = p; canonical && *q; q++)
+        if (*q < '0' || *q > '9')
+            canonical = 0;
+    if (canonical)
+        return sqlite3_bind_int64(s, i, strtoll(v, NULL, 10));
+    return sqlite3_bind_text(s, i, v, -1, SQLITE_TRANSIENT);
+}
+
+/* Notes whether the statement being prepared is an ATTACH. */
+static int qry_auth(void *arg, int action, const char *a, const char *b, const char *c,
+                    const char *d)
+{
+    (void)a, (void)b, (void)c, (void)d;
+    if (action == SQLITE_ATTACH)
+        *(int *)arg = 1;
+    return SQLITE_OK;
+}
+
+typedef struct qry_stmt {
+    sqlite3_stmt *stmt;
+    int line;
+    int done;          /* an ATTACH, already run */
+} qry_stmt;
+
+int rep_query(const char *dbpath, const char *query, fmt_kind fmt,
+              const char **params, int nparams, FILE *out, hp_err *err)
+{
+    sqlite3 *db = NULL;
+    qry_stmt *st = NULL;
+    size_t nst = 0, cap = 0, len = 0;
+    char *sql = NULL;
+    int status = HP_EXIT_ERROR, maxparam = 0;
+    char *path = qry_resolve(query, err);
+    if (path == NULL)
+        return HP_EXIT_ERROR;
+    if ((sql = qry_read(path, &len, err)) == NULL)
+        goto done;
+    if (st_open_read(dbpath, &db, err) != 0)
+        goto done;
+
+    /* Prepare everything first, so that nothing runs unless every
+    ** statement is read-only and the parameters fit.  The one exception is
+    ** ATTACH: it runs as soon as it is prepared, because the
+    ** statements after it can only be prepared against the attached
+    ** schema.  It cannot write: an attached file is opened with the main
+    ** database's read-only flags, and must already exist. */
+    int is_attach = 0;
+    sqlite3_set_authorizer(db, qry_auth, &is_attach);
+    const char *tail = sql, *end = sql + len;
+    while (tail < end) {
+        const char *begin = qry_skip(tail, end);
+        if (begin >= end)
+            break;
+        sqlite3_stmt *s = NULL;
+        const char *next = NULL;
+        is_attach = 0;
+        if (sqlite3_prepare_v2(db, begin, (int)(end - begin), &s, &next) != SQLITE_OK) {
+            const char *at = begin;
+#if SQLITE_VERSION_NUMBER >= 3038000
+            int off = sqlite3_error_offset(db);
+            if (off >= 0 && off <= end - begin)
+                at = begin + off;
+#endif
+            hp_errf(err, path, "near line %d: %s", qry_line(sql, at), sqlite3_errmsg(db));
+            goto done;
+        }
+        if (s == NULL)         /* only a comment or a lone ';' */
+            break;
+        qry_stmt *q = HP_PUSH(st, nst, cap);
+        q->stmt = s;
+        q->line = qry_line(sql, begin);
+        q->done = 0;
+        if (!sqlite3_stmt_readonly(s)) {
+            hp_errf(err, path, "near line %d: statement would modify the database;"
+                    " queries are read-only", q->line);
+            goto done;
+        }
+        int np = sqlite3_bind_parameter_count(s);
+        for (int i = 1; i <= np; i++) {
+            const char *pn = sqlite3_bind_parameter_name(s, i);
+            if (pn != NULL && pn[0] != '?') {
+                hp_errf(err, path, "near line %d: named parameter %s is not supported;"
+                        " use ?1, ?2, ...", q->line, pn);
+                goto done;
+            }
+        }
+        if (np > maxparam)
+            maxparam = np;
+        if (is_attach) {
+            if (np > nparams) {
+                hp_errf(err, path, "near line %d: needs parameter ?%d; give it with --param"
+                        " VALUE", q->line, np);
+                goto done;
+            }
+            for (int i = 1; i <= np; i++)
+                qry_bind(s, i, params[i - 1]);
+            if (sqlite3_step(s) != SQLITE_DONE) {
+                hp_errf(err, path, "near line %d: %s", q->line, sqlite3_errmsg(db));
+                goto done;
+            }
+            q->done = 1;
+        }
+        if (next == NULL || next <= begin)
+            break;
+        tail = next;
+    }
+    if (nst == 0) {
+        hp_errf(err, path, "no SQL statement in the file");
+        goto done;
+    }
+    if (nparams < maxparam) {
+        char range[32] = "";
+        if (maxparam > 1)
+            snprintf(range, sizeof range, "..?%d", maxparam);
+        hp_errf(err, path, "needs %d parameter%s (?1%s); give %s with --param VALUE",
+                maxparam, maxparam == 1 ? "" : "s", range, maxparam == 1 ? "it" : "them");
+        goto done;
+    }
+    if (nparams > maxparam) {
+        hp_errf(err, path, "takes %d parameter%s but %d %s given", maxparam,
+                maxparam == 1 ? "" : "s", nparams, nparams == 1 ? "was" : "were");
+        goto done;
+    }
+
+    int printed = 0;
+    for (size_t k = 0; k < nst; k++) {
+        sqlite3_stmt *s = st[k].stmt;
+        if (st[k].done)
+            continue;
+        int np = sqlite3_bind_parameter_count(s);
+        for (int i = 1; i <= np; i++) {
+            if (qry_bind(s, i, params[i - 1]) != SQLITE_OK) {
+                hp_errf(err, path, "near line %d: cannot bind ?%d: %s", st[k].line, i,
+                        sqlite3_errmsg(db));
+                goto done;
+            }
+        }
+        if (sqlite3_column_count(s) == 0) {
+            int rc;
+            while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+                ;
+            if (rc != SQLITE_DONE) {
+                hp_errf(err, path, "near line %d: %s", st[k].line, sqlite3_errmsg(db));
+                goto done;
+            }
+            continue;
+        }
+        if (printed++ > 0 && fmt == FMT_TABLE)
+            fputc('\n', out);
+        hp_err local = { 0 };
+        if (fmt_print_stmt(s, fmt, out, &local) != 0) {
+            hp_errf(err, path, "near line %d: %s", st[k].line, local.msg);
+            goto done;
+        }
+    }
+    status = HP_EXIT_OK;
+done:
+    for (size_t k = 0; k < nst; k++)
+        sqlite3_finalize(st[k].stmt);
+    free(st);
+    if (db)
+        sqlite3_close(db);
+    free(sql);
+    free(path);
+    return status;
+}

@@ -1,0 +1,716 @@
+/*
+** show.c -- `holeprof show DB NAME`: one type's layout, pahole style,
+** from the database, followed by the suggested member order written as a
+** declaration in the type's own language.
+**
+** Contract (rep_show in report.h): every row of types whose name is NAME
+** is shown (several layouts under one name, or several binaries), each
+** as: a header with size, alignment, language and declaration place; one
+** line per member with offset and size ("offset:bit size" for bitfields);
+** "XXX" lines for byte and bit holes where they are; cacheline boundary
+** lines; a footer with the totals; the type's flags; then the suggested
+** order with offsets recomputed in that order.  The recomputation follows
+** the same rules as lay_optimal_order(): each member goes to the next
+** offset its alignment allows, and a run of adjacent bitfields moves as
+** one block by a multiple of its alignment, so every bit keeps its place
+** inside its storage unit.
+**
+** The database is input: every number read back is checked before it is
+** used for arithmetic, and a damaged row gives an error, never a crash.
+** An unknown NAME is an error with up to five "did you mean" names.
+*/
+#include "report.h"
+#include "store.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* Numbers from a database we did not necessarily write: anything beyond
+** this is damage, not a type. */
+#define SHW_MAX_VALUE ((int64_t)1 << 48)
+
+typedef struct shw_mem {
+    char *name;              /* NULL when anonymous */
+    char *type_name;         /* "?" when missing */
+    int64_t offset, size, bitpos, bit_offset, bit_size, align, flags;
+    int64_t hole_after, bit_hole_after, cacheline, suggested_pos;
+    int64_t new_offset;      /* in the suggested order */
+    int64_t new_bit_offset;
+} shw_mem;
+
+typedef struct shw_type {
+    int64_t id, size, align, nmembers, holes, hole_bytes, bit_holes, bit_hole_bits;
+    int64_t tail_padding, optimal_size, cachelines, decl_line, flags, cu_count;
+    int64_t cacheline_size, nlayouts, pre_hole, pre_bit_hole, bit_padding;
+    char *kind, *name, *decl_file, *lang, *hash, *binary;
+    shw_mem *m;
+    size_t n, cap;
+} shw_type;
+
+static char *shw_col_str(sqlite3_stmt *s, int col)
+{
+    const unsigned char *t = sqlite3_column_text(s, col);
+    if (t == NULL)
+        return NULL;
+    /* Control characters would break the one-line-per-member shape. */
+    char *p = hp_xstrdup((const char *)t);
+    for (char *q = p; *q; q++)
+        if ((unsigned char)*q < 0x20 || *q == 0x7f)
+            *q = '?';
+    return p;
+}
+
+static void shw_free(shw_type *t)
+{
+    for (size_t i = 0; i < t->n; i++) {
+        free(t->m[i].name);
+        free(t->m[i].type_name);
+    }
+    free(t->m);
+    free(t->kind);
+    free(t->name);
+    free(t->decl_file);
+    free(t->lang);
+    free(t->hash);
+    free(t->binary);
+}
+
+static int shw_in_range(int64_t v)
+{
+    return v >= 0 && v <= SHW_MAX_VALUE;
+}
+
+static const char *shw_plural(int64_t n, const char *one, const char *many)
+{
+    return n == 1 ? one : many;
+}
+
+/* ---- C declarators ---------------------------------------------------- */
+
+/* C and C++ wrap the name inside the type: "char [16]" + "buf" is
+** "char buf[16]", "void (*)(int)" + "cb" is "void (*cb)(int)".  Writes the
+** part before the name to pre and the part after to post. */
+static void shw_split_c(const char *type, hp_buf *pre, hp_buf *post)
+{
+    hp_buf_reset(pre);
+    hp_buf_reset(post);
+    const char *fp = strstr(type, "(*");
+    if (fp != NULL) {
+        hp_buf_putn(pre, type, (size_t)(fp - type) + 2);
+        hp_buf_puts(post, fp + 2);
+        return;
+    }
+    const char *br = type[0] != '[' ? strchr(type, '[') : NULL;
+    if (br != NULL) {
+        const char *e = br;
+        while (e > type && e[-1] == ' ')
+            e--;
+        hp_buf_putn(pre, type, (size_t)(e - type));
+        hp_buf_puts(post, br);
+        return;
+    }
+    hp_buf_puts(pre, type);
+}
+
+static int shw_is_c_family(const char *lang)
+{
+    return lang == NULL || strcmp(lang, "C") == 0 || strcmp(lang, "C++") == 0;
+}
+
+/* The member as "TYPE" and "NAME..." (without the ';') for the
+** pahole-style columns: for C and C++ an array suffix joins the name
+** ("c[3]"); a function pointer's whole declarator goes in the type column
+** and the name column stays empty, as for an anonymous member. */
+static void shw_member_cols(const shw_type *t, const shw_mem *m, hp_buf *tcol, hp_buf *ncol)
+{
+    hp_buf pre = { 0 }, post = { 0 };
+    const char *name = m->name;
+    if (m->flags & MF_BASE)
+        name = "<ancestor>";
+    hp_buf_reset(tcol);
+    hp_buf_reset(ncol);
+    if (shw_is_c_family(t->lang)) {
+        shw_split_c(m->type_name, &pre, &post);
+        if (post.len > 0 && strstr(m->type_name, "(*") != NULL) {
+            /* function pointer: the whole declarator in the type column */
+            hp_buf_printf(tcol, "%s%s%s", pre.s, name ? name : "", post.s);
+            name = NULL;
+            hp_buf_reset(&post);
+        } else {
+            hp_buf_puts(tcol, pre.s ? pre.s : "");
+        }
+    } else {
+        hp_buf_puts(tcol, m->type_name);
+    }
+    if (name != NULL)
+        hp_buf_puts(ncol, name);
+    if (post.len > 0)
+        hp_buf_puts(ncol, post.s);
+    if (m->bit_size > 0)
+        hp_buf_printf(ncol, ":%lld", (long long)m->bit_size);
+    hp_buf_free(&pre);
+    hp_buf_free(&post);
+}
+
+static void shw_pad_to(hp_buf *b, size_t col)
+{
+    while (b->len < col)
+        hp_buf_putn(b, " ", 1);
+}
+
+static void shw_offset_comment(hp_buf *b, const shw_mem *m, int64_t offset, int64_t bit_offset)
+{
+    if (m->bit_size > 0)
+        hp_buf_printf(b, "/* %5lld:%2lld %2lld */", (long long)offset,
+                      (long long)bit_offset, (long long)m->size);
+    else
+        hp_buf_printf(b, "/* %5lld %5lld */", (long long)offset, (long long)m->size);
+}
+
+static const char *shw_basename(const char *path)
+{
+    const char *s = strrchr(path, '/');
+    return s ? s + 1 : path;
+}
+
+/* ---- the layout as stored ---------------------------------------------- */
+
+static void shw_layout(const shw_type *t, hp_buf *b)
+{
+    hp_buf tcol = { 0 }, ncol = { 0 };
+    /* Column widths: pahole's (type 20, name 17) unless the type needs
+    ** more; capped so one template name cannot push every comment away. */
+    size_t tw = 20, nw = 17;
+    for (size_t i = 0; i < t->n; i++) {
+        shw_member_cols(t, &t->m[i], &tcol, &ncol);
+        if (tcol.len > tw && tcol.len <= 40)
+            tw = tcol.len;
+        if (ncol.len + 1 > nw && ncol.len + 1 <= 32)
+            nw = ncol.len + 1;
+    }
+    size_t comment_col = 4 + tw + 1 + nw + 1;
+
+    size_t start = b->len;
+    hp_buf_printf(b, "%s %s {", t->kind, t->name);
+    if (b->len - start + 1 < comment_col)
+        shw_pad_to(b, start + comment_col);
+    else
+        hp_buf_puts(b, " ");
+    hp_buf_printf(b, "/* size %lld, align %lld, %s", (long long)t->size,
+                  (long long)t->align, t->lang);
+    if (t->decl_file != NULL) {
+        hp_buf_printf(b, ", %s", shw_basename(t->decl_file));
+        if (t->decl_line > 0)
+            hp_buf_printf(b, ":%lld", (long long)t->decl_line);
+    }
+    hp_buf_puts(b, " */\n");
+
+    if (t->pre_bit_hole > 0)
+        hp_buf_printf(b, "    /* XXX %lld %s hole */\n", (long long)t->pre_bit_hole,
+                      shw_plural(t->pre_bit_hole, "bit", "bits"));
+    if (t->pre_hole > 0)
+        hp_buf_printf(b, "    /* XXX %lld %s hole */\n", (long long)t->pre_hole,
+                      shw_plural(t->pre_hole, "byte", "bytes"));
+    for (size_t i = 0; i < t->n; i++) {
+        const shw_mem *m = &t->m[i];
+        if (i > 0 && m->cacheline > t->m[i - 1].cacheline) {
+            int64_t line_start = m->cacheline * t->cacheline_size;
+            hp_buf_printf(b, "    /* --- cacheline %lld boundary (%lld bytes)",
+                          (long long)m->cacheline, (long long)line_start);
+            if (m->offset > line_start)
+                hp_buf_printf(b, " was %lld %s ago", (long long)(m->offset - line_start),
+                              shw_plural(m->offset - line_start, "byte", "bytes"));
+            hp_buf_puts(b, " --- */\n");
+        }
+        shw_member_cols(t, m, &tcol, &ncol);
+        start = b->len;
+        hp_buf_printf(b, "    %s", tcol.s ? tcol.s : "");
+        if (ncol.len > 0) {
+            shw_pad_to(b, start + 4 + tw);
+            hp_buf_printf(b, " %s;", ncol.s);
+        } else {
+            hp_buf_puts(b, ";");    /* anonymous member, function pointer */
+        }
+        shw_pad_to(b, start + comment_col - 1);
+        hp_buf_puts(b, " ");
+        shw_offset_comment(b, m, m->offset, m->bit_offset);
+        if (m->flags & MF_VIRTUAL)
+            hp_buf_puts(b, " /* virtual base: placement varies */");
+        hp_buf_puts(b, "\n");
+        if (m->bit_hole_after > 0)
+            hp_buf_printf(b, "    /* XXX %lld %s hole */\n", (long long)m->bit_hole_after,
+                          shw_plural(m->bit_hole_after, "bit", "bits"));
+        if (m->hole_after > 0)
+            hp_buf_printf(b, "    /* XXX %lld %s hole */\n", (long long)m->hole_after,
+                          shw_plural(m->hole_after, "byte", "bytes"));
+    }
+    hp_buf_printf(b, "};  /* members %lld, holes %lld (%lld %s), bit holes %lld (%lld %s),",
+                  (long long)t->nmembers, (long long)t->holes, (long long)t->hole_bytes,
+                  shw_plural(t->hole_bytes, "byte", "bytes"), (long long)t->bit_holes,
+                  (long long)t->bit_hole_bits, shw_plural(t->bit_hole_bits, "bit", "bits"));
+    if (t->bit_padding > 0)
+        hp_buf_printf(b, " bit padding %lld %s,", (long long)t->bit_padding,
+                      shw_plural(t->bit_padding, "bit", "bits"));
+    hp_buf_printf(b, " tail padding %lld, cachelines %lld */\n",
+                  (long long)t->tail_padding, (long long)t->cachelines);
+
+    static const struct { int64_t bit; const char *text; } names[] = {
+        { TF_PACKED, "packed" },
+        { TF_EXPLICIT_ALIGN, "explicit alignment" },
+        { TF_CONFLICT, "conflicting definitions" },
+        { TF_TEMPLATE, "template instance" },
+        { TF_NESTED, "nested type" },
+        { TF_TYPEDEF_NAME, "anonymous, named by a typedef" },
+        { TF_HAS_VPTR, "has a vtable pointer" },
+        { TF_VIRTUAL_BASE, "has virtual bases" },
+        { TF_FLEX, "ends in a flexible array" },
+    };
+    hp_buf fl = { 0 };
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        if (!(t->flags & names[i].bit))
+            continue;
+        hp_buf_printf(&fl, "%s%s", fl.len ? ", " : "", names[i].text);
+        if (names[i].bit == TF_CONFLICT && t->nlayouts > 1)
+            hp_buf_printf(&fl, " (%lld layouts of this name in the binary)",
+                          (long long)t->nlayouts);
+    }
+    if (fl.len > 0)
+        hp_buf_printf(b, "/* flags: %s */\n", fl.s);
+    if (t->cu_count > 1)
+        hp_buf_printf(b, "/* same layout in %lld compile units */\n", (long long)t->cu_count);
+    hp_buf_free(&fl);
+    hp_buf_free(&tcol);
+    hp_buf_free(&ncol);
+}
+
+/* ---- the suggested order ------------------------------------------------ */
+
+/* Round n up to a multiple of a; values are bounded by SHW_MAX_VALUE, so
+** nothing here can overflow. */
+static int64_t shw_round(int64_t n, int64_t a)
+{
+    return a > 1 ? (n + a - 1) / a * a : n;
+}
+
+/* The unit that starts at member i, as lay_optimal_order() forms them: a
+** bitfield together with the following bitfields whose storage units
+** overlap its group's, or a single member.  Returns one past its end. */
+static size_t shw_unit_end(const shw_type *t, size_t i)
+{
+    const int64_t fixed = MF_BASE | MF_VPTR | MF_FLEX;
+    const shw_mem *m = t->m;
+    if (m[i].bit_size == 0 || (m[i].flags & fixed))
+        return i + 1;
+    int64_t gs = m[i].offset, ge = m[i].offset + m[i].size;
+    size_t j = i + 1;
+    while (j < t->n && m[j].bit_size > 0 && !(m[j].flags & fixed)) {
+        int64_t ys = m[j].offset, ye = m[j].offset + m[j].size;
+        if (ys >= ge || ye <= gs)
+            break;
+        if (ys < gs)
+            gs = ys;
+        if (ye > ge)
+            ge = ye;
+        j++;
+    }
+    return j;
+}
+
+/* Lay the members out in the stored suggested order, by the rules of
+** lay_optimal_order(): bases and the vtable pointer keep their offsets
+** when they lead the type; every other unit goes to the next offset its
+** alignment allows; a bitfield group is packed afresh from its aligned
+** start, each bitfield moved to its next unit only if it would cross one.
+** Fills new_offset and new_bit_offset and returns the size, or -1 if the
+** order is not a permutation that keeps each group together. */
+static int64_t shw_relayout(shw_type *t, size_t *order)
+{
+    const size_t n = t->n;
+    shw_mem *m = t->m;
+    for (size_t i = 0; i < n; i++)
+        order[i] = SIZE_MAX;
+    for (size_t i = 0; i < n; i++) {
+        int64_t p = m[i].suggested_pos;
+        if (p < 0 || (uint64_t)p >= n || order[p] != SIZE_MAX)
+            return -1;
+        order[p] = i;
+    }
+    size_t nprefix = 0;
+    int leading = 1;
+    for (size_t i = 0; i < n; i++)
+        if (m[i].flags & (MF_BASE | MF_VPTR)) {
+            if (i != nprefix)
+                leading = 0;
+            nprefix++;
+        }
+
+    int64_t pos = 0, maxalign = 1;
+    size_t k = 0;
+    while (k < n) {
+        size_t first = order[k], end = shw_unit_end(t, first);
+        /* the members of a group must follow in their own order */
+        if (k + (end - first) > n)
+            return -1;
+        for (size_t j = first; j < end; j++)
+            if (order[k + (j - first)] != j)
+                return -1;
+        int64_t align = 1;
+        for (size_t j = first; j < end; j++)
+            if (m[j].align > align)
+                align = m[j].align;
+        if (align > maxalign)
+            maxalign = align;
+        if ((m[first].flags & (MF_BASE | MF_VPTR)) && leading) {
+            m[first].new_offset = m[first].offset;
+            m[first].new_bit_offset = m[first].bit_offset;
+            if (m[first].offset + m[first].size > pos)
+                pos = m[first].offset + m[first].size;
+        } else if (m[first].bit_size == 0 || (m[first].flags & (MF_BASE | MF_VPTR | MF_FLEX))) {
+            pos = shw_round(pos, align);
+            m[first].new_offset = pos;
+            m[first].new_bit_offset = m[first].bit_offset;
+            pos += m[first].size;
+        } else {
+            int64_t start = shw_round(pos, align), bit = 0;
+            for (size_t j = first; j < end; j++) {
+                int64_t ub = m[j].size * 8, w = m[j].bit_size;
+                if (ub > 0 && w <= ub && bit % ub + w > ub)
+                    bit = shw_round(bit, ub);
+                if (ub > 0) {
+                    m[j].new_offset = start + bit / ub * m[j].size;
+                    m[j].new_bit_offset = bit % ub;
+                } else {
+                    m[j].new_offset = start + bit / 8;
+                    m[j].new_bit_offset = bit % 8;
+                }
+                bit += w;
+            }
+            pos = start + bit / 8 + (bit % 8 != 0);
+        }
+        k += end - first;
+    }
+    int64_t a = t->align > 0 ? t->align : maxalign;
+    return shw_round(pos, a);
+}
+
+/* The last component of a qualified name, without template arguments:
+** "ns::Outer::Inner<int>" -> "Inner", "main.T" -> "T" (Go). */
+static char *shw_short_name(const char *name, const char *lang)
+{
+    size_t len = strlen(name), end = len, start = 0;
+    int depth = 0;
+    for (size_t i = 0; i < len; i++) {
+        char c = name[i];
+        if (c == '<' || c == '[' || c == '(') {
+            if (depth++ == 0 && end == len)
+                end = i;
+        } else if (c == '>' || c == ']' || c == ')') {
+            depth--;
+        } else if (depth == 0 && end == len) {
+            if (c == ':' && i + 1 < len && name[i + 1] == ':') {
+                start = i + 2;
+                i++;
+            } else if (c == '.' && lang != NULL && strcmp(lang, "Go") == 0) {
+                start = i + 1;
+            } else if (c == '/') {
+                start = i + 1;
+            }
+        }
+    }
+    if (start >= end)
+        return hp_xstrdup(name);
+    return hp_xstrndup(name + start, end - start);
+}
+
+static void shw_suggest(shw_type *t, hp_buf *b)
+{
+    const char *lang = t->lang;
+    int is_go = strcmp(lang, "Go") == 0, is_rust = strcmp(lang, "Rust") == 0;
+    int is_cxx = strcmp(lang, "C++") == 0;
+
+    if (strcmp(t->kind, "union") == 0) {
+        hp_buf_puts(b, "Suggested order: none (the members of a union overlap).\n");
+        return;
+    }
+    if (t->optimal_size >= t->size) {
+        hp_buf_printf(b, "Suggested order: none (no member order makes it smaller than"
+                      " %lld %s).\n", (long long)t->size, shw_plural(t->size, "byte", "bytes"));
+        return;
+    }
+    size_t *order = hp_xcalloc(t->n ? t->n : 1, sizeof *order);
+    int64_t newsize = t->n > 0 ? shw_relayout(t, order) : -1;
+    if (newsize < 0) {
+        hp_buf_printf(b, "Suggested order: not stored for this type (optimal size %lld).\n",
+                      (long long)t->optimal_size);
+        free(order);
+        return;
+    }
+    int64_t saving = t->size - t->optimal_size;
+    hp_buf_printf(b, "Suggested order (size %lld -> %lld, saves %lld %s per object):\n",
+                  (long long)t->size, (long long)t->optimal_size, (long long)saving,
+                  shw_plural(saving, "byte", "bytes"));
+
+    char *sname = shw_short_name(t->name, lang);
+    hp_buf lines = { 0 }, pre = { 0 }, post = { 0 }, bases = { 0 };
+    hp_buf decl = { 0 };
+    /* First the declarators, to align the offset comments. */
+    char **dl = hp_xcalloc(t->n, sizeof *dl);
+    size_t width = 0;
+    for (size_t k = 0; k < t->n; k++) {
+        const shw_mem *m = &t->m[order[k]];
+        hp_buf_reset(&decl);
+        if (is_cxx && (m->flags & MF_BASE)) {
+            hp_buf_printf(&bases, "%s%s%s", bases.len ? ", " : " : ",
+                          (m->flags & MF_VIRTUAL) ? "virtual public " : "public ", m->type_name);
+            continue;
+        }
+        if (m->flags & MF_VPTR) {
+            hp_buf_puts(&decl, "/* vtable pointer */");
+        } else if (is_go) {
+            if (m->flags & MF_EMBEDDED || m->name == NULL)
+                hp_buf_puts(&decl, m->type_name);
+            else
+                hp_buf_printf(&decl, "%s %s", m->name, m->type_name);
+        } else if (is_rust) {
+            hp_buf_printf(&decl, "%s: %s,", m->name ? m->name : "_", m->type_name);
+        } else {
+            shw_split_c(m->type_name, &pre, &post);
+            int ptr = pre.len > 0 && (pre.s[pre.len - 1] == '*' || pre.s[pre.len - 1] == '(');
+            hp_buf_printf(&decl, "%s%s%s%s", pre.s ? pre.s : "",
+                          (ptr || m->name == NULL) ? "" : " ", m->name ? m->name : "",
+                          post.s ? post.s : "");
+            if (m->bit_size > 0)
+                hp_buf_printf(&decl, ":%lld", (long long)m->bit_size);
+            hp_buf_puts(&decl, ";");
+        }
+        dl[k] = hp_xstrdup(decl.s);
+        if (decl.len > width && decl.len <= 48)
+            width = decl.len;
+    }
+
+    if (is_go) {
+        hp_buf_printf(&lines, "type %s struct {\n", sname);
+    } else if (is_rust) {
+        hp_buf_printf(&lines, "struct %s {\n", sname);
+    } else if (!is_cxx && (t->flags & TF_TYPEDEF_NAME)) {
+        hp_buf_printf(&lines, "typedef %s {\n", t->kind);
+    } else {
+        hp_buf_printf(&lines, "%s %s%s {", t->kind, sname, bases.s ? bases.s : "");
+        if (strcmp(sname, t->name) != 0)
+            hp_buf_printf(&lines, "  /* %s */", t->name);
+        hp_buf_puts(&lines, "\n");
+    }
+    for (size_t k = 0; k < t->n; k++) {
+        if (dl[k] == NULL)
+            continue;
+        const shw_mem *m = &t->m[order[k]];
+        size_t start = lines.len;
+        hp_buf_printf(&lines, "    %s", dl[k]);
+        shw_pad_to(&lines, start + 4 + width);
+        hp_buf_puts(&lines, is_go ? "  // " : "  ");
+        if (is_go)
+            hp_buf_printf(&lines, "offset %lld, size %lld", (long long)m->new_offset,
+                          (long long)m->size);
+        else
+            shw_offset_comment(&lines, m, m->new_offset, m->new_bit_offset);
+        hp_buf_puts(&lines, "\n");
+    }
+    if (is_go || is_rust)
+        hp_buf_puts(&lines, "}\n");
+    else if (is_cxx || !(t->flags & TF_TYPEDEF_NAME))
+        hp_buf_puts(&lines, "};\n");
+    else
+        hp_buf_printf(&lines, "} %s;\n", t->name);
+    hp_buf_puts(b, lines.s);
+    if (newsize != t->optimal_size)
+        hp_buf_printf(b, "/* note: laid out in this order the size comes to %lld */\n",
+                      (long long)newsize);
+    if (is_rust)
+        hp_buf_puts(b, "/* note: rustc already reorders the fields of a struct without"
+                       " #[repr(C)]; this order matters only for #[repr(C)] types */\n");
+    for (size_t k = 0; k < t->n; k++)
+        free(dl[k]);
+    free(dl);
+    free(order);
+    free(sname);
+    hp_buf_free(&lines);
+    hp_buf_free(&pre);
+    hp_buf_free(&post);
+    hp_buf_free(&bases);
+    hp_buf_free(&decl);
+}
+
+/* ---- reading ------------------------------------------------------------ */
+
+static int shw_load_members(sqlite3 *db, shw_type *t, const char *dbpath, hp_err *err)
+{
+    static const char sql[] =
+        "SELECT idx, name, type_name, offset, size, bitpos, bit_offset, bit_size, align,"
+        " flags, hole_after, bit_hole_after, cacheline, suggested_pos"
+        " FROM members WHERE type_id = ?1 ORDER BY idx";
+    sqlite3_stmt *s = NULL;
+    if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) != SQLITE_OK)
+        return hp_errf(err, dbpath, "cannot read members: %s", sqlite3_errmsg(db));
+    sqlite3_bind_int64(s, 1, t->id);
+    int rc;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        if (t->n >= HP_MAX_MEMBERS) {
+            sqlite3_finalize(s);
+            return hp_errf(err, dbpath, "type '%s' has more than %d members", t->name,
+                           HP_MAX_MEMBERS);
+        }
+        shw_mem *m = HP_PUSH(t->m, t->n, t->cap);
+        memset(m, 0, sizeof *m);
+        m->name = shw_col_str(s, 1);
+        m->type_name = shw_col_str(s, 2);
+        if (m->type_name == NULL)
+            m->type_name = hp_xstrdup("?");
+        int64_t *v[] = { &m->offset, &m->size, &m->bitpos, &m->bit_offset, &m->bit_size,
+                         &m->align, &m->flags, &m->hole_after, &m->bit_hole_after,
+                         &m->cacheline };
+        for (int i = 0; i < (int)(sizeof v / sizeof v[0]); i++) {
+            *v[i] = sqlite3_column_int64(s, 3 + i);
+            if (!shw_in_range(*v[i])) {
+                sqlite3_finalize(s);
+                return hp_errf(err, dbpath, "damaged database: member %zu of '%s' has"
+                               " value %lld out of range", t->n - 1, t->name,
+                               (long long)*v[i]);
+            }
+        }
+        m->suggested_pos = sqlite3_column_type(s, 13) == SQLITE_NULL
+                               ? -1 : sqlite3_column_int64(s, 13);
+    }
+    sqlite3_finalize(s);
+    if (rc != SQLITE_DONE)
+        return hp_errf(err, dbpath, "cannot read members: %s", sqlite3_errmsg(db));
+    return 0;
+}
+
+static void shw_did_you_mean(sqlite3 *db, const char *name, hp_buf *b)
+{
+    static const char sql[] =
+        "SELECT DISTINCT name FROM types WHERE name LIKE ?1 ESCAPE '\\'"
+        " ORDER BY length(name), name LIMIT 5";
+    sqlite3_stmt *s = NULL;
+    if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) != SQLITE_OK)
+        return;
+    hp_buf pat = { 0 };
+    hp_buf_puts(&pat, "%");
+    for (const char *p = name; *p; p++) {
+        if (*p == '%' || *p == '_' || *p == '\\')
+            hp_buf_putn(&pat, "\\", 1);
+        hp_buf_putn(&pat, p, 1);
+    }
+    hp_buf_puts(&pat, "%");
+    sqlite3_bind_text(s, 1, pat.s, -1, SQLITE_STATIC);
+    int n = 0;
+    while (sqlite3_step(s) == SQLITE_ROW) {
+        const unsigned char *t = sqlite3_column_text(s, 0);
+        if (t != NULL)
+            hp_buf_printf(b, "%s%s", n++ ? ", " : "; did you mean: ", (const char *)t);
+    }
+    if (n > 0)
+        hp_buf_puts(b, "?");
+    sqlite3_finalize(s);
+    hp_buf_free(&pat);
+}
+
+int rep_show(const char *dbpath, const char *name, FILE *out, hp_err *err)
+{
+    static const char sql[] =
+        "SELECT t.id, t.kind, t.name, t.size, t.align, t.members, t.holes, t.hole_bytes,"
+        " t.bit_holes, t.bit_hole_bits, t.tail_padding, t.optimal_size, t.cachelines,"
+        " t.decl_line, t.flags, t.cu_count, b.cacheline,"
+        " (SELECT count(*) FROM types u WHERE u.binary_id = t.binary_id AND u.name = t.name),"
+        " t.pre_hole, t.pre_bit_hole, t.bit_padding,"
+        " t.decl_file, t.lang, t.layout_hash, b.path"
+        " FROM types t JOIN binaries b ON b.id = t.binary_id"
+        " WHERE t.name = ?1 ORDER BY t.binary_id, t.id";
+    sqlite3 *db = NULL;
+    sqlite3_stmt *s = NULL;
+    shw_type *types = NULL;
+    size_t ntypes = 0, cap = 0;
+    hp_buf b = { 0 };
+    int status = HP_EXIT_ERROR, rc;
+
+    if (st_open_read(dbpath, &db, err) != 0)
+        return HP_EXIT_ERROR;
+    if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) != SQLITE_OK) {
+        hp_errf(err, dbpath, "cannot read types: %s", sqlite3_errmsg(db));
+        goto done;
+    }
+    sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        shw_type *t = HP_PUSH(types, ntypes, cap);
+        memset(t, 0, sizeof *t);
+        t->id = sqlite3_column_int64(s, 0);
+        t->kind = shw_col_str(s, 1);
+        t->name = shw_col_str(s, 2);
+        int64_t *v[] = { &t->size, &t->align, &t->nmembers, &t->holes, &t->hole_bytes,
+                         &t->bit_holes, &t->bit_hole_bits, &t->tail_padding,
+                         &t->optimal_size, &t->cachelines, &t->decl_line, &t->flags,
+                         &t->cu_count, &t->cacheline_size, &t->nlayouts, &t->pre_hole,
+                         &t->pre_bit_hole, &t->bit_padding };
+        for (int i = 0; i < (int)(sizeof v / sizeof v[0]); i++) {
+            *v[i] = sqlite3_column_int64(s, 3 + i);
+            if (!shw_in_range(*v[i])) {
+                hp_errf(err, dbpath, "damaged database: type '%s' has value %lld out of range",
+                        name, (long long)*v[i]);
+                goto done;
+            }
+        }
+        t->decl_file = shw_col_str(s, 21);
+        t->lang = shw_col_str(s, 22);
+        t->hash = shw_col_str(s, 23);
+        t->binary = shw_col_str(s, 24);
+        if (t->kind == NULL || t->name == NULL || t->lang == NULL) {
+            hp_errf(err, dbpath, "damaged database: type '%s' lacks kind, name or language",
+                    name);
+            goto done;
+        }
+        if (t->cacheline_size == 0)
+            t->cacheline_size = 64;
+    }
+    if (rc != SQLITE_DONE) {
+        hp_errf(err, dbpath, "cannot read types: %s", sqlite3_errmsg(db));
+        goto done;
+    }
+    if (ntypes == 0) {
+        hp_buf msg = { 0 };
+        shw_did_you_mean(db, name, &msg);
+        hp_errf(err, dbpath, "no type named '%s'%s", name, msg.s ? msg.s : "");
+        hp_buf_free(&msg);
+        goto done;
+    }
+    for (size_t i = 0; i < ntypes; i++) {
+        shw_type *t = &types[i];
+        if (shw_load_members(db, t, dbpath, err) != 0)
+            goto done;
+        hp_buf_reset(&b);
+        if (i > 0)
+            hp_buf_puts(&b, "\n");
+        if (ntypes > 1)
+            hp_buf_printf(&b, "/* layout %zu of %zu: %s, layout %s */\n", i + 1, ntypes,
+                          t->binary ? t->binary : "?", t->hash ? t->hash : "?");
+        shw_layout(t, &b);
+        hp_buf_puts(&b, "\n");
+        shw_suggest(t, &b);
+        if (fwrite(b.s, 1, b.len, out) != b.len) {
+            hp_errf(err, NULL, "write error");
+            goto done;
+        }
+    }
+    if (fflush(out) != 0) {
+        hp_errf(err, NULL, "write error");
+        goto done;
+    }
+    status = HP_EXIT_OK;
+done:
+    sqlite3_finalize(s);
+    for (size_t i = 0; i < ntypes; i++)
+        shw_free(&types[i]);
+    free(types);
+    hp_buf_free(&b);
+    sqlite3_close(db);
+    return status;
+}
