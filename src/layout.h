@@ -96,6 +96,10 @@ typedef struct lay_type {
     uint32_t bit_holes;      /* number of bit holes (inside bitfield units) */
     uint64_t bit_hole_bits;  /* their total size in bits */
     uint64_t tail_padding;   /* bytes after the last member up to size */
+    uint64_t pre_hole;       /* byte hole before the first member (in holes) */
+    uint32_t pre_bit_hole;   /* bit hole before the first member (in bit_holes) */
+    uint32_t bit_padding;    /* unused bits at the end of a trailing bitfield
+                                unit (pahole's "bit_padding"); not in bit_holes */
     uint64_t optimal_size;   /* smallest size reachable by reordering */
     uint32_t cachelines;     /* number of cachelines spanned by size */
     uint64_t hash;           /* layout hash: name, kind, size, members */
