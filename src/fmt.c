@@ -10,8 +10,9 @@
 **          exact for any number of rows.  Control characters in text are
 **          shown as '?' so one row stays one line.
 **   csv    a header line, then one line per row, fields quoted per RFC 4180
-**          (when they hold a comma, quote, CR, LF or edge space; quotes
-**          doubled); lines end in "\n".  NULL is an empty field.
+**          (quotes doubled) exactly where the sqlite3 CLI's csv mode quotes
+**          them; lines end in "\n".  NULL is an empty field, empty text
+**          is "".
 **   json   an array of objects, one per row, keys in column order;
 **          INTEGER and REAL as JSON numbers (non-finite reals as null),
 **          NULL as null, text as strings with every control character
@@ -97,7 +98,7 @@ static void fmt_cell_text(sqlite3_stmt *s, int col, hp_buf *b)
     }
 }
 
-static void fmt_json_string(hp_buf *b, const char *s, size_t n)
+void fmt_json_string(hp_buf *b, const char *s, size_t n)
 {
     const unsigned char *p = (const unsigned char *)s;
     hp_buf_putn(b, "\"", 1);
@@ -170,12 +171,19 @@ static void fmt_json_cell(sqlite3_stmt *s, int col, hp_buf *b)
     }
 }
 
+/* Quoting follows the sqlite3 CLI's .mode csv, so both print the same
+** bytes for the same query: quote empty text (so it differs from NULL)
+** and anything holding a blank or control character, a quote, an
+** apostrophe, a comma or a non-ASCII byte.  RFC 4180 permits quoting any
+** field; it requires it only for commas, quotes and line breaks. */
 static void fmt_csv_field(hp_buf *b, const char *s, size_t n)
 {
-    int quote = n > 0 && (s[0] == ' ' || s[n - 1] == ' ');
-    for (size_t i = 0; i < n && !quote; i++)
-        if (s[i] == ',' || s[i] == '"' || s[i] == '\n' || s[i] == '\r')
+    int quote = n == 0;
+    for (size_t i = 0; i < n && !quote; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c <= ' ' || c == '"' || c == '\'' || c == ',' || c >= 0x7f)
             quote = 1;
+    }
     if (!quote) {
         hp_buf_putn(b, s, n);
         return;
@@ -348,6 +356,8 @@ static int fmt_stream(sqlite3_stmt *stmt, fmt_kind kind, FILE *out, hp_err *err)
             if (kind == FMT_CSV) {
                 if (c > 0)
                     hp_buf_puts(&b, ",");
+                if (sqlite3_column_type(stmt, c) == SQLITE_NULL)
+                    continue;       /* NULL: an empty, unquoted field */
                 fmt_cell_text(stmt, c, &cell);
                 fmt_csv_field(&b, cell.s ? cell.s : "", cell.len);
             } else {

@@ -183,7 +183,8 @@ static void shw_layout(const shw_type *t, hp_buf *b)
     size_t tw = 20, nw = 17;
     for (size_t i = 0; i < t->n; i++) {
         shw_member_cols(t, &t->m[i], &tcol, &ncol);
-        if (tcol.len > tw && tcol.len <= 40)
+        /* a line without a name column does not widen the type column */
+        if (ncol.len > 0 && tcol.len > tw && tcol.len <= 40)
             tw = tcol.len;
         if (ncol.len + 1 > nw && ncol.len + 1 <= 32)
             nw = ncol.len + 1;
@@ -213,7 +214,8 @@ static void shw_layout(const shw_type *t, hp_buf *b)
                       shw_plural(t->pre_hole, "byte", "bytes"));
     for (size_t i = 0; i < t->n; i++) {
         const shw_mem *m = &t->m[i];
-        if (i > 0 && m->cacheline > t->m[i - 1].cacheline) {
+        if (i > 0 && m->cacheline > t->m[i - 1].cacheline
+            && m->cacheline <= SHW_MAX_VALUE / t->cacheline_size) {
             int64_t line_start = m->cacheline * t->cacheline_size;
             hp_buf_printf(b, "    /* --- cacheline %lld boundary (%lld bytes)",
                           (long long)m->cacheline, (long long)line_start);
@@ -384,10 +386,14 @@ static int64_t shw_relayout(shw_type *t, size_t *order)
                     m[j].new_bit_offset = bit % 8;
                 }
                 bit += w;
+                if (bit > SHW_MAX_VALUE * 8)
+                    return -1;
             }
             pos = start + bit / 8 + (bit % 8 != 0);
         }
         k += end - first;
+        if (pos > SHW_MAX_VALUE)
+            return -1;      /* only a damaged row gets here */
     }
     int64_t a = t->align > 0 ? t->align : maxalign;
     return shw_round(pos, a);
@@ -440,7 +446,7 @@ static void shw_suggest(shw_type *t, hp_buf *b)
     size_t *order = hp_xcalloc(t->n ? t->n : 1, sizeof *order);
     int64_t newsize = t->n > 0 ? shw_relayout(t, order) : -1;
     if (newsize < 0) {
-        hp_buf_printf(b, "Suggested order: not stored for this type (optimal size %lld).\n",
+        hp_buf_printf(b, "Suggested order: unavailable (no usable order stored; optimal size %lld).\n",
                       (long long)t->optimal_size);
         free(order);
         return;
@@ -668,7 +674,7 @@ int rep_show(const char *dbpath, const char *name, FILE *out, hp_err *err)
                     name);
             goto done;
         }
-        if (t->cacheline_size == 0)
+        if (t->cacheline_size == 0 || t->cacheline_size > (1 << 20))
             t->cacheline_size = 64;
     }
     if (rc != SQLITE_DONE) {
