@@ -18,7 +18,8 @@
 **          NULL as null, text as strings with every control character
 **          escaped and valid UTF-8 passed through (invalid bytes become
 **          U+FFFD, so the output is always valid JSON).
-** BLOB cells print as lower-case hex.  Errors from sqlite3_step() and
+** BLOB cells print as lower-case hex.  fmt_json_string() is the JSON
+** string encoder, shared with other reports.  Errors from sqlite3_step() and
 ** from writing `out` come back in err (without a file name; the caller
 ** knows which file the statement came from).
 */
