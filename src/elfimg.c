@@ -1,0 +1,1020 @@
+/*
+** elfimg.c -- implementation of elfimg.h on top of elfutils' libelf.
+**
+** Contract: everything taken from the file is checked before use.  The
+** ELF identification and header are validated by hand (libelf accepts
+** files we do not want, such as 32-bit ones, and says little about why a
+** file is bad); the program and section header tables must lie inside the
+** file.  A section whose bytes lie outside the file is remembered as bad
+** and only becomes an error when somebody needs its bytes, or when it is
+** one ei_open() itself relies on (.debug_info): a binary with a damaged
+** .comment section can still be analyzed.
+**
+** Decompressed section bytes and synthesized PLT symbol names are owned
+** by the image and freed by ei_close().  libelf maps the file read-only;
+** the strings it hands out (section and symbol names) stay valid until
+** elf_end(), which is why ei_symbol.name can point into them.
+*/
+#include "elfimg.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <gelf.h>
+#include <libelf.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#ifndef NT_GNU_BUILD_ID
+#define NT_GNU_BUILD_ID 3
+#endif
+#ifndef EM_RISCV
+#define EM_RISCV 243
+#endif
+#ifndef EM_LOONGARCH
+#define EM_LOONGARCH 258
+#endif
+#ifndef DF_1_PIE
+#define DF_1_PIE 0x08000000
+#endif
+#ifndef R_AARCH64_GLOB_DAT
+#define R_AARCH64_GLOB_DAT 1025
+#endif
+#ifndef R_AARCH64_JUMP_SLOT
+#define R_AARCH64_JUMP_SLOT 1026
+#endif
+
+/* Longest build-id we keep: 64 bytes, the size of build_id_hex. */
+#define EI_MAX_BUILD_ID 64
+
+typedef struct ei_cache {
+    int done;
+    const uint8_t *data;
+    size_t len;
+    uint8_t *owned;             /* decompressed copy, freed at close */
+} ei_cache;
+
+typedef struct ei_priv {
+    int fd;
+    Elf *elf;
+    unsigned char ei_data;      /* ELFDATA2LSB or ELFDATA2MSB */
+    uint8_t *sec_ok;            /* per entry of img->sections */
+    ei_cache *cache;            /* per entry of img->sections */
+    hp_arena names;             /* "NAME@plt" strings */
+    int symbols_loaded;
+} ei_priv;
+
+static ei_priv *PRIV(const ei_image *img) { return (ei_priv *)img->priv; }
+
+/* ---- small helpers ---- */
+
+/* Does [off, off+size) lie inside a file of fsize bytes?  No overflow. */
+static int in_file(uint64_t off, uint64_t size, uint64_t fsize)
+{
+    return off <= fsize && size <= fsize - off;
+}
+
+static const char *arch_name(uint16_t machine, unsigned char data)
+{
+    switch (machine) {
+    case EM_X86_64:    return "x86_64";
+    case EM_AARCH64:   return data == ELFDATA2MSB ? "aarch64_be" : "aarch64";
+    case EM_386:       return "i386";
+    case EM_RISCV:     return "riscv64";
+    case EM_PPC64:     return data == ELFDATA2LSB ? "ppc64le" : "ppc64";
+    case EM_S390:      return "s390x";
+    case EM_ARM:       return "arm";
+    case EM_MIPS:      return data == ELFDATA2LSB ? "mips64el" : "mips64";
+    case EM_SPARCV9:   return "sparc64";
+    case EM_IA_64:     return "ia64";
+    case EM_ALPHA:     return "alpha";
+    case EM_LOONGARCH: return "loongarch64";
+    default:           return "unknown";
+    }
+}
+
+static uint32_t rd32(const uint8_t *p, unsigned char data)
+{
+    if (data == ELFDATA2MSB)
+        return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+    return (uint32_t)p[3] << 24 | (uint32_t)p[2] << 16 | (uint32_t)p[1] << 8 | p[0];
+}
+
+static uint32_t le32(const uint8_t *p) { return rd32(p, ELFDATA2LSB); }
+
+static int sec_pos(const ei_image *img, const ei_section *sec)
+{
+    if (sec < img->sections || sec >= img->sections + img->nsections)
+        return -1;
+    return (int)(sec - img->sections);
+}
+
+/* Plain (untranslated) bytes of a section known to lie inside the file. */
+static int raw_bytes(ei_image *img, const ei_section *sec, const uint8_t **data,
+                     size_t *len, hp_err *err)
+{
+    ei_priv *pv = PRIV(img);
+    Elf_Scn *scn = elf_getscn(pv->elf, sec->index);
+    Elf_Data *d = scn ? elf_rawdata(scn, NULL) : NULL;
+    if (d == NULL || (d->d_buf == NULL && d->d_size > 0))
+        return hp_errf(err, img->path, "cannot read section %s: %s", sec->name, elf_errmsg(-1));
+    *data = d->d_buf;
+    *len = d->d_size;
+    return 0;
+}
+
+/* ---- decompression ---- */
+
+/* Inflate exactly `want` bytes from a zlib stream.  The caller has bounded
+** `want`; a stream that yields more or fewer bytes is corrupt. */
+static int inflate_exact(const ei_image *img, const ei_section *sec, const uint8_t *in,
+                         size_t inlen, size_t want, uint8_t **out, hp_err *err)
+{
+    uint8_t *buf = hp_xmalloc(want);
+    z_stream zs;
+    memset(&zs, 0, sizeof zs);
+    if (inflateInit(&zs) != Z_OK) {
+        free(buf);
+        return hp_errf(err, img->path, "section %s: zlib initialisation failed", sec->name);
+    }
+    size_t inpos = 0, outpos = 0;
+    int rc = Z_OK;
+    while (rc == Z_OK) {
+        /* zlib counts in uInt; feed large buffers in slices */
+        if (zs.avail_in == 0 && inpos < inlen) {
+            size_t n = inlen - inpos;
+            if (n > UINT_MAX)
+                n = UINT_MAX;
+            zs.next_in = (Bytef *)(uintptr_t)(in + inpos);
+            zs.avail_in = (uInt)n;
+            inpos += n;
+        }
+        if (zs.avail_out == 0 && outpos < want) {
+            size_t n = want - outpos;
+            if (n > UINT_MAX)
+                n = UINT_MAX;
+            zs.next_out = buf + outpos;
+            zs.avail_out = (uInt)n;
+            outpos += n;
+        }
+        if (zs.avail_out == 0) {
+            /* output full but the stream has not ended: is there more? */
+            uint8_t extra;
+            zs.next_out = &extra;
+            zs.avail_out = 1;
+            rc = inflate(&zs, Z_NO_FLUSH);
+            if (rc == Z_STREAM_END && zs.avail_out == 1)
+                break;
+            inflateEnd(&zs);
+            free(buf);
+            return hp_errf(err, img->path, "section %s: decompressed data larger than the "
+                           "declared %zu bytes", sec->name, want);
+        }
+        rc = inflate(&zs, Z_NO_FLUSH);
+        if (rc == Z_BUF_ERROR && zs.avail_in == 0 && inpos >= inlen)
+            break;          /* input exhausted before the end of the stream */
+        if (rc == Z_BUF_ERROR)
+            rc = Z_OK;
+    }
+    uLong total = zs.total_out;
+    inflateEnd(&zs);
+    if (rc != Z_STREAM_END) {
+        free(buf);
+        return hp_errf(err, img->path, "section %s: corrupt compressed data (%s)", sec->name,
+                       rc == Z_BUF_ERROR ? "truncated stream" : zError(rc));
+    }
+    if ((size_t)total != want) {
+        free(buf);
+        return hp_errf(err, img->path, "section %s: decompressed to %lu bytes, expected %zu",
+                       sec->name, (unsigned long)total, want);
+    }
+    *out = buf;
+    return 0;
+}
+
+/* SHF_COMPRESSED: an Elf64_Chdr, then the stream. */
+static int decompress_shf(ei_image *img, const ei_section *sec, ei_cache *c, hp_err *err)
+{
+    ei_priv *pv = PRIV(img);
+    const uint8_t *raw;
+    size_t rawlen;
+    if (raw_bytes(img, sec, &raw, &rawlen, err))
+        return -1;
+    Elf_Scn *scn = elf_getscn(pv->elf, sec->index);
+    GElf_Chdr ch;
+    if (scn == NULL || gelf_getchdr(scn, &ch) == NULL)
+        return hp_errf(err, img->path, "section %s: bad compression header: %s", sec->name,
+                       elf_errmsg(-1));
+    size_t hdr = sizeof(Elf64_Chdr);
+    if (rawlen < hdr)
+        return hp_errf(err, img->path, "section %s: compressed section too small", sec->name);
+    if (ch.ch_type != ELFCOMPRESS_ZLIB)
+        return hp_errf(err, img->path, "section %s: unsupported compression type %u "
+                       "(only zlib is supported)", sec->name, (unsigned)ch.ch_type);
+    if (ch.ch_size > HP_MAX_ARRAY_ALLOC)
+        return hp_errf(err, img->path, "section %s: declared uncompressed size %llu is too "
+                       "large", sec->name, (unsigned long long)ch.ch_size);
+    if (inflate_exact(img, sec, raw + hdr, rawlen - hdr, (size_t)ch.ch_size, &c->owned, err))
+        return -1;
+    c->data = c->owned;
+    c->len = (size_t)ch.ch_size;
+    return 0;
+}
+
+/* .zdebug_*: "ZLIB", an 8-byte big-endian size, then the stream. */
+static int decompress_zdebug(ei_image *img, const ei_section *sec, ei_cache *c, hp_err *err)
+{
+    const uint8_t *raw;
+    size_t rawlen;
+    if (raw_bytes(img, sec, &raw, &rawlen, err))
+        return -1;
+    if (rawlen < 12 || memcmp(raw, "ZLIB", 4) != 0) {
+        /* Tools may leave a .zdebug section uncompressed when that is
+        ** smaller; the GNU format says so by the missing magic. */
+        c->data = raw;
+        c->len = rawlen;
+        return 0;
+    }
+    uint64_t size = 0;
+    for (int i = 4; i < 12; i++)
+        size = size << 8 | raw[i];
+    if (size > HP_MAX_ARRAY_ALLOC)
+        return hp_errf(err, img->path, "section %s: declared uncompressed size %llu is too "
+                       "large", sec->name, (unsigned long long)size);
+    if (inflate_exact(img, sec, raw + 12, rawlen - 12, (size_t)size, &c->owned, err))
+        return -1;
+    c->data = c->owned;
+    c->len = (size_t)size;
+    return 0;
+}
+
+int ei_section_data(ei_image *img, const ei_section *sec,
+                    const uint8_t **data, size_t *len, hp_err *err)
+{
+    ei_priv *pv = PRIV(img);
+    int pos = sec_pos(img, sec);
+    if (pos < 0)
+        return hp_errf(err, img->path, "internal error: section not of this image");
+    ei_cache *c = &pv->cache[pos];
+    if (!c->done) {
+        if (!pv->sec_ok[pos])
+            return hp_errf(err, img->path, "section %s (%llu bytes at offset %llu) extends "
+                           "beyond the end of the file (truncated?)", sec->name,
+                           (unsigned long long)sec->size, (unsigned long long)sec->offset);
+        if (sec->type == SHT_NOBITS || sec->size == 0) {
+            c->data = NULL;
+            c->len = 0;
+        } else if (sec->flags & SHF_COMPRESSED) {
+            if (decompress_shf(img, sec, c, err))
+                return -1;
+        } else if (strncmp(sec->name, ".zdebug", 7) == 0) {
+            if (decompress_zdebug(img, sec, c, err))
+                return -1;
+        } else {
+            Elf_Scn *scn = elf_getscn(pv->elf, sec->index);
+            Elf_Data *d = scn ? elf_getdata(scn, NULL) : NULL;
+            if (d == NULL || (d->d_buf == NULL && d->d_size > 0))
+                return hp_errf(err, img->path, "cannot read section %s: %s", sec->name,
+                               elf_errmsg(-1));
+            c->data = d->d_buf;
+            c->len = d->d_size;
+        }
+        c->done = 1;
+    }
+    *data = c->data;
+    *len = c->len;
+    return 0;
+}
+
+const ei_section *ei_find_section(const ei_image *img, const char *name)
+{
+    for (size_t i = 0; i < img->nsections; i++)
+        if (strcmp(img->sections[i].name, name) == 0)
+            return &img->sections[i];
+    return NULL;
+}
+
+/* ---- notes, debuglink, PIE ---- */
+
+static void hexify(char *out, const uint8_t *p, size_t n)
+{
+    static const char hx[] = "0123456789abcdef";
+    for (size_t i = 0; i < n; i++) {
+        out[2 * i] = hx[p[i] >> 4];
+        out[2 * i + 1] = hx[p[i] & 15];
+    }
+    out[2 * n] = '\0';
+}
+
+/* Scan one block of notes for NT_GNU_BUILD_ID; gelf_getnote() checks
+** every header and size against the block. */
+static int build_id_in(ei_image *img, Elf_Data *d)
+{
+    GElf_Nhdr nh;
+    size_t off = 0, noff, doff, next;
+    while (off < d->d_size && (next = gelf_getnote(d, off, &nh, &noff, &doff)) > 0) {
+        const char *nm = (const char *)d->d_buf + noff;
+        if (nh.n_type == NT_GNU_BUILD_ID && nh.n_namesz == 4 && memcmp(nm, "GNU", 4) == 0
+            && nh.n_descsz > 0 && nh.n_descsz <= EI_MAX_BUILD_ID) {
+            hexify(img->build_id_hex, (const uint8_t *)d->d_buf + doff, nh.n_descsz);
+            return 1;
+        }
+        off = next;
+    }
+    return 0;
+}
+
+static void find_build_id(ei_image *img)
+{
+    ei_priv *pv = PRIV(img);
+    int saw_notes = 0;
+    for (size_t i = 0; i < img->nsections; i++) {
+        const ei_section *s = &img->sections[i];
+        if (s->type != SHT_NOTE || !pv->sec_ok[i] || s->size == 0)
+            continue;
+        saw_notes = 1;
+        Elf_Scn *scn = elf_getscn(pv->elf, s->index);
+        Elf_Data *d = scn ? elf_getdata(scn, NULL) : NULL;
+        if (d && d->d_buf && build_id_in(img, d))
+            return;
+    }
+    if (saw_notes)
+        return;
+    /* No section headers (or no note sections): try the PT_NOTE segments. */
+    size_t phnum = 0;
+    if (elf_getphdrnum(pv->elf, &phnum) != 0)
+        return;
+    for (size_t i = 0; i < phnum; i++) {
+        GElf_Phdr ph;
+        if (gelf_getphdr(pv->elf, (int)i, &ph) == NULL || ph.p_type != PT_NOTE)
+            continue;
+        if (!in_file(ph.p_offset, ph.p_filesz, img->file_size) || ph.p_filesz == 0)
+            continue;
+        Elf_Data *d = elf_getdata_rawchunk(pv->elf, (int64_t)ph.p_offset, ph.p_filesz,
+                                           ph.p_align == 8 ? ELF_T_NHDR8 : ELF_T_NHDR);
+        if (d && d->d_buf && build_id_in(img, d))
+            return;
+    }
+}
+
+/* .gnu_debuglink: a NUL-terminated file name, padding to 4, a CRC32 in
+** the file's byte order.  A malformed one is ignored, as if absent: it is
+** only a hint, and a name with '/' could point anywhere. */
+static void find_debuglink(ei_image *img)
+{
+    ei_priv *pv = PRIV(img);
+    const ei_section *s = ei_find_section(img, ".gnu_debuglink");
+    int pos = s ? sec_pos(img, s) : -1;
+    if (pos < 0 || !pv->sec_ok[pos] || s->type == SHT_NOBITS || (s->flags & SHF_COMPRESSED))
+        return;
+    const uint8_t *p;
+    size_t n;
+    hp_err ignored = {0};
+    if (raw_bytes(img, s, &p, &n, &ignored) || p == NULL)
+        return;
+    const uint8_t *nul = memchr(p, '\0', n);
+    if (nul == NULL)
+        return;
+    size_t namelen = (size_t)(nul - p);
+    size_t crcoff = (namelen + 1 + 3) & ~(size_t)3;
+    if (namelen == 0 || namelen > HP_MAX_NAME || crcoff > n || n - crcoff < 4)
+        return;
+    if (memchr(p, '/', namelen) != NULL || strcmp((const char *)p, ".") == 0
+        || strcmp((const char *)p, "..") == 0)
+        return;
+    img->debuglink = hp_xstrndup((const char *)p, namelen);
+    img->debuglink_crc = rd32(p + crcoff, pv->ei_data);
+}
+
+static int find_pie(ei_image *img, const GElf_Ehdr *eh)
+{
+    ei_priv *pv = PRIV(img);
+    if (eh->e_type != ET_DYN)
+        return 0;
+    size_t phnum = 0;
+    if (elf_getphdrnum(pv->elf, &phnum) == 0) {
+        for (size_t i = 0; i < phnum; i++) {
+            GElf_Phdr ph;
+            if (gelf_getphdr(pv->elf, (int)i, &ph) && ph.p_type == PT_INTERP)
+                return 1;
+        }
+    }
+    for (size_t i = 0; i < img->nsections; i++) {
+        const ei_section *s = &img->sections[i];
+        if (s->type != SHT_DYNAMIC || !pv->sec_ok[i])
+            continue;
+        Elf_Scn *scn = elf_getscn(pv->elf, s->index);
+        Elf_Data *d = scn ? elf_getdata(scn, NULL) : NULL;
+        size_t ent = gelf_fsize(pv->elf, ELF_T_DYN, 1, EV_CURRENT);
+        if (d == NULL || ent == 0)
+            continue;
+        for (size_t k = 0; k < d->d_size / ent; k++) {
+            GElf_Dyn dyn;
+            if (gelf_getdyn(d, (int)k, &dyn) == NULL || dyn.d_tag == DT_NULL)
+                break;
+            if (dyn.d_tag == DT_FLAGS_1 && (dyn.d_un.d_val & DF_1_PIE))
+                return 1;
+        }
+    }
+    return 0;
+}
+
+/* ---- open / close ---- */
+
+static int load_sections(ei_image *img, const GElf_Ehdr *eh, hp_err *err)
+{
+    ei_priv *pv = PRIV(img);
+    size_t shnum = 0, shstrndx = 0;
+    uint64_t shoff = eh->e_shoff;
+    if (shoff == 0)
+        return 0;               /* no section table: legal, e.g. sstripped */
+    if (eh->e_shentsize != sizeof(Elf64_Shdr))
+        return hp_errf(err, img->path, "bad section header entry size %u",
+                       (unsigned)eh->e_shentsize);
+    /* libelf reads section 0 for the extended count; check it first. */
+    if (!in_file(shoff, sizeof(Elf64_Shdr), img->file_size))
+        return hp_errf(err, img->path, "section header table beyond end of file "
+                       "(truncated file?)");
+    if (elf_getshdrnum(pv->elf, &shnum) != 0)
+        return hp_errf(err, img->path, "bad section header table: %s", elf_errmsg(-1));
+    if (shnum > (img->file_size - shoff) / sizeof(Elf64_Shdr))
+        return hp_errf(err, img->path, "section header table (%zu entries at offset %llu) "
+                       "beyond end of file (truncated file?)", shnum,
+                       (unsigned long long)shoff);
+    if (shnum == 0)
+        return 0;
+    if (elf_getshdrstrndx(pv->elf, &shstrndx) != 0 || shstrndx >= shnum)
+        return hp_errf(err, img->path, "bad section name table index");
+
+    img->sections = hp_xcalloc(shnum, sizeof *img->sections);
+    pv->sec_ok = hp_xcalloc(shnum, 1);
+    pv->cache = hp_xcalloc(shnum, sizeof *pv->cache);
+    for (size_t i = 1; i < shnum; i++) {
+        Elf_Scn *scn = elf_getscn(pv->elf, i);
+        GElf_Shdr sh;
+        if (scn == NULL || gelf_getshdr(scn, &sh) == NULL)
+            return hp_errf(err, img->path, "cannot read section header %zu: %s", i,
+                           elf_errmsg(-1));
+        ei_section *s = &img->sections[img->nsections];
+        const char *nm = elf_strptr(pv->elf, shstrndx, sh.sh_name);
+        s->name = nm ? nm : "";
+        s->index = (uint32_t)i;
+        s->type = sh.sh_type;
+        s->flags = sh.sh_flags;
+        s->addr = sh.sh_addr;
+        s->offset = sh.sh_offset;
+        s->size = sh.sh_size;
+        pv->sec_ok[img->nsections] = sh.sh_type == SHT_NOBITS || sh.sh_size == 0
+            || in_file(sh.sh_offset, sh.sh_size, img->file_size);
+        img->nsections++;
+    }
+    return 0;
+}
+
+/* 1 when the file carries DWARF, 0 when not, -1 when a DWARF section lies
+** outside the file: the DWARF reader needs all of them, so that is fatal
+** (*badname says which). */
+static int check_dwarf(ei_image *img, const char **badname)
+{
+    ei_priv *pv = PRIV(img);
+    int has = 0;
+    for (size_t i = 0; i < img->nsections; i++) {
+        const ei_section *s = &img->sections[i];
+        if (strncmp(s->name, ".debug_", 7) != 0 && strncmp(s->name, ".zdebug_", 8) != 0)
+            continue;
+        if (s->type == SHT_NOBITS || s->size == 0)
+            continue;
+        if (!pv->sec_ok[i]) {
+            *badname = s->name;
+            return -1;
+        }
+        if (strcmp(s->name, ".debug_info") == 0 || strcmp(s->name, ".zdebug_info") == 0)
+            has = 1;
+    }
+    return has;
+}
+
+int ei_open(const char *path, ei_image **out, hp_err *err)
+{
+    *out = NULL;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return hp_errf(err, path, "%s", strerror(errno));
+    struct stat st;
+    if (fstat(fd, &st) != 0) {
+        int e = errno;
+        close(fd);
+        return hp_errf(err, path, "%s", strerror(e));
+    }
+    if (S_ISDIR(st.st_mode)) {
+        close(fd);
+        return hp_errf(err, path, "is a directory, not an ELF file");
+    }
+    if (!S_ISREG(st.st_mode)) {
+        close(fd);
+        return hp_errf(err, path, "not a regular file");
+    }
+
+    /* Identify the file ourselves: clearer messages than libelf's. */
+    uint8_t eh[sizeof(Elf64_Ehdr)];
+    ssize_t got = pread(fd, eh, sizeof eh, 0);
+    if (got < 0) {
+        int e = errno;
+        close(fd);
+        return hp_errf(err, path, "%s", strerror(e));
+    }
+    const char *bad = NULL;
+    if (st.st_size == 0)
+        bad = "not an ELF file (empty file)";
+    else if (got < SELFMAG || memcmp(eh, ELFMAG, SELFMAG) != 0)
+        bad = "not an ELF file";
+    else if (got < EI_NIDENT)
+        bad = "truncated ELF header";
+    else if (eh[EI_CLASS] == ELFCLASS32)
+        bad = "32-bit ELF is not supported";
+    else if (eh[EI_CLASS] != ELFCLASS64)
+        bad = "unknown ELF class (corrupt ELF header)";
+    else if (eh[EI_DATA] != ELFDATA2LSB && eh[EI_DATA] != ELFDATA2MSB)
+        bad = "unknown ELF data encoding (corrupt ELF header)";
+    else if ((size_t)got < sizeof eh)
+        bad = "truncated ELF header";
+    if (bad) {
+        close(fd);
+        return hp_errf(err, path, "%s", bad);
+    }
+
+    if (elf_version(EV_CURRENT) == EV_NONE) {
+        close(fd);
+        return hp_errf(err, path, "libelf is out of date");
+    }
+    Elf *elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+    if (elf == NULL) {
+        close(fd);
+        return hp_errf(err, path, "cannot read ELF: %s", elf_errmsg(-1));
+    }
+
+    ei_image *img = hp_xcalloc(1, sizeof *img);
+    ei_priv *pv = hp_xcalloc(1, sizeof *pv);
+    img->priv = pv;
+    img->path = hp_xstrdup(path);
+    img->file_size = (uint64_t)st.st_size;
+    pv->fd = fd;
+    pv->elf = elf;
+    pv->ei_data = eh[EI_DATA];
+
+    GElf_Ehdr ehdr;
+    if (elf_kind(elf) != ELF_K_ELF || gelf_getehdr(elf, &ehdr) == NULL) {
+        hp_errf(err, path, "not a valid ELF file: %s", elf_errmsg(-1));
+        goto fail;
+    }
+    if (ehdr.e_type != ET_EXEC && ehdr.e_type != ET_DYN && ehdr.e_type != ET_REL) {
+        hp_errf(err, path, "%s", ehdr.e_type == ET_CORE ? "is a core dump, not a program"
+                : "unsupported ELF file type");
+        goto fail;
+    }
+    img->machine = ehdr.e_machine;
+    img->e_type = ehdr.e_type;
+    img->arch = arch_name(ehdr.e_machine, pv->ei_data);
+
+    if (ehdr.e_phoff != 0 || ehdr.e_phnum != 0) {
+        size_t phnum = 0;
+        if (ehdr.e_phnum != 0 && ehdr.e_phentsize != sizeof(Elf64_Phdr)) {
+            hp_errf(err, path, "bad program header entry size %u", (unsigned)ehdr.e_phentsize);
+            goto fail;
+        }
+        if (ehdr.e_phnum != 0 && !in_file(ehdr.e_phoff, sizeof(Elf64_Phdr), img->file_size)) {
+            hp_errf(err, path, "program header table beyond end of file (truncated file?)");
+            goto fail;
+        }
+        if (elf_getphdrnum(elf, &phnum) != 0) {
+            hp_errf(err, path, "bad program header table: %s", elf_errmsg(-1));
+            goto fail;
+        }
+        if (phnum > (img->file_size - ehdr.e_phoff) / sizeof(Elf64_Phdr)) {
+            hp_errf(err, path, "program header table beyond end of file (truncated file?)");
+            goto fail;
+        }
+    }
+    if (load_sections(img, &ehdr, err))
+        goto fail;
+
+    const char *badname = NULL;
+    int dw = check_dwarf(img, &badname);
+    if (dw < 0) {
+        hp_errf(err, path, "DWARF section %s extends beyond the end of the file "
+                "(truncated file?)", badname);
+        goto fail;
+    }
+    img->has_dwarf = dw;
+    find_build_id(img);
+    find_debuglink(img);
+    img->is_pie = find_pie(img, &ehdr);
+    *out = img;
+    return 0;
+
+fail:
+    ei_close(img);
+    return -1;
+}
+
+void ei_close(ei_image *img)
+{
+    if (img == NULL)
+        return;
+    ei_priv *pv = PRIV(img);
+    if (pv) {
+        if (pv->cache)
+            for (size_t i = 0; i < img->nsections; i++)
+                free(pv->cache[i].owned);
+        free(pv->cache);
+        free(pv->sec_ok);
+        hp_arena_free(&pv->names);
+        if (pv->elf)
+            elf_end(pv->elf);
+        if (pv->fd >= 0)
+            close(pv->fd);
+        free(pv);
+    }
+    free(img->sections);
+    free(img->symbols);
+    free(img->debuglink);
+    free(img->path);
+    free(img);
+}
+
+/* ---- symbols ---- */
+
+/* Lower rank sorts first among symbols at one address: the name a reader
+** expects (a global function) before aliases and local labels. */
+static int sym_rank(const ei_symbol *s)
+{
+    int r = 0;
+    if (s->type != STT_FUNC && s->type != STT_GNU_IFUNC)
+        r += 4;
+    if (s->bind == STB_WEAK)
+        r += 1;
+    else if (s->bind == STB_LOCAL)
+        r += 2;
+    return r;
+}
+
+static int cmp_addr_name(const void *a, const void *b)
+{
+    const ei_symbol *x = a, *y = b;
+    if (x->addr != y->addr)
+        return x->addr < y->addr ? -1 : 1;
+    int c = strcmp(x->name, y->name);
+    if (c)
+        return c;
+    int rx = sym_rank(x), ry = sym_rank(y);
+    if (rx != ry)
+        return rx - ry;
+    return x->size > y->size ? -1 : x->size < y->size;
+}
+
+static int cmp_final(const void *a, const void *b)
+{
+    const ei_symbol *x = a, *y = b;
+    if (x->addr != y->addr)
+        return x->addr < y->addr ? -1 : 1;
+    int rx = sym_rank(x), ry = sym_rank(y);
+    if (rx != ry)
+        return rx - ry;
+    if (x->size != y->size)
+        return x->size > y->size ? -1 : 1;
+    return strcmp(x->name, y->name);
+}
+
+typedef struct symvec {
+    ei_symbol *v;
+    size_t n, cap;
+} symvec;
+
+static int read_symtab(ei_image *img, size_t pos, symvec *sv, hp_err *err)
+{
+    ei_priv *pv = PRIV(img);
+    const ei_section *s = &img->sections[pos];
+    if (!pv->sec_ok[pos])
+        return hp_errf(err, img->path, "symbol table %s extends beyond the end of the file "
+                       "(truncated?)", s->name);
+    Elf_Scn *scn = elf_getscn(pv->elf, s->index);
+    GElf_Shdr sh;
+    Elf_Data *d;
+    if (scn == NULL || gelf_getshdr(scn, &sh) == NULL || (d = elf_getdata(scn, NULL)) == NULL)
+        return hp_errf(err, img->path, "cannot read symbol table %s: %s", s->name,
+                       elf_errmsg(-1));
+    size_t ent = gelf_fsize(pv->elf, ELF_T_SYM, 1, EV_CURRENT);
+    size_t n = ent ? d->d_size / ent : 0;
+    for (size_t i = 1; i < n; i++) {
+        GElf_Sym sym;
+        if (gelf_getsym(d, (int)i, &sym) == NULL)
+            break;
+        int type = GELF_ST_TYPE(sym.st_info), bind = GELF_ST_BIND(sym.st_info);
+        if (type != STT_FUNC && type != STT_OBJECT && type != STT_NOTYPE
+            && type != STT_GNU_IFUNC)
+            continue;
+        if (sym.st_shndx == SHN_UNDEF || sym.st_shndx == SHN_ABS || sym.st_shndx == SHN_COMMON)
+            continue;
+        const char *nm = elf_strptr(pv->elf, sh.sh_link, sym.st_name);
+        if (nm == NULL || nm[0] == '\0')
+            continue;
+        /* ARM/AArch64 mapping symbols and assembler-local labels are noise */
+        if (type == STT_NOTYPE && bind == STB_LOCAL
+            && (nm[0] == '$' || strncmp(nm, ".L", 2) == 0))
+            continue;
+        ei_symbol *e = HP_PUSH(sv->v, sv->n, sv->cap);
+        e->name = nm;
+        e->addr = sym.st_value;
+        e->size = sym.st_size;
+        e->type = (uint8_t)type;
+        e->bind = (uint8_t)bind;
+        e->shndx = sym.st_shndx;
+    }
+    return 0;
+}
+
+/* ---- PLT stubs ---- */
+
+typedef struct gotslot {
+    uint64_t addr;
+    const char *name;
+} gotslot;
+
+static int cmp_slot(const void *a, const void *b)
+{
+    const gotslot *x = a, *y = b;
+    return x->addr < y->addr ? -1 : x->addr > y->addr;
+}
+
+static const char *slot_name(const gotslot *v, size_t n, uint64_t addr)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (v[mid].addr < addr)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < n && v[lo].addr == addr ? v[lo].name : NULL;
+}
+
+/* GOT slot -> imported name, from every dynamic relocation section whose
+** symbols are in .dynsym: JUMP_SLOT (lazy PLT) and GLOB_DAT (.plt.got,
+** -fno-plt). */
+static void collect_slots(ei_image *img, gotslot **out, size_t *nout)
+{
+    ei_priv *pv = PRIV(img);
+    gotslot *v = NULL;
+    size_t n = 0, cap = 0;
+    int jump, glob;
+    if (img->machine == EM_X86_64) {
+        jump = R_X86_64_JUMP_SLOT;
+        glob = R_X86_64_GLOB_DAT;
+    } else if (img->machine == EM_AARCH64) {
+        jump = R_AARCH64_JUMP_SLOT;
+        glob = R_AARCH64_GLOB_DAT;
+    } else {
+        *out = NULL;
+        *nout = 0;
+        return;
+    }
+    for (size_t i = 0; i < img->nsections; i++) {
+        const ei_section *s = &img->sections[i];
+        if ((s->type != SHT_RELA && s->type != SHT_REL) || !pv->sec_ok[i])
+            continue;
+        Elf_Scn *scn = elf_getscn(pv->elf, s->index);
+        GElf_Shdr sh, symsh;
+        Elf_Data *d, *symd;
+        Elf_Scn *symscn;
+        if (scn == NULL || gelf_getshdr(scn, &sh) == NULL || sh.sh_link == 0)
+            continue;
+        symscn = elf_getscn(pv->elf, sh.sh_link);
+        if (symscn == NULL || gelf_getshdr(symscn, &symsh) == NULL
+            || symsh.sh_type != SHT_DYNSYM)
+            continue;
+        /* the symbol table must itself be readable */
+        int ok = 0;
+        for (size_t k = 0; k < img->nsections; k++)
+            if (img->sections[k].index == sh.sh_link)
+                ok = pv->sec_ok[k];
+        if (!ok || (d = elf_getdata(scn, NULL)) == NULL || (symd = elf_getdata(symscn, NULL)) == NULL)
+            continue;
+        int rela = s->type == SHT_RELA;
+        size_t ent = gelf_fsize(pv->elf, rela ? ELF_T_RELA : ELF_T_REL, 1, EV_CURRENT);
+        size_t nrel = ent ? d->d_size / ent : 0;
+        for (size_t r = 0; r < nrel; r++) {
+            GElf_Rela ra;
+            GElf_Rel rl;
+            uint64_t off, info;
+            if (rela) {
+                if (gelf_getrela(d, (int)r, &ra) == NULL)
+                    break;
+                off = ra.r_offset;
+                info = ra.r_info;
+            } else {
+                if (gelf_getrel(d, (int)r, &rl) == NULL)
+                    break;
+                off = rl.r_offset;
+                info = rl.r_info;
+            }
+            int type = (int)GELF_R_TYPE(info);
+            size_t symi = GELF_R_SYM(info);
+            if ((type != jump && type != glob) || symi == 0)
+                continue;
+            GElf_Sym sym;
+            if (gelf_getsym(symd, (int)symi, &sym) == NULL)    /* bounds-checked */
+                continue;
+            const char *nm = elf_strptr(pv->elf, symsh.sh_link, sym.st_name);
+            if (nm == NULL || nm[0] == '\0')
+                continue;
+            gotslot *g = HP_PUSH(v, n, cap);
+            g->addr = off;
+            g->name = nm;
+        }
+    }
+    if (n)
+        qsort(v, n, sizeof *v, cmp_slot);
+    *out = v;
+    *nout = n;
+}
+
+/* x86-64 stub: [endbr64] [bnd] jmp *disp32(%rip).  Returns the GOT slot
+** and the offset just past the jump, or 0 when p is not a stub start. */
+static size_t x86_stub(const uint8_t *p, size_t avail, uint64_t pc, uint64_t *slot)
+{
+    size_t k = 0;
+    if (avail >= 4 && p[0] == 0xf3 && p[1] == 0x0f && p[2] == 0x1e && p[3] == 0xfa)
+        k = 4;
+    if (k < avail && p[k] == 0xf2)
+        k++;
+    if (avail < k + 6 || p[k] != 0xff || p[k + 1] != 0x25)
+        return 0;
+    int32_t disp = (int32_t)le32(p + k + 2);
+    *slot = pc + k + 6 + (uint64_t)(int64_t)disp;
+    return k + 6;
+}
+
+/* AArch64 stub: [bti c] adrp x16, PAGE; ldr x17, [x16, #OFF]; ... */
+static size_t a64_stub(const uint8_t *p, size_t avail, uint64_t pc, uint64_t *slot)
+{
+    size_t k = 0;
+    if (avail >= 4 && le32(p) == 0xd503245f)          /* bti c */
+        k = 4;
+    if (avail < k + 8)
+        return 0;
+    uint32_t adrp = le32(p + k), ldr = le32(p + k + 4);
+    if ((adrp & 0x9f00001f) != 0x90000010)            /* adrp x16 */
+        return 0;
+    if ((ldr & 0xffc003ff) != 0xf9400211)             /* ldr x17, [x16, #imm] */
+        return 0;
+    uint64_t imm = ((uint64_t)((adrp >> 5) & 0x7ffff) << 2) | ((adrp >> 29) & 3);
+    if (imm & (1u << 20))
+        imm |= ~(uint64_t)0 << 21;                     /* sign-extend 21 bits */
+    uint64_t page = ((pc + k) & ~(uint64_t)0xfff) + (imm << 12);
+    *slot = page + (uint64_t)((ldr >> 10) & 0xfff) * 8;
+    return k + 8;
+}
+
+static int plt_symbols(ei_image *img, symvec *sv, hp_err *err)
+{
+    static const char *const plts[] = { ".plt", ".plt.sec", ".plt.got" };
+    ei_priv *pv = PRIV(img);
+    if (img->machine != EM_X86_64 && img->machine != EM_AARCH64)
+        return 0;
+    if (img->machine == EM_AARCH64 && pv->ei_data != ELFDATA2LSB)
+        return 0;
+    gotslot *slots;
+    size_t nslots;
+    collect_slots(img, &slots, &nslots);
+    if (nslots == 0) {
+        free(slots);
+        return 0;
+    }
+    for (size_t k = 0; k < sizeof plts / sizeof plts[0]; k++) {
+        const ei_section *s = ei_find_section(img, plts[k]);
+        if (s == NULL || s->type != SHT_PROGBITS || !(s->flags & SHF_EXECINSTR))
+            continue;
+        const uint8_t *p;
+        size_t n;
+        if (ei_section_data(img, s, &p, &n, err)) {
+            free(slots);
+            return -1;
+        }
+        size_t first = sv->n;
+        size_t step = img->machine == EM_AARCH64 ? 4 : 1;
+        for (size_t i = 0; i + step <= n; ) {
+            uint64_t slot;
+            size_t used = img->machine == EM_X86_64
+                ? x86_stub(p + i, n - i, s->addr + i, &slot)
+                : a64_stub(p + i, n - i, s->addr + i, &slot);
+            const char *nm = used ? slot_name(slots, nslots, slot) : NULL;
+            if (nm == NULL) {
+                i += step;
+                continue;
+            }
+            size_t len = strlen(nm);
+            char *full = hp_arena_alloc(&pv->names, len + 5);
+            memcpy(full, nm, len);
+            memcpy(full + len, "@plt", 5);
+            ei_symbol *e = HP_PUSH(sv->v, sv->n, sv->cap);
+            e->name = full;
+            e->addr = s->addr + i;
+            e->size = n - i;            /* trimmed to the next stub below */
+            e->type = STT_FUNC;
+            e->bind = STB_GLOBAL;
+            e->shndx = (uint16_t)(s->index < SHN_LORESERVE ? s->index : SHN_XINDEX);
+            i += used;
+        }
+        /* A stub ends where the next one starts; the last one is as long
+        ** as its predecessor (entries are 8 to 24 bytes), or 16 bytes. */
+        for (size_t j = first; j < sv->n; j++) {
+            uint64_t lim = 16;
+            if (j + 1 < sv->n)
+                lim = sv->v[j + 1].addr - sv->v[j].addr;
+            else if (j > first)
+                lim = sv->v[j].addr - sv->v[j - 1].addr;
+            if (sv->v[j].size > lim)
+                sv->v[j].size = lim;
+        }
+    }
+    free(slots);
+    return 0;
+}
+
+int ei_load_symbols(ei_image *img, hp_err *err)
+{
+    ei_priv *pv = PRIV(img);
+    if (pv->symbols_loaded)
+        return 0;
+    symvec sv = {0};
+    for (size_t i = 0; i < img->nsections; i++) {
+        uint32_t t = img->sections[i].type;
+        if ((t == SHT_SYMTAB || t == SHT_DYNSYM) && read_symtab(img, i, &sv, err)) {
+            free(sv.v);
+            return -1;
+        }
+    }
+    if (plt_symbols(img, &sv, err)) {
+        free(sv.v);
+        return -1;
+    }
+    if (sv.n > 1) {
+        /* .symtab usually repeats .dynsym: drop same name at same address */
+        qsort(sv.v, sv.n, sizeof *sv.v, cmp_addr_name);
+        size_t w = 1;
+        for (size_t r = 1; r < sv.n; r++) {
+            const ei_symbol *prev = &sv.v[w - 1];
+            if (sv.v[r].addr == prev->addr && strcmp(sv.v[r].name, prev->name) == 0)
+                continue;
+            sv.v[w++] = sv.v[r];
+        }
+        sv.n = w;
+        qsort(sv.v, sv.n, sizeof *sv.v, cmp_final);
+    }
+    img->symbols = sv.v;
+    img->nsymbols = sv.n;
+    pv->symbols_loaded = 1;
+    return 0;
+}
+
+/* First index whose address is > addr. */
+static size_t upper_bound(const ei_image *img, uint64_t addr)
+{
+    size_t lo = 0, hi = img->nsymbols;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (img->symbols[mid].addr <= addr)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+static int contains(const ei_symbol *s, uint64_t addr)
+{
+    if (s->size == 0)
+        return addr == s->addr;
+    return addr >= s->addr && addr - s->addr < s->size;
+}
+
+const ei_symbol *ei_symbol_at(const ei_image *img, uint64_t addr)
+{
+    /* Walk back over a few address groups (nested or overlapping symbols,
+    ** a zero-sized label after a function); within a group the preferred
+    ** symbol comes first.  The bounds keep hostile tables cheap. */
+    size_t end = upper_bound(img, addr);
+    for (int groups = 0; end > 0 && groups < 16; groups++) {
+        uint64_t a = img->symbols[end - 1].addr;
+        size_t start = a == 0 ? 0 : upper_bound(img, a - 1);
+        for (size_t i = start, k = 0; i < end && k < 64; i++, k++)
+            if (contains(&img->symbols[i], addr))
+                return &img->symbols[i];
+        end = start;
+    }
+    return NULL;
+}
