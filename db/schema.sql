@@ -102,11 +102,15 @@ SELECT t.id AS type_id, t.binary_id, t.kind, t.name, t.size, t.optimal_size,
        t.decl_file, t.decl_line
   FROM types t;
 
--- Every byte hole with the members around it.
+-- Every byte hole after a member: the hole ends where the next member
+-- (or its bitfield storage unit) starts.
 CREATE VIEW member_holes AS
 SELECT t.id AS type_id, t.name AS type_name, m.idx, m.name AS after_member,
-       m.offset + m.size AS hole_offset, m.hole_after AS hole_bytes
-  FROM members m JOIN types t ON t.id = m.type_id
+       n.name AS before_member, n.offset - m.hole_after AS hole_offset,
+       m.hole_after AS hole_bytes
+  FROM members m
+  JOIN types t ON t.id = m.type_id
+  JOIN members n ON n.type_id = m.type_id AND n.idx = m.idx + 1
  WHERE m.hole_after > 0;
 
 -- Reserved for later stages (allocation sites and their weights); they

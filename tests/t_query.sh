@@ -33,6 +33,40 @@ gcc -g -O0 -o "$T/fix" "$T/fix.c" || die "cannot compile the fixture"
 DB=$T/db
 conn_line=$(grep -n '^struct conn {' "$T/fix.c" | cut -d: -f1)
 
+# ---- the file itself (store.c) ----
+assert_eq "application_id is HPRF" 1213223494 "$(q "$DB" 'PRAGMA application_id')"
+assert_eq "user_version" 1 "$(q "$DB" 'PRAGMA user_version')"
+assert_eq "no temporary file left" "" "$(ls -a "$T" | grep '\.tmp\.')"
+assert_eq "binaries row" "1|$T/fix|embedded|64" "$(q "$DB" 'SELECT count(*), path, debug_how, cacheline FROM binaries')"
+assert_match "analyzed_at is UTC ISO 8601" '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$' "$(q "$DB" 'SELECT analyzed_at FROM binaries')"
+assert_eq "type_waste view" "13|16|50.0" "$(q "$DB" "SELECT waste, saving, saving_pct FROM type_waste WHERE name = 'conn'")"
+assert_eq "member_holes view" "state|buf|1|7" "$(q "$DB" "SELECT after_member, before_member, hole_offset, hole_bytes FROM member_holes WHERE type_name = 'conn'")"
+assert_eq "typedef'd anonymous struct flags" "24|0|0|0" "$(q "$DB" "SELECT flags, packed, explicit_align, conflict FROM types WHERE name = 'point'")"
+assert_match "layout_hash is 16 hex digits" '^[0-9a-f]{16}$' "$(q "$DB" "SELECT layout_hash FROM types WHERE name = 'conn'")"
+(umask 027 && "$HOLEPROF" analyze "$T/fix" -o "$T/mode.db" -q)
+assert_eq "database permissions follow the umask" 640 "$(stat -c %a "$T/mode.db")"
+# a failed analyze leaves an existing database exactly as it was
+cp "$DB" "$T/keep.db"
+assert_status "analyze of a non-ELF file" 2 "$HOLEPROF" analyze "$T/fix" "$T/fix.c" -o "$T/keep.db" -q
+assert_eq "failed analyze: target untouched" "$(cksum < "$DB")" "$(cksum < "$T/keep.db")"
+assert_eq "failed analyze: no temporary file" "" "$(ls -a "$T" | grep '\.tmp\.')"
+# an unwritable directory (root ignores permissions: drop to nobody)
+mkdir "$T/ro" && chmod 555 "$T/ro"
+ran=0
+if [ "$(id -u)" != 0 ]; then
+    assert_status "unwritable directory" 2 "$HOLEPROF" analyze "$T/fix" -o "$T/ro/x.db" -q
+    ran=1
+elif command -v setpriv >/dev/null 2>&1; then
+    chmod 755 "$T" && chmod 644 "$T/fix"
+    assert_status "unwritable directory" 2 setpriv --reuid=65534 --regid=65534 --clear-groups \
+        "$HOLEPROF" analyze "$T/fix" -o "$T/ro/x.db" -q
+    ran=1
+fi
+if [ $ran = 1 ]; then
+    assert_match "unwritable directory: message" "ro: cannot create database: Permission denied" "$(cat "$T/err")"
+    assert_eq "unwritable directory: nothing made" "" "$(ls -a "$T/ro" | grep -v '^\.\.\?$')"
+fi
+
 # ---- holes: table ----
 assert_status "holes (table)" 0 "$HOLEPROF" query "$DB" holes
 cp "$T/out" "$T/holes.txt"
