@@ -109,6 +109,11 @@ check_layouts() {
     expect_type "$db" s_arr "40 2 6 0 0 40"
     mem s_arr "name:0:5 vals:8:12 tag:20:1 d:24:16"
 
+    # 256 and 65536 elements: gcc's upper bounds 0xff (data1) and 0xffff
+    # (data2) are unsigned.  Sorted: map, wide, tag, tail = 66562 -> 66564.
+    expect_type "$db" s_bigarr "66568 1 3 0 3 66564"
+    mem s_bigarr "tag:0:1 map:4:1024 wide:1028:65536 tail:66564:1"
+
     # Flexible array member: size 0 at offset 8 (aligned for long), the
     # 3 bytes before it are a hole (pahole agrees); it stays last.
     expect_type "$db" s_flex "8 1 3 0 0 8"
