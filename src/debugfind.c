@@ -232,7 +232,7 @@ int df_locate(const ei_image *img, const df_opts *opts, char **dwarf_path,
             free(rc_real);
             free(img_real);
             if (!self && is_regular(cand)) {
-                uint32_t crc;
+                uint32_t crc = 0;
                 const char *why = NULL;
                 int ok;
                 if (file_crc32(cand, &crc, err)) {
