@@ -18,4 +18,8 @@ int fmt_parse(const char *s, fmt_kind *out);
 /* Step stmt to completion, printing every row.  Returns 0 or -1 with err. */
 int fmt_print_stmt(sqlite3_stmt *stmt, fmt_kind kind, FILE *out, hp_err *err);
 
+/* Append s[0..n) to b as a JSON string literal, quotes included: control
+** characters escaped, invalid UTF-8 bytes as U+FFFD (used by diff/check). */
+void fmt_json_string(hp_buf *b, const char *s, size_t n);
+
 #endif

@@ -18,6 +18,8 @@
 #include <unistd.h>
 
 #include "analyze.h"
+#include "budget.h"
+#include "diff.h"
 #include "fmt.h"
 #include "hp.h"
 #include "report.h"
@@ -42,10 +44,20 @@ static const char usage_text[] =
     "  query DB NAME|FILE.sql           run a named report or an SQL file\n"
     "      -f, --format table|csv|json  output format (default table)\n"
     "      -p, --param VALUE            bind ?1, ?2, ... in order (repeatable)\n"
+    "  diff OLD.db NEW.db               what changed between two builds\n"
+    "      -f, --format table|json      output format (default table)\n"
+    "      --fail-on-regression         exit 1 if a type grew in size or waste,\n"
+    "                                   or the total (weighted) waste grew\n"
+    "      --fail-on-growth BYTES       exit 1 if a type grew by more than BYTES\n"
+    "  check DB --budget FILE.yaml      exit 1 if a type breaks its budget\n"
+    "      -f, --format table|json      output format (default table)\n"
+    "  merge OUT.db IN.db...            one database from many (ids renumbered)\n"
+    "  --binary PATH|BUILD_ID|ID        show, query, diff, check: one binary only\n"
     "  help, --help                     this text\n"
     "  version, --version               print the version\n"
     "\n"
-    "exit status: 0 success, 2 error (one line on stderr).\n";
+    "exit status: 0 success, 1 diff/check found a regression or breach (one line\n"
+    "on stderr says why), 2 error (one line on stderr).\n";
 
 static int usage_error(const char *fmt, const char *arg)
 {
@@ -195,6 +207,101 @@ static int cmd_query(int argc, char **argv)
     return report(st, &err);
 }
 
+static int cmd_diff(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"format", required_argument, NULL, 'f'},
+        {"binary", required_argument, NULL, 'b'},
+        {"fail-on-regression", no_argument, NULL, 'R'},
+        {"fail-on-growth", required_argument, NULL, 'G'},
+        {NULL, 0, NULL, 0},
+    };
+    dif_opts o;
+    memset(&o, 0, sizeof o);
+    o.fmt = FMT_TABLE;
+    o.fail_on_growth = -1;
+    unsigned long v;
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "f:", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'f':
+            if (fmt_parse(optarg, &o.fmt) != 0 || o.fmt == FMT_CSV)
+                return usage_error("unknown format '%s' for diff (table, json)", optarg);
+            break;
+        case 'b': o.binary = optarg; break;
+        case 'R': o.fail_on_regression = 1; break;
+        case 'G':
+            if (parse_uint(optarg, 1ul << 48, &v) != 0)
+                return usage_error("--fail-on-growth wants a number of bytes, not '%s'", optarg);
+            o.fail_on_growth = (int64_t)v;
+            break;
+        default:
+            return usage_error("%s", "bad option for diff");
+        }
+    }
+    if (argc - optind != 2)
+        return usage_error("%s", "usage: holeprof diff OLD.db NEW.db [--format table|json]"
+                           " [--fail-on-regression] [--fail-on-growth BYTES] [--binary SEL]");
+    hp_err err = {0};
+    return report(dif_run(argv[optind], argv[optind + 1], &o, stdout, &err), &err);
+}
+
+static int cmd_check(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"budget", required_argument, NULL, 'B'},
+        {"format", required_argument, NULL, 'f'},
+        {"binary", required_argument, NULL, 'b'},
+        {NULL, 0, NULL, 0},
+    };
+    bud_opts o;
+    memset(&o, 0, sizeof o);
+    o.fmt = FMT_TABLE;
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "f:", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'B': o.budget = optarg; break;
+        case 'f':
+            if (fmt_parse(optarg, &o.fmt) != 0 || o.fmt == FMT_CSV)
+                return usage_error("unknown format '%s' for check (table, json)", optarg);
+            break;
+        case 'b': o.binary = optarg; break;
+        default:
+            return usage_error("%s", "bad option for check");
+        }
+    }
+    if (argc - optind != 1 || o.budget == NULL)
+        return usage_error("%s", "usage: holeprof check DB --budget FILE.yaml [--format table|json]"
+                           " [--binary SEL]");
+    hp_err err = {0};
+    return report(bud_check(argv[optind], &o, stdout, &err), &err);
+}
+
+static int cmd_merge(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"quiet", no_argument, NULL, 'q'},
+        {NULL, 0, NULL, 0},
+    };
+    int quiet = 0, c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "q", longopts, NULL)) != -1) {
+        if (c != 'q')
+            return usage_error("%s", "bad option for merge");
+        quiet = 1;
+    }
+    if (argc - optind < 2)
+        return usage_error("%s", "usage: holeprof merge OUT.db IN.db...");
+    hp_err err = {0};
+    int st = mrg_merge(argv[optind], (const char *const *)argv + optind + 1,
+                       (size_t)(argc - optind - 1), quiet ? NULL : stderr, &err);
+    if (st == HP_EXIT_OK && !quiet)
+        fprintf(stderr, "holeprof: wrote %s\n", argv[optind]);
+    return report(st, &err);
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -217,5 +324,11 @@ int main(int argc, char **argv)
         return cmd_show(argc - 1, argv + 1);
     if (!strcmp(cmd, "query"))
         return cmd_query(argc - 1, argv + 1);
+    if (!strcmp(cmd, "diff"))
+        return cmd_diff(argc - 1, argv + 1);
+    if (!strcmp(cmd, "check"))
+        return cmd_check(argc - 1, argv + 1);
+    if (!strcmp(cmd, "merge"))
+        return cmd_merge(argc - 1, argv + 1);
     return usage_error("unknown command '%s'", cmd);
 }

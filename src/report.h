@@ -23,4 +23,16 @@ int rep_show(const char *dbpath, const char *name, FILE *out, hp_err *err);
 int rep_query(const char *dbpath, const char *query, fmt_kind fmt,
               const char **params, int nparams, FILE *out, hp_err *err);
 
+/* merge.c -- holeprof merge OUT.db IN.db...: one database from many,
+** written atomically; ids renumbered, a binary given twice refused.
+** Progress lines go to log (may be NULL). */
+int mrg_merge(const char *out, const char *const *in, size_t nin, FILE *log, hp_err *err);
+
+/* merge.c -- --binary SEL (id, build-id or prefix, path, or last path
+** component): make the read-only connection db show one binary only, by
+** TEMP views that shadow its tables and views.  Sets *binary_id (may be
+** NULL).  Call right after st_open_read(). */
+int mrg_select_binary(sqlite3 *db, const char *dbpath, const char *sel, int64_t *binary_id,
+                      hp_err *err);
+
 #endif
