@@ -166,10 +166,22 @@ static int cmd_analyze(int argc, char **argv)
 
 static int cmd_show(int argc, char **argv)
 {
-    if (argc != 3)
-        return usage_error("%s", "usage: holeprof show DB NAME");
+    static const struct option longopts[] = {
+        {"binary", required_argument, NULL, 'b'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *binary = NULL;
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+        if (c != 'b')
+            return usage_error("%s", "bad option for show");
+        binary = optarg;
+    }
+    if (argc - optind != 2)
+        return usage_error("%s", "usage: holeprof show DB NAME [--binary SEL]");
     hp_err err = {0};
-    return report(rep_show(argv[1], argv[2], stdout, &err), &err);
+    return report(rep_show(argv[optind], argv[optind + 1], binary, stdout, &err), &err);
 }
 
 static int cmd_query(int argc, char **argv)
@@ -177,9 +189,11 @@ static int cmd_query(int argc, char **argv)
     static const struct option longopts[] = {
         {"format", required_argument, NULL, 'f'},
         {"param", required_argument, NULL, 'p'},
+        {"binary", required_argument, NULL, 'b'},
         {NULL, 0, NULL, 0},
     };
     fmt_kind fmt = FMT_TABLE;
+    const char *binary = NULL;
     const char **params = hp_xcalloc((size_t)argc + 1, sizeof *params);
     int np = 0, c;
     optind = 1;
@@ -192,6 +206,7 @@ static int cmd_query(int argc, char **argv)
             }
             break;
         case 'p': params[np++] = optarg; break;
+        case 'b': binary = optarg; break;
         default:
             free(params);
             return usage_error("%s", "bad option for query");
@@ -202,7 +217,7 @@ static int cmd_query(int argc, char **argv)
         return usage_error("%s", "usage: holeprof query DB NAME|FILE.sql [--format F] [--param V]...");
     }
     hp_err err = {0};
-    int st = rep_query(argv[optind], argv[optind + 1], fmt, params, np, stdout, &err);
+    int st = rep_query(argv[optind], argv[optind + 1], binary, fmt, params, np, stdout, &err);
     free(params);
     return report(st, &err);
 }

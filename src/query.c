@@ -235,7 +235,7 @@ typedef struct qry_stmt {
     int done;          /* an ATTACH, already run */
 } qry_stmt;
 
-int rep_query(const char *dbpath, const char *query, fmt_kind fmt,
+int rep_query(const char *dbpath, const char *query, const char *binary, fmt_kind fmt,
               const char **params, int nparams, FILE *out, hp_err *err)
 {
     sqlite3 *db = NULL;
@@ -249,6 +249,8 @@ int rep_query(const char *dbpath, const char *query, fmt_kind fmt,
     if ((sql = qry_read(path, &len, err)) == NULL)
         goto done;
     if (st_open_read(dbpath, &db, err) != 0)
+        goto done;
+    if (binary != NULL && mrg_select_binary(db, dbpath, binary, NULL, err) != 0)
         goto done;
 
     /* Prepare everything first, so that nothing runs unless every

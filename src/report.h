@@ -14,13 +14,15 @@
 
 /* holeprof show DB NAME: pahole-like layout, then the suggested order.
 ** NAME matches types.name exactly; if several rows match (conflicting
-** layouts, several binaries) all are shown. */
-int rep_show(const char *dbpath, const char *name, FILE *out, hp_err *err);
+** layouts, several binaries) all are shown.
+** binary: a --binary selector (see mrg_select_binary) or NULL for all. */
+int rep_show(const char *dbpath, const char *name, const char *binary, FILE *out, hp_err *err);
 
 /* holeprof query DB NAME|FILE.sql: NAME is looked up as NAME.sql in the
 ** query directories (see rep_query_dirs); anything ending in .sql or
-** containing '/' is a file.  Runs read-only; params bound as ?1.. */
-int rep_query(const char *dbpath, const char *query, fmt_kind fmt,
+** containing '/' is a file.  Runs read-only; params bound as ?1..;
+** binary as for rep_show (the query sees that binary's rows only). */
+int rep_query(const char *dbpath, const char *query, const char *binary, fmt_kind fmt,
               const char **params, int nparams, FILE *out, hp_err *err);
 
 /* merge.c -- holeprof merge OUT.db IN.db...: one database from many,

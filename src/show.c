@@ -621,7 +621,7 @@ static void shw_did_you_mean(sqlite3 *db, const char *name, hp_buf *b)
     hp_buf_free(&pat);
 }
 
-int rep_show(const char *dbpath, const char *name, FILE *out, hp_err *err)
+int rep_show(const char *dbpath, const char *name, const char *binary, FILE *out, hp_err *err)
 {
     static const char sql[] =
         "SELECT t.id, t.kind, t.name, t.size, t.align, t.members, t.holes, t.hole_bytes,"
@@ -641,6 +641,8 @@ int rep_show(const char *dbpath, const char *name, FILE *out, hp_err *err)
 
     if (st_open_read(dbpath, &db, err) != 0)
         return HP_EXIT_ERROR;
+    if (binary != NULL && mrg_select_binary(db, dbpath, binary, NULL, err) != 0)
+        goto done;
     if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) != SQLITE_OK) {
         hp_errf(err, dbpath, "cannot read types: %s", sqlite3_errmsg(db));
         goto done;
