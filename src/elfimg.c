@@ -929,16 +929,28 @@ static int plt_symbols(ei_image *img, symvec *sv, hp_err *err)
             e->shndx = (uint16_t)(s->index < SHN_LORESERVE ? s->index : SHN_XINDEX);
             i += used;
         }
-        /* A stub ends where the next one starts; the last one is as long
-        ** as its predecessor (entries are 8 to 24 bytes), or 16 bytes. */
+        /* Stub size: the table's entry size when the linker recorded one
+        ** (GNU ld does, lld leaves 0), else the smallest distance between
+        ** stubs -- not the distance to the next named stub, since unnamed
+        ** IRELATIVE entries can sit in between. */
+        GElf_Shdr sh;
+        Elf_Scn *scn = elf_getscn(pv->elf, s->index);
+        uint64_t ent = scn && gelf_getshdr(scn, &sh) ? sh.sh_entsize : 0;
+        if (ent < 8 || ent > 32) {
+            ent = 0;
+            for (size_t j = first; j + 1 < sv->n; j++) {
+                uint64_t d = sv->v[j + 1].addr - sv->v[j].addr;
+                if (ent == 0 || d < ent)
+                    ent = d;
+            }
+            if (ent < 8 || ent > 32)
+                ent = 16;
+        }
         for (size_t j = first; j < sv->n; j++) {
-            uint64_t lim = 16;
-            if (j + 1 < sv->n)
-                lim = sv->v[j + 1].addr - sv->v[j].addr;
-            else if (j > first)
-                lim = sv->v[j].addr - sv->v[j - 1].addr;
-            if (sv->v[j].size > lim)
-                sv->v[j].size = lim;
+            if (sv->v[j].size > ent)
+                sv->v[j].size = ent;
+            if (j + 1 < sv->n && sv->v[j + 1].addr - sv->v[j].addr < sv->v[j].size)
+                sv->v[j].size = sv->v[j + 1].addr - sv->v[j].addr;
         }
     }
     free(slots);
