@@ -65,6 +65,8 @@ typedef struct ei_priv {
     ei_cache *cache;            /* per entry of img->sections */
     hp_arena names;             /* "NAME@plt" strings */
     int symbols_loaded;
+    struct gotslot *got;        /* GOT slot -> import, sorted (ei_got_name) */
+    size_t ngot;
 } ei_priv;
 
 static ei_priv *PRIV(const ei_image *img) { return (ei_priv *)img->priv; }
@@ -632,6 +634,7 @@ void ei_close(ei_image *img)
         free(pv->cache);
         free(pv->sec_ok);
         hp_arena_free(&pv->names);
+        free(pv->got);
         if (pv->elf)
             elf_end(pv->elf);
         if (pv->fd >= 0)
@@ -953,7 +956,8 @@ static int plt_symbols(ei_image *img, symvec *sv, hp_err *err)
                 sv->v[j].size = sv->v[j + 1].addr - sv->v[j].addr;
         }
     }
-    free(slots);
+    pv->got = slots;        /* kept for ei_got_name() */
+    pv->ngot = nslots;
     return 0;
 }
 
@@ -1029,4 +1033,10 @@ const ei_symbol *ei_symbol_at(const ei_image *img, uint64_t addr)
         end = start;
     }
     return NULL;
+}
+
+const char *ei_got_name(const ei_image *img, uint64_t slot)
+{
+    const ei_priv *pv = PRIV(img);
+    return pv->got ? slot_name(pv->got, pv->ngot, slot) : NULL;
 }

@@ -69,6 +69,11 @@ int ei_section_data(ei_image *img, const ei_section *sec,
 /* .symtab, else .dynsym, plus PLT stubs named "NAME@plt". */
 int ei_load_symbols(ei_image *img, hp_err *err);
 
+/* The import whose GOT slot is at `slot` (JUMP_SLOT and GLOB_DAT
+** relocations), or NULL: how calls through the GOT (-fno-plt) are named.
+** Valid after ei_load_symbols(). */
+const char *ei_got_name(const ei_image *img, uint64_t slot);
+
 /* Symbol containing addr, or NULL. */
 const ei_symbol *ei_symbol_at(const ei_image *img, uint64_t addr);
 
