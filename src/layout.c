@@ -29,26 +29,41 @@
 ** C, C++, Go and Rust structs.
 **
 ** Where we deliberately differ from pahole 1.24:
-**   1. `seen` never moves backwards.  pahole takes the END OF THE PREVIOUS
-**      MEMBER as the cursor, so a member that overlaps earlier ones (empty
-**      base optimisation, [[no_unique_address]], a derived member placed in
-**      a base's tail padding, a zero-length array followed by a member at
-**      the same offset is fine either way) yields a negative hole that
-**      pahole stores in an unsigned 16-bit field: "65532 bytes hole" and a
-**      "BRAIN FART ALERT".  We report no hole for an overlap and measure
-**      the next gap from the highest bit covered so far.
-**   2. Members are sorted by bitpos; pahole walks DWARF order, which is
-**      wrong for Rust.
-**   3. Unions and Rust enums: pahole computes no holes and prints no
+**   1. Overlapping members.  pahole takes the end of the previous member
+**      as the cursor, so a member that starts before it (empty base
+**      optimisation, [[no_unique_address]], a derived member placed in a
+**      non-POD base's tail padding) gives a negative hole, which pahole
+**      stores in an unsigned field: "65532 bytes hole", a 250-bit hole,
+**      a "BRAIN FART ALERT".  We never report a negative hole.  `seen`
+**      stays at the highest bit covered so far (an int and an empty
+**      member at the same offset: the int still covers its 4 bytes),
+**      except that a non-bitfield member starting strictly inside the
+**      non-bitfield member that reached `seen` reuses that member's tail
+**      padding, so coverage restarts where it starts: struct NonPodBase {
+**      NonPodBase(); int b; char c; } and struct D : NonPodBase { char d;
+**      } put d at 5 inside the base's 8 bytes; bytes 6-7 are D's tail
+**      padding (2, as pahole also says, by accident).
+**   2. A base with virtual bases is laid out in a derived object without
+**      them: the loader may give its non-virtual size as data_size, and
+**      only that much counts as covered (struct Diamond : VLeft, VRight
+**      has a real 4-byte hole between VLeft's 12 data bytes and VRight at
+**      16, inside VLeft's 24-byte sizeof).
+**   3. Members are sorted by bitpos; pahole walks DWARF order, which is
+**      wrong for Rust and for a C++ vptr placed before a non-polymorphic
+**      base.
+**   4. Unions and Rust enums: pahole computes no holes and prints no
 **      padding for them.  We also report no holes, but tail_padding is
 **      size minus the end of the largest member (union {char a[5]; int b;}
 **      has 3 bytes of tail padding), because those bytes are real waste.
-**   4. Whether an empty class member is size 0 (as pahole treats it) or
+**   5. Whether an empty class member is size 0 (as pahole treats it) or
 **      size 1 is the loader's decision; with size 1 an empty base and the
 **      member laid over it simply overlap (rule 1).
 ** Virtual bases (MF_VIRTUAL) are skipped, as pahole skips them: their
-** offset is not a constant of the type.
-**
+** offset is not a constant of the type.  pahole 1.24 also prints no
+** "holes:" summary line for a struct whose only members are bitfields
+** (its per-member "XXX N bytes hole" comments still show them); that is
+** a printing choice, the holes are counted here.
+
 ** The reorder.  lay_optimal_order suggests a member order and the size
 ** the type would have in it, under the C ABI rule that each member goes at
 ** the next offset that is a multiple of its alignment, and the size is
@@ -78,7 +93,10 @@
 ** (sizes are almost always multiples of alignments, where sorting by
 ** alignment is already optimal); it does not split bitfield groups or
 ** change bitfield widths; it does not reorder unions, packed types, Rust
-** enums or types with virtual bases (identity order, current size); it
+** enums, types with virtual bases, or types whose first member does not
+** start at offset 0 (the space was reserved by someone else: a Rust
+** enum variant's fields follow the discriminant; explicit unnamed
+** bitfields in C) -- those get the identity order and current size; it
 ** ignores C++ tail-padding reuse (dsize) and cache-line or access-
 ** frequency grouping.
 */
@@ -123,6 +141,16 @@ static uint64_t min64(uint64_t a, uint64_t b)
 static uint64_t mem_end(const lay_member *m)
 {
     return sat_add(m->bitpos, m->bit_size ? m->bit_size : sat_bits(m->size));
+}
+
+/* First bit after the member's data: a base subobject with virtual bases
+** holds only its non-virtual part (data_size), the rest of its type's
+** size is the virtual bases, which live elsewhere in the object. */
+static uint64_t data_end(const lay_member *m)
+{
+    if (m->bit_size == 0 && m->data_size > 0 && m->data_size < m->size)
+        return sat_add(m->bitpos, sat_bits(m->data_size));
+    return mem_end(m);
 }
 
 /* ---- sorting ---- */
@@ -170,14 +198,22 @@ static void struct_holes(lay_type *t)
     uint64_t unit_end = size_bits;  /* end of the current bitfield unit */
     uint64_t unit_bits = 0;         /* width of that unit */
     int in_bits = 0;                /* previous member was a bitfield */
+    uint64_t owner_start = 0;       /* first bit of the member ending at seen */
+    int owner_plain = 0;            /* ... which is a non-bitfield member */
     lay_member *prev = NULL;
 
     for (uint32_t i = 0; i < t->nmembers; i++) {
         lay_member *m = &t->members[i];
         if (m->flags & MF_VIRTUAL)
             continue;
-        uint64_t start = m->bitpos, end = mem_end(m);
+        uint64_t start = m->bitpos, end = data_end(m);
         uint64_t bits = 0, bytes = 0;
+
+        /* A member starting strictly inside the previous one reuses that
+        ** member's tail padding (C++ non-POD base, [[no_unique_address]]):
+        ** the covered region ends where the newcomer starts. */
+        if (m->bit_size == 0 && owner_plain && start > owner_start && start < seen)
+            seen = start;
 
         /* Unused bits left in the unit of the bitfield run we are in. */
         if (in_bits) {
@@ -200,8 +236,11 @@ static void struct_holes(lay_type *t)
         } else if (start / 8 > seen / 8) {
             bytes = start / 8 - seen / 8;
         }
-        if (end > seen)
+        if (end > seen) {
             seen = end;
+            owner_start = start;
+            owner_plain = m->bit_size == 0;
+        }
 
         if (m->bit_size) {
             uint64_t ub = sat_bits(m->size);
@@ -423,6 +462,11 @@ uint64_t lay_optimal_order(const lay_type *t, uint32_t *order)
     for (i = 0; i < n; i++)
         if (m[i].flags & MF_VIRTUAL)
             return t->size;
+    /* Space before the first member was reserved by someone else: a Rust
+    ** enum's discriminant in front of a variant's fields, or explicit
+    ** unnamed bitfields in C.  Such a layout is not ours to change. */
+    if (m[0].bitpos > 0)
+        return t->size;
 
     /* The fixed prefix keeps its current place when it leads the type;
     ** otherwise it is laid out afresh at the front. */

@@ -72,6 +72,9 @@ typedef struct lay_member {
     uint32_t bit_size;       /* bitfield width, 0 if not a bitfield */
     uint32_t align;          /* alignment of the member's type (explicit if given) */
     uint32_t flags;          /* MF_* */
+    uint64_t data_size;      /* optional: bytes of a base subobject that hold
+                                data when less than size (a base with virtual
+                                bases: its non-virtual part); 0 = size */
     /* derived by lay_compute() */
     uint64_t hole_after;     /* byte hole between this member and the next one */
     uint32_t bit_hole_after; /* bits unused after this bitfield in its unit */

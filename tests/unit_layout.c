@@ -288,6 +288,7 @@ static void test_bitfields(void)
     lay_compute(&b.t, 64);
     check_holes(&b.t, 12, 1, 4, 0, 0, 3);
     check_u("pre_hole", 4, b.t.pre_hole);
+    check_u("optimal_keeps_leading_space", 12, b.t.optimal_size);
 
     /* struct r59 { unsigned short :9; unsigned short m0:14; };
     ** pahole: m0 2:0 2, "XXX 2 bytes hole" before it, bit_padding 2.
@@ -630,14 +631,62 @@ static void test_overlap(void)
     check_holes(&b.t, 8, 0, 0, 0, 0, 3);
 
     /* Derived member in a non-POD base's tail padding:
-    ** struct B { B(); long l; char c; };  struct D : B { char e; };
-    ** g++: B 0 (size 16), e 9; size 16.  No hole, no padding. */
+    ** struct NonPodBase { NonPodBase(); int b; char c; };
+    ** struct NonPodDerived : NonPodBase { char d; };
+    ** g++: base 0 (size 8), d 5; size 8.  Coverage restarts at d, so bytes
+    ** 6-7 are tail padding (pahole: a 65533-byte hole, then padding 2). */
+    tb_init(&b, LAY_CLASS, "NonPodDerived", 8);
+    tb_add(&b, "NonPodBase", 0, 8, 4)->flags |= MF_BASE;
+    tb_add(&b, "d", 5, 1, 1);
+    lay_compute(&b.t, 64);
+    check_holes(&b.t, 8, 0, 0, 0, 0, 2);
+    check_u("optimal_not_worse", 8, b.t.optimal_size);
+
+    /* The same with a bigger base: struct B { B(); long l; char c; };
+    ** struct D : B { char e; };  g++: B 0 (size 16), e 9; size 16. */
     tb_init(&b, LAY_CLASS, "tail_reuse", 16);
     tb_add(&b, "B", 0, 16, 8)->flags |= MF_BASE;
     tb_add(&b, "e", 9, 1, 1);
     lay_compute(&b.t, 64);
-    check_holes(&b.t, 16, 0, 0, 0, 0, 0);
+    check_holes(&b.t, 16, 0, 0, 0, 0, 6);
     check_u("optimal_not_worse", 16, b.t.optimal_size);
+
+    /* struct VBase { long v; };  struct VLeft : virtual VBase { int x; };
+    ** struct VRight : virtual VBase { int y; };
+    ** struct Diamond : VLeft, VRight { int z; };
+    ** g++: VLeft 0 (sizeof 24, non-virtual part 12), VRight 16 (sizeof
+    ** 24, non-virtual 12), z 28, VBase 32-39 (not listed); size 40.
+    ** With the non-virtual sizes as data_size: a 4-byte hole at 12-15 and
+    ** the shared VBase's 8 bytes as tail padding.  (pahole 1.24: holes of
+    ** 65528 and 65524 bytes, padding 8.) */
+    tb_init(&b, LAY_CLASS, "Diamond", 40);
+    b.t.flags |= TF_HAS_VPTR;
+    lay_member *vl = tb_add(&b, "VLeft", 0, 24, 8);
+    vl->flags |= MF_BASE;
+    vl->data_size = 12;
+    lay_member *vr = tb_add(&b, "VRight", 16, 24, 8);
+    vr->flags |= MF_BASE;
+    vr->data_size = 12;
+    tb_add(&b, "z", 28, 4, 4);
+    lay_compute(&b.t, 64);
+    check_holes(&b.t, 40, 1, 4, 0, 0, 8);
+    check_u("VLeft.hole_after", 4, b.m[0].hole_after);
+    check_u("optimal", 40, b.t.optimal_size);
+
+    /* Without data_size the bases' whole sizeof counts as covered: each
+    ** later base or member reuses the earlier one's "tail", no hole. */
+    b.m[0].data_size = 0;
+    b.m[1].data_size = 0;
+    lay_compute(&b.t, 64);
+    check_holes(&b.t, 40, 0, 0, 0, 0, 8);
+    check_u("optimal_without_data_size", 40, b.t.optimal_size);
+
+    /* data_size is ignored when not below size */
+    tb_init(&b, LAY_STRUCT, "data_size_ignored", 16);
+    tb_add(&b, "a", 0, 8, 8)->data_size = 99;
+    tb_add(&b, "c", 8, 1, 1);
+    lay_compute(&b.t, 64);
+    check_holes(&b.t, 16, 0, 0, 0, 0, 7);
 }
 
 static void test_rust_enum(void)
@@ -655,6 +704,30 @@ static void test_rust_enum(void)
     check_u("optimal", 16, b.t.optimal_size);
     check_u("align", 8, b.t.align);
     check_s("order_is_identity", "tag,A.0,B.0", order_names(&b.t, NULL));
+
+    /* The variant structs of enum Shape { Circle(f64), Rect { w: u32,
+    ** h: u32 }, .. }: rustc places their fields after the enum's u32
+    ** discriminant, in the enum's 16 bytes (Circle.__0 at 8, Rect.w at 4,
+    ** Rect.h at 8).  Their layout is the enum's: never reordered. */
+    tb_init(&b, LAY_STRUCT, "Shape::Circle", 16);
+    b.t.lang = LANG_RUST;
+    b.t.flags |= TF_NESTED;
+    b.t.align = 8;
+    tb_add(&b, "__0", 8, 8, 8);
+    lay_compute(&b.t, 64);
+    check_u("pre_hole", 8, b.t.pre_hole);
+    check_u("optimal", 16, b.t.optimal_size);
+
+    tb_init(&b, LAY_STRUCT, "Shape::Rect", 16);
+    b.t.lang = LANG_RUST;
+    b.t.flags |= TF_NESTED;
+    b.t.align = 8;
+    tb_add(&b, "w", 4, 4, 4);
+    tb_add(&b, "h", 8, 4, 4);
+    lay_compute(&b.t, 64);
+    check_holes(&b.t, 16, 1, 4, 0, 0, 4);
+    check_u("optimal", 16, b.t.optimal_size);
+    check_s("order_is_identity", "w,h", order_names(&b.t, NULL));
 }
 
 static void test_hash(void)
