@@ -228,7 +228,8 @@ int dif_load_extras(sqlite3 *db, const char *path, dif_extras *x, hp_err *err)
         dif_extras_free(x);
         return hp_errf(err, path, "cannot read allocation data: %s", sqlite3_errmsg(db));
     }
-    qsort(x->rows, x->n, sizeof *x->rows, dif_alloc_cmp);
+    if (x->n > 1)
+        qsort(x->rows, x->n, sizeof *x->rows, dif_alloc_cmp);
     return 0;
 }
 
@@ -1101,7 +1102,8 @@ int dif_run(const char *oldpath, const char *newpath, const dif_opts *o, FILE *o
                 goto done;
         }
     }
-    qsort(e, ne, sizeof *e, dif_entry_cmp);
+    if (ne > 1)
+        qsort(e, ne, sizeof *e, dif_entry_cmp);
 
     /* sites */
     int sites = a.has_sites && b.has_sites;
