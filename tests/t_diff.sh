@@ -146,6 +146,80 @@ else
     assert_match "note says sites skipped" "site changes skipped" "$(jfield "$T/d.json" 'd["notes"]')"
 fi
 
+# ---- site matching and allocation weights, on hand-made sites ----
+# Copies of the databases get a sites table with known rows (any real one
+# is replaced), so the matching rules are pinned whatever the analyzer
+# finds: same function+line with another pc is the same site; same
+# function, allocator and type on another line has moved; same line with
+# another type has changed.  static_weight makes the diff weigh waste by
+# allocations.
+mksites() {    # DB ROWS...  (function|line|allocator|type|weight|pc)
+    _db=$1; shift
+    q "$_db" "DROP VIEW IF EXISTS waste; DROP TABLE IF EXISTS site_counts;
+              DROP TABLE IF EXISTS site_candidates; DROP TABLE IF EXISTS sites;
+              CREATE TABLE sites(id INTEGER PRIMARY KEY, binary_id INTEGER, pc INTEGER,
+                  function TEXT, file TEXT, line INTEGER, allocator TEXT, type_id INTEGER,
+                  static_weight REAL);" || die "cannot make sites"
+    for _r in "$@"; do
+        IFS='|' read -r _f _l _a _t _w _pc <<EOF
+$_r
+EOF
+        q "$_db" "INSERT INTO sites(binary_id, pc, function, file, line, allocator, type_id, static_weight)
+                  VALUES (1, $_pc, '$_f', '$T/fx.c', $_l, '$_a',
+                          (SELECT id FROM types WHERE name = '$_t'), $_w)" || die "cannot add site"
+    done
+}
+cp "$T/old.db" "$T/olds.db"
+cp "$T/new.db" "$T/news.db"
+mksites "$T/olds.db" "main|40|malloc|reordered|8|4096" "helper|10|malloc|grows|1|4200" \
+    "gone_fn|20|calloc|gone|1|4300" "main|50|malloc|same|1|4400"
+mksites "$T/news.db" "main|40|malloc|reordered|8|8192" "helper|12|malloc|grows|1|8200" \
+    "main|42|calloc|grows|1|8300" "main|50|malloc|resized|1|8400"
+assert_status "diff with sites" 0 "$HOLEPROF" diff "$T/olds.db" "$T/news.db" -f json
+cp "$T/out" "$T/s.json"
+assert_eq "site changes" "moved helper 10 12 malloc grows grows
+removed gone_fn 20 None calloc gone None
+changed main 50 50 malloc same resized
+added main None 42 calloc None grows" \
+    "$(jfield "$T/s.json" '"\n".join("%s %s %s %s %s %s %s" % (s["change"], s["function"], s["old_line"], s["new_line"], s["allocator"], (s["old_type"] or "None").split()[-1], (s["new_type"] or "None").split()[-1]) for s in d["sites"])')"
+assert_eq "weighted by static weights" "allocations static site weights (sites.static_weight)" \
+    "$(jfield "$T/s.json" 'd["weighting"] + " " + d["new"]["allocation_data"]')"
+# waste x allocations: old 14x8 + 0x1 + 3x1 + 4x1 = 119; new 6x8 + 3x2 + 2x1 = 56.
+assert_eq "weighted totals" "119 56" \
+    "$(jfield "$T/s.json" '"%s %s" % (d["totals"]["old"]["weighted_waste"], d["totals"]["new"]["weighted_waste"])')"
+# impact = |d(size x allocs)| + |d(waste x allocs)|; `same` changed only in
+# allocations (1 -> 0), `fresh` has none.
+assert_eq "weighted impact order" "reordered 128 8 8
+grows 22 1 2
+same 20 1 0
+gone 11 1 -
+resized 10 0 1
+fresh 0 - 0" \
+    "$(jfield "$T/s.json" '"\n".join("%s %s %s %s" % (t["name"], t["impact"], (t["old"] or {}).get("allocations", "-"), (t["new"] or {}).get("allocations", "-")) for t in d["types"])')"
+assert_status "weighted table" 0 "$HOLEPROF" diff "$T/olds.db" "$T/news.db"
+assert_match "sites table rows" '^moved +helper +fx\.c:10 +fx\.c:12 +malloc +struct grows$' "$(cat "$T/out")"
+assert_match "weighted totals row" '^weighted waste \(x allocations\) +119 +56 +-63$' "$(cat "$T/out")"
+assert_status "sites only in NEW" 0 "$HOLEPROF" diff "$T/old.db" "$T/news.db" -f json
+cp "$T/out" "$T/s1.json"
+assert_match "one-sided sites: skipped with a note" 'sites table only in NEW: site changes skipped' "$(jfield "$T/s1.json" 'd["notes"]')"
+assert_match "one-sided weights: unweighted with a note" 'allocation data only in NEW' "$(jfield "$T/s1.json" 'd["notes"]')"
+assert_eq "one-sided: unweighted" "none None" "$(jfield "$T/s1.json" 'd["weighting"] + " " + str(d["sites"])')"
+
+# Class bytes and scores, as the ranking stage stores them (a `waste`
+# view), take precedence over site weights.
+for v in olds news; do
+    q "$T/$v.db" "CREATE VIEW waste AS SELECT id AS type_id, 10 AS allocations,
+                    size + 16 AS class_now, optimal_size + 16 AS class_after,
+                    (size - optimal_size) * 10 AS score FROM types" || die "cannot add view"
+done
+assert_status "diff with scores" 0 "$HOLEPROF" diff "$T/olds.db" "$T/news.db" -f json
+cp "$T/out" "$T/w.json"
+assert_eq "reordered: class bytes and score" "40 32 80 0 10 10" \
+    "$(jfield "$T/w.json" '" ".join(str(x) for t in d["types"] if t["name"] == "reordered" for x in (t["old"]["class_now"], t["new"]["class_now"], t["old"]["score"], t["new"]["score"], t["old"]["allocations"], t["new"]["allocations"]))')"
+assert_eq "score totals" "80 0" "$(jfield "$T/w.json" '"%s %s" % (d["totals"]["old"]["score"], d["totals"]["new"]["score"])')"
+assert_status "scores in the table" 0 "$HOLEPROF" diff "$T/olds.db" "$T/news.db"
+assert_match "class_bytes and score columns" '^shrank +struct +reordered +24->16 .* 10->10 +40->32 +80->0$' "$(cat "$T/out")"
+
 # ---- exit codes of the gates ----
 assert_status "identical: no regression" 0 "$HOLEPROF" diff "$T/old.db" "$T/old.db" --fail-on-regression
 assert_match "identical: nothing changed" 'types: 0 changed, 0 added, 0 removed, 5 unchanged' "$(cat "$T/out")"
