@@ -248,6 +248,18 @@ assert_status "other schema version refused" 2 "$HOLEPROF" diff "$T/old.db" "$T/
 assert_match "version message" 'schema version 99' "$(cat "$T/err")"
 assert_status "csv is not a diff format" 2 "$HOLEPROF" diff "$T/old.db" "$T/new.db" -f csv
 assert_status "bad growth" 2 "$HOLEPROF" diff "$T/old.db" "$T/new.db" --fail-on-growth -1
+# damaged rows are errors, never arithmetic on garbage
+cp "$T/new.db" "$T/dmg.db"
+q "$T/dmg.db" "UPDATE types SET size = 1 << 60 WHERE name = 'grows'"
+assert_status "absurd size" 2 "$HOLEPROF" diff "$T/old.db" "$T/dmg.db"
+assert_match "absurd size message" 'dmg\.db: damaged database: type id [0-9]+ has value 1152921504606846976 out of range' "$(cat "$T/err")"
+cp "$T/new.db" "$T/dmg.db"
+q "$T/dmg.db" "UPDATE types SET binary_id = 77 WHERE name = 'grows'"
+assert_status "dangling binary id" 2 "$HOLEPROF" diff "$T/old.db" "$T/dmg.db"
+assert_match "dangling message" 'names binary 77, which does not exist' "$(cat "$T/err")"
+cp "$T/new.db" "$T/dmg.db"
+q "$T/dmg.db" "DROP TABLE members"
+assert_status "missing table" 2 "$HOLEPROF" diff "$T/old.db" "$T/dmg.db"
 # read-only: diff never changes its inputs
 sum_before=$(cksum < "$T/old.db")
 "$HOLEPROF" diff "$T/old.db" "$T/new.db" >/dev/null
