@@ -54,7 +54,7 @@ check_layouts() {
     # other 20 bits of the unit are one bit hole (pahole: "XXX 20 bits
     # hole", "bit holes: 1, sum bit holes: 20 bits"), not a byte hole.
     expect_type "$db" s_bits "8 0 0 1 0 8"
-    col s_bits bit_hole_bits 20
+    col s_bits "bit_hole_bits||' '||bit_padding" "20 0"
     mem s_bits "a:0:4:0:3 b:0:4:3:5 c:0:4:8:4 d:4:4"
     mcol s_bits c "bit_hole_after||' '||(flags & 1)" "20 1"
 
@@ -71,6 +71,7 @@ check_layouts() {
     # (unit: the byte at 7).  Bit 63 is unused: pahole calls it
     # "bit_padding: 1 bits" and counts no bit hole.
     expect_type "$db" s_bitmix "8 0 0 0 0 8"
+    col s_bitmix bit_padding 1
     mem s_bitmix "x:0:1 big:0:8:8:40 s:6:2:0:12 t:7:1:4:3"
 
     # "unsigned : 0" moves b to the next unsigned unit (byte 4).  The

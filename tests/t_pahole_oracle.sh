@@ -6,9 +6,10 @@
 # from libc6-dbg, CPython's from python3.11-dbg, found by build-id), this
 # runs `pahole --show_private_classes` (classes nested in classes too)
 # plus `pahole -C` for the typedef'd anonymous structs holeprof found
-# (such as PyListObject, which plain pahole does not print), parses every top-level struct/class summary (size, members,
-# holes, sum holes, bit holes, sum bit holes, padding) and compares it
-# with holeprof's row of the same name, for every name that is unique on
+# (such as PyListObject, which plain pahole does not print), parses
+# every top-level struct/class summary (size, members, holes, sum holes,
+# bit holes, sum bit holes, padding, bit_padding) and compares it with
+# holeprof's row of the same name, for every name that is unique on
 # both sides (a name defined with two layouts is a conflict: not
 # comparable).  pahole prints C++ nested names unqualified, so "Inner"
 # also matches holeprof's unique "...::Inner".  Unions get no summary from
@@ -47,7 +48,7 @@ from collections import defaultdict
 
 label, pafile, db, minimum = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
 FIELDS = ("kind", "size", "members", "holes", "hole_bytes", "bit_holes",
-          "bit_hole_bits", "tail_padding")
+          "bit_hole_bits", "tail_padding", "bit_padding")
 MF_BITFIELD, MF_VIRTUAL = 0x1, 0x4
 
 # ---- pahole's text ----
@@ -57,6 +58,7 @@ re_size = re.compile(r'size: (\d+), cachelines: \d+, members: (\d+)')
 re_holes = re.compile(r'holes: (\d+), sum holes: (\d+)')
 re_bholes = re.compile(r'bit holes: (\d+), sum bit holes: (\d+) bits')
 re_pad = re.compile(r'^/\* padding: (\d+) \*/$')
+re_bpad = re.compile(r'^/\* bit_padding: (\d+) bits \*/$')
 re_xxx = re.compile(r'XXX (\d+) bytes? hole')
 re_loc = re.compile(r'/\*\s*(\d+)(?::\s*\d+)?\s+(\d+)\s*\*/\s*$')
 re_anc = re.compile(r'^/\* (?:struct|class) (.*?)\s+<ancestor>; \*/')
@@ -98,7 +100,7 @@ def parse_pahole(path):
                 else:
                     continue
                 cur.update(size=None, members=None, holes=0, hole_bytes=0, bit_holes=0,
-                           bit_hole_bits=0, tail_padding=0, maxhole=0, error=False,
+                           bit_hole_bits=0, tail_padding=0, bit_padding=0, maxhole=0, error=False,
                            vbase=False, mem=[])
                 depth_open = 0
                 continue
@@ -134,6 +136,9 @@ def parse_pahole(path):
                 m = re_pad.match(body)
                 if m:
                     cur['tail_padding'] = int(m.group(1))
+                m = re_bpad.match(body)
+                if m:
+                    cur['bit_padding'] = int(m.group(1))
                 m = re_xxx.search(body)
                 if m:
                     cur['maxhole'] = max(cur['maxhole'], int(m.group(1)))
@@ -156,10 +161,11 @@ def sql(query):
 
 hp = defaultdict(list)
 for r in sql("SELECT id, name, kind, size, members, holes, hole_bytes, bit_holes, "
-             "bit_hole_bits, tail_padding FROM types"):
+             "bit_hole_bits, tail_padding, bit_padding FROM types"):
     hp[r[1]].append(dict(id=int(r[0]), kind=r[2], size=int(r[3]), members=int(r[4]),
                          holes=int(r[5]), hole_bytes=int(r[6]), bit_holes=int(r[7]),
-                         bit_hole_bits=int(r[8]), tail_padding=int(r[9])))
+                         bit_hole_bits=int(r[8]), tail_padding=int(r[9]),
+                         bit_padding=int(r[10])))
 hmem = defaultdict(list)
 for r in sql("SELECT type_id, idx, coalesce(name, ''), offset, size, bit_size, flags, "
              "coalesce(type_name, '') FROM members ORDER BY type_id, idx"):
@@ -189,7 +195,8 @@ def lookup(pname):
     return None
 
 # ---- exceptions: (reason, fields excused) if verified, else None ----
-HOLE_FIELDS = {"holes", "hole_bytes", "bit_holes", "bit_hole_bits", "tail_padding"}
+HOLE_FIELDS = {"holes", "hole_bytes", "bit_holes", "bit_hole_bits", "tail_padding",
+               "bit_padding"}
 
 def overlapping(mems):
     top = 0
