@@ -127,6 +127,8 @@ static void shw_member_cols(const shw_type *t, const shw_mem *m, hp_buf *tcol, h
     const char *name = m->name;
     if (m->flags & MF_BASE)
         name = "<ancestor>";
+    else if (name == NULL && (m->flags & MF_DISCR))
+        name = "<discriminant>";
     hp_buf_reset(tcol);
     hp_buf_reset(ncol);
     if (shw_is_c_family(t->lang)) {
