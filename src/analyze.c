@@ -18,6 +18,7 @@
 #include "dwtypes.h"
 #include "elfimg.h"
 #include "layout.h"
+#include "sites.h"
 #include "store.h"
 #include "typeset.h"
 
@@ -59,6 +60,7 @@ static int one_binary(st_writer *w, const char *bin, const an_opts *o, hp_err *e
     dto.jobs = o->jobs;
     dto.progress = !o->quiet && hp_verbose && isatty(2);
     dto.skip_functions = o->skip_functions;
+    dto.exact_dedup = o->exact_dedup;
     if (dt_load(dwarf_path, &dto, &res, err) != 0)
         goto out;
 
@@ -94,6 +96,21 @@ static int one_binary(st_writer *w, const char *bin, const an_opts *o, hp_err *e
             with_holes++;
     }
     free(order);
+    /* allocation sites: after the types, which attribution maps onto */
+    si_stats sst;
+    memset(&sst, 0, sizeof sst);
+    if (!o->no_sites) {
+        si_opts so = { o->allocs, o->nallocs, o->alloc_config };
+        if (si_run(st_writer_db(w), binary_id, img, dwarf_path, &so, &sst, err) != 0)
+            goto out;
+        if (!o->quiet)
+            fprintf(stderr, "holeprof: %s: %llu allocation sites (%llu typed, %llu ambiguous), "
+                    "%llu wrappers, %llu of %llu functions disassembled%s, %.2f s\n", bin,
+                    (unsigned long long)sst.sites, (unsigned long long)sst.typed,
+                    (unsigned long long)sst.ambiguous, (unsigned long long)sst.wrappers,
+                    (unsigned long long)sst.analyzed, (unsigned long long)sst.functions,
+                    sst.no_arch ? " (no disassembler for this architecture)" : "", sst.seconds);
+    }
     if (!o->quiet)
         fprintf(stderr, "holeprof: %s: %zu types (%zu with padding) from %llu units, "
                 "%llu DIEs, debug info: %s (%s), %.2f s\n",

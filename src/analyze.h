@@ -23,7 +23,12 @@ typedef struct an_opts {
     int jobs;                   /* -j, default: online CPUs */
     int quiet;                  /* -q */
     int skip_functions;         /* --no-local-types */
+    int exact_dedup;            /* --exact-dedup */
     int no_system_dirs;         /* tests: do not search /usr/lib/debug */
+    int no_sites;               /* --no-sites: skip allocation-site discovery */
+    const char **allocs;        /* --alloc NAME:SIZEARG[:COUNTARG] (repeatable) */
+    size_t nallocs;
+    const char *alloc_config;   /* --alloc-config FILE */
 } an_opts;
 
 /* Returns HP_EXIT_OK or HP_EXIT_ERROR (with err set). */

@@ -43,6 +43,7 @@ struct dws_file {
 };
 
 static pthread_once_t once = PTHREAD_ONCE_INIT;
+static pthread_mutex_t srcfiles_mu = PTHREAD_MUTEX_INITIALIZER;
 static void init_once(void)
 {
     /* Process-wide switch; set before any handle exists. */
@@ -237,6 +238,16 @@ uint64_t dws_die_count(const dws_file *f)
 
 /* ---- attributes ---- */
 
+/* Release an error libdwarf handed back; with the de_alloc tree off,
+** dwarf_finish would not. */
+static void drop(Dwarf_Debug dbg, Dwarf_Error *e)
+{
+    if (*e) {
+        dwarf_dealloc(dbg, *e, DW_DLA_ERROR);
+        *e = NULL;
+    }
+}
+
 static int form_width(Dwarf_Half form)
 {
     switch (form) {
@@ -260,43 +271,51 @@ static int is_const_form(Dwarf_Half form)
     }
 }
 
-static int get_u(Dwarf_Attribute a, Dwarf_Half form, uint64_t *v)
+static int get_u(Dwarf_Debug dbg, Dwarf_Attribute a, Dwarf_Half form, uint64_t *v)
 {
     Dwarf_Error e = NULL;
     if (form == DW_FORM_sdata || form == DW_FORM_implicit_const) {
         Dwarf_Signed s = 0;
-        if (dwarf_formsdata(a, &s, &e) != DW_DLV_OK)
+        if (dwarf_formsdata(a, &s, &e) != DW_DLV_OK) {
+            drop(dbg, &e);
             return -1;
+        }
         *v = (uint64_t)s;
         return 0;
     }
     Dwarf_Unsigned u = 0;
-    if (dwarf_formudata(a, &u, &e) != DW_DLV_OK)
+    if (dwarf_formudata(a, &u, &e) != DW_DLV_OK) {
+        drop(dbg, &e);
         return -1;
+    }
     *v = u;
     return 0;
 }
 
-/* A bound read as unsigned from data1..8 whose bits are all ones is -1:
-** gcc writes the upper bound of `T a[0]` that way. */
-static int get_bound(Dwarf_Attribute a, Dwarf_Half form, int64_t *v, int *is_signed)
+/* Array bounds: signed forms as they are; unsigned ones as unsigned,
+** except 64 bits of ones, which old gcc writes for the bound of `T a[0]`. */
+static int get_bound(Dwarf_Debug dbg, Dwarf_Attribute a, Dwarf_Half form, int64_t *v, int *is_signed)
 {
     Dwarf_Error e = NULL;
     if (form == DW_FORM_sdata || form == DW_FORM_implicit_const) {
         Dwarf_Signed s = 0;
-        if (dwarf_formsdata(a, &s, &e) != DW_DLV_OK)
+        if (dwarf_formsdata(a, &s, &e) != DW_DLV_OK) {
+            drop(dbg, &e);
             return -1;
+        }
         *v = s;
         *is_signed = 1;
         return 0;
     }
     Dwarf_Unsigned u = 0;
-    if (dwarf_formudata(a, &u, &e) != DW_DLV_OK)
+    if (dwarf_formudata(a, &u, &e) != DW_DLV_OK) {
+        drop(dbg, &e);
         return -1;
+    }
+    /* Only a full 64-bit all-ones value means -1 here: gcc writes the
+    ** bound of `char name[256]` as data1 0xff, which is 255. */
     int w = form_width(form);
-    if (w > 0 && w < 8 && u == ((1ULL << (8 * w)) - 1))
-        *v = -1;
-    else if (w == 8 && u == UINT64_MAX)
+    if (w == 8 && u == UINT64_MAX)
         *v = -1;
     else
         *v = (int64_t)u;
@@ -304,33 +323,39 @@ static int get_bound(Dwarf_Attribute a, Dwarf_Half form, int64_t *v, int *is_sig
     return 0;
 }
 
-static int get_flag(Dwarf_Attribute a)
+static int get_flag(Dwarf_Debug dbg, Dwarf_Attribute a)
 {
     Dwarf_Bool b = 0;
     Dwarf_Error e = NULL;
-    if (dwarf_formflag(a, &b, &e) != DW_DLV_OK)
+    if (dwarf_formflag(a, &b, &e) != DW_DLV_OK) {
+        drop(dbg, &e);
         return 0;
+    }
     return b != 0;
 }
 
-static int get_ref(Dwarf_Attribute a, Dwarf_Half form, uint64_t *off)
+static int get_ref(Dwarf_Debug dbg, Dwarf_Attribute a, Dwarf_Half form, uint64_t *off)
 {
     Dwarf_Off o = 0;
     Dwarf_Error e = NULL;
     if (form == DW_FORM_ref_sig8)
         return 1;           /* type unit signature: caller flags it */
-    if (dwarf_global_formref(a, &o, &e) != DW_DLV_OK)
+    if (dwarf_global_formref(a, &o, &e) != DW_DLV_OK) {
+        drop(dbg, &e);
         return -1;
+    }
     *off = o;
     return 0;
 }
 
-static const char *get_str(Dwarf_Attribute a)
+static const char *get_str(Dwarf_Debug dbg, Dwarf_Attribute a)
 {
     char *s = NULL;
     Dwarf_Error e = NULL;
-    if (dwarf_formstring(a, &s, &e) != DW_DLV_OK)
+    if (dwarf_formstring(a, &s, &e) != DW_DLV_OK) {
+        drop(dbg, &e);
         return NULL;
+    }
     return s;
 }
 
@@ -366,18 +391,21 @@ static int loc_expr_const(const uint8_t *p, uint64_t len, uint64_t *v)
     return ok && p == end;
 }
 
-static void read_member_loc(Dwarf_Attribute a, Dwarf_Half form, dws_attrs *out)
+static void read_member_loc(Dwarf_Debug dbg, Dwarf_Attribute a, Dwarf_Half form, dws_attrs *out)
 {
     Dwarf_Error e = NULL;
     if (is_const_form(form)) {
-        if (get_u(a, form, &out->member_loc) == 0)
+        if (get_u(dbg, a, form, &out->member_loc) == 0)
             out->has |= DWA_MEMBER_LOC;
         return;
     }
     if (form == DW_FORM_exprloc) {
         Dwarf_Unsigned len = 0;
         Dwarf_Ptr ptr = NULL;
-        if (dwarf_formexprloc(a, &len, &ptr, &e) == DW_DLV_OK) {
+        if (dwarf_formexprloc(a, &len, &ptr, &e) != DW_DLV_OK) {
+            drop(dbg, &e);
+            out->has |= DWA_MEMBER_LOC_EXPR;
+        } else {
             if (loc_expr_const(ptr, len, &out->member_loc))
                 out->has |= DWA_MEMBER_LOC;
             else
@@ -388,7 +416,10 @@ static void read_member_loc(Dwarf_Attribute a, Dwarf_Half form, dws_attrs *out)
     if (form == DW_FORM_block1 || form == DW_FORM_block2 ||
         form == DW_FORM_block4 || form == DW_FORM_block) {
         Dwarf_Block *b = NULL;
-        if (dwarf_formblock(a, &b, &e) == DW_DLV_OK) {
+        if (dwarf_formblock(a, &b, &e) != DW_DLV_OK) {
+            drop(dbg, &e);
+            out->has |= DWA_MEMBER_LOC_EXPR;
+        } else {
             if (loc_expr_const(b->bl_data, b->bl_len, &out->member_loc))
                 out->has |= DWA_MEMBER_LOC;
             else
@@ -438,116 +469,116 @@ int dws_read(dws_file *f, dws_die die, dws_attrs *out, hp_err *err)
         int sgn = 0;
         switch (at) {
         case DW_AT_name:
-            if ((out->name = get_str(a)) != NULL)
+            if ((out->name = get_str(f->dbg, a)) != NULL)
                 out->has |= DWA_NAME;
             break;
         case DW_AT_producer:
-            if ((out->producer = get_str(a)) != NULL)
+            if ((out->producer = get_str(f->dbg, a)) != NULL)
                 out->has |= DWA_PRODUCER;
             break;
         case DW_AT_linkage_name:
         case DW_AT_MIPS_linkage_name:
-            if ((out->linkage_name = get_str(a)) != NULL)
+            if ((out->linkage_name = get_str(f->dbg, a)) != NULL)
                 out->has |= DWA_LINKAGE_NAME;
             break;
         case DW_AT_byte_size:
-            if (is_const_form(form) && get_u(a, form, &out->byte_size) == 0)
+            if (is_const_form(form) && get_u(f->dbg, a, form, &out->byte_size) == 0)
                 out->has |= DWA_BYTE_SIZE;
             break;
         case DW_AT_bit_size:
-            if (is_const_form(form) && get_u(a, form, &out->bit_size) == 0)
+            if (is_const_form(form) && get_u(f->dbg, a, form, &out->bit_size) == 0)
                 out->has |= DWA_BIT_SIZE;
             break;
         case DW_AT_data_bit_offset:
-            if (is_const_form(form) && get_u(a, form, &out->data_bit_offset) == 0)
+            if (is_const_form(form) && get_u(f->dbg, a, form, &out->data_bit_offset) == 0)
                 out->has |= DWA_DATA_BIT_OFFSET;
             break;
         case DW_AT_bit_offset:
-            if (is_const_form(form) && get_u(a, form, &out->bit_offset) == 0)
+            if (is_const_form(form) && get_u(f->dbg, a, form, &out->bit_offset) == 0)
                 out->has |= DWA_BIT_OFFSET;
             break;
         case DW_AT_data_member_location:
-            read_member_loc(a, form, out);
+            read_member_loc(f->dbg, a, form, out);
             break;
         case DW_AT_type:
-            r = get_ref(a, form, &out->type);
+            r = get_ref(f->dbg, a, form, &out->type);
             if (r == 0)
                 out->has |= DWA_TYPE;
             else if (r == 1)
                 out->has |= DWA_SIGNATURE;
             break;
         case DW_AT_specification:
-            if (get_ref(a, form, &out->specification) == 0)
+            if (get_ref(f->dbg, a, form, &out->specification) == 0)
                 out->has |= DWA_SPECIFICATION;
             break;
         case DW_AT_abstract_origin:
-            if (get_ref(a, form, &out->abstract_origin) == 0)
+            if (get_ref(f->dbg, a, form, &out->abstract_origin) == 0)
                 out->has |= DWA_ABSTRACT_ORIGIN;
             break;
         case DW_AT_upper_bound:
-            if (is_const_form(form) && get_bound(a, form, &out->upper_bound, &sgn) == 0)
+            if (is_const_form(form) && get_bound(f->dbg, a, form, &out->upper_bound, &sgn) == 0)
                 out->has |= DWA_UPPER_BOUND | (sgn ? DWA_BOUND_SIGNED : 0);
             break;
         case DW_AT_lower_bound: {
             int s2 = 0;
-            if (is_const_form(form) && get_bound(a, form, &out->lower_bound, &s2) == 0)
+            if (is_const_form(form) && get_bound(f->dbg, a, form, &out->lower_bound, &s2) == 0)
                 out->has |= DWA_LOWER_BOUND;
             break;
         }
         case DW_AT_count:
-            if (is_const_form(form) && get_u(a, form, &out->count) == 0)
+            if (is_const_form(form) && get_u(f->dbg, a, form, &out->count) == 0)
                 out->has |= DWA_COUNT;
             break;
         case DW_AT_decl_file:
-            if (is_const_form(form) && get_u(a, form, &out->decl_file) == 0)
+            if (is_const_form(form) && get_u(f->dbg, a, form, &out->decl_file) == 0)
                 out->has |= DWA_DECL_FILE;
             break;
         case DW_AT_decl_line:
-            if (is_const_form(form) && get_u(a, form, &out->decl_line) == 0)
+            if (is_const_form(form) && get_u(f->dbg, a, form, &out->decl_line) == 0)
                 out->has |= DWA_DECL_LINE;
             break;
         case DW_AT_alignment:
-            if (is_const_form(form) && get_u(a, form, &out->alignment) == 0)
+            if (is_const_form(form) && get_u(f->dbg, a, form, &out->alignment) == 0)
                 out->has |= DWA_ALIGNMENT;
             break;
         case DW_AT_encoding:
-            if (is_const_form(form) && get_u(a, form, &out->encoding) == 0)
+            if (is_const_form(form) && get_u(f->dbg, a, form, &out->encoding) == 0)
                 out->has |= DWA_ENCODING;
             break;
         case DW_AT_language:
-            if (is_const_form(form) && get_u(a, form, &out->language) == 0)
+            if (is_const_form(form) && get_u(f->dbg, a, form, &out->language) == 0)
                 out->has |= DWA_LANGUAGE;
             break;
         case DW_AT_virtuality:
-            if (is_const_form(form) && get_u(a, form, &out->virtuality) == 0)
+            if (is_const_form(form) && get_u(f->dbg, a, form, &out->virtuality) == 0)
                 out->has |= DWA_VIRTUALITY;
             break;
         case DW_AT_declaration:
-            if (get_flag(a))
+            if (get_flag(f->dbg, a))
                 out->has |= DWA_DECLARATION;
             break;
         case DW_AT_artificial:
-            if (get_flag(a))
+            if (get_flag(f->dbg, a))
                 out->has |= DWA_ARTIFICIAL;
             break;
         case DW_AT_external:
-            if (get_flag(a))
+            if (get_flag(f->dbg, a))
                 out->has |= DWA_EXTERNAL;
             break;
         case DW_AT_discr:
-            if (get_ref(a, form, &out->discr) == 0)
+            if (get_ref(f->dbg, a, form, &out->discr) == 0)
                 out->has |= DWA_DISCR;
             break;
         case DW_AT_discr_value:
-            if (is_const_form(form) && get_u(a, form, &out->discr_value) == 0)
+            if (is_const_form(form) && get_u(f->dbg, a, form, &out->discr_value) == 0)
                 out->has |= DWA_DISCR_VALUE;
             break;
         case DW_AT_go_kind:
-            if (is_const_form(form) && get_u(a, form, &out->go_kind) == 0)
+            if (is_const_form(form) && get_u(f->dbg, a, form, &out->go_kind) == 0)
                 out->has |= DWA_GO_KIND;
             break;
         case DW_AT_go_embedded_field:
-            if (get_flag(a))
+            if (get_flag(f->dbg, a))
                 out->has |= DWA_GO_EMBEDDED;
             break;
         case DW_AT_go_runtime_type:
@@ -557,7 +588,7 @@ int dws_read(dws_file *f, dws_die die, dws_attrs *out, hp_err *err)
                     out->go_runtime_type = ad;
                     out->has |= DWA_GO_RUNTIME_TYPE;
                 }
-            } else if (is_const_form(form) && get_u(a, form, &out->go_runtime_type) == 0) {
+            } else if (is_const_form(form) && get_u(f->dbg, a, form, &out->go_runtime_type) == 0) {
                 out->has |= DWA_GO_RUNTIME_TYPE;
             }
             break;
@@ -580,7 +611,12 @@ int dws_srcfiles(dws_file *f, dws_die cu_die, uint16_t version,
 {
     free_srcfiles(f);
     Dwarf_Error e = NULL;
+    /* dwarf_srcfiles in libdwarf 20210528 is not safe to run in two
+    ** threads at once even on separate handles (ASan caught a heap
+    ** overflow in its path building), so it runs under a process lock. */
+    pthread_mutex_lock(&srcfiles_mu);
     int rc = dwarf_srcfiles((Dwarf_Die)cu_die, &f->src, &f->nsrc, &e);
+    pthread_mutex_unlock(&srcfiles_mu);
     if (rc == DW_DLV_ERROR)
         return derr(f, e, err, "line table file names");
     if (rc == DW_DLV_NO_ENTRY) {
@@ -596,5 +632,398 @@ int dws_srcfiles(dws_file *f, dws_die cu_die, uint16_t version,
         f->srcidx[i + base] = f->src[i];
     *names = f->srcidx;
     *count = n + base;
+    return 0;
+}
+
+/* ---- code-side reading (see dwshim.h) ---- */
+
+#ifndef DW_TAG_GNU_call_site
+#define DW_TAG_GNU_call_site 0x4109
+#endif
+#ifndef DW_AT_GNU_call_site_value
+#define DW_AT_GNU_call_site_value 0x2111
+#endif
+
+static int get_addr(Dwarf_Attribute a, uint64_t *v)
+{
+    Dwarf_Addr ad = 0;
+    Dwarf_Error e = NULL;
+    if (dwarf_formaddr(a, &ad, &e) != DW_DLV_OK)
+        return -1;
+    *v = ad;
+    return 0;
+}
+
+int dws_read_code(dws_file *f, dws_die die, dws_code_attrs *out, hp_err *err)
+{
+    Dwarf_Die d = (Dwarf_Die)die;
+    Dwarf_Error e = NULL;
+    memset(out, 0, sizeof *out);
+    Dwarf_Half tag = 0;
+    if (dwarf_tag(d, &tag, &e) != DW_DLV_OK)
+        return derr(f, e, err, "DIE tag");
+    out->tag = tag;
+    Dwarf_Off off = 0;
+    if (dwarf_dieoffset(d, &off, &e) != DW_DLV_OK)
+        return derr(f, e, err, "DIE offset");
+    out->off = off;
+    Dwarf_Half hc = 0;
+    if (dwarf_die_abbrev_children_flag(d, &hc) == DW_DLV_OK)
+        out->has_children = hc != 0;
+
+    Dwarf_Attribute *list = NULL;
+    Dwarf_Signed n = 0;
+    int rc = dwarf_attrlist(d, &list, &n, &e);
+    if (rc == DW_DLV_NO_ENTRY)
+        return 0;
+    if (rc != DW_DLV_OK)
+        return derr(f, e, err, "attribute list");
+    uint64_t high = 0;
+    int high_is_offset = 0, have_high = 0;
+    for (Dwarf_Signed i = 0; i < n; i++) {
+        Dwarf_Attribute a = list[i];
+        Dwarf_Half at = 0, form = 0;
+        if (dwarf_whatattr(a, &at, &e) != DW_DLV_OK ||
+            dwarf_whatform(a, &form, &e) != DW_DLV_OK) {
+            if (e) {
+                dwarf_dealloc(f->dbg, e, DW_DLA_ERROR);
+                e = NULL;
+            }
+            continue;
+        }
+        switch (at) {
+        case DW_AT_name:
+            if ((out->name = get_str(f->dbg, a)) != NULL)
+                out->has |= DWC_NAME;
+            break;
+        case DW_AT_linkage_name:
+        case DW_AT_MIPS_linkage_name:
+            if ((out->linkage_name = get_str(f->dbg, a)) != NULL)
+                out->has |= DWC_LINKAGE_NAME;
+            break;
+        case DW_AT_low_pc:
+            if (get_addr(a, &out->low_pc) == 0)
+                out->has |= DWC_LOW_PC;
+            break;
+        case DW_AT_high_pc:
+            if (is_const_form(form)) {
+                if (get_u(f->dbg, a, form, &high) == 0) {
+                    have_high = 1;
+                    high_is_offset = 1;
+                }
+            } else if (get_addr(a, &high) == 0) {
+                have_high = 1;
+            }
+            break;
+        case DW_AT_entry_pc:
+            if (!is_const_form(form) && get_addr(a, &out->entry_pc) == 0)
+                out->has |= DWC_ENTRY_PC;
+            break;
+        case DW_AT_ranges:
+            out->has |= DWC_RANGES;
+            break;
+        case DW_AT_call_file:
+            if (is_const_form(form) && get_u(f->dbg, a, form, &out->call_file) == 0)
+                out->has |= DWC_CALL_FILE;
+            break;
+        case DW_AT_call_line:
+            if (is_const_form(form) && get_u(f->dbg, a, form, &out->call_line) == 0)
+                out->has |= DWC_CALL_LINE;
+            break;
+        case DW_AT_call_return_pc:
+            if (get_addr(a, &out->return_pc) == 0)
+                out->has |= DWC_RETURN_PC;
+            break;
+        case DW_AT_call_pc:
+            if (get_addr(a, &out->call_pc) == 0)
+                out->has |= DWC_CALL_PC;
+            break;
+        case DW_AT_location:
+            out->has |= DWC_LOCATION;
+            break;
+        case DW_AT_frame_base:
+            out->has |= DWC_FRAME_BASE;
+            break;
+        case DW_AT_call_value:
+        case DW_AT_GNU_call_site_value:
+            out->has |= DWC_CALL_VALUE;
+            break;
+        case DW_AT_type:
+            if (get_ref(f->dbg, a, form, &out->type) == 0)
+                out->has |= DWC_TYPE;
+            break;
+        case DW_AT_abstract_origin:
+            if (get_ref(f->dbg, a, form, &out->origin) == 0)
+                out->has |= DWC_ORIGIN;
+            break;
+        case DW_AT_specification:
+            if (get_ref(f->dbg, a, form, &out->specification) == 0)
+                out->has |= DWC_SPECIFICATION;
+            break;
+        case DW_AT_call_origin:
+            if (get_ref(f->dbg, a, form, &out->call_origin) == 0)
+                out->has |= DWC_CALL_ORIGIN;
+            break;
+        case DW_AT_artificial:
+            if (get_flag(f->dbg, a))
+                out->has |= DWC_ARTIFICIAL;
+            break;
+        case DW_AT_declaration:
+            if (get_flag(f->dbg, a))
+                out->has |= DWC_DECLARATION;
+            break;
+        case DW_AT_byte_size:
+            if (is_const_form(form) && get_u(f->dbg, a, form, &out->byte_size) == 0)
+                out->has |= DWC_BYTE_SIZE;
+            break;
+        case DW_AT_decl_file:
+            if (is_const_form(form) && get_u(f->dbg, a, form, &out->decl_file) == 0)
+                out->has |= DWC_DECL_FILE;
+            break;
+        case DW_AT_decl_line:
+            if (is_const_form(form) && get_u(f->dbg, a, form, &out->decl_line) == 0)
+                out->has |= DWC_DECL_LINE;
+            break;
+        case DW_AT_go_runtime_type:
+            if (form == DW_FORM_addr) {
+                if (get_addr(a, &out->go_runtime_type) == 0)
+                    out->has |= DWC_GO_RUNTIME_TYPE;
+            } else if (is_const_form(form) && get_u(f->dbg, a, form, &out->go_runtime_type) == 0) {
+                out->has |= DWC_GO_RUNTIME_TYPE;
+            }
+            break;
+        default:
+            break;
+        }
+        if (e) {
+            dwarf_dealloc(f->dbg, e, DW_DLA_ERROR);
+            e = NULL;
+        }
+    }
+    for (Dwarf_Signed i = 0; i < n; i++)
+        dwarf_dealloc(f->dbg, list[i], DW_DLA_ATTR);
+    dwarf_dealloc(f->dbg, list, DW_DLA_LIST);
+    if (have_high && (out->has & DWC_LOW_PC)) {
+        out->high_pc = high_is_offset ? out->low_pc + high : high;
+        if (out->high_pc >= out->low_pc)
+            out->has |= DWC_HIGH_PC;
+    }
+    /* gcc's pre-DWARF-5 call sites give the return address as low_pc */
+    if (tag == DW_TAG_GNU_call_site && (out->has & DWC_LOW_PC) && !(out->has & DWC_RETURN_PC)) {
+        out->return_pc = out->low_pc;
+        out->has |= DWC_RETURN_PC;
+    }
+    return 0;
+}
+
+static void push_range(dws_range **v, size_t *n, size_t *cap, uint64_t lo, uint64_t hi)
+{
+    if (hi <= lo)
+        return;
+    dws_range *r = HP_PUSH(*v, *n, *cap);
+    r->lo = lo;
+    r->hi = hi;
+}
+
+int dws_ranges(dws_file *f, dws_die die, const dws_code_attrs *a, uint64_t cu_base,
+               dws_range **v, size_t *n, size_t *cap, hp_err *err)
+{
+    if ((a->has & (DWC_LOW_PC | DWC_HIGH_PC)) == (DWC_LOW_PC | DWC_HIGH_PC))
+        push_range(v, n, cap, a->low_pc, a->high_pc);
+    if (!(a->has & DWC_RANGES))
+        return 0;
+    Dwarf_Die d = (Dwarf_Die)die;
+    Dwarf_Error e = NULL;
+    Dwarf_Attribute at = NULL;
+    if (dwarf_attr(d, DW_AT_ranges, &at, &e) != DW_DLV_OK) {
+        if (e)
+            dwarf_dealloc(f->dbg, e, DW_DLA_ERROR);
+        return 0;
+    }
+    Dwarf_Half form = 0, version = 0, offsize = 0;
+    int rc = 0;
+    if (dwarf_whatform(at, &form, &e) != DW_DLV_OK ||
+        dwarf_get_version_of_die(d, &version, &offsize) != DW_DLV_OK) {
+        rc = derr(f, e, err, "DW_AT_ranges");
+        goto out;
+    }
+    Dwarf_Unsigned val = 0;
+    int r2 = form == DW_FORM_rnglistx ? dwarf_formudata(at, &val, &e)
+                                      : dwarf_global_formref(at, &val, &e);
+    if (r2 != DW_DLV_OK) {
+        rc = derr(f, e, err, "DW_AT_ranges value");
+        goto out;
+    }
+    if (version >= 5) {
+        Dwarf_Rnglists_Head head = NULL;
+        Dwarf_Unsigned count = 0, goff = 0;
+        r2 = dwarf_rnglists_get_rle_head(at, form, val, &head, &count, &goff, &e);
+        if (r2 == DW_DLV_ERROR) {
+            rc = derr(f, e, err, "range list");
+            goto out;
+        }
+        if (r2 == DW_DLV_OK) {
+            for (Dwarf_Unsigned i = 0; i < count && i < 100000; i++) {
+                unsigned elen = 0, code = 0;
+                Dwarf_Unsigned raw1 = 0, raw2 = 0, c1 = 0, c2 = 0;
+                Dwarf_Bool unavail = 0;
+                if (dwarf_get_rnglists_entry_fields_a(head, i, &elen, &code, &raw1, &raw2,
+                                                      &unavail, &c1, &c2, &e) != DW_DLV_OK) {
+                    if (e) {
+                        dwarf_dealloc(f->dbg, e, DW_DLA_ERROR);
+                        e = NULL;
+                    }
+                    break;
+                }
+                /* DW_RLE_end_of_list 0, base_addressx 1, base_address 5 carry no range */
+                if (code == 0 || code == 1 || code == 5 || unavail)
+                    continue;
+                push_range(v, n, cap, c1, c2);
+            }
+            dwarf_dealloc_rnglists_head(head);
+        }
+    } else {
+        Dwarf_Ranges *rl = NULL;
+        Dwarf_Signed cnt = 0;
+        Dwarf_Unsigned bytes = 0;
+        Dwarf_Off real = 0;
+        r2 = dwarf_get_ranges_b(f->dbg, val, d, &real, &rl, &cnt, &bytes, &e);
+        if (r2 == DW_DLV_ERROR) {
+            rc = derr(f, e, err, "range list");
+            goto out;
+        }
+        if (r2 == DW_DLV_OK) {
+            uint64_t base = cu_base;
+            for (Dwarf_Signed i = 0; i < cnt; i++) {
+                if (rl[i].dwr_type == DW_RANGES_ENTRY)
+                    push_range(v, n, cap, base + rl[i].dwr_addr1, base + rl[i].dwr_addr2);
+                else if (rl[i].dwr_type == DW_RANGES_ADDRESS_SELECTION)
+                    base = rl[i].dwr_addr2;
+                else
+                    break;
+            }
+            dwarf_ranges_dealloc(f->dbg, rl, cnt);
+        }
+    }
+out:
+    dwarf_dealloc(f->dbg, at, DW_DLA_ATTR);
+    return rc;
+}
+
+int dws_locations(dws_file *f, dws_die die, uint16_t attr, dws_loc **v, size_t *n,
+                  size_t *cap, hp_err *err)
+{
+    Dwarf_Die d = (Dwarf_Die)die;
+    Dwarf_Error e = NULL;
+    Dwarf_Attribute at = NULL;
+    int rc = dwarf_attr(d, attr, &at, &e);
+    if (rc == DW_DLV_NO_ENTRY)
+        return 0;
+    if (rc != DW_DLV_OK)
+        return derr(f, e, err, "location attribute");
+    Dwarf_Loc_Head_c head = NULL;
+    Dwarf_Unsigned count = 0;
+    rc = dwarf_get_loclist_c(at, &head, &count, &e);
+    if (rc != DW_DLV_OK) {
+        /* a malformed or unsupported location is "unknown", not fatal */
+        if (e)
+            dwarf_dealloc(f->dbg, e, DW_DLA_ERROR);
+        dwarf_dealloc(f->dbg, at, DW_DLA_ATTR);
+        return 0;
+    }
+    for (Dwarf_Unsigned i = 0; i < count && i < 100000; i++) {
+        Dwarf_Small lle = 0, source = 0;
+        Dwarf_Unsigned rawlo = 0, rawhi = 0, nops = 0, exoff = 0, descoff = 0;
+        Dwarf_Bool unavail = 0;
+        Dwarf_Addr lo = 0, hi = 0;
+        Dwarf_Locdesc_c desc = NULL;
+        if (dwarf_get_locdesc_entry_d(head, i, &lle, &rawlo, &rawhi, &unavail, &lo, &hi,
+                                      &nops, &desc, &source, &exoff, &descoff, &e) != DW_DLV_OK) {
+            if (e) {
+                dwarf_dealloc(f->dbg, e, DW_DLA_ERROR);
+                e = NULL;
+            }
+            break;
+        }
+        if (unavail || (source != 0 && nops == 0))
+            continue;       /* base-address and end entries */
+        dws_loc *l = HP_PUSH(*v, *n, *cap);
+        memset(l, 0, sizeof *l);
+        if (source == 0) {
+            l->lo = 0;
+            l->hi = UINT64_MAX;
+        } else {
+            l->lo = lo;
+            l->hi = hi;
+        }
+        for (Dwarf_Unsigned k = 0; k < nops; k++) {
+            if (k >= DWS_MAX_OPS) {
+                l->truncated = 1;
+                break;
+            }
+            Dwarf_Small atom = 0;
+            Dwarf_Unsigned o1 = 0, o2 = 0, o3 = 0, r1 = 0, r2 = 0, r3 = 0, br = 0;
+            if (dwarf_get_location_op_value_d(desc, k, &atom, &o1, &o2, &o3, &r1, &r2, &r3,
+                                              &br, &e) != DW_DLV_OK) {
+                if (e) {
+                    dwarf_dealloc(f->dbg, e, DW_DLA_ERROR);
+                    e = NULL;
+                }
+                l->truncated = 1;
+                break;
+            }
+            l->ops[k].op = atom;
+            l->ops[k].n1 = o1;
+            l->ops[k].n2 = o2;
+            l->nops = (uint8_t)(k + 1);
+        }
+    }
+    dwarf_loc_head_c_dealloc(head);
+    dwarf_dealloc(f->dbg, at, DW_DLA_ATTR);
+    return 0;
+}
+
+int dws_line_rows(dws_file *f, dws_die cu_die, dws_line_row **v, size_t *n, size_t *cap,
+                  hp_err *err)
+{
+    Dwarf_Unsigned version = 0;
+    Dwarf_Small tables = 0;
+    Dwarf_Line_Context ctx = NULL;
+    Dwarf_Error e = NULL;
+    /* shares dwarf_srcfiles' file-table code: same lock (see dws_srcfiles) */
+    pthread_mutex_lock(&srcfiles_mu);
+    int rc = dwarf_srclines_b((Dwarf_Die)cu_die, &version, &tables, &ctx, &e);
+    pthread_mutex_unlock(&srcfiles_mu);
+    if (rc == DW_DLV_NO_ENTRY)
+        return 0;
+    if (rc != DW_DLV_OK)
+        return derr(f, e, err, "line table");
+    Dwarf_Line *lines = NULL;
+    Dwarf_Signed count = 0;
+    if (dwarf_srclines_from_linecontext(ctx, &lines, &count, &e) != DW_DLV_OK) {
+        dwarf_srclines_dealloc_b(ctx);
+        return derr(f, e, err, "line table rows");
+    }
+    for (Dwarf_Signed i = 0; i < count; i++) {
+        Dwarf_Addr addr = 0;
+        Dwarf_Unsigned lineno = 0, fileno = 0;
+        Dwarf_Bool endseq = 0;
+        if (dwarf_lineaddr(lines[i], &addr, &e) != DW_DLV_OK ||
+            dwarf_lineno(lines[i], &lineno, &e) != DW_DLV_OK ||
+            dwarf_line_srcfileno(lines[i], &fileno, &e) != DW_DLV_OK ||
+            dwarf_lineendsequence(lines[i], &endseq, &e) != DW_DLV_OK) {
+            if (e) {
+                dwarf_dealloc(f->dbg, e, DW_DLA_ERROR);
+                e = NULL;
+            }
+            continue;
+        }
+        dws_line_row *r = HP_PUSH(*v, *n, *cap);
+        r->addr = addr;
+        r->file = fileno > UINT32_MAX ? UINT32_MAX : (uint32_t)fileno;
+        r->line = lineno > UINT32_MAX ? UINT32_MAX : (uint32_t)lineno;
+        r->end_sequence = endseq != 0;
+    }
+    dwarf_srclines_dealloc_b(ctx);
     return 0;
 }

@@ -88,6 +88,8 @@ static lay_lang map_lang(uint64_t l)
 #define N_ALIGN      0x8000
 #define N_SPEC       0x10000
 #define N_CHILDREN_LOADED 0x20000
+#define N_SKIPPED    0x40000  /* definition already read in an earlier unit */
+#define N_KEYED      0x80000  /* read in full and registered under its key */
 
 typedef struct node {
     uint64_t off;
@@ -101,7 +103,8 @@ typedef struct node {
     const char *name;
     uint32_t parent, first_child, last_child, next;
     uint32_t flags;
-    uint32_t decl_file, decl_line;
+    uint32_t decl_file;      /* DW_AT_decl_file + 1 (DWARF 5 numbers files from 0); 0 = none */
+    uint32_t decl_line;
     uint32_t align;          /* DW_AT_alignment */
     uint16_t tag;
     uint8_t encoding;
@@ -114,7 +117,29 @@ typedef struct node {
     uint32_t m_align;
     const char *m_name;      /* rendered type name */
     const char *m_qual;      /* qualified aggregate name */
+    ts_entry *entry;         /* the typeset entry this definition became */
+    uint64_t keyh;           /* N_KEYED/N_SKIPPED: hash of the dedup key */
+    const char *key;
 } node;
+
+/* Early deduplication.  A struct defined in a header is read once per
+** unit that includes it (~10^6 times in vmlinux for ~10^4 layouts).  A
+** definition is identified by its key -- tag, name, byte size, declaration
+** file and line -- and its members are read only in the lowest-numbered
+** unit that defines it; later units skip the subtree and just count.
+** Whatever order threads reach units in, the layout kept is the one of
+** the lowest unit (a higher unit that got there first is re-attributed),
+** so results do not depend on -j.  --exact-dedup turns this off (every
+** definition read and compared in full). */
+typedef struct kentry {
+    uint64_t h;
+    char *key;
+    uint64_t first_cu;       /* unit whose full read is kept */
+    uint64_t nskipped;       /* units that counted through this entry */
+    uint32_t align;          /* alignment of the aggregate (for skipped refs) */
+    ts_entry **ents;         /* the aggregate and every aggregate nested in it */
+    size_t nents, cap;
+} kentry;
 
 typedef struct shared {
     const char *path;
@@ -130,6 +155,11 @@ typedef struct shared {
     uint64_t lang_count[LANG_OTHER + 1];
     hp_err err;
     double last_progress;
+    pthread_mutex_t kmu;             /* the early-dedup key map */
+    kentry *keys;
+    size_t nkeys, kcap;
+    size_t *kslots;                  /* index+1, 0 empty */
+    size_t nkslots;
 } shared;
 
 typedef struct worker {
@@ -156,6 +186,11 @@ typedef struct worker {
     size_t members_cap;
     uint32_t *typedef_of;    /* per node: typedef node naming it, or NONE */
     size_t typedef_cap;
+    /* occurrences of each dedup key in this unit (see make_key) */
+    struct occ { uint64_t h; uint64_t gen; uint32_t n; } *occ;
+    size_t nocc;             /* slots, power of two */
+    size_t occ_used;
+    uint64_t gen;            /* bumped per unit: stale slots read as empty */
 } worker;
 
 /* ---- the offset -> node map ---- */
@@ -213,6 +248,8 @@ static void reset_unit(worker *w)
     w->files = NULL;
     w->nfiles = 0;
     w->files_loaded = 0;
+    w->gen++;
+    w->occ_used = 0;
 }
 
 /* Which tags are kept as nodes. */
@@ -268,7 +305,7 @@ static int fill_node(worker *w, dws_die die, uint32_t idx, uint32_t parent)
     if (a.has & DWA_SPECIFICATION) { nd->spec = a.specification; nd->flags |= N_SPEC; }
     if (a.has & DWA_DISCR) nd->discr = a.discr;
     if (a.has & DWA_ENCODING) nd->encoding = (uint8_t)a.encoding;
-    if (a.has & DWA_DECL_FILE) nd->decl_file = a.decl_file > UINT32_MAX ? 0 : (uint32_t)a.decl_file;
+    if (a.has & DWA_DECL_FILE) nd->decl_file = a.decl_file >= UINT32_MAX ? 0 : (uint32_t)a.decl_file + 1;
     if (a.has & DWA_DECL_LINE) nd->decl_line = a.decl_line > UINT32_MAX ? 0 : (uint32_t)a.decl_line;
     if (a.tag == T_subrange) {
         if (a.has & DWA_COUNT) {
@@ -293,6 +330,233 @@ static int fill_node(worker *w, dws_die die, uint32_t idx, uint32_t parent)
         p->last_child = idx;
     }
     return 0;
+}
+
+/* ---- early deduplication (see kentry) ---- */
+
+static const char *file_name(worker *w, uint32_t idx);
+
+/* Find key h/key; NULL if absent.  Caller holds kmu. */
+static kentry *key_find(shared *sh, uint64_t h, const char *key)
+{
+    if (sh->nkslots == 0)
+        return NULL;
+    size_t i = (size_t)h & (sh->nkslots - 1);
+    while (sh->kslots[i]) {
+        kentry *k = &sh->keys[sh->kslots[i] - 1];
+        if (k->h == h && strcmp(k->key, key) == 0)
+            return k;
+        i = (i + 1) & (sh->nkslots - 1);
+    }
+    return NULL;
+}
+
+static kentry *key_insert(shared *sh, uint64_t h, const char *key)
+{
+    if ((sh->nkeys + 1) * 2 > sh->nkslots) {
+        size_t ns = sh->nkslots ? sh->nkslots * 2 : 4096;
+        size_t *sl = hp_xcalloc(ns, sizeof *sl);
+        for (size_t j = 0; j < sh->nkeys; j++) {
+            size_t i = (size_t)sh->keys[j].h & (ns - 1);
+            while (sl[i])
+                i = (i + 1) & (ns - 1);
+            sl[i] = j + 1;
+        }
+        free(sh->kslots);
+        sh->kslots = sl;
+        sh->nkslots = ns;
+    }
+    kentry *k = HP_PUSH(sh->keys, sh->nkeys, sh->kcap);
+    memset(k, 0, sizeof *k);
+    k->h = h;
+    k->key = hp_xstrdup(key);
+    size_t i = (size_t)h & (sh->nkslots - 1);
+    while (sh->kslots[i])
+        i = (i + 1) & (sh->nkslots - 1);
+    sh->kslots[i] = sh->nkeys;
+    return k;
+}
+
+/* Compute the key of aggregate definition idx; 0 if it has none (no
+** declaration line: such definitions are always read in full). */
+static int make_key(worker *w, uint32_t idx)
+{
+    node *nd = &w->nodes[idx];
+    if (!nd->decl_line || !(nd->flags & N_HAS_SIZE) || (nd->flags & (N_DECL | N_SPEC)))
+        return 0;
+    const char *file = nd->decl_file ? file_name(w, nd->decl_file - 1) : NULL;
+    nd = &w->nodes[idx];
+    hp_buf_reset(&w->buf);
+    hp_buf_printf(&w->buf, "%u\x1f%s\x1f%llu\x1f%s\x1f%u", nd->tag, nd->name ? nd->name : "",
+                  (unsigned long long)nd->size, file ? file : "", nd->decl_line);
+    /* A type nested in another (macros put an anonymous struct and its
+    ** parent on one line) is keyed by its parent and its position there. */
+    uint32_t par = nd->parent;
+    if (par != NONE && is_aggregate(w->nodes[par].tag)) {
+        unsigned pos = 0;
+        for (uint32_t c = w->nodes[par].first_child; c != NONE && c != idx; c = w->nodes[c].next)
+            pos++;
+        hp_buf_printf(&w->buf, "\x1f%016llx.%u", (unsigned long long)w->nodes[par].keyh, pos);
+    }
+    /* Macros can put two anonymous types of one size on one line (gcc
+    ** writes both at unit level); number the occurrences in this unit so
+    ** each keeps its own key. */
+    uint64_t h = hp_hash_final(hp_hash_str(HP_HASH_INIT, w->buf.s));
+    if ((w->occ_used + 1) * 2 > w->nocc) {
+        size_t ns = w->nocc ? w->nocc * 2 : 1024;
+        struct occ *o = hp_xcalloc(ns, sizeof *o);
+        for (size_t i = 0; i < w->nocc; i++) {
+            if (w->occ[i].gen != w->gen)
+                continue;
+            size_t j = (size_t)w->occ[i].h & (ns - 1);
+            while (o[j].gen == w->gen)
+                j = (j + 1) & (ns - 1);
+            o[j] = w->occ[i];
+        }
+        free(w->occ);
+        w->occ = o;
+        w->nocc = ns;
+    }
+    size_t j = (size_t)h & (w->nocc - 1);
+    while (w->occ[j].gen == w->gen && w->occ[j].h != h)
+        j = (j + 1) & (w->nocc - 1);
+    if (w->occ[j].gen != w->gen) {
+        w->occ[j].gen = w->gen;
+        w->occ[j].h = h;
+        w->occ[j].n = 0;
+        w->occ_used++;
+    }
+    uint32_t nth = w->occ[j].n++;
+    if (nth)
+        hp_buf_printf(&w->buf, "\x1f#%u", nth);
+    nd = &w->nodes[idx];
+    nd->key = hp_arena_strdup(&w->arena, w->buf.s);
+    nd->keyh = hp_hash_final(hp_hash_str(HP_HASH_INIT, nd->key));
+    return 1;
+}
+
+/* Called when the walk meets an aggregate definition: 1 if an earlier
+** unit already read it (the caller then skips its subtree). */
+static int key_skip(worker *w, uint32_t idx)
+{
+    shared *sh = w->sh;
+    if (sh->opts->exact_dedup || !make_key(w, idx))
+        return 0;
+    node *nd = &w->nodes[idx];
+    int skip = 0;
+    pthread_mutex_lock(&sh->kmu);
+    kentry *k = key_find(sh, nd->keyh, nd->key);
+    if (k && k->first_cu < w->cu_index) {
+        skip = 1;
+        k->nskipped++;
+        for (size_t i = 0; i < k->nents; i++)
+            ts_adjust(sh->ts, k->ents[i], 1);
+        /* members of this unit's other types may need its alignment */
+        nd->m_align = k->align ? k->align : 1;
+        nd->align_state = 2;
+    }
+    pthread_mutex_unlock(&sh->kmu);
+    nd->flags |= skip ? N_SKIPPED : N_KEYED;
+    return skip;
+}
+
+/* After a unit is built: register every definition it read in full. */
+typedef struct kpair { uint32_t anc; ts_entry *e; } kpair;
+
+static int cmp_kpair(const void *pa, const void *pb)
+{
+    const kpair *a = pa, *b = pb;
+    return a->anc < b->anc ? -1 : a->anc > b->anc;
+}
+
+static void key_register(worker *w)
+{
+    shared *sh = w->sh;
+    size_t n = w->n;
+    /* (keyed ancestor, entry) for every built aggregate and each keyed
+    ** aggregate enclosing it, itself included */
+    kpair *pairs = NULL;
+    size_t np = 0, cap = 0;
+    ts_entry **via = NULL;
+    size_t nvia = 0, vcap = 0;
+    for (size_t x = 0; x < n; x++) {
+        nvia = 0;
+        if (w->nodes[x].entry != NULL) {
+            *HP_PUSH(via, nvia, vcap) = w->nodes[x].entry;
+        } else if ((w->nodes[x].flags & N_SKIPPED) && w->nodes[x].parent != NONE) {
+            /* nested and skipped: whoever skips the parent must count
+            ** what this node counted */
+            pthread_mutex_lock(&sh->kmu);
+            kentry *k = key_find(sh, w->nodes[x].keyh, w->nodes[x].key);
+            for (size_t e = 0; k && e < k->nents; e++)
+                *HP_PUSH(via, nvia, vcap) = k->ents[e];
+            pthread_mutex_unlock(&sh->kmu);
+        }
+        if (nvia == 0)
+            continue;
+        uint32_t p = (uint32_t)x;
+        for (int d = 0; p != NONE && d < HP_MAX_DEPTH; d++, p = w->nodes[p].parent)
+            if (w->nodes[p].flags & N_KEYED)
+                for (size_t e = 0; e < nvia; e++) {
+                    kpair *kp = HP_PUSH(pairs, np, cap);
+                    kp->anc = p;
+                    kp->e = via[e];
+                }
+    }
+    free(via);
+    if (np > 1)
+        qsort(pairs, np, sizeof *pairs, cmp_kpair);   /* stable enough: entries of one
+                                                         ancestor are a set */
+    for (size_t i = 0; i < np;) {
+        size_t j = i;
+        while (j < np && pairs[j].anc == pairs[i].anc)
+            j++;
+        node *an = &w->nodes[pairs[i].anc];
+        pthread_mutex_lock(&sh->kmu);
+        kentry *k = key_find(sh, an->keyh, an->key);
+        int fresh = 0;
+        if (k == NULL) {
+            k = key_insert(sh, an->keyh, an->key);
+            k->first_cu = w->cu_index;
+            fresh = 1;
+        } else if (k->first_cu > w->cu_index) {
+            fresh = 1;
+            /* a higher unit registered first: this unit's read wins, and
+            ** every unit counted so far moves over to our entries */
+            for (size_t e = 0; e < k->nents; e++)
+                ts_adjust(sh->ts, k->ents[e], -(int64_t)(1 + k->nskipped));
+            for (size_t e = i; e < j; e++)
+                ts_adjust(sh->ts, pairs[e].e, (int64_t)(1 + k->nskipped));
+            k->nskipped++;           /* the displaced read now counts as a skip */
+            k->nents = 0;
+            k->align = 0;
+            k->first_cu = w->cu_index;
+        } else if (k->first_cu < w->cu_index) {
+            /* a lower unit registered while we were reading: count this
+            ** unit as a skip of that one */
+            for (size_t e = i; e < j; e++)
+                ts_adjust(sh->ts, pairs[e].e, -1);
+            for (size_t e = 0; e < k->nents; e++)
+                ts_adjust(sh->ts, k->ents[e], 1);
+            k->nskipped++;
+            pthread_mutex_unlock(&sh->kmu);
+            i = j;
+            continue;
+        }
+        /* new, or a second definition with the same key in this unit */
+        for (size_t e = i; e < j; e++) {
+            size_t q = 0;
+            while (!fresh && q < k->nents && k->ents[q] != pairs[e].e)
+                q++;
+            if (fresh || q == k->nents)
+                *HP_PUSH(k->ents, k->nents, k->cap) = pairs[e].e;
+        }
+        if (k->align == 0 && an->entry)
+            k->align = an->entry->t.align;
+        pthread_mutex_unlock(&sh->kmu);
+        i = j;
+    }
+    free(pairs);
 }
 
 /* ---- the walk ---- */
@@ -330,6 +594,8 @@ static int visit(worker *w, dws_die die, uint16_t tag, uint32_t parent, uint16_t
         if (fill_node(w, die, idx, parent) != 0)
             return -1;
         map_put_raw(w->slots, w->nslots, w->nodes, idx);
+        if (is_aggregate(tag) && key_skip(w, idx))
+            descend = 0;
     }
     if (descend) {
         if (depth >= HP_MAX_DEPTH)
@@ -668,7 +934,7 @@ static const char *anon_name(worker *w, uint32_t k, int depth)
     uint32_t line = w->nodes[k].decl_line;
     uint64_t off = w->nodes[k].off;
     uint32_t par = w->nodes[k].parent;
-    const char *file = w->nodes[k].decl_file ? file_name(w, w->nodes[k].decl_file) : NULL;
+    const char *file = w->nodes[k].decl_file ? file_name(w, w->nodes[k].decl_file - 1) : NULL;
     hp_buf b = {0};
     if (scoped_lang(w->lang) && par != NONE && (is_aggregate(w->nodes[par].tag) ||
                                                  w->nodes[par].tag == T_namespace))
@@ -959,7 +1225,7 @@ static void make_member(worker *w, lay_member *m, uint32_t c, uint32_t extra_fla
 static void build_aggregate(worker *w, uint32_t k)
 {
     node *nd = &w->nodes[k];
-    if ((nd->flags & (N_DECL | N_FOREIGN)) || !(nd->flags & N_HAS_SIZE))
+    if ((nd->flags & (N_DECL | N_FOREIGN | N_SKIPPED)) || !(nd->flags & N_HAS_SIZE))
         return;
     lay_type t;
     memset(&t, 0, sizeof t);
@@ -985,7 +1251,7 @@ static void build_aggregate(worker *w, uint32_t k)
             t.flags |= TF_EXPLICIT_ALIGN;
     }
     if (nd->decl_file) {
-        t.decl_file = file_name(w, nd->decl_file);
+        t.decl_file = file_name(w, nd->decl_file - 1);
         nd = &w->nodes[k];
     }
     t.decl_line = nd->decl_line;
@@ -1000,8 +1266,8 @@ static void build_aggregate(worker *w, uint32_t k)
             if (!m)
                 break;
             make_member(w, m, c, 0);
-            if (m->flags & MF_ALIGNED)
-                t.flags |= TF_EXPLICIT_ALIGN;
+            if ((m->flags & MF_ALIGNED) && w->lang != LANG_RUST)
+                t.flags |= TF_EXPLICIT_ALIGN;    /* rustc writes alignment everywhere */
             if (m->flags & MF_VPTR)
                 t.flags |= TF_HAS_VPTR;
             if (m->flags & MF_VIRTUAL)
@@ -1048,7 +1314,7 @@ static void build_aggregate(worker *w, uint32_t k)
     t.nmembers = nm;
     lay_compute(&t, w->sh->opts->cacheline);
     atomic_fetch_add(&w->sh->aggregates, 1);
-    ts_add(w->sh->ts, &t, w->cu_index);
+    w->nodes[k].entry = ts_add(w->sh->ts, &t, w->cu_index);
 }
 
 /* typedef_of[k] = the typedef that names anonymous aggregate k */
@@ -1128,6 +1394,7 @@ static int do_unit(worker *w, dws_cu *cu)
     for (size_t i = 0; i < n; i++)
         if (is_aggregate(w->nodes[i].tag))
             build_aggregate(w, (uint32_t)i);
+    key_register(w);
     return 0;
 }
 
@@ -1178,6 +1445,7 @@ static void worker_free(worker *w)
     free(w->slots);
     free(w->members);
     free(w->typedef_of);
+    free(w->occ);
     hp_buf_free(&w->buf);
     dws_close(w->f);
 }
@@ -1190,6 +1458,7 @@ int dt_load(const char *path, const dt_opts *opts, dt_result *out, hp_err *err)
     sh.path = path;
     sh.opts = opts;
     pthread_mutex_init(&sh.mu, NULL);
+    pthread_mutex_init(&sh.kmu, NULL);
     atomic_init(&sh.next_cu, 0);
     atomic_init(&sh.done, 0);
     atomic_init(&sh.dies, 0);
@@ -1252,6 +1521,13 @@ out:
         worker_free(&ws[i]);
     /* workers beyond `jobs` after clamping were opened too */
     free(ws);
+    for (size_t i = 0; i < sh.nkeys; i++) {
+        free(sh.keys[i].key);
+        free(sh.keys[i].ents);
+    }
+    free(sh.keys);
+    free(sh.kslots);
+    pthread_mutex_destroy(&sh.kmu);
     pthread_mutex_destroy(&sh.mu);
     return rc;
 }

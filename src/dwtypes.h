@@ -20,6 +20,7 @@ typedef struct dt_opts {
     int jobs;                /* worker threads (>= 1) */
     int progress;            /* print "units done/total" on stderr */
     int skip_functions;      /* do not look for types inside function bodies */
+    int exact_dedup;         /* read every definition in full (no early dedup) */
 } dt_opts;
 
 typedef struct dt_result {

@@ -23,6 +23,7 @@
 #include "fmt.h"
 #include "hp.h"
 #include "report.h"
+#include "sites.h"
 
 #ifndef PACKAGE_VERSION
 #define PACKAGE_VERSION "dev"
@@ -39,7 +40,14 @@ static const char usage_text[] =
     "      --cacheline N          cacheline size in bytes (default 64)\n"
     "      -j, --jobs N           worker threads (default: number of CPUs)\n"
     "      --no-local-types       skip types defined inside functions (faster)\n"
+    "      --exact-dedup          read every definition in full, even when an earlier\n"
+    "                             unit defined the same name at the same file:line\n"
     "      -q, --quiet            no progress or summary on stderr\n"
+    "      --no-sites             do not look for allocation sites in the code\n"
+    "      --alloc NAME:SIZE[:COUNT]  NAME allocates: size (and count) in these\n"
+    "                             argument positions, from 0 (repeatable)\n"
+    "      --alloc-config FILE    more NAME:SIZE[:COUNT] lines ('#' comments)\n"
+    "  sites DB [TYPE]                  allocation sites, grouped by type\n"
     "  show DB NAME                     a type's layout and its suggested order\n"
     "  query DB NAME|FILE.sql           run a named report or an SQL file\n"
     "      -f, --format table|csv|json  output format (default table)\n"
@@ -99,6 +107,10 @@ static int cmd_analyze(int argc, char **argv)
         {"quiet", no_argument, NULL, 'q'},
         {"no-local-types", no_argument, NULL, 'L'},
         {"no-system-debug-dirs", no_argument, NULL, 'S'},
+        {"exact-dedup", no_argument, NULL, 'E'},
+        {"no-sites", no_argument, NULL, 'N'},
+        {"alloc", required_argument, NULL, 'A'},
+        {"alloc-config", required_argument, NULL, 'C'},
         {NULL, 0, NULL, 0},
     };
     an_opts o;
@@ -107,6 +119,7 @@ static int cmd_analyze(int argc, char **argv)
     long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
     o.jobs = ncpu > 0 ? (int)ncpu : 1;
     const char **dirs = hp_xcalloc((size_t)argc + 1, sizeof *dirs);
+    const char **allocs = hp_xcalloc((size_t)argc + 1, sizeof *allocs);
     int c;
     unsigned long v;
     optind = 1;
@@ -132,12 +145,28 @@ static int cmd_analyze(int argc, char **argv)
         case 'q': o.quiet = 1; break;
         case 'L': o.skip_functions = 1; break;
         case 'S': o.no_system_dirs = 1; break;
+        case 'E': o.exact_dedup = 1; break;
+        case 'N': o.no_sites = 1; break;
+        case 'A': {
+            si_user_alloc ua;
+            hp_err aerr = {0};
+            if (si_parse_alloc(optarg, &ua, &aerr) != 0) {
+                free(dirs);
+                free(allocs);
+                return usage_error("%s", aerr.msg);
+            }
+            free(ua.name);
+            allocs[o.nallocs++] = optarg;
+            break;
+        }
+        case 'C': o.alloc_config = optarg; break;
         default:
             free(dirs);
             return usage_error("%s", "bad option for analyze");
         }
     }
     o.debug_dirs = dirs;
+    o.allocs = allocs;
     int nb = argc - optind;
     if (nb <= 0) {
         free(dirs);

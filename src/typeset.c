@@ -94,7 +94,7 @@ static void rehash(typeset *s)
     s->nslots = ns;
 }
 
-void ts_add(typeset *s, const lay_type *t, uint64_t cu_index)
+ts_entry *ts_add(typeset *s, const lay_type *t, uint64_t cu_index)
 {
     pthread_mutex_lock(&s->mu);
     size_t h = (size_t)t->hash & (s->nslots - 1);
@@ -110,7 +110,7 @@ void ts_add(typeset *s, const lay_type *t, uint64_t cu_index)
                 e->t.decl_line = t->decl_line;
             }
             pthread_mutex_unlock(&s->mu);
-            return;
+            return e;
         }
         h = (h + 1) & (s->nslots - 1);
     }
@@ -130,6 +130,15 @@ void ts_add(typeset *s, const lay_type *t, uint64_t cu_index)
     s->slots[h] = s->n;
     if (s->n * 2 > s->nslots)
         rehash(s);
+    pthread_mutex_unlock(&s->mu);
+    return e;
+}
+
+void ts_adjust(typeset *s, ts_entry *e, int64_t delta)
+{
+    pthread_mutex_lock(&s->mu);
+    int64_t v = (int64_t)e->cu_count + delta;
+    e->cu_count = v < 0 ? 0 : (uint32_t)v;
     pthread_mutex_unlock(&s->mu);
 }
 
@@ -202,6 +211,15 @@ static int cmp_entry(const void *pa, const void *pb)
 
 void ts_finish(typeset *s)
 {
+    /* drop entries whose every unit was re-attributed (see ts_adjust) */
+    size_t kept = 0;
+    for (size_t i = 0; i < s->n; i++) {
+        if (s->items[i]->cu_count == 0)
+            free(s->items[i]);
+        else
+            s->items[kept++] = s->items[i];
+    }
+    s->n = kept;
     qsort(s->items, s->n, sizeof *s->items, cmp_entry);
     if (s->nal)
         qsort(s->aliases, s->nal, sizeof *s->aliases, cmp_alias);

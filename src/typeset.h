@@ -29,8 +29,13 @@ typeset *ts_new(void);
 void ts_free(typeset *s);
 
 /* Add a computed layout (lay_compute already ran) seen in unit cu_index.
-** Thread-safe. The set copies everything it keeps. */
-void ts_add(typeset *s, const lay_type *t, uint64_t cu_index);
+** Thread-safe. The set copies everything it keeps.  Returns the entry
+** (stable until ts_free) so loaders can adjust its unit count later. */
+ts_entry *ts_add(typeset *s, const lay_type *t, uint64_t cu_index);
+
+/* Add delta (may be negative) to an entry's unit count, thread-safe.
+** Entries whose count ends at 0 are dropped by ts_finish(). */
+void ts_adjust(typeset *s, ts_entry *e, int64_t delta);
 
 /* Sort and flag conflicts; call once, after all adds. */
 void ts_finish(typeset *s);
