@@ -90,6 +90,18 @@ CREATE TABLE members (
 ) WITHOUT ROWID;
 CREATE INDEX members_name ON members(name);
 
+-- Typedef names of named aggregates (`typedef struct _object PyObject;`):
+-- `show DB PyObject` finds struct _object through this table.  Typedefs of
+-- anonymous aggregates are not here: such types are stored under the
+-- typedef name itself.
+CREATE TABLE type_aliases (
+    binary_id  INTEGER NOT NULL REFERENCES binaries(id),
+    alias      TEXT NOT NULL,           -- the typedef name
+    name       TEXT NOT NULL,           -- types.name it stands for
+    PRIMARY KEY (binary_id, alias, name)
+) WITHOUT ROWID;
+CREATE INDEX type_aliases_alias ON type_aliases(alias);
+
 -- Waste per type: what holes and padding cost, and what reordering saves.
 CREATE VIEW type_waste AS
 SELECT t.id AS type_id, t.binary_id, t.kind, t.name, t.size, t.optimal_size,

@@ -96,6 +96,12 @@ static int one_binary(st_writer *w, const char *bin, const an_opts *o, hp_err *e
             with_holes++;
     }
     free(order);
+    for (size_t i = 0; i < ts_alias_count(res.types); i++) {
+        const char *alias, *target;
+        ts_alias_get(res.types, i, &alias, &target);
+        if (st_add_alias(w, binary_id, alias, target, err) != 0)
+            goto out;
+    }
     /* allocation sites: after the types, which attribution maps onto */
     si_stats sst;
     memset(&sst, 0, sizeof sst);

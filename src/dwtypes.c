@@ -120,6 +120,7 @@ typedef struct node {
     ts_entry *entry;         /* the typeset entry this definition became */
     uint64_t keyh;           /* N_KEYED/N_SKIPPED: hash of the dedup key */
     const char *key;
+    uint64_t m_dsize;        /* memo of nv_dsize + 1; 0 = not computed */
 } node;
 
 /* Early deduplication.  A struct defined in a header is read once per
@@ -137,6 +138,7 @@ typedef struct kentry {
     uint64_t first_cu;       /* unit whose full read is kept */
     uint64_t nskipped;       /* units that counted through this entry */
     uint32_t align;          /* alignment of the aggregate (for skipped refs) */
+    uint64_t dsize;          /* its non-virtual data size (see nv_dsize) */
     ts_entry **ents;         /* the aggregate and every aggregate nested in it */
     size_t nents, cap;
 } kentry;
@@ -335,6 +337,7 @@ static int fill_node(worker *w, dws_die die, uint32_t idx, uint32_t parent)
 /* ---- early deduplication (see kentry) ---- */
 
 static const char *file_name(worker *w, uint32_t idx);
+static uint64_t nv_dsize(worker *w, uint32_t k, int depth);
 
 /* Find key h/key; NULL if absent.  Caller holds kmu. */
 static kentry *key_find(shared *sh, uint64_t h, const char *key)
@@ -453,6 +456,7 @@ static int key_skip(worker *w, uint32_t idx)
             ts_adjust(sh->ts, k->ents[i], 1);
         /* members of this unit's other types may need its alignment */
         nd->m_align = k->align ? k->align : 1;
+        nd->m_dsize = k->dsize + 1;
         nd->align_state = 2;
     }
     pthread_mutex_unlock(&sh->kmu);
@@ -553,6 +557,8 @@ static void key_register(worker *w)
         }
         if (k->align == 0 && an->entry)
             k->align = an->entry->t.align;
+        if (k->dsize == 0)
+            k->dsize = nv_dsize(w, pairs[i].anc, 0);
         pthread_mutex_unlock(&sh->kmu);
         i = j;
     }
@@ -1143,6 +1149,47 @@ static lay_member *push_member(worker *w, uint32_t *n)
     return m;
 }
 
+/* Data size of aggregate k without its virtual bases (the Itanium ABI's
+** "dsize" of the non-virtual part): where a class with virtual bases is a
+** base of another, only this much of it sits at the base's offset; its
+** virtual bases live at the end of the complete object.  Equal to the
+** byte size for classes without virtual bases. */
+static uint64_t nv_dsize(worker *w, uint32_t k, int depth)
+{
+    if (k == NONE || depth > 32)
+        return 0;
+    if (w->nodes[k].m_dsize)
+        return w->nodes[k].m_dsize - 1;
+    uint64_t size = w->nodes[k].size, end = 0;
+    int virt = 0;
+    for (uint32_t c = w->nodes[k].first_child; c != NONE; c = w->nodes[c].next) {
+        uint16_t t = w->nodes[c].tag;
+        if (t != T_member && t != T_inheritance)
+            continue;
+        if (t == T_member && (w->nodes[c].flags & (N_EXTERNAL | N_DECL)))
+            continue;
+        if (w->nodes[c].flags & N_LOC_EXPR) {
+            virt = 1;
+            continue;
+        }
+        uint64_t off = w->nodes[c].loc, e;
+        uint32_t mt = type_of(w, c, depth + 1);
+        if (w->nodes[c].flags & N_BIT_SIZE) {
+            uint64_t bp = (w->nodes[c].flags & N_DBO) ? w->nodes[c].dbo : off * 8;
+            e = (bp + w->nodes[c].bit_size + 7) / 8;
+        } else if (t == T_inheritance) {
+            e = off + nv_dsize(w, mt, depth + 1);
+        } else {
+            e = off + type_size(w, mt, depth + 1);
+        }
+        if (e > end)
+            end = e;
+    }
+    uint64_t r = virt && end < size ? end : size;
+    w->nodes[k].m_dsize = r + 1;
+    return r;
+}
+
 /* Fill one member from a DW_TAG_member/inheritance node. */
 static void make_member(worker *w, lay_member *m, uint32_t c, uint32_t extra_flags)
 {
@@ -1158,6 +1205,10 @@ static void make_member(worker *w, lay_member *m, uint32_t c, uint32_t extra_fla
     if (cn->tag == T_inheritance) {
         m->flags |= MF_BASE;
         m->name = m->type_name;
+        uint64_t ds = nv_dsize(w, mt, 0);
+        if (ds < tsize)
+            m->data_size = ds;
+        cn = &w->nodes[c];
     }
     if (cn->flags & N_ARTIFICIAL) {
         m->flags |= MF_ARTIFICIAL;

@@ -633,7 +633,12 @@ int rep_show(const char *dbpath, const char *name, const char *binary, FILE *out
         " t.pre_hole, t.pre_bit_hole, t.bit_padding,"
         " t.decl_file, t.lang, t.layout_hash, b.path"
         " FROM types t JOIN binaries b ON b.id = t.binary_id"
-        " WHERE t.name = ?1 ORDER BY t.binary_id, t.id";
+        " WHERE t.name = ?1"
+        /* a typedef name of a named struct (PyObject -> _object) */
+        "    OR (NOT EXISTS (SELECT 1 FROM types x WHERE x.name = ?1)"
+        "        AND t.name IN (SELECT a.name FROM type_aliases a"
+        "                        WHERE a.alias = ?1 AND a.binary_id = t.binary_id))"
+        " ORDER BY t.binary_id, t.id";
     sqlite3 *db = NULL;
     sqlite3_stmt *s = NULL;
     shw_type *types = NULL;

@@ -30,7 +30,7 @@
 #define PACKAGE_VERSION "dev"
 #endif
 
-enum { ST_INS_BINARY, ST_INS_TYPE, ST_INS_MEMBER, ST_NSTMT };
+enum { ST_INS_BINARY, ST_INS_TYPE, ST_INS_MEMBER, ST_INS_ALIAS, ST_NSTMT };
 
 static const char *const st_insert_sql[ST_NSTMT] = {
     "INSERT INTO binaries(path, build_id, arch, debug_file, debug_how, producer,"
@@ -46,6 +46,7 @@ static const char *const st_insert_sql[ST_NSTMT] = {
     " bit_offset, bit_size, align, flags, hole_after, bit_hole_after,"
     " cacheline, suggested_pos)"
     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+    "INSERT OR IGNORE INTO type_aliases(binary_id, alias, name) VALUES (?1, ?2, ?3)",
 };
 
 struct st_writer {
@@ -348,6 +349,19 @@ int st_add_type(st_writer *w, int64_t binary_id, const lay_type *t, uint32_t cu_
     }
     if (type_id)
         *type_id = tid;
+    return 0;
+}
+
+int st_add_alias(st_writer *w, int64_t binary_id, const char *alias, const char *name,
+                 hp_err *err)
+{
+    sqlite3_stmt *st = w->stmt[ST_INS_ALIAS];
+    sqlite3_reset(st);
+    sqlite3_bind_int64(st, 1, binary_id);
+    sqlite3_bind_text(st, 2, alias, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, name, -1, SQLITE_STATIC);
+    if (sqlite3_step(st) != SQLITE_DONE)
+        return st_sqlerr(w, err, "cannot store type alias");
     return 0;
 }
 

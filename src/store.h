@@ -46,6 +46,9 @@ int st_add_binary(st_writer *w, const st_binary_info *bi, int64_t *binary_id, hp
 ** stored as members.suggested_pos; may be NULL. */
 int st_add_type(st_writer *w, int64_t binary_id, const lay_type *t, uint32_t cu_count,
                 const uint32_t *suggested, int64_t *type_id, hp_err *err);
+/* A typedef name of a named aggregate (typedef struct _object PyObject). */
+int st_add_alias(st_writer *w, int64_t binary_id, const char *alias, const char *name,
+                 hp_err *err);
 sqlite3 *st_writer_db(st_writer *w);   /* for later stages (sites, ...) */
 int st_commit(st_writer *w, hp_err *err);   /* frees w */
 void st_abort(st_writer *w);               /* frees w, removes the temp file */
