@@ -188,6 +188,12 @@ check_layouts() {
     # GNU empty struct: size 0, nothing to report.
     expect_type "$db" s_empty "0 0 0 0 0 0"
 
+    # Every suggested order is a permutation of the members.
+    assert_eq "[$tag] suggested_pos is a permutation" "" \
+        "$(q "$db" "SELECT t.name FROM types t JOIN members m ON m.type_id = t.id
+                    GROUP BY t.id HAVING count(DISTINCT m.suggested_pos) <> t.members
+                        OR min(m.suggested_pos) <> 0 OR max(m.suggested_pos) <> t.members - 1;")"
+
     # Every name is stored once: one unit, no conflicts.
     assert_eq "[$tag] no conflicts" 0 "$(q "$db" "SELECT count(*) FROM types WHERE conflict <> 0;")"
     assert_eq "[$tag] no duplicate names" "" \

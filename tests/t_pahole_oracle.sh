@@ -39,7 +39,7 @@
 # excused (by reason).
 . "${TOP_SRCDIR:-$(dirname "$0")/..}/tests/lib.sh"
 
-need sqlite3 pahole python3
+need sqlite3 pahole python3 readelf
 [ -x "$HOLEPROF" ] || die "holeprof not built: $HOLEPROF"
 
 cat > "$T/oracle.py" <<'PYEOF'
@@ -255,10 +255,7 @@ for pname, keys in sorted(pa.items()):
     p = pa_rec[(pname, key)]
     h = hp[hname][0]
     compared += 1
-    bad = {f for f in FIELDS if f != "kind" and p[f] != h[f]}
-    if p['kind'] != h['kind'] and not (p['kind'] == 'class' and h['kind'] == 'struct') \
-            and not (p['kind'] == 'struct' and h['kind'] == 'class'):
-        bad.add("kind")
+    bad = {f for f in FIELDS if p[f] != h[f]}
     if not bad:
         agreed += 1
         continue
@@ -345,7 +342,6 @@ for cxx in g++ clang++; do
     ran=$((ran + 1))
 done
 
-need readelf
 LIBC=/lib/x86_64-linux-gnu/libc.so.6
 if [ -r "$LIBC" ] && libc_dbg=$(dbg_by_buildid "$LIBC"); then
     oracle "glibc ($libc_dbg)" "$LIBC" "$libc_dbg" 300
