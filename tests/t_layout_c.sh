@@ -46,6 +46,10 @@ check_layouts() {
 
     expect_type "$db" s_tail "16 0 0 0 7 16"
     mem s_tail "a:0:8 b:8:1"
+    assert_eq "[$tag] s_tail_t is an alias of s_tail" "s_tail" \
+        "$(q "$db" "SELECT name FROM type_aliases WHERE alias = 's_tail_t';")"
+    assert_eq "[$tag] ListObj is a type, not an alias" 0 \
+        "$(q "$db" "SELECT count(*) FROM type_aliases WHERE alias = 'ListObj';")"
 
     expect_type "$db" s_tight "16 0 0 0 0 16"
     mem s_tight "a:0:4 b:4:4 c:8:8"

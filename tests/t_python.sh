@@ -47,8 +47,13 @@ assert_eq "PyListObject.ob_base type" "PyVarObject" \
     "$(q "$db" "SELECT type_name FROM members WHERE idx = 0
                 AND type_id = (SELECT id FROM types WHERE name = 'PyListObject');")"
 
-# PyObject is "typedef struct _object PyObject": the struct's own name.
+# PyObject is "typedef struct _object PyObject": stored under the
+# struct's own name, with the typedef recorded as an alias.
 expect_type "$db" _object "16 0 0 0 0 16"
+assert_eq "PyObject is an alias of _object" "_object" \
+    "$(q "$db" "SELECT name FROM type_aliases WHERE alias = 'PyObject';")"
+assert_eq "PyTypeObject is an alias of _typeobject" "_typeobject" \
+    "$(q "$db" "SELECT name FROM type_aliases WHERE alias = 'PyTypeObject';")"
 assert_eq "_object members" "ob_refcnt:0:8 ob_type:8:8" \
     "$(members_of "$db" _object | tr '\n' ' ' | sed 's/ $//')"
 expect_type "$db" PyVarObject "24 0 0 0 0 24"
