@@ -104,21 +104,32 @@ budgets:
   - type: "*"
     max_waste_allocs: 5000
 EOF
-if [ "$(q "$T/p.db" "SELECT count(*) FROM sqlite_schema WHERE name IN ('waste', 'sites')")" = 0 ]; then
-    assert_status "no allocation data: limit skipped" 0 "$HOLEPROF" check "$T/p.db" --budget "$T/alloc.yaml"
-    assert_match "skipped note" 'max_waste_allocs skipped for 6 types: the database has no allocation data' "$(cat "$T/out")"
-    # Allocation data as the ranking stage will store it: a `waste` view.
-    cp "$T/p.db" "$T/w.db"
-    q "$T/w.db" "CREATE VIEW waste AS SELECT id AS type_id,
-                   CASE name WHEN 'net_a' THEN 1000 WHEN 'net_b' THEN 100 ELSE 0 END AS allocations
-                   FROM types" || die "cannot add view"
-    assert_status "waste x allocations" 1 "$HOLEPROF" check "$T/w.db" --budget "$T/alloc.yaml" -f json
-    assert_eq "net_a 7 x 1000 > 5000, net_b 14 x 100 fine" "net_a max_waste_allocs 5000 7000 1" \
-        "$(breaches "$T/out")"
-else
-    assert_status "allocation data present" 0 "$HOLEPROF" check "$T/p.db" --budget "$T/ok.yaml" -f json
-    assert_match "source named" '"allocation_data": "' "$(cat "$T/out")"
-fi
+# A copy without any allocation data (whatever the analyzer stores), then
+# with data as the ranking stage will store it: a `waste` view.
+cp "$T/p.db" "$T/n.db"
+q "$T/n.db" "DROP VIEW IF EXISTS waste; DROP TABLE IF EXISTS site_counts;
+             DROP TABLE IF EXISTS site_candidates; DROP TABLE IF EXISTS sites;" || die "cannot strip"
+assert_status "no allocation data: limit skipped" 0 "$HOLEPROF" check "$T/n.db" --budget "$T/alloc.yaml"
+assert_match "skipped note" 'max_waste_allocs skipped for 6 types: the database has no allocation data' "$(cat "$T/out")"
+cp "$T/n.db" "$T/w.db"
+q "$T/w.db" "CREATE VIEW waste AS SELECT id AS type_id,
+               CASE name WHEN 'net_a' THEN 1000 WHEN 'net_b' THEN 100 ELSE 0 END AS allocations
+               FROM types" || die "cannot add view"
+assert_status "waste x allocations" 1 "$HOLEPROF" check "$T/w.db" --budget "$T/alloc.yaml" -f json
+assert_eq "net_a 7 x 1000 > 5000, net_b 14 x 100 fine" "net_a max_waste_allocs 5000 7000 1" \
+    "$(breaches "$T/out")"
+assert_eq "source named" "the waste view" \
+    "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["allocation_data"])' "$T/out")"
+# Static site weights, as analyze stores them, when there is no view.
+cp "$T/n.db" "$T/s.db"
+q "$T/s.db" "CREATE TABLE sites(id INTEGER PRIMARY KEY, binary_id INTEGER, type_id INTEGER,
+                                static_weight INTEGER);
+             INSERT INTO sites(binary_id, type_id, static_weight)
+                 SELECT binary_id, id, 512 FROM types WHERE name = 'net_b';
+             INSERT INTO sites(binary_id, type_id, static_weight)
+                 SELECT binary_id, id, 8 FROM types WHERE name = 'net_b';" || die "cannot add sites"
+assert_status "static weights" 1 "$HOLEPROF" check "$T/s.db" --budget "$T/alloc.yaml" -f json
+assert_eq "net_b 14 x (512 + 8) > 5000" "net_b max_waste_allocs 5000 7280 1" "$(breaches "$T/out")"
 
 # ---- the shipped example on the sample program ----
 gcc -g -O0 -std=c11 -o "$T/sample" "$TOP_SRCDIR/examples/sample.c" || die "cannot build sample"
