@@ -162,6 +162,7 @@ int dif_load_extras(sqlite3 *db, const char *path, dif_extras *x, hp_err *err)
     static const char *const score_names[] = { "score", NULL };
     hp_buf cols = { 0 }, cols2 = { 0 };
     char *sql = NULL;
+    int from_view = 0;
     memset(x, 0, sizeof *x);
 
     if (dif_columns(db, "waste", &cols) && dif_has(&cols, "type_id")) {
@@ -172,6 +173,7 @@ int dif_load_extras(sqlite3 *db, const char *path, dif_extras *x, hp_err *err)
             x->has_class = cn != NULL && ca != NULL;
             x->has_score = sc != NULL;
             x->source = "the waste view";
+            from_view = 1;
             sql = sqlite3_mprintf(
                 "SELECT type_id, %s%s%s, %s%s%s, %s%s%s, %s%s%s FROM waste"
                 " WHERE type_id IS NOT NULL GROUP BY type_id",
@@ -227,6 +229,19 @@ int dif_load_extras(sqlite3 *db, const char *path, dif_extras *x, hp_err *err)
     if (rc != SQLITE_DONE) {
         dif_extras_free(x);
         return hp_errf(err, path, "cannot read allocation data: %s", sqlite3_errmsg(db));
+    }
+    /* Sites that name no type (none found, or none attributed) carry no
+    ** weights: weighing everything by 0 would hide every change, so the
+    ** database counts as having no allocation data. */
+    if (!from_view) {
+        int any = 0;
+        for (size_t i = 0; i < x->n && !any; i++)
+            any = x->rows[i].allocations > 0;
+        if (!any) {
+            dif_extras_free(x);
+            memset(x, 0, sizeof *x);
+            return 0;
+        }
     }
     if (x->n > 1)
         qsort(x->rows, x->n, sizeof *x->rows, dif_alloc_cmp);

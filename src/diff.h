@@ -53,8 +53,9 @@ int dif_run(const char *oldpath, const char *newpath, const dif_opts *o, FILE *o
 **   2. site_counts(site_id, allocations) joined to sites(id, type_id):
 **      measured counts;
 **   3. sites(type_id, static_weight): static estimates.
-** A database with none of these has no allocation data; callers say so
-** and fall back to unweighted numbers. */
+** A database with none of these, or whose sites give no type a weight
+** above 0, has no allocation data; callers say so and fall back to
+** unweighted numbers. */
 typedef struct dif_alloc {
     int64_t type_id;
     double allocations;         /* valid when dif_extras.has_alloc */
