@@ -32,8 +32,19 @@
 #define DW_AT_go_embedded_field  0x2903
 #define DW_AT_go_runtime_type    0x2904
 
+/* The object-access interface over caller-provided sections.  libdwarf
+** numbers sections from 0 with 0 the ELF null section, so index i maps to
+** secs[i - 1]. */
+typedef struct dws_obj {
+    const dws_section *secs;
+    size_t n;
+    uint8_t addr_size;
+    Dwarf_Obj_Access_Interface iface;
+} dws_obj;
+
 struct dws_file {
     Dwarf_Debug dbg;
+    dws_obj *obj;               /* NULL when libdwarf opened the file itself */
     char *path;
     uint64_t next_hdr;          /* offset of the next unit header */
     uint64_t dies;              /* DIE handles created */
@@ -90,6 +101,98 @@ int dws_open(const char *path, dws_file **out, hp_err *err)
     return 0;
 }
 
+static int obj_section_info(void *o, Dwarf_Half idx, Dwarf_Obj_Access_Section *ret, int *error)
+{
+    dws_obj *ob = o;
+    (void)error;
+    memset(ret, 0, sizeof *ret);
+    if (idx == 0) {
+        ret->name = "";
+        return DW_DLV_OK;
+    }
+    if ((size_t)idx > ob->n)
+        return DW_DLV_NO_ENTRY;
+    const dws_section *sc = &ob->secs[idx - 1];
+    ret->addr = sc->addr;
+    ret->type = 1;              /* SHT_PROGBITS */
+    ret->size = sc->size;
+    ret->name = sc->name;
+    return DW_DLV_OK;
+}
+
+static Dwarf_Endianness obj_byte_order(void *o)
+{
+    (void)o;
+    return DW_OBJECT_LSB;       /* ei_open accepts little-endian objects only */
+}
+
+static Dwarf_Small obj_length_size(void *o)
+{
+    (void)o;
+    return 4;
+}
+
+static Dwarf_Small obj_pointer_size(void *o)
+{
+    return ((dws_obj *)o)->addr_size;
+}
+
+static Dwarf_Unsigned obj_section_count(void *o)
+{
+    return ((dws_obj *)o)->n + 1;
+}
+
+static int obj_load_section(void *o, Dwarf_Half idx, Dwarf_Small **data, int *error)
+{
+    dws_obj *ob = o;
+    (void)error;
+    if (idx == 0 || (size_t)idx > ob->n)
+        return DW_DLV_NO_ENTRY;
+    if (ob->secs[idx - 1].data == NULL)
+        return DW_DLV_NO_ENTRY;
+    /* libdwarf reads through this pointer and never writes when no
+    ** relocation method is given */
+    *data = (Dwarf_Small *)(uintptr_t)ob->secs[idx - 1].data;
+    return DW_DLV_OK;
+}
+
+static const Dwarf_Obj_Access_Methods obj_methods = {
+    obj_section_info, obj_byte_order, obj_length_size, obj_pointer_size,
+    obj_section_count, obj_load_section, NULL
+};
+
+int dws_open_sections(const char *path, const dws_section *secs, size_t nsecs,
+                      uint8_t addr_size, dws_file **out, hp_err *err)
+{
+    pthread_once(&once, init_once);
+    if (nsecs + 1 > 0xffff)
+        return hp_errf(err, path, "too many sections (%zu)", nsecs);
+    dws_file *f = hp_xcalloc(1, sizeof *f);
+    f->path = hp_xstrdup(path);
+    f->obj = hp_xcalloc(1, sizeof *f->obj);
+    f->obj->secs = secs;
+    f->obj->n = nsecs;
+    f->obj->addr_size = addr_size == 4 ? 4 : 8;
+    f->obj->iface.object = f->obj;
+    f->obj->iface.methods = &obj_methods;
+    Dwarf_Error e = NULL;
+    int rc = dwarf_object_init_b(&f->obj->iface, NULL, NULL, DW_GROUPNUMBER_ANY, &f->dbg, &e);
+    if (rc != DW_DLV_OK) {
+        if (rc == DW_DLV_NO_ENTRY)
+            hp_errf(err, path, "no DWARF debug info");
+        else
+            hp_errf(err, path, "cannot read DWARF: %s", e ? dwarf_errmsg(e) : "unknown error");
+        if (e)
+            dwarf_dealloc(f->dbg, e, DW_DLA_ERROR);
+        free(f->obj);
+        free(f->path);
+        free(f);
+        return -1;
+    }
+    *out = f;
+    return 0;
+}
+
 static void free_srcfiles(dws_file *f)
 {
     if (f->src) {
@@ -108,7 +211,11 @@ void dws_close(dws_file *f)
     if (f == NULL)
         return;
     free_srcfiles(f);
-    dwarf_finish(f->dbg, NULL);
+    if (f->obj)
+        dwarf_object_finish(f->dbg, NULL);
+    else
+        dwarf_finish(f->dbg, NULL);
+    free(f->obj);
     free(f->path);
     free(f);
 }

@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "dwshim.h"
+#include "elfimg.h"
 #include "layout.h"
 
 /* DWARF constants used here (values fixed by the DWARF standard; we do not
@@ -1520,9 +1521,39 @@ int dt_load(const char *path, const dt_opts *opts, dt_result *out, hp_err *err)
     worker *ws = hp_xcalloc((size_t)jobs, sizeof *ws);
     int rc = -1;
     int opened = 0;
+    /* One copy of the DWARF bytes for every worker: the file is mapped
+    ** once (and decompressed once) and each libdwarf handle reads the
+    ** same memory.  Relocatable objects keep libdwarf's own loader, which
+    ** applies their relocations. */
+    ei_image *img = NULL;
+    dws_section *secs = NULL;
+    size_t nsecs = 0, scap = 0;
+    if (ei_open(path, &img, err) != 0)
+        goto out;
+    if (img->e_type != 1 /* ET_REL */) {
+        for (size_t i = 0; i < img->nsections; i++) {
+            const ei_section *sc = &img->sections[i];
+            int z = strncmp(sc->name, ".zdebug_", 8) == 0;
+            if (!z && strncmp(sc->name, ".debug_", 7) != 0)
+                continue;
+            if (sc->size == 0 || sc->type == 8 /* SHT_NOBITS */)
+                continue;
+            const uint8_t *data;
+            size_t len;
+            if (ei_section_data(img, sc, &data, &len, err) != 0)
+                goto out;
+            dws_section *d = HP_PUSH(secs, nsecs, scap);
+            d->name = z ? hp_xasprintf(".%s", sc->name + 2) : hp_xstrdup(sc->name);
+            d->addr = sc->addr;
+            d->size = len;
+            d->data = data;
+        }
+    }
     for (; opened < jobs; opened++) {
         ws[opened].sh = &sh;
-        if (dws_open(path, &ws[opened].f, err) != 0)
+        int r = img->e_type == 1 ? dws_open(path, &ws[opened].f, err)
+                                 : dws_open_sections(path, secs, nsecs, 8, &ws[opened].f, err);
+        if (r != 0)
             goto out;
     }
     if (dws_count_units(ws[0].f, &sh.total, err) != 0)
@@ -1570,6 +1601,11 @@ int dt_load(const char *path, const dt_opts *opts, dt_result *out, hp_err *err)
 out:
     for (int i = 0; i < opened; i++)
         worker_free(&ws[i]);
+    for (size_t i = 0; i < nsecs; i++)
+        free((char *)secs[i].name);
+    free(secs);
+    if (img)
+        ei_close(img);
     /* workers beyond `jobs` after clamping were opened too */
     free(ws);
     for (size_t i = 0; i < sh.nkeys; i++) {
