@@ -1,0 +1,127 @@
+/*
+** disasm.h -- the architecture interface for allocation-site discovery.
+**
+** Contract: da_decode() turns a function's bytes into a compact list of
+** da_insn, one per instruction, holding only what the site analysis
+** (sites.c) needs: where the instruction is, whether it transfers control
+** and where to, which registers it writes, and -- for the few forms whose
+** effect on a value can be followed (moves, lea, xor-zeroing, shifts,
+** multiplies, add/sub of constants, loads, stores, push/pop, cmov) -- the
+** operands in an architecture-neutral shape.  Everything else is DA_OP_OTHER
+** with its written registers in `wmask`, which is all the analysis needs to
+** forget what it knew about them.
+**
+** Registers are numbered in the architecture's DWARF register numbering
+** (x86-64: 0 rax, 1 rdx, 2 rcx, 3 rbx, 4 rsi, 5 rdi, 6 rbp, 7 rsp,
+** 8..15 r8..r15), so DWARF locations compare with them directly.
+** DA_NOREG means "none"; DA_PC is the program counter used as a base (a
+** RIP-relative operand: its absolute address is already in `target`).
+**
+** Bytes that do not decode (data in text, a truncated section) produce one
+** DA_KIND_BAD entry per skipped byte run and decoding resumes at the next
+** byte; nothing here reads outside the buffer it is given.  No allocation
+** happens per instruction: the output array grows geometrically and is
+** reused by the caller across functions.
+**
+** x86-64 is implemented with capstone (detail on).  Another architecture
+** (AArch64 is next) adds a da_arch description and a decoder that fills the
+** same structure; sites.c does not look at instruction bytes.
+*/
+#ifndef DISASM_H
+#define DISASM_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "hp.h"
+
+#define DA_NREGS  16
+#define DA_NOREG  0xff
+#define DA_PC     0xfe
+
+typedef enum da_kind {
+    DA_KIND_OTHER = 0,
+    DA_KIND_CALL,       /* direct call: target */
+    DA_KIND_ICALL,      /* indirect call: through mem (base/disp/target) or reg (src) */
+    DA_KIND_JMP,        /* direct unconditional jump: target */
+    DA_KIND_IJMP,       /* indirect jump (tail call through a pointer, switch) */
+    DA_KIND_JCC,        /* direct conditional jump: target, falls through */
+    DA_KIND_RET,
+    DA_KIND_HALT,       /* ud2, hlt, int3: no fall-through */
+    DA_KIND_BAD         /* bytes that did not decode; len bytes skipped */
+} da_kind;
+
+/* Value-effect classes.  dst/src/base/index/scale/disp/imm/width are
+** meaningful as listed. */
+typedef enum da_op {
+    DA_OP_OTHER = 0,
+    DA_OP_MOV_IMM,      /* dst = imm (already sign/zero extended to 64 bits) */
+    DA_OP_MOV_REG,      /* dst = src */
+    DA_OP_EXT_REG,      /* dst = zero/sign extension of src (movzx, movsxd) */
+    DA_OP_LEA,          /* dst = base + index*scale + disp (base may be DA_PC:
+                           then target holds the absolute address) */
+    DA_OP_ZERO,         /* dst = 0 (xor r,r / sub r,r) */
+    DA_OP_SHL_IMM,      /* dst <<= imm */
+    DA_OP_MUL_IMM,      /* dst = src * imm (imul r, r/m, imm); src DA_NOREG:
+                           the memory operand (base/index/disp/width) */
+    DA_OP_MUL_REG,      /* dst *= src (imul r, r); x86 `mul src`: rax *= src */
+    DA_OP_ADD_IMM,      /* dst += imm (sub is stored as a negative imm) */
+    DA_OP_ADD_REG,      /* dst += src */
+    DA_OP_LOAD,         /* dst = [base + index*scale + disp] (width bytes) */
+    DA_OP_STORE_REG,    /* [base + index*scale + disp] = src (width bytes) */
+    DA_OP_STORE_IMM,    /* [base + index*scale + disp] = imm (width bytes) */
+    DA_OP_STORE_OTHER,  /* memory written by anything else (rmw, vector) */
+    DA_OP_PUSH,         /* push src (src DA_NOREG: pushes imm or memory) */
+    DA_OP_POP,          /* pop dst */
+    DA_OP_CMOV,         /* dst = cond ? src : dst */
+    DA_OP_ALIGN_SP      /* and sp, imm: stack realignment */
+} da_op;
+
+/* Control-flow and value facts of one instruction; 48 bytes. */
+typedef struct da_insn {
+    uint64_t addr;
+    uint64_t target;    /* branch target, or absolute address of a PC-relative
+                           memory operand / lea, else 0 */
+    int64_t imm;
+    int64_t disp;
+    uint32_t wmask;     /* bit r set: register r written (any width) */
+    uint8_t len;
+    uint8_t kind;       /* da_kind */
+    uint8_t op;         /* da_op */
+    uint8_t dst, src, base, index;
+    uint8_t scale;
+    uint8_t width;      /* operand width in bytes (1, 2, 4, 8, 16, 32, 64) */
+    uint8_t mem_ind;    /* ICALL/IJMP through memory (else through src reg) */
+    uint8_t pad[2];
+} da_insn;
+
+/* What the analysis must know about an architecture's calling convention. */
+typedef struct da_arch {
+    const char *name;           /* "x86_64" */
+    uint8_t sp, fp, ret;        /* stack pointer, frame pointer, return value */
+    uint8_t nargs;              /* integer argument registers, in order */
+    uint8_t args[8];
+    uint8_t go_nargs;           /* Go internal ABI (register ABI) */
+    uint8_t go_args[9];
+    uint32_t caller_saved;      /* registers a call may clobber */
+    int8_t cfa_sp_at_entry;     /* sp - CFA at the first instruction (-8 on x86-64) */
+    int8_t cfa_fp_after_prologue; /* fp - CFA after the usual frame setup (-16) */
+} da_arch;
+
+typedef struct da_ctx da_ctx;
+
+/* Machine is an ELF e_machine value.  Fails (with err) for an
+** architecture that has no decoder yet; callers count that and go on. */
+int da_open(uint16_t machine, da_ctx **out, hp_err *err);
+void da_close(da_ctx *c);
+const da_arch *da_arch_of(const da_ctx *c);
+
+/* Decode [code, code+len) located at addr.  Appends to *out (capacity
+** *cap, count *n; the caller resets *n between functions to reuse the
+** array).  Returns the number of bytes that did not decode. */
+size_t da_decode(da_ctx *c, const uint8_t *code, size_t len, uint64_t addr,
+                 da_insn **out, size_t *n, size_t *cap);
+
+/* "call", "jmp", ... for debugging output and tests. */
+const char *da_kind_name(da_kind k);
+
+#endif

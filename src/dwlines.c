@@ -1,0 +1,1013 @@
+/*
+** dwlines.c -- DWARF facts about code addresses (see dwlines.h).
+**
+** One pass over the unit headers; a unit is entered only when its
+** address ranges hold an address we were asked about (units without any
+** range attribute are entered too: we cannot tell).  Inside a unit only
+** the top-level DIEs are visited (namespaces and, for C++ and Rust,
+** aggregates are descended into, since member function definitions may
+** nest there); a subprogram's children are read only when the subprogram
+** contains an address.  Types are resolved on demand by DIE offset and
+** memoized for the whole file, so a struct pointed to from a thousand
+** functions is read once.
+**
+** Limits (documented in db/README.md): location lists are reduced to
+** register / CFA+offset / register+offset shapes; a frame base that is
+** itself a location list is not followed; call-site parameter values must
+** be constant expressions.  Units are read in one thread: the work is
+** proportional to the units and subprograms that hold allocation sites,
+** which is a small part of a binary's DWARF.
+*/
+#include "dwlines.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "dwshim.h"
+
+/* DWARF constants (fixed by the standard; dwarf.h stays inside dwshim.c) */
+enum {
+    TAG_class = 0x02, TAG_formal_parameter = 0x05, TAG_lexical_block = 0x0b,
+    TAG_pointer = 0x0f, TAG_compile_unit = 0x11, TAG_structure = 0x13,
+    TAG_typedef = 0x16, TAG_union = 0x17, TAG_inlined_subroutine = 0x1d,
+    TAG_base = 0x24, TAG_const = 0x26, TAG_subprogram = 0x2e, TAG_variable = 0x34,
+    TAG_volatile = 0x35, TAG_restrict = 0x37, TAG_namespace = 0x39,
+    TAG_enumeration = 0x04, TAG_atomic = 0x47, TAG_immutable = 0x4b,
+    TAG_call_site = 0x48, TAG_call_site_parameter = 0x49,
+    TAG_GNU_call_site = 0x4109, TAG_GNU_call_site_parameter = 0x410a,
+    TAG_partial_unit = 0x3c,
+};
+enum {
+    AT_location = 0x02, AT_frame_base = 0x40, AT_call_value = 0x7e,
+    AT_GNU_call_site_value = 0x2111,
+};
+enum {
+    OP_addr = 0x03, OP_const1u = 0x08, OP_consts = 0x11, OP_lit0 = 0x30, OP_lit31 = 0x4f,
+    OP_reg0 = 0x50, OP_reg31 = 0x6f, OP_breg0 = 0x70, OP_breg31 = 0x8f, OP_regx = 0x90,
+    OP_fbreg = 0x91, OP_bregx = 0x92, OP_call_frame_cfa = 0x9c, OP_stack_value = 0x9f,
+};
+
+#define MAX_WALK_DEPTH 64
+#define MAX_TYPE_HOPS 24
+
+/* offset -> dl_type* memo; the sentinel marks "not a pointer to data". */
+typedef struct memo_ent {
+    uint64_t key;               /* offset + 1 (0 = empty) */
+    const dl_type *val;
+} memo_ent;
+
+struct dl_info {
+    hp_arena arena;
+    dl_gotype *go;
+    size_t ngo, gocap;
+    uint64_t skipped;
+    memo_ent *memo;
+    size_t memo_n, memo_cap;    /* cap is a power of two */
+    dl_var *vars;               /* every site's variables, grouped by site */
+    uint32_t *var_site;         /* site index of vars[i] while collecting */
+    size_t nvars, varcap, vscap;
+};
+
+static const dl_type none_type;     /* sentinel: resolved, no aggregate */
+
+typedef enum { FB_NONE = 0, FB_CFA, FB_BREG } fb_kind;
+
+typedef struct walker {
+    dws_file *f;
+    dl_info *d;
+    dl_site *sites;
+    size_t nsites;
+    dl_func *funcs;
+    size_t nfuncs;
+    int want_go;
+    int scoped;                 /* C++ / Rust unit: descend into aggregates */
+    dws_cu cu;
+    uint64_t cu_base;
+    const char **files;         /* copied into the arena on first use */
+    uint64_t nfiles;
+    int files_loaded;
+    /* line table intervals for the current unit (lazy) */
+    dws_line_row *rows;
+    size_t nrows, rowcap;
+    int rows_loaded;
+    /* scratch */
+    dws_range *rv;
+    size_t rn, rcap;
+    dws_loc *lv;
+    size_t ln, lcap;
+    uint32_t *unit_sites;       /* sites found in the current unit */
+    size_t nunit_sites, unit_sites_cap;
+    /* line sequences of the current unit: [first row, end row] */
+    size_t *seq;
+    size_t nseq, seqcap;
+    /* current subprogram */
+    fb_kind fb;
+    uint8_t fb_reg;
+    int64_t fb_off;
+} walker;
+
+/* ---- small helpers ---- */
+
+static int64_t sgn(uint64_t v)
+{
+    return (int64_t)v;
+}
+
+static int cmp_u64(uint64_t a, uint64_t b)
+{
+    return a < b ? -1 : a > b;
+}
+
+/* first site index with pc >= addr */
+static size_t site_lb(const walker *w, uint64_t addr)
+{
+    size_t lo = 0, hi = w->nsites;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (w->sites[mid].pc < addr)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+static size_t func_lb(const walker *w, uint64_t addr)
+{
+    size_t lo = 0, hi = w->nfuncs;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (w->funcs[mid].entry < addr)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+static int ranges_hit(const walker *w, const dws_range *r, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        size_t s = site_lb(w, r[i].lo);
+        if (s < w->nsites && w->sites[s].pc < r[i].hi)
+            return 1;
+        size_t k = func_lb(w, r[i].lo);
+        if (k < w->nfuncs && w->funcs[k].entry < r[i].hi)
+            return 1;
+    }
+    return 0;
+}
+
+/* ---- memo ---- */
+
+static const dl_type *memo_get(const dl_info *d, uint64_t off, int *found)
+{
+    *found = 0;
+    if (d->memo_cap == 0)
+        return NULL;
+    uint64_t key = off + 1;
+    size_t mask = d->memo_cap - 1;
+    size_t i = (size_t)(hp_hash_u64(HP_HASH_INIT, key) & mask);
+    while (d->memo[i].key != 0) {
+        if (d->memo[i].key == key) {
+            *found = 1;
+            return d->memo[i].val;
+        }
+        i = (i + 1) & mask;
+    }
+    return NULL;
+}
+
+static void memo_put(dl_info *d, uint64_t off, const dl_type *val)
+{
+    if ((d->memo_n + 1) * 2 > d->memo_cap) {
+        size_t ncap = d->memo_cap ? d->memo_cap * 2 : 1024;
+        memo_ent *nm = hp_xcalloc(ncap, sizeof *nm);
+        for (size_t i = 0; i < d->memo_cap; i++) {
+            if (d->memo[i].key == 0)
+                continue;
+            size_t j = (size_t)(hp_hash_u64(HP_HASH_INIT, d->memo[i].key) & (ncap - 1));
+            while (nm[j].key != 0)
+                j = (j + 1) & (ncap - 1);
+            nm[j] = d->memo[i];
+        }
+        free(d->memo);
+        d->memo = nm;
+        d->memo_cap = ncap;
+    }
+    uint64_t key = off + 1;
+    size_t mask = d->memo_cap - 1;
+    size_t i = (size_t)(hp_hash_u64(HP_HASH_INIT, key) & mask);
+    while (d->memo[i].key != 0 && d->memo[i].key != key)
+        i = (i + 1) & mask;
+    if (d->memo[i].key == 0)
+        d->memo_n++;
+    d->memo[i].key = key;
+    d->memo[i].val = val;
+}
+
+/* ---- file names ---- */
+
+static const char *file_name(walker *w, uint64_t idx)
+{
+    if (!w->files_loaded) {
+        w->files_loaded = 1;
+        const char **names = NULL;
+        uint64_t n = 0;
+        hp_err e2 = {0};
+        if (w->cu.die && dws_srcfiles(w->f, w->cu.die, w->cu.version, &names, &n, &e2) == 0
+            && n > 0 && n < (1u << 24)) {
+            w->files = hp_arena_alloc(&w->d->arena, (size_t)n * sizeof *w->files);
+            for (uint64_t i = 0; i < n; i++)
+                w->files[i] = names[i] ? hp_arena_strdup(&w->d->arena, names[i]) : NULL;
+            w->nfiles = n;
+        }
+    }
+    return idx < w->nfiles ? w->files[idx] : NULL;
+}
+
+static int in_unit(const walker *w, uint64_t off)
+{
+    return off >= w->cu.hdr_offset && off < w->cu.next_offset;
+}
+
+/* ---- types ---- */
+
+static int is_cv(uint16_t tag)
+{
+    return tag == TAG_typedef || tag == TAG_const || tag == TAG_volatile ||
+           tag == TAG_restrict || tag == TAG_atomic || tag == TAG_immutable;
+}
+
+static int is_agg(uint16_t tag)
+{
+    return tag == TAG_structure || tag == TAG_class || tag == TAG_union;
+}
+
+static int read_at(walker *w, uint64_t off, dws_code_attrs *a)
+{
+    hp_err e2 = {0};
+    dws_die die = dws_offdie(w->f, off, &e2);
+    if (die == NULL)
+        return -1;
+    int rc = dws_read_code(w->f, die, a, &e2);
+    dws_die_free(w->f, die);
+    return rc;
+}
+
+/* The pointee of a pointer type at `off`, as a dl_type (memoized by the
+** pointee's offset).  Aggregates get name/size/decl; anything else only a
+** printable pointee_name. */
+static const dl_type *pointee(walker *w, uint64_t off)
+{
+    int found;
+    const dl_type *m = memo_get(w->d, off, &found);
+    if (found)
+        return m;
+    const char *tdname = NULL;
+    uint64_t cur = off;
+    dws_code_attrs a;
+    const dl_type *res = &none_type;
+    for (int hop = 0; hop < MAX_TYPE_HOPS; hop++) {
+        if (read_at(w, cur, &a) != 0) {
+            w->d->skipped++;
+            break;
+        }
+        if (is_cv(a.tag)) {
+            if (a.tag == TAG_typedef && a.name && tdname == NULL)
+                tdname = a.name;
+            if (!(a.has & DWC_TYPE)) {
+                /* typedef/const of nothing: void */
+                dl_type *t = hp_arena_alloc(&w->d->arena, sizeof *t);
+                memset(t, 0, sizeof *t);
+                t->pointee_name = "void";
+                res = t;
+                break;
+            }
+            cur = a.type;
+            continue;
+        }
+        dl_type *t = hp_arena_alloc(&w->d->arena, sizeof *t);
+        memset(t, 0, sizeof *t);
+        if (is_agg(a.tag)) {
+            t->tag = (uint8_t)a.tag;
+            const char *nm = a.name ? a.name : tdname;
+            t->name = nm ? hp_arena_strdup(&w->d->arena, nm) : NULL;
+            t->size = (a.has & DWC_BYTE_SIZE) ? a.byte_size : 0;
+            t->declaration = (a.has & DWC_DECLARATION) != 0;
+            t->decl_line = (a.has & DWC_DECL_LINE) ? (uint32_t)a.decl_line : 0;
+            if ((a.has & DWC_DECL_FILE) && in_unit(w, cur))
+                t->decl_file = file_name(w, a.decl_file);
+        } else if (a.tag == TAG_pointer) {
+            t->pointee_name = "pointer";
+        } else if (a.name) {
+            t->pointee_name = hp_arena_strdup(&w->d->arena, a.name);
+        } else {
+            t->pointee_name = "?";
+        }
+        res = t;
+        break;
+    }
+    memo_put(w->d, off, res);
+    return res;
+}
+
+/* Type at `off` seen through typedefs/qualifiers: if it is a pointer,
+** what it points to; else NULL. */
+static const dl_type *ptr_target(walker *w, uint64_t off)
+{
+    dws_code_attrs a;
+    uint64_t cur = off;
+    for (int hop = 0; hop < MAX_TYPE_HOPS; hop++) {
+        if (read_at(w, cur, &a) != 0)
+            return NULL;
+        if (is_cv(a.tag) && (a.has & DWC_TYPE)) {
+            cur = a.type;
+            continue;
+        }
+        if (a.tag == TAG_pointer) {
+            if (!(a.has & DWC_TYPE)) {
+                static const dl_type void_t = { NULL, NULL, 0, 0, 0, 0, "void" };
+                return &void_t;
+            }
+            const dl_type *t = pointee(w, a.type);
+            return t == &none_type ? NULL : t;
+        }
+        return NULL;
+    }
+    return NULL;
+}
+
+/* Memoized ptr_target keyed by the (variable's) type offset.  Offsets of
+** type DIEs never collide with the pointee memo's keys in a harmful way:
+** both map a type DIE offset to what it ultimately points at... except
+** that pointee() is keyed by the pointee.  Keep separate key spaces by
+** tagging with the top bit. */
+static const dl_type *var_type(walker *w, uint64_t off)
+{
+    uint64_t key = off | (1ULL << 63);
+    int found;
+    const dl_type *m = memo_get(w->d, key, &found);
+    if (found)
+        return m == &none_type ? NULL : m;
+    const dl_type *t = ptr_target(w, off);
+    memo_put(w->d, key, t ? t : &none_type);
+    return t;
+}
+
+/* The type attribute of a DIE, following abstract_origin/specification. */
+static int type_of(walker *w, const dws_code_attrs *a, uint64_t *type)
+{
+    if (a->has & DWC_TYPE) {
+        *type = a->type;
+        return 1;
+    }
+    uint64_t next = (a->has & DWC_ORIGIN) ? a->origin :
+                    (a->has & DWC_SPECIFICATION) ? a->specification : 0;
+    dws_code_attrs b;
+    for (int hop = 0; next && hop < 4; hop++) {
+        if (read_at(w, next, &b) != 0)
+            return 0;
+        if (b.has & DWC_TYPE) {
+            *type = b.type;
+            return 1;
+        }
+        next = (b.has & DWC_ORIGIN) ? b.origin :
+               (b.has & DWC_SPECIFICATION) ? b.specification : 0;
+    }
+    return 0;
+}
+
+static const char *name_of(walker *w, const dws_code_attrs *a)
+{
+    if (a->name)
+        return a->name;
+    uint64_t next = (a->has & DWC_ORIGIN) ? a->origin :
+                    (a->has & DWC_SPECIFICATION) ? a->specification : 0;
+    dws_code_attrs b;
+    for (int hop = 0; next && hop < 4; hop++) {
+        if (read_at(w, next, &b) != 0)
+            return NULL;
+        if (b.name)
+            return b.name;
+        next = (b.has & DWC_ORIGIN) ? b.origin :
+               (b.has & DWC_SPECIFICATION) ? b.specification : 0;
+    }
+    return NULL;
+}
+
+/* ---- locations ---- */
+
+static int reduce_loc(const walker *w, const dws_loc *l, dl_varloc *out)
+{
+    if (l->truncated || l->nops != 1)
+        return 0;
+    const dws_op *o = &l->ops[0];
+    out->lo = l->lo;
+    out->hi = l->hi;
+    if (o->op >= OP_reg0 && o->op <= OP_reg31) {
+        out->kind = DL_LOC_REG;
+        out->reg = (uint8_t)(o->op - OP_reg0);
+        out->off = 0;
+        return 1;
+    }
+    if (o->op == OP_regx && o->n1 < 256) {
+        out->kind = DL_LOC_REG;
+        out->reg = (uint8_t)o->n1;
+        return 1;
+    }
+    if (o->op >= OP_breg0 && o->op <= OP_breg31) {
+        out->kind = DL_LOC_BREG;
+        out->reg = (uint8_t)(o->op - OP_breg0);
+        out->off = sgn(o->n1);
+        return 1;
+    }
+    if (o->op == OP_bregx && o->n1 < 256) {
+        out->kind = DL_LOC_BREG;
+        out->reg = (uint8_t)o->n1;
+        out->off = sgn(o->n2);
+        return 1;
+    }
+    if (o->op == OP_fbreg) {
+        if (w->fb == FB_CFA) {
+            out->kind = DL_LOC_CFA;
+            out->off = sgn(o->n1);
+            return 1;
+        }
+        if (w->fb == FB_BREG) {
+            out->kind = DL_LOC_BREG;
+            out->reg = w->fb_reg;
+            out->off = w->fb_off + sgn(o->n1);
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static void read_frame_base(walker *w, dws_die die)
+{
+    w->fb = FB_NONE;
+    w->ln = 0;
+    hp_err e2 = {0};
+    if (dws_locations(w->f, die, AT_frame_base, &w->lv, &w->ln, &w->lcap, &e2) != 0 ||
+        w->ln != 1 || w->lv[0].nops != 1 || w->lv[0].truncated)
+        return;
+    const dws_op *o = &w->lv[0].ops[0];
+    if (o->op == OP_call_frame_cfa) {
+        w->fb = FB_CFA;
+    } else if (o->op >= OP_breg0 && o->op <= OP_breg31) {
+        w->fb = FB_BREG;
+        w->fb_reg = (uint8_t)(o->op - OP_breg0);
+        w->fb_off = sgn(o->n1);
+    } else if (o->op >= OP_reg0 && o->op <= OP_reg31) {
+        /* frame base is the register's value: fbreg(k) = [reg + k] */
+        w->fb = FB_BREG;
+        w->fb_reg = (uint8_t)(o->op - OP_reg0);
+        w->fb_off = 0;
+    }
+}
+
+/* A constant DWARF expression's value. */
+static int const_value(const dws_loc *l, int64_t *v)
+{
+    if (l->truncated || l->nops < 1 || l->nops > 2)
+        return 0;
+    if (l->nops == 2 && l->ops[1].op != OP_stack_value)
+        return 0;
+    uint8_t op = l->ops[0].op;
+    if (op >= OP_lit0 && op <= OP_lit31) {
+        *v = op - OP_lit0;
+        return 1;
+    }
+    if ((op >= OP_const1u && op <= OP_consts) || op == OP_addr) {
+        *v = sgn(l->ops[0].n1);
+        return 1;
+    }
+    return 0;
+}
+
+/* ---- scopes ---- */
+
+typedef struct subset {
+    uint32_t *idx;              /* site indexes */
+    size_t n, cap;
+} subset;
+
+static void subset_of(walker *w, const dws_range *r, size_t nr, const subset *parent,
+                      subset *out)
+{
+    out->n = 0;
+    for (size_t k = 0; k < parent->n; k++) {
+        uint64_t pc = w->sites[parent->idx[k]].pc;
+        for (size_t i = 0; i < nr; i++) {
+            if (pc >= r[i].lo && pc < r[i].hi) {
+                uint32_t *s = HP_PUSH(out->idx, out->n, out->cap);
+                *s = parent->idx[k];
+                break;
+            }
+        }
+    }
+}
+
+static void add_var(walker *w, const subset *s, const char *name, const dl_type *t,
+                    const dl_varloc *locs, uint32_t nlocs, int is_param, int depth)
+{
+    dl_info *d = w->d;
+    for (size_t k = 0; k < s->n; k++) {
+        dl_site *site = &w->sites[s->idx[k]];
+        if (site->nvars >= 256)
+            continue;
+        site->nvars++;
+        dl_var *v = HP_PUSH(d->vars, d->nvars, d->varcap);
+        hp_grow((void **)&d->var_site, &d->vscap, d->nvars, sizeof *d->var_site);
+        d->var_site[d->nvars - 1] = s->idx[k];
+        v->name = name;
+        v->type = t;
+        v->locs = (dl_varloc *)locs;
+        v->nlocs = nlocs;
+        v->is_param = (uint8_t)is_param;
+        v->inline_depth = (uint8_t)(depth > 255 ? 255 : depth);
+    }
+}
+
+static void do_variable(walker *w, dws_die die, const dws_code_attrs *a, const subset *s,
+                        int depth)
+{
+    uint64_t toff;
+    if (!(a->has & DWC_LOCATION) || !type_of(w, a, &toff))
+        return;
+    const dl_type *t = var_type(w, toff);
+    if (t == NULL)
+        return;
+    w->ln = 0;
+    hp_err e2 = {0};
+    if (dws_locations(w->f, die, AT_location, &w->lv, &w->ln, &w->lcap, &e2) != 0) {
+        w->d->skipped++;
+        return;
+    }
+    if (w->ln == 0)
+        return;
+    dl_varloc *locs = hp_arena_alloc(&w->d->arena, w->ln * sizeof *locs);
+    uint32_t n = 0;
+    for (size_t i = 0; i < w->ln && n < UINT32_MAX; i++)
+        if (reduce_loc(w, &w->lv[i], &locs[n]))
+            n++;
+    if (n == 0)
+        return;
+    const char *nm = name_of(w, a);
+    add_var(w, s, nm ? hp_arena_strdup(&w->d->arena, nm) : NULL, t, locs, n,
+            a->tag == TAG_formal_parameter, depth);
+}
+
+/* A call-site parameter: the register it is passed in and, when the
+** value is a constant expression, the constant. */
+static int call_param(walker *w, dws_die c, uint8_t *reg, int64_t *val)
+{
+    hp_err e2 = {0};
+    w->ln = 0;
+    if (dws_locations(w->f, c, AT_location, &w->lv, &w->ln, &w->lcap, &e2) != 0 ||
+        w->ln != 1 || w->lv[0].nops != 1)
+        return 0;
+    uint8_t op = w->lv[0].ops[0].op;
+    if (op < OP_reg0 || op > OP_reg31)
+        return 0;
+    *reg = (uint8_t)(op - OP_reg0);
+    static const uint16_t attrs[2] = { AT_call_value, AT_GNU_call_site_value };
+    for (int i = 0; i < 2; i++) {
+        w->ln = 0;
+        if (dws_locations(w->f, c, attrs[i], &w->lv, &w->ln, &w->lcap, &e2) == 0 &&
+            w->ln == 1)
+            return const_value(&w->lv[0], val);
+    }
+    return 0;
+}
+
+static void do_call_site(walker *w, dws_die die, const dws_code_attrs *a, const subset *s)
+{
+    dl_site *site = NULL;
+    for (size_t k = 0; k < s->n; k++) {
+        dl_site *c = &w->sites[s->idx[k]];
+        if (((a->has & DWC_RETURN_PC) && c->ret_pc == a->return_pc) ||
+            ((a->has & DWC_CALL_PC) && c->pc == a->call_pc)) {
+            site = c;
+            break;
+        }
+    }
+    if (site == NULL || !a->has_children)
+        return;
+    hp_err e2 = {0};
+    dws_die c = dws_child(w->f, die, &e2);
+    while (c) {
+        uint16_t tag = dws_tag(w->f, c);
+        uint8_t reg;
+        int64_t val;
+        if ((tag == TAG_call_site_parameter || tag == TAG_GNU_call_site_parameter) &&
+            site->nparams < DL_MAX_PARAMS && call_param(w, c, &reg, &val)) {
+            site->param_reg[site->nparams] = reg;
+            site->param_val[site->nparams] = val;
+            site->nparams++;
+        }
+        dws_die next = dws_sibling(w->f, c, &e2);
+        dws_die_free(w->f, c);
+        c = next;
+    }
+}
+
+/* Walk a subprogram's (or block's) children for the sites in s. */
+static void walk_scope(walker *w, dws_die parent, const subset *s, int depth, int inl)
+{
+    if (depth > MAX_WALK_DEPTH || s->n == 0)
+        return;
+    hp_err e2 = {0};
+    dws_die c = dws_child(w->f, parent, &e2);
+    if (e2.set)
+        w->d->skipped++;
+    subset sub = {0};
+    while (c) {
+        uint16_t tag = dws_tag(w->f, c);
+        dws_code_attrs a;
+        switch (tag) {
+        case TAG_lexical_block:
+        case TAG_inlined_subroutine:
+            if (dws_read_code(w->f, c, &a, &e2) != 0)
+                break;
+            w->rn = 0;
+            if (dws_ranges(w->f, c, &a, w->cu_base, &w->rv, &w->rn, &w->rcap, &e2) != 0)
+                break;
+            subset_of(w, w->rv, w->rn, s, &sub);
+            if (sub.n == 0)
+                break;
+            if (tag == TAG_inlined_subroutine) {
+                for (size_t k = 0; k < sub.n; k++) {
+                    dl_site *site = &w->sites[sub.idx[k]];
+                    site->inline_depth++;
+                    /* the outermost inlined call gives the caller's line */
+                    if (inl == 0 && (a.has & DWC_CALL_LINE) && a.call_line > 0) {
+                        site->line = (uint32_t)a.call_line;
+                        site->file = (a.has & DWC_CALL_FILE) ? file_name(w, a.call_file) : NULL;
+                    }
+                }
+            }
+            {
+                /* recursion needs its own subset storage */
+                subset mine = sub;
+                sub = (subset){0};
+                walk_scope(w, c, &mine, depth + 1, inl + (tag == TAG_inlined_subroutine));
+                free(mine.idx);
+            }
+            break;
+        case TAG_variable:
+        case TAG_formal_parameter:
+            if (dws_read_code(w->f, c, &a, &e2) == 0)
+                do_variable(w, c, &a, s, inl);
+            break;
+        case TAG_call_site:
+        case TAG_GNU_call_site:
+            if (dws_read_code(w->f, c, &a, &e2) == 0)
+                do_call_site(w, c, &a, s);
+            break;
+        default:
+            break;
+        }
+        if (e2.set) {
+            w->d->skipped++;
+            e2.set = 0;
+        }
+        dws_die next = dws_sibling(w->f, c, &e2);
+        dws_die_free(w->f, c);
+        c = next;
+    }
+    free(sub.idx);
+}
+
+/* First formal parameter's pointee ("this" of a member function). */
+static const dl_type *first_param_type(walker *w, dws_die die, const dws_code_attrs *a)
+{
+    hp_err e2 = {0};
+    const dl_type *res = NULL;
+    dws_die c = a->has_children ? dws_child(w->f, die, &e2) : NULL;
+    while (c) {
+        if (dws_tag(w->f, c) == TAG_formal_parameter) {
+            dws_code_attrs pa;
+            uint64_t toff;
+            if (dws_read_code(w->f, c, &pa, &e2) == 0 && type_of(w, &pa, &toff))
+                res = var_type(w, toff);
+            dws_die_free(w->f, c);
+            return res;
+        }
+        dws_die next = dws_sibling(w->f, c, &e2);
+        dws_die_free(w->f, c);
+        c = next;
+    }
+    /* an out-of-line instance may list no parameters: ask its origin */
+    uint64_t org = (a->has & DWC_ORIGIN) ? a->origin :
+                   (a->has & DWC_SPECIFICATION) ? a->specification : 0;
+    if (org) {
+        dws_die od = dws_offdie(w->f, org, &e2);
+        if (od) {
+            dws_code_attrs oa;
+            if (dws_read_code(w->f, od, &oa, &e2) == 0 && oa.has_children &&
+                !(oa.has & DWC_ORIGIN && oa.origin == org))
+                res = first_param_type(w, od, &oa);
+            dws_die_free(w->f, od);
+        }
+    }
+    return res;
+}
+
+static void do_subprogram(walker *w, dws_die die, const dws_code_attrs *a)
+{
+    w->rn = 0;
+    hp_err e2 = {0};
+    if (dws_ranges(w->f, die, a, w->cu_base, &w->rv, &w->rn, &w->rcap, &e2) != 0) {
+        w->d->skipped++;
+        return;
+    }
+    if (w->rn == 0 || !ranges_hit(w, w->rv, w->rn))
+        return;
+    /* copy: the scratch range vector is reused below */
+    size_t nr = w->rn;
+    dws_range *r = hp_xmalloc(nr * sizeof *r);
+    memcpy(r, w->rv, nr * sizeof *r);
+
+    uint64_t rt;
+    const dl_type *ret = type_of(w, a, &rt) ? var_type(w, rt) : NULL;
+    const char *nm = name_of(w, a);
+    nm = nm ? hp_arena_strdup(&w->d->arena, nm) : NULL;
+
+    for (size_t i = 0; i < nr; i++) {
+        for (size_t k = func_lb(w, r[i].lo); k < w->nfuncs && w->funcs[k].entry < r[i].hi; k++) {
+            uint64_t e = w->funcs[k].entry;
+            int entry = (a->has & DWC_LOW_PC) ? e == a->low_pc :
+                        (a->has & DWC_ENTRY_PC) ? e == a->entry_pc : e == r[i].lo;
+            if (!entry)
+                continue;
+            w->funcs[k].ret_type = ret;
+            w->funcs[k].this_type = first_param_type(w, die, a);
+        }
+    }
+
+    subset s = {0};
+    for (size_t i = 0; i < nr; i++) {
+        for (size_t k = site_lb(w, r[i].lo); k < w->nsites && w->sites[k].pc < r[i].hi; k++) {
+            dl_site *site = &w->sites[k];
+            if (site->found)
+                continue;
+            site->found = 1;
+            uint32_t *u = HP_PUSH(w->unit_sites, w->nunit_sites, w->unit_sites_cap);
+            *u = (uint32_t)k;
+            site->subprogram = nm;
+            site->ret_type = ret;
+            uint32_t *p = HP_PUSH(s.idx, s.n, s.cap);
+            *p = (uint32_t)k;
+        }
+    }
+    free(r);
+    if (s.n > 0 && a->has_children) {
+        read_frame_base(w, die);
+        walk_scope(w, die, &s, 0, 0);
+    }
+    free(s.idx);
+}
+
+/* ---- line table ---- */
+
+/* Rows come in sequences, each ending with an end_sequence row; inside a
+** sequence addresses never decrease.  The row covering pc is the last one
+** at or below pc in the sequence whose range holds pc; among rows at one
+** address the last in table order wins, as in addr2line. */
+static void load_rows(walker *w)
+{
+    if (w->rows_loaded)
+        return;
+    w->rows_loaded = 1;
+    w->nrows = 0;
+    w->nseq = 0;
+    hp_err e2 = {0};
+    if (w->cu.die == NULL ||
+        dws_line_rows(w->f, w->cu.die, &w->rows, &w->nrows, &w->rowcap, &e2) != 0) {
+        w->d->skipped++;
+        w->nrows = 0;
+        return;
+    }
+    size_t start = 0;
+    for (size_t i = 0; i < w->nrows; i++) {
+        if (!w->rows[i].end_sequence)
+            continue;
+        if (i > start) {
+            size_t *p = HP_PUSH(w->seq, w->nseq, w->seqcap);
+            *p = start;
+            p = HP_PUSH(w->seq, w->nseq, w->seqcap);
+            *p = i;
+        }
+        start = i + 1;
+    }
+}
+
+static void line_for(walker *w, dl_site *s)
+{
+    load_rows(w);
+    for (size_t q = 0; q + 1 < w->nseq; q += 2) {
+        size_t first = w->seq[q], end = w->seq[q + 1];
+        if (s->pc < w->rows[first].addr || s->pc >= w->rows[end].addr)
+            continue;
+        size_t lo = first, hi = end;   /* last row in [first, end) with addr <= pc */
+        while (lo < hi) {
+            size_t mid = lo + (hi - lo) / 2;
+            if (w->rows[mid].addr <= s->pc)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        if (lo == first)
+            continue;
+        const dws_line_row *r = &w->rows[lo - 1];
+        if (r->line > 0) {
+            s->line = r->line;
+            s->file = file_name(w, r->file);
+        }
+        return;
+    }
+}
+
+/* ---- units ---- */
+
+static void go_type(walker *w, dws_die die)
+{
+    dws_code_attrs a;
+    hp_err e2 = {0};
+    if (dws_read_code(w->f, die, &a, &e2) != 0 || !(a.has & DWC_GO_RUNTIME_TYPE) ||
+        a.name == NULL)
+        return;
+    dl_gotype *g = HP_PUSH(w->d->go, w->d->ngo, w->d->gocap);
+    g->runtime_type = a.go_runtime_type;
+    g->name = hp_arena_strdup(&w->d->arena, a.name);
+    g->size = (a.has & DWC_BYTE_SIZE) ? a.byte_size : 0;
+    g->tag = a.tag;
+}
+
+static void walk_top(walker *w, dws_die parent, int depth, int hit)
+{
+    if (depth > MAX_WALK_DEPTH)
+        return;
+    hp_err e2 = {0};
+    dws_die c = dws_child(w->f, parent, &e2);
+    while (c) {
+        uint16_t tag = dws_tag(w->f, c);
+        if (tag == TAG_subprogram && hit) {
+            dws_code_attrs a;
+            if (dws_read_code(w->f, c, &a, &e2) == 0 && !(a.has & DWC_DECLARATION) &&
+                (a.has & (DWC_LOW_PC | DWC_RANGES)))
+                do_subprogram(w, c, &a);
+        } else if (tag == TAG_namespace) {
+            walk_top(w, c, depth + 1, hit);
+        } else if (w->want_go && depth == 0 && (tag == TAG_structure || tag == TAG_base ||
+                   tag == TAG_pointer || tag == TAG_typedef || tag == 0x01 /* array */)) {
+            go_type(w, c);
+        } else if (hit && w->scoped && (tag == TAG_structure || tag == TAG_class)) {
+            walk_top(w, c, depth + 1, hit);
+        }
+        if (e2.set) {
+            w->d->skipped++;
+            e2.set = 0;
+        }
+        dws_die next = dws_sibling(w->f, c, &e2);
+        dws_die_free(w->f, c);
+        c = next;
+    }
+}
+
+static void do_unit(walker *w)
+{
+    w->files_loaded = 0;
+    w->files = NULL;
+    w->nfiles = 0;
+    w->rows_loaded = 0;
+    w->nrows = 0;
+    if (w->cu.die == NULL)
+        return;
+    dws_code_attrs a;
+    hp_err e2 = {0};
+    if (dws_read_code(w->f, w->cu.die, &a, &e2) != 0) {
+        w->d->skipped++;
+        return;
+    }
+    w->cu_base = (a.has & DWC_LOW_PC) ? a.low_pc : 0;
+    /* DW_AT_language: C++ (4, 0x1a, 0x21, 0x2a, 0x2b) and Rust (0x1c) */
+    dws_attrs la;
+    w->scoped = 0;
+    if (dws_read(w->f, w->cu.die, &la, &e2) == 0 && (la.has & DWA_LANGUAGE)) {
+        uint64_t l = la.language;
+        w->scoped = l == 0x4 || l == 0x1a || l == 0x21 || l == 0x2a || l == 0x2b || l == 0x1c;
+    }
+    int hit = 1;
+    if (a.has & (DWC_LOW_PC | DWC_RANGES)) {
+        w->rn = 0;
+        if (dws_ranges(w->f, w->cu.die, &a, w->cu_base, &w->rv, &w->rn, &w->rcap, &e2) == 0)
+            hit = w->rn > 0 && ranges_hit(w, w->rv, w->rn);
+        else
+            e2.set = 0;
+    }
+    if (!hit && !w->want_go)
+        return;
+    w->nunit_sites = 0;
+    walk_top(w, w->cu.die, 0, hit);
+    /* sites without an inline chain take the line table's row */
+    for (size_t i = 0; i < w->nunit_sites; i++) {
+        dl_site *s = &w->sites[w->unit_sites[i]];
+        if (s->line == 0)
+            line_for(w, s);
+    }
+}
+
+static int cmp_go(const void *x, const void *y)
+{
+    const dl_gotype *a = x, *b = y;
+    int c = cmp_u64(a->runtime_type, b->runtime_type);
+    return c ? c : strcmp(a->name, b->name);
+}
+
+int dl_collect(const char *dwarf_path, dl_site *sites, size_t nsites, dl_func *funcs,
+               size_t nfuncs, int want_go, dl_info **out, hp_err *err)
+{
+    dl_info *d = hp_xcalloc(1, sizeof *d);
+    *out = d;
+    walker w;
+    memset(&w, 0, sizeof w);
+    w.d = d;
+    w.sites = sites;
+    w.nsites = nsites;
+    w.funcs = funcs;
+    w.nfuncs = nfuncs;
+    w.want_go = want_go;
+    if (nsites == 0 && nfuncs == 0 && !want_go)
+        return 0;
+    if (dws_open(dwarf_path, &w.f, err) != 0)
+        return -1;
+    hp_err e2 = {0};
+    for (;;) {
+        int rc = dws_next_cu(w.f, &w.cu, &e2);
+        if (rc == 0)
+            break;
+        if (rc < 0) {
+            d->skipped++;   /* a broken unit header ends the walk */
+            break;
+        }
+        do_unit(&w);
+        if (w.cu.die)
+            dws_die_free(w.f, w.cu.die);
+    }
+    dws_close(w.f);
+    /* hand each site its slice of the variables (grouped by site index) */
+    if (d->nvars > 0) {
+        size_t *start = hp_xcalloc(nsites + 1, sizeof *start);
+        for (size_t i = 0; i < d->nvars; i++)
+            start[d->var_site[i] + 1]++;
+        for (size_t i = 0; i < nsites; i++)
+            start[i + 1] += start[i];
+        dl_var *sorted = hp_xmalloc(d->nvars * sizeof *sorted);
+        size_t *fill = hp_xmalloc((nsites + 1) * sizeof *fill);
+        memcpy(fill, start, (nsites + 1) * sizeof *fill);
+        for (size_t i = 0; i < d->nvars; i++)
+            sorted[fill[d->var_site[i]]++] = d->vars[i];
+        free(d->vars);
+        d->vars = sorted;
+        for (size_t i = 0; i < nsites; i++) {
+            sites[i].vars = sites[i].nvars ? &d->vars[start[i]] : NULL;
+            sites[i].nvars = (uint32_t)(start[i + 1] - start[i]);
+        }
+        free(fill);
+        free(start);
+    }
+    free(w.unit_sites);
+    free(w.seq);
+    free(w.rows);
+    free(w.rv);
+    free(w.lv);
+    if (d->ngo > 1)
+        qsort(d->go, d->ngo, sizeof *d->go, cmp_go);
+    return 0;
+}
+
+const dl_gotype *dl_go_types(const dl_info *d, size_t *n)
+{
+    *n = d->ngo;
+    return d->go;
+}
+
+uint64_t dl_skipped(const dl_info *d)
+{
+    return d->skipped;
+}
+
+void dl_free(dl_info *d)
+{
+    if (d == NULL)
+        return;
+    free(d->vars);
+    free(d->var_site);
+    free(d->go);
+    free(d->memo);
+    hp_arena_free(&d->arena);
+    free(d);
+}

@@ -1,0 +1,124 @@
+/*
+** dwlines.h -- what DWARF says about a few code addresses: the source line
+** a call belongs to (through inline chains), constant call arguments, the
+** pointer types of the variables around it, and Go type descriptors.
+**
+** Contract: dl_collect() reads the DWARF of one file (through dwshim, never
+** libdwarf directly) once, visiting only the compile units and subprograms
+** that contain an address it was asked about, and fills in the caller's
+** dl_site / dl_func records.  Everything it returns (strings, types,
+** variables) lives in the dl_info and is freed by dl_free().
+**
+**  - Lines: a call inlined from a wrapper or a header is reported at the
+**    line of the OUTERMOST caller: the DW_AT_call_file/DW_AT_call_line of
+**    the first DW_TAG_inlined_subroutine under the concrete subprogram that
+**    contains the pc.  Without an inline chain the line table row covering
+**    the pc is used.
+**  - Call-site parameters: DW_TAG_call_site / DW_TAG_GNU_call_site whose
+**    return pc is the address after the call, each DW_TAG_call_site_parameter
+**    whose location is a register and whose DW_AT_call_value is a constant
+**    expression (DW_OP_lit*, DW_OP_const*, DW_OP_addr; plus DW_OP_stack_value).
+**  - Variables and parameters in every scope (subprogram, lexical block,
+**    inlined subroutine) that contains the pc, when their type is a pointer
+**    (through typedefs and qualifiers) to a struct/class/union, with their
+**    locations reduced to three simple shapes: a register, CFA + offset
+**    (DW_OP_fbreg over a DW_OP_call_frame_cfa frame base), register +
+**    offset (DW_OP_bregN, or fbreg over a register frame base).  Other
+**    location expressions (pieces, entry values, computed) are skipped:
+**    such a variable just gives no evidence.
+**  - The pointed-to aggregate a subprogram returns, and the aggregate its
+**    first parameter points to ("this" of a constructor).
+**  - Go: every top-level type's DW_AT_go_runtime_type (an offset from the
+**    runtime.types symbol), for dl_go_types(): structs, and the base,
+**    pointer and array types make([]T) and new(T) also allocate.
+**
+** Robustness: a unit or DIE that does not read is skipped and counted in
+** dl_info.skipped; only a file that cannot be opened at all is an error.
+*/
+#ifndef DWLINES_H
+#define DWLINES_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "hp.h"
+
+/* An aggregate type as DWARF names it, for matching rows of `types`. */
+typedef struct dl_type {
+    const char *name;           /* DW_AT_name, or the typedef naming an
+                                   anonymous aggregate; NULL if neither */
+    const char *decl_file;      /* may be NULL */
+    uint32_t decl_line;
+    uint64_t size;              /* 0 for a declaration */
+    uint8_t declaration;        /* no definition in this unit */
+    uint8_t tag;                /* 0x13 struct, 0x02 class, 0x17 union */
+    const char *pointee_name;   /* for non-aggregate pointees: "char", "int", ... */
+} dl_type;
+
+#define DL_LOC_REG  1           /* value in register `reg` */
+#define DL_LOC_CFA  2           /* in memory at CFA + off */
+#define DL_LOC_BREG 3           /* in memory at reg + off */
+
+typedef struct dl_varloc {
+    uint64_t lo, hi;            /* [lo, hi) */
+    uint8_t kind;               /* DL_LOC_* */
+    uint8_t reg;                /* DWARF register number */
+    int64_t off;
+} dl_varloc;
+
+typedef struct dl_var {
+    const char *name;
+    const dl_type *type;        /* the aggregate the variable points to */
+    dl_varloc *locs;
+    uint32_t nlocs;
+    uint8_t is_param;
+    uint8_t inline_depth;       /* 0 in the subprogram itself */
+} dl_var;
+
+#define DL_MAX_PARAMS 8
+
+typedef struct dl_site {
+    /* input */
+    uint64_t pc;                /* address of the call (or tail jump) */
+    uint64_t ret_pc;            /* address after it */
+    /* output */
+    int found;                  /* a subprogram contains pc */
+    const char *file;
+    uint32_t line;
+    uint32_t inline_depth;      /* inlined_subroutine levels around pc */
+    const char *subprogram;     /* DW_AT_name of the containing subprogram */
+    const dl_type *ret_type;    /* the subprogram returns a pointer to this */
+    uint8_t nparams;
+    uint8_t param_reg[DL_MAX_PARAMS];
+    int64_t param_val[DL_MAX_PARAMS];
+    dl_var *vars;
+    uint32_t nvars;
+} dl_site;
+
+typedef struct dl_func {
+    uint64_t entry;             /* input: function address */
+    const dl_type *this_type;   /* output: first parameter points to this */
+    const dl_type *ret_type;    /* output: returns a pointer to this */
+} dl_func;
+
+typedef struct dl_gotype {
+    uint64_t runtime_type;      /* DW_AT_go_runtime_type */
+    const char *name;
+    uint64_t size;
+    uint16_t tag;               /* DW_TAG_* of the type */
+} dl_gotype;
+
+typedef struct dl_info dl_info;
+
+/* sites must be sorted by pc, funcs by entry. */
+int dl_collect(const char *dwarf_path, dl_site *sites, size_t nsites, dl_func *funcs,
+               size_t nfuncs, int want_go, dl_info **out, hp_err *err);
+
+/* Go types with a runtime type, sorted by runtime_type. */
+const dl_gotype *dl_go_types(const dl_info *d, size_t *n);
+
+/* Units or DIEs that could not be read and were skipped. */
+uint64_t dl_skipped(const dl_info *d);
+
+void dl_free(dl_info *d);
+
+#endif

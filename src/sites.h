@@ -1,0 +1,100 @@
+/*
+** sites.h -- heap allocation sites: where the machine code allocates, and
+** which struct it allocates.
+**
+** Contract: si_run() disassembles the executable code of one binary (the
+** architecture is behind disasm.h; x86-64 today), finds every call and
+** tail jump to an allocator -- the built-in catalogue, user-declared ones,
+** and wrappers discovered automatically to a fixed point -- and writes
+** the sites, their candidate types and the allocators into the writer's
+** open transaction (tables allocators, sites, site_candidates, site_scan
+** of db/schema.sql, documented in db/README.md).  It must run after the
+** binary's types rows are written: type attribution maps DWARF types to
+** those rows.
+**
+** What is decided and how sure it is (sites.method / sites.confidence):
+**   go-type      0.99  Go: the type descriptor passed to the runtime maps
+**                      to a struct through DW_AT_go_runtime_type
+**   cxx-ctor     0.95  C++: a constructor is called on the returned pointer;
+**                      its `this` parameter names the class
+**   dwarf-var    0.90  a variable or parameter whose location holds the
+**                      returned pointer (register or stack slot, followed
+**                      through moves and spills) has type T*
+**   dwarf-return 0.85  the function returns the pointer (tail jump, or the
+**                      return register still holds it) and returns T*
+**   kmem-cache   0.80  Linux: kmem_cache_alloc on a cache whose
+**                      kmem_cache_create name and size name one struct
+**   stores       0.60  the offsets and widths written through the pointer
+**                      fit the members of exactly one struct of the size
+**   size         --    only the size is known: every struct of that size
+**                      goes to site_candidates (0.30 / number of them) and
+**                      the site is ambiguous, with no type chosen
+** A stronger method is tried first; evidence that contradicts a known
+** constant size (type larger than the allocation) is not used.
+**
+** static_weight: loop_depth is the number of natural loops (back edges
+** u->v where v dominates u, loops with one header merged) whose body
+** holds the call; static_weight = 8^min(loop_depth, 4), so 1, 8, 64, 512,
+** 4096: a guess that a loop runs 8 times, capped so one deep nest cannot
+** swamp every other site.
+**
+** Never fatal for the binary's code: undecodable bytes, functions without
+** symbols or DWARF, an unknown architecture are counted in site_scan and
+** in si_stats, and analysis goes on.  Only database errors are returned.
+*/
+#ifndef SITES_H
+#define SITES_H
+
+#include <stdint.h>
+#include <stdio.h>
+#include <sqlite3.h>
+
+#include "elfimg.h"
+#include "hp.h"
+
+/* A user-declared allocator: NAME:SIZEARG[:COUNTARG], positions counted
+** from 0 in the platform's argument order (x86-64: rdi, rsi, rdx, ...). */
+typedef struct si_user_alloc {
+    char *name;
+    int size_arg;
+    int count_arg;              /* -1 when absent */
+} si_user_alloc;
+
+typedef struct si_opts {
+    const char **alloc_specs;   /* --alloc values */
+    size_t nalloc_specs;
+    const char *alloc_config;   /* --alloc-config FILE, or NULL */
+} si_opts;
+
+typedef struct si_stats {
+    uint64_t functions;         /* function bodies known */
+    uint64_t analyzed;          /* bodies decoded and analyzed */
+    uint64_t instructions;
+    uint64_t bad_bytes;         /* bytes that did not decode */
+    uint64_t sites;
+    uint64_t typed;             /* sites with a type */
+    uint64_t ambiguous;
+    uint64_t wrappers;          /* allocators found automatically */
+    uint64_t skipped;           /* sections/functions/DWARF parts skipped */
+    int no_arch;                /* no disassembler for this machine */
+    double seconds;
+} si_stats;
+
+/* Parse "NAME:SIZEARG[:COUNTARG]".  On success out->name is malloc'd. */
+int si_parse_alloc(const char *spec, si_user_alloc *out, hp_err *err);
+
+/* Read a config file: one NAME:SIZEARG[:COUNTARG] per line, '#' starts a
+** comment, blank lines are ignored.  Appends to *v. */
+int si_read_config(const char *path, si_user_alloc **v, size_t *n, hp_err *err);
+
+/* Analyze img's code and write its sites.  dwarf_path is the file holding
+** the DWARF (may be img->path); its symbol table is used too when the
+** binary itself is stripped. */
+int si_run(sqlite3 *db, int64_t binary_id, ei_image *img, const char *dwarf_path,
+           const si_opts *opts, si_stats *stats, hp_err *err);
+
+/* holeprof sites DB [TYPE]: sites grouped by type.  TYPE matches
+** types.name exactly; without it every site is listed. */
+int si_report(const char *dbpath, const char *type, FILE *out, hp_err *err);
+
+#endif
