@@ -132,3 +132,83 @@ SELECT t.id AS type_id, t.name AS type_name, m.idx, m.name AS after_member,
 --   site_candidates(site_id, type_id, confidence, how, ...)
 --   site_counts(site_id, source, allocations, bytes, ...)
 --   member_heat(type_id, idx, source, accesses, ...)
+
+-- ---- Allocation sites (src/sites.c; db/README.md "Allocation sites") ----
+-- Positions of arguments count from 0 in the platform's argument order.
+
+-- Allocators a binary calls: the built-in catalogue, --alloc/--alloc-config
+-- declarations, and wrappers found automatically (origin 'wrapper': a
+-- function passing its own argument as the size of another allocator's
+-- call and returning the result; `wraps` and `reason` say which and why).
+CREATE TABLE allocators (
+    id         INTEGER PRIMARY KEY,
+    binary_id  INTEGER NOT NULL REFERENCES binaries(id),
+    name       TEXT NOT NULL,       -- symbol name without @plt or version
+    address    INTEGER,             -- entry (or PLT stub); NULL: reached via GOT
+    family     TEXT NOT NULL,       -- 'c','c++','go','rust','glib','jemalloc',
+                                    -- 'tcmalloc','mimalloc','kernel','user'
+    origin     TEXT NOT NULL,       -- 'builtin','user','config','wrapper'
+    size_arg   INTEGER,             -- argument holding the size, NULL if none
+    count_arg  INTEGER,             -- argument holding the element count
+    type_arg   INTEGER,             -- Go: argument holding the type descriptor
+    wraps      TEXT,                -- wrapper: the allocator it forwards to
+    reason     TEXT,                -- wrapper: the evidence, with its address
+    sites      INTEGER NOT NULL     -- rows in sites calling it
+);
+CREATE INDEX allocators_binary ON allocators(binary_id);
+
+-- One row per call or tail jump to an allocator in the machine code.
+CREATE TABLE sites (
+    id            INTEGER PRIMARY KEY,
+    binary_id     INTEGER NOT NULL REFERENCES binaries(id),
+    pc            INTEGER NOT NULL,   -- address of the call / jump
+    function      TEXT,               -- containing function (symbol)
+    file          TEXT,               -- source file of the outermost caller
+    line          INTEGER,            -- its line (through inline chains)
+    allocator     TEXT NOT NULL,      -- allocators.name
+    size          INTEGER,            -- bytes per element, NULL unknown
+    count         INTEGER,            -- elements, NULL unknown
+    type_id       INTEGER REFERENCES types(id),  -- NULL: unknown or ambiguous
+    method        TEXT,               -- what decided: 'go-type','cxx-ctor',
+                                      -- 'dwarf-var','dwarf-return','kmem-cache',
+                                      -- 'stores','size' (candidates only)
+    confidence    REAL NOT NULL,      -- of the chosen type, 0 when none
+    static_weight INTEGER NOT NULL,   -- 8^min(loop_depth, 4)
+    loop_depth    INTEGER NOT NULL,   -- natural loops around the call
+    kind          TEXT NOT NULL,      -- 'call' or 'tail' (a jump)
+    indirect      INTEGER NOT NULL,   -- through a pointer (GOT, table)
+    inline_depth  INTEGER NOT NULL,   -- inlined calls between line and pc
+    ambiguous     INTEGER NOT NULL,   -- several candidates, none chosen
+    candidates    INTEGER NOT NULL,   -- rows in site_candidates
+    type_name     TEXT,               -- allocated type as the evidence names it
+                                      -- (also non-aggregates: 'char', 'uint8')
+    size_from     TEXT                -- 'code','dwarf-call-site','go-type',
+                                      -- 'kmem-cache'
+);
+CREATE INDEX sites_binary ON sites(binary_id);
+CREATE INDEX sites_type ON sites(type_id);
+
+-- The types an ambiguous (or fingerprint-narrowed) site may allocate.
+CREATE TABLE site_candidates (
+    site_id    INTEGER NOT NULL REFERENCES sites(id),
+    type_id    INTEGER NOT NULL REFERENCES types(id),
+    method     TEXT NOT NULL,         -- 'size' or 'stores'
+    confidence REAL NOT NULL,
+    PRIMARY KEY (site_id, type_id)
+) WITHOUT ROWID;
+
+-- What the code scan did per binary, including what it had to skip.
+CREATE TABLE site_scan (
+    binary_id     INTEGER PRIMARY KEY REFERENCES binaries(id),
+    arch          TEXT,
+    functions     INTEGER NOT NULL,   -- function bodies known
+    analyzed      INTEGER NOT NULL,   -- bodies disassembled
+    instructions  INTEGER NOT NULL,
+    bad_bytes     INTEGER NOT NULL,   -- bytes that did not decode
+    sites         INTEGER NOT NULL,
+    typed         INTEGER NOT NULL,
+    ambiguous     INTEGER NOT NULL,
+    wrappers      INTEGER NOT NULL,
+    skipped       INTEGER NOT NULL,   -- sections, bodies, DWARF parts skipped
+    note          TEXT                -- e.g. no disassembler for the machine
+);

@@ -131,6 +131,7 @@ static int cmd_analyze(int argc, char **argv)
         case 'c':
             if (parse_uint(optarg, 1u << 20, &v) != 0 || v == 0 || (v & (v - 1)) != 0) {
                 free(dirs);
+                free(allocs);
                 return usage_error("--cacheline wants a power of two, not '%s'", optarg);
             }
             o.cacheline = (uint32_t)v;
@@ -138,6 +139,7 @@ static int cmd_analyze(int argc, char **argv)
         case 'j':
             if (parse_uint(optarg, 256, &v) != 0 || v == 0) {
                 free(dirs);
+                free(allocs);
                 return usage_error("-j wants a number from 1 to 256, not '%s'", optarg);
             }
             o.jobs = (int)v;
@@ -162,6 +164,7 @@ static int cmd_analyze(int argc, char **argv)
         case 'C': o.alloc_config = optarg; break;
         default:
             free(dirs);
+            free(allocs);
             return usage_error("%s", "bad option for analyze");
         }
     }
@@ -170,16 +173,19 @@ static int cmd_analyze(int argc, char **argv)
     int nb = argc - optind;
     if (nb <= 0) {
         free(dirs);
+        free(allocs);
         return usage_error("%s", "analyze needs a BINARY");
     }
     if (o.debug_file && nb > 1) {
         free(dirs);
+        free(allocs);
         return usage_error("%s", "--debug-file applies to a single BINARY");
     }
     char *defout = NULL;
     if (o.out == NULL) {
         if (nb > 1) {
             free(dirs);
+            free(allocs);
             return usage_error("%s", "several binaries need -o FILE.db");
         }
         o.out = defout = an_default_out(argv[optind]);
@@ -190,7 +196,16 @@ static int cmd_analyze(int argc, char **argv)
         fprintf(stderr, "holeprof: wrote %s\n", o.out);
     free(defout);
     free(dirs);
+    free(allocs);
     return report(st, &err);
+}
+
+static int cmd_sites(int argc, char **argv)
+{
+    if (argc != 2 && argc != 3)
+        return usage_error("%s", "usage: holeprof sites DB [TYPE]");
+    hp_err err = {0};
+    return report(si_report(argv[1], argc == 3 ? argv[2] : NULL, stdout, &err), &err);
 }
 
 static int cmd_show(int argc, char **argv)
@@ -366,6 +381,8 @@ int main(int argc, char **argv)
         return cmd_analyze(argc - 1, argv + 1);
     if (!strcmp(cmd, "show"))
         return cmd_show(argc - 1, argv + 1);
+    if (!strcmp(cmd, "sites"))
+        return cmd_sites(argc - 1, argv + 1);
     if (!strcmp(cmd, "query"))
         return cmd_query(argc - 1, argv + 1);
     if (!strcmp(cmd, "diff"))
