@@ -9,8 +9,11 @@
 */
 #include "analyze.h"
 
+#include <dirent.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -47,12 +50,18 @@ static int one_binary(st_writer *w, const char *bin, const an_opts *o, hp_err *e
     memset(&res, 0, sizeof res);
     int rc = -1;
 
-    if (ei_open(bin, &img, err) != 0)
+    if (ei_open(bin, &img, err) != 0) {
+        if (o->recursive)
+            goto skip;
         goto out;
+    }
     df_opts dfo = { o->debug_file, o->debug_dirs, o->ndebug_dirs, o->no_system_dirs };
     df_how how = DF_EMBEDDED;
-    if (df_locate(img, &dfo, &dwarf_path, &how, err) != 0)
+    if (df_locate(img, &dfo, &dwarf_path, &how, err) != 0) {
+        if (o->recursive)
+            goto skip;
         goto out;
+    }
 
     dt_opts dto;
     memset(&dto, 0, sizeof dto);
@@ -131,20 +140,114 @@ out:
     if (img)
         ei_close(img);
     return rc;
+skip:
+    /* --recursive walks trees that hold 32-bit objects, stripped files
+    ** without debug packages and the like: note them and go on */
+    if (!o->quiet)
+        fprintf(stderr, "holeprof: skipped %s\n", err->msg);
+    memset(err, 0, sizeof *err);
+    rc = 1;
+    goto out;
+}
+
+/* ---- --recursive: directories become the ELF files below them ---- */
+
+static int is_elf_file(const char *path)
+{
+    unsigned char m[4];
+    FILE *f = fopen(path, "rb");
+    if (f == NULL)
+        return 0;
+    size_t n = fread(m, 1, 4, f);
+    fclose(f);
+    return n == 4 && m[0] == 0x7f && m[1] == 'E' && m[2] == 'L' && m[3] == 'F';
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Append the regular ELF files under dir (symlinks not followed, so a
+** tree with loops ends) to *v, depth-first. */
+static int walk_dir(const char *dir, char ***v, size_t *n, size_t *cap, int depth, hp_err *err)
+{
+    if (depth > 64)
+        return 0;
+    DIR *d = opendir(dir);
+    if (d == NULL)
+        return hp_errf(err, dir, "cannot read directory: %s", strerror(errno));
+    char **names = NULL;
+    size_t nn = 0, ncap = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+            continue;
+        *HP_PUSH(names, nn, ncap) = hp_xasprintf("%s/%s", dir, e->d_name);
+    }
+    closedir(d);
+    if (nn > 1)
+        qsort(names, nn, sizeof *names, cmp_str);   /* same order on every run */
+    int rc = 0;
+    for (size_t i = 0; i < nn; i++) {
+        struct stat st;
+        if (rc == 0 && lstat(names[i], &st) == 0) {
+            if (S_ISDIR(st.st_mode))
+                rc = walk_dir(names[i], v, n, cap, depth + 1, err);
+            else if (S_ISREG(st.st_mode) && is_elf_file(names[i])) {
+                *HP_PUSH(*v, *n, *cap) = names[i];
+                names[i] = NULL;
+            }
+        }
+        free(names[i]);
+    }
+    free(names);
+    return rc;
 }
 
 int an_run(const char **bins, size_t nbins, const an_opts *o, hp_err *err)
 {
-    st_writer *w = NULL;
-    if (st_create(o->out, &w, err) != 0)
-        return HP_EXIT_ERROR;
+    char **list = NULL;
+    size_t n = 0, cap = 0;
     for (size_t i = 0; i < nbins; i++) {
-        if (one_binary(w, bins[i], o, err) != 0) {
-            st_abort(w);
-            return HP_EXIT_ERROR;
+        struct stat st;
+        if (o->recursive && stat(bins[i], &st) == 0 && S_ISDIR(st.st_mode)) {
+            if (walk_dir(bins[i], &list, &n, &cap, 0, err) != 0)
+                goto fail;
+        } else {
+            *HP_PUSH(list, n, cap) = hp_xstrdup(bins[i]);
         }
     }
+    if (n == 0) {
+        hp_errf(err, nbins ? bins[0] : NULL, "no ELF files found");
+        goto fail;
+    }
+    st_writer *w = NULL;
+    if (st_create(o->out, &w, err) != 0)
+        goto fail;
+    size_t done = 0;
+    for (size_t i = 0; i < n; i++) {
+        int r = one_binary(w, list[i], o, err);
+        if (r < 0) {
+            st_abort(w);
+            goto fail;
+        }
+        done += r == 0;
+    }
+    if (done == 0) {
+        st_abort(w);
+        hp_errf(err, list[0], "no file with debug info among %zu ELF files", n);
+        goto fail;
+    }
     if (st_commit(w, err) != 0)
-        return HP_EXIT_ERROR;
+        goto fail;
+    for (size_t i = 0; i < n; i++)
+        free(list[i]);
+    free(list);
     return HP_EXIT_OK;
+fail:
+    for (size_t i = 0; i < n; i++)
+        free(list[i]);
+    free(list);
+    return HP_EXIT_ERROR;
 }

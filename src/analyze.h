@@ -24,6 +24,8 @@ typedef struct an_opts {
     int quiet;                  /* -q */
     int skip_functions;         /* --no-local-types */
     int exact_dedup;            /* --exact-dedup */
+    int recursive;              /* --recursive: directories are walked for ELF
+                                   files; files without debug info are skipped */
     int no_system_dirs;         /* tests: do not search /usr/lib/debug */
     int no_sites;               /* --no-sites: skip allocation-site discovery */
     const char **allocs;        /* --alloc NAME:SIZEARG[:COUNTARG] (repeatable) */

@@ -43,7 +43,9 @@ static const char usage_text[] =
     "      --exact-dedup          read every definition in full, even when an earlier\n"
     "                             unit defined the same name at the same file:line\n"
     "      -q, --quiet            no progress or summary on stderr\n"
-    "      --no-sites             do not look for allocation sites in the code\n"
+    "      --no-sites, --types-only  do not look for allocation sites in the code\n"
+    "      -r, --recursive        analyze the ELF files under directory arguments;\n"
+    "                             files without debug info are skipped\n"
     "      --alloc NAME:SIZE[:COUNT]  NAME allocates: size (and count) in these\n"
     "                             argument positions, from 0 (repeatable)\n"
     "      --alloc-config FILE    more NAME:SIZE[:COUNT] lines ('#' comments)\n"
@@ -109,6 +111,8 @@ static int cmd_analyze(int argc, char **argv)
         {"no-system-debug-dirs", no_argument, NULL, 'S'},
         {"exact-dedup", no_argument, NULL, 'E'},
         {"no-sites", no_argument, NULL, 'N'},
+        {"types-only", no_argument, NULL, 'N'},
+        {"recursive", no_argument, NULL, 'r'},
         {"alloc", required_argument, NULL, 'A'},
         {"alloc-config", required_argument, NULL, 'C'},
         {NULL, 0, NULL, 0},
@@ -123,7 +127,7 @@ static int cmd_analyze(int argc, char **argv)
     int c;
     unsigned long v;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "o:j:q", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "o:j:qr", longopts, NULL)) != -1) {
         switch (c) {
         case 'o': o.out = optarg; break;
         case 'D': o.debug_file = optarg; break;
@@ -149,6 +153,7 @@ static int cmd_analyze(int argc, char **argv)
         case 'S': o.no_system_dirs = 1; break;
         case 'E': o.exact_dedup = 1; break;
         case 'N': o.no_sites = 1; break;
+        case 'r': o.recursive = 1; break;
         case 'A': {
             si_user_alloc ua;
             hp_err aerr = {0};
@@ -183,10 +188,10 @@ static int cmd_analyze(int argc, char **argv)
     }
     char *defout = NULL;
     if (o.out == NULL) {
-        if (nb > 1) {
+        if (nb > 1 || o.recursive) {
             free(dirs);
             free(allocs);
-            return usage_error("%s", "several binaries need -o FILE.db");
+            return usage_error("%s", "several binaries (or --recursive) need -o FILE.db");
         }
         o.out = defout = an_default_out(argv[optind]);
     }
