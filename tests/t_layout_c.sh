@@ -86,6 +86,18 @@ check_layouts() {
     col s_bitzero bit_hole_bits 12
     mem s_bitzero "a:0:1:0:2 b:4:1:0:2 c:6:2"
 
+    # Packed bitfields: v straddles bytes 1-4 (bits 8-37), w is bits
+    # 38-43; 48 bits of size leave 4 bits of bit_padding (pahole agrees;
+    # it shows v in the unit at 0 from bit 8).  Which unit a straddling
+    # field is charged to is a convention, so only absolute bit positions
+    # are checked.
+    expect_type "$db" s_bitpacked "6 0 0 0 0 6"
+    col s_bitpacked "packed||' '||bit_padding" "1 4"
+    assert_eq "[$tag] s_bitpacked bit positions" "c:0:0 v:8:30 w:38:6" \
+        "$(q "$db" "SELECT name||':'||bitpos||':'||bit_size FROM members
+                    WHERE type_id = (SELECT id FROM types WHERE name = 's_bitpacked')
+                    ORDER BY idx;" | tr '\n' ' ' | sed 's/ $//')"
+
     # A union: everything at 0, no holes; 16 = 12 rounded up to double's
     # alignment, so 4 bytes of tail padding (pahole prints no summary
     # for unions).  Unions are never reordered.
