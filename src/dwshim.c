@@ -13,6 +13,7 @@
 #include "dwshim.h"
 
 #include <pthread.h>
+#include "elfimg.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -71,9 +72,85 @@ static int derr(dws_file *f, Dwarf_Error e, hp_err *err, const char *what)
     return -1;
 }
 
+/* libdwarf 20210528 frees a list context twice (double free, heap
+** corruption) when a .debug_rnglists or .debug_loclists unit header is
+** malformed, and it reads those headers as soon as the first unit header
+** is read (_dwarf_load_debug_info -> dwarf_load_rnglists).  Found by
+** fuzz/fz_dwarf, kept in tests/fuzz-regress/.  So the headers are checked
+** here, before libdwarf sees them, and a file that breaks them is refused:
+** every unit's length fits the section, version 5, address size 4 or 8,
+** no segment selector, the offset array fits the unit. */
+static uint64_t rd_le(const uint8_t *p, int n)
+{
+    uint64_t v = 0;
+    for (int i = n - 1; i >= 0; i--)
+        v = (v << 8) | p[i];
+    return v;
+}
+
+static int check_list_headers(const char *path, const char *name, const uint8_t *p,
+                              uint64_t len, hp_err *err)
+{
+    uint64_t off = 0;
+    if (p == NULL)
+        return 0;
+    while (off < len) {
+        uint64_t ulen, offsz = 4;
+        if (len - off < 4)
+            goto bad;
+        ulen = rd_le(p + off, 4);
+        off += 4;
+        if (ulen == 0xffffffffu) {
+            if (len - off < 8)
+                goto bad;
+            ulen = rd_le(p + off, 8);
+            off += 8;
+            offsz = 8;
+        } else if (ulen >= 0xfffffff0u) {
+            goto bad;
+        }
+        if (ulen < 8 || ulen > len - off)
+            goto bad;
+        unsigned version = (unsigned)rd_le(p + off, 2), asz = p[off + 2], seg = p[off + 3];
+        uint64_t count = rd_le(p + off + 4, 4);
+        if (version != 5 || (asz != 4 && asz != 8) || seg != 0 || count > (ulen - 8) / offsz)
+            goto bad;
+        off += ulen;
+    }
+    return 0;
+bad:
+    return hp_errf(err, path, "corrupt DWARF: malformed %s unit header at offset %llu",
+                   name, (unsigned long long)off);
+}
+
+/* The same check for a file libdwarf opens itself (dws_open). */
+static int check_file_lists(const char *path, hp_err *err)
+{
+    static const char *const names[] = {
+        ".debug_rnglists", ".zdebug_rnglists", ".debug_loclists", ".zdebug_loclists"
+    };
+    ei_image *img = NULL;
+    if (ei_open(path, &img, err) != 0)
+        return -1;
+    int rc = 0;
+    for (size_t i = 0; i < sizeof names / sizeof names[0] && rc == 0; i++) {
+        const ei_section *sc = ei_find_section(img, names[i]);
+        const uint8_t *data;
+        size_t len;
+        if (sc == NULL || sc->size == 0 || sc->type == 8 /* SHT_NOBITS */)
+            continue;
+        rc = ei_section_data(img, sc, &data, &len, err) != 0 ? -1
+             : check_list_headers(path, names[i], data, len, err);
+    }
+    ei_close(img);
+    return rc;
+}
+
 int dws_open(const char *path, dws_file **out, hp_err *err)
 {
     pthread_once(&once, init_once);
+    if (check_file_lists(path, err) != 0)
+        return -1;
     dws_file *f = hp_xcalloc(1, sizeof *f);
     f->path = hp_xstrdup(path);
     Dwarf_Error e = NULL;
@@ -167,6 +244,11 @@ int dws_open_sections(const char *path, const dws_section *secs, size_t nsecs,
     pthread_once(&once, init_once);
     if (nsecs + 1 > 0xffff)
         return hp_errf(err, path, "too many sections (%zu)", nsecs);
+    for (size_t i = 0; i < nsecs; i++)
+        if ((strcmp(secs[i].name, ".debug_rnglists") == 0 ||
+             strcmp(secs[i].name, ".debug_loclists") == 0) &&
+            check_list_headers(path, secs[i].name, secs[i].data, secs[i].size, err) != 0)
+            return -1;
     dws_file *f = hp_xcalloc(1, sizeof *f);
     f->path = hp_xstrdup(path);
     f->obj = hp_xcalloc(1, sizeof *f->obj);

@@ -220,7 +220,8 @@ void ts_finish(typeset *s)
             s->items[kept++] = s->items[i];
     }
     s->n = kept;
-    qsort(s->items, s->n, sizeof *s->items, cmp_entry);
+    if (s->n > 1)      /* items is NULL when nothing was added (UBSan) */
+        qsort(s->items, s->n, sizeof *s->items, cmp_entry);
     if (s->nal)
         qsort(s->aliases, s->nal, sizeof *s->aliases, cmp_alias);
     free(s->alslots);        /* slots are stale after sorting; no adds follow */
