@@ -402,6 +402,18 @@ void dws_die_free(dws_file *f, dws_die die)
         dwarf_dealloc(f->dbg, die, DW_DLA_DIE);
 }
 
+uint64_t dws_offset(dws_file *f, dws_die die)
+{
+    Dwarf_Off off = 0;
+    Dwarf_Error e = NULL;
+    if (dwarf_dieoffset((Dwarf_Die)die, &off, &e) != DW_DLV_OK) {
+        if (e)
+            dwarf_dealloc(f->dbg, e, DW_DLA_ERROR);
+        return 0;
+    }
+    return off;
+}
+
 dws_die dws_offdie(dws_file *f, uint64_t off, hp_err *err)
 {
     Dwarf_Die d = NULL;

@@ -128,6 +128,9 @@ dws_die dws_child(dws_file *f, dws_die die, hp_err *err);
 dws_die dws_sibling(dws_file *f, dws_die die, hp_err *err);
 void dws_die_free(dws_file *f, dws_die die);
 
+/* Global .debug_info offset of a DIE (cheap: no attribute is read). */
+uint64_t dws_offset(dws_file *f, dws_die die);
+
 /* Read every attribute holeprof uses in one pass over the DIE's attribute
 ** list.  Unknown attributes are ignored. */
 int dws_read(dws_file *f, dws_die die, dws_attrs *a, hp_err *err);

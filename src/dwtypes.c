@@ -91,6 +91,7 @@ static lay_lang map_lang(uint64_t l)
 #define N_CHILDREN_LOADED 0x20000
 #define N_SKIPPED    0x40000  /* definition already read in an earlier unit */
 #define N_KEYED      0x80000  /* read in full and registered under its key */
+#define N_LAZY       0x100000 /* only offset, tag and place known: read on first use */
 
 typedef struct node {
     uint64_t off;
@@ -255,6 +256,22 @@ static void reset_unit(worker *w)
     w->occ_used = 0;
 }
 
+/* Type DIEs read only when a layout needs them.  Typedefs are not among
+** them: they name anonymous aggregates and give aliases, so every one is
+** read. */
+static int is_lazy_tag(uint16_t t)
+{
+    switch (t) {
+    case T_pointer: case T_reference: case T_rvalue_reference: case T_ptr_to_member:
+    case T_const: case T_volatile: case T_restrict: case T_atomic: case T_immutable:
+    case T_base: case T_array: case T_subroutine_type: case T_enumeration:
+    case T_unspecified_type:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
 /* Which tags are kept as nodes. */
 static int is_type_tag(uint16_t t)
 {
@@ -276,6 +293,18 @@ static int is_aggregate(uint16_t t)
 }
 
 /* Fill a node from a DIE's attributes. */
+static void link_child(worker *w, uint32_t idx, uint32_t parent)
+{
+    if (parent != NONE) {
+        node *p = &w->nodes[parent];
+        if (p->last_child == NONE)
+            p->first_child = idx;
+        else
+            w->nodes[p->last_child].next = idx;
+        p->last_child = idx;
+    }
+}
+
 static int fill_node(worker *w, dws_die die, uint32_t idx, uint32_t parent)
 {
     dws_attrs a;
@@ -324,14 +353,8 @@ static int fill_node(worker *w, dws_die die, uint32_t idx, uint32_t parent)
     if (a.tag == T_compile_unit || a.tag == T_partial_unit || a.tag == T_type_unit) {
         /* not kept as a node; only read for language/producer */
     }
-    if (parent != NONE) {
-        node *p = &w->nodes[parent];
-        if (p->last_child == NONE)
-            p->first_child = idx;
-        else
-            w->nodes[p->last_child].next = idx;
-        p->last_child = idx;
-    }
+    if (!(nd->flags & N_LAZY))
+        link_child(w, idx, parent);
     return 0;
 }
 
@@ -596,6 +619,20 @@ static int visit(worker *w, dws_die die, uint16_t tag, uint32_t parent, uint16_t
         descend = !w->sh->opts->skip_functions && !is_aggregate(ptag);
     }
     uint32_t idx = parent;
+    if (keep && is_lazy_tag(tag)) {
+        /* Most of a unit's pointer, qualifier and base type DIEs are
+        ** never needed once early dedup skips the structs that use them:
+        ** note where they are and read them on first use. */
+        idx = new_node(w);
+        node *nd = &w->nodes[idx];
+        nd->off = dws_offset(w->f, die);
+        nd->tag = tag;
+        nd->parent = parent;
+        nd->flags |= N_LAZY;
+        link_child(w, idx, parent);
+        map_put_raw(w->slots, w->nslots, w->nodes, idx);
+        return 0;
+    }
     if (keep) {
         idx = new_node(w);
         if (fill_node(w, die, idx, parent) != 0)
@@ -638,11 +675,36 @@ static int walk(worker *w, dws_die die, uint32_t parent, uint16_t ptag, int dept
 
 /* The node for a DIE offset, loading it when it lies outside what the
 ** walk kept (another unit, or a subtree we skipped). */
+static void load_children(worker *w, dws_die d, uint32_t idx, hp_err *e2);
+
+/* Read a lazily noted node now. */
+static void ensure(worker *w, uint32_t k)
+{
+    if (k == NONE || !(w->nodes[k].flags & N_LAZY))
+        return;
+    w->nodes[k].flags &= ~(uint32_t)N_LAZY;
+    hp_err e2 = {0};
+    dws_die d = dws_offdie(w->f, w->nodes[k].off, &e2);
+    if (d == NULL)
+        return;
+    uint32_t parent = w->nodes[k].parent;
+    w->nodes[k].flags |= N_LAZY;          /* fill_node must not link it twice */
+    if (fill_node(w, d, k, parent) == 0) {
+        w->nodes[k].flags &= ~(uint32_t)N_LAZY;
+        load_children(w, d, k, &e2);
+    } else {
+        w->nodes[k].flags &= ~(uint32_t)N_LAZY;
+    }
+    dws_die_free(w->f, d);
+}
+
 static uint32_t get_node(worker *w, uint64_t off, int depth)
 {
     uint32_t k = map_get(w, off);
-    if (k != NONE)
+    if (k != NONE) {
+        ensure(w, k);
         return k;
+    }
     if (depth > 64 || w->err.set)
         return NONE;
     hp_err e2 = {0};
@@ -658,11 +720,20 @@ static uint32_t get_node(worker *w, uint64_t off, int depth)
     }
     w->nodes[idx].flags |= N_FOREIGN;
     map_put_raw(w->slots, w->nslots, w->nodes, idx);
+    load_children(w, d, idx, &e2);
+    dws_die_free(w->f, d);
+    return idx;
+}
+
+/* One level of children for a node read outside the walk: members,
+** subranges, parameters. */
+static void load_children(worker *w, dws_die d, uint32_t idx, hp_err *e2)
+{
     uint16_t tag = w->nodes[idx].tag;
     if (is_aggregate(tag) || tag == T_array || tag == T_subroutine_type ||
         tag == T_variant_part || tag == T_variant) {
         /* one level of children: members, subranges, parameters */
-        dws_die c = dws_child(w->f, d, &e2);
+        dws_die c = dws_child(w->f, d, e2);
         size_t guard = 0;
         while (c != NULL && guard++ < HP_MAX_MEMBERS) {
             uint16_t ct = dws_tag(w->f, c);
@@ -681,7 +752,7 @@ static uint32_t get_node(worker *w, uint64_t off, int depth)
                 w->nodes[ci].flags |= N_FOREIGN;
                 map_put_raw(w->slots, w->nslots, w->nodes, ci);
             }
-            dws_die nx = dws_sibling(w->f, c, &e2);
+            dws_die nx = dws_sibling(w->f, c, e2);
             dws_die_free(w->f, c);
             c = nx;
         }
@@ -689,8 +760,6 @@ static uint32_t get_node(worker *w, uint64_t off, int depth)
             dws_die_free(w->f, c);
         w->nodes[idx].flags |= N_CHILDREN_LOADED;
     }
-    dws_die_free(w->f, d);
-    return idx;
 }
 
 static uint32_t type_of(worker *w, uint32_t k, int depth)
@@ -744,6 +813,7 @@ static uint64_t type_size(worker *w, uint32_t k, int depth)
 {
     if (k == NONE || depth > 64)
         return 0;
+    ensure(w, k);
     node *nd = &w->nodes[k];
     if (nd->size_state == 2)
         return nd->m_size;
@@ -845,6 +915,7 @@ static uint32_t type_align(worker *w, uint32_t k, int depth)
 {
     if (k == NONE || depth > 64)
         return 1;
+    ensure(w, k);
     node *nd = &w->nodes[k];
     if (nd->align_state == 2)
         return nd->m_align;
@@ -961,6 +1032,7 @@ static const char *qual_name(worker *w, uint32_t k, int depth)
 {
     if (k == NONE)
         return "?";
+    ensure(w, k);
     node *nd = &w->nodes[k];
     if (nd->m_qual)
         return nd->m_qual;
@@ -1035,6 +1107,7 @@ static void render(worker *w, uint32_t k, hp_buf *b, int depth)
         hp_buf_puts(b, "...");
         return;
     }
+    ensure(w, k);
     node *nd = &w->nodes[k];
     if (nd->m_name) {
         hp_buf_puts(b, nd->m_name);
@@ -1383,6 +1456,7 @@ static void index_typedefs(worker *w)
         uint32_t t = map_get(w, w->nodes[i].type);
         if (t == NONE)
             continue;
+        ensure(w, t);
         if (w->nodes[t].name != NULL) {
             /* typedef struct _object PyObject: remember the alias */
             if (is_aggregate(w->nodes[t].tag) &&
