@@ -212,3 +212,194 @@ CREATE TABLE site_scan (
     skipped       INTEGER NOT NULL,   -- sections, bodies, DWARF parts skipped
     note          TEXT                -- e.g. no disassembler for the machine
 );
+
+-- ---- Ranking and profiles (src/rank.c, src/profile.c, src/sizeclass.c;
+-- db/README.md "Ranking and profiles") ----
+-- The allocator arithmetic (src/sizeclass.c) is materialised per binary in
+-- alloc_classes for every request size the views below can ask about;
+-- analyze and profile fill it.  All the ranking arithmetic is in the
+-- views site_rows, site_waste_all and waste_all: `holeprof top`, `show`,
+-- `diff` and queries/worst.sql read them and never recompute it.
+
+-- Allocator models per binary: every model is filled, one is chosen
+-- (Go binaries -> go, Linux kernel -> kmalloc, else glibc).
+CREATE TABLE alloc_models (
+    binary_id  INTEGER NOT NULL REFERENCES binaries(id),
+    allocator  TEXT NOT NULL,      -- 'glibc','jemalloc','mimalloc','go','kmalloc'
+    chosen     INTEGER NOT NULL,   -- 1: the model picked for this binary
+    why        TEXT,               -- why it was picked, e.g. 'Go binary'
+    PRIMARY KEY (binary_id, allocator)
+) WITHOUT ROWID;
+
+-- Bytes an allocator hands out for a request of `request` bytes.
+-- allocator 'go-noscan' is Go for pointer-free objects (tiny allocator).
+CREATE TABLE alloc_classes (
+    binary_id  INTEGER NOT NULL REFERENCES binaries(id),
+    allocator  TEXT NOT NULL,
+    request    INTEGER NOT NULL,
+    bytes      INTEGER,            -- NULL: beyond the model
+    PRIMARY KEY (binary_id, allocator, request)
+) WITHOUT ROWID;
+
+-- One row per imported allocation profile (holeprof profile DB FILE).
+CREATE TABLE profiles (
+    id                  INTEGER PRIMARY KEY,
+    binary_id           INTEGER NOT NULL REFERENCES binaries(id),
+    source              TEXT NOT NULL,     -- 'dhat'
+    path                TEXT NOT NULL,     -- the profile file as given
+    command             TEXT,              -- the profiled command line
+    imported_at         TEXT NOT NULL,     -- UTC, ISO 8601
+    load_bias           INTEGER NOT NULL,  -- runtime address - link address
+    points              INTEGER NOT NULL,  -- program points (allocation stacks)
+    points_matched      INTEGER NOT NULL,  -- of them, attributed to a site
+    allocations         INTEGER NOT NULL,  -- blocks allocated, all points
+    allocations_matched INTEGER NOT NULL,
+    bytes               INTEGER NOT NULL,
+    bytes_matched       INTEGER NOT NULL,
+    heat_points         INTEGER NOT NULL   -- points folded onto members
+);
+
+-- Measured allocations per site and profile.
+CREATE TABLE site_counts (
+    site_id      INTEGER NOT NULL REFERENCES sites(id),
+    profile_id   INTEGER NOT NULL REFERENCES profiles(id),
+    source       TEXT NOT NULL,      -- profiles.source
+    allocations  INTEGER NOT NULL,   -- blocks allocated
+    bytes        INTEGER NOT NULL,   -- their total size
+    points       INTEGER NOT NULL,   -- program points attributed here
+    via_wrapper  INTEGER NOT NULL,   -- of them, found past a wrapper frame
+    PRIMARY KEY (site_id, profile_id)
+) WITHOUT ROWID;
+
+-- Field heat: DHAT's per-byte access counts folded onto members.
+CREATE TABLE member_heat (
+    type_id        INTEGER NOT NULL REFERENCES types(id),
+    idx            INTEGER NOT NULL,   -- members.idx
+    profile_id     INTEGER NOT NULL REFERENCES profiles(id),
+    accesses       INTEGER NOT NULL,   -- sum of the counts of its bytes
+    bytes_touched  INTEGER NOT NULL,   -- its bytes with a nonzero count
+    PRIMARY KEY (type_id, idx, profile_id)
+) WITHOUT ROWID;
+
+-- Go types with no pointers (every member a number or bool, or arrays
+-- of them): the runtime allocates them "noscan", under 16 B tiny.
+CREATE VIEW go_noscan AS
+SELECT t.id AS type_id
+  FROM types t
+ WHERE t.lang = 'Go'
+   AND NOT EXISTS (
+       SELECT 1 FROM members m
+        WHERE m.type_id = t.id
+          AND (m.type_name IS NULL OR instr(m.type_name, '[]') > 0
+               OR ltrim(m.type_name, '[]0123456789') NOT IN
+                  ('bool','int','int8','int16','int32','int64','uint','uint8',
+                   'uint16','uint32','uint64','uintptr','float32','float64',
+                   'complex64','complex128','byte','rune')));
+
+-- Allocations per site: measured once a profile of the binary is loaded
+-- (sites it never reached count 0), else the static weight.
+CREATE VIEW site_allocations AS
+SELECT s.id AS site_id, s.binary_id,
+       CASE WHEN p.n > 0 THEN coalesce(c.allocations, 0)
+            ELSE s.static_weight END AS allocations,
+       c.bytes AS bytes,
+       CASE WHEN p.n > 0 THEN 'measured' ELSE 'static' END AS source
+  FROM sites s
+  LEFT JOIN (SELECT binary_id, count(*) AS n FROM profiles GROUP BY binary_id) p
+         ON p.binary_id = s.binary_id
+  LEFT JOIN (SELECT site_id, sum(allocations) AS allocations, sum(bytes) AS bytes
+               FROM site_counts GROUP BY site_id) c
+         ON c.site_id = s.id;
+
+-- One row per (site, type it allocates).  An ambiguous site (no type
+-- chosen) is split evenly over its candidates: share 1/candidates.
+-- elements: objects per allocation -- measured bytes per block over the
+-- type size, else the site's constant count, else its constant size over
+-- the type size when that divides, else 1.
+CREATE VIEW site_rows AS
+SELECT x.site_id, x.binary_id, x.type_id, x.share, x.ambiguous,
+       x.allocations * x.share AS allocations, x.source AS alloc_source,
+       t.size, t.optimal_size,
+       CASE WHEN x.source = 'measured' AND x.allocations > 0 AND t.size > 0
+                 AND x.bytes / x.allocations >= t.size
+            THEN x.bytes / x.allocations / t.size
+            WHEN s.count >= 1 THEN s.count
+            WHEN t.size > 0 AND s.size > t.size AND s.size % t.size = 0
+            THEN s.size / t.size
+            ELSE 1 END AS elements,
+       CASE WHEN s.file IS NOT NULL THEN s.file || ':' || coalesce(s.line, '?')
+            ELSE printf('%s@0x%x', coalesce(s.function, '?'), s.pc) END AS site
+  FROM (SELECT s.id AS site_id, s.binary_id, s.type_id, 1.0 AS share, 0 AS ambiguous,
+               a.allocations, a.bytes, a.source
+          FROM sites s JOIN site_allocations a ON a.site_id = s.id
+         WHERE s.type_id IS NOT NULL
+        UNION ALL
+        SELECT s.id, s.binary_id, c.type_id,
+               1.0 / (SELECT count(*) FROM site_candidates k WHERE k.site_id = s.id), 1,
+               a.allocations, a.bytes, a.source
+          FROM sites s JOIN site_candidates c ON c.site_id = s.id
+          JOIN site_allocations a ON a.site_id = s.id
+         WHERE s.type_id IS NULL) x
+  JOIN sites s ON s.id = x.site_id
+  JOIN types t ON t.id = x.type_id;
+
+-- site_rows under every allocator model of the binary.  heap_saved:
+-- allocator bytes given back by the best order, (class of elements x size
+-- - class of elements x optimal_size) x allocations.  struct_saved: the
+-- raw bytes, (size - optimal_size) x elements x allocations -- what cache
+-- density gains, whatever the allocator rounds to.
+CREATE VIEW site_waste_all AS
+SELECT r.site_id, r.binary_id, r.type_id, m.allocator, m.chosen, r.share, r.ambiguous,
+       r.elements, r.elements * r.size AS request,
+       r.elements * r.optimal_size AS request_after,
+       cn.bytes AS class_now, ca.bytes AS class_after,
+       r.allocations, r.alloc_source,
+       (cn.bytes - ca.bytes) * r.allocations AS heap_saved,
+       (r.size - r.optimal_size) * r.elements * r.allocations AS struct_saved,
+       r.site
+  FROM site_rows r
+  JOIN alloc_models m ON m.binary_id = r.binary_id
+  LEFT JOIN alloc_classes cn
+         ON cn.binary_id = r.binary_id AND cn.request = r.elements * r.size
+        AND cn.allocator = CASE WHEN m.allocator = 'go'
+                                 AND r.type_id IN (SELECT type_id FROM go_noscan)
+                                THEN 'go-noscan' ELSE m.allocator END
+  LEFT JOIN alloc_classes ca
+         ON ca.binary_id = r.binary_id AND ca.request = r.elements * r.optimal_size
+        AND ca.allocator = cn.allocator;
+
+-- Per type and allocator model: one object's class now and after, and the
+-- sums over its sites.  score = heap_saved, the ranking key.
+CREATE VIEW waste_all AS
+SELECT t.id AS type_id, t.binary_id, t.kind, t.name, t.lang, t.size, t.optimal_size,
+       t.size - t.optimal_size AS saving, t.hole_bytes, t.tail_padding,
+       m.allocator, m.chosen,
+       cn.bytes AS class_now, ca.bytes AS class_after,
+       cn.bytes - ca.bytes AS class_saving,
+       coalesce(w.sites, 0) AS sites,
+       coalesce(w.ambiguous_sites, 0) AS ambiguous_sites,
+       coalesce(w.allocations, 0.0) AS allocations,
+       CASE WHEN EXISTS (SELECT 1 FROM profiles p WHERE p.binary_id = t.binary_id)
+            THEN 'measured' WHEN w.sites > 0 THEN 'static' ELSE 'none' END AS alloc_source,
+       coalesce(w.heap_saved, 0.0) AS heap_saved,
+       coalesce(w.struct_saved, 0.0) AS struct_saved,
+       coalesce(w.heap_saved, 0.0) AS score
+  FROM types t
+  JOIN alloc_models m ON m.binary_id = t.binary_id
+  LEFT JOIN alloc_classes cn
+         ON cn.binary_id = t.binary_id AND cn.request = t.size
+        AND cn.allocator = CASE WHEN m.allocator = 'go'
+                                 AND t.id IN (SELECT type_id FROM go_noscan)
+                                THEN 'go-noscan' ELSE m.allocator END
+  LEFT JOIN alloc_classes ca
+         ON ca.binary_id = t.binary_id AND ca.request = t.optimal_size
+        AND ca.allocator = cn.allocator
+  LEFT JOIN (SELECT type_id, allocator, count(*) AS sites,
+                    sum(ambiguous) AS ambiguous_sites, sum(allocations) AS allocations,
+                    sum(heap_saved) AS heap_saved, sum(struct_saved) AS struct_saved
+               FROM site_waste_all GROUP BY type_id, allocator) w
+         ON w.type_id = t.id AND w.allocator = m.allocator;
+
+-- waste_all under each binary's chosen model (what `diff` compares).
+CREATE VIEW waste AS
+SELECT * FROM waste_all WHERE chosen = 1;

@@ -21,6 +21,7 @@
 #include "dwtypes.h"
 #include "elfimg.h"
 #include "layout.h"
+#include "rank.h"
 #include "sites.h"
 #include "store.h"
 #include "typeset.h"
@@ -237,6 +238,11 @@ int an_run(const char **bins, size_t nbins, const an_opts *o, hp_err *err)
     if (done == 0) {
         st_abort(w);
         hp_errf(err, list[0], "no file with debug info among %zu ELF files", n);
+        goto fail;
+    }
+    /* allocator classes for every size the ranking views ask about */
+    if (rk_fill_classes(st_writer_db(w), o->out, err) != 0) {
+        st_abort(w);
         goto fail;
     }
     if (st_commit(w, err) != 0)

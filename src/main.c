@@ -22,6 +22,8 @@
 #include "diff.h"
 #include "fmt.h"
 #include "hp.h"
+#include "profile.h"
+#include "rank.h"
 #include "report.h"
 #include "sites.h"
 
@@ -50,6 +52,14 @@ static const char usage_text[] =
     "                             argument positions, from 0 (repeatable)\n"
     "      --alloc-config FILE    more NAME:SIZE[:COUNT] lines ('#' comments)\n"
     "  sites DB [TYPE]                  allocation sites, grouped by type\n"
+    "  top DB                           types to fix first: heap bytes saved by reordering\n"
+    "                                   x allocations (measured, else static site weights)\n"
+    "      -n N                         rows to print (default 20, 0 for all)\n"
+    "      -f, --format table|csv|json  output format (default table)\n"
+    "      --allocator NAME             glibc, jemalloc, mimalloc, go or kmalloc (default:\n"
+    "                                   go for Go, kmalloc for vmlinux, else glibc)\n"
+    "  profile DB FILE                  import a valgrind DHAT profile (--tool=dhat\n"
+    "                                   --dhat-out-file=FILE): counts per site, field heat\n"
     "  show DB NAME                     a type's layout and its suggested order\n"
     "  query DB NAME|FILE.sql           run a named report or an SQL file\n"
     "      -f, --format table|csv|json  output format (default table)\n"
@@ -62,7 +72,7 @@ static const char usage_text[] =
     "  check DB --budget FILE.yaml      exit 1 if a type breaks its budget\n"
     "      -f, --format table|json      output format (default table)\n"
     "  merge OUT.db IN.db...            one database from many (ids renumbered)\n"
-    "  --binary PATH|BUILD_ID|ID        show, query, diff, check: one binary only\n"
+    "  --binary PATH|BUILD_ID|ID        show, query, diff, check, top, profile: one binary\n"
     "  help, --help                     this text\n"
     "  version, --version               print the version\n"
     "\n"
@@ -343,6 +353,72 @@ static int cmd_check(int argc, char **argv)
     return report(bud_check(argv[optind], &o, stdout, &err), &err);
 }
 
+static int cmd_top(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"format", required_argument, NULL, 'f'},
+        {"allocator", required_argument, NULL, 'a'},
+        {"binary", required_argument, NULL, 'b'},
+        {NULL, 0, NULL, 0},
+    };
+    rk_opts o;
+    memset(&o, 0, sizeof o);
+    o.n = 20;
+    o.fmt = FMT_TABLE;
+    unsigned long v;
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "n:f:", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'n':
+            if (parse_uint(optarg, 1ul << 30, &v) != 0)
+                return usage_error("-n wants a number of rows, not '%s'", optarg);
+            o.n = (long)v;
+            break;
+        case 'f':
+            if (fmt_parse(optarg, &o.fmt) != 0)
+                return usage_error("unknown format '%s' (table, csv, json)", optarg);
+            break;
+        case 'a': o.allocator = optarg; break;
+        case 'b': o.binary = optarg; break;
+        default:
+            return usage_error("%s", "bad option for top");
+        }
+    }
+    if (argc - optind != 1)
+        return usage_error("%s", "usage: holeprof top DB [-n N] [--format table|csv|json]"
+                           " [--allocator NAME] [--binary SEL]");
+    hp_err err = {0};
+    return report(rk_top(argv[optind], &o, stdout, &err), &err);
+}
+
+static int cmd_profile(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"binary", required_argument, NULL, 'b'},
+        {"quiet", no_argument, NULL, 'q'},
+        {NULL, 0, NULL, 0},
+    };
+    pf_opts o;
+    memset(&o, 0, sizeof o);
+    o.unmatched = 5;
+    int quiet = 0, c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "q", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'b': o.binary = optarg; break;
+        case 'q': quiet = 1; break;
+        default:
+            return usage_error("%s", "bad option for profile");
+        }
+    }
+    if (argc - optind != 2)
+        return usage_error("%s", "usage: holeprof profile DB FILE [--binary SEL] [-q]");
+    hp_err err = {0};
+    int st = pf_import(argv[optind], argv[optind + 1], &o, quiet ? NULL : stdout, &err);
+    return report(st == 0 ? HP_EXIT_OK : HP_EXIT_ERROR, &err);
+}
+
 static int cmd_merge(int argc, char **argv)
 {
     static const struct option longopts[] = {
@@ -394,6 +470,10 @@ int main(int argc, char **argv)
         return cmd_diff(argc - 1, argv + 1);
     if (!strcmp(cmd, "check"))
         return cmd_check(argc - 1, argv + 1);
+    if (!strcmp(cmd, "top"))
+        return cmd_top(argc - 1, argv + 1);
+    if (!strcmp(cmd, "profile"))
+        return cmd_profile(argc - 1, argv + 1);
     if (!strcmp(cmd, "merge"))
         return cmd_merge(argc - 1, argv + 1);
     return usage_error("unknown command '%s'", cmd);

@@ -1,0 +1,32 @@
+-- worst.sql -- which struct to fix first: `holeprof top -n 0 --format csv`
+-- in plain SQL (tests/t_top.sh checks they agree row for row).
+--
+-- Every reorderable type (size > optimal_size), ranked by heap_saved:
+-- allocator bytes the best member order gives back, (class now - class
+-- after) x allocations, under each binary's chosen allocator model
+-- (alloc_models.chosen).  struct_saved is the raw bytes saved, (size -
+-- optimal) x objects x allocations: what cache density gains whatever the
+-- allocator rounds to.  allocations are measured when a profile is loaded
+-- (alloc_source 'measured'), else static site weights ('static'); an
+-- ambiguous site's weight is split evenly over its candidate types
+-- (ambiguous_sites counts them).  All the arithmetic is in the views
+-- waste_all and site_waste_all (db/schema.sql).
+--
+-- For another allocator model, replace `w.chosen = 1` below by
+-- `w.allocator = 'jemalloc'` (glibc, jemalloc, mimalloc, go, kmalloc).
+WITH ranked AS (
+    SELECT w.*,
+           row_number() OVER (ORDER BY w.heap_saved DESC, w.struct_saved DESC,
+                                       w.saving DESC, w.name, w.type_id) AS rank
+      FROM waste_all w
+     WHERE w.saving > 0 AND w.chosen = 1
+)
+SELECT r.rank, r.type_id, r.kind, r.name, r.size, r.optimal_size, r.allocator,
+       r.class_now, r.class_after, r.allocations, r.alloc_source,
+       r.ambiguous_sites, r.sites, r.heap_saved, r.struct_saved,
+       (SELECT s.site FROM site_waste_all s
+         WHERE s.type_id = r.type_id AND s.allocator = r.allocator
+         ORDER BY s.heap_saved DESC, s.struct_saved DESC, s.allocations DESC, s.site_id
+         LIMIT 1) AS worst_site
+  FROM ranked r
+ ORDER BY r.rank;

@@ -1,0 +1,788 @@
+/*
+** profile.c -- `holeprof profile DB FILE` (contract in profile.h).
+**
+** Reading: the DHAT file is handed to SQLite as one text value and every
+** field is read with json_extract / json_each; nothing here parses JSON.
+** Only a frame's leading "0x..." address is converted with strtoull.
+**
+** Matching: DHAT records for each frame the return address minus one
+** ("0x1091E7: main (p.c:9)" for a call at link address 0x11E3 of length 5
+** in a PIE loaded at 0x108000).  So a frame belongs to site S when
+** 0 <= address - bias - S.pc <= 15 (the longest x86 instruction), with S
+** the site of greatest pc not above address - bias.  The load bias is
+** solved by voting: a PIE is mapped at a page boundary, so for each frame
+** and each site whose pc has the right low 12 bits the bias is fixed;
+** the bias (and binary, when DB holds several) matched by the most
+** distinct frames wins, ties going to the smaller bias (0 for
+** non-PIE executables).  Frames of other objects (libc, the DHAT
+** preload, libstdc++) match no site and are skipped.
+**
+** Attribution: walking a stack from the innermost frame, the first frame
+** that is a site decides -- unless that site lies in a function that is
+** itself an allocator (a wrapper: xmalloc calling malloc), in which case
+** the walk goes on to the first caller frame that is a site outside a
+** wrapper; if there is none, the wrapper's own site keeps the count.
+**
+** Field heat: DHAT's `acc` (blocks up to 1 KiB, all the same size) is a
+** run-length list of per-byte access counts: n >= 0 is one byte accessed
+** n times, -k followed by n is k bytes accessed n times each.  When the
+** site allocates one known type and the block is a whole number of
+** objects, the counts are folded modulo the type size and summed over
+** each member's bytes (a bitfield gets its storage unit's counts).
+**
+** Atomicity: one SQLite transaction on DB itself (BEGIN IMMEDIATE ...
+** COMMIT) rather than the copy-and-rename of analyze: the import only
+** adds rows, SQLite's rollback journal already makes the transaction
+** all-or-nothing across crashes, and copying a kernel-sized database to
+** add a few hundred rows would cost more than the import.
+*/
+#include "profile.h"
+#include "rank.h"
+#include "report.h"
+#include "store.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#define PF_MAX_FILE   ((long)1 << 31)   /* a DHAT file we are willing to load */
+#define PF_MAX_ACC    (1 << 20)         /* bytes of one acc array (DHAT: 1 KiB) */
+#define PF_MAX_CALL   15                /* longest x86-64 instruction */
+#define PF_MAX_COUNT  ((int64_t)1 << 53)
+
+typedef struct pf_site {
+    int64_t id, pc, type_id, binary_id;
+    int in_wrapper;
+    /* accumulated */
+    int64_t allocs, bytes, points, via_wrapper;
+} pf_site;
+
+typedef struct pf_bin {
+    int64_t id;
+    pf_site *s;          /* sorted by pc */
+    size_t n, cap;
+} pf_bin;
+
+typedef struct pf_frame {
+    int has_addr;
+    uint64_t addr;
+    char *text;
+} pf_frame;
+
+typedef struct pf_unmatched {
+    int64_t allocs, bytes;
+    char *where;
+} pf_unmatched;
+
+typedef struct pf_heat {
+    int64_t type_id, size;
+    int64_t *count;      /* per byte */
+    struct pf_heat *next;
+} pf_heat;
+
+typedef struct pf_ctx {
+    sqlite3 *db;
+    const char *dbpath, *file;
+    hp_err *err;
+    pf_frame *fr;
+    size_t nfr;
+    pf_bin *bins;
+    size_t nbins, bcap;
+    pf_heat *heat;
+} pf_ctx;
+
+static int pf_dberr(pf_ctx *c, const char *what)
+{
+    return hp_errf(c->err, c->dbpath, "%s: %s", what, sqlite3_errmsg(c->db));
+}
+
+static int pf_prep(pf_ctx *c, const char *sql, sqlite3_stmt **st)
+{
+    if (sqlite3_prepare_v2(c->db, sql, -1, st, NULL) != SQLITE_OK)
+        return pf_dberr(c, "cannot prepare a statement");
+    return 0;
+}
+
+static int pf_by_pc(const void *a, const void *b)
+{
+    int64_t x = ((const pf_site *)a)->pc, y = ((const pf_site *)b)->pc;
+    return (x > y) - (x < y);
+}
+
+static int pf_cmp_i64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* The whole file as one string; DHAT files are text. */
+static char *pf_read_file(const char *path, hp_err *err)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL) {
+        hp_errf(err, path, "%s", strerror(errno));
+        return NULL;
+    }
+    struct stat st;
+    if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
+        fclose(f);
+        hp_errf(err, path, "not a regular file");
+        return NULL;
+    }
+    if (st.st_size > PF_MAX_FILE) {
+        fclose(f);
+        hp_errf(err, path, "too large for a DHAT profile (%lld bytes)", (long long)st.st_size);
+        return NULL;
+    }
+    size_t n = (size_t)st.st_size;
+    char *buf = hp_xmalloc(n + 1);
+    size_t got = fread(buf, 1, n, f);
+    int bad = ferror(f);
+    fclose(f);
+    if (bad || got != n) {
+        free(buf);
+        hp_errf(err, path, "cannot read the file");
+        return NULL;
+    }
+    buf[n] = '\0';
+    if (strlen(buf) != n) {
+        free(buf);
+        hp_errf(err, path, "not a DHAT profile (binary data)");
+        return NULL;
+    }
+    return buf;
+}
+
+/* ---- the DHAT document ---- */
+
+static int pf_load_doc(pf_ctx *c, const char *text, char **cmd)
+{
+    sqlite3_stmt *st = NULL;
+    int rc;
+    if (sqlite3_exec(c->db, "CREATE TEMP TABLE pf_doc(doc TEXT)", NULL, NULL, NULL) != SQLITE_OK)
+        return pf_dberr(c, "cannot load the profile");
+    if (pf_prep(c, "INSERT INTO temp.pf_doc VALUES (?1)", &st) != 0)
+        return -1;
+    sqlite3_bind_text(st, 1, text, -1, SQLITE_STATIC);
+    rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE)
+        return pf_dberr(c, "cannot load the profile");
+    /* validity first: json_extract on a malformed document is an error */
+    if (pf_prep(c, "SELECT json_valid(doc) FROM temp.pf_doc", &st) != 0)
+        return -1;
+    int valid = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    if (!valid)
+        return hp_errf(c->err, c->file, "not a DHAT profile (not valid JSON)");
+    if (pf_prep(c, "SELECT json_valid(doc), json_extract(doc, '$.dhatFileVersion'),"
+                " json_extract(doc, '$.mode'), json_extract(doc, '$.cmd'),"
+                " json_type(doc, '$.pps'), json_type(doc, '$.ftbl') FROM temp.pf_doc", &st) != 0)
+        return -1;
+    if (sqlite3_step(st) != SQLITE_ROW) {
+        sqlite3_finalize(st);
+        return pf_dberr(c, "cannot read the profile");
+    }
+    valid = sqlite3_column_int(st, 0);
+    int64_t ver = sqlite3_column_int64(st, 1);
+    const char *mode = (const char *)sqlite3_column_text(st, 2);
+    const char *pps = (const char *)sqlite3_column_text(st, 4);
+    const char *ftbl = (const char *)sqlite3_column_text(st, 5);
+    int ok = valid && ver == 2 && pps && strcmp(pps, "array") == 0 && ftbl
+             && strcmp(ftbl, "array") == 0;
+    int heap = ok && mode && strcmp(mode, "heap") == 0;
+    if (ok && heap && sqlite3_column_text(st, 3))
+        *cmd = hp_xstrdup((const char *)sqlite3_column_text(st, 3));
+    sqlite3_finalize(st);
+    if (!valid)
+        return hp_errf(c->err, c->file, "not a DHAT profile (not valid JSON)");
+    if (!ok)
+        return hp_errf(c->err, c->file, "not a DHAT profile (format version 2 with pps and"
+                       " ftbl expected)");
+    if (!heap)
+        return hp_errf(c->err, c->file, "a DHAT profile of mode '%s': only heap profiles carry"
+                       " allocation counts", mode ? mode : "?");
+    return 0;
+}
+
+static int pf_load_frames(pf_ctx *c)
+{
+    sqlite3_stmt *st = NULL;
+    size_t cap = 0;
+    int rc;
+    if (pf_prep(c, "SELECT j.key, j.value, j.type FROM temp.pf_doc d, json_each(d.doc, '$.ftbl') j"
+                " ORDER BY j.key", &st) != 0)
+        return -1;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (sqlite3_column_int64(st, 0) != (int64_t)c->nfr) {
+            sqlite3_finalize(st);
+            return hp_errf(c->err, c->file, "damaged DHAT profile: ftbl out of order");
+        }
+        pf_frame *f = HP_PUSH(c->fr, c->nfr, cap);
+        memset(f, 0, sizeof *f);
+        const char *t = (const char *)sqlite3_column_text(st, 1);
+        const char *type = (const char *)sqlite3_column_text(st, 2);
+        if (t == NULL || type == NULL || strcmp(type, "text") != 0)
+            continue;
+        f->text = hp_xstrndup(t, strnlen(t, 512));
+        if (t[0] == '0' && (t[1] == 'x' || t[1] == 'X')) {
+            char *end;
+            errno = 0;
+            unsigned long long a = strtoull(t + 2, &end, 16);
+            if (errno == 0 && end != t + 2 && *end == ':') {
+                f->has_addr = 1;
+                f->addr = a;
+            }
+        }
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE)
+        return pf_dberr(c, "cannot read the frame table");
+    return 0;
+}
+
+/* ---- sites and the load bias ---- */
+
+static int pf_load_sites(pf_ctx *c, int64_t only_binary)
+{
+    sqlite3_stmt *st = NULL;
+    int rc;
+    if (pf_prep(c, "SELECT s.binary_id, s.id, s.pc, s.type_id,"
+                " s.function IS NOT NULL AND s.function IN"
+                "   (SELECT a.name FROM allocators a WHERE a.binary_id = s.binary_id)"
+                " FROM sites s WHERE ?1 IS NULL OR s.binary_id = ?1"
+                " ORDER BY s.binary_id, s.pc", &st) != 0)
+        return -1;
+    if (only_binary > 0)
+        sqlite3_bind_int64(st, 1, only_binary);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        int64_t bid = sqlite3_column_int64(st, 0), pc = sqlite3_column_int64(st, 2);
+        if (sqlite3_column_type(st, 2) != SQLITE_INTEGER || pc < 0)
+            continue;   /* a damaged row cannot match anything */
+        if (c->nbins == 0 || c->bins[c->nbins - 1].id != bid) {
+            pf_bin *b = HP_PUSH(c->bins, c->nbins, c->bcap);
+            memset(b, 0, sizeof *b);
+            b->id = bid;
+        }
+        pf_bin *b = &c->bins[c->nbins - 1];
+        pf_site *s = HP_PUSH(b->s, b->n, b->cap);
+        memset(s, 0, sizeof *s);
+        s->binary_id = bid;
+        s->id = sqlite3_column_int64(st, 1);
+        s->pc = pc;
+        s->type_id = sqlite3_column_type(st, 3) == SQLITE_INTEGER ? sqlite3_column_int64(st, 3) : 0;
+        s->in_wrapper = sqlite3_column_int(st, 4);
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE)
+        return pf_dberr(c, "cannot read the allocation sites");
+    for (size_t i = 0; i < c->nbins; i++)
+        qsort(c->bins[i].s, c->bins[i].n, sizeof *c->bins[i].s, pf_by_pc);
+    return 0;
+}
+
+/* The site a runtime frame address falls on under bias, or NULL. */
+static pf_site *pf_match(pf_bin *b, uint64_t addr, int64_t bias)
+{
+    if (b->n == 0 || addr > (uint64_t)INT64_MAX || (int64_t)addr < bias)
+        return NULL;
+    int64_t rel = (int64_t)addr - bias;
+    size_t lo = 0, hi = b->n;      /* first site with pc > rel */
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (b->s[mid].pc <= rel)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo == 0)
+        return NULL;
+    pf_site *s = &b->s[lo - 1];
+    return rel - s->pc <= PF_MAX_CALL ? s : NULL;
+}
+
+/* Vote for biases: returns the best bias of b and its frame count. */
+static size_t pf_vote(pf_ctx *c, pf_bin *b, int64_t *best)
+{
+    /* sites by the low 12 bits of their pc */
+    size_t *head = hp_xmalloc(4096 * sizeof *head), *next = hp_xmalloc((b->n + 1) * sizeof *next);
+    for (size_t i = 0; i < 4096; i++)
+        head[i] = SIZE_MAX;
+    for (size_t i = 0; i < b->n; i++) {
+        size_t k = (size_t)(b->s[i].pc & 0xfff);
+        next[i] = head[k];
+        head[k] = i;
+    }
+    int64_t *cand = NULL;
+    size_t nc = 0, cap = 0;
+    for (size_t f = 0; f < c->nfr; f++) {
+        if (!c->fr[f].has_addr || c->fr[f].addr > (uint64_t)INT64_MAX)
+            continue;
+        int64_t a = (int64_t)c->fr[f].addr;
+        size_t first = nc;
+        for (int d = 0; d <= PF_MAX_CALL; d++) {
+            for (size_t i = head[(size_t)((a - d) & 0xfff)]; i != SIZE_MAX; i = next[i]) {
+                int64_t bias = a - d - b->s[i].pc;
+                if (bias < 0)
+                    continue;
+                /* one vote per frame and bias */
+                int dup = 0;
+                for (size_t k = first; k < nc && !dup; k++)
+                    dup = cand[k] == bias;
+                if (!dup)
+                    *HP_PUSH(cand, nc, cap) = bias;
+            }
+        }
+    }
+    size_t bestn = 0;
+    *best = 0;
+    if (nc > 1)
+        qsort(cand, nc, sizeof *cand, pf_cmp_i64);
+    for (size_t i = 0; i < nc;) {
+        size_t j = i;
+        while (j < nc && cand[j] == cand[i])
+            j++;
+        if (j - i > bestn) {   /* ascending order: ties keep the smaller bias */
+            bestn = j - i;
+            *best = cand[i];
+        }
+        i = j;
+    }
+    free(cand);
+    free(head);
+    free(next);
+    return bestn;
+}
+
+/* ---- field heat ---- */
+
+static pf_heat *pf_heat_for(pf_ctx *c, int64_t type_id, int64_t size)
+{
+    for (pf_heat *h = c->heat; h; h = h->next)
+        if (h->type_id == type_id)
+            return h;
+    pf_heat *h = hp_xcalloc(1, sizeof *h);
+    h->type_id = type_id;
+    h->size = size;
+    h->count = hp_xcalloc((size_t)size, sizeof *h->count);
+    h->next = c->heat;
+    c->heat = h;
+    return h;
+}
+
+/* Decode one acc array (JSON text) and fold it onto type_id.
+** Returns 1 when folded, 0 when it does not fit, -1 on error. */
+static int pf_fold(pf_ctx *c, const char *acc, int64_t type_id, int64_t *counts)
+{
+    sqlite3_stmt *st = NULL;
+    int64_t size = 0;
+    if (pf_prep(c, "SELECT size FROM types WHERE id = ?1", &st) != 0)
+        return -1;
+    sqlite3_bind_int64(st, 1, type_id);
+    if (sqlite3_step(st) == SQLITE_ROW)
+        size = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    if (size <= 0 || size > PF_MAX_ACC)
+        return 0;
+    if (pf_prep(c, "SELECT value, type FROM json_each(?1)", &st) != 0)
+        return -1;
+    sqlite3_bind_text(st, 1, acc, -1, SQLITE_STATIC);
+    int64_t len = 0, run = 0;
+    int rc, bad = 0;
+    while (!bad && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *t = (const char *)sqlite3_column_text(st, 1);
+        if (t == NULL || strcmp(t, "integer") != 0) {
+            bad = 1;
+            break;
+        }
+        int64_t v = sqlite3_column_int64(st, 0);
+        if (run == 0 && v < 0) {
+            if (v < -PF_MAX_ACC)
+                bad = 1;
+            run = -v;
+            continue;
+        }
+        if (v < 0 || v > PF_MAX_COUNT) {
+            bad = 1;
+            break;
+        }
+        int64_t k = run ? run : 1;
+        run = 0;
+        if (len + k > PF_MAX_ACC) {
+            bad = 1;
+            break;
+        }
+        for (int64_t i = 0; i < k; i++)
+            counts[len + i] = v;
+        len += k;
+    }
+    sqlite3_finalize(st);
+    if (bad || run != 0)
+        return hp_errf(c->err, c->file, "damaged DHAT profile: bad acc array");
+    if (len == 0 || len % size != 0)
+        return 0;
+    pf_heat *h = pf_heat_for(c, type_id, size);
+    for (int64_t i = 0; i < len; i++) {
+        int64_t *d = &h->count[i % size];
+        *d = *d > PF_MAX_COUNT - counts[i] ? PF_MAX_COUNT : *d + counts[i];
+    }
+    return 1;
+}
+
+/* ---- the import ---- */
+
+static int pf_by_allocs(const void *a, const void *b)
+{
+    const pf_unmatched *x = a, *y = b;
+    if (x->allocs != y->allocs)
+        return x->allocs < y->allocs ? 1 : -1;
+    return (x->bytes < y->bytes) - (x->bytes > y->bytes);
+}
+
+static void pf_free(pf_ctx *c)
+{
+    for (size_t i = 0; i < c->nfr; i++)
+        free(c->fr[i].text);
+    free(c->fr);
+    for (size_t i = 0; i < c->nbins; i++)
+        free(c->bins[i].s);
+    free(c->bins);
+    while (c->heat) {
+        pf_heat *h = c->heat;
+        c->heat = h->next;
+        free(h->count);
+        free(h);
+    }
+}
+
+static int pf_open_rw(const char *dbpath, sqlite3 **out, hp_err *err)
+{
+    sqlite3 *db = NULL;
+    if (st_open_read(dbpath, &db, err) != 0)   /* is it ours, and of this version */
+        return -1;
+    sqlite3_close(db);
+    db = NULL;
+    if (sqlite3_open_v2(dbpath, &db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
+        hp_errf(err, dbpath, "cannot open database for writing: %s",
+                db ? sqlite3_errmsg(db) : "out of memory");
+        sqlite3_close(db);
+        return -1;
+    }
+    sqlite3_db_config(db, SQLITE_DBCONFIG_DEFENSIVE, 1, (int *)NULL);
+#ifdef SQLITE_DBCONFIG_TRUSTED_SCHEMA
+    sqlite3_db_config(db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, (int *)NULL);
+#endif
+    sqlite3_busy_timeout(db, 5000);
+    *out = db;
+    return 0;
+}
+
+int pf_import(const char *dbpath, const char *file, const pf_opts *o, FILE *log, hp_err *err)
+{
+    pf_ctx c;
+    memset(&c, 0, sizeof c);
+    c.dbpath = dbpath;
+    c.file = file;
+    c.err = err;
+    char *text = NULL, *cmd = NULL, *abspath = NULL;
+    pf_unmatched *um = NULL;
+    size_t num = 0, umcap = 0;
+    int64_t *counts = NULL;
+    sqlite3_stmt *st = NULL;
+    int status = -1, in_tx = 0;
+
+    int64_t only = 0;
+    if (o && o->binary) {
+        sqlite3 *rdb = NULL;
+        if (st_open_read(dbpath, &rdb, err) != 0)
+            return -1;
+        int r = mrg_select_binary(rdb, dbpath, o->binary, &only, err);
+        sqlite3_close(rdb);
+        if (r != 0)
+            return -1;
+    }
+    if ((text = pf_read_file(file, err)) == NULL)
+        return -1;
+    if (pf_open_rw(dbpath, &c.db, err) != 0)
+        goto out;
+    if (pf_load_doc(&c, text, &cmd) != 0 || pf_load_frames(&c) != 0)
+        goto out;
+    free(text);
+    text = NULL;
+    if (pf_load_sites(&c, only) != 0)
+        goto out;
+
+    /* the binary and load bias most frames agree on */
+    pf_bin *bin = NULL;
+    int64_t bias = 0;
+    size_t votes = 0;
+    for (size_t i = 0; i < c.nbins; i++) {
+        int64_t bb;
+        size_t v = pf_vote(&c, &c.bins[i], &bb);
+        if (v > votes) {
+            votes = v;
+            bias = bb;
+            bin = &c.bins[i];
+        }
+    }
+    if (bin == NULL) {
+        hp_errf(err, file, "no frame of the profile is an allocation site of %s%s", dbpath,
+                c.nbins ? " (another program, or a different build?)"
+                        : " (it has no allocation sites: analyze without --no-sites)");
+        goto out;
+    }
+
+    /* attribute every program point */
+    counts = hp_xmalloc(PF_MAX_ACC * sizeof *counts);
+    int64_t points = 0, pmatched = 0, allocs = 0, amatched = 0, bytes = 0, bmatched = 0;
+    int64_t heat_points = 0;
+    if (pf_prep(&c, "SELECT json_extract(p.value, '$.tbk'), json_extract(p.value, '$.tb'),"
+                " json_extract(p.value, '$.fs'), json_extract(p.value, '$.acc'),"
+                " json_type(p.value, '$.fs')"
+                " FROM temp.pf_doc d, json_each(d.doc, '$.pps') p ORDER BY p.key", &st) != 0)
+        goto out;
+    sqlite3_stmt *fs = NULL;
+    if (pf_prep(&c, "SELECT value FROM json_each(?1) ORDER BY key", &fs) != 0)
+        goto out;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        int64_t tbk = sqlite3_column_int64(st, 0), tb = sqlite3_column_int64(st, 1);
+        const char *fstype = (const char *)sqlite3_column_text(st, 4);
+        if (sqlite3_column_type(st, 0) != SQLITE_INTEGER || sqlite3_column_type(st, 1)
+            != SQLITE_INTEGER || tbk < 0 || tb < 0 || tbk > PF_MAX_COUNT || tb > PF_MAX_COUNT
+            || fstype == NULL || strcmp(fstype, "array") != 0) {
+            sqlite3_finalize(fs);
+            hp_errf(err, file, "damaged DHAT profile: program point %lld", (long long)points);
+            goto out;
+        }
+        points++;
+        allocs += tbk;
+        bytes += tb;
+        if (allocs > PF_MAX_COUNT || bytes > PF_MAX_COUNT) {
+            sqlite3_finalize(fs);
+            hp_errf(err, file, "damaged DHAT profile: counts out of range");
+            goto out;
+        }
+        sqlite3_reset(fs);
+        sqlite3_bind_text(fs, 1, (const char *)sqlite3_column_text(st, 2), -1, SQLITE_TRANSIENT);
+        pf_site *first = NULL, *chosen = NULL;
+        const char *where = NULL, *where2 = NULL;
+        int nframes = 0;
+        while (chosen == NULL && sqlite3_step(fs) == SQLITE_ROW) {
+            int64_t fi = sqlite3_column_int64(fs, 0);
+            if (fi < 0 || (uint64_t)fi >= c.nfr)
+                continue;
+            pf_frame *f = &c.fr[fi];
+            if (nframes++ == 1)
+                where = f->text;
+            else if (nframes == 3)
+                where2 = f->text;
+            if (!f->has_addr)
+                continue;
+            pf_site *s = pf_match(bin, f->addr, bias);
+            if (s == NULL)
+                continue;
+            if (first == NULL)
+                first = s;
+            if (!s->in_wrapper)
+                chosen = s;
+        }
+        int via = chosen != NULL && chosen != first;
+        if (chosen == NULL)
+            chosen = first;
+        if (chosen == NULL) {
+            pf_unmatched *u = HP_PUSH(um, num, umcap);
+            u->allocs = tbk;
+            u->bytes = tb;
+            u->where = hp_xasprintf("%s%s%s", where ? where : "?", where2 ? " <- " : "",
+                                    where2 ? where2 : "");
+            continue;
+        }
+        pmatched++;
+        amatched += tbk;
+        bmatched += tb;
+        chosen->allocs += tbk;
+        chosen->bytes += tb;
+        chosen->points++;
+        chosen->via_wrapper += via;
+        if (chosen->type_id > 0 && sqlite3_column_type(st, 3) == SQLITE_TEXT) {
+            int r = pf_fold(&c, (const char *)sqlite3_column_text(st, 3), chosen->type_id, counts);
+            if (r < 0) {
+                sqlite3_finalize(fs);
+                goto out;
+            }
+            heat_points += r;
+        }
+    }
+    sqlite3_finalize(fs);
+    if (rc != SQLITE_DONE) {
+        pf_dberr(&c, "cannot read the program points");
+        goto out;
+    }
+    sqlite3_finalize(st);
+    st = NULL;
+
+    /* write it all in one transaction */
+    if (sqlite3_exec(c.db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
+        pf_dberr(&c, "cannot start the import");
+        goto out;
+    }
+    in_tx = 1;
+    abspath = realpath(file, NULL);
+    const char *path = abspath ? abspath : file;
+    if (pf_prep(&c, "DELETE FROM member_heat WHERE profile_id IN (SELECT id FROM profiles"
+                " WHERE binary_id = ?1 AND path = ?2)", &st) != 0)
+        goto out;
+    for (int pass = 0; pass < 3; pass++) {
+        static const char *const del[3] = {
+            NULL,
+            "DELETE FROM site_counts WHERE profile_id IN (SELECT id FROM profiles"
+            " WHERE binary_id = ?1 AND path = ?2)",
+            "DELETE FROM profiles WHERE binary_id = ?1 AND path = ?2",
+        };
+        if (pass > 0 && pf_prep(&c, del[pass], &st) != 0)
+            goto out;
+        sqlite3_bind_int64(st, 1, bin->id);
+        sqlite3_bind_text(st, 2, path, -1, SQLITE_STATIC);
+        rc = sqlite3_step(st);
+        sqlite3_finalize(st);
+        st = NULL;
+        if (rc != SQLITE_DONE) {
+            pf_dberr(&c, "cannot replace the earlier import");
+            goto out;
+        }
+    }
+    char when[32];
+    time_t now = time(NULL);
+    struct tm tmv;
+    strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&now, &tmv));
+    if (pf_prep(&c, "INSERT INTO profiles(binary_id, source, path, command, imported_at,"
+                " load_bias, points, points_matched, allocations, allocations_matched, bytes,"
+                " bytes_matched, heat_points) VALUES (?1, 'dhat', ?2, ?3, ?4, ?5, ?6, ?7, ?8,"
+                " ?9, ?10, ?11, ?12)", &st) != 0)
+        goto out;
+    sqlite3_bind_int64(st, 1, bin->id);
+    sqlite3_bind_text(st, 2, path, -1, SQLITE_STATIC);
+    if (cmd)
+        sqlite3_bind_text(st, 3, cmd, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, when, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 5, bias);
+    sqlite3_bind_int64(st, 6, points);
+    sqlite3_bind_int64(st, 7, pmatched);
+    sqlite3_bind_int64(st, 8, allocs);
+    sqlite3_bind_int64(st, 9, amatched);
+    sqlite3_bind_int64(st, 10, bytes);
+    sqlite3_bind_int64(st, 11, bmatched);
+    sqlite3_bind_int64(st, 12, heat_points);
+    rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    st = NULL;
+    if (rc != SQLITE_DONE) {
+        pf_dberr(&c, "cannot store the profile");
+        goto out;
+    }
+    int64_t pid = sqlite3_last_insert_rowid(c.db);
+    if (pf_prep(&c, "INSERT INTO site_counts(site_id, profile_id, source, allocations, bytes,"
+                " points, via_wrapper) VALUES (?1, ?2, 'dhat', ?3, ?4, ?5, ?6)", &st) != 0)
+        goto out;
+    for (size_t i = 0; i < bin->n; i++) {
+        pf_site *s = &bin->s[i];
+        if (s->points == 0)
+            continue;
+        sqlite3_bind_int64(st, 1, s->id);
+        sqlite3_bind_int64(st, 2, pid);
+        sqlite3_bind_int64(st, 3, s->allocs);
+        sqlite3_bind_int64(st, 4, s->bytes);
+        sqlite3_bind_int64(st, 5, s->points);
+        sqlite3_bind_int64(st, 6, s->via_wrapper);
+        if (sqlite3_step(st) != SQLITE_DONE) {
+            pf_dberr(&c, "cannot store the site counts");
+            goto out;
+        }
+        sqlite3_reset(st);
+    }
+    sqlite3_finalize(st);
+    st = NULL;
+    /* every member gets a row, so a field never touched shows as 0 */
+    if (pf_prep(&c, "INSERT INTO member_heat(type_id, idx, profile_id, accesses, bytes_touched)"
+                " VALUES (?1, ?2, ?3, ?4, ?5)", &st) != 0)
+        goto out;
+    sqlite3_stmt *mem = NULL;
+    if (pf_prep(&c, "SELECT idx, offset, size FROM members WHERE type_id = ?1 ORDER BY idx",
+                &mem) != 0)
+        goto out;
+    for (pf_heat *h = c.heat; h; h = h->next) {
+        sqlite3_bind_int64(mem, 1, h->type_id);
+        while (sqlite3_step(mem) == SQLITE_ROW) {
+            int64_t idx = sqlite3_column_int64(mem, 0), off = sqlite3_column_int64(mem, 1);
+            int64_t sz = sqlite3_column_int64(mem, 2), acc = 0, touched = 0;
+            for (int64_t b = off < 0 ? 0 : off; b < h->size && b < off + sz && sz > 0; b++) {
+                acc = acc > PF_MAX_COUNT - h->count[b] ? PF_MAX_COUNT : acc + h->count[b];
+                touched += h->count[b] > 0;
+            }
+            sqlite3_bind_int64(st, 1, h->type_id);
+            sqlite3_bind_int64(st, 2, idx);
+            sqlite3_bind_int64(st, 3, pid);
+            sqlite3_bind_int64(st, 4, acc);
+            sqlite3_bind_int64(st, 5, touched);
+            if (sqlite3_step(st) != SQLITE_DONE) {
+                sqlite3_finalize(mem);
+                pf_dberr(&c, "cannot store the field heat");
+                goto out;
+            }
+            sqlite3_reset(st);
+        }
+        sqlite3_reset(mem);
+    }
+    sqlite3_finalize(mem);
+    sqlite3_finalize(st);
+    st = NULL;
+    /* measured sizes may ask for classes of new request sizes */
+    if (rk_fill_classes(c.db, dbpath, err) != 0)
+        goto out;
+    if (sqlite3_exec(c.db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+        pf_dberr(&c, "cannot commit the import");
+        goto out;
+    }
+    in_tx = 0;
+
+    if (log) {
+        fprintf(log, "profile %s: binary %lld, load bias 0x%llx\n", file, (long long)bin->id,
+                (unsigned long long)bias);
+        fprintf(log, "program points: %lld, matched %lld\n", (long long)points,
+                (long long)pmatched);
+        fprintf(log, "allocations: %lld, matched %lld (%.1f%%); bytes %lld, matched %lld\n",
+                (long long)allocs, (long long)amatched,
+                allocs ? 100.0 * (double)amatched / (double)allocs : 0.0, (long long)bytes,
+                (long long)bmatched);
+        fprintf(log, "field heat: %lld program points folded onto members\n",
+                (long long)heat_points);
+        if (num > 1)
+            qsort(um, num, sizeof *um, pf_by_allocs);
+        size_t show = o && o->unmatched >= 0 ? (size_t)o->unmatched : 5;
+        if (num)
+            fprintf(log, "largest unmatched (allocations, bytes, first frames):\n");
+        for (size_t i = 0; i < num && i < show; i++)
+            fprintf(log, "  %lld  %lld  %s\n", (long long)um[i].allocs, (long long)um[i].bytes,
+                    um[i].where);
+    }
+    status = 0;
+out:
+    if (in_tx)
+        sqlite3_exec(c.db, "ROLLBACK", NULL, NULL, NULL);
+    sqlite3_finalize(st);
+    if (c.db)
+        sqlite3_close(c.db);
+    pf_free(&c);
+    for (size_t i = 0; i < num; i++)
+        free(um[i].where);
+    free(um);
+    free(counts);
+    free(text);
+    free(cmd);
+    free(abspath);
+    return status;
+}

@@ -1,0 +1,502 @@
+/*
+** rank.c -- allocator classes for the database, and `holeprof top`
+** (contract in rank.h; the arithmetic is in db/schema.sql's views).
+**
+** top reads waste_all (one row per type and model: classes and the sums
+** over the type's sites) and site_waste_all (one row per site, type and
+** model), orders the types itself, picks each type's worst site itself,
+** and prints through a TEMP table so that csv and json come out of fmt.c
+** exactly as `holeprof query` and the sqlite3 CLI print queries/worst.sql.
+** Order: heap_saved, struct_saved, saving (all descending), then name and
+** type_id ascending -- the ORDER BY of queries/worst.sql.  A type's worst
+** site: largest heap_saved, then struct_saved, then allocations, then the
+** lowest site id.  SQL sorts NULL below every number; so does rk_cmp_num.
+*/
+#include "rank.h"
+#include "report.h"
+#include "sizeclass.h"
+#include "store.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Values beyond these are damage, not data. */
+#define RK_MAX_INT ((int64_t)1 << 56)
+#define RK_MAX_REAL 1e30
+
+/* ---- filling alloc_models and alloc_classes ---- */
+
+typedef struct rk_pick {
+    int64_t binary_id;
+    sc_model model;
+    const char *why;
+} rk_pick;
+
+static int rk_fill_models(sqlite3 *db, const char *path, hp_err *err)
+{
+    static const char sel_sql[] =
+        "SELECT b.id, b.path, b.producer,"
+        " EXISTS (SELECT 1 FROM types t WHERE t.binary_id = b.id AND t.lang = 'Go'),"
+        " EXISTS (SELECT 1 FROM allocators a WHERE a.binary_id = b.id"
+        "         AND a.name IN ('kmalloc', '__kmalloc', 'kmem_cache_alloc'))"
+        " FROM binaries b"
+        " WHERE NOT EXISTS (SELECT 1 FROM alloc_models m WHERE m.binary_id = b.id)";
+    sqlite3_stmt *st = NULL;
+    rk_pick *picks = NULL;
+    size_t n = 0, cap = 0;
+    int rc, status = -1;
+    if (sqlite3_prepare_v2(db, sel_sql, -1, &st, NULL) != SQLITE_OK)
+        goto dberr;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        rk_pick *p = HP_PUSH(picks, n, cap);
+        p->binary_id = sqlite3_column_int64(st, 0);
+        p->model = sc_pick((const char *)sqlite3_column_text(st, 1),
+                           (const char *)sqlite3_column_text(st, 2),
+                           sqlite3_column_int(st, 3), sqlite3_column_int(st, 4), &p->why);
+    }
+    if (rc != SQLITE_DONE)
+        goto dberr;
+    sqlite3_finalize(st);
+    st = NULL;
+    if (sqlite3_prepare_v2(db, "INSERT INTO alloc_models(binary_id, allocator, chosen, why)"
+                           " VALUES (?1, ?2, ?3, ?4)", -1, &st, NULL) != SQLITE_OK)
+        goto dberr;
+    for (size_t i = 0; i < n; i++) {
+        for (int m = 0; m < SC_NMODELS; m++) {
+            if (m == SC_GO_NOSCAN)   /* a variant of go, not a model to choose */
+                continue;
+            sqlite3_bind_int64(st, 1, picks[i].binary_id);
+            sqlite3_bind_text(st, 2, sc_name((sc_model)m), -1, SQLITE_STATIC);
+            sqlite3_bind_int(st, 3, m == (int)picks[i].model);
+            if (m == (int)picks[i].model)
+                sqlite3_bind_text(st, 4, picks[i].why, -1, SQLITE_STATIC);
+            else
+                sqlite3_bind_null(st, 4);
+            if (sqlite3_step(st) != SQLITE_DONE)
+                goto dberr;
+            sqlite3_reset(st);
+        }
+    }
+    status = 0;
+    goto done;
+dberr:
+    hp_errf(err, path, "cannot store allocator models: %s", sqlite3_errmsg(db));
+done:
+    sqlite3_finalize(st);
+    free(picks);
+    return status;
+}
+
+typedef struct rk_req {
+    int64_t binary_id, request;
+} rk_req;
+
+int rk_fill_classes(sqlite3 *db, const char *path, hp_err *err)
+{
+    /* Every request size the views join on: one object of each type, and
+    ** each site's elements x size before and after reordering. */
+    static const char req_sql[] =
+        "SELECT DISTINCT binary_id, request FROM ("
+        " SELECT binary_id, size AS request FROM types"
+        " UNION SELECT binary_id, optimal_size FROM types"
+        " UNION SELECT binary_id, elements * size FROM site_rows"
+        " UNION SELECT binary_id, elements * optimal_size FROM site_rows) r"
+        " WHERE NOT EXISTS (SELECT 1 FROM alloc_classes c WHERE c.binary_id = r.binary_id"
+        "                   AND c.allocator = 'glibc' AND c.request = r.request)";
+    if (rk_fill_models(db, path, err) != 0)
+        return -1;
+    sqlite3_stmt *st = NULL;
+    rk_req *reqs = NULL;
+    size_t n = 0, cap = 0;
+    int rc, status = -1;
+    if (sqlite3_prepare_v2(db, req_sql, -1, &st, NULL) != SQLITE_OK)
+        goto dberr;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        /* sizes come from a file: only non-negative integers are requests */
+        if (sqlite3_column_type(st, 1) != SQLITE_INTEGER || sqlite3_column_int64(st, 1) < 0)
+            continue;
+        rk_req *r = HP_PUSH(reqs, n, cap);
+        r->binary_id = sqlite3_column_int64(st, 0);
+        r->request = sqlite3_column_int64(st, 1);
+    }
+    if (rc != SQLITE_DONE)
+        goto dberr;
+    sqlite3_finalize(st);
+    st = NULL;
+    if (sqlite3_prepare_v2(db, "INSERT OR IGNORE INTO alloc_classes(binary_id, allocator,"
+                           " request, bytes) VALUES (?1, ?2, ?3, ?4)", -1, &st, NULL) != SQLITE_OK)
+        goto dberr;
+    for (size_t i = 0; i < n; i++) {
+        uint64_t req = (uint64_t)reqs[i].request;
+        for (int m = 0; m < SC_NMODELS; m++) {
+            sqlite3_bind_int64(st, 1, reqs[i].binary_id);
+            sqlite3_bind_text(st, 2, sc_name((sc_model)m), -1, SQLITE_STATIC);
+            sqlite3_bind_int64(st, 3, reqs[i].request);
+            if (req > SC_MAX_REQUEST)
+                sqlite3_bind_null(st, 4);
+            else
+                sqlite3_bind_int64(st, 4, (int64_t)sc_class((sc_model)m, req));
+            if (sqlite3_step(st) != SQLITE_DONE)
+                goto dberr;
+            sqlite3_reset(st);
+        }
+    }
+    status = 0;
+    goto done;
+dberr:
+    hp_errf(err, path, "cannot store allocator classes: %s", sqlite3_errmsg(db));
+done:
+    sqlite3_finalize(st);
+    free(reqs);
+    return status;
+}
+
+/* ---- holeprof top ---- */
+
+enum {
+    RK_TYPE_ID, RK_KIND, RK_NAME, RK_SIZE, RK_OPTIMAL, RK_ALLOCATOR, RK_CLASS_NOW,
+    RK_CLASS_AFTER, RK_ALLOCS, RK_SOURCE, RK_AMBIG, RK_SITES, RK_HEAP, RK_STRUCT,
+    RK_SAVING, RK_NCOLS
+};
+
+typedef struct rk_row {
+    sqlite3_value *v[RK_NCOLS];
+    int64_t type_id, saving;
+    double heap, strct;
+    const char *name;
+    /* the worst site so far */
+    int has_worst;
+    int64_t w_site;
+    double w_heap, w_struct, w_allocs;
+    char *worst;
+} rk_row;
+
+/* A number read back from the database, NULL as -inf (SQL's NULL sorts
+** below every number). */
+static int rk_num(sqlite3_stmt *s, int col, double *out)
+{
+    int t = sqlite3_column_type(s, col);
+    if (t == SQLITE_NULL) {
+        *out = -INFINITY;
+        return 0;
+    }
+    if (t != SQLITE_INTEGER && t != SQLITE_FLOAT)
+        return -1;
+    double d = sqlite3_column_double(s, col);
+    if (!isfinite(d) || fabs(d) > RK_MAX_REAL)
+        return -1;
+    *out = d;
+    return 0;
+}
+
+static int rk_cmp_num(double a, double b)
+{
+    return (a > b) - (a < b);
+}
+
+static int rk_by_id(const void *a, const void *b)
+{
+    int64_t x = ((const rk_row *)a)->type_id, y = ((const rk_row *)b)->type_id;
+    return (x > y) - (x < y);
+}
+
+static int rk_by_rank(const void *pa, const void *pb)
+{
+    const rk_row *a = pa, *b = pb;
+    int c;
+    if ((c = rk_cmp_num(b->heap, a->heap)) != 0)
+        return c;
+    if ((c = rk_cmp_num(b->strct, a->strct)) != 0)
+        return c;
+    if (a->saving != b->saving)
+        return a->saving < b->saving ? 1 : -1;
+    if ((c = strcmp(a->name, b->name)) != 0)
+        return c;
+    return rk_by_id(pa, pb);
+}
+
+static void rk_rows_free(rk_row *rows, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        for (int k = 0; k < RK_NCOLS; k++)
+            sqlite3_value_free(rows[i].v[k]);
+        free(rows[i].worst);
+    }
+    free(rows);
+}
+
+static const char rk_filter[] =
+    " CASE WHEN ?1 IS NULL THEN chosen = 1 ELSE allocator = ?1 END";
+
+static int rk_load(sqlite3 *db, const char *path, const char *allocator, rk_row **out,
+                   size_t *nout, hp_err *err)
+{
+    char *sql = sqlite3_mprintf(
+        "SELECT type_id, kind, name, size, optimal_size, allocator, class_now, class_after,"
+        " allocations, alloc_source, ambiguous_sites, sites, heap_saved, struct_saved, saving"
+        " FROM waste_all WHERE saving > 0 AND%s", rk_filter);
+    sqlite3_stmt *st = NULL;
+    rk_row *rows = NULL;
+    size_t n = 0, cap = 0;
+    int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
+    sqlite3_free(sql);
+    if (rc != SQLITE_OK)
+        goto dberr;
+    if (allocator)
+        sqlite3_bind_text(st, 1, allocator, -1, SQLITE_STATIC);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        rk_row *r = HP_PUSH(rows, n, cap);
+        memset(r, 0, sizeof *r);
+        for (int k = 0; k < RK_NCOLS; k++)
+            r->v[k] = sqlite3_value_dup(sqlite3_column_value(st, k));
+        r->type_id = sqlite3_column_int64(st, RK_TYPE_ID);
+        r->saving = sqlite3_column_int64(st, RK_SAVING);
+        r->name = (const char *)sqlite3_value_text(r->v[RK_NAME]);
+        for (int k = 0; k < RK_NCOLS; k++)
+            if (r->v[k] == NULL && sqlite3_column_type(st, k) != SQLITE_NULL)
+                hp_xmalloc(SIZE_MAX);   /* sqlite3_value_dup out of memory: exits */
+        if (sqlite3_column_type(st, RK_TYPE_ID) != SQLITE_INTEGER || r->name == NULL
+            || r->saving <= 0 || r->saving > RK_MAX_INT || rk_num(st, RK_HEAP, &r->heap) != 0
+            || rk_num(st, RK_STRUCT, &r->strct) != 0) {
+            long long id = (long long)sqlite3_column_int64(st, RK_TYPE_ID);
+            sqlite3_finalize(st);
+            rk_rows_free(rows, n);
+            return hp_errf(err, path, "damaged database: bad ranking row for type %lld", id);
+        }
+    }
+    if (rc != SQLITE_DONE)
+        goto dberr;
+    sqlite3_finalize(st);
+    *out = rows;
+    *nout = n;
+    return 0;
+dberr:
+    hp_errf(err, path, "cannot read the ranking: %s", sqlite3_errmsg(db));
+    sqlite3_finalize(st);
+    rk_rows_free(rows, n);
+    return -1;
+}
+
+/* Each type's worst site, from site_waste_all. */
+static int rk_worst(sqlite3 *db, const char *path, const char *allocator, rk_row *rows,
+                    size_t n, hp_err *err)
+{
+    char *sql = sqlite3_mprintf("SELECT type_id, site_id, heap_saved, struct_saved, allocations,"
+                                " site FROM site_waste_all WHERE%s", rk_filter);
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
+    sqlite3_free(sql);
+    if (rc != SQLITE_OK)
+        goto dberr;
+    if (allocator)
+        sqlite3_bind_text(st, 1, allocator, -1, SQLITE_STATIC);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        rk_row key;
+        key.type_id = sqlite3_column_int64(st, 0);
+        rk_row *r = n ? bsearch(&key, rows, n, sizeof *rows, rk_by_id) : NULL;
+        if (r == NULL)
+            continue;
+        double h, s, a;
+        int64_t site = sqlite3_column_int64(st, 1);
+        if (rk_num(st, 2, &h) != 0 || rk_num(st, 3, &s) != 0 || rk_num(st, 4, &a) != 0) {
+            sqlite3_finalize(st);
+            return hp_errf(err, path, "damaged database: bad numbers for site %lld",
+                           (long long)site);
+        }
+        int c = 0;
+        if (r->has_worst) {
+            if ((c = rk_cmp_num(h, r->w_heap)) == 0 && (c = rk_cmp_num(s, r->w_struct)) == 0
+                && (c = rk_cmp_num(a, r->w_allocs)) == 0)
+                c = site < r->w_site ? 1 : -1;
+        }
+        if (!r->has_worst || c > 0) {
+            const unsigned char *t = sqlite3_column_text(st, 5);
+            free(r->worst);
+            r->worst = t ? hp_xstrdup((const char *)t) : NULL;
+            r->has_worst = 1;
+            r->w_site = site;
+            r->w_heap = h;
+            r->w_struct = s;
+            r->w_allocs = a;
+        }
+    }
+    if (rc != SQLITE_DONE)
+        goto dberr;
+    sqlite3_finalize(st);
+    return 0;
+dberr:
+    hp_errf(err, path, "cannot read the sites' savings: %s", sqlite3_errmsg(db));
+    sqlite3_finalize(st);
+    return -1;
+}
+
+/* Numbers for people: integral values without ".0", others to 2 places. */
+static void rk_human(hp_buf *b, sqlite3_value *v)
+{
+    if (v == NULL || sqlite3_value_type(v) == SQLITE_NULL) {
+        hp_buf_puts(b, "?");
+        return;
+    }
+    double d = sqlite3_value_double(v);
+    if (d == floor(d) && fabs(d) < 1e15)
+        hp_buf_printf(b, "%.0f", d);
+    else
+        hp_buf_printf(b, "%.2f", d);
+}
+
+static int rk_print(sqlite3 *db, const char *path, rk_row *rows, size_t n, const rk_opts *o,
+                    FILE *out, hp_err *err)
+{
+    static const char *const csv_cols =
+        "rank, type_id, kind, name, size, optimal_size, allocator, class_now, class_after,"
+        " allocations, alloc_source, ambiguous_sites, sites, heap_saved, struct_saved,"
+        " worst_site";
+    int table = o->fmt == FMT_TABLE;
+    char *sql = table
+        ? sqlite3_mprintf("CREATE TEMP TABLE rk_top(rank, type, size, allocator, class,"
+                          " allocations, heap_saved, struct_saved, worst_site)")
+        : sqlite3_mprintf("CREATE TEMP TABLE rk_top(%s)", csv_cols);
+    char *msg = NULL;
+    int rc = sqlite3_exec(db, sql, NULL, NULL, &msg);
+    sqlite3_free(sql);
+    if (rc != SQLITE_OK) {
+        hp_errf(err, path, "cannot build the ranking: %s", msg ? msg : "?");
+        sqlite3_free(msg);
+        return -1;
+    }
+    sqlite3_stmt *ins = NULL, *sel = NULL;
+    sql = sqlite3_mprintf("INSERT INTO rk_top VALUES (%s)",
+                          table ? "?1,?2,?3,?4,?5,?6,?7,?8,?9"
+                                : "?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16");
+    rc = sqlite3_prepare_v2(db, sql, -1, &ins, NULL);
+    sqlite3_free(sql);
+    if (rc != SQLITE_OK)
+        goto dberr;
+    size_t lim = o->n > 0 && (size_t)o->n < n ? (size_t)o->n : n;
+    int any_ambig = 0, any_none = 0;
+    hp_buf b = { 0 };
+    for (size_t i = 0; i < lim; i++) {
+        rk_row *r = &rows[i];
+        sqlite3_bind_int64(ins, 1, (int64_t)i + 1);
+        if (table) {
+            hp_buf_reset(&b);
+            hp_buf_printf(&b, "%s %s", sqlite3_value_text(r->v[RK_KIND]) ?
+                          (const char *)sqlite3_value_text(r->v[RK_KIND]) : "?", r->name);
+            sqlite3_bind_text(ins, 2, b.s, -1, SQLITE_TRANSIENT);
+            hp_buf_reset(&b);
+            rk_human(&b, r->v[RK_SIZE]);
+            hp_buf_puts(&b, " -> ");
+            rk_human(&b, r->v[RK_OPTIMAL]);
+            sqlite3_bind_text(ins, 3, b.s, -1, SQLITE_TRANSIENT);
+            sqlite3_bind_value(ins, 4, r->v[RK_ALLOCATOR]);
+            hp_buf_reset(&b);
+            rk_human(&b, r->v[RK_CLASS_NOW]);
+            hp_buf_puts(&b, " -> ");
+            rk_human(&b, r->v[RK_CLASS_AFTER]);
+            sqlite3_bind_text(ins, 5, b.s, -1, SQLITE_TRANSIENT);
+            hp_buf_reset(&b);
+            rk_human(&b, r->v[RK_ALLOCS]);
+            const char *src = (const char *)sqlite3_value_text(r->v[RK_SOURCE]);
+            int ambig = sqlite3_value_int64(r->v[RK_AMBIG]) > 0;
+            hp_buf_printf(&b, " %s%s", src ? src : "?", ambig ? "*" : "");
+            any_ambig |= ambig;
+            any_none |= src && strcmp(src, "none") == 0;
+            sqlite3_bind_text(ins, 6, b.s, -1, SQLITE_TRANSIENT);
+            hp_buf_reset(&b);
+            rk_human(&b, r->v[RK_HEAP]);
+            sqlite3_bind_text(ins, 7, b.s, -1, SQLITE_TRANSIENT);
+            hp_buf_reset(&b);
+            rk_human(&b, r->v[RK_STRUCT]);
+            sqlite3_bind_text(ins, 8, b.s, -1, SQLITE_TRANSIENT);
+            sqlite3_bind_text(ins, 9, r->worst ? r->worst : "-", -1, SQLITE_TRANSIENT);
+        } else {
+            for (int k = 0; k < RK_SAVING; k++)
+                sqlite3_bind_value(ins, k + 2, r->v[k]);
+            if (r->worst)
+                sqlite3_bind_text(ins, 16, r->worst, -1, SQLITE_TRANSIENT);
+            else
+                sqlite3_bind_null(ins, 16);
+        }
+        if (sqlite3_step(ins) != SQLITE_DONE) {
+            hp_buf_free(&b);
+            goto dberr;
+        }
+        sqlite3_reset(ins);
+    }
+    hp_buf_free(&b);
+    sqlite3_finalize(ins);
+    ins = NULL;
+    if (table) {
+        fprintf(out, "heap_saved: allocator bytes given back by the best member order, (class now"
+                " - class after) x allocations; struct_saved: raw bytes, (size - optimal) x"
+                " objects x allocations (cache density).\n");
+        if (lim == 0) {
+            fprintf(out, "no type can be made smaller by reordering its members\n");
+            return 0;
+        }
+    }
+    if (sqlite3_prepare_v2(db, "SELECT * FROM rk_top ORDER BY rank", -1, &sel, NULL) != SQLITE_OK)
+        goto dberr;
+    if (fmt_print_stmt(sel, o->fmt, out, err) != 0) {
+        sqlite3_finalize(sel);
+        return -1;
+    }
+    sqlite3_finalize(sel);
+    if (table && any_ambig)
+        fprintf(out, "* includes ambiguous sites (only the size was known): their allocations are"
+                " split evenly over the candidate types; see `holeprof sites`.\n");
+    if (table && any_none)
+        fprintf(out, "none: no allocation site of the type was found; ranked by raw saving.\n");
+    if (table && lim < n)
+        fprintf(out, "(%zu more; -n 0 shows all)\n", n - lim);
+    return 0;
+dberr:
+    hp_errf(err, path, "cannot build the ranking: %s", sqlite3_errmsg(db));
+    sqlite3_finalize(ins);
+    return -1;
+}
+
+int rk_top(const char *dbpath, const rk_opts *o, FILE *out, hp_err *err)
+{
+    sqlite3 *db = NULL;
+    rk_row *rows = NULL;
+    size_t n = 0;
+    int status = HP_EXIT_ERROR;
+    sc_model m;
+    if (o->allocator && (sc_parse(o->allocator, &m) != 0 || m == SC_GO_NOSCAN))
+        return hp_errf(err, NULL, "unknown allocator '%s' (glibc, jemalloc, mimalloc, go,"
+                       " kmalloc)", o->allocator), HP_EXIT_ERROR;
+    if (st_open_read(dbpath, &db, err) != 0)
+        return HP_EXIT_ERROR;
+    if (o->binary && mrg_select_binary(db, dbpath, o->binary, NULL, err) != 0)
+        goto out;
+    /* a database from before the ranking tables, or one analyze did not
+    ** finish filling: say so rather than print zeros */
+    sqlite3_stmt *st = NULL;
+    int ok = sqlite3_prepare_v2(db, "SELECT (SELECT count(*) FROM binaries),"
+                                " (SELECT count(DISTINCT binary_id) FROM alloc_models)",
+                                -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW
+             && sqlite3_column_int64(st, 0) == sqlite3_column_int64(st, 1);
+    sqlite3_finalize(st);
+    if (!ok) {
+        hp_errf(err, dbpath, "no allocator classes in this database (made by an older"
+                " holeprof): re-run holeprof analyze");
+        goto out;
+    }
+    if (rk_load(db, dbpath, o->allocator, &rows, &n, err) != 0)
+        goto out;
+    if (n > 1)
+        qsort(rows, n, sizeof *rows, rk_by_id);
+    if (rk_worst(db, dbpath, o->allocator, rows, n, err) != 0)
+        goto out;
+    if (n > 1)
+        qsort(rows, n, sizeof *rows, rk_by_rank);
+    if (rk_print(db, dbpath, rows, n, o, out, err) != 0)
+        goto out;
+    status = HP_EXIT_OK;
+out:
+    rk_rows_free(rows, n);
+    sqlite3_close(db);
+    return status;
+}

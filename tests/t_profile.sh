@@ -1,0 +1,96 @@
+#!/bin/sh
+# t_profile.sh -- `holeprof profile DB FILE` on a real valgrind DHAT run
+# of tests/fixtures/profile.c built as a PIE (valgrind maps it at a load
+# bias the import must solve): allocation counts come back exactly per
+# site -- 1000 hot, 64 cold through the xalloc wrapper, 10 arrays, 1
+# once -- the field heat names exactly the fields the fixture touches,
+# `top` switches to measured counts, a re-import replaces, and bad
+# profiles are refused without touching the database.
+. "${TOP_SRCDIR:-$(dirname "$0")/..}/tests/lib.sh"
+
+need gcc sqlite3 valgrind python3
+[ -x "$HOLEPROF" ] || die "holeprof not built: $HOLEPROF"
+
+gcc -g -O0 -fpie -pie -o "$T/pf" "$FIXTURES/profile.c" || die "cannot compile the fixture"
+assert_match "fixture is a PIE" 'DYN' "$(readelf -h "$T/pf" | grep 'Type:')"
+"$HOLEPROF" analyze -q "$T/pf" -o "$T/db" || die "analyze failed"
+valgrind -q --tool=dhat --dhat-out-file="$T/dhat.json" "$T/pf" 2>"$T/vg.err" \
+    || die "valgrind failed: $(head -c 300 "$T/vg.err")"
+cp "$T/db" "$T/orig.db"
+line() { grep -n "$1" "$FIXTURES/profile.c" | head -1 | cut -d: -f1; }
+
+assert_status "import" 0 "$HOLEPROF" profile "$T/db" "$T/dhat.json"
+assert_match "reports the load bias" 'load bias 0x[0-9a-f]+' "$(cat "$T/out")"
+assert_match "reports points matched" '^program points: [0-9]+, matched 4$' "$(cat "$T/out")"
+assert_match "reports allocations matched" '^allocations: [0-9]+, matched 1075 ' "$(cat "$T/out")"
+bias=$(q "$T/db" "SELECT load_bias FROM profiles")
+assert_eq "bias is page aligned and nonzero (PIE)" "1" "$(q "$T/db" "SELECT load_bias > 0 AND load_bias % 4096 = 0 FROM profiles")"
+
+# exact counts per site (file:line of the allocating statement)
+assert_eq "allocations per site" "arr|$(line 'calloc(4, sizeof \*v)')|10|1600
+cold|$(line 'xalloc(sizeof')|64|1536
+hot|$(line 'malloc(sizeof \*h)')|1000|24000
+once|$(line 'malloc(sizeof \*o)')|1|40" \
+    "$(q "$T/db" "SELECT t.name, s.line, c.allocations, c.bytes FROM site_counts c JOIN sites s ON s.id = c.site_id
+                  JOIN types t ON t.id = s.type_id ORDER BY t.name")"
+assert_eq "profile row" "dhat|4|4|1075|1075" \
+    "$(q "$T/db" "SELECT source, points_matched, heat_points, allocations_matched, allocations_matched FROM profiles")"
+
+# field heat: exactly the touched fields, with their counts
+#   hot.a: 1 store + 1 load x 1000; hot.b: 8 bytes x 2 x 1000
+#   cold.y: 8 bytes x 2 x 64; arr.d: 8 bytes x (4 stores + 1 load) x 10
+#   once.e: 1 store + 1 load
+assert_eq "touched fields" "arr.d 400 8
+cold.y 1024 8
+hot.a 2000 1
+hot.b 16000 8
+once.e 2 1" \
+    "$(q "$T/db" "SELECT t.name || '.' || m.name || ' ' || h.accesses || ' ' || h.bytes_touched
+                  FROM member_heat h JOIN members m ON m.type_id = h.type_id AND m.idx = h.idx
+                  JOIN types t ON t.id = h.type_id WHERE h.accesses > 0 ORDER BY 1")"
+assert_eq "untouched fields have rows with 0" "12" "$(q "$T/db" "SELECT count(*) FROM member_heat WHERE accesses = 0")"
+
+# top now uses the measured counts, and agrees with worst.sql
+"$HOLEPROF" top "$T/db" -n 0 -f csv | tr -d '\r' > "$T/c.csv"
+sqlite3 -batch -csv -header "$T/db" < "$TOP_SRCDIR/queries/worst.sql" | tr -d '\r' > "$T/s.csv"
+assert_eq "measured: top = worst.sql" "$(cat "$T/s.csv")" "$(cat "$T/c.csv")"
+assert_eq "measured ranking (name allocations source heap struct)" "arr 10.0 measured 640.0 640.0
+once 1.0 measured 16.0 16.0
+hot 1000.0 measured 0.0 8000.0
+cold 64.0 measured 0.0 512.0" \
+    "$(tail -n +2 "$T/c.csv" | awk -F, '{print $4, $10, $11, $14, $15}')"
+
+# importing the same file again replaces it
+assert_status "re-import" 0 "$HOLEPROF" profile -q "$T/db" "$T/dhat.json"
+assert_eq "re-import: one profile, same counts" "1|1075|5" \
+    "$(q "$T/db" "SELECT (SELECT count(*) FROM profiles), (SELECT sum(allocations) FROM site_counts),
+                         (SELECT count(*) FROM member_heat WHERE accesses > 0)")"
+
+# a non-PIE build of the same program: bias 0
+gcc -g -O0 -no-pie -o "$T/np" "$FIXTURES/profile.c" || die "cannot compile the fixture"
+"$HOLEPROF" analyze -q "$T/np" -o "$T/np.db" || die "analyze failed"
+valgrind -q --tool=dhat --dhat-out-file="$T/np.json" "$T/np" 2>/dev/null || die "valgrind failed"
+assert_status "non-PIE import" 0 "$HOLEPROF" profile -q "$T/np.db" "$T/np.json"
+assert_eq "non-PIE: bias 0, all matched" "0|1075" "$(q "$T/np.db" "SELECT load_bias, allocations_matched FROM profiles")"
+
+# refusals leave the database untouched
+cp "$T/orig.db" "$T/r.db"
+sum0=$(cksum < "$T/r.db")
+printf '{"dhatFileVersion": 2, "mode": "heap", "pps": [' > "$T/trunc.json"
+assert_status "truncated JSON" 2 "$HOLEPROF" profile "$T/r.db" "$T/trunc.json"
+assert_match "truncated JSON: message" 'not valid JSON' "$(cat "$T/err")"
+printf '{"dhatFileVersion": 2, "mode": "copy", "pps": [], "ftbl": []}' > "$T/copy.json"
+assert_status "copy-mode profile" 2 "$HOLEPROF" profile "$T/r.db" "$T/copy.json"
+python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+d["pps"][0]["acc"] = [-5]
+json.dump(d, open(sys.argv[2], "w"))' "$T/dhat.json" "$T/badacc.json"
+assert_status "bad acc array" 2 "$HOLEPROF" profile "$T/r.db" "$T/badacc.json"
+assert_match "bad acc: message" 'bad acc array' "$(cat "$T/err")"
+assert_status "profile of another program" 2 "$HOLEPROF" profile "$T/r.db" "$T/np.json"
+assert_status "missing file" 2 "$HOLEPROF" profile "$T/r.db" "$T/nope.json"
+assert_status "not a database" 2 "$HOLEPROF" profile "$T/dhat.json" "$T/dhat.json"
+assert_eq "refusals: database unchanged" "$sum0" "$(cksum < "$T/r.db")"
+
+finish
