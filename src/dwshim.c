@@ -625,6 +625,7 @@ static void read_member_loc(Dwarf_Debug dbg, Dwarf_Attribute a, Dwarf_Half form,
                 out->has |= DWA_MEMBER_LOC;
             else
                 out->has |= DWA_MEMBER_LOC_EXPR;
+            dwarf_dealloc(dbg, b, DW_DLA_BLOCK);   /* no de_alloc tree: ours to free */
         }
         return;
     }
@@ -1226,5 +1227,37 @@ int dws_line_rows(dws_file *f, dws_die cu_die, dws_line_row **v, size_t *n, size
         r->end_sequence = endseq != 0;
     }
     dwarf_srclines_dealloc_b(ctx);
+    return 0;
+}
+
+int dws_pc_bounds(dws_file *f, dws_die die, uint64_t *lo, uint64_t *hi)
+{
+    Dwarf_Die d = (Dwarf_Die)die;
+    Dwarf_Error e = NULL;
+    Dwarf_Addr low = 0, high = 0;
+    Dwarf_Half form = 0;
+    enum Dwarf_Form_Class cls = DW_FORM_CLASS_UNKNOWN;
+    int rc = dwarf_lowpc(d, &low, &e);
+    if (rc == DW_DLV_OK) {
+        rc = dwarf_highpc_b(d, &high, &form, &cls, &e);
+        if (rc == DW_DLV_OK) {
+            if (cls == DW_FORM_CLASS_CONSTANT)
+                high += low;
+            if (high >= low) {
+                *lo = low;
+                *hi = high;
+                return 1;
+            }
+        }
+    }
+    if (e) {
+        dwarf_dealloc(f->dbg, e, DW_DLA_ERROR);
+        e = NULL;
+    }
+    Dwarf_Bool has = 0;
+    if (dwarf_hasattr(d, DW_AT_ranges, &has, &e) == DW_DLV_OK && has)
+        return 2;
+    if (e)
+        dwarf_dealloc(f->dbg, e, DW_DLA_ERROR);
     return 0;
 }
