@@ -366,11 +366,29 @@ uint16_t dws_tag(dws_file *f, dws_die die)
     return tag;
 }
 
+/* libdwarf 20210528's dwarf_child allocates the child DIE before decoding
+** its abbreviation code and returns DW_DLV_ERROR without freeing it when
+** the code runs off the section (found by fuzz/fz_dwarf; kept as
+** tests/fuzz-regress/dwarf-child-leb-leak).  With the de_alloc tree off
+** (see the top of this file) nothing can free that DIE: it is lost, once,
+** just before analyze stops with the error.  In sanitizer builds the call
+** runs with LeakSanitizer disabled (weak symbols: absent elsewhere), so
+** that loss is not reported; the price is that a dwarf_child DIE holeprof
+** itself forgot to free would not be either.  (A suppression cannot be
+** narrower: libdwarf has no frame pointers, so the leak's stack shows only
+** _dwarf_get_alloc.) */
+extern void __lsan_disable(void) __attribute__((weak));
+extern void __lsan_enable(void) __attribute__((weak));
+
 dws_die dws_child(dws_file *f, dws_die die, hp_err *err)
 {
     Dwarf_Die c = NULL;
     Dwarf_Error e = NULL;
+    if (__lsan_disable)
+        __lsan_disable();
     int rc = dwarf_child((Dwarf_Die)die, &c, &e);
+    if (__lsan_enable)
+        __lsan_enable();
     if (rc == DW_DLV_ERROR) {
         derr(f, e, err, "child DIE");
         return NULL;
@@ -636,6 +654,9 @@ int dws_read(dws_file *f, dws_die die, dws_attrs *out, hp_err *err)
 {
     Dwarf_Die d = (Dwarf_Die)die;
     Dwarf_Error e = NULL;
+    /* A repeated attribute that does not read must not leave a NULL
+    ** string flagged present (found by fuzzing), so strings go through str. */
+    const char *str;
     memset(out, 0, sizeof *out);
     Dwarf_Half tag = 0;
     if (dwarf_tag(d, &tag, &e) != DW_DLV_OK)
@@ -671,17 +692,23 @@ int dws_read(dws_file *f, dws_die die, dws_attrs *out, hp_err *err)
         int sgn = 0;
         switch (at) {
         case DW_AT_name:
-            if ((out->name = get_str(f->dbg, a)) != NULL)
+            if ((str = get_str(f->dbg, a)) != NULL) {
+                out->name = str;
                 out->has |= DWA_NAME;
+            }
             break;
         case DW_AT_producer:
-            if ((out->producer = get_str(f->dbg, a)) != NULL)
+            if ((str = get_str(f->dbg, a)) != NULL) {
+                out->producer = str;
                 out->has |= DWA_PRODUCER;
+            }
             break;
         case DW_AT_linkage_name:
         case DW_AT_MIPS_linkage_name:
-            if ((out->linkage_name = get_str(f->dbg, a)) != NULL)
+            if ((str = get_str(f->dbg, a)) != NULL) {
+                out->linkage_name = str;
                 out->has |= DWA_LINKAGE_NAME;
+            }
             break;
         case DW_AT_byte_size:
             if (is_const_form(form) && get_u(f->dbg, a, form, &out->byte_size) == 0)
@@ -860,6 +887,9 @@ int dws_read_code(dws_file *f, dws_die die, dws_code_attrs *out, hp_err *err)
 {
     Dwarf_Die d = (Dwarf_Die)die;
     Dwarf_Error e = NULL;
+    /* A repeated attribute that does not read must not leave a NULL
+    ** string flagged present (found by fuzzing), so strings go through str. */
+    const char *str;
     memset(out, 0, sizeof *out);
     Dwarf_Half tag = 0;
     if (dwarf_tag(d, &tag, &e) != DW_DLV_OK)
@@ -895,13 +925,17 @@ int dws_read_code(dws_file *f, dws_die die, dws_code_attrs *out, hp_err *err)
         }
         switch (at) {
         case DW_AT_name:
-            if ((out->name = get_str(f->dbg, a)) != NULL)
+            if ((str = get_str(f->dbg, a)) != NULL) {
+                out->name = str;
                 out->has |= DWC_NAME;
+            }
             break;
         case DW_AT_linkage_name:
         case DW_AT_MIPS_linkage_name:
-            if ((out->linkage_name = get_str(f->dbg, a)) != NULL)
+            if ((str = get_str(f->dbg, a)) != NULL) {
+                out->linkage_name = str;
                 out->has |= DWC_LINKAGE_NAME;
+            }
             break;
         case DW_AT_low_pc:
             if (get_addr(a, &out->low_pc) == 0)
