@@ -9,7 +9,11 @@
 ** line per member with offset and size ("offset:bit size" for bitfields);
 ** "XXX" lines for byte and bit holes where they are; cacheline boundary
 ** lines; a footer with the totals; the type's flags; then the suggested
-** order with offsets recomputed in that order.  The recomputation follows
+** order with offsets recomputed in that order -- hot fields first when a
+** profile's field heat is loaded and such an order still reaches the
+** minimal size -- then the field heat, the allocator models' class bytes
+** for one object, and the allocation sites with their allocations and
+** savings (views waste_all and site_waste_all; rank.h).  The recomputation follows
 ** the same rules as lay_optimal_order(): each member goes to the next
 ** offset its alignment allows, and a run of adjacent bitfields moves as
 ** one block by a multiple of its alignment, so every bit keeps its place
@@ -36,6 +40,7 @@ typedef struct shw_mem {
     int64_t hole_after, bit_hole_after, cacheline, suggested_pos;
     int64_t new_offset;      /* in the suggested order */
     int64_t new_bit_offset;
+    int64_t heat;            /* DHAT accesses summed over profiles (member_heat) */
 } shw_mem;
 
 typedef struct shw_type {
@@ -45,6 +50,7 @@ typedef struct shw_type {
     char *kind, *name, *decl_file, *lang, *hash, *binary;
     shw_mem *m;
     size_t n, cap;
+    int has_heat;            /* member_heat has rows for this type */
 } shw_type;
 
 static char *shw_col_str(sqlite3_stmt *s, int col)
@@ -430,7 +436,9 @@ static char *shw_short_name(const char *name, const char *lang)
     return hp_xstrndup(name + start, end - start);
 }
 
-static void shw_suggest(shw_type *t, hp_buf *b)
+static void shw_heat_lines(const shw_type *t, int hot, hp_buf *b);
+
+static void shw_suggest(shw_type *t, int hot, hp_buf *b)
 {
     const char *lang = t->lang;
     int is_go = strcmp(lang, "Go") == 0, is_rust = strcmp(lang, "Rust") == 0;
@@ -438,11 +446,13 @@ static void shw_suggest(shw_type *t, hp_buf *b)
 
     if (strcmp(t->kind, "union") == 0) {
         hp_buf_puts(b, "Suggested order: none (the members of a union overlap).\n");
+        shw_heat_lines(t, hot, b);
         return;
     }
     if (t->optimal_size >= t->size) {
         hp_buf_printf(b, "Suggested order: none (no member order makes it smaller than"
                       " %lld %s).\n", (long long)t->size, shw_plural(t->size, "byte", "bytes"));
+        shw_heat_lines(t, hot, b);
         return;
     }
     size_t *order = hp_xcalloc(t->n ? t->n : 1, sizeof *order);
@@ -536,6 +546,7 @@ static void shw_suggest(shw_type *t, hp_buf *b)
     if (is_rust)
         hp_buf_puts(b, "/* note: rustc already reorders the fields of a struct without"
                        " #[repr(C)]; this order matters only for #[repr(C)] types */\n");
+    shw_heat_lines(t, hot, b);
     for (size_t k = 0; k < t->n; k++)
         free(dl[k]);
     free(dl);
@@ -546,6 +557,274 @@ static void shw_suggest(shw_type *t, hp_buf *b)
     hp_buf_free(&post);
     hp_buf_free(&bases);
     hp_buf_free(&decl);
+}
+
+/* ---- allocation view and field heat (rank.c / profile.c data) ---------- */
+
+/* Field heat summed over every imported profile; a database without the
+** table (or without heat for this type) leaves has_heat 0. */
+static void shw_load_heat(sqlite3 *db, shw_type *t)
+{
+    sqlite3_stmt *s = NULL;
+    if (sqlite3_prepare_v2(db, "SELECT idx, sum(accesses) FROM member_heat WHERE type_id = ?1"
+                           " GROUP BY idx", -1, &s, NULL) != SQLITE_OK)
+        return;
+    sqlite3_bind_int64(s, 1, t->id);
+    while (sqlite3_step(s) == SQLITE_ROW) {
+        int64_t idx = sqlite3_column_int64(s, 0), h = sqlite3_column_int64(s, 1);
+        if (idx < 0 || (uint64_t)idx >= t->n || h < 0)
+            continue;
+        t->m[idx].heat = h;
+        t->has_heat = 1;
+    }
+    sqlite3_finalize(s);
+}
+
+typedef struct shw_unit {
+    size_t first, end;       /* members [first, end) in offset order */
+    int64_t pos, heat, align;
+    int rank;                /* 0 leading bases/vptr, 1 movable, 2 flexible array */
+} shw_unit;
+
+static int shw_hot_cmp(const void *a, const void *b)
+{
+    const shw_unit *x = a, *y = b;
+    if (x->rank != y->rank)
+        return x->rank - y->rank;
+    if (x->rank == 1 && x->heat != y->heat)
+        return x->heat < y->heat ? 1 : -1;
+    return (x->pos > y->pos) - (x->pos < y->pos);
+}
+
+static int shw_align_hot_cmp(const void *a, const void *b)
+{
+    const shw_unit *x = a, *y = b;
+    if (x->rank == 1 && y->rank == 1 && x->align != y->align)
+        return x->align < y->align ? 1 : -1;
+    return shw_hot_cmp(a, b);
+}
+
+/* Reorder u (sorted hottest first) greedily: at each offset the hottest
+** movable unit that needs no padding there, else the one needing least
+** (then the hottest).  Fills holes with cold small fields instead of
+** leaving them after a hot one. */
+static void shw_greedy(const shw_type *t, shw_unit *u, size_t nu)
+{
+    int64_t cur = 0;
+    size_t k = 0;
+    for (; k < nu && u[k].rank == 0; k++)
+        for (size_t j = u[k].first; j < u[k].end; j++)
+            if (t->m[j].offset + t->m[j].size > cur)
+                cur = t->m[j].offset + t->m[j].size;
+    for (; k < nu && u[k].rank == 1; k++) {
+        size_t best = k;
+        int64_t bestpad = INT64_MAX;
+        for (size_t c = k; c < nu && u[c].rank == 1; c++) {
+            int64_t a = u[c].align > 0 ? u[c].align : 1;
+            int64_t pad = shw_round(cur, a) - cur;
+            if (pad < bestpad) {
+                bestpad = pad;
+                best = c;
+            }
+        }
+        shw_unit x = u[best];
+        memmove(&u[k + 1], &u[k], (best - k) * sizeof *u);
+        u[k] = x;
+        int64_t lo = INT64_MAX, hi = 0;
+        for (size_t j = x.first; j < x.end; j++) {
+            if (t->m[j].offset < lo)
+                lo = t->m[j].offset;
+            if (t->m[j].offset + t->m[j].size > hi)
+                hi = t->m[j].offset + t->m[j].size;
+        }
+        cur = shw_round(cur, x.align > 0 ? x.align : 1) + (hi > lo ? hi - lo : 0);
+    }
+}
+
+/* Hot fields first, cold fields last, without giving up the minimal size:
+** the stored order's units (bitfield groups move as one) placed greedily
+** hottest first (shw_greedy), else sorted by alignment then heat; an order
+** is kept only if the relayout comes to optimal_size.  Returns 1 when the suggestion is now hot-first. */
+static int shw_hot_order(shw_type *t)
+{
+    if (!t->has_heat || t->n == 0 || t->optimal_size >= t->size)
+        return 0;
+    size_t *scratch = hp_xcalloc(t->n, sizeof *scratch);
+    int64_t *saved = hp_xcalloc(t->n, sizeof *saved);
+    shw_unit *u = hp_xcalloc(t->n, sizeof *u);
+    size_t nu = 0;
+    for (size_t i = 0; i < t->n; i++)
+        saved[i] = t->m[i].suggested_pos;
+    if (shw_relayout(t, scratch) != t->optimal_size) {
+        free(scratch);
+        free(saved);
+        free(u);
+        return 0;
+    }
+    for (size_t i = 0; i < t->n; nu++) {
+        shw_unit *x = &u[nu];
+        x->first = i;
+        x->end = shw_unit_end(t, i);
+        x->pos = t->m[i].suggested_pos;
+        x->rank = (t->m[i].flags & (MF_BASE | MF_VPTR)) ? 0 : (t->m[i].flags & MF_FLEX) ? 2 : 1;
+        for (size_t j = i; j < x->end; j++) {
+            x->heat = x->heat > INT64_MAX - t->m[j].heat ? INT64_MAX : x->heat + t->m[j].heat;
+            if (t->m[j].align > x->align)
+                x->align = t->m[j].align;
+        }
+        i = x->end;
+    }
+    int ok = 0;
+    for (int tier = 0; tier < 3 && !ok; tier++) {
+        qsort(u, nu, sizeof *u, tier == 1 ? shw_align_hot_cmp : shw_hot_cmp);
+        if (tier == 0)
+            shw_greedy(t, u, nu);
+        if (tier == 2)     /* heat alone, padding where it falls */
+            continue;
+        int64_t p = 0;
+        for (size_t k = 0; k < nu; k++)
+            for (size_t j = u[k].first; j < u[k].end; j++)
+                t->m[j].suggested_pos = p++;
+        ok = shw_relayout(t, scratch) == t->optimal_size;
+    }
+    if (!ok)
+        for (size_t i = 0; i < t->n; i++)
+            t->m[i].suggested_pos = saved[i];
+    free(scratch);
+    free(saved);
+    free(u);
+    return ok;
+}
+
+static void shw_heat_lines(const shw_type *t, int hot, hp_buf *b)
+{
+    if (!t->has_heat)
+        return;
+    size_t *ix = hp_xcalloc(t->n ? t->n : 1, sizeof *ix), n = 0;
+    for (size_t i = 0; i < t->n; i++)
+        if (t->m[i].heat > 0)
+            ix[n++] = i;
+    /* hottest first; insertion sort keeps offset order among equals */
+    for (size_t i = 1; i < n; i++)
+        for (size_t j = i; j > 0 && t->m[ix[j]].heat > t->m[ix[j - 1]].heat; j--) {
+            size_t x = ix[j];
+            ix[j] = ix[j - 1];
+            ix[j - 1] = x;
+        }
+    hp_buf_puts(b, "Field heat (DHAT accesses, all profiles):");
+    for (size_t k = 0; k < n; k++)
+        hp_buf_printf(b, "%s %s %lld", k ? "," : "", t->m[ix[k]].name ? t->m[ix[k]].name
+                      : "(anon)", (long long)t->m[ix[k]].heat);
+    if (n == 0)
+        hp_buf_puts(b, " none");
+    int first = 1;
+    for (size_t i = 0; i < t->n; i++)
+        if (t->m[i].heat == 0 && !(t->m[i].flags & (MF_BASE | MF_VPTR))) {
+            hp_buf_printf(b, "%s%s", first ? "; never touched: " : ", ",
+                          t->m[i].name ? t->m[i].name : "(anon)");
+            first = 0;
+        }
+    hp_buf_puts(b, "\n");
+    if (t->optimal_size < t->size)
+        hp_buf_puts(b, hot ? "The suggested order puts hot fields first and cold fields last"
+                             " at the minimal size.\n"
+                           : "No hot-first order reaches the minimal size; the suggestion"
+                             " keeps the minimal-size order.\n");
+    free(ix);
+}
+
+static void shw_human(hp_buf *b, double d)
+{
+    if (d == (double)(int64_t)d && d < 1e15 && d > -1e15)
+        hp_buf_printf(b, "%lld", (long long)d);
+    else
+        hp_buf_printf(b, "%.2f", d);
+}
+
+/* The allocator models' classes for one object, then the sites with their
+** allocations and savings, from the views waste_all and site_waste_all.
+** Nothing is printed for a database without them. */
+static void shw_alloc_view(sqlite3 *db, const shw_type *t, hp_buf *b)
+{
+    sqlite3_stmt *s = NULL;
+    if (sqlite3_prepare_v2(db, "SELECT allocator, chosen, class_now, class_after,"
+                           " (SELECT why FROM alloc_models m WHERE m.binary_id = w.binary_id"
+                           "  AND m.allocator = w.allocator)"
+                           " FROM waste_all w WHERE type_id = ?1 ORDER BY chosen DESC, allocator",
+                           -1, &s, NULL) != SQLITE_OK)
+        return;
+    sqlite3_bind_int64(s, 1, t->id);
+    int n = 0;
+    while (sqlite3_step(s) == SQLITE_ROW) {
+        const char *a = (const char *)sqlite3_column_text(s, 0);
+        const char *why = (const char *)sqlite3_column_text(s, 4);
+        char now[32], after[32];
+        snprintf(now, sizeof now, "%lld", (long long)sqlite3_column_int64(s, 2));
+        snprintf(after, sizeof after, "%lld", (long long)sqlite3_column_int64(s, 3));
+        if (sqlite3_column_type(s, 2) == SQLITE_NULL)
+            strcpy(now, "?");
+        if (sqlite3_column_type(s, 3) == SQLITE_NULL)
+            strcpy(after, "?");
+        if (n == 0)
+            hp_buf_printf(b, "\nAllocator %s (%s): one object takes %s bytes, %s after"
+                          " reordering", a ? a : "?", why ? why : "chosen", now, after);
+        else
+            hp_buf_printf(b, "%s%s %s -> %s", n == 1 ? "; other models: " : ", ", a ? a : "?",
+                          now, after);
+        n++;
+    }
+    sqlite3_finalize(s);
+    if (n == 0)
+        return;
+    hp_buf_puts(b, ".\n");
+    if (sqlite3_prepare_v2(db, "SELECT w.site, s.function, s.allocator, w.elements, w.allocations,"
+                           " w.alloc_source, w.class_now, w.class_after, w.heap_saved,"
+                           " w.struct_saved, w.ambiguous, w.share"
+                           " FROM site_waste_all w JOIN sites s ON s.id = w.site_id"
+                           " WHERE w.type_id = ?1 AND w.chosen = 1"
+                           " ORDER BY w.heap_saved DESC, w.struct_saved DESC, w.allocations DESC,"
+                           " w.site_id", -1, &s, NULL) != SQLITE_OK)
+        return;
+    sqlite3_bind_int64(s, 1, t->id);
+    n = 0;
+    double tot_a = 0, tot_h = 0, tot_s = 0;
+    while (sqlite3_step(s) == SQLITE_ROW) {
+        const char *src = (const char *)sqlite3_column_text(s, 5);
+        if (n++ == 0)
+            hp_buf_printf(b, "Allocation sites (%s):\n", src && strcmp(src, "measured") == 0
+                          ? "allocations measured by an imported profile"
+                          : "static weights, 8^loop depth");
+        const char *site = (const char *)sqlite3_column_text(s, 0);
+        const char *fn = (const char *)sqlite3_column_text(s, 1);
+        const char *al = (const char *)sqlite3_column_text(s, 2);
+        double allocs = sqlite3_column_double(s, 4), h = sqlite3_column_double(s, 8);
+        double st = sqlite3_column_double(s, 9);
+        tot_a += allocs;
+        tot_h += h;
+        tot_s += st;
+        hp_buf_printf(b, "  %s  %s  %s(%lld x %lld B)  ", site ? site : "?", fn ? fn : "?",
+                      al ? al : "?", (long long)sqlite3_column_int64(s, 3), (long long)t->size);
+        shw_human(b, allocs);
+        hp_buf_printf(b, " allocations%s, class %lld -> %lld, heap saved ",
+                      sqlite3_column_int(s, 10) ? " (ambiguous site: its share)" : "",
+                      (long long)sqlite3_column_int64(s, 6), (long long)sqlite3_column_int64(s, 7));
+        shw_human(b, h);
+        hp_buf_puts(b, ", struct saved ");
+        shw_human(b, st);
+        hp_buf_puts(b, "\n");
+    }
+    sqlite3_finalize(s);
+    if (n == 0) {
+        hp_buf_puts(b, "Allocation sites: none found.\n");
+        return;
+    }
+    hp_buf_puts(b, "Total: ");
+    shw_human(b, tot_a);
+    hp_buf_puts(b, " allocations, heap bytes saved ");
+    shw_human(b, tot_h);
+    hp_buf_puts(b, " (allocator classes), struct bytes saved ");
+    shw_human(b, tot_s);
+    hp_buf_puts(b, " (raw, cache density).\n");
 }
 
 /* ---- reading ------------------------------------------------------------ */
@@ -707,9 +986,11 @@ int rep_show(const char *dbpath, const char *name, const char *binary, FILE *out
         if (ntypes > 1)
             hp_buf_printf(&b, "/* layout %zu of %zu: %s, layout %s */\n", i + 1, ntypes,
                           t->binary ? t->binary : "?", t->hash ? t->hash : "?");
+        shw_load_heat(db, t);
         shw_layout(t, &b);
         hp_buf_puts(&b, "\n");
-        shw_suggest(t, &b);
+        shw_suggest(t, shw_hot_order(t), &b);
+        shw_alloc_view(db, t, &b);
         if (fwrite(b.s, 1, b.len, out) != b.len) {
             hp_errf(err, NULL, "write error");
             goto done;

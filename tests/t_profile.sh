@@ -60,6 +60,24 @@ hot 1000.0 measured 0.0 8000.0
 cold 64.0 measured 0.0 512.0" \
     "$(tail -n +2 "$T/c.csv" | awk -F, '{print $4, $10, $11, $14, $15}')"
 
+# show: field heat, the hot-first suggestion (still minimal, and it
+# compiles to the offsets it prints), the allocator view and the sites
+"$HOLEPROF" show "$T/db" hot > "$T/hot.show" || fail "show hot failed"
+assert_match "show: heat and untouched fields" '^Field heat \(DHAT accesses, all profiles\): b 16000, a 2000; never touched: c, d$' "$(cat "$T/hot.show")"
+assert_eq "show: hot fields first at the minimal size" "b a c d" \
+    "$(sed -n '/^Suggested order (size 24 -> 16/,/^}/p' "$T/hot.show" | sed -n 's/^    [a-z ]* \([a-z]\);.*/\1/p' | tr '\n' ' ' | sed 's/ $//')"
+sed -n '/^Suggested order (size/,/^}/p' "$T/hot.show" | sed '1d' > "$T/hot.h"
+printf '#include <stddef.h>\n#include "hot.h"\n_Static_assert(sizeof(struct hot) == 16, "size");\n_Static_assert(offsetof(struct hot, a) == 8, "a");\nint main(void) { return 0; }\n' > "$T/hot_check.c"
+if gcc -fsyntax-only -I"$T" "$T/hot_check.c" 2>"$T/cc.err"; then pass; else fail "hot-first declaration: $(cat "$T/cc.err")"; fi
+assert_match "show: allocator view" '^Allocator glibc \(default\): one object takes 32 bytes, 32 after reordering; other models: go 24 -> 16, jemalloc 32 -> 16' "$(cat "$T/hot.show")"
+assert_match "show: the site with measured counts" "profile\.c:$(line 'malloc(sizeof \*h)')  main  malloc\(1 x 24 B\)  1000 allocations, class 32 -> 32, heap saved 0, struct saved 8000$" "$(cat "$T/hot.show")"
+"$HOLEPROF" show "$T/db" arr > "$T/arr.show" || fail "show arr failed"
+assert_match "show: array site" 'calloc\(4 x 40 B\)  10 allocations, class 176 -> 112, heap saved 640, struct saved 640$' "$(cat "$T/arr.show")"
+assert_match "show: arr heat" '^Field heat \(DHAT accesses, all profiles\): d 400; never touched: a, b, c, e$' "$(cat "$T/arr.show")"
+"$HOLEPROF" show "$T/orig.db" hot > "$T/hot0.show" || fail "show without profile failed"
+assert_eq "show without a profile: no heat line" "0" "$(grep -c '^Field heat' "$T/hot0.show")"
+assert_match "show without a profile: static weights" 'Allocation sites \(static weights' "$(cat "$T/hot0.show")"
+
 # importing the same file again replaces it
 assert_status "re-import" 0 "$HOLEPROF" profile -q "$T/db" "$T/dhat.json"
 assert_eq "re-import: one profile, same counts" "1|1075|5" \
