@@ -409,7 +409,10 @@ static int rk_print(sqlite3 *db, const char *path, rk_row *rows, size_t n, const
             hp_buf_reset(&b);
             rk_human(&b, r->v[RK_STRUCT]);
             sqlite3_bind_text(ins, 8, b.s, -1, SQLITE_TRANSIENT);
-            sqlite3_bind_text(ins, 9, r->worst ? r->worst : "-", -1, SQLITE_TRANSIENT);
+            /* the file's last component keeps the table readable; csv
+            ** and json carry the whole path */
+            const char *w = r->worst ? r->worst : "-", *slash = strrchr(w, '/');
+            sqlite3_bind_text(ins, 9, slash && slash[1] ? slash + 1 : w, -1, SQLITE_TRANSIENT);
         } else {
             for (int k = 0; k < RK_SAVING; k++)
                 sqlite3_bind_value(ins, k + 2, r->v[k]);

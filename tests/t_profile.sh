@@ -84,6 +84,29 @@ assert_eq "re-import: one profile, same counts" "1|1075|5" \
     "$(q "$T/db" "SELECT (SELECT count(*) FROM profiles), (SELECT sum(allocations) FROM site_counts),
                          (SELECT count(*) FROM member_heat WHERE accesses > 0)")"
 
+# a wrapper's own call to malloc, as an analyzer may record it: the count
+# goes past it to the caller's site in main (hand-made site row at the
+# real pc of the call inside xalloc)
+pc=$(objdump -d --no-show-raw-insn "$T/pf" | awk '/<xalloc>:$/ {f = 1} f && /call.*<malloc@plt>/ {sub(":", "", $1); print $1; exit}')
+if [ -n "$pc" ]; then
+    cp "$T/orig.db" "$T/w.db"
+    q "$T/w.db" "INSERT OR IGNORE INTO allocators(binary_id, name, family, origin, size_arg, sites)
+                   SELECT 1, 'xalloc', 'user', 'user', 0, 1
+                    WHERE NOT EXISTS (SELECT 1 FROM allocators WHERE name = 'xalloc');
+                 INSERT INTO sites(id, binary_id, pc, function, file, line, allocator, size, count,
+                   type_id, method, confidence, static_weight, loop_depth, kind, indirect, inline_depth,
+                   ambiguous, candidates) VALUES
+                  (777, 1, $((0x$pc)), 'xalloc', 'profile.c', 26, 'malloc', NULL, NULL, NULL, NULL, 0, 1,
+                   0, 'call', 0, 0, 0, 0)"
+    assert_status "import with a wrapper site" 0 "$HOLEPROF" profile -q "$T/w.db" "$T/dhat.json"
+    assert_eq "wrapper: counted at the caller, via the wrapper" "cold|64|1|1" \
+        "$(q "$T/w.db" "SELECT t.name, c.allocations, c.points, c.via_wrapper FROM site_counts c
+                        JOIN sites s ON s.id = c.site_id JOIN types t ON t.id = s.type_id WHERE t.name = 'cold'")"
+    assert_eq "wrapper: its own site counts nothing" "0" "$(q "$T/w.db" "SELECT count(*) FROM site_counts WHERE site_id = 777")"
+else
+    fail "cannot find the malloc call in xalloc"
+fi
+
 # a non-PIE build of the same program: bias 0
 gcc -g -O0 -no-pie -o "$T/np" "$FIXTURES/profile.c" || die "cannot compile the fixture"
 "$HOLEPROF" analyze -q "$T/np" -o "$T/np.db" || die "analyze failed"
