@@ -331,7 +331,7 @@ dberr:
     return -1;
 }
 
-/* Numbers for people: integral values without ".0", others to 2 places. */
+/* Numbers for people: whole values without ".0", others to 2 places. */
 static void rk_human(hp_buf *b, sqlite3_value *v)
 {
     if (v == NULL || sqlite3_value_type(v) == SQLITE_NULL) {
@@ -339,8 +339,9 @@ static void rk_human(hp_buf *b, sqlite3_value *v)
         return;
     }
     double d = sqlite3_value_double(v);
-    if (d == floor(d) && fabs(d) < 1e15)
-        hp_buf_printf(b, "%.0f", d);
+    /* shares of ambiguous sites leave sums a hair off whole numbers */
+    if (fabs(d - round(d)) < 0.005 && fabs(d) < 1e15)
+        hp_buf_printf(b, "%.0f", round(d) == 0 ? 0.0 : round(d));
     else
         hp_buf_printf(b, "%.2f", d);
 }

@@ -26,6 +26,7 @@
 #include "report.h"
 #include "store.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -735,8 +736,9 @@ static void shw_heat_lines(const shw_type *t, int hot, hp_buf *b)
 
 static void shw_human(hp_buf *b, double d)
 {
-    if (d == (double)(int64_t)d && d < 1e15 && d > -1e15)
-        hp_buf_printf(b, "%lld", (long long)d);
+    /* shares of ambiguous sites leave sums a hair off whole numbers */
+    if (d < 1e15 && d > -1e15 && fabs(d - round(d)) < 0.005)
+        hp_buf_printf(b, "%lld", (long long)round(d));
     else
         hp_buf_printf(b, "%.2f", d);
 }
