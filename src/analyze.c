@@ -45,7 +45,7 @@ static double now(void)
 static int one_binary(st_writer *w, const char *bin, const an_opts *o, hp_err *err)
 {
     double t0 = now();
-    ei_image *img = NULL;
+    ei_image *img = NULL, *dimg = NULL;
     char *dwarf_path = NULL;
     dt_result res;
     memset(&res, 0, sizeof res);
@@ -64,8 +64,13 @@ static int one_binary(st_writer *w, const char *bin, const an_opts *o, hp_err *e
         goto out;
     }
 
+    /* the DWARF file is opened (and decompressed) once, for the types
+    ** and the allocation sites */
+    if (how != DF_EMBEDDED && ei_open(dwarf_path, &dimg, err) != 0)
+        goto out;
     dt_opts dto;
     memset(&dto, 0, sizeof dto);
+    dto.image = dimg ? dimg : img;
     dto.cacheline = o->cacheline;
     dto.jobs = o->jobs;
     dto.progress = !o->quiet && hp_verbose && isatty(2);
@@ -117,7 +122,7 @@ static int one_binary(st_writer *w, const char *bin, const an_opts *o, hp_err *e
     memset(&sst, 0, sizeof sst);
     if (!o->no_sites) {
         si_opts so = { o->allocs, o->nallocs, o->alloc_config };
-        if (si_run(st_writer_db(w), binary_id, img, dwarf_path, &so, &sst, err) != 0)
+        if (si_run(st_writer_db(w), binary_id, img, dimg ? dimg : img, &so, &sst, err) != 0)
             goto out;
         if (!o->quiet)
             fprintf(stderr, "holeprof: %s: %llu allocation sites (%llu typed, %llu ambiguous), "
@@ -138,6 +143,8 @@ out:
         ts_free(res.types);
     free(res.producer);
     free(dwarf_path);
+    if (dimg)
+        ei_close(dimg);
     if (img)
         ei_close(img);
     return rc;

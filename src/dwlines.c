@@ -24,6 +24,10 @@
 #include <string.h>
 
 #include "dwshim.h"
+#include <stdio.h>
+#include <time.h>
+static double T_sub, T_rows, T_top; static long N_top, N_sub, N_subhit, N_var;
+static double nowd(void){struct timespec ts; clock_gettime(CLOCK_THREAD_CPUTIME_ID,&ts); return ts.tv_sec+ts.tv_nsec/1e9;}
 
 /* DWARF constants (fixed by the standard; dwarf.h stays inside dwshim.c) */
 enum {
@@ -715,7 +719,10 @@ static const dl_type *first_param_type(walker *w, dws_die die, const dws_code_at
     return res;
 }
 
+static void do_subprogram_(walker *w, dws_die die, const dws_code_attrs *a);
 static void do_subprogram(walker *w, dws_die die, const dws_code_attrs *a)
+{ double t=nowd(); N_sub++; do_subprogram_(w,die,a); T_sub+=nowd()-t; }
+static void do_subprogram_(walker *w, dws_die die, const dws_code_attrs *a)
 {
     w->rn = 0;
     hp_err e2 = {0};
@@ -776,7 +783,10 @@ static void do_subprogram(walker *w, dws_die die, const dws_code_attrs *a)
 ** sequence addresses never decrease.  The row covering pc is the last one
 ** at or below pc in the sequence whose range holds pc; among rows at one
 ** address the last in table order wins, as in addr2line. */
+static void load_rows_(walker *w);
 static void load_rows(walker *w)
+{ double t=nowd(); load_rows_(w); T_rows+=nowd()-t; }
+static void load_rows_(walker *w)
 {
     if (w->rows_loaded)
         return;
@@ -853,10 +863,16 @@ static void walk_top(walker *w, dws_die parent, int depth, int hit)
     hp_err e2 = {0};
     dws_die c = dws_child(w->f, parent, &e2);
     while (c) {
-        uint16_t tag = dws_tag(w->f, c);
+        uint16_t tag = dws_tag(w->f, c); N_top++;
         if (tag == TAG_subprogram && hit) {
+            /* most subprograms hold no address we want: decide that from
+            ** low/high pc alone before reading anything else */
+            uint64_t lo = 0, hi = 0;
+            int b = dws_pc_bounds(w->f, c, &lo, &hi);
+            dws_range r1 = { lo, hi };
             dws_code_attrs a;
-            if (dws_read_code(w->f, c, &a, &e2) == 0 && !(a.has & DWC_DECLARATION) &&
+            if ((b == 2 || (b == 1 && ranges_hit(w, &r1, 1))) &&
+                dws_read_code(w->f, c, &a, &e2) == 0 && !(a.has & DWC_DECLARATION) &&
                 (a.has & (DWC_LOW_PC | DWC_RANGES)))
                 do_subprogram(w, c, &a);
         } else if (tag == TAG_namespace) {
@@ -927,7 +943,50 @@ static int cmp_go(const void *x, const void *y)
     return c ? c : strcmp(a->name, b->name);
 }
 
-int dl_collect(const char *dwarf_path, dl_site *sites, size_t nsites, dl_func *funcs,
+static void free_secs(dws_section *secs, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free((char *)secs[i].name);
+    free(secs);
+}
+
+/* A libdwarf handle over the image's sections, as dt_load() opens them
+** (relocatable objects go through libdwarf's own loader). */
+static int open_image(ei_image *img, dws_file **f, dws_section **secsp, size_t *nsecsp,
+                      hp_err *err)
+{
+    *secsp = NULL;
+    *nsecsp = 0;
+    if (img->e_type == 1 /* ET_REL */)
+        return dws_open(img->path, f, err);
+    dws_section *secs = NULL;
+    size_t n = 0, cap = 0;
+    for (size_t i = 0; i < img->nsections; i++) {
+        const ei_section *sc = &img->sections[i];
+        int z = strncmp(sc->name, ".zdebug_", 8) == 0;
+        if ((!z && strncmp(sc->name, ".debug_", 7) != 0) || sc->size == 0 ||
+            sc->type == 8 /* SHT_NOBITS */)
+            continue;
+        const uint8_t *data;
+        size_t len;
+        if (ei_section_data(img, sc, &data, &len, err) != 0) {
+            free_secs(secs, n);
+            return -1;
+        }
+        dws_section *d = HP_PUSH(secs, n, cap);
+        d->name = z ? hp_xasprintf(".%s", sc->name + 2) : hp_xstrdup(sc->name);
+        d->addr = sc->addr;
+        d->size = len;
+        d->data = data;
+    }
+    /* the table must outlive the handle: the caller frees it after dws_close */
+    *secsp = secs;
+    *nsecsp = n;
+    return dws_open_sections(img->path, secs, n, 8, f, err);
+}
+
+
+int dl_collect(ei_image *dwarf, dl_site *sites, size_t nsites, dl_func *funcs,
                size_t nfuncs, int want_go, dl_info **out, hp_err *err)
 {
     dl_info *d = hp_xcalloc(1, sizeof *d);
@@ -942,8 +1001,12 @@ int dl_collect(const char *dwarf_path, dl_site *sites, size_t nsites, dl_func *f
     w.want_go = want_go;
     if (nsites == 0 && nfuncs == 0 && !want_go)
         return 0;
-    if (dws_open(dwarf_path, &w.f, err) != 0)
+    dws_section *secs = NULL;
+    size_t nsecs = 0;
+    if (open_image(dwarf, &w.f, &secs, &nsecs, err) != 0) {
+        free_secs(secs, nsecs);
         return -1;
+    }
     hp_err e2 = {0};
     for (;;) {
         int rc = dws_next_cu(w.f, &w.cu, &e2);
@@ -958,6 +1021,8 @@ int dl_collect(const char *dwarf_path, dl_site *sites, size_t nsites, dl_func *f
             dws_die_free(w.f, w.cu.die);
     }
     dws_close(w.f);
+    free_secs(secs, nsecs);
+    if (getenv("HOLEPROF_SITES_TIMING")) fprintf(stderr, "DL sub %.3f rows %.3f top %ld sub %ld\n", T_sub, T_rows, N_top, N_sub);
     /* hand each site its slice of the variables (grouped by site index) */
     if (d->nvars > 0) {
         size_t *start = hp_xcalloc(nsites + 1, sizeof *start);

@@ -40,6 +40,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "elfimg.h"
 #include "hp.h"
 
 /* An aggregate type as DWARF names it, for matching rows of `types`. */
@@ -109,8 +110,9 @@ typedef struct dl_gotype {
 
 typedef struct dl_info dl_info;
 
-/* sites must be sorted by pc, funcs by entry. */
-int dl_collect(const char *dwarf_path, dl_site *sites, size_t nsites, dl_func *funcs,
+/* sites must be sorted by pc, funcs by entry.  The DWARF is read from the
+** opened image (its already decompressed sections are reused). */
+int dl_collect(ei_image *dwarf, dl_site *sites, size_t nsites, dl_func *funcs,
                size_t nfuncs, int want_go, dl_info **out, hp_err *err);
 
 /* Go types with a runtime type, sorted by runtime_type. */

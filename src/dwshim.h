@@ -246,4 +246,10 @@ typedef struct dws_line_row {
 int dws_line_rows(dws_file *f, dws_die cu_die, dws_line_row **v, size_t *n, size_t *cap,
                   hp_err *err);
 
+/* Cheap test of a DIE's code range without decoding its other attributes:
+** 1 with [*lo, *hi) from DW_AT_low_pc/DW_AT_high_pc, 2 when it has only
+** DW_AT_ranges (read them with dws_read_code + dws_ranges), 0 when it has
+** no code (declarations, abstract instances). */
+int dws_pc_bounds(dws_file *f, dws_die die, uint64_t *lo, uint64_t *hi);
+
 #endif

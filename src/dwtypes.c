@@ -1602,7 +1602,9 @@ int dt_load(const char *path, const dt_opts *opts, dt_result *out, hp_err *err)
     ei_image *img = NULL;
     dws_section *secs = NULL;
     size_t nsecs = 0, scap = 0;
-    if (ei_open(path, &img, err) != 0)
+    if (opts->image)
+        img = opts->image;
+    else if (ei_open(path, &img, err) != 0)
         goto out;
     if (img->e_type != 1 /* ET_REL */) {
         for (size_t i = 0; i < img->nsections; i++) {
@@ -1678,7 +1680,7 @@ out:
     for (size_t i = 0; i < nsecs; i++)
         free((char *)secs[i].name);
     free(secs);
-    if (img)
+    if (img && img != opts->image)
         ei_close(img);
     /* workers beyond `jobs` after clamping were opened too */
     free(ws);

@@ -21,6 +21,8 @@ typedef struct dt_opts {
     int progress;            /* print "units done/total" on stderr */
     int skip_functions;      /* do not look for types inside function bodies */
     int exact_dedup;         /* read every definition in full (no early dedup) */
+    struct ei_image *image;  /* the file at path, opened by the caller, or NULL:
+                                its decompressed sections stay for later stages */
 } dt_opts;
 
 typedef struct dt_result {

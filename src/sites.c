@@ -247,6 +247,7 @@ typedef struct func {
     uint32_t gen;               /* analysis generation (events of older ones are stale) */
     uint8_t is_plt, cold, go_abi;
     uint8_t queued;
+    uint8_t deferred;           /* big: analyzed once the small ones settle */
     uint8_t has_sites;          /* last analysis found allocator calls */
 } func;
 
@@ -362,7 +363,7 @@ typedef struct slotref {        /* data word initialised with a function address
 
 typedef struct si_ctx {
     ei_image *img;
-    ei_image *dbg;              /* debug file image for its symbols, or NULL */
+    ei_image *dbg;              /* the separate debug file (not owned), or NULL */
     sqlite3 *db;
     int64_t binary_id;
     si_stats *st;
@@ -500,7 +501,7 @@ static uint64_t rd64le(const uint8_t *p)
 static double now_s(void)
 {
     struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
+    clock_gettime(getenv("HOLEPROF_SITES_TIMING") ? CLOCK_THREAD_CPUTIME_ID : CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
@@ -1919,6 +1920,7 @@ static void xfer(si_ctx *x, const func *f, state *S, uint32_t ii, int emit)
     }
 }
 
+static long N_analyses, N_xfer;
 /* Forward data flow to a fixed point, then one emitting pass. */
 static void run_flow(si_ctx *x, const func *f)
 {
@@ -1946,6 +1948,7 @@ static void run_flow(si_ctx *x, const func *f)
             head = (head + 1) % (nb + 1);
             inq[b] = 0;
             S = x->in[b];
+            N_xfer += x->blk[b].last - x->blk[b].first + 1;
             for (uint32_t i = x->blk[b].first; i <= x->blk[b].last; i++)
                 xfer(x, f, &S, i, 0);
             for (int k = 0; k < x->blk[b].nsucc; k++) {
@@ -2150,12 +2153,20 @@ static void compute_loops(si_ctx *x, loopscratch *LS)
 /* Wrappers and the fixed point                                        */
 /* ------------------------------------------------------------------ */
 
+/* Big functions are rarely wrappers but cost the most to analyze, and a
+** caller is analyzed again each time one of its callees turns out to be
+** a wrapper: so big ones wait until the small ones have settled, and are
+** usually analyzed once.  (If one of them is a wrapper after all, its
+** callers are queued as usual: the result is the same fixed point.) */
+#define BIG_FUNCTION 2048
+
 static void enqueue(si_ctx *x, uint32_t fi)
 {
     func *f = &x->fns[fi];
     if (f->queued || f->is_plt || internal(x, f))
         return;
     f->queued = 1;
+    f->deferred = f->size > BIG_FUNCTION;
     uint32_t *q = HP_PUSH(x->queue, x->nqueue, x->queuecap);
     *q = fi;
 }
@@ -2263,6 +2274,7 @@ static int decide_wrapper(si_ctx *x, uint32_t fi, size_t from)
 static void analyze_fn(si_ctx *x, uint32_t fi, loopscratch *ls, int *made_wrapper)
 {
     func *f = &x->fns[fi];
+    N_analyses++;
     f->gen++;
     x->cur_fn = fi;
     *made_wrapper = 0;
@@ -2355,10 +2367,21 @@ static void fixed_point(si_ctx *x)
     uint32_t *round = NULL;
     size_t rcap = 0;
     for (int iter = 0; x->nqueue > 0 && iter < 10000; iter++) {
-        size_t n = x->nqueue;
-        hp_grow((void **)&round, &rcap, n + 1, sizeof *round);
-        memcpy(round, x->queue, n * sizeof *round);
-        x->nqueue = 0;
+        /* this round: the small queued functions, or the big ones when
+        ** only big ones are left; the rest stays queued */
+        int small = 0;
+        for (size_t i = 0; i < x->nqueue && !small; i++)
+            small = !x->fns[x->queue[i]].deferred;
+        size_t n = 0, keep = 0;
+        hp_grow((void **)&round, &rcap, x->nqueue + 1, sizeof *round);
+        for (size_t i = 0; i < x->nqueue; i++) {
+            uint32_t fi = x->queue[i];
+            if (small && x->fns[fi].deferred)
+                x->queue[keep++] = fi;
+            else
+                round[n++] = fi;
+        }
+        x->nqueue = keep;
         for (size_t i = 0; i < n; i++)
             x->fns[round[i]].queued = 0;
         lo = UINT64_MAX;
@@ -3272,7 +3295,7 @@ static int devirt_duplicate(const si_ctx *x, const uint32_t *fin_idx, size_t nfi
     return 0;
 }
 
-static int write_sites(si_ctx *x, const char *dwarf_path, hp_err *err)
+static int write_sites(si_ctx *x, ei_image *dwarf, hp_err *err)
 {
     uint32_t *fin_idx = NULL;
     size_t nfin = 0, fcap = 0;
@@ -3341,12 +3364,15 @@ static int write_sites(si_ctx *x, const char *dwarf_path, hp_err *err)
     }
     dl_info *dli = NULL;
     hp_err derr = {0};
-    if (dwarf_path && (nds > 0 || ndfn > 0 || x->go_binary)) {
-        if (dl_collect(dwarf_path, ds, nds, dfn, ndfn, x->go_binary, &dli, &derr) != 0)
+    double td = now_s();
+    if (dwarf && (nds > 0 || ndfn > 0 || x->go_binary)) {
+        if (dl_collect(dwarf, ds, nds, dfn, ndfn, x->go_binary, &dli, &derr) != 0)
             x->st->skipped++;
         else
             x->st->skipped += dl_skipped(dli);
     }
+    if (getenv("HOLEPROF_SITES_TIMING"))
+        fprintf(stderr, "T dwarf %.3f\n", now_s() - td);
     dwarfacts facts;
     memset(&facts, 0, sizeof facts);
     facts.funcs = dfn;
@@ -3505,11 +3531,9 @@ static void ctx_free(si_ctx *x)
     free(x->queue);
     if (x->da)
         da_close(x->da);
-    if (x->dbg)
-        ei_close(x->dbg);
 }
 
-int si_run(sqlite3 *db, int64_t binary_id, ei_image *img, const char *dwarf_path,
+int si_run(sqlite3 *db, int64_t binary_id, ei_image *img, ei_image *dwarf,
            const si_opts *o, si_stats *stats, hp_err *err)
 {
     double t0 = now_s();
@@ -3551,25 +3575,33 @@ int si_run(sqlite3 *db, int64_t binary_id, ei_image *img, const char *dwarf_path
         stats->skipped++;
         e2.set = 0;
     }
-    if (dwarf_path && strcmp(dwarf_path, img->path) != 0) {
-        if (ei_open(dwarf_path, &x.dbg, &e2) != 0 || ei_load_symbols(x.dbg, &e2) != 0) {
-            if (x.dbg) {
-                ei_close(x.dbg);
-                x.dbg = NULL;
-            }
+    if (dwarf && dwarf != img) {
+        x.dbg = dwarf;
+        if (ei_load_symbols(x.dbg, &e2) != 0) {
             stats->skipped++;
             e2.set = 0;
         }
     }
+    int timing = getenv("HOLEPROF_SITES_TIMING") != NULL;
+    if (timing)
+        fprintf(stderr, "T symbols %.3f\n", now_s() - t0);
     load_relative(&x);
     build_functions(&x, u, nu, uorig);
     for (size_t i = 0; i < x.nfns; i++)
         stats->functions += !x.fns[i].is_plt;
     x.dc = hp_xcalloc(x.nfns + 1, sizeof *x.dc);
+    if (timing)
+        fprintf(stderr, "T functions %.3f\n", now_s() - t0);
     scan_callers(&x, u, nu, uorig);
+    if (timing)
+        fprintf(stderr, "T scan %.3f\n", now_s() - t0);
     fixed_point(&x);
-    if (write_sites(&x, dwarf_path, err) != 0 || write_allocators(&x, err) != 0)
+    if (timing)
+        fprintf(stderr, "T fixpoint %.3f analyses %ld xfer %ld\n", now_s() - t0, N_analyses, N_xfer);
+    if (write_sites(&x, dwarf, err) != 0 || write_allocators(&x, err) != 0)
         goto out;
+    if (timing)
+        fprintf(stderr, "T write %.3f\n", now_s() - t0);
     rc = write_scan(&x, x.nfns == 0 ? "no function symbols" : NULL, err);
 out:
     stats->seconds = now_s() - t0;

@@ -87,10 +87,11 @@ int si_parse_alloc(const char *spec, si_user_alloc *out, hp_err *err);
 ** comment, blank lines are ignored.  Appends to *v. */
 int si_read_config(const char *path, si_user_alloc **v, size_t *n, hp_err *err);
 
-/* Analyze img's code and write its sites.  dwarf_path is the file holding
-** the DWARF (may be img->path); its symbol table is used too when the
-** binary itself is stripped. */
-int si_run(sqlite3 *db, int64_t binary_id, ei_image *img, const char *dwarf_path,
+/* Analyze img's code and write its sites.  dwarf is the opened file
+** holding the DWARF (may be img itself); its symbol table is used too when
+** the binary is stripped, and its sections are read where dt_load() left
+** them decompressed. */
+int si_run(sqlite3 *db, int64_t binary_id, ei_image *img, ei_image *dwarf,
            const si_opts *opts, si_stats *stats, hp_err *err);
 
 /* holeprof sites DB [TYPE]: sites grouped by type.  TYPE matches
