@@ -194,6 +194,8 @@ static int pf_load_doc(pf_ctx *c, const char *text, char **cmd)
     int ok = valid && ver == 2 && pps && strcmp(pps, "array") == 0 && ftbl
              && strcmp(ftbl, "array") == 0;
     int heap = ok && mode && strcmp(mode, "heap") == 0;
+    char modebuf[32];
+    snprintf(modebuf, sizeof modebuf, "%s", mode ? mode : "?");
     if (ok && heap && sqlite3_column_text(st, 3))
         *cmd = hp_xstrdup((const char *)sqlite3_column_text(st, 3));
     sqlite3_finalize(st);
@@ -204,7 +206,7 @@ static int pf_load_doc(pf_ctx *c, const char *text, char **cmd)
                        " ftbl expected)");
     if (!heap)
         return hp_errf(c->err, c->file, "a DHAT profile of mode '%s': only heap profiles carry"
-                       " allocation counts", mode ? mode : "?");
+                       " allocation counts", modebuf);
     return 0;
 }
 

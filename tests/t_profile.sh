@@ -122,6 +122,7 @@ assert_status "truncated JSON" 2 "$HOLEPROF" profile "$T/r.db" "$T/trunc.json"
 assert_match "truncated JSON: message" 'not valid JSON' "$(cat "$T/err")"
 printf '{"dhatFileVersion": 2, "mode": "copy", "pps": [], "ftbl": []}' > "$T/copy.json"
 assert_status "copy-mode profile" 2 "$HOLEPROF" profile "$T/r.db" "$T/copy.json"
+assert_match "copy-mode profile: message" "a DHAT profile of mode .copy.: only heap profiles" "$(cat "$T/err")"
 python3 -c '
 import json, sys
 d = json.load(open(sys.argv[1]))
