@@ -114,6 +114,19 @@ valgrind -q --tool=dhat --dhat-out-file="$T/np.json" "$T/np" 2>/dev/null || die 
 assert_status "non-PIE import" 0 "$HOLEPROF" profile -q "$T/np.db" "$T/np.json"
 assert_eq "non-PIE: bias 0, all matched" "0|1075" "$(q "$T/np.db" "SELECT load_bias, allocations_matched FROM profiles")"
 
+# several binaries in one database: the frames pick the binary
+"$HOLEPROF" merge -q "$T/both.db" "$T/orig.db" "$T/np.db" || die "merge failed"
+assert_status "import into a merged database" 0 "$HOLEPROF" profile -q "$T/both.db" "$T/np.json"
+assert_eq "merged: the non-PIE binary matched, bias 0" "$T/np|0|1075" \
+    "$(q "$T/both.db" "SELECT b.path, p.load_bias, p.allocations_matched FROM profiles p JOIN binaries b ON b.id = p.binary_id")"
+assert_status "--binary names the other one" 2 "$HOLEPROF" profile -q "$T/both.db" "$T/dhat.json" --binary np
+assert_match "--binary: nothing matches there" 'no frame of the profile is an allocation site' "$(cat "$T/err")"
+assert_status "--binary pf" 0 "$HOLEPROF" profile -q "$T/both.db" "$T/dhat.json" --binary pf
+assert_eq "merged: two profiles, one per binary" "2|2" "$(q "$T/both.db" "SELECT count(*), count(DISTINCT binary_id) FROM profiles")"
+"$HOLEPROF" analyze -q --no-sites "$T/pf" -o "$T/nosites.db" || die "analyze failed"
+assert_status "database without sites" 2 "$HOLEPROF" profile "$T/nosites.db" "$T/dhat.json"
+assert_match "without sites: says why" 'has no allocation sites' "$(cat "$T/err")"
+
 # refusals leave the database untouched
 cp "$T/orig.db" "$T/r.db"
 sum0=$(cksum < "$T/r.db")
