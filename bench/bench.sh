@@ -5,15 +5,20 @@
 #
 # Contract: for each BINARY runs, RUNS times each (default 3),
 #   holeprof analyze -q BINARY -o SCRATCH/x.db
+#   holeprof analyze -q --no-sites BINARY -o SCRATCH/y.db
+#                     (layouts only, the same job as pahole; only when
+#                     this holeprof has the option)
 #   pahole -j BINARY > /dev/null
 #   pahole BINARY > /dev/null
 # under /usr/bin/time -f '%e %M %U %S', and prints per tool the median wall
 # time, CPU time (user + system, all threads) and peak RSS, then one line
 # per pahole variant
 #   ratio holeprof/pahole -j: time T cpu C rss R
+# for the full analyze, and the same for the layouts-only run as
+#   ratio holeprof --no-sites/pahole -j: time T cpu C rss R
 # (below 1 means holeprof is faster / smaller), and, when the database
 # records it (binaries.die_count), the DIEs holeprof read per second of
-# wall time.  Wall time comes from the shell's nanosecond clock around
+# wall time (of the layouts-only run when there is one).  Wall time comes from the shell's nanosecond clock around
 # /usr/bin/time, because %e has only 10 ms resolution; on a busy machine
 # compare the CPU column, which other processes do not inflate.
 # A failing holeprof run aborts (its timing would mean nothing); pahole's
@@ -40,6 +45,9 @@ fi
 PAHOLE=${PAHOLE:-pahole}
 TIME=/usr/bin/time
 [ -x $TIME ] || { echo "bench: $TIME missing: install the Debian package time" >&2; exit 2; }
+# --no-sites arrived with allocation-site scanning; older builds lack it.
+have_nosites=0
+"$HOLEPROF" --help 2>/dev/null | grep -q -e '--no-sites' && have_nosites=1
 have_pahole=1
 command -v "$PAHOLE" >/dev/null 2>&1 || { have_pahole=0; echo "bench: $PAHOLE not found, timing holeprof only" >&2; }
 
@@ -70,7 +78,7 @@ median() {
 hp_args=(${HOLEPROF_ARGS:-})
 for bin in "$@"; do
     [ -f "$bin" ] || { echo "bench: $bin: no such file" >&2; exit 2; }
-    rm -f "$scratch"/hp "$scratch"/pj "$scratch"/p
+    rm -f "$scratch"/hp "$scratch"/hn "$scratch"/pj "$scratch"/p
     echo "binary: $bin  ($(du -k "$bin" | cut -f1) KiB, $runs runs, medians)"
     for _ in $(seq "$runs"); do
         rm -f "$scratch/x.db"
@@ -79,41 +87,57 @@ for bin in "$@"; do
             cat "$scratch/stderr" >&2
             exit 1
         fi
+        if [ $have_nosites = 1 ]; then
+            rm -f "$scratch/y.db"
+            if ! measure hn "$HOLEPROF" analyze -q --no-sites "${hp_args[@]}" "$bin" -o "$scratch/y.db"; then
+                echo "bench: holeprof analyze --no-sites failed on $bin:" >&2
+                cat "$scratch/stderr" >&2
+                exit 1
+            fi
+        fi
         if [ $have_pahole = 1 ]; then
             measure pj "$PAHOLE" -j "$bin" || echo "  (pahole -j exited non-zero: $(head -c 200 "$scratch/stderr"))"
             measure p "$PAHOLE" "$bin" || echo "  (pahole exited non-zero: $(head -c 200 "$scratch/stderr"))"
         fi
     done
     printf '  %-18s %10s %8s %12s\n' tool wall_s cpu_s peak_rss_mb
-    for t in hp pj p; do
+    for t in hp hn pj p; do
         [ -f "$scratch/$t" ] || continue
-        case $t in hp) name="holeprof analyze" ;; pj) name="pahole -j" ;; p) name="pahole" ;; esac
+        case $t in
+            hp) name="holeprof analyze" ;; hn) name="  --no-sites" ;;
+            pj) name="pahole -j" ;; p) name="pahole" ;;
+        esac
         printf '  %-18s %10s %8s %12s\n' "$name" "$(median "$scratch/$t" 1)" \
             "$(median "$scratch/$t" 3)" "$(median "$scratch/$t" 2 | awk '{printf "%.1f", $1 / 1024}')"
     done
-    hp_wall=$(median "$scratch/hp" 1)
-    hp_rss=$(median "$scratch/hp" 2)
-    hp_cpu=$(median "$scratch/hp" 3)
-    for t in pj p; do
-        [ -f "$scratch/$t" ] || continue
-        case $t in pj) name="pahole -j" ;; p) name="pahole" ;; esac
-        awk -v n="$name" -v hw="$hp_wall" -v hr="$hp_rss" -v hc="$hp_cpu" \
-            -v pw="$(median "$scratch/$t" 1)" -v pr="$(median "$scratch/$t" 2)" \
-            -v pc="$(median "$scratch/$t" 3)" 'BEGIN {
-            # floors: tiny inputs finish below the clock resolution
-            # (1 ms for wall, 10 ms for CPU)
-            if (pw < 0.001) pw = 0.001; if (hw < 0.001) hw = 0.001
-            if (pc < 0.01) pc = 0.01; if (hc < 0.01) hc = 0.01
-            printf "ratio holeprof/%s: time %.2f cpu %.2f rss %.2f\n", n, hw / pw, hc / pc, hr / pr }'
+    for h in hp hn; do
+        [ -f "$scratch/$h" ] || continue
+        hw=$(median "$scratch/$h" 1) hr=$(median "$scratch/$h" 2) hc=$(median "$scratch/$h" 3)
+        # the DIE rate is a measure of the DWARF reader: prefer the
+        # layouts-only run, which does nothing else
+        case $h in hp) rate_wall=$hw rate_what="" ;; hn) rate_wall=$hw rate_what=" (layouts only)" ;; esac
+        case $h in hp) hname=holeprof ;; hn) hname="holeprof --no-sites" ;; esac
+        for t in pj p; do
+            [ -f "$scratch/$t" ] || continue
+            case $t in pj) name="pahole -j" ;; p) name="pahole" ;; esac
+            awk -v h="$hname" -v n="$name" -v hw="$hw" -v hr="$hr" -v hc="$hc" \
+                -v pw="$(median "$scratch/$t" 1)" -v pr="$(median "$scratch/$t" 2)" \
+                -v pc="$(median "$scratch/$t" 3)" 'BEGIN {
+                # floors: tiny inputs finish below the clock resolution
+                # (1 ms for wall, 10 ms for CPU)
+                if (pw < 0.001) pw = 0.001; if (hw < 0.001) hw = 0.001
+                if (pc < 0.01) pc = 0.01; if (hc < 0.01) hc = 0.01
+                printf "ratio %s/%s: time %.2f cpu %.2f rss %.2f\n", h, n, hw / pw, hc / pc, hr / pr }'
+        done
     done
     if command -v sqlite3 >/dev/null 2>&1 && [ -f "$scratch/x.db" ]; then
         dies=$(sqlite3 -batch -noheader "$scratch/x.db" \
                'SELECT sum(die_count) FROM binaries;' 2>/dev/null || true)
         case $dies in
             ''|*[!0-9]*) ;;
-            *) awk -v d="$dies" -v w="$hp_wall" 'BEGIN {
+            *) awk -v d="$dies" -v w="$rate_wall" -v what="$rate_what" 'BEGIN {
                    if (w < 0.001) w = 0.001
-                   printf "dies: %d  dies/s: %.0f\n", d, d / w }' ;;
+                   printf "dies: %d  dies/s: %.0f%s\n", d, d / w, what }' ;;
         esac
     fi
 done

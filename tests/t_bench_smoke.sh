@@ -2,7 +2,7 @@
 # t_bench_smoke.sh -- bench/bench.sh still works, so the benchmark
 # cannot rot between the (slow, manual) vmlinux runs.  Runs it once on
 # the small examples/sample and checks it prints a timing row per tool,
-# both ratio lines with numbers, the DIE rate from the database, and
+# the ratio lines with numbers, the DIE rate from the database, and
 # that a holeprof failure is reported rather than timed.
 . "${TOP_SRCDIR:-$(dirname "$0")/..}/tests/lib.sh"
 
@@ -21,8 +21,16 @@ assert_match "pahole -j row" "^  pahole -j +$num +$num +$num\$" "$out"
 assert_match "pahole row" "^  pahole +$num +$num +$num\$" "$out"
 assert_match "ratio vs pahole -j" "^ratio holeprof/pahole -j: time $num cpu $num rss $num\$" "$out"
 assert_match "ratio vs pahole" "^ratio holeprof/pahole: time $num cpu $num rss $num\$" "$out"
-assert_match "DIE rate" "^dies: [1-9][0-9]*  dies/s: [0-9]+\$" "$out"
-assert_eq "ratio lines" 2 "$(printf '%s\n' "$out" | grep -c '^ratio ')"
+assert_match "DIE rate" "^dies: [1-9][0-9]*  dies/s: [0-9]+( \(layouts only\))?\$" "$out"
+if "$HOLEPROF" --help | grep -q -e --no-sites; then
+    # layouts-only run: its row and its two ratio lines
+    assert_match "--no-sites row" "^    --no-sites +$num +$num +$num\$" "$out"
+    assert_match "ratio --no-sites vs pahole -j" \
+        "^ratio holeprof --no-sites/pahole -j: time $num cpu $num rss $num\$" "$out"
+    assert_eq "ratio lines" 4 "$(printf '%s\n' "$out" | grep -c '^ratio ')"
+else
+    assert_eq "ratio lines" 2 "$(printf '%s\n' "$out" | grep -c '^ratio ')"
+fi
 
 # A file holeprof rejects must fail the benchmark, not produce numbers.
 printf 'not an ELF file\n' > "$T/junk"
