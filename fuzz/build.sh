@@ -1,0 +1,44 @@
+#!/bin/sh
+# fuzz/build.sh -- build the libFuzzer harnesses (run by `make fuzz`).
+#
+# Usage: build.sh SRCDIR BUILDDIR
+# Environment (set by Makefile.am from configure; defaults fit Debian 12):
+#   FUZZ_CC    clang with libFuzzer (default: clang)
+#   DEP_CFLAGS include flags of libdwarf, libelf, capstone, sqlite, yaml
+#   DEP_LIBS   link flags of the same
+#
+# The sources are compiled again with clang, coverage instrumentation and
+# ASan+UBSan (the program's own objects may come from gcc); the harnesses
+# land in BUILDDIR/fuzz/fz_*.  schema.c is generated here too, so the tree
+# needs no prior `make`.  Run one with, e.g.:
+#   BUILDDIR/fuzz/fz_elf -jobs=1 -max_total_time=600 CORPUS_DIR SEED_DIR
+# fuzz/run.sh builds seed corpora from the fixtures and runs them all.
+set -eu
+src=$(cd "$1" && pwd)
+out=$2/fuzz
+mkdir -p "$out/obj"
+out=$(cd "$out" && pwd)
+CC=${FUZZ_CC:-clang}
+DEP_CFLAGS=${DEP_CFLAGS:-}
+DEP_LIBS=${DEP_LIBS:--ldwarf -lelf -lz -lcapstone -lsqlite3 -lyaml -lpthread -lm}
+SAN="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer"
+CONFIG=""; [ -f "$2/config.h" ] && CONFIG="-DHAVE_CONFIG_H"
+CFLAGS="$CONFIG -std=c11 -D_GNU_SOURCE -g -O1 $SAN -I$src/src -I$2 -I$out/obj $DEP_CFLAGS \
+ -DHOLEPROF_QUERYDIR=\"/nonexistent\" -DHOLEPROF_SRC_QUERYDIR=\"$src/queries\""
+
+sh "$src/tools/sql2c.sh" hp_schema_sql < "$src/db/schema.sql" > "$out/obj/schema.c"
+objs="$out/obj/schema.o"
+$CC $CFLAGS -fsanitize=fuzzer-no-link -c "$out/obj/schema.c" -o "$out/obj/schema.o"
+for f in "$src"/src/*.c; do
+    b=$(basename "$f" .c)
+    [ "$b" = main ] && continue
+    $CC $CFLAGS -fsanitize=fuzzer-no-link -c "$f" -o "$out/obj/$b.o"
+    objs="$objs $out/obj/$b.o"
+done
+rm -f "$out/obj/libhpfuzz.a"
+ar cr "$out/obj/libhpfuzz.a" $objs
+for h in "$src"/fuzz/fz_*.c; do
+    b=$(basename "$h" .c)
+    $CC $CFLAGS -fsanitize=fuzzer "$h" "$out/obj/libhpfuzz.a" $DEP_LIBS -o "$out/$b"
+    echo "built $out/$b"
+done

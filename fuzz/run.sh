@@ -1,0 +1,47 @@
+#!/bin/sh
+# fuzz/run.sh -- seed corpora from the fixtures, then run every harness.
+#
+# Usage: run.sh SRCDIR BUILDDIR SECONDS_PER_HARNESS [HARNESS...]
+# Seeds are compiled now from tests/fixtures (gcc and clang, DWARF 4 and 5,
+# -O0/-O2, compressed DWARF, stripped with a debuglink) plus the small
+# committed seeds in fuzz/seeds/NAME.  Corpora grow in BUILDDIR/fuzz/corpus/NAME;
+# crashes land in BUILDDIR/fuzz/crashes/NAME (copy the ones you fix to
+# tests/fuzz-regress/, which tests/fuzz_regress.sh replays).  One job per
+# harness, one process (the machine is shared).  FUZZ_FLAGS adds libFuzzer
+# options, e.g. FUZZ_FLAGS="-fork=1 -ignore_crashes=1" to go on after a crash.
+set -eu
+src=$(cd "$1" && pwd)
+fz=$(cd "$2/fuzz" && pwd)
+secs=$3
+shift 3
+harnesses=${*:-$(cd "$fz" && ls fz_* | grep -v '\.' )}
+seeds=$fz/seeds
+mkdir -p "$seeds/bin" "$seeds/yaml"
+fx=$src/tests/fixtures
+if [ ! -f "$seeds/bin/c_gcc_o2_d5" ]; then
+    gcc -g -O2 -gdwarf-5 -o "$seeds/bin/c_gcc_o2_d5" "$fx/layouts.c"
+    gcc -g -O0 -gdwarf-4 -o "$seeds/bin/c_gcc_o0_d4" "$fx/layouts.c"
+    clang -g -O0 -gdwarf-5 -o "$seeds/bin/c_clang_o0_d5" "$fx/layouts.c"
+    clang -g -O2 -gdwarf-4 -o "$seeds/bin/c_clang_o2_d4" "$fx/layouts.c"
+    g++ -g -O1 -o "$seeds/bin/cxx_gcc" "$fx/layouts.cc"
+    gcc -g -O1 -gz=zlib -o "$seeds/bin/c_gz" "$fx/dedup_a.c" "$fx/dedup_b.c"
+    gcc -g -O2 -o "$seeds/bin/sites" "$fx/sites.c" 2>/dev/null || true
+    cp "$seeds/bin/c_gcc_o0_d4" "$seeds/bin/stripped"
+    objcopy --only-keep-debug "$seeds/bin/stripped" "$seeds/bin/stripped.debug"
+    objcopy --strip-debug --add-gnu-debuglink="$seeds/bin/stripped.debug" "$seeds/bin/stripped"
+    rm -f "$seeds/bin/stripped.debug"
+fi
+cp "$src/examples/budget.yaml" "$seeds/yaml/"
+for h in $harnesses; do
+    case $h in
+        fz_budget) s="$seeds/yaml $src/fuzz/seeds/budget" ;;
+        fz_dhat) s="$src/fuzz/seeds/dhat" ;;
+        *) s="$seeds/bin" ;;
+    esac
+    mkdir -p "$fz/corpus/$h" "$fz/crashes/$h"
+    for d in $s; do [ -d "$d" ] || s=$(echo "$s" | sed "s|$d||"); done
+    echo "== $h ($secs s)"
+    "$fz/$h" ${FUZZ_FLAGS:-} -max_total_time="$secs" -timeout=20 -rss_limit_mb=2048 \
+        -max_len=65536 -print_final_stats=1 -artifact_prefix="$fz/crashes/$h/" \
+        "$fz/corpus/$h" $s 2>&1 | tail -n 25 || true
+done
