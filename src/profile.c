@@ -4,6 +4,10 @@
 ** Reading: the DHAT file is handed to SQLite as one text value and every
 ** field is read with json_extract / json_each; nothing here parses JSON.
 ** Only a frame's leading "0x..." address is converted with strtoull.
+** heaptrack's line format (see pf_load_heaptrack) is read line by line,
+** through the system's zstd or gzip when compressed; its frames are
+** return addresses and name their object, so frames of other objects are
+** known rather than merely unmatched.  A file starting with '{' is DHAT.
 **
 ** Matching: DHAT records for each frame the return address minus one
 ** ("0x1091E7: main (p.c:9)" for a call at link address 0x11E3 of length 5
@@ -42,11 +46,18 @@
 #include "store.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
+#include <spawn.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
+
+extern char **environ;
 
 #define PF_MAX_FILE   ((long)1 << 31)   /* a DHAT file we are willing to load */
 #define PF_MAX_ACC    (1 << 20)         /* bytes of one acc array (DHAT: 1 KiB) */
@@ -62,6 +73,7 @@ typedef struct pf_site {
 
 typedef struct pf_bin {
     int64_t id;
+    char *base;          /* last component of binaries.path */
     pf_site *s;          /* sorted by pc */
     size_t n, cap;
 } pf_bin;
@@ -70,7 +82,16 @@ typedef struct pf_frame {
     int has_addr;
     uint64_t addr;
     char *text;
+    const char *module;  /* heaptrack: the object's path; NULL when unknown */
 } pf_frame;
+
+/* One program point: an allocation stack and its counts.  frames index
+** c->fr, innermost first, from c->pfr[first] on. */
+typedef struct pf_point {
+    int64_t allocs, bytes;
+    size_t first, nframes;
+    char *acc;           /* DHAT's acc array as JSON text, or NULL */
+} pf_point;
 
 typedef struct pf_unmatched {
     int64_t allocs, bytes;
@@ -92,6 +113,14 @@ typedef struct pf_ctx {
     pf_bin *bins;
     size_t nbins, bcap;
     pf_heat *heat;
+    pf_point *pts;
+    size_t npts, ptcap;
+    size_t *pfr;
+    size_t npfr, pfrcap;
+    char **strs;         /* heaptrack string table, 1-based */
+    size_t nstrs, strcap;
+    const char *source;  /* "dhat" or "heaptrack" */
+    char *cmd;
 } pf_ctx;
 
 static int pf_dberr(pf_ctx *c, const char *what)
@@ -254,7 +283,8 @@ static int pf_load_sites(pf_ctx *c, int64_t only_binary)
     int rc;
     if (pf_prep(c, "SELECT s.binary_id, s.id, s.pc, s.type_id,"
                 " s.function IS NOT NULL AND s.function IN"
-                "   (SELECT a.name FROM allocators a WHERE a.binary_id = s.binary_id)"
+                "   (SELECT a.name FROM allocators a WHERE a.binary_id = s.binary_id),"
+                " (SELECT b.path FROM binaries b WHERE b.id = s.binary_id)"
                 " FROM sites s WHERE ?1 IS NULL OR s.binary_id = ?1"
                 " ORDER BY s.binary_id, s.pc", &st) != 0)
         return -1;
@@ -268,6 +298,9 @@ static int pf_load_sites(pf_ctx *c, int64_t only_binary)
             pf_bin *b = HP_PUSH(c->bins, c->nbins, c->bcap);
             memset(b, 0, sizeof *b);
             b->id = bid;
+            const char *path = (const char *)sqlite3_column_text(st, 5);
+            const char *sl = path ? strrchr(path, '/') : NULL;
+            b->base = hp_xstrdup(sl ? sl + 1 : path ? path : "");
         }
         pf_bin *b = &c->bins[c->nbins - 1];
         pf_site *s = HP_PUSH(b->s, b->n, b->cap);
@@ -284,6 +317,16 @@ static int pf_load_sites(pf_ctx *c, int64_t only_binary)
     for (size_t i = 0; i < c->nbins; i++)
         qsort(c->bins[i].s, c->bins[i].n, sizeof *c->bins[i].s, pf_by_pc);
     return 0;
+}
+
+/* A frame known to lie in another object than b (heaptrack names each
+** frame's object; DHAT does not, and then every frame may match). */
+static int pf_other_object(const pf_frame *f, const pf_bin *b)
+{
+    if (f->module == NULL || b->base[0] == '\0')
+        return 0;
+    const char *sl = strrchr(f->module, '/');
+    return strcmp(sl ? sl + 1 : f->module, b->base) != 0;
 }
 
 /* The site a runtime frame address falls on under bias, or NULL. */
@@ -321,7 +364,8 @@ static size_t pf_vote(pf_ctx *c, pf_bin *b, int64_t *best)
     int64_t *cand = NULL;
     size_t nc = 0, cap = 0;
     for (size_t f = 0; f < c->nfr; f++) {
-        if (!c->fr[f].has_addr || c->fr[f].addr > (uint64_t)INT64_MAX)
+        if (!c->fr[f].has_addr || c->fr[f].addr > (uint64_t)INT64_MAX
+            || pf_other_object(&c->fr[f], b))
             continue;
         int64_t a = (int64_t)c->fr[f].addr;
         size_t first = nc;
@@ -434,6 +478,317 @@ static int pf_fold(pf_ctx *c, const char *acc, int64_t type_id, int64_t *counts)
     return 1;
 }
 
+/* ---- loading program points ---- */
+
+/* DHAT: every pps entry, its frames (fs) and its acc array. */
+static int pf_load_dhat_points(pf_ctx *c)
+{
+    sqlite3_stmt *st = NULL, *fs = NULL;
+    int rc, status = -1;
+    if (pf_prep(c, "SELECT json_extract(p.value, '$.tbk'), json_extract(p.value, '$.tb'),"
+                " json_extract(p.value, '$.fs'), json_extract(p.value, '$.acc'),"
+                " json_type(p.value, '$.fs')"
+                " FROM temp.pf_doc d, json_each(d.doc, '$.pps') p ORDER BY p.key", &st) != 0
+        || pf_prep(c, "SELECT value FROM json_each(?1) ORDER BY key", &fs) != 0)
+        goto out;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        int64_t tbk = sqlite3_column_int64(st, 0), tb = sqlite3_column_int64(st, 1);
+        const char *fstype = (const char *)sqlite3_column_text(st, 4);
+        if (sqlite3_column_type(st, 0) != SQLITE_INTEGER || sqlite3_column_type(st, 1)
+            != SQLITE_INTEGER || tbk < 0 || tb < 0 || tbk > PF_MAX_COUNT || tb > PF_MAX_COUNT
+            || fstype == NULL || strcmp(fstype, "array") != 0) {
+            hp_errf(c->err, c->file, "damaged DHAT profile: program point %zu", c->npts);
+            goto out;
+        }
+        pf_point *p = HP_PUSH(c->pts, c->npts, c->ptcap);
+        memset(p, 0, sizeof *p);
+        p->allocs = tbk;
+        p->bytes = tb;
+        p->first = c->npfr;
+        if (sqlite3_column_type(st, 3) == SQLITE_TEXT)
+            p->acc = hp_xstrdup((const char *)sqlite3_column_text(st, 3));
+        sqlite3_reset(fs);
+        sqlite3_bind_text(fs, 1, (const char *)sqlite3_column_text(st, 2), -1, SQLITE_TRANSIENT);
+        while (sqlite3_step(fs) == SQLITE_ROW) {
+            int64_t fi = sqlite3_column_int64(fs, 0);
+            if (sqlite3_column_type(fs, 0) != SQLITE_INTEGER || fi < 0 || (uint64_t)fi >= c->nfr) {
+                hp_errf(c->err, c->file, "damaged DHAT profile: bad frame index in point %zu",
+                        c->npts - 1);
+                goto out;
+            }
+            *HP_PUSH(c->pfr, c->npfr, c->pfrcap) = (size_t)fi;
+            p->nframes++;
+        }
+    }
+    if (rc != SQLITE_DONE) {
+        pf_dberr(c, "cannot read the program points");
+        goto out;
+    }
+    status = 0;
+out:
+    sqlite3_finalize(st);
+    sqlite3_finalize(fs);
+    return status;
+}
+
+/* heaptrack (what heaptrack_interpret writes, file format 2 or 3; numbers
+** in hex):
+**   v VERSION FORMAT     header
+**   X COMMAND            the profiled command line
+**   s [LEN] TEXT         a string, numbered from 1 (LEN since format 3)
+**   i IP MODULE [FUNCTION FILE LINE]...  an instruction pointer (a return
+**                        address), numbered from 1; MODULE names its object
+**   t IP PARENT          a trace node, numbered from 1; PARENT 0 is the root
+**   a SIZE TRACE         an allocation kind, numbered from 0
+**   + KIND               one allocation of that kind
+** Frees, timestamps, RSS and comments are not needed.  A trace's frames
+** are its node's instruction pointer, then its parents'.  A parent must
+** precede its child, which also bounds every walk. */
+typedef struct pf_htnode {
+    size_t ip, parent;
+} pf_htnode;
+
+typedef struct pf_htinfo {
+    int64_t size, trace, count;
+} pf_htinfo;
+
+static int pf_hex(const char **p, int64_t *out)
+{
+    const char *s = *p;
+    while (*s == ' ')
+        s++;
+    if (!((*s >= '0' && *s <= '9') || (*s >= 'a' && *s <= 'f') || (*s >= 'A' && *s <= 'F')))
+        return -1;
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 16);
+    if (end == s || errno != 0 || v > (unsigned long long)INT64_MAX)
+        return -1;
+    *p = end;
+    *out = (int64_t)v;
+    return 0;
+}
+
+static const char *pf_str(const pf_ctx *c, int64_t i)
+{
+    return i >= 1 && (uint64_t)i <= c->nstrs ? c->strs[i - 1] : NULL;
+}
+
+static int pf_load_heaptrack(pf_ctx *c, FILE *in)
+{
+    pf_htnode *tr = NULL;
+    pf_htinfo *ai = NULL;
+    size_t ntr = 0, trcap = 0, nai = 0, aicap = 0, frcap = 0, lineno = 0, cap = 0;
+    char *line = NULL;
+    ssize_t len;
+    int status = -1, format = 0;
+    while ((len = getline(&line, &cap, in)) > 0) {
+        lineno++;
+        if (line[len - 1] == '\n')
+            line[--len] = '\0';
+        if (format == 0 && line[0] != 'v' && line[0] != '#' && line[0] != '\0') {
+            hp_errf(c->err, c->file, "neither a DHAT profile nor heaptrack data");
+            goto out;
+        }
+        const char *p = line + 1;
+        int64_t a = 0, b = 0;
+        int bad = 0;
+        switch (line[0]) {
+        case 'v':
+            bad = pf_hex(&p, &a) != 0 || pf_hex(&p, &b) != 0;
+            if (!bad && b != 2 && b != 3) {
+                hp_errf(c->err, c->file, "heaptrack data of file format %lld (2 and 3 are"
+                        " known)", (long long)b);
+                goto out;
+            }
+            format = (int)b;
+            break;
+        case 'X':
+            if (c->cmd == NULL && len > 2)
+                c->cmd = hp_xstrndup(line + 2, strnlen(line + 2, 4096));
+            break;
+        case 's':
+            if (format >= 3) {
+                bad = pf_hex(&p, &a) != 0 || *p != ' ';
+                if (!bad)
+                    p++;
+            } else {
+                bad = *p != ' ';
+                p++;
+            }
+            if (!bad)
+                *HP_PUSH(c->strs, c->nstrs, c->strcap) = hp_xstrndup(p, strnlen(p, HP_MAX_NAME));
+            break;
+        case 'i': {
+            bad = pf_hex(&p, &a) != 0 || pf_hex(&p, &b) != 0;
+            if (bad)
+                break;
+            pf_frame *f = HP_PUSH(c->fr, c->nfr, frcap);
+            memset(f, 0, sizeof *f);
+            f->has_addr = 1;
+            f->addr = (uint64_t)a;
+            f->module = pf_str(c, b);
+            int64_t fn, fl, ln;
+            if (pf_hex(&p, &fn) == 0 && pf_hex(&p, &fl) == 0 && pf_hex(&p, &ln) == 0)
+                f->text = hp_xasprintf("0x%llx: %s (%s:%lld)", (unsigned long long)a,
+                                       pf_str(c, fn) ? pf_str(c, fn) : "?",
+                                       pf_str(c, fl) ? pf_str(c, fl) : "?", (long long)ln);
+            else
+                f->text = hp_xasprintf("0x%llx (in %s)", (unsigned long long)a,
+                                       f->module ? f->module : "?");
+            break;
+        }
+        case 't':
+            bad = pf_hex(&p, &a) != 0 || pf_hex(&p, &b) != 0 || a < 1 || (uint64_t)a > c->nfr
+                  || (uint64_t)b > ntr;
+            if (!bad) {
+                pf_htnode *n = HP_PUSH(tr, ntr, trcap);
+                n->ip = (size_t)a - 1;
+                n->parent = (size_t)b;
+            }
+            break;
+        case 'a':
+            bad = pf_hex(&p, &a) != 0 || pf_hex(&p, &b) != 0 || (uint64_t)b > ntr
+                  || a > PF_MAX_COUNT;
+            if (!bad) {
+                pf_htinfo *x = HP_PUSH(ai, nai, aicap);
+                x->size = a;
+                x->trace = b;
+                x->count = 0;
+            }
+            break;
+        case '+':
+            bad = pf_hex(&p, &a) != 0 || (uint64_t)a >= nai;
+            if (!bad && ai[a].count < PF_MAX_COUNT)
+                ai[a].count++;
+            break;
+        default:
+            break;
+        }
+        if (bad) {
+            hp_errf(c->err, c->file, "damaged heaptrack data: line %zu", lineno);
+            goto out;
+        }
+    }
+    if (ferror(in)) {
+        hp_errf(c->err, c->file, "cannot read the heaptrack data");
+        goto out;
+    }
+    if (format == 0) {
+        hp_errf(c->err, c->file, "neither a DHAT profile nor heaptrack data");
+        goto out;
+    }
+    for (size_t i = 0; i < nai; i++) {
+        if (ai[i].count == 0)
+            continue;
+        pf_point *pt = HP_PUSH(c->pts, c->npts, c->ptcap);
+        memset(pt, 0, sizeof *pt);
+        pt->allocs = ai[i].count;
+        pt->bytes = ai[i].size > PF_MAX_COUNT / ai[i].count ? PF_MAX_COUNT
+                                                            : ai[i].size * ai[i].count;
+        pt->first = c->npfr;
+        for (size_t k = (size_t)ai[i].trace; k != 0; k = tr[k - 1].parent) {
+            *HP_PUSH(c->pfr, c->npfr, c->pfrcap) = tr[k - 1].ip;
+            pt->nframes++;
+            if (tr[k - 1].parent >= k)   /* cannot happen: parents come first */
+                break;
+        }
+    }
+    status = 0;
+out:
+    free(line);
+    free(tr);
+    free(ai);
+    return status;
+}
+
+/* What kind of file: DHAT's JSON, or heaptrack data (plain, gzip or zstd).
+** Compressed heaptrack data is read through the system's gzip or zstd. */
+enum { PF_DHAT, PF_HEAPTRACK, PF_HEAPTRACK_GZ, PF_HEAPTRACK_ZST };
+
+static int pf_sniff(const char *path, int *kind, hp_err *err)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL)
+        return hp_errf(err, path, "%s", strerror(errno));
+    unsigned char m[4] = { 0 };
+    size_t n = fread(m, 1, 4, f), skip = 0;
+    fclose(f);
+    while (skip < n && (m[skip] == ' ' || m[skip] == '\n' || m[skip] == '\t' || m[skip] == '\r'))
+        skip++;
+    if (n >= 4 && m[0] == 0x28 && m[1] == 0xb5 && m[2] == 0x2f && m[3] == 0xfd)
+        *kind = PF_HEAPTRACK_ZST;
+    else if (n >= 2 && m[0] == 0x1f && m[1] == 0x8b)
+        *kind = PF_HEAPTRACK_GZ;
+    else if (skip < n && m[skip] == '{')
+        *kind = PF_DHAT;
+    else
+        *kind = PF_HEAPTRACK;
+    return 0;
+}
+
+/* A stream of the file's text, decompressed by a child process when
+** needed (posix_spawnp, no shell; its stderr goes to /dev/null). */
+static FILE *pf_open_stream(const char *path, int kind, pid_t *pid, hp_err *err)
+{
+    *pid = -1;
+    if (kind == PF_HEAPTRACK) {
+        FILE *f = fopen(path, "r");
+        if (f == NULL)
+            hp_errf(err, path, "%s", strerror(errno));
+        return f;
+    }
+    const char *tool = kind == PF_HEAPTRACK_ZST ? "zstd" : "gzip";
+    int fds[2];
+    if (pipe(fds) != 0) {
+        hp_errf(err, path, "cannot decompress: %s", strerror(errno));
+        return NULL;
+    }
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_adddup2(&fa, fds[1], 1);
+    posix_spawn_file_actions_addclose(&fa, fds[0]);
+    posix_spawn_file_actions_addclose(&fa, fds[1]);
+    posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+    char *argv[] = { (char *)tool, (char *)"-dc", (char *)"--", (char *)path, NULL };
+    int rc = posix_spawnp(pid, tool, &fa, NULL, argv, environ);
+    posix_spawn_file_actions_destroy(&fa);
+    close(fds[1]);
+    if (rc != 0) {
+        close(fds[0]);
+        *pid = -1;
+        hp_errf(err, path, "cannot run %s to decompress it (%s): install %s or decompress"
+                " the file first", tool, strerror(rc), tool);
+        return NULL;
+    }
+    FILE *f = fdopen(fds[0], "r");
+    if (f == NULL) {
+        close(fds[0]);
+        hp_errf(err, path, "cannot decompress: %s", strerror(errno));
+    }
+    return f;
+}
+
+/* Close the stream; a decompressor that failed makes it an error. */
+static int pf_close_stream(FILE *f, pid_t pid, const char *path, int kind, hp_err *err)
+{
+    if (f)
+        fclose(f);
+    if (pid <= 0)
+        return 0;
+    int ws = 0;
+    while (waitpid(pid, &ws, 0) < 0)
+        if (errno != EINTR)
+            return hp_errf(err, path, "cannot wait for the decompressor: %s", strerror(errno));
+    if (!WIFEXITED(ws) || WEXITSTATUS(ws) != 0) {
+        /* the cause, rather than what reading the broken stream said */
+        memset(err, 0, sizeof *err);
+        return hp_errf(err, path, "%s could not decompress it",
+                       kind == PF_HEAPTRACK_ZST ? "zstd" : "gzip");
+    }
+    return 0;
+}
+
 /* ---- the import ---- */
 
 static int pf_by_allocs(const void *a, const void *b)
@@ -449,9 +804,19 @@ static void pf_free(pf_ctx *c)
     for (size_t i = 0; i < c->nfr; i++)
         free(c->fr[i].text);
     free(c->fr);
-    for (size_t i = 0; i < c->nbins; i++)
+    for (size_t i = 0; i < c->nbins; i++) {
         free(c->bins[i].s);
+        free(c->bins[i].base);
+    }
     free(c->bins);
+    for (size_t i = 0; i < c->npts; i++)
+        free(c->pts[i].acc);
+    free(c->pts);
+    free(c->pfr);
+    for (size_t i = 0; i < c->nstrs; i++)
+        free(c->strs[i]);
+    free(c->strs);
+    free(c->cmd);
     while (c->heat) {
         pf_heat *h = c->heat;
         c->heat = h->next;
@@ -489,12 +854,12 @@ int pf_import(const char *dbpath, const char *file, const pf_opts *o, FILE *log,
     c.dbpath = dbpath;
     c.file = file;
     c.err = err;
-    char *text = NULL, *cmd = NULL, *abspath = NULL;
+    char *text = NULL, *abspath = NULL;
     pf_unmatched *um = NULL;
     size_t num = 0, umcap = 0;
     int64_t *counts = NULL;
     sqlite3_stmt *st = NULL;
-    int status = -1, in_tx = 0;
+    int status = -1, in_tx = 0, kind = PF_DHAT, rc;
 
     int64_t only = 0;
     if (o && o->binary) {
@@ -506,14 +871,29 @@ int pf_import(const char *dbpath, const char *file, const pf_opts *o, FILE *log,
         if (r != 0)
             return -1;
     }
-    if ((text = pf_read_file(file, err)) == NULL)
+    if (pf_sniff(file, &kind, err) != 0)
+        return -1;
+    if (kind == PF_DHAT && (text = pf_read_file(file, err)) == NULL)
         return -1;
     if (pf_open_rw(dbpath, &c.db, err) != 0)
         goto out;
-    if (pf_load_doc(&c, text, &cmd) != 0 || pf_load_frames(&c) != 0)
-        goto out;
-    free(text);
-    text = NULL;
+    if (kind == PF_DHAT) {
+        c.source = "dhat";
+        if (pf_load_doc(&c, text, &c.cmd) != 0 || pf_load_frames(&c) != 0
+            || pf_load_dhat_points(&c) != 0)
+            goto out;
+        free(text);
+        text = NULL;
+    } else {
+        c.source = "heaptrack";
+        pid_t pid;
+        FILE *in = pf_open_stream(file, kind, &pid, err);
+        if (in == NULL)
+            goto out;
+        int r = pf_load_heaptrack(&c, in);
+        if (pf_close_stream(in, pid, file, kind, err) != 0 || r != 0)
+            goto out;
+    }
     if (pf_load_sites(&c, only) != 0)
         goto out;
 
@@ -541,91 +921,59 @@ int pf_import(const char *dbpath, const char *file, const pf_opts *o, FILE *log,
     counts = hp_xmalloc(PF_MAX_ACC * sizeof *counts);
     int64_t points = 0, pmatched = 0, allocs = 0, amatched = 0, bytes = 0, bmatched = 0;
     int64_t heat_points = 0;
-    if (pf_prep(&c, "SELECT json_extract(p.value, '$.tbk'), json_extract(p.value, '$.tb'),"
-                " json_extract(p.value, '$.fs'), json_extract(p.value, '$.acc'),"
-                " json_type(p.value, '$.fs')"
-                " FROM temp.pf_doc d, json_each(d.doc, '$.pps') p ORDER BY p.key", &st) != 0)
-        goto out;
-    sqlite3_stmt *fs = NULL;
-    if (pf_prep(&c, "SELECT value FROM json_each(?1) ORDER BY key", &fs) != 0)
-        goto out;
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        int64_t tbk = sqlite3_column_int64(st, 0), tb = sqlite3_column_int64(st, 1);
-        const char *fstype = (const char *)sqlite3_column_text(st, 4);
-        if (sqlite3_column_type(st, 0) != SQLITE_INTEGER || sqlite3_column_type(st, 1)
-            != SQLITE_INTEGER || tbk < 0 || tb < 0 || tbk > PF_MAX_COUNT || tb > PF_MAX_COUNT
-            || fstype == NULL || strcmp(fstype, "array") != 0) {
-            sqlite3_finalize(fs);
-            hp_errf(err, file, "damaged DHAT profile: program point %lld", (long long)points);
-            goto out;
-        }
+    for (size_t pi = 0; pi < c.npts; pi++) {
+        const pf_point *pt = &c.pts[pi];
         points++;
-        allocs += tbk;
-        bytes += tb;
+        allocs += pt->allocs;
+        bytes += pt->bytes;
         if (allocs > PF_MAX_COUNT || bytes > PF_MAX_COUNT) {
-            sqlite3_finalize(fs);
-            hp_errf(err, file, "damaged DHAT profile: counts out of range");
+            hp_errf(err, file, "damaged profile: counts out of range");
             goto out;
         }
-        sqlite3_reset(fs);
-        sqlite3_bind_text(fs, 1, (const char *)sqlite3_column_text(st, 2), -1, SQLITE_TRANSIENT);
         pf_site *first = NULL, *chosen = NULL;
         const char *where = NULL, *where2 = NULL;
-        int nframes = 0;
-        while (chosen == NULL && sqlite3_step(fs) == SQLITE_ROW) {
-            int64_t fi = sqlite3_column_int64(fs, 0);
-            if (fi < 0 || (uint64_t)fi >= c.nfr)
-                continue;
-            pf_frame *f = &c.fr[fi];
-            if (nframes++ == 1)
+        for (size_t k = 0; k < pt->nframes && chosen == NULL; k++) {
+            pf_frame *f = &c.fr[c.pfr[pt->first + k]];
+            /* DHAT's first frame is the allocator itself; heaptrack's the caller */
+            if (where == NULL && (k > 0 || kind != PF_DHAT))
                 where = f->text;
-            else if (nframes == 3)
+            else if (where != NULL && where2 == NULL)
                 where2 = f->text;
-            if (!f->has_addr)
+            if (!f->has_addr || pf_other_object(f, bin))
                 continue;
-            pf_site *s = pf_match(bin, f->addr, bias);
-            if (s == NULL)
+            pf_site *sx = pf_match(bin, f->addr, bias);
+            if (sx == NULL)
                 continue;
             if (first == NULL)
-                first = s;
-            if (!s->in_wrapper)
-                chosen = s;
+                first = sx;
+            if (!sx->in_wrapper)
+                chosen = sx;
         }
         int via = chosen != NULL && chosen != first;
         if (chosen == NULL)
             chosen = first;
         if (chosen == NULL) {
             pf_unmatched *u = HP_PUSH(um, num, umcap);
-            u->allocs = tbk;
-            u->bytes = tb;
+            u->allocs = pt->allocs;
+            u->bytes = pt->bytes;
             u->where = hp_xasprintf("%s%s%s", where ? where : "?", where2 ? " <- " : "",
                                     where2 ? where2 : "");
             continue;
         }
         pmatched++;
-        amatched += tbk;
-        bmatched += tb;
-        chosen->allocs += tbk;
-        chosen->bytes += tb;
+        amatched += pt->allocs;
+        bmatched += pt->bytes;
+        chosen->allocs += pt->allocs;
+        chosen->bytes += pt->bytes;
         chosen->points++;
         chosen->via_wrapper += via;
-        if (chosen->type_id > 0 && sqlite3_column_type(st, 3) == SQLITE_TEXT) {
-            int r = pf_fold(&c, (const char *)sqlite3_column_text(st, 3), chosen->type_id, counts);
-            if (r < 0) {
-                sqlite3_finalize(fs);
+        if (chosen->type_id > 0 && pt->acc != NULL) {
+            int r = pf_fold(&c, pt->acc, chosen->type_id, counts);
+            if (r < 0)
                 goto out;
-            }
             heat_points += r;
         }
     }
-    sqlite3_finalize(fs);
-    if (rc != SQLITE_DONE) {
-        pf_dberr(&c, "cannot read the program points");
-        goto out;
-    }
-    sqlite3_finalize(st);
-    st = NULL;
 
     /* write it all in one transaction */
     if (sqlite3_exec(c.db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
@@ -663,13 +1011,13 @@ int pf_import(const char *dbpath, const char *file, const pf_opts *o, FILE *log,
     strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&now, &tmv));
     if (pf_prep(&c, "INSERT INTO profiles(binary_id, source, path, command, imported_at,"
                 " load_bias, points, points_matched, allocations, allocations_matched, bytes,"
-                " bytes_matched, heat_points) VALUES (?1, 'dhat', ?2, ?3, ?4, ?5, ?6, ?7, ?8,"
+                " bytes_matched, heat_points) VALUES (?1, ?13, ?2, ?3, ?4, ?5, ?6, ?7, ?8,"
                 " ?9, ?10, ?11, ?12)", &st) != 0)
         goto out;
     sqlite3_bind_int64(st, 1, bin->id);
     sqlite3_bind_text(st, 2, path, -1, SQLITE_STATIC);
-    if (cmd)
-        sqlite3_bind_text(st, 3, cmd, -1, SQLITE_STATIC);
+    if (c.cmd)
+        sqlite3_bind_text(st, 3, c.cmd, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 4, when, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 5, bias);
     sqlite3_bind_int64(st, 6, points);
@@ -679,6 +1027,7 @@ int pf_import(const char *dbpath, const char *file, const pf_opts *o, FILE *log,
     sqlite3_bind_int64(st, 10, bytes);
     sqlite3_bind_int64(st, 11, bmatched);
     sqlite3_bind_int64(st, 12, heat_points);
+    sqlite3_bind_text(st, 13, c.source, -1, SQLITE_STATIC);
     rc = sqlite3_step(st);
     sqlite3_finalize(st);
     st = NULL;
@@ -688,7 +1037,7 @@ int pf_import(const char *dbpath, const char *file, const pf_opts *o, FILE *log,
     }
     int64_t pid = sqlite3_last_insert_rowid(c.db);
     if (pf_prep(&c, "INSERT INTO site_counts(site_id, profile_id, source, allocations, bytes,"
-                " points, via_wrapper) VALUES (?1, ?2, 'dhat', ?3, ?4, ?5, ?6)", &st) != 0)
+                " points, via_wrapper) VALUES (?1, ?2, ?7, ?3, ?4, ?5, ?6)", &st) != 0)
         goto out;
     for (size_t i = 0; i < bin->n; i++) {
         pf_site *s = &bin->s[i];
@@ -700,6 +1049,7 @@ int pf_import(const char *dbpath, const char *file, const pf_opts *o, FILE *log,
         sqlite3_bind_int64(st, 4, s->bytes);
         sqlite3_bind_int64(st, 5, s->points);
         sqlite3_bind_int64(st, 6, s->via_wrapper);
+        sqlite3_bind_text(st, 7, c.source, -1, SQLITE_STATIC);
         if (sqlite3_step(st) != SQLITE_DONE) {
             pf_dberr(&c, "cannot store the site counts");
             goto out;
@@ -752,8 +1102,8 @@ int pf_import(const char *dbpath, const char *file, const pf_opts *o, FILE *log,
     in_tx = 0;
 
     if (log) {
-        fprintf(log, "profile %s: binary %lld, load bias 0x%llx\n", file, (long long)bin->id,
-                (unsigned long long)bias);
+        fprintf(log, "profile %s (%s): binary %lld, load bias 0x%llx\n", file, c.source,
+                (long long)bin->id, (unsigned long long)bias);
         fprintf(log, "program points: %lld, matched %lld\n", (long long)points,
                 (long long)pmatched);
         fprintf(log, "allocations: %lld, matched %lld (%.1f%%); bytes %lld, matched %lld\n",
@@ -784,7 +1134,6 @@ out:
     free(um);
     free(counts);
     free(text);
-    free(cmd);
     free(abspath);
     return status;
 }

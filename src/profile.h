@@ -1,9 +1,11 @@
 /*
 ** profile.h -- `holeprof profile DB FILE`: real allocation counts and
-** field heat from a valgrind DHAT profile.
+** field heat from a valgrind DHAT profile, or counts from heaptrack.
 **
-** Contract: pf_import() reads FILE (valgrind --tool=dhat
-** --dhat-out-file=FILE, format version 2) through SQLite's JSON functions,
+** Contract: pf_import() reads FILE -- valgrind --tool=dhat
+** --dhat-out-file=FILE (format version 2, read through SQLite's JSON
+** functions), or heaptrack's data file (zstd, gzip or plain; file format
+** 2 or 3; no field heat) -- and
 ** matches each program point (allocation stack) to an allocation site of
 ** one binary of DB, and writes a profiles row, site_counts and
 ** member_heat into DB, atomically: the database is copied to a temporary

@@ -1,5 +1,6 @@
 #!/bin/sh
 # t_profile.sh -- `holeprof profile DB FILE` on a real valgrind DHAT run
+# (and a real heaptrack run)
 # of tests/fixtures/profile.c built as a PIE (valgrind maps it at a load
 # bias the import must solve): allocation counts come back exactly per
 # site -- 1000 hot, 64 cold through the xalloc wrapper, 10 arrays, 1
@@ -126,6 +127,45 @@ assert_eq "merged: two profiles, one per binary" "2|2" "$(q "$T/both.db" "SELECT
 "$HOLEPROF" analyze -q --no-sites "$T/pf" -o "$T/nosites.db" || die "analyze failed"
 assert_status "database without sites" 2 "$HOLEPROF" profile "$T/nosites.db" "$T/dhat.json"
 assert_match "without sites: says why" 'has no allocation sites' "$(cat "$T/err")"
+
+# heaptrack: the same exact counts (no field heat in its data), from its
+# zstd file, gzip'd and plain text
+if command -v heaptrack >/dev/null 2>&1 && command -v zstd >/dev/null 2>&1; then
+    heaptrack -o "$T/ht" "$T/pf" >"$T/ht.log" 2>&1 || die "heaptrack failed: $(tail -3 "$T/ht.log")"
+    ht=$(ls "$T"/ht.zst "$T"/ht.gz 2>/dev/null | head -1)
+    [ -n "$ht" ] || die "heaptrack wrote no file"
+    for form in packed gz plain; do
+        case $form in
+            packed) f=$ht ;;
+            gz) (zstd -dcq "$ht" 2>/dev/null || gzip -dc "$ht") | gzip -c > "$T/ht2.gz"; f=$T/ht2.gz ;;
+            plain) (zstd -dcq "$ht" 2>/dev/null || gzip -dc "$ht") > "$T/ht.txt"; f=$T/ht.txt ;;
+        esac
+        cp "$T/orig.db" "$T/h.db"
+        assert_status "heaptrack import ($form)" 0 "$HOLEPROF" profile "$T/h.db" "$f"
+        assert_eq "heaptrack ($form): allocations per site" "arr|10|1600
+cold|64|1536
+hot|1000|24000
+once|1|40" \
+            "$(q "$T/h.db" "SELECT t.name, c.allocations, c.bytes FROM site_counts c JOIN sites s ON s.id = c.site_id
+                            JOIN types t ON t.id = s.type_id ORDER BY t.name")"
+        assert_eq "heaptrack ($form): profile row" "heaptrack|1|4|1075" \
+            "$(q "$T/h.db" "SELECT source, load_bias > 0 AND load_bias % 4096 = 0, points_matched, allocations_matched FROM profiles")"
+    done
+    printf 'v 10400 9\n' > "$T/ht9.txt"
+    assert_status "heaptrack: unknown format" 2 "$HOLEPROF" profile "$T/h.db" "$T/ht9.txt"
+    assert_match "heaptrack: unknown format: message" 'file format 9' "$(cat "$T/err")"
+    printf 'v 10400 3\na 18 0\n+ 5\n' > "$T/htbad.txt"
+    assert_status "heaptrack: allocation of an unknown kind" 2 "$HOLEPROF" profile "$T/h.db" "$T/htbad.txt"
+    assert_match "heaptrack: damaged: message" 'damaged heaptrack data: line 3' "$(cat "$T/err")"
+    printf 'v 10400 3\ni 1000 1\nt 1 5\n' > "$T/htbad2.txt"
+    assert_status "heaptrack: parent after child" 2 "$HOLEPROF" profile "$T/h.db" "$T/htbad2.txt"
+    printf '\050\265\057\375garbage' > "$T/bad.zst"
+    assert_status "heaptrack: corrupt zstd" 2 "$HOLEPROF" profile "$T/h.db" "$T/bad.zst"
+    assert_match "heaptrack: corrupt zstd: message" 'zstd could not decompress it' "$(cat "$T/err")"
+fi
+printf 'hello\n' > "$T/text.txt"
+assert_status "neither format" 2 "$HOLEPROF" profile "$T/db" "$T/text.txt"
+assert_match "neither format: message" 'neither a DHAT profile nor heaptrack data' "$(cat "$T/err")"
 
 # refusals leave the database untouched
 cp "$T/orig.db" "$T/r.db"
