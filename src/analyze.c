@@ -121,7 +121,7 @@ static int one_binary(st_writer *w, const char *bin, const an_opts *o, hp_err *e
     si_stats sst;
     memset(&sst, 0, sizeof sst);
     if (!o->no_sites) {
-        si_opts so = { o->allocs, o->nallocs, o->alloc_config };
+        si_opts so = { o->allocs, o->nallocs, o->alloc_config, o->jobs };
         if (si_run(st_writer_db(w), binary_id, img, dimg ? dimg : img, &so, &sst, err) != 0)
             goto out;
         if (!o->quiet)

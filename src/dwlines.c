@@ -20,14 +20,12 @@
 */
 #include "dwlines.h"
 
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "dwshim.h"
-#include <stdio.h>
-#include <time.h>
-static double T_sub, T_rows, T_top; static long N_top, N_sub, N_subhit, N_var;
-static double nowd(void){struct timespec ts; clock_gettime(CLOCK_THREAD_CPUTIME_ID,&ts); return ts.tv_sec+ts.tv_nsec/1e9;}
 
 /* DWARF constants (fixed by the standard; dwarf.h stays inside dwshim.c) */
 enum {
@@ -60,16 +58,26 @@ typedef struct memo_ent {
     const dl_type *val;
 } memo_ent;
 
-struct dl_info {
-    hp_arena arena;
+/* What one thread collects; the pieces are merged into dl_info. */
+typedef struct dl_part {
+    hp_arena arena;             /* types, names, locations: live until dl_free */
     dl_gotype *go;
     size_t ngo, gocap;
     uint64_t skipped;
     memo_ent *memo;
     size_t memo_n, memo_cap;    /* cap is a power of two */
-    dl_var *vars;               /* every site's variables, grouped by site */
-    uint32_t *var_site;         /* site index of vars[i] while collecting */
+    dl_var *vars;
+    uint32_t *var_site;         /* site index of vars[i] */
     size_t nvars, varcap, vscap;
+} dl_part;
+
+struct dl_info {
+    dl_part *parts;
+    int nparts;
+    dl_var *vars;               /* every site's variables, grouped by site */
+    dl_gotype *go;
+    size_t ngo;
+    uint64_t skipped;
 };
 
 static const dl_type none_type;     /* sentinel: resolved, no aggregate */
@@ -78,7 +86,9 @@ typedef enum { FB_NONE = 0, FB_CFA, FB_BREG } fb_kind;
 
 typedef struct walker {
     dws_file *f;
-    dl_info *d;
+    dl_part *d;
+    _Atomic uint8_t *claimed;   /* per site: a thread took it */
+    _Atomic uint8_t *fclaimed;  /* per function */
     dl_site *sites;
     size_t nsites;
     dl_func *funcs;
@@ -91,6 +101,10 @@ typedef struct walker {
     uint64_t nfiles;
     int files_loaded;
     /* line table intervals for the current unit (lazy) */
+    const uint8_t *line_sec;    /* .debug_line bytes */
+    size_t line_len;
+    uint64_t stmt_list;
+    int has_stmt;
     dws_line_row *rows;
     size_t nrows, rowcap;
     int rows_loaded;
@@ -164,7 +178,7 @@ static int ranges_hit(const walker *w, const dws_range *r, size_t n)
 
 /* ---- memo ---- */
 
-static const dl_type *memo_get(const dl_info *d, uint64_t off, int *found)
+static const dl_type *memo_get(const dl_part *d, uint64_t off, int *found)
 {
     *found = 0;
     if (d->memo_cap == 0)
@@ -182,7 +196,7 @@ static const dl_type *memo_get(const dl_info *d, uint64_t off, int *found)
     return NULL;
 }
 
-static void memo_put(dl_info *d, uint64_t off, const dl_type *val)
+static void memo_put(dl_part *d, uint64_t off, const dl_type *val)
 {
     if ((d->memo_n + 1) * 2 > d->memo_cap) {
         size_t ncap = d->memo_cap ? d->memo_cap * 2 : 1024;
@@ -359,13 +373,35 @@ static const dl_type *var_type(walker *w, uint64_t off)
     return t;
 }
 
-/* The type attribute of a DIE, following abstract_origin/specification. */
+/* The type attribute of a DIE, following abstract_origin/specification
+** (memoized per origin: every inlined copy of a variable points at the
+** same abstract one). */
+static int type_of_(walker *w, const dws_code_attrs *a, uint64_t *type);
 static int type_of(walker *w, const dws_code_attrs *a, uint64_t *type)
 {
     if (a->has & DWC_TYPE) {
         *type = a->type;
         return 1;
     }
+    uint64_t org = (a->has & DWC_ORIGIN) ? a->origin :
+                   (a->has & DWC_SPECIFICATION) ? a->specification : 0;
+    if (org == 0)
+        return 0;
+    uint64_t key = org | (1ULL << 62);
+    int found;
+    const dl_type *m = memo_get(w->d, key, &found);
+    if (found) {
+        /* the memo holds offsets as pointers: 0 means "no type" */
+        *type = (uint64_t)(uintptr_t)m;
+        return m != NULL;
+    }
+    int r = type_of_(w, a, type);
+    memo_put(w->d, key, r ? (const dl_type *)(uintptr_t)*type : NULL);
+    return r;
+}
+
+static int type_of_(walker *w, const dws_code_attrs *a, uint64_t *type)
+{
     uint64_t next = (a->has & DWC_ORIGIN) ? a->origin :
                     (a->has & DWC_SPECIFICATION) ? a->specification : 0;
     dws_code_attrs b;
@@ -516,7 +552,7 @@ static void subset_of(walker *w, const dws_range *r, size_t nr, const subset *pa
 static void add_var(walker *w, const subset *s, const char *name, const dl_type *t,
                     const dl_varloc *locs, uint32_t nlocs, int is_param, int depth)
 {
-    dl_info *d = w->d;
+    dl_part *d = w->d;
     for (size_t k = 0; k < s->n; k++) {
         dl_site *site = &w->sites[s->idx[k]];
         if (site->nvars >= 256)
@@ -632,7 +668,18 @@ static void walk_scope(walker *w, dws_die parent, const subset *s, int depth, in
         dws_code_attrs a;
         switch (tag) {
         case TAG_lexical_block:
-        case TAG_inlined_subroutine:
+        case TAG_inlined_subroutine: {
+            /* most blocks hold none of the sites: tell from low/high pc */
+            uint64_t lo = 0, hi = 0;
+            int b = dws_pc_bounds(w->f, c, &lo, &hi);
+            if (b == 0)
+                break;
+            if (b == 1) {
+                dws_range r1 = { lo, hi };
+                subset_of(w, &r1, 1, s, &sub);
+                if (sub.n == 0)
+                    break;
+            }
             if (dws_read_code(w->f, c, &a, &e2) != 0)
                 break;
             w->rn = 0;
@@ -660,6 +707,7 @@ static void walk_scope(walker *w, dws_die parent, const subset *s, int depth, in
                 free(mine.idx);
             }
             break;
+        }
         case TAG_variable:
         case TAG_formal_parameter:
             if (dws_read_code(w->f, c, &a, &e2) == 0)
@@ -719,10 +767,7 @@ static const dl_type *first_param_type(walker *w, dws_die die, const dws_code_at
     return res;
 }
 
-static void do_subprogram_(walker *w, dws_die die, const dws_code_attrs *a);
 static void do_subprogram(walker *w, dws_die die, const dws_code_attrs *a)
-{ double t=nowd(); N_sub++; do_subprogram_(w,die,a); T_sub+=nowd()-t; }
-static void do_subprogram_(walker *w, dws_die die, const dws_code_attrs *a)
 {
     w->rn = 0;
     hp_err e2 = {0};
@@ -747,7 +792,7 @@ static void do_subprogram_(walker *w, dws_die die, const dws_code_attrs *a)
             uint64_t e = w->funcs[k].entry;
             int entry = (a->has & DWC_LOW_PC) ? e == a->low_pc :
                         (a->has & DWC_ENTRY_PC) ? e == a->entry_pc : e == r[i].lo;
-            if (!entry)
+            if (!entry || atomic_exchange(&w->fclaimed[k], 1))
                 continue;
             w->funcs[k].ret_type = ret;
             w->funcs[k].this_type = first_param_type(w, die, a);
@@ -758,7 +803,7 @@ static void do_subprogram_(walker *w, dws_die die, const dws_code_attrs *a)
     for (size_t i = 0; i < nr; i++) {
         for (size_t k = site_lb(w, r[i].lo); k < w->nsites && w->sites[k].pc < r[i].hi; k++) {
             dl_site *site = &w->sites[k];
-            if (site->found)
+            if (atomic_exchange(&w->claimed[k], 1))
                 continue;
             site->found = 1;
             uint32_t *u = HP_PUSH(w->unit_sites, w->nunit_sites, w->unit_sites_cap);
@@ -779,27 +824,186 @@ static void do_subprogram_(walker *w, dws_die die, const dws_code_attrs *a)
 
 /* ---- line table ---- */
 
+/* The unit's line-number program, decoded here rather than through
+** libdwarf's dwarf_srclines_b, which allocates a structure per row and
+** builds the file table: on a large binary that cost more than the whole
+** rest of the site scan.  Only what a row needs is kept (address, file
+** register, line, end of sequence); the header is skipped with its
+** header_length, so every version from 2 to 5 decodes the same way.  All
+** reads are bounds-checked; a malformed program ends the unit's rows. */
+typedef struct lcur {
+    const uint8_t *p, *end;
+    int bad;
+} lcur;
+
+static uint64_t l_u(lcur *c, int n)
+{
+    if (c->end - c->p < n) {
+        c->bad = 1;
+        c->p = c->end;
+        return 0;
+    }
+    uint64_t v = 0;
+    for (int i = n - 1; i >= 0; i--)
+        v = (v << 8) | c->p[i];
+    c->p += n;
+    return v;
+}
+
+static uint64_t l_uleb(lcur *c)
+{
+    uint64_t v = 0;
+    unsigned shift = 0;
+    while (c->p < c->end) {
+        uint8_t b = *c->p++;
+        if (shift < 64)
+            v |= (uint64_t)(b & 0x7f) << shift;
+        shift += 7;
+        if (!(b & 0x80))
+            return v;
+    }
+    c->bad = 1;
+    return 0;
+}
+
+static int64_t l_sleb(lcur *c)
+{
+    int64_t v = 0;
+    unsigned shift = 0;
+    uint8_t b = 0x80;
+    while (c->p < c->end && (b & 0x80)) {
+        b = *c->p++;
+        if (shift < 64)
+            v |= (int64_t)((uint64_t)(b & 0x7f) << shift);
+        shift += 7;
+    }
+    if (b & 0x80) {
+        c->bad = 1;
+        return 0;
+    }
+    if (shift < 64 && (b & 0x40))
+        v |= -((int64_t)1 << shift);
+    return v;
+}
+
+static void push_row(walker *w, uint64_t addr, uint64_t file, uint64_t line, int end)
+{
+    dws_line_row *r = HP_PUSH(w->rows, w->nrows, w->rowcap);
+    r->addr = addr;
+    r->file = file > UINT32_MAX ? UINT32_MAX : (uint32_t)file;
+    r->line = line > UINT32_MAX ? UINT32_MAX : (uint32_t)line;
+    r->end_sequence = (uint8_t)end;
+}
+
+static int decode_lines(walker *w, const uint8_t *sec, size_t seclen, uint64_t off)
+{
+    if (off >= seclen)
+        return -1;
+    lcur c = { sec + off, sec + seclen, 0 };
+    uint64_t len = l_u(&c, 4);
+    int offsz = 4;
+    if (len == 0xffffffffu) {
+        len = l_u(&c, 8);
+        offsz = 8;
+    }
+    if (c.bad || len > (uint64_t)(c.end - c.p))
+        return -1;
+    const uint8_t *uend = c.p + len;
+    c.end = uend;
+    unsigned version = (unsigned)l_u(&c, 2);
+    if (version < 2 || version > 5)
+        return -1;
+    if (version >= 5)
+        l_u(&c, 2);                     /* address_size, segment_selector_size */
+    uint64_t hlen = l_u(&c, offsz);
+    if (c.bad || hlen > (uint64_t)(uend - c.p))
+        return -1;
+    const uint8_t *prog = c.p + hlen;
+    unsigned min_inst = (unsigned)l_u(&c, 1);
+    if (version >= 4)
+        l_u(&c, 1);                     /* maximum_operations_per_instruction */
+    unsigned default_stmt = (unsigned)l_u(&c, 1);
+    (void)default_stmt;
+    int line_base = (int8_t)l_u(&c, 1);
+    unsigned line_range = (unsigned)l_u(&c, 1);
+    unsigned opcode_base = (unsigned)l_u(&c, 1);
+    const uint8_t *std_len = c.p;
+    if (c.bad || line_range == 0 || opcode_base == 0 ||
+        (uint64_t)(prog - c.p) < (uint64_t)(opcode_base - 1))
+        return -1;
+    c.p = prog;
+    uint64_t addr = 0, file = 1, line = 1;
+    size_t guard = 0;
+    while (c.p < c.end && !c.bad && guard++ < (1u << 26)) {
+        unsigned op = *c.p++;
+        if (op >= opcode_base) {
+            unsigned adj = op - opcode_base;
+            addr += (uint64_t)(adj / line_range) * min_inst;
+            line += (uint64_t)(int64_t)(line_base + (int)(adj % line_range));
+            push_row(w, addr, file, line, 0);
+            continue;
+        }
+        switch (op) {
+        case 0: {
+            uint64_t n = l_uleb(&c);
+            if (c.bad || n == 0 || n > (uint64_t)(c.end - c.p))
+                return c.bad ? -1 : 0;
+            const uint8_t *next = c.p + n;
+            unsigned sub = *c.p++;
+            if (sub == 1) {             /* end_sequence */
+                push_row(w, addr, file, line, 1);
+                addr = 0;
+                file = 1;
+                line = 1;
+            } else if (sub == 2 && n - 1 <= 8) {
+                addr = l_u(&c, (int)(n - 1));
+            }
+            c.p = next;
+            break;
+        }
+        case 1:
+            push_row(w, addr, file, line, 0);
+            break;
+        case 2:
+            addr += l_uleb(&c) * min_inst;
+            break;
+        case 3:
+            line += (uint64_t)l_sleb(&c);
+            break;
+        case 4:
+            file = l_uleb(&c);
+            break;
+        case 8:
+            addr += (uint64_t)((255 - opcode_base) / line_range) * min_inst;
+            break;
+        case 9:
+            addr += l_u(&c, 2);
+            break;
+        case 6: case 7: case 10: case 11:
+            break;
+        default:                        /* 5, 12 and unknown: skip operands */
+            for (unsigned k = 0; k < std_len[op - 1] && !c.bad; k++)
+                l_uleb(&c);
+            break;
+        }
+    }
+    return c.bad ? -1 : 0;
+}
+
 /* Rows come in sequences, each ending with an end_sequence row; inside a
 ** sequence addresses never decrease.  The row covering pc is the last one
 ** at or below pc in the sequence whose range holds pc; among rows at one
 ** address the last in table order wins, as in addr2line. */
-static void load_rows_(walker *w);
 static void load_rows(walker *w)
-{ double t=nowd(); load_rows_(w); T_rows+=nowd()-t; }
-static void load_rows_(walker *w)
 {
     if (w->rows_loaded)
         return;
     w->rows_loaded = 1;
     w->nrows = 0;
     w->nseq = 0;
-    hp_err e2 = {0};
-    if (w->cu.die == NULL ||
-        dws_line_rows(w->f, w->cu.die, &w->rows, &w->nrows, &w->rowcap, &e2) != 0) {
-        w->d->skipped++;
-        w->nrows = 0;
-        return;
-    }
+    if (!w->has_stmt || w->line_sec == NULL ||
+        decode_lines(w, w->line_sec, w->line_len, w->stmt_list) != 0)
+        w->d->skipped += w->has_stmt != 0;
     size_t start = 0;
     for (size_t i = 0; i < w->nrows; i++) {
         if (!w->rows[i].end_sequence)
@@ -863,7 +1067,7 @@ static void walk_top(walker *w, dws_die parent, int depth, int hit)
     hp_err e2 = {0};
     dws_die c = dws_child(w->f, parent, &e2);
     while (c) {
-        uint16_t tag = dws_tag(w->f, c); N_top++;
+        uint16_t tag = dws_tag(w->f, c);
         if (tag == TAG_subprogram && hit) {
             /* most subprograms hold no address we want: decide that from
             ** low/high pc alone before reading anything else */
@@ -909,6 +1113,8 @@ static void do_unit(walker *w)
         return;
     }
     w->cu_base = (a.has & DWC_LOW_PC) ? a.low_pc : 0;
+    w->has_stmt = (a.has & DWC_STMT_LIST) != 0;
+    w->stmt_list = a.stmt_list;
     /* DW_AT_language: C++ (4, 0x1a, 0x21, 0x2a, 0x2b) and Rust (0x1c) */
     dws_attrs la;
     w->scoped = 0;
@@ -950,17 +1156,14 @@ static void free_secs(dws_section *secs, size_t n)
     free(secs);
 }
 
-/* A libdwarf handle over the image's sections, as dt_load() opens them
-** (relocatable objects go through libdwarf's own loader). */
-static int open_image(ei_image *img, dws_file **f, dws_section **secsp, size_t *nsecsp,
-                      hp_err *err)
+/* The image's DWARF sections as dt_load() hands them to libdwarf: the
+** decompressed bytes are the image's, shared by every handle. */
+static int open_sections(ei_image *img, dws_section **secsp, size_t *nsecsp, hp_err *err)
 {
-    *secsp = NULL;
-    *nsecsp = 0;
-    if (img->e_type == 1 /* ET_REL */)
-        return dws_open(img->path, f, err);
     dws_section *secs = NULL;
     size_t n = 0, cap = 0;
+    *secsp = NULL;
+    *nsecsp = 0;
     for (size_t i = 0; i < img->nsections; i++) {
         const ei_section *sc = &img->sections[i];
         int z = strncmp(sc->name, ".zdebug_", 8) == 0;
@@ -979,79 +1182,209 @@ static int open_image(ei_image *img, dws_file **f, dws_section **secsp, size_t *
         d->size = len;
         d->data = data;
     }
-    /* the table must outlive the handle: the caller frees it after dws_close */
     *secsp = secs;
     *nsecsp = n;
-    return dws_open_sections(img->path, secs, n, 8, f, err);
+    return 0;
 }
 
-
-int dl_collect(ei_image *dwarf, dl_site *sites, size_t nsites, dl_func *funcs,
-               size_t nfuncs, int want_go, dl_info **out, hp_err *err)
-{
-    dl_info *d = hp_xcalloc(1, sizeof *d);
-    *out = d;
+/* One thread: its own libdwarf handle over the shared sections, every
+** unit whose index is its own modulo the thread count. */
+typedef struct job {
     walker w;
-    memset(&w, 0, sizeof w);
-    w.d = d;
-    w.sites = sites;
-    w.nsites = nsites;
-    w.funcs = funcs;
-    w.nfuncs = nfuncs;
-    w.want_go = want_go;
-    if (nsites == 0 && nfuncs == 0 && !want_go)
-        return 0;
-    dws_section *secs = NULL;
-    size_t nsecs = 0;
-    if (open_image(dwarf, &w.f, &secs, &nsecs, err) != 0) {
-        free_secs(secs, nsecs);
-        return -1;
-    }
+    const dws_section *secs;
+    size_t nsecs;
+    const char *path;
+    int tid, nthreads;
+    hp_err err;
+    int rc;
+} job;
+
+static void *job_main(void *arg)
+{
+    job *j = arg;
+    walker *w = &j->w;
+    j->rc = -1;
+    if (dws_open_sections(j->path, j->secs, j->nsecs, 8, &w->f, &j->err) != 0)
+        return NULL;
     hp_err e2 = {0};
-    for (;;) {
-        int rc = dws_next_cu(w.f, &w.cu, &e2);
+    for (uint64_t idx = 0;; idx++) {
+        int rc = dws_next_cu(w->f, &w->cu, &e2);
         if (rc == 0)
             break;
         if (rc < 0) {
-            d->skipped++;   /* a broken unit header ends the walk */
+            w->d->skipped += j->tid == 0;   /* a broken unit header ends the walk */
             break;
         }
-        do_unit(&w);
-        if (w.cu.die)
-            dws_die_free(w.f, w.cu.die);
+        if (idx % (uint64_t)j->nthreads == (uint64_t)j->tid)
+            do_unit(w);
+        if (w->cu.die)
+            dws_die_free(w->f, w->cu.die);
     }
-    dws_close(w.f);
-    free_secs(secs, nsecs);
-    if (getenv("HOLEPROF_SITES_TIMING")) fprintf(stderr, "DL sub %.3f rows %.3f top %ld sub %ld\n", T_sub, T_rows, N_top, N_sub);
-    /* hand each site its slice of the variables (grouped by site index) */
-    if (d->nvars > 0) {
+    dws_close(w->f);
+    w->f = NULL;
+    j->rc = 0;
+    return NULL;
+}
+
+static void job_free(job *j)
+{
+    free(j->w.unit_sites);
+    free(j->w.seq);
+    free(j->w.rows);
+    free(j->w.rv);
+    free(j->w.lv);
+}
+
+int dl_collect(ei_image *dwarf, dl_site *sites, size_t nsites, dl_func *funcs,
+               size_t nfuncs, int want_go, int jobs, dl_info **out, hp_err *err)
+{
+    dl_info *d = hp_xcalloc(1, sizeof *d);
+    *out = d;
+    if (nsites == 0 && nfuncs == 0 && !want_go)
+        return 0;
+    if (jobs < 1)
+        jobs = 1;
+    if (jobs > 64)
+        jobs = 64;
+    d->parts = hp_xcalloc((size_t)jobs, sizeof *d->parts);
+    d->nparts = jobs;
+    _Atomic uint8_t *claimed = hp_xcalloc(nsites + 1, sizeof *claimed);
+    _Atomic uint8_t *fclaimed = hp_xcalloc(nfuncs + 1, sizeof *fclaimed);
+    for (size_t i = 0; i < nsites; i++)
+        atomic_init(&claimed[i], 0);
+    for (size_t i = 0; i < nfuncs; i++)
+        atomic_init(&fclaimed[i], 0);
+
+    const uint8_t *line_sec = NULL;
+    size_t line_len = 0;
+    const ei_section *ls = ei_find_section(dwarf, ".debug_line");
+    if (ls == NULL)
+        ls = ei_find_section(dwarf, ".zdebug_line");
+    hp_err e3 = {0};
+    if (ls && ei_section_data(dwarf, ls, &line_sec, &line_len, &e3) != 0) {
+        line_sec = NULL;
+        line_len = 0;
+    }
+
+    int rc = -1;
+    job *js = hp_xcalloc((size_t)jobs, sizeof *js);
+    pthread_t *th = hp_xcalloc((size_t)jobs, sizeof *th);
+    int started = 0;
+    dws_section *secs = NULL;
+    size_t nsecs = 0;
+    if (dwarf->e_type == 1 /* ET_REL: libdwarf must apply relocations itself */) {
+        jobs = 1;
+        walker *w = &js[0].w;
+        memset(w, 0, sizeof *w);
+        w->d = &d->parts[0];
+        w->sites = sites;
+        w->nsites = nsites;
+        w->funcs = funcs;
+        w->nfuncs = nfuncs;
+        w->want_go = want_go;
+        w->claimed = claimed;
+        w->fclaimed = fclaimed;
+        w->line_sec = line_sec;
+        w->line_len = line_len;
+        if (dws_open(dwarf->path, &w->f, err) != 0)
+            goto out;
+        hp_err e2 = {0};
+        while (dws_next_cu(w->f, &w->cu, &e2) == 1) {
+            do_unit(w);
+            if (w->cu.die)
+                dws_die_free(w->f, w->cu.die);
+        }
+        dws_close(w->f);
+    } else {
+        if (open_sections(dwarf, &secs, &nsecs, err) != 0)
+            goto out;
+        for (int t = 0; t < jobs; t++) {
+            job *j = &js[t];
+            j->w.d = &d->parts[t];
+            j->w.sites = sites;
+            j->w.nsites = nsites;
+            j->w.funcs = funcs;
+            j->w.nfuncs = nfuncs;
+            j->w.want_go = want_go;
+            j->w.claimed = claimed;
+            j->w.fclaimed = fclaimed;
+            j->w.line_sec = line_sec;
+            j->w.line_len = line_len;
+            j->secs = secs;
+            j->nsecs = nsecs;
+            j->path = dwarf->path;
+            j->tid = t;
+            j->nthreads = jobs;
+        }
+        if (jobs == 1) {
+            job_main(&js[0]);
+            started = 0;
+        } else {
+            for (; started < jobs; started++)
+                if (pthread_create(&th[started], NULL, job_main, &js[started]) != 0)
+                    break;
+            if (started < jobs) {
+                /* no more threads: the units of the missing ones are not read */
+                d->skipped++;
+            }
+            for (int t = 0; t < started; t++)
+                pthread_join(th[t], NULL);
+        }
+        for (int t = 0; t < jobs; t++) {
+            if ((jobs == 1 || t < started) && js[t].rc != 0) {
+                hp_errf(err, NULL, "%s", js[t].err.msg);
+                goto out;
+            }
+        }
+    }
+
+    /* merge: variables grouped by site, Go types sorted, counters summed */
+    size_t nvars = 0, ngo = 0;
+    for (int t = 0; t < d->nparts; t++) {
+        nvars += d->parts[t].nvars;
+        ngo += d->parts[t].ngo;
+        d->skipped += d->parts[t].skipped;
+    }
+    if (nvars > 0) {
         size_t *start = hp_xcalloc(nsites + 1, sizeof *start);
-        for (size_t i = 0; i < d->nvars; i++)
-            start[d->var_site[i] + 1]++;
+        for (int t = 0; t < d->nparts; t++)
+            for (size_t i = 0; i < d->parts[t].nvars; i++)
+                start[d->parts[t].var_site[i] + 1]++;
         for (size_t i = 0; i < nsites; i++)
             start[i + 1] += start[i];
-        dl_var *sorted = hp_xmalloc(d->nvars * sizeof *sorted);
+        d->vars = hp_xmalloc(nvars * sizeof *d->vars);
         size_t *fill = hp_xmalloc((nsites + 1) * sizeof *fill);
         memcpy(fill, start, (nsites + 1) * sizeof *fill);
-        for (size_t i = 0; i < d->nvars; i++)
-            sorted[fill[d->var_site[i]]++] = d->vars[i];
-        free(d->vars);
-        d->vars = sorted;
+        for (int t = 0; t < d->nparts; t++)
+            for (size_t i = 0; i < d->parts[t].nvars; i++)
+                d->vars[fill[d->parts[t].var_site[i]]++] = d->parts[t].vars[i];
         for (size_t i = 0; i < nsites; i++) {
-            sites[i].vars = sites[i].nvars ? &d->vars[start[i]] : NULL;
+            sites[i].vars = start[i + 1] > start[i] ? &d->vars[start[i]] : NULL;
             sites[i].nvars = (uint32_t)(start[i + 1] - start[i]);
         }
         free(fill);
         free(start);
     }
-    free(w.unit_sites);
-    free(w.seq);
-    free(w.rows);
-    free(w.rv);
-    free(w.lv);
-    if (d->ngo > 1)
-        qsort(d->go, d->ngo, sizeof *d->go, cmp_go);
-    return 0;
+    if (ngo > 0) {
+        d->go = hp_xmalloc(ngo * sizeof *d->go);
+        for (int t = 0; t < d->nparts; t++) {
+            if (d->parts[t].ngo)
+                memcpy(d->go + d->ngo, d->parts[t].go, d->parts[t].ngo * sizeof *d->go);
+            d->ngo += d->parts[t].ngo;
+        }
+        if (d->ngo > 1)
+            qsort(d->go, d->ngo, sizeof *d->go, cmp_go);
+    }
+    rc = 0;
+out:
+    for (int t = 0; t < jobs; t++)
+        job_free(&js[t]);
+    free(js);
+    free(th);
+    free_secs(secs, nsecs);
+    free((void *)claimed);
+    free((void *)fclaimed);
+    return rc;
 }
 
 const dl_gotype *dl_go_types(const dl_info *d, size_t *n)
@@ -1069,10 +1402,16 @@ void dl_free(dl_info *d)
 {
     if (d == NULL)
         return;
+    for (int t = 0; t < d->nparts; t++) {
+        dl_part *p = &d->parts[t];
+        free(p->vars);
+        free(p->var_site);
+        free(p->go);
+        free(p->memo);
+        hp_arena_free(&p->arena);
+    }
+    free(d->parts);
     free(d->vars);
-    free(d->var_site);
     free(d->go);
-    free(d->memo);
-    hp_arena_free(&d->arena);
     free(d);
 }

@@ -111,9 +111,11 @@ typedef struct dl_gotype {
 typedef struct dl_info dl_info;
 
 /* sites must be sorted by pc, funcs by entry.  The DWARF is read from the
-** opened image (its already decompressed sections are reused). */
+** opened image (its already decompressed sections are reused) by `jobs`
+** threads, each with its own handle over a share of the units; the result
+** does not depend on `jobs`. */
 int dl_collect(ei_image *dwarf, dl_site *sites, size_t nsites, dl_func *funcs,
-               size_t nfuncs, int want_go, dl_info **out, hp_err *err);
+               size_t nfuncs, int want_go, int jobs, dl_info **out, hp_err *err);
 
 /* Go types with a runtime type, sorted by runtime_type. */
 const dl_gotype *dl_go_types(const dl_info *d, size_t *n);

@@ -183,6 +183,7 @@ uint64_t dws_die_count(const dws_file *f);
 #define DWC_LINKAGE_NAME  0x100000u
 #define DWC_CALL_PC       0x200000u
 #define DWC_ENTRY_PC      0x400000u
+#define DWC_STMT_LIST     0x800000u   /* unit's offset in .debug_line */
 
 typedef struct dws_code_attrs {
     uint64_t off;
@@ -200,6 +201,7 @@ typedef struct dws_code_attrs {
     uint64_t byte_size;
     uint64_t decl_file, decl_line;
     uint64_t go_runtime_type;
+    uint64_t stmt_list;
 } dws_code_attrs;
 
 int dws_read_code(dws_file *f, dws_die die, dws_code_attrs *a, hp_err *err);

@@ -370,6 +370,7 @@ typedef struct si_ctx {
     da_ctx *da;
     const da_arch *arch;
     int go_binary;
+    int jobs;
     uint64_t go_types_base;     /* value of runtime.types */
     /* functions */
     func *fns;
@@ -385,10 +386,15 @@ typedef struct si_ctx {
     uint32_t *cal;              /* caller function indexes */
     uint32_t *got_callers;      /* functions calling through an allocator's GOT slot */
     size_t ngot_callers, gotcap;
-    /* data words holding function addresses (lazy) */
+    /* data words holding function addresses, and the functions that name
+    ** them in their code (both sorted: srefs by function, uses by slot) */
     slotref *srefs;
     size_t nsrefs, srefcap;
     int srefs_loaded;
+    amap sref_set;              /* slot -> 1 */
+    uint64_t sref_lo, sref_hi;
+    slotref *uses;
+    size_t nuses, usecap;
     /* relocations: RELATIVE addends (PIE data words) */
     uint64_t *rel_off;
     uint64_t *rel_add;
@@ -633,13 +639,14 @@ static int cat_match(const char *name)
     size_t len = base_len(name);
     if (len == 0)
         return -1;
+    /* mangled Rust names are tried only when they can be one */
+    int mangled = name[0] == '_' && (name[1] == 'R' || (name[1] == 'Z' && name[2] == 'N')) &&
+                  (strstr(name, "rust_") || strstr(name, "exchange_malloc"));
     for (size_t i = 0; i < NCAT; i++) {
         const cat_entry *c = &catalogue[i];
-        if (c->name[0] != name[0] && !(c->flags & AF_MANGLED))
-            continue;
-        if (name_is(name, len, c->name))
+        if (c->name[0] == name[0] && name_is(name, len, c->name))
             return (int)i;
-        if ((c->flags & AF_MANGLED) && rust_mangled(name, len, c->name))
+        if (mangled && (c->flags & AF_MANGLED) && rust_mangled(name, len, c->name))
             return (int)i;
     }
     return -1;
@@ -953,6 +960,8 @@ static const uint8_t *body(si_ctx *x, const func *f, size_t *len)
     return p + o;
 }
 
+static int cmp_use(const void *a, const void *b);
+
 static void scan_callers(si_ctx *x, const si_user_alloc *u, size_t nu, const uint8_t *u_origin)
 {
     edge *e = NULL;
@@ -966,7 +975,24 @@ static void scan_callers(si_ctx *x, const si_user_alloc *u, size_t nu, const uin
         if (p == NULL || len < 5)
             continue;
         int got_hit = 0;
-        for (size_t k = 0; k + 5 <= len; k++) {
+        for (size_t k = 0; k + 4 <= len; k++) {
+            /* a disp32 naming a data word that holds a function address
+            ** (rip-relative, or absolute in non-PIE code) */
+            int64_t disp = (int32_t)rd32le(p + k);
+            uint64_t rip = f->addr + k + 4 + (uint64_t)disp, abs = (uint64_t)disp;
+            uint64_t hit = 0;
+            if (rip >= x->sref_lo && rip <= x->sref_hi && amap_get(&x->sref_set, rip) >= 0)
+                hit = rip;
+            else if (abs >= x->sref_lo && abs <= x->sref_hi && amap_get(&x->sref_set, abs) >= 0)
+                hit = abs;
+            if (hit && (x->nuses == 0 || x->uses[x->nuses - 1].slot != hit ||
+                        x->uses[x->nuses - 1].fn != i)) {
+                slotref *us = HP_PUSH(x->uses, x->nuses, x->usecap);
+                us->slot = hit;
+                us->fn = (uint32_t)i;
+            }
+            if (k + 5 > len)
+                break;
             uint8_t b = p[k];
             uint64_t t;
             if (b == 0xe8 || b == 0xe9) {
@@ -997,6 +1023,8 @@ static void scan_callers(si_ctx *x, const si_user_alloc *u, size_t nu, const uin
     }
     if (ne > 1)
         qsort(e, ne, sizeof *e, cmp_edge);
+    if (x->nuses > 1)
+        qsort(x->uses, x->nuses, sizeof *x->uses, cmp_use);
     x->cal_start = hp_xcalloc(x->nfns + 1, sizeof *x->cal_start);
     x->cal = hp_xmalloc((ne + 1) * sizeof *x->cal);
     size_t w = 0;
@@ -1057,6 +1085,22 @@ static void load_srefs(si_ctx *x)
     }
     if (x->nsrefs > 1)
         qsort(x->srefs, x->nsrefs, sizeof *x->srefs, cmp_sref);
+    x->sref_lo = UINT64_MAX;
+    x->sref_hi = 0;
+    for (size_t i = 0; i < x->nsrefs; i++) {
+        uint64_t sl = x->srefs[i].slot;
+        amap_put(&x->sref_set, sl, 1);
+        x->sref_lo = sl < x->sref_lo ? sl : x->sref_lo;
+        x->sref_hi = sl > x->sref_hi ? sl : x->sref_hi;
+    }
+}
+
+static int cmp_use(const void *a, const void *b)
+{
+    const slotref *x = a, *y = b;
+    if (x->slot != y->slot)
+        return x->slot < y->slot ? -1 : 1;
+    return x->fn < y->fn ? -1 : x->fn > y->fn;
 }
 
 /* ------------------------------------------------------------------ */
@@ -1320,10 +1364,12 @@ static int state_meet(state *in, const state *out)
     }
     int changed = 0;
     for (int r = 0; r < DA_NREGS; r++) {
-        sv m = meet(in->r[r], out->r[r]);
-        if (!sv_eq(&m, &in->r[r])) {
-            in->r[r] = m;
-            changed = 1;
+        if (!sv_eq(&in->r[r], &out->r[r])) {
+            sv m = meet(in->r[r], out->r[r]);
+            if (!sv_eq(&m, &in->r[r])) {
+                in->r[r] = m;
+                changed = 1;
+            }
         }
         if ((in->taint[r] | out->taint[r]) != in->taint[r]) {
             in->taint[r] |= out->taint[r];
@@ -1333,6 +1379,11 @@ static int state_meet(state *in, const state *out)
     for (int i = 0; i < NSLOT; i++) {
         sslot *s = &in->sl[i];
         if (!s->used)
+            continue;
+        /* slots usually sit at the same place on both sides */
+        const sslot *same = &out->sl[i];
+        if (same->used && same->off == s->off && same->width == s->width &&
+            sv_eq(&same->v, &s->v) && (s->taint | same->taint) == s->taint)
             continue;
         int found = 0;
         for (int j = 0; j < NSLOT; j++) {
@@ -1926,7 +1977,9 @@ static void run_flow(si_ctx *x, const func *f)
 {
     size_t nb = x->nblk;
     hp_grow((void **)&x->in, &x->incap, nb + 1, sizeof *x->in);
-    memset(x->in, 0, nb * sizeof *x->in);
+    /* only `reached` needs clearing: a state is copied in whole when first reached */
+    for (size_t b = 0; b < nb; b++)
+        x->in[b].reached = 0;
     hp_grow((void **)&x->work, &x->workcap, nb + 1, sizeof *x->work);
     /* the leader bytes are free once blocks exist: one "queued" byte per block */
     hp_grow((void **)&x->leader, &x->leader_cap, nb + 1, 1);
@@ -2297,36 +2350,10 @@ static void analyze_fn(si_ctx *x, uint32_t fi, loopscratch *ls, int *made_wrappe
     *made_wrapper = decide_wrapper(x, fi, from);
 }
 
-/* Functions whose code names one of the slots in `set` (rip-relative or
-** absolute disp32), by a byte scan like scan_callers'. */
-static void queue_slot_referrers(si_ctx *x, const amap *set, uint64_t lo, uint64_t hi)
+/* Data words holding function fi's address now lead to allocator a: the
+** functions that load them are queued. */
+static void publish(si_ctx *x, uint32_t fi, int32_t a)
 {
-    for (size_t i = 0; i < x->nfns; i++) {
-        func *f = &x->fns[i];
-        if (f->is_plt || f->queued || internal(x, f))
-            continue;
-        size_t len = 0;
-        const uint8_t *p = body(x, f, &len);
-        if (p == NULL)
-            continue;
-        for (size_t k = 0; k + 4 <= len; k++) {
-            int64_t disp = (int32_t)rd32le(p + k);
-            uint64_t rip = f->addr + k + 4 + (uint64_t)disp;
-            uint64_t abs = (uint64_t)disp;
-            if ((rip >= lo && rip <= hi && amap_get(set, rip) >= 0) ||
-                (abs >= lo && abs <= hi && amap_get(set, abs) >= 0)) {
-                enqueue(x, (uint32_t)i);
-                break;
-            }
-        }
-    }
-}
-
-/* Data words holding function fi's address now lead to allocator a. */
-static void publish(si_ctx *x, uint32_t fi, int32_t a, amap *newslots, uint64_t *lo,
-                    uint64_t *hi)
-{
-    load_srefs(x);
     size_t l = 0, h = x->nsrefs;
     while (l < h) {
         size_t m = l + (h - l) / 2;
@@ -2336,11 +2363,18 @@ static void publish(si_ctx *x, uint32_t fi, int32_t a, amap *newslots, uint64_t 
             h = m;
     }
     for (size_t k = l; k < x->nsrefs && x->srefs[k].fn == fi; k++) {
-        uint64_t s = x->srefs[k].slot;
-        amap_put(&x->alloc_slot, s, a);
-        amap_put(newslots, s, 1);
-        *lo = s < *lo ? s : *lo;
-        *hi = s > *hi ? s : *hi;
+        uint64_t sl = x->srefs[k].slot;
+        amap_put(&x->alloc_slot, sl, a);
+        size_t ul = 0, uh = x->nuses;
+        while (ul < uh) {
+            size_t m = ul + (uh - ul) / 2;
+            if (x->uses[m].slot < sl)
+                ul = m + 1;
+            else
+                uh = m;
+        }
+        for (size_t u = ul; u < x->nuses && x->uses[u].slot == sl; u++)
+            enqueue(x, x->uses[u].fn);
     }
 }
 
@@ -2348,21 +2382,16 @@ static void fixed_point(si_ctx *x)
 {
     loopscratch ls;
     memset(&ls, 0, sizeof ls);
-    amap newslots = {0};
-    uint64_t lo = UINT64_MAX, hi = 0;
     /* the first wave: callers of every allocator with a body or stub */
     for (size_t i = 0; i < x->nfns; i++) {
         if (x->fns[i].alloc < 0)
             continue;
         enqueue_callers(x, (uint32_t)i);
         if (!x->fns[i].is_plt)
-            publish(x, (uint32_t)i, x->fns[i].alloc, &newslots, &lo, &hi);
+            publish(x, (uint32_t)i, x->fns[i].alloc);
     }
     for (size_t i = 0; i < x->ngot_callers; i++)
         enqueue(x, x->got_callers[i]);
-    if (newslots.n)
-        queue_slot_referrers(x, &newslots, lo, hi);
-    amap_free(&newslots);
 
     uint32_t *round = NULL;
     size_t rcap = 0;
@@ -2384,19 +2413,13 @@ static void fixed_point(si_ctx *x)
         x->nqueue = keep;
         for (size_t i = 0; i < n; i++)
             x->fns[round[i]].queued = 0;
-        lo = UINT64_MAX;
-        hi = 0;
         for (size_t i = 0; i < n; i++) {
             int made;
             analyze_fn(x, round[i], &ls, &made);
             if (!made)
                 continue;
             enqueue_callers(x, round[i]);
-            publish(x, round[i], x->fns[round[i]].alloc, &newslots, &lo, &hi);
-        }
-        if (newslots.n) {
-            queue_slot_referrers(x, &newslots, lo, hi);
-            amap_free(&newslots);
+            publish(x, round[i], x->fns[round[i]].alloc);
         }
     }
     free(round);
@@ -2691,7 +2714,7 @@ static int store_fits(const trow *r, int64_t off, uint32_t width)
 #define CONF_KMEM   0.80
 #define CONF_STORES 0.60
 #define CONF_SIZE   0.30
-#define MAX_CANDIDATES 64
+#define MAX_CANDIDATES 16
 
 typedef struct kcache {
     uint64_t slot;              /* where kmem_cache_create's result went */
@@ -3366,7 +3389,7 @@ static int write_sites(si_ctx *x, ei_image *dwarf, hp_err *err)
     hp_err derr = {0};
     double td = now_s();
     if (dwarf && (nds > 0 || ndfn > 0 || x->go_binary)) {
-        if (dl_collect(dwarf, ds, nds, dfn, ndfn, x->go_binary, &dli, &derr) != 0)
+        if (dl_collect(dwarf, ds, nds, dfn, ndfn, x->go_binary, x->jobs, &dli, &derr) != 0)
             x->st->skipped++;
         else
             x->st->skipped += dl_skipped(dli);
@@ -3515,6 +3538,8 @@ static void ctx_free(si_ctx *x)
     free(x->cal);
     free(x->got_callers);
     free(x->srefs);
+    free(x->uses);
+    amap_free(&x->sref_set);
     free(x->rel_off);
     free(x->rel_add);
     free(x->insn);
@@ -3544,6 +3569,7 @@ int si_run(sqlite3 *db, int64_t binary_id, ei_image *img, ei_image *dwarf,
     x.db = db;
     x.binary_id = binary_id;
     x.st = stats;
+    x.jobs = o && o->jobs > 0 ? o->jobs : 1;
 
     si_user_alloc *u = NULL;
     size_t nu = 0, ucap = 0;
@@ -3592,6 +3618,7 @@ int si_run(sqlite3 *db, int64_t binary_id, ei_image *img, ei_image *dwarf,
     x.dc = hp_xcalloc(x.nfns + 1, sizeof *x.dc);
     if (timing)
         fprintf(stderr, "T functions %.3f\n", now_s() - t0);
+    load_srefs(&x);
     scan_callers(&x, u, nu, uorig);
     if (timing)
         fprintf(stderr, "T scan %.3f\n", now_s() - t0);

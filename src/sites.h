@@ -64,6 +64,7 @@ typedef struct si_opts {
     const char **alloc_specs;   /* --alloc values */
     size_t nalloc_specs;
     const char *alloc_config;   /* --alloc-config FILE, or NULL */
+    int jobs;                   /* threads for the DWARF part (-j) */
 } si_opts;
 
 typedef struct si_stats {
