@@ -252,10 +252,15 @@ static int rk_load(sqlite3 *db, const char *path, const char *allocator, rk_row 
             r->v[k] = sqlite3_value_dup(sqlite3_column_value(st, k));
         r->type_id = sqlite3_column_int64(st, RK_TYPE_ID);
         r->saving = sqlite3_column_int64(st, RK_SAVING);
-        r->name = (const char *)sqlite3_value_text(r->v[RK_NAME]);
+        int oom = 0;
         for (int k = 0; k < RK_NCOLS; k++)
-            if (r->v[k] == NULL && sqlite3_column_type(st, k) != SQLITE_NULL)
-                hp_xmalloc(SIZE_MAX);   /* sqlite3_value_dup out of memory: exits */
+            oom |= r->v[k] == NULL;     /* sqlite3_value_dup: only out of memory */
+        if (oom) {
+            sqlite3_finalize(st);
+            rk_rows_free(rows, n);
+            return hp_errf(err, path, "out of memory reading the ranking");
+        }
+        r->name = (const char *)sqlite3_value_text(r->v[RK_NAME]);
         if (sqlite3_column_type(st, RK_TYPE_ID) != SQLITE_INTEGER || r->name == NULL
             || r->saving <= 0 || r->saving > RK_MAX_INT || rk_num(st, RK_HEAP, &r->heap) != 0
             || rk_num(st, RK_STRUCT, &r->strct) != 0) {
