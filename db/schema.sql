@@ -313,45 +313,51 @@ SELECT s.id AS site_id, s.binary_id,
 
 -- One row per (site, type it allocates).  An ambiguous site (no type
 -- chosen) is split evenly over its candidates: share 1/candidates.
--- elements: objects per allocation -- measured bytes per block over the
--- type size, else the site's constant count, else its constant size over
--- the type size when that divides, else 1.
+-- request: bytes per allocation -- measured (bytes / allocations) when a
+-- profile counted the site and that is at least the type size, else the
+-- site's constant size x count when at least the type size, else the
+-- type size.  elements: objects per allocation, request / size when that
+-- divides, else 1; extra: what the request holds beyond them (a trailing
+-- variable part, e.g. a flexible array), kept when reordering.
 CREATE VIEW site_rows AS
-SELECT x.site_id, x.binary_id, x.type_id, x.share, x.ambiguous,
-       x.allocations * x.share AS allocations, x.source AS alloc_source,
-       t.size, t.optimal_size,
-       CASE WHEN x.source = 'measured' AND x.allocations > 0 AND t.size > 0
-                 AND x.bytes / x.allocations >= t.size
-            THEN x.bytes / x.allocations / t.size
-            WHEN s.count >= 1 THEN s.count
-            WHEN t.size > 0 AND s.size > t.size AND s.size % t.size = 0
-            THEN s.size / t.size
-            ELSE 1 END AS elements,
-       CASE WHEN s.file IS NOT NULL THEN s.file || ':' || coalesce(s.line, '?')
-            ELSE printf('%s@0x%x', coalesce(s.function, '?'), s.pc) END AS site
-  FROM (SELECT s.id AS site_id, s.binary_id, s.type_id, 1.0 AS share, 0 AS ambiguous,
-               a.allocations, a.bytes, a.source
-          FROM sites s JOIN site_allocations a ON a.site_id = s.id
-         WHERE s.type_id IS NOT NULL
-        UNION ALL
-        SELECT s.id, s.binary_id, c.type_id,
-               1.0 / (SELECT count(*) FROM site_candidates k WHERE k.site_id = s.id), 1,
-               a.allocations, a.bytes, a.source
-          FROM sites s JOIN site_candidates c ON c.site_id = s.id
-          JOIN site_allocations a ON a.site_id = s.id
-         WHERE s.type_id IS NULL) x
-  JOIN sites s ON s.id = x.site_id
-  JOIN types t ON t.id = x.type_id;
+SELECT y.*, y.request - y.elements * y.size AS extra,
+       y.request - y.elements * (y.size - y.optimal_size) AS request_after
+  FROM (SELECT z.*, CASE WHEN z.size > 0 AND z.request % z.size = 0
+                         THEN z.request / z.size ELSE 1 END AS elements
+          FROM (SELECT x.site_id, x.binary_id, x.type_id, x.share, x.ambiguous,
+                       x.allocations * x.share AS allocations, x.source AS alloc_source,
+                       t.size, t.optimal_size,
+                       CASE WHEN x.source = 'measured' AND x.allocations > 0
+                                 AND x.bytes / x.allocations >= t.size
+                            THEN x.bytes / x.allocations
+                            WHEN s.size * coalesce(s.count, 1) >= t.size
+                            THEN s.size * coalesce(s.count, 1)
+                            ELSE t.size END AS request,
+                       CASE WHEN s.file IS NOT NULL THEN s.file || ':' || coalesce(s.line, '?')
+                            ELSE printf('%s@0x%x', coalesce(s.function, '?'), s.pc) END AS site
+                  FROM (SELECT s.id AS site_id, s.binary_id, s.type_id, 1.0 AS share,
+                               0 AS ambiguous, a.allocations, a.bytes, a.source
+                          FROM sites s JOIN site_allocations a ON a.site_id = s.id
+                         WHERE s.type_id IS NOT NULL
+                        UNION ALL
+                        SELECT s.id, s.binary_id, c.type_id,
+                               1.0 / (SELECT count(*) FROM site_candidates k
+                                       WHERE k.site_id = s.id), 1,
+                               a.allocations, a.bytes, a.source
+                          FROM sites s JOIN site_candidates c ON c.site_id = s.id
+                          JOIN site_allocations a ON a.site_id = s.id
+                         WHERE s.type_id IS NULL) x
+                  JOIN sites s ON s.id = x.site_id
+                  JOIN types t ON t.id = x.type_id) z) y;
 
 -- site_rows under every allocator model of the binary.  heap_saved:
--- allocator bytes given back by the best order, (class of elements x size
--- - class of elements x optimal_size) x allocations.  struct_saved: the
--- raw bytes, (size - optimal_size) x elements x allocations -- what cache
--- density gains, whatever the allocator rounds to.
+-- allocator bytes given back by the best order, (class of request -
+-- class of request_after) x allocations.  struct_saved: the raw bytes,
+-- (size - optimal_size) x elements x allocations -- what cache density
+-- gains, whatever the allocator rounds to.
 CREATE VIEW site_waste_all AS
 SELECT r.site_id, r.binary_id, r.type_id, m.allocator, m.chosen, r.share, r.ambiguous,
-       r.elements, r.elements * r.size AS request,
-       r.elements * r.optimal_size AS request_after,
+       r.elements, r.extra, r.request, r.request_after,
        cn.bytes AS class_now, ca.bytes AS class_after,
        r.allocations, r.alloc_source,
        (cn.bytes - ca.bytes) * r.allocations AS heap_saved,
@@ -360,12 +366,12 @@ SELECT r.site_id, r.binary_id, r.type_id, m.allocator, m.chosen, r.share, r.ambi
   FROM site_rows r
   JOIN alloc_models m ON m.binary_id = r.binary_id
   LEFT JOIN alloc_classes cn
-         ON cn.binary_id = r.binary_id AND cn.request = r.elements * r.size
+         ON cn.binary_id = r.binary_id AND cn.request = r.request
         AND cn.allocator = CASE WHEN m.allocator = 'go'
                                  AND r.type_id IN (SELECT type_id FROM go_noscan)
                                 THEN 'go-noscan' ELSE m.allocator END
   LEFT JOIN alloc_classes ca
-         ON ca.binary_id = r.binary_id AND ca.request = r.elements * r.optimal_size
+         ON ca.binary_id = r.binary_id AND ca.request = r.request_after
         AND ca.allocator = cn.allocator;
 
 -- Per type and allocator model: one object's class now and after, and the

@@ -781,7 +781,7 @@ static void shw_alloc_view(sqlite3 *db, const shw_type *t, hp_buf *b)
     hp_buf_puts(b, ".\n");
     if (sqlite3_prepare_v2(db, "SELECT w.site, s.function, s.allocator, w.elements, w.allocations,"
                            " w.alloc_source, w.class_now, w.class_after, w.heap_saved,"
-                           " w.struct_saved, w.ambiguous, w.share"
+                           " w.struct_saved, w.ambiguous, w.share, w.extra"
                            " FROM site_waste_all w JOIN sites s ON s.id = w.site_id"
                            " WHERE w.type_id = ?1 AND w.chosen = 1"
                            " ORDER BY w.heap_saved DESC, w.struct_saved DESC, w.allocations DESC,"
@@ -804,8 +804,12 @@ static void shw_alloc_view(sqlite3 *db, const shw_type *t, hp_buf *b)
         tot_a += allocs;
         tot_h += h;
         tot_s += st;
-        hp_buf_printf(b, "  %s  %s  %s(%lld x %lld B)  ", site ? site : "?", fn ? fn : "?",
+        int64_t extra = sqlite3_column_int64(s, 12);
+        hp_buf_printf(b, "  %s  %s  %s(%lld x %lld", site ? site : "?", fn ? fn : "?",
                       al ? al : "?", (long long)sqlite3_column_int64(s, 3), (long long)t->size);
+        if (extra > 0)    /* a variable tail beyond the objects, e.g. a flexible array */
+            hp_buf_printf(b, " + %lld", (long long)extra);
+        hp_buf_puts(b, " B)  ");
         shw_human(b, allocs);
         hp_buf_printf(b, " allocations%s, class %lld -> %lld, heap saved ",
                       sqlite3_column_int(s, 10) ? " (ambiguous site: its share)" : "",
