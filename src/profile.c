@@ -30,9 +30,10 @@
 ** Field heat: DHAT's `acc` (blocks up to 1 KiB, all the same size) is a
 ** run-length list of per-byte access counts: n >= 0 is one byte accessed
 ** n times, -k followed by n is k bytes accessed n times each.  When the
-** site allocates one known type and the block is a whole number of
-** objects, the counts are folded modulo the type size and summed over
-** each member's bytes (a bitfield gets its storage unit's counts).
+** site allocates one known type, a block of whole objects is folded
+** modulo the type size, any other block at least one object long counts
+** as one object and a tail (its first size bytes); the counts are summed
+** over each member's bytes (a bitfield gets its storage unit's counts).
 **
 ** Atomicity: one SQLite transaction on DB itself (BEGIN IMMEDIATE ...
 ** COMMIT) rather than the copy-and-rename of analyze: the import only
@@ -468,8 +469,13 @@ static int pf_fold(pf_ctx *c, const char *acc, int64_t type_id, int64_t *counts)
     sqlite3_finalize(st);
     if (bad || run != 0)
         return hp_errf(c->err, c->file, "damaged DHAT profile: bad acc array");
-    if (len == 0 || len % size != 0)
+    if (len < size)
         return 0;
+    /* a whole number of objects folds modulo the size; anything else is
+    ** one object and a tail (a flexible array): only its first bytes
+    ** are the members (site_rows reads the request the same way) */
+    if (len % size != 0)
+        len = size;
     pf_heat *h = pf_heat_for(c, type_id, size);
     for (int64_t i = 0; i < len; i++) {
         int64_t *d = &h->count[i % size];

@@ -1,10 +1,11 @@
 #!/bin/sh
 # t_profile.sh -- `holeprof profile DB FILE` on a real valgrind DHAT run
-# (and a real heaptrack run)
-# of tests/fixtures/profile.c built as a PIE (valgrind maps it at a load
-# bias the import must solve): allocation counts come back exactly per
-# site -- 1000 hot, 64 cold through the xalloc wrapper, 10 arrays, 1
-# once -- the field heat names exactly the fields the fixture touches,
+# (and a real heaptrack run) of tests/fixtures/profile.c built as a PIE
+# (valgrind maps it at a load bias the import must solve): allocation
+# counts come back exactly per site -- 1000 hot, 64 cold through the
+# xalloc wrapper, 10 arrays, 5 messages with a tail, 1 once -- the field
+# heat names exactly the fields the fixture touches, `show` prints it and
+# orders the suggestion hot-first,
 # `top` switches to measured counts, a re-import replaces, and bad
 # profiles are refused without touching the database.
 . "${TOP_SRCDIR:-$(dirname "$0")/..}/tests/lib.sh"
@@ -22,8 +23,8 @@ line() { grep -n "$1" "$FIXTURES/profile.c" | head -1 | cut -d: -f1; }
 
 assert_status "import" 0 "$HOLEPROF" profile "$T/db" "$T/dhat.json"
 assert_match "reports the load bias" 'load bias 0x[0-9a-f]+' "$(cat "$T/out")"
-assert_match "reports points matched" '^program points: [0-9]+, matched 4$' "$(cat "$T/out")"
-assert_match "reports allocations matched" '^allocations: [0-9]+, matched 1075 ' "$(cat "$T/out")"
+assert_match "reports points matched" '^program points: [0-9]+, matched 5$' "$(cat "$T/out")"
+assert_match "reports allocations matched" '^allocations: [0-9]+, matched 1080 ' "$(cat "$T/out")"
 bias=$(q "$T/db" "SELECT load_bias FROM profiles")
 assert_eq "bias is page aligned and nonzero (PIE)" "1" "$(q "$T/db" "SELECT load_bias > 0 AND load_bias % 4096 = 0 FROM profiles")"
 
@@ -31,31 +32,35 @@ assert_eq "bias is page aligned and nonzero (PIE)" "1" "$(q "$T/db" "SELECT load
 assert_eq "allocations per site" "arr|$(line 'calloc(4, sizeof \*v)')|10|1600
 cold|$(line 'xalloc(sizeof')|64|1536
 hot|$(line 'malloc(sizeof \*h)')|1000|24000
+msg|$(line 'malloc(sizeof \*m + 100)')|5|620
 once|$(line 'malloc(sizeof \*o)')|1|40" \
     "$(q "$T/db" "SELECT t.name, s.line, c.allocations, c.bytes FROM site_counts c JOIN sites s ON s.id = c.site_id
                   JOIN types t ON t.id = s.type_id ORDER BY t.name")"
-assert_eq "profile row" "dhat|4|4|1075|1075" \
+assert_eq "profile row" "dhat|5|5|1080|1080" \
     "$(q "$T/db" "SELECT source, points_matched, heat_points, allocations_matched, allocations_matched FROM profiles")"
 
 # field heat: exactly the touched fields, with their counts
 #   hot.a: 1 store + 1 load x 1000; hot.b: 8 bytes x 2 x 1000
 #   cold.y: 8 bytes x 2 x 64; arr.d: 8 bytes x (4 stores + 1 load) x 10
+#   msg.id: 8 bytes x 2 x 5 (data[0] lies past the members: not counted)
 #   once.e: 1 store + 1 load
 assert_eq "touched fields" "arr.d 400 8
 cold.y 1024 8
 hot.a 2000 1
 hot.b 16000 8
+msg.id 80 8
 once.e 2 1" \
     "$(q "$T/db" "SELECT t.name || '.' || m.name || ' ' || h.accesses || ' ' || h.bytes_touched
                   FROM member_heat h JOIN members m ON m.type_id = h.type_id AND m.idx = h.idx
                   JOIN types t ON t.id = h.type_id WHERE h.accesses > 0 ORDER BY 1")"
-assert_eq "untouched fields have rows with 0" "12" "$(q "$T/db" "SELECT count(*) FROM member_heat WHERE accesses = 0")"
+assert_eq "untouched fields have rows with 0" "15" "$(q "$T/db" "SELECT count(*) FROM member_heat WHERE accesses = 0")"
 
 # top now uses the measured counts, and agrees with worst.sql
 "$HOLEPROF" top "$T/db" -n 0 -f csv | tr -d '\r' > "$T/c.csv"
 sqlite3 -batch -csv -header "$T/db" < "$TOP_SRCDIR/queries/worst.sql" | tr -d '\r' > "$T/s.csv"
 assert_eq "measured: top = worst.sql" "$(cat "$T/s.csv")" "$(cat "$T/c.csv")"
 assert_eq "measured ranking (name allocations source heap struct)" "arr 10.0 measured 640.0 640.0
+msg 5.0 measured 80.0 40.0
 once 1.0 measured 16.0 16.0
 hot 1000.0 measured 0.0 8000.0
 cold 64.0 measured 0.0 512.0" \
@@ -81,7 +86,7 @@ assert_match "show without a profile: static weights" 'Allocation sites \(static
 
 # importing the same file again replaces it
 assert_status "re-import" 0 "$HOLEPROF" profile -q "$T/db" "$T/dhat.json"
-assert_eq "re-import: one profile, same counts" "1|1075|5" \
+assert_eq "re-import: one profile, same counts" "1|1080|6" \
     "$(q "$T/db" "SELECT (SELECT count(*) FROM profiles), (SELECT sum(allocations) FROM site_counts),
                          (SELECT count(*) FROM member_heat WHERE accesses > 0)")"
 
@@ -113,12 +118,12 @@ gcc -g -O0 -no-pie -o "$T/np" "$FIXTURES/profile.c" || die "cannot compile the f
 "$HOLEPROF" analyze -q "$T/np" -o "$T/np.db" || die "analyze failed"
 valgrind -q --tool=dhat --dhat-out-file="$T/np.json" "$T/np" 2>/dev/null || die "valgrind failed"
 assert_status "non-PIE import" 0 "$HOLEPROF" profile -q "$T/np.db" "$T/np.json"
-assert_eq "non-PIE: bias 0, all matched" "0|1075" "$(q "$T/np.db" "SELECT load_bias, allocations_matched FROM profiles")"
+assert_eq "non-PIE: bias 0, all matched" "0|1080" "$(q "$T/np.db" "SELECT load_bias, allocations_matched FROM profiles")"
 
 # several binaries in one database: the frames pick the binary
 "$HOLEPROF" merge -q "$T/both.db" "$T/orig.db" "$T/np.db" || die "merge failed"
 assert_status "import into a merged database" 0 "$HOLEPROF" profile -q "$T/both.db" "$T/np.json"
-assert_eq "merged: the non-PIE binary matched, bias 0" "$T/np|0|1075" \
+assert_eq "merged: the non-PIE binary matched, bias 0" "$T/np|0|1080" \
     "$(q "$T/both.db" "SELECT b.path, p.load_bias, p.allocations_matched FROM profiles p JOIN binaries b ON b.id = p.binary_id")"
 assert_status "--binary names the other one" 2 "$HOLEPROF" profile -q "$T/both.db" "$T/dhat.json" --binary np
 assert_match "--binary: nothing matches there" 'no frame of the profile is an allocation site' "$(cat "$T/err")"
@@ -145,10 +150,11 @@ if command -v heaptrack >/dev/null 2>&1 && command -v zstd >/dev/null 2>&1; then
         assert_eq "heaptrack ($form): allocations per site" "arr|10|1600
 cold|64|1536
 hot|1000|24000
+msg|5|620
 once|1|40" \
             "$(q "$T/h.db" "SELECT t.name, c.allocations, c.bytes FROM site_counts c JOIN sites s ON s.id = c.site_id
                             JOIN types t ON t.id = s.type_id ORDER BY t.name")"
-        assert_eq "heaptrack ($form): profile row" "heaptrack|1|4|1075" \
+        assert_eq "heaptrack ($form): profile row" "heaptrack|1|5|1080" \
             "$(q "$T/h.db" "SELECT source, load_bias > 0 AND load_bias % 4096 = 0, points_matched, allocations_matched FROM profiles")"
     done
     printf 'v 10400 9\n' > "$T/ht9.txt"

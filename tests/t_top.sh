@@ -9,6 +9,9 @@
 # rounded to 16):
 #   arr   40 -> 24, calloc(4, 40) in a loop: 160 -> 176 B, 96 -> 112 B,
 #         64 B saved per array x static weight 8 = 512
+#   msg   24 -> 16 with a flexible array, malloc(24 + 100) in a loop:
+#         124 -> 144 B, 116 -> 128 B (the tail is kept): 16 x 8 = 128;
+#         struct saving 8 x 8 = 64
 #   once  40 -> 24, one malloc outside loops: 48 -> 32, 16 x 1 = 16
 #   hot   24 -> 16 and cold 24 -> 16: 32 -> 32, no heap saving; raw
 #         (struct) saving 8 x 8 = 64 each
@@ -26,19 +29,22 @@ DB=$T/db
 assert_eq "models per binary" "glibc|1|default|glibc go jemalloc kmalloc mimalloc" \
     "$(q "$DB" "SELECT (SELECT allocator || '|' || chosen || '|' || why FROM alloc_models WHERE chosen = 1),
                        group_concat(allocator, ' ') FROM (SELECT allocator FROM alloc_models ORDER BY allocator)")"
-assert_eq "classes for arr (glibc: one object, the 4-array)" "48|32|176|112" \
+assert_eq "classes (glibc: arr, arr[4], msg + tail)" "48|32|176|112|144|128" \
     "$(q "$DB" "SELECT (SELECT bytes FROM alloc_classes WHERE allocator = 'glibc' AND request = 40),
                        (SELECT bytes FROM alloc_classes WHERE allocator = 'glibc' AND request = 24),
                        (SELECT bytes FROM alloc_classes WHERE allocator = 'glibc' AND request = 160),
-                       (SELECT bytes FROM alloc_classes WHERE allocator = 'glibc' AND request = 96)")"
+                       (SELECT bytes FROM alloc_classes WHERE allocator = 'glibc' AND request = 96),
+                       (SELECT bytes FROM alloc_classes WHERE allocator = 'glibc' AND request = 124),
+                       (SELECT bytes FROM alloc_classes WHERE allocator = 'glibc' AND request = 116)")"
 
 # ---- the ranking, by hand-checked numbers ----
 "$HOLEPROF" top "$DB" -n 0 -f csv > "$T/c.csv" || fail "top csv failed"
 assert_eq "ranked rows (rank name size opt class_now class_after allocs source heap struct)" \
 "1 arr 40 24 48 32 8.0 static 512.0 512.0
-2 once 40 24 48 32 1.0 static 16.0 16.0
-3 cold 24 16 32 32 8.0 static 0.0 64.0
-4 hot 24 16 32 32 8.0 static 0.0 64.0" \
+2 msg 24 16 32 32 8.0 static 128.0 64.0
+3 once 40 24 48 32 1.0 static 16.0 16.0
+4 cold 24 16 32 32 8.0 static 0.0 64.0
+5 hot 24 16 32 32 8.0 static 0.0 64.0" \
     "$(tail -n +2 "$T/c.csv" | tr -d '\r' | awk -F, '{print $1, $4, $5, $6, $8, $9, $10, $11, $14, $15}')"
 assert_match "worst site of arr is the calloc line" "^1,.*profile\.c:$(grep -n 'calloc(4, sizeof \*v)' "$FIXTURES/profile.c" | cut -d: -f1)\$" \
     "$(sed -n 2p "$T/c.csv" | tr -d '\r')"
@@ -63,7 +69,7 @@ assert_eq "holeprof query worst = the CLI" "$(cat "$T/s.csv")" "$(cat "$T/q.csv"
 
 # json: same rows, numbers as numbers
 "$HOLEPROF" top "$DB" -n 0 -f json > "$T/j.json"
-assert_eq "json rows" "4 arr 512 True" "$(python3 -c '
+assert_eq "json rows" "5 arr 512 True" "$(python3 -c '
 import json, sys
 r = json.load(open(sys.argv[1]))
 print(len(r), r[0]["name"], r[0]["heap_saved"], all(isinstance(x["class_now"], int) for x in r))' "$T/j.json")"
@@ -97,8 +103,8 @@ assert_match "table says how they were split" 'split evenly over the candidate t
 gcc -g -O0 -o "$T/pf2" "$FIXTURES/profile.c" || die "cannot compile the fixture"
 "$HOLEPROF" analyze -q "$T/pf2" -o "$T/db2" || die "analyze failed"
 "$HOLEPROF" merge -q "$T/two.db" "$DB" "$T/db2" || die "merge failed"
-assert_eq "two binaries: 8 rows" "9" "$("$HOLEPROF" top "$T/two.db" -n 0 -f csv | wc -l | tr -d ' ')"
-assert_eq "--binary: 4 rows" "5" "$("$HOLEPROF" top "$T/two.db" -n 0 -f csv --binary pf2 | wc -l | tr -d ' ')"
+assert_eq "two binaries: 10 rows" "11" "$("$HOLEPROF" top "$T/two.db" -n 0 -f csv | wc -l | tr -d ' ')"
+assert_eq "--binary: 5 rows" "6" "$("$HOLEPROF" top "$T/two.db" -n 0 -f csv --binary pf2 | wc -l | tr -d ' ')"
 sqlite3 -batch -csv -header "$T/two.db" < "$W" | tr -d '\r' > "$T/s.csv"
 assert_eq "two binaries: top = worst.sql" "$(cat "$T/s.csv")" "$("$HOLEPROF" top "$T/two.db" -n 0 -f csv | tr -d '\r')"
 
