@@ -594,8 +594,9 @@ static void do_variable(walker *w, dws_die die, const dws_code_attrs *a, const s
             n++;
     if (n == 0)
         return;
-    const char *nm = name_of(w, a);
-    add_var(w, s, nm ? hp_arena_strdup(&w->d->arena, nm) : NULL, t, locs, n,
+    /* the name is kept when the DIE has it; following the abstract origin
+    ** only for a name would cost more than everything else here */
+    add_var(w, s, a->name ? hp_arena_strdup(&w->d->arena, a->name) : NULL, t, locs, n,
             a->tag == TAG_formal_parameter, depth);
 }
 
@@ -659,6 +660,12 @@ static void walk_scope(walker *w, dws_die parent, const subset *s, int depth, in
     if (depth > MAX_WALK_DEPTH || s->n == 0)
         return;
     hp_err e2 = {0};
+    /* variables and call sites are read only for the sites that need them */
+    int want_vars = 0, want_params = 0;
+    for (size_t k = 0; k < s->n; k++) {
+        want_vars |= w->sites[s->idx[k]].want_vars;
+        want_params |= w->sites[s->idx[k]].want_params;
+    }
     dws_die c = dws_child(w->f, parent, &e2);
     if (e2.set)
         w->d->skipped++;
@@ -710,12 +717,12 @@ static void walk_scope(walker *w, dws_die parent, const subset *s, int depth, in
         }
         case TAG_variable:
         case TAG_formal_parameter:
-            if (dws_read_code(w->f, c, &a, &e2) == 0)
+            if (want_vars && dws_read_code(w->f, c, &a, &e2) == 0)
                 do_variable(w, c, &a, s, inl);
             break;
         case TAG_call_site:
         case TAG_GNU_call_site:
-            if (dws_read_code(w->f, c, &a, &e2) == 0)
+            if (want_params && dws_read_code(w->f, c, &a, &e2) == 0)
                 do_call_site(w, c, &a, s);
             break;
         default:

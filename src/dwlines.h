@@ -81,6 +81,8 @@ typedef struct dl_site {
     /* input */
     uint64_t pc;                /* address of the call (or tail jump) */
     uint64_t ret_pc;            /* address after it */
+    uint8_t want_vars;          /* collect variables (else only the line) */
+    uint8_t want_params;        /* collect call-site parameter values */
     /* output */
     int found;                  /* a subprogram contains pc */
     const char *file;

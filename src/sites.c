@@ -44,6 +44,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -1444,6 +1445,91 @@ static int decode_fn(si_ctx *x, uint32_t fi)
     return 0;
 }
 
+/* Decode many bodies at once, in x->jobs threads with a decoder each,
+** into the decoded cache (analysis then only copies them).  Capstone is
+** the most expensive part of the scan; the bodies of one round of the
+** fixed point are independent. */
+typedef struct pd_job {
+    si_ctx *x;
+    const uint32_t *list;
+    const uint8_t **ptr;
+    const size_t *len;
+    size_t n;
+    int tid, nth;
+    size_t budget;
+    uint64_t insns, bad, analyzed;
+} pd_job;
+
+static void *pd_main(void *arg)
+{
+    pd_job *j = arg;
+    si_ctx *x = j->x;
+    da_ctx *da = NULL;
+    hp_err e2 = {0};
+    if (da_open(x->img->machine, &da, &e2) != 0)
+        return NULL;
+    da_insn *buf = NULL;
+    size_t cap = 0, used = 0;
+    for (size_t i = (size_t)j->tid; i < j->n; i += (size_t)j->nth) {
+        uint32_t fi = j->list[i];
+        if (x->dc[fi].v || j->ptr[i] == NULL)
+            continue;
+        size_t n = 0;
+        j->bad += da_decode(da, j->ptr[i], j->len[i], x->fns[fi].addr, &buf, &n, &cap);
+        j->insns += n;
+        j->analyzed++;
+        size_t bytes = n * sizeof *buf;
+        if (used + bytes > j->budget)
+            continue;               /* decoded again when analyzed */
+        x->dc[fi].v = hp_xmalloc(bytes + 1);
+        memcpy(x->dc[fi].v, buf, bytes);
+        x->dc[fi].n = n;
+        used += bytes;
+    }
+    free(buf);
+    da_close(da);
+    j->budget = used;
+    return NULL;
+}
+
+static void predecode(si_ctx *x, const uint32_t *list, size_t n)
+{
+    int nth = x->jobs;
+    if (nth < 2 || n < 32)
+        return;
+    if (nth > 16)
+        nth = 16;
+    /* section bytes are fetched here, in one thread (ei_section_data fills
+    ** a cache); the threads only read them */
+    const uint8_t **ptr = hp_xcalloc(n, sizeof *ptr);
+    size_t *len = hp_xcalloc(n, sizeof *len);
+    for (size_t i = 0; i < n; i++)
+        if (!x->dc[list[i]].v && !x->fns[list[i]].is_plt)
+            ptr[i] = body(x, &x->fns[list[i]], &len[i]);
+    size_t left = DCACHE_BUDGET > x->dc_bytes ? DCACHE_BUDGET - x->dc_bytes : 0;
+    pd_job *js = hp_xcalloc((size_t)nth, sizeof *js);
+    pthread_t *th = hp_xcalloc((size_t)nth, sizeof *th);
+    int started = 0;
+    for (int t = 0; t < nth; t++) {
+        js[t] = (pd_job){ x, list, ptr, len, n, t, nth, left / (size_t)nth, 0, 0, 0 };
+        if (pthread_create(&th[t], NULL, pd_main, &js[t]) != 0)
+            break;
+        started++;
+    }
+    for (int t = 0; t < started; t++) {
+        pthread_join(th[t], NULL);
+        x->st->instructions += js[t].insns;
+        x->st->bad_bytes += js[t].bad;
+        x->st->analyzed += js[t].analyzed;
+        x->dc_bytes += js[t].budget;
+    }
+    /* bodies a missing thread would have decoded are decoded on demand */
+    free(js);
+    free(th);
+    free(ptr);
+    free(len);
+}
+
 /* instruction index at exactly addr, or -1 */
 static int64_t insn_at(const si_ctx *x, uint64_t addr)
 {
@@ -2413,6 +2499,7 @@ static void fixed_point(si_ctx *x)
         x->nqueue = keep;
         for (size_t i = 0; i < n; i++)
             x->fns[round[i]].queued = 0;
+        predecode(x, round, n);
         for (size_t i = 0; i < n; i++) {
             int made;
             analyze_fn(x, round[i], &ls, &made);
@@ -3318,6 +3405,26 @@ static int devirt_duplicate(const si_ctx *x, const uint32_t *fin_idx, size_t nfi
     return 0;
 }
 
+/* What a site needs from DWARF beyond its line: variables when the code
+** kept the pointer somewhere a variable could name and no Go descriptor
+** types it; call-site values when the code left the size unknown. */
+static void want_dwarf(const si_ctx *x, const site_ev *e, dl_site *d)
+{
+    const alloc *A = &x->allocs[e->alloc];
+    int na;
+    abi_args(x, (A->flags & AF_GO_ABI) != 0, &na);
+    if (A->size >= 0 && A->size < na && e->args[A->size].k != V_CONST)
+        d->want_params = 1;
+    if (A->count >= 0 && A->count < na && e->args[A->count].k != V_CONST)
+        d->want_params = 1;
+    int go = A->type >= 0 && A->type < na && e->args[A->type].k == V_CONST;
+    if (!go) {
+        size_t lo, hi;
+        EV_RANGE(x->holders, x->nholders, e, lo, hi);
+        d->want_vars = hi > lo;
+    }
+}
+
 static int write_sites(si_ctx *x, ei_image *dwarf, hp_err *err)
 {
     uint32_t *fin_idx = NULL;
@@ -3365,6 +3472,7 @@ static int write_sites(si_ctx *x, ei_image *dwarf, hp_err *err)
             continue;
         ds[nds].pc = e->pc;
         ds[nds].ret_pc = e->ret_pc;
+        want_dwarf(x, e, &ds[nds]);
         nds++;
     }
     dl_func *dfn = NULL;
