@@ -650,26 +650,27 @@ static void read_member_loc(Dwarf_Debug dbg, Dwarf_Attribute a, Dwarf_Half form,
     out->has |= DWA_MEMBER_LOC_EXPR;   /* loclist or unknown */
 }
 
-int dws_read(dws_file *f, dws_die die, dws_attrs *out, hp_err *err)
+/* The part every attribute reader shares: tag, offset and children flag,
+** then fn for each attribute of the DIE, then the list freed (no de_alloc
+** tree: the attributes are ours to free). */
+typedef void (*attr_fn)(dws_file *f, Dwarf_Attribute a, Dwarf_Half at, Dwarf_Half form,
+                        void *ctx);
+
+static int walk_attrs(dws_file *f, Dwarf_Die d, uint16_t *tag, uint64_t *off,
+                      uint8_t *has_children, attr_fn fn, void *ctx, hp_err *err)
 {
-    Dwarf_Die d = (Dwarf_Die)die;
     Dwarf_Error e = NULL;
-    /* A repeated attribute that does not read must not leave a NULL
-    ** string flagged present (found by fuzzing), so strings go through str. */
-    const char *str;
-    memset(out, 0, sizeof *out);
-    Dwarf_Half tag = 0;
-    if (dwarf_tag(d, &tag, &e) != DW_DLV_OK)
+    Dwarf_Half t = 0;
+    if (dwarf_tag(d, &t, &e) != DW_DLV_OK)
         return derr(f, e, err, "DIE tag");
-    out->tag = tag;
-    Dwarf_Off off = 0;
-    if (dwarf_dieoffset(d, &off, &e) != DW_DLV_OK)
+    *tag = t;
+    Dwarf_Off o = 0;
+    if (dwarf_dieoffset(d, &o, &e) != DW_DLV_OK)
         return derr(f, e, err, "DIE offset");
-    out->off = off;
+    *off = o;
     Dwarf_Half hc = 0;
     if (dwarf_die_abbrev_children_flag(d, &hc) == DW_DLV_OK)
-        out->has_children = hc != 0;
-
+        *has_children = hc != 0;
     Dwarf_Attribute *list = NULL;
     Dwarf_Signed n = 0;
     int rc = dwarf_attrlist(d, &list, &n, &e);
@@ -678,161 +679,173 @@ int dws_read(dws_file *f, dws_die die, dws_attrs *out, hp_err *err)
     if (rc != DW_DLV_OK)
         return derr(f, e, err, "attribute list");
     for (Dwarf_Signed i = 0; i < n; i++) {
-        Dwarf_Attribute a = list[i];
         Dwarf_Half at = 0, form = 0;
-        if (dwarf_whatattr(a, &at, &e) != DW_DLV_OK ||
-            dwarf_whatform(a, &form, &e) != DW_DLV_OK) {
-            if (e) {
-                dwarf_dealloc(f->dbg, e, DW_DLA_ERROR);
-                e = NULL;
-            }
+        if (dwarf_whatattr(list[i], &at, &e) != DW_DLV_OK ||
+            dwarf_whatform(list[i], &form, &e) != DW_DLV_OK) {
+            drop(f->dbg, &e);
             continue;
         }
-        int r;
-        int sgn = 0;
-        switch (at) {
-        case DW_AT_name:
-            if ((str = get_str(f->dbg, a)) != NULL) {
-                out->name = str;
-                out->has |= DWA_NAME;
-            }
-            break;
-        case DW_AT_producer:
-            if ((str = get_str(f->dbg, a)) != NULL) {
-                out->producer = str;
-                out->has |= DWA_PRODUCER;
-            }
-            break;
-        case DW_AT_linkage_name:
-        case DW_AT_MIPS_linkage_name:
-            if ((str = get_str(f->dbg, a)) != NULL) {
-                out->linkage_name = str;
-                out->has |= DWA_LINKAGE_NAME;
-            }
-            break;
-        case DW_AT_byte_size:
-            if (is_const_form(form) && get_u(f->dbg, a, form, &out->byte_size) == 0)
-                out->has |= DWA_BYTE_SIZE;
-            break;
-        case DW_AT_bit_size:
-            if (is_const_form(form) && get_u(f->dbg, a, form, &out->bit_size) == 0)
-                out->has |= DWA_BIT_SIZE;
-            break;
-        case DW_AT_data_bit_offset:
-            if (is_const_form(form) && get_u(f->dbg, a, form, &out->data_bit_offset) == 0)
-                out->has |= DWA_DATA_BIT_OFFSET;
-            break;
-        case DW_AT_bit_offset:
-            if (is_const_form(form) && get_u(f->dbg, a, form, &out->bit_offset) == 0)
-                out->has |= DWA_BIT_OFFSET;
-            break;
-        case DW_AT_data_member_location:
-            read_member_loc(f->dbg, a, form, out);
-            break;
-        case DW_AT_type:
-            r = get_ref(f->dbg, a, form, &out->type);
-            if (r == 0)
-                out->has |= DWA_TYPE;
-            else if (r == 1)
-                out->has |= DWA_SIGNATURE;
-            break;
-        case DW_AT_specification:
-            if (get_ref(f->dbg, a, form, &out->specification) == 0)
-                out->has |= DWA_SPECIFICATION;
-            break;
-        case DW_AT_abstract_origin:
-            if (get_ref(f->dbg, a, form, &out->abstract_origin) == 0)
-                out->has |= DWA_ABSTRACT_ORIGIN;
-            break;
-        case DW_AT_upper_bound:
-            if (is_const_form(form) && get_bound(f->dbg, a, form, &out->upper_bound, &sgn) == 0)
-                out->has |= DWA_UPPER_BOUND | (sgn ? DWA_BOUND_SIGNED : 0);
-            break;
-        case DW_AT_lower_bound: {
-            int s2 = 0;
-            if (is_const_form(form) && get_bound(f->dbg, a, form, &out->lower_bound, &s2) == 0)
-                out->has |= DWA_LOWER_BOUND;
-            break;
-        }
-        case DW_AT_count:
-            if (is_const_form(form) && get_u(f->dbg, a, form, &out->count) == 0)
-                out->has |= DWA_COUNT;
-            break;
-        case DW_AT_decl_file:
-            if (is_const_form(form) && get_u(f->dbg, a, form, &out->decl_file) == 0)
-                out->has |= DWA_DECL_FILE;
-            break;
-        case DW_AT_decl_line:
-            if (is_const_form(form) && get_u(f->dbg, a, form, &out->decl_line) == 0)
-                out->has |= DWA_DECL_LINE;
-            break;
-        case DW_AT_alignment:
-            if (is_const_form(form) && get_u(f->dbg, a, form, &out->alignment) == 0)
-                out->has |= DWA_ALIGNMENT;
-            break;
-        case DW_AT_encoding:
-            if (is_const_form(form) && get_u(f->dbg, a, form, &out->encoding) == 0)
-                out->has |= DWA_ENCODING;
-            break;
-        case DW_AT_language:
-            if (is_const_form(form) && get_u(f->dbg, a, form, &out->language) == 0)
-                out->has |= DWA_LANGUAGE;
-            break;
-        case DW_AT_virtuality:
-            if (is_const_form(form) && get_u(f->dbg, a, form, &out->virtuality) == 0)
-                out->has |= DWA_VIRTUALITY;
-            break;
-        case DW_AT_declaration:
-            if (get_flag(f->dbg, a))
-                out->has |= DWA_DECLARATION;
-            break;
-        case DW_AT_artificial:
-            if (get_flag(f->dbg, a))
-                out->has |= DWA_ARTIFICIAL;
-            break;
-        case DW_AT_external:
-            if (get_flag(f->dbg, a))
-                out->has |= DWA_EXTERNAL;
-            break;
-        case DW_AT_discr:
-            if (get_ref(f->dbg, a, form, &out->discr) == 0)
-                out->has |= DWA_DISCR;
-            break;
-        case DW_AT_discr_value:
-            if (is_const_form(form) && get_u(f->dbg, a, form, &out->discr_value) == 0)
-                out->has |= DWA_DISCR_VALUE;
-            break;
-        case DW_AT_go_kind:
-            if (is_const_form(form) && get_u(f->dbg, a, form, &out->go_kind) == 0)
-                out->has |= DWA_GO_KIND;
-            break;
-        case DW_AT_go_embedded_field:
-            if (get_flag(f->dbg, a))
-                out->has |= DWA_GO_EMBEDDED;
-            break;
-        case DW_AT_go_runtime_type:
-            if (form == DW_FORM_addr) {
-                Dwarf_Addr ad = 0;
-                if (dwarf_formaddr(a, &ad, &e) == DW_DLV_OK) {
-                    out->go_runtime_type = ad;
-                    out->has |= DWA_GO_RUNTIME_TYPE;
-                }
-            } else if (is_const_form(form) && get_u(f->dbg, a, form, &out->go_runtime_type) == 0) {
-                out->has |= DWA_GO_RUNTIME_TYPE;
-            }
-            break;
-        default:
-            break;
-        }
-        if (e) {
-            dwarf_dealloc(f->dbg, e, DW_DLA_ERROR);
-            e = NULL;
-        }
+        fn(f, list[i], at, form, ctx);
     }
     for (Dwarf_Signed i = 0; i < n; i++)
         dwarf_dealloc(f->dbg, list[i], DW_DLA_ATTR);
     dwarf_dealloc(f->dbg, list, DW_DLA_LIST);
     return 0;
+}
+
+/* One attribute of a type DIE into dws_attrs.  A repeated attribute that
+** does not read must not leave a NULL string flagged present (found by
+** fuzzing), so strings go through str. */
+static void type_attr(dws_file *f, Dwarf_Attribute a, Dwarf_Half at, Dwarf_Half form,
+                      void *ctx)
+{
+    dws_attrs *out = ctx;
+    Dwarf_Error e = NULL;
+    const char *str;
+    int r;
+    int sgn = 0;
+    switch (at) {
+    case DW_AT_name:
+        if ((str = get_str(f->dbg, a)) != NULL) {
+            out->name = str;
+            out->has |= DWA_NAME;
+        }
+        break;
+    case DW_AT_producer:
+        if ((str = get_str(f->dbg, a)) != NULL) {
+            out->producer = str;
+            out->has |= DWA_PRODUCER;
+        }
+        break;
+    case DW_AT_linkage_name:
+    case DW_AT_MIPS_linkage_name:
+        if ((str = get_str(f->dbg, a)) != NULL) {
+            out->linkage_name = str;
+            out->has |= DWA_LINKAGE_NAME;
+        }
+        break;
+    case DW_AT_byte_size:
+        if (is_const_form(form) && get_u(f->dbg, a, form, &out->byte_size) == 0)
+            out->has |= DWA_BYTE_SIZE;
+        break;
+    case DW_AT_bit_size:
+        if (is_const_form(form) && get_u(f->dbg, a, form, &out->bit_size) == 0)
+            out->has |= DWA_BIT_SIZE;
+        break;
+    case DW_AT_data_bit_offset:
+        if (is_const_form(form) && get_u(f->dbg, a, form, &out->data_bit_offset) == 0)
+            out->has |= DWA_DATA_BIT_OFFSET;
+        break;
+    case DW_AT_bit_offset:
+        if (is_const_form(form) && get_u(f->dbg, a, form, &out->bit_offset) == 0)
+            out->has |= DWA_BIT_OFFSET;
+        break;
+    case DW_AT_data_member_location:
+        read_member_loc(f->dbg, a, form, out);
+        break;
+    case DW_AT_type:
+        r = get_ref(f->dbg, a, form, &out->type);
+        if (r == 0)
+            out->has |= DWA_TYPE;
+        else if (r == 1)
+            out->has |= DWA_SIGNATURE;
+        break;
+    case DW_AT_specification:
+        if (get_ref(f->dbg, a, form, &out->specification) == 0)
+            out->has |= DWA_SPECIFICATION;
+        break;
+    case DW_AT_abstract_origin:
+        if (get_ref(f->dbg, a, form, &out->abstract_origin) == 0)
+            out->has |= DWA_ABSTRACT_ORIGIN;
+        break;
+    case DW_AT_upper_bound:
+        if (is_const_form(form) && get_bound(f->dbg, a, form, &out->upper_bound, &sgn) == 0)
+            out->has |= DWA_UPPER_BOUND | (sgn ? DWA_BOUND_SIGNED : 0);
+        break;
+    case DW_AT_lower_bound: {
+        int s2 = 0;
+        if (is_const_form(form) && get_bound(f->dbg, a, form, &out->lower_bound, &s2) == 0)
+            out->has |= DWA_LOWER_BOUND;
+        break;
+    }
+    case DW_AT_count:
+        if (is_const_form(form) && get_u(f->dbg, a, form, &out->count) == 0)
+            out->has |= DWA_COUNT;
+        break;
+    case DW_AT_decl_file:
+        if (is_const_form(form) && get_u(f->dbg, a, form, &out->decl_file) == 0)
+            out->has |= DWA_DECL_FILE;
+        break;
+    case DW_AT_decl_line:
+        if (is_const_form(form) && get_u(f->dbg, a, form, &out->decl_line) == 0)
+            out->has |= DWA_DECL_LINE;
+        break;
+    case DW_AT_alignment:
+        if (is_const_form(form) && get_u(f->dbg, a, form, &out->alignment) == 0)
+            out->has |= DWA_ALIGNMENT;
+        break;
+    case DW_AT_encoding:
+        if (is_const_form(form) && get_u(f->dbg, a, form, &out->encoding) == 0)
+            out->has |= DWA_ENCODING;
+        break;
+    case DW_AT_language:
+        if (is_const_form(form) && get_u(f->dbg, a, form, &out->language) == 0)
+            out->has |= DWA_LANGUAGE;
+        break;
+    case DW_AT_virtuality:
+        if (is_const_form(form) && get_u(f->dbg, a, form, &out->virtuality) == 0)
+            out->has |= DWA_VIRTUALITY;
+        break;
+    case DW_AT_declaration:
+        if (get_flag(f->dbg, a))
+            out->has |= DWA_DECLARATION;
+        break;
+    case DW_AT_artificial:
+        if (get_flag(f->dbg, a))
+            out->has |= DWA_ARTIFICIAL;
+        break;
+    case DW_AT_external:
+        if (get_flag(f->dbg, a))
+            out->has |= DWA_EXTERNAL;
+        break;
+    case DW_AT_discr:
+        if (get_ref(f->dbg, a, form, &out->discr) == 0)
+            out->has |= DWA_DISCR;
+        break;
+    case DW_AT_discr_value:
+        if (is_const_form(form) && get_u(f->dbg, a, form, &out->discr_value) == 0)
+            out->has |= DWA_DISCR_VALUE;
+        break;
+    case DW_AT_go_kind:
+        if (is_const_form(form) && get_u(f->dbg, a, form, &out->go_kind) == 0)
+            out->has |= DWA_GO_KIND;
+        break;
+    case DW_AT_go_embedded_field:
+        if (get_flag(f->dbg, a))
+            out->has |= DWA_GO_EMBEDDED;
+        break;
+    case DW_AT_go_runtime_type:
+        if (form == DW_FORM_addr) {
+            Dwarf_Addr ad = 0;
+            if (dwarf_formaddr(a, &ad, &e) == DW_DLV_OK) {
+                out->go_runtime_type = ad;
+                out->has |= DWA_GO_RUNTIME_TYPE;
+            }
+        } else if (is_const_form(form) && get_u(f->dbg, a, form, &out->go_runtime_type) == 0) {
+            out->has |= DWA_GO_RUNTIME_TYPE;
+        }
+        break;
+    default:
+        break;
+    }
+    drop(f->dbg, &e);
+}
+
+int dws_read(dws_file *f, dws_die die, dws_attrs *out, hp_err *err)
+{
+    memset(out, 0, sizeof *out);
+    return walk_attrs(f, (Dwarf_Die)die, &out->tag, &out->off, &out->has_children,
+                      type_attr, out, err);
 }
 
 int dws_srcfiles(dws_file *f, dws_die cu_die, uint16_t version,
@@ -892,172 +905,152 @@ static int get_addr(Dwarf_Attribute a, uint64_t *v)
     return 0;
 }
 
+typedef struct code_ctx {
+    dws_code_attrs *out;
+    uint64_t high;
+    int high_is_offset, have_high;
+} code_ctx;
+
+/* One attribute of a code DIE (subprogram, inline, call site, variable). */
+static void code_attr(dws_file *f, Dwarf_Attribute a, Dwarf_Half at, Dwarf_Half form,
+                      void *ctx)
+{
+    code_ctx *c = ctx;
+    dws_code_attrs *out = c->out;
+    Dwarf_Error e = NULL;
+    const char *str;
+    switch (at) {
+    case DW_AT_name:
+        if ((str = get_str(f->dbg, a)) != NULL) {
+            out->name = str;
+            out->has |= DWC_NAME;
+        }
+        break;
+    case DW_AT_linkage_name:
+    case DW_AT_MIPS_linkage_name:
+        if ((str = get_str(f->dbg, a)) != NULL) {
+            out->linkage_name = str;
+            out->has |= DWC_LINKAGE_NAME;
+        }
+        break;
+    case DW_AT_low_pc:
+        if (get_addr(a, &out->low_pc) == 0)
+            out->has |= DWC_LOW_PC;
+        break;
+    case DW_AT_high_pc:
+        if (is_const_form(form)) {
+            if (get_u(f->dbg, a, form, &c->high) == 0) {
+                c->have_high = 1;
+                c->high_is_offset = 1;
+            }
+        } else if (get_addr(a, &c->high) == 0) {
+            c->have_high = 1;
+        }
+        break;
+    case DW_AT_stmt_list: {
+        Dwarf_Off so = 0;
+        if (is_const_form(form) ? get_u(f->dbg, a, form, &out->stmt_list) == 0
+                                : dwarf_global_formref(a, &so, &e) == DW_DLV_OK) {
+            if (!is_const_form(form))
+                out->stmt_list = so;
+            out->has |= DWC_STMT_LIST;
+        }
+        break;
+    }
+    case DW_AT_entry_pc:
+        if (!is_const_form(form) && get_addr(a, &out->entry_pc) == 0)
+            out->has |= DWC_ENTRY_PC;
+        break;
+    case DW_AT_ranges:
+        out->has |= DWC_RANGES;
+        break;
+    case DW_AT_call_file:
+        if (is_const_form(form) && get_u(f->dbg, a, form, &out->call_file) == 0)
+            out->has |= DWC_CALL_FILE;
+        break;
+    case DW_AT_call_line:
+        if (is_const_form(form) && get_u(f->dbg, a, form, &out->call_line) == 0)
+            out->has |= DWC_CALL_LINE;
+        break;
+    case DW_AT_call_return_pc:
+        if (get_addr(a, &out->return_pc) == 0)
+            out->has |= DWC_RETURN_PC;
+        break;
+    case DW_AT_call_pc:
+        if (get_addr(a, &out->call_pc) == 0)
+            out->has |= DWC_CALL_PC;
+        break;
+    case DW_AT_location:
+        out->has |= DWC_LOCATION;
+        break;
+    case DW_AT_frame_base:
+        out->has |= DWC_FRAME_BASE;
+        break;
+    case DW_AT_call_value:
+    case DW_AT_GNU_call_site_value:
+        out->has |= DWC_CALL_VALUE;
+        break;
+    case DW_AT_type:
+        if (get_ref(f->dbg, a, form, &out->type) == 0)
+            out->has |= DWC_TYPE;
+        break;
+    case DW_AT_abstract_origin:
+        if (get_ref(f->dbg, a, form, &out->origin) == 0)
+            out->has |= DWC_ORIGIN;
+        break;
+    case DW_AT_specification:
+        if (get_ref(f->dbg, a, form, &out->specification) == 0)
+            out->has |= DWC_SPECIFICATION;
+        break;
+    case DW_AT_call_origin:
+        if (get_ref(f->dbg, a, form, &out->call_origin) == 0)
+            out->has |= DWC_CALL_ORIGIN;
+        break;
+    case DW_AT_artificial:
+        if (get_flag(f->dbg, a))
+            out->has |= DWC_ARTIFICIAL;
+        break;
+    case DW_AT_declaration:
+        if (get_flag(f->dbg, a))
+            out->has |= DWC_DECLARATION;
+        break;
+    case DW_AT_byte_size:
+        if (is_const_form(form) && get_u(f->dbg, a, form, &out->byte_size) == 0)
+            out->has |= DWC_BYTE_SIZE;
+        break;
+    case DW_AT_decl_file:
+        if (is_const_form(form) && get_u(f->dbg, a, form, &out->decl_file) == 0)
+            out->has |= DWC_DECL_FILE;
+        break;
+    case DW_AT_decl_line:
+        if (is_const_form(form) && get_u(f->dbg, a, form, &out->decl_line) == 0)
+            out->has |= DWC_DECL_LINE;
+        break;
+    case DW_AT_go_runtime_type:
+        if (form == DW_FORM_addr) {
+            if (get_addr(a, &out->go_runtime_type) == 0)
+                out->has |= DWC_GO_RUNTIME_TYPE;
+        } else if (is_const_form(form) && get_u(f->dbg, a, form, &out->go_runtime_type) == 0) {
+            out->has |= DWC_GO_RUNTIME_TYPE;
+        }
+        break;
+    default:
+        break;
+    }
+    drop(f->dbg, &e);
+}
+
 int dws_read_code(dws_file *f, dws_die die, dws_code_attrs *out, hp_err *err)
 {
-    Dwarf_Die d = (Dwarf_Die)die;
-    Dwarf_Error e = NULL;
-    /* A repeated attribute that does not read must not leave a NULL
-    ** string flagged present (found by fuzzing), so strings go through str. */
-    const char *str;
     memset(out, 0, sizeof *out);
-    Dwarf_Half tag = 0;
-    if (dwarf_tag(d, &tag, &e) != DW_DLV_OK)
-        return derr(f, e, err, "DIE tag");
+    code_ctx c = { out, 0, 0, 0 };
+    uint16_t tag = 0;
+    if (walk_attrs(f, (Dwarf_Die)die, &tag, &out->off, &out->has_children, code_attr, &c,
+                   err) != 0)
+        return -1;
     out->tag = tag;
-    Dwarf_Off off = 0;
-    if (dwarf_dieoffset(d, &off, &e) != DW_DLV_OK)
-        return derr(f, e, err, "DIE offset");
-    out->off = off;
-    Dwarf_Half hc = 0;
-    if (dwarf_die_abbrev_children_flag(d, &hc) == DW_DLV_OK)
-        out->has_children = hc != 0;
-
-    Dwarf_Attribute *list = NULL;
-    Dwarf_Signed n = 0;
-    int rc = dwarf_attrlist(d, &list, &n, &e);
-    if (rc == DW_DLV_NO_ENTRY)
-        return 0;
-    if (rc != DW_DLV_OK)
-        return derr(f, e, err, "attribute list");
-    uint64_t high = 0;
-    int high_is_offset = 0, have_high = 0;
-    for (Dwarf_Signed i = 0; i < n; i++) {
-        Dwarf_Attribute a = list[i];
-        Dwarf_Half at = 0, form = 0;
-        if (dwarf_whatattr(a, &at, &e) != DW_DLV_OK ||
-            dwarf_whatform(a, &form, &e) != DW_DLV_OK) {
-            if (e) {
-                dwarf_dealloc(f->dbg, e, DW_DLA_ERROR);
-                e = NULL;
-            }
-            continue;
-        }
-        switch (at) {
-        case DW_AT_name:
-            if ((str = get_str(f->dbg, a)) != NULL) {
-                out->name = str;
-                out->has |= DWC_NAME;
-            }
-            break;
-        case DW_AT_linkage_name:
-        case DW_AT_MIPS_linkage_name:
-            if ((str = get_str(f->dbg, a)) != NULL) {
-                out->linkage_name = str;
-                out->has |= DWC_LINKAGE_NAME;
-            }
-            break;
-        case DW_AT_low_pc:
-            if (get_addr(a, &out->low_pc) == 0)
-                out->has |= DWC_LOW_PC;
-            break;
-        case DW_AT_high_pc:
-            if (is_const_form(form)) {
-                if (get_u(f->dbg, a, form, &high) == 0) {
-                    have_high = 1;
-                    high_is_offset = 1;
-                }
-            } else if (get_addr(a, &high) == 0) {
-                have_high = 1;
-            }
-            break;
-        case DW_AT_stmt_list: {
-            Dwarf_Off so = 0;
-            if (is_const_form(form) ? get_u(f->dbg, a, form, &out->stmt_list) == 0
-                                    : dwarf_global_formref(a, &so, &e) == DW_DLV_OK) {
-                if (!is_const_form(form))
-                    out->stmt_list = so;
-                out->has |= DWC_STMT_LIST;
-            }
-            break;
-        }
-        case DW_AT_entry_pc:
-            if (!is_const_form(form) && get_addr(a, &out->entry_pc) == 0)
-                out->has |= DWC_ENTRY_PC;
-            break;
-        case DW_AT_ranges:
-            out->has |= DWC_RANGES;
-            break;
-        case DW_AT_call_file:
-            if (is_const_form(form) && get_u(f->dbg, a, form, &out->call_file) == 0)
-                out->has |= DWC_CALL_FILE;
-            break;
-        case DW_AT_call_line:
-            if (is_const_form(form) && get_u(f->dbg, a, form, &out->call_line) == 0)
-                out->has |= DWC_CALL_LINE;
-            break;
-        case DW_AT_call_return_pc:
-            if (get_addr(a, &out->return_pc) == 0)
-                out->has |= DWC_RETURN_PC;
-            break;
-        case DW_AT_call_pc:
-            if (get_addr(a, &out->call_pc) == 0)
-                out->has |= DWC_CALL_PC;
-            break;
-        case DW_AT_location:
-            out->has |= DWC_LOCATION;
-            break;
-        case DW_AT_frame_base:
-            out->has |= DWC_FRAME_BASE;
-            break;
-        case DW_AT_call_value:
-        case DW_AT_GNU_call_site_value:
-            out->has |= DWC_CALL_VALUE;
-            break;
-        case DW_AT_type:
-            if (get_ref(f->dbg, a, form, &out->type) == 0)
-                out->has |= DWC_TYPE;
-            break;
-        case DW_AT_abstract_origin:
-            if (get_ref(f->dbg, a, form, &out->origin) == 0)
-                out->has |= DWC_ORIGIN;
-            break;
-        case DW_AT_specification:
-            if (get_ref(f->dbg, a, form, &out->specification) == 0)
-                out->has |= DWC_SPECIFICATION;
-            break;
-        case DW_AT_call_origin:
-            if (get_ref(f->dbg, a, form, &out->call_origin) == 0)
-                out->has |= DWC_CALL_ORIGIN;
-            break;
-        case DW_AT_artificial:
-            if (get_flag(f->dbg, a))
-                out->has |= DWC_ARTIFICIAL;
-            break;
-        case DW_AT_declaration:
-            if (get_flag(f->dbg, a))
-                out->has |= DWC_DECLARATION;
-            break;
-        case DW_AT_byte_size:
-            if (is_const_form(form) && get_u(f->dbg, a, form, &out->byte_size) == 0)
-                out->has |= DWC_BYTE_SIZE;
-            break;
-        case DW_AT_decl_file:
-            if (is_const_form(form) && get_u(f->dbg, a, form, &out->decl_file) == 0)
-                out->has |= DWC_DECL_FILE;
-            break;
-        case DW_AT_decl_line:
-            if (is_const_form(form) && get_u(f->dbg, a, form, &out->decl_line) == 0)
-                out->has |= DWC_DECL_LINE;
-            break;
-        case DW_AT_go_runtime_type:
-            if (form == DW_FORM_addr) {
-                if (get_addr(a, &out->go_runtime_type) == 0)
-                    out->has |= DWC_GO_RUNTIME_TYPE;
-            } else if (is_const_form(form) && get_u(f->dbg, a, form, &out->go_runtime_type) == 0) {
-                out->has |= DWC_GO_RUNTIME_TYPE;
-            }
-            break;
-        default:
-            break;
-        }
-        if (e) {
-            dwarf_dealloc(f->dbg, e, DW_DLA_ERROR);
-            e = NULL;
-        }
-    }
-    for (Dwarf_Signed i = 0; i < n; i++)
-        dwarf_dealloc(f->dbg, list[i], DW_DLA_ATTR);
-    dwarf_dealloc(f->dbg, list, DW_DLA_LIST);
+    uint64_t high = c.high;
+    int high_is_offset = c.high_is_offset, have_high = c.have_high;
     if (have_high && (out->has & DWC_LOW_PC)) {
         out->high_pc = high_is_offset ? out->low_pc + high : high;
         if (out->high_pc >= out->low_pc)
