@@ -292,10 +292,13 @@ static int mrg_copy_table(sqlite3 *out, sqlite3 *in, const char *inpath, const c
     int *src = hp_xcalloc(t->ncols + 1, sizeof *src);
     int n = 0, status = -1;
     sqlite3_stmt *r = NULL, *w = NULL;
-    char *q = sqlite3_mprintf("SELECT 1 FROM main.sqlite_schema WHERE type = 'table' AND name = %Q",
-                              t->name);
+    char *q = NULL;
     sqlite3_stmt *probe = NULL;
-    int present = sqlite3_prepare_v2(in, q, -1, &probe, NULL) == SQLITE_OK
+    /* the name is a value: bound, not quoted into the text (issue 7) */
+    int present = sqlite3_prepare_v2(in, "SELECT 1 FROM main.sqlite_schema"
+                                     " WHERE type = 'table' AND name = ?1", -1, &probe,
+                                     NULL) == SQLITE_OK
+                  && sqlite3_bind_text(probe, 1, t->name, -1, SQLITE_STATIC) == SQLITE_OK
                   && sqlite3_step(probe) == SQLITE_ROW;
     sqlite3_finalize(probe);
     sqlite3_free(q);
