@@ -182,8 +182,10 @@ CREATE TABLE sites (
     candidates    INTEGER NOT NULL,   -- rows in site_candidates
     type_name     TEXT,               -- allocated type as the evidence names it
                                       -- (also non-aggregates: 'char', 'uint8')
-    size_from     TEXT                -- 'code','dwarf-call-site','go-type',
+    size_from     TEXT,               -- 'code','dwarf-call-site','go-type',
                                       -- 'kmem-cache'
+    source_function TEXT              -- the function as the source names it
+                                      -- (DWARF; unmangled, unqualified)
 );
 CREATE INDEX sites_binary ON sites(binary_id);
 CREATE INDEX sites_type ON sites(type_id);

@@ -533,19 +533,38 @@ typedef struct subset {
     size_t n, cap;
 } subset;
 
+/* Subset entries are site indexes; PROBE_ONLY marks a site whose pc is not
+** in the scope but one of its probes is: its variables count, its line and
+** inline depth do not. */
+#define PROBE_ONLY 0x80000000u
+#define SITE(e) ((e) & ~PROBE_ONLY)
+
+static int in_ranges(const dws_range *r, size_t nr, uint64_t pc)
+{
+    for (size_t i = 0; i < nr; i++)
+        if (pc >= r[i].lo && pc < r[i].hi)
+            return 1;
+    return 0;
+}
+
 static void subset_of(walker *w, const dws_range *r, size_t nr, const subset *parent,
                       subset *out)
 {
     out->n = 0;
     for (size_t k = 0; k < parent->n; k++) {
-        uint64_t pc = w->sites[parent->idx[k]].pc;
-        for (size_t i = 0; i < nr; i++) {
-            if (pc >= r[i].lo && pc < r[i].hi) {
+        const dl_site *st = &w->sites[SITE(parent->idx[k])];
+        uint32_t e = SITE(parent->idx[k]);
+        if (!(parent->idx[k] & PROBE_ONLY) && in_ranges(r, nr, st->pc)) {
+            uint32_t *s = HP_PUSH(out->idx, out->n, out->cap);
+            *s = e;
+            continue;
+        }
+        for (int p = 0; p < st->nprobe && p < DL_MAX_PROBES; p++)
+            if (in_ranges(r, nr, st->probe[p])) {
                 uint32_t *s = HP_PUSH(out->idx, out->n, out->cap);
-                *s = parent->idx[k];
+                *s = e | PROBE_ONLY;
                 break;
             }
-        }
     }
 }
 
@@ -554,13 +573,13 @@ static void add_var(walker *w, const subset *s, const char *name, const dl_type 
 {
     dl_part *d = w->d;
     for (size_t k = 0; k < s->n; k++) {
-        dl_site *site = &w->sites[s->idx[k]];
+        dl_site *site = &w->sites[SITE(s->idx[k])];
         if (site->nvars >= 256)
             continue;
         site->nvars++;
         dl_var *v = HP_PUSH(d->vars, d->nvars, d->varcap);
         hp_grow((void **)&d->var_site, &d->vscap, d->nvars, sizeof *d->var_site);
-        d->var_site[d->nvars - 1] = s->idx[k];
+        d->var_site[d->nvars - 1] = SITE(s->idx[k]);
         v->name = name;
         v->type = t;
         v->locs = (dl_varloc *)locs;
@@ -627,6 +646,8 @@ static void do_call_site(walker *w, dws_die die, const dws_code_attrs *a, const 
 {
     dl_site *site = NULL;
     for (size_t k = 0; k < s->n; k++) {
+        if (s->idx[k] & PROBE_ONLY)
+            continue;
         dl_site *c = &w->sites[s->idx[k]];
         if (((a->has & DWC_RETURN_PC) && c->ret_pc == a->return_pc) ||
             ((a->has & DWC_CALL_PC) && c->pc == a->call_pc)) {
@@ -663,8 +684,8 @@ static void walk_scope(walker *w, dws_die parent, const subset *s, int depth, in
     /* variables and call sites are read only for the sites that need them */
     int want_vars = 0, want_params = 0;
     for (size_t k = 0; k < s->n; k++) {
-        want_vars |= w->sites[s->idx[k]].want_vars;
-        want_params |= w->sites[s->idx[k]].want_params;
+        want_vars |= w->sites[SITE(s->idx[k])].want_vars;
+        want_params |= w->sites[SITE(s->idx[k])].want_params;
     }
     dws_die c = dws_child(w->f, parent, &e2);
     if (e2.set)
@@ -697,6 +718,8 @@ static void walk_scope(walker *w, dws_die parent, const subset *s, int depth, in
                 break;
             if (tag == TAG_inlined_subroutine) {
                 for (size_t k = 0; k < sub.n; k++) {
+                    if (sub.idx[k] & PROBE_ONLY)
+                        continue;
                     dl_site *site = &w->sites[sub.idx[k]];
                     site->inline_depth++;
                     /* the outermost inlined call gives the caller's line */

@@ -76,6 +76,7 @@ typedef struct dl_var {
 } dl_var;
 
 #define DL_MAX_PARAMS 8
+#define DL_MAX_PROBES 4
 
 typedef struct dl_site {
     /* input */
@@ -83,12 +84,17 @@ typedef struct dl_site {
     uint64_t ret_pc;            /* address after it */
     uint8_t want_vars;          /* collect variables (else only the line) */
     uint8_t want_params;        /* collect call-site parameter values */
+    uint8_t nprobe;
+    uint64_t probe[DL_MAX_PROBES];  /* later pcs where the result is held: the
+                                   variables of scopes around them count too
+                                   (an inlined constructor's `this`) */
     /* output */
     int found;                  /* a subprogram contains pc */
     const char *file;
     uint32_t line;
     uint32_t inline_depth;      /* inlined_subroutine levels around pc */
-    const char *subprogram;     /* DW_AT_name of the containing subprogram */
+    const char *subprogram;     /* DW_AT_name of the containing subprogram
+                                   (through its specification/origin) */
     const dl_type *ret_type;    /* the subprogram returns a pointer to this */
     uint8_t nparams;
     uint8_t param_reg[DL_MAX_PARAMS];

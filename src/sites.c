@@ -868,8 +868,21 @@ static void build_functions(si_ctx *x, const si_user_alloc *u, size_t nu, const 
             if (v[k].size > size)
                 size = v[k].size;
         f->size = size;
-        for (size_t k = i; k < j && f->alloc < 0; k++)
-            f->alloc = alloc_for_name(x, v[k].name, f->addr, u, nu, u_origin);
+        /* among aliases (static glibc: malloc and __libc_malloc), a user
+        ** declaration first, then the catalogue's own order */
+        size_t best = j;
+        int best_rank = INT32_MAX;
+        for (size_t k = i; k < j; k++) {
+            int rank = user_match(u, nu, v[k].name) ? -1 : cat_match(v[k].name);
+            if (rank != -1 || user_match(u, nu, v[k].name)) {
+                if (rank < best_rank) {
+                    best_rank = rank;
+                    best = k;
+                }
+            }
+        }
+        if (best < j)
+            f->alloc = alloc_for_name(x, v[best].name, f->addr, u, nu, u_origin);
         size_t L = strlen(f->name);
         f->cold = strstr(f->name, ".cold") != NULL;
         f->go_abi = x->go_binary && !(L > 5 && strcmp(f->name + L - 5, ".abi0") == 0) &&
@@ -3081,7 +3094,7 @@ static void attribute(si_ctx *x, tindex *ti, const site_ev *e, const dwarfacts *
                 r->size = (int64_t)dsz;
                 r->size_known = 1;
                 r->size_from = "go-type";
-                if (A->count < 0) {
+                if (A->count < 0 && !(A->flags & AF_ARRAY)) {
                     r->count = 1;
                     r->count_known = 1;
                 }
@@ -3158,8 +3171,8 @@ static void attribute(si_ctx *x, tindex *ti, const site_ev *e, const dwarfacts *
     if (ds && ds->nvars > 0) {
         EV_RANGE(x->holders, x->nholders, e, lo, hi);
         for (size_t i = lo; i < hi; i++) {
-            trow *pick = NULL;
-            int conflict = 0;
+            trow *pick = NULL, *exact = NULL;
+            int conflict = 0, nexact = 0;
             for (uint32_t k = 0; k < ds->nvars; k++) {
                 const dl_var *v = &ds->vars[k];
                 int hit = 0;
@@ -3180,9 +3193,19 @@ static void attribute(si_ctx *x, tindex *ti, const site_ev *e, const dwarfacts *
                 if (pick && pick != t)
                     conflict = 1;
                 pick = t;
+                /* a base class or member pointer may hold it too: the
+                ** type of exactly the allocated size wins a conflict */
+                if (r->size_known && t->size == (uint64_t)r->size && exact != t) {
+                    exact = t;
+                    nexact++;
+                }
             }
             if (pick && !conflict) {
                 set_type(r, pick, "dwarf-var", CONF_VAR);
+                return;
+            }
+            if (conflict && nexact == 1) {
+                set_type(r, exact, "dwarf-var", CONF_VAR);
                 return;
             }
             if (conflict)
@@ -3422,6 +3445,14 @@ static void want_dwarf(const si_ctx *x, const site_ev *e, dl_site *d)
         size_t lo, hi;
         EV_RANGE(x->holders, x->nholders, e, lo, hi);
         d->want_vars = hi > lo;
+        for (size_t i = lo; i < hi && d->nprobe < DL_MAX_PROBES; i++) {
+            uint64_t pc = x->holders[i].pc;
+            int dup = 0;
+            for (int k = 0; k < d->nprobe; k++)
+                dup |= d->probe[k] == pc;
+            if (!dup)
+                d->probe[d->nprobe++] = pc;
+        }
     }
 }
 
@@ -3521,8 +3552,9 @@ static int write_sites(si_ctx *x, ei_image *dwarf, hp_err *err)
     if (sqlite3_prepare_v2(x->db, "INSERT INTO sites (binary_id, pc, function, file, line, "
                            "allocator, size, count, type_id, method, confidence, static_weight, "
                            "loop_depth, kind, indirect, inline_depth, ambiguous, candidates, "
-                           "type_name, size_from) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,"
-                           "?12,?13,?14,?15,?16,?17,?18,?19,?20)", -1, &ins, NULL) != SQLITE_OK ||
+                           "type_name, size_from, source_function) VALUES (?1,?2,?3,?4,?5,?6,?7,"
+                           "?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21)", -1, &ins,
+                           NULL) != SQLITE_OK ||
         sqlite3_prepare_v2(x->db, "INSERT OR IGNORE INTO site_candidates (site_id, type_id, "
                            "method, confidence) VALUES (?1,?2,?3,?4)", -1, &cand, NULL)
         != SQLITE_OK) {
@@ -3582,6 +3614,7 @@ static int write_sites(si_ctx *x, ei_image *dwarf, hp_err *err)
         sqlite3_bind_int64(ins, 18, (sqlite3_int64)r.ncand_total);
         bind_text(ins, 19, r.type_name);
         bind_text(ins, 20, r.size_from);
+        bind_text(ins, 21, d ? d->subprogram : NULL);
         if (sqlite3_step(ins) != SQLITE_DONE) {
             dberr(x->db, err, "sites");
             goto out;
