@@ -7,7 +7,10 @@
 ** heaptrack's line format (see pf_load_heaptrack) is read line by line,
 ** through the system's zstd or gzip when compressed; its frames are
 ** return addresses and name their object, so frames of other objects are
-** known rather than merely unmatched.  A file starting with '{' is DHAT.
+** known rather than merely unmatched.  A Go pprof profile is a gzip'd
+** protocol buffer, read with zlib and the small wire-format reader below
+** (pf_load_pprof).  A file starting with '{' is DHAT; gzip'd text starting
+** "v " or "#" is heaptrack, other gzip'd data pprof.
 **
 ** Matching: DHAT records for each frame the return address minus one
 ** ("0x1091E7: main (p.c:9)" for a call at link address 0x11E3 of length 5
@@ -57,6 +60,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include <zlib.h>
 
 extern char **environ;
 
@@ -708,9 +712,336 @@ out:
     return status;
 }
 
+/* ---- Go pprof heap profiles ---- */
+
+/* A pprof file is a gzip'd protocol buffer (profile.proto).  Only its
+** wire format is needed: varints, fixed 64/32-bit values and
+** length-delimited fields.  Read: Profile.sample_type (1: ValueType type,
+** unit as string indexes), sample (2: location_id 1, value 2; packed or
+** not), mapping (3: id 1, filename 5), location (4: id 1, mapping_id 2,
+** address 3, line 4 -> function_id 1), function (5: id 1, name 2) and
+** string_table (6).  Counts come from the sample types alloc_objects and
+** alloc_space (Go scales sampled values to estimates already; a program
+** setting runtime.MemProfileRate = 1 gets exact ones). */
+#define PF_MAX_PPROF ((size_t)1 << 30)
+
+typedef struct pf_pb {
+    const unsigned char *p, *end;
+} pf_pb;
+
+static int pf_pb_varint(pf_pb *b, uint64_t *out)
+{
+    uint64_t v = 0;
+    for (int shift = 0; shift < 64; shift += 7) {
+        if (b->p >= b->end)
+            return -1;
+        unsigned char c = *b->p++;
+        v |= (uint64_t)(c & 0x7f) << shift;
+        if (!(c & 0x80)) {
+            *out = v;
+            return 0;
+        }
+    }
+    return -1;
+}
+
+/* Next field: its number, wire type, and for wire type 0/1/5 its value,
+** for 2 its bytes in *sub.  Returns 1 at the end, -1 when malformed. */
+static int pf_pb_next(pf_pb *b, uint32_t *field, int *wt, uint64_t *val, pf_pb *sub)
+{
+    if (b->p >= b->end)
+        return 1;
+    uint64_t key, len;
+    if (pf_pb_varint(b, &key) != 0 || (key >> 3) == 0 || (key >> 3) > UINT32_MAX)
+        return -1;
+    *field = (uint32_t)(key >> 3);
+    *wt = (int)(key & 7);
+    switch (*wt) {
+    case 0:
+        return pf_pb_varint(b, val);
+    case 1:
+    case 5: {
+        size_t n = *wt == 1 ? 8 : 4;
+        if ((size_t)(b->end - b->p) < n)
+            return -1;
+        uint64_t v = 0;
+        for (size_t i = 0; i < n; i++)
+            v |= (uint64_t)b->p[i] << (8 * i);
+        b->p += n;
+        *val = v;
+        return 0;
+    }
+    case 2:
+        if (pf_pb_varint(b, &len) != 0 || len > (uint64_t)(b->end - b->p))
+            return -1;
+        sub->p = b->p;
+        sub->end = b->p + len;
+        b->p += len;
+        return 0;
+    default:
+        return -1;   /* groups (3, 4) are not used by profile.proto */
+    }
+}
+
+/* A repeated integer field, packed (wire type 2) or not: append to *v. */
+static int pf_pb_ints(int wt, uint64_t val, pf_pb *sub, uint64_t **v, size_t *n, size_t *cap)
+{
+    if (wt == 0) {
+        *HP_PUSH(*v, *n, *cap) = val;
+        return 0;
+    }
+    if (wt != 2)
+        return -1;
+    while (sub->p < sub->end) {
+        uint64_t x;
+        if (pf_pb_varint(sub, &x) != 0)
+            return -1;
+        *HP_PUSH(*v, *n, *cap) = x;
+    }
+    return 0;
+}
+
+/* The whole file, gunzip'd when it is gzip'd. */
+static unsigned char *pf_gunzip(const char *path, size_t *len, hp_err *err)
+{
+    gzFile gz = gzopen(path, "rb");
+    if (gz == NULL) {
+        hp_errf(err, path, "%s", strerror(errno));
+        return NULL;
+    }
+    size_t n = 0, cap = 1 << 16;
+    unsigned char *buf = hp_xmalloc(cap);
+    for (;;) {
+        if (n == cap) {
+            if (cap >= PF_MAX_PPROF) {
+                gzclose(gz);
+                free(buf);
+                hp_errf(err, path, "too large for a pprof profile");
+                return NULL;
+            }
+            cap *= 2;
+            buf = hp_xrealloc(buf, cap);
+        }
+        int r = gzread(gz, buf + n, (unsigned)(cap - n > (1u << 30) ? (1u << 30) : cap - n));
+        if (r < 0) {
+            gzclose(gz);
+            free(buf);
+            hp_errf(err, path, "cannot decompress it (damaged gzip data)");
+            return NULL;
+        }
+        if (r == 0)
+            break;
+        n += (size_t)r;
+    }
+    /* gzread stops quietly at a truncated stream; gzclose reports it */
+    if (gzclose(gz) != Z_OK) {
+        free(buf);
+        hp_errf(err, path, "cannot decompress it (truncated gzip data)");
+        return NULL;
+    }
+    *len = n;
+    return buf;
+}
+
+typedef struct pf_pploc {
+    uint64_t id, mapping, address, function;
+} pf_pploc;
+
+typedef struct pf_ppid {
+    uint64_t id, name;   /* name: a string index (mapping filename, function name) */
+} pf_ppid;
+
+static int pf_ppid_cmp(const void *a, const void *b)
+{
+    uint64_t x = ((const pf_ppid *)a)->id, y = ((const pf_ppid *)b)->id;
+    return (x > y) - (x < y);
+}
+
+static int pf_pploc_cmp(const void *a, const void *b)
+{
+    uint64_t x = ((const pf_pploc *)a)->id, y = ((const pf_pploc *)b)->id;
+    return (x > y) - (x < y);
+}
+
+static int pf_load_pprof(pf_ctx *c)
+{
+    size_t len = 0;
+    unsigned char *data = pf_gunzip(c->file, &len, c->err);
+    if (data == NULL)
+        return -1;
+    pf_pb top = { data, data + len }, sub, sub2;
+    uint32_t field, f2;
+    int wt, w2, r, status = -1;
+    uint64_t val, v2;
+    uint64_t *types = NULL;      /* sample_type: type string index, in order */
+    size_t ntypes = 0, tcap = 0;
+    pf_ppid *maps = NULL, *funcs = NULL;
+    size_t nmaps = 0, mcap = 0, nfuncs = 0, fcap = 0, frcap = 0;
+    pf_pploc *locs = NULL;
+    size_t nlocs = 0, lcap = 0;
+    /* samples are kept as ranges of the raw buffer and read in a second
+    ** pass, once the string table says which values are alloc_* */
+    pf_pb *samples = NULL;
+    size_t nsamples = 0, scap = 0;
+    uint64_t *ids = NULL, *vals = NULL;
+    size_t nids = 0, icap = 0, nvals = 0, vcap = 0;
+
+    while ((r = pf_pb_next(&top, &field, &wt, &val, &sub)) == 0) {
+        if (wt != 2) {
+            if (field == 1 || field == 2 || field == 3 || field == 4 || field == 5 || field == 6)
+                goto bad;
+            continue;
+        }
+        switch (field) {
+        case 1:   /* ValueType */
+            while ((r = pf_pb_next(&sub, &f2, &w2, &v2, &sub2)) == 0)
+                if (f2 == 1 && w2 == 0)
+                    *HP_PUSH(types, ntypes, tcap) = v2;
+            if (r < 0)
+                goto bad;
+            break;
+        case 2:
+            *HP_PUSH(samples, nsamples, scap) = sub;
+            break;
+        case 3:
+        case 5: {   /* Mapping (filename 5) / Function (name 2) */
+            pf_ppid x = { 0, 0 };
+            while ((r = pf_pb_next(&sub, &f2, &w2, &v2, &sub2)) == 0) {
+                if (w2 == 0 && f2 == 1)
+                    x.id = v2;
+                else if (w2 == 0 && f2 == (field == 3 ? 5u : 2u))
+                    x.name = v2;
+            }
+            if (r < 0)
+                goto bad;
+            if (field == 3)
+                *HP_PUSH(maps, nmaps, mcap) = x;
+            else
+                *HP_PUSH(funcs, nfuncs, fcap) = x;
+            break;
+        }
+        case 4: {   /* Location */
+            pf_pploc x = { 0, 0, 0, 0 };
+            while ((r = pf_pb_next(&sub, &f2, &w2, &v2, &sub2)) == 0) {
+                if (w2 == 0 && f2 == 1)
+                    x.id = v2;
+                else if (w2 == 0 && f2 == 2)
+                    x.mapping = v2;
+                else if (w2 == 0 && f2 == 3)
+                    x.address = v2;
+                else if (w2 == 2 && f2 == 4 && x.function == 0) {
+                    /* the first Line is the innermost inlined function */
+                    pf_pb ln = sub2, s3;
+                    uint32_t f3;
+                    int w3;
+                    uint64_t v3;
+                    while ((r = pf_pb_next(&ln, &f3, &w3, &v3, &s3)) == 0)
+                        if (f3 == 1 && w3 == 0)
+                            x.function = v3;
+                    if (r < 0)
+                        goto bad;
+                }
+            }
+            if (r < 0)
+                goto bad;
+            *HP_PUSH(locs, nlocs, lcap) = x;
+            break;
+        }
+        case 6:
+            *HP_PUSH(c->strs, c->nstrs, c->strcap) =
+                hp_xstrndup((const char *)sub.p, (size_t)(sub.end - sub.p) < HP_MAX_NAME
+                                                 ? (size_t)(sub.end - sub.p) : HP_MAX_NAME);
+            break;
+        default:
+            break;
+        }
+    }
+    if (r < 0)
+        goto bad;
+    /* string_table[0] is "": our 1-based pf_str(i + 1) is the proto's i */
+    long ia = -1, ib = -1;
+    for (size_t i = 0; i < ntypes; i++) {
+        const char *t = types[i] < c->nstrs ? c->strs[types[i]] : NULL;
+        if (t && strcmp(t, "alloc_objects") == 0)
+            ia = (long)i;
+        else if (t && strcmp(t, "alloc_space") == 0)
+            ib = (long)i;
+    }
+    if (ia < 0) {
+        hp_errf(c->err, c->file, "a pprof profile without alloc_objects (not a Go heap or"
+                " allocs profile)");
+        goto out;
+    }
+    qsort(locs, nlocs, sizeof *locs, pf_pploc_cmp);
+    qsort(maps, nmaps, sizeof *maps, pf_ppid_cmp);
+    qsort(funcs, nfuncs, sizeof *funcs, pf_ppid_cmp);
+    /* one frame per location, in id order: frame index = position */
+    for (size_t i = 0; i < nlocs; i++) {
+        pf_frame *f = HP_PUSH(c->fr, c->nfr, frcap);
+        memset(f, 0, sizeof *f);
+        f->has_addr = locs[i].address != 0;
+        f->addr = locs[i].address;
+        pf_ppid key = { locs[i].mapping, 0 }, *m = NULL, *fn = NULL;
+        if (nmaps)
+            m = bsearch(&key, maps, nmaps, sizeof *maps, pf_ppid_cmp);
+        key.id = locs[i].function;
+        if (nfuncs)
+            fn = bsearch(&key, funcs, nfuncs, sizeof *funcs, pf_ppid_cmp);
+        const char *mod = m ? pf_str(c, (int64_t)m->name + 1) : NULL;
+        f->module = mod && mod[0] ? mod : NULL;
+        const char *name = fn ? pf_str(c, (int64_t)fn->name + 1) : NULL;
+        f->text = hp_xasprintf("0x%llx: %s", (unsigned long long)locs[i].address,
+                               name ? name : "?");
+    }
+    for (size_t i = 0; i < nsamples; i++) {
+        nids = nvals = 0;
+        pf_pb sb = samples[i];
+        while ((r = pf_pb_next(&sb, &f2, &w2, &v2, &sub2)) == 0) {
+            if (f2 == 1 && pf_pb_ints(w2, v2, &sub2, &ids, &nids, &icap) != 0)
+                goto bad;
+            if (f2 == 2 && pf_pb_ints(w2, v2, &sub2, &vals, &nvals, &vcap) != 0)
+                goto bad;
+        }
+        if (r < 0 || nvals != ntypes)
+            goto bad;
+        int64_t objs = (int64_t)vals[ia], bytes = ib >= 0 ? (int64_t)vals[ib] : 0;
+        if (objs <= 0)
+            continue;
+        if (objs > PF_MAX_COUNT || bytes < 0 || bytes > PF_MAX_COUNT)
+            goto bad;
+        pf_point *pt = HP_PUSH(c->pts, c->npts, c->ptcap);
+        memset(pt, 0, sizeof *pt);
+        pt->allocs = objs;
+        pt->bytes = bytes;
+        pt->first = c->npfr;
+        for (size_t k = 0; k < nids; k++) {
+            pf_pploc key = { ids[k], 0, 0, 0 };
+            pf_pploc *l = nlocs ? bsearch(&key, locs, nlocs, sizeof *locs, pf_pploc_cmp) : NULL;
+            if (l == NULL)
+                goto bad;
+            *HP_PUSH(c->pfr, c->npfr, c->pfrcap) = (size_t)(l - locs);
+            pt->nframes++;
+        }
+    }
+    status = 0;
+    goto out;
+bad:
+    hp_errf(c->err, c->file, "damaged pprof profile");
+out:
+    free(data);
+    free(types);
+    free(maps);
+    free(funcs);
+    free(locs);
+    free(samples);
+    free(ids);
+    free(vals);
+    return status;
+}
+
 /* What kind of file: DHAT's JSON, or heaptrack data (plain, gzip or zstd).
 ** Compressed heaptrack data is read through the system's gzip or zstd. */
-enum { PF_DHAT, PF_HEAPTRACK, PF_HEAPTRACK_GZ, PF_HEAPTRACK_ZST };
+enum { PF_DHAT, PF_HEAPTRACK, PF_HEAPTRACK_GZ, PF_HEAPTRACK_ZST, PF_PPROF };
 
 static int pf_sniff(const char *path, int *kind, hp_err *err)
 {
@@ -724,8 +1055,19 @@ static int pf_sniff(const char *path, int *kind, hp_err *err)
         skip++;
     if (n >= 4 && m[0] == 0x28 && m[1] == 0xb5 && m[2] == 0x2f && m[3] == 0xfd)
         *kind = PF_HEAPTRACK_ZST;
-    else if (n >= 2 && m[0] == 0x1f && m[1] == 0x8b)
-        *kind = PF_HEAPTRACK_GZ;
+    else if (n >= 2 && m[0] == 0x1f && m[1] == 0x8b) {
+        /* gzip'd: heaptrack text ("v ..." or "# ...") or else a pprof
+        ** protocol buffer (Go writes its fields in no fixed order) */
+        *kind = PF_PPROF;
+        gzFile gz = gzopen(path, "rb");
+        unsigned char first = 0;
+        if (gz != NULL) {
+            if (gzread(gz, &first, 1) == 1 && (first == 'v' || first == '#'))
+                *kind = PF_HEAPTRACK_GZ;
+            gzclose(gz);
+        }
+    } else if (n >= 1 && m[0] < 0x20 && m[0] != '\n' && m[0] != '\t' && m[0] != '\r')
+        *kind = PF_PPROF;   /* a protocol buffer as it is, not gzip'd */
     else if (skip < n && m[skip] == '{')
         *kind = PF_DHAT;
     else
@@ -890,6 +1232,10 @@ int pf_import(const char *dbpath, const char *file, const pf_opts *o, FILE *log,
             goto out;
         free(text);
         text = NULL;
+    } else if (kind == PF_PPROF) {
+        c.source = "pprof";
+        if (pf_load_pprof(&c) != 0)
+            goto out;
     } else {
         c.source = "heaptrack";
         pid_t pid;

@@ -4,8 +4,9 @@
 **
 ** Contract: pf_import() reads FILE -- valgrind --tool=dhat
 ** --dhat-out-file=FILE (format version 2, read through SQLite's JSON
-** functions), or heaptrack's data file (zstd, gzip or plain; file format
-** 2 or 3; no field heat) -- and
+** functions), heaptrack's data file (zstd, gzip or plain; file format 2
+** or 3), or a Go pprof heap/allocs profile (alloc_objects); only DHAT
+** has field heat -- and
 ** matches each program point (allocation stack) to an allocation site of
 ** one binary of DB, and writes a profiles row, site_counts and
 ** member_heat into DB, atomically: the database is copied to a temporary

@@ -1,6 +1,6 @@
 #!/bin/sh
 # t_profile.sh -- `holeprof profile DB FILE` on a real valgrind DHAT run
-# (and a real heaptrack run) of tests/fixtures/profile.c built as a PIE
+# (and real heaptrack and Go pprof runs) of tests/fixtures/profile.c built as a PIE
 # (valgrind maps it at a load bias the import must solve): allocation
 # counts come back exactly per site -- 1000 hot, 64 cold through the
 # xalloc wrapper, 10 arrays, 5 messages with a tail, 1 once -- the field
@@ -168,6 +168,31 @@ once|1|40" \
     printf '\050\265\057\375garbage' > "$T/bad.zst"
     assert_status "heaptrack: corrupt zstd" 2 "$HOLEPROF" profile "$T/h.db" "$T/bad.zst"
     assert_match "heaptrack: corrupt zstd: message" 'zstd could not decompress it' "$(cat "$T/err")"
+fi
+# Go: a pprof allocs profile (gzip'd protocol buffer), exact counts with
+# runtime.MemProfileRate = 1
+if command -v go >/dev/null 2>&1; then
+    mkdir -p "$T/go" && cp "$FIXTURES/profile.go" "$T/go/main.go"
+    (cd "$T/go" && GOCACHE="$T/gocache" GO111MODULE=off GOFLAGS= go build -o prog main.go) \
+        || die "go build failed"
+    "$T/go/prog" "$T/go/allocs.pb.gz" || die "the Go fixture failed"
+    "$HOLEPROF" analyze -q "$T/go/prog" -o "$T/go.db" || die "analyze go failed"
+    assert_status "pprof import" 0 "$HOLEPROF" profile "$T/go.db" "$T/go/allocs.pb.gz"
+    assert_match "pprof: source named" '\(pprof\): binary 1, load bias 0x0$' "$(cat "$T/out")"
+    gl() { grep -n "$1" "$FIXTURES/profile.go" | head -1 | cut -d: -f1; }
+    assert_eq "pprof: allocations per site" "main.Cold|$(gl 'return &Cold')|64|1536
+main.Hot|$(gl '&Hot{A: true}')|1000|32000" \
+        "$(q "$T/go.db" "SELECT t.name, s.line, c.allocations, c.bytes FROM site_counts c JOIN sites s ON s.id = c.site_id
+                         JOIN types t ON t.id = s.type_id WHERE t.name LIKE 'main.%' ORDER BY t.name")"
+    assert_eq "pprof: ranked by measured counts under the go model" "main.Hot 32 24 go 1000.0 measured 8000.0
+main.Cold 24 16 go 64.0 measured 512.0" \
+        "$("$HOLEPROF" top "$T/go.db" -n 2 -f csv | tail -n +2 | tr -d '\r' | awk -F, '{print $4, $5, $6, $7, $10, $11, $14}')"
+    head -c 300 "$T/go/allocs.pb.gz" > "$T/trunc.pb.gz"
+    assert_status "pprof: truncated" 2 "$HOLEPROF" profile "$T/go.db" "$T/trunc.pb.gz"
+    assert_match "pprof: truncated: message" 'truncated gzip data|damaged pprof profile' "$(cat "$T/err")"
+    printf '\377\377\377\377\377\377\377\377\377\377\377' | gzip -c > "$T/junk.pb.gz"
+    assert_status "pprof: junk" 2 "$HOLEPROF" profile "$T/go.db" "$T/junk.pb.gz"
+    assert_match "pprof: junk: message" 'damaged pprof profile' "$(cat "$T/err")"
 fi
 printf 'hello\n' > "$T/text.txt"
 assert_status "neither format" 2 "$HOLEPROF" profile "$T/db" "$T/text.txt"
