@@ -226,6 +226,50 @@ static void memo_put(dl_part *d, uint64_t off, const dl_type *val)
 
 /* ---- file names ---- */
 
+/* "/usr/bin/../lib/gcc/x/../../../../include/a.h" -> "/usr/include/a.h":
+** clang writes paths through its own directory; "." and "dir/.." are
+** dropped lexically (the files are not looked at). */
+static char *clean_path(hp_arena *ar, const char *p)
+{
+    size_t n = strlen(p);
+    char *out = hp_arena_alloc(ar, n + 1);
+    size_t o = 0;
+    int abs = p[0] == '/';
+    const char *s = p;
+    while (*s) {
+        while (*s == '/')
+            s++;
+        const char *e = s;
+        while (*e && *e != '/')
+            e++;
+        size_t len = (size_t)(e - s);
+        if (len == 1 && s[0] == '.') {
+            /* skip */
+        } else if (len == 2 && s[0] == '.' && s[1] == '.' && o > 0 &&
+                   !(o >= 2 && out[o - 1] == '.' && out[o - 2] == '.' &&
+                     (o == 2 || out[o - 3] == '/'))) {
+            while (o > 0 && out[o - 1] != '/')
+                o--;
+            if (o > 0)
+                o--;            /* the slash before the dropped part */
+            if (o == 0 && abs)
+                out[o++] = '/';
+        } else if (len > 0) {
+            if (o > 0 && out[o - 1] != '/')
+                out[o++] = '/';
+            else if (o == 0 && abs)
+                out[o++] = '/';
+            memcpy(out + o, s, len);
+            o += len;
+        }
+        s = e;
+    }
+    if (o == 0 && abs)
+        out[o++] = '/';
+    out[o] = '\0';
+    return out;
+}
+
 static const char *file_name(walker *w, uint64_t idx)
 {
     if (!w->files_loaded) {
@@ -237,7 +281,7 @@ static const char *file_name(walker *w, uint64_t idx)
             && n > 0 && n < (1u << 24)) {
             w->files = hp_arena_alloc(&w->d->arena, (size_t)n * sizeof *w->files);
             for (uint64_t i = 0; i < n; i++)
-                w->files[i] = names[i] ? hp_arena_strdup(&w->d->arena, names[i]) : NULL;
+                w->files[i] = names[i] ? clean_path(&w->d->arena, names[i]) : NULL;
             w->nfiles = n;
         }
     }

@@ -316,6 +316,7 @@ typedef struct holder_ev {
     uint32_t fn, gen, insn;
     uint64_t pc;                /* the location holds the pointer from here */
     uint8_t kind, reg, sp_known, fp_known;
+    uint16_t regs;              /* every register holding it at pc */
     int32_t cfa_off;
     int32_t sp_off, fp_off;     /* CFA offsets of sp and fp at pc */
 } holder_ev;
@@ -1711,6 +1712,9 @@ static void holder(si_ctx *x, const state *S, const sv *v, uint64_t pc, int kind
     h->kind = (uint8_t)kind;
     h->reg = (uint8_t)reg;
     h->cfa_off = (int32_t)cfa;
+    for (int r = 0; r < DA_NREGS; r++)
+        if (is_ret(&S->r[r]) && S->r[r].s == v->s)
+            h->regs |= (uint16_t)(1u << r);
     const sv *sp = &S->r[x->arch->sp], *fp = &S->r[x->arch->fp];
     if (sp->k == V_STACK) {
         h->sp_known = 1;
@@ -2834,6 +2838,12 @@ typedef struct fin {
     size_t ncand, ncand_total;
     const char *cand_method;
     int ambiguous;
+    /* a variable's or return type smaller than the allocation: maybe a
+    ** header of it (C-style inheritance: PyObject in every object), kept
+    ** in case nothing names the whole object */
+    trow *fallback;
+    const char *fb_method;
+    double fb_conf;
 } fin;
 
 static int cmp_ev3(uint32_t fa, uint32_t ga, uint32_t ia, uint32_t fb, uint32_t gb, uint32_t ib)
@@ -2934,7 +2944,8 @@ static int loc_matches(const dl_varloc *l, const holder_ev *h, const da_arch *ar
         return 0;
     switch (l->kind) {
     case DL_LOC_REG:
-        return h->kind == H_REG && h->reg == l->reg;
+        return (h->kind == H_REG && h->reg == l->reg) ||
+               (l->reg < DA_NREGS && (h->regs & (1u << l->reg)));
     case DL_LOC_CFA:
         return h->kind == H_CFA && h->cfa_off == l->off;
     case DL_LOC_BREG:
@@ -3021,6 +3032,45 @@ static int size_ok(const fin *r, const trow *t)
     if (!r->size_known || t->size == 0)
         return 1;
     return (uint64_t)r->size >= t->size;
+}
+
+/* Byte types and void point at raw memory, which may hold any struct. */
+static int is_bytes(const char *n)
+{
+    static const char *const b[] = { "void", "char", "signed char", "unsigned char",
+                                     "uint8_t", "int8_t", "u8", "uint8", "byte", "?" };
+    for (size_t i = 0; i < sizeof b / sizeof b[0]; i++)
+        if (strcmp(n, b[i]) == 0)
+            return 1;
+    return 0;
+}
+
+/* One object (not an array) that is bigger than t: t may be only its head. */
+static int only_head(const fin *r, const trow *t, const alloc *A)
+{
+    return r->size_known && r->count_known && r->count == 1 && !(A->flags & AF_ARRAY) &&
+           t->size > 0 && t->size < (uint64_t)r->size;
+}
+
+/* Take t, or keep it for later when it may be only the head. */
+static int take(fin *r, trow *t, const alloc *A, const char *method, double conf)
+{
+    if (!only_head(r, t, A)) {
+        set_type(r, t, method, conf);
+        return 1;
+    }
+    if (r->fallback == NULL) {
+        r->fallback = t;
+        r->fb_method = method;
+        r->fb_conf = conf;
+    }
+    return 0;
+}
+
+static void use_fallback(fin *r)
+{
+    if (r->fallback)
+        set_type(r, r->fallback, r->fb_method, r->fb_conf);
 }
 
 typedef struct dwarfacts {
@@ -3168,6 +3218,7 @@ static void attribute(si_ctx *x, tindex *ti, const site_ev *e, const dwarfacts *
     }
 
     /* ---- DWARF: a variable holding the pointer ---- */
+    const char *scalar = NULL;      /* it points to int, wchar_t, pointers...: no struct */
     if (ds && ds->nvars > 0) {
         EV_RANGE(x->holders, x->nholders, e, lo, hi);
         for (size_t i = lo; i < hi; i++) {
@@ -3184,6 +3235,8 @@ static void attribute(si_ctx *x, tindex *ti, const site_ev *e, const dwarfacts *
                 if (dt->name == NULL) {
                     if (dt->pointee_name && r->type_name == NULL)
                         r->type_name = dt->pointee_name;
+                    if (dt->pointee_name && !is_bytes(dt->pointee_name) && scalar == NULL)
+                        scalar = dt->pointee_name;
                     continue;
                 }
                 trow *t = ti_find(ti, dt->name, dt->size, dt->decl_file, dt->decl_line,
@@ -3201,8 +3254,9 @@ static void attribute(si_ctx *x, tindex *ti, const site_ev *e, const dwarfacts *
                 }
             }
             if (pick && !conflict) {
-                set_type(r, pick, "dwarf-var", CONF_VAR);
-                return;
+                if (take(r, pick, A, "dwarf-var", CONF_VAR))
+                    return;
+                break;
             }
             if (conflict && nexact == 1) {
                 set_type(r, exact, "dwarf-var", CONF_VAR);
@@ -3218,10 +3272,8 @@ static void attribute(si_ctx *x, tindex *ti, const site_ev *e, const dwarfacts *
         const dl_type *dt = ds->ret_type;
         trow *t = ti_find(ti, dt->name, dt->size, dt->decl_file, dt->decl_line,
                           (uint64_t)r->size);
-        if (t && size_ok(r, t)) {
-            set_type(r, t, "dwarf-return", CONF_RETURN);
+        if (t && size_ok(r, t) && take(r, t, A, "dwarf-return", CONF_RETURN))
             return;
-        }
     }
 
     /* ---- Linux: a cache named after its struct ---- */
@@ -3234,12 +3286,22 @@ static void attribute(si_ctx *x, tindex *ti, const site_ev *e, const dwarfacts *
         }
     }
 
-    if (!r->size_known || r->size <= 0)
+    if (scalar && r->fallback == NULL) {
+        /* what is allocated is not a struct: no candidates by size */
+        r->type_name = scalar;
+        r->method = "dwarf-var";
         return;
+    }
+    if (!r->size_known || r->size <= 0) {
+        use_fallback(r);
+        return;
+    }
     size_t slo, shi;
     ti_size_range(ti, (uint64_t)r->size, &slo, &shi);
-    if (slo == shi)
+    if (slo == shi) {
+        use_fallback(r);
         return;
+    }
 
     /* ---- the stores made through the pointer ---- */
     EV_RANGE(x->stores, x->nstores, e, lo, hi);
@@ -3262,6 +3324,10 @@ static void attribute(si_ctx *x, tindex *ti, const site_ev *e, const dwarfacts *
             set_type(r, fits[0], "stores", CONF_STORES);
             return;
         }
+        if (r->fallback) {
+            use_fallback(r);
+            return;
+        }
         if (nfit > 1) {
             r->ncand_total = nfit;
             r->ncand = nfit < MAX_CANDIDATES ? nfit : MAX_CANDIDATES;
@@ -3274,6 +3340,10 @@ static void attribute(si_ctx *x, tindex *ti, const site_ev *e, const dwarfacts *
         /* nothing fits: the size alone below */
     }
 
+    if (r->fallback) {
+        use_fallback(r);
+        return;
+    }
     /* ---- size only ---- */
     r->ncand_total = shi - slo;
     r->ncand = r->ncand_total < MAX_CANDIDATES ? r->ncand_total : MAX_CANDIDATES;
@@ -3570,8 +3640,10 @@ static int write_sites(si_ctx *x, ei_image *dwarf, hp_err *err)
         facts.site = d;
         fin r;
         attribute(x, &ti, e, &facts, &r);
-        /* an array of the chosen type: turn bytes into elements */
-        if (r.type && r.type->size > 0 && r.size_known && (uint64_t)r.size > r.type->size) {
+        /* new[] of the chosen type: turn bytes into elements (a bigger
+        ** single object is a header with trailing data, not an array) */
+        if (r.type && r.type->size > 0 && r.size_known && (uint64_t)r.size > r.type->size &&
+            (A->flags & AF_ARRAY)) {
             uint64_t ts = r.type->size;
             uint64_t total = (uint64_t)r.size * (r.count_known ? (uint64_t)r.count : 1);
             if (total % ts == 0) {
