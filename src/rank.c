@@ -439,7 +439,8 @@ static int rk_print(sqlite3 *db, const char *path, rk_row *rows, size_t n, const
     if (table) {
         fprintf(out, "heap_saved: allocator bytes given back by the best member order, (class now"
                 " - class after) x allocations; struct_saved: raw bytes, (size - optimal) x"
-                " objects x allocations (cache density).\n");
+                " objects x allocations (cache density).  class: one object's; array sites"
+                " and sites with a tail use their whole request (holeprof show TYPE).\n");
         if (lim == 0) {
             fprintf(out, "no type can be made smaller by reordering its members\n");
             return 0;
