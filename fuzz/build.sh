@@ -6,6 +6,8 @@
 #   FUZZ_CC    clang with libFuzzer (default: clang)
 #   DEP_CFLAGS include flags of libdwarf, libelf, capstone, sqlite, yaml
 #   DEP_LIBS   link flags of the same
+#   FUZZ_CFLAGS extra compiler flags (e.g. -fno-sanitize=nonnull-attribute
+#              to look past one known report)
 #
 # The sources are compiled again with clang, coverage instrumentation and
 # ASan+UBSan (the program's own objects may come from gcc); the harnesses
@@ -24,7 +26,7 @@ DEP_LIBS=${DEP_LIBS:--ldwarf -lelf -lz -lcapstone -lsqlite3 -lyaml -lpthread -lm
 SAN="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer"
 CONFIG=""; [ -f "$2/config.h" ] && CONFIG="-DHAVE_CONFIG_H"
 CFLAGS="$CONFIG -std=c11 -D_GNU_SOURCE -g -O1 $SAN -I$src/src -I$2 -I$out/obj $DEP_CFLAGS \
- -DHOLEPROF_QUERYDIR=\"/nonexistent\" -DHOLEPROF_SRC_QUERYDIR=\"$src/queries\""
+ -DHOLEPROF_QUERYDIR=\"/nonexistent\" -DHOLEPROF_SRC_QUERYDIR=\"$src/queries\" ${FUZZ_CFLAGS:-}"
 
 sh "$src/tools/sql2c.sh" hp_schema_sql < "$src/db/schema.sql" > "$out/obj/schema.c"
 objs="$out/obj/schema.o"

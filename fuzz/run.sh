@@ -32,10 +32,24 @@ if [ ! -f "$seeds/bin/c_gcc_o2_d5" ]; then
     rm -f "$seeds/bin/stripped.debug"
 fi
 cp "$src/examples/budget.yaml" "$seeds/yaml/"
+# DHAT: a real profile of tests/fixtures/profile.c and the database it
+# imports into (needs the program and valgrind; the harness reads the db
+# through FZ_DHAT_DB)
+HOLEPROF=${HOLEPROF:-$2/src/holeprof}
+if [ ! -f "$seeds/dhat.db" ] && [ -x "$HOLEPROF" ] && command -v valgrind >/dev/null; then
+    mkdir -p "$seeds/dhat"
+    gcc -g -O0 -fpie -pie -o "$seeds/pf" "$fx/profile.c"
+    "$HOLEPROF" analyze -q "$seeds/pf" -o "$seeds/dhat.db"
+    valgrind -q --tool=dhat --dhat-out-file="$seeds/dhat/dhat.json" "$seeds/pf" 2>/dev/null
+    if command -v heaptrack >/dev/null; then
+        (cd "$seeds" && heaptrack -o "$seeds/dhat/ht" "$seeds/pf" >/dev/null 2>&1) || true
+    fi
+fi
+export FZ_DHAT_DB="$seeds/dhat.db"
 for h in $harnesses; do
     case $h in
         fz_budget) s="$seeds/yaml $src/fuzz/seeds/budget" ;;
-        fz_dhat) s="$src/fuzz/seeds/dhat" ;;
+        fz_dhat) s="$seeds/dhat" ;;
         *) s="$seeds/bin" ;;
     esac
     mkdir -p "$fz/corpus/$h" "$fz/crashes/$h"
@@ -43,5 +57,6 @@ for h in $harnesses; do
     echo "== $h ($secs s)"
     "$fz/$h" ${FUZZ_FLAGS:-} -max_total_time="$secs" -timeout=20 -rss_limit_mb=2048 \
         -max_len=65536 -print_final_stats=1 -artifact_prefix="$fz/crashes/$h/" \
-        "$fz/corpus/$h" $s 2>&1 | tail -n 25 || true
+        "$fz/corpus/$h" $s >"$fz/$h.log" 2>&1 || true
+    grep -v 'Uses:' "$fz/$h.log" | tail -n 12
 done
