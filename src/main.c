@@ -22,6 +22,7 @@
 #include "diff.h"
 #include "fmt.h"
 #include "hp.h"
+#include "html.h"
 #include "profile.h"
 #include "rank.h"
 #include "report.h"
@@ -74,7 +75,13 @@ static const char usage_text[] =
     "  check DB --budget FILE.yaml      exit 1 if a type breaks its budget\n"
     "      -f, --format table|json      output format (default table)\n"
     "  merge OUT.db IN.db...            one database from many (ids renumbered)\n"
-    "  --binary PATH|BUILD_ID|ID        show, query, diff, check, top, profile: one binary\n"
+    "  report DB [-o FILE.html]         one self-contained HTML page: summary, top\n"
+    "                                   offenders with byte maps, all types\n"
+    "  report OLD.db NEW.db -o FILE     the same for NEW.db, led by the diff\n"
+    "      -o, --output FILE            page to write (default report.html; - stdout)\n"
+    "      -n N                         offenders drawn (default 10; 0 all)\n"
+    "  --binary PATH|BUILD_ID|ID        show, query, diff, check, top, profile, report:\n"
+    "                                   one binary\n"
     "  help, --help                     this text\n"
     "  version, --version               print the version\n"
     "\n"
@@ -444,6 +451,45 @@ static int cmd_merge(int argc, char **argv)
     return report(st, &err);
 }
 
+static int cmd_report(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"output", required_argument, NULL, 'o'},
+        {"binary", required_argument, NULL, 'b'},
+        {NULL, 0, NULL, 0},
+    };
+    ht_opts o;
+    memset(&o, 0, sizeof o);
+    o.n = 10;
+    unsigned long v;
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "o:n:", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'o': o.out = optarg; break;
+        case 'b': o.binary = optarg; break;
+        case 'n':
+            if (parse_uint(optarg, 1ul << 30, &v) != 0)
+                return usage_error("-n wants a number of types, not '%s'", optarg);
+            o.n = (long)v;
+            break;
+        default:
+            return usage_error("%s", "bad option for report");
+        }
+    }
+    int ndb = argc - optind;
+    if (ndb != 1 && ndb != 2)
+        return usage_error("%s", "usage: holeprof report DB [-o FILE.html] [-n N] [--binary SEL],"
+                           " or holeprof report OLD.db NEW.db -o FILE.html");
+    hp_err err = {0};
+    int st = ht_report(argv[optind], ndb == 2 ? argv[optind + 1] : NULL, &o, &err);
+    if (st == HP_EXIT_OK && o.out != NULL && strcmp(o.out, "-") != 0)
+        fprintf(stderr, "holeprof: wrote %s\n", o.out);
+    else if (st == HP_EXIT_OK && o.out == NULL)
+        fprintf(stderr, "holeprof: wrote report.html\n");
+    return report(st, &err);
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -478,5 +524,7 @@ int main(int argc, char **argv)
         return cmd_profile(argc - 1, argv + 1);
     if (!strcmp(cmd, "merge"))
         return cmd_merge(argc - 1, argv + 1);
+    if (!strcmp(cmd, "report"))
+        return cmd_report(argc - 1, argv + 1);
     return usage_error("unknown command '%s'", cmd);
 }

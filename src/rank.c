@@ -467,6 +467,40 @@ dberr:
     return -1;
 }
 
+/* A database from before the ranking tables, or one analyze did not
+** finish filling: say so rather than print zeros. */
+static int rk_check_filled(sqlite3 *db, const char *dbpath, hp_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int ok = sqlite3_prepare_v2(db, "SELECT (SELECT count(*) FROM binaries),"
+                                " (SELECT count(DISTINCT binary_id) FROM alloc_models)",
+                                -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW
+             && sqlite3_column_int64(st, 0) == sqlite3_column_int64(st, 1);
+    sqlite3_finalize(st);
+    if (!ok)
+        return hp_errf(err, dbpath, "no allocator classes in this database (made by an older"
+                       " holeprof): re-run holeprof analyze");
+    return 0;
+}
+
+int rk_rank(sqlite3 *db, const char *dbpath, int64_t **ids, size_t *nids, hp_err *err)
+{
+    rk_row *rows = NULL;
+    size_t n = 0;
+    *ids = NULL;
+    *nids = 0;
+    if (rk_check_filled(db, dbpath, err) != 0 || rk_load(db, dbpath, NULL, &rows, &n, err) != 0)
+        return -1;
+    if (n > 1)
+        qsort(rows, n, sizeof *rows, rk_by_rank);
+    *ids = hp_xcalloc(n ? n : 1, sizeof **ids);
+    for (size_t i = 0; i < n; i++)
+        (*ids)[i] = rows[i].type_id;
+    *nids = n;
+    rk_rows_free(rows, n);
+    return 0;
+}
+
 int rk_top(const char *dbpath, const rk_opts *o, FILE *out, hp_err *err)
 {
     sqlite3 *db = NULL;
@@ -481,19 +515,8 @@ int rk_top(const char *dbpath, const rk_opts *o, FILE *out, hp_err *err)
         return HP_EXIT_ERROR;
     if (o->binary && mrg_select_binary(db, dbpath, o->binary, NULL, err) != 0)
         goto out;
-    /* a database from before the ranking tables, or one analyze did not
-    ** finish filling: say so rather than print zeros */
-    sqlite3_stmt *st = NULL;
-    int ok = sqlite3_prepare_v2(db, "SELECT (SELECT count(*) FROM binaries),"
-                                " (SELECT count(DISTINCT binary_id) FROM alloc_models)",
-                                -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW
-             && sqlite3_column_int64(st, 0) == sqlite3_column_int64(st, 1);
-    sqlite3_finalize(st);
-    if (!ok) {
-        hp_errf(err, dbpath, "no allocator classes in this database (made by an older"
-                " holeprof): re-run holeprof analyze");
+    if (rk_check_filled(db, dbpath, err) != 0)
         goto out;
-    }
     if (rk_load(db, dbpath, o->allocator, &rows, &n, err) != 0)
         goto out;
     if (n > 1)

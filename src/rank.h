@@ -36,4 +36,10 @@ typedef struct rk_opts {
 ** bytes saved, per-object saving, name, id); read-only. */
 int rk_top(const char *dbpath, const rk_opts *o, FILE *out, hp_err *err);
 
+/* The order `top` prints under each binary's chosen model, for other
+** reports (html.c): the ids of every type reordering makes smaller, best
+** first, on a connection from st_open_read() (after mrg_select_binary
+** when one binary is selected).  *ids is malloc'd; the caller frees it. */
+int rk_rank(sqlite3 *db, const char *dbpath, int64_t **ids, size_t *nids, hp_err *err);
+
 #endif

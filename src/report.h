@@ -37,4 +37,28 @@ int mrg_merge(const char *out, const char *const *in, size_t nin, FILE *log, hp_
 int mrg_select_binary(sqlite3 *db, const char *dbpath, const char *sel, int64_t *binary_id,
                       hp_err *err);
 
+/* show.c -- one type as `show` lays it out, for other reports (html.c):
+** its members at their stored places and, when reordering makes the type
+** smaller, at their places in show's suggested order (hot fields first
+** when field heat allows).  db comes from st_open_read(). */
+typedef struct rep_member {
+    char *name;                 /* NULL when anonymous */
+    char *type_name;
+    int64_t offset, size, bitpos, bit_size, flags;
+    int64_t heat;               /* member_heat accesses over all profiles */
+    int64_t new_offset, new_bitpos;   /* valid when new_size >= 0 */
+    int64_t suggested_pos;      /* -1 when none */
+} rep_member;
+
+typedef struct rep_layout {
+    int64_t size, new_size;     /* new_size -1: no suggested order */
+    int has_heat, hot;          /* hot: the suggestion is hot-first */
+    rep_member *m;              /* in offset order (members.idx) */
+    size_t n;
+} rep_layout;
+
+int rep_load_layout(sqlite3 *db, const char *dbpath, int64_t type_id, rep_layout *out,
+                    hp_err *err);
+void rep_layout_free(rep_layout *l);
+
 #endif

@@ -1016,3 +1016,88 @@ done:
     sqlite3_close(db);
     return status;
 }
+
+/* ---- the same layout for other reports (report.h) ---------------------- */
+
+int rep_load_layout(sqlite3 *db, const char *dbpath, int64_t type_id, rep_layout *out,
+                    hp_err *err)
+{
+    static const char sql[] =
+        "SELECT kind, name, lang, size, align, optimal_size, flags FROM types WHERE id = ?1";
+    shw_type t;
+    sqlite3_stmt *s = NULL;
+    int status = -1;
+    memset(&t, 0, sizeof t);
+    memset(out, 0, sizeof *out);
+    out->new_size = -1;
+    if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) != SQLITE_OK) {
+        hp_errf(err, dbpath, "cannot read types: %s", sqlite3_errmsg(db));
+        goto done;
+    }
+    sqlite3_bind_int64(s, 1, type_id);
+    if (sqlite3_step(s) != SQLITE_ROW) {
+        hp_errf(err, dbpath, "damaged database: no type %lld", (long long)type_id);
+        goto done;
+    }
+    t.id = type_id;
+    t.kind = shw_col_str(s, 0);
+    t.name = shw_col_str(s, 1);
+    t.lang = shw_col_str(s, 2);
+    int64_t *v[] = { &t.size, &t.align, &t.optimal_size, &t.flags };
+    for (int i = 0; i < (int)(sizeof v / sizeof v[0]); i++) {
+        *v[i] = sqlite3_column_int64(s, 3 + i);
+        if (!shw_in_range(*v[i])) {
+            hp_errf(err, dbpath, "damaged database: type %lld has value %lld out of range",
+                    (long long)type_id, (long long)*v[i]);
+            goto done;
+        }
+    }
+    if (t.kind == NULL || t.name == NULL || t.lang == NULL) {
+        hp_errf(err, dbpath, "damaged database: type %lld lacks kind, name or language",
+                (long long)type_id);
+        goto done;
+    }
+    if (shw_load_members(db, &t, dbpath, err) != 0)
+        goto done;
+    shw_load_heat(db, &t);
+    out->hot = shw_hot_order(&t);
+    if (strcmp(t.kind, "union") != 0 && t.optimal_size < t.size && t.n > 0) {
+        size_t *order = hp_xcalloc(t.n, sizeof *order);
+        out->new_size = shw_relayout(&t, order);
+        free(order);
+    }
+    out->size = t.size;
+    out->has_heat = t.has_heat;
+    out->n = t.n;
+    out->m = hp_xcalloc(t.n ? t.n : 1, sizeof *out->m);
+    for (size_t i = 0; i < t.n; i++) {
+        const shw_mem *m = &t.m[i];
+        rep_member *r = &out->m[i];
+        r->name = m->name ? hp_xstrdup(m->name) : NULL;
+        r->type_name = hp_xstrdup(m->type_name);
+        r->offset = m->offset;
+        r->size = m->size;
+        r->bitpos = m->bitpos;
+        r->bit_size = m->bit_size;
+        r->flags = m->flags;
+        r->heat = m->heat;
+        r->suggested_pos = m->suggested_pos;
+        r->new_offset = out->new_size >= 0 ? m->new_offset : -1;
+        r->new_bitpos = out->new_size >= 0 ? m->new_offset * 8 + m->new_bit_offset : -1;
+    }
+    status = 0;
+done:
+    sqlite3_finalize(s);
+    shw_free(&t);
+    return status;
+}
+
+void rep_layout_free(rep_layout *l)
+{
+    for (size_t i = 0; i < l->n; i++) {
+        free(l->m[i].name);
+        free(l->m[i].type_name);
+    }
+    free(l->m);
+    memset(l, 0, sizeof *l);
+}
