@@ -907,12 +907,22 @@ static void build_functions(si_ctx *x, const si_user_alloc *u, size_t nu, const 
             amap_put(&x->alloc_at, f->addr, f->alloc);
     }
 
-    /* no symbols at all: each executable section is one anonymous body */
-    if (x->nfns == 0) {
+    /* no function symbols (PLT stubs aside): each executable section
+    ** without stubs is one anonymous body, decoded in one sweep; its sites
+    ** have no function name and wrappers cannot be told */
+    size_t bodies = 0;
+    for (size_t i = 0; i < x->nfns; i++)
+        bodies += !x->fns[i].is_plt;
+    if (bodies == 0) {
         for (size_t i = 0; i < x->img->nsections; i++) {
             const ei_section *s = &x->img->sections[i];
             if ((s->flags & (SHF_ALLOC | SHF_EXECINSTR)) != (SHF_ALLOC | SHF_EXECINSTR) ||
-                s->type != SHT_PROGBITS || s->size == 0)
+                s->type != SHT_PROGBITS || s->size == 0 || strncmp(s->name, ".plt", 4) == 0)
+                continue;
+            int stubs = 0;
+            for (size_t k = 0; k < x->nfns && !stubs; k++)
+                stubs = x->fns[k].addr >= s->addr && x->fns[k].addr - s->addr < s->size;
+            if (stubs)
                 continue;
             func *f = HP_PUSH(x->fns, x->nfns, x->fncap);
             memset(f, 0, sizeof *f);

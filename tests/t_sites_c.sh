@@ -158,6 +158,72 @@ assert_status "[bad config] rejected" 2 "$HOLEPROF" analyze -q --alloc-config "$
 assert_match "[bad config] names the line" 'bad.conf: line 1' "$(cat "$T/err")"
 [ -e "$T/x.db" ] && fail "a failed analyze left a database behind"
 
+# Bad input: never a crash, what was skipped is counted.
+tag="bad input"
+bin=$T/sites-bad
+gcc -std=c11 -O2 -g -o "$bin" "$SRC" || die "compile failed"
+if command -v python3 >/dev/null 2>&1; then
+    # data in text: garbage over the middle of conn_new
+    python3 - "$bin" "$T/garbage" <<'PY'
+import struct, subprocess, sys
+d = bytearray(open(sys.argv[1], 'rb').read())
+syms = subprocess.check_output(['readelf', '-sW', sys.argv[1]]).decode().split('\n')
+addr = [int(l.split()[1], 16) for l in syms if l.split()[-1:] == ['conn_new']][0]
+shoff, = struct.unpack_from('<Q', d, 0x28)
+shentsize, shnum = struct.unpack_from('<HH', d, 0x3a)
+for i in range(shnum):
+    h = shoff + i * shentsize
+    typ, flags, sa, so, sz = struct.unpack_from('<IQQQQ', d, h + 4)
+    if sa <= addr < sa + sz and flags & 4:
+        o = addr - sa + so
+        for k in range(6, 30):
+            d[o + k] = (0x0f, 0xff, 0xc4, 0x62)[k % 4]
+open(sys.argv[2], 'wb').write(d)
+PY
+    assert_status "[$tag] garbage in code" 0 "$HOLEPROF" analyze -q "$T/garbage" -o "$T/garbage.db"
+    assert_eq "[$tag] the other sites are still found" 1 \
+        "$(q "$T/garbage.db" "SELECT count(*) >= 8 FROM sites;")"
+    # an architecture without a disassembler (e_machine patched to AArch64)
+    python3 -c 'import sys; d = bytearray(open(sys.argv[1], "rb").read()); d[18:20] = (183).to_bytes(2, "little"); open(sys.argv[2], "wb").write(d)' "$bin" "$T/arm"
+    assert_status "[$tag] unknown architecture" 0 "$HOLEPROF" analyze -q "$T/arm" -o "$T/arm.db"
+    assert_eq "[$tag] unknown architecture: counted, no sites" "aarch64|1|0" \
+        "$(q "$T/arm.db" "SELECT arch || '|' || skipped || '|' || sites FROM site_scan;")"
+    assert_match "[$tag] unknown architecture: said" 'no disassembler' "$(q "$T/arm.db" "SELECT note FROM site_scan;")"
+    assert_eq "[$tag] unknown architecture: types still there" 1 \
+        "$(q "$T/arm.db" "SELECT count(*) FROM types WHERE name = 'conn';")"
+fi
+# stripped, with the DWARF and symbols in a separate file
+objcopy --only-keep-debug "$bin" "$T/sites.debug"
+strip -o "$T/stripped" "$bin"
+assert_status "[$tag] stripped + debug file" 0 "$HOLEPROF" analyze -q "$T/stripped" --debug-file "$T/sites.debug" -o "$T/stripped.db"
+assert_eq "[$tag] stripped: same sites" "$(grep -c '/\* SITE ' "$SRC")" \
+    "$(q "$T/stripped.db" "SELECT count(*) FROM sites;")"
+assert_eq "[$tag] stripped: function names from the debug file" conn_new \
+    "$(q "$T/stripped.db" "SELECT function FROM sites WHERE line = $(grep -n 'type=conn' "$SRC" | cut -d: -f1);")"
+if command -v python3 >/dev/null 2>&1; then
+    # and no symbol table anywhere: one anonymous body per code section
+    python3 - "$T/sites.debug" "$T/nosym.debug" <<'PY'
+import struct, sys
+d = bytearray(open(sys.argv[1], 'rb').read())
+shoff, = struct.unpack_from('<Q', d, 0x28)
+shentsize, shnum, shstrndx = struct.unpack_from('<HHH', d, 0x3a)
+stroff, = struct.unpack_from('<Q', d, shoff + shstrndx * shentsize + 0x18)
+for i in range(shnum):
+    h = shoff + i * shentsize
+    name, = struct.unpack_from('<I', d, h)
+    if d[stroff + name:d.index(0, stroff + name)] == b'.symtab':
+        struct.pack_into('<I', d, h + 4, 1)
+open(sys.argv[2], 'wb').write(d)
+PY
+    assert_status "[$tag] no symbols at all" 0 "$HOLEPROF" analyze -q "$T/stripped" --debug-file "$T/nosym.debug" -o "$T/nosym.db"
+    assert_eq "[$tag] no symbols: conn_new's site, by DWARF name and line" "|conn_new|conn" \
+        "$(q "$T/nosym.db" "SELECT coalesce(s.function, '') || '|' || s.source_function || '|' || t.name
+                            FROM sites s JOIN types t ON t.id = s.type_id
+                            WHERE s.line = $(grep -n 'type=conn' "$SRC" | cut -d: -f1);")"
+    assert_eq "[$tag] no symbols: no wrappers can be told" 0 \
+        "$(q "$T/nosym.db" "SELECT count(*) FROM allocators WHERE origin = 'wrapper';")"
+fi
+
 # --no-sites writes no site rows; `holeprof sites` reads them back.
 tag="--no-sites"
 assert_status "[$tag] analyze" 0 "$HOLEPROF" analyze -q --no-sites "$bin" -o "$T/nosites.db"
