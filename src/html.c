@@ -30,11 +30,10 @@
 #include <unistd.h>
 
 #define HT_COLS       32          /* cells per byte-map row */
-#define HT_MAX_CELLS  2048        /* cells per map, at most */
+#define HT_MAX_CELLS  1024        /* cells per map, at most */
 #define HT_CW         14          /* cell width, px */
 #define HT_CH         22          /* cell height, px */
 #define HT_LEFT       44          /* room for the row offsets */
-#define HT_MAX_LINES  256         /* cacheline marks drawn per map */
 #define HT_DEFAULT_N  10
 
 static const char *const ht_palette[] = {
@@ -209,6 +208,7 @@ static void ht_bytemap(hp_buf *b, const rep_layout *l, int sugg, int64_t size, i
     int32_t *next = hp_xcalloc((size_t)(ncells ? ncells : 1), sizeof *next);
     int32_t *head = hp_xcalloc(l->n ? l->n : 1, sizeof *head);
     int64_t *count = hp_xcalloc(l->n ? l->n : 1, sizeof *count);
+    int64_t *cov = hp_xcalloc((size_t)(ncells ? ncells : 1), sizeof *cov);
     int64_t lastend = 0, holes = 0, tails = 0, maxheat = 0;
     for (int64_t k = 0; k < ncells; k++)
         owner[k] = -1;
@@ -226,9 +226,12 @@ static void ht_bytemap(hp_buf *b, const rep_layout *l, int sugg, int64_t size, i
             continue;
         if (e > lastend)
             lastend = e;
-        for (int64_t k = s / cell; k <= (e - 1) / cell; k++)
+        for (int64_t k = s / cell; k <= (e - 1) / cell; k++) {
             if (owner[k] < 0)
                 owner[k] = (int32_t)i;
+            int64_t lo = k * cell > s ? k * cell : s, hi = (k + 1) * cell < e ? (k + 1) * cell : e;
+            cov[k] += hi - lo;
+        }
     }
     /* chain each member's cells, in offset order */
     for (int64_t k = ncells - 1; k >= 0; k--) {
@@ -284,8 +287,11 @@ static void ht_bytemap(hp_buf *b, const rep_layout *l, int sugg, int64_t size, i
         if (l->has_heat)
             hp_buf_printf(b, ", %lld accesses", (long long)m->heat);
         hp_buf_puts(b, "</title>");
-        for (int32_t k = head[i]; k >= 0; k = next[k])
-            ht_rect(b, k, "cell", cell, NULL);
+        /* a big cell that is partly a hole is outlined (class gap) */
+        for (int32_t k = head[i]; k >= 0; k = next[k]) {
+            int64_t used = lastend - k * cell < cell ? lastend - k * cell : cell;
+            ht_rect(b, k, cov[k] < used ? "cell gap" : "cell", cell, NULL);
+        }
         hp_buf_puts(b, "</g>");
     }
     /* names where a member has room: its longest run of cells in a row */
@@ -313,10 +319,9 @@ static void ht_bytemap(hp_buf *b, const rep_layout *l, int sugg, int64_t size, i
             ht_rect(b, k, tail ? "cell tail" : "cell hole", cell,
                     tail ? "url(#hp-tail)" : "url(#hp-hatch)");
         }
-    int nl = 0;
-    for (int64_t off = cacheline; off < size && nl < HT_MAX_LINES; off += cacheline, nl++) {
-        if (off % cell != 0)
-            continue;
+    /* a mark every cell or two would only be noise: at least 4 cells apart,
+    ** so at most HT_MAX_CELLS / 4 lines */
+    for (int64_t off = cacheline; cacheline >= 4 * cell && off < size; off += cacheline) {
         int64_t k = off / cell, x = HT_LEFT + k % HT_COLS * HT_CW, y = 2 + k / HT_COLS * HT_CH;
         if (k % HT_COLS == 0)
             hp_buf_printf(b, "<line class=\"cacheline\" data-offset=\"%lld\" x1=\"%d\" y1=\"%lld\""
@@ -333,6 +338,7 @@ static void ht_bytemap(hp_buf *b, const rep_layout *l, int sugg, int64_t size, i
     free(next);
     free(head);
     free(count);
+    free(cov);
 }
 
 /* The members, with their colour, both offsets and their heat. */
@@ -632,8 +638,10 @@ static int ht_offender(sqlite3 *db, const char *path, size_t rank, int64_t id, h
         hp_buf_puts(b, "unavailable (no usable order stored)</figcaption>");
     }
     hp_buf_printf(b, "</figure></div><p class=\"scale\">one cell = %lld %s; red hatching:"
-                  " holes; grey hatching: tail padding; dark lines: cacheline boundaries (%lld"
-                  " bytes)%s.</p>", (long long)cell, cell == 1 ? "byte" : "bytes",
+                  " holes; grey hatching: tail padding;%s %s (%lld bytes)%s.</p>", (long long)cell,
+                  cell == 1 ? "byte" : "bytes", cell > 1 ? " red outline: a cell partly"
+                  " a hole;" : "", cacheline >= 4 * cell ? "dark lines: cacheline"
+                  " boundaries" : "cacheline boundaries not drawn at this scale",
                   (long long)cacheline, l.has_heat ? "; faded members are cold (field heat"
                   " from the loaded profile)" : "");
     hp_buf_puts(b, "<details class=\"members\"><summary>members</summary>");
@@ -842,6 +850,7 @@ static const char ht_css[] =
     "svg.bytemap line.cacheline{stroke:#1d232b;stroke-width:2}"
     "svg.bytemap text.lbl{font:11px ui-monospace,'DejaVu Sans Mono',monospace;fill:#fff;"
     "pointer-events:none;paint-order:stroke;stroke:rgba(0,0,0,.35);stroke-width:2px}"
+    "svg.bytemap rect.gap{stroke:#d2362a;stroke-width:2;stroke-dasharray:3 2}"
     "svg.bytemap g.member.hl rect{stroke:#000;stroke-width:1.5}"
     "table.legend tr.hl td{background:#fff3c4}"
     ".sw{display:inline-block;width:12px;height:12px;border-radius:2px;vertical-align:middle}"

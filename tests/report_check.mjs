@@ -143,6 +143,9 @@ async function open(file) {
     eq('filter: count line', `${want.filter_rows} of ${want.types} types`, count);
     await page.fill('#type-filter', '');
 
+    await page.screenshot({ path: want.screenshot, fullPage: true });
+    check('screenshot saved', fs.statSync(want.screenshot).size > 10000);
+
     // hovering a member lights it in both maps
     const first = await page.$('article.offender svg.bytemap g.member');
     if (first) {
@@ -150,9 +153,6 @@ async function open(file) {
         const lit = await page.$$eval('article.offender:first-of-type .hl', (e) => e.length);
         check('hover lights a member in both maps and the legend', lit >= 2, `${lit} lit`);
     }
-
-    await page.screenshot({ path: want.screenshot, fullPage: true });
-    check('screenshot saved', fs.statSync(want.screenshot).size > 10000);
     await page.close();
 }
 

@@ -76,7 +76,7 @@ class P(HTMLParser):
             self.offenders.append((a['data-name'], a['data-type-id'], a['data-rank']))
             self.sites[self.art] = []
         elif tag == 'svg' and 'bytemap' in cls:
-            self.svg = dict(a, members={}, holes=[], tails=[], rects=0, heat={}, lines=[])
+            self.svg = dict(a, members={}, holes=[], tails=[], rects=0, heat={}, lines=[], gaps=0)
             self.maps.append(self.svg)
         elif tag == 'g' and 'member' in cls and self.svg is not None:
             self.g = a['data-member']
@@ -85,6 +85,8 @@ class P(HTMLParser):
                 self.svg['heat'][self.g] = (int(a['data-heat']), float(a['fill-opacity']))
         elif tag == 'rect' and 'cell' in cls and self.svg is not None:
             self.svg['rects'] += 1
+            if 'gap' in cls:
+                self.svg['gaps'] += 1
             if 'hole' in cls:
                 self.svg['holes'].append(int(a['data-offset']))
             elif 'tail' in cls:
@@ -135,9 +137,9 @@ for m in p.maps:
     mem = ','.join('%s:%d' % (k, v[1]) for k, v in sorted(m['members'].items(), key=lambda x: int(x[0])))
     attr_ok = all(v[0] == v[1] for v in m['members'].values())
     total = sum(v[1] for v in m['members'].values()) + len(m['holes']) + len(m['tails'])
-    print('map %s %s size=%s cellbytes=%s cells=%s rects=%d sum=%d attrs=%s members=%s holes=%s tails=%s lines=%s'
+    print('map %s %s size=%s cellbytes=%s cells=%s rects=%d sum=%d attrs=%s gaps=%d members=%s holes=%s tails=%s lines=%s'
           % (m['data-type-id'], m['data-layout'], m['data-size'], m['data-cell-bytes'],
-             m['data-cells'], m['rects'], total, 'ok' if attr_ok else 'BAD', mem,
+             m['data-cells'], m['rects'], total, 'ok' if attr_ok else 'BAD', m['gaps'], mem,
              ','.join(map(str, m['holes'])), ','.join(map(str, m['tails'])),
              ','.join(map(str, m['lines']))))
     if m['heat']:
@@ -187,6 +189,7 @@ assert_eq "arr: suggested order, 24 bytes, 5 tail" "24 24 19,20,21,22,23" \
 assert_eq "arr: suggested order has no hole" "" "$(mapf $ARR suggested holes)"
 assert_eq "arr: suggested member cells" "0:1,1:8,2:1,3:8,4:1" "$(mapf $ARR suggested members)"
 assert_eq "arr: no cacheline inside 40 bytes" "" "$(mapf $ARR current lines)"
+assert_eq "arr: one cell per byte, no partial cell" "0" "$(mapf $ARR current gaps)"
 assert_eq "arr: class now -> after" "glibc class 48 → 32 bytes" "$(fact "class $ARR")"
 assert_eq "arr: its site with file:line" "$FIXTURES/profile.c:$(line 'calloc(4, sizeof \*v)')" "$(fact "sites $ARR")"
 assert_match "summary: build-id" "$(q "$T/pf.db" "SELECT build_id FROM binaries")" "$(grep -o '<td class="build-id"><code>[0-9a-f]*' "$T/r.html")"
@@ -202,6 +205,8 @@ assert_eq "big: 336 bytes in 42 cells of 8" "336 8 42 42 42" \
     "$(echo $(mapf $BIG current size) $(mapf $BIG current cellbytes) $(mapf $BIG current cells) $(mapf $BIG current rects) $(mapf $BIG current sum))"
 assert_eq "big: a, d[40], z" "0:1,1:40,2:1" "$(mapf $BIG current members)"
 assert_eq "big: cacheline marks every 64 bytes" "64,128,192,256,320" "$(mapf $BIG current lines)"
+assert_eq "big: the cell holding a and its 7-byte hole outlined, none after reordering" "1 0" \
+    "$(mapf $BIG current gaps) $(mapf $BIG suggested gaps)"
 assert_eq "big: suggested 328 bytes, 41 cells" "328 41 41" \
     "$(echo $(mapf $BIG suggested size) $(mapf $BIG suggested cells) $(mapf $BIG suggested sum))"
 assert_eq "bits: cells add up" "$(type_row "$T/big.db" bits size) ok" "$(mapf $BITS current sum) $(mapf $BITS current attrs)"
