@@ -135,6 +135,12 @@ static int raw_bytes(ei_image *img, const ei_section *sec, const uint8_t **data,
 static int inflate_exact(const ei_image *img, const ei_section *sec, const uint8_t *in,
                          size_t inlen, size_t want, uint8_t **out, hp_err *err)
 {
+    /* deflate cannot expand more than about 1032:1, so a declared size
+    ** beyond that is a lie; refusing it keeps a few bytes from reserving
+    ** up to HP_MAX_ARRAY_ALLOC */
+    if (want / 1032 > inlen + 64)
+        return hp_errf(err, img->path, "section %s: declared size %zu impossible for %zu "
+                       "compressed bytes", sec->name, want, inlen);
     uint8_t *buf = hp_xmalloc(want);
     z_stream zs;
     memset(&zs, 0, sizeof zs);

@@ -19,7 +19,7 @@ import sys
 
 
 def sections(d):
-    """[(name, shdr_offset, sh_offset, sh_size)] of a valid ELF64 LE file."""
+    """[(name, shdr_offset, sh_offset, sh_size, sh_flags)] of a valid ELF64 LE file."""
     shoff, = struct.unpack_from('<Q', d, 0x28)
     shentsize, shnum, shstrndx = struct.unpack_from('<HHH', d, 0x3a)
     out = []
@@ -27,11 +27,11 @@ def sections(d):
     for i in range(shnum):
         h = shoff + i * shentsize
         name, typ, flags, addr, off, size = struct.unpack_from('<IIQQQQ', d, h)
-        hdrs.append((h, name, off, size))
+        hdrs.append((h, name, off, size, flags))
     stroff = hdrs[shstrndx][2]
-    for h, name, off, size in hdrs:
+    for h, name, off, size, flags in hdrs:
         end = d.index(b'\0', stroff + name)
-        out.append((d[stroff + name:end].decode(), h, off, size))
+        out.append((d[stroff + name:end].decode(), h, off, size, flags))
     return out
 
 
@@ -84,7 +84,7 @@ def main():
                            ('.debug_line', 4), ('.debug_rnglists', 4), ('.text', 6),
                            ('.symtab', 3), ('.strtab', 2)):
             if sec in byname:
-                _, _, off, size = byname[sec]
+                _, _, off, size, _ = byname[sec]
                 flips(sec.lstrip('.'), off, min(n, off + size), times, rnd.choice((1, 2, 8)))
 
         # section fields pointing past the end / overflowing / zero
@@ -97,7 +97,7 @@ def main():
                     '.text', '.note.gnu.build-id', '.gnu_debuglink', '.debug_rnglists'):
             if sec not in byname:
                 continue
-            _, h, off, size = byname[sec]
+            _, h, off, size, _ = byname[sec]
             k = sec.lstrip('.').replace('.', '_')
             set_field(k + '-size0', h, 0x20, 0)
             set_field(k + '-size2x', h, 0x20, n * 2)
@@ -105,6 +105,19 @@ def main():
             set_field(k + '-offend', h, 0x18, n + 16)
             set_field(k + '-offwrap', h, 0x18, 2 ** 64 - 8)
             set_field(k + '-offedge', h, 0x18, n - size // 2)
+
+        # compressed sections (SHF_COMPRESSED): Elf64_Chdr.ch_size claims
+        # a huge, zero or slightly wrong decompressed size
+        for sname, h, off, size, flags in secs:
+            if flags & 0x800 and size >= 24 and off + 24 <= n:
+                k = sname.lstrip('.')
+                for tag, v in (('chsize-1g', 2 ** 30 - 1), ('chsize-huge', 2 ** 40),
+                               ('chsize0', 0), ('chsize-minus1', None)):
+                    d = bytearray(base)
+                    if v is None:
+                        v = struct.unpack_from('<Q', base, off + 8)[0] - 1
+                    struct.pack_into('<Q', d, off + 8, v)
+                    emit(name, k + '-' + tag, bytes(d))
 
         # the ELF header itself
         def patch(kind, off, fmt, value):

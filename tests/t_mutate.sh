@@ -15,6 +15,9 @@
 #   - status 2: exactly one line on stderr, "holeprof: ...", and nothing
 #     left in the output directory (neither the db nor a temporary file)
 #   - status 0: the database exists and passes PRAGMA quick_check
+#   - peak RSS under 512 MB (with GNU time; a file claiming huge sizes must
+#     not make holeprof allocate them), including compressed sections whose
+#     header claims 1 GB, 1 TB, 0 or one byte less than the truth
 # Cases run two at a time.  MUTATE_SEED picks another seed (default 1).
 . "${TOP_SRCDIR:-$(dirname "$0")/..}/tests/lib.sh"
 
@@ -40,14 +43,22 @@ python3 "$TOP_SRCDIR/tests/mutate.py" "$T/m" "$seed" gcc5="$T/base/gcc5" \
 python3 "$TOP_SRCDIR/tests/mutate.py" "$T/d" "$seed" dbg="$T/base/split.debug" >"$T/n2" ||
     die "mutate.py failed"
 
+# GNU time measures peak RSS; without it the RSS check is skipped
+TIMECMD=""
+if [ -x /usr/bin/time ] && /usr/bin/time -f %M -o "$T/rss" true 2>/dev/null; then
+    TIMECMD="/usr/bin/time -f %M -o"
+else
+    echo "note: no GNU time, peak RSS not checked"
+fi
+
 # one CASE: run analyze, print "NAME STATUS" and the problems found, if any
 run_case() {
     _f=$1; _n=$(basename "$_f"); _o=$T/o/$_n
     mkdir -p "$_o"
     case $_n in
-        dbg-*) timeout 120 "$HOLEPROF" analyze -q --debug-file "$_f" "$T/base/split.stripped" \
+        dbg-*) timeout 120 $TIMECMD ${TIMECMD:+"$_o.rss"} "$HOLEPROF" analyze -q --debug-file "$_f" "$T/base/split.stripped" \
                    -o "$_o/x.db" >"$_o.out" 2>"$_o.err" ;;
-        *)     timeout 120 "$HOLEPROF" analyze -q "$_f" -o "$_o/x.db" >"$_o.out" 2>"$_o.err" ;;
+        *)     timeout 120 $TIMECMD ${TIMECMD:+"$_o.rss"} "$HOLEPROF" analyze -q "$_f" -o "$_o/x.db" >"$_o.out" 2>"$_o.err" ;;
     esac
     _s=$?
     _p=""
@@ -62,12 +73,15 @@ run_case() {
         *)  _p="$_p status=$_s" ;;
     esac
     grep -qE 'Sanitizer|runtime error' "$_o.err" && _p="$_p sanitizer"
+    if [ -s "$_o.rss" ] && [ "$(tail -n 1 "$_o.rss")" -gt 524288 ] 2>/dev/null; then
+        _p="$_p rss=$(tail -n 1 "$_o.rss")KB"
+    fi
     if [ -n "$_p" ]; then
         echo "$_n $_s$_p :: $(head -c 300 "$_o.err" | tr '\n' ' ')"
     else
         echo "$_n $_s"
     fi
-    rm -rf "$_o" "$_o.out" "$_o.err"
+    rm -rf "$_o" "$_o.out" "$_o.err" "$_o.rss"
 }
 
 ls "$T"/m/* "$T"/d/* >"$T/all"
