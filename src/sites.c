@@ -509,7 +509,7 @@ static uint64_t rd64le(const uint8_t *p)
 static double now_s(void)
 {
     struct timespec ts;
-    clock_gettime(getenv("HOLEPROF_SITES_TIMING") ? CLOCK_THREAD_CPUTIME_ID : CLOCK_MONOTONIC, &ts);
+    clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
@@ -2084,7 +2084,6 @@ static void xfer(si_ctx *x, const func *f, state *S, uint32_t ii, int emit)
     }
 }
 
-static long N_analyses, N_xfer;
 /* Forward data flow to a fixed point, then one emitting pass. */
 static void run_flow(si_ctx *x, const func *f)
 {
@@ -2114,7 +2113,6 @@ static void run_flow(si_ctx *x, const func *f)
             head = (head + 1) % (nb + 1);
             inq[b] = 0;
             S = x->in[b];
-            N_xfer += x->blk[b].last - x->blk[b].first + 1;
             for (uint32_t i = x->blk[b].first; i <= x->blk[b].last; i++)
                 xfer(x, f, &S, i, 0);
             for (int k = 0; k < x->blk[b].nsucc; k++) {
@@ -2440,7 +2438,6 @@ static int decide_wrapper(si_ctx *x, uint32_t fi, size_t from)
 static void analyze_fn(si_ctx *x, uint32_t fi, loopscratch *ls, int *made_wrapper)
 {
     func *f = &x->fns[fi];
-    N_analyses++;
     f->gen++;
     x->cur_fn = fi;
     *made_wrapper = 0;
@@ -3543,10 +3540,15 @@ static int write_sites(si_ctx *x, ei_image *dwarf, hp_err *err)
     kcache *kc = NULL;
     size_t nkc = 0, kcap = 0;
     hp_arena ar = {0};
-    qsort(x->stores, x->nstores, sizeof *x->stores, cmp_store);
-    qsort(x->holders, x->nholders, sizeof *x->holders, cmp_holder);
-    qsort(x->calls, x->ncalls, sizeof *x->calls, cmp_call);
-    qsort(x->gstores, x->ngstores, sizeof *x->gstores, cmp_gstore);
+    /* qsort's array is declared nonnull even for 0 elements (UBSan) */
+    if (x->nstores > 1)
+        qsort(x->stores, x->nstores, sizeof *x->stores, cmp_store);
+    if (x->nholders > 1)
+        qsort(x->holders, x->nholders, sizeof *x->holders, cmp_holder);
+    if (x->ncalls > 1)
+        qsort(x->calls, x->ncalls, sizeof *x->calls, cmp_call);
+    if (x->ngstores > 1)
+        qsort(x->gstores, x->ngstores, sizeof *x->gstores, cmp_gstore);
     /* final events: the last analysis of each function, not forwarding */
     for (size_t i = 0; i < x->nsites; i++) {
         site_ev *e = &x->sites[i];
@@ -3606,15 +3608,12 @@ static int write_sites(si_ctx *x, ei_image *dwarf, hp_err *err)
     }
     dl_info *dli = NULL;
     hp_err derr = {0};
-    double td = now_s();
     if (dwarf && (nds > 0 || ndfn > 0 || x->go_binary)) {
         if (dl_collect(dwarf, ds, nds, dfn, ndfn, x->go_binary, x->jobs, &dli, &derr) != 0)
             x->st->skipped++;
         else
             x->st->skipped += dl_skipped(dli);
     }
-    if (getenv("HOLEPROF_SITES_TIMING"))
-        fprintf(stderr, "T dwarf %.3f\n", now_s() - td);
     dwarfacts facts;
     memset(&facts, 0, sizeof facts);
     facts.funcs = dfn;
@@ -3831,27 +3830,16 @@ int si_run(sqlite3 *db, int64_t binary_id, ei_image *img, ei_image *dwarf,
             e2.set = 0;
         }
     }
-    int timing = getenv("HOLEPROF_SITES_TIMING") != NULL;
-    if (timing)
-        fprintf(stderr, "T symbols %.3f\n", now_s() - t0);
     load_relative(&x);
     build_functions(&x, u, nu, uorig);
     for (size_t i = 0; i < x.nfns; i++)
         stats->functions += !x.fns[i].is_plt;
     x.dc = hp_xcalloc(x.nfns + 1, sizeof *x.dc);
-    if (timing)
-        fprintf(stderr, "T functions %.3f\n", now_s() - t0);
     load_srefs(&x);
     scan_callers(&x, u, nu, uorig);
-    if (timing)
-        fprintf(stderr, "T scan %.3f\n", now_s() - t0);
     fixed_point(&x);
-    if (timing)
-        fprintf(stderr, "T fixpoint %.3f analyses %ld xfer %ld\n", now_s() - t0, N_analyses, N_xfer);
     if (write_sites(&x, dwarf, err) != 0 || write_allocators(&x, err) != 0)
         goto out;
-    if (timing)
-        fprintf(stderr, "T write %.3f\n", now_s() - t0);
     rc = write_scan(&x, x.nfns == 0 ? "no function symbols" : NULL, err);
 out:
     stats->seconds = now_s() - t0;
