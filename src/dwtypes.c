@@ -225,6 +225,17 @@ static void map_put_raw(uint32_t *slots, size_t nslots, const node *nodes, uint3
     slots[i] = idx + 1;
 }
 
+/* A unit made of millions of one-byte type DIEs would cost ~100 bytes of
+** node each: refuse it rather than grow without bound (issue 7).  Real
+** units keep far fewer (the biggest vmlinux unit: well under 1 M). */
+static int node_room(worker *w)
+{
+    if (w->n < HP_MAX_UNIT_NODES)
+        return 0;
+    return hp_errf(&w->err, w->sh->path, "corrupt DWARF: more than %u type DIEs in one unit",
+                   HP_MAX_UNIT_NODES);
+}
+
 static uint32_t new_node(worker *w)
 {
     if ((w->n + 1) * 2 > w->nslots) {
@@ -619,6 +630,8 @@ static int visit(worker *w, dws_die die, uint16_t tag, uint32_t parent, uint16_t
         descend = !w->sh->opts->skip_functions && !is_aggregate(ptag);
     }
     uint32_t idx = parent;
+    if (keep && node_room(w) != 0)
+        return -1;
     if (keep && is_lazy_tag(tag)) {
         /* Most of a unit's pointer, qualifier and base type DIEs are
         ** never needed once early dedup skips the structs that use them:
@@ -713,6 +726,10 @@ static uint32_t get_node(worker *w, uint64_t off, int depth)
         /* a dangling reference in one member should not sink the unit */
         return NONE;
     }
+    if (node_room(w) != 0) {
+        dws_die_free(w->f, d);
+        return NONE;
+    }
     uint32_t idx = new_node(w);
     if (fill_node(w, d, idx, NONE) != 0) {
         dws_die_free(w->f, d);
@@ -742,6 +759,11 @@ static void load_children(worker *w, dws_die d, uint32_t idx, hp_err *e2)
                      : ct == T_formal_parameter ? tag == T_subroutine_type
                      : ct == T_variant_part ? is_aggregate(tag)
                      : ct == T_variant ? tag == T_variant_part : 0;
+            if (want && node_room(w) != 0) {
+                dws_die_free(w->f, c);
+                c = NULL;
+                break;
+            }
             if (want) {
                 uint32_t ci = new_node(w);
                 if (fill_node(w, c, ci, idx) != 0) {

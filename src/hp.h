@@ -28,6 +28,7 @@
 #define HP_MAX_NAME         4096        /* longest name we keep */
 #define HP_MAX_MEMBERS      65536       /* members per aggregate */
 #define HP_MAX_ARRAY_ALLOC  (1u << 30)  /* one allocation from file data */
+#define HP_MAX_UNIT_NODES   (1u << 23)  /* type DIEs kept per compile unit */
 
 typedef struct hp_err {
     int set;
