@@ -622,8 +622,16 @@ static int rust_mangled(const char *name, size_t len, const char *ident)
     if (t <= 0 || (size_t)t >= sizeof tag)
         return 0;
     size_t tl = (size_t)t;
-    if (len > 2 && name[0] == '_' && name[1] == 'R')
+    if (len > 2 && name[0] == '_' && name[1] == 'R') {
+        /* v0 puts a '_' between the length and an identifier that starts
+        ** with '_' or a digit: "12___rust_alloc" for "__rust_alloc" */
+        char tag2[84];
+        int t2 = snprintf(tag2, sizeof tag2, "%zu_%s", strlen(ident), ident);
+        if (t2 > 0 && (size_t)t2 < sizeof tag2 && len > (size_t)t2 &&
+            memcmp(name + len - (size_t)t2, tag2, (size_t)t2) == 0)
+            return 1;
         return len > tl && memcmp(name + len - tl, tag, tl) == 0;
+    }
     if (len > 3 && memcmp(name, "_ZN", 3) == 0 && name[len - 1] == 'E') {
         /* the ident is the last path component before the hash */
         if (len < tl + 3 + 20)
@@ -812,7 +820,9 @@ static int32_t alloc_for_name(si_ctx *x, const char *name, uint64_t addr,
     int ci = ua ? -1 : cat_match(name);
     if (!ua && ci < 0)
         return -1;
-    int32_t k = new_alloc(x, name, base_len(name), addr);
+    /* a catalogue entry goes by its own name (Rust's mangled symbols too) */
+    const char *nm = ua ? name : catalogue[ci].name;
+    int32_t k = new_alloc(x, nm, ua ? base_len(name) : strlen(nm), addr);
     alloc *a = &x->allocs[k];
     if (ua) {
         a->size = (int8_t)ua->size_arg;
