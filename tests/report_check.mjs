@@ -181,6 +181,9 @@ if (want.diff) {
     const rows = await page.$$eval('#diff-table tbody tr', (r) =>
         Object.fromEntries(r.map((x) => [x.dataset.name, x.dataset.change])));
     eq('diff: changes', want.diff_changes, rows);
+    await page.click('#diff-table thead th:nth-child(3)');
+    const dn = await page.$$eval('#diff-table tbody tr', (r) => r.map((x) => x.dataset.name.toLowerCase()));
+    eq('diff: sorts by name', [...dn].sort(), dn);
     const s = await page.textContent('#diff-summary');
     check('diff: summary line', /changed/.test(s) && /added/.test(s), s);
     eq('diff: report of the new build follows', true,
