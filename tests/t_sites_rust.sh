@@ -42,9 +42,14 @@ for opt in 0 2; do
         # unoptimised, the pointer goes through box_new_uninit (found as a
         # wrapper of __rust_alloc) and generic helpers before mk returns
         # it: only its size is known, and sites::Node is a candidate
-        assert_eq "[$tag] the Box: a wrapper of __rust_alloc" "wrapper|__rust_alloc" \
-            "$(q "$db" "SELECT a.origin || '|' || a.wraps FROM sites s JOIN allocators a ON a.name = s.allocator
-                        WHERE s.file LIKE '%/sites.rs' AND s.line = $line;")"
+        assert_eq "[$tag] the Box: a wrapper leading to __rust_alloc" "wrapper|1" \
+            "$(q "$db" "WITH RECURSIVE chain(n) AS (
+                          SELECT allocator FROM sites WHERE file LIKE '%/sites.rs' AND line = $line
+                          UNION SELECT a.wraps FROM allocators a JOIN chain ON a.name = chain.n
+                          WHERE a.wraps IS NOT NULL)
+                        SELECT (SELECT a.origin FROM allocators a JOIN sites s ON a.name = s.allocator
+                                WHERE s.file LIKE '%/sites.rs' AND s.line = $line)
+                               || '|' || count(*) FROM chain WHERE n = '__rust_alloc';")"
         assert_eq "[$tag] the Box: 24 bytes, sites::Node a candidate" "24|1" \
             "$(q "$db" "SELECT s.size || '|' || count(*) FROM sites s
                         JOIN site_candidates c ON c.site_id = s.id JOIN types t ON t.id = c.type_id
