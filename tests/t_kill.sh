@@ -12,6 +12,9 @@
 #    exactly the new one (kill_new, 2001 types), and holeprof must read it.
 #    A killed writer may leave its temporary file (.DB.tmp.XXXXXX); it is
 #    never the database itself.
+#    The same for `holeprof profile` (it rewrites an existing database):
+#    killed at points through an import, the db holds no profile or the
+#    whole one.
 # 2. Readers (show, query, top, diff, check) refuse what is not a holeprof
 #    database: a plain SQLite file, a text file, an empty file, a holeprof
 #    database with another application_id or schema version.
@@ -69,7 +72,7 @@ state() {
 }
 
 killed=0 finished=0 n=0
-for pct in 0 3 8 15 25 35 45 55 65 75 82 88 92 95 98 100 102 105 110 120; do
+for pct in 0 3 8 15 25 35 45 55 65 75 82 88 92 95 98 100 105 120 150 200; do
     cp "$T/old.db" "$DB"
     rm -f "$T"/k/.x.db.tmp.*
     ms=$((full_ms * pct / 100))
@@ -92,6 +95,41 @@ for pct in 0 3 8 15 25 35 45 55 65 75 82 88 92 95 98 100 102 105 110 120; do
 done
 echo "kills: $n runs, $killed killed while running, $finished ended with the new database"
 [ "$killed" -ge 5 ] && pass || fail "only $killed runs were still running when killed"
+
+# ---- 1b. the same for `holeprof profile`, which rewrites an existing db ----
+if command -v valgrind >/dev/null 2>&1 && [ -f "$FIXTURES/profile.c" ]; then
+    gcc -g -O0 -fpie -pie -o "$T/pf" "$FIXTURES/profile.c" 2>"$T/cc.err" || die "gcc: $(head -c 300 "$T/cc.err")"
+    "$HOLEPROF" analyze -q "$T/pf" -o "$T/pf.db" 2>"$T/err" || die "analyze pf failed: $(head -c 300 "$T/err")"
+    valgrind -q --tool=dhat --dhat-out-file="$T/dhat.json" "$T/pf" >/dev/null 2>&1 || die "valgrind dhat failed"
+    cp "$T/pf.db" "$T/pfdone.db"
+    "$HOLEPROF" profile -q "$T/pfdone.db" "$T/dhat.json" >/dev/null 2>"$T/err" ||
+        die "profile import failed: $(head -c 300 "$T/err")"
+    t0=$(date +%s%N)
+    cp "$T/pf.db" "$T/k/p.db"
+    "$HOLEPROF" profile -q "$T/k/p.db" "$T/dhat.json" >/dev/null 2>&1
+    pf_ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+    pkilled=0
+    for pct in 0 3 6 10 15 20 25 30 40 60 100; do
+        cp "$T/pf.db" "$T/k/p.db"
+        "$HOLEPROF" profile -q "$T/k/p.db" "$T/dhat.json" >/dev/null 2>&1 &
+        pid=$!
+        sleep "$(awk "BEGIN { printf \"%.3f\", $pf_ms * $pct / 100000 }")"
+        if kill -KILL "$pid" 2>/dev/null; then pkilled=$((pkilled + 1)); fi
+        wait "$pid" 2>/dev/null
+        ic=$(sqlite3 -batch "$T/k/p.db" 'PRAGMA integrity_check;' 2>&1)
+        np=$(sqlite3 -batch "$T/k/p.db" 'SELECT count(*) FROM profiles;' 2>&1)
+        nc=$(sqlite3 -batch "$T/k/p.db" 'SELECT count(*) FROM site_counts;' 2>&1)
+        want_nc=$(sqlite3 -batch "$T/pfdone.db" 'SELECT count(*) FROM site_counts;')
+        if [ "$ic" = ok ] && { [ "$np|$nc" = "0|0" ] || [ "$np|$nc" = "1|$want_nc" ]; }; then
+            pass
+        else
+            fail "[profile $pct% of $pf_ms ms] after SIGKILL: integrity [$ic], profiles [$np], site_counts [$nc]"
+        fi
+    done
+    echo "profile kills: $pkilled of 11 while running (full import $pf_ms ms)"
+else
+    echo "note: no valgrind or profile fixture: profile import not killed"
+fi
 
 # ---- 2. readers refuse what is not a holeprof database ----
 refuse() {
