@@ -196,6 +196,13 @@ assert_match "summary: build-id" "$(q "$T/pf.db" "SELECT build_id FROM binaries"
 assert_match "summary: static allocations" 'data-source="static"' "$(grep -o '<p id="alloc-source"[^>]*>' "$T/r.html")"
 assert_match "summary: each allocator model" 'data-model="glibc" class="chosen".*data-model="go".*data-model="jemalloc".*data-model="kmalloc".*data-model="mimalloc"' "$(tr -d '\n' < "$T/r.html")"
 
+# layouts only (analyze --no-sites): still a page, ranked by raw saving
+"$HOLEPROF" analyze -q --no-sites "$T/pf" -o "$T/ns.db" || die "analyze --no-sites failed"
+assert_status "report without sites" 0 "$HOLEPROF" report "$T/ns.db" -o "$T/ns.html" -n 0
+assert_eq "without sites: same offenders, no sites" "5 5" \
+    "$(grep -o '<article class="offender"' "$T/ns.html" | wc -l) $(grep -o 'No allocation site found' "$T/ns.html" | wc -l)"
+assert_match "without sites: says so" 'data-source="none"' "$(grep -o '<p id="alloc-source"[^>]*>' "$T/ns.html")"
+
 # a big type: a cell per 8 bytes; bitfields sharing a byte
 assert_status "report big" 0 "$HOLEPROF" report "$T/big.db" -o "$T/big.html" -n 0
 facts "$T/big.html"
