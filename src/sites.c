@@ -1007,31 +1007,36 @@ static void scan_callers(si_ctx *x, const si_user_alloc *u, size_t nu, const uin
             continue;
         size_t len = 0;
         const uint8_t *p = body(x, f, &len);
-        if (p == NULL || len < 5)
+        if (p == NULL || len < 2)
             continue;
         int got_hit = 0;
-        for (size_t k = 0; k + 4 <= len; k++) {
+        for (size_t k = 0; k + 2 <= len; k++) {
             /* a disp32 naming a data word that holds a function address
             ** (rip-relative, or absolute in non-PIE code) */
-            int64_t disp = (int32_t)rd32le(p + k);
-            uint64_t rip = f->addr + k + 4 + (uint64_t)disp, abs = (uint64_t)disp;
             uint64_t hit = 0;
-            if (rip >= x->sref_lo && rip <= x->sref_hi && amap_get(&x->sref_set, rip) >= 0)
-                hit = rip;
-            else if (abs >= x->sref_lo && abs <= x->sref_hi && amap_get(&x->sref_set, abs) >= 0)
-                hit = abs;
+            if (k + 4 <= len) {
+                int64_t disp = (int32_t)rd32le(p + k);
+                uint64_t rip = f->addr + k + 4 + (uint64_t)disp, abs = (uint64_t)disp;
+                if (rip >= x->sref_lo && rip <= x->sref_hi && amap_get(&x->sref_set, rip) >= 0)
+                    hit = rip;
+                else if (abs >= x->sref_lo && abs <= x->sref_hi &&
+                         amap_get(&x->sref_set, abs) >= 0)
+                    hit = abs;
+            }
             if (hit && (x->nuses == 0 || x->uses[x->nuses - 1].slot != hit ||
                         x->uses[x->nuses - 1].fn != i)) {
                 slotref *us = HP_PUSH(x->uses, x->nuses, x->usecap);
                 us->slot = hit;
                 us->fn = (uint32_t)i;
             }
-            if (k + 5 > len)
-                break;
             uint8_t b = p[k];
             uint64_t t;
-            if (b == 0xe8 || b == 0xe9) {
+            if ((b == 0xe8 || b == 0xe9) && k + 5 <= len) {
                 t = f->addr + k + 5 + (uint64_t)(int64_t)(int32_t)rd32le(p + k + 1);
+            } else if ((b == 0xeb || (b & 0xf0) == 0x70) && k + 2 <= len) {
+                /* short jumps reach a neighbouring function's entry
+                ** (a tail call to the next function in the file) */
+                t = f->addr + k + 2 + (uint64_t)(int64_t)(int8_t)p[k + 1];
             } else if (b == 0x0f && k + 6 <= len && (p[k + 1] & 0xf0) == 0x80) {
                 t = f->addr + k + 6 + (uint64_t)(int64_t)(int32_t)rd32le(p + k + 2);
             } else if (b == 0xff && k + 6 <= len && (p[k + 1] == 0x15 || p[k + 1] == 0x25)) {
