@@ -11,7 +11,8 @@
 # options, e.g. FUZZ_FLAGS="-fork=1 -ignore_crashes=1" to go on after a crash.
 set -eu
 src=$(cd "$1" && pwd)
-fz=$(cd "$2/fuzz" && pwd)
+build=$(cd "$2" && pwd)
+fz=$build/fuzz
 secs=$3
 shift 3
 harnesses=${*:-$(cd "$fz" && ls fz_* | grep -v '\.' )}
@@ -35,7 +36,7 @@ cp "$src/examples/budget.yaml" "$seeds/yaml/"
 # DHAT: a real profile of tests/fixtures/profile.c and the database it
 # imports into (needs the program and valgrind; the harness reads the db
 # through FZ_DHAT_DB)
-HOLEPROF=${HOLEPROF:-$2/src/holeprof}
+HOLEPROF=${HOLEPROF:-$build/src/holeprof}
 if [ ! -f "$seeds/dhat.db" ] && [ -x "$HOLEPROF" ] && command -v valgrind >/dev/null; then
     mkdir -p "$seeds/dhat"
     gcc -g -O0 -fpie -pie -o "$seeds/pf" "$fx/profile.c"
