@@ -552,7 +552,8 @@ static void load_relative(si_ctx *x)
     size_t n = 0, cap = 0;
     for (size_t i = 0; i < x->img->nsections; i++) {
         const ei_section *s = &x->img->sections[i];
-        if (s->type != SHT_RELA)
+        /* only dynamic relocations: a kernel's .rela.debug_* are huge */
+        if (s->type != SHT_RELA || !(s->flags & SHF_ALLOC))
             continue;
         const uint8_t *p;
         size_t len;
