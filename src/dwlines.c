@@ -84,6 +84,14 @@ static const dl_type none_type;     /* sentinel: resolved, no aggregate */
 
 typedef enum { FB_NONE = 0, FB_CFA, FB_BREG } fb_kind;
 
+/* one row of a line-number program */
+typedef struct lrow {
+    uint64_t addr;
+    uint32_t file;               /* the file register, as DW_AT_decl_file numbers files */
+    uint32_t line;
+    uint8_t end_sequence;
+} lrow;
+
 typedef struct walker {
     dws_file *f;
     dl_part *d;
@@ -105,7 +113,7 @@ typedef struct walker {
     size_t line_len;
     uint64_t stmt_list;
     int has_stmt;
-    dws_line_row *rows;
+    lrow *rows;
     size_t nrows, rowcap;
     int rows_loaded;
     /* scratch */
@@ -962,7 +970,7 @@ static int64_t l_sleb(lcur *c)
 
 static void push_row(walker *w, uint64_t addr, uint64_t file, uint64_t line, int end)
 {
-    dws_line_row *r = HP_PUSH(w->rows, w->nrows, w->rowcap);
+    lrow *r = HP_PUSH(w->rows, w->nrows, w->rowcap);
     r->addr = addr;
     r->file = file > UINT32_MAX ? UINT32_MAX : (uint32_t)file;
     r->line = line > UINT32_MAX ? UINT32_MAX : (uint32_t)line;
@@ -1109,7 +1117,7 @@ static void line_for(walker *w, dl_site *s)
         }
         if (lo == first)
             continue;
-        const dws_line_row *r = &w->rows[lo - 1];
+        const lrow *r = &w->rows[lo - 1];
         if (r->line > 0) {
             s->line = r->line;
             s->file = file_name(w, r->file);

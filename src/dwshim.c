@@ -1231,51 +1231,6 @@ int dws_locations(dws_file *f, dws_die die, uint16_t attr, dws_loc **v, size_t *
     return 0;
 }
 
-int dws_line_rows(dws_file *f, dws_die cu_die, dws_line_row **v, size_t *n, size_t *cap,
-                  hp_err *err)
-{
-    Dwarf_Unsigned version = 0;
-    Dwarf_Small tables = 0;
-    Dwarf_Line_Context ctx = NULL;
-    Dwarf_Error e = NULL;
-    /* shares dwarf_srcfiles' file-table code: same lock (see dws_srcfiles) */
-    pthread_mutex_lock(&srcfiles_mu);
-    int rc = dwarf_srclines_b((Dwarf_Die)cu_die, &version, &tables, &ctx, &e);
-    pthread_mutex_unlock(&srcfiles_mu);
-    if (rc == DW_DLV_NO_ENTRY)
-        return 0;
-    if (rc != DW_DLV_OK)
-        return derr(f, e, err, "line table");
-    Dwarf_Line *lines = NULL;
-    Dwarf_Signed count = 0;
-    if (dwarf_srclines_from_linecontext(ctx, &lines, &count, &e) != DW_DLV_OK) {
-        dwarf_srclines_dealloc_b(ctx);
-        return derr(f, e, err, "line table rows");
-    }
-    for (Dwarf_Signed i = 0; i < count; i++) {
-        Dwarf_Addr addr = 0;
-        Dwarf_Unsigned lineno = 0, fileno = 0;
-        Dwarf_Bool endseq = 0;
-        if (dwarf_lineaddr(lines[i], &addr, &e) != DW_DLV_OK ||
-            dwarf_lineno(lines[i], &lineno, &e) != DW_DLV_OK ||
-            dwarf_line_srcfileno(lines[i], &fileno, &e) != DW_DLV_OK ||
-            dwarf_lineendsequence(lines[i], &endseq, &e) != DW_DLV_OK) {
-            if (e) {
-                dwarf_dealloc(f->dbg, e, DW_DLA_ERROR);
-                e = NULL;
-            }
-            continue;
-        }
-        dws_line_row *r = HP_PUSH(*v, *n, *cap);
-        r->addr = addr;
-        r->file = fileno > UINT32_MAX ? UINT32_MAX : (uint32_t)fileno;
-        r->line = lineno > UINT32_MAX ? UINT32_MAX : (uint32_t)lineno;
-        r->end_sequence = endseq != 0;
-    }
-    dwarf_srclines_dealloc_b(ctx);
-    return 0;
-}
-
 int dws_pc_bounds(dws_file *f, dws_die die, uint64_t *lo, uint64_t *hi)
 {
     Dwarf_Die d = (Dwarf_Die)die;

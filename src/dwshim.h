@@ -237,17 +237,6 @@ typedef struct dws_loc {
 int dws_locations(dws_file *f, dws_die die, uint16_t attr, dws_loc **v, size_t *n,
                   size_t *cap, hp_err *err);
 
-typedef struct dws_line_row {
-    uint64_t addr;
-    uint32_t file;               /* index as dws_srcfiles() numbers files */
-    uint32_t line;
-    uint8_t end_sequence;
-} dws_line_row;
-
-/* Every row of a unit's line table, in table order.  Appends to *v. */
-int dws_line_rows(dws_file *f, dws_die cu_die, dws_line_row **v, size_t *n, size_t *cap,
-                  hp_err *err);
-
 /* Cheap test of a DIE's code range without decoding its other attributes:
 ** 1 with [*lo, *hi) from DW_AT_low_pc/DW_AT_high_pc, 2 when it has only
 ** DW_AT_ranges (read them with dws_read_code + dws_ranges), 0 when it has
