@@ -1,22 +1,30 @@
 /*
 ** dwlines.c -- DWARF facts about code addresses (see dwlines.h).
 **
-** One pass over the unit headers; a unit is entered only when its
-** address ranges hold an address we were asked about (units without any
-** range attribute are entered too: we cannot tell).  Inside a unit only
-** the top-level DIEs are visited (namespaces and, for C++ and Rust,
-** aggregates are descended into, since member function definitions may
-** nest there); a subprogram's children are read only when the subprogram
-** contains an address.  Types are resolved on demand by DIE offset and
-** memoized for the whole file, so a struct pointed to from a thousand
-** functions is read once.
+** One pass over the unit headers per thread; each of the `jobs` threads
+** has its own libdwarf handle over the sections dt_load() already
+** decompressed, and takes the units whose index is its own modulo the
+** thread count.  A unit is entered only when its address ranges hold an
+** address we were asked about (units without any range attribute are
+** entered too: we cannot tell).  Inside a unit only the top-level DIEs
+** are visited (namespaces and, for C++ and Rust, aggregates are descended
+** into, since member function definitions may nest there); a subprogram
+** is looked at only when its low/high pc (read without decoding anything
+** else) or its ranges hold an address, and inside it only the scopes
+** holding a site's pc or one of its probes.  Types are resolved on demand
+** by DIE offset and memoized per thread, so a struct pointed to from a
+** thousand functions is read once or twice.  A site is claimed by the
+** first thread that finds its subprogram (atomically), so each site is
+** written by one thread; variables are merged by site at the end, so the
+** result does not depend on the thread count.
+**
+** The line-number program is decoded here, not through libdwarf (whose
+** per-row allocations cost more than the rest of the scan).
 **
 ** Limits (documented in db/README.md): location lists are reduced to
 ** register / CFA+offset / register+offset shapes; a frame base that is
 ** itself a location list is not followed; call-site parameter values must
-** be constant expressions.  Units are read in one thread: the work is
-** proportional to the units and subprograms that hold allocation sites,
-** which is a small part of a binary's DWARF.
+** be constant expressions.
 */
 #include "dwlines.h"
 

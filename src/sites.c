@@ -10,10 +10,12 @@
 **  2. Allocators: the catalogue and --alloc/--alloc-config names are
 **     matched against every symbol name (aliases included, "@plt" and
 **     symbol versions stripped; Rust names also in legacy and v0 mangling).
-**  3. Callers: one byte scan of each body collects rel32 call/jmp/jcc
-**     targets and call/jmp through GOT slots, giving "who may call whom"
-**     without decoding.  Only functions that may reach an allocator are
-**     decoded -- most of a large binary is never disassembled.
+**  3. Callers: one byte scan of each body collects call/jmp/jcc targets
+**     (rel32, and rel8 to a neighbouring function), calls through GOT
+**     slots, and disp32 references to data words that hold a function's
+**     address, giving "who may call whom" without decoding.  Only
+**     functions that may reach an allocator are decoded -- most of a large
+**     binary is never disassembled.
 **  4. Fixed point: each candidate is decoded (capstone via disasm.h) and
 **     analyzed: basic blocks, a forward data-flow of symbolic register and
 **     stack-slot values (constants, incoming arguments, products, stack
@@ -24,11 +26,15 @@
 **     argument -- as an allocator's size and returns its result becomes an
 **     allocator itself; its callers (and functions that load a data word
 **     initialised with its address, for allocator tables such as CPython's
-**     _PyMem) are queued again.  Repeat until nothing changes.
+**     _PyMem) are queued again.  Repeat until nothing changes.  Small
+**     functions go first and big ones (rarely wrappers, costly) wait until
+**     the small ones settle; each round's bodies are decoded in -j threads.
 **  5. The last analysis of every function with sites is the final one:
 **     its sites carry the argument values, the stores made through the
-**     returned pointer, where the pointer was kept (for DWARF variables),
-**     the function called on it (C++ constructors), and the loop depth from
+**     returned pointer, where the pointer was kept (every register and
+**     stack slot at each later pc, for DWARF variables), the function
+**     called on it (C++ constructors), whether it is returned (a taint set
+**     that survives joins the values do not), and the loop depth from
 **     dominators and natural loops.
 **  6. DWARF (dwlines.c): lines through inline chains, call-site constant
 **     arguments, variable types, Go type descriptors.
