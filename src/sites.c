@@ -3950,7 +3950,8 @@ int si_report(const char *dbpath, const char *type, FILE *out, hp_err *err)
     /* chosen type first; with TYPE also the sites where it is a candidate */
     const char *sql =
         "SELECT coalesce(t.kind || ' ' || t.name, CASE WHEN s.ambiguous THEN '(ambiguous)' "
-        "       ELSE '(type unknown)' END) AS grp, t.size, s.file, s.line, s.function, "
+        "       ELSE '(type unknown)' END) AS grp, t.size, s.file, s.line, "
+        "       coalesce(s.source_function, s.function), "
         "       s.allocator, s.size, s.count, s.method, s.confidence, s.static_weight, "
         "       s.candidates, s.type_name, s.pc, s.kind, "
         "       (SELECT group_concat(name, ', ') FROM (SELECT ct.name FROM site_candidates c "
@@ -3960,7 +3961,8 @@ int si_report(const char *dbpath, const char *type, FILE *out, hp_err *err)
         "  FROM sites s LEFT JOIN types t ON t.id = s.type_id "
         " WHERE ?1 IS NULL OR t.name = ?1 "
         "UNION ALL "
-        "SELECT '(candidate) ' || t.kind || ' ' || t.name, t.size, s.file, s.line, s.function, "
+        "SELECT '(candidate) ' || t.kind || ' ' || t.name, t.size, s.file, s.line, "
+        "       coalesce(s.source_function, s.function), "
         "       s.allocator, s.size, s.count, s.method, c.confidence, s.static_weight, "
         "       s.candidates, s.type_name, s.pc, s.kind, NULL, 1, 0 "
         "  FROM site_candidates c JOIN sites s ON s.id = c.site_id "
