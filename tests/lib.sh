@@ -9,6 +9,10 @@
 set -u
 
 TOP_SRCDIR=${TOP_SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}
+# make distcheck passes abs_top_srcdir as BUILD/_build/sub/../..; source
+# paths recorded in databases come out with the '..' resolved, so spell
+# TOP_SRCDIR (and FIXTURES) the same way.
+TOP_SRCDIR=$(cd "$TOP_SRCDIR" && pwd)
 TOP_BUILDDIR=${TOP_BUILDDIR:-$TOP_SRCDIR}
 HOLEPROF=${HOLEPROF:-$TOP_BUILDDIR/src/holeprof}
 HOLEPROF_QUERY_DIR=${HOLEPROF_QUERY_DIR:-$TOP_SRCDIR/queries}
