@@ -410,6 +410,20 @@ dws_die dws_sibling(dws_file *f, dws_die die, hp_err *err)
     }
     if (rc != DW_DLV_OK)
         return NULL;
+    /* libdwarf follows a DW_AT_sibling that points back (or at the DIE
+    ** itself) without complaint, and every walk would then loop forever
+    ** (found by fuzz/fz_dwarf: tests/fuzz-regress/dwarf-sibling-loop-*).
+    ** A sibling always lies after its predecessor. */
+    Dwarf_Off a = 0, b = 0;
+    if (dwarf_dieoffset((Dwarf_Die)die, &a, &e) != DW_DLV_OK ||
+        dwarf_dieoffset(s, &b, &e) != DW_DLV_OK || b <= a) {
+        if (e)
+            dwarf_dealloc(f->dbg, e, DW_DLA_ERROR);
+        dwarf_dealloc(f->dbg, s, DW_DLA_DIE);
+        hp_errf(err, f->path, "corrupt DWARF: sibling of the DIE at 0x%llx is not after it",
+                (unsigned long long)a);
+        return NULL;
+    }
     f->dies++;
     return s;
 }
