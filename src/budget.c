@@ -24,34 +24,7 @@
 
 static char *bud_read(const char *path, size_t *len, hp_err *err)
 {
-    FILE *f = fopen(path, "rb");
-    if (f == NULL) {
-        hp_errf(err, path, "%s", strerror(errno));
-        return NULL;
-    }
-    hp_buf b = { 0 };
-    char chunk[8192];
-    size_t got;
-    while ((got = fread(chunk, 1, sizeof chunk, f)) > 0) {
-        if (b.len + got > BUD_MAX_FILE) {
-            fclose(f);
-            hp_buf_free(&b);
-            hp_errf(err, path, "budget file larger than %u bytes", BUD_MAX_FILE);
-            return NULL;
-        }
-        hp_buf_putn(&b, chunk, got);
-    }
-    int bad = ferror(f);
-    fclose(f);
-    if (bad) {
-        hp_buf_free(&b);
-        hp_errf(err, path, "read error");
-        return NULL;
-    }
-    if (b.s == NULL)
-        hp_buf_puts(&b, "");
-    *len = b.len;
-    return b.s;
+    return hp_read_file(path, BUD_MAX_FILE, "budget file", len, err);
 }
 
 static int bud_line(const yaml_node_t *n)

@@ -81,6 +81,11 @@ uint64_t hp_hash_str(uint64_t h, const char *s);   /* NULL hashes as "" + marker
 uint64_t hp_hash_u64(uint64_t h, uint64_t v);
 uint64_t hp_hash_final(uint64_t h);
 
+/* Read a whole file (at most max bytes) into a NUL-terminated malloc'd
+** string; *len gets its length.  what names the file in the size error
+** ("budget file", "query file"). */
+char *hp_read_file(const char *path, size_t max, const char *what, size_t *len, hp_err *err);
+
 /* Verbosity: 0 quiet, 1 normal.  Progress goes to stderr only when it
 ** is a terminal and verbosity > 0. */
 extern int hp_verbose;

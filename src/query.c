@@ -100,39 +100,17 @@ static char *qry_available(const char *dirs[], int ndirs)
 ** silently stop at the first one. */
 static char *qry_read(const char *path, size_t *len, hp_err *err)
 {
-    FILE *f = fopen(path, "rb");
-    if (f == NULL) {
-        hp_errf(err, path, "%s", strerror(errno));
+    size_t n = 0;
+    char *s = hp_read_file(path, QRY_MAX_FILE, "query file", &n, err);
+    if (s == NULL)
         return NULL;
-    }
-    hp_buf b = { 0 };
-    char chunk[8192];
-    size_t got;
-    while ((got = fread(chunk, 1, sizeof chunk, f)) > 0) {
-        if (b.len + got > QRY_MAX_FILE) {
-            fclose(f);
-            hp_buf_free(&b);
-            hp_errf(err, path, "query file larger than %u bytes", QRY_MAX_FILE);
-            return NULL;
-        }
-        hp_buf_putn(&b, chunk, got);
-    }
-    int bad = ferror(f);
-    fclose(f);
-    if (bad) {
-        hp_buf_free(&b);
-        hp_errf(err, path, "read error");
-        return NULL;
-    }
-    if (b.s == NULL)
-        hp_buf_puts(&b, "");
-    if (memchr(b.s, '\0', b.len) != NULL) {
-        hp_buf_free(&b);
+    if (memchr(s, '\0', n) != NULL) {
+        free(s);
         hp_errf(err, path, "not a text file (contains NUL bytes)");
         return NULL;
     }
-    *len = b.len;
-    return b.s;
+    *len = n;
+    return s;
 }
 
 /* Resolve QUERY to a readable file path (malloc'd). */

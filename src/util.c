@@ -4,6 +4,7 @@
 */
 #include "hp.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -228,4 +229,38 @@ uint64_t hp_hash_final(uint64_t h)
     h *= 0xc4ceb9fe1a85ec53ULL;
     h ^= h >> 33;
     return h;
+}
+
+/* ---- files ---- */
+
+char *hp_read_file(const char *path, size_t max, const char *what, size_t *len, hp_err *err)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL) {
+        hp_errf(err, path, "%s", strerror(errno));
+        return NULL;
+    }
+    hp_buf b = { 0 };
+    char chunk[8192];
+    size_t got;
+    while ((got = fread(chunk, 1, sizeof chunk, f)) > 0) {
+        if (b.len + got > max) {
+            fclose(f);
+            hp_buf_free(&b);
+            hp_errf(err, path, "%s larger than %zu bytes", what, max);
+            return NULL;
+        }
+        hp_buf_putn(&b, chunk, got);
+    }
+    int bad = ferror(f);
+    fclose(f);
+    if (bad) {
+        hp_buf_free(&b);
+        hp_errf(err, path, "read error");
+        return NULL;
+    }
+    if (b.s == NULL)
+        hp_buf_puts(&b, "");
+    *len = b.len;
+    return b.s;
 }
