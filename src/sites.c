@@ -2588,6 +2588,30 @@ typedef struct tindex {
     sqlite3_stmt *members;
 } tindex;
 
+/* Is t a type of the toolchain or the system rather than of the program
+** (declared under /usr/ or a Rust toolchain's library, or in std, core
+** or alloc)? */
+static int toolchain_type(const trow *t)
+{
+    /* crates Rust's standard library is built from */
+    static const char *const std_crates[] = {
+        "std::", "core::", "alloc::", "gimli::", "addr2line::", "object::", "hashbrown::",
+        "miniz_oxide::", "rustc_demangle::", "memchr::", "adler::", "adler2::",
+        "std_detect::", "panic_unwind::", "unwind::",
+    };
+    const char *f = t->decl_file ? t->decl_file : "";
+    const char *n = t->name ? t->name : "";
+    if (strncmp(f, "/usr/", 5) == 0 || strncmp(f, "/rustc/", 7) == 0 ||
+        strstr(f, "/library/") != NULL)
+        return 1;
+    if (n[0] == '(' || n[0] == '&' || n[0] == '[' || n[0] == '*')
+        return 1;                /* Rust tuples, references, slices: compiler-made */
+    for (size_t i = 0; i < sizeof std_crates / sizeof std_crates[0]; i++)
+        if (strncmp(n, std_crates[i], strlen(std_crates[i])) == 0)
+            return 1;
+    return 0;
+}
+
 /* the last component of a qualified name: "ns::A<b::c>::T" -> "T" */
 static const char *name_tail(const char *s)
 {
@@ -3376,8 +3400,16 @@ static void attribute(si_ctx *x, tindex *ti, const site_ev *e, const dwarfacts *
     /* ---- size only ---- */
     r->ncand_total = shi - slo;
     r->ncand = r->ncand_total < MAX_CANDIDATES ? r->ncand_total : MAX_CANDIDATES;
-    for (size_t i = 0; i < r->ncand; i++)
-        r->cand[i] = &ti->rows[ti->by_size[slo + i]];
+    /* When more types share the size than we keep, keep the program's own
+    ** first: a Rust binary carries hundreds of std structs of every small
+    ** size, and the allocation is far more likely one of its own types. */
+    size_t k = 0;
+    for (int pass = 0; pass < 2 && k < r->ncand; pass++)
+        for (size_t c = slo; c < shi && k < r->ncand; c++) {
+            trow *t = &ti->rows[ti->by_size[c]];
+            if (toolchain_type(t) == pass)
+                r->cand[k++] = t;
+        }
     r->cand_method = "size";
     r->method = "size";
     r->ambiguous = 1;
