@@ -125,14 +125,6 @@ SELECT t.id AS type_id, t.name AS type_name, m.idx, m.name AS after_member,
   JOIN members n ON n.type_id = m.type_id AND n.idx = m.idx + 1
  WHERE m.hole_after > 0;
 
--- Reserved for later stages (allocation sites and their weights); they
--- will be added here, compatibly, as:
---   functions(id, binary_id, name, low_pc, high_pc, ...)
---   sites(id, binary_id, function_id, address, file, line, allocator, ...)
---   site_candidates(site_id, type_id, confidence, how, ...)
---   site_counts(site_id, source, allocations, bytes, ...)
---   member_heat(type_id, idx, source, accesses, ...)
-
 -- ---- Allocation sites (src/sites.c; db/README.md "Allocation sites") ----
 -- Positions of arguments count from 0 in the platform's argument order.
 
