@@ -963,6 +963,41 @@ static const char *dif_site_change(const dif_site *s, int old)
     return same ? NULL : "changed";
 }
 
+/* The changed sites of two sides in report order (the old side's removed,
+** moved and changed sites, then the new side's added ones), one per call:
+** *pos starts at 0; returns 0 when there are no more.  Both printers walk
+** them through this so they cannot disagree on what changed. */
+typedef struct dif_site_chg {
+    const char *change;
+    const dif_site *os, *ns, *any;   /* old, new (either may be NULL), whichever exists */
+} dif_site_chg;
+
+static int dif_next_site_change(const dif_side *a, const dif_side *b, size_t *pos,
+                                dif_site_chg *out)
+{
+    for (;;) {
+        size_t i = *pos;
+        int side = i >= a->nsites;
+        const dif_side *d = side ? b : a;
+        if (side)
+            i -= a->nsites;
+        if (i >= d->nsites)
+            return 0;
+        (*pos)++;
+        const dif_site *s = &d->sites[i];
+        if (side == 1 && s->peer)
+            continue;
+        const char *ch = dif_site_change(s, side == 0);
+        if (ch == NULL)
+            continue;
+        out->change = ch;
+        out->os = side ? NULL : s;
+        out->ns = side ? s : s->peer;
+        out->any = out->ns ? out->ns : out->os;
+        return 1;
+    }
+}
+
 static char *dif_site_where(const dif_site *s)
 {
     const char *f = s->file ? dif_basename(s->file) : "?";
@@ -1212,39 +1247,32 @@ int dif_run(const char *oldpath, const char *newpath, const dif_opts *o, FILE *o
         } else {
             hp_buf_puts(j, "[");
             int k = 0;
-            for (int side = 0; side < 2; side++) {
-                dif_side *d = side ? &b : &a;
-                for (size_t i = 0; i < d->nsites; i++) {
-                    const dif_site *s = &d->sites[i];
-                    if (side == 1 && s->peer)
-                        continue;
-                    const char *ch = dif_site_change(s, side == 0);
-                    if (ch == NULL)
-                        continue;
-                    const dif_site *os = side ? NULL : s, *ns = side ? s : s->peer;
-                    const dif_site *any = ns ? ns : os;
-                    hp_buf_printf(j, "%s\n    {\"change\": \"%s\", \"binary\": ", k++ ? "," : "", ch);
-                    dif_json_str(j, any->binkey);
-                    hp_buf_puts(j, ", \"function\": ");
-                    dif_json_str(j, any->function);
-                    hp_buf_puts(j, ", \"file\": ");
-                    dif_json_str(j, any->file);
-                    if (os)
-                        hp_buf_printf(j, ", \"old_line\": %lld", (long long)os->line);
-                    else
-                        hp_buf_puts(j, ", \"old_line\": null");
-                    if (ns)
-                        hp_buf_printf(j, ", \"new_line\": %lld", (long long)ns->line);
-                    else
-                        hp_buf_puts(j, ", \"new_line\": null");
-                    hp_buf_puts(j, ", \"allocator\": ");
-                    dif_json_str(j, any->allocator);
-                    hp_buf_puts(j, ", \"old_type\": ");
-                    dif_json_str(j, os ? os->type : NULL);
-                    hp_buf_puts(j, ", \"new_type\": ");
-                    dif_json_str(j, ns ? ns->type : NULL);
-                    hp_buf_puts(j, "}");
-                }
+            size_t pos = 0;
+            dif_site_chg c;
+            while (dif_next_site_change(&a, &b, &pos, &c)) {
+                const dif_site *os = c.os, *ns = c.ns, *any = c.any;
+                hp_buf_printf(j, "%s\n    {\"change\": \"%s\", \"binary\": ", k++ ? "," : "",
+                              c.change);
+                dif_json_str(j, any->binkey);
+                hp_buf_puts(j, ", \"function\": ");
+                dif_json_str(j, any->function);
+                hp_buf_puts(j, ", \"file\": ");
+                dif_json_str(j, any->file);
+                if (os)
+                    hp_buf_printf(j, ", \"old_line\": %lld", (long long)os->line);
+                else
+                    hp_buf_puts(j, ", \"old_line\": null");
+                if (ns)
+                    hp_buf_printf(j, ", \"new_line\": %lld", (long long)ns->line);
+                else
+                    hp_buf_puts(j, ", \"new_line\": null");
+                hp_buf_puts(j, ", \"allocator\": ");
+                dif_json_str(j, any->allocator);
+                hp_buf_puts(j, ", \"old_type\": ");
+                dif_json_str(j, os ? os->type : NULL);
+                hp_buf_puts(j, ", \"new_type\": ");
+                dif_json_str(j, ns ? ns->type : NULL);
+                hp_buf_puts(j, "}");
             }
             hp_buf_puts(j, k ? "\n  ]" : "]");
         }
@@ -1365,30 +1393,23 @@ int dif_run(const char *oldpath, const char *newpath, const dif_opts *o, FILE *o
             tb.ncols = 6;
             const char *hdr[6] = { "change", "function", "old", "new", "allocator", "type" };
             dif_table_row(&tb, hdr);
-            for (int side = 0; side < 2; side++) {
-                dif_side *d = side ? &b : &a;
-                for (size_t i = 0; i < d->nsites; i++) {
-                    const dif_site *s = &d->sites[i];
-                    if (side == 1 && s->peer)
-                        continue;
-                    const char *ch = dif_site_change(s, side == 0);
-                    if (ch == NULL)
-                        continue;
-                    const dif_site *os = side ? NULL : s, *ns = side ? s : s->peer;
-                    const dif_site *any = ns ? ns : os;
-                    char *ow = os ? dif_site_where(os) : hp_xstrdup("-");
-                    char *nw = ns ? dif_site_where(ns) : hp_xstrdup("-");
-                    const char *ty = any->type ? any->type : "?";
-                    char *tyc = os && ns && os->type && ns->type && strcmp(os->type, ns->type)
-                                    ? hp_xasprintf("%s -> %s", os->type, ns->type)
-                                    : hp_xstrdup(ty);
-                    const char *row[6] = { ch, any->function ? any->function : "?", ow, nw,
-                                           any->allocator ? any->allocator : "?", tyc };
-                    dif_table_row(&tb, row);
-                    free(ow);
-                    free(nw);
-                    free(tyc);
-                }
+            size_t pos = 0;
+            dif_site_chg c;
+            while (dif_next_site_change(&a, &b, &pos, &c)) {
+                const dif_site *os = c.os, *ns = c.ns, *any = c.any;
+                const char *ch = c.change;
+                char *ow = os ? dif_site_where(os) : hp_xstrdup("-");
+                char *nw = ns ? dif_site_where(ns) : hp_xstrdup("-");
+                const char *ty = any->type ? any->type : "?";
+                char *tyc = os && ns && os->type && ns->type && strcmp(os->type, ns->type)
+                                ? hp_xasprintf("%s -> %s", os->type, ns->type)
+                                : hp_xstrdup(ty);
+                const char *row[6] = { ch, any->function ? any->function : "?", ow, nw,
+                                       any->allocator ? any->allocator : "?", tyc };
+                dif_table_row(&tb, row);
+                free(ow);
+                free(nw);
+                free(tyc);
             }
             if (tb.nrows > 1) {
                 hp_buf_puts(t, "\nsites:\n");
