@@ -69,6 +69,7 @@ typedef struct hp_buf {
 } hp_buf;
 void hp_buf_puts(hp_buf *b, const char *s);
 void hp_buf_putn(hp_buf *b, const char *s, size_t n);
+void hp_buf_putu(hp_buf *b, uint64_t v);     /* decimal, without printf */
 void hp_buf_printf(hp_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void hp_buf_reset(hp_buf *b);
 void hp_buf_free(hp_buf *b);

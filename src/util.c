@@ -169,17 +169,36 @@ void hp_buf_puts(hp_buf *b, const char *s)
 
 void hp_buf_printf(hp_buf *b, const char *fmt, ...)
 {
+    /* one formatting pass when the text fits what is already allocated
+    ** (the common case once a buffer has been used), a second otherwise */
     va_list ap;
+    size_t room = b->cap > b->len ? b->cap - b->len : 0;
     va_start(ap, fmt);
-    int n = vsnprintf(NULL, 0, fmt, ap);
+    int n = vsnprintf(room ? b->s + b->len : NULL, room, fmt, ap);
     va_end(ap);
-    if (n < 0)
+    if (n < 0) {
+        if (b->s)
+            b->s[b->len] = '\0';
         return;
-    hp_grow((void **)&b->s, &b->cap, b->len + (size_t)n + 1, 1);
-    va_start(ap, fmt);
-    vsnprintf(b->s + b->len, (size_t)n + 1, fmt, ap);
-    va_end(ap);
+    }
+    if ((size_t)n >= room) {
+        hp_grow((void **)&b->s, &b->cap, b->len + (size_t)n + 1, 1);
+        va_start(ap, fmt);
+        vsnprintf(b->s + b->len, (size_t)n + 1, fmt, ap);
+        va_end(ap);
+    }
     b->len += (size_t)n;
+}
+
+void hp_buf_putu(hp_buf *b, uint64_t v)
+{
+    char tmp[24];
+    size_t i = sizeof tmp;
+    do {
+        tmp[--i] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    hp_buf_putn(b, tmp + i, sizeof tmp - i);
 }
 
 void hp_buf_reset(hp_buf *b)
