@@ -3,6 +3,9 @@
 -- Contract: this file is the single source of truth for the database
 -- layout.  tools/sql2c.sh compiles it into the program (hp_schema_sql) and
 -- src/store.c runs it inside the writer's one transaction on a fresh file.
+-- The indexes of types and members (other than those on binary_id) are
+-- built by store.c at commit, over the finished rows, which is cheaper
+-- than updating them through every insert; the database ends up the same.
 -- store.c, not this file, sets PRAGMA application_id (ST_APPLICATION_ID,
 -- "HPRF") and PRAGMA user_version (ST_SCHEMA_VERSION) from src/store.h;
 -- bump ST_SCHEMA_VERSION whenever a change here would break a reader

@@ -57,6 +57,8 @@ struct st_writer {
     int fd;                 /* from mkstemp; kept open for the final fsync */
     uint32_t *inv;          /* scratch: member idx -> suggested position */
     size_t inv_cap;
+    char **deferred;        /* CREATE INDEX statements run by st_commit */
+    size_t ndeferred, deferred_cap;
 };
 
 /* "dir/name" -> "dir"; "name" -> "." */
@@ -83,6 +85,9 @@ static void st_free(st_writer *w)
     free(w->tmp_path);
     free(w->final_path);
     free(w->inv);
+    for (size_t i = 0; i < w->ndeferred; i++)
+        free(w->deferred[i]);
+    free(w->deferred);
     free(w);
 }
 
@@ -106,6 +111,43 @@ static int st_exec(st_writer *w, const char *sql, const char *what, hp_err *err)
         return -1;
     }
     return 0;
+}
+
+/* Secondary indexes of the bulk tables are built once, by st_commit(),
+** over the finished rows: sorting once is several times cheaper than
+** keeping a name index up to date through 10^4..10^6 random inserts.
+** Indexes on binary_id stay, because the site scan and the ranking look
+** rows up by binary while the file is written (and binary_id only grows,
+** so those inserts are appends).  Called right after the schema exists:
+** the SQL of each deferred index is kept and the index dropped. */
+static int st_defer_indexes(st_writer *w, hp_err *err)
+{
+    sqlite3_stmt *s = NULL;
+    if (sqlite3_prepare_v2(w->db, "SELECT name, sql FROM sqlite_schema WHERE type = 'index'"
+                           " AND sql IS NOT NULL AND tbl_name IN ('types', 'members')"
+                           " AND sql NOT LIKE '%(binary_id)' ORDER BY rowid", -1, &s, NULL)
+        != SQLITE_OK)
+        return st_sqlerr(w, err, "cannot read schema");
+    char **names = NULL;
+    size_t n = 0, cap = 0;
+    int rc;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        *HP_PUSH(names, n, cap) = hp_xstrdup((const char *)sqlite3_column_text(s, 0));
+        *HP_PUSH(w->deferred, w->ndeferred, w->deferred_cap) =
+            hp_xstrdup((const char *)sqlite3_column_text(s, 1));
+    }
+    sqlite3_finalize(s);
+    int bad = rc != SQLITE_DONE ? st_sqlerr(w, err, "cannot read schema") : 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!bad) {
+            char *sql = sqlite3_mprintf("DROP INDEX \"%w\"", names[i]);
+            bad = st_exec(w, sql, "cannot defer index", err);
+            sqlite3_free(sql);
+        }
+        free(names[i]);
+    }
+    free(names);
+    return bad ? -1 : 0;
 }
 
 int st_create(const char *final_path, st_writer **out, hp_err *err)
@@ -160,7 +202,8 @@ int st_create(const char *final_path, st_writer **out, hp_err *err)
                    " PRAGMA locking_mode=EXCLUSIVE; PRAGMA cache_size=-65536;"
                    " PRAGMA foreign_keys=OFF;", "cannot configure database", err) != 0
         || st_exec(w, "BEGIN", "cannot begin transaction", err) != 0
-        || st_exec(w, hp_schema_sql, "cannot create schema", err) != 0) {
+        || st_exec(w, hp_schema_sql, "cannot create schema", err) != 0
+        || st_defer_indexes(w, err) != 0) {
         st_free(w);
         return -1;
     }
@@ -367,6 +410,11 @@ int st_add_alias(st_writer *w, int64_t binary_id, const char *alias, const char 
 
 int st_commit(st_writer *w, hp_err *err)
 {
+    for (size_t i = 0; i < w->ndeferred; i++)
+        if (st_exec(w, w->deferred[i], "cannot create index", err) != 0) {
+            st_free(w);
+            return -1;
+        }
     if (st_exec(w, "COMMIT", "cannot commit", err) != 0) {
         st_free(w);
         return -1;
