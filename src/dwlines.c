@@ -1239,51 +1239,11 @@ static int cmp_go(const void *x, const void *y)
     return c ? c : strcmp(a->name, b->name);
 }
 
-static void free_secs(dws_section *secs, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        free((char *)secs[i].name);
-    free(secs);
-}
-
-/* The image's DWARF sections as dt_load() hands them to libdwarf: the
-** decompressed bytes are the image's, shared by every handle. */
-static int open_sections(ei_image *img, dws_section **secsp, size_t *nsecsp, hp_err *err)
-{
-    dws_section *secs = NULL;
-    size_t n = 0, cap = 0;
-    *secsp = NULL;
-    *nsecsp = 0;
-    for (size_t i = 0; i < img->nsections; i++) {
-        const ei_section *sc = &img->sections[i];
-        int z = strncmp(sc->name, ".zdebug_", 8) == 0;
-        if ((!z && strncmp(sc->name, ".debug_", 7) != 0) || sc->size == 0 ||
-            sc->type == 8 /* SHT_NOBITS */)
-            continue;
-        const uint8_t *data;
-        size_t len;
-        if (ei_section_data(img, sc, &data, &len, err) != 0) {
-            free_secs(secs, n);
-            return -1;
-        }
-        dws_section *d = HP_PUSH(secs, n, cap);
-        d->name = z ? hp_xasprintf(".%s", sc->name + 2) : hp_xstrdup(sc->name);
-        d->addr = sc->addr;
-        d->size = len;
-        d->data = data;
-    }
-    *secsp = secs;
-    *nsecsp = n;
-    return 0;
-}
-
 /* One thread: its own libdwarf handle over the shared sections, every
 ** unit whose index is its own modulo the thread count. */
 typedef struct job {
     walker w;
-    const dws_section *secs;
-    size_t nsecs;
-    const char *path;
+    dws_image *di;
     int tid, nthreads;
     hp_err err;
     int rc;
@@ -1294,7 +1254,7 @@ static void *job_main(void *arg)
     job *j = arg;
     walker *w = &j->w;
     j->rc = -1;
-    if (dws_open_sections(j->path, j->secs, j->nsecs, 8, &w->f, &j->err) != 0)
+    if (dws_open_image(j->di, &w->f, &j->err) != 0)
         return NULL;
     hp_err e2 = {0};
     for (uint64_t idx = 0;; idx++) {
@@ -1360,8 +1320,7 @@ int dl_collect(ei_image *dwarf, dl_site *sites, size_t nsites, dl_func *funcs,
     job *js = hp_xcalloc((size_t)jobs, sizeof *js);
     pthread_t *th = hp_xcalloc((size_t)jobs, sizeof *th);
     int started = 0;
-    dws_section *secs = NULL;
-    size_t nsecs = 0;
+    dws_image *di = NULL;
     if (dwarf->e_type == 1 /* ET_REL: libdwarf must apply relocations itself */) {
         jobs = 1;
         walker *w = &js[0].w;
@@ -1386,7 +1345,7 @@ int dl_collect(ei_image *dwarf, dl_site *sites, size_t nsites, dl_func *funcs,
         }
         dws_close(w->f);
     } else {
-        if (open_sections(dwarf, &secs, &nsecs, err) != 0)
+        if (dws_image_new(dwarf, 0, &di, err) != 0)
             goto out;
         for (int t = 0; t < jobs; t++) {
             job *j = &js[t];
@@ -1400,9 +1359,7 @@ int dl_collect(ei_image *dwarf, dl_site *sites, size_t nsites, dl_func *funcs,
             j->w.fclaimed = fclaimed;
             j->w.line_sec = line_sec;
             j->w.line_len = line_len;
-            j->secs = secs;
-            j->nsecs = nsecs;
-            j->path = dwarf->path;
+            j->di = di;
             j->tid = t;
             j->nthreads = jobs;
         }
@@ -1471,7 +1428,7 @@ out:
         job_free(&js[t]);
     free(js);
     free(th);
-    free_secs(secs, nsecs);
+    dws_image_free(di);
     free((void *)claimed);
     free((void *)fclaimed);
     return rc;

@@ -33,12 +33,30 @@
 #define DW_AT_go_embedded_field  0x2903
 #define DW_AT_go_runtime_type    0x2904
 
-/* The object-access interface over caller-provided sections.  libdwarf
-** numbers sections from 0 with 0 the ELF null section, so index i maps to
+/* The DWARF sections of an image, shared by every handle opened over it
+** (dws_open_image).  Bytes come from elfimg on a handle's first request,
+** so a section no handle reads is never decompressed. */
+typedef struct dws_sec {
+    const ei_section *sec;
+    char *name;                  /* ".debug_*" (a .zdebug_ name renamed) */
+    size_t size;                 /* after decompression */
+} dws_sec;
+
+struct dws_image {
+    ei_image *img;
+    dws_sec *secs;
+    size_t n;
+    pthread_mutex_t mu;          /* bad, checked */
+    int bad;                     /* a section failed to load or check */
+    char bad_msg[sizeof(((hp_err *)0)->msg)];  /* why, without the path */
+    uint8_t *checked;            /* per section: list headers checked ok */
+};
+
+/* The object-access interface over a dws_image.  libdwarf numbers
+** sections from 0 with 0 the ELF null section, so index i maps to
 ** secs[i - 1]. */
 typedef struct dws_obj {
-    const dws_section *secs;
-    size_t n;
+    dws_image *di;
     uint8_t addr_size;
     Dwarf_Obj_Access_Interface iface;
 } dws_obj;
@@ -63,10 +81,12 @@ static void init_once(void)
 }
 
 /* Turn a libdwarf error into hp_err and release it. */
+static int bad_section(dws_file *f, hp_err *err);
 static int derr(dws_file *f, Dwarf_Error e, hp_err *err, const char *what)
 {
     const char *msg = e ? dwarf_errmsg(e) : "unknown error";
-    hp_errf(err, f->path, "corrupt DWARF: %s: %s", what, msg ? msg : "?");
+    if (!bad_section(f, err))
+        hp_errf(err, f->path, "corrupt DWARF: %s: %s", what, msg ? msg : "?");
     if (e)
         dwarf_dealloc(f->dbg, e, DW_DLA_ERROR);
     return -1;
@@ -187,10 +207,10 @@ static int obj_section_info(void *o, Dwarf_Half idx, Dwarf_Obj_Access_Section *r
         ret->name = "";
         return DW_DLV_OK;
     }
-    if ((size_t)idx > ob->n)
+    if ((size_t)idx > ob->di->n)
         return DW_DLV_NO_ENTRY;
-    const dws_section *sc = &ob->secs[idx - 1];
-    ret->addr = sc->addr;
+    const dws_sec *sc = &ob->di->secs[idx - 1];
+    ret->addr = sc->sec->addr;
     ret->type = 1;              /* SHT_PROGBITS */
     ret->size = sc->size;
     ret->name = sc->name;
@@ -216,20 +236,74 @@ static Dwarf_Small obj_pointer_size(void *o)
 
 static Dwarf_Unsigned obj_section_count(void *o)
 {
-    return ((dws_obj *)o)->n + 1;
+    return ((dws_obj *)o)->di->n + 1;
+}
+
+/* Remember the first reason a section could not be handed to libdwarf;
+** derr() reports it instead of libdwarf's vaguer message. */
+static void set_bad(dws_image *di, const char *msg)
+{
+    pthread_mutex_lock(&di->mu);
+    if (!di->bad) {
+        di->bad = 1;
+        snprintf(di->bad_msg, sizeof di->bad_msg, "%s", msg);
+    }
+    pthread_mutex_unlock(&di->mu);
+}
+
+static int bad_section(dws_file *f, hp_err *err)
+{
+    if (f->obj == NULL)
+        return 0;
+    dws_image *di = f->obj->di;
+    pthread_mutex_lock(&di->mu);
+    int bad = di->bad;
+    if (bad)
+        hp_errf(err, f->path, "%s", di->bad_msg);
+    pthread_mutex_unlock(&di->mu);
+    return bad;
 }
 
 static int obj_load_section(void *o, Dwarf_Half idx, Dwarf_Small **data, int *error)
 {
     dws_obj *ob = o;
-    (void)error;
-    if (idx == 0 || (size_t)idx > ob->n)
+    dws_image *di = ob->di;
+    if (idx == 0 || (size_t)idx > di->n)
         return DW_DLV_NO_ENTRY;
-    if (ob->secs[idx - 1].data == NULL)
+    const dws_sec *sc = &di->secs[idx - 1];
+    const uint8_t *p = NULL;
+    size_t len = 0;
+    hp_err e2 = {0};
+    if (ei_section_data(di->img, sc->sec, &p, &len, &e2) != 0 || len != sc->size) {
+        /* ei's message starts with the path; keep what follows */
+        const char *m = e2.set ? e2.msg : "section changed size";
+        size_t pl = strlen(di->img->path);
+        if (strncmp(m, di->img->path, pl) == 0 && strncmp(m + pl, ": ", 2) == 0)
+            m += pl + 2;
+        set_bad(di, m);
+        *error = DW_DLE_SECTION_SIZE_OR_OFFSET_LARGE;
+        return DW_DLV_ERROR;
+    }
+    if (p == NULL)
         return DW_DLV_NO_ENTRY;
+    if (strcmp(sc->name, ".debug_rnglists") == 0 || strcmp(sc->name, ".debug_loclists") == 0) {
+        pthread_mutex_lock(&di->mu);
+        int done = di->checked[idx - 1];
+        pthread_mutex_unlock(&di->mu);
+        if (!done) {
+            if (check_list_headers(NULL, sc->name, p, len, &e2) != 0) {
+                set_bad(di, e2.msg);
+                *error = DW_DLE_SECTION_SIZE_OR_OFFSET_LARGE;
+                return DW_DLV_ERROR;
+            }
+            pthread_mutex_lock(&di->mu);
+            di->checked[idx - 1] = 1;
+            pthread_mutex_unlock(&di->mu);
+        }
+    }
     /* libdwarf reads through this pointer and never writes when no
     ** relocation method is given */
-    *data = (Dwarf_Small *)(uintptr_t)ob->secs[idx - 1].data;
+    *data = (Dwarf_Small *)(uintptr_t)p;
     return DW_DLV_OK;
 }
 
@@ -238,29 +312,91 @@ static const Dwarf_Obj_Access_Methods obj_methods = {
     obj_section_count, obj_load_section, NULL
 };
 
-int dws_open_sections(const char *path, const dws_section *secs, size_t nsecs,
-                      uint8_t addr_size, dws_file **out, hp_err *err)
+/* Sections a type reader never needs.  Location and range lists matter
+** most: libdwarf 20210528 loads (and so decompresses) both as soon as it
+** reads the first unit header, and on a compressed debug file they are a
+** fifth of the inflating. */
+static int types_skip(const char *name)
+{
+    static const char *const skip[] = {
+        ".debug_loclists", ".debug_loc", ".debug_rnglists", ".debug_ranges",
+        ".debug_aranges", ".debug_frame", ".debug_pubnames", ".debug_pubtypes",
+        ".debug_gnu_pubnames", ".debug_gnu_pubtypes", ".debug_macro", ".debug_macinfo",
+    };
+    for (size_t i = 0; i < sizeof skip / sizeof skip[0]; i++)
+        if (strcmp(name, skip[i]) == 0)
+            return 1;
+    return 0;
+}
+
+int dws_image_new(ei_image *img, unsigned flags, dws_image **out, hp_err *err)
+{
+    *out = NULL;
+    dws_image *di = hp_xcalloc(1, sizeof *di);
+    di->img = img;
+    pthread_mutex_init(&di->mu, NULL);
+    size_t cap = 0;
+    for (size_t i = 0; i < img->nsections; i++) {
+        const ei_section *sc = &img->sections[i];
+        int z = strncmp(sc->name, ".zdebug_", 8) == 0;
+        if ((!z && strncmp(sc->name, ".debug_", 7) != 0) || sc->size == 0 ||
+            sc->type == 8 /* SHT_NOBITS */)
+            continue;
+        char *name = z ? hp_xasprintf(".%s", sc->name + 2) : hp_xstrdup(sc->name);
+        size_t size;
+        if ((flags & DWS_TYPES_ONLY) && types_skip(name)) {
+            free(name);
+            continue;
+        }
+        if (ei_section_size(img, sc, &size, err) != 0) {
+            free(name);
+            dws_image_free(di);
+            return -1;
+        }
+        dws_sec *d = HP_PUSH(di->secs, di->n, cap);
+        d->sec = sc;
+        d->name = name;
+        d->size = size;
+    }
+    if (di->n + 1 > 0xffff) {
+        hp_errf(err, img->path, "too many sections (%zu)", di->n);
+        dws_image_free(di);
+        return -1;
+    }
+    di->checked = hp_xcalloc(di->n + 1, 1);
+    *out = di;
+    return 0;
+}
+
+void dws_image_free(dws_image *di)
+{
+    if (di == NULL)
+        return;
+    for (size_t i = 0; i < di->n; i++)
+        free(di->secs[i].name);
+    free(di->secs);
+    free(di->checked);
+    pthread_mutex_destroy(&di->mu);
+    free(di);
+}
+
+int dws_open_image(dws_image *di, dws_file **out, hp_err *err)
 {
     pthread_once(&once, init_once);
-    if (nsecs + 1 > 0xffff)
-        return hp_errf(err, path, "too many sections (%zu)", nsecs);
-    for (size_t i = 0; i < nsecs; i++)
-        if ((strcmp(secs[i].name, ".debug_rnglists") == 0 ||
-             strcmp(secs[i].name, ".debug_loclists") == 0) &&
-            check_list_headers(path, secs[i].name, secs[i].data, secs[i].size, err) != 0)
-            return -1;
+    const char *path = di->img->path;
     dws_file *f = hp_xcalloc(1, sizeof *f);
     f->path = hp_xstrdup(path);
     f->obj = hp_xcalloc(1, sizeof *f->obj);
-    f->obj->secs = secs;
-    f->obj->n = nsecs;
-    f->obj->addr_size = addr_size == 4 ? 4 : 8;
+    f->obj->di = di;
+    f->obj->addr_size = 8;
     f->obj->iface.object = f->obj;
     f->obj->iface.methods = &obj_methods;
     Dwarf_Error e = NULL;
     int rc = dwarf_object_init_b(&f->obj->iface, NULL, NULL, DW_GROUPNUMBER_ANY, &f->dbg, &e);
     if (rc != DW_DLV_OK) {
-        if (rc == DW_DLV_NO_ENTRY)
+        if (bad_section(f, err))
+            ;
+        else if (rc == DW_DLV_NO_ENTRY)
             hp_errf(err, path, "no DWARF debug info");
         else
             hp_errf(err, path, "cannot read DWARF: %s", e ? dwarf_errmsg(e) : "unknown error");

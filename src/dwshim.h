@@ -18,6 +18,7 @@
 #define DWSHIM_H
 
 #include <stdint.h>
+#include "elfimg.h"
 #include "hp.h"
 
 typedef struct dws_file dws_file;
@@ -101,19 +102,22 @@ typedef struct dws_attrs {
 int dws_open(const char *path, dws_file **out, hp_err *err);
 void dws_close(dws_file *f);
 
-/* Sections handed to libdwarf by the caller (already decompressed), so
-** that several handles over one file share one copy of the bytes instead
-** of each loading its own.  secs[] and the bytes must outlive the handle.
-** Only for linked objects: relocations are not applied. */
-typedef struct dws_section {
-    const char *name;            /* ".debug_info", ... (never .zdebug_*) */
-    uint64_t addr;
-    uint64_t size;
-    const uint8_t *data;
-} dws_section;
-
-int dws_open_sections(const char *path, const dws_section *secs, size_t nsecs,
-                      uint8_t addr_size, dws_file **out, hp_err *err);
+/* The DWARF sections of an opened ELF image, for handles that share one
+** copy of the bytes instead of each loading its own: a section is fetched
+** through ei_section_data() (decompressed there, once) the first time any
+** handle needs it, so sections nobody reads cost nothing.  With
+** DWS_TYPES_ONLY the location, range, frame, lookup and macro sections
+** are hidden from libdwarf: a reader of types and their declarations
+** never needs them.  The image must outlive the dws_image, and the
+** dws_image every handle opened over it.  Only for linked objects:
+** relocations are not applied.  The .debug_rnglists and .debug_loclists
+** unit headers are checked when loaded (see dwshim.c); a failed load or
+** check is what a later error from any handle reports. */
+typedef struct dws_image dws_image;
+#define DWS_TYPES_ONLY 1u
+int dws_image_new(ei_image *img, unsigned flags, dws_image **out, hp_err *err);
+void dws_image_free(dws_image *di);
+int dws_open_image(dws_image *di, dws_file **out, hp_err *err);
 
 /* Next compile/partial/type unit.  Returns 1 and fills cu, 0 at the end,
 ** -1 on error.  Units are visited in .debug_info order. */

@@ -425,8 +425,17 @@ static int make_key(worker *w, uint32_t idx)
     const char *file = nd->decl_file ? file_name(w, nd->decl_file - 1) : NULL;
     nd = &w->nodes[idx];
     hp_buf_reset(&w->buf);
-    hp_buf_printf(&w->buf, "%u\x1f%s\x1f%llu\x1f%s\x1f%u", nd->tag, nd->name ? nd->name : "",
-                  (unsigned long long)nd->size, file ? file : "", nd->decl_line);
+    /* "tag US name US size US file US line", built without printf: this
+    ** runs for every aggregate definition of every unit */
+    hp_buf_putu(&w->buf, nd->tag);
+    hp_buf_putn(&w->buf, "\x1f", 1);
+    hp_buf_puts(&w->buf, nd->name ? nd->name : "");
+    hp_buf_putn(&w->buf, "\x1f", 1);
+    hp_buf_putu(&w->buf, nd->size);
+    hp_buf_putn(&w->buf, "\x1f", 1);
+    hp_buf_puts(&w->buf, file ? file : "");
+    hp_buf_putn(&w->buf, "\x1f", 1);
+    hp_buf_putu(&w->buf, nd->decl_line);
     /* A type nested in another (macros put an anonymous struct and its
     ** parent on one line) is keyed by its parent and its position there. */
     uint32_t par = nd->parent;
@@ -1622,35 +1631,17 @@ int dt_load(const char *path, const dt_opts *opts, dt_result *out, hp_err *err)
     ** same memory.  Relocatable objects keep libdwarf's own loader, which
     ** applies their relocations. */
     ei_image *img = NULL;
-    dws_section *secs = NULL;
-    size_t nsecs = 0, scap = 0;
+    dws_image *di = NULL;
     if (opts->image)
         img = opts->image;
     else if (ei_open(path, &img, err) != 0)
         goto out;
-    if (img->e_type != 1 /* ET_REL */) {
-        for (size_t i = 0; i < img->nsections; i++) {
-            const ei_section *sc = &img->sections[i];
-            int z = strncmp(sc->name, ".zdebug_", 8) == 0;
-            if (!z && strncmp(sc->name, ".debug_", 7) != 0)
-                continue;
-            if (sc->size == 0 || sc->type == 8 /* SHT_NOBITS */)
-                continue;
-            const uint8_t *data;
-            size_t len;
-            if (ei_section_data(img, sc, &data, &len, err) != 0)
-                goto out;
-            dws_section *d = HP_PUSH(secs, nsecs, scap);
-            d->name = z ? hp_xasprintf(".%s", sc->name + 2) : hp_xstrdup(sc->name);
-            d->addr = sc->addr;
-            d->size = len;
-            d->data = data;
-        }
-    }
+    if (img->e_type != 1 /* ET_REL */ && dws_image_new(img, DWS_TYPES_ONLY, &di, err) != 0)
+        goto out;
     for (; opened < jobs; opened++) {
         ws[opened].sh = &sh;
         int r = img->e_type == 1 ? dws_open(path, &ws[opened].f, err)
-                                 : dws_open_sections(path, secs, nsecs, 8, &ws[opened].f, err);
+                                 : dws_open_image(di, &ws[opened].f, err);
         if (r != 0)
             goto out;
     }
@@ -1699,9 +1690,7 @@ int dt_load(const char *path, const dt_opts *opts, dt_result *out, hp_err *err)
 out:
     for (int i = 0; i < opened; i++)
         worker_free(&ws[i]);
-    for (size_t i = 0; i < nsecs; i++)
-        free((char *)secs[i].name);
-    free(secs);
+    dws_image_free(di);
     if (img && img != opts->image)
         ei_close(img);
     /* workers beyond `jobs` after clamping were opened too */

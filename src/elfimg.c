@@ -14,6 +14,12 @@
 ** by the image and freed by ei_close().  libelf maps the file read-only;
 ** the strings it hands out (section and symbol names) stay valid until
 ** elf_end(), which is why ei_symbol.name can point into them.
+**
+** Threads: ei_section_data() and ei_load_symbols() may be called from
+** several threads at once (type readers and the site scan share one
+** image).  Every libelf call after ei_open() runs under the image's mutex;
+** decompression runs outside it, one thread per section, and a thread
+** that wants a section another is decompressing waits for it.
 */
 #include "elfimg.h"
 
@@ -22,6 +28,8 @@
 #include <gelf.h>
 #include <libelf.h>
 #include <limits.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -50,14 +58,18 @@
 /* Longest build-id we keep: 64 bytes, the size of build_id_hex. */
 #define EI_MAX_BUILD_ID 64
 
+enum { C_EMPTY, C_BUSY, C_DONE };
+
 typedef struct ei_cache {
-    int done;
+    atomic_int state;           /* C_*; C_DONE is published last */
     const uint8_t *data;
     size_t len;
     uint8_t *owned;             /* decompressed copy, freed at close */
 } ei_cache;
 
 typedef struct ei_priv {
+    pthread_mutex_t mu;         /* libelf, cache states, symbols */
+    pthread_cond_t cv;          /* a section left C_BUSY */
     int fd;
     Elf *elf;
     unsigned char ei_data;      /* ELFDATA2LSB or ELFDATA2MSB */
@@ -203,59 +215,157 @@ static int inflate_exact(const ei_image *img, const ei_section *sec, const uint8
     return 0;
 }
 
-/* SHF_COMPRESSED: an Elf64_Chdr, then the stream. */
-static int decompress_shf(ei_image *img, const ei_section *sec, ei_cache *c, hp_err *err)
-{
-    ei_priv *pv = PRIV(img);
-    const uint8_t *raw;
-    size_t rawlen;
-    if (raw_bytes(img, sec, &raw, &rawlen, err))
-        return -1;
-    Elf_Scn *scn = elf_getscn(pv->elf, sec->index);
-    GElf_Chdr ch;
-    if (scn == NULL || gelf_getchdr(scn, &ch) == NULL)
-        return hp_errf(err, img->path, "section %s: bad compression header: %s", sec->name,
-                       elf_errmsg(-1));
-    size_t hdr = sizeof(Elf64_Chdr);
-    if (rawlen < hdr)
-        return hp_errf(err, img->path, "section %s: compressed section too small", sec->name);
-    if (ch.ch_type != ELFCOMPRESS_ZLIB)
-        return hp_errf(err, img->path, "section %s: unsupported compression type %u "
-                       "(only zlib is supported)", sec->name, (unsigned)ch.ch_type);
-    if (ch.ch_size > HP_MAX_ARRAY_ALLOC)
-        return hp_errf(err, img->path, "section %s: declared uncompressed size %llu is too "
-                       "large", sec->name, (unsigned long long)ch.ch_size);
-    if (inflate_exact(img, sec, raw + hdr, rawlen - hdr, (size_t)ch.ch_size, &c->owned, err))
-        return -1;
-    c->data = c->owned;
-    c->len = (size_t)ch.ch_size;
-    return 0;
-}
-
-/* .zdebug_*: "ZLIB", an 8-byte big-endian size, then the stream. */
-static int decompress_zdebug(ei_image *img, const ei_section *sec, ei_cache *c, hp_err *err)
+/* Where a section's zlib stream is and how long it inflates to: sets
+** *in and *inlen to the stream and *want to the size, or leaves *in NULL when
+** the bytes are stored as they are.  Caller holds pv->mu (libelf).
+**   SHF_COMPRESSED: an Elf64_Chdr, then the stream.
+**   .zdebug_*: "ZLIB", an 8-byte big-endian size, then the stream; tools
+**   may leave such a section uncompressed when that is smaller, and the
+**   GNU format says so by the missing magic. */
+static int stream_of(ei_image *img, const ei_section *sec, const uint8_t **in,
+                     size_t *inlen, size_t *want, hp_err *err)
 {
     const uint8_t *raw;
     size_t rawlen;
+    *in = NULL;
+    *inlen = *want = 0;
     if (raw_bytes(img, sec, &raw, &rawlen, err))
         return -1;
-    if (rawlen < 12 || memcmp(raw, "ZLIB", 4) != 0) {
-        /* Tools may leave a .zdebug section uncompressed when that is
-        ** smaller; the GNU format says so by the missing magic. */
-        c->data = raw;
-        c->len = rawlen;
+    uint64_t size;
+    size_t hdr;
+    if (sec->flags & SHF_COMPRESSED) {
+        /* read by hand (little-endian, like every image ei_open takes):
+        ** gelf_getchdr would make libelf convert the section */
+        hdr = sizeof(Elf64_Chdr);
+        if (rawlen < hdr)
+            return hp_errf(err, img->path, "section %s: compressed section too small",
+                           sec->name);
+        uint32_t type = le32(raw);
+        if (type != ELFCOMPRESS_ZLIB)
+            return hp_errf(err, img->path, "section %s: unsupported compression type %u "
+                           "(only zlib is supported)", sec->name, (unsigned)type);
+        size = (uint64_t)le32(raw + 8) | (uint64_t)le32(raw + 12) << 32;
+    } else if (strncmp(sec->name, ".zdebug", 7) == 0 && rawlen >= 12 &&
+               memcmp(raw, "ZLIB", 4) == 0) {
+        hdr = 12;
+        size = 0;
+        for (int i = 4; i < 12; i++)
+            size = size << 8 | raw[i];
+    } else {
+        *want = rawlen;
         return 0;
     }
-    uint64_t size = 0;
-    for (int i = 4; i < 12; i++)
-        size = size << 8 | raw[i];
     if (size > HP_MAX_ARRAY_ALLOC)
         return hp_errf(err, img->path, "section %s: declared uncompressed size %llu is too "
                        "large", sec->name, (unsigned long long)size);
-    if (inflate_exact(img, sec, raw + 12, rawlen - 12, (size_t)size, &c->owned, err))
+    *in = raw + hdr;
+    *inlen = rawlen - hdr;
+    *want = (size_t)size;
+    return 0;
+}
+
+/* The section's bytes as stored (not decompressed); caller holds pv->mu. */
+static int plain_bytes(ei_image *img, const ei_section *sec, const uint8_t **data,
+                       size_t *len, hp_err *err)
+{
+    ei_priv *pv = PRIV(img);
+    if (strncmp(sec->name, ".zdebug", 7) == 0)
+        return raw_bytes(img, sec, data, len, err);
+    Elf_Scn *scn = elf_getscn(pv->elf, sec->index);
+    Elf_Data *d = scn ? elf_getdata(scn, NULL) : NULL;
+    if (d == NULL || (d->d_buf == NULL && d->d_size > 0))
+        return hp_errf(err, img->path, "cannot read section %s: %s", sec->name,
+                       elf_errmsg(-1));
+    *data = d->d_buf;
+    *len = d->d_size;
+    return 0;
+}
+
+static int section_ok(ei_image *img, const ei_section *sec, int pos, hp_err *err)
+{
+    if (pos < 0)
+        return hp_errf(err, img->path, "internal error: section not of this image");
+    if (!PRIV(img)->sec_ok[pos])
+        return hp_errf(err, img->path, "section %s (%llu bytes at offset %llu) extends "
+                       "beyond the end of the file (truncated?)", sec->name,
+                       (unsigned long long)sec->size, (unsigned long long)sec->offset);
+    return 0;
+}
+
+int ei_section_size(ei_image *img, const ei_section *sec, size_t *len, hp_err *err)
+{
+    ei_priv *pv = PRIV(img);
+    int pos = sec_pos(img, sec);
+    *len = 0;
+    if (section_ok(img, sec, pos, err) != 0)
         return -1;
-    c->data = c->owned;
-    c->len = (size_t)size;
+    if (sec->type == SHT_NOBITS || sec->size == 0)
+        return 0;
+    if (atomic_load_explicit(&pv->cache[pos].state, memory_order_acquire) == C_DONE) {
+        *len = pv->cache[pos].len;
+        return 0;
+    }
+    const uint8_t *in;
+    size_t inlen;
+    pthread_mutex_lock(&pv->mu);
+    int rc = stream_of(img, sec, &in, &inlen, len, err);
+    pthread_mutex_unlock(&pv->mu);
+    return rc;
+}
+
+/* Fill cache entry pos; caller holds pv->mu, which is released while the
+** section inflates. */
+static int fill_locked(ei_image *img, const ei_section *sec, int pos, hp_err *err)
+{
+    ei_priv *pv = PRIV(img);
+    ei_cache *c = &pv->cache[pos];
+    while (atomic_load_explicit(&c->state, memory_order_relaxed) == C_BUSY)
+        pthread_cond_wait(&pv->cv, &pv->mu);
+    if (atomic_load_explicit(&c->state, memory_order_relaxed) == C_DONE)
+        return 0;
+    if (section_ok(img, sec, pos, err) != 0)
+        return -1;
+    if (sec->type == SHT_NOBITS || sec->size == 0) {
+        c->data = NULL;
+        c->len = 0;
+    } else {
+        const uint8_t *in;
+        size_t inlen, want;
+        if (stream_of(img, sec, &in, &inlen, &want, err) != 0)
+            return -1;
+        if (in == NULL) {
+            if (plain_bytes(img, sec, &c->data, &c->len, err) != 0)
+                return -1;
+        } else {
+            atomic_store_explicit(&c->state, C_BUSY, memory_order_relaxed);
+            pthread_mutex_unlock(&pv->mu);
+            uint8_t *buf = NULL;
+            int rc = inflate_exact(img, sec, in, inlen, want, &buf, err);
+            pthread_mutex_lock(&pv->mu);
+            atomic_store_explicit(&c->state, C_EMPTY, memory_order_relaxed);
+            pthread_cond_broadcast(&pv->cv);
+            if (rc != 0)
+                return -1;
+            c->owned = buf;
+            c->data = buf;
+            c->len = want;
+        }
+    }
+    atomic_store_explicit(&c->state, C_DONE, memory_order_release);
+    return 0;
+}
+
+/* ei_section_data for a caller that holds pv->mu */
+static int section_data_locked(ei_image *img, const ei_section *sec, const uint8_t **data,
+                               size_t *len, hp_err *err)
+{
+    int pos = sec_pos(img, sec);
+    if (pos < 0)
+        return hp_errf(err, img->path, "internal error: section not of this image");
+    if (fill_locked(img, sec, pos, err) != 0)
+        return -1;
+    *data = PRIV(img)->cache[pos].data;
+    *len = PRIV(img)->cache[pos].len;
     return 0;
 }
 
@@ -267,30 +377,12 @@ int ei_section_data(ei_image *img, const ei_section *sec,
     if (pos < 0)
         return hp_errf(err, img->path, "internal error: section not of this image");
     ei_cache *c = &pv->cache[pos];
-    if (!c->done) {
-        if (!pv->sec_ok[pos])
-            return hp_errf(err, img->path, "section %s (%llu bytes at offset %llu) extends "
-                           "beyond the end of the file (truncated?)", sec->name,
-                           (unsigned long long)sec->size, (unsigned long long)sec->offset);
-        if (sec->type == SHT_NOBITS || sec->size == 0) {
-            c->data = NULL;
-            c->len = 0;
-        } else if (sec->flags & SHF_COMPRESSED) {
-            if (decompress_shf(img, sec, c, err))
-                return -1;
-        } else if (strncmp(sec->name, ".zdebug", 7) == 0) {
-            if (decompress_zdebug(img, sec, c, err))
-                return -1;
-        } else {
-            Elf_Scn *scn = elf_getscn(pv->elf, sec->index);
-            Elf_Data *d = scn ? elf_getdata(scn, NULL) : NULL;
-            if (d == NULL || (d->d_buf == NULL && d->d_size > 0))
-                return hp_errf(err, img->path, "cannot read section %s: %s", sec->name,
-                               elf_errmsg(-1));
-            c->data = d->d_buf;
-            c->len = d->d_size;
-        }
-        c->done = 1;
+    if (atomic_load_explicit(&c->state, memory_order_acquire) != C_DONE) {
+        pthread_mutex_lock(&pv->mu);
+        int rc = fill_locked(img, sec, pos, err);
+        pthread_mutex_unlock(&pv->mu);
+        if (rc != 0)
+            return -1;
     }
     *data = c->data;
     *len = c->len;
@@ -566,6 +658,8 @@ int ei_open(const char *path, ei_image **out, hp_err *err)
 
     ei_image *img = hp_xcalloc(1, sizeof *img);
     ei_priv *pv = hp_xcalloc(1, sizeof *pv);
+    pthread_mutex_init(&pv->mu, NULL);
+    pthread_cond_init(&pv->cv, NULL);
     img->priv = pv;
     img->path = hp_xstrdup(path);
     img->file_size = (uint64_t)st.st_size;
@@ -645,6 +739,8 @@ void ei_close(ei_image *img)
             elf_end(pv->elf);
         if (pv->fd >= 0)
             close(pv->fd);
+        pthread_mutex_destroy(&pv->mu);
+        pthread_cond_destroy(&pv->cv);
         free(pv);
     }
     free(img->sections);
@@ -907,9 +1003,9 @@ static int plt_symbols(ei_image *img, symvec *sv, hp_err *err)
         const ei_section *s = ei_find_section(img, plts[k]);
         if (s == NULL || s->type != SHT_PROGBITS || !(s->flags & SHF_EXECINSTR))
             continue;
-        const uint8_t *p;
-        size_t n;
-        if (ei_section_data(img, s, &p, &n, err)) {
+        const uint8_t *p = NULL;
+        size_t n = 0;
+        if (section_data_locked(img, s, &p, &n, err)) {
             free(slots);
             return -1;
         }
@@ -967,7 +1063,18 @@ static int plt_symbols(ei_image *img, symvec *sv, hp_err *err)
     return 0;
 }
 
+static int load_symbols_locked(ei_image *img, hp_err *err);
+
 int ei_load_symbols(ei_image *img, hp_err *err)
+{
+    ei_priv *pv = PRIV(img);
+    pthread_mutex_lock(&pv->mu);
+    int rc = load_symbols_locked(img, err);
+    pthread_mutex_unlock(&pv->mu);
+    return rc;
+}
+
+static int load_symbols_locked(ei_image *img, hp_err *err)
 {
     ei_priv *pv = PRIV(img);
     if (pv->symbols_loaded)

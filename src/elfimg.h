@@ -62,11 +62,17 @@ void ei_close(ei_image *img);
 const ei_section *ei_find_section(const ei_image *img, const char *name);
 
 /* Bytes of a section, decompressed if SHF_COMPRESSED or .zdebug_*.
-** The memory belongs to the image and lives until ei_close(). */
+** The memory belongs to the image and lives until ei_close().  Safe to
+** call from several threads; each section is decompressed once. */
 int ei_section_data(ei_image *img, const ei_section *sec,
                     const uint8_t **data, size_t *len, hp_err *err);
 
-/* .symtab, else .dynsym, plus PLT stubs named "NAME@plt". */
+/* The length ei_section_data() will give, read from the compression
+** header without decompressing. */
+int ei_section_size(ei_image *img, const ei_section *sec, size_t *len, hp_err *err);
+
+/* .symtab, else .dynsym, plus PLT stubs named "NAME@plt".  Thread-safe;
+** loads once. */
 int ei_load_symbols(ei_image *img, hp_err *err);
 
 /* The import whose GOT slot is at `slot` (JUMP_SLOT and GLOB_DAT
