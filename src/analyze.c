@@ -11,6 +11,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -42,6 +43,49 @@ static double now(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* The site scan's first half (sites.h: si_prepare) runs in this thread
+** while the main thread reads and stores the types: it needs no database,
+** and on two cores it fills the time the type reader spends in its
+** serial parts (decompression, SQLite inserts). */
+typedef struct scan_thread {
+    pthread_t th;
+    int started;
+    ei_image *img, *dwarf;
+    si_opts so;
+    si_job *job;
+    hp_err err;
+    int rc;
+} scan_thread;
+
+static void *scan_main(void *arg)
+{
+    scan_thread *t = arg;
+    t->rc = si_prepare(t->img, t->dwarf, &t->so, &t->job, &t->err);
+    return NULL;
+}
+
+static void scan_start(scan_thread *t, ei_image *img, ei_image *dwarf, const an_opts *o)
+{
+    memset(t, 0, sizeof *t);
+    t->img = img;
+    t->dwarf = dwarf;
+    t->so = (si_opts){ o->allocs, o->nallocs, o->alloc_config, o->jobs };
+    t->started = pthread_create(&t->th, NULL, scan_main, t) == 0;
+    if (!t->started)
+        scan_main(t);           /* no thread: scan now, in this one */
+}
+
+/* Wait for the scan; returns si_prepare's status. */
+static int scan_join(scan_thread *t, hp_err *err)
+{
+    if (t->started)
+        pthread_join(t->th, NULL);
+    t->started = 0;
+    if (t->rc != 0 && err && !err->set)
+        *err = t->err;
+    return t->rc;
+}
+
 static int one_binary(st_writer *w, const char *bin, const an_opts *o, hp_err *err)
 {
     double t0 = now();
@@ -50,6 +94,9 @@ static int one_binary(st_writer *w, const char *bin, const an_opts *o, hp_err *e
     dt_result res;
     memset(&res, 0, sizeof res);
     int rc = -1;
+    scan_thread scan;
+    memset(&scan, 0, sizeof scan);
+    int scanning = 0;
 
     if (ei_open(bin, &img, err) != 0) {
         if (o->recursive)
@@ -68,6 +115,10 @@ static int one_binary(st_writer *w, const char *bin, const an_opts *o, hp_err *e
     ** and the allocation sites */
     if (how != DF_EMBEDDED && ei_open(dwarf_path, &dimg, err) != 0)
         goto out;
+    if (!o->no_sites) {
+        scan_start(&scan, img, dimg ? dimg : img, o);
+        scanning = 1;
+    }
     dt_opts dto;
     memset(&dto, 0, sizeof dto);
     dto.image = dimg ? dimg : img;
@@ -120,9 +171,10 @@ static int one_binary(st_writer *w, const char *bin, const an_opts *o, hp_err *e
     /* allocation sites: after the types, which attribution maps onto */
     si_stats sst;
     memset(&sst, 0, sizeof sst);
-    if (!o->no_sites) {
-        si_opts so = { o->allocs, o->nallocs, o->alloc_config, o->jobs };
-        if (si_run(st_writer_db(w), binary_id, img, dimg ? dimg : img, &so, &sst, err) != 0)
+    if (scanning) {
+        scanning = 0;
+        if (scan_join(&scan, err) != 0 ||
+            si_finish(scan.job, st_writer_db(w), binary_id, &sst, err) != 0)
             goto out;
         if (!o->quiet)
             fprintf(stderr, "holeprof: %s: %llu allocation sites (%llu typed, %llu ambiguous), "
@@ -139,6 +191,9 @@ static int one_binary(st_writer *w, const char *bin, const an_opts *o, hp_err *e
                 (unsigned long long)res.dies, dwarf_path, df_how_name(how), now() - t0);
     rc = 0;
 out:
+    if (scanning)
+        scan_join(&scan, NULL);     /* before its images close */
+    si_job_free(scan.job);
     if (res.types)
         ts_free(res.types);
     free(res.producer);

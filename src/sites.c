@@ -369,6 +369,12 @@ typedef struct slotref {        /* data word initialised with a function address
     uint32_t fn;
 } slotref;
 
+typedef struct kcache {
+    uint64_t slot;              /* where kmem_cache_create's result went */
+    int64_t size;
+    const char *name;           /* arena */
+} kcache;
+
 typedef struct si_ctx {
     ei_image *img;
     ei_image *dbg;              /* the separate debug file (not owned), or NULL */
@@ -442,6 +448,20 @@ typedef struct si_ctx {
     /* queue */
     uint32_t *queue;
     size_t nqueue, queuecap;
+    /* prepared for writing (collect_facts): the final site events in pc
+    ** order, the kmem caches, what DWARF says about each site */
+    uint32_t *fin_idx;
+    size_t nfin;
+    kcache *kc;
+    size_t nkc;
+    hp_arena kc_names;
+    dl_site *ds;
+    size_t nds;
+    dl_func *dfn;
+    size_t ndfn;
+    dl_info *dli;
+    int no_arch;                /* no disassembler: only site_scan is written */
+    char *scan_note;            /* why, for site_scan */
 } si_ctx;
 
 /* ------------------------------------------------------------------ */
@@ -2873,12 +2893,6 @@ static int store_fits(const trow *r, int64_t off, uint32_t width)
 #define CONF_SIZE   0.30
 #define MAX_CANDIDATES 16
 
-typedef struct kcache {
-    uint64_t slot;              /* where kmem_cache_create's result went */
-    int64_t size;
-    const char *name;           /* arena */
-} kcache;
-
 typedef struct fin {
     trow *type;
     const char *method;
@@ -3587,7 +3601,9 @@ static void want_dwarf(const si_ctx *x, const site_ev *e, dl_site *d)
     }
 }
 
-static int write_sites(si_ctx *x, ei_image *dwarf, hp_err *err)
+/* Everything writing needs that does not depend on the database: the
+** final site events and the DWARF facts about them. */
+static void collect_facts(si_ctx *x, ei_image *dwarf)
 {
     uint32_t *fin_idx = NULL;
     size_t nfin = 0, fcap = 0;
@@ -3668,13 +3684,33 @@ static int write_sites(si_ctx *x, ei_image *dwarf, hp_err *err)
         else
             x->st->skipped += dl_skipped(dli);
     }
+    x->fin_idx = fin_idx;
+    x->nfin = nfin;
+    x->kc = kc;
+    x->nkc = nkc;
+    x->kc_names = ar;
+    x->ds = ds;
+    x->nds = nds;
+    x->dfn = dfn;
+    x->ndfn = ndfn;
+    x->dli = dli;
+}
+
+/* Attribute the prepared sites to the binary's stored types and write
+** them. */
+static int write_sites(si_ctx *x, hp_err *err)
+{
+    const uint32_t *fin_idx = x->fin_idx;
+    size_t nfin = x->nfin;
+    const dl_site *ds = x->ds;
+    size_t nds = x->nds;
     dwarfacts facts;
     memset(&facts, 0, sizeof facts);
-    facts.funcs = dfn;
-    facts.nfuncs = ndfn;
-    facts.go = dli ? dl_go_types(dli, &facts.ngo) : NULL;
-    facts.kc = kc;
-    facts.nkc = nkc;
+    facts.funcs = x->dfn;
+    facts.nfuncs = x->ndfn;
+    facts.go = x->dli ? dl_go_types(x->dli, &facts.ngo) : NULL;
+    facts.kc = x->kc;
+    facts.nkc = x->nkc;
 
     tindex ti;
     memset(&ti, 0, sizeof ti);
@@ -3781,12 +3817,6 @@ out:
     if (cand)
         sqlite3_finalize(cand);
     ti_free(&ti);
-    dl_free(dli);
-    free(ds);
-    free(dfn);
-    free(kc);
-    free(fin_idx);
-    hp_arena_free(&ar);
     return rc;
 }
 
@@ -3832,20 +3862,29 @@ static void ctx_free(si_ctx *x)
     free(x->queue);
     if (x->da)
         da_close(x->da);
+    free(x->fin_idx);
+    free(x->kc);
+    hp_arena_free(&x->kc_names);
+    free(x->ds);
+    free(x->dfn);
+    dl_free(x->dli);
+    free(x->scan_note);
 }
 
-int si_run(sqlite3 *db, int64_t binary_id, ei_image *img, ei_image *dwarf,
-           const si_opts *o, si_stats *stats, hp_err *err)
+struct si_job {
+    si_ctx x;
+    si_stats st;
+};
+
+int si_prepare(ei_image *img, ei_image *dwarf, const si_opts *o, si_job **out, hp_err *err)
 {
     double t0 = now_s();
-    memset(stats, 0, sizeof *stats);
-    si_ctx x;
-    memset(&x, 0, sizeof x);
-    x.img = img;
-    x.db = db;
-    x.binary_id = binary_id;
-    x.st = stats;
-    x.jobs = o && o->jobs > 0 ? o->jobs : 1;
+    si_job *j = hp_xcalloc(1, sizeof *j);
+    si_ctx *x = &j->x;
+    x->img = img;
+    x->st = &j->st;
+    x->jobs = o && o->jobs > 0 ? o->jobs : 1;
+    *out = NULL;
 
     si_user_alloc *u = NULL;
     size_t nu = 0, ucap = 0;
@@ -3866,42 +3905,83 @@ int si_run(sqlite3 *db, int64_t binary_id, ei_image *img, ei_image *dwarf,
         uorig[i] = i < ncli ? O_USER : O_CONFIG;
 
     hp_err e2 = {0};
-    if (da_open(img->machine, &x.da, &e2) != 0) {
-        stats->no_arch = 1;
-        stats->skipped++;
-        rc = write_scan(&x, e2.msg, err);
+    if (da_open(img->machine, &x->da, &e2) != 0) {
+        j->st.no_arch = 1;
+        j->st.skipped++;
+        x->no_arch = 1;
+        x->scan_note = hp_xstrdup(e2.msg);
+        rc = 0;
         goto out;
     }
-    x.arch = da_arch_of(x.da);
+    x->arch = da_arch_of(x->da);
     if (ei_load_symbols(img, &e2) != 0) {
-        stats->skipped++;
+        j->st.skipped++;
         e2.set = 0;
     }
     if (dwarf && dwarf != img) {
-        x.dbg = dwarf;
-        if (ei_load_symbols(x.dbg, &e2) != 0) {
-            stats->skipped++;
+        x->dbg = dwarf;
+        if (ei_load_symbols(x->dbg, &e2) != 0) {
+            j->st.skipped++;
             e2.set = 0;
         }
     }
-    load_relative(&x);
-    build_functions(&x, u, nu, uorig);
-    for (size_t i = 0; i < x.nfns; i++)
-        stats->functions += !x.fns[i].is_plt;
-    x.dc = hp_xcalloc(x.nfns + 1, sizeof *x.dc);
-    load_srefs(&x);
-    scan_callers(&x, u, nu, uorig);
-    fixed_point(&x);
-    if (write_sites(&x, dwarf, err) != 0 || write_allocators(&x, err) != 0)
-        goto out;
-    rc = write_scan(&x, x.nfns == 0 ? "no function symbols" : NULL, err);
+    load_relative(x);
+    build_functions(x, u, nu, uorig);
+    for (size_t i = 0; i < x->nfns; i++)
+        j->st.functions += !x->fns[i].is_plt;
+    x->dc = hp_xcalloc(x->nfns + 1, sizeof *x->dc);
+    load_srefs(x);
+    scan_callers(x, u, nu, uorig);
+    fixed_point(x);
+    collect_facts(x, dwarf);
+    if (x->nfns == 0)
+        x->scan_note = hp_xstrdup("no function symbols");
+    rc = 0;
 out:
-    stats->seconds = now_s() - t0;
+    j->st.seconds = now_s() - t0;
     for (size_t i = 0; i < nu; i++)
         free(u[i].name);
     free(u);
     free(uorig);
-    ctx_free(&x);
+    if (rc != 0) {
+        si_job_free(j);
+        return -1;
+    }
+    *out = j;
+    return 0;
+}
+
+int si_finish(si_job *j, sqlite3 *db, int64_t binary_id, si_stats *stats, hp_err *err)
+{
+    double t0 = now_s();
+    si_ctx *x = &j->x;
+    x->db = db;
+    x->binary_id = binary_id;
+    int rc = x->no_arch ? write_scan(x, x->scan_note, err)
+             : write_sites(x, err) != 0 || write_allocators(x, err) != 0 ? -1
+             : write_scan(x, x->scan_note, err);
+    j->st.seconds += now_s() - t0;
+    *stats = j->st;
+    return rc;
+}
+
+void si_job_free(si_job *j)
+{
+    if (j == NULL)
+        return;
+    ctx_free(&j->x);
+    free(j);
+}
+
+int si_run(sqlite3 *db, int64_t binary_id, ei_image *img, ei_image *dwarf,
+           const si_opts *o, si_stats *stats, hp_err *err)
+{
+    si_job *j = NULL;
+    memset(stats, 0, sizeof *stats);
+    if (si_prepare(img, dwarf, o, &j, err) != 0)
+        return -1;
+    int rc = si_finish(j, db, binary_id, stats, err);
+    si_job_free(j);
     return rc;
 }
 

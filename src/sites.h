@@ -90,8 +90,20 @@ int si_read_config(const char *path, si_user_alloc **v, size_t *n, hp_err *err);
 
 /* Analyze img's code and write its sites.  dwarf is the opened file
 ** holding the DWARF (may be img itself); its symbol table is used too when
-** the binary is stripped, and its sections are read where dt_load() left
-** them decompressed. */
+** the binary is stripped, and its sections are shared with the type
+** reader (ei_section_data decompresses each once).
+**
+** In two steps, so the scan can run beside the type reader:
+** si_prepare() does everything that needs no database -- symbols,
+** disassembly, the wrapper fixed point, the DWARF facts about each site --
+** and may run in its own thread while dt_load() reads the same images
+** (elfimg is thread-safe for that); only its option errors (--alloc,
+** --alloc-config) are returned.  si_finish() then attributes the sites to
+** the binary's stored types rows and writes them.  si_run() is both. */
+typedef struct si_job si_job;
+int si_prepare(ei_image *img, ei_image *dwarf, const si_opts *opts, si_job **out, hp_err *err);
+int si_finish(si_job *job, sqlite3 *db, int64_t binary_id, si_stats *stats, hp_err *err);
+void si_job_free(si_job *job);
 int si_run(sqlite3 *db, int64_t binary_id, ei_image *img, ei_image *dwarf,
            const si_opts *opts, si_stats *stats, hp_err *err);
 
