@@ -27,6 +27,7 @@
 ** be constant expressions.
 */
 #include "dwlines.h"
+#include "dwscan.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
@@ -119,6 +120,12 @@ typedef struct walker {
     /* line table intervals for the current unit (lazy) */
     const uint8_t *line_sec;    /* .debug_line bytes */
     size_t line_len;
+    const uint8_t *info_sec;    /* .debug_info and .debug_abbrev bytes for */
+    size_t info_len;            /* the raw subprogram scan (dwscan.h); */
+    const uint8_t *abbrev_sec;  /* NULL: walk through libdwarf */
+    size_t abbrev_len;
+    uint64_t *offs;             /* scratch: subprogram offsets of a unit */
+    size_t noffs, offcap;
     uint64_t stmt_list;
     int has_stmt;
     lrow *rows;
@@ -1150,6 +1157,21 @@ static void go_type(walker *w, dws_die die)
     g->tag = a.tag;
 }
 
+/* A subprogram DIE of the unit: read it only if it may hold a wanted pc. */
+static void visit_subprogram(walker *w, dws_die c, hp_err *e2)
+{
+    /* most subprograms hold no address we want: decide that from
+    ** low/high pc alone before reading anything else */
+    uint64_t lo = 0, hi = 0;
+    int b = dws_pc_bounds(w->f, c, &lo, &hi);
+    dws_range r1 = { lo, hi };
+    dws_code_attrs a;
+    if ((b == 2 || (b == 1 && ranges_hit(w, &r1, 1))) &&
+        dws_read_code(w->f, c, &a, e2) == 0 && !(a.has & DWC_DECLARATION) &&
+        (a.has & (DWC_LOW_PC | DWC_RANGES)))
+        do_subprogram(w, c, &a);
+}
+
 static void walk_top(walker *w, dws_die parent, int depth, int hit)
 {
     if (depth > MAX_WALK_DEPTH)
@@ -1159,16 +1181,7 @@ static void walk_top(walker *w, dws_die parent, int depth, int hit)
     while (c) {
         uint16_t tag = dws_tag(w->f, c);
         if (tag == TAG_subprogram && hit) {
-            /* most subprograms hold no address we want: decide that from
-            ** low/high pc alone before reading anything else */
-            uint64_t lo = 0, hi = 0;
-            int b = dws_pc_bounds(w->f, c, &lo, &hi);
-            dws_range r1 = { lo, hi };
-            dws_code_attrs a;
-            if ((b == 2 || (b == 1 && ranges_hit(w, &r1, 1))) &&
-                dws_read_code(w->f, c, &a, &e2) == 0 && !(a.has & DWC_DECLARATION) &&
-                (a.has & (DWC_LOW_PC | DWC_RANGES)))
-                do_subprogram(w, c, &a);
+            visit_subprogram(w, c, &e2);
         } else if (tag == TAG_namespace) {
             walk_top(w, c, depth + 1, hit);
         } else if (w->want_go && depth == 0 && (tag == TAG_structure || tag == TAG_base ||
@@ -1185,6 +1198,30 @@ static void walk_top(walker *w, dws_die parent, int depth, int hit)
         dws_die_free(w->f, c);
         c = next;
     }
+}
+
+/* The same visit without walking the unit through libdwarf: the raw scan
+** names the subprograms that have code (dwscan.h) and only those are
+** opened.  0 when done, -1 when the unit must be walked after all. */
+static int scan_top(walker *w)
+{
+    w->noffs = 0;
+    if (w->info_sec == NULL || w->abbrev_sec == NULL ||
+        dsc_subprograms(w->info_sec, w->info_len, w->abbrev_sec, w->abbrev_len,
+                        w->cu.hdr_offset, w->scoped, MAX_WALK_DEPTH, &w->offs, &w->noffs,
+                        &w->offcap) != 0)
+        return -1;
+    for (size_t i = 0; i < w->noffs; i++) {
+        hp_err e2 = {0};
+        dws_die c = dws_offdie(w->f, w->offs[i], &e2);
+        if (c != NULL)
+            visit_subprogram(w, c, &e2);
+        if (e2.set)
+            w->d->skipped++;
+        if (c != NULL)
+            dws_die_free(w->f, c);
+    }
+    return 0;
 }
 
 static void do_unit(walker *w)
@@ -1223,7 +1260,10 @@ static void do_unit(walker *w)
     if (!hit && !w->want_go)
         return;
     w->nunit_sites = 0;
-    walk_top(w, w->cu.die, 0, hit);
+    /* Go units also name their types' runtime descriptors at the top
+    ** level, which only the full walk collects */
+    if (w->want_go || !hit || scan_top(w) != 0)
+        walk_top(w, w->cu.die, 0, hit);
     /* sites without an inline chain take the line table's row */
     for (size_t i = 0; i < w->nunit_sites; i++) {
         dl_site *s = &w->sites[w->unit_sites[i]];
@@ -1283,6 +1323,25 @@ static void job_free(job *j)
     free(j->w.rows);
     free(j->w.rv);
     free(j->w.lv);
+    free(j->w.offs);
+}
+
+/* The bytes of .debug_NAME (or .zdebug_NAME), or NULL. */
+static void dwarf_bytes(ei_image *img, const char *name, const uint8_t **p, size_t *len)
+{
+    char n1[32], n2[32];
+    snprintf(n1, sizeof n1, ".debug_%s", name);
+    snprintf(n2, sizeof n2, ".zdebug_%s", name);
+    const ei_section *sc = ei_find_section(img, n1);
+    if (sc == NULL)
+        sc = ei_find_section(img, n2);
+    hp_err e = {0};
+    *p = NULL;
+    *len = 0;
+    if (sc && ei_section_data(img, sc, p, len, &e) != 0) {
+        *p = NULL;
+        *len = 0;
+    }
 }
 
 int dl_collect(ei_image *dwarf, dl_site *sites, size_t nsites, dl_func *funcs,
@@ -1305,15 +1364,13 @@ int dl_collect(ei_image *dwarf, dl_site *sites, size_t nsites, dl_func *funcs,
     for (size_t i = 0; i < nfuncs; i++)
         atomic_init(&fclaimed[i], 0);
 
-    const uint8_t *line_sec = NULL;
-    size_t line_len = 0;
-    const ei_section *ls = ei_find_section(dwarf, ".debug_line");
-    if (ls == NULL)
-        ls = ei_find_section(dwarf, ".zdebug_line");
-    hp_err e3 = {0};
-    if (ls && ei_section_data(dwarf, ls, &line_sec, &line_len, &e3) != 0) {
-        line_sec = NULL;
-        line_len = 0;
+    const uint8_t *line_sec, *info_sec = NULL, *abbrev_sec = NULL;
+    size_t line_len, info_len = 0, abbrev_len = 0;
+    dwarf_bytes(dwarf, "line", &line_sec, &line_len);
+    /* raw bytes carry no relocations: relocatable objects walk by libdwarf */
+    if (dwarf->e_type != 1) {
+        dwarf_bytes(dwarf, "info", &info_sec, &info_len);
+        dwarf_bytes(dwarf, "abbrev", &abbrev_sec, &abbrev_len);
     }
 
     int rc = -1;
@@ -1359,6 +1416,10 @@ int dl_collect(ei_image *dwarf, dl_site *sites, size_t nsites, dl_func *funcs,
             j->w.fclaimed = fclaimed;
             j->w.line_sec = line_sec;
             j->w.line_len = line_len;
+            j->w.info_sec = info_sec;
+            j->w.info_len = info_len;
+            j->w.abbrev_sec = abbrev_sec;
+            j->w.abbrev_len = abbrev_len;
             j->di = di;
             j->tid = t;
             j->nthreads = jobs;

@@ -1,0 +1,39 @@
+/*
+** dwscan.h -- a fast pass over one unit's DIEs in the raw .debug_info
+** bytes, for a reader that wants a handful of DIEs out of thousands.
+**
+** Contract: dsc_subprograms() lists, in .debug_info order, the offsets
+** of the subprogram DIEs of one unit whose abbreviation gives them a code
+** address (DW_AT_low_pc or DW_AT_ranges: concrete functions, never
+** declarations or abstract inline instances), at the unit's top level and
+** inside namespaces -- and, when `scoped` (C++, Rust), inside struct and
+** class DIEs too.  Those are exactly the DIEs dwlines.c's site lookup
+** reads; it then opens each through dwshim (libdwarf) as before.  The
+** scan allocates nothing per DIE: an abbreviation table per unit, then a
+** walk that jumps over subtrees by DW_AT_sibling where the producer wrote
+** one and otherwise steps over every attribute by its form.
+**
+** Why not libdwarf: walking a unit's top level through dwarf_siblingof_b
+** creates and frees a Dwarf_Die per DIE; in the kernel's units (thousands
+** of header types per unit) that was half of the allocation-site scan.
+**
+** Robustness: every read is bounds-checked.  Anything the scan does not
+** understand -- an unknown form, a malformed header or abbreviation, an
+** abbreviation code out of range, nesting beyond `max_depth` -- returns -1
+** and the caller falls back to the libdwarf walk, which has its own
+** checks.  DWARF versions 2 to 5, 32- and 64-bit units, .debug_info only.
+*/
+#ifndef DWSCAN_H
+#define DWSCAN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* info/abbrev: the whole .debug_info and .debug_abbrev sections.
+** unit_off: the unit header's offset.  Appends to *offs (capacity *cap,
+** count *n; grown with hp_grow).  0 on success, -1: fall back. */
+int dsc_subprograms(const uint8_t *info, size_t info_len, const uint8_t *abbrev,
+                    size_t abbrev_len, uint64_t unit_off, int scoped, unsigned max_depth,
+                    uint64_t **offs, size_t *n, size_t *cap);
+
+#endif

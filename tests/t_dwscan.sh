@@ -1,0 +1,79 @@
+#!/bin/sh
+# t_dwscan.sh -- the raw subprogram scan (src/dwscan.c) finds exactly the
+# DIEs a libdwarf walk finds.
+#
+# The site scan trusts src/dwscan.c to name the subprograms of a unit that
+# it would otherwise find by walking the unit through libdwarf; if the two
+# ever differed, sites would silently lose their lines and variable types.
+# So tests/dwscan_check compares both, unit by unit, on fixtures built here
+# with every producer shape the scan must read: gcc and clang, DWARF 4 and
+# 5 (clang's DWARF 5 uses addrx/strx forms and no DW_AT_sibling; gcc writes
+# sibling pointers the scan jumps by), 64-bit DWARF, -O0 and -O2, C and C++
+# (namespaces, classes with member functions), Rust, and Debian's own
+# python3.11 debug file when python3.11-dbg is installed.  Any unit the
+# raw scan refuses, or any difference, fails.
+. "${TOP_SRCDIR:-$(dirname "$0")/..}/tests/lib.sh"
+
+CHECK=$TOP_BUILDDIR/tests/dwscan_check
+[ -x "$CHECK" ] || die "not built: $CHECK"
+CC=${CC_FOR_TESTS:-cc}
+need gcc g++
+
+n=0
+build() { # OUT COMPILER ARGS...
+    _out=$T/$1; shift
+    if "$@" -o "$_out" 2>"$T/cc.err"; then
+        n=$((n + 1)); echo "$_out" >>"$T/list"
+    else
+        fail "cannot build $_out: $(head -c 300 "$T/cc.err")"
+    fi
+}
+: >"$T/list"
+for v in 4 5; do
+    for o in 0 2; do
+        build c-gcc-d$v-O$o gcc -g -gdwarf-$v -O$o "$FIXTURES/sites.c"
+        build cxx-gcc-d$v-O$o g++ -g -gdwarf-$v -O$o "$FIXTURES/sites.cc"
+    done
+done
+build c-gcc-d64 gcc -g -gdwarf-5 -gdwarf64 -O2 "$FIXTURES/sites.c"
+build ns-gcc g++ -g -O1 "$FIXTURES/layouts.cc"
+if command -v clang >/dev/null 2>&1; then
+    for v in 4 5; do
+        for o in 0 2; do
+            build c-clang-d$v-O$o clang -g -gdwarf-$v -O$o "$FIXTURES/sites.c"
+            build cxx-clang-d$v-O$o clang++ -g -gdwarf-$v -O$o "$FIXTURES/sites.cc"
+        done
+    done
+    build ns-clang clang++ -g -O1 "$FIXTURES/layouts.cc"
+else
+    echo "note: clang not installed, its DWARF not checked"
+fi
+RUSTC=$(command -v rustc 2>/dev/null || true)
+for r in "${HOME:-/nonexistent}/.cargo/bin/rustc" /root/.cargo/bin/rustc; do
+    [ -z "$RUSTC" ] && [ -x "$r" ] && RUSTC=$r
+done
+if [ -n "$RUSTC" ]; then
+    build rust "$RUSTC" -g -O "$FIXTURES/sites.rs"
+else
+    echo "note: rustc not installed, Rust's DWARF not checked"
+fi
+PYDBG=
+if [ -x /usr/bin/python3.11 ]; then
+    id=$(readelf -n /usr/bin/python3.11 2>/dev/null | sed -n 's/.*Build ID: *//p' | head -n 1)
+    PYDBG=/usr/lib/debug/.build-id/$(printf %s "$id" | cut -c1-2)/$(printf %s "$id" | cut -c3-).debug
+fi
+if [ -f "$PYDBG" ]; then
+    echo "$PYDBG" >>"$T/list"
+else
+    echo "note: python3.11-dbg not installed, Debian's debug file not checked"
+fi
+
+# shellcheck disable=SC2046  # one argument per line of the list
+"$CHECK" $(cat "$T/list") >"$T/out" 2>&1
+st=$?
+cat "$T/out"
+assert_eq "dwscan_check exit status" 0 "$st"
+assert_eq "files compared" "$(wc -l <"$T/list" | tr -d ' ')" "$(grep -c ', ok$' "$T/out")"
+[ "$n" -ge 10 ] && pass || fail "only $n fixtures built"
+[ "$_hp_failed" -eq 0 ] || exit 1
+echo "ok: $_hp_checks checks"
