@@ -258,6 +258,122 @@ static int walk(unit *u, cur *c, unsigned depth, int wanted)
     }
 }
 
+/* Step over one list of children (to its null entry), checking every
+** DW_AT_sibling on the way: it must point after its DIE and no further
+** than `limit`, the end of the enclosing DIE's subtree as far as is known
+** (the unit's end at first; a DIE's own sibling bounds its children). */
+static int check_list(unit *u, cur *c, unsigned depth, uint64_t limit)
+{
+    if (depth > u->max_depth)
+        return -1;
+    for (;;) {
+        uint64_t off = (uint64_t)(c->p - u->info);
+        uint64_t code = uleb(c);
+        if (c->bad)
+            return -1;
+        if (code == 0)
+            return (uint64_t)(c->p - u->info) <= limit ? 0 : -1;
+        if (code >= u->nab || !u->ab[code].defined)
+            return -1;
+        const abbrev *a = &u->ab[code];
+        uint64_t sib = 0;
+        int has_sib = 0;
+        for (uint32_t i = 0; i < a->nspec; i++) {
+            const spec *sp = &u->specs[a->first + i];
+            uint64_t v = skip_form(u, c, sp->form, 0);
+            if (sp->at == AT_sibling) {
+                has_sib = 1;
+                sib = sibling_target(u, sp->form, v);
+            }
+        }
+        if (c->bad)
+            return -1;
+        if (has_sib && (sib <= off || sib > limit))
+            return -1;
+        if (a->children &&
+            check_list(u, c, depth + 1, has_sib ? sib : limit) != 0)
+            return -1;
+        if (has_sib && (uint64_t)(c->p - u->info) > sib)
+            return -1;
+    }
+}
+
+/* Parse the unit header at unit_off and its abbreviations; on success
+** *cp is positioned at the unit DIE and ends with the unit. */
+static int open_unit(unit *u, const uint8_t *info, size_t info_len, const uint8_t *abbrev_sec,
+                     size_t abbrev_len, uint64_t unit_off, cur *cp)
+{
+    if (info == NULL || abbrev_sec == NULL || unit_off >= info_len)
+        return -1;
+    u->info = info;
+    u->start = unit_off;
+    *cp = (cur){ info + unit_off, info + info_len, 0 };
+    cur *c = cp;
+    uint64_t len = rd(c, 4);
+    u->off_size = 4;
+    if (len == 0xffffffffu) {
+        len = rd(c, 8);
+        u->off_size = 8;
+    } else if (len >= 0xfffffff0u) {
+        return -1;
+    }
+    if (c->bad || len > (uint64_t)(c->end - c->p))
+        return -1;
+    c->end = c->p + len;
+    u->end = (uint64_t)(c->end - info);
+    u->version = (unsigned)rd(c, 2);
+    uint64_t abbrev_off;
+    if (u->version >= 2 && u->version <= 4) {
+        abbrev_off = rd(c, u->off_size);
+        u->addr_size = (unsigned)rd(c, 1);
+    } else if (u->version == 5) {
+        unsigned type = (unsigned)rd(c, 1);
+        u->addr_size = (unsigned)rd(c, 1);
+        abbrev_off = rd(c, u->off_size);
+        if (type == 4 || type == 5)             /* skeleton, split_compile */
+            skip(c, 8);
+        else if (type == 2 || type == 6)        /* type, split_type */
+            skip(c, 8 + u->off_size);
+        else if (type != 1 && type != 3)        /* compile, partial */
+            return -1;
+    } else {
+        return -1;
+    }
+    if (c->bad || (u->addr_size != 4 && u->addr_size != 8))
+        return -1;
+    if (read_abbrevs(u, abbrev_sec, abbrev_len, abbrev_off) != 0)
+        return -1;
+    return 0;
+}
+
+int dsc_subtree_ok(const uint8_t *info, size_t info_len, const uint8_t *abbrev_sec,
+                   size_t abbrev_len, uint64_t unit_off, uint64_t die_off, unsigned max_depth)
+{
+    unit u;
+    memset(&u, 0, sizeof u);
+    u.max_depth = max_depth;
+    cur c;
+    int rc = -1;
+    if (open_unit(&u, info, info_len, abbrev_sec, abbrev_len, unit_off, &c) != 0 ||
+        die_off < (uint64_t)(c.p - info) || die_off >= u.end)
+        goto out;
+    c.p = info + die_off;
+    /* the DIE itself, then its children */
+    uint64_t code = uleb(&c);
+    if (c.bad || code == 0 || code >= u.nab || !u.ab[code].defined)
+        goto out;
+    const abbrev *a = &u.ab[code];
+    for (uint32_t i = 0; i < a->nspec; i++)
+        skip_form(&u, &c, u.specs[a->first + i].form, 0);
+    if (c.bad)
+        goto out;
+    rc = a->children ? check_list(&u, &c, 0, u.end) : 0;
+out:
+    free(u.ab);
+    free(u.specs);
+    return rc == 0;
+}
+
 int dsc_subprograms(const uint8_t *info, size_t info_len, const uint8_t *abbrev_sec,
                     size_t abbrev_len, uint64_t unit_off, int scoped, unsigned max_depth,
                     uint64_t **offs, size_t *n, size_t *cap)
@@ -276,40 +392,8 @@ int dsc_subprograms(const uint8_t *info, size_t info_len, const uint8_t *abbrev_
     size_t n0 = *n;
     int rc = -1;
 
-    cur c = { info + unit_off, info + info_len, 0 };
-    uint64_t len = rd(&c, 4);
-    u.off_size = 4;
-    if (len == 0xffffffffu) {
-        len = rd(&c, 8);
-        u.off_size = 8;
-    } else if (len >= 0xfffffff0u) {
-        goto out;
-    }
-    if (c.bad || len > (uint64_t)(c.end - c.p))
-        goto out;
-    c.end = c.p + len;
-    u.end = (uint64_t)(c.end - info);
-    u.version = (unsigned)rd(&c, 2);
-    uint64_t abbrev_off;
-    if (u.version >= 2 && u.version <= 4) {
-        abbrev_off = rd(&c, u.off_size);
-        u.addr_size = (unsigned)rd(&c, 1);
-    } else if (u.version == 5) {
-        unsigned type = (unsigned)rd(&c, 1);
-        u.addr_size = (unsigned)rd(&c, 1);
-        abbrev_off = rd(&c, u.off_size);
-        if (type == 4 || type == 5)             /* skeleton, split_compile */
-            skip(&c, 8);
-        else if (type == 2 || type == 6)        /* type, split_type */
-            skip(&c, 8 + u.off_size);
-        else if (type != 1 && type != 3)        /* compile, partial */
-            goto out;
-    } else {
-        goto out;
-    }
-    if (c.bad || (u.addr_size != 4 && u.addr_size != 8))
-        goto out;
-    if (read_abbrevs(&u, abbrev_sec, abbrev_len, abbrev_off) != 0)
+    cur c;
+    if (open_unit(&u, info, info_len, abbrev_sec, abbrev_len, unit_off, &c) != 0)
         goto out;
     /* the unit DIE, then its children */
     uint64_t code = uleb(&c);

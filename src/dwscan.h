@@ -36,4 +36,13 @@ int dsc_subprograms(const uint8_t *info, size_t info_len, const uint8_t *abbrev,
                     size_t abbrev_len, uint64_t unit_off, int scoped, unsigned max_depth,
                     uint64_t **offs, size_t *n, size_t *cap);
 
+/* libdwarf steps over a DIE's children itself when the DIE has no
+** DW_AT_sibling, following the DW_AT_sibling of the DIEs inside; one that
+** points backwards makes dwarf_siblingof_b loop forever (found by
+** fuzz/fz_dwarf).  1 when that step is safe: the subtree of the DIE at
+** die_off parses, and every DW_AT_sibling in it points after its DIE and
+** no further than the end of the enclosing subtree; 0 otherwise. */
+int dsc_subtree_ok(const uint8_t *info, size_t info_len, const uint8_t *abbrev,
+                   size_t abbrev_len, uint64_t unit_off, uint64_t die_off, unsigned max_depth);
+
 #endif

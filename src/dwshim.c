@@ -13,6 +13,7 @@
 #include "dwshim.h"
 
 #include <pthread.h>
+#include "dwscan.h"
 #include "elfimg.h"
 #include <stdlib.h>
 #include <string.h>
@@ -44,6 +45,7 @@ typedef struct dws_sec {
 
 struct dws_image {
     ei_image *img;
+    const ei_section *info, *abbrev;    /* for dws_sibling's check */
     dws_sec *secs;
     size_t n;
     pthread_mutex_t mu;          /* bad, checked */
@@ -364,6 +366,12 @@ int dws_image_new(ei_image *img, unsigned flags, dws_image **out, hp_err *err)
         return -1;
     }
     di->checked = hp_xcalloc(di->n + 1, 1);
+    for (size_t i = 0; i < di->n; i++) {
+        if (strcmp(di->secs[i].name, ".debug_info") == 0)
+            di->info = di->secs[i].sec;
+        else if (strcmp(di->secs[i].name, ".debug_abbrev") == 0)
+            di->abbrev = di->secs[i].sec;
+    }
     *out = di;
     return 0;
 }
@@ -535,10 +543,49 @@ dws_die dws_child(dws_file *f, dws_die die, hp_err *err)
     return c;
 }
 
+/* Before libdwarf steps over the children of a DIE without DW_AT_sibling:
+** 0 when that cannot loop (dwscan.h, dsc_subtree_ok), else an error.
+** Files libdwarf opened itself (relocatable objects) are not checked:
+** their raw bytes lack relocations. */
+static int check_skip(dws_file *f, Dwarf_Die die, hp_err *err)
+{
+    Dwarf_Half kids = 0;
+    Dwarf_Bool has_sib = 0;
+    Dwarf_Error e = NULL;
+    if (f->obj == NULL || dwarf_die_abbrev_children_flag(die, &kids) != DW_DLV_OK || !kids)
+        return 0;
+    if (dwarf_hasattr(die, DW_AT_sibling, &has_sib, &e) != DW_DLV_OK || has_sib) {
+        if (e)
+            dwarf_dealloc(f->dbg, e, DW_DLA_ERROR);
+        return 0;
+    }
+    dws_image *di = f->obj->di;
+    Dwarf_Off off = 0, cu_off = 0, cu_len = 0;
+    const uint8_t *info = NULL, *ab = NULL;
+    size_t ilen = 0, alen = 0;
+    hp_err e2 = {0};
+    if (di->info == NULL || di->abbrev == NULL ||
+        ei_section_data(di->img, di->info, &info, &ilen, &e2) != 0 ||
+        ei_section_data(di->img, di->abbrev, &ab, &alen, &e2) != 0 ||
+        dwarf_dieoffset(die, &off, &e) != DW_DLV_OK ||
+        dwarf_die_CU_offset_range(die, &cu_off, &cu_len, &e) != DW_DLV_OK) {
+        if (e)
+            dwarf_dealloc(f->dbg, e, DW_DLA_ERROR);
+        return hp_errf(err, f->path, "corrupt DWARF: cannot check the children of the DIE "
+                       "at 0x%llx", (unsigned long long)off);
+    }
+    if (!dsc_subtree_ok(info, ilen, ab, alen, cu_off, off, HP_MAX_DEPTH))
+        return hp_errf(err, f->path, "corrupt DWARF: the children of the DIE at 0x%llx do not "
+                       "end where their sibling pointers say", (unsigned long long)off);
+    return 0;
+}
+
 dws_die dws_sibling(dws_file *f, dws_die die, hp_err *err)
 {
     Dwarf_Die s = NULL;
     Dwarf_Error e = NULL;
+    if (check_skip(f, (Dwarf_Die)die, err) != 0)
+        return NULL;
     int rc = dwarf_siblingof_b(f->dbg, (Dwarf_Die)die, 1, &s, &e);
     if (rc == DW_DLV_ERROR) {
         derr(f, e, err, "sibling DIE");

@@ -10,6 +10,8 @@
 ** unit's top level, inside namespaces, and (scoped) inside struct/class
 ** DIEs.  A unit the raw scan refuses is a failure too: the inputs are
 ** well-formed files from real compilers, which the scan must handle.
+** dsc_subtree_ok() must also accept the subtree of every DIE with
+** children at those levels (valid sibling pointers from real compilers).
 ** Prints one line per file ("FILE: U units, S subprograms, ok" or what
 ** differed) and exits 1 on any difference, 2 on unreadable input.
 */
@@ -32,7 +34,14 @@ typedef struct vec {
     size_t n, cap;
 } vec;
 
-static void walk(dws_file *f, dws_die parent, int scoped, int depth, vec *out)
+typedef struct raw {
+    const uint8_t *info, *abbrev;
+    size_t ilen, alen;
+    uint64_t unit;
+    uint64_t subtrees, refused;
+} raw;
+
+static void walk(dws_file *f, dws_die parent, int scoped, int depth, vec *out, raw *r)
 {
     hp_err e = {0};
     dws_die c = dws_child(f, parent, &e);
@@ -45,7 +54,16 @@ static void walk(dws_file *f, dws_die parent, int scoped, int depth, vec *out)
                 *HP_PUSH(out->v, out->n, out->cap) = dws_offset(f, c);
         } else if (tag == TAG_namespace ||
                    (scoped && (tag == TAG_structure || tag == TAG_class))) {
-            walk(f, c, scoped, depth + 1, out);
+            walk(f, c, scoped, depth + 1, out, r);
+        }
+        hp_err e3 = {0};
+        dws_die kid = r ? dws_child(f, c, &e3) : NULL;
+        if (kid) {
+            r->subtrees++;
+            if (!dsc_subtree_ok(r->info, r->ilen, r->abbrev, r->alen, r->unit,
+                                dws_offset(f, c), 512))
+                r->refused++;
+            dws_die_free(f, kid);
         }
         dws_die next = dws_sibling(f, c, &e);
         dws_die_free(f, c);
@@ -81,14 +99,21 @@ static int check_file(const char *path)
     const uint8_t *info = bytes(img, ".debug_info", &ilen);
     const uint8_t *abbrev = bytes(img, ".debug_abbrev", &alen);
     vec want = {0}, got = {0};
-    uint64_t units = 0, subs = 0;
+    uint64_t units = 0, subs = 0, subtrees = 0;
     int bad = 0;
     dws_cu cu;
     while (!bad && dws_next_cu(f, &cu, &err) == 1) {
         for (int scoped = 0; scoped <= 1 && !bad; scoped++) {
             want.n = got.n = 0;
+            raw r = { info, abbrev, ilen, alen, cu.hdr_offset, 0, 0 };
             if (cu.die)
-                walk(f, cu.die, scoped, 0, &want);
+                walk(f, cu.die, scoped, 0, &want, scoped ? &r : NULL);
+            subtrees += r.subtrees;
+            if (r.refused) {
+                printf("%s: unit at 0x%" PRIx64 ": %" PRIu64 " of %" PRIu64 " subtrees refused "
+                       "by dsc_subtree_ok\n", path, cu.hdr_offset, r.refused, r.subtrees);
+                bad = 1;
+            }
             if (dsc_subprograms(info, ilen, abbrev, alen, cu.hdr_offset, scoped, 512,
                                 &got.v, &got.n, &got.cap) != 0) {
                 printf("%s: unit at 0x%" PRIx64 ": raw scan refused the unit\n", path,
@@ -114,13 +139,14 @@ static int check_file(const char *path)
         printf("%s: %s\n", path, err.msg);
         bad = 1;
     }
-    if (!bad && (units == 0 || subs == 0)) {
+    if (!bad && (units == 0 || subs == 0 || subtrees == 0)) {
         printf("%s: nothing to compare (%" PRIu64 " units, %" PRIu64 " subprograms)\n", path,
                units, subs);
         bad = 1;
     }
     if (!bad)
-        printf("%s: %" PRIu64 " units, %" PRIu64 " subprograms, ok\n", path, units, subs);
+        printf("%s: %" PRIu64 " units, %" PRIu64 " subprograms, %" PRIu64 " subtrees, ok\n",
+               path, units, subs, subtrees);
     free(want.v);
     free(got.v);
     dws_close(f);

@@ -11,7 +11,10 @@
 # sibling pointers the scan jumps by), 64-bit DWARF, -O0 and -O2, C and C++
 # (namespaces, classes with member functions), Rust, and Debian's own
 # python3.11 debug file when python3.11-dbg is installed.  Any unit the
-# raw scan refuses, or any difference, fails.
+# raw scan refuses, or any difference, fails.  dsc_subtree_ok, the guard
+# run before libdwarf steps over a subtree without DW_AT_sibling, must
+# accept every subtree of those files and refuse the fuzzed one that made
+# libdwarf loop.
 . "${TOP_SRCDIR:-$(dirname "$0")/..}/tests/lib.sh"
 
 CHECK=$TOP_BUILDDIR/tests/dwscan_check
@@ -75,5 +78,11 @@ cat "$T/out"
 assert_eq "dwscan_check exit status" 0 "$st"
 assert_eq "files compared" "$(wc -l <"$T/list" | tr -d ' ')" "$(grep -c ', ok$' "$T/out")"
 [ "$n" -ge 10 ] && pass || fail "only $n fixtures built"
+
+# and the subtree check refuses the fuzzed file whose nested sibling
+# pointers made libdwarf loop (tests/fuzz-regress)
+"$CHECK" "$TOP_SRCDIR/tests/fuzz-regress/dwarf-sibling-loop-nested" >"$T/bad" 2>&1
+assert_eq "dwscan_check on the looping input: exit status" 1 "$?"
+assert_match "dwscan_check on the looping input" "subtrees refused by dsc_subtree_ok" "$(cat "$T/bad")"
 [ "$_hp_failed" -eq 0 ] || exit 1
 echo "ok: $_hp_checks checks"
