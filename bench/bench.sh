@@ -18,7 +18,11 @@
 #   ratio holeprof --no-sites/pahole -j: time T cpu C rss R
 # (below 1 means holeprof is faster / smaller), and, when the database
 # records it (binaries.die_count), the DIEs holeprof read per second of
-# wall time (of the layouts-only run when there is one).  Wall time comes from the shell's nanosecond clock around
+# wall time (of the layouts-only run when there is one); then
+#   sites: full/--no-sites: time T cpu C
+# (what the allocation-site scan adds), and the DIEs in the whole debug
+# file (counted with readelf; DIE_COUNT=0 skips that) with the seconds
+# per million of them.  Wall time comes from the shell's nanosecond clock around
 # /usr/bin/time, because %e has only 10 ms resolution; on a busy machine
 # compare the CPU column, which other processes do not inflate.
 # A failing holeprof run aborts (its timing would mean nothing); pahole's
@@ -139,5 +143,26 @@ for bin in "$@"; do
                    if (w < 0.001) w = 0.001
                    printf "dies: %d  dies/s: %.0f%s\n", d, d / w, what }' ;;
         esac
+    fi
+    # what the allocation-site scan adds to analyze (issue #3 budget: 1.30)
+    if [ -f "$scratch/hp" ] && [ -f "$scratch/hn" ]; then
+        awk -v fw="$(median "$scratch/hp" 1)" -v nw="$(median "$scratch/hn" 1)" \
+            -v fc="$(median "$scratch/hp" 3)" -v nc="$(median "$scratch/hn" 3)" 'BEGIN {
+            if (nw < 0.001) nw = 0.001; if (nc < 0.01) nc = 0.01
+            printf "sites: full/--no-sites: time %.2f cpu %.2f\n", fw / nw, fc / nc }'
+    fi
+    # time per million DIEs of the whole file (not only those visited):
+    # readelf counts them, which takes about a minute on vmlinux;
+    # DIE_COUNT=0 skips it
+    if [ "${DIE_COUNT:-1}" != 0 ] && command -v readelf >/dev/null 2>&1 &&
+       command -v sqlite3 >/dev/null 2>&1 && [ -f "$scratch/x.db" ]; then
+        dbg=$(sqlite3 -batch -noheader "$scratch/x.db" 'SELECT debug_file FROM binaries LIMIT 1;')
+        if [ -f "$dbg" ]; then
+            total=$(readelf --debug-dump=info "$dbg" 2>/dev/null |
+                    grep -c '^ *<[0-9]*><[0-9a-f]*>: Abbrev Number: [1-9]' || true)
+            awk -v d="${total:-0}" -v w="$rate_wall" -v what="$rate_what" 'BEGIN {
+                if (d > 0) printf "dies in file: %d  seconds per million: %.3f%s\n",
+                                  d, w / (d / 1e6), what }'
+        fi
     fi
 done

@@ -22,12 +22,16 @@ assert_match "pahole row" "^  pahole +$num +$num +$num\$" "$out"
 assert_match "ratio vs pahole -j" "^ratio holeprof/pahole -j: time $num cpu $num rss $num\$" "$out"
 assert_match "ratio vs pahole" "^ratio holeprof/pahole: time $num cpu $num rss $num\$" "$out"
 assert_match "DIE rate" "^dies: [1-9][0-9]*  dies/s: [0-9]+( \(layouts only\))?\$" "$out"
+if command -v readelf >/dev/null 2>&1; then
+    assert_match "DIEs in the file" "^dies in file: [1-9][0-9]*  seconds per million: $num( \(layouts only\))?\$" "$out"
+fi
 if "$HOLEPROF" --help | grep -q -e --no-sites; then
     # layouts-only run: its row and its two ratio lines
     assert_match "--no-sites row" "^    --no-sites +$num +$num +$num\$" "$out"
     assert_match "ratio --no-sites vs pahole -j" \
         "^ratio holeprof --no-sites/pahole -j: time $num cpu $num rss $num\$" "$out"
     assert_eq "ratio lines" 4 "$(printf '%s\n' "$out" | grep -c '^ratio ')"
+    assert_match "sites overhead line" "^sites: full/--no-sites: time $num cpu $num\$" "$out"
 else
     assert_eq "ratio lines" 2 "$(printf '%s\n' "$out" | grep -c '^ratio ')"
 fi
