@@ -38,7 +38,10 @@ CREATE TABLE binaries (
 CREATE TABLE types (
     id             INTEGER PRIMARY KEY,
     binary_id      INTEGER NOT NULL REFERENCES binaries(id),
-    kind           TEXT NOT NULL CHECK (kind IN ('struct','class','union','enum')),
+    kind           TEXT NOT NULL      -- 'struct','class','union','enum'
+                   CHECK (kind = 'struct' OR kind = 'class' OR kind = 'union'
+                          OR kind = 'enum'),  -- not IN (...): SQLite builds a
+                                              -- b-tree for that list per row
     name           TEXT NOT NULL,       -- qualified: ns::A::B, main.T, typedef name
     size           INTEGER NOT NULL,
     align          INTEGER NOT NULL,
