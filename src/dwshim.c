@@ -477,9 +477,12 @@ int dws_next_cu(dws_file *f, dws_cu *cu, hp_err *err)
     return 1;
 }
 
-int dws_count_units(dws_file *f, uint64_t *count, hp_err *err)
+int dws_count_units(dws_file *f, uint64_t *count, uint64_t **sizes, hp_err *err)
 {
-    uint64_t n = 0;
+    uint64_t n = 0, prev = 0;
+    size_t cap = 0;
+    if (sizes)
+        *sizes = NULL;
     for (;;) {
         Dwarf_Unsigned hlen = 0, abbrev = 0, next = 0, typeoff = 0;
         Dwarf_Half ver = 0, asize = 0, lsize = 0, ext = 0, utype = 0;
@@ -489,13 +492,28 @@ int dws_count_units(dws_file *f, uint64_t *count, hp_err *err)
                                         &ext, &sig, &typeoff, &next, &utype, &e);
         if (rc == DW_DLV_NO_ENTRY)
             break;
-        if (rc != DW_DLV_OK)
+        if (rc != DW_DLV_OK) {
+            if (sizes) {
+                free(*sizes);
+                *sizes = NULL;
+            }
             return derr(f, e, err, "unit header");
-        n++;
+        }
+        if (sizes)
+            *HP_PUSH(*sizes, n, cap) = next > prev ? next - prev : 0;
+        else
+            n++;
+        prev = next;
     }
     f->next_hdr = 0;
     *count = n;
     return 0;
+}
+
+int dws_rewind(dws_file *f, hp_err *err)
+{
+    uint64_t n;
+    return dws_count_units(f, &n, NULL, err);
 }
 
 uint16_t dws_tag(dws_file *f, dws_die die)

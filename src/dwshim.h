@@ -149,9 +149,14 @@ dws_die dws_offdie(dws_file *f, uint64_t off, hp_err *err);
 int dws_srcfiles(dws_file *f, dws_die cu_die, uint16_t version,
                  const char ***names, uint64_t *count, hp_err *err);
 
-/* Number of units (a header-only pass over .debug_info).  Call it before
-** the first dws_next_cu() on this file: it rewinds the unit iterator. */
-int dws_count_units(dws_file *f, uint64_t *count, hp_err *err);
+/* Number of units (a header-only pass over .debug_info), and when sizes
+** is not NULL each unit's size in bytes, header included (*sizes is
+** malloc'd, *count entries).  Call it before the first dws_next_cu() on
+** this file: it leaves the unit iterator at the first unit. */
+int dws_count_units(dws_file *f, uint64_t *count, uint64_t **sizes, hp_err *err);
+
+/* Put the unit iterator back at the first unit, wherever it is. */
+int dws_rewind(dws_file *f, hp_err *err);
 
 /* Number of DIEs a dws_file has handed out so far (for statistics). */
 uint64_t dws_die_count(const dws_file *f);

@@ -149,7 +149,8 @@ typedef struct shared {
     const char *path;
     const dt_opts *opts;
     typeset *ts;
-    atomic_uint_fast64_t next_cu;    /* next unit index to claim */
+    atomic_uint_fast64_t next_cu;    /* next entry of order[] to claim */
+    uint64_t *order;                 /* unit indexes in the order to read them */
     atomic_uint_fast64_t done;
     uint64_t total;
     atomic_uint_fast64_t dies, aggregates;
@@ -1555,13 +1556,61 @@ static int do_unit(worker *w, dws_cu *cu)
     return 0;
 }
 
+/* The order workers claim units in: .debug_info order, which lets early
+** dedup skip a header's types in every unit after the first -- except
+** that a few giant units (8 times the mean size or more: Python 3.11's
+** deepfreeze.c, a quarter of the reading on 6.6% of the bytes) go first,
+** largest first, so that the last unit claimed is never one that keeps a
+** worker busy long after the others ran dry.  The result does not depend
+** on the order (see key_skip). */
+static uint64_t *unit_order(const uint64_t *sizes, uint64_t n, int jobs)
+{
+    uint64_t *order = hp_xmalloc((n + 1) * sizeof *order);
+    uint64_t total = 0, nbig = 0;
+    for (uint64_t i = 0; i < n; i++)
+        total += sizes[i];
+    uint64_t big = n ? total / n * 8 : 0;
+    uint64_t maxbig = (uint64_t)jobs * 4;
+    if (jobs > 1 && big > 0) {
+        /* selection of the largest few, in decreasing size */
+        while (nbig < maxbig) {
+            uint64_t best = n;
+            for (uint64_t i = 0; i < n; i++) {
+                int taken = 0;
+                for (uint64_t k = 0; k < nbig && !taken; k++)
+                    taken = order[k] == i;
+                if (!taken && sizes[i] >= big && (best == n || sizes[i] > sizes[best]))
+                    best = i;
+            }
+            if (best == n)
+                break;
+            order[nbig++] = best;
+        }
+    }
+    uint64_t o = nbig;
+    for (uint64_t i = 0; i < n; i++) {
+        int taken = 0;
+        for (uint64_t k = 0; k < nbig && !taken; k++)
+            taken = order[k] == i;
+        if (!taken)
+            order[o++] = i;
+    }
+    return order;
+}
+
 static void *worker_main(void *arg)
 {
     worker *w = arg;
     shared *sh = w->sh;
     uint64_t pos = 0;            /* index of the unit the handle will return next */
-    uint64_t want = atomic_fetch_add(&sh->next_cu, 1);
-    while (!atomic_load(&sh->failed) && want < sh->total) {
+    uint64_t claim = atomic_fetch_add(&sh->next_cu, 1);
+    while (!atomic_load(&sh->failed) && claim < sh->total) {
+        uint64_t want = sh->order[claim];
+        if (want < pos) {
+            if (dws_rewind(w->f, &w->err) != 0)
+                break;
+            pos = 0;
+        }
         dws_cu cu;
         int r = dws_next_cu(w->f, &cu, &w->err);
         if (r <= 0) {
@@ -1582,7 +1631,7 @@ static void *worker_main(void *arg)
         if (rc != 0)
             break;
         progress(w);
-        want = atomic_fetch_add(&sh->next_cu, 1);
+        claim = atomic_fetch_add(&sh->next_cu, 1);
     }
     atomic_fetch_add(&sh->dies, dws_die_count(w->f));
     if (w->err.set) {
@@ -1632,6 +1681,7 @@ int dt_load(const char *path, const dt_opts *opts, dt_result *out, hp_err *err)
     ** applies their relocations. */
     ei_image *img = NULL;
     dws_image *di = NULL;
+    uint64_t *sizes = NULL;
     if (opts->image)
         img = opts->image;
     else if (ei_open(path, &img, err) != 0)
@@ -1645,8 +1695,9 @@ int dt_load(const char *path, const dt_opts *opts, dt_result *out, hp_err *err)
         if (r != 0)
             goto out;
     }
-    if (dws_count_units(ws[0].f, &sh.total, err) != 0)
+    if (dws_count_units(ws[0].f, &sh.total, &sizes, err) != 0)
         goto out;
+    sh.order = unit_order(sizes, sh.total, jobs);
     if (sh.total == 0) {
         hp_errf(err, path, "no DWARF debug info (no compile units)");
         goto out;
@@ -1701,6 +1752,8 @@ out:
     }
     free(sh.keys);
     free(sh.kslots);
+    free(sh.order);
+    free(sizes);
     pthread_mutex_destroy(&sh.kmu);
     pthread_mutex_destroy(&sh.mu);
     return rc;
