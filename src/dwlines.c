@@ -1206,10 +1206,13 @@ static void walk_top(walker *w, dws_die parent, int depth, int hit)
 static int scan_top(walker *w)
 {
     w->noffs = 0;
-    if (w->info_sec == NULL || w->abbrev_sec == NULL ||
-        dsc_subprograms(w->info_sec, w->info_len, w->abbrev_sec, w->abbrev_len,
-                        w->cu.hdr_offset, w->scoped, MAX_WALK_DEPTH, &w->offs, &w->noffs,
-                        &w->offcap) != 0)
+    dsc_unit *u = w->info_sec && w->abbrev_sec
+                  ? dsc_open(w->info_sec, w->info_len, w->abbrev_sec, w->abbrev_len,
+                             w->cu.hdr_offset, MAX_WALK_DEPTH)
+                  : NULL;
+    int rc = u ? dsc_subprograms(u, w->scoped, &w->offs, &w->noffs, &w->offcap) : -1;
+    dsc_close(u);
+    if (rc != 0)
         return -1;
     for (size_t i = 0; i < w->noffs; i++) {
         hp_err e2 = {0};

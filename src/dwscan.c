@@ -90,19 +90,23 @@ typedef struct abbrev {
     uint8_t defined;
 } abbrev;
 
-typedef struct unit {
+struct dsc_unit {
     abbrev *ab;                 /* indexed by code */
     size_t nab;
     spec *specs;
     size_t nspecs, speccap;
     uint64_t start, end;        /* unit header offset, end of the unit */
+    uint64_t first;             /* offset of the unit DIE */
     unsigned version, addr_size, off_size;
     const uint8_t *info;
-    int scoped;
+    size_t info_len;
     unsigned max_depth;
+    /* dsc_subprograms' current call */
+    int scoped;
     uint64_t **offs;
     size_t *n, *cap;
-} unit;
+};
+typedef struct dsc_unit unit;
 
 static int read_abbrevs(unit *u, const uint8_t *sec, size_t len, uint64_t off)
 {
@@ -298,17 +302,17 @@ static int check_list(unit *u, cur *c, unsigned depth, uint64_t limit)
     }
 }
 
-/* Parse the unit header at unit_off and its abbreviations; on success
-** *cp is positioned at the unit DIE and ends with the unit. */
+/* Parse the unit header at unit_off and its abbreviations. */
 static int open_unit(unit *u, const uint8_t *info, size_t info_len, const uint8_t *abbrev_sec,
-                     size_t abbrev_len, uint64_t unit_off, cur *cp)
+                     size_t abbrev_len, uint64_t unit_off)
 {
     if (info == NULL || abbrev_sec == NULL || unit_off >= info_len)
         return -1;
     u->info = info;
+    u->info_len = info_len;
     u->start = unit_off;
-    *cp = (cur){ info + unit_off, info + info_len, 0 };
-    cur *c = cp;
+    cur cc = { info + unit_off, info + info_len, 0 };
+    cur *c = &cc;
     uint64_t len = rd(c, 4);
     u->off_size = 4;
     if (len == 0xffffffffu) {
@@ -341,74 +345,72 @@ static int open_unit(unit *u, const uint8_t *info, size_t info_len, const uint8_
     }
     if (c->bad || (u->addr_size != 4 && u->addr_size != 8))
         return -1;
-    if (read_abbrevs(u, abbrev_sec, abbrev_len, abbrev_off) != 0)
-        return -1;
-    return 0;
+    u->first = (uint64_t)(c->p - info);
+    return read_abbrevs(u, abbrev_sec, abbrev_len, abbrev_off);
 }
 
-int dsc_subtree_ok(const uint8_t *info, size_t info_len, const uint8_t *abbrev_sec,
-                   size_t abbrev_len, uint64_t unit_off, uint64_t die_off, unsigned max_depth)
+dsc_unit *dsc_open(const uint8_t *info, size_t info_len, const uint8_t *abbrev_sec,
+                   size_t abbrev_len, uint64_t unit_off, unsigned max_depth)
 {
-    unit u;
-    memset(&u, 0, sizeof u);
-    u.max_depth = max_depth;
-    cur c;
-    int rc = -1;
-    if (open_unit(&u, info, info_len, abbrev_sec, abbrev_len, unit_off, &c) != 0 ||
-        die_off < (uint64_t)(c.p - info) || die_off >= u.end)
-        goto out;
-    c.p = info + die_off;
-    /* the DIE itself, then its children */
-    uint64_t code = uleb(&c);
-    if (c.bad || code == 0 || code >= u.nab || !u.ab[code].defined)
-        goto out;
-    const abbrev *a = &u.ab[code];
+    unit *u = hp_xcalloc(1, sizeof *u);
+    u->max_depth = max_depth;
+    if (open_unit(u, info, info_len, abbrev_sec, abbrev_len, unit_off) != 0) {
+        dsc_close(u);
+        return NULL;
+    }
+    return u;
+}
+
+uint64_t dsc_offset(const dsc_unit *u)
+{
+    return u->start;
+}
+
+void dsc_close(dsc_unit *u)
+{
+    if (u == NULL)
+        return;
+    free(u->ab);
+    free(u->specs);
+    free(u);
+}
+
+/* Position a cursor at the DIE at off and step over its attributes;
+** returns its abbreviation, or NULL. */
+static const abbrev *die_at(unit *u, uint64_t off, cur *c)
+{
+    if (off < u->first || off >= u->end)
+        return NULL;
+    *c = (cur){ u->info + off, u->info + u->end, 0 };
+    uint64_t code = uleb(c);
+    if (c->bad || code == 0 || code >= u->nab || !u->ab[code].defined)
+        return NULL;
+    const abbrev *a = &u->ab[code];
     for (uint32_t i = 0; i < a->nspec; i++)
-        skip_form(&u, &c, u.specs[a->first + i].form, 0);
-    if (c.bad)
-        goto out;
-    rc = a->children ? check_list(&u, &c, 0, u.end) : 0;
-out:
-    free(u.ab);
-    free(u.specs);
-    return rc == 0;
+        skip_form(u, c, u->specs[a->first + i].form, 0);
+    return c->bad ? NULL : a;
 }
 
-int dsc_subprograms(const uint8_t *info, size_t info_len, const uint8_t *abbrev_sec,
-                    size_t abbrev_len, uint64_t unit_off, int scoped, unsigned max_depth,
-                    uint64_t **offs, size_t *n, size_t *cap)
+int dsc_subtree_ok(dsc_unit *u, uint64_t die_off)
 {
-    if (info == NULL || abbrev_sec == NULL || unit_off >= info_len)
-        return -1;
-    unit u;
-    memset(&u, 0, sizeof u);
-    u.info = info;
-    u.start = unit_off;
-    u.scoped = scoped;
-    u.max_depth = max_depth;
-    u.offs = offs;
-    u.n = n;
-    u.cap = cap;
+    cur c;
+    const abbrev *a = die_at(u, die_off, &c);
+    if (a == NULL)
+        return 0;
+    return !a->children || check_list(u, &c, 0, u->end) == 0;
+}
+
+int dsc_subprograms(dsc_unit *u, int scoped, uint64_t **offs, size_t *n, size_t *cap)
+{
     size_t n0 = *n;
-    int rc = -1;
-
+    u->scoped = scoped;
+    u->offs = offs;
+    u->n = n;
+    u->cap = cap;
     cur c;
-    if (open_unit(&u, info, info_len, abbrev_sec, abbrev_len, unit_off, &c) != 0)
-        goto out;
-    /* the unit DIE, then its children */
-    uint64_t code = uleb(&c);
-    if (c.bad || code == 0 || code >= u.nab || !u.ab[code].defined)
-        goto out;
-    const abbrev *a = &u.ab[code];
-    for (uint32_t i = 0; i < a->nspec; i++)
-        skip_form(&u, &c, u.specs[a->first + i].form, 0);
-    if (c.bad)
-        goto out;
-    rc = a->children ? walk(&u, &c, 0, 1) : 0;
-out:
+    const abbrev *a = die_at(u, u->first, &c);
+    int rc = a == NULL ? -1 : a->children ? walk(u, &c, 0, 1) : 0;
     if (rc != 0)
         *n = n0;
-    free(u.ab);
-    free(u.specs);
     return rc;
 }

@@ -29,12 +29,19 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* info/abbrev: the whole .debug_info and .debug_abbrev sections.
-** unit_off: the unit header's offset.  Appends to *offs (capacity *cap,
-** count *n; grown with hp_grow).  0 on success, -1: fall back. */
-int dsc_subprograms(const uint8_t *info, size_t info_len, const uint8_t *abbrev,
-                    size_t abbrev_len, uint64_t unit_off, int scoped, unsigned max_depth,
-                    uint64_t **offs, size_t *n, size_t *cap);
+/* One unit's header and abbreviations, parsed once for any number of
+** calls below.  info/abbrev: the whole .debug_info and .debug_abbrev
+** sections; unit_off: the unit header's offset.  NULL when the header or
+** the abbreviations do not parse (the caller falls back or refuses). */
+typedef struct dsc_unit dsc_unit;
+dsc_unit *dsc_open(const uint8_t *info, size_t info_len, const uint8_t *abbrev_sec,
+                   size_t abbrev_len, uint64_t unit_off, unsigned max_depth);
+uint64_t dsc_offset(const dsc_unit *u);     /* the unit_off it was opened at */
+void dsc_close(dsc_unit *u);
+
+/* Appends the subprograms' offsets to *offs (capacity *cap, count *n;
+** grown with hp_grow).  0 on success, -1: fall back. */
+int dsc_subprograms(dsc_unit *u, int scoped, uint64_t **offs, size_t *n, size_t *cap);
 
 /* libdwarf steps over a DIE's children itself when the DIE has no
 ** DW_AT_sibling, following the DW_AT_sibling of the DIEs inside; one that
@@ -42,7 +49,6 @@ int dsc_subprograms(const uint8_t *info, size_t info_len, const uint8_t *abbrev,
 ** fuzz/fz_dwarf).  1 when that step is safe: the subtree of the DIE at
 ** die_off parses, and every DW_AT_sibling in it points after its DIE and
 ** no further than the end of the enclosing subtree; 0 otherwise. */
-int dsc_subtree_ok(const uint8_t *info, size_t info_len, const uint8_t *abbrev,
-                   size_t abbrev_len, uint64_t unit_off, uint64_t die_off, unsigned max_depth);
+int dsc_subtree_ok(dsc_unit *u, uint64_t die_off);
 
 #endif

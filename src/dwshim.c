@@ -72,6 +72,7 @@ struct dws_file {
     char **src;                 /* dwarf_srcfiles result (to dealloc) */
     Dwarf_Signed nsrc;
     const char **srcidx;        /* src re-indexed by decl_file value */
+    dsc_unit *scan;             /* check_skip's parse of the current unit */
 };
 
 static pthread_once_t once = PTHREAD_ONCE_INIT;
@@ -437,6 +438,7 @@ void dws_close(dws_file *f)
     if (f == NULL)
         return;
     free_srcfiles(f);
+    dsc_close(f->scan);
     if (f->obj)
         dwarf_object_finish(f->dbg, NULL);
     else
@@ -579,20 +581,25 @@ static int check_skip(dws_file *f, Dwarf_Die die, hp_err *err)
     }
     dws_image *di = f->obj->di;
     Dwarf_Off off = 0, cu_off = 0, cu_len = 0;
-    const uint8_t *info = NULL, *ab = NULL;
-    size_t ilen = 0, alen = 0;
-    hp_err e2 = {0};
-    if (di->info == NULL || di->abbrev == NULL ||
-        ei_section_data(di->img, di->info, &info, &ilen, &e2) != 0 ||
-        ei_section_data(di->img, di->abbrev, &ab, &alen, &e2) != 0 ||
-        dwarf_dieoffset(die, &off, &e) != DW_DLV_OK ||
+    if (dwarf_dieoffset(die, &off, &e) != DW_DLV_OK ||
         dwarf_die_CU_offset_range(die, &cu_off, &cu_len, &e) != DW_DLV_OK) {
         if (e)
             dwarf_dealloc(f->dbg, e, DW_DLA_ERROR);
         return hp_errf(err, f->path, "corrupt DWARF: cannot check the children of the DIE "
                        "at 0x%llx", (unsigned long long)off);
     }
-    if (!dsc_subtree_ok(info, ilen, ab, alen, cu_off, off, HP_MAX_DEPTH))
+    if (f->scan == NULL || dsc_offset(f->scan) != cu_off) {
+        const uint8_t *info = NULL, *ab = NULL;
+        size_t ilen = 0, alen = 0;
+        hp_err e2 = {0};
+        dsc_close(f->scan);
+        f->scan = NULL;
+        if (di->info != NULL && di->abbrev != NULL &&
+            ei_section_data(di->img, di->info, &info, &ilen, &e2) == 0 &&
+            ei_section_data(di->img, di->abbrev, &ab, &alen, &e2) == 0)
+            f->scan = dsc_open(info, ilen, ab, alen, cu_off, HP_MAX_DEPTH);
+    }
+    if (f->scan == NULL || !dsc_subtree_ok(f->scan, off))
         return hp_errf(err, f->path, "corrupt DWARF: the children of the DIE at 0x%llx do not "
                        "end where their sibling pointers say", (unsigned long long)off);
     return 0;

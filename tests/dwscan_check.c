@@ -35,9 +35,7 @@ typedef struct vec {
 } vec;
 
 typedef struct raw {
-    const uint8_t *info, *abbrev;
-    size_t ilen, alen;
-    uint64_t unit;
+    dsc_unit *u;
     uint64_t subtrees, refused;
 } raw;
 
@@ -60,8 +58,7 @@ static void walk(dws_file *f, dws_die parent, int scoped, int depth, vec *out, r
         dws_die kid = r ? dws_child(f, c, &e3) : NULL;
         if (kid) {
             r->subtrees++;
-            if (!dsc_subtree_ok(r->info, r->ilen, r->abbrev, r->alen, r->unit,
-                                dws_offset(f, c), 512))
+            if (r->u == NULL || !dsc_subtree_ok(r->u, dws_offset(f, c)))
                 r->refused++;
             dws_die_free(f, kid);
         }
@@ -105,7 +102,8 @@ static int check_file(const char *path)
     while (!bad && dws_next_cu(f, &cu, &err) == 1) {
         for (int scoped = 0; scoped <= 1 && !bad; scoped++) {
             want.n = got.n = 0;
-            raw r = { info, abbrev, ilen, alen, cu.hdr_offset, 0, 0 };
+            dsc_unit *u = dsc_open(info, ilen, abbrev, alen, cu.hdr_offset, 512);
+            raw r = { u, 0, 0 };
             if (cu.die)
                 walk(f, cu.die, scoped, 0, &want, scoped ? &r : NULL);
             subtrees += r.subtrees;
@@ -114,8 +112,9 @@ static int check_file(const char *path)
                        "by dsc_subtree_ok\n", path, cu.hdr_offset, r.refused, r.subtrees);
                 bad = 1;
             }
-            if (dsc_subprograms(info, ilen, abbrev, alen, cu.hdr_offset, scoped, 512,
-                                &got.v, &got.n, &got.cap) != 0) {
+            int rc = u ? dsc_subprograms(u, scoped, &got.v, &got.n, &got.cap) : -1;
+            dsc_close(u);
+            if (rc != 0) {
                 printf("%s: unit at 0x%" PRIx64 ": raw scan refused the unit\n", path,
                        cu.hdr_offset);
                 bad = 1;
