@@ -1301,15 +1301,17 @@ static void *job_main(void *arg)
         return NULL;
     hp_err e2 = {0};
     for (uint64_t idx = 0;; idx++) {
-        int rc = dws_next_cu(w->f, &w->cu, &e2);
+        int mine = idx % (uint64_t)j->nthreads == (uint64_t)j->tid;
+        int rc = mine ? dws_next_cu(w->f, &w->cu, &e2) : dws_skip_cu(w->f, &e2);
         if (rc == 0)
             break;
         if (rc < 0) {
             w->d->skipped += j->tid == 0;   /* a broken unit header ends the walk */
             break;
         }
-        if (idx % (uint64_t)j->nthreads == (uint64_t)j->tid)
-            do_unit(w);
+        if (!mine)
+            continue;
+        do_unit(w);
         if (w->cu.die)
             dws_die_free(w->f, w->cu.die);
     }

@@ -512,6 +512,24 @@ int dws_count_units(dws_file *f, uint64_t *count, uint64_t **sizes, hp_err *err)
     return 0;
 }
 
+int dws_skip_cu(dws_file *f, hp_err *err)
+{
+    Dwarf_Unsigned hlen = 0, abbrev = 0, next = 0, typeoff = 0;
+    Dwarf_Half ver = 0, asize = 0, lsize = 0, ext = 0, utype = 0;
+    Dwarf_Sig8 sig;
+    Dwarf_Error e = NULL;
+    int rc = dwarf_next_cu_header_d(f->dbg, 1, &hlen, &ver, &abbrev, &asize, &lsize,
+                                    &ext, &sig, &typeoff, &next, &utype, &e);
+    if (rc == DW_DLV_NO_ENTRY) {
+        f->next_hdr = 0;
+        return 0;
+    }
+    if (rc != DW_DLV_OK)
+        return derr(f, e, err, "unit header");
+    f->next_hdr = next;
+    return 1;
+}
+
 int dws_rewind(dws_file *f, hp_err *err)
 {
     uint64_t n;

@@ -155,6 +155,10 @@ int dws_srcfiles(dws_file *f, dws_die cu_die, uint16_t version,
 ** this file: it leaves the unit iterator at the first unit. */
 int dws_count_units(dws_file *f, uint64_t *count, uint64_t **sizes, hp_err *err);
 
+/* Step over the next unit without reading its unit DIE: 1, 0 at the
+** end, -1 on error (a worker passing the units of the others). */
+int dws_skip_cu(dws_file *f, hp_err *err);
+
 /* Put the unit iterator back at the first unit, wherever it is. */
 int dws_rewind(dws_file *f, hp_err *err);
 

@@ -1612,7 +1612,7 @@ static void *worker_main(void *arg)
             pos = 0;
         }
         dws_cu cu;
-        int r = dws_next_cu(w->f, &cu, &w->err);
+        int r = pos < want ? dws_skip_cu(w->f, &w->err) : dws_next_cu(w->f, &cu, &w->err);
         if (r <= 0) {
             if (r == 0)
                 hp_errf(&w->err, sh->path, "corrupt DWARF: unit %llu missing",
@@ -1620,10 +1620,8 @@ static void *worker_main(void *arg)
             break;
         }
         uint64_t idx = pos++;
-        if (idx != want) {
-            dws_die_free(w->f, cu.die);
+        if (idx != want)
             continue;
-        }
         w->cu_index = idx;
         int rc = do_unit(w, &cu);
         dws_die_free(w->f, cu.die);
