@@ -219,6 +219,40 @@ static uint64_t sibling_target(const unit *u, uint32_t form, uint64_t v)
     }
 }
 
+/* One entry of a children list at c: 1 and the DIE's offset, its
+** abbreviation and DW_AT_sibling (has_sib, and its target in sib, 0 when
+** the form is not a reference), with c past the DIE's attributes; 0 at
+** the list's null entry; -1 when the bytes do not parse. */
+typedef struct die {
+    uint64_t off, sib;
+    const abbrev *a;
+    int has_sib;
+} die;
+
+static int next_die(const unit *u, cur *c, die *d)
+{
+    d->off = (uint64_t)(c->p - u->info);
+    uint64_t code = uleb(c);
+    if (c->bad)
+        return -1;
+    if (code == 0)
+        return 0;
+    if (code >= u->nab || !u->ab[code].defined)
+        return -1;
+    d->a = &u->ab[code];
+    d->sib = 0;
+    d->has_sib = 0;
+    for (uint32_t i = 0; i < d->a->nspec; i++) {
+        const spec *sp = &u->specs[d->a->first + i];
+        uint64_t v = skip_form(u, c, sp->form, 0);
+        if (sp->at == AT_sibling) {
+            d->has_sib = 1;
+            d->sib = sibling_target(u, sp->form, v);
+        }
+    }
+    return c->bad ? -1 : 1;
+}
+
 /* Walk the children starting at c (a list ended by a null entry).
 ** `wanted`: record subprograms and descend into namespaces (and classes)
 ** at this level; otherwise the DIEs are only stepped over. */
@@ -226,40 +260,26 @@ static int walk(unit *u, cur *c, unsigned depth, int wanted)
 {
     if (depth > u->max_depth)
         return -1;
-    for (;;) {
-        uint64_t off = (uint64_t)(c->p - u->info);
-        uint64_t code = uleb(c);
-        if (c->bad)
-            return -1;
-        if (code == 0)
-            return 0;
-        if (code >= u->nab || !u->ab[code].defined)
-            return -1;
-        const abbrev *a = &u->ab[code];
-        uint64_t sib = 0;
-        for (uint32_t i = 0; i < a->nspec; i++) {
-            const spec *s = &u->specs[a->first + i];
-            uint64_t v = skip_form(u, c, s->form, 0);
-            if (s->at == AT_sibling)
-                sib = sibling_target(u, s->form, v);
-        }
-        if (c->bad)
-            return -1;
+    die d;
+    int r;
+    while ((r = next_die(u, c, &d)) == 1) {
+        const abbrev *a = d.a;
         if (wanted && a->tag == TAG_subprogram && a->has_code)
-            *HP_PUSH(*u->offs, *u->n, *u->cap) = off;
+            *HP_PUSH(*u->offs, *u->n, *u->cap) = d.off;
         if (!a->children)
             continue;
         int descend = wanted && (a->tag == TAG_namespace ||
                                  (u->scoped && (a->tag == TAG_structure ||
                                                 a->tag == TAG_class)));
         uint64_t here = (uint64_t)(c->p - u->info);
-        if (!descend && sib > here && sib <= u->end) {
-            c->p = u->info + sib;   /* jump over the subtree */
+        if (!descend && d.sib > here && d.sib <= u->end) {
+            c->p = u->info + d.sib;     /* jump over the subtree */
             continue;
         }
         if (walk(u, c, depth + 1, descend) != 0)
             return -1;
     }
+    return r;
 }
 
 /* Step over one list of children (to its null entry), checking every
@@ -270,36 +290,17 @@ static int check_list(unit *u, cur *c, unsigned depth, uint64_t limit)
 {
     if (depth > u->max_depth)
         return -1;
-    for (;;) {
-        uint64_t off = (uint64_t)(c->p - u->info);
-        uint64_t code = uleb(c);
-        if (c->bad)
+    die d;
+    int r;
+    while ((r = next_die(u, c, &d)) == 1) {
+        if (d.has_sib && (d.sib <= d.off || d.sib > limit))
             return -1;
-        if (code == 0)
-            return (uint64_t)(c->p - u->info) <= limit ? 0 : -1;
-        if (code >= u->nab || !u->ab[code].defined)
+        if (d.a->children && check_list(u, c, depth + 1, d.has_sib ? d.sib : limit) != 0)
             return -1;
-        const abbrev *a = &u->ab[code];
-        uint64_t sib = 0;
-        int has_sib = 0;
-        for (uint32_t i = 0; i < a->nspec; i++) {
-            const spec *sp = &u->specs[a->first + i];
-            uint64_t v = skip_form(u, c, sp->form, 0);
-            if (sp->at == AT_sibling) {
-                has_sib = 1;
-                sib = sibling_target(u, sp->form, v);
-            }
-        }
-        if (c->bad)
-            return -1;
-        if (has_sib && (sib <= off || sib > limit))
-            return -1;
-        if (a->children &&
-            check_list(u, c, depth + 1, has_sib ? sib : limit) != 0)
-            return -1;
-        if (has_sib && (uint64_t)(c->p - u->info) > sib)
+        if (d.has_sib && (uint64_t)(c->p - u->info) > d.sib)
             return -1;
     }
+    return r < 0 || (uint64_t)(c->p - u->info) > limit ? -1 : 0;
 }
 
 /* Parse the unit header at unit_off and its abbreviations. */
@@ -382,13 +383,8 @@ static const abbrev *die_at(unit *u, uint64_t off, cur *c)
     if (off < u->first || off >= u->end)
         return NULL;
     *c = (cur){ u->info + off, u->info + u->end, 0 };
-    uint64_t code = uleb(c);
-    if (c->bad || code == 0 || code >= u->nab || !u->ab[code].defined)
-        return NULL;
-    const abbrev *a = &u->ab[code];
-    for (uint32_t i = 0; i < a->nspec; i++)
-        skip_form(u, c, u->specs[a->first + i].form, 0);
-    return c->bad ? NULL : a;
+    die d;
+    return next_die(u, c, &d) == 1 ? d.a : NULL;
 }
 
 int dsc_subtree_ok(dsc_unit *u, uint64_t die_off)

@@ -448,7 +448,16 @@ void dws_close(dws_file *f)
     free(f);
 }
 
-int dws_next_cu(dws_file *f, dws_cu *cu, hp_err *err)
+/* The next unit header: 1 and its fields, 0 at the end (libdwarf then
+** starts over at the first unit), -1 on error.  Keeps f->next_hdr, the
+** offset of the header after this one. */
+typedef struct unit_hdr {
+    uint64_t offset, next;
+    uint16_t version;
+    uint8_t addr_size, unit_type;
+} unit_hdr;
+
+static int next_header(dws_file *f, unit_hdr *h, hp_err *err)
 {
     Dwarf_Unsigned hlen = 0, abbrev = 0, next = 0, typeoff = 0;
     Dwarf_Half ver = 0, asize = 0, lsize = 0, ext = 0, utype = 0;
@@ -462,14 +471,29 @@ int dws_next_cu(dws_file *f, dws_cu *cu, hp_err *err)
     }
     if (rc != DW_DLV_OK)
         return derr(f, e, err, "unit header");
-    memset(cu, 0, sizeof *cu);
-    cu->hdr_offset = f->next_hdr;
-    cu->next_offset = next;
-    cu->version = ver;
-    cu->addr_size = (uint8_t)asize;
-    cu->unit_type = (uint8_t)utype;
+    h->offset = f->next_hdr;
+    h->next = next;
+    h->version = ver;
+    h->addr_size = (uint8_t)asize;
+    h->unit_type = (uint8_t)utype;
     f->next_hdr = next;
+    return 1;
+}
+
+int dws_next_cu(dws_file *f, dws_cu *cu, hp_err *err)
+{
+    unit_hdr h;
+    int rc = next_header(f, &h, err);
+    if (rc <= 0)
+        return rc;
+    memset(cu, 0, sizeof *cu);
+    cu->hdr_offset = h.offset;
+    cu->next_offset = h.next;
+    cu->version = h.version;
+    cu->addr_size = h.addr_size;
+    cu->unit_type = h.unit_type;
     Dwarf_Die die = NULL;
+    Dwarf_Error e = NULL;
     rc = dwarf_siblingof_b(f->dbg, NULL, 1, &die, &e);
     if (rc == DW_DLV_ERROR)
         return derr(f, e, err, "unit DIE");
@@ -481,53 +505,33 @@ int dws_next_cu(dws_file *f, dws_cu *cu, hp_err *err)
 
 int dws_count_units(dws_file *f, uint64_t *count, uint64_t **sizes, hp_err *err)
 {
-    uint64_t n = 0, prev = 0;
+    uint64_t n = 0;
     size_t cap = 0;
+    unit_hdr h;
+    int rc;
     if (sizes)
         *sizes = NULL;
-    for (;;) {
-        Dwarf_Unsigned hlen = 0, abbrev = 0, next = 0, typeoff = 0;
-        Dwarf_Half ver = 0, asize = 0, lsize = 0, ext = 0, utype = 0;
-        Dwarf_Sig8 sig;
-        Dwarf_Error e = NULL;
-        int rc = dwarf_next_cu_header_d(f->dbg, 1, &hlen, &ver, &abbrev, &asize, &lsize,
-                                        &ext, &sig, &typeoff, &next, &utype, &e);
-        if (rc == DW_DLV_NO_ENTRY)
-            break;
-        if (rc != DW_DLV_OK) {
-            if (sizes) {
-                free(*sizes);
-                *sizes = NULL;
-            }
-            return derr(f, e, err, "unit header");
-        }
+    while ((rc = next_header(f, &h, err)) == 1) {
         if (sizes)
-            *HP_PUSH(*sizes, n, cap) = next > prev ? next - prev : 0;
+            *HP_PUSH(*sizes, n, cap) = h.next > h.offset ? h.next - h.offset : 0;
         else
             n++;
-        prev = next;
     }
-    f->next_hdr = 0;
+    if (rc < 0) {
+        if (sizes) {
+            free(*sizes);
+            *sizes = NULL;
+        }
+        return -1;
+    }
     *count = n;
     return 0;
 }
 
 int dws_skip_cu(dws_file *f, hp_err *err)
 {
-    Dwarf_Unsigned hlen = 0, abbrev = 0, next = 0, typeoff = 0;
-    Dwarf_Half ver = 0, asize = 0, lsize = 0, ext = 0, utype = 0;
-    Dwarf_Sig8 sig;
-    Dwarf_Error e = NULL;
-    int rc = dwarf_next_cu_header_d(f->dbg, 1, &hlen, &ver, &abbrev, &asize, &lsize,
-                                    &ext, &sig, &typeoff, &next, &utype, &e);
-    if (rc == DW_DLV_NO_ENTRY) {
-        f->next_hdr = 0;
-        return 0;
-    }
-    if (rc != DW_DLV_OK)
-        return derr(f, e, err, "unit header");
-    f->next_hdr = next;
-    return 1;
+    unit_hdr h;
+    return next_header(f, &h, err);
 }
 
 int dws_rewind(dws_file *f, hp_err *err)

@@ -32,25 +32,23 @@ build() { # OUT COMPILER ARGS...
     fi
 }
 : >"$T/list"
-for v in 4 5; do
-    for o in 0 2; do
-        build c-gcc-d$v-O$o gcc -g -gdwarf-$v -O$o "$FIXTURES/sites.c"
-        build cxx-gcc-d$v-O$o g++ -g -gdwarf-$v -O$o "$FIXTURES/sites.cc"
-    done
-done
-build c-gcc-d64 gcc -g -gdwarf-5 -gdwarf64 -O2 "$FIXTURES/sites.c"
-build ns-gcc g++ -g -O1 "$FIXTURES/layouts.cc"
+compilers="gcc:g++"
 if command -v clang >/dev/null 2>&1; then
-    for v in 4 5; do
-        for o in 0 2; do
-            build c-clang-d$v-O$o clang -g -gdwarf-$v -O$o "$FIXTURES/sites.c"
-            build cxx-clang-d$v-O$o clang++ -g -gdwarf-$v -O$o "$FIXTURES/sites.cc"
-        done
-    done
-    build ns-clang clang++ -g -O1 "$FIXTURES/layouts.cc"
+    compilers="$compilers clang:clang++"
 else
     echo "note: clang not installed, its DWARF not checked"
 fi
+for pair in $compilers; do
+    cc=${pair%%:*} cxx=${pair#*:}
+    for v in 4 5; do
+        for o in 0 2; do
+            build c-$cc-d$v-O$o "$cc" -g -gdwarf-$v -O$o "$FIXTURES/sites.c"
+            build cxx-$cc-d$v-O$o "$cxx" -g -gdwarf-$v -O$o "$FIXTURES/sites.cc"
+        done
+    done
+    build ns-$cc "$cxx" -g -O1 "$FIXTURES/layouts.cc"
+done
+build c-gcc-d64 gcc -g -gdwarf-5 -gdwarf64 -O2 "$FIXTURES/sites.c"
 RUSTC=$(command -v rustc 2>/dev/null || true)
 for r in "${HOME:-/nonexistent}/.cargo/bin/rustc" /root/.cargo/bin/rustc; do
     [ -z "$RUSTC" ] && [ -x "$r" ] && RUSTC=$r
