@@ -3192,6 +3192,14 @@ static void attribute(si_ctx *x, tindex *ti, const site_ev *e, const dwarfacts *
         r->count = 1;
         r->count_known = 1;
     }
+    /* calloc(n, 1) is one object of n bytes: gcc -O2 turns malloc(sizeof *p)
+    ** followed by memset(p, 0, sizeof *p) into calloc(sizeof *p, 1), and
+    ** taken as n one-byte elements no struct would fit */
+    if (r->size_known && r->count_known && r->size == 1 && r->count > 1 &&
+        sane_size(r->count)) {
+        r->size = r->count;
+        r->count = 1;
+    }
 
     /* ---- Go: the type descriptor ---- */
     if (A->type >= 0) {

@@ -30,7 +30,9 @@
 **                      goes to site_candidates (0.30 / number of them) and
 **                      the site is ambiguous, with no type chosen
 ** A stronger method is tried first; evidence that contradicts a known
-** constant size (type larger than the allocation) is not used.
+** constant size (type larger than the allocation) is not used.  A count
+** with an element size of 1 (calloc(n, 1), which gcc -O2 makes of
+** malloc + memset) is one object of n bytes.
 **
 ** static_weight: loop_depth is the number of natural loops (back edges
 ** u->v where v dominates u, loops with one header merged) whose body
