@@ -1372,41 +1372,15 @@ int dl_collect(ei_image *dwarf, dl_site *sites, size_t nsites, dl_func *funcs,
     const uint8_t *line_sec, *info_sec = NULL, *abbrev_sec = NULL;
     size_t line_len, info_len = 0, abbrev_len = 0;
     dwarf_bytes(dwarf, "line", &line_sec, &line_len);
-    /* raw bytes carry no relocations: relocatable objects walk by libdwarf */
-    if (dwarf->e_type != 1) {
-        dwarf_bytes(dwarf, "info", &info_sec, &info_len);
-        dwarf_bytes(dwarf, "abbrev", &abbrev_sec, &abbrev_len);
-    }
+    dwarf_bytes(dwarf, "info", &info_sec, &info_len);
+    dwarf_bytes(dwarf, "abbrev", &abbrev_sec, &abbrev_len);
 
     int rc = -1;
     job *js = hp_xcalloc((size_t)jobs, sizeof *js);
     pthread_t *th = hp_xcalloc((size_t)jobs, sizeof *th);
     int started = 0;
     dws_image *di = NULL;
-    if (dwarf->e_type == 1 /* ET_REL: libdwarf must apply relocations itself */) {
-        jobs = 1;
-        walker *w = &js[0].w;
-        memset(w, 0, sizeof *w);
-        w->d = &d->parts[0];
-        w->sites = sites;
-        w->nsites = nsites;
-        w->funcs = funcs;
-        w->nfuncs = nfuncs;
-        w->want_go = want_go;
-        w->claimed = claimed;
-        w->fclaimed = fclaimed;
-        w->line_sec = line_sec;
-        w->line_len = line_len;
-        if (dws_open(dwarf->path, &w->f, err) != 0)
-            goto out;
-        hp_err e2 = {0};
-        while (dws_next_cu(w->f, &w->cu, &e2) == 1) {
-            do_unit(w);
-            if (w->cu.die)
-                dws_die_free(w->f, w->cu.die);
-        }
-        dws_close(w->f);
-    } else {
+    {
         if (dws_image_new(dwarf, 0, &di, err) != 0)
             goto out;
         for (int t = 0; t < jobs; t++) {

@@ -2,8 +2,8 @@
 ** dwshim.c -- every libdwarf call holeprof makes (see dwshim.h).
 **
 ** Written against the libdwarf 2021 API Debian 12 ships (20210528).  The
-** calls that libdwarf 0.x changed are: dwarf_init_path (no reserved
-** arguments), dwarf_next_cu_header_d -> _e, dwarf_siblingof_b -> _c,
+** calls that libdwarf 0.x changed are: dwarf_object_init_b (no access
+** flags), dwarf_next_cu_header_d -> _e, dwarf_siblingof_b -> _c,
 ** dwarf_srcfiles (unchanged).  Porting means editing this file only.
 **
 ** Memory: libdwarf's "de_alloc tree" (which tracks every allocation so
@@ -65,7 +65,7 @@ typedef struct dws_obj {
 
 struct dws_file {
     Dwarf_Debug dbg;
-    dws_obj *obj;               /* NULL when libdwarf opened the file itself */
+    dws_obj *obj;               /* the object interface over a dws_image */
     char *path;
     uint64_t next_hdr;          /* offset of the next unit header */
     uint64_t dies;              /* DIE handles created */
@@ -146,61 +146,6 @@ bad:
                    name, (unsigned long long)off);
 }
 
-/* The same check for a file libdwarf opens itself (dws_open). */
-static int check_file_lists(const char *path, hp_err *err)
-{
-    static const char *const names[] = {
-        ".debug_rnglists", ".zdebug_rnglists", ".debug_loclists", ".zdebug_loclists"
-    };
-    ei_image *img = NULL;
-    if (ei_open(path, &img, err) != 0)
-        return -1;
-    int rc = 0;
-    for (size_t i = 0; i < sizeof names / sizeof names[0] && rc == 0; i++) {
-        const ei_section *sc = ei_find_section(img, names[i]);
-        const uint8_t *data;
-        size_t len;
-        if (sc == NULL || sc->size == 0 || sc->type == 8 /* SHT_NOBITS */)
-            continue;
-        rc = ei_section_data(img, sc, &data, &len, err) != 0 ? -1
-             : check_list_headers(path, names[i], data, len, err);
-    }
-    ei_close(img);
-    return rc;
-}
-
-int dws_open(const char *path, dws_file **out, hp_err *err)
-{
-    pthread_once(&once, init_once);
-    if (check_file_lists(path, err) != 0)
-        return -1;
-    dws_file *f = hp_xcalloc(1, sizeof *f);
-    f->path = hp_xstrdup(path);
-    Dwarf_Error e = NULL;
-    /* A zero-length true-path buffer tells libdwarf not to follow
-    ** .gnu_debuglink itself: debugfind.c decides which file to read. */
-    int rc = dwarf_init_path(path, NULL, 0, DW_DLC_READ, DW_GROUPNUMBER_ANY,
-                             NULL, NULL, &f->dbg, NULL, 0, NULL, &e);
-    if (rc == DW_DLV_NO_ENTRY) {
-        hp_errf(err, path, "no DWARF debug info");
-        free(f->path);
-        free(f);
-        return -1;
-    }
-    if (rc != DW_DLV_OK) {
-        hp_errf(err, path, "cannot read DWARF: %s", e ? dwarf_errmsg(e) : "unknown error");
-        if (e)
-            dwarf_dealloc(f->dbg, e, DW_DLA_ERROR);
-        if (f->dbg)
-            dwarf_finish(f->dbg, NULL);
-        free(f->path);
-        free(f);
-        return -1;
-    }
-    *out = f;
-    return 0;
-}
-
 static int obj_section_info(void *o, Dwarf_Half idx, Dwarf_Obj_Access_Section *ret, int *error)
 {
     dws_obj *ob = o;
@@ -256,8 +201,6 @@ static void set_bad(dws_image *di, const char *msg)
 
 static int bad_section(dws_file *f, hp_err *err)
 {
-    if (f->obj == NULL)
-        return 0;
     dws_image *di = f->obj->di;
     pthread_mutex_lock(&di->mu);
     int bad = di->bad;
@@ -439,10 +382,7 @@ void dws_close(dws_file *f)
         return;
     free_srcfiles(f);
     dsc_close(f->scan);
-    if (f->obj)
-        dwarf_object_finish(f->dbg, NULL);
-    else
-        dwarf_finish(f->dbg, NULL);
+    dwarf_object_finish(f->dbg, NULL);
     free(f->obj);
     free(f->path);
     free(f);
@@ -586,15 +526,13 @@ dws_die dws_child(dws_file *f, dws_die die, hp_err *err)
 }
 
 /* Before libdwarf steps over the children of a DIE without DW_AT_sibling:
-** 0 when that cannot loop (dwscan.h, dsc_subtree_ok), else an error.
-** Files libdwarf opened itself (relocatable objects) are not checked:
-** their raw bytes lack relocations. */
+** 0 when that cannot loop (dwscan.h, dsc_subtree_ok), else an error. */
 static int check_skip(dws_file *f, Dwarf_Die die, hp_err *err)
 {
     Dwarf_Half kids = 0;
     Dwarf_Bool has_sib = 0;
     Dwarf_Error e = NULL;
-    if (f->obj == NULL || dwarf_die_abbrev_children_flag(die, &kids) != DW_DLV_OK || !kids)
+    if (dwarf_die_abbrev_children_flag(die, &kids) != DW_DLV_OK || !kids)
         return 0;
     if (dwarf_hasattr(die, DW_AT_sibling, &has_sib, &e) != DW_DLV_OK || has_sib) {
         if (e)

@@ -97,9 +97,6 @@ typedef struct dws_attrs {
     uint64_t discr_value;
 } dws_attrs;
 
-/* Open the DWARF of an ELF file (compressed sections are handled).
-** Errors: "PATH: no DWARF debug info", "PATH: corrupt DWARF: ...". */
-int dws_open(const char *path, dws_file **out, hp_err *err);
 void dws_close(dws_file *f);
 
 /* The DWARF sections of an opened ELF image, for handles that share one
@@ -109,8 +106,11 @@ void dws_close(dws_file *f);
 ** DWS_TYPES_ONLY the location, range, frame, lookup and macro sections
 ** are hidden from libdwarf: a reader of types and their declarations
 ** never needs them.  The image must outlive the dws_image, and the
-** dws_image every handle opened over it.  Only for linked objects:
-** relocations are not applied.  The .debug_rnglists and .debug_loclists
+** dws_image every handle opened over it.  Relocatable objects work too:
+** elfimg applies their relocations.  This is the only way holeprof opens
+** DWARF: libdwarf's own ELF reader (dwarf_init_path) is never used, since
+** a file it fails on leaves libdwarf 20210528 in a state that crashes a
+** later dwarf_object_init_b in the same process (fuzz/README.md).  The .debug_rnglists and .debug_loclists
 ** unit headers are checked when loaded (see dwshim.c); a failed load or
 ** check is what a later error from any handle reports. */
 typedef struct dws_image dws_image;

@@ -1674,9 +1674,8 @@ int dt_load(const char *path, const dt_opts *opts, dt_result *out, hp_err *err)
     int rc = -1;
     int opened = 0;
     /* One copy of the DWARF bytes for every worker: the file is mapped
-    ** once (and decompressed once) and each libdwarf handle reads the
-    ** same memory.  Relocatable objects keep libdwarf's own loader, which
-    ** applies their relocations. */
+    ** once (decompressed, and relocated in a relocatable object, once) and
+    ** each libdwarf handle reads the same memory. */
     ei_image *img = NULL;
     dws_image *di = NULL;
     uint64_t *sizes = NULL;
@@ -1684,13 +1683,11 @@ int dt_load(const char *path, const dt_opts *opts, dt_result *out, hp_err *err)
         img = opts->image;
     else if (ei_open(path, &img, err) != 0)
         goto out;
-    if (img->e_type != 1 /* ET_REL */ && dws_image_new(img, DWS_TYPES_ONLY, &di, err) != 0)
+    if (dws_image_new(img, DWS_TYPES_ONLY, &di, err) != 0)
         goto out;
     for (; opened < jobs; opened++) {
         ws[opened].sh = &sh;
-        int r = img->e_type == 1 ? dws_open(path, &ws[opened].f, err)
-                                 : dws_open_image(di, &ws[opened].f, err);
-        if (r != 0)
+        if (dws_open_image(di, &ws[opened].f, err) != 0)
             goto out;
     }
     if (dws_count_units(ws[0].f, &sh.total, &sizes, err) != 0)

@@ -118,6 +118,7 @@ static uint32_t rd32(const uint8_t *p, unsigned char data)
 }
 
 static uint32_t le32(const uint8_t *p) { return rd32(p, ELFDATA2LSB); }
+static uint64_t rd64le_(const uint8_t *p) { return (uint64_t)le32(p) | (uint64_t)le32(p + 4) << 32; }
 
 static int sec_pos(const ei_image *img, const ei_section *sec)
 {
@@ -313,6 +314,58 @@ int ei_section_size(ei_image *img, const ei_section *sec, size_t *len, hp_err *e
     return rc;
 }
 
+/* Relocatable objects: DWARF offsets into other sections and addresses
+** are left to the linker, as RELA entries against section symbols.  Apply
+** every entry of the SHT_RELA sections that target section pos (sh_info)
+** to a private copy of its bytes: value = symbol value + addend, for the
+** absolute types (x86-64: 64, 32, 32S, DTPOFF64, DTPOFF32; AArch64:
+** ABS64, ABS32).  Other types, and entries whose symbol or place lies
+** outside its section, are left alone: libdwarf would refuse such a file
+** outright, holeprof reads what it can.  Caller holds pv->mu. */
+static void relocate(ei_image *img, int pos, ei_cache *c)
+{
+    const ei_section *target = &img->sections[pos];
+    for (size_t r = 0; r < img->nsections; r++) {
+        const ei_section *rs = &img->sections[r];
+        if (rs->type != SHT_RELA || rs->info != target->index || rs->size == 0 ||
+            !PRIV(img)->sec_ok[r])
+            continue;
+        const ei_section *sym = NULL;
+        for (size_t k = 0; k < img->nsections && sym == NULL; k++)
+            if (img->sections[k].index == rs->link && img->sections[k].type == SHT_SYMTAB &&
+                PRIV(img)->sec_ok[k])
+                sym = &img->sections[k];
+        const uint8_t *rel, *syms;
+        size_t rlen, slen;
+        hp_err e2 = {0};
+        if (sym == NULL || raw_bytes(img, rs, &rel, &rlen, &e2) != 0 ||
+            raw_bytes(img, sym, &syms, &slen, &e2) != 0)
+            continue;
+        if (c->owned == NULL && c->len > 0) {
+            uint8_t *copy = hp_xmalloc(c->len);
+            memcpy(copy, c->data, c->len);
+            c->owned = copy;
+            c->data = copy;
+        }
+        for (size_t o = 0; o + 24 <= rlen; o += 24) {
+            uint64_t where = rd64le_(rel + o), info = rd64le_(rel + o + 8);
+            int64_t addend = (int64_t)rd64le_(rel + o + 16);
+            uint32_t type = (uint32_t)info, si = (uint32_t)(info >> 32);
+            unsigned width = 0;
+            if (img->machine == EM_X86_64)
+                width = type == 1 || type == 17 ? 8 : type == 10 || type == 11 || type == 21 ? 4 : 0;
+            else if (img->machine == EM_AARCH64)
+                width = type == 257 ? 8 : type == 258 ? 4 : 0;
+            if (width == 0 || (uint64_t)si >= slen / 24 || where > c->len ||
+                c->len - where < width)
+                continue;
+            uint64_t v = rd64le_(syms + (size_t)si * 24 + 8) + (uint64_t)addend;
+            for (unsigned b = 0; b < width; b++)
+                c->owned[where + b] = (uint8_t)(v >> (8 * b));
+        }
+    }
+}
+
 /* Fill cache entry pos; caller holds pv->mu, which is released while the
 ** section inflates. */
 static int fill_locked(ei_image *img, const ei_section *sec, int pos, hp_err *err)
@@ -350,6 +403,8 @@ static int fill_locked(ei_image *img, const ei_section *sec, int pos, hp_err *er
             c->data = buf;
             c->len = want;
         }
+        if (img->e_type == ET_REL)
+            relocate(img, pos, c);
     }
     atomic_store_explicit(&c->state, C_DONE, memory_order_release);
     return 0;
@@ -567,6 +622,8 @@ static int load_sections(ei_image *img, const GElf_Ehdr *eh, hp_err *err)
         s->addr = sh.sh_addr;
         s->offset = sh.sh_offset;
         s->size = sh.sh_size;
+        s->link = sh.sh_link;
+        s->info = sh.sh_info;
         pv->sec_ok[img->nsections] = sh.sh_type == SHT_NOBITS || sh.sh_size == 0
             || in_file(sh.sh_offset, sh.sh_size, img->file_size);
         img->nsections++;

@@ -24,6 +24,7 @@ typedef struct ei_section {
     uint64_t addr;
     uint64_t offset;
     uint64_t size;
+    uint32_t link, info;    /* sh_link, sh_info */
 } ei_section;
 
 typedef struct ei_symbol {
@@ -61,9 +62,12 @@ void ei_close(ei_image *img);
 
 const ei_section *ei_find_section(const ei_image *img, const char *name);
 
-/* Bytes of a section, decompressed if SHF_COMPRESSED or .zdebug_*.
-** The memory belongs to the image and lives until ei_close().  Safe to
-** call from several threads; each section is decompressed once. */
+/* Bytes of a section, decompressed if SHF_COMPRESSED or .zdebug_*, and
+** in a relocatable object (ET_REL) with its RELA relocations applied
+** (S + A, for the absolute relocation types DWARF uses on x86-64 and
+** AArch64), as a linker would leave them.  The memory belongs to the
+** image and lives until ei_close().  Safe to call from several threads;
+** each section is prepared once. */
 int ei_section_data(ei_image *img, const ei_section *sec,
                     const uint8_t **data, size_t *len, hp_err *err);
 

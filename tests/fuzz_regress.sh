@@ -10,6 +10,11 @@
 # signal or a hang; with no sanitizer report; with one line on stderr when
 # it is 2; and analyze must leave no database behind when it fails.
 # Add a file here for every crash fuzz/ finds, after fixing it.
+#
+# Directories seq-dwarf-*/ hold inputs that crash only one after another
+# in one process (libdwarf kept state between handles): tests/dwarf_replay
+# reads each sequence, in order, in a single process, and must get through
+# all of it, with a verdict line per file and no sanitizer report.
 . "${TOP_SRCDIR:-$(dirname "$0")/..}/tests/lib.sh"
 
 need gcc sqlite3 timeout
@@ -57,4 +62,22 @@ for f in "$dir"/*; do
 done
 echo "replayed $n inputs"
 [ "$n" -gt 0 ] && pass || fail "no input replayed"
+
+REPLAY=$TOP_BUILDDIR/tests/dwarf_replay
+[ -x "$REPLAY" ] || die "not built: $REPLAY"
+nseq=0
+for d in "$dir"/seq-dwarf-*/; do
+    [ -d "$d" ] || continue
+    nseq=$((nseq + 1))
+    b=$(basename "$d")
+    # shellcheck disable=SC2046  # one argument per file, in name order
+    timeout 300 "$REPLAY" $(ls "$d"* | sort) >"$T/out" 2>"$T/err"
+    assert_eq "$b: replayed in one process, exit status" 0 "$?"
+    assert_eq "$b: a verdict for every file" "$(ls "$d" | wc -l | tr -d ' ')" "$(wc -l <"$T/out" | tr -d ' ')"
+    if grep -qE 'Sanitizer|runtime error' "$T/err"; then
+        fail "$b: sanitizer report: $(grep -m1 -E 'Sanitizer|runtime error' "$T/err")"
+    else pass; fi
+done
+echo "replayed $nseq sequences in one process"
+[ "$nseq" -gt 0 ] && pass || fail "no sequence replayed"
 finish

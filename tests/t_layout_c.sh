@@ -3,7 +3,8 @@
 # DWARF versions.
 #
 # Builds tests/fixtures/layouts.c with every cc_variants entry (gcc and
-# clang, -O0/-O2, DWARF 4/5) plus gcc DWARF 2 and 3 (DW_OP_plus_uconst
+# clang, -O0/-O2, DWARF 4/5), relocatable objects (-c) from both, plus gcc
+# DWARF 2 and 3 (DW_OP_plus_uconst
 # member locations, MSB-relative DW_AT_bit_offset), analyzes each binary
 # and checks every layout case field by field.  The expected values were
 # worked out by hand from the x86-64 SysV ABI and confirmed with pahole
@@ -224,6 +225,14 @@ check_layouts() {
     if command -v gcc >/dev/null 2>&1; then
         echo "gcc -O2 -gdwarf-2"
         echo "gcc -O0 -gdwarf-3"
+        # relocatable objects: every string and line offset in their DWARF
+        # is a relocation that elfimg applies (libdwarf's loader is not used)
+        echo "gcc -O2 -gdwarf-5 object"
+        echo "gcc -O0 -gdwarf-4 object"
+    fi
+    if command -v clang >/dev/null 2>&1; then
+        echo "clang -O0 -gdwarf-4 object"
+        echo "clang -O2 -gdwarf-5 object"
     fi
 } > "$T/variants"
 [ -s "$T/variants" ] || skip "no C compiler"
@@ -231,15 +240,17 @@ check_layouts() {
 # The loop reads the variants on fd 3 so that nothing inside it (sqlite3,
 # the compilers) can swallow the list from stdin.
 n=0
-while read -r cc o g <&3; do
+while read -r cc o g kind <&3; do
     n=$((n + 1))
-    tag="$cc $o $g"
+    tag="$cc $o $g${kind:+ $kind}"
     echo "== $tag"; echo "== $tag" >&2
     bin=$T/layouts.$n
     db=$T/layouts.$n.db
     # Compile from $T so the source lies outside DW_AT_comp_dir: clang's
     # DWARF 5 line table then names it as file 0, which must count.
-    if ! (cd "$T" && $cc -std=gnu11 $o $g -o "$bin" "$SRC") 2>"$T/cc.err" </dev/null; then
+    c=
+    [ "$kind" = object ] && c=-c
+    if ! (cd "$T" && $cc -std=gnu11 $o $g $c -o "$bin" "$SRC") 2>"$T/cc.err" </dev/null; then
         fail "[$tag] compile: $(head -c 400 "$T/cc.err")"
         continue
     fi
