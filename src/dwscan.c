@@ -387,13 +387,23 @@ static const abbrev *die_at(unit *u, uint64_t off, cur *c)
     return next_die(u, c, &d) == 1 ? d.a : NULL;
 }
 
-int dsc_subtree_ok(dsc_unit *u, uint64_t die_off)
+int dsc_subtree_ok(dsc_unit *u, uint64_t die_off, uint64_t *end)
 {
     cur c;
     const abbrev *a = die_at(u, die_off, &c);
-    if (a == NULL)
+    if (a == NULL || (a->children && check_list(u, &c, 0, u->end) != 0))
         return 0;
-    return !a->children || check_list(u, &c, 0, u->end) == 0;
+    if (end)
+        *end = (uint64_t)(c.p - u->info);
+    return 1;
+}
+
+int dsc_null_at(const dsc_unit *u, uint64_t off)
+{
+    if (off >= u->end)
+        return 1;
+    cur c = { u->info + off, u->info + u->end, 0 };
+    return uleb(&c) == 0;   /* a bad code reads as 0: ends the list too */
 }
 
 int dsc_subprograms(dsc_unit *u, int scoped, uint64_t **offs, size_t *n, size_t *cap)

@@ -48,7 +48,13 @@ int dsc_subprograms(dsc_unit *u, int scoped, uint64_t **offs, size_t *n, size_t 
 ** points backwards makes dwarf_siblingof_b loop forever (found by
 ** fuzz/fz_dwarf).  1 when that step is safe: the subtree of the DIE at
 ** die_off parses, and every DW_AT_sibling in it points after its DIE and
-** no further than the end of the enclosing subtree; 0 otherwise. */
-int dsc_subtree_ok(dsc_unit *u, uint64_t die_off);
+** no further than the end of the enclosing subtree; 0 otherwise.  *end
+** (when not NULL) is set to the offset just past the subtree, where the
+** DIE's next sibling (or the end of its list) is. */
+int dsc_subtree_ok(dsc_unit *u, uint64_t die_off, uint64_t *end);
+
+/* 1 when the entry at off ends its list (a null entry, or the unit's end):
+** after dsc_subtree_ok, whether the DIE has a next sibling. */
+int dsc_null_at(const dsc_unit *u, uint64_t off);
 
 #endif

@@ -525,9 +525,17 @@ dws_die dws_child(dws_file *f, dws_die die, hp_err *err)
     return c;
 }
 
-/* Before libdwarf steps over the children of a DIE without DW_AT_sibling:
-** 0 when that cannot loop (dwscan.h, dsc_subtree_ok), else an error. */
-static int check_skip(dws_file *f, Dwarf_Die die, hp_err *err)
+/* A DIE with children but no DW_AT_sibling: libdwarf would step over the
+** children itself, following the DW_AT_sibling of the DIEs inside, and one
+** that points backwards makes it loop forever (fuzz/fz_dwarf,
+** tests/fuzz-regress/dwarf-sibling-loop-nested).  So dwscan steps over
+** them instead (dsc_subtree_ok), checking every such pointer, and the
+** sibling is then read at the offset where the subtree ends -- which also
+** spares libdwarf's slower walk of the same bytes.  Returns 1 and *next
+** (0: the list ends there) after that, 0 when libdwarf can be asked as
+** usual (no children, or a DW_AT_sibling, which dws_sibling checks), -1
+** on error. */
+static int check_skip(dws_file *f, Dwarf_Die die, uint64_t *next, hp_err *err)
 {
     Dwarf_Half kids = 0;
     Dwarf_Bool has_sib = 0;
@@ -559,18 +567,24 @@ static int check_skip(dws_file *f, Dwarf_Die die, hp_err *err)
             ei_section_data(di->img, di->abbrev, &ab, &alen, &e2) == 0)
             f->scan = dsc_open(info, ilen, ab, alen, cu_off, HP_MAX_DEPTH);
     }
-    if (f->scan == NULL || !dsc_subtree_ok(f->scan, off))
+    uint64_t end = 0;
+    if (f->scan == NULL || !dsc_subtree_ok(f->scan, off, &end))
         return hp_errf(err, f->path, "corrupt DWARF: the children of the DIE at 0x%llx do not "
                        "end where their sibling pointers say", (unsigned long long)off);
-    return 0;
+    *next = dsc_null_at(f->scan, end) ? 0 : end;
+    return 1;
 }
 
 dws_die dws_sibling(dws_file *f, dws_die die, hp_err *err)
 {
     Dwarf_Die s = NULL;
     Dwarf_Error e = NULL;
-    if (check_skip(f, (Dwarf_Die)die, err) != 0)
+    uint64_t next = 0;
+    int k = check_skip(f, (Dwarf_Die)die, &next, err);
+    if (k < 0)
         return NULL;
+    if (k > 0)
+        return next ? dws_offdie(f, next, err) : NULL;
     int rc = dwarf_siblingof_b(f->dbg, (Dwarf_Die)die, 1, &s, &e);
     if (rc == DW_DLV_ERROR) {
         derr(f, e, err, "sibling DIE");

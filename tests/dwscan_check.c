@@ -58,7 +58,7 @@ static void walk(dws_file *f, dws_die parent, int scoped, int depth, vec *out, r
         dws_die kid = r ? dws_child(f, c, &e3) : NULL;
         if (kid) {
             r->subtrees++;
-            if (r->u == NULL || !dsc_subtree_ok(r->u, dws_offset(f, c)))
+            if (r->u == NULL || !dsc_subtree_ok(r->u, dws_offset(f, c), NULL))
                 r->refused++;
             dws_die_free(f, kid);
         }
