@@ -3,7 +3,7 @@
 **
 ** Contract: every libdwarf call in holeprof lives in dwshim.c.  The rest
 ** of the program sees opaque DIE handles and plain C structs, so a newer
-** libdwarf (0.x renamed dwarf_init_path's arguments, dwarf_siblingof_c,
+** libdwarf (0.x changed dwarf_object_init_b, dwarf_siblingof_c,
 ** dwarf_next_cu_header_e, ...) is supported by changing this one file.
 **
 ** One dws_file is one Dwarf_Debug and is NOT thread-safe: parallel readers
