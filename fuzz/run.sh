@@ -32,6 +32,12 @@ if [ ! -f "$seeds/bin/c_gcc_o2_d5" ]; then
     objcopy --strip-debug --add-gnu-debuglink="$seeds/bin/stripped.debug" "$seeds/bin/stripped"
     rm -f "$seeds/bin/stripped.debug"
 fi
+# relocatable objects: their DWARF is read after elfimg applies the RELA
+# relocations, a reader of its own
+if [ ! -f "$seeds/bin/obj_gcc.o" ]; then
+    gcc -g -O2 -c -o "$seeds/bin/obj_gcc.o" "$fx/layouts.c"
+    clang -g -O0 -gdwarf-4 -c -o "$seeds/bin/obj_clang.o" "$fx/sites.c" 2>/dev/null || true
+fi
 cp "$src/examples/budget.yaml" "$seeds/yaml/"
 # DHAT: a real profile of tests/fixtures/profile.c and the database it
 # imports into (needs the program and valgrind; the harness reads the db
