@@ -96,12 +96,14 @@ int rk_fill_classes(sqlite3 *db, const char *path, hp_err *err)
 {
     /* Every request size the views join on: one object of each type, and
     ** each site's request before and after reordering. */
+    /* site_rows is a view over four joins: evaluate it once */
     static const char req_sql[] =
-        "SELECT DISTINCT binary_id, request FROM ("
+        "WITH s AS MATERIALIZED (SELECT binary_id, request, request_after FROM site_rows)"
+        " SELECT DISTINCT binary_id, request FROM ("
         " SELECT binary_id, size AS request FROM types"
         " UNION SELECT binary_id, optimal_size FROM types"
-        " UNION SELECT binary_id, request FROM site_rows"
-        " UNION SELECT binary_id, request_after FROM site_rows) r"
+        " UNION SELECT binary_id, request FROM s"
+        " UNION SELECT binary_id, request_after FROM s) r"
         " WHERE NOT EXISTS (SELECT 1 FROM alloc_classes c WHERE c.binary_id = r.binary_id"
         "                   AND c.allocator = 'glibc' AND c.request = r.request)";
     if (rk_fill_models(db, path, err) != 0)
