@@ -162,28 +162,14 @@ static int cmp_u64(uint64_t a, uint64_t b)
 /* first site index with pc >= addr */
 static size_t site_lb(const walker *w, uint64_t addr)
 {
-    size_t lo = 0, hi = w->nsites;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (w->sites[mid].pc < addr)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo;
+    return hp_lower_bound(w->sites, 0, w->nsites, sizeof *w->sites, offsetof(dl_site, pc), addr);
 }
 
+/* first function index with entry >= addr */
 static size_t func_lb(const walker *w, uint64_t addr)
 {
-    size_t lo = 0, hi = w->nfuncs;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (w->funcs[mid].entry < addr)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo;
+    return hp_lower_bound(w->funcs, 0, w->nfuncs, sizeof *w->funcs, offsetof(dl_func, entry),
+                          addr);
 }
 
 static int ranges_hit(const walker *w, const dws_range *r, size_t n)
@@ -1122,14 +1108,9 @@ static void line_for(walker *w, dl_site *s)
         size_t first = w->seq[q], end = w->seq[q + 1];
         if (s->pc < w->rows[first].addr || s->pc >= w->rows[end].addr)
             continue;
-        size_t lo = first, hi = end;   /* last row in [first, end) with addr <= pc */
-        while (lo < hi) {
-            size_t mid = lo + (hi - lo) / 2;
-            if (w->rows[mid].addr <= s->pc)
-                lo = mid + 1;
-            else
-                hi = mid;
-        }
+        /* the last row in [first, end) with addr <= pc */
+        size_t lo = hp_upper_bound(w->rows, first, end, sizeof *w->rows, offsetof(lrow, addr),
+                                   s->pc);
         if (lo == first)
             continue;
         const lrow *r = &w->rows[lo - 1];

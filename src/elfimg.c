@@ -913,14 +913,7 @@ static int cmp_slot(const void *a, const void *b)
 
 static const char *slot_name(const gotslot *v, size_t n, uint64_t addr)
 {
-    size_t lo = 0, hi = n;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (v[mid].addr < addr)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
+    size_t lo = hp_lower_bound(v, 0, n, sizeof *v, offsetof(gotslot, addr), addr);
     return lo < n && v[lo].addr == addr ? v[lo].name : NULL;
 }
 
@@ -1170,15 +1163,8 @@ static int load_symbols_locked(ei_image *img, hp_err *err)
 /* First index whose address is > addr. */
 static size_t upper_bound(const ei_image *img, uint64_t addr)
 {
-    size_t lo = 0, hi = img->nsymbols;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (img->symbols[mid].addr <= addr)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo;
+    return hp_upper_bound(img->symbols, 0, img->nsymbols, sizeof *img->symbols,
+                          offsetof(ei_symbol, addr), addr);
 }
 
 static int contains(const ei_symbol *s, uint64_t addr)

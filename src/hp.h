@@ -18,6 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 
 #define HP_EXIT_OK       0
 #define HP_EXIT_FOUND    1   /* diff/check: a regression or breach found */
@@ -51,6 +52,44 @@ char *hp_xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void hp_grow(void **arr, size_t *cap, size_t need, size_t sz);
 #define HP_PUSH(arr, n, cap) \
     (hp_grow((void **)&(arr), &(cap), (n) + 1, sizeof(*(arr))), &(arr)[(n)++])
+
+/* Binary search in an array of records sorted by a uint64_t field: the
+** first index in [lo, hi) whose key is >= key (hp_lower_bound) or > key
+** (hp_upper_bound); hi when there is none.  stride is the record size,
+** off the key's offset in it (offsetof); a plain uint64_t array is
+** stride 8, off 0.  Inline: the site scan calls it per instruction. */
+static inline uint64_t hp_key_at(const void *base, size_t i, size_t stride, size_t off)
+{
+    uint64_t k;
+    memcpy(&k, (const char *)base + i * stride + off, sizeof k);
+    return k;
+}
+
+static inline size_t hp_lower_bound(const void *base, size_t lo, size_t hi, size_t stride,
+                                    size_t off, uint64_t key)
+{
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (hp_key_at(base, mid, stride, off) < key)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+static inline size_t hp_upper_bound(const void *base, size_t lo, size_t hi, size_t stride,
+                                    size_t off, uint64_t key)
+{
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (hp_key_at(base, mid, stride, off) <= key)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
 
 /* Bump arena: many small allocations freed at once (per compile unit). */
 typedef struct hp_arena_blk hp_arena_blk;

@@ -611,14 +611,7 @@ static void load_relative(si_ctx *x)
 /* The 8-byte word at addr as initialised in the file; 0 if unknown. */
 static uint64_t word_at(si_ctx *x, uint64_t addr)
 {
-    size_t lo = 0, hi = x->nrel;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (x->rel_off[mid] < addr)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
+    size_t lo = hp_lower_bound(x->rel_off, 0, x->nrel, sizeof *x->rel_off, 0, addr);
     if (lo < x->nrel && x->rel_off[lo] == addr)
         return x->rel_add[lo];
     const uint8_t *p = bytes_at(x, addr, 8);
@@ -1599,14 +1592,8 @@ static void predecode(si_ctx *x, const uint32_t *list, size_t n)
 /* instruction index at exactly addr, or -1 */
 static int64_t insn_at(const si_ctx *x, uint64_t addr)
 {
-    size_t lo = 0, hi = x->ninsn;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (x->insn[mid].addr < addr)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
+    size_t lo = hp_lower_bound(x->insn, 0, x->ninsn, sizeof *x->insn, offsetof(da_insn, addr),
+                               addr);
     return lo < x->ninsn && x->insn[lo].addr == addr ? (int64_t)lo : -1;
 }
 
@@ -3069,14 +3056,7 @@ static const dl_gotype *go_type_at(const si_ctx *x, const dl_gotype *gv, size_t 
     if (!x->go_types_base || addr < x->go_types_base)
         return NULL;
     uint64_t off = addr - x->go_types_base;
-    size_t lo = 0, hi = ng;
-    while (lo < hi) {
-        size_t m = lo + (hi - lo) / 2;
-        if (gv[m].runtime_type < off)
-            lo = m + 1;
-        else
-            hi = m;
-    }
+    size_t lo = hp_lower_bound(gv, 0, ng, sizeof *gv, offsetof(dl_gotype, runtime_type), off);
     /* prefer a struct when several DIEs share the descriptor */
     const dl_gotype *best = NULL;
     for (size_t i = lo; i < ng && gv[i].runtime_type == off; i++)
@@ -3454,14 +3434,7 @@ static int cmp_dlfunc(const void *a, const void *b)
 
 static const dl_site *find_dlsite(const dl_site *v, size_t n, uint64_t pc)
 {
-    size_t lo = 0, hi = n;
-    while (lo < hi) {
-        size_t m = lo + (hi - lo) / 2;
-        if (v[m].pc < pc)
-            lo = m + 1;
-        else
-            hi = m;
-    }
+    size_t lo = hp_lower_bound(v, 0, n, sizeof *v, offsetof(dl_site, pc), pc);
     return lo < n && v[lo].pc == pc && v[lo].found ? &v[lo] : NULL;
 }
 
