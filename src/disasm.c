@@ -448,18 +448,8 @@ static void classify(const da_ctx *c, const cs_insn *in, da_insn *d)
             d->width = rwidth(c, o0->reg);
             return;
         }
-        if (x->op_count == 1 && o0->type == X86_OP_REG && rwidth(c, o0->reg) >= 4 &&
-            reg(c, o0->reg) < DA_NREGS) {
-            d->op = DA_OP_MUL_REG;          /* rdx:rax = rax * src */
-            d->dst = 0;
-            d->src = reg(c, o0->reg);
-            d->wmask = 1u << 0 | 1u << 1;
-            d->width = rwidth(c, o0->reg);
-            return;
-        }
-        break;
-
-    case X86_INS_MUL:
+        /* FALLTHROUGH */
+    case X86_INS_MUL:   /* and IMUL's one-operand form: rdx:rax = rax * src */
         if (x->op_count == 1 && o0->type == X86_OP_REG && rwidth(c, o0->reg) >= 4 &&
             reg(c, o0->reg) < DA_NREGS) {
             d->op = DA_OP_MUL_REG;
