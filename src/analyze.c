@@ -129,6 +129,7 @@ static int one_binary(st_writer *w, const char *bin, const an_opts *o, hp_err *e
     dto.exact_dedup = o->exact_dedup;
     if (dt_load(dwarf_path, &dto, &res, err) != 0)
         goto out;
+    hp_phase("types read");
 
     st_binary_info bi;
     memset(&bi, 0, sizeof bi);
@@ -168,12 +169,15 @@ static int one_binary(st_writer *w, const char *bin, const an_opts *o, hp_err *e
         if (st_add_alias(w, binary_id, alias, target, err) != 0)
             goto out;
     }
+    hp_phase("types stored");
     /* allocation sites: after the types, which attribution maps onto */
     si_stats sst;
     memset(&sst, 0, sizeof sst);
     if (scanning) {
         scanning = 0;
-        if (scan_join(&scan, err) != 0 ||
+        int jrc = scan_join(&scan, err);
+        hp_phase("site scan joined");
+        if (jrc != 0 ||
             si_finish(scan.job, st_writer_db(w), binary_id, &sst, err) != 0)
             goto out;
         if (!o->quiet)
@@ -307,8 +311,10 @@ int an_run(const char **bins, size_t nbins, const an_opts *o, hp_err *err)
         st_abort(w);
         goto fail;
     }
+    hp_phase("allocator classes filled");
     if (st_commit(w, err) != 0)
         goto fail;
+    hp_phase("committed");
     for (size_t i = 0; i < n; i++)
         free(list[i]);
     free(list);

@@ -1692,6 +1692,7 @@ int dt_load(const char *path, const dt_opts *opts, dt_result *out, hp_err *err)
     }
     if (dws_count_units(ws[0].f, &sh.total, &sizes, err) != 0)
         goto out;
+    hp_phase("types: %llu units counted", (unsigned long long)sh.total);
     sh.order = unit_order(sizes, sh.total, jobs);
     if (sh.total == 0) {
         hp_errf(err, path, "no DWARF debug info (no compile units)");
@@ -1721,6 +1722,7 @@ int dt_load(const char *path, const dt_opts *opts, dt_result *out, hp_err *err)
         free(sh.producer);
         goto out;
     }
+    hp_phase("types: units read");
     ts_finish(sh.ts);
     out->types = sh.ts;
     out->producer = sh.producer;

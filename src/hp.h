@@ -130,4 +130,11 @@ char *hp_read_file(const char *path, size_t max, const char *what, size_t *len, 
 ** is a terminal and verbosity > 0. */
 extern int hp_verbose;
 
+/* Phase timeline (analyze --timings): when hp_timings is set, hp_phase()
+** prints "holeprof: time S.SSS s: WHAT" to stderr, S being the wall time
+** since hp_phase_start().  Safe from any thread (one fprintf per line). */
+extern int hp_timings;
+void hp_phase_start(void);
+void hp_phase(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 #endif

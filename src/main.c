@@ -52,6 +52,7 @@ static const char usage_text[] =
     "      --alloc NAME:SIZE[:COUNT]  NAME allocates: size (and count) in these\n"
     "                             argument positions, from 0 (repeatable)\n"
     "      --alloc-config FILE    more NAME:SIZE[:COUNT] lines ('#' comments)\n"
+    "      --timings              print when each phase ends (wall time) on stderr\n"
     "  sites DB [TYPE]                  allocation sites, grouped by type\n"
     "  top DB                           types to fix first: heap bytes saved by reordering\n"
     "                                   x allocations (measured, else static site weights)\n"
@@ -134,8 +135,10 @@ static int cmd_analyze(int argc, char **argv)
         {"recursive", no_argument, NULL, 'r'},
         {"alloc", required_argument, NULL, 'A'},
         {"alloc-config", required_argument, NULL, 'C'},
+        {"timings", no_argument, NULL, 'T'},
         {NULL, 0, NULL, 0},
     };
+    hp_phase_start();
     an_opts o;
     memset(&o, 0, sizeof o);
     o.cacheline = 64;
@@ -186,6 +189,7 @@ static int cmd_analyze(int argc, char **argv)
             break;
         }
         case 'C': o.alloc_config = optarg; break;
+        case 'T': hp_timings = 1; break;
         default:
             free(dirs);
             free(allocs);

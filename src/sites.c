@@ -3907,14 +3907,19 @@ int si_prepare(ei_image *img, ei_image *dwarf, const si_opts *o, si_job **out, h
         }
     }
     load_relative(x);
+    hp_phase("sites: symbols read");
     build_functions(x, u, nu, uorig);
     for (size_t i = 0; i < x->nfns; i++)
         j->st.functions += !x->fns[i].is_plt;
     x->dc = hp_xcalloc(x->nfns + 1, sizeof *x->dc);
     load_srefs(x);
+    hp_phase("sites: %zu functions found", x->nfns);
     scan_callers(x, u, nu, uorig);
+    hp_phase("sites: callers scanned");
     fixed_point(x);
+    hp_phase("sites: wrappers found, code disassembled");
     collect_facts(x, dwarf);
+    hp_phase("sites: DWARF facts collected");
     if (x->nfns == 0)
         x->scan_note = hp_xstrdup("no function symbols");
     rc = 0;
@@ -3941,6 +3946,7 @@ int si_finish(si_job *j, sqlite3 *db, int64_t binary_id, si_stats *stats, hp_err
     int rc = x->no_arch ? write_scan(x, x->scan_note, err)
              : write_sites(x, err) != 0 || write_allocators(x, err) != 0 ? -1
              : write_scan(x, x->scan_note, err);
+    hp_phase("sites: attributed and stored");
     j->st.seconds += now_s() - t0;
     *stats = j->st;
     return rc;

@@ -461,6 +461,7 @@ int st_commit(st_writer *w, hp_err *err)
             st_free(w);
             return -1;
         }
+    hp_phase("indexes built");
     if (st_exec(w, "COMMIT", "cannot commit", err) != 0) {
         st_free(w);
         return -1;

@@ -7,8 +7,32 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 int hp_verbose = 1;
+int hp_timings;
+
+static struct timespec phase_t0;
+
+void hp_phase_start(void)
+{
+    clock_gettime(CLOCK_MONOTONIC, &phase_t0);
+}
+
+void hp_phase(const char *fmt, ...)
+{
+    if (!hp_timings)
+        return;
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    double s = (double)(t.tv_sec - phase_t0.tv_sec) + (double)(t.tv_nsec - phase_t0.tv_nsec) / 1e9;
+    char what[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof what, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "holeprof: time %.3f s: %s\n", s, what);
+}
 
 int hp_errf(hp_err *err, const char *file, const char *fmt, ...)
 {
