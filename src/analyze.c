@@ -86,7 +86,7 @@ static int scan_join(scan_thread *t, hp_err *err)
     return t->rc;
 }
 
-static int one_binary(st_writer *w, const char *bin, const an_opts *o, hp_err *err)
+static int one_binary(st_writer *w, const char *bin, const an_opts *o, int last, hp_err *err)
 {
     double t0 = now();
     ei_image *img = NULL, *dimg = NULL;
@@ -170,6 +170,9 @@ static int one_binary(st_writer *w, const char *bin, const an_opts *o, hp_err *e
             goto out;
     }
     hp_phase("types stored");
+    /* no more types will come: index them while the site scan ends */
+    if (last && scanning && st_build_indexes(w, err) != 0)
+        goto out;
     /* allocation sites: after the types, which attribution maps onto */
     si_stats sst;
     memset(&sst, 0, sizeof sst);
@@ -294,7 +297,7 @@ int an_run(const char **bins, size_t nbins, const an_opts *o, hp_err *err)
         goto fail;
     size_t done = 0;
     for (size_t i = 0; i < n; i++) {
-        int r = one_binary(w, list[i], o, err);
+        int r = one_binary(w, list[i], o, i + 1 == n, err);
         if (r < 0) {
             st_abort(w);
             goto fail;

@@ -1683,6 +1683,15 @@ int dt_load(const char *path, const dt_opts *opts, dt_result *out, hp_err *err)
         img = opts->image;
     else if (ei_open(path, &img, err) != 0)
         goto out;
+    /* Compressed DWARF (Go, Debian's debug packages) is inflated section
+    ** by section on first use: while this thread inflates .debug_info,
+    ** another inflates the string and line sections every unit needs,
+    ** which the workers would otherwise wait for one after the other. */
+    static const char *const early[] = {
+        ".debug_str", ".debug_line_str", ".debug_str_offsets", ".debug_line",
+        ".zdebug_str", ".zdebug_line",
+    };
+    ei_prefetch(img, early, sizeof early / sizeof early[0]);
     if (dws_image_new(img, DWS_TYPES_ONLY, &di, err) != 0)
         goto out;
     for (; opened < jobs; opened++) {

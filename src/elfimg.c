@@ -79,6 +79,10 @@ typedef struct ei_priv {
     int symbols_loaded;
     struct gotslot *got;        /* GOT slot -> import, sorted (ei_got_name) */
     size_t ngot;
+    pthread_t prefetch;         /* ei_prefetch's thread, when started */
+    int prefetching;
+    const ei_section **pf;      /* the sections it loads */
+    size_t npf;
 } ei_priv;
 
 static ei_priv *PRIV(const ei_image *img) { return (ei_priv *)img->priv; }
@@ -444,6 +448,39 @@ int ei_section_data(ei_image *img, const ei_section *sec,
     return 0;
 }
 
+static void *prefetch_main(void *arg)
+{
+    ei_image *img = arg;
+    ei_priv *pv = PRIV(img);
+    for (size_t i = 0; i < pv->npf; i++) {
+        const uint8_t *d;
+        size_t len;
+        hp_err e2 = {0};
+        (void)ei_section_data(img, pv->pf[i], &d, &len, &e2);
+    }
+    return NULL;
+}
+
+int ei_prefetch(ei_image *img, const char *const *names, size_t n)
+{
+    ei_priv *pv = PRIV(img);
+    if (pv->prefetching)
+        return 0;
+    pv->pf = hp_xcalloc(n + 1, sizeof *pv->pf);
+    pv->npf = 0;
+    for (size_t i = 0; i < n; i++) {
+        const ei_section *s = ei_find_section(img, names[i]);
+        if (s != NULL)
+            pv->pf[pv->npf++] = s;
+    }
+    if (pv->npf == 0)
+        return 0;
+    if (pthread_create(&pv->prefetch, NULL, prefetch_main, img) != 0)
+        return -1;
+    pv->prefetching = 1;
+    return 0;
+}
+
 const ei_section *ei_find_section(const ei_image *img, const char *name)
 {
     for (size_t i = 0; i < img->nsections; i++)
@@ -785,6 +822,9 @@ void ei_close(ei_image *img)
         return;
     ei_priv *pv = PRIV(img);
     if (pv) {
+        if (pv->prefetching)
+            pthread_join(pv->prefetch, NULL);
+        free(pv->pf);
         if (pv->cache)
             for (size_t i = 0; i < img->nsections; i++)
                 free(pv->cache[i].owned);

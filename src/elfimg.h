@@ -71,6 +71,15 @@ const ei_section *ei_find_section(const ei_image *img, const char *name);
 int ei_section_data(ei_image *img, const ei_section *sec,
                     const uint8_t **data, size_t *len, hp_err *err);
 
+/* Start decompressing the named sections (those present, in the order
+** given) in a background thread, so that a later ei_section_data() finds
+** them ready, or waits for the one in progress, instead of inflating them
+** while other threads have nothing to do.  Nothing is reported: a section
+** that fails to load is left unloaded and whoever asks for it gets the
+** error.  One prefetch per image (later calls do nothing); ei_close()
+** waits for it.  0, or -1 when no thread could be started (harmless). */
+int ei_prefetch(ei_image *img, const char *const *names, size_t n);
+
 /* The length ei_section_data() will give, read from the compression
 ** header without decompressing. */
 int ei_section_size(ei_image *img, const ei_section *sec, size_t *len, hp_err *err);

@@ -454,14 +454,26 @@ int st_add_alias(st_writer *w, int64_t binary_id, const char *alias, const char 
     return 0;
 }
 
+int st_build_indexes(st_writer *w, hp_err *err)
+{
+    if (w->ndeferred == 0)
+        return 0;
+    for (size_t i = 0; i < w->ndeferred; i++)
+        if (st_exec(w, w->deferred[i], "cannot create index", err) != 0)
+            return -1;
+    for (size_t i = 0; i < w->ndeferred; i++)
+        free(w->deferred[i]);
+    w->ndeferred = 0;
+    hp_phase("indexes built");
+    return 0;
+}
+
 int st_commit(st_writer *w, hp_err *err)
 {
-    for (size_t i = 0; i < w->ndeferred; i++)
-        if (st_exec(w, w->deferred[i], "cannot create index", err) != 0) {
-            st_free(w);
-            return -1;
-        }
-    hp_phase("indexes built");
+    if (st_build_indexes(w, err) != 0) {
+        st_free(w);
+        return -1;
+    }
     if (st_exec(w, "COMMIT", "cannot commit", err) != 0) {
         st_free(w);
         return -1;

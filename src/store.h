@@ -50,6 +50,11 @@ int st_add_type(st_writer *w, int64_t binary_id, const lay_type *t, uint32_t cu_
 int st_add_alias(st_writer *w, int64_t binary_id, const char *alias, const char *name,
                  hp_err *err);
 sqlite3 *st_writer_db(st_writer *w);   /* for later stages (sites, ...) */
+/* Build the secondary indexes of types and members now rather than at
+** st_commit (which builds whatever is still missing).  For a caller that
+** has stored its last type and has time to fill: analyze does it while
+** the allocation-site scan finishes in another thread. */
+int st_build_indexes(st_writer *w, hp_err *err);
 int st_commit(st_writer *w, hp_err *err);   /* frees w */
 void st_abort(st_writer *w);               /* frees w, removes the temp file */
 
