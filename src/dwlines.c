@@ -124,6 +124,8 @@ typedef struct walker {
     size_t info_len;            /* the raw subprogram scan (dwscan.h); */
     const uint8_t *abbrev_sec;  /* NULL: walk through libdwarf */
     size_t abbrev_len;
+    dsc_sections secs;          /* what raw attribute values point into */
+    dsc_unit *u;                /* the current unit, raw; NULL: libdwarf only */
     uint64_t *offs;             /* scratch: subprogram offsets of a unit */
     size_t noffs, offcap;
     uint64_t stmt_list;
@@ -317,6 +319,11 @@ static int is_agg(uint16_t tag)
 
 static int read_at(walker *w, uint64_t off, dws_code_attrs *a)
 {
+    dsc_code dc;
+    if (w->u && in_unit(w, off) && dsc_read_code(w->u, off, &dc) == 0) {
+        *a = dc.a;
+        return 0;
+    }
     hp_err e2 = {0};
     dws_die die = dws_offdie(w->f, off, &e2);
     if (die == NULL)
@@ -537,12 +544,107 @@ static int reduce_loc(const walker *w, const dws_loc *l, dl_varloc *out)
     return 0;
 }
 
-static void read_frame_base(walker *w, dws_die die)
+/* ---- code DIEs by offset ----
+** The scope walk names DIEs by offset and reads them raw (dwscan.h) when
+** the unit opened that way; any DIE, list or step the raw reader does not
+** take is read through libdwarf instead, the DIE opened by offset. */
+
+typedef struct cdie {
+    dsc_code c;                 /* c.a: the attributes */
+    dws_die die;                /* libdwarf's, when opened (owned) */
+    int raw;                    /* c came from the raw reader */
+} cdie;
+
+static int cd_read(walker *w, uint64_t off, cdie *d)
+{
+    d->die = NULL;
+    d->raw = w->u != NULL && dsc_read_code(w->u, off, &d->c) == 0;
+    if (d->raw)
+        return 0;
+    memset(&d->c, 0, sizeof d->c);
+    hp_err e2 = {0};
+    d->die = dws_offdie(w->f, off, &e2);
+    if (d->die == NULL || dws_read_code(w->f, d->die, &d->c.a, &e2) != 0) {
+        if (d->die)
+            dws_die_free(w->f, d->die);
+        d->die = NULL;
+        return -1;
+    }
+    return 0;
+}
+
+static void cd_free(walker *w, cdie *d)
+{
+    if (d->die)
+        dws_die_free(w->f, d->die);
+    d->die = NULL;
+}
+
+static dws_die cd_die(walker *w, cdie *d)
+{
+    if (d->die == NULL) {
+        hp_err e2 = {0};
+        d->die = dws_offdie(w->f, d->c.a.off, &e2);
+    }
+    return d->die;
+}
+
+/* dws_ranges of d into w->rv (appended after w->rn) */
+static int cd_ranges(walker *w, cdie *d, hp_err *err)
+{
+    size_t n0 = w->rn;
+    if (d->raw && dsc_ranges(w->u, &d->c, &w->rv, &w->rn, &w->rcap) == 0)
+        return 0;
+    w->rn = n0;
+    dws_die die = cd_die(w, d);
+    return die ? dws_ranges(w->f, die, &d->c.a, w->cu_base, &w->rv, &w->rn, &w->rcap, err) : -1;
+}
+
+/* dws_locations of attribute attr of d into w->lv (after w->ln) */
+static int cd_locations(walker *w, cdie *d, uint16_t attr, hp_err *err)
+{
+    if (d->raw) {
+        const dsc_attr *at = attr == AT_location ? &d->c.location
+                           : attr == AT_frame_base ? &d->c.frame_base
+                           : attr == AT_call_value ? &d->c.call_value
+                           : attr == AT_GNU_call_site_value ? &d->c.gnu_call_value : NULL;
+        if (at && dsc_locations(w->u, at, &w->lv, &w->ln, &w->lcap) == 0)
+            return 0;
+    }
+    dws_die die = cd_die(w, d);
+    return die ? dws_locations(w->f, die, attr, &w->lv, &w->ln, &w->lcap, err) : -1;
+}
+
+/* First child / next sibling of the DIE at off: 1 and *out, 0 none. */
+static int cd_step(walker *w, uint64_t off, int child, uint64_t *out)
+{
+    if (w->u) {
+        int r = child ? dsc_first_child(w->u, off, out) : dsc_next_sibling(w->u, off, out);
+        if (r >= 0)
+            return r;
+    }
+    hp_err e2 = {0};
+    dws_die die = dws_offdie(w->f, off, &e2);
+    if (die == NULL)
+        return 0;
+    dws_die next = child ? dws_child(w->f, die, &e2) : dws_sibling(w->f, die, &e2);
+    dws_die_free(w->f, die);
+    if (next == NULL) {
+        if (e2.set)
+            w->d->skipped++;
+        return 0;
+    }
+    *out = dws_offset(w->f, next);
+    dws_die_free(w->f, next);
+    return 1;
+}
+
+static void read_frame_base(walker *w, cdie *d)
 {
     w->fb = FB_NONE;
     w->ln = 0;
     hp_err e2 = {0};
-    if (dws_locations(w->f, die, AT_frame_base, &w->lv, &w->ln, &w->lcap, &e2) != 0 ||
+    if (cd_locations(w, d, AT_frame_base, &e2) != 0 ||
         w->ln != 1 || w->lv[0].nops != 1 || w->lv[0].truncated)
         return;
     const dws_op *o = &w->lv[0].ops[0];
@@ -642,9 +744,9 @@ static void add_var(walker *w, const subset *s, const char *name, const dl_type 
     }
 }
 
-static void do_variable(walker *w, dws_die die, const dws_code_attrs *a, const subset *s,
-                        int depth)
+static void do_variable(walker *w, cdie *d, const subset *s, int depth)
 {
+    const dws_code_attrs *a = &d->c.a;
     uint64_t toff;
     if (!(a->has & DWC_LOCATION) || !type_of(w, a, &toff))
         return;
@@ -653,7 +755,7 @@ static void do_variable(walker *w, dws_die die, const dws_code_attrs *a, const s
         return;
     w->ln = 0;
     hp_err e2 = {0};
-    if (dws_locations(w->f, die, AT_location, &w->lv, &w->ln, &w->lcap, &e2) != 0) {
+    if (cd_locations(w, d, AT_location, &e2) != 0) {
         w->d->skipped++;
         return;
     }
@@ -674,12 +776,11 @@ static void do_variable(walker *w, dws_die die, const dws_code_attrs *a, const s
 
 /* A call-site parameter: the register it is passed in and, when the
 ** value is a constant expression, the constant. */
-static int call_param(walker *w, dws_die c, uint8_t *reg, int64_t *val)
+static int call_param(walker *w, cdie *c, uint8_t *reg, int64_t *val)
 {
     hp_err e2 = {0};
     w->ln = 0;
-    if (dws_locations(w->f, c, AT_location, &w->lv, &w->ln, &w->lcap, &e2) != 0 ||
-        w->ln != 1 || w->lv[0].nops != 1)
+    if (cd_locations(w, c, AT_location, &e2) != 0 || w->ln != 1 || w->lv[0].nops != 1)
         return 0;
     uint8_t op = w->lv[0].ops[0].op;
     if (op < OP_reg0 || op > OP_reg31)
@@ -688,15 +789,15 @@ static int call_param(walker *w, dws_die c, uint8_t *reg, int64_t *val)
     static const uint16_t attrs[2] = { AT_call_value, AT_GNU_call_site_value };
     for (int i = 0; i < 2; i++) {
         w->ln = 0;
-        if (dws_locations(w->f, c, attrs[i], &w->lv, &w->ln, &w->lcap, &e2) == 0 &&
-            w->ln == 1)
+        if (cd_locations(w, c, attrs[i], &e2) == 0 && w->ln == 1)
             return const_value(&w->lv[0], val);
     }
     return 0;
 }
 
-static void do_call_site(walker *w, dws_die die, const dws_code_attrs *a, const subset *s)
+static void do_call_site(walker *w, const cdie *d, const subset *s)
 {
+    const dws_code_attrs *a = &d->c.a;
     dl_site *site = NULL;
     for (size_t k = 0; k < s->n; k++) {
         if (s->idx[k] & PROBE_ONLY)
@@ -710,28 +811,31 @@ static void do_call_site(walker *w, dws_die die, const dws_code_attrs *a, const 
     }
     if (site == NULL || !a->has_children)
         return;
-    hp_err e2 = {0};
-    dws_die c = dws_child(w->f, die, &e2);
-    while (c) {
-        uint16_t tag = dws_tag(w->f, c);
-        uint8_t reg;
-        int64_t val;
-        if ((tag == TAG_call_site_parameter || tag == TAG_GNU_call_site_parameter) &&
-            site->nparams < DL_MAX_PARAMS && call_param(w, c, &reg, &val)) {
-            site->param_reg[site->nparams] = reg;
-            site->param_val[site->nparams] = val;
-            site->nparams++;
+    uint64_t off;
+    int more = cd_step(w, a->off, 1, &off);
+    for (int guard = 0; more == 1 && guard < 4096; guard++) {
+        cdie c;
+        if (cd_read(w, off, &c) == 0) {
+            uint16_t tag = c.c.a.tag;
+            uint8_t reg;
+            int64_t val;
+            if ((tag == TAG_call_site_parameter || tag == TAG_GNU_call_site_parameter) &&
+                site->nparams < DL_MAX_PARAMS && call_param(w, &c, &reg, &val)) {
+                site->param_reg[site->nparams] = reg;
+                site->param_val[site->nparams] = val;
+                site->nparams++;
+            }
+            cd_free(w, &c);
         }
-        dws_die next = dws_sibling(w->f, c, &e2);
-        dws_die_free(w->f, c);
-        c = next;
+        more = cd_step(w, off, 0, &off);
     }
 }
 
-/* Walk a subprogram's (or block's) children for the sites in s. */
-static void walk_scope(walker *w, dws_die parent, const subset *s, int depth, int inl)
+/* Walk the children of the scope d (a subprogram, block or inlined
+** call) for the sites in s. */
+static void walk_scope(walker *w, const cdie *parent, const subset *s, int depth, int inl)
 {
-    if (depth > MAX_WALK_DEPTH || s->n == 0)
+    if (depth > MAX_WALK_DEPTH || s->n == 0 || !parent->c.a.has_children)
         return;
     hp_err e2 = {0};
     /* variables and call sites are read only for the sites that need them */
@@ -740,45 +844,45 @@ static void walk_scope(walker *w, dws_die parent, const subset *s, int depth, in
         want_vars |= w->sites[SITE(s->idx[k])].want_vars;
         want_params |= w->sites[SITE(s->idx[k])].want_params;
     }
-    dws_die c = dws_child(w->f, parent, &e2);
-    if (e2.set)
-        w->d->skipped++;
     subset sub = {0};
-    while (c) {
-        uint16_t tag = dws_tag(w->f, c);
-        dws_code_attrs a;
-        switch (tag) {
+    uint64_t off;
+    int more = cd_step(w, parent->c.a.off, 1, &off);
+    while (more == 1) {
+        cdie c;
+        if (cd_read(w, off, &c) != 0) {
+            w->d->skipped++;
+            more = cd_step(w, off, 0, &off);
+            continue;
+        }
+        const dws_code_attrs *a = &c.c.a;
+        switch (a->tag) {
         case TAG_lexical_block:
         case TAG_inlined_subroutine: {
             /* most blocks hold none of the sites: tell from low/high pc */
-            uint64_t lo = 0, hi = 0;
-            int b = dws_pc_bounds(w->f, c, &lo, &hi);
-            if (b == 0)
-                break;
-            if (b == 1) {
-                dws_range r1 = { lo, hi };
+            if ((a->has & (DWC_LOW_PC | DWC_HIGH_PC)) == (DWC_LOW_PC | DWC_HIGH_PC)) {
+                dws_range r1 = { a->low_pc, a->high_pc };
                 subset_of(w, &r1, 1, s, &sub);
                 if (sub.n == 0)
                     break;
-            }
-            if (dws_read_code(w->f, c, &a, &e2) != 0)
+            } else if (!(a->has & DWC_RANGES)) {
                 break;
+            }
             w->rn = 0;
-            if (dws_ranges(w->f, c, &a, w->cu_base, &w->rv, &w->rn, &w->rcap, &e2) != 0)
+            if (cd_ranges(w, &c, &e2) != 0)
                 break;
             subset_of(w, w->rv, w->rn, s, &sub);
             if (sub.n == 0)
                 break;
-            if (tag == TAG_inlined_subroutine) {
+            if (a->tag == TAG_inlined_subroutine) {
                 for (size_t k = 0; k < sub.n; k++) {
                     if (sub.idx[k] & PROBE_ONLY)
                         continue;
                     dl_site *site = &w->sites[sub.idx[k]];
                     site->inline_depth++;
                     /* the outermost inlined call gives the caller's line */
-                    if (inl == 0 && (a.has & DWC_CALL_LINE) && a.call_line > 0) {
-                        site->line = (uint32_t)a.call_line;
-                        site->file = (a.has & DWC_CALL_FILE) ? file_name(w, a.call_file) : NULL;
+                    if (inl == 0 && (a->has & DWC_CALL_LINE) && a->call_line > 0) {
+                        site->line = (uint32_t)a->call_line;
+                        site->file = (a->has & DWC_CALL_FILE) ? file_name(w, a->call_file) : NULL;
                     }
                 }
             }
@@ -786,20 +890,20 @@ static void walk_scope(walker *w, dws_die parent, const subset *s, int depth, in
                 /* recursion needs its own subset storage */
                 subset mine = sub;
                 sub = (subset){0};
-                walk_scope(w, c, &mine, depth + 1, inl + (tag == TAG_inlined_subroutine));
+                walk_scope(w, &c, &mine, depth + 1, inl + (a->tag == TAG_inlined_subroutine));
                 free(mine.idx);
             }
             break;
         }
         case TAG_variable:
         case TAG_formal_parameter:
-            if (want_vars && dws_read_code(w->f, c, &a, &e2) == 0)
-                do_variable(w, c, &a, s, inl);
+            if (want_vars)
+                do_variable(w, &c, s, inl);
             break;
         case TAG_call_site:
         case TAG_GNU_call_site:
-            if (want_params && dws_read_code(w->f, c, &a, &e2) == 0)
-                do_call_site(w, c, &a, s);
+            if (want_params)
+                do_call_site(w, &c, s);
             break;
         default:
             break;
@@ -808,53 +912,50 @@ static void walk_scope(walker *w, dws_die parent, const subset *s, int depth, in
             w->d->skipped++;
             e2.set = 0;
         }
-        dws_die next = dws_sibling(w->f, c, &e2);
-        dws_die_free(w->f, c);
-        c = next;
+        cd_free(w, &c);
+        more = cd_step(w, off, 0, &off);
     }
     free(sub.idx);
 }
 
 /* First formal parameter's pointee ("this" of a member function). */
-static const dl_type *first_param_type(walker *w, dws_die die, const dws_code_attrs *a)
+static const dl_type *first_param_type(walker *w, const dws_code_attrs *a, int hops)
 {
-    hp_err e2 = {0};
     const dl_type *res = NULL;
-    dws_die c = a->has_children ? dws_child(w->f, die, &e2) : NULL;
-    while (c) {
-        if (dws_tag(w->f, c) == TAG_formal_parameter) {
-            dws_code_attrs pa;
+    uint64_t off;
+    int more = a->has_children ? cd_step(w, a->off, 1, &off) : 0;
+    for (int guard = 0; more == 1 && guard < 65536; guard++) {
+        cdie c;
+        if (cd_read(w, off, &c) == 0 && c.c.a.tag == TAG_formal_parameter) {
             uint64_t toff;
-            if (dws_read_code(w->f, c, &pa, &e2) == 0 && type_of(w, &pa, &toff))
+            if (type_of(w, &c.c.a, &toff))
                 res = var_type(w, toff);
-            dws_die_free(w->f, c);
+            cd_free(w, &c);
             return res;
         }
-        dws_die next = dws_sibling(w->f, c, &e2);
-        dws_die_free(w->f, c);
-        c = next;
+        cd_free(w, &c);
+        more = cd_step(w, off, 0, &off);
     }
     /* an out-of-line instance may list no parameters: ask its origin */
     uint64_t org = (a->has & DWC_ORIGIN) ? a->origin :
                    (a->has & DWC_SPECIFICATION) ? a->specification : 0;
-    if (org) {
-        dws_die od = dws_offdie(w->f, org, &e2);
-        if (od) {
-            dws_code_attrs oa;
-            if (dws_read_code(w->f, od, &oa, &e2) == 0 && oa.has_children &&
-                !(oa.has & DWC_ORIGIN && oa.origin == org))
-                res = first_param_type(w, od, &oa);
-            dws_die_free(w->f, od);
+    if (org && hops < 4) {
+        cdie od;
+        if (cd_read(w, org, &od) == 0) {
+            if (od.c.a.has_children && !(od.c.a.has & DWC_ORIGIN && od.c.a.origin == org))
+                res = first_param_type(w, &od.c.a, hops + 1);
+            cd_free(w, &od);
         }
     }
     return res;
 }
 
-static void do_subprogram(walker *w, dws_die die, const dws_code_attrs *a)
+static void do_subprogram(walker *w, cdie *d)
 {
+    const dws_code_attrs *a = &d->c.a;
     w->rn = 0;
     hp_err e2 = {0};
-    if (dws_ranges(w->f, die, a, w->cu_base, &w->rv, &w->rn, &w->rcap, &e2) != 0) {
+    if (cd_ranges(w, d, &e2) != 0) {
         w->d->skipped++;
         return;
     }
@@ -878,7 +979,7 @@ static void do_subprogram(walker *w, dws_die die, const dws_code_attrs *a)
             if (!entry || atomic_exchange(&w->fclaimed[k], 1))
                 continue;
             w->funcs[k].ret_type = ret;
-            w->funcs[k].this_type = first_param_type(w, die, a);
+            w->funcs[k].this_type = first_param_type(w, a, 0);
         }
     }
 
@@ -899,8 +1000,8 @@ static void do_subprogram(walker *w, dws_die die, const dws_code_attrs *a)
     }
     free(r);
     if (s.n > 0 && a->has_children) {
-        read_frame_base(w, die);
-        walk_scope(w, die, &s, 0, 0);
+        read_frame_base(w, d);
+        walk_scope(w, d, &s, 0, 0);
     }
     free(s.idx);
 }
@@ -1139,18 +1240,22 @@ static void go_type(walker *w, dws_die die)
 }
 
 /* A subprogram DIE of the unit: read it only if it may hold a wanted pc. */
-static void visit_subprogram(walker *w, dws_die c, hp_err *e2)
+static void visit_subprogram(walker *w, uint64_t off)
 {
+    cdie d;
+    if (cd_read(w, off, &d) != 0) {
+        w->d->skipped++;
+        return;
+    }
     /* most subprograms hold no address we want: decide that from
-    ** low/high pc alone before reading anything else */
-    uint64_t lo = 0, hi = 0;
-    int b = dws_pc_bounds(w->f, c, &lo, &hi);
-    dws_range r1 = { lo, hi };
-    dws_code_attrs a;
-    if ((b == 2 || (b == 1 && ranges_hit(w, &r1, 1))) &&
-        dws_read_code(w->f, c, &a, e2) == 0 && !(a.has & DWC_DECLARATION) &&
-        (a.has & (DWC_LOW_PC | DWC_RANGES)))
-        do_subprogram(w, c, &a);
+    ** low/high pc alone */
+    const dws_code_attrs *a = &d.c.a;
+    dws_range r1 = { a->low_pc, a->high_pc };
+    int bounded = (a->has & (DWC_LOW_PC | DWC_HIGH_PC)) == (DWC_LOW_PC | DWC_HIGH_PC);
+    if ((bounded ? ranges_hit(w, &r1, 1) : (a->has & DWC_RANGES) != 0) &&
+        !(a->has & DWC_DECLARATION))
+        do_subprogram(w, &d);
+    cd_free(w, &d);
 }
 
 static void walk_top(walker *w, dws_die parent, int depth, int hit)
@@ -1162,7 +1267,7 @@ static void walk_top(walker *w, dws_die parent, int depth, int hit)
     while (c) {
         uint16_t tag = dws_tag(w->f, c);
         if (tag == TAG_subprogram && hit) {
-            visit_subprogram(w, c, &e2);
+            visit_subprogram(w, dws_offset(w->f, c));
         } else if (tag == TAG_namespace) {
             walk_top(w, c, depth + 1, hit);
         } else if (w->want_go && depth == 0 && (tag == TAG_structure || tag == TAG_base ||
@@ -1183,28 +1288,14 @@ static void walk_top(walker *w, dws_die parent, int depth, int hit)
 
 /* The same visit without walking the unit through libdwarf: the raw scan
 ** names the subprograms that have code (dwscan.h) and only those are
-** opened.  0 when done, -1 when the unit must be walked after all. */
+** read.  0 when done, -1 when the unit must be walked after all. */
 static int scan_top(walker *w)
 {
     w->noffs = 0;
-    dsc_unit *u = w->info_sec && w->abbrev_sec
-                  ? dsc_open(w->info_sec, w->info_len, w->abbrev_sec, w->abbrev_len,
-                             w->cu.hdr_offset, MAX_WALK_DEPTH)
-                  : NULL;
-    int rc = u ? dsc_subprograms(u, w->scoped, &w->offs, &w->noffs, &w->offcap) : -1;
-    dsc_close(u);
-    if (rc != 0)
+    if (w->u == NULL || dsc_subprograms(w->u, w->scoped, &w->offs, &w->noffs, &w->offcap) != 0)
         return -1;
-    for (size_t i = 0; i < w->noffs; i++) {
-        hp_err e2 = {0};
-        dws_die c = dws_offdie(w->f, w->offs[i], &e2);
-        if (c != NULL)
-            visit_subprogram(w, c, &e2);
-        if (e2.set)
-            w->d->skipped++;
-        if (c != NULL)
-            dws_die_free(w->f, c);
-    }
+    for (size_t i = 0; i < w->noffs; i++)
+        visit_subprogram(w, w->offs[i]);
     return 0;
 }
 
@@ -1244,10 +1335,22 @@ static void do_unit(walker *w)
     if (!hit && !w->want_go)
         return;
     w->nunit_sites = 0;
+    /* the unit's DIEs are read raw when its header, abbreviations and
+    ** unit DIE parse (and the unit's low_pc agrees with libdwarf's) */
+    w->u = w->info_sec && w->abbrev_sec
+           ? dsc_open(w->info_sec, w->info_len, w->abbrev_sec, w->abbrev_len,
+                      w->cu.hdr_offset, MAX_WALK_DEPTH)
+           : NULL;
+    if (w->u && dsc_code_init(w->u, &w->secs) != 0) {
+        dsc_close(w->u);
+        w->u = NULL;
+    }
     /* Go units also name their types' runtime descriptors at the top
     ** level, which only the full walk collects */
     if (w->want_go || !hit || scan_top(w) != 0)
         walk_top(w, w->cu.die, 0, hit);
+    dsc_close(w->u);
+    w->u = NULL;
     /* sites without an inline chain take the line table's row */
     for (size_t i = 0; i < w->nunit_sites; i++) {
         dl_site *s = &w->sites[w->unit_sites[i]];
@@ -1355,6 +1458,15 @@ int dl_collect(ei_image *dwarf, dl_site *sites, size_t nsites, dl_func *funcs,
     dwarf_bytes(dwarf, "line", &line_sec, &line_len);
     dwarf_bytes(dwarf, "info", &info_sec, &info_len);
     dwarf_bytes(dwarf, "abbrev", &abbrev_sec, &abbrev_len);
+    dsc_sections secs;
+    dwarf_bytes(dwarf, "str", &secs.str, &secs.str_len);
+    dwarf_bytes(dwarf, "line_str", &secs.line_str, &secs.line_str_len);
+    dwarf_bytes(dwarf, "str_offsets", &secs.str_offsets, &secs.str_offsets_len);
+    dwarf_bytes(dwarf, "addr", &secs.addr, &secs.addr_len);
+    dwarf_bytes(dwarf, "rnglists", &secs.rnglists, &secs.rnglists_len);
+    dwarf_bytes(dwarf, "ranges", &secs.ranges, &secs.ranges_len);
+    dwarf_bytes(dwarf, "loclists", &secs.loclists, &secs.loclists_len);
+    dwarf_bytes(dwarf, "loc", &secs.loc, &secs.loc_len);
 
     int rc = -1;
     job *js = hp_xcalloc((size_t)jobs, sizeof *js);
@@ -1380,6 +1492,7 @@ int dl_collect(ei_image *dwarf, dl_site *sites, size_t nsites, dl_func *funcs,
             j->w.info_len = info_len;
             j->w.abbrev_sec = abbrev_sec;
             j->w.abbrev_len = abbrev_len;
+            j->w.secs = secs;
             j->di = di;
             j->tid = t;
             j->nthreads = jobs;

@@ -65,6 +65,26 @@ static uint64_t uleb(cur *c)
     return 0;
 }
 
+static int64_t sleb(cur *c)
+{
+    uint64_t v = 0;
+    unsigned sh = 0;
+    for (;;) {
+        if (c->bad || c->p >= c->end || sh > 63) {
+            c->bad = 1;
+            return 0;
+        }
+        uint8_t b = *c->p++;
+        v |= (uint64_t)(b & 0x7f) << sh;
+        sh += 7;
+        if (!(b & 0x80)) {
+            if (sh < 64 && (b & 0x40))
+                v |= ~(uint64_t)0 << sh;
+            return (int64_t)v;
+        }
+    }
+}
+
 static void skip_leb(cur *c)
 {
     while (!c->bad) {
@@ -80,6 +100,7 @@ static void skip_leb(cur *c)
 /* One attribute specification of an abbreviation. */
 typedef struct spec {
     uint32_t at, form;
+    int64_t ic;                 /* DW_FORM_implicit_const's value */
 } spec;
 
 typedef struct abbrev {
@@ -105,6 +126,11 @@ struct dsc_unit {
     int scoped;
     uint64_t **offs;
     size_t *n, *cap;
+    /* dsc_code_init: where values point */
+    dsc_sections sec;
+    uint64_t str_off_base, addr_base, rnglists_base, loclists_base;
+    uint64_t cu_base;           /* the unit DIE's DW_AT_low_pc, or 0 */
+    uint8_t have_addr_base, have_rnglists_base, have_loclists_base, code_ok;
 };
 typedef struct dsc_unit unit;
 
@@ -141,11 +167,11 @@ static int read_abbrevs(unit *u, const uint8_t *sec, size_t len, uint64_t off)
                 return -1;
             if (at == 0 && form == 0)
                 break;
-            if (form == 0x21)       /* DW_FORM_implicit_const: value lives here */
-                skip_leb(&c);
+            int64_t ic = form == 0x21 ? sleb(&c) : 0;  /* DW_FORM_implicit_const */
             spec *s = HP_PUSH(u->specs, u->nspecs, u->speccap);
             s->at = (uint32_t)at;
             s->form = (uint32_t)form;
+            s->ic = ic;
             if (at == AT_low_pc || at == AT_ranges)
                 a->has_code = 1;
         }
@@ -416,6 +442,847 @@ int dsc_subprograms(dsc_unit *u, int scoped, uint64_t **offs, size_t *n, size_t 
     cur c;
     const abbrev *a = die_at(u, u->first, &c);
     int rc = a == NULL ? -1 : a->children ? walk(u, &c, 0, 1) : 0;
+    if (rc != 0)
+        *n = n0;
+    return rc;
+}
+
+/* ---- function bodies ---- */
+
+enum {
+    F_addr = 0x01, F_block2 = 0x03, F_block4 = 0x04, F_data2 = 0x05, F_data4 = 0x06,
+    F_data8 = 0x07, F_string = 0x08, F_block = 0x09, F_block1 = 0x0a, F_data1 = 0x0b,
+    F_flag = 0x0c, F_sdata = 0x0d, F_strp = 0x0e, F_udata = 0x0f, F_ref_addr = 0x10,
+    F_ref1 = 0x11, F_ref2 = 0x12, F_ref4 = 0x13, F_ref8 = 0x14, F_ref_udata = 0x15,
+    F_indirect = 0x16, F_sec_offset = 0x17, F_exprloc = 0x18, F_flag_present = 0x19,
+    F_strx = 0x1a, F_addrx = 0x1b, F_ref_sup4 = 0x1c, F_strp_sup = 0x1d, F_data16 = 0x1e,
+    F_line_strp = 0x1f, F_ref_sig8 = 0x20, F_implicit_const = 0x21, F_loclistx = 0x22,
+    F_rnglistx = 0x23, F_ref_sup8 = 0x24, F_strx1 = 0x25, F_strx2 = 0x26, F_strx3 = 0x27,
+    F_strx4 = 0x28, F_addrx1 = 0x29, F_addrx2 = 0x2a, F_addrx3 = 0x2b, F_addrx4 = 0x2c,
+    F_GNU_addr_index = 0x1f01, F_GNU_str_index = 0x1f02,
+};
+
+enum {
+    A_location = 0x02, A_name = 0x03, A_byte_size = 0x0b, A_stmt_list = 0x10,
+    A_low_pc = 0x11, A_high_pc = 0x12, A_abstract_origin = 0x31, A_artificial = 0x34,
+    A_decl_file = 0x3a, A_decl_line = 0x3b, A_declaration = 0x3c, A_frame_base = 0x40,
+    A_specification = 0x47, A_type = 0x49, A_entry_pc = 0x52, A_ranges = 0x55,
+    A_call_file = 0x58, A_call_line = 0x59, A_linkage_name = 0x6e,
+    A_str_offsets_base = 0x72, A_addr_base = 0x73, A_rnglists_base = 0x74,
+    A_call_value = 0x7e, A_call_origin = 0x7f, A_call_return_pc = 0x7d, A_call_pc = 0x81,
+    A_loclists_base = 0x8c, A_MIPS_linkage_name = 0x2007, A_GNU_call_site_value = 0x2111,
+    A_go_runtime_type = 0x2904,
+};
+
+#define TAG_GNU_call_site 0x4109
+
+/* One attribute value, decoded by its form. */
+typedef struct aval {
+    uint32_t form;
+    uint64_t u;                 /* constants, addresses (resolved), offsets, indexes */
+    const uint8_t *blk;         /* block forms; string forms: the string */
+    size_t blen;
+    uint8_t is_const, is_addr, is_ref, is_str, is_flag, is_block;
+    uint8_t unsupported;        /* a form this reader does not take */
+} aval;
+
+static uint64_t sec_u(const uint8_t *sec, size_t len, uint64_t off, unsigned n, int *ok)
+{
+    if (sec == NULL || off > len || len - off < n) {
+        *ok = 0;
+        return 0;
+    }
+    uint64_t v = 0;
+    for (unsigned i = n; i-- > 0;)
+        v = v << 8 | sec[off + i];
+    return v;
+}
+
+static const char *sec_str(const uint8_t *sec, size_t len, uint64_t off)
+{
+    if (sec == NULL || off >= len || memchr(sec + off, 0, len - off) == NULL)
+        return NULL;
+    return (const char *)sec + off;
+}
+
+/* .debug_addr entry idx of this unit */
+static int addr_at(const unit *u, uint64_t idx, uint64_t *out)
+{
+    if (!u->have_addr_base || idx > (uint64_t)1 << 40)
+        return -1;
+    int ok = 1;
+    *out = sec_u(u->sec.addr, u->sec.addr_len, u->addr_base + idx * u->addr_size,
+                 u->addr_size, &ok);
+    return ok ? 0 : -1;
+}
+
+static const char *strx_at(const unit *u, uint64_t idx)
+{
+    int ok = 1;
+    uint64_t off = sec_u(u->sec.str_offsets, u->sec.str_offsets_len,
+                         u->str_off_base + idx * u->off_size, u->off_size, &ok);
+    return ok && idx < (uint64_t)1 << 40 ? sec_str(u->sec.str, u->sec.str_len, off) : NULL;
+}
+
+static void read_val(const unit *u, cur *c, const spec *sp, aval *v, int depth)
+{
+    uint32_t form = sp->form;
+    memset(v, 0, sizeof *v);
+    v->form = form;
+    switch (form) {
+    case F_addr: v->u = rd(c, u->addr_size); v->is_addr = 1; return;
+    case F_addrx: case F_GNU_addr_index: case F_addrx1: case F_addrx2: case F_addrx3:
+    case F_addrx4: {
+        uint64_t idx = form == F_addrx1 ? rd(c, 1) : form == F_addrx2 ? rd(c, 2)
+                     : form == F_addrx3 ? rd(c, 3) : form == F_addrx4 ? rd(c, 4) : uleb(c);
+        if (addr_at(u, idx, &v->u) == 0)
+            v->is_addr = 1;
+        else
+            v->unsupported = 1;
+        return;
+    }
+    case F_data1: v->u = rd(c, 1); v->is_const = 1; return;
+    case F_data2: v->u = rd(c, 2); v->is_const = 1; return;
+    case F_data4: v->u = rd(c, 4); v->is_const = 1; return;
+    case F_data8: v->u = rd(c, 8); v->is_const = 1; return;
+    case F_udata: v->u = uleb(c); v->is_const = 1; return;
+    case F_sdata: v->u = (uint64_t)sleb(c); v->is_const = 1; return;
+    case F_implicit_const: v->u = (uint64_t)sp->ic; v->is_const = 1; return;
+    case F_data16: skip(c, 16); return;            /* no 64-bit value: ignored */
+    case F_flag: v->u = rd(c, 1); v->is_flag = 1; return;
+    case F_flag_present: v->u = 1; v->is_flag = 1; return;
+    case F_ref1: v->u = u->start + rd(c, 1); v->is_ref = 1; return;
+    case F_ref2: v->u = u->start + rd(c, 2); v->is_ref = 1; return;
+    case F_ref4: v->u = u->start + rd(c, 4); v->is_ref = 1; return;
+    case F_ref8: v->u = u->start + rd(c, 8); v->is_ref = 1; return;
+    case F_ref_udata: v->u = u->start + uleb(c); v->is_ref = 1; return;
+    case F_ref_addr:
+        v->u = rd(c, u->version <= 2 ? u->addr_size : u->off_size);
+        v->is_ref = 1;
+        return;
+    case F_ref_sig8: skip(c, 8); return;            /* type units: not followed */
+    case F_sec_offset: v->u = rd(c, u->off_size); return;
+    case F_loclistx: case F_rnglistx: v->u = uleb(c); return;
+    case F_string: {
+        const uint8_t *z = c->bad ? NULL : memchr(c->p, 0, (size_t)(c->end - c->p));
+        if (z == NULL) {
+            c->bad = 1;
+            return;
+        }
+        v->blk = c->p;
+        v->is_str = 1;
+        c->p = z + 1;
+        return;
+    }
+    case F_strp: case F_line_strp: {
+        uint64_t off = rd(c, u->off_size);
+        const char *str = form == F_strp ? sec_str(u->sec.str, u->sec.str_len, off)
+                                         : sec_str(u->sec.line_str, u->sec.line_str_len, off);
+        if (str) {
+            v->blk = (const uint8_t *)str;
+            v->is_str = 1;
+        } else if (!c->bad) {
+            v->unsupported = 1;
+        }
+        return;
+    }
+    case F_strx: case F_GNU_str_index: case F_strx1: case F_strx2: case F_strx3:
+    case F_strx4: {
+        uint64_t idx = form == F_strx1 ? rd(c, 1) : form == F_strx2 ? rd(c, 2)
+                     : form == F_strx3 ? rd(c, 3) : form == F_strx4 ? rd(c, 4) : uleb(c);
+        const char *str = strx_at(u, idx);
+        if (str) {
+            v->blk = (const uint8_t *)str;
+            v->is_str = 1;
+        } else {
+            v->unsupported = 1;
+        }
+        return;
+    }
+    case F_block1: case F_block2: case F_block4: case F_block: case F_exprloc: {
+        uint64_t n = form == F_block1 ? rd(c, 1) : form == F_block2 ? rd(c, 2)
+                   : form == F_block4 ? rd(c, 4) : uleb(c);
+        if (c->bad || n > (uint64_t)(c->end - c->p)) {
+            c->bad = 1;
+            return;
+        }
+        v->blk = c->p;
+        v->blen = (size_t)n;
+        v->is_block = 1;
+        c->p += n;
+        return;
+    }
+    case F_indirect: {
+        spec s2 = { sp->at, (uint32_t)uleb(c), 0 };
+        if (depth > 4 || s2.form == F_implicit_const) {
+            c->bad = 1;
+            return;
+        }
+        read_val(u, c, &s2, v, depth + 1);
+        return;
+    }
+    default:
+        /* supplementary-file forms and anything unknown: skip_form knows
+        ** the sizes of the first, nothing of the rest */
+        skip_form(u, c, form, 0);
+        v->unsupported = 1;
+        return;
+    }
+}
+
+static void keep_attr(dsc_attr *d, const aval *v)
+{
+    d->form = v->form;
+    d->val = v->u;
+    d->blk = v->is_block ? v->blk : NULL;
+    d->blen = v->is_block ? v->blen : 0;
+}
+
+int dsc_code_init(dsc_unit *u, const dsc_sections *s)
+{
+    u->sec = *s;
+    u->code_ok = 0;
+    u->have_addr_base = u->have_rnglists_base = u->have_loclists_base = 0;
+    /* DWARF 5 default bases: just past each table's header, as producers
+    ** that omit them (a unit with a single table) expect */
+    unsigned hdr = u->off_size == 8 ? 16 : 8;
+    u->str_off_base = u->version >= 5 ? hdr : 0;
+    cur c = { u->info + u->first, u->info + u->end, 0 };
+    uint64_t code = uleb(&c);
+    if (c.bad || code == 0 || code >= u->nab || !u->ab[code].defined)
+        return -1;
+    const abbrev *a = &u->ab[code];
+    aval low;
+    memset(&low, 0, sizeof low);
+    for (uint32_t i = 0; i < a->nspec; i++) {
+        const spec *sp = &u->specs[a->first + i];
+        if (sp->at == A_low_pc && (sp->form == F_addr || sp->form == F_addrx ||
+                                   (sp->form >= F_addrx1 && sp->form <= F_addrx4))) {
+            /* an index is resolved below, once addr_base is known */
+            low.form = sp->form;
+            low.u = sp->form == F_addr ? rd(&c, u->addr_size)
+                  : sp->form == F_addrx ? uleb(&c) : rd(&c, sp->form - F_addrx1 + 1);
+        } else if (sp->at == A_str_offsets_base || sp->at == A_addr_base ||
+            sp->at == A_rnglists_base || sp->at == A_loclists_base) {
+            /* bases are sec_offset; their values need no other base */
+            if (sp->form != F_sec_offset && sp->form != F_data4 && sp->form != F_data8)
+                return -1;
+            uint64_t v = rd(&c, sp->form == F_data8 ? 8 : sp->form == F_data4 ? 4 : u->off_size);
+            if (sp->at == A_str_offsets_base) {
+                u->str_off_base = v;
+            } else if (sp->at == A_addr_base) {
+                u->addr_base = v;
+                u->have_addr_base = 1;
+            } else if (sp->at == A_rnglists_base) {
+                u->rnglists_base = v;
+                u->have_rnglists_base = 1;
+            } else {
+                u->loclists_base = v;
+                u->have_loclists_base = 1;
+            }
+        } else {
+            skip_form(u, &c, sp->form, 0);
+        }
+        if (c.bad)
+            return -1;
+    }
+    u->cu_base = 0;
+    if (low.form == F_addr)
+        u->cu_base = low.u;
+    else if (low.form != 0 && addr_at(u, low.u, &u->cu_base) != 0)
+        return -1;
+    u->code_ok = 1;
+    return 0;
+}
+
+int dsc_first_child(dsc_unit *u, uint64_t off, uint64_t *child)
+{
+    cur c;
+    const abbrev *a = die_at(u, off, &c);
+    if (a == NULL)
+        return -1;
+    if (!a->children)
+        return 0;
+    uint64_t at = (uint64_t)(c.p - u->info);
+    if (dsc_null_at(u, at))
+        return 0;
+    *child = at;
+    return 1;
+}
+
+int dsc_next_sibling(dsc_unit *u, uint64_t off, uint64_t *next)
+{
+    cur c;
+    if (off < u->first || off >= u->end)
+        return -1;
+    c = (cur){ u->info + off, u->info + u->end, 0 };
+    die d;
+    if (next_die(u, &c, &d) != 1)
+        return -1;
+    if (d.a->children) {
+        uint64_t here = (uint64_t)(c.p - u->info);
+        if (d.has_sib && d.sib > here && d.sib <= u->end) {
+            c.p = u->info + d.sib;
+        } else {
+            /* step over the subtree: count open lists, no recursion */
+            unsigned open = 1;
+            while (open > 0) {
+                int r = next_die(u, &c, &d);
+                if (r < 0)
+                    return -1;
+                if (r == 0) {
+                    open--;
+                } else if (d.a->children) {
+                    here = (uint64_t)(c.p - u->info);
+                    if (d.has_sib && d.sib > here && d.sib <= u->end)
+                        c.p = u->info + d.sib;
+                    else if (++open > u->max_depth)
+                        return -1;
+                }
+            }
+        }
+    }
+    uint64_t at = (uint64_t)(c.p - u->info);
+    if (dsc_null_at(u, at))
+        return 0;
+    *next = at;
+    return 1;
+}
+
+int dsc_read_code(dsc_unit *u, uint64_t off, dsc_code *dc)
+{
+    memset(dc, 0, sizeof *dc);
+    dws_code_attrs *out = &dc->a;
+    if (!u->code_ok || off < u->first || off >= u->end)
+        return -1;
+    cur c = { u->info + off, u->info + u->end, 0 };
+    uint64_t code = uleb(&c);
+    if (c.bad || code == 0 || code >= u->nab || !u->ab[code].defined)
+        return -1;
+    const abbrev *ab = &u->ab[code];
+    out->off = off;
+    out->tag = (uint16_t)ab->tag;
+    out->has_children = ab->children;
+    uint64_t high = 0;
+    int have_high = 0, high_is_offset = 0;
+    for (uint32_t i = 0; i < ab->nspec; i++) {
+        const spec *sp = &u->specs[ab->first + i];
+        aval v;
+        read_val(u, &c, sp, &v, 0);
+        if (c.bad)
+            return -1;
+        if (v.unsupported) {
+            /* only attributes we read make the DIE unreadable here */
+            switch (sp->at) {
+            case A_name: case A_linkage_name: case A_MIPS_linkage_name: case A_low_pc:
+            case A_high_pc: case A_stmt_list: case A_entry_pc: case A_call_return_pc:
+            case A_call_pc: case A_type: case A_abstract_origin: case A_specification:
+            case A_call_origin: case A_go_runtime_type:
+                return -1;
+            default:
+                continue;
+            }
+        }
+        switch (sp->at) {
+        case A_name:
+            if (v.is_str) {
+                out->name = (const char *)v.blk;
+                out->has |= DWC_NAME;
+            }
+            break;
+        case A_linkage_name:
+        case A_MIPS_linkage_name:
+            if (v.is_str) {
+                out->linkage_name = (const char *)v.blk;
+                out->has |= DWC_LINKAGE_NAME;
+            }
+            break;
+        case A_low_pc:
+            if (v.is_addr) {
+                out->low_pc = v.u;
+                out->has |= DWC_LOW_PC;
+            }
+            break;
+        case A_high_pc:
+            if (v.is_const) {
+                high = v.u;
+                have_high = 1;
+                high_is_offset = 1;
+            } else if (v.is_addr) {
+                high = v.u;
+                have_high = 1;
+            }
+            break;
+        case A_stmt_list:
+            if (v.is_const || v.form == F_sec_offset) {
+                out->stmt_list = v.u;
+                out->has |= DWC_STMT_LIST;
+            }
+            break;
+        case A_entry_pc:
+            if (v.is_addr) {
+                out->entry_pc = v.u;
+                out->has |= DWC_ENTRY_PC;
+            }
+            break;
+        case A_ranges:
+            out->has |= DWC_RANGES;
+            keep_attr(&dc->ranges, &v);
+            break;
+        case A_call_file:
+            if (v.is_const) {
+                out->call_file = v.u;
+                out->has |= DWC_CALL_FILE;
+            }
+            break;
+        case A_call_line:
+            if (v.is_const) {
+                out->call_line = v.u;
+                out->has |= DWC_CALL_LINE;
+            }
+            break;
+        case A_call_return_pc:
+            if (v.is_addr) {
+                out->return_pc = v.u;
+                out->has |= DWC_RETURN_PC;
+            }
+            break;
+        case A_call_pc:
+            if (v.is_addr) {
+                out->call_pc = v.u;
+                out->has |= DWC_CALL_PC;
+            }
+            break;
+        case A_location:
+            out->has |= DWC_LOCATION;
+            keep_attr(&dc->location, &v);
+            break;
+        case A_frame_base:
+            out->has |= DWC_FRAME_BASE;
+            keep_attr(&dc->frame_base, &v);
+            break;
+        case A_call_value:
+            out->has |= DWC_CALL_VALUE;
+            keep_attr(&dc->call_value, &v);
+            break;
+        case A_GNU_call_site_value:
+            out->has |= DWC_CALL_VALUE;
+            keep_attr(&dc->gnu_call_value, &v);
+            break;
+        case A_type:
+        case A_abstract_origin:
+        case A_specification:
+        case A_call_origin:
+            if (v.is_ref || v.form == F_sec_offset) {
+                uint64_t *dst = sp->at == A_type ? &out->type
+                              : sp->at == A_abstract_origin ? &out->origin
+                              : sp->at == A_specification ? &out->specification
+                              : &out->call_origin;
+                uint32_t bit = sp->at == A_type ? DWC_TYPE
+                             : sp->at == A_abstract_origin ? DWC_ORIGIN
+                             : sp->at == A_specification ? DWC_SPECIFICATION
+                             : DWC_CALL_ORIGIN;
+                *dst = v.u;
+                out->has |= bit;
+            } else if (v.form != F_ref_sig8) {
+                return -1;          /* let libdwarf say what it makes of it */
+            }
+            break;
+        case A_artificial:
+            if (v.is_flag && v.u)
+                out->has |= DWC_ARTIFICIAL;
+            break;
+        case A_declaration:
+            if (v.is_flag && v.u)
+                out->has |= DWC_DECLARATION;
+            break;
+        case A_byte_size:
+            if (v.is_const) {
+                out->byte_size = v.u;
+                out->has |= DWC_BYTE_SIZE;
+            }
+            break;
+        case A_decl_file:
+            if (v.is_const) {
+                out->decl_file = v.u;
+                out->has |= DWC_DECL_FILE;
+            }
+            break;
+        case A_decl_line:
+            if (v.is_const) {
+                out->decl_line = v.u;
+                out->has |= DWC_DECL_LINE;
+            }
+            break;
+        case A_go_runtime_type:
+            if (v.is_addr || v.is_const) {
+                out->go_runtime_type = v.u;
+                out->has |= DWC_GO_RUNTIME_TYPE;
+            }
+            break;
+        default:
+            break;
+        }
+    }
+    if (have_high && (out->has & DWC_LOW_PC)) {
+        out->high_pc = high_is_offset ? out->low_pc + high : high;
+        if (out->high_pc >= out->low_pc)
+            out->has |= DWC_HIGH_PC;
+    }
+    /* gcc's pre-DWARF-5 call sites give the return address as low_pc */
+    if (out->tag == TAG_GNU_call_site && (out->has & DWC_LOW_PC) &&
+        !(out->has & DWC_RETURN_PC)) {
+        out->return_pc = out->low_pc;
+        out->has |= DWC_RETURN_PC;
+    }
+    return 0;
+}
+
+static void push_range(dws_range **v, size_t *n, size_t *cap, uint64_t lo, uint64_t hi)
+{
+    if (hi <= lo)
+        return;
+    dws_range *r = HP_PUSH(*v, *n, *cap);
+    r->lo = lo;
+    r->hi = hi;
+}
+
+/* Offset of list idx of a DWARF 5 offsets table at base (rnglistx,
+** loclistx): relative to the base. */
+static int listx(const unit *u, const uint8_t *sec, size_t len, uint64_t base, uint64_t idx,
+                 uint64_t *off)
+{
+    int ok = 1;
+    if (idx > (uint64_t)1 << 32)
+        return -1;
+    uint64_t rel = sec_u(sec, len, base + idx * u->off_size, u->off_size, &ok);
+    *off = base + rel;
+    return ok ? 0 : -1;
+}
+
+#define MAX_LIST 100000
+
+int dsc_ranges(dsc_unit *u, const dsc_code *dc, dws_range **v, size_t *n, size_t *cap)
+{
+    uint64_t cu_base = u->cu_base;
+    const dws_code_attrs *a = &dc->a;
+    if ((a->has & (DWC_LOW_PC | DWC_HIGH_PC)) == (DWC_LOW_PC | DWC_HIGH_PC))
+        push_range(v, n, cap, a->low_pc, a->high_pc);
+    if (!(a->has & DWC_RANGES))
+        return 0;
+    const dsc_attr *at = &dc->ranges;
+    uint64_t off;
+    if (u->version >= 5) {
+        if (at->form == F_rnglistx) {
+            if (!u->have_rnglists_base ||
+                listx(u, u->sec.rnglists, u->sec.rnglists_len, u->rnglists_base, at->val,
+                      &off) != 0)
+                return -1;
+        } else if (at->form == F_sec_offset) {
+            off = at->val;
+        } else {
+            return -1;
+        }
+        if (u->sec.rnglists == NULL || off >= u->sec.rnglists_len)
+            return -1;
+        cur c = { u->sec.rnglists + off, u->sec.rnglists + u->sec.rnglists_len, 0 };
+        uint64_t base = cu_base;
+        for (int i = 0; i < MAX_LIST; i++) {
+            unsigned kind = (unsigned)rd(&c, 1);
+            uint64_t x, y;
+            switch (kind) {
+            case 0: return c.bad ? -1 : 0;                      /* end_of_list */
+            case 1:                                             /* base_addressx */
+                if (addr_at(u, uleb(&c), &base) != 0)
+                    return -1;
+                break;
+            case 2:                                             /* startx_endx */
+                if (addr_at(u, uleb(&c), &x) != 0 || addr_at(u, uleb(&c), &y) != 0)
+                    return -1;
+                push_range(v, n, cap, x, y);
+                break;
+            case 3:                                             /* startx_length */
+                if (addr_at(u, uleb(&c), &x) != 0)
+                    return -1;
+                y = uleb(&c);
+                push_range(v, n, cap, x, x + y);
+                break;
+            case 4:                                             /* offset_pair */
+                x = uleb(&c);
+                y = uleb(&c);
+                push_range(v, n, cap, base + x, base + y);
+                break;
+            case 5: base = rd(&c, u->addr_size); break;         /* base_address */
+            case 6:                                             /* start_end */
+                x = rd(&c, u->addr_size);
+                y = rd(&c, u->addr_size);
+                push_range(v, n, cap, x, y);
+                break;
+            case 7:                                             /* start_length */
+                x = rd(&c, u->addr_size);
+                y = uleb(&c);
+                push_range(v, n, cap, x, x + y);
+                break;
+            default:
+                return -1;
+            }
+            if (c.bad)
+                return -1;
+        }
+        return 0;
+    }
+    if (at->form != F_sec_offset && at->form != F_data4 && at->form != F_data8)
+        return -1;
+    off = at->val;
+    if (u->sec.ranges == NULL || off >= u->sec.ranges_len)
+        return -1;
+    cur c = { u->sec.ranges + off, u->sec.ranges + u->sec.ranges_len, 0 };
+    uint64_t base = cu_base;
+    uint64_t all = u->addr_size == 8 ? ~(uint64_t)0 : 0xffffffffu;
+    for (int i = 0; i < MAX_LIST; i++) {
+        uint64_t x = rd(&c, u->addr_size), y = rd(&c, u->addr_size);
+        if (c.bad)
+            return -1;
+        if (x == 0 && y == 0)
+            break;
+        if (x == all)
+            base = y;
+        else
+            push_range(v, n, cap, base + x, base + y);
+    }
+    return 0;
+}
+
+/* Operand encodings of DW_OP_*: what follows the opcode. */
+enum { O_NONE, O_ADDR, O_U1, O_S1, O_U2, O_S2, O_U4, O_S4, O_U8, O_S8, O_ULEB, O_SLEB,
+       O_ULEB_SLEB, O_ULEB_ULEB, O_OFF, O_OFF_SLEB, O_BLOCK, O_ULEB_B1BLOCK, O_U1_ULEB,
+       O_BAD };
+
+static int op_operands(unsigned op)
+{
+    if (op >= 0x30 && op <= 0x6f)       /* lit0-31, reg0-31 */
+        return O_NONE;
+    if (op >= 0x70 && op <= 0x8f)       /* breg0-31 */
+        return O_SLEB;
+    switch (op) {
+    case 0x03: return O_ADDR;
+    case 0x06: case 0x12: case 0x13: case 0x14: case 0x16: case 0x17: case 0x19:
+    case 0x1a: case 0x1b: case 0x1c: case 0x1d: case 0x1e: case 0x1f: case 0x20:
+    case 0x21: case 0x22: case 0x24: case 0x25: case 0x26: case 0x27: case 0x29:
+    case 0x2a: case 0x2b: case 0x2c: case 0x2d: case 0x2e: case 0x96: case 0x97:
+    case 0x9b: case 0x9c: case 0x9f: case 0xe0: case 0xf0:
+        return O_NONE;
+    case 0x08: return O_U1;
+    case 0x09: return O_S1;
+    case 0x0a: return O_U2;
+    case 0x0b: return O_S2;
+    case 0x0c: return O_U4;
+    case 0x0d: return O_S4;
+    case 0x0e: return O_U8;
+    case 0x0f: return O_S8;
+    case 0x10: return O_ULEB;
+    case 0x11: return O_SLEB;
+    case 0x15: return O_U1;             /* pick */
+    case 0x23: return O_ULEB;           /* plus_uconst */
+    case 0x28: case 0x2f: return O_S2;  /* bra, skip */
+    case 0x90: return O_ULEB;           /* regx */
+    case 0x91: return O_SLEB;           /* fbreg */
+    case 0x92: return O_ULEB_SLEB;      /* bregx */
+    case 0x93: return O_ULEB;           /* piece */
+    case 0x94: case 0x95: return O_U1;  /* deref_size, xderef_size */
+    case 0x98: return O_U2;             /* call2 */
+    case 0x99: return O_U4;             /* call4 */
+    case 0x9a: return O_OFF;            /* call_ref */
+    case 0x9d: return O_ULEB_ULEB;      /* bit_piece */
+    case 0x9e: return O_BLOCK;          /* implicit_value */
+    case 0xa0: case 0xf2: return O_OFF_SLEB;    /* implicit_pointer */
+    case 0xa1: case 0xa2: case 0xfb: case 0xfc: return O_ULEB;  /* addrx, constx */
+    case 0xa3: case 0xf3: return O_BLOCK;       /* entry_value */
+    case 0xa4: case 0xf4: return O_ULEB_B1BLOCK; /* const_type */
+    case 0xa5: case 0xf5: return O_ULEB_ULEB;   /* regval_type */
+    case 0xa6: case 0xa7: case 0xf6: return O_U1_ULEB; /* deref_type */
+    case 0xa8: case 0xa9: case 0xf7: case 0xf9: return O_ULEB; /* convert, reinterpret */
+    case 0xfa: return O_U4;             /* GNU_parameter_ref */
+    case 0xfd: return O_OFF;            /* GNU_variable_value */
+    default: return O_BAD;
+    }
+}
+
+/* Decode an expression into l (at most DWS_MAX_OPS operations, as
+** dws_locations does).  -1 when an operation is not known. */
+static int decode_expr(const unit *u, const uint8_t *p, size_t len, dws_loc *l)
+{
+    cur c = { p, p + len, 0 };
+    l->nops = 0;
+    l->truncated = 0;
+    while (c.p < c.end) {
+        if (l->nops >= DWS_MAX_OPS) {
+            l->truncated = 1;
+            return 0;
+        }
+        unsigned op = (unsigned)rd(&c, 1);
+        uint64_t n1 = 0, n2 = 0;
+        switch (op_operands(op)) {
+        case O_NONE:
+            if (op >= 0x30 && op <= 0x4f)   /* lit0-31: libdwarf gives the value */
+                n1 = op - 0x30;
+            break;
+        case O_ADDR: n1 = rd(&c, u->addr_size); break;
+        case O_U1: n1 = rd(&c, 1); break;
+        case O_S1: n1 = (uint64_t)(int64_t)(int8_t)rd(&c, 1); break;
+        case O_U2: n1 = rd(&c, 2); break;
+        case O_S2: n1 = (uint64_t)(int64_t)(int16_t)rd(&c, 2); break;
+        case O_U4: n1 = rd(&c, 4); break;
+        case O_S4: n1 = (uint64_t)(int64_t)(int32_t)rd(&c, 4); break;
+        case O_U8: case O_S8: n1 = rd(&c, 8); break;
+        case O_ULEB: n1 = uleb(&c); break;
+        case O_SLEB: n1 = (uint64_t)sleb(&c); break;
+        case O_ULEB_SLEB: n1 = uleb(&c); n2 = (uint64_t)sleb(&c); break;
+        case O_ULEB_ULEB: n1 = uleb(&c); n2 = uleb(&c); break;
+        case O_OFF: n1 = rd(&c, u->off_size); break;
+        case O_OFF_SLEB: n1 = rd(&c, u->off_size); n2 = (uint64_t)sleb(&c); break;
+        case O_BLOCK:                   /* the block's length and address */
+            n1 = uleb(&c);
+            n2 = (uint64_t)(uintptr_t)c.p;
+            skip(&c, n1);
+            break;
+        case O_ULEB_B1BLOCK: n1 = uleb(&c); n2 = rd(&c, 1); skip(&c, n2); break;
+        case O_U1_ULEB: n1 = rd(&c, 1); n2 = uleb(&c); break;
+        default: return -1;
+        }
+        if (c.bad)
+            return -1;
+        dws_op *o = &l->ops[l->nops++];
+        o->op = (uint8_t)op;
+        o->n1 = n1;
+        o->n2 = n2;
+    }
+    return 0;
+}
+
+static int push_loc(const unit *u, dws_loc **v, size_t *n, size_t *cap, uint64_t lo,
+                    uint64_t hi, const uint8_t *p, size_t len)
+{
+    dws_loc l;
+    memset(&l, 0, sizeof l);
+    l.lo = lo;
+    l.hi = hi;
+    if (decode_expr(u, p, len, &l) != 0)
+        return -1;
+    if (l.nops == 0 && !(lo == 0 && hi == UINT64_MAX))
+        return 0;           /* dws_locations drops list entries without operations */
+    *HP_PUSH(*v, *n, *cap) = l;
+    return 0;
+}
+
+int dsc_locations(dsc_unit *u, const dsc_attr *at, dws_loc **v, size_t *n, size_t *cap)
+{
+    if (at->form == 0)
+        return 0;
+    if (at->blk != NULL)
+        return push_loc(u, v, n, cap, 0, UINT64_MAX, at->blk, at->blen);
+    size_t n0 = *n;
+    uint64_t off;
+    int rc = -1;
+    if (u->version >= 5) {
+        if (at->form == F_loclistx) {
+            if (!u->have_loclists_base ||
+                listx(u, u->sec.loclists, u->sec.loclists_len, u->loclists_base, at->val,
+                      &off) != 0)
+                goto out;
+        } else if (at->form == F_sec_offset) {
+            off = at->val;
+        } else {
+            goto out;
+        }
+        if (u->sec.loclists == NULL || off >= u->sec.loclists_len)
+            goto out;
+        cur c = { u->sec.loclists + off, u->sec.loclists + u->sec.loclists_len, 0 };
+        uint64_t base = u->cu_base;
+        for (int i = 0; i < MAX_LIST; i++) {
+            unsigned kind = (unsigned)rd(&c, 1);
+            uint64_t x = 0, y = 0;
+            int has_expr = 1;
+            switch (kind) {
+            case 0:                                             /* end_of_list */
+                rc = c.bad ? -1 : 0;
+                goto out;
+            case 1:                                             /* base_addressx */
+                if (addr_at(u, uleb(&c), &base) != 0)
+                    goto out;
+                has_expr = 0;
+                break;
+            case 2:                                             /* startx_endx */
+                if (addr_at(u, uleb(&c), &x) != 0 || addr_at(u, uleb(&c), &y) != 0)
+                    goto out;
+                break;
+            case 3:                                             /* startx_length */
+                if (addr_at(u, uleb(&c), &x) != 0)
+                    goto out;
+                y = x + uleb(&c);
+                break;
+            case 4:                                             /* offset_pair */
+                x = uleb(&c);
+                y = uleb(&c);
+                x += base;
+                y += base;
+                break;
+            case 5: x = 0; y = UINT64_MAX; break;               /* default_location */
+            case 6: base = rd(&c, u->addr_size); has_expr = 0; break; /* base_address */
+            case 7:                                             /* start_end */
+                x = rd(&c, u->addr_size);
+                y = rd(&c, u->addr_size);
+                break;
+            case 8:                                             /* start_length */
+                x = rd(&c, u->addr_size);
+                y = x + uleb(&c);
+                break;
+            default:
+                goto out;
+            }
+            if (has_expr) {
+                uint64_t len = uleb(&c);
+                if (c.bad || len > (uint64_t)(c.end - c.p))
+                    goto out;
+                if (push_loc(u, v, n, cap, x, y, c.p, (size_t)len) != 0)
+                    goto out;
+                c.p += len;
+            }
+            if (c.bad)
+                goto out;
+        }
+        rc = 0;
+        goto out;
+    }
+    if (at->form != F_sec_offset && at->form != F_data4 && at->form != F_data8)
+        goto out;
+    off = at->val;
+    if (u->sec.loc == NULL || off >= u->sec.loc_len)
+        goto out;
+    {
+        cur c = { u->sec.loc + off, u->sec.loc + u->sec.loc_len, 0 };
+        uint64_t base = u->cu_base;
+        uint64_t all = u->addr_size == 8 ? ~(uint64_t)0 : 0xffffffffu;
+        for (int i = 0; i < MAX_LIST; i++) {
+            uint64_t x = rd(&c, u->addr_size), y = rd(&c, u->addr_size);
+            if (c.bad)
+                goto out;
+            if (x == 0 && y == 0)
+                break;
+            if (x == all) {
+                base = y;
+                continue;
+            }
+            uint64_t len = rd(&c, 2);
+            if (c.bad || len > (uint64_t)(c.end - c.p))
+                goto out;
+            if (push_loc(u, v, n, cap, base + x, base + y, c.p, (size_t)len) != 0)
+                goto out;
+            c.p += len;
+        }
+        rc = 0;
+    }
+out:
     if (rc != 0)
         *n = n0;
     return rc;

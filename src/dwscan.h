@@ -29,6 +29,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "dwshim.h"
+
 /* One unit's header and abbreviations, parsed once for any number of
 ** calls below.  info/abbrev: the whole .debug_info and .debug_abbrev
 ** sections; unit_off: the unit header's offset.  NULL when the header or
@@ -56,5 +58,58 @@ int dsc_subtree_ok(dsc_unit *u, uint64_t die_off, uint64_t *end);
 /* 1 when the entry at off ends its list (a null entry, or the unit's end):
 ** after dsc_subtree_ok, whether the DIE has a next sibling. */
 int dsc_null_at(const dsc_unit *u, uint64_t off);
+
+/* ---- function bodies (dwlines.c's scope walk) ----
+** The DIEs under a subprogram -- blocks, inlined calls, variables, call
+** sites -- read here instead of through libdwarf, which creates a
+** Dwarf_Die per DIE, an attribute list per read and, for the first
+** location list, a table of every list in .debug_loclists.  Values come
+** out exactly as dwshim.h's dws_read_code, dws_ranges and dws_locations
+** give them (tests/dwscan_check compares the two on whole binaries).
+** Anything this reader does not take (a form or operation it does not
+** know, an index without its base, a supplementary-file form) is -1 for
+** that DIE or attribute only: the caller reads it through libdwarf. */
+
+/* The sections values point into; any may be NULL. */
+typedef struct dsc_sections {
+    const uint8_t *str, *line_str, *str_offsets, *addr, *rnglists, *ranges, *loclists, *loc;
+    size_t str_len, line_str_len, str_offsets_len, addr_len, rnglists_len, ranges_len,
+           loclists_len, loc_len;
+} dsc_sections;
+
+/* Read the unit DIE's bases (DW_AT_str_offsets_base, addr_base,
+** rnglists_base, loclists_base; DWARF 5 defaults otherwise) and its
+** DW_AT_low_pc, the base of its range and location lists.  -1: the unit
+** DIE does not parse (read nothing of this unit here). */
+int dsc_code_init(dsc_unit *u, const dsc_sections *s);
+
+/* Navigation by offset: 1 and the offset, 0 when there is none, -1 when
+** the bytes do not parse. */
+int dsc_first_child(dsc_unit *u, uint64_t off, uint64_t *child);
+int dsc_next_sibling(dsc_unit *u, uint64_t off, uint64_t *next);
+
+/* A location-valued attribute as written: form (0: absent) and value,
+** or the expression's bytes for the block forms. */
+typedef struct dsc_attr {
+    uint32_t form;
+    uint64_t val;
+    const uint8_t *blk;
+    size_t blen;
+} dsc_attr;
+
+typedef struct dsc_code {
+    dws_code_attrs a;
+    dsc_attr ranges, location, frame_base, call_value, gnu_call_value;
+} dsc_code;
+
+/* The attributes of the DIE at off, as dws_read_code() reads them. */
+int dsc_read_code(dsc_unit *u, uint64_t off, dsc_code *c);
+
+/* dws_ranges() of a DIE read by dsc_read_code, with the unit DIE's
+** DW_AT_low_pc as the lists' base address. */
+int dsc_ranges(dsc_unit *u, const dsc_code *c, dws_range **v, size_t *n, size_t *cap);
+
+/* dws_locations() of one attribute of such a DIE. */
+int dsc_locations(dsc_unit *u, const dsc_attr *at, dws_loc **v, size_t *n, size_t *cap);
 
 #endif

@@ -12,8 +12,17 @@
 ** well-formed files from real compilers, which the scan must handle.
 ** dsc_subtree_ok() must also accept the subtree of every DIE with
 ** children at those levels (valid sibling pointers from real compilers).
-** Prints one line per file ("FILE: U units, S subprograms, ok" or what
-** differed) and exits 1 on any difference, 2 on unreadable input.
+** Inside every such subprogram, every DIE of its subtree is read both
+** ways too: the raw reader's attributes (dsc_read_code), address ranges
+** (dsc_ranges), location descriptions of DW_AT_location, frame_base,
+** call_value and GNU_call_site_value (dsc_locations), first child and
+** next sibling must equal dwshim's (dws_read_code, dws_ranges,
+** dws_locations, dws_child, dws_sibling); a DIE or list the raw reader
+** refuses counts as a difference.
+** Prints one line per file ("FILE: U units, S subprograms, D code DIEs,
+** ok" or what differed) and exits 1 on any difference, 2 on unreadable
+** input.  DWSCAN_CHECK_VERBOSE=1 in the environment also prints the two
+** location lists of each difference, operation by operation.
 */
 #include <inttypes.h>
 #include <stdio.h>
@@ -37,7 +46,124 @@ typedef struct vec {
 typedef struct raw {
     dsc_unit *u;
     uint64_t subtrees, refused;
+    uint64_t code_dies, code_bad;   /* DIEs under subprograms compared, differing */
+    uint64_t cu_base;
+    dws_range *r1, *r2;
+    size_t nr1, nr2, cr1, cr2;
+    dws_loc *l1, *l2;
+    size_t nl1, nl2, cl1, cl2;
+    const char *path;
 } raw;
+
+static int same_str(const char *a, const char *b)
+{
+    return (a == NULL) == (b == NULL) && (a == NULL || strcmp(a, b) == 0);
+}
+
+static int same_attrs(const dws_code_attrs *x, const dws_code_attrs *y)
+{
+    return x->off == y->off && x->has == y->has && x->tag == y->tag &&
+           x->has_children == y->has_children && same_str(x->name, y->name) &&
+           same_str(x->linkage_name, y->linkage_name) && x->low_pc == y->low_pc &&
+           x->high_pc == y->high_pc && x->entry_pc == y->entry_pc &&
+           x->call_file == y->call_file && x->call_line == y->call_line &&
+           x->return_pc == y->return_pc && x->call_pc == y->call_pc && x->type == y->type &&
+           x->origin == y->origin && x->specification == y->specification &&
+           x->call_origin == y->call_origin && x->byte_size == y->byte_size &&
+           x->decl_file == y->decl_file && x->decl_line == y->decl_line &&
+           x->go_runtime_type == y->go_runtime_type && x->stmt_list == y->stmt_list;
+}
+
+static int same_locs(const dws_loc *a, const dws_loc *b, size_t n)
+{
+    if (getenv("DWSCAN_CHECK_VERBOSE"))
+        for (size_t i = 0; i < n; i++)
+            for (int k = 0; k < a[i].nops && k < b[i].nops; k++)
+                if (a[i].ops[k].op != b[i].ops[k].op || a[i].ops[k].n1 != b[i].ops[k].n1 ||
+                    a[i].ops[k].n2 != b[i].ops[k].n2)
+                    printf("  op %02x %" PRIx64 " %" PRIx64 " | %02x %" PRIx64 " %" PRIx64 "\n",
+                           a[i].ops[k].op, a[i].ops[k].n1, a[i].ops[k].n2,
+                           b[i].ops[k].op, b[i].ops[k].n1, b[i].ops[k].n2);
+    for (size_t i = 0; i < n; i++) {
+        if (a[i].lo != b[i].lo || a[i].hi != b[i].hi || a[i].nops != b[i].nops ||
+            a[i].truncated != b[i].truncated)
+            return 0;
+        for (int k = 0; k < a[i].nops; k++)
+            if (a[i].ops[k].op != b[i].ops[k].op || a[i].ops[k].n1 != b[i].ops[k].n1 ||
+                a[i].ops[k].n2 != b[i].ops[k].n2)
+                return 0;
+    }
+    return 1;
+}
+
+static void code_diff(raw *r, uint64_t off, const char *what)
+{
+    if (r->code_bad++ < 10)
+        printf("%s: DIE at 0x%" PRIx64 ": raw and libdwarf differ: %s\n", r->path, off, what);
+}
+
+/* Compare one DIE under a subprogram, then its children. */
+static void compare_code(dws_file *f, dws_die die, raw *r, int depth)
+{
+    uint64_t off = dws_offset(f, die);
+    r->code_dies++;
+    hp_err e = {0};
+    dws_code_attrs want;
+    dsc_code got;
+    if (dws_read_code(f, die, &want, &e) != 0) {
+        code_diff(r, off, "libdwarf cannot read it");
+        return;
+    }
+    if (dsc_read_code(r->u, off, &got) != 0) {
+        code_diff(r, off, "the raw reader refused it");
+        return;
+    }
+    if (!same_attrs(&want, &got.a))
+        code_diff(r, off, "attributes");
+    r->nr1 = r->nr2 = 0;
+    int a1 = dws_ranges(f, die, &want, r->cu_base, &r->r1, &r->nr1, &r->cr1, &e);
+    int a2 = dsc_ranges(r->u, &got, &r->r2, &r->nr2, &r->cr2);
+    if (a1 != a2 || r->nr1 != r->nr2 ||
+        (r->nr1 && memcmp(r->r1, r->r2, r->nr1 * sizeof *r->r1) != 0))
+        code_diff(r, off, "address ranges");
+    static const uint16_t attrs[4] = { 0x02, 0x40, 0x7e, 0x2111 };
+    const dsc_attr *raws[4] = { &got.location, &got.frame_base, &got.call_value,
+                                &got.gnu_call_value };
+    for (int i = 0; i < 4; i++) {
+        r->nl1 = r->nl2 = 0;
+        a1 = dws_locations(f, die, attrs[i], &r->l1, &r->nl1, &r->cl1, &e);
+        a2 = dsc_locations(r->u, raws[i], &r->l2, &r->nl2, &r->cl2);
+        if (a1 != a2 || r->nl1 != r->nl2 || !same_locs(r->l1, r->l2, r->nl1)) {
+            if (getenv("DWSCAN_CHECK_VERBOSE")) {
+                printf("  libdwarf rc %d n %zu / raw rc %d n %zu\n", a1, r->nl1, a2, r->nl2);
+                for (size_t k = 0; k < r->nl1 || k < r->nl2; k++) {
+                    const dws_loc *x = k < r->nl1 ? &r->l1[k] : NULL, *y = k < r->nl2 ? &r->l2[k] : NULL;
+                    printf("  %zu: [%" PRIx64 ",%" PRIx64 ") n%d op%02x %" PRIx64 " | [%" PRIx64 ",%" PRIx64 ") n%d op%02x %" PRIx64 "\n", k,
+                           x ? x->lo : 0, x ? x->hi : 0, x ? x->nops : -1, x && x->nops ? x->ops[0].op : 0, x && x->nops ? x->ops[0].n1 : 0,
+                           y ? y->lo : 0, y ? y->hi : 0, y ? y->nops : -1, y && y->nops ? y->ops[0].op : 0, y && y->nops ? y->ops[0].n1 : 0);
+                }
+            }
+            code_diff(r, off, attrs[i] == 0x02 ? "DW_AT_location" : attrs[i] == 0x40
+                      ? "DW_AT_frame_base" : "call value");
+        }
+    }
+    /* children, and the raw navigation to each of them */
+    uint64_t roff = 0;
+    int rr = dsc_first_child(r->u, off, &roff);
+    dws_die c = depth < 64 ? dws_child(f, die, &e) : NULL;
+    if (depth < 64 && (rr != (c != NULL) || (c && roff != dws_offset(f, c))))
+        code_diff(r, off, "first child");
+    while (c) {
+        compare_code(f, c, r, depth + 1);
+        uint64_t coff = dws_offset(f, c);
+        dws_die next = dws_sibling(f, c, &e);
+        rr = dsc_next_sibling(r->u, coff, &roff);
+        if (rr != (next != NULL) || (next && roff != dws_offset(f, next)))
+            code_diff(r, coff, "next sibling");
+        dws_die_free(f, c);
+        c = next;
+    }
+}
 
 static void walk(dws_file *f, dws_die parent, int scoped, int depth, vec *out, raw *r)
 {
@@ -48,8 +174,11 @@ static void walk(dws_file *f, dws_die parent, int scoped, int depth, vec *out, r
         if (tag == TAG_subprogram) {
             dws_code_attrs a;
             hp_err e2 = {0};
-            if (dws_read_code(f, c, &a, &e2) == 0 && (a.has & (DWC_LOW_PC | DWC_RANGES)))
+            if (dws_read_code(f, c, &a, &e2) == 0 && (a.has & (DWC_LOW_PC | DWC_RANGES))) {
                 *HP_PUSH(out->v, out->n, out->cap) = dws_offset(f, c);
+                if (r && r->u)
+                    compare_code(f, c, r, 0);
+            }
         } else if (tag == TAG_namespace ||
                    (scoped && (tag == TAG_structure || tag == TAG_class))) {
             walk(f, c, scoped, depth + 1, out, r);
@@ -96,17 +225,48 @@ static int check_file(const char *path)
     const uint8_t *info = bytes(img, ".debug_info", &ilen);
     const uint8_t *abbrev = bytes(img, ".debug_abbrev", &alen);
     vec want = {0}, got = {0};
-    uint64_t units = 0, subs = 0, subtrees = 0;
+    uint64_t units = 0, subs = 0, subtrees = 0, code_dies = 0;
+    dsc_sections secs;
+    secs.str = bytes(img, ".debug_str", &secs.str_len);
+    secs.line_str = bytes(img, ".debug_line_str", &secs.line_str_len);
+    secs.str_offsets = bytes(img, ".debug_str_offsets", &secs.str_offsets_len);
+    secs.addr = bytes(img, ".debug_addr", &secs.addr_len);
+    secs.rnglists = bytes(img, ".debug_rnglists", &secs.rnglists_len);
+    secs.ranges = bytes(img, ".debug_ranges", &secs.ranges_len);
+    secs.loclists = bytes(img, ".debug_loclists", &secs.loclists_len);
+    secs.loc = bytes(img, ".debug_loc", &secs.loc_len);
     int bad = 0;
     dws_cu cu;
     while (!bad && dws_next_cu(f, &cu, &err) == 1) {
         for (int scoped = 0; scoped <= 1 && !bad; scoped++) {
             want.n = got.n = 0;
             dsc_unit *u = dsc_open(info, ilen, abbrev, alen, cu.hdr_offset, 512);
-            raw r = { u, 0, 0 };
+            raw r;
+            memset(&r, 0, sizeof r);
+            r.u = u;
+            r.path = path;
+            if (u && dsc_code_init(u, &secs) != 0) {
+                printf("%s: unit at 0x%" PRIx64 ": the raw reader refused the unit DIE\n", path,
+                       cu.hdr_offset);
+                bad = 1;
+            }
+            dws_code_attrs ua;
+            hp_err ue = {0};
+            if (cu.die && dws_read_code(f, cu.die, &ua, &ue) == 0 && (ua.has & DWC_LOW_PC))
+                r.cu_base = ua.low_pc;
             if (cu.die)
                 walk(f, cu.die, scoped, 0, &want, scoped ? &r : NULL);
             subtrees += r.subtrees;
+            code_dies += r.code_dies;
+            if (r.code_bad) {
+                printf("%s: unit at 0x%" PRIx64 ": %" PRIu64 " of %" PRIu64 " code DIEs differ\n",
+                       path, cu.hdr_offset, r.code_bad, r.code_dies);
+                bad = 1;
+            }
+            free(r.r1);
+            free(r.r2);
+            free(r.l1);
+            free(r.l2);
             if (r.refused) {
                 printf("%s: unit at 0x%" PRIx64 ": %" PRIu64 " of %" PRIu64 " subtrees refused "
                        "by dsc_subtree_ok\n", path, cu.hdr_offset, r.refused, r.subtrees);
@@ -138,14 +298,14 @@ static int check_file(const char *path)
         printf("%s: %s\n", path, err.msg);
         bad = 1;
     }
-    if (!bad && (units == 0 || subs == 0 || subtrees == 0)) {
+    if (!bad && (units == 0 || subs == 0 || subtrees == 0 || code_dies == 0)) {
         printf("%s: nothing to compare (%" PRIu64 " units, %" PRIu64 " subprograms)\n", path,
                units, subs);
         bad = 1;
     }
     if (!bad)
-        printf("%s: %" PRIu64 " units, %" PRIu64 " subprograms, %" PRIu64 " subtrees, ok\n",
-               path, units, subs, subtrees);
+        printf("%s: %" PRIu64 " units, %" PRIu64 " subprograms, %" PRIu64 " subtrees, %" PRIu64
+               " code DIEs, ok\n", path, units, subs, subtrees, code_dies);
     free(want.v);
     free(got.v);
     dws_close(f);

@@ -9,9 +9,12 @@
 # with every producer shape the scan must read: gcc and clang, DWARF 4 and
 # 5 (clang's DWARF 5 uses addrx/strx forms and no DW_AT_sibling; gcc writes
 # sibling pointers the scan jumps by), 64-bit DWARF, -O0 and -O2, C and C++
-# (namespaces, classes with member functions), Rust, and Debian's own
-# python3.11 debug file when python3.11-dbg is installed.  Any unit the
-# raw scan refuses, or any difference, fails.  dsc_subtree_ok, the guard
+# (namespaces, classes with member functions), Rust, Go (compressed DWARF 4
+# location and range lists), and Debian's own python3.11 debug file when
+# python3.11-dbg is installed.  Inside every subprogram each DIE is also
+# read both ways -- attributes, address ranges, location lists, call-site
+# values, child and sibling steps -- since dwlines.c reads function bodies
+# raw.  Any unit or DIE the raw reader refuses, or any difference, fails.  dsc_subtree_ok, the guard
 # run before libdwarf steps over a subtree without DW_AT_sibling, must
 # accept every subtree of those files and refuse the fuzzed one that made
 # libdwarf loop.
@@ -57,6 +60,21 @@ if [ -n "$RUSTC" ]; then
     build rust "$RUSTC" -g -O "$FIXTURES/sites.rs"
 else
     echo "note: rustc not installed, Rust's DWARF not checked"
+fi
+if command -v go >/dev/null 2>&1; then
+    # Go: compressed DWARF 4 with .debug_loc and .debug_ranges lists
+    mkdir -p "$T/gopath/src" "$T/gopath/cache" "$T/gopath/tmp"
+    cp "$FIXTURES/sites.go" "$T/gopath/src/sites.go"
+    if (cd "$T/gopath/src" && env GO111MODULE=off GOFLAGS= GOPROXY=off GOTOOLCHAIN=local \
+            CGO_ENABLED=0 GOPATH="$T/gopath" GOCACHE="$T/gopath/cache" \
+            GOTMPDIR="$T/gopath/tmp" HOME="$T" go build -o "$T/go" sites.go) \
+            >"$T/cc.err" 2>&1 </dev/null; then
+        n=$((n + 1)); echo "$T/go" >>"$T/list"
+    else
+        fail "cannot build the Go fixture: $(head -c 300 "$T/cc.err")"
+    fi
+else
+    echo "note: go not installed, Go's DWARF not checked"
 fi
 PYDBG=
 if [ -x /usr/bin/python3.11 ]; then
