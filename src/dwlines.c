@@ -126,6 +126,10 @@ typedef struct walker {
     size_t abbrev_len;
     dsc_sections secs;          /* what raw attribute values point into */
     dsc_unit *u;                /* the current unit, raw; NULL: libdwarf only */
+    const uint64_t *unit_offs;  /* every unit's header offset, in order */
+    size_t nunit_offs;
+    dsc_unit **others;          /* per unit: opened for a reference into it */
+    uint8_t *others_bad;        /* per unit: the raw reader refused it */
     uint64_t *offs;             /* scratch: subprogram offsets of a unit */
     size_t noffs, offcap;
     uint64_t stmt_list;
@@ -317,10 +321,39 @@ static int is_agg(uint16_t tag)
     return tag == TAG_structure || tag == TAG_class || tag == TAG_union;
 }
 
+/* The raw reader of the unit holding off (types and abstract origins are
+** often in another unit: LTO partitions refer to the units they came
+** from), opened on first use; NULL: read through libdwarf. */
+static dsc_unit *unit_of(walker *w, uint64_t off)
+{
+    if (in_unit(w, off))
+        return w->u;
+    size_t k = hp_upper_bound(w->unit_offs, 0, w->nunit_offs, sizeof *w->unit_offs, 0, off);
+    if (k == 0)
+        return NULL;
+    k--;
+    if (w->others == NULL) {
+        w->others = hp_xcalloc(w->nunit_offs + 1, sizeof *w->others);
+        w->others_bad = hp_xcalloc(w->nunit_offs + 1, 1);
+    }
+    if (w->others[k] == NULL && !w->others_bad[k]) {
+        dsc_unit *u = dsc_open(w->info_sec, w->info_len, w->abbrev_sec, w->abbrev_len,
+                               w->unit_offs[k], MAX_WALK_DEPTH);
+        if (u && dsc_code_init(u, &w->secs) != 0) {
+            dsc_close(u);
+            u = NULL;
+        }
+        w->others[k] = u;
+        w->others_bad[k] = u == NULL;
+    }
+    return w->others[k];
+}
+
 static int read_at(walker *w, uint64_t off, dws_code_attrs *a)
 {
     dsc_code dc;
-    if (w->u && in_unit(w, off) && dsc_read_code(w->u, off, &dc) == 0) {
+    dsc_unit *u = w->u ? unit_of(w, off) : NULL;
+    if (u && dsc_read_code(u, off, &dc) == 0) {
         *a = dc.a;
         return 0;
     }
@@ -1413,6 +1446,11 @@ static void job_free(job *j)
     free(j->w.rv);
     free(j->w.lv);
     free(j->w.offs);
+    if (j->w.others)
+        for (size_t i = 0; i < j->w.nunit_offs; i++)
+            dsc_close(j->w.others[i]);
+    free(j->w.others);
+    free(j->w.others_bad);
 }
 
 /* The bytes of .debug_NAME (or .zdebug_NAME), or NULL. */
@@ -1459,6 +1497,9 @@ int dl_collect(ei_image *dwarf, dl_site *sites, size_t nsites, dl_func *funcs,
     dwarf_bytes(dwarf, "info", &info_sec, &info_len);
     dwarf_bytes(dwarf, "abbrev", &abbrev_sec, &abbrev_len);
     dsc_sections secs;
+    uint64_t *unit_offs = NULL;
+    size_t nunit_offs = 0;
+    dsc_unit_offsets(info_sec, info_len, &unit_offs, &nunit_offs);
     dwarf_bytes(dwarf, "str", &secs.str, &secs.str_len);
     dwarf_bytes(dwarf, "line_str", &secs.line_str, &secs.line_str_len);
     dwarf_bytes(dwarf, "str_offsets", &secs.str_offsets, &secs.str_offsets_len);
@@ -1493,6 +1534,8 @@ int dl_collect(ei_image *dwarf, dl_site *sites, size_t nsites, dl_func *funcs,
             j->w.abbrev_sec = abbrev_sec;
             j->w.abbrev_len = abbrev_len;
             j->w.secs = secs;
+            j->w.unit_offs = unit_offs;
+            j->w.nunit_offs = nunit_offs;
             j->di = di;
             j->tid = t;
             j->nthreads = jobs;
@@ -1565,6 +1608,7 @@ out:
     dws_image_free(di);
     free((void *)claimed);
     free((void *)fclaimed);
+    free(unit_offs);
     return rc;
 }
 

@@ -388,6 +388,29 @@ dsc_unit *dsc_open(const uint8_t *info, size_t info_len, const uint8_t *abbrev_s
     return u;
 }
 
+int dsc_unit_offsets(const uint8_t *info, size_t info_len, uint64_t **v, size_t *n)
+{
+    size_t cap = 0;
+    *v = NULL;
+    *n = 0;
+    if (info == NULL)
+        return -1;
+    uint64_t off = 0;
+    while (off + 4 <= info_len) {
+        cur c = { info + off, info + info_len, 0 };
+        uint64_t len = rd(&c, 4);
+        if (len == 0xffffffffu)
+            len = rd(&c, 8);
+        else if (len >= 0xfffffff0u)
+            break;
+        if (c.bad || len > (uint64_t)(c.end - c.p))
+            break;
+        *HP_PUSH(*v, *n, cap) = off;
+        off = (uint64_t)(c.p - info) + len;
+    }
+    return 0;
+}
+
 uint64_t dsc_offset(const dsc_unit *u)
 {
     return u->start;

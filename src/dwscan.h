@@ -39,6 +39,11 @@ typedef struct dsc_unit dsc_unit;
 dsc_unit *dsc_open(const uint8_t *info, size_t info_len, const uint8_t *abbrev_sec,
                    size_t abbrev_len, uint64_t unit_off, unsigned max_depth);
 uint64_t dsc_offset(const dsc_unit *u);     /* the unit_off it was opened at */
+
+/* The offsets of every unit header in .debug_info, in order (malloc'd,
+** *n entries), as far as the headers' lengths chain; 0, or -1 when the
+** section is missing (*v is then NULL). */
+int dsc_unit_offsets(const uint8_t *info, size_t info_len, uint64_t **v, size_t *n);
 void dsc_close(dsc_unit *u);
 
 /* Appends the subprograms' offsets to *offs (capacity *cap, count *n;

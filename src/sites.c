@@ -407,6 +407,7 @@ typedef struct si_ctx {
     int srefs_loaded;
     amap sref_set;              /* slot -> 1 */
     uint64_t sref_lo, sref_hi;
+    uint64_t sref_mask;         /* 7 when every slot is 8-byte aligned, else 0 */
     slotref *uses;
     size_t nuses, usecap;
     /* relocations: RELATIVE addends (PIE data words) */
@@ -1017,6 +1018,18 @@ static const uint8_t *body(si_ctx *x, const func *f, size_t *len)
 
 static int cmp_use(const void *a, const void *b);
 
+/* First bytes of the branches scan_callers follows: call/jmp rel32 (e8,
+** e9), jmp/jcc rel8 (eb, 70-7f), jcc rel32 (0f 8x), call/jmp [rip+d32]
+** (ff 15, ff 25). */
+enum { BK_REL32 = 1, BK_REL8, BK_0F, BK_FF };
+static const uint8_t branch_kind[256] = {
+    [0x70] = BK_REL8, [0x71] = BK_REL8, [0x72] = BK_REL8, [0x73] = BK_REL8,
+    [0x74] = BK_REL8, [0x75] = BK_REL8, [0x76] = BK_REL8, [0x77] = BK_REL8,
+    [0x78] = BK_REL8, [0x79] = BK_REL8, [0x7a] = BK_REL8, [0x7b] = BK_REL8,
+    [0x7c] = BK_REL8, [0x7d] = BK_REL8, [0x7e] = BK_REL8, [0x7f] = BK_REL8,
+    [0xeb] = BK_REL8, [0xe8] = BK_REL32, [0xe9] = BK_REL32, [0x0f] = BK_0F, [0xff] = BK_FF,
+};
+
 static void scan_callers(si_ctx *x, const si_user_alloc *u, size_t nu, const uint8_t *u_origin)
 {
     edge *e = NULL;
@@ -1030,16 +1043,20 @@ static void scan_callers(si_ctx *x, const si_user_alloc *u, size_t nu, const uin
         if (p == NULL || len < 2)
             continue;
         int got_hit = 0;
+        /* the words load_srefs found are 8-byte aligned (sref_mask 7):
+        ** most positions fail that test before any range test or lookup */
+        const uint64_t lo = x->sref_lo, hi = x->sref_hi, mask = x->sref_mask;
+        const uint64_t next = f->addr + 4;     /* rip after a disp32 at k: next + k */
         for (size_t k = 0; k + 2 <= len; k++) {
             /* a disp32 naming a data word that holds a function address
             ** (rip-relative, or absolute in non-PIE code) */
             uint64_t hit = 0;
             if (k + 4 <= len) {
                 int64_t disp = (int32_t)rd32le(p + k);
-                uint64_t rip = f->addr + k + 4 + (uint64_t)disp, abs = (uint64_t)disp;
-                if (rip >= x->sref_lo && rip <= x->sref_hi && amap_get(&x->sref_set, rip) >= 0)
+                uint64_t rip = next + k + (uint64_t)disp, abs = (uint64_t)disp;
+                if (!(rip & mask) && rip >= lo && rip <= hi && amap_get(&x->sref_set, rip) >= 0)
                     hit = rip;
-                else if (abs >= x->sref_lo && abs <= x->sref_hi &&
+                else if (!(abs & mask) && abs >= lo && abs <= hi &&
                          amap_get(&x->sref_set, abs) >= 0)
                     hit = abs;
             }
@@ -1050,16 +1067,19 @@ static void scan_callers(si_ctx *x, const si_user_alloc *u, size_t nu, const uin
                 us->fn = (uint32_t)i;
             }
             uint8_t b = p[k];
+            unsigned kind = branch_kind[b];
+            if (kind == 0)
+                continue;
             uint64_t t;
-            if ((b == 0xe8 || b == 0xe9) && k + 5 <= len) {
+            if (kind == BK_REL32 && k + 5 <= len) {
                 t = f->addr + k + 5 + (uint64_t)(int64_t)(int32_t)rd32le(p + k + 1);
-            } else if ((b == 0xeb || (b & 0xf0) == 0x70) && k + 2 <= len) {
+            } else if (kind == BK_REL8) {
                 /* short jumps reach a neighbouring function's entry
                 ** (a tail call to the next function in the file) */
                 t = f->addr + k + 2 + (uint64_t)(int64_t)(int8_t)p[k + 1];
-            } else if (b == 0x0f && k + 6 <= len && (p[k + 1] & 0xf0) == 0x80) {
+            } else if (kind == BK_0F && k + 6 <= len && (p[k + 1] & 0xf0) == 0x80) {
                 t = f->addr + k + 6 + (uint64_t)(int64_t)(int32_t)rd32le(p + k + 2);
-            } else if (b == 0xff && k + 6 <= len && (p[k + 1] == 0x15 || p[k + 1] == 0x25)) {
+            } else if (kind == BK_FF && k + 6 <= len && (p[k + 1] == 0x15 || p[k + 1] == 0x25)) {
                 uint64_t gs = f->addr + k + 6 + (uint64_t)(int64_t)(int32_t)rd32le(p + k + 2);
                 if (!got_hit && got_alloc(x, gs, u, nu, u_origin) >= 0)
                     got_hit = 1;
@@ -1147,8 +1167,11 @@ static void load_srefs(si_ctx *x)
         qsort(x->srefs, x->nsrefs, sizeof *x->srefs, cmp_sref);
     x->sref_lo = UINT64_MAX;
     x->sref_hi = 0;
+    x->sref_mask = 7;
     for (size_t i = 0; i < x->nsrefs; i++) {
         uint64_t sl = x->srefs[i].slot;
+        if (sl & 7)
+            x->sref_mask = 0;       /* a relocated word off alignment: test all */
         amap_put(&x->sref_set, sl, 1);
         x->sref_lo = sl < x->sref_lo ? sl : x->sref_lo;
         x->sref_hi = sl > x->sref_hi ? sl : x->sref_hi;
