@@ -200,7 +200,7 @@ static const dl_type *memo_get(const dl_part *d, uint64_t off, int *found)
         return NULL;
     uint64_t key = off + 1;
     size_t mask = d->memo_cap - 1;
-    size_t i = (size_t)(hp_hash_u64(HP_HASH_INIT, key) & mask);
+    size_t i = (size_t)(hp_mix64(key) & mask);
     while (d->memo[i].key != 0) {
         if (d->memo[i].key == key) {
             *found = 1;
@@ -219,7 +219,7 @@ static void memo_put(dl_part *d, uint64_t off, const dl_type *val)
         for (size_t i = 0; i < d->memo_cap; i++) {
             if (d->memo[i].key == 0)
                 continue;
-            size_t j = (size_t)(hp_hash_u64(HP_HASH_INIT, d->memo[i].key) & (ncap - 1));
+            size_t j = (size_t)(hp_mix64(d->memo[i].key) & (ncap - 1));
             while (nm[j].key != 0)
                 j = (j + 1) & (ncap - 1);
             nm[j] = d->memo[i];
@@ -230,7 +230,7 @@ static void memo_put(dl_part *d, uint64_t off, const dl_type *val)
     }
     uint64_t key = off + 1;
     size_t mask = d->memo_cap - 1;
-    size_t i = (size_t)(hp_hash_u64(HP_HASH_INIT, key) & mask);
+    size_t i = (size_t)(hp_mix64(key) & mask);
     while (d->memo[i].key != 0 && d->memo[i].key != key)
         i = (i + 1) & mask;
     if (d->memo[i].key == 0)

@@ -298,6 +298,9 @@ typedef struct state {
 
 enum { SK_CALL = 0, SK_TAIL = 1 };
 
+/* the registers a state tracks, as bits of da_insn.wmask */
+#define WMASK_REGS ((1u << DA_NREGS) - 1)
+
 #define MAXARGS 9
 typedef struct site_ev {
     uint32_t fn, gen, insn;
@@ -478,7 +481,7 @@ static void amap_put(amap *m, uint64_t key, int32_t val)
         for (size_t i = 0; i < m->cap; i++) {
             if (m->keys[i] == 0)
                 continue;
-            size_t j = (size_t)(hp_hash_u64(HP_HASH_INIT, m->keys[i]) & (ncap - 1));
+            size_t j = (size_t)(hp_mix64(m->keys[i]) & (ncap - 1));
             while (nk[j] != 0)
                 j = (j + 1) & (ncap - 1);
             nk[j] = m->keys[i];
@@ -492,7 +495,7 @@ static void amap_put(amap *m, uint64_t key, int32_t val)
     }
     uint64_t k = key + 1;
     size_t mask = m->cap - 1;
-    size_t i = (size_t)(hp_hash_u64(HP_HASH_INIT, k) & mask);
+    size_t i = (size_t)(hp_mix64(k) & mask);
     while (m->keys[i] != 0 && m->keys[i] != k)
         i = (i + 1) & mask;
     if (m->keys[i] == 0)
@@ -507,7 +510,7 @@ static int32_t amap_get(const amap *m, uint64_t key)
         return -1;
     uint64_t k = key + 1;
     size_t mask = m->cap - 1;
-    size_t i = (size_t)(hp_hash_u64(HP_HASH_INIT, k) & mask);
+    size_t i = (size_t)(hp_mix64(k) & mask);
     while (m->keys[i] != 0) {
         if (m->keys[i] == k)
             return m->vals[i];
@@ -1247,7 +1250,15 @@ static sv vsym(uint32_t ii, unsigned r)
 
 static int sv_eq(const sv *a, const sv *b)
 {
-    return memcmp(a, b, sizeof *a) == 0;
+    /* two words, not a memcmp call: this runs for every register at
+    ** every join of every pass */
+    _Static_assert(sizeof(sv) == 16, "sv is two words");
+    uint64_t a0, a1, b0, b1;
+    memcpy(&a0, a, 8);
+    memcpy(&a1, (const char *)a + 8, 8);
+    memcpy(&b0, b, 8);
+    memcpy(&b1, (const char *)b + 8, 8);
+    return a0 == b0 && a1 == b1;
 }
 
 /* the returned pointer itself (offset 0) */
@@ -1928,9 +1939,10 @@ static void xfer(si_ctx *x, const func *f, state *S, uint32_t ii, int emit)
             if (a >= 0 && !internal(x, f))
                 new_site(x, S, ii, a, SK_TAIL, via);
         }
-        for (int r = 0; r < DA_NREGS; r++)
-            if (d->wmask & (1u << r))
-                setr(S, (unsigned)r, vunk(), 0);
+        for (uint32_t wm = d->wmask & WMASK_REGS; wm; wm &= wm - 1) {
+            unsigned r = (unsigned)__builtin_ctz(wm);
+            setr(S, r, vunk(), 0);
+        }
         return;
     case DA_KIND_RET:
         if (emit)
@@ -2090,9 +2102,10 @@ static void xfer(si_ctx *x, const func *f, state *S, uint32_t ii, int emit)
             g->insn = val.s;
             g->addr = (uint64_t)a.c;
         }
-        for (int r = 0; r < DA_NREGS; r++)
-            if (d->wmask & (1u << r))
-                setr(S, (unsigned)r, vsym(ii, (unsigned)r), 0);
+        for (uint32_t wm = d->wmask & WMASK_REGS; wm; wm &= wm - 1) {
+            unsigned r = (unsigned)__builtin_ctz(wm);
+            setr(S, r, vsym(ii, r), 0);
+        }
         return;
     }
     case DA_OP_PUSH: {
@@ -2123,9 +2136,10 @@ static void xfer(si_ctx *x, const func *f, state *S, uint32_t ii, int emit)
         setr(S, ar->sp, vunk(), 0);
         return;
     default:
-        for (int r = 0; r < DA_NREGS; r++)
-            if (d->wmask & (1u << r))
-                setr(S, (unsigned)r, r == ar->sp ? vunk() : vsym(ii, (unsigned)r), 0);
+        for (uint32_t wm = d->wmask & WMASK_REGS; wm; wm &= wm - 1) {
+            unsigned r = (unsigned)__builtin_ctz(wm);
+            setr(S, r, r == ar->sp ? vunk() : vsym(ii, r), 0);
+        }
         if (d->op == DA_OP_OTHER && d->base != DA_NOREG) {
             /* a write we do not model may still hit a stack slot */
             sv a = addr_of(S, d);
