@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 
 int hp_verbose = 1;
@@ -26,12 +27,17 @@ void hp_phase(const char *fmt, ...)
     struct timespec t;
     clock_gettime(CLOCK_MONOTONIC, &t);
     double s = (double)(t.tv_sec - phase_t0.tv_sec) + (double)(t.tv_nsec - phase_t0.tv_nsec) / 1e9;
+    struct rusage ru;
+    double cpu = 0;
+    if (getrusage(RUSAGE_SELF, &ru) == 0)
+        cpu = (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+              (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
     char what[256];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(what, sizeof what, fmt, ap);
     va_end(ap);
-    fprintf(stderr, "holeprof: time %.3f s: %s\n", s, what);
+    fprintf(stderr, "holeprof: time %.3f s (cpu %.3f s): %s\n", s, cpu, what);
 }
 
 int hp_errf(hp_err *err, const char *file, const char *fmt, ...)
