@@ -32,6 +32,12 @@ if [ ! -f "$seeds/bin/c_gcc_o2_d5" ]; then
     objcopy --strip-debug --add-gnu-debuglink="$seeds/bin/stripped.debug" "$seeds/bin/stripped"
     rm -f "$seeds/bin/stripped.debug"
 fi
+# function bodies with location and range lists in every form the raw
+# reader (dwscan.c) takes: clang's DWARF 5 indexes, gcc's DWARF 4 lists
+if [ ! -f "$seeds/bin/sites_clang_d5" ]; then
+    clang -g -O2 -gdwarf-5 -o "$seeds/bin/sites_clang_d5" "$fx/sites.c" 2>/dev/null || true
+    gcc -g -O2 -gdwarf-4 -o "$seeds/bin/sites_gcc_d4" "$fx/sites.c" 2>/dev/null || true
+fi
 # relocatable objects: their DWARF is read after elfimg applies the RELA
 # relocations, a reader of its own
 if [ ! -f "$seeds/bin/obj_gcc.o" ]; then

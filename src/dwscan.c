@@ -416,6 +416,11 @@ uint64_t dsc_offset(const dsc_unit *u)
     return u->start;
 }
 
+uint64_t dsc_unit_die(const dsc_unit *u)
+{
+    return u->first;
+}
+
 void dsc_close(dsc_unit *u)
 {
     if (u == NULL)

@@ -39,6 +39,7 @@ typedef struct dsc_unit dsc_unit;
 dsc_unit *dsc_open(const uint8_t *info, size_t info_len, const uint8_t *abbrev_sec,
                    size_t abbrev_len, uint64_t unit_off, unsigned max_depth);
 uint64_t dsc_offset(const dsc_unit *u);     /* the unit_off it was opened at */
+uint64_t dsc_unit_die(const dsc_unit *u);   /* offset of its unit DIE */
 
 /* The offsets of every unit header in .debug_info, in order (malloc'd,
 ** *n entries), as far as the headers' lengths chain; 0, or -1 when the

@@ -1,0 +1,112 @@
+/*
+** fz_dwscan.c -- libFuzzer harness for the raw DWARF reader (src/dwscan.c)
+** that dwlines.c reads function bodies with: unit headers and
+** abbreviations, the unit DIE's bases, child/sibling steps, attributes,
+** range lists and location lists with their expressions.
+**
+** Input: an ELF file.  Every unit dsc_unit_offsets() finds is opened; its
+** DIEs are walked from the unit DIE by dsc_first_child/dsc_next_sibling
+** (depth-first, at most 20000 DIEs per input so one input stays fast) and
+** each is read with dsc_read_code, dsc_ranges and dsc_locations on all
+** four location attributes.  No libdwarf: this is the reader that must
+** stand alone on hostile bytes.
+*/
+#include "fz_common.h"
+
+#include <string.h>
+
+#include "dwscan.h"
+#include "elfimg.h"
+
+static const uint8_t *bytes(ei_image *img, const char *name, size_t *len)
+{
+    const ei_section *s = ei_find_section(img, name);
+    const uint8_t *p = NULL;
+    hp_err e = { 0 };
+    *len = 0;
+    if (s == NULL || ei_section_data(img, s, &p, len, &e) != 0)
+        return NULL;
+    return p;
+}
+
+typedef struct scratch {
+    dws_range *r;
+    size_t nr, cr;
+    dws_loc *l;
+    size_t nl, cl;
+    unsigned budget;
+} scratch;
+
+static void visit(dsc_unit *u, uint64_t off, int depth, scratch *s)
+{
+    while (s->budget > 0) {
+        s->budget--;
+        dsc_code c;
+        if (dsc_read_code(u, off, &c) == 0) {
+            s->nr = 0;
+            dsc_ranges(u, &c, &s->r, &s->nr, &s->cr);
+            const dsc_attr *at[4] = { &c.location, &c.frame_base, &c.call_value,
+                                      &c.gnu_call_value };
+            for (int i = 0; i < 4; i++) {
+                s->nl = 0;
+                dsc_locations(u, at[i], &s->l, &s->nl, &s->cl);
+            }
+        }
+        uint64_t kid;
+        if (depth < 64 && dsc_first_child(u, off, &kid) == 1)
+            visit(u, kid, depth + 1, s);
+        if (dsc_next_sibling(u, off, &off) != 1)
+            return;
+    }
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    fz_file f;
+    fz_open(&f, data, size);
+    ei_image *img = NULL;
+    hp_err err = { 0 };
+    if (ei_open(f.path, &img, &err) == 0) {
+        size_t ilen, alen;
+        const uint8_t *info = bytes(img, ".debug_info", &ilen);
+        const uint8_t *abbrev = bytes(img, ".debug_abbrev", &alen);
+        dsc_sections secs;
+        secs.str = bytes(img, ".debug_str", &secs.str_len);
+        secs.line_str = bytes(img, ".debug_line_str", &secs.line_str_len);
+        secs.str_offsets = bytes(img, ".debug_str_offsets", &secs.str_offsets_len);
+        secs.addr = bytes(img, ".debug_addr", &secs.addr_len);
+        secs.rnglists = bytes(img, ".debug_rnglists", &secs.rnglists_len);
+        secs.ranges = bytes(img, ".debug_ranges", &secs.ranges_len);
+        secs.loclists = bytes(img, ".debug_loclists", &secs.loclists_len);
+        secs.loc = bytes(img, ".debug_loc", &secs.loc_len);
+        uint64_t *units = NULL;
+        size_t nunits = 0;
+        scratch s;
+        memset(&s, 0, sizeof s);
+        s.budget = 20000;
+        dsc_unit_offsets(info, ilen, &units, &nunits);
+        for (size_t i = 0; i < nunits && s.budget > 0; i++) {
+            dsc_unit *u = dsc_open(info, ilen, abbrev, alen, units[i], 64);
+            if (u == NULL)
+                continue;
+            /* the whole unit from its unit DIE, then the subprograms the
+            ** top-level scan names (as dwlines.c reaches them) */
+            if (dsc_code_init(u, &secs) == 0) {
+                visit(u, dsc_unit_die(u), 0, &s);
+                uint64_t *offs = NULL;
+                size_t n = 0, cap = 0;
+                if (dsc_subprograms(u, 1, &offs, &n, &cap) == 0)
+                    for (size_t k = 0; k < n && s.budget > 0; k++)
+                        visit(u, offs[k], 0, &s);
+                free(offs);
+            }
+            dsc_close(u);
+        }
+        free(units);
+        free(s.r);
+        free(s.l);
+        ei_close(img);
+    }
+    fz_close(&f);
+    return 0;
+}
