@@ -46,7 +46,9 @@ static double now(void)
 /* The site scan's first half (sites.h: si_prepare) runs in this thread
 ** while the main thread reads and stores the types: it needs no database,
 ** and on two cores it fills the time the type reader spends in its
-** serial parts (decompression, SQLite inserts). */
+** serial parts (decompression, SQLite inserts).  It paces itself by the
+** type reader's progress (SI_PACE_PERMILLE): idle priority first, so that
+** it takes those serial parts rather than slowing the readers down. */
 typedef struct scan_thread {
     pthread_t th;
     int started;
@@ -64,15 +66,18 @@ static void *scan_main(void *arg)
     return NULL;
 }
 
-static void scan_start(scan_thread *t, ei_image *img, ei_image *dwarf, const an_opts *o)
+static void scan_start(scan_thread *t, ei_image *img, ei_image *dwarf, const an_opts *o,
+                       const _Atomic uint32_t *types_permille)
 {
     memset(t, 0, sizeof *t);
     t->img = img;
     t->dwarf = dwarf;
-    t->so = (si_opts){ o->allocs, o->nallocs, o->alloc_config, o->jobs };
+    t->so = (si_opts){ o->allocs, o->nallocs, o->alloc_config, o->jobs, types_permille };
     t->started = pthread_create(&t->th, NULL, scan_main, t) == 0;
-    if (!t->started)
-        scan_main(t);           /* no thread: scan now, in this one */
+    if (!t->started) {
+        t->so.types_permille = NULL;    /* nothing to pace against: */
+        scan_main(t);                   /* scan now, in this thread */
+    }
 }
 
 /* Wait for the scan; returns si_prepare's status. */
@@ -115,8 +120,11 @@ static int one_binary(st_writer *w, const char *bin, const an_opts *o, int last,
     ** and the allocation sites */
     if (how != DF_EMBEDDED && ei_open(dwarf_path, &dimg, err) != 0)
         goto out;
+    /* the type reader's progress, which the scan paces itself by */
+    _Atomic uint32_t types_permille;
+    atomic_init(&types_permille, 0);
     if (!o->no_sites) {
-        scan_start(&scan, img, dimg ? dimg : img, o);
+        scan_start(&scan, img, dimg ? dimg : img, o, &types_permille);
         scanning = 1;
     }
     dt_opts dto;
@@ -127,6 +135,7 @@ static int one_binary(st_writer *w, const char *bin, const an_opts *o, int last,
     dto.progress = !o->quiet && hp_verbose && isatty(2);
     dto.skip_functions = o->skip_functions;
     dto.exact_dedup = o->exact_dedup;
+    dto.progress_permille = &types_permille;
     if (dt_load(dwarf_path, &dto, &res, err) != 0)
         goto out;
     hp_phase("types read");

@@ -1404,6 +1404,7 @@ static int cmp_go(const void *x, const void *y)
 typedef struct job {
     walker w;
     dws_image *di;
+    const hp_pacer *pace;       /* or NULL */
     int tid, nthreads;
     hp_err err;
     int rc;
@@ -1428,6 +1429,7 @@ static void *job_main(void *arg)
         }
         if (!mine)
             continue;
+        hp_pace(j->pace);
         do_unit(w);
         if (w->cu.die)
             dws_die_free(w->f, w->cu.die);
@@ -1472,7 +1474,8 @@ static void dwarf_bytes(ei_image *img, const char *name, const uint8_t **p, size
 }
 
 int dl_collect(ei_image *dwarf, dl_site *sites, size_t nsites, dl_func *funcs,
-               size_t nfuncs, int want_go, int jobs, dl_info **out, hp_err *err)
+               size_t nfuncs, int want_go, int jobs, const hp_pacer *pace,
+               dl_info **out, hp_err *err)
 {
     dl_info *d = hp_xcalloc(1, sizeof *d);
     *out = d;
@@ -1537,6 +1540,7 @@ int dl_collect(ei_image *dwarf, dl_site *sites, size_t nsites, dl_func *funcs,
             j->w.unit_offs = unit_offs;
             j->w.nunit_offs = nunit_offs;
             j->di = di;
+            j->pace = pace;
             j->tid = t;
             j->nthreads = jobs;
         }

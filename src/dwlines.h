@@ -122,8 +122,10 @@ typedef struct dl_info dl_info;
 ** opened image (its already decompressed sections are reused) by `jobs`
 ** threads, each with its own handle over a share of the units; the result
 ** does not depend on `jobs`. */
+/* pace: how the threads pace themselves (hp_pace before each unit), or NULL */
 int dl_collect(ei_image *dwarf, dl_site *sites, size_t nsites, dl_func *funcs,
-               size_t nfuncs, int want_go, int jobs, dl_info **out, hp_err *err);
+               size_t nfuncs, int want_go, int jobs, const hp_pacer *pace,
+               dl_info **out, hp_err *err);
 
 /* Go types with a runtime type, sorted by runtime_type. */
 const dl_gotype *dl_go_types(const dl_info *d, size_t *n);

@@ -151,6 +151,9 @@ typedef struct shared {
     typeset *ts;
     atomic_uint_fast64_t next_cu;    /* next entry of order[] to claim */
     uint64_t *order;                 /* unit indexes in the order to read them */
+    const uint64_t *sizes;           /* bytes of each unit */
+    uint64_t total_bytes;
+    atomic_uint_fast64_t done_bytes; /* of the units read (opts->progress_permille) */
     atomic_uint_fast64_t done;
     uint64_t total;
     atomic_uint_fast64_t dies, aggregates;
@@ -1506,6 +1509,12 @@ static void progress(worker *w)
 {
     shared *sh = w->sh;
     uint64_t done = atomic_fetch_add(&sh->done, 1) + 1;
+    if (sh->opts->progress_permille && sh->total_bytes > 0) {
+        uint64_t b = atomic_fetch_add(&sh->done_bytes, sh->sizes[w->cu_index]) +
+                     sh->sizes[w->cu_index];
+        atomic_store(sh->opts->progress_permille,
+                     (uint32_t)(b >= sh->total_bytes ? 1000 : b * 1000 / sh->total_bytes));
+    }
     if (!sh->opts->progress)
         return;
     struct timespec ts;
@@ -1668,6 +1677,7 @@ int dt_load(const char *path, const dt_opts *opts, dt_result *out, hp_err *err)
     atomic_init(&sh.dies, 0);
     atomic_init(&sh.aggregates, 0);
     atomic_init(&sh.failed, 0);
+    atomic_init(&sh.done_bytes, 0);
 
     int jobs = opts->jobs < 1 ? 1 : opts->jobs > 64 ? 64 : opts->jobs;
     worker *ws = hp_xcalloc((size_t)jobs, sizeof *ws);
@@ -1703,6 +1713,9 @@ int dt_load(const char *path, const dt_opts *opts, dt_result *out, hp_err *err)
         goto out;
     hp_phase("types: %llu units counted", (unsigned long long)sh.total);
     sh.order = unit_order(sizes, sh.total, jobs);
+    sh.sizes = sizes;
+    for (uint64_t i = 0; i < sh.total; i++)
+        sh.total_bytes += sizes[i];
     if (sh.total == 0) {
         hp_errf(err, path, "no DWARF debug info (no compile units)");
         goto out;
@@ -1745,6 +1758,8 @@ int dt_load(const char *path, const dt_opts *opts, dt_result *out, hp_err *err)
     out->lang = best;
     rc = 0;
 out:
+    if (opts->progress_permille)
+        atomic_store(opts->progress_permille, 1000);
     for (int i = 0; i < opened; i++)
         worker_free(&ws[i]);
     dws_image_free(di);

@@ -11,6 +11,7 @@
 #ifndef DWTYPES_H
 #define DWTYPES_H
 
+#include <stdatomic.h>
 #include <stdint.h>
 #include "hp.h"
 #include "typeset.h"
@@ -23,6 +24,9 @@ typedef struct dt_opts {
     int exact_dedup;         /* read every definition in full (no early dedup) */
     struct ei_image *image;  /* the file at path, opened by the caller, or NULL:
                                 its decompressed sections stay for later stages */
+    _Atomic uint32_t *progress_permille;  /* when not NULL: the share of the
+                                units' bytes read so far, in permille, 1000
+                                when dt_load returns (see hp_pace) */
 } dt_opts;
 
 typedef struct dt_result {

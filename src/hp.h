@@ -16,6 +16,7 @@
 
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -150,6 +151,20 @@ extern int hp_verbose;
 ** process so far (all threads).  Safe from any thread (one fprintf per
 ** line). */
 extern int hp_timings;
+
+/* Pacing of a background thread against a foreground job's progress
+** (analyze: the allocation-site scan beside the type reader).  While
+** *progress (permille of the foreground work done) is below `below`, a
+** thread calling hp_pace() runs at idle priority (Linux SCHED_IDLE: only
+** on a CPU nothing else wants), from then on at normal priority; a NULL
+** pacer or progress means normal priority.  Call it at convenient points;
+** it changes the policy only when the answer changes.  Without SCHED_IDLE
+** it does nothing. */
+typedef struct hp_pacer {
+    const _Atomic uint32_t *progress;
+    uint32_t below;
+} hp_pacer;
+void hp_pace(const hp_pacer *p);
 void hp_phase_start(void);
 void hp_phase(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

@@ -411,6 +411,7 @@ typedef struct si_ctx {
     amap sref_set;              /* slot -> 1 */
     uint64_t sref_lo, sref_hi;
     uint64_t sref_mask;         /* 7 when every slot is 8-byte aligned, else 0 */
+    hp_pacer pacer;             /* si_opts.types_permille against SI_PACE_PERMILLE */
     slotref *uses;
     size_t nuses, usecap;
     /* relocations: RELATIVE addends (PIE data words) */
@@ -2592,6 +2593,7 @@ static void fixed_point(si_ctx *x)
         predecode(x, round, n);
         for (size_t i = 0; i < n; i++) {
             int made;
+            hp_pace(&x->pacer);
             analyze_fn(x, round[i], &ls, &made);
             if (!made)
                 continue;
@@ -3697,7 +3699,8 @@ static void collect_facts(si_ctx *x, ei_image *dwarf)
     dl_info *dli = NULL;
     hp_err derr = {0};
     if (dwarf && (nds > 0 || ndfn > 0 || x->go_binary)) {
-        if (dl_collect(dwarf, ds, nds, dfn, ndfn, x->go_binary, x->jobs, &dli, &derr) != 0)
+        if (dl_collect(dwarf, ds, nds, dfn, ndfn, x->go_binary, x->jobs, &x->pacer, &dli,
+                       &derr) != 0)
             x->st->skipped++;
         else
             x->st->skipped += dl_skipped(dli);
@@ -3902,6 +3905,8 @@ int si_prepare(ei_image *img, ei_image *dwarf, const si_opts *o, si_job **out, h
     x->img = img;
     x->st = &j->st;
     x->jobs = o && o->jobs > 0 ? o->jobs : 1;
+    x->pacer = (hp_pacer){ o ? o->types_permille : NULL, SI_PACE_PERMILLE };
+    hp_pace(&x->pacer);
     *out = NULL;
 
     si_user_alloc *u = NULL;
@@ -3945,6 +3950,7 @@ int si_prepare(ei_image *img, ei_image *dwarf, const si_opts *o, si_job **out, h
     }
     load_relative(x);
     hp_phase("sites: symbols read");
+    hp_pace(&x->pacer);
     build_functions(x, u, nu, uorig);
     for (size_t i = 0; i < x->nfns; i++)
         j->st.functions += !x->fns[i].is_plt;
@@ -3953,6 +3959,7 @@ int si_prepare(ei_image *img, ei_image *dwarf, const si_opts *o, si_job **out, h
     hp_phase("sites: %zu functions found", x->nfns);
     scan_callers(x, u, nu, uorig);
     hp_phase("sites: callers scanned");
+    hp_pace(&x->pacer);
     fixed_point(x);
     hp_phase("sites: wrappers found, code disassembled");
     collect_facts(x, dwarf);
@@ -3961,6 +3968,7 @@ int si_prepare(ei_image *img, ei_image *dwarf, const si_opts *o, si_job **out, h
         x->scan_note = hp_xstrdup("no function symbols");
     rc = 0;
 out:
+    hp_pace(NULL);              /* whatever comes next runs at normal priority */
     j->st.seconds = now_s() - t0;
     for (size_t i = 0; i < nu; i++)
         free(u[i].name);

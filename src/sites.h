@@ -47,6 +47,7 @@
 #ifndef SITES_H
 #define SITES_H
 
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <sqlite3.h>
@@ -67,7 +68,19 @@ typedef struct si_opts {
     size_t nalloc_specs;
     const char *alloc_config;   /* --alloc-config FILE, or NULL */
     int jobs;                   /* threads for the DWARF part (-j) */
+    const _Atomic uint32_t *types_permille;  /* the type reader's progress when
+                                   it runs beside si_prepare, else NULL: the
+                                   scan stays at idle priority until it
+                                   passes SI_PACE_PERMILLE (hp_pace) */
 } si_opts;
+
+/* Up to this share of the type reading (permille of its bytes) the site
+** scan running beside it yields the CPUs to it: on two cores the readers
+** then run at full speed, and the scan takes the moments they leave and
+** the single-threaded store after them instead.  Past it the scan runs at
+** normal priority, so that on inputs where it is the longer job (vmlinux:
+** a million instructions to decode) it still ends with the reader. */
+#define SI_PACE_PERMILLE 400
 
 typedef struct si_stats {
     uint64_t functions;         /* function bodies known */

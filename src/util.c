@@ -5,6 +5,8 @@
 #include "hp.h"
 
 #include <errno.h>
+#include <pthread.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -14,6 +16,22 @@ int hp_verbose = 1;
 int hp_timings;
 
 static struct timespec phase_t0;
+
+void hp_pace(const hp_pacer *p)
+{
+#ifdef SCHED_IDLE
+    static _Thread_local int low;      /* this thread runs at idle priority */
+    int want = p != NULL && p->progress != NULL &&
+               atomic_load_explicit(p->progress, memory_order_relaxed) < p->below;
+    if (want == low)
+        return;
+    struct sched_param sp = { 0 };
+    if (pthread_setschedparam(pthread_self(), want ? SCHED_IDLE : SCHED_OTHER, &sp) == 0)
+        low = want;
+#else
+    (void)p;
+#endif
+}
 
 void hp_phase_start(void)
 {
