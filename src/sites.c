@@ -1040,6 +1040,8 @@ static void scan_callers(si_ctx *x, const si_user_alloc *u, size_t nu, const uin
     size_t ne = 0, ecap = 0;
     for (size_t i = 0; i < x->nfns; i++) {
         func *f = &x->fns[i];
+        if ((i & 255) == 0)
+            hp_pace(&x->pacer);
         if (f->is_plt || f->alloc >= 0)
             continue;
         size_t len = 0;
@@ -3955,8 +3957,10 @@ int si_prepare(ei_image *img, ei_image *dwarf, const si_opts *o, si_job **out, h
     for (size_t i = 0; i < x->nfns; i++)
         j->st.functions += !x->fns[i].is_plt;
     x->dc = hp_xcalloc(x->nfns + 1, sizeof *x->dc);
+    hp_pace(&x->pacer);
     load_srefs(x);
     hp_phase("sites: %zu functions found", x->nfns);
+    hp_pace(&x->pacer);
     scan_callers(x, u, nu, uorig);
     hp_phase("sites: callers scanned");
     hp_pace(&x->pacer);
