@@ -106,6 +106,12 @@ typedef struct spec {
 typedef struct abbrev {
     uint32_t tag;
     uint32_t first, nspec;      /* into unit.specs */
+    int32_t fixed;              /* bytes of all the attributes when every form
+                                   has a fixed size, else -1 (next_die then
+                                   steps over them in one move) */
+    int32_t sib_at;             /* with fixed: DW_AT_sibling's offset among
+                                   them, -1 when absent */
+    uint32_t sib_form;
     uint8_t children;
     uint8_t has_code;           /* DW_AT_low_pc or DW_AT_ranges */
     uint8_t defined;
@@ -133,6 +139,47 @@ struct dsc_unit {
     uint8_t have_addr_base, have_rnglists_base, have_loclists_base, code_ok;
 };
 typedef struct dsc_unit unit;
+
+/* Size of a form's value when it does not depend on the value, else -1. */
+static int fixed_size(const unit *u, uint32_t form)
+{
+    switch (form) {
+    case 0x19: case 0x21: return 0;                     /* flag_present implicit_const */
+    case 0x0b: case 0x0c: case 0x11: case 0x25: case 0x29: return 1;
+    case 0x05: case 0x12: case 0x26: case 0x2a: return 2;
+    case 0x27: case 0x2b: return 3;
+    case 0x06: case 0x13: case 0x1c: case 0x28: case 0x2c: return 4;
+    case 0x07: case 0x14: case 0x20: case 0x24: return 8;
+    case 0x1e: return 16;
+    case 0x01: return (int)u->addr_size;
+    case 0x0e: case 0x17: case 0x1f: case 0x1d: case 0x1f20: case 0x1f21:
+        return (int)u->off_size;
+    case 0x10: return (int)(u->version <= 2 ? u->addr_size : u->off_size);
+    default: return -1;                                 /* LEBs, strings, blocks, indirect */
+    }
+}
+
+/* An abbreviation whose attributes all have fixed sizes is stepped over
+** in one move; most type and member DIEs are such. */
+static void fixed_layout(const unit *u, abbrev *a)
+{
+    int32_t at = 0;
+    a->fixed = -1;
+    a->sib_at = -1;
+    a->sib_form = 0;
+    for (uint32_t i = 0; i < a->nspec; i++) {
+        const spec *sp = &u->specs[a->first + i];
+        int n = fixed_size(u, sp->form);
+        if (n < 0 || at > (1 << 20))
+            return;
+        if (sp->at == AT_sibling) {
+            a->sib_at = at;
+            a->sib_form = sp->form;
+        }
+        at += n;
+    }
+    a->fixed = at;
+}
 
 static int read_abbrevs(unit *u, const uint8_t *sec, size_t len, uint64_t off)
 {
@@ -176,6 +223,7 @@ static int read_abbrevs(unit *u, const uint8_t *sec, size_t len, uint64_t off)
                 a->has_code = 1;
         }
         a->nspec = (uint32_t)(u->nspecs - a->first);
+        fixed_layout(u, a);
     }
 }
 
@@ -268,6 +316,20 @@ static int next_die(const unit *u, cur *c, die *d)
     d->a = &u->ab[code];
     d->sib = 0;
     d->has_sib = 0;
+    if (d->a->fixed >= 0) {
+        const uint8_t *start = c->p;
+        skip(c, (uint64_t)d->a->fixed);
+        if (c->bad)
+            return -1;
+        if (d->a->sib_at >= 0) {
+            /* a sibling attribute uses only ref forms or data forms */
+            cur sc = { start + d->a->sib_at, c->p, 0 };
+            uint64_t v = skip_form(u, &sc, d->a->sib_form, 0);
+            d->has_sib = 1;
+            d->sib = sibling_target(u, d->a->sib_form, v);
+        }
+        return 1;
+    }
     for (uint32_t i = 0; i < d->a->nspec; i++) {
         const spec *sp = &u->specs[d->a->first + i];
         uint64_t v = skip_form(u, c, sp->form, 0);
