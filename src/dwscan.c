@@ -114,6 +114,7 @@ typedef struct abbrev {
     uint32_t sib_form;
     uint8_t children;
     uint8_t has_code;           /* DW_AT_low_pc or DW_AT_ranges */
+    uint8_t has_sib;            /* DW_AT_sibling among its attributes */
     uint8_t defined;
 } abbrev;
 
@@ -221,6 +222,8 @@ static int read_abbrevs(unit *u, const uint8_t *sec, size_t len, uint64_t off)
             s->ic = ic;
             if (at == AT_low_pc || at == AT_ranges)
                 a->has_code = 1;
+            if (at == AT_sibling)
+                a->has_sib = 1;
         }
         a->nspec = (uint32_t)(u->nspecs - a->first);
         fixed_layout(u, a);
@@ -512,6 +515,18 @@ int dsc_subtree_ok(dsc_unit *u, uint64_t die_off, uint64_t *end)
     if (end)
         *end = (uint64_t)(c.p - u->info);
     return 1;
+}
+
+int dsc_die_shape(const dsc_unit *u, uint64_t off)
+{
+    if (off < u->first || off >= u->end)
+        return -1;
+    cur c = { u->info + off, u->info + u->end, 0 };
+    uint64_t code = uleb(&c);
+    if (c.bad || code == 0 || code >= u->nab || !u->ab[code].defined)
+        return -1;
+    const abbrev *a = &u->ab[code];
+    return !a->children ? DSC_LEAF : a->has_sib ? DSC_KIDS_SIB : DSC_KIDS;
 }
 
 int dsc_null_at(const dsc_unit *u, uint64_t off)

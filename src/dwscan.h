@@ -61,6 +61,13 @@ int dsc_subprograms(dsc_unit *u, int scoped, uint64_t **offs, size_t *n, size_t 
 ** DIE's next sibling (or the end of its list) is. */
 int dsc_subtree_ok(dsc_unit *u, uint64_t die_off, uint64_t *end);
 
+/* What the abbreviation of the DIE at off says, without reading its
+** attributes: DSC_LEAF (no children), DSC_KIDS_SIB (children and a
+** DW_AT_sibling), DSC_KIDS (children, no DW_AT_sibling), or -1 when off
+** is not the start of a DIE of this unit this reader can parse. */
+enum { DSC_LEAF = 0, DSC_KIDS_SIB = 1, DSC_KIDS = 2 };
+int dsc_die_shape(const dsc_unit *u, uint64_t off);
+
 /* 1 when the entry at off ends its list (a null entry, or the unit's end):
 ** after dsc_subtree_ok, whether the DIE has a next sibling. */
 int dsc_null_at(const dsc_unit *u, uint64_t off);

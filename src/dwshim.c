@@ -537,16 +537,7 @@ dws_die dws_child(dws_file *f, dws_die die, hp_err *err)
 ** on error. */
 static int check_skip(dws_file *f, Dwarf_Die die, uint64_t *next, hp_err *err)
 {
-    Dwarf_Half kids = 0;
-    Dwarf_Bool has_sib = 0;
     Dwarf_Error e = NULL;
-    if (dwarf_die_abbrev_children_flag(die, &kids) != DW_DLV_OK || !kids)
-        return 0;
-    if (dwarf_hasattr(die, DW_AT_sibling, &has_sib, &e) != DW_DLV_OK || has_sib) {
-        if (e)
-            dwarf_dealloc(f->dbg, e, DW_DLA_ERROR);
-        return 0;
-    }
     dws_image *di = f->obj->di;
     Dwarf_Off off = 0, cu_off = 0, cu_len = 0;
     if (dwarf_dieoffset(die, &off, &e) != DW_DLV_OK ||
@@ -566,6 +557,23 @@ static int check_skip(dws_file *f, Dwarf_Die die, uint64_t *next, hp_err *err)
             ei_section_data(di->img, di->info, &info, &ilen, &e2) == 0 &&
             ei_section_data(di->img, di->abbrev, &ab, &alen, &e2) == 0)
             f->scan = dsc_open(info, ilen, ab, alen, cu_off, HP_MAX_DEPTH);
+    }
+    /* the abbreviation says whether there is anything to check: the same
+    ** answer as dwarf_die_abbrev_children_flag and dwarf_hasattr, for a
+    ** tenth of their cost (python3.11: 150 k calls, 6% of the type read) */
+    int shape = f->scan ? dsc_die_shape(f->scan, off) : -1;
+    if (shape == DSC_LEAF || shape == DSC_KIDS_SIB)
+        return 0;
+    if (shape < 0) {
+        Dwarf_Half kids = 0;
+        Dwarf_Bool has_sib = 0;
+        if (dwarf_die_abbrev_children_flag(die, &kids) != DW_DLV_OK || !kids)
+            return 0;
+        if (dwarf_hasattr(die, DW_AT_sibling, &has_sib, &e) != DW_DLV_OK || has_sib) {
+            if (e)
+                dwarf_dealloc(f->dbg, e, DW_DLA_ERROR);
+            return 0;
+        }
     }
     uint64_t end = 0;
     if (f->scan == NULL || !dsc_subtree_ok(f->scan, off, &end))
