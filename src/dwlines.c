@@ -1158,14 +1158,21 @@ static int decode_lines(walker *w, const uint8_t *sec, size_t seclen, uint64_t o
         (uint64_t)(prog - c.p) < (uint64_t)(opcode_base - 1))
         return -1;
     c.p = prog;
+    /* special opcodes (most of a program) by table: no division per row */
+    uint32_t sp_addr[256];
+    int32_t sp_line[256];
+    for (unsigned op = opcode_base; op < 256; op++) {
+        unsigned adj = op - opcode_base;
+        sp_addr[op] = (adj / line_range) * min_inst;
+        sp_line[op] = line_base + (int)(adj % line_range);
+    }
     uint64_t addr = 0, file = 1, line = 1;
     size_t guard = 0;
     while (c.p < c.end && !c.bad && guard++ < (1u << 26)) {
         unsigned op = *c.p++;
         if (op >= opcode_base) {
-            unsigned adj = op - opcode_base;
-            addr += (uint64_t)(adj / line_range) * min_inst;
-            line += (uint64_t)(int64_t)(line_base + (int)(adj % line_range));
+            addr += sp_addr[op];
+            line += (uint64_t)(int64_t)sp_line[op];
             push_row(w, addr, file, line, 0);
             continue;
         }
