@@ -1468,11 +1468,14 @@ static int state_meet(state *in, const state *out)
                 changed = 1;
             }
         }
-        if ((in->taint[r] | out->taint[r]) != in->taint[r]) {
-            in->taint[r] |= out->taint[r];
-            changed = 1;
-        }
     }
+    /* taints only grow: one pass the compiler can vectorize */
+    uint32_t grew = 0;
+    for (int r = 0; r < DA_NREGS; r++) {
+        grew |= out->taint[r] & ~in->taint[r];
+        in->taint[r] |= out->taint[r];
+    }
+    changed |= grew != 0;
     for (int i = 0; i < NSLOT; i++) {
         sslot *s = &in->sl[i];
         if (!s->used)
