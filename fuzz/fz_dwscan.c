@@ -18,17 +18,6 @@
 #include "dwscan.h"
 #include "elfimg.h"
 
-static const uint8_t *bytes(ei_image *img, const char *name, size_t *len)
-{
-    const ei_section *s = ei_find_section(img, name);
-    const uint8_t *p = NULL;
-    hp_err e = { 0 };
-    *len = 0;
-    if (s == NULL || ei_section_data(img, s, &p, len, &e) != 0)
-        return NULL;
-    return p;
-}
-
 typedef struct scratch {
     dws_range *r;
     size_t nr, cr;
@@ -68,17 +57,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     hp_err err = { 0 };
     if (ei_open(f.path, &img, &err) == 0) {
         size_t ilen, alen;
-        const uint8_t *info = bytes(img, ".debug_info", &ilen);
-        const uint8_t *abbrev = bytes(img, ".debug_abbrev", &alen);
+        const uint8_t *info = ei_dwarf_section(img, "info", &ilen);
+        const uint8_t *abbrev = ei_dwarf_section(img, "abbrev", &alen);
         dsc_sections secs;
-        secs.str = bytes(img, ".debug_str", &secs.str_len);
-        secs.line_str = bytes(img, ".debug_line_str", &secs.line_str_len);
-        secs.str_offsets = bytes(img, ".debug_str_offsets", &secs.str_offsets_len);
-        secs.addr = bytes(img, ".debug_addr", &secs.addr_len);
-        secs.rnglists = bytes(img, ".debug_rnglists", &secs.rnglists_len);
-        secs.ranges = bytes(img, ".debug_ranges", &secs.ranges_len);
-        secs.loclists = bytes(img, ".debug_loclists", &secs.loclists_len);
-        secs.loc = bytes(img, ".debug_loc", &secs.loc_len);
+        dsc_sections_load(img, &secs);
         uint64_t *units = NULL;
         size_t nunits = 0;
         scratch s;

@@ -1471,24 +1471,6 @@ static void job_free(job *j)
     free(j->w.others_bad);
 }
 
-/* The bytes of .debug_NAME (or .zdebug_NAME), or NULL. */
-static void dwarf_bytes(ei_image *img, const char *name, const uint8_t **p, size_t *len)
-{
-    char n1[32], n2[32];
-    snprintf(n1, sizeof n1, ".debug_%s", name);
-    snprintf(n2, sizeof n2, ".zdebug_%s", name);
-    const ei_section *sc = ei_find_section(img, n1);
-    if (sc == NULL)
-        sc = ei_find_section(img, n2);
-    hp_err e = {0};
-    *p = NULL;
-    *len = 0;
-    if (sc && ei_section_data(img, sc, p, len, &e) != 0) {
-        *p = NULL;
-        *len = 0;
-    }
-}
-
 int dl_collect(ei_image *dwarf, dl_site *sites, size_t nsites, dl_func *funcs,
                size_t nfuncs, int want_go, int jobs, const hp_pacer *pace,
                dl_info **out, hp_err *err)
@@ -1512,21 +1494,14 @@ int dl_collect(ei_image *dwarf, dl_site *sites, size_t nsites, dl_func *funcs,
 
     const uint8_t *line_sec, *info_sec = NULL, *abbrev_sec = NULL;
     size_t line_len, info_len = 0, abbrev_len = 0;
-    dwarf_bytes(dwarf, "line", &line_sec, &line_len);
-    dwarf_bytes(dwarf, "info", &info_sec, &info_len);
-    dwarf_bytes(dwarf, "abbrev", &abbrev_sec, &abbrev_len);
+    line_sec = ei_dwarf_section(dwarf, "line", &line_len);
+    info_sec = ei_dwarf_section(dwarf, "info", &info_len);
+    abbrev_sec = ei_dwarf_section(dwarf, "abbrev", &abbrev_len);
     dsc_sections secs;
     uint64_t *unit_offs = NULL;
     size_t nunit_offs = 0;
     dsc_unit_offsets(info_sec, info_len, &unit_offs, &nunit_offs);
-    dwarf_bytes(dwarf, "str", &secs.str, &secs.str_len);
-    dwarf_bytes(dwarf, "line_str", &secs.line_str, &secs.line_str_len);
-    dwarf_bytes(dwarf, "str_offsets", &secs.str_offsets, &secs.str_offsets_len);
-    dwarf_bytes(dwarf, "addr", &secs.addr, &secs.addr_len);
-    dwarf_bytes(dwarf, "rnglists", &secs.rnglists, &secs.rnglists_len);
-    dwarf_bytes(dwarf, "ranges", &secs.ranges, &secs.ranges_len);
-    dwarf_bytes(dwarf, "loclists", &secs.loclists, &secs.loclists_len);
-    dwarf_bytes(dwarf, "loc", &secs.loc, &secs.loc_len);
+    dsc_sections_load(dwarf, &secs);
 
     int rc = -1;
     job *js = hp_xcalloc((size_t)jobs, sizeof *js);

@@ -579,7 +579,6 @@ enum {
     A_go_runtime_type = 0x2904,
 };
 
-#define TAG_GNU_call_site 0x4109
 
 /* One attribute value, decoded by its form. */
 typedef struct aval {
@@ -741,6 +740,18 @@ static void keep_attr(dsc_attr *d, const aval *v)
     d->val = v->u;
     d->blk = v->is_block ? v->blk : NULL;
     d->blen = v->is_block ? v->blen : 0;
+}
+
+void dsc_sections_load(ei_image *img, dsc_sections *s)
+{
+    s->str = ei_dwarf_section(img, "str", &s->str_len);
+    s->line_str = ei_dwarf_section(img, "line_str", &s->line_str_len);
+    s->str_offsets = ei_dwarf_section(img, "str_offsets", &s->str_offsets_len);
+    s->addr = ei_dwarf_section(img, "addr", &s->addr_len);
+    s->rnglists = ei_dwarf_section(img, "rnglists", &s->rnglists_len);
+    s->ranges = ei_dwarf_section(img, "ranges", &s->ranges_len);
+    s->loclists = ei_dwarf_section(img, "loclists", &s->loclists_len);
+    s->loc = ei_dwarf_section(img, "loc", &s->loc_len);
 }
 
 int dsc_code_init(dsc_unit *u, const dsc_sections *s)
@@ -1029,28 +1040,11 @@ int dsc_read_code(dsc_unit *u, uint64_t off, dsc_code *dc)
             break;
         }
     }
-    if (have_high && (out->has & DWC_LOW_PC)) {
-        out->high_pc = high_is_offset ? out->low_pc + high : high;
-        if (out->high_pc >= out->low_pc)
-            out->has |= DWC_HIGH_PC;
-    }
-    /* gcc's pre-DWARF-5 call sites give the return address as low_pc */
-    if (out->tag == TAG_GNU_call_site && (out->has & DWC_LOW_PC) &&
-        !(out->has & DWC_RETURN_PC)) {
-        out->return_pc = out->low_pc;
-        out->has |= DWC_RETURN_PC;
-    }
+    dws_code_finish(out, high, have_high, high_is_offset);
     return 0;
 }
 
-static void push_range(dws_range **v, size_t *n, size_t *cap, uint64_t lo, uint64_t hi)
-{
-    if (hi <= lo)
-        return;
-    dws_range *r = HP_PUSH(*v, *n, *cap);
-    r->lo = lo;
-    r->hi = hi;
-}
+#define push_range dws_push_range
 
 /* Offset of list idx of a DWARF 5 offsets table at base (rnglistx,
 ** loclistx): relative to the base. */

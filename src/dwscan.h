@@ -90,6 +90,9 @@ typedef struct dsc_sections {
            loclists_len, loc_len;
 } dsc_sections;
 
+/* Fill s from an image's DWARF sections (ei_dwarf_section). */
+void dsc_sections_load(ei_image *img, dsc_sections *s);
+
 /* Read the unit DIE's bases (DW_AT_str_offsets_base, addr_base,
 ** rnglists_base, loclists_base; DWARF 5 defaults otherwise) and its
 ** DW_AT_low_pc, the base of its range and location lists.  -1: the unit

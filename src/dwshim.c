@@ -1253,22 +1253,26 @@ int dws_read_code(dws_file *f, dws_die die, dws_code_attrs *out, hp_err *err)
                    err) != 0)
         return -1;
     out->tag = tag;
-    uint64_t high = c.high;
-    int high_is_offset = c.high_is_offset, have_high = c.have_high;
+    dws_code_finish(out, c.high, c.have_high, c.high_is_offset);
+    return 0;
+}
+
+void dws_code_finish(dws_code_attrs *out, uint64_t high, int have_high, int high_is_offset)
+{
     if (have_high && (out->has & DWC_LOW_PC)) {
         out->high_pc = high_is_offset ? out->low_pc + high : high;
         if (out->high_pc >= out->low_pc)
             out->has |= DWC_HIGH_PC;
     }
     /* gcc's pre-DWARF-5 call sites give the return address as low_pc */
-    if (tag == DW_TAG_GNU_call_site && (out->has & DWC_LOW_PC) && !(out->has & DWC_RETURN_PC)) {
+    if (out->tag == DW_TAG_GNU_call_site && (out->has & DWC_LOW_PC) &&
+        !(out->has & DWC_RETURN_PC)) {
         out->return_pc = out->low_pc;
         out->has |= DWC_RETURN_PC;
     }
-    return 0;
 }
 
-static void push_range(dws_range **v, size_t *n, size_t *cap, uint64_t lo, uint64_t hi)
+void dws_push_range(dws_range **v, size_t *n, size_t *cap, uint64_t lo, uint64_t hi)
 {
     if (hi <= lo)
         return;
@@ -1276,6 +1280,8 @@ static void push_range(dws_range **v, size_t *n, size_t *cap, uint64_t lo, uint6
     r->lo = lo;
     r->hi = hi;
 }
+
+#define push_range dws_push_range
 
 int dws_ranges(dws_file *f, dws_die die, const dws_code_attrs *a, uint64_t cu_base,
                dws_range **v, size_t *n, size_t *cap, hp_err *err)

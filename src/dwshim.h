@@ -219,9 +219,17 @@ typedef struct dws_code_attrs {
 
 int dws_read_code(dws_file *f, dws_die die, dws_code_attrs *a, hp_err *err);
 
+/* The last step of reading a code DIE, whoever read its attributes (also
+** dwscan.c): DW_AT_high_pc (an address, or an offset from low_pc) into
+** high_pc, and gcc's pre-DWARF-5 call sites' low_pc as their return pc. */
+void dws_code_finish(dws_code_attrs *a, uint64_t high, int have_high, int high_is_offset);
+
 typedef struct dws_range {
     uint64_t lo, hi;             /* [lo, hi) */
 } dws_range;
+
+/* Append [lo, hi) to a range vector unless it is empty. */
+void dws_push_range(dws_range **v, size_t *n, size_t *cap, uint64_t lo, uint64_t hi);
 
 /* Address ranges of a DIE: DW_AT_low_pc/high_pc, or DW_AT_ranges (DWARF 5
 ** .debug_rnglists in both forms, DWARF 2-4 .debug_ranges relative to

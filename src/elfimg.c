@@ -481,6 +481,24 @@ int ei_prefetch(ei_image *img, const char *const *names, size_t n)
     return 0;
 }
 
+const uint8_t *ei_dwarf_section(ei_image *img, const char *name, size_t *len)
+{
+    char n1[48], n2[48];
+    snprintf(n1, sizeof n1, ".debug_%s", name);
+    snprintf(n2, sizeof n2, ".zdebug_%s", name);
+    const ei_section *sc = ei_find_section(img, n1);
+    if (sc == NULL)
+        sc = ei_find_section(img, n2);
+    const uint8_t *p = NULL;
+    hp_err e = {0};
+    *len = 0;
+    if (sc == NULL || ei_section_data(img, sc, &p, len, &e) != 0) {
+        *len = 0;
+        return NULL;
+    }
+    return p;
+}
+
 const ei_section *ei_find_section(const ei_image *img, const char *name)
 {
     for (size_t i = 0; i < img->nsections; i++)

@@ -71,6 +71,11 @@ const ei_section *ei_find_section(const ei_image *img, const char *name);
 int ei_section_data(ei_image *img, const ei_section *sec,
                     const uint8_t **data, size_t *len, hp_err *err);
 
+/* The bytes of .debug_NAME, or of .zdebug_NAME (NAME without the dot:
+** "info", "line"), decompressed; NULL when the file has neither or it
+** cannot be read (*len is then 0). */
+const uint8_t *ei_dwarf_section(ei_image *img, const char *name, size_t *len);
+
 /* Start decompressing the named sections (those present, in the order
 ** given) in a background thread, so that a later ei_section_data() finds
 ** them ready, or waits for the one in progress, instead of inflating them

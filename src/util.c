@@ -290,12 +290,7 @@ uint64_t hp_hash_u64(uint64_t h, uint64_t v)
 
 uint64_t hp_hash_final(uint64_t h)
 {
-    h ^= h >> 33;
-    h *= 0xff51afd7ed558ccdULL;
-    h ^= h >> 33;
-    h *= 0xc4ceb9fe1a85ec53ULL;
-    h ^= h >> 33;
-    return h;
+    return hp_mix64(h);
 }
 
 /* ---- files ---- */

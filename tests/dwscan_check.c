@@ -197,17 +197,6 @@ static void walk(dws_file *f, dws_die parent, int scoped, int depth, vec *out, r
     }
 }
 
-static const uint8_t *bytes(ei_image *img, const char *name, size_t *len)
-{
-    const ei_section *s = ei_find_section(img, name);
-    const uint8_t *p = NULL;
-    hp_err e = {0};
-    *len = 0;
-    if (s == NULL || ei_section_data(img, s, &p, len, &e) != 0)
-        return NULL;
-    return p;
-}
-
 static int check_file(const char *path)
 {
     hp_err err = {0};
@@ -222,19 +211,12 @@ static int check_file(const char *path)
         return 2;
     }
     size_t ilen, alen;
-    const uint8_t *info = bytes(img, ".debug_info", &ilen);
-    const uint8_t *abbrev = bytes(img, ".debug_abbrev", &alen);
+    const uint8_t *info = ei_dwarf_section(img, "info", &ilen);
+    const uint8_t *abbrev = ei_dwarf_section(img, "abbrev", &alen);
     vec want = {0}, got = {0};
     uint64_t units = 0, subs = 0, subtrees = 0, code_dies = 0;
     dsc_sections secs;
-    secs.str = bytes(img, ".debug_str", &secs.str_len);
-    secs.line_str = bytes(img, ".debug_line_str", &secs.line_str_len);
-    secs.str_offsets = bytes(img, ".debug_str_offsets", &secs.str_offsets_len);
-    secs.addr = bytes(img, ".debug_addr", &secs.addr_len);
-    secs.rnglists = bytes(img, ".debug_rnglists", &secs.rnglists_len);
-    secs.ranges = bytes(img, ".debug_ranges", &secs.ranges_len);
-    secs.loclists = bytes(img, ".debug_loclists", &secs.loclists_len);
-    secs.loc = bytes(img, ".debug_loc", &secs.loc_len);
+    dsc_sections_load(img, &secs);
     int bad = 0;
     dws_cu cu;
     while (!bad && dws_next_cu(f, &cu, &err) == 1) {
