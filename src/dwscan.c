@@ -6,6 +6,7 @@
 */
 #include "dwscan.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -865,6 +866,57 @@ int dsc_next_sibling(dsc_unit *u, uint64_t off, uint64_t *next)
     return 1;
 }
 
+/* The attributes dsc_read_code takes, with the value classes dwshim.c's
+** code_attr accepts for each: where it goes and which DWC_ bit says so. */
+enum { K_CONST, K_ADDR, K_ADDR_CONST, K_OFFSET, K_FLAG, K_STR, K_REF, K_LOC };
+typedef struct field {
+    uint16_t at;
+    uint8_t kind;
+    uint32_t bit;
+    size_t off;                 /* in dws_code_attrs; K_LOC: in dsc_code */
+} field;
+
+#define F(at, kind, bit, member) { at, kind, bit, offsetof(dws_code_attrs, member) }
+#define L(at, bit, member) { at, K_LOC, bit, offsetof(dsc_code, member) }
+static const field fields[] = {
+    F(A_name, K_STR, DWC_NAME, name),
+    F(A_linkage_name, K_STR, DWC_LINKAGE_NAME, linkage_name),
+    F(A_MIPS_linkage_name, K_STR, DWC_LINKAGE_NAME, linkage_name),
+    F(A_low_pc, K_ADDR, DWC_LOW_PC, low_pc),
+    F(A_high_pc, K_ADDR_CONST, 0, high_pc),                 /* finished below */
+    F(A_stmt_list, K_OFFSET, DWC_STMT_LIST, stmt_list),
+    F(A_entry_pc, K_ADDR, DWC_ENTRY_PC, entry_pc),
+    F(A_call_file, K_CONST, DWC_CALL_FILE, call_file),
+    F(A_call_line, K_CONST, DWC_CALL_LINE, call_line),
+    F(A_call_return_pc, K_ADDR, DWC_RETURN_PC, return_pc),
+    F(A_call_pc, K_ADDR, DWC_CALL_PC, call_pc),
+    F(A_type, K_REF, DWC_TYPE, type),
+    F(A_abstract_origin, K_REF, DWC_ORIGIN, origin),
+    F(A_specification, K_REF, DWC_SPECIFICATION, specification),
+    F(A_call_origin, K_REF, DWC_CALL_ORIGIN, call_origin),
+    F(A_artificial, K_FLAG, DWC_ARTIFICIAL, has),
+    F(A_declaration, K_FLAG, DWC_DECLARATION, has),
+    F(A_byte_size, K_CONST, DWC_BYTE_SIZE, byte_size),
+    F(A_decl_file, K_CONST, DWC_DECL_FILE, decl_file),
+    F(A_decl_line, K_CONST, DWC_DECL_LINE, decl_line),
+    F(A_go_runtime_type, K_ADDR_CONST, DWC_GO_RUNTIME_TYPE, go_runtime_type),
+    L(A_ranges, DWC_RANGES, ranges),
+    L(A_location, DWC_LOCATION, location),
+    L(A_frame_base, DWC_FRAME_BASE, frame_base),
+    L(A_call_value, DWC_CALL_VALUE, call_value),
+    L(A_GNU_call_site_value, DWC_CALL_VALUE, gnu_call_value),
+};
+#undef F
+#undef L
+
+static const field *field_of(uint32_t at)
+{
+    for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
+        if (fields[i].at == at)
+            return &fields[i];
+    return NULL;
+}
+
 int dsc_read_code(dsc_unit *u, uint64_t off, dsc_code *dc)
 {
     memset(dc, 0, sizeof *dc);
@@ -887,158 +939,50 @@ int dsc_read_code(dsc_unit *u, uint64_t off, dsc_code *dc)
         read_val(u, &c, sp, &v, 0);
         if (c.bad)
             return -1;
+        const field *fd = field_of(sp->at);
+        if (fd == NULL)
+            continue;
         if (v.unsupported) {
-            /* only attributes we read make the DIE unreadable here */
-            switch (sp->at) {
-            case A_name: case A_linkage_name: case A_MIPS_linkage_name: case A_low_pc:
-            case A_high_pc: case A_stmt_list: case A_entry_pc: case A_call_return_pc:
-            case A_call_pc: case A_type: case A_abstract_origin: case A_specification:
-            case A_call_origin: case A_go_runtime_type:
-                return -1;
-            default:
+            /* as code_attr: a constant, flag or location in a form we do
+            ** not take is left out; anything else the DIE needs, libdwarf
+            ** reads */
+            if (fd->kind == K_LOC || fd->kind == K_CONST || fd->kind == K_FLAG)
                 continue;
-            }
+            return -1;
         }
-        switch (sp->at) {
-        case A_name:
-            if (v.is_str) {
-                out->name = (const char *)v.blk;
-                out->has |= DWC_NAME;
-            }
-            break;
-        case A_linkage_name:
-        case A_MIPS_linkage_name:
-            if (v.is_str) {
-                out->linkage_name = (const char *)v.blk;
-                out->has |= DWC_LINKAGE_NAME;
-            }
-            break;
-        case A_low_pc:
-            if (v.is_addr) {
-                out->low_pc = v.u;
-                out->has |= DWC_LOW_PC;
-            }
-            break;
-        case A_high_pc:
-            if (v.is_const) {
+        if (sp->at == A_high_pc) {
+            if (v.is_const || v.is_addr) {
                 high = v.u;
                 have_high = 1;
-                high_is_offset = 1;
-            } else if (v.is_addr) {
-                high = v.u;
-                have_high = 1;
+                high_is_offset = v.is_const;
             }
-            break;
-        case A_stmt_list:
-            if (v.is_const || v.form == F_sec_offset) {
-                out->stmt_list = v.u;
-                out->has |= DWC_STMT_LIST;
-            }
-            break;
-        case A_entry_pc:
-            if (v.is_addr) {
-                out->entry_pc = v.u;
-                out->has |= DWC_ENTRY_PC;
-            }
-            break;
-        case A_ranges:
-            out->has |= DWC_RANGES;
-            keep_attr(&dc->ranges, &v);
-            break;
-        case A_call_file:
-            if (v.is_const) {
-                out->call_file = v.u;
-                out->has |= DWC_CALL_FILE;
-            }
-            break;
-        case A_call_line:
-            if (v.is_const) {
-                out->call_line = v.u;
-                out->has |= DWC_CALL_LINE;
-            }
-            break;
-        case A_call_return_pc:
-            if (v.is_addr) {
-                out->return_pc = v.u;
-                out->has |= DWC_RETURN_PC;
-            }
-            break;
-        case A_call_pc:
-            if (v.is_addr) {
-                out->call_pc = v.u;
-                out->has |= DWC_CALL_PC;
-            }
-            break;
-        case A_location:
-            out->has |= DWC_LOCATION;
-            keep_attr(&dc->location, &v);
-            break;
-        case A_frame_base:
-            out->has |= DWC_FRAME_BASE;
-            keep_attr(&dc->frame_base, &v);
-            break;
-        case A_call_value:
-            out->has |= DWC_CALL_VALUE;
-            keep_attr(&dc->call_value, &v);
-            break;
-        case A_GNU_call_site_value:
-            out->has |= DWC_CALL_VALUE;
-            keep_attr(&dc->gnu_call_value, &v);
-            break;
-        case A_type:
-        case A_abstract_origin:
-        case A_specification:
-        case A_call_origin:
-            if (v.is_ref || v.form == F_sec_offset) {
-                uint64_t *dst = sp->at == A_type ? &out->type
-                              : sp->at == A_abstract_origin ? &out->origin
-                              : sp->at == A_specification ? &out->specification
-                              : &out->call_origin;
-                uint32_t bit = sp->at == A_type ? DWC_TYPE
-                             : sp->at == A_abstract_origin ? DWC_ORIGIN
-                             : sp->at == A_specification ? DWC_SPECIFICATION
-                             : DWC_CALL_ORIGIN;
-                *dst = v.u;
-                out->has |= bit;
-            } else if (v.form != F_ref_sig8) {
+            continue;
+        }
+        int ok;
+        switch (fd->kind) {
+        case K_CONST: ok = v.is_const; break;
+        case K_ADDR: ok = v.is_addr; break;
+        case K_ADDR_CONST: ok = v.is_addr || v.is_const; break;
+        case K_OFFSET: ok = v.is_const || v.form == F_sec_offset; break;
+        case K_FLAG: ok = v.is_flag && v.u; break;
+        case K_STR: ok = v.is_str; break;
+        case K_REF:
+            ok = v.is_ref || v.form == F_sec_offset;
+            if (!ok && v.form != F_ref_sig8)
                 return -1;          /* let libdwarf say what it makes of it */
-            }
             break;
-        case A_artificial:
-            if (v.is_flag && v.u)
-                out->has |= DWC_ARTIFICIAL;
-            break;
-        case A_declaration:
-            if (v.is_flag && v.u)
-                out->has |= DWC_DECLARATION;
-            break;
-        case A_byte_size:
-            if (v.is_const) {
-                out->byte_size = v.u;
-                out->has |= DWC_BYTE_SIZE;
-            }
-            break;
-        case A_decl_file:
-            if (v.is_const) {
-                out->decl_file = v.u;
-                out->has |= DWC_DECL_FILE;
-            }
-            break;
-        case A_decl_line:
-            if (v.is_const) {
-                out->decl_line = v.u;
-                out->has |= DWC_DECL_LINE;
-            }
-            break;
-        case A_go_runtime_type:
-            if (v.is_addr || v.is_const) {
-                out->go_runtime_type = v.u;
-                out->has |= DWC_GO_RUNTIME_TYPE;
-            }
-            break;
-        default:
-            break;
+        default:                    /* K_LOC: kept as written, read on demand */
+            keep_attr((dsc_attr *)((char *)dc + fd->off), &v);
+            out->has |= fd->bit;
+            continue;
         }
+        if (!ok)
+            continue;
+        out->has |= fd->bit;
+        if (fd->kind == K_STR)
+            *(const char **)((char *)out + fd->off) = (const char *)v.blk;
+        else if (fd->kind != K_FLAG)
+            *(uint64_t *)((char *)out + fd->off) = v.u;
     }
     dws_code_finish(out, high, have_high, high_is_offset);
     return 0;
