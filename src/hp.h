@@ -146,10 +146,10 @@ char *hp_read_file(const char *path, size_t max, const char *what, size_t *len, 
 extern int hp_verbose;
 
 /* Phase timeline (analyze --timings): when hp_timings is set, hp_phase()
-** prints "holeprof: time S.SSS s (cpu C.CCC s): WHAT" to stderr, S being
-** the wall time since hp_phase_start() and C the CPU time of the whole
-** process so far (all threads).  Safe from any thread (one fprintf per
-** line). */
+** prints "holeprof: time S.SSS s (cpu C.CCC s, this thread T.TTT s): WHAT"
+** to stderr, S being the wall time since hp_phase_start(), C the CPU time
+** of the whole process so far (all threads) and T that of the calling
+** thread.  Safe from any thread (one fprintf per line). */
 extern int hp_timings;
 
 /* Pacing of a background thread against a foreground job's progress

@@ -55,7 +55,12 @@ void hp_phase(const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(what, sizeof what, fmt, ap);
     va_end(ap);
-    fprintf(stderr, "holeprof: time %.3f s (cpu %.3f s): %s\n", s, cpu, what);
+    struct timespec tt;
+    double thread = 0;
+    if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &tt) == 0)
+        thread = (double)tt.tv_sec + (double)tt.tv_nsec / 1e9;
+    fprintf(stderr, "holeprof: time %.3f s (cpu %.3f s, this thread %.3f s): %s\n", s, cpu,
+            thread, what);
 }
 
 int hp_errf(hp_err *err, const char *file, const char *fmt, ...)
