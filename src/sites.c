@@ -1573,6 +1573,7 @@ static void *pd_main(void *arg)
         uint32_t fi = j->list[i];
         if (x->dc[fi].v || j->ptr[i] == NULL)
             continue;
+        hp_pace(&x->pacer);     /* created at idle priority, maybe */
         size_t n = 0;
         j->bad += da_decode(da, j->ptr[i], j->len[i], x->fns[fi].addr, &buf, &n, &cap);
         j->insns += n;
