@@ -22,7 +22,8 @@
 #   sites: full/--no-sites: time T cpu C
 # (what the allocation-site scan adds), and the DIEs in the whole debug
 # file (counted with readelf; DIE_COUNT=0 skips that) with the seconds
-# per million of them.  Wall time comes from the shell's nanosecond clock around
+# per million of them, and after the last binary the ratio of the
+# slowest to the fastest of those.  Wall time comes from the shell's nanosecond clock around
 # /usr/bin/time, because %e has only 10 ms resolution; on a busy machine
 # compare the CPU column, which other processes do not inflate.
 # A failing holeprof run aborts (its timing would mean nothing); pahole's
@@ -80,6 +81,7 @@ median() {
 
 # shellcheck disable=SC2206  # HOLEPROF_ARGS is a word list on purpose
 hp_args=(${HOLEPROF_ARGS:-})
+spm=()      # "seconds-per-million binary" of each binary that has one
 for bin in "$@"; do
     [ -f "$bin" ] || { echo "bench: $bin: no such file" >&2; exit 2; }
     rm -f "$scratch"/hp "$scratch"/hn "$scratch"/pj "$scratch"/p
@@ -160,9 +162,21 @@ for bin in "$@"; do
         if [ -f "$dbg" ]; then
             total=$(readelf --debug-dump=info "$dbg" 2>/dev/null |
                     grep -c '^ *<[0-9]*><[0-9a-f]*>: Abbrev Number: [1-9]' || true)
-            awk -v d="${total:-0}" -v w="$rate_wall" -v what="$rate_what" 'BEGIN {
+            line=$(awk -v d="${total:-0}" -v w="$rate_wall" -v what="$rate_what" 'BEGIN {
                 if (d > 0) printf "dies in file: %d  seconds per million: %.3f%s\n",
-                                  d, w / (d / 1e6), what }'
+                                  d, w / (d / 1e6), what }')
+            if [ -n "$line" ]; then
+                echo "$line"
+                spm+=("$(echo "$line" | awk '{print $8}') $bin")
+            fi
         fi
     fi
 done
+# issue #6: the cost per DIE should not depend on the input; the spread
+# between the slowest and the fastest binary of this run
+if [ "${#spm[@]}" -ge 2 ]; then
+    printf '%s\n' "${spm[@]}" | sort -g | awk '
+        NR == 1 { lo = $1; lob = $2 } { hi = $1; hib = $2 }
+        END { if (lo > 0) printf "seconds per million DIEs, slowest/fastest: %.2f (%s / %s)\n",
+                                  hi / lo, hib, lob }'
+fi

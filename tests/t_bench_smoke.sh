@@ -2,8 +2,9 @@
 # t_bench_smoke.sh -- bench/bench.sh still works, so the benchmark
 # cannot rot between the (slow, manual) vmlinux runs.  Runs it once on
 # the small examples/sample and checks it prints a timing row per tool,
-# the ratio lines with numbers, the DIE rate from the database, and
-# that a holeprof failure is reported rather than timed.
+# the ratio lines with numbers, the DIE rate from the database, the
+# per-million spread between two binaries, and that a holeprof failure
+# is reported rather than timed.
 . "${TOP_SRCDIR:-$(dirname "$0")/..}/tests/lib.sh"
 
 need pahole sqlite3
@@ -34,6 +35,22 @@ if "$HOLEPROF" --help | grep -q -e --no-sites; then
     assert_match "sites overhead line" "^sites: full/--no-sites: time $num cpu $num\$" "$out"
 else
     assert_eq "ratio lines" 2 "$(printf '%s\n' "$out" | grep -c '^ratio ')"
+fi
+
+if command -v readelf >/dev/null 2>&1; then
+    # one binary: no spread line; two: the slowest/fastest ratio of their
+    # seconds per million DIEs (issue #6's linearity check)
+    assert_eq "no spread line for one binary" 0 "$(grep -c 'slowest/fastest' "$T/out")"
+    cp "$sample" "$T/sample2"
+    assert_status "bench.sh on two binaries" 0 bash "$bench" -n 1 "$sample" "$T/sample2"
+    assert_eq "one spread line" 1 "$(grep -c '^seconds per million DIEs, slowest/fastest: ' "$T/out")"
+    assert_match "spread names both binaries" \
+        "^seconds per million DIEs, slowest/fastest: $num \(.*sample.* / .*sample.*\)\$" "$(cat "$T/out")"
+    lo=$(grep '^dies in file' "$T/out" | awk '{print $8}' | sort -g | head -n 1)
+    hi=$(grep '^dies in file' "$T/out" | awk '{print $8}' | sort -g | tail -n 1)
+    want=$(awk -v a="$hi" -v b="$lo" 'BEGIN { if (b > 0) printf "%.2f", a / b }')
+    assert_eq "spread is slowest/fastest of the printed values" "$want" \
+        "$(grep 'slowest/fastest' "$T/out" | awk '{print $6}')"
 fi
 
 # A file holeprof rejects must fail the benchmark, not produce numbers.
