@@ -30,6 +30,7 @@
 #include <limits.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -908,6 +909,25 @@ static int cmp_final(const void *a, const void *b)
     return strcmp(x->name, y->name);
 }
 
+/* Stable sort of a short run (symbols at one address): insertion sort,
+** qsort beyond a few dozen. */
+static void sort_run(ei_symbol *v, size_t n, int (*cmp)(const void *, const void *))
+{
+    if (n > 32) {
+        qsort(v, n, sizeof *v, cmp);
+        return;
+    }
+    for (size_t i = 1; i < n; i++) {
+        ei_symbol t = v[i];
+        size_t j = i;
+        while (j > 0 && cmp(&v[j - 1], &t) > 0) {
+            v[j] = v[j - 1];
+            j--;
+        }
+        v[j] = t;
+    }
+}
+
 typedef struct symvec {
     ei_symbol *v;
     size_t n, cap;
@@ -1200,17 +1220,26 @@ static int load_symbols_locked(ei_image *img, hp_err *err)
         return -1;
     }
     if (sv.n > 1) {
-        /* .symtab usually repeats .dynsym: drop same name at same address */
-        qsort(sv.v, sv.n, sizeof *sv.v, cmp_addr_name);
-        size_t w = 1;
-        for (size_t r = 1; r < sv.n; r++) {
-            const ei_symbol *prev = &sv.v[w - 1];
-            if (sv.v[r].addr == prev->addr && strcmp(sv.v[r].name, prev->name) == 0)
-                continue;
-            sv.v[w++] = sv.v[r];
+        /* By address (a radix sort: a kernel has 10^5 symbols), then each
+        ** run of one address by name, to drop the same name twice (.symtab
+        ** usually repeats .dynsym), then by rank for the final order. */
+        hp_radix_sort(sv.v, sv.n, sizeof *sv.v, offsetof(ei_symbol, addr));
+        size_t w = 0;
+        for (size_t g = 0; g < sv.n;) {
+            size_t e = g + 1;
+            while (e < sv.n && sv.v[e].addr == sv.v[g].addr)
+                e++;
+            sort_run(sv.v + g, e - g, cmp_addr_name);
+            size_t first = w;
+            for (size_t r = g; r < e; r++) {
+                if (w > first && strcmp(sv.v[r].name, sv.v[w - 1].name) == 0)
+                    continue;
+                sv.v[w++] = sv.v[r];
+            }
+            sort_run(sv.v + first, w - first, cmp_final);
+            g = e;
         }
         sv.n = w;
-        qsort(sv.v, sv.n, sizeof *sv.v, cmp_final);
     }
     img->symbols = sv.v;
     img->nsymbols = sv.n;

@@ -370,6 +370,7 @@ typedef struct dcache {
 typedef struct slotref {        /* data word initialised with a function address */
     uint64_t slot;
     uint32_t fn;
+    uint32_t zero;              /* 0: fn and zero read as one sort key */
 } slotref;
 
 typedef struct kcache {
@@ -765,14 +766,6 @@ typedef struct symref {
     uint8_t is_plt;
 } symref;
 
-static int cmp_symref(const void *a, const void *b)
-{
-    const symref *x = a, *y = b;
-    if (x->addr != y->addr)
-        return x->addr < y->addr ? -1 : 1;
-    return x->seq < y->seq ? -1 : x->seq > y->seq;
-}
-
 /* The executable section of the binary holding addr, or NULL. */
 static const ei_section *exec_section(const ei_image *img, uint64_t addr)
 {
@@ -869,8 +862,8 @@ static void build_functions(si_ctx *x, const si_user_alloc *u, size_t nu, const 
     collect_syms(x, x->img, &v, &n, &cap);
     if (x->dbg)
         collect_syms(x, x->dbg, &v, &n, &cap);
-    if (n > 1)
-        qsort(v, n, sizeof *v, cmp_symref);
+    /* by address, then insertion order (seq): a stable sort by address */
+    hp_radix_sort(v, n, sizeof *v, offsetof(symref, addr));
 
     /* Go binaries: runtime.types anchors DW_AT_go_runtime_type */
     for (size_t k = 0; k < 2; k++) {
@@ -992,14 +985,6 @@ typedef struct edge {
     uint32_t callee, caller;
 } edge;
 
-static int cmp_edge(const void *a, const void *b)
-{
-    const edge *x = a, *y = b;
-    if (x->callee != y->callee)
-        return x->callee < y->callee ? -1 : 1;
-    return x->caller < y->caller ? -1 : x->caller > y->caller;
-}
-
 static const uint8_t *body(si_ctx *x, const func *f, size_t *len)
 {
     const ei_section *s = exec_section(x->img, f->addr);
@@ -1019,8 +1004,6 @@ static const uint8_t *body(si_ctx *x, const func *f, size_t *len)
     *len = (size_t)(f->size < avail ? f->size : avail);
     return p + o;
 }
-
-static int cmp_use(const void *a, const void *b);
 
 /* First bytes of the branches scan_callers follows: call/jmp rel32 (e8,
 ** e9), jmp/jcc rel8 (eb, 70-7f), jcc rel32 (0f 8x), call/jmp [rip+d32]
@@ -1071,6 +1054,7 @@ static void scan_callers(si_ctx *x, const si_user_alloc *u, size_t nu, const uin
                 slotref *us = HP_PUSH(x->uses, x->nuses, x->usecap);
                 us->slot = hit;
                 us->fn = (uint32_t)i;
+                us->zero = 0;
             }
             uint8_t b = p[k];
             unsigned kind = branch_kind[b];
@@ -1107,10 +1091,18 @@ static void scan_callers(si_ctx *x, const si_user_alloc *u, size_t nu, const uin
             *g = (uint32_t)i;
         }
     }
-    if (ne > 1)
-        qsort(e, ne, sizeof *e, cmp_edge);
-    if (x->nuses > 1)
-        qsort(x->uses, x->nuses, sizeof *x->uses, cmp_use);
+    /* edges by (callee, caller): one 64-bit key each */
+    uint64_t *ek = hp_xmalloc((ne + 1) * sizeof *ek);
+    for (size_t k = 0; k < ne; k++)
+        ek[k] = (uint64_t)e[k].callee << 32 | e[k].caller;
+    hp_radix_sort(ek, ne, sizeof *ek, 0);
+    for (size_t k = 0; k < ne; k++) {
+        e[k].callee = (uint32_t)(ek[k] >> 32);
+        e[k].caller = (uint32_t)ek[k];
+    }
+    free(ek);
+    /* uses by (slot, fn): they were appended by function, in order */
+    hp_radix_sort(x->uses, x->nuses, sizeof *x->uses, offsetof(slotref, slot));
     x->cal_start = hp_xcalloc(x->nfns + 1, sizeof *x->cal_start);
     x->cal = hp_xmalloc((ne + 1) * sizeof *x->cal);
     size_t w = 0;
@@ -1123,14 +1115,6 @@ static void scan_callers(si_ctx *x, const si_user_alloc *u, size_t nu, const uin
     for (size_t i = 0; i < x->nfns; i++)
         x->cal_start[i + 1] += x->cal_start[i];
     free(e);
-}
-
-static int cmp_sref(const void *a, const void *b)
-{
-    const slotref *x = a, *y = b;
-    if (x->fn != y->fn)
-        return x->fn < y->fn ? -1 : 1;
-    return x->slot < y->slot ? -1 : x->slot > y->slot;
 }
 
 /* Data words initialised with a function's entry address (function
@@ -1159,6 +1143,7 @@ static void load_srefs(si_ctx *x)
             slotref *r = HP_PUSH(x->srefs, x->nsrefs, x->srefcap);
             r->slot = a;
             r->fn = (uint32_t)fi;
+            r->zero = 0;
         }
     }
     for (size_t i = 0; i < x->nrel; i++) {
@@ -1168,9 +1153,11 @@ static void load_srefs(si_ctx *x)
         slotref *r = HP_PUSH(x->srefs, x->nsrefs, x->srefcap);
         r->slot = x->rel_off[i];
         r->fn = (uint32_t)fi;
+        r->zero = 0;
     }
-    if (x->nsrefs > 1)
-        qsort(x->srefs, x->nsrefs, sizeof *x->srefs, cmp_sref);
+    /* by (fn, slot): by slot, then stably by fn (with its zero word) */
+    hp_radix_sort(x->srefs, x->nsrefs, sizeof *x->srefs, offsetof(slotref, slot));
+    hp_radix_sort(x->srefs, x->nsrefs, sizeof *x->srefs, offsetof(slotref, fn));
     x->sref_lo = UINT64_MAX;
     x->sref_hi = 0;
     x->sref_mask = 7;
@@ -1182,14 +1169,6 @@ static void load_srefs(si_ctx *x)
         x->sref_lo = sl < x->sref_lo ? sl : x->sref_lo;
         x->sref_hi = sl > x->sref_hi ? sl : x->sref_hi;
     }
-}
-
-static int cmp_use(const void *a, const void *b)
-{
-    const slotref *x = a, *y = b;
-    if (x->slot != y->slot)
-        return x->slot < y->slot ? -1 : 1;
-    return x->fn < y->fn ? -1 : x->fn > y->fn;
 }
 
 /* ------------------------------------------------------------------ */

@@ -331,3 +331,46 @@ char *hp_read_file(const char *path, size_t max, const char *what, size_t *len, 
     *len = b.len;
     return b.s;
 }
+
+void hp_radix_sort(void *base, size_t n, size_t size, size_t key_off)
+{
+    if (n < 2)
+        return;
+    /* one pass counts every digit of every key */
+    size_t (*cnt)[256] = hp_xcalloc(8, sizeof *cnt);
+    uint8_t *a = base;
+    for (size_t i = 0; i < n; i++) {
+        uint64_t k;
+        memcpy(&k, a + i * size + key_off, sizeof k);
+        for (int d = 0; d < 8; d++)
+            cnt[d][(k >> (8 * d)) & 0xff]++;
+    }
+    uint8_t *tmp = hp_xmalloc(n * size);
+    uint8_t *src = a, *dst = tmp;
+    for (int d = 0; d < 8; d++) {
+        size_t *c = cnt[d];
+        int trivial = 0;
+        for (int v = 0; v < 256 && !trivial; v++)
+            trivial = c[v] == n;
+        if (trivial)
+            continue;               /* every key has this byte */
+        size_t pos = 0;
+        for (int v = 0; v < 256; v++) {
+            size_t k = c[v];
+            c[v] = pos;
+            pos += k;
+        }
+        for (size_t i = 0; i < n; i++) {
+            uint64_t k;
+            memcpy(&k, src + i * size + key_off, sizeof k);
+            memcpy(dst + c[(k >> (8 * d)) & 0xff]++ * size, src + i * size, size);
+        }
+        uint8_t *t = src;
+        src = dst;
+        dst = t;
+    }
+    if (src != a)
+        memcpy(a, src, n * size);
+    free(tmp);
+    free(cnt);
+}
