@@ -8,7 +8,8 @@
 ** DIEs are walked from the unit DIE by dsc_first_child/dsc_next_sibling
 ** (depth-first, at most 20000 DIEs per input so one input stays fast) and
 ** each is read with dsc_read_code, dsc_ranges and dsc_locations on all
-** four location attributes.  No libdwarf: this is the reader that must
+** four location attributes; each unit's line table file names are read
+** with dsc_file_names.  No libdwarf: this is the reader that must
 ** stand alone on hostile bytes.
 */
 #include "fz_common.h"
@@ -61,6 +62,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         const uint8_t *abbrev = ei_dwarf_section(img, "abbrev", &alen);
         dsc_sections secs;
         dsc_sections_load(img, &secs);
+        size_t llen = 0;
+        const uint8_t *line = ei_dwarf_section(img, "line", &llen);
         uint64_t *units = NULL;
         size_t nunits = 0;
         scratch s;
@@ -73,7 +76,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 continue;
             /* the whole unit from its unit DIE, then the subprograms the
             ** top-level scan names (as dwlines.c reaches them) */
-            if (dsc_code_init(u, &secs) == 0) {
+            uint64_t die_off, next;
+            unsigned version;
+            if (dsc_code_init(u, &secs) == 0 &&
+                dsc_header(info, ilen, units[i], &die_off, &next, &version) == 0) {
+                /* the line table's file names, when the unit names one */
+                dsc_code uc;
+                if (dsc_read_code(u, die_off, &uc) == 0 && (uc.a.has & DWC_STMT_LIST)) {
+                    char **names = NULL;
+                    uint64_t nn = 0;
+                    if (dsc_file_names(line, llen, uc.a.stmt_list, dsc_comp_dir(u), &secs,
+                                       version, &names, &nn) == 0)
+                        for (uint64_t k = 0; k < nn; k++)
+                            if (names[k])
+                                s.budget -= s.budget > 0 && strlen(names[k]) > 4096;
+                    free(names);
+                }
                 visit(u, dsc_unit_die(u), 0, &s);
                 uint64_t *offs = NULL;
                 size_t n = 0, cap = 0;

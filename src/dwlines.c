@@ -121,7 +121,9 @@ typedef struct walker {
     size_t nfuncs;
     int want_go;
     int scoped;                 /* C++ / Rust unit: descend into aggregates */
-    dws_cu cu;
+    dws_cu cu;                  /* cu.die: libdwarf's, opened only when needed */
+    uint64_t unit_die;          /* offset of the unit DIE */
+    int cu_die_tried;
     uint64_t cu_base;
     const char **files;         /* copied into the arena on first use */
     uint64_t nfiles;
@@ -294,20 +296,35 @@ static char *clean_path(hp_arena *ar, const char *p)
     return out;
 }
 
+static dws_die cu_die(walker *w);
+
+/* The unit's file table: read from the line table header here (dwscan.h:
+** dsc_file_names, the names dwarf_srcfiles gives, without its per-unit
+** allocations and process-wide lock), else through libdwarf. */
 static const char *file_name(walker *w, uint64_t idx)
 {
     if (!w->files_loaded) {
         w->files_loaded = 1;
         const char **names = NULL;
+        char **raw = NULL;
         uint64_t n = 0;
         hp_err e2 = {0};
-        if (w->cu.die && dws_srcfiles(w->f, w->cu.die, w->cu.version, &names, &n, &e2) == 0
-            && n > 0 && n < (1u << 24)) {
+        if (w->u && w->has_stmt &&
+            dsc_file_names(w->line_sec, w->line_len, w->stmt_list, dsc_comp_dir(w->u),
+                           &w->secs, w->cu.version, &raw, &n) == 0) {
+            names = (const char **)raw;
+        } else {
+            dws_die die = cu_die(w);
+            if (die == NULL || dws_srcfiles(w->f, die, w->cu.version, &names, &n, &e2) != 0)
+                n = 0;
+        }
+        if (n > 0 && n < (1u << 24)) {
             w->files = hp_arena_alloc(&w->d->arena, (size_t)n * sizeof *w->files);
             for (uint64_t i = 0; i < n; i++)
                 w->files[i] = names[i] ? clean_path(&w->d->arena, names[i]) : NULL;
             w->nfiles = n;
         }
+        free(raw);
     }
     return idx < w->nfiles ? w->files[idx] : NULL;
 }
@@ -1348,64 +1365,109 @@ static int scan_top(walker *w)
     return 0;
 }
 
-static void do_unit(walker *w)
+/* libdwarf's DIE of the current unit, opened on first need (Go units,
+** units the raw reader refuses, file tables it refuses): opening every
+** unit through libdwarf cost more than the rest of the scan on vmlinux. */
+static dws_die cu_die(walker *w)
+{
+    if (w->cu.die == NULL && !w->cu_die_tried) {
+        hp_err e2 = {0};
+        w->cu_die_tried = 1;
+        w->cu.die = dws_offdie(w->f, w->unit_die, &e2);
+        if (e2.set)
+            w->d->skipped++;
+    }
+    return w->cu.die;
+}
+
+/* The unit whose header is at hdr: read raw where dwscan.h can. */
+static void do_unit(walker *w, uint64_t hdr)
 {
     w->files_loaded = 0;
     w->files = NULL;
     w->nfiles = 0;
     w->rows_loaded = 0;
     w->nrows = 0;
-    if (w->cu.die == NULL)
-        return;
-    dws_code_attrs a;
-    hp_err e2 = {0};
-    if (dws_read_code(w->f, w->cu.die, &a, &e2) != 0) {
+    uint64_t next;
+    unsigned version;
+    if (dsc_header(w->info_sec, w->info_len, hdr, &w->unit_die, &next, &version) != 0) {
         w->d->skipped++;
         return;
     }
-    w->cu_base = (a.has & DWC_LOW_PC) ? a.low_pc : 0;
-    w->has_stmt = (a.has & DWC_STMT_LIST) != 0;
-    w->stmt_list = a.stmt_list;
-    /* DW_AT_language: C++ (4, 0x1a, 0x21, 0x2a, 0x2b) and Rust (0x1c) */
-    dws_attrs la;
-    w->scoped = 0;
-    if (dws_read(w->f, w->cu.die, &la, &e2) == 0 && (la.has & DWA_LANGUAGE)) {
-        uint64_t l = la.language;
-        w->scoped = l == 0x4 || l == 0x1a || l == 0x21 || l == 0x2a || l == 0x2b || l == 0x1c;
-    }
-    int hit = 1;
-    if (a.has & (DWC_LOW_PC | DWC_RANGES)) {
-        w->rn = 0;
-        if (dws_ranges(w->f, w->cu.die, &a, w->cu_base, &w->rv, &w->rn, &w->rcap, &e2) == 0)
-            hit = w->rn > 0 && ranges_hit(w, w->rv, w->rn);
-        else
-            e2.set = 0;
-    }
-    if (!hit && !w->want_go)
-        return;
-    w->nunit_sites = 0;
-    /* the unit's DIEs are read raw when its header, abbreviations and
-    ** unit DIE parse (and the unit's low_pc agrees with libdwarf's) */
-    w->u = w->info_sec && w->abbrev_sec
-           ? dsc_open(w->info_sec, w->info_len, w->abbrev_sec, w->abbrev_len,
-                      w->cu.hdr_offset, MAX_WALK_DEPTH)
-           : NULL;
+    memset(&w->cu, 0, sizeof w->cu);
+    w->cu.hdr_offset = hdr;
+    w->cu.next_offset = next;
+    w->cu.version = (uint16_t)version;
+    w->cu_die_tried = 0;
+    w->u = dsc_open(w->info_sec, w->info_len, w->abbrev_sec, w->abbrev_len, hdr,
+                    MAX_WALK_DEPTH);
     if (w->u && dsc_code_init(w->u, &w->secs) != 0) {
         dsc_close(w->u);
         w->u = NULL;
     }
+    /* the unit DIE: raw, else libdwarf's */
+    cdie ud;
+    uint64_t lang = 0;
+    if (w->u && dsc_read_code(w->u, w->unit_die, &ud.c) == 0) {
+        ud.raw = 1;
+        ud.die = NULL;
+        lang = dsc_language(w->u);
+    } else {
+        ud.raw = 0;
+        ud.die = NULL;
+        memset(&ud.c, 0, sizeof ud.c);
+        hp_err e2 = {0};
+        dws_attrs la;
+        dws_die die = cu_die(w);
+        if (die == NULL || dws_read_code(w->f, die, &ud.c.a, &e2) != 0) {
+            w->d->skipped++;
+            goto done;
+        }
+        if (dws_read(w->f, die, &la, &e2) == 0 && (la.has & DWA_LANGUAGE))
+            lang = la.language;
+    }
+    const dws_code_attrs *a = &ud.c.a;
+    w->cu_base = (a->has & DWC_LOW_PC) ? a->low_pc : 0;
+    w->has_stmt = (a->has & DWC_STMT_LIST) != 0;
+    w->stmt_list = a->stmt_list;
+    /* DW_AT_language: C++ (4, 0x1a, 0x21, 0x2a, 0x2b) and Rust (0x1c) */
+    w->scoped = lang == 0x4 || lang == 0x1a || lang == 0x21 || lang == 0x2a || lang == 0x2b ||
+                lang == 0x1c;
+    int hit = 1;
+    if (a->has & (DWC_LOW_PC | DWC_RANGES)) {
+        hp_err e2 = {0};
+        w->rn = 0;
+        int r = ud.raw ? dsc_ranges(w->u, &ud.c, &w->rv, &w->rn, &w->rcap) : -1;
+        if (r != 0) {
+            dws_die die = cu_die(w);
+            w->rn = 0;
+            r = die ? dws_ranges(w->f, die, a, w->cu_base, &w->rv, &w->rn, &w->rcap, &e2) : -1;
+        }
+        if (r == 0)
+            hit = w->rn > 0 && ranges_hit(w, w->rv, w->rn);
+    }
+    if (!hit && !w->want_go)
+        goto done;
+    w->nunit_sites = 0;
     /* Go units also name their types' runtime descriptors at the top
     ** level, which only the full walk collects */
-    if (w->want_go || !hit || scan_top(w) != 0)
-        walk_top(w, w->cu.die, 0, hit);
-    dsc_close(w->u);
-    w->u = NULL;
+    if (w->want_go || !hit || scan_top(w) != 0) {
+        dws_die die = cu_die(w);
+        if (die)
+            walk_top(w, die, 0, hit);
+    }
     /* sites without an inline chain take the line table's row */
     for (size_t i = 0; i < w->nunit_sites; i++) {
         dl_site *s = &w->sites[w->unit_sites[i]];
         if (s->line == 0)
             line_for(w, s);
     }
+done:
+    dsc_close(w->u);
+    w->u = NULL;
+    if (w->cu.die)
+        dws_die_free(w->f, w->cu.die);
+    w->cu.die = NULL;
 }
 
 static int cmp_go(const void *x, const void *y)
@@ -1433,22 +1495,11 @@ static void *job_main(void *arg)
     j->rc = -1;
     if (dws_open_image(j->di, &w->f, &j->err) != 0)
         return NULL;
-    hp_err e2 = {0};
-    for (uint64_t idx = 0;; idx++) {
-        int mine = idx % (uint64_t)j->nthreads == (uint64_t)j->tid;
-        int rc = mine ? dws_next_cu(w->f, &w->cu, &e2) : dws_skip_cu(w->f, &e2);
-        if (rc == 0)
-            break;
-        if (rc < 0) {
-            w->d->skipped += j->tid == 0;   /* a broken unit header ends the walk */
-            break;
-        }
-        if (!mine)
-            continue;
+    /* units by the header chain read raw (dsc_unit_offsets); a broken
+    ** header ends the chain, as it ends libdwarf's */
+    for (size_t idx = (size_t)j->tid; idx < w->nunit_offs; idx += (size_t)j->nthreads) {
         hp_pace(j->pace);
-        do_unit(w);
-        if (w->cu.die)
-            dws_die_free(w->f, w->cu.die);
+        do_unit(w, w->unit_offs[idx]);
     }
     dws_close(w->f);
     w->f = NULL;
@@ -1500,7 +1551,8 @@ int dl_collect(ei_image *dwarf, dl_site *sites, size_t nsites, dl_func *funcs,
     dsc_sections secs;
     uint64_t *unit_offs = NULL;
     size_t nunit_offs = 0;
-    dsc_unit_offsets(info_sec, info_len, &unit_offs, &nunit_offs);
+    if (dsc_unit_offsets(info_sec, info_len, &unit_offs, &nunit_offs) == 1)
+        d->skipped++;           /* a broken unit header ends the units */
     dsc_sections_load(dwarf, &secs);
 
     int rc = -1;

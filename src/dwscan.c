@@ -138,6 +138,8 @@ struct dsc_unit {
     dsc_sections sec;
     uint64_t str_off_base, addr_base, rnglists_base, loclists_base;
     uint64_t cu_base;           /* the unit DIE's DW_AT_low_pc, or 0 */
+    const char *comp_dir;       /* its DW_AT_comp_dir, or NULL */
+    uint64_t language;          /* its DW_AT_language, or 0 */
     uint8_t have_addr_base, have_rnglists_base, have_loclists_base, code_ok;
 };
 typedef struct dsc_unit unit;
@@ -396,10 +398,38 @@ static int check_list(unit *u, cur *c, unsigned depth, uint64_t limit)
 }
 
 /* Parse the unit header at unit_off and its abbreviations. */
+static int unit_header(unit *u, const uint8_t *info, size_t info_len, uint64_t unit_off,
+                       uint64_t *abbrev_off);
+
 static int open_unit(unit *u, const uint8_t *info, size_t info_len, const uint8_t *abbrev_sec,
                      size_t abbrev_len, uint64_t unit_off)
 {
-    if (info == NULL || abbrev_sec == NULL || unit_off >= info_len)
+    uint64_t abbrev_off;
+    if (abbrev_sec == NULL || unit_header(u, info, info_len, unit_off, &abbrev_off) != 0)
+        return -1;
+    return read_abbrevs(u, abbrev_sec, abbrev_len, abbrev_off);
+}
+
+int dsc_header(const uint8_t *info, size_t info_len, uint64_t unit_off, uint64_t *die_off,
+               uint64_t *next, unsigned *version)
+{
+    unit u;
+    memset(&u, 0, sizeof u);
+    uint64_t abbrev_off;
+    if (unit_header(&u, info, info_len, unit_off, &abbrev_off) != 0)
+        return -1;
+    *die_off = u.first;
+    *next = u.end;
+    *version = u.version;
+    return 0;
+}
+
+/* The unit header at unit_off: fills start, end, version, sizes and
+** first (the unit DIE's offset). */
+static int unit_header(unit *u, const uint8_t *info, size_t info_len, uint64_t unit_off,
+                       uint64_t *abbrev_off_out)
+{
+    if (info == NULL || unit_off >= info_len)
         return -1;
     u->info = info;
     u->info_len = info_len;
@@ -439,7 +469,8 @@ static int open_unit(unit *u, const uint8_t *info, size_t info_len, const uint8_
     if (c->bad || (u->addr_size != 4 && u->addr_size != 8))
         return -1;
     u->first = (uint64_t)(c->p - info);
-    return read_abbrevs(u, abbrev_sec, abbrev_len, abbrev_off);
+    *abbrev_off_out = abbrev_off;
+    return 0;
 }
 
 dsc_unit *dsc_open(const uint8_t *info, size_t info_len, const uint8_t *abbrev_sec,
@@ -474,7 +505,7 @@ int dsc_unit_offsets(const uint8_t *info, size_t info_len, uint64_t **v, size_t 
         *HP_PUSH(*v, *n, cap) = off;
         off = (uint64_t)(c.p - info) + len;
     }
-    return 0;
+    return off < info_len ? 1 : 0;
 }
 
 uint64_t dsc_offset(const dsc_unit *u)
@@ -576,7 +607,7 @@ enum {
     A_call_file = 0x58, A_call_line = 0x59, A_linkage_name = 0x6e,
     A_str_offsets_base = 0x72, A_addr_base = 0x73, A_rnglists_base = 0x74,
     A_call_value = 0x7e, A_call_origin = 0x7f, A_call_return_pc = 0x7d, A_call_pc = 0x81,
-    A_loclists_base = 0x8c, A_MIPS_linkage_name = 0x2007, A_GNU_call_site_value = 0x2111,
+    A_loclists_base = 0x8c, A_language = 0x13, A_comp_dir = 0x1b, A_MIPS_linkage_name = 0x2007, A_GNU_call_site_value = 0x2111,
     A_go_runtime_type = 0x2904,
 };
 
@@ -808,8 +839,236 @@ int dsc_code_init(dsc_unit *u, const dsc_sections *s)
         u->cu_base = low.u;
     else if (low.form != 0 && addr_at(u, low.u, &u->cu_base) != 0)
         return -1;
+    /* again, now that the bases are known: the strings and the language */
+    u->comp_dir = NULL;
+    u->language = 0;
+    c = (cur){ u->info + u->first, u->info + u->end, 0 };
+    uleb(&c);
+    for (uint32_t i = 0; i < a->nspec && !c.bad; i++) {
+        const spec *sp = &u->specs[a->first + i];
+        aval v;
+        read_val(u, &c, sp, &v, 0);
+        if (sp->at == A_comp_dir && v.is_str)
+            u->comp_dir = (const char *)v.blk;
+        else if (sp->at == A_language && v.is_const)
+            u->language = v.u;
+    }
+    if (c.bad)
+        return -1;
     u->code_ok = 1;
     return 0;
+}
+
+const char *dsc_comp_dir(const dsc_unit *u)
+{
+    return u->comp_dir;
+}
+
+uint64_t dsc_language(const dsc_unit *u)
+{
+    return u->language;
+}
+
+/* ---- line table file names ---- */
+
+/* One value of a DWARF 5 directory or file entry, by form: a string (in
+** the entry, .debug_line_str or .debug_str) or a number. */
+static int entry_val(const dsc_sections *s, cur *c, uint64_t form, unsigned off_size,
+                     const char **str, uint64_t *num)
+{
+    *str = NULL;
+    *num = 0;
+    switch (form) {
+    case F_string: {
+        const uint8_t *z = c->bad ? NULL : memchr(c->p, 0, (size_t)(c->end - c->p));
+        if (z == NULL)
+            return -1;
+        *str = (const char *)c->p;
+        c->p = z + 1;
+        return 0;
+    }
+    case F_line_strp:
+        *str = sec_str(s->line_str, s->line_str_len, rd(c, off_size));
+        return *str ? 0 : -1;
+    case F_strp:
+        *str = sec_str(s->str, s->str_len, rd(c, off_size));
+        return *str ? 0 : -1;
+    case F_udata: *num = uleb(c); return c->bad ? -1 : 0;
+    case F_data1: *num = rd(c, 1); return c->bad ? -1 : 0;
+    case F_data2: *num = rd(c, 2); return c->bad ? -1 : 0;
+    case F_data4: *num = rd(c, 4); return c->bad ? -1 : 0;
+    case F_data8: *num = rd(c, 8); return c->bad ? -1 : 0;
+    case F_data16: skip(c, 16); return c->bad ? -1 : 0;
+    case F_block: skip(c, uleb(c)); return c->bad ? -1 : 0;
+    default: return -1;             /* strx needs the unit's base: not here */
+    }
+}
+
+static int is_abs(const char *p)
+{
+    return p != NULL && p[0] == '/';
+}
+
+/* dir/name, comp_dir/dir/name or name, into the output block */
+static char *join_path(hp_buf *b, const char *comp_dir, const char *dir, const char *name)
+{
+    size_t at = b->len;
+    if (!is_abs(name)) {
+        const char *part[2] = { !is_abs(dir) ? comp_dir : NULL, dir };
+        for (int k = 0; k < 2; k++) {
+            size_t n = part[k] ? strlen(part[k]) : 0;
+            if (n == 0)
+                continue;
+            hp_buf_putn(b, part[k], n);
+            if (part[k][n - 1] != '/')
+                hp_buf_putn(b, "/", 1);
+        }
+    }
+    hp_buf_puts(b, name);
+    hp_buf_putn(b, "", 1);                /* the NUL */
+    return (char *)(uintptr_t)(at + 1);   /* offset + 1; fixed up at the end */
+}
+
+int dsc_file_names(const uint8_t *line, size_t len, uint64_t off, const char *comp_dir,
+                   const dsc_sections *s, unsigned unit_version, char ***names,
+                   uint64_t *count)
+{
+    *names = NULL;
+    *count = 0;
+    if (line == NULL || off >= len)
+        return -1;
+    cur c = { line + off, line + len, 0 };
+    uint64_t ulen = rd(&c, 4);
+    unsigned off_size = 4;
+    if (ulen == 0xffffffffu) {
+        ulen = rd(&c, 8);
+        off_size = 8;
+    }
+    if (c.bad || ulen > (uint64_t)(c.end - c.p))
+        return -1;
+    c.end = c.p + ulen;
+    unsigned version = (unsigned)rd(&c, 2);
+    if (version < 2 || version > 5)
+        return -1;
+    if (version >= 5)
+        skip(&c, 2);                            /* address_size, seg_sel_size */
+    uint64_t hlen = rd(&c, off_size);
+    if (c.bad || hlen > (uint64_t)(c.end - c.p))
+        return -1;
+    c.end = c.p + hlen;                         /* the header's end */
+    skip(&c, version >= 4 ? 5 : 4);             /* min_inst max_ops default_is_stmt
+                                                   line_base line_range */
+    unsigned opcode_base = (unsigned)rd(&c, 1);
+    skip(&c, opcode_base ? opcode_base - 1 : 0);
+    if (c.bad)
+        return -1;
+    const char **dirs = NULL;
+    size_t ndirs = 0, dcap = 0;
+    hp_buf b = {0};
+    struct fe { const char *name; uint64_t dir; } *files = NULL;
+    size_t nfiles = 0, fcap = 0;
+    int rc = -1;
+    if (version <= 4) {
+        for (;;) {
+            const char *d;
+            uint64_t n;
+            if (c.p < c.end && *c.p == 0) {
+                c.p++;
+                break;
+            }
+            if (entry_val(s, &c, F_string, off_size, &d, &n) != 0)
+                goto out;
+            *HP_PUSH(dirs, ndirs, dcap) = d;
+        }
+        for (;;) {
+            const char *nm;
+            uint64_t n;
+            if (c.p < c.end && *c.p == 0) {
+                c.p++;
+                break;
+            }
+            if (entry_val(s, &c, F_string, off_size, &nm, &n) != 0)
+                goto out;
+            struct fe *f = HP_PUSH(files, nfiles, fcap);
+            f->name = nm;
+            f->dir = uleb(&c);
+            uleb(&c);                           /* mtime */
+            uleb(&c);                           /* length */
+            if (c.bad)
+                goto out;
+        }
+    } else {
+        for (int pass = 0; pass < 2; pass++) {
+            unsigned nfmt = (unsigned)rd(&c, 1);
+            uint64_t fmt[2 * 16];
+            if (c.bad || nfmt > 16)
+                goto out;
+            for (unsigned k = 0; k < nfmt; k++) {
+                fmt[2 * k] = uleb(&c);
+                fmt[2 * k + 1] = uleb(&c);
+            }
+            uint64_t n = uleb(&c);
+            if (c.bad || n > (uint64_t)(c.end - c.p))
+                goto out;
+            for (uint64_t e = 0; e < n; e++) {
+                const char *path = NULL;
+                uint64_t dir = 0;
+                for (unsigned k = 0; k < nfmt; k++) {
+                    const char *str;
+                    uint64_t num;
+                    if (entry_val(s, &c, fmt[2 * k + 1], off_size, &str, &num) != 0)
+                        goto out;
+                    if (fmt[2 * k] == 1)        /* DW_LNCT_path */
+                        path = str;
+                    else if (fmt[2 * k] == 2)   /* DW_LNCT_directory_index */
+                        dir = num;
+                }
+                if (path == NULL)
+                    goto out;
+                if (pass == 0) {
+                    *HP_PUSH(dirs, ndirs, dcap) = path;
+                } else {
+                    struct fe *f = HP_PUSH(files, nfiles, fcap);
+                    f->name = path;
+                    f->dir = dir;
+                }
+            }
+        }
+    }
+    /* the joins, as libdwarf's dwarf_srcfiles makes them */
+    size_t base = unit_version >= 5 ? 0 : 1;
+    uint64_t nout = nfiles + base;
+    char **tmp = hp_xcalloc(nout + 1, sizeof *tmp);
+    for (size_t i = 0; i < nfiles; i++) {
+        const char *dir = NULL;
+        if (version >= 5)
+            dir = files[i].dir < ndirs ? dirs[files[i].dir] : NULL;
+        else if (files[i].dir > 0)
+            dir = files[i].dir <= ndirs ? dirs[files[i].dir - 1] : NULL;
+        if (version >= 5 && files[i].dir >= ndirs) {
+            free(tmp);
+            goto out;                           /* libdwarf refuses the table */
+        }
+        tmp[i + base] = join_path(&b, comp_dir, dir, files[i].name);
+    }
+    /* one block: the pointer array, then the strings */
+    size_t ptrs = (nout + 1) * sizeof(char *);
+    char **blk = hp_xmalloc(ptrs + b.len + 1);
+    char *strs = (char *)blk + ptrs;
+    if (b.len)
+        memcpy(strs, b.s, b.len);
+    for (uint64_t i = 0; i < nout; i++)
+        blk[i] = tmp[i] ? strs + ((uintptr_t)tmp[i] - 1) : NULL;
+    blk[nout] = NULL;
+    free(tmp);
+    *names = blk;
+    *count = nout;
+    rc = 0;
+out:
+    free(dirs);
+    free(files);
+    hp_buf_free(&b);
+    return rc;
 }
 
 int dsc_first_child(dsc_unit *u, uint64_t off, uint64_t *child)

@@ -39,11 +39,17 @@ typedef struct dsc_unit dsc_unit;
 dsc_unit *dsc_open(const uint8_t *info, size_t info_len, const uint8_t *abbrev_sec,
                    size_t abbrev_len, uint64_t unit_off, unsigned max_depth);
 uint64_t dsc_offset(const dsc_unit *u);     /* the unit_off it was opened at */
+
+/* Just the header of the unit at unit_off: its unit DIE's offset, the
+** next unit's offset and the DWARF version; 0, or -1. */
+int dsc_header(const uint8_t *info, size_t info_len, uint64_t unit_off, uint64_t *die_off,
+               uint64_t *next, unsigned *version);
 uint64_t dsc_unit_die(const dsc_unit *u);   /* offset of its unit DIE */
 
 /* The offsets of every unit header in .debug_info, in order (malloc'd,
-** *n entries), as far as the headers' lengths chain; 0, or -1 when the
-** section is missing (*v is then NULL). */
+** *n entries), as far as the headers' lengths chain: 0 when they chain to
+** the section's end, 1 when a header that does not parse ended the chain
+** early, -1 when the section is missing (*v is then NULL). */
 int dsc_unit_offsets(const uint8_t *info, size_t info_len, uint64_t **v, size_t *n);
 void dsc_close(dsc_unit *u);
 
@@ -98,6 +104,23 @@ void dsc_sections_load(ei_image *img, dsc_sections *s);
 ** DW_AT_low_pc, the base of its range and location lists.  -1: the unit
 ** DIE does not parse (read nothing of this unit here). */
 int dsc_code_init(dsc_unit *u, const dsc_sections *s);
+
+/* The file names of the line table at off in .debug_line (line, len), as
+** dwshim.h's dws_srcfiles gives them for a unit of DWARF version
+** unit_version: indexed by the file register and DW_AT_decl_file (DWARF
+** 2-4 from 1, entry 0 NULL; DWARF 5 from 0), each joined to its
+** directory and, when that is relative, to comp_dir (the unit's
+** DW_AT_comp_dir, or NULL).  *names and the strings are one malloc'd
+** block (free(*names)); -1 when the header does not parse or uses a form
+** this reader does not take. */
+int dsc_file_names(const uint8_t *line, size_t len, uint64_t off, const char *comp_dir,
+                   const dsc_sections *s, unsigned unit_version, char ***names,
+                   uint64_t *count);
+
+/* The unit DIE's DW_AT_comp_dir (NULL when absent) and DW_AT_language (0
+** when absent), read by dsc_code_init. */
+const char *dsc_comp_dir(const dsc_unit *u);
+uint64_t dsc_language(const dsc_unit *u);
 
 /* Navigation by offset: 1 and the offset, 0 when there is none, -1 when
 ** the bytes do not parse. */

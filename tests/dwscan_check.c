@@ -18,7 +18,8 @@
 ** call_value and GNU_call_site_value (dsc_locations), first child and
 ** next sibling must equal dwshim's (dws_read_code, dws_ranges,
 ** dws_locations, dws_child, dws_sibling); a DIE or list the raw reader
-** refuses counts as a difference.
+** refuses counts as a difference.  So does a unit whose line table file
+** names (dsc_file_names) differ from dws_srcfiles'.
 ** Prints one line per file ("FILE: U units, S subprograms, D code DIEs,
 ** ok" or what differed) and exits 1 on any difference, 2 on unreadable
 ** input.  DWSCAN_CHECK_VERBOSE=1 in the environment also prints the two
@@ -214,7 +215,9 @@ static int check_file(const char *path)
     const uint8_t *info = ei_dwarf_section(img, "info", &ilen);
     const uint8_t *abbrev = ei_dwarf_section(img, "abbrev", &alen);
     vec want = {0}, got = {0};
-    uint64_t units = 0, subs = 0, subtrees = 0, code_dies = 0;
+    uint64_t units = 0, subs = 0, subtrees = 0, code_dies = 0, files = 0;
+    size_t llen = 0;
+    const uint8_t *line = ei_dwarf_section(img, "line", &llen);
     dsc_sections secs;
     dsc_sections_load(img, &secs);
     int bad = 0;
@@ -234,7 +237,8 @@ static int check_file(const char *path)
             }
             dws_code_attrs ua;
             hp_err ue = {0};
-            if (cu.die && dws_read_code(f, cu.die, &ua, &ue) == 0 && (ua.has & DWC_LOW_PC))
+            int have_ua = cu.die && dws_read_code(f, cu.die, &ua, &ue) == 0;
+            if (have_ua && (ua.has & DWC_LOW_PC))
                 r.cu_base = ua.low_pc;
             if (cu.die)
                 walk(f, cu.die, scoped, 0, &want, scoped ? &r : NULL);
@@ -253,6 +257,34 @@ static int check_file(const char *path)
                 printf("%s: unit at 0x%" PRIx64 ": %" PRIu64 " of %" PRIu64 " subtrees refused "
                        "by dsc_subtree_ok\n", path, cu.hdr_offset, r.refused, r.subtrees);
                 bad = 1;
+            }
+            /* the line table's file names, both ways (once per unit) */
+            if (scoped && u && have_ua && (ua.has & DWC_STMT_LIST) && !bad &&
+                cu.die) {
+                const char **want_f = NULL;
+                uint64_t nwant = 0;
+                char **got_f = NULL;
+                uint64_t ngot = 0;
+                hp_err fe = {0};
+                int w1 = dws_srcfiles(f, cu.die, cu.version, &want_f, &nwant, &fe);
+                int w2 = dsc_file_names(line, llen, ua.stmt_list, dsc_comp_dir(u), &secs,
+                                        cu.version, &got_f, &ngot);
+                int same = w1 == 0 && w2 == 0 && nwant == ngot;
+                for (uint64_t k = 0; same && k < nwant; k++)
+                    same = same_str(want_f[k], got_f[k]);
+                files += nwant;
+                if (!same) {
+                    printf("%s: unit at 0x%" PRIx64 ": file names differ (libdwarf %d, %"
+                           PRIu64 " names; raw %d, %" PRIu64 ")\n", path, cu.hdr_offset, w1,
+                           nwant, w2, ngot);
+                    for (uint64_t k = 0; k < nwant || k < ngot; k++)
+                        if (k < 6 || getenv("DWSCAN_CHECK_VERBOSE"))
+                            printf("  %2" PRIu64 " libdwarf %s  raw %s\n", k,
+                                   k < nwant && want_f[k] ? want_f[k] : "-",
+                                   k < ngot && got_f[k] ? got_f[k] : "-");
+                    bad = 1;
+                }
+                free(got_f);
             }
             int rc = u ? dsc_subprograms(u, scoped, &got.v, &got.n, &got.cap) : -1;
             dsc_close(u);
@@ -287,7 +319,8 @@ static int check_file(const char *path)
     }
     if (!bad)
         printf("%s: %" PRIu64 " units, %" PRIu64 " subprograms, %" PRIu64 " subtrees, %" PRIu64
-               " code DIEs, ok\n", path, units, subs, subtrees, code_dies);
+               " code DIEs, %" PRIu64 " file names, ok\n", path, units, subs, subtrees, code_dies,
+               files);
     free(want.v);
     free(got.v);
     dws_close(f);
