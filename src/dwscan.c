@@ -900,7 +900,7 @@ static int entry_val(const dsc_sections *s, cur *c, uint64_t form, unsigned off_
     case F_data8: *num = rd(c, 8); return c->bad ? -1 : 0;
     case F_data16: skip(c, 16); return c->bad ? -1 : 0;
     case F_block: skip(c, uleb(c)); return c->bad ? -1 : 0;
-    default: return -1;             /* strx needs the unit's base: not here */
+    default: return -2;             /* strx needs the unit's base: not here */
     }
 }
 
@@ -1016,8 +1016,11 @@ int dsc_file_names(const uint8_t *line, size_t len, uint64_t off, const char *co
                 for (unsigned k = 0; k < nfmt; k++) {
                     const char *str;
                     uint64_t num;
-                    if (entry_val(s, &c, fmt[2 * k + 1], off_size, &str, &num) != 0)
+                    int r = entry_val(s, &c, fmt[2 * k + 1], off_size, &str, &num);
+                    if (r != 0) {
+                        rc = r;
                         goto out;
+                    }
                     if (fmt[2 * k] == 1)        /* DW_LNCT_path */
                         path = str;
                     else if (fmt[2 * k] == 2)   /* DW_LNCT_directory_index */

@@ -111,8 +111,10 @@ int dsc_code_init(dsc_unit *u, const dsc_sections *s);
 ** 2-4 from 1, entry 0 NULL; DWARF 5 from 0), each joined to its
 ** directory and, when that is relative, to comp_dir (the unit's
 ** DW_AT_comp_dir, or NULL).  *names and the strings are one malloc'd
-** block (free(*names)); -1 when the header does not parse or uses a form
-** this reader does not take. */
+** block (free(*names)); -1 when the header does not parse (as libdwarf
+** would fail on it, or worse: fuzz/fz_dwarf found a header that makes
+** dwarf_srcfiles ask calloc for 2^59 bytes), -2 when an entry uses a form
+** this reader does not take (strx: a split unit's table). */
 int dsc_file_names(const uint8_t *line, size_t len, uint64_t off, const char *comp_dir,
                    const dsc_sections *s, unsigned unit_version, char ***names,
                    uint64_t *count);

@@ -72,7 +72,12 @@ struct dws_file {
     char **src;                 /* dwarf_srcfiles result (to dealloc) */
     Dwarf_Signed nsrc;
     const char **srcidx;        /* src re-indexed by decl_file value */
+    char **rawsrc;              /* or dsc_file_names' block */
     dsc_unit *scan;             /* check_skip's parse of the current unit */
+    int fsecs_loaded;           /* line, fsecs: for dsc_file_names */
+    const uint8_t *line;
+    size_t line_len;
+    dsc_sections fsecs;
 };
 
 static pthread_once_t once = PTHREAD_ONCE_INIT;
@@ -374,6 +379,8 @@ static void free_srcfiles(dws_file *f)
     f->nsrc = 0;
     free(f->srcidx);
     f->srcidx = NULL;
+    free(f->rawsrc);
+    f->rawsrc = NULL;
 }
 
 void dws_close(dws_file *f)
@@ -1052,8 +1059,64 @@ int dws_read(dws_file *f, dws_die die, dws_attrs *out, hp_err *err)
                       type_attr, out, err);
 }
 
+/* The unit's file table read from the line table header (dwscan.h:
+** dsc_file_names): the same names, without dwarf_srcfiles' allocations,
+** its process-wide lock, or its trust in the header's counts.  1 when
+** done, 0 when libdwarf should read it, -1 when the header is broken. */
+static int raw_srcfiles(dws_file *f, Dwarf_Die die, uint16_t version, const char ***names,
+                        uint64_t *count)
+{
+    if (!f->fsecs_loaded) {
+        f->fsecs_loaded = 1;
+        f->line = ei_dwarf_section(f->obj->di->img, "line", &f->line_len);
+        dsc_sections_load(f->obj->di->img, &f->fsecs);
+    }
+    if (f->line == NULL)
+        return 0;
+    Dwarf_Error e = NULL;
+    Dwarf_Attribute a = NULL;
+    Dwarf_Off stmt = 0;
+    int rc = dwarf_attr(die, DW_AT_stmt_list, &a, &e);
+    if (rc != DW_DLV_OK || dwarf_global_formref(a, &stmt, &e) != DW_DLV_OK) {
+        if (a)
+            dwarf_dealloc(f->dbg, a, DW_DLA_ATTR);
+        drop(f->dbg, &e);
+        return 0;
+    }
+    dwarf_dealloc(f->dbg, a, DW_DLA_ATTR);
+    char *comp_dir = NULL;
+    a = NULL;
+    if (dwarf_attr(die, DW_AT_comp_dir, &a, &e) == DW_DLV_OK)
+        comp_dir = (char *)get_str(f->dbg, a);
+    if (a)
+        dwarf_dealloc(f->dbg, a, DW_DLA_ATTR);
+    drop(f->dbg, &e);
+    uint64_t n = 0;
+    rc = dsc_file_names(f->line, f->line_len, stmt, comp_dir, &f->fsecs, version, &f->rawsrc, &n);
+    if (rc == -2)
+        return 0;
+    if (rc != 0)
+        return -1;
+    *names = (const char **)f->rawsrc;
+    *count = n;
+    return 1;
+}
+
 int dws_srcfiles(dws_file *f, dws_die cu_die, uint16_t version,
                  const char ***names, uint64_t *count, hp_err *err)
+{
+    free_srcfiles(f);
+    int raw = raw_srcfiles(f, (Dwarf_Die)cu_die, version, names, count);
+    if (raw > 0)
+        return 0;
+    if (raw < 0)
+        return hp_errf(err, f->path, "corrupt DWARF: the line table header of the unit does "
+                       "not parse");
+    return dws_srcfiles_libdwarf(f, cu_die, version, names, count, err);
+}
+
+int dws_srcfiles_libdwarf(dws_file *f, dws_die cu_die, uint16_t version,
+                          const char ***names, uint64_t *count, hp_err *err)
 {
     free_srcfiles(f);
     Dwarf_Error e = NULL;

@@ -149,6 +149,12 @@ dws_die dws_offdie(dws_file *f, uint64_t off, hp_err *err);
 int dws_srcfiles(dws_file *f, dws_die cu_die, uint16_t version,
                  const char ***names, uint64_t *count, hp_err *err);
 
+/* dws_srcfiles reads the table itself (dwscan.h: dsc_file_names) and
+** asks libdwarf only for forms it does not take; this is libdwarf's
+** dwarf_srcfiles alone, for tests/dwscan_check to compare the two. */
+int dws_srcfiles_libdwarf(dws_file *f, dws_die cu_die, uint16_t version,
+                          const char ***names, uint64_t *count, hp_err *err);
+
 /* Number of units (a header-only pass over .debug_info), and when sizes
 ** is not NULL each unit's size in bytes, header included (*sizes is
 ** malloc'd, *count entries).  Call it before the first dws_next_cu() on

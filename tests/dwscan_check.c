@@ -19,7 +19,7 @@
 ** next sibling must equal dwshim's (dws_read_code, dws_ranges,
 ** dws_locations, dws_child, dws_sibling); a DIE or list the raw reader
 ** refuses counts as a difference.  So does a unit whose line table file
-** names (dsc_file_names) differ from dws_srcfiles'.
+** names (dsc_file_names) differ from libdwarf's (dws_srcfiles_libdwarf).
 ** Prints one line per file ("FILE: U units, S subprograms, D code DIEs,
 ** ok" or what differed) and exits 1 on any difference, 2 on unreadable
 ** input.  DWSCAN_CHECK_VERBOSE=1 in the environment also prints the two
@@ -266,7 +266,7 @@ static int check_file(const char *path)
                 char **got_f = NULL;
                 uint64_t ngot = 0;
                 hp_err fe = {0};
-                int w1 = dws_srcfiles(f, cu.die, cu.version, &want_f, &nwant, &fe);
+                int w1 = dws_srcfiles_libdwarf(f, cu.die, cu.version, &want_f, &nwant, &fe);
                 int w2 = dsc_file_names(line, llen, ua.stmt_list, dsc_comp_dir(u), &secs,
                                         cu.version, &got_f, &ngot);
                 int same = w1 == 0 && w2 == 0 && nwant == ngot;
