@@ -1,10 +1,9 @@
 /*
 ** dwlines.c -- DWARF facts about code addresses (see dwlines.h).
 **
-** One pass over the unit headers per thread; each of the `jobs` threads
-** has its own libdwarf handle over the sections dt_load() already
-** decompressed, and takes the units whose index is its own modulo the
-** thread count.  A unit is entered only when its address ranges hold an
+** Each of the `jobs` threads takes the units whose index is its own
+** modulo the thread count, over the sections dt_load() already
+** decompressed.  A unit is entered only when its address ranges hold an
 ** address we were asked about (units without any range attribute are
 ** entered too: we cannot tell).  Inside a unit only the top-level DIEs
 ** are visited (namespaces and, for C++ and Rust, aggregates are descended
@@ -25,9 +24,11 @@
 ** and location lists, and the types and abstract origins they refer to
 ** in any unit.  libdwarf creates a Dwarf_Die per DIE and, for the first
 ** location list, a table of all of them; on python3.11 that was two
-** thirds of the DWARF half of the scan.  libdwarf still opens the units,
-** reads their unit DIE and file table, and reads by offset any DIE or
-** list the raw reader refuses (tests/dwscan_check: none from gcc, clang,
+** thirds of the DWARF half of the scan.  Units come from the raw header
+** chain, and their unit DIE and file table are read raw too; each thread
+** still has a libdwarf handle, which opens a unit's DIE only for Go units
+** (their runtime type descriptors) and reads by offset any DIE or list
+** the raw reader refuses (tests/dwscan_check: none from gcc, clang,
 ** rustc, Go, python3.11 or vmlinux).
 **
 ** Limits (documented in db/README.md): location lists are reduced to

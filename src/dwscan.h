@@ -1,27 +1,36 @@
 /*
-** dwscan.h -- a fast pass over one unit's DIEs in the raw .debug_info
-** bytes, for a reader that wants a handful of DIEs out of thousands.
+** dwscan.h -- DWARF read from the raw section bytes, without libdwarf,
+** for the readers that want a handful of DIEs out of thousands.
 **
-** Contract: dsc_subprograms() lists, in .debug_info order, the offsets
-** of the subprogram DIEs of one unit whose abbreviation gives them a code
-** address (DW_AT_low_pc or DW_AT_ranges: concrete functions, never
-** declarations or abstract inline instances), at the unit's top level and
-** inside namespaces -- and, when `scoped` (C++, Rust), inside struct and
-** class DIEs too.  Those are exactly the DIEs dwlines.c's site lookup
-** reads; it then opens each through dwshim (libdwarf) as before.  The
-** scan allocates nothing per DIE: an abbreviation table per unit, then a
-** walk that jumps over subtrees by DW_AT_sibling where the producer wrote
-** one and otherwise steps over every attribute by its form.
+** Contract: units by their header chain (dsc_unit_offsets, dsc_header);
+** per unit, its abbreviations parsed once (dsc_open).  dsc_subprograms()
+** lists, in .debug_info order, the offsets of the subprogram DIEs of one
+** unit whose abbreviation gives them a code address (DW_AT_low_pc or
+** DW_AT_ranges: concrete functions, never declarations or abstract inline
+** instances), at the unit's top level and inside namespaces -- and, when
+** `scoped` (C++, Rust), inside struct and class DIEs too.  The function
+** bodies under them are read DIE by DIE (dsc_first_child,
+** dsc_next_sibling, dsc_read_code, dsc_ranges, dsc_locations), the unit's
+** file table from its line table header (dsc_file_names), all with the
+** values dwshim.h's libdwarf readers give (tests/dwscan_check compares
+** them on whole binaries).  dsc_subtree_ok and dsc_die_shape serve
+** dwshim.c's guard before libdwarf steps over a subtree.  Nothing is
+** allocated per DIE; subtrees are jumped over by DW_AT_sibling where the
+** producer wrote one, abbreviations whose forms all have fixed sizes in
+** one move, and the rest attribute by attribute.
 **
-** Why not libdwarf: walking a unit's top level through dwarf_siblingof_b
-** creates and frees a Dwarf_Die per DIE; in the kernel's units (thousands
-** of header types per unit) that was half of the allocation-site scan.
+** Why not libdwarf: it creates and frees a Dwarf_Die per DIE, an
+** attribute list per read, a context per unit it passes and, for the
+** first location list, a table of all of them; on vmlinux and python3.11
+** that was most of the allocation-site scan.
 **
-** Robustness: every read is bounds-checked.  Anything the scan does not
-** understand -- an unknown form, a malformed header or abbreviation, an
-** abbreviation code out of range, nesting beyond `max_depth` -- returns -1
-** and the caller falls back to the libdwarf walk, which has its own
-** checks.  DWARF versions 2 to 5, 32- and 64-bit units, .debug_info only.
+** Robustness: every read is bounds-checked and every loop advances.
+** Anything this reader does not understand -- an unknown form or
+** operation, a malformed header or abbreviation, an index without its
+** base, nesting beyond `max_depth` -- returns -1 for that unit, DIE or
+** list, and the caller reads it through libdwarf (or, for a line table
+** header that does not parse, gives up on the file names).  DWARF
+** versions 2 to 5, 32- and 64-bit units, .debug_info only.
 */
 #ifndef DWSCAN_H
 #define DWSCAN_H
