@@ -1068,8 +1068,13 @@ static int raw_srcfiles(dws_file *f, Dwarf_Die die, uint16_t version, const char
 {
     if (!f->fsecs_loaded) {
         f->fsecs_loaded = 1;
-        f->line = ei_dwarf_section(f->obj->di->img, "line", &f->line_len);
-        dsc_sections_load(f->obj->di->img, &f->fsecs);
+        /* only what file tables point into: the type reader never needs
+        ** (nor inflates) the location and range lists */
+        ei_image *img = f->obj->di->img;
+        memset(&f->fsecs, 0, sizeof f->fsecs);
+        f->line = ei_dwarf_section(img, "line", &f->line_len);
+        f->fsecs.str = ei_dwarf_section(img, "str", &f->fsecs.str_len);
+        f->fsecs.line_str = ei_dwarf_section(img, "line_str", &f->fsecs.line_str_len);
     }
     if (f->line == NULL)
         return 0;
