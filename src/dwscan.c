@@ -7,6 +7,7 @@
 #include "dwscan.h"
 
 #include <stddef.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -1171,8 +1172,24 @@ static const field fields[] = {
 #undef F
 #undef L
 
+/* fields[] by attribute, built once: dsc_read_code runs for every DIE of
+** every function body, a search per attribute showed in profiles */
+static int8_t field_slot[0x90];             /* index + 1; 0: not taken */
+static pthread_once_t field_once = PTHREAD_ONCE_INIT;
+
+static void field_init(void)
+{
+    for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
+        if (fields[i].at < sizeof field_slot)
+            field_slot[fields[i].at] = (int8_t)(i + 1);
+}
+
 static const field *field_of(uint32_t at)
 {
+    if (at < sizeof field_slot)
+        return field_slot[at] ? &fields[field_slot[at] - 1] : NULL;
+    if (at != A_MIPS_linkage_name && at != A_GNU_call_site_value && at != A_go_runtime_type)
+        return NULL;                        /* gcc's locviews and the like */
     for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
         if (fields[i].at == at)
             return &fields[i];
@@ -1181,6 +1198,7 @@ static const field *field_of(uint32_t at)
 
 int dsc_read_code(dsc_unit *u, uint64_t off, dsc_code *dc)
 {
+    pthread_once(&field_once, field_init);
     memset(dc, 0, sizeof *dc);
     dws_code_attrs *out = &dc->a;
     if (!u->code_ok || off < u->first || off >= u->end)
