@@ -126,7 +126,9 @@ typedef struct walker {
     uint64_t unit_die;          /* offset of the unit DIE */
     int cu_die_tried;
     uint64_t cu_base;
-    const char **files;         /* copied into the arena on first use */
+    const char **files;         /* cleaned names, into the arena on first use */
+    const char **rawfiles;      /* the table as read (kept until the unit ends) */
+    char **rawblock;            /* dsc_file_names' block, or NULL */
     uint64_t nfiles;
     int files_loaded;
     /* line table intervals for the current unit (lazy) */
@@ -320,16 +322,23 @@ static const char *file_name(walker *w, uint64_t idx)
                 n = 0;
         }
         if (n > 0 && n < (1u << 24)) {
+            /* a kernel unit names ~150 files and its sites use a few:
+            ** each is cleaned when first asked for */
             w->files = hp_arena_alloc(&w->d->arena, (size_t)n * sizeof *w->files);
-            for (uint64_t i = 0; i < n; i++)
-                w->files[i] = names[i] ? clean_path(&w->d->arena, names[i]) : NULL;
+            memset(w->files, 0, (size_t)n * sizeof *w->files);
+            w->rawfiles = names;
+            w->rawblock = raw;
             w->nfiles = n;
+        } else {
+            free(raw);
         }
-        free(raw);
     }
-    return idx < w->nfiles ? w->files[idx] : NULL;
+    if (idx >= w->nfiles)
+        return NULL;
+    if (w->files[idx] == NULL && w->rawfiles[idx] != NULL)
+        w->files[idx] = clean_path(&w->d->arena, w->rawfiles[idx]);
+    return w->files[idx];
 }
-
 static int in_unit(const walker *w, uint64_t off)
 {
     return off >= w->cu.hdr_offset && off < w->cu.next_offset;
@@ -1386,6 +1395,8 @@ static void do_unit(walker *w, uint64_t hdr)
 {
     w->files_loaded = 0;
     w->files = NULL;
+    w->rawfiles = NULL;
+    w->rawblock = NULL;
     w->nfiles = 0;
     w->rows_loaded = 0;
     w->nrows = 0;
@@ -1466,6 +1477,13 @@ static void do_unit(walker *w, uint64_t hdr)
 done:
     dsc_close(w->u);
     w->u = NULL;
+    /* the table came from dsc_file_names (freed here) or from libdwarf
+    ** through dws_srcfiles (valid until the unit DIE goes) */
+    free(w->rawblock);
+    w->rawblock = NULL;
+    w->rawfiles = NULL;
+    w->nfiles = 0;
+    w->files_loaded = 0;
     if (w->cu.die)
         dws_die_free(w->f, w->cu.die);
     w->cu.die = NULL;
