@@ -1150,41 +1150,13 @@ static void push_row(walker *w, uint64_t addr, uint64_t file, uint64_t line, int
 
 static int decode_lines(walker *w, const uint8_t *sec, size_t seclen, uint64_t off)
 {
-    if (off >= seclen)
+    dsc_line_hdr h;
+    if (dsc_line_header(sec, seclen, off, &h) != 0)
         return -1;
-    lcur c = { sec + off, sec + seclen, 0 };
-    uint64_t len = l_u(&c, 4);
-    int offsz = 4;
-    if (len == 0xffffffffu) {
-        len = l_u(&c, 8);
-        offsz = 8;
-    }
-    if (c.bad || len > (uint64_t)(c.end - c.p))
-        return -1;
-    const uint8_t *uend = c.p + len;
-    c.end = uend;
-    unsigned version = (unsigned)l_u(&c, 2);
-    if (version < 2 || version > 5)
-        return -1;
-    if (version >= 5)
-        l_u(&c, 2);                     /* address_size, segment_selector_size */
-    uint64_t hlen = l_u(&c, offsz);
-    if (c.bad || hlen > (uint64_t)(uend - c.p))
-        return -1;
-    const uint8_t *prog = c.p + hlen;
-    unsigned min_inst = (unsigned)l_u(&c, 1);
-    if (version >= 4)
-        l_u(&c, 1);                     /* maximum_operations_per_instruction */
-    unsigned default_stmt = (unsigned)l_u(&c, 1);
-    (void)default_stmt;
-    int line_base = (int8_t)l_u(&c, 1);
-    unsigned line_range = (unsigned)l_u(&c, 1);
-    unsigned opcode_base = (unsigned)l_u(&c, 1);
-    const uint8_t *std_len = c.p;
-    if (c.bad || line_range == 0 || opcode_base == 0 ||
-        (uint64_t)(prog - c.p) < (uint64_t)(opcode_base - 1))
-        return -1;
-    c.p = prog;
+    lcur c = { h.prog, h.end, 0 };
+    unsigned min_inst = h.min_inst, line_range = h.line_range, opcode_base = h.opcode_base;
+    int line_base = h.line_base;
+    const uint8_t *std_len = h.std_len;
     /* special opcodes (most of a program) by table: no division per row */
     uint32_t sp_addr[256];
     int32_t sp_line[256];

@@ -930,39 +930,59 @@ static char *join_path(hp_buf *b, const char *comp_dir, const char *dir, const c
     return (char *)(uintptr_t)(at + 1);   /* offset + 1; fixed up at the end */
 }
 
+int dsc_line_header(const uint8_t *line, size_t len, uint64_t off, dsc_line_hdr *h)
+{
+    memset(h, 0, sizeof *h);
+    if (line == NULL || off >= len)
+        return -1;
+    cur c = { line + off, line + len, 0 };
+    uint64_t ulen = rd(&c, 4);
+    h->off_size = 4;
+    if (ulen == 0xffffffffu) {
+        ulen = rd(&c, 8);
+        h->off_size = 8;
+    }
+    if (c.bad || ulen > (uint64_t)(c.end - c.p))
+        return -1;
+    h->end = c.p + ulen;
+    c.end = h->end;
+    h->version = (unsigned)rd(&c, 2);
+    if (h->version < 2 || h->version > 5)
+        return -1;
+    if (h->version >= 5)
+        skip(&c, 2);                            /* address_size, seg_sel_size */
+    uint64_t hlen = rd(&c, h->off_size);
+    if (c.bad || hlen > (uint64_t)(c.end - c.p))
+        return -1;
+    h->prog = c.p + hlen;
+    c.end = h->prog;                            /* the header's end */
+    h->min_inst = (unsigned)rd(&c, 1);
+    if (h->version >= 4)
+        skip(&c, 1);                            /* maximum_operations_per_instruction */
+    skip(&c, 1);                                /* default_is_stmt */
+    h->line_base = (int8_t)rd(&c, 1);
+    h->line_range = (unsigned)rd(&c, 1);
+    h->opcode_base = (unsigned)rd(&c, 1);
+    h->std_len = c.p;
+    skip(&c, h->opcode_base ? h->opcode_base - 1 : 0);
+    if (c.bad || h->line_range == 0 || h->opcode_base == 0)
+        return -1;
+    h->tables = c.p;
+    h->tables_end = h->prog;
+    return 0;
+}
+
 int dsc_file_names(const uint8_t *line, size_t len, uint64_t off, const char *comp_dir,
                    const dsc_sections *s, unsigned unit_version, char ***names,
                    uint64_t *count)
 {
     *names = NULL;
     *count = 0;
-    if (line == NULL || off >= len)
+    dsc_line_hdr h;
+    if (dsc_line_header(line, len, off, &h) != 0)
         return -1;
-    cur c = { line + off, line + len, 0 };
-    uint64_t ulen = rd(&c, 4);
-    unsigned off_size = 4;
-    if (ulen == 0xffffffffu) {
-        ulen = rd(&c, 8);
-        off_size = 8;
-    }
-    if (c.bad || ulen > (uint64_t)(c.end - c.p))
-        return -1;
-    c.end = c.p + ulen;
-    unsigned version = (unsigned)rd(&c, 2);
-    if (version < 2 || version > 5)
-        return -1;
-    if (version >= 5)
-        skip(&c, 2);                            /* address_size, seg_sel_size */
-    uint64_t hlen = rd(&c, off_size);
-    if (c.bad || hlen > (uint64_t)(c.end - c.p))
-        return -1;
-    c.end = c.p + hlen;                         /* the header's end */
-    skip(&c, version >= 4 ? 5 : 4);             /* min_inst max_ops default_is_stmt
-                                                   line_base line_range */
-    unsigned opcode_base = (unsigned)rd(&c, 1);
-    skip(&c, opcode_base ? opcode_base - 1 : 0);
-    if (c.bad)
-        return -1;
+    unsigned version = h.version, off_size = h.off_size;
+    cur c = { h.tables, h.tables_end, 0 };
     const char **dirs = NULL;
     size_t ndirs = 0, dcap = 0;
     hp_buf b = {0};

@@ -114,6 +114,20 @@ void dsc_sections_load(ei_image *img, dsc_sections *s);
 ** DIE does not parse (read nothing of this unit here). */
 int dsc_code_init(dsc_unit *u, const dsc_sections *s);
 
+/* The header of the line-number program at off in .debug_line (line,
+** len): what decoding its rows needs, and where its directory and file
+** tables (tables..tables_end) and its opcodes (prog..end) are.  0, or -1
+** when it does not parse (version outside 2..5, sizes past the unit). */
+typedef struct dsc_line_hdr {
+    unsigned version, off_size;
+    unsigned min_inst, line_range, opcode_base;
+    int line_base;
+    const uint8_t *std_len;             /* opcode_base - 1 operand counts */
+    const uint8_t *tables, *tables_end;
+    const uint8_t *prog, *end;
+} dsc_line_hdr;
+int dsc_line_header(const uint8_t *line, size_t len, uint64_t off, dsc_line_hdr *h);
+
 /* The file names of the line table at off in .debug_line (line, len), as
 ** dwshim.h's dws_srcfiles gives them for a unit of DWARF version
 ** unit_version: indexed by the file register and DW_AT_decl_file (DWARF
