@@ -3,7 +3,9 @@
 #
 # Usage: bench/bench.sh [-n RUNS] BINARY...
 #
-# Contract: for each BINARY runs, RUNS times each (default 3),
+# Contract: RUNS times (default 3), going round the BINARYs (run 1 of
+# each, then run 2 of each, so that a drift of the machine's speed falls
+# on all of them alike), runs
 #   holeprof analyze -q BINARY -o SCRATCH/x.db
 #   holeprof analyze -q --no-sites BINARY -o SCRATCH/y.db
 #                     (layouts only, the same job as pahole; only when
@@ -82,30 +84,48 @@ median() {
 # shellcheck disable=SC2206  # HOLEPROF_ARGS is a word list on purpose
 hp_args=(${HOLEPROF_ARGS:-})
 spm=()      # "seconds-per-million binary" of each binary that has one
-for bin in "$@"; do
+bins=("$@")
+for bin in "${bins[@]}"; do
     [ -f "$bin" ] || { echo "bench: $bin: no such file" >&2; exit 2; }
-    rm -f "$scratch"/hp "$scratch"/hn "$scratch"/pj "$scratch"/p
-    echo "binary: $bin  ($(du -k "$bin" | cut -f1) KiB, $runs runs, medians)"
-    for _ in $(seq "$runs"); do
-        rm -f "$scratch/x.db"
-        if ! measure hp "$HOLEPROF" analyze -q "${hp_args[@]}" "$bin" -o "$scratch/x.db"; then
+done
+# Runs go round the binaries (run 1 of each, then run 2 of each...): this
+# machine's speed drifts over minutes, and binaries timed one after the
+# other would each see a different phase of it, which would skew the
+# comparison between them (seconds per million DIEs).
+for _ in $(seq "$runs"); do
+    for k in "${!bins[@]}"; do
+        bin=${bins[$k]}
+        rm -f "$scratch/x$k.db"
+        if ! measure "$k.hp" "$HOLEPROF" analyze -q "${hp_args[@]}" "$bin" -o "$scratch/x$k.db"; then
             echo "bench: holeprof analyze failed on $bin:" >&2
             cat "$scratch/stderr" >&2
             exit 1
         fi
         if [ $have_nosites = 1 ]; then
             rm -f "$scratch/y.db"
-            if ! measure hn "$HOLEPROF" analyze -q --no-sites "${hp_args[@]}" "$bin" -o "$scratch/y.db"; then
+            if ! measure "$k.hn" "$HOLEPROF" analyze -q --no-sites "${hp_args[@]}" "$bin" \
+                    -o "$scratch/y.db"; then
                 echo "bench: holeprof analyze --no-sites failed on $bin:" >&2
                 cat "$scratch/stderr" >&2
                 exit 1
             fi
         fi
         if [ $have_pahole = 1 ]; then
-            measure pj "$PAHOLE" -j "$bin" || echo "  (pahole -j exited non-zero: $(head -c 200 "$scratch/stderr"))"
-            measure p "$PAHOLE" "$bin" || echo "  (pahole exited non-zero: $(head -c 200 "$scratch/stderr"))"
+            measure "$k.pj" "$PAHOLE" -j "$bin" ||
+                echo "  (pahole -j exited non-zero on $bin: $(head -c 200 "$scratch/stderr"))"
+            measure "$k.p" "$PAHOLE" "$bin" ||
+                echo "  (pahole exited non-zero on $bin: $(head -c 200 "$scratch/stderr"))"
         fi
     done
+done
+for k in "${!bins[@]}"; do
+    bin=${bins[$k]}
+    for t in hp hn pj p; do
+        rm -f "$scratch/$t"
+        [ -f "$scratch/$k.$t" ] && cp "$scratch/$k.$t" "$scratch/$t"
+    done
+    [ -f "$scratch/x$k.db" ] && cp "$scratch/x$k.db" "$scratch/x.db"
+    echo "binary: $bin  ($(du -k "$bin" | cut -f1) KiB, $runs runs, medians)"
     printf '  %-18s %10s %8s %12s\n' tool wall_s cpu_s peak_rss_mb
     for t in hp hn pj p; do
         [ -f "$scratch/$t" ] || continue
