@@ -20,7 +20,9 @@ static struct timespec phase_t0;
 void hp_pace(const hp_pacer *p)
 {
 #ifdef SCHED_IDLE
-    static _Thread_local int low;      /* this thread runs at idle priority */
+    /* this thread runs at idle priority: -1 unknown (a thread inherits its
+    ** creator's policy), so the first call always sets it */
+    static _Thread_local int low = -1;
     int want = p != NULL && p->progress != NULL &&
                atomic_load_explicit(p->progress, memory_order_relaxed) < p->below;
     if (want == low)
