@@ -132,8 +132,9 @@ void hp_radix_sort(void *base, size_t n, size_t size, size_t key_off);
 
 /* Slot of an integer key in an in-memory hash table (murmur3's 64-bit
 ** finalizer: two multiplies, every bit of v reaches every bit of the
-** result).  Cheaper than hp_hash_u64, which walks bytes; never stored in
-** a database, unlike the hashes above. */
+** result); cheaper than hp_hash_u64, which walks bytes.  hp_hash_final
+** is this function, and layout hashes stored in databases go through it:
+** it must never change (tests/unit_util checks known values). */
 static inline uint64_t hp_mix64(uint64_t v)
 {
     v ^= v >> 33;
