@@ -7,7 +7,6 @@
 #include "dwscan.h"
 
 #include <stddef.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -608,7 +607,8 @@ enum {
     A_call_file = 0x58, A_call_line = 0x59, A_linkage_name = 0x6e,
     A_str_offsets_base = 0x72, A_addr_base = 0x73, A_rnglists_base = 0x74,
     A_call_value = 0x7e, A_call_origin = 0x7f, A_call_return_pc = 0x7d, A_call_pc = 0x81,
-    A_loclists_base = 0x8c, A_language = 0x13, A_comp_dir = 0x1b, A_MIPS_linkage_name = 0x2007, A_GNU_call_site_value = 0x2111,
+    A_loclists_base = 0x8c, A_language = 0x13, A_comp_dir = 0x1b,
+    A_MIPS_linkage_name = 0x2007, A_GNU_call_site_value = 0x2111,
     A_go_runtime_type = 0x2904,
 };
 
@@ -872,37 +872,28 @@ uint64_t dsc_language(const dsc_unit *u)
 
 /* ---- line table file names ---- */
 
-/* One value of a DWARF 5 directory or file entry, by form: a string (in
-** the entry, .debug_line_str or .debug_str) or a number. */
+/* One value of a DWARF 5 directory or file entry, through read_val as for
+** a DIE attribute: the entry's forms are the same, and so are the
+** sections a string form points into.  0 with a string or a number, -1
+** when the bytes do not parse, -2 for a form that needs a unit (strx). */
 static int entry_val(const dsc_sections *s, cur *c, uint64_t form, unsigned off_size,
                      const char **str, uint64_t *num)
 {
-    *str = NULL;
-    *num = 0;
-    switch (form) {
-    case F_string: {
-        const uint8_t *z = c->bad ? NULL : memchr(c->p, 0, (size_t)(c->end - c->p));
-        if (z == NULL)
-            return -1;
-        *str = (const char *)c->p;
-        c->p = z + 1;
-        return 0;
-    }
-    case F_line_strp:
-        *str = sec_str(s->line_str, s->line_str_len, rd(c, off_size));
-        return *str ? 0 : -1;
-    case F_strp:
-        *str = sec_str(s->str, s->str_len, rd(c, off_size));
-        return *str ? 0 : -1;
-    case F_udata: *num = uleb(c); return c->bad ? -1 : 0;
-    case F_data1: *num = rd(c, 1); return c->bad ? -1 : 0;
-    case F_data2: *num = rd(c, 2); return c->bad ? -1 : 0;
-    case F_data4: *num = rd(c, 4); return c->bad ? -1 : 0;
-    case F_data8: *num = rd(c, 8); return c->bad ? -1 : 0;
-    case F_data16: skip(c, 16); return c->bad ? -1 : 0;
-    case F_block: skip(c, uleb(c)); return c->bad ? -1 : 0;
-    default: return -2;             /* strx needs the unit's base: not here */
-    }
+    unit lu;
+    memset(&lu, 0, sizeof lu);
+    lu.off_size = off_size;
+    lu.addr_size = 8;
+    lu.version = 5;
+    lu.sec = *s;
+    lu.sec.str_offsets = NULL;          /* no unit, no string index base */
+    spec sp = { 0, form > UINT32_MAX ? 0 : (uint32_t)form, 0 };
+    aval v;
+    read_val(&lu, c, &sp, &v, 0);
+    *str = v.is_str ? (const char *)v.blk : NULL;
+    *num = v.is_const ? v.u : 0;
+    if (c->bad || (v.unsupported && (sp.form == F_strp || sp.form == F_line_strp)))
+        return -1;                      /* a string past its section: broken */
+    return v.unsupported || sp.form == F_implicit_const ? -2 : 0;
 }
 
 static int is_abs(const char *p)
@@ -1151,74 +1142,60 @@ int dsc_next_sibling(dsc_unit *u, uint64_t off, uint64_t *next)
 
 /* The attributes dsc_read_code takes, with the value classes dwshim.c's
 ** code_attr accepts for each: where it goes and which DWC_ bit says so. */
-enum { K_CONST, K_ADDR, K_ADDR_CONST, K_OFFSET, K_FLAG, K_STR, K_REF, K_LOC };
+enum { K_NONE, K_CONST, K_ADDR, K_ADDR_CONST, K_OFFSET, K_FLAG, K_STR, K_REF, K_LOC };
 typedef struct field {
-    uint16_t at;
-    uint8_t kind;
+    uint8_t kind;               /* K_NONE: an attribute not taken */
     uint32_t bit;
     size_t off;                 /* in dws_code_attrs; K_LOC: in dsc_code */
 } field;
 
-#define F(at, kind, bit, member) { at, kind, bit, offsetof(dws_code_attrs, member) }
-#define L(at, bit, member) { at, K_LOC, bit, offsetof(dsc_code, member) }
-static const field fields[] = {
-    F(A_name, K_STR, DWC_NAME, name),
-    F(A_linkage_name, K_STR, DWC_LINKAGE_NAME, linkage_name),
-    F(A_MIPS_linkage_name, K_STR, DWC_LINKAGE_NAME, linkage_name),
-    F(A_low_pc, K_ADDR, DWC_LOW_PC, low_pc),
-    F(A_high_pc, K_ADDR_CONST, 0, high_pc),                 /* finished below */
-    F(A_stmt_list, K_OFFSET, DWC_STMT_LIST, stmt_list),
-    F(A_entry_pc, K_ADDR, DWC_ENTRY_PC, entry_pc),
-    F(A_call_file, K_CONST, DWC_CALL_FILE, call_file),
-    F(A_call_line, K_CONST, DWC_CALL_LINE, call_line),
-    F(A_call_return_pc, K_ADDR, DWC_RETURN_PC, return_pc),
-    F(A_call_pc, K_ADDR, DWC_CALL_PC, call_pc),
-    F(A_type, K_REF, DWC_TYPE, type),
-    F(A_abstract_origin, K_REF, DWC_ORIGIN, origin),
-    F(A_specification, K_REF, DWC_SPECIFICATION, specification),
-    F(A_call_origin, K_REF, DWC_CALL_ORIGIN, call_origin),
-    F(A_artificial, K_FLAG, DWC_ARTIFICIAL, has),
-    F(A_declaration, K_FLAG, DWC_DECLARATION, has),
-    F(A_byte_size, K_CONST, DWC_BYTE_SIZE, byte_size),
-    F(A_decl_file, K_CONST, DWC_DECL_FILE, decl_file),
-    F(A_decl_line, K_CONST, DWC_DECL_LINE, decl_line),
-    F(A_go_runtime_type, K_ADDR_CONST, DWC_GO_RUNTIME_TYPE, go_runtime_type),
-    L(A_ranges, DWC_RANGES, ranges),
-    L(A_location, DWC_LOCATION, location),
-    L(A_frame_base, DWC_FRAME_BASE, frame_base),
-    L(A_call_value, DWC_CALL_VALUE, call_value),
-    L(A_GNU_call_site_value, DWC_CALL_VALUE, gnu_call_value),
+/* Indexed by attribute: every DIE of every function body looks its
+** attributes up here. */
+#define F(kind, bit, member) { kind, bit, offsetof(dws_code_attrs, member) }
+#define L(bit, member) { K_LOC, bit, offsetof(dsc_code, member) }
+static const field fields[0x90] = {
+    [A_name] = F(K_STR, DWC_NAME, name),
+    [A_linkage_name] = F(K_STR, DWC_LINKAGE_NAME, linkage_name),
+    [A_low_pc] = F(K_ADDR, DWC_LOW_PC, low_pc),
+    [A_high_pc] = F(K_ADDR_CONST, 0, high_pc),             /* finished below */
+    [A_stmt_list] = F(K_OFFSET, DWC_STMT_LIST, stmt_list),
+    [A_entry_pc] = F(K_ADDR, DWC_ENTRY_PC, entry_pc),
+    [A_call_file] = F(K_CONST, DWC_CALL_FILE, call_file),
+    [A_call_line] = F(K_CONST, DWC_CALL_LINE, call_line),
+    [A_call_return_pc] = F(K_ADDR, DWC_RETURN_PC, return_pc),
+    [A_call_pc] = F(K_ADDR, DWC_CALL_PC, call_pc),
+    [A_type] = F(K_REF, DWC_TYPE, type),
+    [A_abstract_origin] = F(K_REF, DWC_ORIGIN, origin),
+    [A_specification] = F(K_REF, DWC_SPECIFICATION, specification),
+    [A_call_origin] = F(K_REF, DWC_CALL_ORIGIN, call_origin),
+    [A_artificial] = F(K_FLAG, DWC_ARTIFICIAL, has),
+    [A_declaration] = F(K_FLAG, DWC_DECLARATION, has),
+    [A_byte_size] = F(K_CONST, DWC_BYTE_SIZE, byte_size),
+    [A_decl_file] = F(K_CONST, DWC_DECL_FILE, decl_file),
+    [A_decl_line] = F(K_CONST, DWC_DECL_LINE, decl_line),
+    [A_ranges] = L(DWC_RANGES, ranges),
+    [A_location] = L(DWC_LOCATION, location),
+    [A_frame_base] = L(DWC_FRAME_BASE, frame_base),
+    [A_call_value] = L(DWC_CALL_VALUE, call_value),
 };
+/* and the three with numbers past the table */
+static const field f_mips_linkage = F(K_STR, DWC_LINKAGE_NAME, linkage_name);
+static const field f_gnu_call_value = L(DWC_CALL_VALUE, gnu_call_value);
+static const field f_go_runtime_type = F(K_ADDR_CONST, DWC_GO_RUNTIME_TYPE, go_runtime_type);
 #undef F
 #undef L
 
-/* fields[] by attribute, built once: dsc_read_code runs for every DIE of
-** every function body, a search per attribute showed in profiles */
-static int8_t field_slot[0x90];             /* index + 1; 0: not taken */
-static pthread_once_t field_once = PTHREAD_ONCE_INIT;
-
-static void field_init(void)
-{
-    for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
-        if (fields[i].at < sizeof field_slot)
-            field_slot[fields[i].at] = (int8_t)(i + 1);
-}
-
 static const field *field_of(uint32_t at)
 {
-    if (at < sizeof field_slot)
-        return field_slot[at] ? &fields[field_slot[at] - 1] : NULL;
-    if (at != A_MIPS_linkage_name && at != A_GNU_call_site_value && at != A_go_runtime_type)
-        return NULL;                        /* gcc's locviews and the like */
-    for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
-        if (fields[i].at == at)
-            return &fields[i];
-    return NULL;
+    if (at < sizeof fields / sizeof fields[0])
+        return fields[at].kind != K_NONE ? &fields[at] : NULL;
+    return at == A_MIPS_linkage_name ? &f_mips_linkage
+         : at == A_GNU_call_site_value ? &f_gnu_call_value
+         : at == A_go_runtime_type ? &f_go_runtime_type : NULL;
 }
 
 int dsc_read_code(dsc_unit *u, uint64_t off, dsc_code *dc)
 {
-    pthread_once(&field_once, field_init);
     memset(dc, 0, sizeof *dc);
     dws_code_attrs *out = &dc->a;
     if (!u->code_ok || off < u->first || off >= u->end)
