@@ -7,10 +7,10 @@
 ** Input: an ELF file.  Every unit dsc_unit_offsets() finds is opened; its
 ** DIEs are walked from the unit DIE by dsc_first_child/dsc_next_sibling
 ** (depth-first, at most 20000 DIEs per input so one input stays fast) and
-** each is read with dsc_read_code, dsc_ranges and dsc_locations on all
-** four location attributes; each unit's line table file names are read
-** with dsc_file_names.  No libdwarf: this is the reader that must
-** stand alone on hostile bytes.
+** each is read with dsc_read_code, dsc_sibling_of, dsc_ranges and
+** dsc_locations on all four location attributes; each unit's line table
+** file names are read with dsc_file_names.  No libdwarf: this is the
+** reader that must stand alone on hostile bytes.
 */
 #include "fz_common.h"
 
@@ -33,6 +33,8 @@ static void visit(dsc_unit *u, uint64_t off, int depth, scratch *s)
         s->budget--;
         dsc_code c;
         if (dsc_read_code(u, off, &c) == 0) {
+            uint64_t sib;
+            dsc_sibling_of(u, &c, &sib);
             s->nr = 0;
             dsc_ranges(u, &c, &s->r, &s->nr, &s->cr);
             const dsc_attr *at[4] = { &c.location, &c.frame_base, &c.call_value,

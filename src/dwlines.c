@@ -708,6 +708,19 @@ static int cd_step(walker *w, uint64_t off, int child, uint64_t *out)
     return 1;
 }
 
+/* The next sibling of the DIE at *off, which was read as d when read is
+** set: from what the read found (dsc_sibling_of), not by parsing the DIE
+** again.  1 and *off, 0 at the end of the list. */
+static int cd_next(walker *w, const cdie *d, int read, uint64_t *off)
+{
+    if (read && d->raw) {
+        int r = dsc_sibling_of(w->u, &d->c, off);
+        if (r >= 0)
+            return r;
+    }
+    return cd_step(w, *off, 0, off);
+}
+
 static void read_frame_base(walker *w, cdie *d)
 {
     w->fb = FB_NONE;
@@ -884,7 +897,8 @@ static void do_call_site(walker *w, const cdie *d, const subset *s)
     int more = cd_step(w, a->off, 1, &off);
     for (int guard = 0; more == 1 && guard < 4096; guard++) {
         cdie c;
-        if (cd_read(w, off, &c) == 0) {
+        int read = cd_read(w, off, &c) == 0;
+        if (read) {
             uint16_t tag = c.c.a.tag;
             uint8_t reg;
             int64_t val;
@@ -894,9 +908,9 @@ static void do_call_site(walker *w, const cdie *d, const subset *s)
                 site->param_val[site->nparams] = val;
                 site->nparams++;
             }
-            cd_free(w, &c);
         }
-        more = cd_step(w, off, 0, &off);
+        more = cd_next(w, &c, read, &off);
+        cd_free(w, &c);
     }
 }
 
@@ -920,7 +934,7 @@ static void walk_scope(walker *w, const cdie *parent, const subset *s, int depth
         cdie c;
         if (cd_read(w, off, &c) != 0) {
             w->d->skipped++;
-            more = cd_step(w, off, 0, &off);
+            more = cd_next(w, &c, 0, &off);
             continue;
         }
         const dws_code_attrs *a = &c.c.a;
@@ -981,8 +995,8 @@ static void walk_scope(walker *w, const cdie *parent, const subset *s, int depth
             w->d->skipped++;
             e2.set = 0;
         }
+        more = cd_next(w, &c, 1, &off);
         cd_free(w, &c);
-        more = cd_step(w, off, 0, &off);
     }
     free(sub.idx);
 }
@@ -995,15 +1009,16 @@ static const dl_type *first_param_type(walker *w, const dws_code_attrs *a, int h
     int more = a->has_children ? cd_step(w, a->off, 1, &off) : 0;
     for (int guard = 0; more == 1 && guard < 65536; guard++) {
         cdie c;
-        if (cd_read(w, off, &c) == 0 && c.c.a.tag == TAG_formal_parameter) {
+        int read = cd_read(w, off, &c) == 0;
+        if (read && c.c.a.tag == TAG_formal_parameter) {
             uint64_t toff;
             if (type_of(w, &c.c.a, &toff))
                 res = var_type(w, toff);
             cd_free(w, &c);
             return res;
         }
+        more = cd_next(w, &c, read, &off);
         cd_free(w, &c);
-        more = cd_step(w, off, 0, &off);
     }
     /* an out-of-line instance may list no parameters: ask its origin */
     uint64_t org = (a->has & DWC_ORIGIN) ? a->origin :

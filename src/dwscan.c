@@ -1101,43 +1101,61 @@ int dsc_first_child(dsc_unit *u, uint64_t off, uint64_t *child)
     return 1;
 }
 
-int dsc_next_sibling(dsc_unit *u, uint64_t off, uint64_t *next)
+/* c is just past the attributes of a DIE with the given shape: step over
+** its children (by its DW_AT_sibling when that points forward within the
+** unit) to the entry after it; 1 and that entry's offset, 0 at the end of
+** the list, -1 when the bytes do not parse. */
+static int step_past(dsc_unit *u, cur *c, int children, int has_sib, uint64_t sib,
+                     uint64_t *next)
 {
-    cur c;
-    if (off < u->first || off >= u->end)
-        return -1;
-    c = (cur){ u->info + off, u->info + u->end, 0 };
-    die d;
-    if (next_die(u, &c, &d) != 1)
-        return -1;
-    if (d.a->children) {
-        uint64_t here = (uint64_t)(c.p - u->info);
-        if (d.has_sib && d.sib > here && d.sib <= u->end) {
-            c.p = u->info + d.sib;
+    if (children) {
+        uint64_t here = (uint64_t)(c->p - u->info);
+        if (has_sib && sib > here && sib <= u->end) {
+            c->p = u->info + sib;
         } else {
             /* step over the subtree: count open lists, no recursion */
             unsigned open = 1;
+            die d;
             while (open > 0) {
-                int r = next_die(u, &c, &d);
+                int r = next_die(u, c, &d);
                 if (r < 0)
                     return -1;
                 if (r == 0) {
                     open--;
                 } else if (d.a->children) {
-                    here = (uint64_t)(c.p - u->info);
+                    here = (uint64_t)(c->p - u->info);
                     if (d.has_sib && d.sib > here && d.sib <= u->end)
-                        c.p = u->info + d.sib;
+                        c->p = u->info + d.sib;
                     else if (++open > u->max_depth)
                         return -1;
                 }
             }
         }
     }
-    uint64_t at = (uint64_t)(c.p - u->info);
+    uint64_t at = (uint64_t)(c->p - u->info);
     if (dsc_null_at(u, at))
         return 0;
     *next = at;
     return 1;
+}
+
+int dsc_next_sibling(dsc_unit *u, uint64_t off, uint64_t *next)
+{
+    if (off < u->first || off >= u->end)
+        return -1;
+    cur c = { u->info + off, u->info + u->end, 0 };
+    die d;
+    if (next_die(u, &c, &d) != 1)
+        return -1;
+    return step_past(u, &c, d.a->children, d.has_sib, d.sib, next);
+}
+
+int dsc_sibling_of(dsc_unit *u, const dsc_code *dc, uint64_t *next)
+{
+    if (dc->after <= dc->a.off || dc->after > u->end)
+        return -1;
+    cur c = { u->info + dc->after, u->info + u->end, 0 };
+    return step_past(u, &c, dc->a.has_children, dc->has_sib, dc->sib, next);
 }
 
 /* The attributes dsc_read_code takes, with the value classes dwshim.c's
@@ -1216,6 +1234,11 @@ int dsc_read_code(dsc_unit *u, uint64_t off, dsc_code *dc)
         read_val(u, &c, sp, &v, 0);
         if (c.bad)
             return -1;
+        if (sp->at == AT_sibling) {
+            dc->has_sib = 1;
+            dc->sib = v.is_ref ? v.u : 0;
+            continue;
+        }
         const field *fd = field_of(sp->at);
         if (fd == NULL)
             continue;
@@ -1262,6 +1285,7 @@ int dsc_read_code(dsc_unit *u, uint64_t off, dsc_code *dc)
             *(uint64_t *)((char *)out + fd->off) = v.u;
     }
     dws_code_finish(out, high, have_high, high_is_offset);
+    dc->after = (uint64_t)(c.p - u->info);
     return 0;
 }
 

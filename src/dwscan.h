@@ -164,10 +164,17 @@ typedef struct dsc_attr {
 typedef struct dsc_code {
     dws_code_attrs a;
     dsc_attr ranges, location, frame_base, call_value, gnu_call_value;
+    uint64_t after;             /* offset just past its attributes */
+    uint64_t sib;               /* its DW_AT_sibling target (has_sib), or 0 */
+    int has_sib;
 } dsc_code;
 
 /* The attributes of the DIE at off, as dws_read_code() reads them. */
 int dsc_read_code(dsc_unit *u, uint64_t off, dsc_code *c);
+
+/* dsc_next_sibling() of a DIE read by dsc_read_code, without parsing its
+** attributes again (the scope walk reads every DIE it steps over). */
+int dsc_sibling_of(dsc_unit *u, const dsc_code *c, uint64_t *next);
 
 /* dws_ranges() of a DIE read by dsc_read_code, with the unit DIE's
 ** DW_AT_low_pc as the lists' base address. */

@@ -17,7 +17,8 @@
 ** (dsc_ranges), location descriptions of DW_AT_location, frame_base,
 ** call_value and GNU_call_site_value (dsc_locations), first child and
 ** next sibling must equal dwshim's (dws_read_code, dws_ranges,
-** dws_locations, dws_child, dws_sibling); a DIE or list the raw reader
+** dws_locations, dws_child, dws_sibling; the sibling found from a read,
+** dsc_sibling_of, too); a DIE or list the raw reader
 ** refuses counts as a difference.  So does a unit whose line table file
 ** names (dsc_file_names) differ from libdwarf's (dws_srcfiles_libdwarf).
 ** Prints one line per file ("FILE: U units, S subprograms, D code DIEs,
@@ -121,6 +122,12 @@ static void compare_code(dws_file *f, dws_die die, raw *r, int depth)
     }
     if (!same_attrs(&want, &got.a))
         code_diff(r, off, "attributes");
+    /* the sibling from the read (dsc_sibling_of) is the sibling the DIE's
+    ** own parse gives (dsc_next_sibling, checked against libdwarf below) */
+    uint64_t s1 = 0, s2 = 0;
+    int k1 = dsc_sibling_of(r->u, &got, &s1), k2 = dsc_next_sibling(r->u, off, &s2);
+    if (k1 != k2 || (k1 == 1 && s1 != s2))
+        code_diff(r, off, "sibling from the read");
     r->nr1 = r->nr2 = 0;
     int a1 = dws_ranges(f, die, &want, r->cu_base, &r->r1, &r->nr1, &r->cr1, &e);
     int a2 = dsc_ranges(r->u, &got, &r->r2, &r->nr2, &r->cr2);
