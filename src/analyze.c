@@ -156,22 +156,15 @@ static int one_binary(st_writer *w, const char *bin, const an_opts *o, int last,
         goto out;
 
     size_t n = ts_count(res.types);
-    uint32_t *order = NULL;
-    size_t order_cap = 0;
     size_t with_holes = 0;
     for (size_t i = 0; i < n; i++) {
         ts_entry *e = ts_get(res.types, i);
-        hp_grow((void **)&order, &order_cap, e->t.nmembers + 1, sizeof *order);
-        lay_optimal_order(&e->t, order);
         int64_t tid;
-        if (st_add_type(w, binary_id, &e->t, e->cu_count, order, &tid, err) != 0) {
-            free(order);
+        if (st_add_type(w, binary_id, &e->t, e->cu_count, e->order, &tid, err) != 0)
             goto out;
-        }
         if (e->t.hole_bytes + e->t.tail_padding > 0)
             with_holes++;
     }
-    free(order);
     for (size_t i = 0; i < ts_alias_count(res.types); i++) {
         const char *alias, *target;
         ts_alias_get(res.types, i, &alias, &target);

@@ -192,6 +192,8 @@ typedef struct worker {
     hp_buf buf;
     lay_member *members;
     size_t members_cap;
+    uint32_t *order;         /* lay_compute_order's suggested order */
+    size_t order_cap;
     uint32_t *typedef_of;    /* per node: typedef node naming it, or NONE */
     size_t typedef_cap;
     /* occurrences of each dedup key in this unit (see make_key) */
@@ -1472,9 +1474,10 @@ static void build_aggregate(worker *w, uint32_t k)
     }
     t.members = w->members;
     t.nmembers = nm;
-    lay_compute(&t, w->sh->opts->cacheline);
+    hp_grow((void **)&w->order, &w->order_cap, (size_t)nm + 1, sizeof *w->order);
+    lay_compute_order(&t, w->sh->opts->cacheline, w->order);
     atomic_fetch_add(&w->sh->aggregates, 1);
-    w->nodes[k].entry = ts_add(w->sh->ts, &t, w->cu_index);
+    w->nodes[k].entry = ts_add(w->sh->ts, &t, w->order, w->cu_index);
 }
 
 /* typedef_of[k] = the typedef that names anonymous aggregate k */
@@ -1657,6 +1660,7 @@ static void worker_free(worker *w)
     free(w->nodes);
     free(w->slots);
     free(w->members);
+    free(w->order);
     free(w->typedef_of);
     free(w->occ);
     hp_buf_free(&w->buf);

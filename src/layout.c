@@ -605,6 +605,13 @@ static uint64_t layout_hash(const lay_type *t)
 
 void lay_compute(lay_type *t, uint32_t cacheline)
 {
+    uint32_t *order = t->nmembers ? hp_xmalloc((size_t)t->nmembers * sizeof *order) : NULL;
+    lay_compute_order(t, cacheline, order);
+    free(order);
+}
+
+void lay_compute_order(lay_type *t, uint32_t cacheline, uint32_t *order)
+{
     const uint64_t cl = cacheline ? cacheline : 64;
 
     sort_members(t->members, t->nmembers);
@@ -638,13 +645,7 @@ void lay_compute(lay_type *t, uint32_t cacheline)
 
     t->cachelines = clamp32(t->size / cl + (t->size % cl != 0));
 
-    if (t->nmembers > 0) {
-        uint32_t *order = hp_xmalloc((size_t)t->nmembers * sizeof *order);
-        t->optimal_size = lay_optimal_order(t, order);
-        free(order);
-    } else {
-        t->optimal_size = t->size;
-    }
+    t->optimal_size = t->nmembers > 0 ? lay_optimal_order(t, order) : t->size;
     t->hash = layout_hash(t);
 }
 

@@ -113,6 +113,11 @@ typedef struct lay_type {
 ** members in any order (Rust lists them out of offset order). */
 void lay_compute(lay_type *t, uint32_t cacheline);
 
+/* lay_compute, also leaving in order[0..nmembers) the suggested member
+** order lay_optimal_order gives for the computed layout (the order the
+** reorder needs anyway; asking again would compute it twice). */
+void lay_compute_order(lay_type *t, uint32_t cacheline, uint32_t *order);
+
 /* The suggested member order: fills order[0..nmembers-1] with member
 ** indexes (into t->members after lay_compute) and returns the size the
 ** type would have in that order.  Respects alignment, keeps bitfield

@@ -94,7 +94,7 @@ static void rehash(typeset *s)
     s->nslots = ns;
 }
 
-ts_entry *ts_add(typeset *s, const lay_type *t, uint64_t cu_index)
+ts_entry *ts_add(typeset *s, const lay_type *t, const uint32_t *order, uint64_t cu_index)
 {
     pthread_mutex_lock(&s->mu);
     size_t h = (size_t)t->hash & (s->nslots - 1);
@@ -124,6 +124,9 @@ ts_entry *ts_add(typeset *s, const lay_type *t, uint64_t cu_index)
         e->t.members[i].name = adup(&s->arena, t->members[i].name);
         e->t.members[i].type_name = adup(&s->arena, t->members[i].type_name);
     }
+    e->order = hp_arena_alloc(&s->arena, (t->nmembers ? t->nmembers : 1) * sizeof *e->order);
+    if (t->nmembers)
+        memcpy(e->order, order, t->nmembers * sizeof *e->order);
     e->cu_count = 1;
     e->first_cu = cu_index;
     *HP_PUSH(s->items, s->n, s->cap) = e;

@@ -19,6 +19,7 @@
 
 typedef struct ts_entry {
     lay_type t;              /* deep copy owned by the set; derived fields set */
+    uint32_t *order;         /* suggested member order (lay_compute_order) */
     uint32_t cu_count;
     uint64_t first_cu;       /* lowest unit index that defined it */
 } ts_entry;
@@ -28,10 +29,11 @@ typedef struct typeset typeset;
 typeset *ts_new(void);
 void ts_free(typeset *s);
 
-/* Add a computed layout (lay_compute already ran) seen in unit cu_index.
+/* Add a computed layout (lay_compute_order already ran, leaving the
+** suggested order in order[0..t->nmembers)) seen in unit cu_index.
 ** Thread-safe. The set copies everything it keeps.  Returns the entry
 ** (stable until ts_free) so loaders can adjust its unit count later. */
-ts_entry *ts_add(typeset *s, const lay_type *t, uint64_t cu_index);
+ts_entry *ts_add(typeset *s, const lay_type *t, const uint32_t *order, uint64_t cu_index);
 
 /* Add delta (may be negative) to an entry's unit count, thread-safe.
 ** Entries whose count ends at 0 are dropped by ts_finish(). */
