@@ -96,6 +96,7 @@ static int one_binary(st_writer *w, const char *bin, const an_opts *o, int last,
     double t0 = now();
     ei_image *img = NULL, *dimg = NULL;
     char *dwarf_path = NULL;
+    int64_t *type_ids = NULL;  /* of the stored types, for the site scan */
     dt_result res;
     memset(&res, 0, sizeof res);
     int rc = -1;
@@ -157,10 +158,10 @@ static int one_binary(st_writer *w, const char *bin, const an_opts *o, int last,
 
     size_t n = ts_count(res.types);
     size_t with_holes = 0;
+    type_ids = hp_xmalloc((n + 1) * sizeof *type_ids);
     for (size_t i = 0; i < n; i++) {
         ts_entry *e = ts_get(res.types, i);
-        int64_t tid;
-        if (st_add_type(w, binary_id, &e->t, e->cu_count, e->order, &tid, err) != 0)
+        if (st_add_type(w, binary_id, &e->t, e->cu_count, e->order, &type_ids[i], err) != 0)
             goto out;
         if (e->t.hole_bytes + e->t.tail_padding > 0)
             with_holes++;
@@ -183,7 +184,7 @@ static int one_binary(st_writer *w, const char *bin, const an_opts *o, int last,
         int jrc = scan_join(&scan, err);
         hp_phase("site scan joined");
         if (jrc != 0 ||
-            si_finish(scan.job, st_writer_db(w), binary_id, &sst, err) != 0)
+            si_finish(scan.job, st_writer_db(w), binary_id, res.types, type_ids, &sst, err) != 0)
             goto out;
         if (!o->quiet)
             fprintf(stderr, "holeprof: %s: %llu allocation sites (%llu typed, %llu ambiguous), "
@@ -203,6 +204,7 @@ out:
     if (scanning)
         scan_join(&scan, NULL);     /* before its images close */
     si_job_free(scan.job);
+    free(type_ids);
     if (res.types)
         ts_free(res.types);
     free(res.producer);

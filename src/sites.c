@@ -58,6 +58,7 @@
 #include "disasm.h"
 #include "dwlines.h"
 #include "store.h"
+#include "typeset.h"
 
 #ifndef SHT_PROGBITS
 #define SHT_PROGBITS 1
@@ -384,6 +385,8 @@ typedef struct si_ctx {
     ei_image *dbg;              /* the separate debug file (not owned), or NULL */
     sqlite3 *db;
     int64_t binary_id;
+    typeset *types;             /* the binary's stored types (si_finish) */
+    const int64_t *type_ids;    /* and their ids */
     si_stats *st;
     da_ctx *da;
     const da_arch *arch;
@@ -2605,18 +2608,17 @@ typedef struct trow {
     const char *name, *tail, *decl_file;
     uint64_t size;
     uint32_t decl_line;
+    const lay_type *t;          /* the layout, in the type set */
     tmem *mem;
     uint32_t nmem;
     int8_t mem_loaded;
 } trow;
 
 typedef struct tindex {
-    hp_arena arena;
     trow *rows;
     size_t n;
     uint32_t *by_tail;          /* row indexes sorted by tail */
     uint32_t *by_size;          /* row indexes sorted by size */
-    sqlite3_stmt *members;
 } tindex;
 
 /* Is t a type of the toolchain or the system rather than of the program
@@ -2677,34 +2679,27 @@ static int cmp_size(const void *a, const void *b)
     return x->id < y->id ? -1 : x->id > y->id;
 }
 
-static int ti_load(tindex *ti, sqlite3 *db, int64_t binary_id, hp_err *err)
+/* The binary's stored types (enums aside), from the type set they were
+** stored from: ids[i] is the id of ts_get(types, i), and every value is
+** the one its types or members row holds, without reading the rows back. */
+static void ti_load(tindex *ti, typeset *types, const int64_t *ids)
 {
     memset(ti, 0, sizeof *ti);
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(db, "SELECT id, name, size, decl_file, decl_line FROM types "
-                           "WHERE binary_id = ?1 AND kind <> 'enum' ORDER BY id", -1, &st,
-                           NULL) != SQLITE_OK)
-        return hp_errf(err, NULL, "sites: cannot read types: %s", sqlite3_errmsg(db));
-    sqlite3_bind_int64(st, 1, binary_id);
-    size_t cap = 0;
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    size_t n = ts_count(types), cap = 0;
+    for (size_t i = 0; i < n; i++) {
+        const lay_type *t = &ts_get(types, i)->t;
+        if (t->kind == LAY_ENUM_DATA)
+            continue;
         trow *r = HP_PUSH(ti->rows, ti->n, cap);
         memset(r, 0, sizeof *r);
-        r->id = sqlite3_column_int64(st, 0);
-        const char *nm = (const char *)sqlite3_column_text(st, 1);
-        r->name = hp_arena_strdup(&ti->arena, nm ? nm : "");
+        r->id = ids[i];
+        r->name = t->name ? t->name : "(anonymous)";    /* as st_add_type stores it */
         r->tail = name_tail(r->name);
-        sqlite3_int64 sz = sqlite3_column_int64(st, 2);
-        r->size = sz > 0 ? (uint64_t)sz : 0;
-        const char *df = (const char *)sqlite3_column_text(st, 3);
-        r->decl_file = df ? hp_arena_strdup(&ti->arena, df) : NULL;
-        sqlite3_int64 dl = sqlite3_column_int64(st, 4);
-        r->decl_line = dl > 0 && dl < UINT32_MAX ? (uint32_t)dl : 0;
+        r->size = t->size;
+        r->decl_file = t->decl_file;
+        r->decl_line = t->decl_line < UINT32_MAX ? t->decl_line : 0;
+        r->t = t;
     }
-    sqlite3_finalize(st);
-    if (rc != SQLITE_DONE)
-        return hp_errf(err, NULL, "sites: cannot read types: %s", sqlite3_errmsg(db));
     ti->by_tail = hp_xmalloc((ti->n + 1) * sizeof *ti->by_tail);
     ti->by_size = hp_xmalloc((ti->n + 1) * sizeof *ti->by_size);
     for (size_t i = 0; i < ti->n; i++)
@@ -2713,10 +2708,6 @@ static int ti_load(tindex *ti, sqlite3 *db, int64_t binary_id, hp_err *err)
     qsort(ti->by_tail, ti->n, sizeof *ti->by_tail, cmp_tail);
     qsort(ti->by_size, ti->n, sizeof *ti->by_size, cmp_size);
     ti_sorting = NULL;
-    if (sqlite3_prepare_v2(db, "SELECT offset, size, bit_size, flags, type_name FROM members "
-                           "WHERE type_id = ?1 ORDER BY idx", -1, &ti->members, NULL) != SQLITE_OK)
-        return hp_errf(err, NULL, "sites: cannot read members: %s", sqlite3_errmsg(db));
-    return 0;
 }
 
 static void ti_free(tindex *ti)
@@ -2726,9 +2717,6 @@ static void ti_free(tindex *ti)
     free(ti->rows);
     free(ti->by_tail);
     free(ti->by_size);
-    if (ti->members)
-        sqlite3_finalize(ti->members);
-    hp_arena_free(&ti->arena);
     memset(ti, 0, sizeof *ti);
 }
 
@@ -2751,25 +2739,21 @@ static int is_compound(const char *tn, uint64_t size, uint32_t flags)
     return size > 16;
 }
 
-static void ti_members(tindex *ti, trow *r)
+static void ti_members(trow *r)
 {
     if (r->mem_loaded)
         return;
     r->mem_loaded = 1;
-    sqlite3_stmt *st = ti->members;
-    sqlite3_reset(st);
-    sqlite3_bind_int64(st, 1, r->id);
     size_t cap = 0, n = 0;
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        uint32_t flags = (uint32_t)sqlite3_column_int64(st, 3);
-        if (flags & 0x0004)         /* MF_VIRTUAL: no fixed offset */
+    for (uint32_t i = 0; i < r->t->nmembers; i++) {
+        const lay_member *lm = &r->t->members[i];
+        if (lm->flags & MF_VIRTUAL)     /* no fixed offset */
             continue;
         tmem *m = HP_PUSH(r->mem, n, cap);
-        sqlite3_int64 o = sqlite3_column_int64(st, 0), s = sqlite3_column_int64(st, 1);
-        m->off = o > 0 ? (uint64_t)o : 0;
-        m->size = s > 0 ? (uint64_t)s : 0;
-        m->bit_size = (uint32_t)sqlite3_column_int64(st, 2);
-        m->compound = (uint8_t)is_compound((const char *)sqlite3_column_text(st, 4), m->size, flags);
+        m->off = lm->offset;
+        m->size = lm->size;
+        m->bit_size = lm->bit_size;
+        m->compound = (uint8_t)is_compound(lm->type_name, m->size, lm->flags);
     }
     r->nmem = (uint32_t)n;
 }
@@ -3389,7 +3373,7 @@ static void attribute(si_ctx *x, tindex *ti, const site_ev *e, const dwarfacts *
         trow *fits[MAX_CANDIDATES];
         for (size_t c = slo; c < shi; c++) {
             trow *t = &ti->rows[ti->by_size[c]];
-            ti_members(ti, t);
+            ti_members(t);
             int ok = 1;
             for (size_t i = lo; i < hi && ok; i++)
                 ok = store_fits(t, x->stores[i].off, x->stores[i].width);
@@ -3722,8 +3706,7 @@ static int write_sites(si_ctx *x, hp_err *err)
     memset(&ti, 0, sizeof ti);
     int rc = -1;
     sqlite3_stmt *ins = NULL, *cand = NULL;
-    if (ti_load(&ti, x->db, x->binary_id, err) != 0)
-        goto out;
+    ti_load(&ti, x->types, x->type_ids);
     if (sqlite3_prepare_v2(x->db, "INSERT INTO sites (binary_id, pc, function, file, line, "
                            "allocator, size, count, type_id, method, confidence, static_weight, "
                            "loop_depth, kind, indirect, inline_depth, ambiguous, candidates, "
@@ -3969,12 +3952,15 @@ out:
     return 0;
 }
 
-int si_finish(si_job *j, sqlite3 *db, int64_t binary_id, si_stats *stats, hp_err *err)
+int si_finish(si_job *j, sqlite3 *db, int64_t binary_id, typeset *types,
+              const int64_t *type_ids, si_stats *stats, hp_err *err)
 {
     double t0 = now_s();
     si_ctx *x = &j->x;
     x->db = db;
     x->binary_id = binary_id;
+    x->types = types;
+    x->type_ids = type_ids;
     int rc = x->no_arch ? write_scan(x, x->scan_note, err)
              : write_sites(x, err) != 0 || write_allocators(x, err) != 0 ? -1
              : write_scan(x, x->scan_note, err);
@@ -3990,18 +3976,6 @@ void si_job_free(si_job *j)
         return;
     ctx_free(&j->x);
     free(j);
-}
-
-int si_run(sqlite3 *db, int64_t binary_id, ei_image *img, ei_image *dwarf,
-           const si_opts *o, si_stats *stats, hp_err *err)
-{
-    si_job *j = NULL;
-    memset(stats, 0, sizeof *stats);
-    if (si_prepare(img, dwarf, o, &j, err) != 0)
-        return -1;
-    int rc = si_finish(j, db, binary_id, stats, err);
-    si_job_free(j);
-    return rc;
 }
 
 /* ------------------------------------------------------------------ */

@@ -2,15 +2,15 @@
 ** sites.h -- heap allocation sites: where the machine code allocates, and
 ** which struct it allocates.
 **
-** Contract: si_run() disassembles the executable code of one binary (the
+** Contract: si_prepare() and si_finish() disassemble the executable code of one binary (the
 ** architecture is behind disasm.h; x86-64 today), finds every call and
 ** tail jump to an allocator -- the built-in catalogue, user-declared ones,
 ** and wrappers discovered automatically to a fixed point -- and writes
 ** the sites, their candidate types and the allocators into the writer's
 ** open transaction (tables allocators, sites, site_candidates, site_scan
-** of db/schema.sql, documented in db/README.md).  It must run after the
+** of db/schema.sql, documented in db/README.md).  si_finish() runs after the
 ** binary's types rows are written: type attribution maps DWARF types to
-** those rows.
+** those rows, which it is given as the type set they were stored from.
 **
 ** What is decided and how sure it is (sites.method / sites.confidence):
 **   go-type      0.99  Go: the type descriptor passed to the runtime maps
@@ -54,6 +54,7 @@
 
 #include "elfimg.h"
 #include "hp.h"
+#include "typeset.h"
 
 /* A user-declared allocator: NAME:SIZEARG[:COUNTARG], positions counted
 ** from 0 in the platform's argument order (x86-64: rdi, rsi, rdx, ...). */
@@ -114,13 +115,14 @@ int si_read_config(const char *path, si_user_alloc **v, size_t *n, hp_err *err);
 ** and may run in its own thread while dt_load() reads the same images
 ** (elfimg is thread-safe for that); only its option errors (--alloc,
 ** --alloc-config) are returned.  si_finish() then attributes the sites to
-** the binary's stored types rows and writes them.  si_run() is both. */
+** the binary's stored types rows and writes them: `types` is the type set
+** those rows were stored from, type_ids[i] the id of ts_get(types, i) (the
+** rows are not read back). */
 typedef struct si_job si_job;
 int si_prepare(ei_image *img, ei_image *dwarf, const si_opts *opts, si_job **out, hp_err *err);
-int si_finish(si_job *job, sqlite3 *db, int64_t binary_id, si_stats *stats, hp_err *err);
+int si_finish(si_job *job, sqlite3 *db, int64_t binary_id, typeset *types,
+              const int64_t *type_ids, si_stats *stats, hp_err *err);
 void si_job_free(si_job *job);
-int si_run(sqlite3 *db, int64_t binary_id, ei_image *img, ei_image *dwarf,
-           const si_opts *opts, si_stats *stats, hp_err *err);
 
 /* holeprof sites DB [TYPE]: sites grouped by type.  TYPE matches
 ** types.name exactly; without it every site is listed. */
