@@ -876,19 +876,11 @@ uint64_t dsc_language(const dsc_unit *u)
 ** a DIE attribute: the entry's forms are the same, and so are the
 ** sections a string form points into.  0 with a string or a number, -1
 ** when the bytes do not parse, -2 for a form that needs a unit (strx). */
-static int entry_val(const dsc_sections *s, cur *c, uint64_t form, unsigned off_size,
-                     const char **str, uint64_t *num)
+static int entry_val(unit *lu, cur *c, uint64_t form, const char **str, uint64_t *num)
 {
-    unit lu;
-    memset(&lu, 0, sizeof lu);
-    lu.off_size = off_size;
-    lu.addr_size = 8;
-    lu.version = 5;
-    lu.sec = *s;
-    lu.sec.str_offsets = NULL;          /* no unit, no string index base */
     spec sp = { 0, form > UINT32_MAX ? 0 : (uint32_t)form, 0 };
     aval v;
-    read_val(&lu, c, &sp, &v, 0);
+    read_val(lu, c, &sp, &v, 0);
     *str = v.is_str ? (const char *)v.blk : NULL;
     *num = v.is_const ? v.u : 0;
     if (c->bad || (v.unsupported && (sp.form == F_strp || sp.form == F_line_strp)))
@@ -972,8 +964,17 @@ int dsc_file_names(const uint8_t *line, size_t len, uint64_t off, const char *co
     dsc_line_hdr h;
     if (dsc_line_header(line, len, off, &h) != 0)
         return -1;
-    unsigned version = h.version, off_size = h.off_size;
+    unsigned version = h.version;
     cur c = { h.tables, h.tables_end, 0 };
+    /* the values' context: no unit, so no string index base (set up once
+    ** per table, not per value: the unit is large and tables have 10^4) */
+    unit lu;
+    memset(&lu, 0, sizeof lu);
+    lu.off_size = h.off_size;
+    lu.addr_size = 8;
+    lu.version = 5;
+    lu.sec = *s;
+    lu.sec.str_offsets = NULL;
     const char **dirs = NULL;
     size_t ndirs = 0, dcap = 0;
     hp_buf b = {0};
@@ -988,7 +989,7 @@ int dsc_file_names(const uint8_t *line, size_t len, uint64_t off, const char *co
                 c.p++;
                 break;
             }
-            if (entry_val(s, &c, F_string, off_size, &d, &n) != 0)
+            if (entry_val(&lu, &c, F_string, &d, &n) != 0)
                 goto out;
             *HP_PUSH(dirs, ndirs, dcap) = d;
         }
@@ -999,7 +1000,7 @@ int dsc_file_names(const uint8_t *line, size_t len, uint64_t off, const char *co
                 c.p++;
                 break;
             }
-            if (entry_val(s, &c, F_string, off_size, &nm, &n) != 0)
+            if (entry_val(&lu, &c, F_string, &nm, &n) != 0)
                 goto out;
             struct fe *f = HP_PUSH(files, nfiles, fcap);
             f->name = nm;
@@ -1028,7 +1029,7 @@ int dsc_file_names(const uint8_t *line, size_t len, uint64_t off, const char *co
                 for (unsigned k = 0; k < nfmt; k++) {
                     const char *str;
                     uint64_t num;
-                    int r = entry_val(s, &c, fmt[2 * k + 1], off_size, &str, &num);
+                    int r = entry_val(&lu, &c, fmt[2 * k + 1], &str, &num);
                     if (r != 0) {
                         rc = r;
                         goto out;

@@ -146,10 +146,8 @@ char *hp_xasprintf(const char *fmt, ...)
     return p;
 }
 
-void hp_grow(void **arr, size_t *cap, size_t need, size_t sz)
+void hp_grow_slow(void **arr, size_t *cap, size_t need, size_t sz)
 {
-    if (need <= *cap)
-        return;
     size_t nc = *cap ? *cap : 8;
     while (nc < need) {
         if (nc > SIZE_MAX / 2 / sz)
