@@ -50,7 +50,7 @@ static void skip(cur *c, uint64_t n)
     c->p += n;
 }
 
-static uint64_t uleb(cur *c)
+static uint64_t uleb_slow(cur *c)
 {
     uint64_t v = 0;
     for (unsigned sh = 0; !c->bad; sh += 7) {
@@ -64,6 +64,15 @@ static uint64_t uleb(cur *c)
             return v;
     }
     return 0;
+}
+
+/* Most LEB128s are one byte (codes, attribute and form numbers, small
+** constants): that case inline, the loop out of line. */
+static inline uint64_t uleb(cur *c)
+{
+    if (!c->bad && c->p < c->end && !(*c->p & 0x80))
+        return *c->p++;
+    return uleb_slow(c);
 }
 
 static int64_t sleb(cur *c)
