@@ -365,6 +365,7 @@ typedef struct amap {
 typedef struct dcache {
     da_insn *v;
     size_t n;
+    uint8_t counted;            /* in si_stats already: a body counts once */
 } dcache;
 #define DCACHE_BUDGET (96u << 20)
 
@@ -1513,9 +1514,13 @@ static int decode_fn(si_ctx *x, uint32_t fi)
         return -1;
     }
     size_t bad = da_decode(x->da, p, len, f->addr, &x->insn, &x->ninsn, &x->insncap);
-    x->st->bad_bytes += bad;
-    x->st->instructions += x->ninsn;
-    x->st->analyzed++;
+    if (!x->dc || !x->dc[fi].counted) {
+        x->st->bad_bytes += bad;
+        x->st->instructions += x->ninsn;
+        x->st->analyzed++;
+        if (x->dc)
+            x->dc[fi].counted = 1;
+    }
     size_t bytes = x->ninsn * sizeof *x->insn;
     if (x->dc && x->dc_bytes + bytes <= DCACHE_BUDGET) {
         x->dc[fi].v = hp_xmalloc(bytes + 1);
@@ -1526,90 +1531,158 @@ static int decode_fn(si_ctx *x, uint32_t fi)
     return 0;
 }
 
-/* Decode many bodies at once, in x->jobs threads with a decoder each,
-** into the decoded cache (analysis then only copies them).  Capstone is
-** the most expensive part of the scan; the bodies of one round of the
-** fixed point are independent. */
-typedef struct pd_job {
+/* Decode a round's bodies ahead of the analysis, in x->jobs threads with
+** a decoder each, into the decoded cache (analysis then only copies them).
+** Capstone is the most expensive part of the scan and the bodies of one
+** round of the fixed point are independent; the analysis of the round,
+** which is sequential (its order decides what a later function sees),
+** starts on the first body as soon as that is decoded, and when the body
+** it needs next is not ready it decodes one that nobody has taken yet
+** instead of waiting.  So decoding and analysis overlap, instead of the
+** analysis waiting for the whole round.  Which thread decodes a body
+** changes nothing but timing: each body is decoded the same way and its
+** statistics counted once (dcache.counted). */
+typedef struct pd_pipe {
     si_ctx *x;
     const uint32_t *list;
     const uint8_t **ptr;
-    const size_t *len;
+    size_t *len;
     size_t n;
-    int tid, nth;
-    size_t budget;
-    uint64_t insns, bad, analyzed;
-} pd_job;
+    _Atomic size_t next;        /* first index nobody has taken */
+    _Atomic uint8_t *done;      /* per index: decoded (or nothing to decode) */
+    _Atomic size_t budget;      /* cache bytes still allowed */
+    size_t budget0;             /* at the start */
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    pthread_t th[16];
+    int nth;
+} pd_pipe;
+
+typedef struct pd_count { uint64_t insns, bad, analyzed; } pd_count;
+
+/* Take the next undecoded body of the round and decode it with da into
+** the cache; returns 0 when none is left. */
+static int pd_one(pd_pipe *p, da_ctx *da, da_insn **buf, size_t *cap, pd_count *c)
+{
+    size_t i = atomic_fetch_add(&p->next, 1);
+    if (i >= p->n)
+        return 0;
+    si_ctx *x = p->x;
+    uint32_t fi = p->list[i];
+    if (p->ptr[i] != NULL) {
+        size_t n = 0;
+        size_t bad = da_decode(da, p->ptr[i], p->len[i], x->fns[fi].addr, buf, &n, cap);
+        c->insns += n;
+        c->bad += bad;
+        c->analyzed++;
+        x->dc[fi].counted = 1;
+        size_t bytes = n * sizeof **buf;
+        size_t left = atomic_load(&p->budget);
+        while (left >= bytes && !atomic_compare_exchange_weak(&p->budget, &left, left - bytes))
+            ;
+        if (left >= bytes) {    /* else decoded again when analyzed */
+            x->dc[fi].v = hp_xmalloc(bytes + 1);
+            memcpy(x->dc[fi].v, *buf, bytes);
+            x->dc[fi].n = n;
+        }
+    }
+    pthread_mutex_lock(&p->mu);
+    atomic_store_explicit(&p->done[i], 1, memory_order_release);
+    pthread_cond_broadcast(&p->cv);
+    pthread_mutex_unlock(&p->mu);
+    return 1;
+}
+
+typedef struct pd_thread { pd_pipe *p; pd_count c; } pd_thread;
 
 static void *pd_main(void *arg)
 {
-    pd_job *j = arg;
-    si_ctx *x = j->x;
+    pd_thread *t = arg;
+    si_ctx *x = t->p->x;
     da_ctx *da = NULL;
     hp_err e2 = {0};
     if (da_open(x->img->machine, &da, &e2) != 0)
         return NULL;
     da_insn *buf = NULL;
-    size_t cap = 0, used = 0;
-    for (size_t i = (size_t)j->tid; i < j->n; i += (size_t)j->nth) {
-        uint32_t fi = j->list[i];
-        if (x->dc[fi].v || j->ptr[i] == NULL)
-            continue;
+    size_t cap = 0;
+    do
         hp_pace(&x->pacer);     /* created at idle priority, maybe */
-        size_t n = 0;
-        j->bad += da_decode(da, j->ptr[i], j->len[i], x->fns[fi].addr, &buf, &n, &cap);
-        j->insns += n;
-        j->analyzed++;
-        size_t bytes = n * sizeof *buf;
-        if (used + bytes > j->budget)
-            continue;               /* decoded again when analyzed */
-        x->dc[fi].v = hp_xmalloc(bytes + 1);
-        memcpy(x->dc[fi].v, buf, bytes);
-        x->dc[fi].n = n;
-        used += bytes;
-    }
+    while (pd_one(t->p, da, &buf, &cap, &t->c));
     free(buf);
     da_close(da);
-    j->budget = used;
     return NULL;
 }
 
-static void predecode(si_ctx *x, const uint32_t *list, size_t n)
+/* Start decoding list[0..n) (no threads for a short round, or -j 1: the
+** analysis then decodes each body itself). */
+static void pd_start(si_ctx *x, pd_pipe *p, pd_thread *ts, const uint32_t *list, size_t n)
 {
-    int nth = x->jobs;
+    memset(p, 0, sizeof *p);
+    p->x = x;
+    p->list = list;
+    p->n = n;
+    int nth = x->jobs < 16 ? x->jobs : 16;
     if (nth < 2 || n < 32)
         return;
-    if (nth > 16)
-        nth = 16;
     /* section bytes are fetched here, in one thread (ei_section_data fills
     ** a cache); the threads only read them */
-    const uint8_t **ptr = hp_xcalloc(n, sizeof *ptr);
-    size_t *len = hp_xcalloc(n, sizeof *len);
-    for (size_t i = 0; i < n; i++)
+    p->ptr = hp_xcalloc(n, sizeof *p->ptr);
+    p->len = hp_xcalloc(n, sizeof *p->len);
+    p->done = hp_xcalloc(n, sizeof *p->done);
+    for (size_t i = 0; i < n; i++) {
+        atomic_init(&p->done[i], 0);
         if (!x->dc[list[i]].v && !x->fns[list[i]].is_plt)
-            ptr[i] = body(x, &x->fns[list[i]], &len[i]);
-    size_t left = DCACHE_BUDGET > x->dc_bytes ? DCACHE_BUDGET - x->dc_bytes : 0;
-    pd_job *js = hp_xcalloc((size_t)nth, sizeof *js);
-    pthread_t *th = hp_xcalloc((size_t)nth, sizeof *th);
-    int started = 0;
+            p->ptr[i] = body(x, &x->fns[list[i]], &p->len[i]);
+    }
+    atomic_init(&p->next, 0);
+    p->budget0 = DCACHE_BUDGET > x->dc_bytes ? DCACHE_BUDGET - x->dc_bytes : 0;
+    atomic_init(&p->budget, p->budget0);
+    pthread_mutex_init(&p->mu, NULL);
+    pthread_cond_init(&p->cv, NULL);
     for (int t = 0; t < nth; t++) {
-        js[t] = (pd_job){ x, list, ptr, len, n, t, nth, left / (size_t)nth, 0, 0, 0 };
-        if (pthread_create(&th[t], NULL, pd_main, &js[t]) != 0)
+        ts[t] = (pd_thread){ p, { 0, 0, 0 } };
+        if (pthread_create(&p->th[t], NULL, pd_main, &ts[t]) != 0)
             break;
-        started++;
+        p->nth++;
     }
-    for (int t = 0; t < started; t++) {
-        pthread_join(th[t], NULL);
-        x->st->instructions += js[t].insns;
-        x->st->bad_bytes += js[t].bad;
-        x->st->analyzed += js[t].analyzed;
-        x->dc_bytes += js[t].budget;
+}
+
+/* Before analyzing list[i]: its body is decoded, by a thread or here. */
+static void pd_wait(pd_pipe *p, size_t i, da_insn **buf, size_t *cap, pd_count *c)
+{
+    if (p->done == NULL)
+        return;
+    while (!atomic_load_explicit(&p->done[i], memory_order_acquire)) {
+        if (pd_one(p, p->x->da, buf, cap, c))
+            continue;
+        pthread_mutex_lock(&p->mu);
+        while (!atomic_load_explicit(&p->done[i], memory_order_acquire))
+            pthread_cond_wait(&p->cv, &p->mu);
+        pthread_mutex_unlock(&p->mu);
     }
-    /* bodies a missing thread would have decoded are decoded on demand */
-    free(js);
-    free(th);
-    free(ptr);
-    free(len);
+}
+
+static void pd_finish(pd_pipe *p, pd_thread *ts, const pd_count *own)
+{
+    if (p->done == NULL)
+        return;
+    si_ctx *x = p->x;
+    for (int t = 0; t < p->nth; t++) {
+        pthread_join(p->th[t], NULL);
+        x->st->instructions += ts[t].c.insns;
+        x->st->bad_bytes += ts[t].c.bad;
+        x->st->analyzed += ts[t].c.analyzed;
+    }
+    /* bodies nobody took (a thread failed to start: the analysis took them) */
+    x->st->instructions += own->insns;
+    x->st->bad_bytes += own->bad;
+    x->st->analyzed += own->analyzed;
+    x->dc_bytes += p->budget0 - atomic_load(&p->budget);
+    pthread_mutex_destroy(&p->mu);
+    pthread_cond_destroy(&p->cv);
+    free(p->ptr);
+    free(p->len);
+    free((void *)p->done);
 }
 
 /* instruction index at exactly addr, or -1 */
@@ -2560,6 +2633,11 @@ static void fixed_point(si_ctx *x)
 
     uint32_t *round = NULL;
     size_t rcap = 0;
+    pd_pipe pipe;
+    pd_thread pth[16];
+    pd_count own = { 0, 0, 0 };
+    da_insn *pbuf = NULL;       /* the analysis's own decoding */
+    size_t pcap = 0;
     for (int iter = 0; x->nqueue > 0 && iter < 10000; iter++) {
         /* this round: the small queued functions, or the big ones when
         ** only big ones are left; the rest stays queued */
@@ -2578,17 +2656,21 @@ static void fixed_point(si_ctx *x)
         x->nqueue = keep;
         for (size_t i = 0; i < n; i++)
             x->fns[round[i]].queued = 0;
-        predecode(x, round, n);
+        pd_start(x, &pipe, pth, round, n);
         for (size_t i = 0; i < n; i++) {
             int made;
             hp_pace(&x->pacer);
+            pd_wait(&pipe, i, &pbuf, &pcap, &own);
             analyze_fn(x, round[i], &ls, &made);
             if (!made)
                 continue;
             enqueue_callers(x, round[i]);
             publish(x, round[i], x->fns[round[i]].alloc);
         }
+        pd_finish(&pipe, pth, &own);
+        own = (pd_count){ 0, 0, 0 };
     }
+    free(pbuf);
     free(round);
     ls_free(&ls);
 }
