@@ -26,6 +26,8 @@ struct da_ctx {
     const da_arch *arch;
     uint8_t regmap[X86_REG_ENDING];   /* capstone register -> DWARF number */
     uint8_t regwidth[X86_REG_ENDING]; /* width in bytes of that name */
+    int fast;                         /* fast_x86 first (da_set_fast) */
+    uint64_t nfast;                   /* instructions it decoded */
 };
 
 /* x86-64 SysV: rdi rsi rdx rcx r8 r9; Go's register ABI: rax rbx rcx rdi
@@ -104,6 +106,7 @@ int da_open(uint16_t machine, da_ctx **out, hp_err *err)
         return hp_errf(err, NULL, "capstone: out of memory");
     }
     c->arch = &arch_x86_64;
+    c->fast = 1;
     build_regmap(c);
     *out = c;
     return 0;
@@ -116,6 +119,21 @@ void da_close(da_ctx *c)
     cs_free(c->insn, 1);
     cs_close(&c->cs);
     free(c);
+}
+
+void da_set_fast(da_ctx *c, int on)
+{
+    c->fast = on;
+}
+
+uint64_t da_fast_count(const da_ctx *c)
+{
+    return c->nfast;
+}
+
+void da_fast_reset(da_ctx *c)
+{
+    c->nfast = 0;
 }
 
 const da_arch *da_arch_of(const da_ctx *c)
@@ -509,6 +527,295 @@ static void classify(const da_ctx *c, const cs_insn *in, da_insn *d)
     generic_writes(c, in, d);
 }
 
+
+/* ---- the common forms without capstone ----
+**
+** Four instructions in five of compiled x86-64 are a handful of forms:
+** mov, lea, push/pop, call/jmp/jcc/ret, test/cmp, add/sub and xor-zeroing
+** of 32/64-bit registers.  Capstone spends some 3000 instructions on each
+** (decoding, printing its text, filling detail); these forms are decoded
+** here in a few dozen, into exactly the da_insn classify() would make of
+** capstone's answer -- tests/disasm_check compares the two on every
+** instruction of real binaries.  Anything else (any prefix but one REX,
+** 8/16-bit operands, other opcodes, memory read-modify-write) returns 0
+** and goes to capstone. */
+
+/* x86 register code (with REX extension) -> DWARF number */
+static const uint8_t x86_dwarf[16] = { 0, 2, 1, 3, 7, 6, 4, 5, 8, 9, 10, 11, 12, 13, 14, 15 };
+
+typedef struct fmodrm {
+    uint8_t mod, reg, rm;       /* reg and rm with their REX bits */
+    uint8_t len;                /* bytes of ModRM, SIB and displacement */
+    uint8_t base, index, scale; /* memory operand (mod != 3), DWARF numbers */
+    int64_t disp;
+} fmodrm;
+
+/* ModRM at p (rex: the REX byte or 0); 0 when the bytes run out. */
+static int f_modrm(const uint8_t *p, size_t left, unsigned rex, fmodrm *m)
+{
+    if (left < 1)
+        return 0;
+    unsigned b = p[0];
+    m->mod = (uint8_t)(b >> 6);
+    m->reg = (uint8_t)(((b >> 3) & 7) | (rex & 4 ? 8 : 0));
+    unsigned rm = b & 7;
+    m->rm = (uint8_t)(rm | (rex & 1 ? 8 : 0));
+    m->len = 1;
+    m->base = m->index = DA_NOREG;
+    m->scale = 1;
+    m->disp = 0;
+    if (m->mod == 3)
+        return 1;
+    unsigned dispsz = m->mod == 1 ? 1 : m->mod == 2 ? 4 : 0;
+    if (rm == 4) {
+        if (left < 2)
+            return 0;
+        unsigned sib = p[1];
+        m->len = 2;
+        unsigned idx = ((sib >> 3) & 7) | (rex & 2 ? 8 : 0);
+        if (idx != 4)
+            m->index = x86_dwarf[idx];
+        m->scale = (uint8_t)(1u << (sib >> 6));     /* capstone keeps it without an index */
+        unsigned base = sib & 7;
+        if (base == 5 && m->mod == 0)
+            dispsz = 4;                             /* no base, disp32 */
+        else
+            m->base = x86_dwarf[base | (rex & 1 ? 8 : 0)];
+    } else if (rm == 5 && m->mod == 0) {
+        m->base = DA_PC;                            /* rip + disp32 */
+        dispsz = 4;
+    } else {
+        m->base = x86_dwarf[m->rm];
+    }
+    if (left < (size_t)m->len + dispsz)
+        return 0;
+    const uint8_t *d = p + m->len;
+    if (dispsz == 1)
+        m->disp = (int8_t)d[0];
+    else if (dispsz == 4)
+        m->disp = (int32_t)((uint32_t)d[0] | (uint32_t)d[1] << 8 | (uint32_t)d[2] << 16 |
+                            (uint32_t)d[3] << 24);
+    m->len = (uint8_t)(m->len + dispsz);
+    return 1;
+}
+
+/* The memory operand into d, as memop() does (len: the whole instruction). */
+static void f_mem(const fmodrm *m, da_insn *d, unsigned width)
+{
+    d->base = m->base;
+    d->index = m->index;
+    d->scale = m->scale;
+    d->disp = m->disp;
+    if (d->base == DA_PC)
+        d->target = d->addr + d->len + (uint64_t)m->disp;
+    else if (d->base == DA_NOREG && d->index == DA_NOREG)
+        d->target = (uint64_t)m->disp;
+    d->width = (uint8_t)width;
+}
+
+static int32_t f_rd32(const uint8_t *p)
+{
+    return (int32_t)((uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+                     (uint32_t)p[3] << 24);
+}
+
+/* Decode the instruction at p into d (addr set, the rest as da_decode
+** initialises it); returns its length, or 0 for capstone to decode it. */
+static size_t fast_x86(const da_ctx *c, const uint8_t *p, size_t left, da_insn *d)
+{
+    size_t at = 0;
+    unsigned rex = 0;
+    if (left >= 1 && (p[0] & 0xf0) == 0x40) {
+        rex = p[0];
+        at = 1;
+    }
+    if (at >= left)
+        return 0;
+    unsigned op = p[at++];
+    unsigned w = rex & 8 ? 8 : 4;
+    fmodrm m;
+    switch (op) {
+    case 0x89: case 0x8b:                           /* mov r/m,r; mov r,r/m */
+    case 0x8d:                                      /* lea r,m */
+    case 0x85: case 0x39: case 0x3b:                /* test, cmp: flags only */
+    case 0x31: case 0x33: case 0x29: case 0x2b:     /* xor, sub */
+    case 0x01: case 0x03: {                         /* add */
+        if (!f_modrm(p + at, left - at, rex, &m))
+            return 0;
+        d->len = (uint8_t)(at + m.len);
+        uint8_t rr = x86_dwarf[m.reg], rm = x86_dwarf[m.rm];
+        if (op == 0x85 || op == 0x39 || op == 0x3b)
+            return d->len;                          /* writes no register */
+        if (m.mod != 3) {
+            if (op == 0x8d) {
+                d->dst = rr;
+                d->wmask = 1u << rr;
+                f_mem(&m, d, w);
+                d->op = DA_OP_LEA;
+                return d->len;
+            }
+            if (op == 0x8b) {
+                d->dst = rr;
+                d->wmask = 1u << rr;
+                f_mem(&m, d, w);
+                d->op = DA_OP_LOAD;
+                return d->len;
+            }
+            if (op == 0x89) {
+                f_mem(&m, d, w);
+                d->src = rr;
+                d->op = DA_OP_STORE_REG;
+                return d->len;
+            }
+            return 0;                               /* read-modify-write, or a load into an ALU op */
+        }
+        if (op == 0x8d)
+            return 0;                               /* lea with a register: invalid */
+        /* register forms: dst is the ModRM rm for 89/31/29/01, reg for 8b/33/2b/03 */
+        int to_reg = op == 0x8b || op == 0x33 || op == 0x2b || op == 0x03;
+        uint8_t dst = to_reg ? rr : rm, src = to_reg ? rm : rr;
+        d->dst = dst;
+        d->wmask = 1u << dst;
+        if (op == 0x89 || op == 0x8b) {
+            d->width = (uint8_t)w;
+            d->op = DA_OP_MOV_REG;
+            d->src = src;
+            return d->len;
+        }
+        if (op == 0x01 || op == 0x03) {
+            d->op = DA_OP_ADD_REG;
+            d->src = src;
+            d->width = (uint8_t)w;
+            return d->len;
+        }
+        if (dst == src) {                           /* xor r,r / sub r,r */
+            d->op = DA_OP_ZERO;
+            return d->len;
+        }
+        d->dst = DA_NOREG;                          /* OTHER: writes dst */
+        return d->len;
+    }
+    case 0x83: case 0x81: {                         /* add/sub/cmp r,imm */
+        if (!f_modrm(p + at, left - at, rex, &m) || m.mod != 3)
+            return 0;
+        unsigned isz = op == 0x83 ? 1 : 4;
+        size_t end = at + m.len + isz;
+        if (end > left)
+            return 0;
+        unsigned ext = m.reg & 7;
+        if (ext != 0 && ext != 5 && ext != 7)
+            return 0;
+        const uint8_t *ip = p + at + m.len;
+        /* capstone's form: imm8 sign-extended, a 32-bit operation's imm32
+        ** zero-extended */
+        int64_t imm = isz == 1 ? (int8_t)ip[0] : w == 4 ? (int64_t)(uint32_t)f_rd32(ip) : f_rd32(ip);
+        d->len = (uint8_t)end;
+        if (ext == 7)
+            return d->len;                          /* cmp */
+        uint8_t dst = x86_dwarf[m.rm];
+        d->op = DA_OP_ADD_IMM;
+        d->dst = dst;
+        d->wmask = 1u << dst;
+        d->imm = ext == 5 ? -imm : imm;
+        d->width = (uint8_t)w;
+        return d->len;
+    }
+    case 0xc7: {                                    /* mov r/m,imm32 */
+        if (!f_modrm(p + at, left - at, rex, &m) || (m.reg & 7) != 0)
+            return 0;
+        size_t end = at + m.len + 4;
+        if (end > left)
+            return 0;
+        int64_t imm = f_rd32(p + at + m.len);
+        d->len = (uint8_t)end;
+        if (m.mod == 3) {
+            uint8_t dst = x86_dwarf[m.rm];
+            d->op = DA_OP_MOV_IMM;
+            d->dst = dst;
+            d->wmask = 1u << dst;
+            d->width = (uint8_t)w;
+            d->imm = w == 4 ? (int64_t)(uint32_t)imm : imm;
+            return d->len;
+        }
+        f_mem(&m, d, w);
+        d->op = DA_OP_STORE_IMM;
+        d->imm = w == 4 ? (int64_t)(uint32_t)imm : imm;   /* capstone's form */
+        return d->len;
+    }
+    case 0xb8: case 0xb9: case 0xba: case 0xbb:
+    case 0xbc: case 0xbd: case 0xbe: case 0xbf: {   /* mov r32,imm32 */
+        if (rex & 8)
+            return 0;                               /* movabs */
+        if (at + 4 > left)
+            return 0;
+        uint8_t dst = x86_dwarf[(op & 7) | (rex & 1 ? 8 : 0)];
+        d->len = (uint8_t)(at + 4);
+        d->op = DA_OP_MOV_IMM;
+        d->dst = dst;
+        d->wmask = 1u << dst;
+        d->width = 4;
+        d->imm = (int64_t)(uint32_t)f_rd32(p + at);
+        return d->len;
+    }
+    case 0x50: case 0x51: case 0x52: case 0x53:
+    case 0x54: case 0x55: case 0x56: case 0x57:     /* push r64 */
+    case 0x58: case 0x59: case 0x5a: case 0x5b:
+    case 0x5c: case 0x5d: case 0x5e: case 0x5f: {   /* pop r64 */
+        if (rex & ~1u & 0xf)
+            return 0;
+        uint8_t r = x86_dwarf[(op & 7) | (rex & 1 ? 8 : 0)];
+        d->len = (uint8_t)at;
+        d->width = 8;
+        if (op < 0x58) {
+            d->op = DA_OP_PUSH;
+            d->wmask = 1u << c->arch->sp;
+            d->src = r;
+        } else {
+            d->op = DA_OP_POP;
+            d->dst = r;
+            d->wmask = 1u << r | 1u << c->arch->sp;
+        }
+        return d->len;
+    }
+    default:
+        break;
+    }
+    if (rex)
+        return 0;
+    if (op == 0xe8 || op == 0xe9) {                 /* call/jmp rel32 */
+        if (at + 4 > left)
+            return 0;
+        d->len = (uint8_t)(at + 4);
+        d->target = d->addr + d->len + (uint64_t)(int64_t)f_rd32(p + at);
+        d->kind = op == 0xe8 ? DA_KIND_CALL : DA_KIND_JMP;
+        if (op == 0xe8)
+            d->wmask = c->arch->caller_saved;
+        return d->len;
+    }
+    if (op == 0xeb || (op >= 0x70 && op <= 0x7f)) { /* jmp/jcc rel8 */
+        if (at + 1 > left)
+            return 0;
+        d->len = (uint8_t)(at + 1);
+        d->target = d->addr + d->len + (uint64_t)(int64_t)(int8_t)p[at];
+        d->kind = op == 0xeb ? DA_KIND_JMP : DA_KIND_JCC;
+        return d->len;
+    }
+    if (op == 0x0f && at < left && (p[at] & 0xf0) == 0x80) {   /* jcc rel32 */
+        if (at + 5 > left)
+            return 0;
+        d->len = (uint8_t)(at + 5);
+        d->target = d->addr + d->len + (uint64_t)(int64_t)f_rd32(p + at + 1);
+        d->kind = DA_KIND_JCC;
+        return d->len;
+    }
+    if (op == 0xc3 || op == 0xcc) {
+        d->len = 1;
+        d->kind = op == 0xc3 ? DA_KIND_RET : DA_KIND_HALT;
+        return 1;
+    }
+    return 0;
+}
+
 size_t da_decode(da_ctx *c, const uint8_t *code, size_t len, uint64_t addr,
                  da_insn **out, size_t *n, size_t *cap)
 {
@@ -517,6 +824,21 @@ size_t da_decode(da_ctx *c, const uint8_t *code, size_t len, uint64_t addr,
     uint64_t pc = addr;
     size_t bad = 0;
     while (left > 0) {
+        if (c->fast) {
+            da_insn *d = HP_PUSH(*out, *n, *cap);
+            memset(d, 0, sizeof *d);
+            d->addr = pc;
+            d->dst = d->src = d->base = d->index = DA_NOREG;
+            size_t k = fast_x86(c, p, left, d);
+            if (k > 0) {
+                c->nfast++;
+                p += k;
+                left -= k;
+                pc += k;
+                continue;
+            }
+            (*n)--;
+        }
         const uint8_t *before = p;
         if (!cs_disasm_iter(c->cs, &p, &left, &pc, c->insn)) {
             /* skip one byte; merge runs of undecodable bytes */

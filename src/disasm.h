@@ -23,7 +23,10 @@
 ** happens per instruction: the output array grows geometrically and is
 ** reused by the caller across functions.
 **
-** x86-64 is implemented with capstone (detail on).  Another architecture
+** x86-64 is implemented with capstone (detail on), except for the few
+** forms that make most of compiled code (mov, lea, push/pop, branches,
+** test/cmp, add/sub, xor-zeroing), which disasm.c decodes itself into the
+** same da_insn; tests/disasm_check holds the two to each other.  Another architecture
 ** (AArch64 is next) adds a da_arch description and a decoder that fills the
 ** same structure; sites.c does not look at instruction bytes.
 */
@@ -120,6 +123,13 @@ const da_arch *da_arch_of(const da_ctx *c);
 ** array).  Returns the number of bytes that did not decode. */
 size_t da_decode(da_ctx *c, const uint8_t *code, size_t len, uint64_t addr,
                  da_insn **out, size_t *n, size_t *cap);
+
+/* x86-64 decodes its most common forms without capstone (on by default);
+** tests/disasm_check turns that off to compare the two decodings. */
+void da_set_fast(da_ctx *c, int on);
+/* Instructions the fast path decoded since da_open or da_fast_reset. */
+uint64_t da_fast_count(const da_ctx *c);
+void da_fast_reset(da_ctx *c);
 
 /* "call", "jmp", ... for debugging output and tests. */
 const char *da_kind_name(da_kind k);
