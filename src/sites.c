@@ -674,6 +674,23 @@ static int rust_mangled(const char *name, size_t len, const char *ident)
     return 0;
 }
 
+/* The catalogue's entries by first letter, in catalogue order: every
+** symbol of the binary is matched, and most share no letter with any. */
+static uint8_t cat_by_first[256][32];
+static uint8_t cat_nfirst[256];
+static pthread_once_t cat_once = PTHREAD_ONCE_INIT;
+
+static void cat_index(void)
+{
+    _Static_assert(NCAT < 256, "catalogue indexes are bytes");
+    for (size_t i = 0; i < NCAT; i++) {
+        uint8_t f = (uint8_t)catalogue[i].name[0];
+        if (cat_nfirst[f] < 32)
+            cat_by_first[f][cat_nfirst[f]] = (uint8_t)i;
+        cat_nfirst[f]++;
+    }
+}
+
 static int cat_match(const char *name)
 {
     size_t len = base_len(name);
@@ -682,6 +699,14 @@ static int cat_match(const char *name)
     /* mangled Rust names are tried only when they can be one */
     int mangled = name[0] == '_' && (name[1] == 'R' || (name[1] == 'Z' && name[2] == 'N')) &&
                   (strstr(name, "rust_") || strstr(name, "exchange_malloc"));
+    pthread_once(&cat_once, cat_index);
+    uint8_t f = (uint8_t)name[0];
+    if (!mangled && cat_nfirst[f] <= 32) {
+        for (unsigned k = 0; k < cat_nfirst[f]; k++)
+            if (name_is(name, len, catalogue[cat_by_first[f][k]].name))
+                return cat_by_first[f][k];
+        return -1;
+    }
     for (size_t i = 0; i < NCAT; i++) {
         const cat_entry *c = &catalogue[i];
         if (c->name[0] == name[0] && name_is(name, len, c->name))
