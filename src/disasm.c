@@ -647,18 +647,11 @@ static size_t fast_x86(const da_ctx *c, const uint8_t *p, size_t left, da_insn *
         if (op == 0x85 || op == 0x39 || op == 0x3b)
             return d->len;                          /* writes no register */
         if (m.mod != 3) {
-            if (op == 0x8d) {
+            if (op == 0x8d || op == 0x8b) {
                 d->dst = rr;
                 d->wmask = 1u << rr;
                 f_mem(&m, d, w);
-                d->op = DA_OP_LEA;
-                return d->len;
-            }
-            if (op == 0x8b) {
-                d->dst = rr;
-                d->wmask = 1u << rr;
-                f_mem(&m, d, w);
-                d->op = DA_OP_LOAD;
+                d->op = op == 0x8d ? DA_OP_LEA : DA_OP_LOAD;
                 return d->len;
             }
             if (op == 0x89) {

@@ -99,3 +99,15 @@ cc_variants() {
         done
     done
 }
+
+# go_build SRC OUT : build one Go file offline (GOPATH mode, no module, no
+# cgo, caches under $T/gobuild, GOPROXY=off: nothing is fetched); returns
+# go's status, its messages in $T/go.err
+go_build() {
+    _gd=$T/gobuild
+    mkdir -p "$_gd/src" "$_gd/cache" "$_gd/tmp"
+    cp "$1" "$_gd/src/${1##*/}"
+    (cd "$_gd/src" && env GO111MODULE=off GOFLAGS= GOPROXY=off GOTOOLCHAIN=local \
+        CGO_ENABLED=0 GOPATH="$_gd" GOCACHE="$_gd/cache" GOTMPDIR="$_gd/tmp" HOME="$T" \
+        go build -o "$2" "${1##*/}") >"$T/go.err" 2>&1 </dev/null
+}

@@ -45,15 +45,10 @@ for r in "${HOME:-/nonexistent}/.cargo/bin/rustc" /root/.cargo/bin/rustc; do
 done
 [ -n "$RUSTC" ] && build rust "$RUSTC" -g -O "$FIXTURES/sites.rs"
 if command -v go >/dev/null 2>&1; then
-    mkdir -p "$T/gopath/src" "$T/gopath/cache" "$T/gopath/tmp"
-    cp "$FIXTURES/sites.go" "$T/gopath/src/sites.go"
-    if (cd "$T/gopath/src" && env GO111MODULE=off GOFLAGS= GOPROXY=off GOTOOLCHAIN=local \
-            CGO_ENABLED=0 GOPATH="$T/gopath" GOCACHE="$T/gopath/cache" \
-            GOTMPDIR="$T/gopath/tmp" HOME="$T" go build -o "$T/go" sites.go) \
-            >"$T/cc.err" 2>&1 </dev/null; then
+    if go_build "$FIXTURES/sites.go" "$T/go"; then
         echo "$T/go" >>"$T/list"
     else
-        fail "cannot build the Go fixture: $(head -c 300 "$T/cc.err")"
+        fail "cannot build the Go fixture: $(head -c 300 "$T/go.err")"
     fi
 fi
 for f in /usr/bin/python3.11 /lib/x86_64-linux-gnu/libc.so.6; do

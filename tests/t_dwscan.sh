@@ -63,15 +63,10 @@ else
 fi
 if command -v go >/dev/null 2>&1; then
     # Go: compressed DWARF 4 with .debug_loc and .debug_ranges lists
-    mkdir -p "$T/gopath/src" "$T/gopath/cache" "$T/gopath/tmp"
-    cp "$FIXTURES/sites.go" "$T/gopath/src/sites.go"
-    if (cd "$T/gopath/src" && env GO111MODULE=off GOFLAGS= GOPROXY=off GOTOOLCHAIN=local \
-            CGO_ENABLED=0 GOPATH="$T/gopath" GOCACHE="$T/gopath/cache" \
-            GOTMPDIR="$T/gopath/tmp" HOME="$T" go build -o "$T/go" sites.go) \
-            >"$T/cc.err" 2>&1 </dev/null; then
+    if go_build "$FIXTURES/sites.go" "$T/go"; then
         n=$((n + 1)); echo "$T/go" >>"$T/list"
     else
-        fail "cannot build the Go fixture: $(head -c 300 "$T/cc.err")"
+        fail "cannot build the Go fixture: $(head -c 300 "$T/go.err")"
     fi
 else
     echo "note: go not installed, Go's DWARF not checked"

@@ -18,15 +18,10 @@ need sqlite3 go
 [ -x "$HOLEPROF" ] || die "holeprof not built: $HOLEPROF"
 SRC=$FIXTURES/sites.go
 
-mkdir -p "$T/go/src" "$T/cache" "$T/tmp"
-cp "$SRC" "$T/go/src/sites.go"
 bin=$T/gosites
 db=$T/gosites.db
-if ! (cd "$T/go/src" && env GO111MODULE=off GOFLAGS= GOPROXY=off GOTOOLCHAIN=local \
-        CGO_ENABLED=0 GOPATH="$T/go" GOCACHE="$T/cache" GOTMPDIR="$T/tmp" HOME="$T" \
-        go build -o "$bin" sites.go) >"$T/go.err" 2>&1 </dev/null; then
-    die "go build failed: $(head -c 600 "$T/go.err")"
-fi
+go_build "$SRC" "$bin" || die "go build failed: $(head -c 600 "$T/go.err")"
+
 "$bin" || fail "fixture program exits non-zero"
 assert_status "analyze" 0 "$HOLEPROF" analyze "$bin" -o "$db" -q
 
