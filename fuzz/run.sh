@@ -45,6 +45,16 @@ if [ ! -f "$seeds/bin/obj_gcc.o" ]; then
     clang -g -O0 -gdwarf-4 -c -o "$seeds/bin/obj_clang.o" "$fx/sites.c" 2>/dev/null || true
 fi
 cp "$src/examples/budget.yaml" "$seeds/yaml/"
+# machine code for fz_disasm: the seed programs' .text in 2 KB pieces
+if [ ! -f "$seeds/code.done" ]; then
+    mkdir -p "$seeds/code"
+    for b in sites c_gcc_o2_d5 c_clang_o0_d5 cxx_gcc; do
+        [ -f "$seeds/bin/$b" ] || continue
+        objcopy -O binary --only-section=.text "$seeds/bin/$b" "$seeds/$b.text" &&
+            split -b 2048 -a 3 "$seeds/$b.text" "$seeds/code/$b."
+    done
+    touch "$seeds/code.done"
+fi
 # DHAT: a real profile of tests/fixtures/profile.c and the database it
 # imports into (needs the program and valgrind; the harness reads the db
 # through FZ_DHAT_DB)
@@ -63,6 +73,7 @@ for h in $harnesses; do
     case $h in
         fz_budget) s="$seeds/yaml $src/fuzz/seeds/budget" ;;
         fz_dhat) s="$seeds/dhat" ;;
+        fz_disasm) s="$seeds/code" ;;
         *) s="$seeds/bin" ;;
     esac
     mkdir -p "$fz/corpus/$h" "$fz/crashes/$h"
