@@ -18,6 +18,7 @@
 #include "store.h"
 
 #include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -89,43 +90,59 @@ done:
 }
 
 typedef struct rk_req {
-    int64_t binary_id, request;
+    uint64_t binary_id, request;
 } rk_req;
+
+/* Append the non-negative integer values of columns first..last of every
+** row of sql, each with the row's column 0 (the binary). */
+static int rk_collect(sqlite3 *db, const char *sql, int first, int last, rk_req **v,
+                      size_t *n, size_t *cap)
+{
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+        return -1;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        sqlite3_int64 b = sqlite3_column_int64(st, 0);
+        for (int c = first; c <= last; c++) {
+            /* sizes come from a file: only non-negative integers are requests */
+            if (sqlite3_column_type(st, c) != SQLITE_INTEGER || sqlite3_column_int64(st, c) < 0)
+                continue;
+            rk_req *r = HP_PUSH(*v, *n, *cap);
+            r->binary_id = (uint64_t)b;
+            r->request = (uint64_t)sqlite3_column_int64(st, c);
+        }
+    }
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? 0 : -1;
+}
 
 int rk_fill_classes(sqlite3 *db, const char *path, hp_err *err)
 {
     /* Every request size the views join on: one object of each type, and
-    ** each site's request before and after reordering. */
-    /* site_rows is a view over four joins: evaluate it once */
-    static const char req_sql[] =
-        "WITH s AS MATERIALIZED (SELECT binary_id, request, request_after FROM site_rows)"
-        " SELECT DISTINCT binary_id, request FROM ("
-        " SELECT binary_id, size AS request FROM types"
-        " UNION SELECT binary_id, optimal_size FROM types"
-        " UNION SELECT binary_id, request FROM s"
-        " UNION SELECT binary_id, request_after FROM s) r"
-        " WHERE NOT EXISTS (SELECT 1 FROM alloc_classes c WHERE c.binary_id = r.binary_id"
-        "                   AND c.allocator = 'glibc' AND c.request = r.request)";
+    ** each site's request before and after reordering (site_rows, a view
+    ** over four joins, evaluated once).  Gathered and made distinct here
+    ** rather than by a UNION in SQL, which built temporary b-trees over
+    ** every types row and was most of this function's time. */
     if (rk_fill_models(db, path, err) != 0)
         return -1;
     sqlite3_stmt *st = NULL;
     rk_req *reqs = NULL;
     size_t n = 0, cap = 0;
-    int rc, status = -1;
-    if (sqlite3_prepare_v2(db, req_sql, -1, &st, NULL) != SQLITE_OK)
+    int status = -1;
+    if (rk_collect(db, "SELECT binary_id, size, optimal_size FROM types", 1, 2, &reqs, &n,
+                   &cap) != 0 ||
+        rk_collect(db, "SELECT binary_id, request, request_after FROM site_rows", 1, 2, &reqs,
+                   &n, &cap) != 0)
         goto dberr;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        /* sizes come from a file: only non-negative integers are requests */
-        if (sqlite3_column_type(st, 1) != SQLITE_INTEGER || sqlite3_column_int64(st, 1) < 0)
-            continue;
-        rk_req *r = HP_PUSH(reqs, n, cap);
-        r->binary_id = sqlite3_column_int64(st, 0);
-        r->request = sqlite3_column_int64(st, 1);
-    }
-    if (rc != SQLITE_DONE)
-        goto dberr;
-    sqlite3_finalize(st);
-    st = NULL;
+    hp_radix_sort(reqs, n, sizeof *reqs, offsetof(rk_req, request));
+    hp_radix_sort(reqs, n, sizeof *reqs, offsetof(rk_req, binary_id));
+    size_t u = 0;
+    for (size_t i = 0; i < n; i++)
+        if (u == 0 || reqs[i].binary_id != reqs[u - 1].binary_id ||
+            reqs[i].request != reqs[u - 1].request)
+            reqs[u++] = reqs[i];
+    n = u;
     if (sqlite3_prepare_v2(db, "INSERT OR IGNORE INTO alloc_classes(binary_id, allocator,"
                            " request, bytes) VALUES (?1, ?2, ?3, ?4)", -1, &st, NULL) != SQLITE_OK)
         goto dberr;
