@@ -73,9 +73,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         s.budget = 20000;
         dsc_unit_offsets(info, ilen, &units, &nunits);
         for (size_t i = 0; i < nunits && s.budget > 0; i++) {
-            dsc_unit *u = dsc_open(info, ilen, abbrev, alen, units[i], 64);
+            /* every other unit in two steps (dsc_open_head, the unit
+            ** DIE, dsc_open_rest), as dwlines.c opens them */
+            dsc_unit *u = i & 1 ? dsc_open_head(info, ilen, abbrev, alen, units[i], 64)
+                                : dsc_open(info, ilen, abbrev, alen, units[i], 64);
             if (u == NULL)
                 continue;
+            if (i & 1) {
+                dsc_code uc;
+                dsc_read_code(u, dsc_unit_die(u), &uc);
+                if (dsc_open_rest(u) != 0) {
+                    dsc_close(u);
+                    continue;
+                }
+            }
             /* the whole unit from its unit DIE, then the subprograms the
             ** top-level scan names (as dwlines.c reaches them) */
             uint64_t die_off, next;

@@ -1398,8 +1398,12 @@ static void do_unit(walker *w, uint64_t hdr)
     w->cu.next_offset = next;
     w->cu.version = (uint16_t)version;
     w->cu_die_tried = 0;
-    w->u = dsc_open(w->info_sec, w->info_len, w->abbrev_sec, w->abbrev_len, hdr,
-                    MAX_WALK_DEPTH);
+    /* most units hold no site: parse their abbreviations only as far as
+    ** the unit DIE's, which says so, and the rest when the unit is read */
+    int raw = 1;
+again:
+    w->u = raw ? dsc_open_head(w->info_sec, w->info_len, w->abbrev_sec, w->abbrev_len, hdr,
+                               MAX_WALK_DEPTH) : NULL;
     if (w->u && dsc_code_init(w->u, &w->secs) != 0) {
         dsc_close(w->u);
         w->u = NULL;
@@ -1447,6 +1451,14 @@ static void do_unit(walker *w, uint64_t hdr)
     }
     if (!hit && !w->want_go)
         goto done;
+    if (w->u && dsc_open_rest(w->u) != 0) {
+        /* the table breaks after the unit DIE's abbreviation: read the
+        ** unit as when the raw reader refuses it from the start */
+        dsc_close(w->u);
+        w->u = NULL;
+        raw = 0;
+        goto again;
+    }
     w->nunit_sites = 0;
     /* Go units also name their types' runtime descriptors at the top
     ** level, which only the full walk collects */

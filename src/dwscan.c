@@ -130,7 +130,9 @@ typedef struct abbrev {
 
 struct dsc_unit {
     abbrev *ab;                 /* indexed by code */
-    size_t nab;
+    size_t nab, abcap;
+    const uint8_t *ab_next;     /* the abbreviations not parsed yet, or NULL */
+    const uint8_t *ab_end;
     spec *specs;
     size_t nspecs, speccap;
     uint64_t start, end;        /* unit header offset, end of the unit */
@@ -194,23 +196,28 @@ static void fixed_layout(const unit *u, abbrev *a)
     a->fixed = at;
 }
 
-static int read_abbrevs(unit *u, const uint8_t *sec, size_t len, uint64_t off)
+/* Parse the abbreviations from u->ab_next on: all of them, or (stop != 0)
+** up to and including the one with code `stop`, leaving u->ab_next at
+** the next (dsc_open_head); u->ab_next is NULL once the table's end is
+** read. */
+static int read_abbrevs(unit *u, uint64_t stop)
 {
-    if (off >= len)
-        return -1;
-    cur c = { sec + off, sec + len, 0 };
-    size_t abcap = 0;
+    if (u->ab_next == NULL)
+        return 0;
+    cur c = { u->ab_next, u->ab_end, 0 };
     for (;;) {
         uint64_t code = uleb(&c);
         if (c.bad)
             return -1;
-        if (code == 0)
+        if (code == 0) {
+            u->ab_next = NULL;
             return 0;
+        }
         if (code >= MAX_CODE)
             return -1;
         if (code >= u->nab) {
             size_t need = (size_t)code + 1;
-            hp_grow((void **)&u->ab, &abcap, need, sizeof *u->ab);
+            hp_grow((void **)&u->ab, &u->abcap, need, sizeof *u->ab);
             memset(u->ab + u->nab, 0, (need - u->nab) * sizeof *u->ab);
             u->nab = need;
         }
@@ -239,6 +246,10 @@ static int read_abbrevs(unit *u, const uint8_t *sec, size_t len, uint64_t off)
         }
         a->nspec = (uint32_t)(u->nspecs - a->first);
         fixed_layout(u, a);
+        if (code == stop) {
+            u->ab_next = c.p;
+            return 0;
+        }
     }
 }
 
@@ -410,13 +421,24 @@ static int check_list(unit *u, cur *c, unsigned depth, uint64_t limit)
 static int unit_header(unit *u, const uint8_t *info, size_t info_len, uint64_t unit_off,
                        uint64_t *abbrev_off);
 
+/* head: parse the abbreviations only up to the unit DIE's (dsc_open_head) */
 static int open_unit(unit *u, const uint8_t *info, size_t info_len, const uint8_t *abbrev_sec,
-                     size_t abbrev_len, uint64_t unit_off)
+                     size_t abbrev_len, uint64_t unit_off, int head)
 {
     uint64_t abbrev_off;
-    if (abbrev_sec == NULL || unit_header(u, info, info_len, unit_off, &abbrev_off) != 0)
+    if (abbrev_sec == NULL || unit_header(u, info, info_len, unit_off, &abbrev_off) != 0 ||
+        abbrev_off >= abbrev_len)
         return -1;
-    return read_abbrevs(u, abbrev_sec, abbrev_len, abbrev_off);
+    u->ab_next = abbrev_sec + abbrev_off;
+    u->ab_end = abbrev_sec + abbrev_len;
+    uint64_t stop = 0;
+    if (head) {
+        cur c = { info + u->first, info + u->end, 0 };
+        stop = uleb(&c);
+        if (c.bad || stop == 0)
+            return -1;
+    }
+    return read_abbrevs(u, stop);
 }
 
 int dsc_header(const uint8_t *info, size_t info_len, uint64_t unit_off, uint64_t *die_off,
@@ -482,16 +504,33 @@ static int unit_header(unit *u, const uint8_t *info, size_t info_len, uint64_t u
     return 0;
 }
 
-dsc_unit *dsc_open(const uint8_t *info, size_t info_len, const uint8_t *abbrev_sec,
-                   size_t abbrev_len, uint64_t unit_off, unsigned max_depth)
+static dsc_unit *open_any(const uint8_t *info, size_t info_len, const uint8_t *abbrev_sec,
+                          size_t abbrev_len, uint64_t unit_off, unsigned max_depth, int head)
 {
     unit *u = hp_xcalloc(1, sizeof *u);
     u->max_depth = max_depth;
-    if (open_unit(u, info, info_len, abbrev_sec, abbrev_len, unit_off) != 0) {
+    if (open_unit(u, info, info_len, abbrev_sec, abbrev_len, unit_off, head) != 0) {
         dsc_close(u);
         return NULL;
     }
     return u;
+}
+
+dsc_unit *dsc_open(const uint8_t *info, size_t info_len, const uint8_t *abbrev_sec,
+                   size_t abbrev_len, uint64_t unit_off, unsigned max_depth)
+{
+    return open_any(info, info_len, abbrev_sec, abbrev_len, unit_off, max_depth, 0);
+}
+
+dsc_unit *dsc_open_head(const uint8_t *info, size_t info_len, const uint8_t *abbrev_sec,
+                        size_t abbrev_len, uint64_t unit_off, unsigned max_depth)
+{
+    return open_any(info, info_len, abbrev_sec, abbrev_len, unit_off, max_depth, 1);
+}
+
+int dsc_open_rest(dsc_unit *u)
+{
+    return read_abbrevs(u, 0);
 }
 
 int dsc_unit_offsets(const uint8_t *info, size_t info_len, uint64_t **v, size_t *n)

@@ -49,6 +49,16 @@ dsc_unit *dsc_open(const uint8_t *info, size_t info_len, const uint8_t *abbrev_s
                    size_t abbrev_len, uint64_t unit_off, unsigned max_depth);
 uint64_t dsc_offset(const dsc_unit *u);     /* the unit_off it was opened at */
 
+/* dsc_open in two steps, for a reader that may need only the unit DIE:
+** dsc_open_head parses the abbreviations only as far as the unit DIE's
+** (usually the first of the table), enough for dsc_code_init,
+** dsc_read_code of the unit DIE and dsc_ranges on it; dsc_open_rest
+** parses the others before anything else is asked (0, or -1: the table
+** does not parse, and the unit must be read another way). */
+dsc_unit *dsc_open_head(const uint8_t *info, size_t info_len, const uint8_t *abbrev_sec,
+                        size_t abbrev_len, uint64_t unit_off, unsigned max_depth);
+int dsc_open_rest(dsc_unit *u);
+
 /* Just the header of the unit at unit_off: its unit DIE's offset, the
 ** next unit's offset and the DWARF version; 0, or -1. */
 int dsc_header(const uint8_t *info, size_t info_len, uint64_t unit_off, uint64_t *die_off,

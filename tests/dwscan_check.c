@@ -232,7 +232,9 @@ static int check_file(const char *path)
     while (!bad && dws_next_cu(f, &cu, &err) == 1) {
         for (int scoped = 0; scoped <= 1 && !bad; scoped++) {
             want.n = got.n = 0;
-            dsc_unit *u = dsc_open(info, ilen, abbrev, alen, cu.hdr_offset, 512);
+            /* the second pass opens in two steps, as dwlines.c does */
+            dsc_unit *u = scoped ? dsc_open_head(info, ilen, abbrev, alen, cu.hdr_offset, 512)
+                                 : dsc_open(info, ilen, abbrev, alen, cu.hdr_offset, 512);
             raw r;
             memset(&r, 0, sizeof r);
             r.u = u;
@@ -245,6 +247,17 @@ static int check_file(const char *path)
             dws_code_attrs ua;
             hp_err ue = {0};
             int have_ua = cu.die && dws_read_code(f, cu.die, &ua, &ue) == 0;
+            if (scoped && u && !bad) {
+                /* before the rest of its abbreviations, the unit DIE reads
+                ** as libdwarf reads it */
+                dsc_code uc;
+                if (dsc_read_code(u, dsc_unit_die(u), &uc) != 0 ||
+                    (have_ua && !same_attrs(&uc.a, &ua)) || dsc_open_rest(u) != 0) {
+                    printf("%s: unit at 0x%" PRIx64 ": the two-step open differs\n", path,
+                           cu.hdr_offset);
+                    bad = 1;
+                }
+            }
             if (have_ua && (ua.has & DWC_LOW_PC))
                 r.cu_base = ua.low_pc;
             if (cu.die)
