@@ -22,7 +22,10 @@
 # records it (binaries.die_count), the DIEs holeprof read per second of
 # wall time (of the layouts-only run when there is one); then
 #   sites: full/--no-sites: time T cpu C
-# (what the allocation-site scan adds), and the DIEs in the whole debug
+# (what the allocation-site scan adds), then the same ratio run by run
+# (each full run over the --no-sites run right after it: median, lowest
+# and highest; pairs close in time are less exposed to the machine's
+# drift than medians taken apart), and the DIEs in the whole debug
 # file (counted with readelf; DIE_COUNT=0 skips that) with the seconds
 # per million of them, and after the last binary the ratio of the
 # slowest to the fastest of those.  Wall time comes from the shell's nanosecond clock around
@@ -172,6 +175,13 @@ for k in "${!bins[@]}"; do
             -v fc="$(median "$scratch/hp" 3)" -v nc="$(median "$scratch/hn" 3)" 'BEGIN {
             if (nw < 0.001) nw = 0.001; if (nc < 0.01) nc = 0.01
             printf "sites: full/--no-sites: time %.2f cpu %.2f\n", fw / nw, fc / nc }'
+        # the same per run: each full run against the --no-sites run
+        # right after it, which saw the same phase of a drifting machine
+        paste -d ' ' "$scratch/hp" "$scratch/hn" | awk '{
+            n = $4 < 0.001 ? 0.001 : $4; print $1 / n }' | sort -g | awk '
+            { v[NR] = $1 } END { if (NR == 0) exit
+                m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+                printf "sites: full/--no-sites run by run: median %.2f, %.2f to %.2f\n", m, v[1], v[NR] }'
     fi
     # time per million DIEs of the whole file (not only those visited):
     # readelf counts them, which takes about a minute on vmlinux;

@@ -33,6 +33,11 @@ if "$HOLEPROF" --help | grep -q -e --no-sites; then
         "^ratio holeprof --no-sites/pahole -j: time $num cpu $num rss $num\$" "$out"
     assert_eq "ratio lines" 4 "$(printf '%s\n' "$out" | grep -c '^ratio ')"
     assert_match "sites overhead line" "^sites: full/--no-sites: time $num cpu $num\$" "$out"
+    assert_match "sites overhead run by run" \
+        "^sites: full/--no-sites run by run: median $num, $num to $num\$" "$out"
+    # the median of the pairs lies within their range
+    printf '%s\n' "$out" | awk '/run by run/ { gsub(",", ""); exit !($7 >= $8 && $7 <= $10) }' &&
+        pass || fail "run-by-run median outside its range"
 else
     assert_eq "ratio lines" 2 "$(printf '%s\n' "$out" | grep -c '^ratio ')"
 fi
