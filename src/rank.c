@@ -147,11 +147,11 @@ int rk_fill_classes(sqlite3 *db, const char *path, hp_err *err)
                            " request, bytes) VALUES (?1, ?2, ?3, ?4)", -1, &st, NULL) != SQLITE_OK)
         goto dberr;
     for (size_t i = 0; i < n; i++) {
-        uint64_t req = (uint64_t)reqs[i].request;
+        uint64_t req = reqs[i].request;
         for (int m = 0; m < SC_NMODELS; m++) {
-            sqlite3_bind_int64(st, 1, reqs[i].binary_id);
+            sqlite3_bind_int64(st, 1, (sqlite3_int64)reqs[i].binary_id);
             sqlite3_bind_text(st, 2, sc_name((sc_model)m), -1, SQLITE_STATIC);
-            sqlite3_bind_int64(st, 3, reqs[i].request);
+            sqlite3_bind_int64(st, 3, (sqlite3_int64)reqs[i].request);
             if (req > SC_MAX_REQUEST)
                 sqlite3_bind_null(st, 4);
             else
