@@ -1597,10 +1597,12 @@ static int pd_one(pd_pipe *p, da_ctx *da, da_insn **buf, size_t *cap, pd_count *
     if (p->ptr[i] != NULL) {
         size_t n = 0;
         size_t bad = da_decode(da, p->ptr[i], p->len[i], x->fns[fi].addr, buf, &n, cap);
-        c->insns += n;
-        c->bad += bad;
-        c->analyzed++;
-        x->dc[fi].counted = 1;
+        if (!x->dc[fi].counted) {   /* a body past the cache's budget comes again */
+            c->insns += n;
+            c->bad += bad;
+            c->analyzed++;
+            x->dc[fi].counted = 1;
+        }
         size_t bytes = n * sizeof **buf;
         size_t left = atomic_load(&p->budget);
         while (left >= bytes && !atomic_compare_exchange_weak(&p->budget, &left, left - bytes))
