@@ -936,6 +936,18 @@ static int entry_val(unit *lu, cur *c, uint64_t form, const char **str, uint64_t
     return v.unsupported || sp.form == F_implicit_const ? -2 : 0;
 }
 
+/* DWARF 2-4 directory and file lists: a string per entry, a 0 byte at
+** the end.  1 at the end, 0 with the entry's string in *s, -1 broken. */
+static int v4_entry(unit *lu, cur *c, const char **s)
+{
+    if (c->p < c->end && *c->p == 0) {
+        c->p++;
+        return 1;
+    }
+    uint64_t n;
+    return entry_val(lu, c, F_string, s, &n) != 0 ? -1 : 0;
+}
+
 static int is_abs(const char *p)
 {
     return p != NULL && p[0] == '/';
@@ -1032,24 +1044,20 @@ int dsc_file_names(const uint8_t *line, size_t len, uint64_t off, const char *co
     if (version <= 4) {
         for (;;) {
             const char *d;
-            uint64_t n;
-            if (c.p < c.end && *c.p == 0) {
-                c.p++;
-                break;
-            }
-            if (entry_val(&lu, &c, F_string, &d, &n) != 0)
+            int r = v4_entry(&lu, &c, &d);
+            if (r < 0)
                 goto out;
+            if (r > 0)
+                break;
             *HP_PUSH(dirs, ndirs, dcap) = d;
         }
         for (;;) {
             const char *nm;
-            uint64_t n;
-            if (c.p < c.end && *c.p == 0) {
-                c.p++;
-                break;
-            }
-            if (entry_val(&lu, &c, F_string, &nm, &n) != 0)
+            int r = v4_entry(&lu, &c, &nm);
+            if (r < 0)
                 goto out;
+            if (r > 0)
+                break;
             struct fe *f = HP_PUSH(files, nfiles, fcap);
             f->name = nm;
             f->dir = uleb(&c);
