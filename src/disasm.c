@@ -530,15 +530,18 @@ static void classify(const da_ctx *c, const cs_insn *in, da_insn *d)
 
 /* ---- the common forms without capstone ----
 **
-** Four instructions in five of compiled x86-64 are a handful of forms:
-** mov, lea, push/pop, call/jmp/jcc/ret, test/cmp, add/sub and xor-zeroing
-** of 32/64-bit registers.  Capstone spends some 3000 instructions on each
-** (decoding, printing its text, filling detail); these forms are decoded
-** here in a few dozen, into exactly the da_insn classify() would make of
-** capstone's answer -- tests/disasm_check compares the two on every
-** instruction of real binaries.  Anything else (any prefix but one REX,
-** 8/16-bit operands, other opcodes, memory read-modify-write) returns 0
-** and goes to capstone. */
+** Nine instructions in ten of compiled x86-64 are a handful of forms:
+** mov, lea, push/pop, call/jmp/jcc/ret (direct and indirect), test/cmp,
+** the ALU group with an immediate (83/81, also on memory), shifts by an
+** immediate, movzx/movsx/movsxd, nops, xor-zeroing.  Capstone spends some
+** 3000 instructions on each (decoding, printing its text, filling
+** detail); these forms are decoded here in a few dozen, into exactly the
+** da_insn classify() would make of capstone's answer, quirks included
+** (test al/eax,imm "writes" rax, test m8,imm writes memory, rotates of
+** memory do not) -- tests/disasm_check compares the two on every
+** instruction of real binaries and on random bytes.  Anything else (any
+** prefix but one REX, 16-bit operands, other opcodes) returns 0 and goes
+** to capstone. */
 
 /* x86 register code (with REX extension) -> DWARF number */
 static const uint8_t x86_dwarf[16] = { 0, 2, 1, 3, 7, 6, 4, 5, 8, 9, 10, 11, 12, 13, 14, 15 };
@@ -619,6 +622,30 @@ static int32_t f_rd32(const uint8_t *p)
                      (uint32_t)p[3] << 24);
 }
 
+/* movzx/movsx/movsxd: the ModRM at p + at, a source of sw bytes (sign:
+** sign extension), into d as classify() makes it; 0 when bytes run out. */
+static size_t f_extend(const uint8_t *p, size_t at, size_t left, unsigned rex, unsigned sw,
+                       int sign, da_insn *d)
+{
+    fmodrm m;
+    if (!f_modrm(p + at, left - at, rex, &m))
+        return 0;
+    d->len = (uint8_t)(at + m.len);
+    d->dst = x86_dwarf[m.reg];
+    d->wmask = 1u << d->dst;
+    if (m.mod != 3) {
+        f_mem(&m, d, sw);
+        d->op = DA_OP_LOAD;
+        return d->len;
+    }
+    /* without REX, byte registers 4-7 are ah, ch, dh, bh: parts of 0-3 */
+    d->src = sw == 1 && !rex && (m.rm & 7) >= 4 ? x86_dwarf[(m.rm & 7) - 4] : x86_dwarf[m.rm];
+    d->op = DA_OP_EXT_REG;
+    d->width = (uint8_t)sw;
+    d->imm = sign;
+    return d->len;
+}
+
 /* Decode the instruction at p into d (addr set, the rest as da_decode
 ** initialises it); returns its length, or 0 for capstone to decode it. */
 static size_t fast_x86(const da_ctx *c, const uint8_t *p, size_t left, da_insn *d)
@@ -688,29 +715,124 @@ static size_t fast_x86(const da_ctx *c, const uint8_t *p, size_t left, da_insn *
         d->dst = DA_NOREG;                          /* OTHER: writes dst */
         return d->len;
     }
-    case 0x83: case 0x81: {                         /* add/sub/cmp r,imm */
-        if (!f_modrm(p + at, left - at, rex, &m) || m.mod != 3)
+    case 0x83: case 0x81: {                         /* ALU r/m,imm */
+        if (!f_modrm(p + at, left - at, rex, &m))
             return 0;
         unsigned isz = op == 0x83 ? 1 : 4;
         size_t end = at + m.len + isz;
         if (end > left)
             return 0;
         unsigned ext = m.reg & 7;
-        if (ext != 0 && ext != 5 && ext != 7)
-            return 0;
         const uint8_t *ip = p + at + m.len;
         /* capstone's form: imm8 sign-extended, a 32-bit operation's imm32
         ** zero-extended */
         int64_t imm = isz == 1 ? (int8_t)ip[0] : w == 4 ? (int64_t)(uint32_t)f_rd32(ip) : f_rd32(ip);
         d->len = (uint8_t)end;
         if (ext == 7)
-            return d->len;                          /* cmp */
+            return d->len;                          /* cmp: flags only */
+        if (m.mod != 3) {                           /* memory read-modify-write */
+            f_mem(&m, d, w);
+            d->op = DA_OP_STORE_OTHER;
+            return d->len;
+        }
         uint8_t dst = x86_dwarf[m.rm];
+        if (ext == 4 && dst == c->arch->sp)
+            return 0;                               /* and rsp,imm: realignment */
+        d->wmask = 1u << dst;
+        if (ext != 0 && ext != 5)
+            return d->len;                          /* or/adc/sbb/and/xor: unknown */
         d->op = DA_OP_ADD_IMM;
         d->dst = dst;
-        d->wmask = 1u << dst;
         d->imm = ext == 5 ? -imm : imm;
         d->width = (uint8_t)w;
+        return d->len;
+    }
+    case 0xc1: {                                    /* shift/rotate r/m,imm8 */
+        if (!f_modrm(p + at, left - at, rex, &m) || (m.reg & 7) == 6)
+            return 0;                               /* /6: an alias capstone may name */
+        size_t end = at + m.len + 1;
+        if (end > left)
+            return 0;
+        d->len = (uint8_t)end;
+        if (m.mod != 3) {
+            if ((m.reg & 7) < 4)
+                return 0;                           /* capstone: rotates write no memory */
+            f_mem(&m, d, w);
+            d->op = DA_OP_STORE_OTHER;
+            return d->len;
+        }
+        uint8_t dst = x86_dwarf[m.rm];
+        d->wmask = 1u << dst;
+        if ((m.reg & 7) == 4) {                     /* shl */
+            d->op = DA_OP_SHL_IMM;
+            d->dst = dst;
+            d->imm = p[at + m.len] & 63;
+            d->width = (uint8_t)w;
+        }
+        return d->len;
+    }
+    case 0x63:                                      /* movsxd r64,r/m32 */
+        if (!(rex & 8))
+            return 0;
+        return f_extend(p, at, left, rex, 4, 1, d);
+    case 0x0f:
+        if (at >= left)
+            return 0;
+        switch (p[at]) {
+        case 0xb6: case 0xb7:                       /* movzx r,r/m8 r/m16 */
+        case 0xbe: case 0xbf:                       /* movsx */
+            return f_extend(p, at + 1, left, rex, p[at] & 1 ? 2 : 1, p[at] >= 0xbe, d);
+        case 0x1f:                                  /* nop m */
+            if (!f_modrm(p + at + 1, left - at - 1, rex, &m) || m.mod == 3)
+                return 0;
+            d->len = (uint8_t)(at + 1 + m.len);
+            return d->len;
+        default:
+            break;
+        }
+        break;
+    case 0xff: {                                    /* call/jmp r/m64 */
+        if (!f_modrm(p + at, left - at, rex, &m))
+            return 0;
+        unsigned ext = m.reg & 7;
+        if (ext != 2 && ext != 4)
+            return 0;
+        d->len = (uint8_t)(at + m.len);
+        if (m.mod == 3) {
+            d->src = x86_dwarf[m.rm];
+        } else {
+            d->mem_ind = 1;
+            f_mem(&m, d, 8);
+        }
+        d->kind = ext == 2 ? DA_KIND_ICALL : DA_KIND_IJMP;
+        if (ext == 2)
+            d->wmask = c->arch->caller_saved;
+        return d->len;
+    }
+    case 0x84: case 0x38: case 0x3a:                /* test/cmp r/m8,r8: flags only */
+        if (!f_modrm(p + at, left - at, rex, &m))
+            return 0;
+        d->len = (uint8_t)(at + m.len);
+        return d->len;
+    case 0xf6: case 0x80: {                         /* test/cmp r/m8,imm8 */
+        if (!f_modrm(p + at, left - at, rex, &m) || (m.reg & 7) != (op == 0xf6 ? 0 : 7) ||
+            at + m.len + 1 > left)
+            return 0;
+        d->len = (uint8_t)(at + m.len + 1);
+        if (op == 0xf6 && m.mod != 3) {
+            f_mem(&m, d, 1);                        /* capstone calls test's memory */
+            d->op = DA_OP_STORE_OTHER;              /* operand written: so must we */
+        }
+        return d->len;
+    }
+    case 0x3c: case 0xa8:                           /* cmp/test al,imm8 */
+    case 0x3d: case 0xa9: {                         /* cmp/test eax/rax,imm32 */
+        size_t end = at + (op == 0x3c || op == 0xa8 ? 1 : 4);
+        if (end > left)
+            return 0;
+        d->len = (uint8_t)end;
+        if (op == 0xa8 || op == 0xa9)
+            d->wmask = 1u << 0;                     /* capstone: test writes its rax operand */
         return d->len;
     }
     case 0xc7: {                                    /* mov r/m,imm32 */
@@ -800,6 +922,10 @@ static size_t fast_x86(const da_ctx *c, const uint8_t *p, size_t left, da_insn *
         d->target = d->addr + d->len + (uint64_t)(int64_t)f_rd32(p + at + 1);
         d->kind = DA_KIND_JCC;
         return d->len;
+    }
+    if (op == 0x90) {                               /* nop (with REX.B: xchg) */
+        d->len = 1;
+        return 1;
     }
     if (op == 0xc3 || op == 0xcc) {
         d->len = 1;

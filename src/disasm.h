@@ -25,8 +25,9 @@
 **
 ** x86-64 is implemented with capstone (detail on), except for the few
 ** forms that make most of compiled code (mov, lea, push/pop, branches,
-** test/cmp, add/sub, xor-zeroing), which disasm.c decodes itself into the
-** same da_insn; tests/disasm_check holds the two to each other.  Another architecture
+** test/cmp, ALU and shifts with an immediate, movzx/movsx, nops,
+** xor-zeroing), which disasm.c decodes itself into the same da_insn;
+** tests/disasm_check holds the two to each other.  Another architecture
 ** (AArch64 is next) adds a da_arch description and a decoder that fills the
 ** same structure; sites.c does not look at instruction bytes.
 */

@@ -121,7 +121,11 @@ static int check_random(uint64_t seed, long count)
 {
     static const uint8_t common[] = { 0x89, 0x8b, 0x8d, 0x85, 0x39, 0x3b, 0x31, 0x33, 0x29,
                                        0x2b, 0x01, 0x03, 0x83, 0x81, 0xc7, 0xb8, 0xbf, 0x50,
-                                       0x5f, 0xe8, 0xe9, 0xeb, 0x74, 0x0f, 0xc3, 0xcc };
+                                       0x5f, 0xe8, 0xe9, 0xeb, 0x74, 0x0f, 0xc3, 0xcc,
+                                       0xc1, 0x63, 0xff, 0x84, 0x38, 0x3a, 0xf6, 0x80,
+                                       0x3c, 0xa8, 0x3d, 0xa9, 0x90 };
+    /* second bytes after 0x0f: jcc rel32 (0x80-0x8f), movzx, movsx, nop */
+    static const uint8_t common0f[] = { 0x80, 0x84, 0x85, 0x8f, 0xb6, 0xb7, 0xbe, 0xbf, 0x1f };
     hp_err err = {0};
     da_ctx *fast = NULL, *slow = NULL;
     if (da_open(62, &fast, &err) != 0 || da_open(62, &slow, &err) != 0) {
@@ -145,7 +149,7 @@ static int check_random(uint64_t seed, long count)
                 buf[j++] = (uint8_t)(0x40 | (rnd(&s) & 15));
             buf[j] = common[rnd(&s) % sizeof common];
             if (buf[j] == 0x0f && j + 1 < len && (rnd(&s) & 1))
-                buf[j + 1] = (uint8_t)(0x80 | (rnd(&s) & 15));
+                buf[j + 1] = common0f[rnd(&s) % sizeof common0f];
         }
         uint64_t addr = rnd(&s) & ~0xfffull;
         size_t na = 0, nb = 0;
