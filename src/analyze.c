@@ -43,12 +43,15 @@ static double now(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* The site scan's first half (sites.h: si_prepare) runs in this thread
-** while the main thread reads and stores the types: it needs no database,
-** and on two cores it fills the time the type reader spends in its
-** serial parts (decompression, SQLite inserts).  It paces itself by the
-** type reader's progress (SI_PACE_PERMILLE): idle priority first, so that
-** it takes those serial parts rather than slowing the readers down. */
+/* The site scan (sites.h: si_prepare, then si_attribute) runs in this
+** thread while the main thread reads and stores the types: it needs no
+** database, and on two cores it fills the time the type reader spends in
+** its serial parts (decompression, SQLite inserts).  It paces itself by
+** the type reader's progress (SI_PACE_PERMILLE): idle priority first, so
+** that it takes those serial parts rather than slowing the readers down.
+** Once the type set is final (scan_types), it attributes the sites to it
+** while the main thread stores the same types; only writing the sites
+** (si_finish) waits for the rows. */
 typedef struct scan_thread {
     pthread_t th;
     int started;
@@ -57,12 +60,26 @@ typedef struct scan_thread {
     si_job *job;
     hp_err err;
     int rc;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int threaded;               /* scan_main runs in its own thread */
+    typeset *types;             /* set by scan_types */
+    int no_types;               /* set by scan_join: none will come */
 } scan_thread;
 
 static void *scan_main(void *arg)
 {
     scan_thread *t = arg;
     t->rc = si_prepare(t->img, t->dwarf, &t->so, &t->job, &t->err);
+    if (t->rc != 0 || !t->threaded)
+        return NULL;
+    pthread_mutex_lock(&t->mu);
+    while (t->types == NULL && !t->no_types)
+        pthread_cond_wait(&t->cv, &t->mu);
+    typeset *types = t->no_types ? NULL : t->types;
+    pthread_mutex_unlock(&t->mu);
+    if (types)
+        si_attribute(t->job, types);
     return NULL;
 }
 
@@ -70,21 +87,46 @@ static void scan_start(scan_thread *t, ei_image *img, ei_image *dwarf, const an_
                        const _Atomic uint32_t *types_permille)
 {
     memset(t, 0, sizeof *t);
+    pthread_mutex_init(&t->mu, NULL);
+    pthread_cond_init(&t->cv, NULL);
     t->img = img;
     t->dwarf = dwarf;
     t->so = (si_opts){ o->allocs, o->nallocs, o->alloc_config, o->jobs, types_permille };
+    t->threaded = 1;
     t->started = pthread_create(&t->th, NULL, scan_main, t) == 0;
     if (!t->started) {
+        t->threaded = 0;
+        pthread_mutex_destroy(&t->mu);
+        pthread_cond_destroy(&t->cv);
         t->so.types_permille = NULL;    /* nothing to pace against: */
         scan_main(t);                   /* scan now, in this thread */
     }
 }
 
-/* Wait for the scan; returns si_prepare's status. */
+/* The type set is final: the scan may attribute its sites to it. */
+static void scan_types(scan_thread *t, typeset *types)
+{
+    if (!t->started)
+        return;                         /* si_finish attributes them */
+    pthread_mutex_lock(&t->mu);
+    t->types = types;
+    pthread_cond_signal(&t->cv);
+    pthread_mutex_unlock(&t->mu);
+}
+
+/* Wait for the scan; returns si_prepare's status.  Without scan_types
+** before, the scan ends without attributing. */
 static int scan_join(scan_thread *t, hp_err *err)
 {
-    if (t->started)
+    if (t->started) {
+        pthread_mutex_lock(&t->mu);
+        t->no_types = t->types == NULL;
+        pthread_cond_signal(&t->cv);
+        pthread_mutex_unlock(&t->mu);
         pthread_join(t->th, NULL);
+        pthread_mutex_destroy(&t->mu);
+        pthread_cond_destroy(&t->cv);
+    }
     t->started = 0;
     if (t->rc != 0 && err && !err->set)
         *err = t->err;
@@ -140,6 +182,8 @@ static int one_binary(st_writer *w, const char *bin, const an_opts *o, int last,
     if (dt_load(dwarf_path, &dto, &res, err) != 0)
         goto out;
     hp_phase("types read");
+    if (scanning)
+        scan_types(&scan, res.types);
 
     st_binary_info bi;
     memset(&bi, 0, sizeof bi);

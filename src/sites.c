@@ -386,8 +386,12 @@ typedef struct si_ctx {
     ei_image *dbg;              /* the separate debug file (not owned), or NULL */
     sqlite3 *db;
     int64_t binary_id;
-    typeset *types;             /* the binary's stored types (si_finish) */
-    const int64_t *type_ids;    /* and their ids */
+    typeset *types;             /* the binary's types (si_attribute) */
+    const int64_t *type_ids;    /* and their rows' ids (si_finish) */
+    struct done *done;          /* si_attribute's results, in write order */
+    size_t ndone;
+    int attributed;
+    struct tindex *ti;          /* what done[] points into */
     si_stats *st;
     da_ctx *da;
     const da_arch *arch;
@@ -2743,7 +2747,7 @@ typedef struct tmem {
 } tmem;
 
 typedef struct trow {
-    int64_t id;
+    uint32_t tsi;               /* index in the type set: types row type_ids[tsi] */
     const char *name, *tail, *decl_file;
     uint64_t size;
     uint32_t decl_line;
@@ -2807,7 +2811,7 @@ static int cmp_tail(const void *a, const void *b)
     const trow *x = &ti_sorting->rows[*(const uint32_t *)a];
     const trow *y = &ti_sorting->rows[*(const uint32_t *)b];
     int c = strcmp(x->tail, y->tail);
-    return c ? c : (x->id < y->id ? -1 : x->id > y->id);
+    return c ? c : (x->tsi < y->tsi ? -1 : x->tsi > y->tsi);
 }
 static int cmp_size(const void *a, const void *b)
 {
@@ -2815,13 +2819,14 @@ static int cmp_size(const void *a, const void *b)
     const trow *y = &ti_sorting->rows[*(const uint32_t *)b];
     if (x->size != y->size)
         return x->size < y->size ? -1 : 1;
-    return x->id < y->id ? -1 : x->id > y->id;
+    return x->tsi < y->tsi ? -1 : x->tsi > y->tsi;
 }
 
-/* The binary's stored types (enums aside), from the type set they were
-** stored from: ids[i] is the id of ts_get(types, i), and every value is
-** the one its types or members row holds, without reading the rows back. */
-static void ti_load(tindex *ti, typeset *types, const int64_t *ids)
+/* The binary's types (enums aside), from the type set they are stored
+** from: every value is the one its types or members row holds, without
+** reading the rows back; row ids (ascending with the type set's order)
+** are looked up only when the sites are written. */
+static void ti_load(tindex *ti, typeset *types)
 {
     memset(ti, 0, sizeof *ti);
     size_t n = ts_count(types), cap = 0;
@@ -2831,7 +2836,7 @@ static void ti_load(tindex *ti, typeset *types, const int64_t *ids)
             continue;
         trow *r = HP_PUSH(ti->rows, ti->n, cap);
         memset(r, 0, sizeof *r);
-        r->id = ids[i];
+        r->tsi = (uint32_t)i;
         r->name = t->name ? t->name : "(anonymous)";    /* as st_add_type stores it */
         r->tail = name_tail(r->name);
         r->size = t->size;
@@ -3825,9 +3830,17 @@ static void collect_facts(si_ctx *x, ei_image *dwarf)
     x->dli = dli;
 }
 
-/* Attribute the prepared sites to the binary's stored types and write
-** them. */
-static int write_sites(si_ctx *x, hp_err *err)
+/* One site as si_attribute() decided it, for write_sites(). */
+typedef struct done {
+    uint32_t ev;                /* x->sites[ev] */
+    const dl_site *d;           /* its DWARF facts, or NULL */
+    int64_t weight;
+    fin r;
+} done;
+
+/* Attribute the prepared sites to the binary's types: everything but the
+** row ids, so that it can run while the types are being stored. */
+static void attribute_sites(si_ctx *x)
 {
     const uint32_t *fin_idx = x->fin_idx;
     size_t nfin = x->nfin;
@@ -3840,12 +3853,50 @@ static int write_sites(si_ctx *x, hp_err *err)
     facts.go = x->dli ? dl_go_types(x->dli, &facts.ngo) : NULL;
     facts.kc = x->kc;
     facts.nkc = x->nkc;
+    x->ti = hp_xcalloc(1, sizeof *x->ti);
+    ti_load(x->ti, x->types);
+    x->done = hp_xmalloc((nfin + 1) * sizeof *x->done);
+    x->ndone = 0;
+    for (size_t i = 0; i < nfin; i++) {
+        site_ev *e = &x->sites[fin_idx[i]];
+        alloc *A = &x->allocs[e->alloc];
+        if (devirt_duplicate(x, fin_idx, nfin, i, ds, nds))
+            continue;
+        done *o = &x->done[x->ndone++];
+        o->ev = fin_idx[i];
+        const dl_site *d = o->d = find_dlsite(ds, nds, e->pc);
+        facts.site = d;
+        fin *r = &o->r;
+        attribute(x, x->ti, e, &facts, r);
+        /* new[] of the chosen type: turn bytes into elements (a bigger
+        ** single object is a header with trailing data, not an array) */
+        if (r->type && r->type->size > 0 && r->size_known && (uint64_t)r->size > r->type->size &&
+            (A->flags & AF_ARRAY)) {
+            uint64_t ts = r->type->size;
+            uint64_t total = (uint64_t)r->size * (r->count_known ? (uint64_t)r->count : 1);
+            if (total % ts == 0) {
+                r->size = (int64_t)ts;
+                r->count = (int64_t)(total / ts);
+                r->count_known = 1;
+            } else if ((A->flags & AF_ARRAY) && total > 8 && (total - 8) % ts == 0) {
+                r->size = (int64_t)ts;     /* new[] with a length cookie */
+                r->count = (int64_t)((total - 8) / ts);
+                r->count_known = 1;
+            }
+        }
+        o->weight = 1;
+        for (unsigned k = 0; k < e->loop_depth && k < 4; k++)
+            o->weight *= 8;
+    }
+    x->attributed = 1;
+}
 
-    tindex ti;
-    memset(&ti, 0, sizeof ti);
+/* Write the attributed sites and their candidates. */
+static int write_sites(si_ctx *x, hp_err *err)
+{
+    const int64_t *ids = x->type_ids;
     int rc = -1;
     sqlite3_stmt *ins = NULL, *cand = NULL;
-    ti_load(&ti, x->types, x->type_ids);
     if (sqlite3_prepare_v2(x->db, "INSERT INTO sites (binary_id, pc, function, file, line, "
                            "allocator, size, count, type_id, method, confidence, static_weight, "
                            "loop_depth, kind, indirect, inline_depth, ambiguous, candidates, "
@@ -3858,35 +3909,12 @@ static int write_sites(si_ctx *x, hp_err *err)
         dberr(x->db, err, "sites");
         goto out;
     }
-    for (size_t i = 0; i < nfin; i++) {
-        site_ev *e = &x->sites[fin_idx[i]];
+    for (size_t i = 0; i < x->ndone; i++) {
+        const done *o = &x->done[i];
+        site_ev *e = &x->sites[o->ev];
         alloc *A = &x->allocs[e->alloc];
-        if (devirt_duplicate(x, fin_idx, nfin, i, ds, nds))
-            continue;
-        const dl_site *d = find_dlsite(ds, nds, e->pc);
-        facts.site = d;
-        fin r;
-        attribute(x, &ti, e, &facts, &r);
-        /* new[] of the chosen type: turn bytes into elements (a bigger
-        ** single object is a header with trailing data, not an array) */
-        if (r.type && r.type->size > 0 && r.size_known && (uint64_t)r.size > r.type->size &&
-            (A->flags & AF_ARRAY)) {
-            uint64_t ts = r.type->size;
-            uint64_t total = (uint64_t)r.size * (r.count_known ? (uint64_t)r.count : 1);
-            if (total % ts == 0) {
-                r.size = (int64_t)ts;
-                r.count = (int64_t)(total / ts);
-                r.count_known = 1;
-            } else if ((A->flags & AF_ARRAY) && total > 8 && (total - 8) % ts == 0) {
-                r.size = (int64_t)ts;     /* new[] with a length cookie */
-                r.count = (int64_t)((total - 8) / ts);
-                r.count_known = 1;
-            }
-        }
-        unsigned depth = e->loop_depth;
-        int64_t weight = 1;
-        for (unsigned k = 0; k < depth && k < 4; k++)
-            weight *= 8;
+        const dl_site *d = o->d;
+        const fin *r = &o->r;
         sqlite3_reset(ins);
         sqlite3_clear_bindings(ins);
         sqlite3_bind_int64(ins, 1, x->binary_id);
@@ -3896,23 +3924,23 @@ static int write_sites(si_ctx *x, hp_err *err)
         if (d && d->line)
             sqlite3_bind_int64(ins, 5, d->line);
         bind_text(ins, 6, A->name);
-        if (r.size_known)
-            sqlite3_bind_int64(ins, 7, r.size);
-        if (r.count_known)
-            sqlite3_bind_int64(ins, 8, r.count);
-        if (r.type)
-            sqlite3_bind_int64(ins, 9, r.type->id);
-        bind_text(ins, 10, r.method);
-        sqlite3_bind_double(ins, 11, r.type ? r.conf : 0.0);
-        sqlite3_bind_int64(ins, 12, weight);
-        sqlite3_bind_int64(ins, 13, depth);
+        if (r->size_known)
+            sqlite3_bind_int64(ins, 7, r->size);
+        if (r->count_known)
+            sqlite3_bind_int64(ins, 8, r->count);
+        if (r->type)
+            sqlite3_bind_int64(ins, 9, ids[r->type->tsi]);
+        bind_text(ins, 10, r->method);
+        sqlite3_bind_double(ins, 11, r->type ? r->conf : 0.0);
+        sqlite3_bind_int64(ins, 12, o->weight);
+        sqlite3_bind_int64(ins, 13, e->loop_depth);
         bind_text(ins, 14, e->kind == SK_TAIL ? "tail" : "call");
         sqlite3_bind_int(ins, 15, e->indirect);
         sqlite3_bind_int64(ins, 16, d ? d->inline_depth : 0);
-        sqlite3_bind_int(ins, 17, r.ambiguous);
-        sqlite3_bind_int64(ins, 18, (sqlite3_int64)r.ncand_total);
-        bind_text(ins, 19, r.type_name);
-        bind_text(ins, 20, r.size_from);
+        sqlite3_bind_int(ins, 17, r->ambiguous);
+        sqlite3_bind_int64(ins, 18, (sqlite3_int64)r->ncand_total);
+        bind_text(ins, 19, r->type_name);
+        bind_text(ins, 20, r->size_from);
         bind_text(ins, 21, d ? d->subprogram : NULL);
         if (sqlite3_step(ins) != SQLITE_DONE) {
             dberr(x->db, err, "sites");
@@ -3921,17 +3949,17 @@ static int write_sites(si_ctx *x, hp_err *err)
         e->id = sqlite3_last_insert_rowid(x->db);
         A->nsites++;
         x->st->sites++;
-        if (r.type)
+        if (r->type)
             x->st->typed++;
-        if (r.ambiguous)
+        if (r->ambiguous)
             x->st->ambiguous++;
-        double c = r.cand_method && strcmp(r.cand_method, "stores") == 0 ? CONF_STORES : CONF_SIZE;
-        for (size_t k = 0; k < r.ncand; k++) {
+        double c = r->cand_method && strcmp(r->cand_method, "stores") == 0 ? CONF_STORES : CONF_SIZE;
+        for (size_t k = 0; k < r->ncand; k++) {
             sqlite3_reset(cand);
             sqlite3_bind_int64(cand, 1, e->id);
-            sqlite3_bind_int64(cand, 2, r.cand[k]->id);
-            bind_text(cand, 3, r.cand_method);
-            sqlite3_bind_double(cand, 4, c / (double)r.ncand_total);
+            sqlite3_bind_int64(cand, 2, ids[r->cand[k]->tsi]);
+            bind_text(cand, 3, r->cand_method);
+            sqlite3_bind_double(cand, 4, c / (double)r->ncand_total);
             if (sqlite3_step(cand) != SQLITE_DONE) {
                 dberr(x->db, err, "site_candidates");
                 goto out;
@@ -3944,7 +3972,6 @@ out:
         sqlite3_finalize(ins);
     if (cand)
         sqlite3_finalize(cand);
-    ti_free(&ti);
     return rc;
 }
 
@@ -3954,6 +3981,11 @@ out:
 
 static void ctx_free(si_ctx *x)
 {
+    if (x->ti) {
+        ti_free(x->ti);
+        free(x->ti);
+    }
+    free(x->done);
     for (size_t i = 0; i < x->nallocs; i++) {
         free(x->allocs[i].name);
         free(x->allocs[i].reason);
@@ -4090,19 +4122,31 @@ out:
     return 0;
 }
 
+void si_attribute(si_job *j, typeset *types)
+{
+    si_ctx *x = &j->x;
+    if (x->attributed || x->no_arch)
+        return;
+    double t0 = now_s();
+    x->types = types;
+    attribute_sites(x);
+    hp_phase("sites: attributed");
+    j->st.seconds += now_s() - t0;
+}
+
 int si_finish(si_job *j, sqlite3 *db, int64_t binary_id, typeset *types,
               const int64_t *type_ids, si_stats *stats, hp_err *err)
 {
+    si_attribute(j, types);
     double t0 = now_s();
     si_ctx *x = &j->x;
     x->db = db;
     x->binary_id = binary_id;
-    x->types = types;
     x->type_ids = type_ids;
     int rc = x->no_arch ? write_scan(x, x->scan_note, err)
              : write_sites(x, err) != 0 || write_allocators(x, err) != 0 ? -1
              : write_scan(x, x->scan_note, err);
-    hp_phase("sites: attributed and stored");
+    hp_phase("sites: stored");
     j->st.seconds += now_s() - t0;
     *stats = j->st;
     return rc;

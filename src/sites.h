@@ -2,15 +2,17 @@
 ** sites.h -- heap allocation sites: where the machine code allocates, and
 ** which struct it allocates.
 **
-** Contract: si_prepare() and si_finish() disassemble the executable code of one binary (the
-** architecture is behind disasm.h; x86-64 today), finds every call and
+** Contract: si_prepare(), si_attribute() and si_finish() disassemble the
+** executable code of one binary (the architecture is behind disasm.h;
+** x86-64 today), find every call and
 ** tail jump to an allocator -- the built-in catalogue, user-declared ones,
 ** and wrappers discovered automatically to a fixed point -- and writes
 ** the sites, their candidate types and the allocators into the writer's
 ** open transaction (tables allocators, sites, site_candidates, site_scan
-** of db/schema.sql, documented in db/README.md).  si_finish() runs after the
-** binary's types rows are written: type attribution maps DWARF types to
-** those rows, which it is given as the type set they were stored from.
+** of db/schema.sql, documented in db/README.md).  Type attribution maps
+** DWARF types to the binary's types rows, through the type set they are
+** stored from: si_attribute() once that set is final (beside the store),
+** si_finish() after the rows are written, with their ids.
 **
 ** What is decided and how sure it is (sites.method / sites.confidence):
 **   go-type      0.99  Go: the type descriptor passed to the runtime maps
@@ -114,12 +116,16 @@ int si_read_config(const char *path, si_user_alloc **v, size_t *n, hp_err *err);
 ** disassembly, the wrapper fixed point, the DWARF facts about each site --
 ** and may run in its own thread while dt_load() reads the same images
 ** (elfimg is thread-safe for that); only its option errors (--alloc,
-** --alloc-config) are returned.  si_finish() then attributes the sites to
-** the binary's stored types rows and writes them: `types` is the type set
-** those rows were stored from, type_ids[i] the id of ts_get(types, i) (the
-** rows are not read back). */
+** --alloc-config) are returned.  si_attribute() then decides each site's
+** type from `types`, the final type set the binary's types rows are
+** stored from; it only reads the set, so it may run while the store
+** writes those rows.  si_finish() writes the sites once the rows exist:
+** type_ids[i] is the id of ts_get(types, i), ascending with i (the rows
+** are not read back); it attributes first if si_attribute() was not
+** called. */
 typedef struct si_job si_job;
 int si_prepare(ei_image *img, ei_image *dwarf, const si_opts *opts, si_job **out, hp_err *err);
+void si_attribute(si_job *job, typeset *types);
 int si_finish(si_job *job, sqlite3 *db, int64_t binary_id, typeset *types,
               const int64_t *type_ids, si_stats *stats, hp_err *err);
 void si_job_free(si_job *job);
