@@ -84,7 +84,7 @@ typedef struct si_opts {
 ** the start) and the single-threaded store after them.  1000: the whole
 ** reading; the scan is at normal priority once the types are read, so
 ** that other programs on the machine cannot starve it after that.
-** (400, scanning at normal priority from 40% on, made analyze 7-15%
+** (400, scanning at normal priority from 40% on, made analyze 6-12%
 ** slower on python3.11 and vmlinux in interleaved runs.) */
 #define SI_PACE_PERMILLE 1000
 
