@@ -1371,6 +1371,7 @@ int dws_ranges(dws_file *f, dws_die die, const dws_code_attrs *a, uint64_t cu_ba
     if (dwarf_whatform(at, &form, &e) != DW_DLV_OK ||
         dwarf_get_version_of_die(d, &version, &offsize) != DW_DLV_OK) {
         rc = derr(f, e, err, "DW_AT_ranges");
+        e = NULL;               /* derr freed it */
         goto out;
     }
     Dwarf_Unsigned val = 0;
@@ -1378,6 +1379,7 @@ int dws_ranges(dws_file *f, dws_die die, const dws_code_attrs *a, uint64_t cu_ba
                                       : dwarf_global_formref(at, &val, &e);
     if (r2 != DW_DLV_OK) {
         rc = derr(f, e, err, "DW_AT_ranges value");
+        e = NULL;               /* derr freed it */
         goto out;
     }
     if (version >= 5) {
@@ -1386,6 +1388,7 @@ int dws_ranges(dws_file *f, dws_die die, const dws_code_attrs *a, uint64_t cu_ba
         r2 = dwarf_rnglists_get_rle_head(at, form, val, &head, &count, &goff, &e);
         if (r2 == DW_DLV_ERROR) {
             rc = derr(f, e, err, "range list");
+            e = NULL;               /* derr freed it */
             goto out;
         }
         if (r2 == DW_DLV_OK) {
@@ -1416,6 +1419,7 @@ int dws_ranges(dws_file *f, dws_die die, const dws_code_attrs *a, uint64_t cu_ba
         r2 = dwarf_get_ranges_b(f->dbg, val, d, &real, &rl, &cnt, &bytes, &e);
         if (r2 == DW_DLV_ERROR) {
             rc = derr(f, e, err, "range list");
+            e = NULL;               /* derr freed it */
             goto out;
         }
         if (r2 == DW_DLV_OK) {
@@ -1432,6 +1436,10 @@ int dws_ranges(dws_file *f, dws_die die, const dws_code_attrs *a, uint64_t cu_ba
         }
     }
 out:
+    /* libdwarf 20210528 can answer DW_DLV_NO_ENTRY with an error made on
+    ** the way (a rnglistx index it cannot resolve): ours to free */
+    if (e)
+        dwarf_dealloc(f->dbg, e, DW_DLA_ERROR);
     dwarf_dealloc(f->dbg, at, DW_DLA_ATTR);
     return rc;
 }
