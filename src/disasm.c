@@ -622,6 +622,15 @@ static int32_t f_rd32(const uint8_t *p)
                      (uint32_t)p[3] << 24);
 }
 
+/* A memory operand written by anything but a plain store (read-modify-
+** write, shifts): DA_OP_STORE_OTHER, as generic_writes() makes it. */
+static size_t f_store_other(const fmodrm *m, da_insn *d, unsigned width)
+{
+    f_mem(m, d, width);
+    d->op = DA_OP_STORE_OTHER;
+    return d->len;
+}
+
 /* movzx/movsx/movsxd: the ModRM at p + at, a source of sw bytes (sign:
 ** sign extension), into d as classify() makes it; 0 when bytes run out. */
 static size_t f_extend(const uint8_t *p, size_t at, size_t left, unsigned rex, unsigned sw,
@@ -730,11 +739,8 @@ static size_t fast_x86(const da_ctx *c, const uint8_t *p, size_t left, da_insn *
         d->len = (uint8_t)end;
         if (ext == 7)
             return d->len;                          /* cmp: flags only */
-        if (m.mod != 3) {                           /* memory read-modify-write */
-            f_mem(&m, d, w);
-            d->op = DA_OP_STORE_OTHER;
-            return d->len;
-        }
+        if (m.mod != 3)                             /* memory read-modify-write */
+            return f_store_other(&m, d, w);
         uint8_t dst = x86_dwarf[m.rm];
         if (ext == 4 && dst == c->arch->sp)
             return 0;                               /* and rsp,imm: realignment */
@@ -757,9 +763,7 @@ static size_t fast_x86(const da_ctx *c, const uint8_t *p, size_t left, da_insn *
         if (m.mod != 3) {
             if ((m.reg & 7) < 4)
                 return 0;                           /* capstone: rotates write no memory */
-            f_mem(&m, d, w);
-            d->op = DA_OP_STORE_OTHER;
-            return d->len;
+            return f_store_other(&m, d, w);
         }
         uint8_t dst = x86_dwarf[m.rm];
         d->wmask = 1u << dst;
@@ -819,10 +823,8 @@ static size_t fast_x86(const da_ctx *c, const uint8_t *p, size_t left, da_insn *
             at + m.len + 1 > left)
             return 0;
         d->len = (uint8_t)(at + m.len + 1);
-        if (op == 0xf6 && m.mod != 3) {
-            f_mem(&m, d, 1);                        /* capstone calls test's memory */
-            d->op = DA_OP_STORE_OTHER;              /* operand written: so must we */
-        }
+        if (op == 0xf6 && m.mod != 3)               /* capstone calls test's memory */
+            return f_store_other(&m, d, 1);         /* operand written: so must we */
         return d->len;
     }
     case 0x3c: case 0xa8:                           /* cmp/test al,imm8 */
