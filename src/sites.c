@@ -3878,7 +3878,7 @@ static void attribute_sites(si_ctx *x)
                 r->size = (int64_t)ts;
                 r->count = (int64_t)(total / ts);
                 r->count_known = 1;
-            } else if ((A->flags & AF_ARRAY) && total > 8 && (total - 8) % ts == 0) {
+            } else if (total > 8 && (total - 8) % ts == 0) {
                 r->size = (int64_t)ts;     /* new[] with a length cookie */
                 r->count = (int64_t)((total - 8) / ts);
                 r->count_known = 1;
