@@ -203,13 +203,17 @@ static int one_binary(st_writer *w, const char *bin, const an_opts *o, int last,
     size_t n = ts_count(res.types);
     size_t with_holes = 0;
     type_ids = hp_xmalloc((n + 1) * sizeof *type_ids);
+    st_type_row *rows = hp_xmalloc((n + 1) * sizeof *rows);
     for (size_t i = 0; i < n; i++) {
         ts_entry *e = ts_get(res.types, i);
-        if (st_add_type(w, binary_id, &e->t, e->cu_count, e->order, &type_ids[i], err) != 0)
-            goto out;
+        rows[i] = (st_type_row){ &e->t, e->cu_count, e->order };
         if (e->t.hole_bytes + e->t.tail_padding > 0)
             with_holes++;
     }
+    int trc = st_add_types(w, binary_id, rows, n, type_ids, err);
+    free(rows);
+    if (trc != 0)
+        goto out;
     for (size_t i = 0; i < ts_alias_count(res.types); i++) {
         const char *alias, *target;
         ts_alias_get(res.types, i, &alias, &target);
@@ -217,6 +221,11 @@ static int one_binary(st_writer *w, const char *bin, const an_opts *o, int last,
             goto out;
     }
     hp_phase("types stored");
+    /* the bulk of the database is written: out to the file with it, so
+    ** the disk works while the indexes and the sites are made */
+    if (st_flush(w, err) != 0)
+        goto out;
+    hp_phase("types written out");
     /* no more types will come: index them while the site scan ends */
     if (last && scanning && st_build_indexes(w, err) != 0)
         goto out;

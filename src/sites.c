@@ -2837,7 +2837,7 @@ static void ti_load(tindex *ti, typeset *types)
         trow *r = HP_PUSH(ti->rows, ti->n, cap);
         memset(r, 0, sizeof *r);
         r->tsi = (uint32_t)i;
-        r->name = t->name ? t->name : "(anonymous)";    /* as st_add_type stores it */
+        r->name = t->name ? t->name : "(anonymous)";    /* as st_add_types stores it */
         r->tail = name_tail(r->name);
         r->size = t->size;
         r->decl_file = t->decl_file;

@@ -4,8 +4,10 @@
 **
 ** Contract: st_create() makes a temporary file ".NAME.tmp.XXXXXX" in the
 ** target's directory (so the final rename(2) cannot cross file systems),
-** creates the schema in it and opens one transaction.  Rows go in through
-** prepared statements that are reused, every value bound.  st_commit()
+** creates the schema in it and opens a transaction (st_flush() and the
+** types thread below may commit and open the next: the file is private
+** until the rename).  Rows go in through prepared statements that are
+** reused, every value bound, many rows per statement.  st_commit()
 ** commits, closes, fsyncs and renames the file over the target; any
 ** failure, or st_abort(), unlinks the temporary file, so the target is
 ** either the complete new database or left exactly as it was.
@@ -20,6 +22,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -30,32 +33,38 @@
 #define PACKAGE_VERSION "dev"
 #endif
 
-enum { ST_INS_BINARY, ST_INS_TYPE, ST_INS_MEMBER, ST_INS_ALIAS, ST_NSTMT };
+enum { ST_INS_BINARY, ST_MAX_TYPE_ID, ST_INS_ALIAS, ST_NSTMT };
 
 static const char *const st_insert_sql[ST_NSTMT] = {
     "INSERT INTO binaries(path, build_id, arch, debug_file, debug_how, producer,"
     " cacheline, cu_count, die_count, analyzed_at, holeprof_version)"
     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-    "INSERT INTO types(binary_id, kind, name, size, align, members, holes,"
-    " hole_bytes, bit_holes, bit_hole_bits, tail_padding, optimal_size,"
-    " cachelines, decl_file, decl_line, cu_count, lang, flags, packed,"
-    " explicit_align, conflict, layout_hash, pre_hole, pre_bit_hole, bit_padding)"
-    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14,"
-    " ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25)",
-    NULL,   /* members: st_member_stmt() */
+    "SELECT max(id) FROM types",
     "INSERT OR IGNORE INTO type_aliases(binary_id, alias, name) VALUES (?1, ?2, ?3)",
 };
 
-/* Members go in ST_MEMBER_BATCH rows per INSERT: one statement per type
-** for most types instead of one per member, which spares SQLite most of
-** its per-statement work (a third of the writing on python3.11). */
-#define ST_MEMBER_BATCH 16
-#define ST_MEMBER_COLS  15
+/* Types and members go in ST_BATCH rows per INSERT, the members of
+** consecutive types in the same statement, which spares SQLite most of
+** its per-statement work: one statement runs for 16 rows instead of one
+** per type (python3.11 has 4.8 members per type). */
+#define ST_BATCH 16
+#define ST_TYPE_COLS   26
+#define ST_MEMBER_COLS 15
+#define ST_TYPE_HEAD                                                            \
+    "INSERT INTO types(id, binary_id, kind, name, size, align, members, holes," \
+    " hole_bytes, bit_holes, bit_hole_bits, tail_padding, optimal_size,"        \
+    " cachelines, decl_file, decl_line, cu_count, lang, flags, packed,"         \
+    " explicit_align, conflict, layout_hash, pre_hole, pre_bit_hole, bit_padding)"
+#define ST_MEMBER_HEAD                                                          \
+    "INSERT INTO members(type_id, idx, name, type_name, offset, size, bitpos,"  \
+    " bit_offset, bit_size, align, flags, hole_after, bit_hole_after,"          \
+    " cacheline, suggested_pos)"
 
 struct st_writer {
     sqlite3 *db;
     sqlite3_stmt *stmt[ST_NSTMT];
-    sqlite3_stmt *mstmt[ST_MEMBER_BATCH + 1];   /* [k]: k rows, made on first use */
+    sqlite3_stmt *tstmt[ST_BATCH + 1];   /* [k]: k types rows, made on first use */
+    sqlite3_stmt *mstmt[ST_BATCH + 1];   /* [k]: k members rows */
     char *final_path;
     char *tmp_path;
     int fd;                 /* from mkstemp; kept open for the final fsync */
@@ -80,8 +89,10 @@ static void st_free(st_writer *w)
 {
     for (int i = 0; i < ST_NSTMT; i++)
         sqlite3_finalize(w->stmt[i]);
-    for (int i = 0; i <= ST_MEMBER_BATCH; i++)
+    for (int i = 0; i <= ST_BATCH; i++) {
+        sqlite3_finalize(w->tstmt[i]);
         sqlite3_finalize(w->mstmt[i]);
+    }
     if (w->db)
         sqlite3_close_v2(w->db);
     if (w->fd >= 0)
@@ -199,8 +210,15 @@ int st_create(const char *final_path, st_writer **out, hp_err *err)
     /* NOMUTEX: the writer's connection is used by one thread at a time
     ** (analyze's site-scan thread never touches it), so SQLite's own
     ** per-call locking would only cost time */
-    if (sqlite3_open_v2(w->tmp_path, &w->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
-                        NULL) != SQLITE_OK) {
+    /* URI names are on, for st_side_join's ATTACH of an in-memory
+    ** database; a path of ours that begins "file:" (-o file:dir/x.db)
+    ** is kept a path by a leading "./" */
+    char *open_path = strncmp(w->tmp_path, "file:", 5) == 0 ? hp_xasprintf("./%s", w->tmp_path)
+                                                            : hp_xstrdup(w->tmp_path);
+    int orc = sqlite3_open_v2(open_path, &w->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX |
+                              SQLITE_OPEN_URI, NULL);
+    free(open_path);
+    if (orc != SQLITE_OK) {
         hp_errf(err, w->tmp_path, "cannot open database: %s",
                 w->db ? sqlite3_errmsg(w->db) : "out of memory");
         st_free(w);
@@ -272,21 +290,31 @@ static void st_bind_u64(sqlite3_stmt *s, int i, uint64_t v, int *rc, const char 
 }
 
 /* Run a bound INSERT once and make it ready for reuse. */
-static int st_step(st_writer *w, sqlite3_stmt *s, int rc, const char *bad, const char *what,
-                   hp_err *err)
+static int st_step_on(sqlite3 *db, const char *path, sqlite3_stmt *s, int rc, const char *bad,
+                      const char *what, hp_err *err)
 {
     if (bad != NULL) {
         sqlite3_reset(s);
         sqlite3_clear_bindings(s);
-        return hp_errf(err, w->final_path, "%s: value %s out of range", what, bad);
+        return hp_errf(err, path, "%s: value %s out of range", what, bad);
     }
     if (rc == SQLITE_OK)
         rc = sqlite3_step(s);
     sqlite3_reset(s);
-    sqlite3_clear_bindings(s);
-    if (rc != SQLITE_DONE && rc != SQLITE_OK)
-        return st_sqlerr(w, err, what);
+    if (rc != SQLITE_DONE && rc != SQLITE_OK) {
+        sqlite3_clear_bindings(s);
+        return hp_errf(err, path, "%s: %s", what, sqlite3_errmsg(db));
+    }
+    /* the bindings stay: every use binds every parameter again, and
+    ** clearing the 240 of a members statement costs more than the step's
+    ** own bookkeeping */
     return 0;
+}
+
+static int st_step(st_writer *w, sqlite3_stmt *s, int rc, const char *bad, const char *what,
+                   hp_err *err)
+{
+    return st_step_on(w->db, w->final_path, s, rc, bad, what, err);
 }
 
 int st_add_binary(st_writer *w, const st_binary_info *bi, int64_t *binary_id, hp_err *err)
@@ -319,126 +347,332 @@ int st_add_binary(st_writer *w, const st_binary_info *bi, int64_t *binary_id, hp
 }
 
 /* The INSERT of k member rows, prepared on first use. */
-static sqlite3_stmt *st_member_stmt(st_writer *w, uint32_t k, hp_err *err)
+/* A k-row INSERT into `table` (cols columns, numbered parameters),
+** prepared on first use and cached in cache[k]. */
+static sqlite3_stmt *st_rows_stmt(sqlite3 *db, const char *path, sqlite3_stmt **cache,
+                                  const char *head, int cols, uint32_t k, hp_err *err)
 {
-    if (w->mstmt[k] != NULL)
-        return w->mstmt[k];
+    if (cache[k] != NULL)
+        return cache[k];
     hp_buf b = {0};
-    hp_buf_puts(&b, "INSERT INTO members(type_id, idx, name, type_name, offset, size, bitpos,"
-                " bit_offset, bit_size, align, flags, hole_after, bit_hole_after,"
-                " cacheline, suggested_pos) VALUES ");
+    hp_buf_puts(&b, head);
+    hp_buf_puts(&b, " VALUES ");
     for (uint32_t r = 0; r < k; r++) {
         hp_buf_puts(&b, r ? ",(" : "(");
-        for (int c = 0; c < ST_MEMBER_COLS; c++) {
+        for (int c = 0; c < cols; c++) {
             hp_buf_puts(&b, c ? ",?" : "?");
-            hp_buf_putu(&b, r * ST_MEMBER_COLS + (uint32_t)c + 1);
+            hp_buf_putu(&b, r * (uint32_t)cols + (uint32_t)c + 1);
         }
         hp_buf_puts(&b, ")");
     }
-    int rc = sqlite3_prepare_v3(w->db, b.s, -1, SQLITE_PREPARE_PERSISTENT, &w->mstmt[k], NULL);
+    int rc = sqlite3_prepare_v3(db, b.s, -1, SQLITE_PREPARE_PERSISTENT, &cache[k], NULL);
     hp_buf_free(&b);
     if (rc != SQLITE_OK) {
-        st_sqlerr(w, err, "cannot prepare statement");
+        hp_errf(err, path, "cannot prepare statement: %s", sqlite3_errmsg(db));
         return NULL;
     }
-    return w->mstmt[k];
+    return cache[k];
 }
 
-int st_add_type(st_writer *w, int64_t binary_id, const lay_type *t, uint32_t cu_count,
-                const uint32_t *suggested, int64_t *type_id, hp_err *err)
+/* Bind one types row at parameter offset b (ST_TYPE_COLS parameters);
+** hash receives the layout hash's text, which must live until the step. */
+static void st_bind_type(sqlite3_stmt *s, int b, int64_t id, int64_t binary_id,
+                         const st_type_row *row, char hash[17], int *rc, const char **bad)
 {
-    sqlite3_stmt *s = w->stmt[ST_INS_TYPE];
-    int rc = SQLITE_OK;
-    const char *bad = NULL;
-    const char *name = t->name ? t->name : "(anonymous)";
-    char hash[17];
-    snprintf(hash, sizeof hash, "%016" PRIx64, t->hash);
-
-    if (t->nmembers > 0 && t->members == NULL)
-        return hp_errf(err, w->final_path, "type '%s': members missing", name);
-    /* members.suggested_pos is the inverse permutation of `suggested`;
-    ** anything that is not a permutation is a caller bug, not data. */
-    if (suggested != NULL && t->nmembers > 0) {
-        hp_grow((void **)&w->inv, &w->inv_cap, t->nmembers, sizeof *w->inv);
-        for (uint32_t i = 0; i < t->nmembers; i++)
-            w->inv[i] = UINT32_MAX;
-        for (uint32_t pos = 0; pos < t->nmembers; pos++) {
-            uint32_t ix = suggested[pos];
-            if (ix >= t->nmembers || w->inv[ix] != UINT32_MAX)
-                return hp_errf(err, w->final_path,
-                               "type '%s': suggested order is not a permutation", name);
-            w->inv[ix] = pos;
-        }
-    }
-
-    st_bind_i64(s, 1, binary_id, &rc);
-    st_bind_text(s, 2, lay_kind_name(t->kind), &rc);
-    st_bind_text(s, 3, name, &rc);
-    st_bind_u64(s, 4, t->size, &rc, &bad);
-    st_bind_i64(s, 5, t->align, &rc);
-    st_bind_i64(s, 6, t->nmembers, &rc);
-    st_bind_i64(s, 7, t->holes, &rc);
-    st_bind_u64(s, 8, t->hole_bytes, &rc, &bad);
-    st_bind_i64(s, 9, t->bit_holes, &rc);
-    st_bind_u64(s, 10, t->bit_hole_bits, &rc, &bad);
-    st_bind_u64(s, 11, t->tail_padding, &rc, &bad);
-    st_bind_u64(s, 12, t->optimal_size, &rc, &bad);
-    st_bind_i64(s, 13, t->cachelines, &rc);
-    st_bind_text(s, 14, t->decl_file, &rc);
+    const lay_type *t = row->t;
+    snprintf(hash, 17, "%016" PRIx64, t->hash);
+    st_bind_i64(s, b + 1, id, rc);
+    st_bind_i64(s, b + 2, binary_id, rc);
+    st_bind_text(s, b + 3, lay_kind_name(t->kind), rc);
+    st_bind_text(s, b + 4, t->name ? t->name : "(anonymous)", rc);
+    st_bind_u64(s, b + 5, t->size, rc, bad);
+    st_bind_i64(s, b + 6, t->align, rc);
+    st_bind_i64(s, b + 7, t->nmembers, rc);
+    st_bind_i64(s, b + 8, t->holes, rc);
+    st_bind_u64(s, b + 9, t->hole_bytes, rc, bad);
+    st_bind_i64(s, b + 10, t->bit_holes, rc);
+    st_bind_u64(s, b + 11, t->bit_hole_bits, rc, bad);
+    st_bind_u64(s, b + 12, t->tail_padding, rc, bad);
+    st_bind_u64(s, b + 13, t->optimal_size, rc, bad);
+    st_bind_i64(s, b + 14, t->cachelines, rc);
+    st_bind_text(s, b + 15, t->decl_file, rc);
     if (t->decl_line > 0)
-        st_bind_i64(s, 15, t->decl_line, &rc);
+        st_bind_i64(s, b + 16, t->decl_line, rc);
     else
-        rc = rc == SQLITE_OK ? sqlite3_bind_null(s, 15) : rc;
-    st_bind_i64(s, 16, cu_count, &rc);
-    st_bind_text(s, 17, lay_lang_name(t->lang), &rc);
-    st_bind_i64(s, 18, t->flags, &rc);
-    st_bind_i64(s, 19, (t->flags & TF_PACKED) != 0, &rc);
-    st_bind_i64(s, 20, (t->flags & TF_EXPLICIT_ALIGN) != 0, &rc);
-    st_bind_i64(s, 21, (t->flags & TF_CONFLICT) != 0, &rc);
-    st_bind_text(s, 22, hash, &rc);
-    st_bind_u64(s, 23, t->pre_hole, &rc, &bad);
-    st_bind_i64(s, 24, t->pre_bit_hole, &rc);
-    st_bind_i64(s, 25, t->bit_padding, &rc);
-    if (st_step(w, s, rc, bad, "cannot insert type", err) != 0)
-        return -1;
-    int64_t tid = sqlite3_last_insert_rowid(w->db);
+        *rc = *rc == SQLITE_OK ? sqlite3_bind_null(s, b + 16) : *rc;
+    st_bind_i64(s, b + 17, row->cu_count, rc);
+    st_bind_text(s, b + 18, lay_lang_name(t->lang), rc);
+    st_bind_i64(s, b + 19, t->flags, rc);
+    st_bind_i64(s, b + 20, (t->flags & TF_PACKED) != 0, rc);
+    st_bind_i64(s, b + 21, (t->flags & TF_EXPLICIT_ALIGN) != 0, rc);
+    st_bind_i64(s, b + 22, (t->flags & TF_CONFLICT) != 0, rc);
+    st_bind_text(s, b + 23, hash, rc);
+    st_bind_u64(s, b + 24, t->pre_hole, rc, bad);
+    st_bind_i64(s, b + 25, t->pre_bit_hole, rc);
+    st_bind_i64(s, b + 26, t->bit_padding, rc);
+}
 
-    for (uint32_t i0 = 0; i0 < t->nmembers;) {
-        uint32_t k = t->nmembers - i0 < ST_MEMBER_BATCH ? t->nmembers - i0 : ST_MEMBER_BATCH;
-        s = st_member_stmt(w, k, err);
+/* Bind members row at parameter offset b (ST_MEMBER_COLS parameters);
+** pos is its place in the suggested order, or UINT32_MAX for none. */
+static void st_bind_member(sqlite3_stmt *s, int b, int64_t type_id, uint32_t idx,
+                           const lay_member *m, uint32_t pos, int *rc, const char **bad)
+{
+    st_bind_i64(s, b + 1, type_id, rc);
+    st_bind_i64(s, b + 2, idx, rc);
+    st_bind_text(s, b + 3, m->name, rc);
+    st_bind_text(s, b + 4, m->type_name, rc);
+    st_bind_u64(s, b + 5, m->offset, rc, bad);
+    st_bind_u64(s, b + 6, m->size, rc, bad);
+    st_bind_u64(s, b + 7, m->bitpos, rc, bad);
+    st_bind_i64(s, b + 8, m->bit_offset, rc);
+    st_bind_i64(s, b + 9, m->bit_size, rc);
+    st_bind_i64(s, b + 10, m->align, rc);
+    st_bind_i64(s, b + 11, m->flags, rc);
+    st_bind_u64(s, b + 12, m->hole_after, rc, bad);
+    st_bind_i64(s, b + 13, m->bit_hole_after, rc);
+    st_bind_i64(s, b + 14, m->cacheline, rc);
+    if (pos != UINT32_MAX)
+        st_bind_i64(s, b + 15, pos, rc);
+    else
+        *rc = *rc == SQLITE_OK ? sqlite3_bind_null(s, b + 15) : *rc;
+}
+
+/* members.suggested_pos is the inverse permutation of `suggested`, made
+** into w->inv; anything that is not a permutation is a caller bug, not
+** data. */
+static int st_invert(st_writer *w, const st_type_row *row, hp_err *err)
+{
+    const lay_type *t = row->t;
+    hp_grow((void **)&w->inv, &w->inv_cap, t->nmembers + 1, sizeof *w->inv);
+    for (uint32_t i = 0; i < t->nmembers; i++)
+        w->inv[i] = UINT32_MAX;
+    if (row->suggested == NULL)
+        return 0;
+    for (uint32_t pos = 0; pos < t->nmembers; pos++) {
+        uint32_t ix = row->suggested[pos];
+        if (ix >= t->nmembers || w->inv[ix] != UINT32_MAX)
+            return hp_errf(err, w->final_path, "type '%s': suggested order is not a permutation",
+                           t->name ? t->name : "(anonymous)");
+        w->inv[ix] = pos;
+    }
+    return 0;
+}
+
+/* Insert rows[0..n) into types (ids first, first + 1, ...) over db,
+** with statements cached in cache[]. */
+static int st_insert_types(sqlite3 *db, const char *path, sqlite3_stmt **cache, int64_t first,
+                           int64_t binary_id, const st_type_row *rows, size_t n, hp_err *err)
+{
+    char hash[ST_BATCH][17];
+    for (size_t i0 = 0; i0 < n;) {
+        uint32_t k = n - i0 < ST_BATCH ? (uint32_t)(n - i0) : ST_BATCH;
+        sqlite3_stmt *s = st_rows_stmt(db, path, cache, ST_TYPE_HEAD, ST_TYPE_COLS, k, err);
         if (s == NULL)
             return -1;
-        rc = SQLITE_OK;
-        for (uint32_t r = 0; r < k; r++) {
-            uint32_t i = i0 + r;
-            const lay_member *m = &t->members[i];
-            int b = (int)(r * ST_MEMBER_COLS);
-            st_bind_i64(s, b + 1, tid, &rc);
-            st_bind_i64(s, b + 2, i, &rc);
-            st_bind_text(s, b + 3, m->name, &rc);
-            st_bind_text(s, b + 4, m->type_name, &rc);
-            st_bind_u64(s, b + 5, m->offset, &rc, &bad);
-            st_bind_u64(s, b + 6, m->size, &rc, &bad);
-            st_bind_u64(s, b + 7, m->bitpos, &rc, &bad);
-            st_bind_i64(s, b + 8, m->bit_offset, &rc);
-            st_bind_i64(s, b + 9, m->bit_size, &rc);
-            st_bind_i64(s, b + 10, m->align, &rc);
-            st_bind_i64(s, b + 11, m->flags, &rc);
-            st_bind_u64(s, b + 12, m->hole_after, &rc, &bad);
-            st_bind_i64(s, b + 13, m->bit_hole_after, &rc);
-            st_bind_i64(s, b + 14, m->cacheline, &rc);
-            if (suggested != NULL)
-                st_bind_i64(s, b + 15, w->inv[i], &rc);
-            else
-                rc = rc == SQLITE_OK ? sqlite3_bind_null(s, b + 15) : rc;
-        }
-        if (st_step(w, s, rc, bad, "cannot insert member", err) != 0)
+        int rc = SQLITE_OK;
+        const char *bad = NULL;
+        for (uint32_t r = 0; r < k; r++)
+            st_bind_type(s, (int)r * ST_TYPE_COLS, first + (int64_t)(i0 + r), binary_id,
+                         &rows[i0 + r], hash[r], &rc, &bad);
+        if (st_step_on(db, path, s, rc, bad, "cannot insert type", err) != 0)
             return -1;
         i0 += k;
     }
-    if (type_id)
-        *type_id = tid;
     return 0;
+}
+
+/* ---- the types rows in a second thread ----
+** SQLite writes one database from one thread at a time, and on
+** python3.11 the rows are a fifth of the run, with the other core idle.
+** So the types rows go through a second connection, in a thread, into an
+** in-memory database (SQLite's memdb VFS, shared by name within the
+** process) with the same table, while this thread writes the members;
+** then one INSERT ... SELECT copies the table in.  Into an empty table
+** SQLite's transfer optimization moves the records without decoding
+** them, a tenth of what inserting them cost.  A binary after the first
+** (the table is no longer empty) and a small one take the direct way. */
+#define ST_SIDE_MIN_TYPES 256
+
+typedef struct st_side {
+    char uri[96];
+    const char *path;           /* for messages: the database being made */
+    char **schema;              /* CREATE statements of types and its indexes */
+    size_t nschema, schema_cap;
+    const st_type_row *rows;
+    size_t n;
+    int64_t binary_id, first;
+    sqlite3 *db;                /* the thread's connection; closed by st_side_free */
+    sqlite3_stmt *cache[ST_BATCH + 1];
+    pthread_t th;
+    int rc;
+    hp_err err;
+} st_side;
+
+static void st_side_free(st_side *sd)
+{
+    for (int i = 0; i <= ST_BATCH; i++)
+        sqlite3_finalize(sd->cache[i]);
+    if (sd->db)
+        sqlite3_close_v2(sd->db);
+    for (size_t i = 0; i < sd->nschema; i++)
+        free(sd->schema[i]);
+    free(sd->schema);
+    memset(sd, 0, sizeof *sd);
+}
+
+/* The table as main has it now, with the indexes it has now (the deferred
+** ones are gone): the transfer needs the same columns, constraints and
+** indexes on both sides. */
+static int st_side_schema(st_writer *w, st_side *sd, hp_err *err)
+{
+    sqlite3_stmt *q = NULL;
+    if (sqlite3_prepare_v2(w->db, "SELECT sql FROM main.sqlite_schema WHERE tbl_name = 'types'"
+                           " AND sql IS NOT NULL ORDER BY type = 'index', rowid", -1, &q, NULL)
+        != SQLITE_OK)
+        return st_sqlerr(w, err, "cannot read schema");
+    int rc;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW)
+        *HP_PUSH(sd->schema, sd->nschema, sd->schema_cap) =
+            hp_xstrdup((const char *)sqlite3_column_text(q, 0));
+    sqlite3_finalize(q);
+    if (rc != SQLITE_DONE) {
+        st_side_free(sd);
+        return st_sqlerr(w, err, "cannot read schema");
+    }
+    return 0;
+}
+
+static void *st_side_main(void *arg)
+{
+    st_side *sd = arg;
+    sd->rc = -1;
+    if (sqlite3_open_v2(sd->uri, &sd->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+                        SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+        hp_errf(&sd->err, sd->path, "cannot open an in-memory database: %s",
+                sd->db ? sqlite3_errmsg(sd->db) : "out of memory");
+        return NULL;
+    }
+    if (sqlite3_exec(sd->db, "PRAGMA journal_mode=OFF; BEGIN", NULL, NULL, NULL) != SQLITE_OK)
+        goto sqlerr;
+    for (size_t i = 0; i < sd->nschema; i++)
+        if (sqlite3_exec(sd->db, sd->schema[i], NULL, NULL, NULL) != SQLITE_OK)
+            goto sqlerr;
+    if (st_insert_types(sd->db, sd->path, sd->cache, sd->first, sd->binary_id, sd->rows, sd->n,
+                        &sd->err) != 0)
+        return NULL;
+    if (sqlite3_exec(sd->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+        goto sqlerr;
+    sd->rc = 0;
+    return NULL;
+sqlerr:
+    hp_errf(&sd->err, sd->path, "cannot store types: %s", sqlite3_errmsg(sd->db));
+    return NULL;
+}
+
+/* Wait for the thread; unless err is NULL (giving up), copy its table in.
+** The copy's read of the in-memory database lasts until the transaction
+** ends, and only then can it be detached: hence the COMMIT here, which
+** st_flush's reasons make harmless. */
+static int st_side_join(st_writer *w, st_side *sd, hp_err *err)
+{
+    pthread_join(sd->th, NULL);
+    int rc = -1;
+    if (err == NULL)
+        goto out;
+    if (sd->rc != 0) {
+        *err = sd->err;
+        goto out;
+    }
+    char *sql = sqlite3_mprintf("ATTACH %Q AS hp_side; INSERT INTO main.types SELECT * FROM"
+                                " hp_side.types; COMMIT; DETACH hp_side; BEGIN", sd->uri);
+    rc = st_exec(w, sql, "cannot store types", err);
+    sqlite3_free(sql);
+out:
+    st_side_free(sd);
+    return rc;
+}
+
+int st_add_types(st_writer *w, int64_t binary_id, const st_type_row *rows, size_t n,
+                 int64_t *ids, hp_err *err)
+{
+    uint64_t nmembers = 0;
+    for (size_t i = 0; i < n; i++) {
+        const lay_type *t = rows[i].t;
+        if (t->nmembers > 0 && t->members == NULL)
+            return hp_errf(err, w->final_path, "type '%s': members missing",
+                           t->name ? t->name : "(anonymous)");
+        if (st_invert(w, &rows[i], err) != 0)     /* checked before any row goes in */
+            return -1;
+        nmembers += t->nmembers;
+    }
+    /* Ids are given, not left to SQLite, so that a member's row can be
+    ** bound before its type's: both tables go in ST_BATCH rows per
+    ** statement, across type boundaries. */
+    int64_t first = 1;
+    sqlite3_stmt *q = w->stmt[ST_MAX_TYPE_ID];
+    if (sqlite3_step(q) == SQLITE_ROW)
+        first = sqlite3_column_int64(q, 0) + 1;
+    int qrc = sqlite3_reset(q);
+    if (qrc != SQLITE_OK)
+        return st_sqlerr(w, err, "cannot number types");
+    /* Many types into an empty table (a binary's first): a second thread
+    ** writes the types rows while this one writes the members */
+    st_side side;
+    memset(&side, 0, sizeof side);
+    int helper = 0;
+    if (first == 1 && n >= ST_SIDE_MIN_TYPES) {
+        side.path = w->final_path;
+        side.rows = rows;
+        side.n = n;
+        side.binary_id = binary_id;
+        side.first = first;
+        snprintf(side.uri, sizeof side.uri, "file:/holeprof-%ld-%p?vfs=memdb", (long)getpid(),
+                 (void *)w);
+        if (st_side_schema(w, &side, err) != 0)
+            return -1;
+        helper = pthread_create(&side.th, NULL, st_side_main, &side) == 0;
+        if (!helper)
+            st_side_free(&side);
+    }
+    if (!helper && st_insert_types(w->db, w->final_path, w->tstmt, first, binary_id, rows, n,
+                                   err) != 0)
+        return -1;
+    /* members: a cursor (type ti, member mi) walks them all in order */
+    size_t ti = 0;
+    uint32_t mi = 0;
+    for (uint64_t done = 0; done < nmembers;) {
+        uint32_t k = nmembers - done < ST_BATCH ? (uint32_t)(nmembers - done) : ST_BATCH;
+        sqlite3_stmt *s = st_rows_stmt(w->db, w->final_path, w->mstmt, ST_MEMBER_HEAD,
+                                       ST_MEMBER_COLS, k, err);
+        if (s == NULL)
+            goto fail;
+        int rc = SQLITE_OK;
+        const char *bad = NULL;
+        for (uint32_t r = 0; r < k; r++) {
+            while (mi == rows[ti].t->nmembers) {
+                ti++;
+                mi = 0;
+            }
+            if (mi == 0)
+                (void)st_invert(w, &rows[ti], NULL);    /* checked above */
+            st_bind_member(s, (int)r * ST_MEMBER_COLS, first + (int64_t)ti, mi,
+                           &rows[ti].t->members[mi], w->inv[mi], &rc, &bad);
+            mi++;
+        }
+        if (st_step(w, s, rc, bad, "cannot insert member", err) != 0)
+            goto fail;
+        done += k;
+    }
+    if (helper && st_side_join(w, &side, err) != 0)
+        return -1;
+    if (ids)
+        for (size_t i = 0; i < n; i++)
+            ids[i] = first + (int64_t)i;
+    return 0;
+fail:
+    if (helper)
+        st_side_join(w, &side, NULL);
+    return -1;
 }
 
 int st_add_alias(st_writer *w, int64_t binary_id, const char *alias, const char *name,
@@ -468,6 +702,20 @@ int st_build_indexes(st_writer *w, hp_err *err)
     return 0;
 }
 
+int st_flush(st_writer *w, hp_err *err)
+{
+    /* journal_mode=OFF: the COMMIT only writes the dirty pages out; a
+    ** later failure still unlinks the whole temporary file */
+    if (st_exec(w, "COMMIT; BEGIN", "cannot write database", err) != 0)
+        return -1;
+#ifdef SYNC_FILE_RANGE_WRITE
+    /* asynchronous: queue the writeback and return (Linux only; elsewhere
+    ** st_commit's fsync does all of it) */
+    (void)sync_file_range(w->fd, 0, 0, SYNC_FILE_RANGE_WRITE);
+#endif
+    return 0;
+}
+
 int st_commit(st_writer *w, hp_err *err)
 {
     if (st_build_indexes(w, err) != 0) {
@@ -482,9 +730,10 @@ int st_commit(st_writer *w, hp_err *err)
         sqlite3_finalize(w->stmt[i]);
         w->stmt[i] = NULL;
     }
-    for (int i = 0; i <= ST_MEMBER_BATCH; i++) {
+    for (int i = 0; i <= ST_BATCH; i++) {
+        sqlite3_finalize(w->tstmt[i]);
         sqlite3_finalize(w->mstmt[i]);
-        w->mstmt[i] = NULL;
+        w->tstmt[i] = w->mstmt[i] = NULL;
     }
     if (sqlite3_close(w->db) != SQLITE_OK) {
         st_sqlerr(w, err, "cannot close database");

@@ -3,11 +3,12 @@
 **
 ** Contract: the schema is db/schema.sql, compiled in as hp_schema_sql.
 ** A writer builds the whole database in a temporary file beside the
-** target (same directory, so rename(2) is atomic), inside one transaction
-** with prepared statements, and st_commit() renames it into place only
-** when every row is written; st_abort() (or any error) removes the
-** temporary file, so a failed run never leaves a database behind and never
-** damages an existing one.  Readers open read-only and refuse files that
+** target (same directory, so rename(2) is atomic) with prepared
+** statements, inside a transaction (st_flush() and st_add_types() may
+** commit and open the next: the file is private until the rename), and
+** st_commit() renames it into place only when every row is written;
+** st_abort() (or any error) removes the temporary file, so a failed run
+** never leaves a database behind and never damages an existing one.  Readers open read-only and refuse files that
 ** are not holeprof databases or come from an incompatible schema version.
 ** Every value reaches SQL as a bound parameter.
 */
@@ -42,10 +43,18 @@ typedef struct st_writer st_writer;
 
 int st_create(const char *final_path, st_writer **out, hp_err *err);
 int st_add_binary(st_writer *w, const st_binary_info *bi, int64_t *binary_id, hp_err *err);
-/* suggested: member indexes in suggested order (from lay_optimal_order),
-** stored as members.suggested_pos; may be NULL. */
-int st_add_type(st_writer *w, int64_t binary_id, const lay_type *t, uint32_t cu_count,
-                const uint32_t *suggested, int64_t *type_id, hp_err *err);
+/* One type to store: its layout, the compile units holding it, and its
+** members' indexes in the suggested order (from lay_compute_order), stored
+** as members.suggested_pos; suggested may be NULL. */
+typedef struct st_type_row {
+    const lay_type *t;
+    uint32_t cu_count;
+    const uint32_t *suggested;
+} st_type_row;
+/* Store n types and their members; ids[i] (if ids) receives rows[i]'s
+** types.id.  Ids ascend with i from one above the largest stored. */
+int st_add_types(st_writer *w, int64_t binary_id, const st_type_row *rows, size_t n,
+                 int64_t *ids, hp_err *err);
 /* A typedef name of a named aggregate (typedef struct _object PyObject). */
 int st_add_alias(st_writer *w, int64_t binary_id, const char *alias, const char *name,
                  hp_err *err);
@@ -55,6 +64,12 @@ sqlite3 *st_writer_db(st_writer *w);   /* for later stages (sites, ...) */
 ** has stored its last type and has time to fill: analyze does it while
 ** the allocation-site scan finishes in another thread. */
 int st_build_indexes(st_writer *w, hp_err *err);
+/* Write the rows so far to the temporary file and start the kernel putting
+** them on disk, so that st_commit()'s fsync finds less left to wait for.
+** The file stays private until st_commit() renames it, so this publishes
+** nothing; call it when a large batch of rows is in and other work (the
+** indexes, the allocator classes) comes next. */
+int st_flush(st_writer *w, hp_err *err);
 int st_commit(st_writer *w, hp_err *err);   /* frees w */
 void st_abort(st_writer *w);               /* frees w, removes the temp file */
 
