@@ -210,6 +210,7 @@ static int one_binary(st_writer *w, const char *bin, const an_opts *o, int last,
         if (e->t.hole_bytes + e->t.tail_padding > 0)
             with_holes++;
     }
+    st_set_busy(w, scanning);   /* the scan attributes sites meanwhile */
     int trc = st_add_types(w, binary_id, rows, n, type_ids, err);
     free(rows);
     if (trc != 0)

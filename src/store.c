@@ -68,6 +68,7 @@ struct st_writer {
     char *final_path;
     char *tmp_path;
     int fd;                 /* from mkstemp; kept open for the final fsync */
+    int no_helper;          /* st_add_types: no second thread (st_set_busy) */
     uint32_t *inv;          /* scratch: member idx -> suggested position */
     size_t inv_cap;
     char **deferred;        /* CREATE INDEX statements run by st_commit */
@@ -490,7 +491,8 @@ static int st_insert_types(sqlite3 *db, const char *path, sqlite3_stmt **cache, 
 ** then one INSERT ... SELECT copies the table in.  Into an empty table
 ** SQLite's transfer optimization moves the records without decoding
 ** them, a tenth of what inserting them cost.  A binary after the first
-** (the table is no longer empty) and a small one take the direct way. */
+** (the table is no longer empty), a small one, and a writer told the
+** cores are busy (st_set_busy) take the direct way. */
 #define ST_SIDE_MIN_TYPES 256
 
 typedef struct st_side {
@@ -620,7 +622,7 @@ int st_add_types(st_writer *w, int64_t binary_id, const st_type_row *rows, size_
     st_side side;
     memset(&side, 0, sizeof side);
     int helper = 0;
-    if (first == 1 && n >= ST_SIDE_MIN_TYPES) {
+    if (first == 1 && n >= ST_SIDE_MIN_TYPES && !w->no_helper) {
         side.path = w->final_path;
         side.rows = rows;
         side.n = n;
@@ -700,6 +702,11 @@ int st_build_indexes(st_writer *w, hp_err *err)
     w->ndeferred = 0;
     hp_phase("indexes built");
     return 0;
+}
+
+void st_set_busy(st_writer *w, int busy)
+{
+    w->no_helper = busy;
 }
 
 int st_flush(st_writer *w, hp_err *err)

@@ -55,6 +55,10 @@ typedef struct st_type_row {
 ** types.id.  Ids ascend with i from one above the largest stored. */
 int st_add_types(st_writer *w, int64_t binary_id, const st_type_row *rows, size_t n,
                  int64_t *ids, hp_err *err);
+/* st_add_types writes a large first binary's types rows from a second
+** thread; busy != 0 says every core already has work (analyze's site
+** scan runs beside the store), where that thread would only compete. */
+void st_set_busy(st_writer *w, int busy);
 /* A typedef name of a named aggregate (typedef struct _object PyObject). */
 int st_add_alias(st_writer *w, int64_t binary_id, const char *alias, const char *name,
                  hp_err *err);
