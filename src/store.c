@@ -278,6 +278,15 @@ static void st_bind_i64(sqlite3_stmt *s, int i, int64_t v, int *rc)
         *rc = r;
 }
 
+/* v when has, else NULL */
+static void st_bind_i64_or_null(sqlite3_stmt *s, int i, int has, int64_t v, int *rc)
+{
+    if (has)
+        st_bind_i64(s, i, v, rc);
+    else if (*rc == SQLITE_OK)
+        *rc = sqlite3_bind_null(s, i);
+}
+
 /* SQLite integers are signed 64-bit; a larger unsigned value can only come
 ** from a corrupt file that a loader failed to reject. */
 static void st_bind_u64(sqlite3_stmt *s, int i, uint64_t v, int *rc, const char **bad)
@@ -397,10 +406,7 @@ static void st_bind_type(sqlite3_stmt *s, int b, int64_t id, int64_t binary_id,
     st_bind_u64(s, b + 13, t->optimal_size, rc, bad);
     st_bind_i64(s, b + 14, t->cachelines, rc);
     st_bind_text(s, b + 15, t->decl_file, rc);
-    if (t->decl_line > 0)
-        st_bind_i64(s, b + 16, t->decl_line, rc);
-    else
-        *rc = *rc == SQLITE_OK ? sqlite3_bind_null(s, b + 16) : *rc;
+    st_bind_i64_or_null(s, b + 16, t->decl_line > 0, t->decl_line, rc);
     st_bind_i64(s, b + 17, row->cu_count, rc);
     st_bind_text(s, b + 18, lay_lang_name(t->lang), rc);
     st_bind_i64(s, b + 19, t->flags, rc);
@@ -432,10 +438,7 @@ static void st_bind_member(sqlite3_stmt *s, int b, int64_t type_id, uint32_t idx
     st_bind_u64(s, b + 12, m->hole_after, rc, bad);
     st_bind_i64(s, b + 13, m->bit_hole_after, rc);
     st_bind_i64(s, b + 14, m->cacheline, rc);
-    if (pos != UINT32_MAX)
-        st_bind_i64(s, b + 15, pos, rc);
-    else
-        *rc = *rc == SQLITE_OK ? sqlite3_bind_null(s, b + 15) : *rc;
+    st_bind_i64_or_null(s, b + 15, pos != UINT32_MAX, pos, rc);
 }
 
 /* members.suggested_pos is the inverse permutation of `suggested`, made
