@@ -22,6 +22,7 @@
 #include "dwtypes.h"
 #include "elfimg.h"
 #include "layout.h"
+#include "outfile.h"
 #include "rank.h"
 #include "sites.h"
 #include "store.h"
@@ -343,6 +344,13 @@ int an_run(const char **bins, size_t nbins, const an_opts *o, hp_err *err)
             if (walk_dir(bins[i], &list, &n, &cap, 0, err) != 0)
                 goto fail;
         } else {
+            /* analyze prog -o prog would replace the program: never, even
+            ** with --force */
+            if (of_same_file(bins[i], o->out)) {
+                hp_errf(err, o->out, "is also an input BINARY; refusing to write the database"
+                        " over it");
+                goto fail;
+            }
             *HP_PUSH(list, n, cap) = hp_xstrdup(bins[i]);
         }
     }
@@ -351,7 +359,7 @@ int an_run(const char **bins, size_t nbins, const an_opts *o, hp_err *err)
         goto fail;
     }
     st_writer *w = NULL;
-    if (st_create(o->out, &w, err) != 0)
+    if (st_create_ex(o->out, o->force ? ST_FORCE : 0, &w, err) != 0)
         goto fail;
     size_t done = 0;
     for (size_t i = 0; i < n; i++) {

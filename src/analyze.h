@@ -31,6 +31,8 @@ typedef struct an_opts {
     const char **allocs;        /* --alloc NAME:SIZEARG[:COUNTARG] (repeatable) */
     size_t nallocs;
     const char *alloc_config;   /* --alloc-config FILE */
+    int force;                  /* --force: replace a file at out that is not
+                                   a holeprof database (outfile.h) */
 } an_opts;
 
 /* Returns HP_EXIT_OK or HP_EXIT_ERROR (with err set). */

@@ -17,6 +17,7 @@
 ** cell.  Field heat, when loaded, shades each member (cold members fade).
 */
 #include "html.h"
+#include "outfile.h"
 #include "diff.h"
 #include "rank.h"
 #include "report.h"
@@ -980,19 +981,29 @@ done:
     return status;
 }
 
-/* Write the page beside out and rename it into place. */
-static int ht_write(const char *out, const hp_buf *b, hp_err *err)
+/* Write the page beside out and rename it into place; see outfile.h for
+** what may be at out (a device or FIFO is written through). */
+static int ht_write(const char *out, int force, const hp_buf *b, hp_err *err)
 {
     if (strcmp(out, "-") == 0) {
         if (fwrite(b->s, 1, b->len, stdout) != b->len || fflush(stdout) != 0)
             return hp_errf(err, NULL, "write error");
         return 0;
     }
-    char *tmp = hp_xasprintf("%s.tmpXXXXXX", out);
+    of_plan plan;
+    if (of_plan_output(out, OF_REPORT, force, &plan, err) != 0)
+        return -1;
+    if (plan.through != NULL) {
+        int rc = of_write_through(plan.through, out, b->s, b->len, err);
+        of_plan_free(&plan);
+        return rc;
+    }
+    char *tmp = hp_xasprintf("%s.tmpXXXXXX", plan.path);
     int fd = mkstemp(tmp);
     if (fd < 0) {
         hp_errf(err, out, "cannot create: %s", strerror(errno));
         free(tmp);
+        of_plan_free(&plan);
         return -1;
     }
     FILE *f = fdopen(fd, "w");
@@ -1009,14 +1020,16 @@ static int ht_write(const char *out, const hp_buf *b, hp_err *err)
     /* mkstemp makes 0600; a report is for sharing */
     if (ok)
         (void)chmod(tmp, 0644);
-    if (!ok || rename(tmp, out) != 0) {
+    if (!ok || rename(tmp, plan.path) != 0) {
         if (ok)
             e = errno;
         unlink(tmp);
         free(tmp);
+        of_plan_free(&plan);
         return hp_errf(err, out, "cannot write: %s", strerror(e));
     }
     free(tmp);
+    of_plan_free(&plan);
     return 0;
 }
 
@@ -1030,7 +1043,7 @@ int ht_report(const char *dbpath, const char *newpath, const ht_opts *o, hp_err 
         oo.n = HT_DEFAULT_N;
     int st = newpath ? ht_page(newpath, dbpath, &oo, &b, err) : ht_page(dbpath, NULL, &oo, &b, err);
     if (st == 0)
-        st = ht_write(oo.out, &b, err);
+        st = ht_write(oo.out, oo.force, &b, err);
     hp_buf_free(&b);
     return st == 0 ? HP_EXIT_OK : HP_EXIT_ERROR;
 }

@@ -24,6 +24,9 @@
 **
 ** The file is written beside its final name and renamed into place, so a
 ** failed run never leaves half a page; "-" writes to standard output.
+** What may be at the output path is outfile.h's policy: a device or FIFO
+** is written through, a symlink's target replaced, and an existing file
+** that is not a holeprof report replaced only with force.
 */
 #ifndef HTML_H
 #define HTML_H
@@ -34,6 +37,7 @@ typedef struct ht_opts {
     const char *out;        /* file to write, "-" for stdout */
     const char *binary;     /* --binary SEL, or NULL */
     long n;                 /* top offenders drawn; 0 = all */
+    int force;              /* --force: replace any regular file at out */
 } ht_opts;
 
 /* newpath NULL: the report of dbpath; else the diff dbpath -> newpath

@@ -53,6 +53,7 @@ static const char usage_text[] =
     "                             argument positions, from 0 (repeatable)\n"
     "      --alloc-config FILE    more NAME:SIZE[:COUNT] lines ('#' comments)\n"
     "      --timings              print when each phase ends (wall time) on stderr\n"
+    "      --force                replace FILE.db even if it is not a holeprof database\n"
     "  sites DB [TYPE]                  allocation sites, grouped by type\n"
     "  top DB                           types to fix first: heap bytes saved by reordering\n"
     "                                   x allocations (measured, else static site weights)\n"
@@ -76,11 +77,13 @@ static const char usage_text[] =
     "  check DB --budget FILE.yaml      exit 1 if a type breaks its budget\n"
     "      -f, --format table|json      output format (default table)\n"
     "  merge OUT.db IN.db...            one database from many (ids renumbered)\n"
+    "      --force                      replace OUT.db even if it is not a holeprof database\n"
     "  report DB [-o FILE.html]         one self-contained HTML page: summary, top\n"
     "                                   offenders with byte maps, all types\n"
     "  report OLD.db NEW.db -o FILE     the same for NEW.db, led by the diff\n"
     "      -o, --output FILE            page to write (default report.html; - stdout)\n"
     "      -n N                         offenders drawn (default 10; 0 all)\n"
+    "      --force                      replace FILE even if it is not a holeprof report\n"
     "  --binary PATH|BUILD_ID|ID        show, query, diff, check, top, profile, report:\n"
     "                                   one binary\n"
     "  help, --help                     this text\n"
@@ -136,6 +139,7 @@ static int cmd_analyze(int argc, char **argv)
         {"alloc", required_argument, NULL, 'A'},
         {"alloc-config", required_argument, NULL, 'C'},
         {"timings", no_argument, NULL, 'T'},
+        {"force", no_argument, NULL, 'F'},
         {NULL, 0, NULL, 0},
     };
     hp_phase_start();
@@ -190,6 +194,7 @@ static int cmd_analyze(int argc, char **argv)
         }
         case 'C': o.alloc_config = optarg; break;
         case 'T': hp_timings = 1; break;
+        case 'F': o.force = 1; break;
         default:
             free(dirs);
             free(allocs);
@@ -436,20 +441,24 @@ static int cmd_merge(int argc, char **argv)
 {
     static const struct option longopts[] = {
         {"quiet", no_argument, NULL, 'q'},
+        {"force", no_argument, NULL, 'F'},
         {NULL, 0, NULL, 0},
     };
-    int quiet = 0, c;
+    int quiet = 0, force = 0, c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "q", longopts, NULL)) != -1) {
-        if (c != 'q')
+        if (c == 'q')
+            quiet = 1;
+        else if (c == 'F')
+            force = 1;
+        else
             return usage_error("%s", "bad option for merge");
-        quiet = 1;
     }
     if (argc - optind < 2)
         return usage_error("%s", "usage: holeprof merge OUT.db IN.db...");
     hp_err err = {0};
     int st = mrg_merge(argv[optind], (const char *const *)argv + optind + 1,
-                       (size_t)(argc - optind - 1), quiet ? NULL : stderr, &err);
+                       (size_t)(argc - optind - 1), force, quiet ? NULL : stderr, &err);
     if (st == HP_EXIT_OK && !quiet)
         fprintf(stderr, "holeprof: wrote %s\n", argv[optind]);
     return report(st, &err);
@@ -460,6 +469,7 @@ static int cmd_report(int argc, char **argv)
     static const struct option longopts[] = {
         {"output", required_argument, NULL, 'o'},
         {"binary", required_argument, NULL, 'b'},
+        {"force", no_argument, NULL, 'F'},
         {NULL, 0, NULL, 0},
     };
     ht_opts o;
@@ -472,6 +482,7 @@ static int cmd_report(int argc, char **argv)
         switch (c) {
         case 'o': o.out = optarg; break;
         case 'b': o.binary = optarg; break;
+        case 'F': o.force = 1; break;
         case 'n':
             if (parse_uint(optarg, 1ul << 30, &v) != 0)
                 return usage_error("-n wants a number of types, not '%s'", optarg);

@@ -4,7 +4,10 @@
 **
 ** Contract (report.h):
 **
-** mrg_merge() writes OUT through the store's temporary-file writer, so OUT
+** mrg_merge() writes OUT through the store's temporary-file writer (which
+** asks outfile.h what may be at OUT: devices and FIFOs are written through,
+** symlinks keep pointing where they did, other files are refused unless
+** force), so OUT
 ** appears only when every input was copied, and an existing OUT is left
 ** untouched on failure (OUT may also be one of the inputs: it is read
 ** before the new file replaces it).  Each input is opened with
@@ -373,7 +376,8 @@ done:
     return status;
 }
 
-int mrg_merge(const char *out, const char *const *in, size_t nin, FILE *log, hp_err *err)
+int mrg_merge(const char *out, const char *const *in, size_t nin, int force, FILE *log,
+              hp_err *err)
 {
     st_writer *w = NULL;
     mrg_schema s = { 0 };
@@ -388,7 +392,7 @@ int mrg_merge(const char *out, const char *const *in, size_t nin, FILE *log, hp_
     for (size_t i = 0; i < nin; i++)
         if (st_open_read(in[i], &dbs[i], err) != 0)
             goto done;
-    if (st_create(out, &w, err) != 0)
+    if (st_create_ex(out, force ? ST_FORCE : 0, &w, err) != 0)
         goto done;
     sqlite3 *odb = st_writer_db(w);
     if (mrg_load_schema(odb, out, &s, err) != 0)

@@ -27,8 +27,11 @@ int rep_query(const char *dbpath, const char *query, const char *binary, fmt_kin
 
 /* merge.c -- holeprof merge OUT.db IN.db...: one database from many,
 ** written atomically; ids renumbered, a binary given twice refused.
-** Progress lines go to log (may be NULL). */
-int mrg_merge(const char *out, const char *const *in, size_t nin, FILE *log, hp_err *err);
+** Progress lines go to log (may be NULL).  OUT is planned by outfile.h:
+** an existing file that is not a holeprof database is replaced only with
+** force. */
+int mrg_merge(const char *out, const char *const *in, size_t nin, int force, FILE *log,
+              hp_err *err);
 
 /* merge.c -- --binary SEL (id, build-id or prefix, path, or last path
 ** component): make the read-only connection db show one binary only, by

@@ -2,8 +2,12 @@
 ** store.c -- implementation of store.h: writing a holeprof database
 ** atomically, and opening one for reading.
 **
-** Contract: st_create() makes a temporary file ".NAME.tmp.XXXXXX" in the
-** target's directory (so the final rename(2) cannot cross file systems),
+** Contract: st_create() asks outfile.h what may be written at the target
+** (refusing a regular file that is not a holeprof database unless
+** ST_FORCE, following a symlink to the file it names, writing through a
+** device or FIFO), then makes a temporary file ".NAME.tmp.XXXXXX" in the
+** target's directory (so the final rename(2) cannot cross file systems;
+** $TMPDIR for a device or FIFO, which st_commit() copies the file into),
 ** creates the schema in it and opens a transaction (st_flush() and the
 ** types thread below may commit and open the next: the file is private
 ** until the rename).  Rows go in through prepared statements that are
@@ -18,6 +22,7 @@
 #include "config.h"
 #endif
 #include "store.h"
+#include "outfile.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -65,7 +70,9 @@ struct st_writer {
     sqlite3_stmt *stmt[ST_NSTMT];
     sqlite3_stmt *tstmt[ST_BATCH + 1];   /* [k]: k types rows, made on first use */
     sqlite3_stmt *mstmt[ST_BATCH + 1];   /* [k]: k members rows */
-    char *final_path;
+    char *final_path;       /* as the user named it (messages) */
+    char *dest;             /* what st_commit renames over (symlinks resolved) */
+    char *through;          /* or: the device or FIFO the finished file is copied into */
     char *tmp_path;
     int fd;                 /* from mkstemp; kept open for the final fsync */
     int no_helper;          /* st_add_types: no second thread (st_set_busy) */
@@ -102,6 +109,8 @@ static void st_free(st_writer *w)
         unlink(w->tmp_path);
     free(w->tmp_path);
     free(w->final_path);
+    free(w->dest);
+    free(w->through);
     free(w->inv);
     for (size_t i = 0; i < w->ndeferred; i++)
         free(w->deferred[i]);
@@ -170,23 +179,30 @@ static int st_defer_indexes(st_writer *w, hp_err *err)
 
 int st_create(const char *final_path, st_writer **out, hp_err *err)
 {
+    return st_create_ex(final_path, 0, out, err);
+}
+
+int st_create_ex(const char *final_path, unsigned flags, st_writer **out, hp_err *err)
+{
     *out = NULL;
     if (final_path == NULL || *final_path == '\0')
         return hp_errf(err, NULL, "no database path given");
-    size_t len = strlen(final_path);
-    if (final_path[len - 1] == '/')
-        return hp_errf(err, final_path, "database path names a directory");
-
-    struct stat st;
-    if (stat(final_path, &st) == 0 && S_ISDIR(st.st_mode))
-        return hp_errf(err, final_path, "cannot create database: Is a directory");
+    /* outfile.c decides what may be written there: never a device node,
+    ** FIFO or symlink replaced, never a file that is not a holeprof
+    ** database replaced without ST_FORCE */
+    of_plan plan;
+    if (of_plan_output(final_path, OF_DATABASE, (flags & ST_FORCE) != 0, &plan, err) != 0)
+        return -1;
 
     st_writer *w = hp_xcalloc(1, sizeof *w);
     w->fd = -1;
     w->final_path = hp_xstrdup(final_path);
-    char *dir = st_dirname(final_path);
-    const char *slash = strrchr(final_path, '/');
-    const char *base = slash ? slash + 1 : final_path;
+    w->dest = plan.path;
+    w->through = plan.through;
+    char *dir = plan.tmpdir;
+    const char *src = plan.path ? plan.path : final_path;
+    const char *slash = strrchr(src, '/');
+    const char *base = slash ? slash + 1 : src;
     w->tmp_path = hp_xasprintf("%s/.%s.tmp.XXXXXX", dir, base);
     w->fd = mkstemp(w->tmp_path);
     if (w->fd < 0) {
@@ -752,6 +768,12 @@ int st_commit(st_writer *w, hp_err *err)
     w->db = NULL;
     /* SQLite ran with synchronous=OFF; make the bytes durable before the
     ** rename publishes them, or a crash could leave an empty target. */
+    if (w->through != NULL) {
+        /* a device or FIFO: copy the finished file into it, replace nothing */
+        int rc = of_copy_through(w->through, w->final_path, w->fd, err);
+        st_free(w);             /* closes and unlinks the temporary file */
+        return rc;
+    }
     if (fsync(w->fd) != 0) {
         hp_errf(err, w->final_path, "cannot sync database: %s", strerror(errno));
         st_free(w);
@@ -764,7 +786,7 @@ int st_commit(st_writer *w, hp_err *err)
         return -1;
     }
     w->fd = -1;
-    if (rename(w->tmp_path, w->final_path) != 0) {
+    if (rename(w->tmp_path, w->dest) != 0) {
         hp_errf(err, w->final_path, "cannot create database: %s", strerror(errno));
         st_free(w);
         return -1;
@@ -773,7 +795,7 @@ int st_commit(st_writer *w, hp_err *err)
     w->tmp_path = NULL;
     /* Persist the directory entry too; failing here is harmless (the file
     ** is complete), so it is best effort. */
-    char *dir = st_dirname(w->final_path);
+    char *dir = st_dirname(w->dest);
     int dfd = open(dir, O_RDONLY | O_DIRECTORY);
     if (dfd >= 0) {
         fsync(dfd);

@@ -41,7 +41,12 @@ typedef struct st_binary_info {
 
 typedef struct st_writer st_writer;
 
-int st_create(const char *final_path, st_writer **out, hp_err *err);
+/* The output path is planned by outfile.h: a symlink's target is replaced,
+** a device or FIFO written through, and a regular file that is not a
+** holeprof database refused unless flags has ST_FORCE. */
+#define ST_FORCE 1u
+int st_create(const char *final_path, st_writer **out, hp_err *err);   /* flags 0 */
+int st_create_ex(const char *final_path, unsigned flags, st_writer **out, hp_err *err);
 int st_add_binary(st_writer *w, const st_binary_info *bi, int64_t *binary_id, hp_err *err);
 /* One type to store: its layout, the compile units holding it, and its
 ** members' indexes in the suggested order (from lay_compute_order), stored
