@@ -34,8 +34,7 @@ void of_plan_free(of_plan *p)
     memset(p, 0, sizeof *p);
 }
 
-/* "dir/name" -> "dir"; "name" -> "."; "/name" -> "/" */
-static char *of_dirname(const char *path)
+char *of_dirname(const char *path)
 {
     const char *slash = strrchr(path, '/');
     if (slash == NULL)

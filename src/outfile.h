@@ -52,6 +52,9 @@ int of_write_through(const char *through, const char *name, const void *buf, siz
                      hp_err *err);
 int of_copy_through(const char *through, const char *name, int fd, hp_err *err);
 
+/* "dir/name" -> "dir"; "name" -> "."; "/name" -> "/" (malloc'd). */
+char *of_dirname(const char *path);
+
 /* 1 when a and b name the same existing file (after symlinks), else 0. */
 int of_same_file(const char *a, const char *b);
 

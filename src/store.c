@@ -82,17 +82,6 @@ struct st_writer {
     size_t ndeferred, deferred_cap;
 };
 
-/* "dir/name" -> "dir"; "name" -> "." */
-static char *st_dirname(const char *path)
-{
-    const char *slash = strrchr(path, '/');
-    if (slash == NULL)
-        return hp_xstrdup(".");
-    if (slash == path)
-        return hp_xstrdup("/");
-    return hp_xstrndup(path, (size_t)(slash - path));
-}
-
 static void st_free(st_writer *w)
 {
     for (int i = 0; i < ST_NSTMT; i++)
@@ -795,7 +784,7 @@ int st_commit(st_writer *w, hp_err *err)
     w->tmp_path = NULL;
     /* Persist the directory entry too; failing here is harmless (the file
     ** is complete), so it is best effort. */
-    char *dir = st_dirname(w->dest);
+    char *dir = of_dirname(w->dest);
     int dfd = open(dir, O_RDONLY | O_DIRECTORY);
     if (dfd >= 0) {
         fsync(dfd);
