@@ -11,6 +11,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -281,14 +282,21 @@ skip:
 
 /* ---- --recursive: directories become the ELF files below them ---- */
 
+/* 1 an ELF file, 0 not, -1 it cannot be read (errno set) */
 static int is_elf_file(const char *path)
 {
     unsigned char m[4];
-    FILE *f = fopen(path, "rb");
-    if (f == NULL)
-        return 0;
-    size_t n = fread(m, 1, 4, f);
-    fclose(f);
+    /* O_NONBLOCK: lstat said regular, but the node may have changed since */
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+    if (fd < 0)
+        return -1;
+    ssize_t n = read(fd, m, sizeof m);
+    int e = errno;
+    close(fd);
+    if (n < 0) {
+        errno = e;
+        return -1;
+    }
     return n == 4 && m[0] == 0x7f && m[1] == 'E' && m[2] == 'L' && m[3] == 'F';
 }
 
@@ -297,15 +305,27 @@ static int cmp_str(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* A directory or file of a -r tree that cannot be read is skipped with a
+** note (unless -q), like the ELF files without debug info: one corner of
+** a tree must not cost the whole run. */
+static void walk_note(const char *path, const char *what, int e, const an_opts *o)
+{
+    if (!o->quiet)
+        fprintf(stderr, "holeprof: skipped %s: %s: %s\n", path, what, strerror(e));
+}
+
 /* Append the regular ELF files under dir (symlinks not followed, so a
 ** tree with loops ends) to *v, depth-first. */
-static int walk_dir(const char *dir, char ***v, size_t *n, size_t *cap, int depth, hp_err *err)
+static void walk_dir(const char *dir, char ***v, size_t *n, size_t *cap, int depth,
+                     const an_opts *o)
 {
     if (depth > 64)
-        return 0;
+        return;
     DIR *d = opendir(dir);
-    if (d == NULL)
-        return hp_errf(err, dir, "cannot read directory: %s", strerror(errno));
+    if (d == NULL) {
+        walk_note(dir, "cannot read directory", errno, o);
+        return;
+    }
     char **names = NULL;
     size_t nn = 0, ncap = 0;
     struct dirent *e;
@@ -317,21 +337,24 @@ static int walk_dir(const char *dir, char ***v, size_t *n, size_t *cap, int dept
     closedir(d);
     if (nn > 1)
         qsort(names, nn, sizeof *names, cmp_str);   /* same order on every run */
-    int rc = 0;
     for (size_t i = 0; i < nn; i++) {
         struct stat st;
-        if (rc == 0 && lstat(names[i], &st) == 0) {
-            if (S_ISDIR(st.st_mode))
-                rc = walk_dir(names[i], v, n, cap, depth + 1, err);
-            else if (S_ISREG(st.st_mode) && is_elf_file(names[i])) {
-                *HP_PUSH(*v, *n, *cap) = names[i];
-                names[i] = NULL;
+        if (lstat(names[i], &st) == 0) {
+            if (S_ISDIR(st.st_mode)) {
+                walk_dir(names[i], v, n, cap, depth + 1, o);
+            } else if (S_ISREG(st.st_mode)) {
+                int elf = is_elf_file(names[i]);
+                if (elf < 0) {
+                    walk_note(names[i], "cannot read", errno, o);
+                } else if (elf) {
+                    *HP_PUSH(*v, *n, *cap) = names[i];
+                    names[i] = NULL;
+                }
             }
         }
         free(names[i]);
     }
     free(names);
-    return rc;
 }
 
 int an_run(const char **bins, size_t nbins, const an_opts *o, hp_err *err)
@@ -341,8 +364,7 @@ int an_run(const char **bins, size_t nbins, const an_opts *o, hp_err *err)
     for (size_t i = 0; i < nbins; i++) {
         struct stat st;
         if (o->recursive && stat(bins[i], &st) == 0 && S_ISDIR(st.st_mode)) {
-            if (walk_dir(bins[i], &list, &n, &cap, 0, err) != 0)
-                goto fail;
+            walk_dir(bins[i], &list, &n, &cap, 0, o);
         } else {
             /* analyze prog -o prog would replace the program: never, even
             ** with --force */

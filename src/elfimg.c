@@ -677,7 +677,9 @@ static int check_dwarf(ei_image *img, const char **badname)
 int ei_open(const char *path, ei_image **out, hp_err *err)
 {
     *out = NULL;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    /* O_NONBLOCK: opening a FIFO (or a tty-like device) for reading would
+    ** otherwise wait for a writer forever; only regular files go on */
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
     if (fd < 0)
         return hp_errf(err, path, "%s", strerror(errno));
     struct stat st;
@@ -686,14 +688,17 @@ int ei_open(const char *path, ei_image **out, hp_err *err)
         close(fd);
         return hp_errf(err, path, "%s", strerror(e));
     }
-    if (S_ISDIR(st.st_mode)) {
-        close(fd);
-        return hp_errf(err, path, "is a directory, not an ELF file");
-    }
     if (!S_ISREG(st.st_mode)) {
         close(fd);
-        return hp_errf(err, path, "not a regular file");
+        return hp_errf(err, path, "%s, not an ELF file",
+                       S_ISDIR(st.st_mode) ? "is a directory"
+                       : S_ISFIFO(st.st_mode) ? "is a FIFO"
+                       : S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode) ? "is a device"
+                       : "not a regular file");
     }
+    int fl = fcntl(fd, F_GETFL);
+    if (fl >= 0)
+        (void)fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
 
     /* Identify the file ourselves: clearer messages than libelf's. */
     uint8_t eh[sizeof(Elf64_Ehdr)];
