@@ -2,10 +2,14 @@
 ** main.c -- the holeprof command line.
 **
 ** Contract: parse arguments, dispatch to one job (analyze) or report
-** (show, query), and turn an hp_err into the one-line message and exit
+** (show, query, ...), and turn an hp_err into the one-line message and exit
 ** status every command promises: 0 success, 1 "found something" (reserved
 ** for diff/check), 2 error or bad usage.  This is the only file that
-** prints errors.
+** prints errors.  Every command parses its options through cli_next():
+** -h/--help print that command's usage block (the same text `holeprof
+** --help` prints for it) on stdout and exit 0, and a bad option is one
+** line on stderr naming the option and the command, exit 2 (getopt's own
+** message is off).
 */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -32,14 +36,17 @@
 #define PACKAGE_VERSION "dev"
 #endif
 
-static const char usage_text[] =
-    "usage: holeprof COMMAND [ARGS]\n"
-    "\n"
-    "commands:\n"
-    "  analyze BINARY... [-o FILE.db]   read layouts from DWARF into a database\n"
-    "      -o, --output FILE      database to write (default BINARY.holeprof.db)\n"
-    "      --debug-file FILE      the separate debug file to use\n"
+/* ---- usage: one block per command; `holeprof --help` prints them all,
+** `holeprof COMMAND --help` (or -h, or `holeprof help COMMAND`) one ---- */
+
+static const char help_analyze[] =
+    "usage: holeprof analyze [OPTIONS] BINARY...\n"
+    "  read the layouts (DWARF) and allocation sites (code) of each BINARY into one database\n"
+    "      -o, --output FILE.db   database to write (default BASENAME.holeprof.db)\n"
+    "      --force                replace FILE.db even if it is not a holeprof database\n"
+    "      --debug-file FILE      the separate debug file to use (one BINARY)\n"
     "      --debug-dir DIR        also look for debug files under DIR (repeatable)\n"
+    "      --no-system-debug-dirs do not look under /usr/lib/debug\n"
     "      --cacheline N          cacheline size in bytes (default 64)\n"
     "      -j, --jobs N           worker threads (default: number of CPUs)\n"
     "      --no-local-types       skip types defined inside functions (faster)\n"
@@ -52,52 +59,189 @@ static const char usage_text[] =
     "      --alloc NAME:SIZE[:COUNT]  NAME allocates: size (and count) in these\n"
     "                             argument positions, from 0 (repeatable)\n"
     "      --alloc-config FILE    more NAME:SIZE[:COUNT] lines ('#' comments)\n"
-    "      --timings              print when each phase ends (wall time) on stderr\n"
-    "      --force                replace FILE.db even if it is not a holeprof database\n"
-    "  sites DB [TYPE]                  allocation sites, grouped by type\n"
-    "  top DB                           types to fix first: heap bytes saved by reordering\n"
-    "                                   x allocations (measured, else static site weights)\n"
-    "      -n N                         rows to print (default 20, 0 for all)\n"
+    "      --timings              print when each phase ends (wall time) on stderr\n";
+
+static const char help_sites[] =
+    "usage: holeprof sites [OPTIONS] DB [TYPE]\n"
+    "  allocation sites, grouped by type (or those of one TYPE)\n"
+    "      --binary SEL           one binary: its id, build-id, path or file name\n";
+
+static const char help_top[] =
+    "usage: holeprof top [OPTIONS] DB\n"
+    "  types to fix first: heap bytes saved by reordering x allocations\n"
+    "  (measured, else static site weights)\n"
+    "      -n N                   rows to print (default 20, 0 for all)\n"
     "      -f, --format table|csv|json  output format (default table)\n"
-    "      --allocator NAME             glibc, jemalloc, mimalloc, go or kmalloc (default:\n"
-    "                                   go for Go, kmalloc for vmlinux, else glibc)\n"
-    "  profile DB FILE                  import allocation counts per site: a valgrind DHAT\n"
-    "                                   profile (--tool=dhat --dhat-out-file=FILE, also\n"
-    "                                   field heat), heaptrack data (heaptrack -o FILE)\n"
-    "                                   or a Go pprof heap/allocs profile\n"
-    "  show DB NAME                     a type's layout and its suggested order\n"
-    "  query DB NAME|FILE.sql           run a named report or an SQL file\n"
+    "      --allocator NAME       glibc, jemalloc, mimalloc, go or kmalloc (default:\n"
+    "                             go for Go, kmalloc for vmlinux, else glibc)\n"
+    "      --binary SEL           one binary: its id, build-id, path or file name\n";
+
+static const char help_profile[] =
+    "usage: holeprof profile [OPTIONS] DB FILE\n"
+    "  import allocation counts per site: a valgrind DHAT profile (--tool=dhat\n"
+    "  --dhat-out-file=FILE, also field heat), heaptrack data (heaptrack -o FILE)\n"
+    "  or a Go pprof heap/allocs profile\n"
+    "      -q, --quiet            no summary\n"
+    "      --binary SEL           the binary the profile ran (if DB holds several)\n";
+
+static const char help_show[] =
+    "usage: holeprof show [OPTIONS] DB NAME\n"
+    "  a type's layout and its suggested order\n"
+    "      --binary SEL           one binary: its id, build-id, path or file name\n";
+
+static const char help_query[] =
+    "usage: holeprof query [OPTIONS] DB NAME|FILE.sql\n"
+    "  run a named report (holes, worst, summary, type) or an SQL file, read-only\n"
     "      -f, --format table|csv|json  output format (default table)\n"
-    "      -p, --param VALUE            bind ?1, ?2, ... in order (repeatable)\n"
-    "  diff OLD.db NEW.db               what changed between two builds\n"
-    "      -f, --format table|json      output format (default table)\n"
-    "      --fail-on-regression         exit 1 if a type grew in size or waste,\n"
-    "                                   or the total (weighted) waste grew\n"
-    "      --fail-on-growth BYTES       exit 1 if a type grew by more than BYTES\n"
-    "  check DB --budget FILE.yaml      exit 1 if a type breaks its budget\n"
-    "      -f, --format table|json      output format (default table)\n"
-    "  merge OUT.db IN.db...            one database from many (ids renumbered)\n"
-    "      --force                      replace OUT.db even if it is not a holeprof database\n"
-    "  report DB [-o FILE.html]         one self-contained HTML page: summary, top\n"
-    "                                   offenders with byte maps, all types\n"
-    "  report OLD.db NEW.db -o FILE     the same for NEW.db, led by the diff\n"
-    "      -o, --output FILE            page to write (default report.html; - stdout)\n"
-    "      -n N                         offenders drawn (default 10; 0 all)\n"
-    "      --force                      replace FILE even if it is not a holeprof report\n"
-    "  --binary PATH|BUILD_ID|ID        show, query, diff, check, top, profile, report:\n"
-    "                                   one binary\n"
-    "  help, --help                     this text\n"
-    "  version, --version               print the version\n"
+    "      -p, --param VALUE      bind ?1, ?2, ... in order (repeatable)\n"
+    "      --binary SEL           one binary: its id, build-id, path or file name\n";
+
+static const char help_diff[] =
+    "usage: holeprof diff [OPTIONS] OLD.db NEW.db\n"
+    "  what changed between two builds\n"
+    "      -f, --format table|json  output format (default table)\n"
+    "      --fail-on-regression   exit 1 if a type grew in size or waste,\n"
+    "                             or the total (weighted) waste grew\n"
+    "      --fail-on-growth BYTES exit 1 if a type grew by more than BYTES\n"
+    "      --binary SEL           one binary: its id, build-id, path or file name\n";
+
+static const char help_check[] =
+    "usage: holeprof check [OPTIONS] DB --budget FILE.yaml\n"
+    "  exit 1 if a type breaks its budget\n"
+    "      --budget FILE.yaml     the budgets (required; see examples/budget.yaml)\n"
+    "      -f, --format table|json  output format (default table)\n"
+    "      --binary SEL           one binary: its id, build-id, path or file name\n";
+
+static const char help_merge[] =
+    "usage: holeprof merge [OPTIONS] OUT.db IN.db...\n"
+    "  one database from many (ids renumbered); OUT.db may be one of the inputs\n"
+    "      -q, --quiet            no progress or summary on stderr\n"
+    "      --force                replace OUT.db even if it is not a holeprof database\n";
+
+static const char help_report[] =
+    "usage: holeprof report [OPTIONS] DB [NEW.db]\n"
+    "  one self-contained HTML page: summary, top offenders with byte maps, all\n"
+    "  types; with NEW.db the page is for NEW.db, led by the diff from DB\n"
+    "      -o, --output FILE      page to write (default report.html; - stdout)\n"
+    "      --force                replace FILE even if it is not a holeprof report\n"
+    "      -n N                   offenders drawn (default 10; 0 all)\n"
+    "      --binary SEL           one binary: its id, build-id, path or file name\n";
+
+static const char help_head[] =
+    "usage: holeprof COMMAND [OPTIONS] ARGS\n"
+    "       holeprof COMMAND --help    the usage and options of one command\n"
+    "\n";
+
+static const char help_tail[] =
+    "usage: holeprof help|--help|-h [COMMAND]\n"
+    "  this text, or one command's\n"
+    "usage: holeprof version|--version\n"
+    "  print the version\n"
     "\n"
     "exit status: 0 success, 1 diff/check found a regression or breach (one line\n"
     "on stderr says why), 2 error (one line on stderr).\n";
+
+static int cmd_analyze(int, char **);
+static int cmd_sites(int, char **);
+static int cmd_top(int, char **);
+static int cmd_profile(int, char **);
+static int cmd_show(int, char **);
+static int cmd_query(int, char **);
+static int cmd_diff(int, char **);
+static int cmd_check(int, char **);
+static int cmd_merge(int, char **);
+static int cmd_report(int, char **);
+
+static const struct command {
+    const char *name;
+    int (*run)(int, char **);
+    const char *help;
+} commands[] = {
+    { "analyze", cmd_analyze, help_analyze },
+    { "top", cmd_top, help_top },
+    { "show", cmd_show, help_show },
+    { "sites", cmd_sites, help_sites },
+    { "profile", cmd_profile, help_profile },
+    { "report", cmd_report, help_report },
+    { "query", cmd_query, help_query },
+    { "diff", cmd_diff, help_diff },
+    { "check", cmd_check, help_check },
+    { "merge", cmd_merge, help_merge },
+};
+#define NCOMMANDS (sizeof commands / sizeof commands[0])
+
+static const struct command *find_command(const char *name)
+{
+    for (size_t i = 0; i < NCOMMANDS; i++)
+        if (strcmp(commands[i].name, name) == 0)
+            return &commands[i];
+    return NULL;
+}
+
+static void print_help(FILE *f)
+{
+    fputs(help_head, f);
+    for (size_t i = 0; i < NCOMMANDS; i++) {
+        fputs(commands[i].help, f);
+        fputc('\n', f);
+    }
+    fputs(help_tail, f);
+}
+
+/* The command being parsed, for messages and --help. */
+static const struct command *cur;
 
 static int usage_error(const char *fmt, const char *arg)
 {
     fprintf(stderr, "holeprof: ");
     fprintf(stderr, fmt, arg);
-    fprintf(stderr, " (see 'holeprof --help')\n");
+    if (cur != NULL)
+        fprintf(stderr, " (see 'holeprof %s --help')\n", cur->name);
+    else
+        fprintf(stderr, " (see 'holeprof --help')\n");
     return HP_EXIT_ERROR;
+}
+
+/* getopt_long with holeprof's conventions, for every command: -h and
+** --help print the command's usage on stdout; getopt itself prints
+** nothing, so a bad option is exactly one line on stderr.  Returns the
+** option, -1 at the end of the options, or CLI_STOP with *status set
+** (HP_EXIT_OK after the help, HP_EXIT_ERROR after the error line). */
+#define CLI_STOP (-2)
+static int cli_next(int argc, char **argv, const char *shortopts,
+                    const struct option *longopts, int *status)
+{
+    static struct option all[64];
+    static char so[64];
+    size_t n = 0;
+    while (longopts[n].name != NULL && n + 2 < sizeof all / sizeof all[0]) {
+        all[n] = longopts[n];
+        n++;
+    }
+    all[n++] = (struct option){ "help", no_argument, NULL, 'h' };
+    all[n] = (struct option){ NULL, 0, NULL, 0 };
+    snprintf(so, sizeof so, ":h%s", shortopts);
+    opterr = 0;
+    int prev = optind;
+    int c = getopt_long(argc, argv, so, all, NULL);
+    if (c == 'h') {
+        fputs(cur->help, stdout);
+        *status = HP_EXIT_OK;
+        return CLI_STOP;
+    }
+    if (c == '?' || c == ':') {
+        /* the option as typed: a short one by its letter, a long one from
+        ** argv (getopt has moved past it; "--name=value" shown whole) */
+        char shortname[3] = { '-', (char)optopt, '\0' };
+        const char *name = optopt != 0 && (optind == prev || argv[optind - 1][1] != '-')
+                               ? shortname : argv[optind - 1];
+        char msg[256];
+        snprintf(msg, sizeof msg, c == '?' ? "%s: unknown option '%%s'"
+                                           : "%s: option '%%s' needs a value", cur->name);
+        *status = usage_error(msg, name);
+        return CLI_STOP;
+    }
+    return c;
 }
 
 static int report(int status, hp_err *err)
@@ -153,7 +297,8 @@ static int cmd_analyze(int argc, char **argv)
     int c;
     unsigned long v;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "o:j:qr", longopts, NULL)) != -1) {
+    int cst = HP_EXIT_OK;
+    while ((c = cli_next(argc, argv, "o:j:qr", longopts, &cst)) != -1) {
         switch (c) {
         case 'o': o.out = optarg; break;
         case 'D': o.debug_file = optarg; break;
@@ -198,7 +343,7 @@ static int cmd_analyze(int argc, char **argv)
         default:
             free(dirs);
             free(allocs);
-            return usage_error("%s", "bad option for analyze");
+            return c == CLI_STOP ? cst : usage_error("%s", "bad option for analyze");
         }
     }
     o.debug_dirs = dirs;
@@ -233,28 +378,46 @@ static int cmd_analyze(int argc, char **argv)
     return report(st, &err);
 }
 
-static int cmd_sites(int argc, char **argv)
-{
-    if (argc != 2 && argc != 3)
-        return usage_error("%s", "usage: holeprof sites DB [TYPE]");
-    hp_err err = {0};
-    return report(si_report(argv[1], argc == 3 ? argv[2] : NULL, stdout, &err), &err);
-}
-
-static int cmd_show(int argc, char **argv)
+/* The options of a command whose only option is --binary SEL: -1 when
+** parsing went through (positional arguments from optind), else the exit
+** status to return. */
+static int binary_only(int argc, char **argv, const char **binary)
 {
     static const struct option longopts[] = {
         {"binary", required_argument, NULL, 'b'},
         {NULL, 0, NULL, 0},
     };
-    const char *binary = NULL;
     int c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+    int cst = HP_EXIT_OK;
+    while ((c = cli_next(argc, argv, "", longopts, &cst)) != -1) {
         if (c != 'b')
-            return usage_error("%s", "bad option for show");
-        binary = optarg;
+            return c == CLI_STOP ? cst : usage_error("bad option for %s", cur->name);
+        *binary = optarg;
     }
+    return -1;
+}
+
+static int cmd_sites(int argc, char **argv)
+{
+    const char *binary = NULL;
+    int st = binary_only(argc, argv, &binary);
+    if (st >= 0)
+        return st;
+    int na = argc - optind;
+    if (na != 1 && na != 2)
+        return usage_error("%s", "usage: holeprof sites DB [TYPE] [--binary SEL]");
+    hp_err err = {0};
+    return report(si_report(argv[optind], na == 2 ? argv[optind + 1] : NULL, binary, stdout,
+                            &err), &err);
+}
+
+static int cmd_show(int argc, char **argv)
+{
+    const char *binary = NULL;
+    int st = binary_only(argc, argv, &binary);
+    if (st >= 0)
+        return st;
     if (argc - optind != 2)
         return usage_error("%s", "usage: holeprof show DB NAME [--binary SEL]");
     hp_err err = {0};
@@ -274,7 +437,8 @@ static int cmd_query(int argc, char **argv)
     const char **params = hp_xcalloc((size_t)argc + 1, sizeof *params);
     int np = 0, c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "f:p:", longopts, NULL)) != -1) {
+    int cst = HP_EXIT_OK;
+    while ((c = cli_next(argc, argv, "f:p:", longopts, &cst)) != -1) {
         switch (c) {
         case 'f':
             if (fmt_parse(optarg, &fmt) != 0) {
@@ -286,7 +450,7 @@ static int cmd_query(int argc, char **argv)
         case 'b': binary = optarg; break;
         default:
             free(params);
-            return usage_error("%s", "bad option for query");
+            return c == CLI_STOP ? cst : usage_error("%s", "bad option for query");
         }
     }
     if (argc - optind != 2) {
@@ -315,7 +479,8 @@ static int cmd_diff(int argc, char **argv)
     unsigned long v;
     int c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "f:", longopts, NULL)) != -1) {
+    int cst = HP_EXIT_OK;
+    while ((c = cli_next(argc, argv, "f:", longopts, &cst)) != -1) {
         switch (c) {
         case 'f':
             if (fmt_parse(optarg, &o.fmt) != 0 || o.fmt == FMT_CSV)
@@ -329,7 +494,7 @@ static int cmd_diff(int argc, char **argv)
             o.fail_on_growth = (int64_t)v;
             break;
         default:
-            return usage_error("%s", "bad option for diff");
+            return c == CLI_STOP ? cst : usage_error("%s", "bad option for diff");
         }
     }
     if (argc - optind != 2)
@@ -352,7 +517,8 @@ static int cmd_check(int argc, char **argv)
     o.fmt = FMT_TABLE;
     int c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "f:", longopts, NULL)) != -1) {
+    int cst = HP_EXIT_OK;
+    while ((c = cli_next(argc, argv, "f:", longopts, &cst)) != -1) {
         switch (c) {
         case 'B': o.budget = optarg; break;
         case 'f':
@@ -361,7 +527,7 @@ static int cmd_check(int argc, char **argv)
             break;
         case 'b': o.binary = optarg; break;
         default:
-            return usage_error("%s", "bad option for check");
+            return c == CLI_STOP ? cst : usage_error("%s", "bad option for check");
         }
     }
     if (argc - optind != 1 || o.budget == NULL)
@@ -386,7 +552,8 @@ static int cmd_top(int argc, char **argv)
     unsigned long v;
     int c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "n:f:", longopts, NULL)) != -1) {
+    int cst = HP_EXIT_OK;
+    while ((c = cli_next(argc, argv, "n:f:", longopts, &cst)) != -1) {
         switch (c) {
         case 'n':
             if (parse_uint(optarg, 1ul << 30, &v) != 0)
@@ -400,7 +567,7 @@ static int cmd_top(int argc, char **argv)
         case 'a': o.allocator = optarg; break;
         case 'b': o.binary = optarg; break;
         default:
-            return usage_error("%s", "bad option for top");
+            return c == CLI_STOP ? cst : usage_error("%s", "bad option for top");
         }
     }
     if (argc - optind != 1)
@@ -422,12 +589,13 @@ static int cmd_profile(int argc, char **argv)
     o.unmatched = 5;
     int quiet = 0, c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "q", longopts, NULL)) != -1) {
+    int cst = HP_EXIT_OK;
+    while ((c = cli_next(argc, argv, "q", longopts, &cst)) != -1) {
         switch (c) {
         case 'b': o.binary = optarg; break;
         case 'q': quiet = 1; break;
         default:
-            return usage_error("%s", "bad option for profile");
+            return c == CLI_STOP ? cst : usage_error("%s", "bad option for profile");
         }
     }
     if (argc - optind != 2)
@@ -446,13 +614,14 @@ static int cmd_merge(int argc, char **argv)
     };
     int quiet = 0, force = 0, c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "q", longopts, NULL)) != -1) {
+    int cst = HP_EXIT_OK;
+    while ((c = cli_next(argc, argv, "q", longopts, &cst)) != -1) {
         if (c == 'q')
             quiet = 1;
         else if (c == 'F')
             force = 1;
         else
-            return usage_error("%s", "bad option for merge");
+            return c == CLI_STOP ? cst : usage_error("%s", "bad option for merge");
     }
     if (argc - optind < 2)
         return usage_error("%s", "usage: holeprof merge OUT.db IN.db...");
@@ -478,7 +647,8 @@ static int cmd_report(int argc, char **argv)
     unsigned long v;
     int c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "o:n:", longopts, NULL)) != -1) {
+    int cst = HP_EXIT_OK;
+    while ((c = cli_next(argc, argv, "o:n:", longopts, &cst)) != -1) {
         switch (c) {
         case 'o': o.out = optarg; break;
         case 'b': o.binary = optarg; break;
@@ -489,7 +659,7 @@ static int cmd_report(int argc, char **argv)
             o.n = (long)v;
             break;
         default:
-            return usage_error("%s", "bad option for report");
+            return c == CLI_STOP ? cst : usage_error("%s", "bad option for report");
         }
     }
     int ndb = argc - optind;
@@ -508,12 +678,19 @@ static int cmd_report(int argc, char **argv)
 int main(int argc, char **argv)
 {
     if (argc < 2) {
-        fputs(usage_text, stderr);
+        print_help(stderr);
         return HP_EXIT_ERROR;
     }
     const char *cmd = argv[1];
     if (!strcmp(cmd, "help") || !strcmp(cmd, "--help") || !strcmp(cmd, "-h")) {
-        fputs(usage_text, stdout);
+        if (argc == 2) {
+            print_help(stdout);
+            return HP_EXIT_OK;
+        }
+        const struct command *hc = find_command(argv[2]);
+        if (hc == NULL || argc > 3)
+            return usage_error("help: unknown command '%s'", argv[2]);
+        fputs(hc->help, stdout);
         return HP_EXIT_OK;
     }
     if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
@@ -521,25 +698,8 @@ int main(int argc, char **argv)
         return HP_EXIT_OK;
     }
     /* subcommands see argv starting at their own name */
-    if (!strcmp(cmd, "analyze"))
-        return cmd_analyze(argc - 1, argv + 1);
-    if (!strcmp(cmd, "show"))
-        return cmd_show(argc - 1, argv + 1);
-    if (!strcmp(cmd, "sites"))
-        return cmd_sites(argc - 1, argv + 1);
-    if (!strcmp(cmd, "query"))
-        return cmd_query(argc - 1, argv + 1);
-    if (!strcmp(cmd, "diff"))
-        return cmd_diff(argc - 1, argv + 1);
-    if (!strcmp(cmd, "check"))
-        return cmd_check(argc - 1, argv + 1);
-    if (!strcmp(cmd, "top"))
-        return cmd_top(argc - 1, argv + 1);
-    if (!strcmp(cmd, "profile"))
-        return cmd_profile(argc - 1, argv + 1);
-    if (!strcmp(cmd, "merge"))
-        return cmd_merge(argc - 1, argv + 1);
-    if (!strcmp(cmd, "report"))
-        return cmd_report(argc - 1, argv + 1);
-    return usage_error("unknown command '%s'", cmd);
+    cur = find_command(cmd);
+    if (cur == NULL)
+        return usage_error("unknown command '%s'", cmd);
+    return cur->run(argc - 1, argv + 1);
 }

@@ -57,6 +57,7 @@
 
 #include "disasm.h"
 #include "dwlines.h"
+#include "report.h"
 #include "store.h"
 #include "typeset.h"
 
@@ -4205,13 +4206,15 @@ static void print_site(sqlite3_stmt *st, const char *grp, FILE *out)
     fputc('\n', out);
 }
 
-int si_report(const char *dbpath, const char *type, FILE *out, hp_err *err)
+int si_report(const char *dbpath, const char *type, const char *binary, FILE *out, hp_err *err)
 {
     sqlite3 *db = NULL;
     if (st_open_read(dbpath, &db, err) != 0)
         return HP_EXIT_ERROR;
     int status = HP_EXIT_ERROR;
     sqlite3_stmt *st = NULL;
+    if (binary != NULL && mrg_select_binary(db, dbpath, binary, NULL, err) != 0)
+        goto out;
     if (sqlite3_prepare_v2(db, "SELECT 1 FROM sqlite_master WHERE name = 'sites'", -1, &st,
                            NULL) != SQLITE_OK || sqlite3_step(st) != SQLITE_ROW) {
         hp_errf(err, dbpath, "no allocation sites in this database (written by an older "

@@ -134,7 +134,8 @@ int si_finish(si_job *job, sqlite3 *db, int64_t binary_id, typeset *types,
 void si_job_free(si_job *job);
 
 /* holeprof sites DB [TYPE]: sites grouped by type.  TYPE matches
-** types.name exactly; without it every site is listed. */
-int si_report(const char *dbpath, const char *type, FILE *out, hp_err *err);
+** types.name exactly; without it every site is listed.  binary: a
+** --binary selector (mrg_select_binary) or NULL for all. */
+int si_report(const char *dbpath, const char *type, const char *binary, FILE *out, hp_err *err);
 
 #endif
