@@ -31,8 +31,12 @@ CFLAGS="$CONFIG -std=c11 -D_GNU_SOURCE -g -O1 $SAN -I$src/src -I$2 -I$out/obj $D
 sh "$src/tools/sql2c.sh" hp_schema_sql < "$src/db/schema.sql" > "$out/obj/schema.c"
 objs="$out/obj/schema.o"
 $CC $CFLAGS -fsanitize=fuzzer-no-link -c "$out/obj/schema.c" -o "$out/obj/schema.o"
-for f in "$src"/src/*.c; do
-    b=$(basename "$f" .c)
+# src/*.c and the modules' folders (src/sites/, src/arch/): objects are
+# named by path (sites/flow.c -> sites_flow.o), so equal basenames in two
+# folders cannot collide
+for f in "$src"/src/*.c "$src"/src/*/*.c; do
+    b=${f#"$src"/src/}
+    b=$(echo "${b%.c}" | tr / _)
     [ "$b" = main ] && continue
     $CC $CFLAGS -fsanitize=fuzzer-no-link -c "$f" -o "$out/obj/$b.o"
     objs="$objs $out/obj/$b.o"

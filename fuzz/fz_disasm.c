@@ -1,5 +1,5 @@
 /*
-** fz_disasm.c -- libFuzzer harness for disasm.c: its own decoder of the
+** fz_disasm.c -- libFuzzer harness for arch/x86_64.c: its own decoder of the
 ** common x86-64 forms must make exactly what capstone's decoding makes.
 **
 ** Input: raw bytes, taken as code at an address chosen by the first eight

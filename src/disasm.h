@@ -3,7 +3,7 @@
 **
 ** Contract: da_decode() turns a function's bytes into a compact list of
 ** da_insn, one per instruction, holding only what the site analysis
-** (sites.c) needs: where the instruction is, whether it transfers control
+** (src/sites/) needs: where the instruction is, whether it transfers control
 ** and where to, which registers it writes, and -- for the few forms whose
 ** effect on a value can be followed (moves, lea, xor-zeroing, shifts,
 ** multiplies, add/sub of constants, loads, stores, push/pop, cmov) -- the
@@ -23,13 +23,15 @@
 ** happens per instruction: the output array grows geometrically and is
 ** reused by the caller across functions.
 **
-** x86-64 is implemented with capstone (detail on), except for the few
-** forms that make most of compiled code (mov, lea, push/pop, branches,
-** test/cmp, ALU and shifts with an immediate, movzx/movsx, nops,
-** xor-zeroing), which disasm.c decodes itself into the same da_insn;
-** tests/disasm_check holds the two to each other.  Another architecture
-** (AArch64 is next) adds a da_arch description and a decoder that fills the
-** same structure; sites.c does not look at instruction bytes.
+** Each architecture is one file in src/arch/ behind arch/arch.h; disasm.c
+** picks it by ELF machine.  x86-64 (arch/x86_64.c) is implemented with
+** capstone (detail on), except for the few forms that make most of
+** compiled code (mov, lea, push/pop, branches, test/cmp, ALU and shifts
+** with an immediate, movzx/movsx, nops, xor-zeroing), which it decodes
+** itself into the same da_insn; tests/disasm_check holds the two to each
+** other.  Another architecture (AArch64 is next) adds a da_arch
+** description and a decoder that fills the same structure in a file of
+** its own; src/sites/ does not look at instruction bytes.
 */
 #ifndef DISASM_H
 #define DISASM_H

@@ -1,5 +1,5 @@
 /*
-** disasm_check.c -- holds disasm.c's own decoder of the common x86-64
+** disasm_check.c -- holds arch/x86_64.c's own decoder of the common x86-64
 ** forms to capstone's.
 **
 ** Usage: disasm_check [-m MIN_PERMILLE] ELF...

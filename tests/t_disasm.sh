@@ -1,5 +1,5 @@
 #!/bin/sh
-# t_disasm.sh -- disasm.c's own decoder of the common x86-64 forms makes
+# t_disasm.sh -- arch/x86_64.c's own decoder of the common x86-64 forms makes
 # exactly the da_insn that capstone's decoding makes.
 #
 # Most instructions of compiled code (mov, lea, push/pop, branches,
