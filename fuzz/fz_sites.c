@@ -1,6 +1,6 @@
 /*
 ** fz_sites.c -- libFuzzer harness for allocation-site discovery
-** (src/sites.c, src/disasm.c with capstone, src/dwlines.c), run the way
+** (src/sites/, src/arch/x86_64.c with capstone, src/dwlines.c), run the way
 ** analyze runs it.
 **
 ** Input: the bytes of an executable.  an_run() does all of analyze --

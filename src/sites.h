@@ -1,6 +1,7 @@
 /*
 ** sites.h -- heap allocation sites: where the machine code allocates, and
-** which struct it allocates.
+** which struct it allocates.  Implemented in src/sites/ (one file per step;
+** sites/internal.h describes the pipeline and names the files).
 **
 ** Contract: si_prepare(), si_attribute() and si_finish() disassemble the
 ** executable code of one binary (the architecture is behind disasm.h;

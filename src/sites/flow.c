@@ -1,0 +1,513 @@
+/*
+** sites/flow.c -- the data flow over one function's blocks.
+**
+** Contract: si_run_flow() computes, to a fixed point, the symbolic value
+** (values.h) and the taint (the allocator calls whose result it may hold)
+** of every register and tracked stack slot at the start of each block the
+** entry reaches, then makes one emitting pass that records the events
+** (events.c) the attribution needs.  Blocks the entry does not reach start
+** from nothing known.  The visits are bounded (a budget per block).
+*/
+#include "sites/internal.h"
+#include "sites/values.h"
+
+/* ------------------------------------------------------------------ */
+/* Stack slots                                                         */
+/* ------------------------------------------------------------------ */
+
+static void slot_kill_range(state *S, int64_t off, unsigned width)
+{
+    for (int i = 0; i < NSLOT; i++) {
+        sslot *s = &S->sl[i];
+        if (s->used && off < (int64_t)s->off + s->width && (int64_t)s->off < off + (int64_t)width)
+            memset(s, 0, sizeof *s);
+    }
+}
+
+static void slot_put(state *S, int64_t off, unsigned width, sv v, uint32_t taint)
+{
+    if (off < INT32_MIN || off > INT32_MAX || width == 0 || width > 64)
+        return;
+    slot_kill_range(S, off, width);
+    if (width != 4 && width != 8)
+        return;
+    int free_i = -1;
+    for (int i = 0; i < NSLOT; i++)
+        if (!S->sl[i].used) {
+            free_i = i;
+            break;
+        }
+    if (free_i < 0) {
+        /* full: drop the first, keep the order deterministic */
+        memmove(&S->sl[0], &S->sl[1], (NSLOT - 1) * sizeof S->sl[0]);
+        free_i = NSLOT - 1;
+    }
+    sslot *s = &S->sl[free_i];
+    memset(s, 0, sizeof *s);
+    s->used = 1;
+    s->off = (int32_t)off;
+    s->width = (uint8_t)width;
+    s->v = width == 4 ? vtrunc32(v) : v;
+    s->taint = width == 8 ? taint : 0;
+}
+
+static sv slot_get(const state *S, int64_t off, unsigned width, uint32_t *taint)
+{
+    for (int i = 0; i < NSLOT; i++) {
+        const sslot *s = &S->sl[i];
+        if (s->used && s->off == off && s->width == width) {
+            *taint = s->taint;
+            return s->v;
+        }
+    }
+    *taint = 0;
+    return vunk();
+}
+
+/* in = meet(in, out); returns 1 when in changed. */
+static int state_meet(state *in, const state *out)
+{
+    if (!in->reached) {
+        *in = *out;
+        in->reached = 1;
+        return 1;
+    }
+    int changed = 0;
+    for (int r = 0; r < DA_NREGS; r++) {
+        if (!sv_eq(&in->r[r], &out->r[r])) {
+            sv m = meet(in->r[r], out->r[r]);
+            if (!sv_eq(&m, &in->r[r])) {
+                in->r[r] = m;
+                changed = 1;
+            }
+        }
+    }
+    /* taints only grow: one pass the compiler can vectorize */
+    uint32_t grew = 0;
+    for (int r = 0; r < DA_NREGS; r++) {
+        grew |= out->taint[r] & ~in->taint[r];
+        in->taint[r] |= out->taint[r];
+    }
+    changed |= grew != 0;
+    for (int i = 0; i < NSLOT; i++) {
+        sslot *s = &in->sl[i];
+        if (!s->used)
+            continue;
+        /* slots usually sit at the same place on both sides */
+        const sslot *same = &out->sl[i];
+        if (same->used && same->off == s->off && same->width == s->width &&
+            sv_eq(&same->v, &s->v) && (s->taint | same->taint) == s->taint)
+            continue;
+        int found = 0;
+        for (int j = 0; j < NSLOT; j++) {
+            const sslot *o = &out->sl[j];
+            if (o->used && o->off == s->off && o->width == s->width) {
+                sv m = meet(s->v, o->v);
+                if (!sv_eq(&m, &s->v)) {
+                    s->v = m;
+                    changed = 1;
+                }
+                if ((s->taint | o->taint) != s->taint) {
+                    s->taint |= o->taint;
+                    changed = 1;
+                }
+                found = 1;
+                break;
+            }
+        }
+        if (!found) {
+            memset(s, 0, sizeof *s);
+            changed = 1;
+        }
+    }
+    return changed;
+}
+
+static void entry_state(si_ctx *x, const func *f, state *S)
+{
+    memset(S, 0, sizeof *S);
+    for (int r = 0; r < DA_NREGS; r++)
+        S->r[r] = vunk();
+    S->reached = 1;
+    if (f->cold)
+        return;         /* a split-off part: nothing is known at its start */
+    int na;
+    const uint8_t *ar = abi_args(x, f->go_abi, &na);
+    for (int i = 0; i < na; i++)
+        S->r[ar[i]] = varg(i);
+    S->r[x->arch->sp] = vstack(x->arch->cfa_sp_at_entry);
+}
+
+/* Effective address of a memory operand as a value. */
+static sv addr_of(const state *S, const da_insn *d)
+{
+    if (d->base == DA_PC)
+        return vconst((int64_t)d->target);
+    if (d->base == DA_NOREG && d->index == DA_NOREG)
+        return vconst(d->disp);
+    sv b = d->base < DA_NREGS ? S->r[d->base] : vconst(0);
+    if (d->index != DA_NOREG) {
+        sv i = d->index < DA_NREGS ? S->r[d->index] : vunk();
+        if (b.k == V_CONST && i.k == V_CONST)
+            return vconst(b.c + i.c * d->scale + d->disp);
+        return vunk();
+    }
+    if (b.k == V_CONST)
+        return vconst(b.c + d->disp);
+    if (b.k == V_STACK)
+        return vstack(b.c + d->disp);
+    return vunk();
+}
+
+static void setr(state *S, unsigned r, sv v, uint32_t taint)
+{
+    S->r[r] = v;
+    S->taint[r] = taint;
+}
+
+/* Apply one instruction to S.  With emit, record events. */
+static void xfer(si_ctx *x, const func *f, state *S, uint32_t ii, int emit)
+{
+    const da_insn *d = &x->insn[ii];
+    const da_arch *ar = x->arch;
+    uint64_t next = d->addr + d->len;
+
+    switch (d->kind) {
+    case DA_KIND_CALL:
+    case DA_KIND_ICALL: {
+        uint64_t target;
+        int via;
+        int32_t a = si_callee(x, S, d, &target, &via);
+        const alloc *A = a >= 0 && !internal(x, f) ? &x->allocs[a] : NULL;
+        if (emit && A)
+            si_new_site(x, S, ii, a, SK_CALL, via);
+        if (emit && !A && target) {
+            const sv *a0 = &S->r[f->go_abi ? ar->go_args[0] : ar->args[0]];
+            if (is_ret(a0) && si_count_for(x, a0->s, 2) < MAX_CALLS) {
+                call_ev *c = HP_PUSH(x->calls, x->ncalls, x->callcap);
+                c->fn = x->cur_fn;
+                c->gen = f->gen;
+                c->insn = a0->s;
+                c->target = target;
+            }
+        }
+        sv out = vsym(ii, ar->ret);
+        uint32_t out_taint = 0;
+        if (A && A->out >= 0) {
+            int na;
+            const uint8_t *args = abi_args(x, (A->flags & AF_GO_ABI) != 0, &na);
+            sv p = A->out < na ? S->r[args[A->out]] : vunk();
+            if (p.k == V_STACK) {
+                sv r = vret(ii);
+                slot_put(S, p.c, 8, r, si_taint_bit(x, ii));
+                if (emit)
+                    si_holder(x, S, &r, next, H_CFA, 0, p.c);
+            }
+        } else if (A) {
+            out = vret(ii);
+            out_taint = si_taint_bit(x, ii);
+        }
+        uint32_t clob = f->go_abi ? ~((1u << ar->sp) | (1u << ar->fp) | (1u << 14) | (1u << 15))
+                                  : ar->caller_saved;
+        for (int r = 0; r < DA_NREGS; r++)
+            if (clob & (1u << r))
+                setr(S, (unsigned)r, vunk(), 0);
+        setr(S, ar->ret, out, out_taint);
+        if (emit && is_ret(&out))
+            si_holder(x, S, &out, next, H_REG, ar->ret, 0);
+        return;
+    }
+    case DA_KIND_JMP:
+    case DA_KIND_JCC:
+    case DA_KIND_IJMP:
+        if (emit && (d->kind == DA_KIND_IJMP || !inside(f, d->target))) {
+            uint64_t target;
+            int via;
+            int32_t a = si_callee(x, S, d, &target, &via);
+            if (a >= 0 && !internal(x, f))
+                si_new_site(x, S, ii, a, SK_TAIL, via);
+        }
+        for (uint32_t wm = d->wmask & WMASK_REGS; wm; wm &= wm - 1) {
+            unsigned r = (unsigned)__builtin_ctz(wm);
+            setr(S, r, vunk(), 0);
+        }
+        return;
+    case DA_KIND_RET:
+        if (emit)
+            x->ret_taint |= S->taint[ar->ret];
+        return;
+    case DA_KIND_BAD:
+        for (int r = 0; r < DA_NREGS; r++)
+            setr(S, (unsigned)r, vunk(), 0);
+        memset(S->sl, 0, sizeof S->sl);
+        return;
+    case DA_KIND_HALT:
+        return;
+    default:
+        break;
+    }
+
+    sv v;
+    uint32_t t;
+    switch (d->op) {
+    case DA_OP_MOV_IMM:
+        setr(S, d->dst, vconst(d->imm), 0);
+        return;
+    case DA_OP_MOV_REG:
+        v = S->r[d->src];
+        setr(S, d->dst, d->width == 4 ? vtrunc32(v) : v, d->width == 8 ? S->taint[d->src] : 0);
+        if (emit && is_ret(&S->r[d->dst]))
+            si_holder(x, S, &S->r[d->dst], next, H_REG, d->dst, 0);
+        return;
+    case DA_OP_EXT_REG:
+        v = S->r[d->src];
+        if (v.k == V_CONST) {
+            uint64_t u = (uint64_t)v.c;
+            unsigned bits = d->width * 8u;
+            if (bits > 0 && bits < 64) {
+                u &= (1ULL << bits) - 1;
+                if (d->imm && (u >> (bits - 1)) & 1)
+                    u |= ~0ULL << bits;
+            }
+            v = vconst((int64_t)u);
+        } else if (v.k != V_ARG && v.k != V_UNK) {
+            v = vunk();
+        }
+        setr(S, d->dst, v, 0);
+        return;
+    case DA_OP_LEA: {
+        sv r;
+        t = 0;
+        if (d->base == DA_PC) {
+            r = vconst((int64_t)d->target);
+        } else {
+            sv b = d->base < DA_NREGS ? S->r[d->base] : vconst(0);
+            sv i = d->index < DA_NREGS ? S->r[d->index] : vconst(0);
+            if (d->base == DA_NOREG)
+                b = vconst(0);
+            if (d->index == DA_NOREG) {
+                if (b.k == V_CONST)
+                    r = vconst(b.c + d->disp);
+                else if (b.k == V_STACK)
+                    r = vstack(b.c + d->disp);
+                else if (is_retoff(&b))
+                    r = (b.c += d->disp, b);
+                else if (d->disp == 0)
+                    r = b;
+                else
+                    r = vunk();
+                if (d->disp == 0 && d->base < DA_NREGS)
+                    t = S->taint[d->base];
+            } else if (d->base == d->index && d->disp == 0) {
+                r = vscale(b, d->scale + 1);
+            } else if (d->base == DA_NOREG && d->disp == 0) {
+                r = vscale(i, d->scale);
+            } else if (b.k == V_CONST && i.k == V_CONST) {
+                r = vconst(b.c + i.c * d->scale + d->disp);
+            } else {
+                r = vunk();
+            }
+        }
+        setr(S, d->dst, d->width == 4 ? vtrunc32(r) : r, d->width == 8 ? t : 0);
+        return;
+    }
+    case DA_OP_ZERO:
+        setr(S, d->dst, vconst(0), 0);
+        return;
+    case DA_OP_SHL_IMM:
+        v = S->r[d->dst];
+        if (d->imm >= 0 && d->imm < 31)
+            v = vscale(v, (int64_t)1 << d->imm);
+        else
+            v = vunk();
+        setr(S, d->dst, d->width == 4 ? vtrunc32(v) : v, 0);
+        return;
+    case DA_OP_MUL_IMM:
+        if (d->src == DA_NOREG) {
+            sv a = addr_of(S, d);
+            v = a.k == V_STACK ? slot_get(S, a.c, d->width, &t) : vsym(ii, d->dst);
+        } else {
+            v = S->r[d->src];
+        }
+        v = vscale(v, d->imm);
+        setr(S, d->dst, d->width == 4 ? vtrunc32(v) : v, 0);
+        return;
+    case DA_OP_MUL_REG:
+        v = vmul(S->r[d->dst], S->r[d->src]);
+        if (d->wmask & 2u && d->dst == 0)
+            setr(S, 1, vunk(), 0);       /* mul writes rdx:rax */
+        setr(S, d->dst, d->width == 4 ? vtrunc32(v) : v, 0);
+        return;
+    case DA_OP_ADD_IMM:
+        v = vadd(S->r[d->dst], vconst(d->imm));
+        setr(S, d->dst, d->width == 4 ? vtrunc32(v) : v, 0);
+        return;
+    case DA_OP_ADD_REG:
+        v = vadd(S->r[d->dst], S->r[d->src]);
+        setr(S, d->dst, d->width == 4 ? vtrunc32(v) : v, 0);
+        return;
+    case DA_OP_LOAD: {
+        sv a = addr_of(S, d);
+        t = 0;
+        if (a.k == V_STACK)
+            v = slot_get(S, a.c, d->width, &t);
+        else if (a.k == V_CONST && d->width == 8)
+            v = vload((uint64_t)a.c);
+        else
+            v = vunk();
+        if (v.k == V_UNK && v.c <= 1 && v.s == 0)
+            v = vsym(ii, d->dst);
+        setr(S, d->dst, v, t);
+        if (emit && is_ret(&v))
+            si_holder(x, S, &v, next, H_REG, d->dst, 0);
+        return;
+    }
+    case DA_OP_STORE_REG:
+    case DA_OP_STORE_IMM:
+    case DA_OP_STORE_OTHER: {
+        sv a = addr_of(S, d);
+        sv val = d->op == DA_OP_STORE_REG ? S->r[d->src] :
+                 d->op == DA_OP_STORE_IMM ? vconst(d->imm) : vunk();
+        t = d->op == DA_OP_STORE_REG ? S->taint[d->src] : 0;
+        if (a.k == V_STACK) {
+            slot_put(S, a.c, d->width, val, t);
+            if (emit && is_ret(&val) && d->width == 8)
+                si_holder(x, S, &val, next, H_CFA, 0, a.c);
+        } else if (emit && d->base < DA_NREGS && d->index == DA_NOREG &&
+                   S->r[d->base].k == V_RET && d->width > 0 &&
+                   si_count_for(x, S->r[d->base].s, 1) < MAX_STORES) {
+            int64_t off = S->r[d->base].c + d->disp;
+            store_ev *s = HP_PUSH(x->stores, x->nstores, x->storecap);
+            s->fn = x->cur_fn;
+            s->gen = f->gen;
+            s->insn = S->r[d->base].s;
+            s->off = (int32_t)(off > INT32_MAX ? INT32_MAX : off < INT32_MIN ? INT32_MIN : off);
+            s->width = d->width;
+        } else if (emit && a.k == V_CONST && is_ret(&val)) {
+            gstore_ev *g = HP_PUSH(x->gstores, x->ngstores, x->gstorecap);
+            g->fn = x->cur_fn;
+            g->gen = f->gen;
+            g->insn = val.s;
+            g->addr = (uint64_t)a.c;
+        }
+        for (uint32_t wm = d->wmask & WMASK_REGS; wm; wm &= wm - 1) {
+            unsigned r = (unsigned)__builtin_ctz(wm);
+            setr(S, r, vsym(ii, r), 0);
+        }
+        return;
+    }
+    case DA_OP_PUSH: {
+        sv sp = S->r[ar->sp];
+        v = d->src < DA_NREGS ? S->r[d->src] : vunk();
+        t = d->src < DA_NREGS ? S->taint[d->src] : 0;
+        if (sp.k == V_STACK) {
+            setr(S, ar->sp, vstack(sp.c - 8), 0);
+            slot_put(S, sp.c - 8, 8, v, t);
+        } else {
+            setr(S, ar->sp, vunk(), 0);
+        }
+        return;
+    }
+    case DA_OP_POP: {
+        sv sp = S->r[ar->sp];
+        t = 0;
+        v = sp.k == V_STACK ? slot_get(S, sp.c, 8, &t) : vunk();
+        setr(S, ar->sp, sp.k == V_STACK ? vstack(sp.c + 8) : vunk(), 0);
+        if (d->dst < DA_NREGS && d->dst != ar->sp)
+            setr(S, d->dst, v, t);
+        return;
+    }
+    case DA_OP_CMOV:
+        setr(S, d->dst, meet(S->r[d->dst], S->r[d->src]), S->taint[d->dst] | S->taint[d->src]);
+        return;
+    case DA_OP_ALIGN_SP:
+        setr(S, ar->sp, vunk(), 0);
+        return;
+    default:
+        for (uint32_t wm = d->wmask & WMASK_REGS; wm; wm &= wm - 1) {
+            unsigned r = (unsigned)__builtin_ctz(wm);
+            setr(S, r, r == ar->sp ? vunk() : vsym(ii, r), 0);
+        }
+        if (d->op == DA_OP_OTHER && d->base != DA_NOREG) {
+            /* a write we do not model may still hit a stack slot */
+            sv a = addr_of(S, d);
+            if (a.k == V_STACK)
+                slot_kill_range(S, a.c, d->width ? d->width : 8);
+        }
+        return;
+    }
+}
+
+/* Forward data flow to a fixed point, then one emitting pass.  The
+** queued blocks are visited in sweeps in reverse post-order (LS, from
+** compute_rpo), so a block's predecessors outside loops are done before
+** it: 40% fewer block visits than a FIFO queue on python3.11.  The
+** visiting order can matter -- slots evicted when full, a pointer met with
+** a constant on one path first -- so it is fixed, not left to chance. */
+void si_run_flow(si_ctx *x, const func *f, const loopscratch *LS)
+{
+    size_t nb = x->nblk;
+    const uint32_t *ord = LS->rpo_order, *pos = LS->pos;
+    hp_grow((void **)&x->in, &x->incap, nb + 1, sizeof *x->in);
+    /* only `reached` needs clearing: a state is copied in whole when first reached */
+    for (size_t b = 0; b < nb; b++)
+        x->in[b].reached = 0;
+    /* the leader bytes are free once blocks exist: one "queued" byte per block */
+    hp_grow((void **)&x->leader, &x->leader_cap, nb + 1, 1);
+    uint8_t *inq = x->leader;
+    memset(inq, 0, nb + 1);
+    x->ntaint = 0;
+    state S;
+    entry_state(x, f, &x->in[0]);
+    size_t budget = 64 * nb + 1024;     /* passes are cheap; a cap for pathologies */
+    size_t root = 0;
+    for (;;) {
+        /* sweep the order from the root, wrapping, until nothing is queued */
+        size_t nq = 1, cur = pos[root];
+        inq[root] = 1;
+        while (nq > 0 && budget > 0) {
+            budget--;
+            while (!inq[ord[cur]])
+                cur = cur + 1 < nb ? cur + 1 : 0;
+            uint32_t b = ord[cur];
+            inq[b] = 0;
+            nq--;
+            S = x->in[b];
+            for (uint32_t i = x->blk[b].first; i <= x->blk[b].last; i++)
+                xfer(x, f, &S, i, 0);
+            for (int k = 0; k < x->blk[b].nsucc; k++) {
+                uint32_t t = x->blk[b].succ[k];
+                if (state_meet(&x->in[t], &S) && !inq[t]) {
+                    inq[t] = 1;
+                    nq++;
+                }
+            }
+        }
+        /* blocks nothing reaches (switch targets...) start from nothing */
+        while (root < nb && x->in[root].reached)
+            root++;
+        if (root >= nb || budget == 0)
+            break;
+        memset(&x->in[root], 0, sizeof x->in[root]);
+        for (int r = 0; r < DA_NREGS; r++)
+            x->in[root].r[r] = vunk();
+        x->in[root].reached = 2;    /* reached, but not from the entry */
+    }
+    x->fn_sites_from = x->nsites;
+    x->ret_taint = 0;
+    for (size_t b = 0; b < nb; b++) {
+        if (!x->in[b].reached)
+            continue;
+        S = x->in[b];
+        for (uint32_t i = x->blk[b].first; i <= x->blk[b].last; i++)
+            xfer(x, f, &S, i, 1);
+    }
+    for (int b = 0; b < x->ntaint; b++) {
+        if (!(x->ret_taint & (1u << b)))
+            continue;
+        site_ev *e = si_site_of(x, x->taint_insn[b]);
+        if (e)
+            e->returned = 1;
+    }
+}
+

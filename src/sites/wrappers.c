@@ -1,0 +1,243 @@
+/*
+** sites/wrappers.c -- the fixed point that finds allocator wrappers.
+**
+** Contract: si_fixed_point() analyzes every function that may call an
+** allocator (calls.c), and makes a function an allocator (origin
+** "wrapper") when it forwards its own argument as an allocator's size,
+** count or type and returns the result (or tail-calls it); its callers and
+** the users of data words holding its address are analyzed again, until
+** nothing changes.  The last analysis of each function is its final one.
+*/
+#include "sites/internal.h"
+
+/* Big functions are rarely wrappers but cost the most to analyze, and a
+** caller is analyzed again each time one of its callees turns out to be
+** a wrapper: so big ones wait until the small ones have settled, and are
+** usually analyzed once.  (If one of them is a wrapper after all, its
+** callers are queued as usual: the result is the same fixed point.) */
+#define BIG_FUNCTION 2048
+
+static void enqueue(si_ctx *x, uint32_t fi)
+{
+    func *f = &x->fns[fi];
+    if (f->queued || f->is_plt || internal(x, f))
+        return;
+    f->queued = 1;
+    f->deferred = f->size > BIG_FUNCTION;
+    uint32_t *q = HP_PUSH(x->queue, x->nqueue, x->queuecap);
+    *q = fi;
+}
+
+static void enqueue_callers(si_ctx *x, uint32_t fi)
+{
+    for (uint32_t k = x->cal_start[fi]; k < x->cal_start[fi + 1]; k++)
+        enqueue(x, x->cal[k]);
+}
+
+/* Does site e forward the function's own arguments to its allocator?
+** Fills the wrapper's argument positions. */
+static int forwards(const si_ctx *x, const site_ev *e, int *sa, int *ca, int *ta)
+{
+    const alloc *A = &x->allocs[e->alloc];
+    *sa = *ca = *ta = -1;
+    if (A->flags & (AF_CACHE_CREATE | AF_CACHE_ALLOC) || A->out >= 0)
+        return 0;
+    if (A->size >= 0) {
+        const sv *v = &e->args[A->size];
+        if (v->k == V_ARG && v->c == 1) {
+            *sa = v->a;
+        } else if (v->k == V_PROD) {
+            *ca = v->a;     /* count first, as in calloc(n, size) */
+            *sa = v->b;
+        } else {
+            return 0;
+        }
+        if (A->count >= 0) {
+            const sv *c = &e->args[A->count];
+            if (c->k == V_ARG && c->c == 1 && *ca < 0 && c->a != *sa)
+                *ca = c->a;
+            else if (c->k != V_CONST)
+                return 0;
+        }
+        return 1;
+    }
+    if (A->type >= 0) {
+        const sv *v = &e->args[A->type];
+        if (v->k == V_ARG && v->c == 1) {
+            *ta = v->a;
+            if (A->count >= 0 && e->args[A->count].k == V_ARG)
+                *ca = e->args[A->count].a;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* Mark forwarding sites of function fi; make it a wrapper if it is not an
+** allocator yet.  Returns 1 when a new allocator was created. */
+static int decide_wrapper(si_ctx *x, uint32_t fi, size_t from)
+{
+    func *f = &x->fns[fi];
+    if (f->cold || f->name == NULL || internal(x, f))
+        return 0;
+    int made = 0;
+    for (size_t i = from; i < x->nsites; i++) {
+        site_ev *e = &x->sites[i];
+        int sa, ca, ta;
+        if (!(e->kind == SK_TAIL || e->returned) || !forwards(x, e, &sa, &ca, &ta))
+            continue;
+        if (x->allocs[e->alloc].addr == f->addr)
+            continue;       /* recursion */
+        e->forwarding = 1;
+        if (f->alloc >= 0)
+            continue;
+        int32_t k = si_new_alloc(x, f->name, si_base_len(f->name), f->addr);
+        alloc *W = &x->allocs[k];
+        const alloc *A = &x->allocs[e->alloc];     /* after new_alloc: it may move */
+        W->size = (int8_t)sa;
+        W->count = (int8_t)ca;
+        W->type = (int8_t)ta;
+        W->family = A->family;
+        W->flags = A->flags & (AF_ARRAY | AF_REALLOC);
+        if (f->go_abi)
+            W->flags |= AF_GO_ABI;
+        W->origin = O_WRAPPER;
+        W->wraps = e->alloc;
+        const char *how = e->kind == SK_TAIL ? "tail-calls" : "calls";
+        const char *ret = e->kind == SK_TAIL ? "" : " and returns the result";
+        unsigned long long pc = (unsigned long long)e->pc;
+        if (sa >= 0 && A->size >= 0 && e->args[A->size].k == V_PROD)
+            W->reason = hp_xasprintf("%s %s at 0x%llx with argument %d times argument %d as "
+                                     "the size%s", how, A->name, pc, sa, ca, ret);
+        else if (sa >= 0 && ca >= 0)
+            W->reason = hp_xasprintf("%s %s at 0x%llx with argument %d as the size and "
+                                     "argument %d as the count%s", how, A->name, pc, sa, ca, ret);
+        else if (sa >= 0)
+            W->reason = hp_xasprintf("%s %s at 0x%llx with argument %d as the size%s%s", how,
+                                     A->name, pc, sa,
+                                     e->args[A->size].adj ? " (a constant on some paths)" : "",
+                                     ret);
+        else
+            W->reason = hp_xasprintf("%s %s at 0x%llx with argument %d as the type%s", how,
+                                     A->name, pc, ta, ret);
+        f->alloc = k;
+        si_amap_put(&x->alloc_at, f->addr, k);
+        x->st->wrappers++;
+        made = 1;
+    }
+    return made;
+}
+
+static void analyze_fn(si_ctx *x, uint32_t fi, loopscratch *ls, int *made_wrapper)
+{
+    func *f = &x->fns[fi];
+    f->gen++;
+    x->cur_fn = fi;
+    *made_wrapper = 0;
+    if (si_decode_fn(x, fi) != 0 || x->ninsn == 0) {
+        f->has_sites = 0;
+        return;
+    }
+    si_build_blocks(x, f);
+    si_compute_rpo(x, ls);
+    si_run_flow(x, f, ls);
+    size_t from = x->fn_sites_from;
+    f->has_sites = x->nsites > from;
+    if (!f->has_sites)
+        return;
+    si_compute_loops(x, ls);
+    for (size_t i = from; i < x->nsites; i++) {
+        site_ev *e = &x->sites[i];
+        uint32_t b = x->blk_of[e->insn];
+        e->loop_depth = x->blk[b].rpo == UINT32_MAX ? 0 : x->blk[b].loop_depth;
+    }
+    *made_wrapper = decide_wrapper(x, fi, from);
+}
+
+/* Data words holding function fi's address now lead to allocator a: the
+** functions that load them are queued. */
+static void publish(si_ctx *x, uint32_t fi, int32_t a)
+{
+    size_t l = 0, h = x->nsrefs;
+    while (l < h) {
+        size_t m = l + (h - l) / 2;
+        if (x->srefs[m].fn < fi)
+            l = m + 1;
+        else
+            h = m;
+    }
+    for (size_t k = l; k < x->nsrefs && x->srefs[k].fn == fi; k++) {
+        uint64_t sl = x->srefs[k].slot;
+        si_amap_put(&x->alloc_slot, sl, a);
+        size_t ul = 0, uh = x->nuses;
+        while (ul < uh) {
+            size_t m = ul + (uh - ul) / 2;
+            if (x->uses[m].slot < sl)
+                ul = m + 1;
+            else
+                uh = m;
+        }
+        for (size_t u = ul; u < x->nuses && x->uses[u].slot == sl; u++)
+            enqueue(x, x->uses[u].fn);
+    }
+}
+
+void si_fixed_point(si_ctx *x)
+{
+    loopscratch ls;
+    memset(&ls, 0, sizeof ls);
+    /* the first wave: callers of every allocator with a body or stub */
+    for (size_t i = 0; i < x->nfns; i++) {
+        if (x->fns[i].alloc < 0)
+            continue;
+        enqueue_callers(x, (uint32_t)i);
+        if (!x->fns[i].is_plt)
+            publish(x, (uint32_t)i, x->fns[i].alloc);
+    }
+    for (size_t i = 0; i < x->ngot_callers; i++)
+        enqueue(x, x->got_callers[i]);
+
+    uint32_t *round = NULL;
+    size_t rcap = 0;
+    pd_pipe pipe;
+    pd_thread pth[16];
+    pd_count own = { 0, 0, 0 };
+    da_insn *pbuf = NULL;       /* the analysis's own decoding */
+    size_t pcap = 0;
+    for (int iter = 0; x->nqueue > 0 && iter < 10000; iter++) {
+        /* this round: the small queued functions, or the big ones when
+        ** only big ones are left; the rest stays queued */
+        int small = 0;
+        for (size_t i = 0; i < x->nqueue && !small; i++)
+            small = !x->fns[x->queue[i]].deferred;
+        size_t n = 0, keep = 0;
+        hp_grow((void **)&round, &rcap, x->nqueue + 1, sizeof *round);
+        for (size_t i = 0; i < x->nqueue; i++) {
+            uint32_t fi = x->queue[i];
+            if (small && x->fns[fi].deferred)
+                x->queue[keep++] = fi;
+            else
+                round[n++] = fi;
+        }
+        x->nqueue = keep;
+        for (size_t i = 0; i < n; i++)
+            x->fns[round[i]].queued = 0;
+        si_pd_start(x, &pipe, pth, round, n);
+        for (size_t i = 0; i < n; i++) {
+            int made;
+            hp_pace(&x->pacer);
+            si_pd_wait(&pipe, i, &pbuf, &pcap, &own);
+            analyze_fn(x, round[i], &ls, &made);
+            if (!made)
+                continue;
+            enqueue_callers(x, round[i]);
+            publish(x, round[i], x->fns[round[i]].alloc);
+        }
+        si_pd_finish(&pipe, pth, &own);
+        own = (pd_count){ 0, 0, 0 };
+    }
+    free(pbuf);
+    free(round);
+    si_ls_free(&ls);
+}
+
