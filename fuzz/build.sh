@@ -26,7 +26,7 @@ DEP_LIBS=${DEP_LIBS:--ldwarf -lelf -lz -lcapstone -lsqlite3 -lyaml -lpthread -lm
 SAN="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer"
 CONFIG=""; [ -f "$2/config.h" ] && CONFIG="-DHAVE_CONFIG_H"
 CFLAGS="$CONFIG -std=c11 -D_GNU_SOURCE -g -O1 $SAN -I$src/src -I$2 -I$out/obj $DEP_CFLAGS \
- -DHOLEPROF_QUERYDIR=\"/nonexistent\" -DHOLEPROF_SRC_QUERYDIR=\"$src/queries\" ${FUZZ_CFLAGS:-}"
+ -DHOLEPROF_QUERYDIR=\"/nonexistent\" ${FUZZ_CFLAGS:-}"
 
 sh "$src/tools/sql2c.sh" hp_schema_sql < "$src/db/schema.sql" > "$out/obj/schema.c"
 objs="$out/obj/schema.o"

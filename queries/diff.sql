@@ -7,7 +7,9 @@
 --       -cmd "ATTACH 'file:OLD.db?mode=ro' AS old" \
 --       -cmd "ATTACH 'file:NEW.db?mode=ro' AS new" :memory: < queries/diff.sql
 --
--- (It cannot run through `holeprof query`, which opens one database.)
+-- (It cannot run through `holeprof query`, which opens one database; the
+-- next line tells it so.)
+-- holeprof-query: no: it needs two databases attached as old and new; use holeprof diff OLD.db NEW.db, or sqlite3 as the file's header shows
 --
 -- Matching, as in src/diff.c: binaries pair up trivially when each side
 -- has one, else by the last component of their path (the whole path when

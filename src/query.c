@@ -4,10 +4,13 @@
 **
 ** Contract (rep_query in report.h): QUERY ending in ".sql" or holding a
 ** '/' is a file path; otherwise it is a name looked up as NAME.sql in, in
-** order, $HOLEPROF_QUERY_DIR, the installed directory (HOLEPROF_QUERYDIR)
-** and the source tree's queries/ (HOLEPROF_SRC_QUERYDIR, so a build that
-** is not installed still finds them).  An unknown name is an error that
-** lists the names available.
+** order, $HOLEPROF_QUERY_DIR, the queries/ directory beside the
+** program's own directory (a build that is not installed), the installed
+** directory (HOLEPROF_QUERYDIR) and share/holeprof/queries beside the
+** program's directory (an install moved elsewhere).  An unknown name is
+** an error that lists the names available.  A file whose comments hold a
+** line "-- holeprof-query: no: REASON" is not for this command (diff.sql
+** needs two databases): it is refused with REASON and not listed.
 **
 ** A file may hold several statements.  All are prepared before any runs,
 ** and each must pass sqlite3_stmt_readonly(); the database is also opened
@@ -28,22 +31,39 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define QRY_MAX_FILE (4u << 20)   /* a query file is text someone wrote */
 
-/* The query directories, in search order; returns how many. */
-static int qry_dirs(const char *dirs[3])
+/* The query directories, in search order; returns how many (at most 4).
+** Beside the environment and the configured install directory, two are
+** found from the program's own path (/proc/self/exe), so no path of the
+** build tree is compiled in: DIR/../queries is a build's (the source
+** tree's queries/ in an in-tree build, the copy `make` puts in the build
+** tree otherwise), DIR/../share/holeprof/queries an install moved
+** elsewhere after `make install`. */
+static int qry_dirs(const char *dirs[4])
 {
+    static char build_dir[PATH_MAX + 16], moved_dir[PATH_MAX + 32];
     int n = 0;
     const char *env = getenv("HOLEPROF_QUERY_DIR");
     if (env != NULL && *env != '\0')
         dirs[n++] = env;
+    char exe[PATH_MAX];
+    ssize_t len = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    char *slash = len > 0 ? memrchr(exe, '/', (size_t)len) : NULL;
+    if (slash != NULL) {
+        *slash = '\0';
+        snprintf(build_dir, sizeof build_dir, "%s/../queries", exe);
+        dirs[n++] = build_dir;
+    }
 #ifdef HOLEPROF_QUERYDIR
     dirs[n++] = HOLEPROF_QUERYDIR;
 #endif
-#ifdef HOLEPROF_SRC_QUERYDIR
-    dirs[n++] = HOLEPROF_SRC_QUERYDIR;
-#endif
+    if (slash != NULL) {
+        snprintf(moved_dir, sizeof moved_dir, "%s/../share/holeprof/queries", exe);
+        dirs[n++] = moved_dir;
+    }
     return n;
 }
 
@@ -65,6 +85,29 @@ static int qry_cmp(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+#define QRY_NOT_FOR_US "-- holeprof-query: no:"
+
+/* The REASON of a "-- holeprof-query: no: REASON" line of the file (its
+** length in *n), or NULL: such a file is for the sqlite3 shell only. */
+static const char *qry_refusal(const char *sql, size_t *n)
+{
+    size_t k = strlen(QRY_NOT_FOR_US);
+    for (const char *p = sql; p != NULL; p = strchr(p, '\n')) {
+        if (*p == '\n')
+            p++;
+        if (strncmp(p, QRY_NOT_FOR_US, k) == 0) {
+            p += k;
+            while (*p == ' ')
+                p++;
+            *n = strcspn(p, "\r\n");
+            return p;
+        }
+    }
+    return NULL;
+}
+
+static char *qry_read(const char *path, size_t *len, hp_err *err);
+
 /* "holes, summary, type": every query name found in the directories. */
 static char *qry_available(const char *dirs[], int ndirs)
 {
@@ -78,8 +121,16 @@ static char *qry_available(const char *dirs[], int ndirs)
         while ((e = readdir(dir)) != NULL) {
             size_t len = strlen(e->d_name);
             if (len > 4 && strcmp(e->d_name + len - 4, ".sql") == 0
-                && qry_valid_name(e->d_name, len - 4))
-                *HP_PUSH(names, n, cap) = hp_xstrndup(e->d_name, len - 4);
+                && qry_valid_name(e->d_name, len - 4)) {
+                char *path = hp_xasprintf("%s/%s", dirs[d], e->d_name);
+                hp_err ignore = { 0 };
+                size_t flen = 0, rlen = 0;
+                char *sql = qry_read(path, &flen, &ignore);
+                if (sql != NULL && qry_refusal(sql, &rlen) == NULL)
+                    *HP_PUSH(names, n, cap) = hp_xstrndup(e->d_name, len - 4);
+                free(sql);
+                free(path);
+            }
         }
         closedir(dir);
     }
@@ -124,7 +175,7 @@ static char *qry_resolve(const char *query, hp_err *err)
                 " give a path to run a file)", query);
         return NULL;
     }
-    const char *dirs[3];
+    const char *dirs[4];
     int ndirs = qry_dirs(dirs);
     for (int d = 0; d < ndirs; d++) {
         char *path = hp_xasprintf("%s/%s.sql", dirs[d], query);
@@ -226,6 +277,12 @@ int rep_query(const char *dbpath, const char *query, const char *binary, fmt_kin
         return HP_EXIT_ERROR;
     if ((sql = qry_read(path, &len, err)) == NULL)
         goto done;
+    size_t rlen = 0;
+    const char *why = qry_refusal(sql, &rlen);
+    if (why != NULL) {
+        hp_errf(err, path, "not a query for holeprof query: %.*s", (int)rlen, why);
+        goto done;
+    }
     if (st_open_read(dbpath, &db, err) != 0)
         goto done;
     if (binary != NULL && mrg_select_binary(db, dbpath, binary, NULL, err) != 0)
