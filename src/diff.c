@@ -287,8 +287,8 @@ typedef struct dif_site {
     const char *binkey;
     char *function, *file, *allocator, *type;
     int64_t line, pc;
-    char *k1, *k2;              /* binkey+function+line, binkey+function+alloc+type */
-    int64_t rank;
+    char *kf, *k2;              /* binkey+function, binkey+function+alloc+type */
+    int64_t shift;              /* its function's line shift, old -> new */
     struct dif_site *peer;
     int moved;
 } dif_site;
@@ -464,10 +464,9 @@ static int dif_load_sites(dif_side *d, hp_err *err)
         s->pc = sqlite3_column_int64(st, 6);
         if (s->line < 0 || s->line > DIF_MAX)
             s->line = 0;
-        s->k1 = hp_xasprintf("%s\x1f%s\x1f%lld", s->binkey, s->function ? s->function : "",
-                             (long long)s->line);
-        s->k2 = hp_xasprintf("%s\x1f%s\x1f%s\x1f%s", s->binkey, s->function ? s->function : "",
-                             s->allocator ? s->allocator : "", s->type ? s->type : "");
+        s->kf = hp_xasprintf("%s\x1f%s\x1f", s->binkey, s->function ? s->function : "");
+        s->k2 = hp_xasprintf("%s%s\x1f%s", s->kf, s->allocator ? s->allocator : "",
+                             s->type ? s->type : "");
     }
     sqlite3_finalize(st);
     if (rc != SQLITE_DONE)
@@ -514,7 +513,7 @@ static void dif_side_free(dif_side *d)
         free(s->file);
         free(s->allocator);
         free(s->type);
-        free(s->k1);
+        free(s->kf);
         free(s->k2);
     }
     free(d->sites);
@@ -614,18 +613,18 @@ static void dif_match_types(dif_side *a, dif_side *b)
     free(vb);
 }
 
-static int dif_cmp_site1(const void *a, const void *b)
-{
-    const dif_site *x = *(dif_site *const *)a, *y = *(dif_site *const *)b;
-    int c = strcmp(x->k1, y->k1);
-    if (c == 0)
-        c = strcmp(x->k2, y->k2);
-    if (c == 0)
-        c = (x->pc > y->pc) - (x->pc < y->pc);
-    return c;
-}
-
-static int dif_cmp_site2(const void *a, const void *b)
+/* Sites pair up in three passes (diff.h):
+**   1. by (function, allocator, type): a group with as many sites on both
+**      sides pairs in source order, so code that only shifted (a line
+**      added above a function) pairs every site with itself;
+**   2. what is left, by function and line, the old line moved by its
+**      function's shift (the commonest line delta of pass 1's pairs in
+**      that function, the smallest on a tie, else 0): the same call whose
+**      allocator or type changed;
+**   3. what is left, by (function, allocator, type) again, nearest
+**      shifted line first: the site moved within its function.
+** A pass-1 pair is "moved" when its delta is not its function's shift. */
+static int dif_cmp_site_k2(const void *a, const void *b)
 {
     const dif_site *x = *(dif_site *const *)a, *y = *(dif_site *const *)b;
     int c = strcmp(x->k2, y->k2);
@@ -636,28 +635,153 @@ static int dif_cmp_site2(const void *a, const void *b)
     return c;
 }
 
-/* Pair unpaired sites of a and b with equal keys under cmp's first key,
-** rank by rank.  keyfn picks the key compared. */
-static void dif_pair_sites(dif_side *a, dif_side *b, int (*cmp)(const void *, const void *),
-                           int second)
+/* Function, then shifted line, then the rest of the key. */
+static int dif_cmp_site_line(const void *a, const void *b)
 {
-    dif_site **va = hp_xcalloc(a->nsites + 1, sizeof *va), **vb = hp_xcalloc(b->nsites + 1, sizeof *vb);
-    size_t na = 0, nb = 0;
-    for (size_t i = 0; i < a->nsites; i++)
-        if (a->sites[i].peer == NULL)
-            va[na++] = &a->sites[i];
-    for (size_t i = 0; i < b->nsites; i++)
-        if (b->sites[i].peer == NULL)
-            vb[nb++] = &b->sites[i];
-    qsort(va, na, sizeof *va, cmp);
-    qsort(vb, nb, sizeof *vb, cmp);
+    const dif_site *x = *(dif_site *const *)a, *y = *(dif_site *const *)b;
+    int c = strcmp(x->kf, y->kf);
+    int64_t lx = x->line + x->shift, ly = y->line + y->shift;
+    if (c == 0)
+        c = (lx > ly) - (lx < ly);
+    if (c == 0)
+        c = strcmp(x->k2, y->k2);
+    if (c == 0)
+        c = (x->pc > y->pc) - (x->pc < y->pc);
+    return c;
+}
+
+/* The unpaired sites of d, sorted by cmp; *n receives their number. */
+static dif_site **dif_unpaired(dif_side *d, int (*cmp)(const void *, const void *), size_t *n)
+{
+    dif_site **v = hp_xcalloc(d->nsites + 1, sizeof *v);
+    *n = 0;
+    for (size_t i = 0; i < d->nsites; i++)
+        if (d->sites[i].peer == NULL)
+            v[(*n)++] = &d->sites[i];
+    qsort(v, *n, sizeof *v, cmp);
+    return v;
+}
+
+static void dif_link(dif_site *x, dif_site *y, int moved)
+{
+    x->peer = y;
+    y->peer = x;
+    x->moved = y->moved = moved;
+}
+
+/* Length of the run of v[i..n) with v[i]'s k2. */
+static size_t dif_run_len(dif_site **v, size_t i, size_t n)
+{
+    size_t k = i + 1;
+    while (k < n && strcmp(v[k]->k2, v[i]->k2) == 0)
+        k++;
+    return k - i;
+}
+
+typedef struct dif_delta {
+    const char *kf;
+    int64_t d;
+} dif_delta;
+
+static int dif_cmp_delta(const void *a, const void *b)
+{
+    const dif_delta *x = a, *y = b;
+    int c = strcmp(x->kf, y->kf);
+    if (c != 0)
+        return c;
+    return (x->d > y->d) - (x->d < y->d);
+}
+
+static int64_t dif_abs64(int64_t v)
+{
+    return v < 0 ? -v : v;
+}
+
+/* Pass 1, and each function's shift from its pairs. */
+static void dif_pair_by_order(dif_side *a, dif_side *b)
+{
+    size_t na, nb;
+    dif_site **va = dif_unpaired(a, dif_cmp_site_k2, &na);
+    dif_site **vb = dif_unpaired(b, dif_cmp_site_k2, &nb);
+    dif_delta *dl = hp_xcalloc(na + 1, sizeof *dl);
+    size_t nd = 0, i = 0, j = 0;
+    while (i < na && j < nb) {
+        int c = strcmp(va[i]->k2, vb[j]->k2);
+        if (c < 0) {
+            i += dif_run_len(va, i, na);
+        } else if (c > 0) {
+            j += dif_run_len(vb, j, nb);
+        } else {
+            size_t ra = dif_run_len(va, i, na), rb = dif_run_len(vb, j, nb);
+            if (ra == rb)
+                for (size_t k = 0; k < ra; k++) {
+                    dif_link(va[i + k], vb[j + k], 0);
+                    dl[nd].kf = va[i + k]->kf;
+                    dl[nd++].d = vb[j + k]->line - va[i + k]->line;
+                }
+            i += ra;
+            j += rb;
+        }
+    }
+    /* the commonest delta per function; ties: smallest |d|, then d */
+    qsort(dl, nd, sizeof *dl, dif_cmp_delta);
+    dif_delta *shifts = hp_xcalloc(nd + 1, sizeof *shifts);
+    size_t ns = 0;
+    for (size_t p = 0; p < nd;) {
+        size_t q = p, best = 0;
+        int64_t bestd = 0;
+        while (q < nd && strcmp(dl[q].kf, dl[p].kf) == 0) {
+            size_t r = q;
+            while (r < nd && strcmp(dl[r].kf, dl[p].kf) == 0 && dl[r].d == dl[q].d)
+                r++;
+            if (r - q > best || (r - q == best && dif_abs64(dl[q].d) < dif_abs64(bestd))) {
+                best = r - q;
+                bestd = dl[q].d;
+            }
+            q = r;
+        }
+        shifts[ns].kf = dl[p].kf;
+        shifts[ns++].d = bestd;
+        p = q;
+    }
+    for (size_t k = 0; k < a->nsites; k++) {
+        dif_site *s = &a->sites[k];
+        size_t lo = 0, hi = ns;     /* shifts: one entry per function, sorted */
+        while (lo < hi) {
+            size_t mid = (lo + hi) / 2;
+            if (strcmp(shifts[mid].kf, s->kf) < 0)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        s->shift = lo < ns && strcmp(shifts[lo].kf, s->kf) == 0 ? shifts[lo].d : 0;
+    }
+    for (size_t k = 0; k < a->nsites; k++) {
+        dif_site *s = &a->sites[k];
+        if (s->peer != NULL)
+            s->moved = s->peer->moved = s->peer->line - s->line != s->shift;
+    }
+    free(shifts);
+    free(dl);
+    free(va);
+    free(vb);
+}
+
+/* Pass 2: function and shifted line. */
+static void dif_pair_by_line(dif_side *a, dif_side *b)
+{
+    size_t na, nb;
+    dif_site **va = dif_unpaired(a, dif_cmp_site_line, &na);
+    dif_site **vb = dif_unpaired(b, dif_cmp_site_line, &nb);
     size_t i = 0, j = 0;
     while (i < na && j < nb) {
-        int c = strcmp(second ? va[i]->k2 : va[i]->k1, second ? vb[j]->k2 : vb[j]->k1);
+        int c = strcmp(va[i]->kf, vb[j]->kf);
         if (c == 0) {
-            va[i]->peer = vb[j];
-            vb[j]->peer = va[i];
-            va[i]->moved = vb[j]->moved = second;
+            int64_t la = va[i]->line + va[i]->shift, lb = vb[j]->line;
+            c = (la > lb) - (la < lb);
+        }
+        if (c == 0) {
+            dif_link(va[i], vb[j], 0);
             i++, j++;
         } else if (c < 0) {
             i++;
@@ -667,6 +791,67 @@ static void dif_pair_sites(dif_side *a, dif_side *b, int (*cmp)(const void *, co
     }
     free(va);
     free(vb);
+}
+
+/* Pass 3: same function, allocator and type, nearest shifted line first
+** (greedy over the pairs of each group, bounded: a group beyond
+** DIF_NEAREST_MAX sites a side pairs in order instead). */
+#define DIF_NEAREST_MAX 256
+static void dif_pair_nearest(dif_side *a, dif_side *b)
+{
+    size_t na, nb;
+    dif_site **va = dif_unpaired(a, dif_cmp_site_k2, &na);
+    dif_site **vb = dif_unpaired(b, dif_cmp_site_k2, &nb);
+    size_t i = 0, j = 0;
+    while (i < na && j < nb) {
+        int c = strcmp(va[i]->k2, vb[j]->k2);
+        if (c < 0) {
+            i += dif_run_len(va, i, na);
+            continue;
+        }
+        if (c > 0) {
+            j += dif_run_len(vb, j, nb);
+            continue;
+        }
+        size_t ra = dif_run_len(va, i, na), rb = dif_run_len(vb, j, nb);
+        if (ra > DIF_NEAREST_MAX || rb > DIF_NEAREST_MAX) {
+            for (size_t k = 0; k < ra && k < rb; k++)
+                dif_link(va[i + k], vb[j + k], 1);
+        } else {
+            for (;;) {
+                size_t bx = 0, by = 0;
+                int64_t bd = -1;
+                for (size_t x = 0; x < ra; x++) {
+                    if (va[i + x]->peer)
+                        continue;
+                    for (size_t y = 0; y < rb; y++) {
+                        if (vb[j + y]->peer)
+                            continue;
+                        int64_t d = dif_abs64(vb[j + y]->line - va[i + x]->line - va[i + x]->shift);
+                        if (bd < 0 || d < bd) {
+                            bd = d;
+                            bx = x;
+                            by = y;
+                        }
+                    }
+                }
+                if (bd < 0)
+                    break;
+                dif_link(va[i + bx], vb[j + by], 1);
+            }
+        }
+        i += ra;
+        j += rb;
+    }
+    free(va);
+    free(vb);
+}
+
+static void dif_pair_sites(dif_side *a, dif_side *b)
+{
+    dif_pair_by_order(a, b);
+    dif_pair_by_line(a, b);
+    dif_pair_nearest(a, b);
 }
 
 /* ---- the report --------------------------------------------------------------- */
@@ -1158,8 +1343,7 @@ int dif_run(const char *oldpath, const char *newpath, const dif_opts *o, FILE *o
     /* sites */
     int sites = a.has_sites && b.has_sites;
     if (sites) {
-        dif_pair_sites(&a, &b, dif_cmp_site1, 0);
-        dif_pair_sites(&a, &b, dif_cmp_site2, 1);
+        dif_pair_sites(&a, &b);
     }
 
     dif_totals to, tn;

@@ -18,9 +18,15 @@
 ** (hole_bytes + tail_padding) and, when both sides have them, allocator
 ** class bytes, allocations and score; plus its members added, removed,
 ** moved (offset or bit position changed) or resized.  Types added and
-** removed, allocation sites added, removed, moved or changed (matched by
-** function and line, never pc) when both sides have a sites table, and
-** totals before and after.  Entries are ordered by impact: |d size| +
+** removed, allocation sites added, removed, moved or changed when both
+** sides have a sites table, and totals before and after.  Sites pair by
+** (function, allocator, type, order within the function) -- so code that
+** only shifted lines pairs with itself and is no change -- and, where a
+** group has a different number of sites on each side, by function and
+** line corrected by the function's shift, then by nearest line; never by
+** pc.  A paired site is "moved" when its line moved by another amount
+** than its function's shift (the commonest delta of its function's
+** order-paired sites), "changed" when its allocator or type differs.  Entries are ordered by impact: |d size| +
 ** |d waste|, each multiplied by allocations when both sides have them.
 **
 ** Exit: HP_EXIT_OK, or HP_EXIT_FOUND with err holding one line saying

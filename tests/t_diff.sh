@@ -163,9 +163,10 @@ fi
 # Copies of the databases get a sites table with known rows (any real one
 # is replaced), so the matching rules are pinned whatever the analyzer
 # finds: same function+line with another pc is the same site; same
-# function, allocator and type on another line has moved; same line with
-# another type has changed.  static_weight makes the diff weigh waste by
-# allocations.
+# function, allocator and type on another line than the rest of its
+# function shifted by has moved (helper's realloc stays, its malloc goes
+# from 10 to 12); same line with another type has changed.  static_weight
+# makes the diff weigh waste by allocations.
 mksites() {    # DB ROWS...  (function|line|allocator|type|weight|pc)
     _db=$1; shift
     q "$_db" "DROP VIEW IF EXISTS waste; DROP TABLE IF EXISTS site_counts;
@@ -185,8 +186,10 @@ EOF
 cp "$T/old.db" "$T/olds.db"
 cp "$T/new.db" "$T/news.db"
 mksites "$T/olds.db" "main|40|malloc|reordered|8|4096" "helper|10|malloc|grows|1|4200" \
+    "helper|30|realloc|reordered|0|4250" \
     "gone_fn|20|calloc|gone|1|4300" "main|50|malloc|same|1|4400"
 mksites "$T/news.db" "main|40|malloc|reordered|8|8192" "helper|12|malloc|grows|1|8200" \
+    "helper|30|realloc|reordered|0|8250" \
     "main|42|calloc|grows|1|8300" "main|50|malloc|resized|1|8400"
 assert_status "diff with sites" 0 "$HOLEPROF" diff "$T/olds.db" "$T/news.db" -f json
 cp "$T/out" "$T/s.json"
