@@ -8,6 +8,7 @@
 ** file and the line.
 */
 #include "budget.h"
+#include "cifmt.h"
 #include "diff.h"
 #include "report.h"
 #include "store.h"
@@ -223,7 +224,8 @@ bud_rule *bud_match(const bud_file *f, const char *kind, const char *name)
 /* ---- the check ------------------------------------------------------------ */
 
 typedef struct bud_breach {
-    char *kind, *name, *binary;
+    char *kind, *name, *binary, *decl_file;
+    int64_t decl_line;
     size_t rule;                /* index */
     const char *limit;
     double allowed, actual;
@@ -238,10 +240,120 @@ static void bud_num(hp_buf *b, double v)
         hp_buf_printf(b, "%.4g", v);
 }
 
+/* ---- SARIF and Markdown (cifmt.h) ---------------------------------------- */
+
+static const char *const bud_limits[] = { "max_size", "max_padding_bytes",
+                                          "max_padding_percent", "max_waste_allocs" };
+static const ci_rule bud_rules[] = {
+    { "budget-max-size", "BudgetMaxSize", "A type is larger than its budget allows",
+      "The type's size in bytes exceeds max_size of the first budget rule that matches it.",
+      CI_ERROR },
+    { "budget-max-padding-bytes", "BudgetMaxPaddingBytes",
+      "A type wastes more bytes than its budget allows",
+      "The type's holes plus tail padding exceed max_padding_bytes of the first budget rule"
+      " that matches it; holeprof show DB TYPE prints a smaller member order.", CI_ERROR },
+    { "budget-max-padding-percent", "BudgetMaxPaddingPercent",
+      "A type wastes a larger share of its size than its budget allows",
+      "The type's holes plus tail padding, as a percentage of its size, exceed"
+      " max_padding_percent of the first budget rule that matches it.", CI_ERROR },
+    { "budget-max-waste-allocs", "BudgetMaxWasteAllocs",
+      "A type's padding times its allocations exceeds its budget",
+      "The type's holes plus tail padding, multiplied by its allocations (measured or"
+      " static), exceed max_waste_allocs of the first budget rule that matches it.", CI_ERROR },
+};
+
+static void bud_ci(const char *dbpath, const bud_opts *o, const bud_file *f,
+                   const bud_breach *br, size_t nbr, const bud_breach *worst, size_t checked,
+                   size_t matched, const hp_buf *notes, size_t nnotes, hp_buf *out)
+{
+    ci_log l = { 0 };
+    l.rules = bud_rules;
+    l.nrules = sizeof bud_rules / sizeof bud_rules[0];
+    for (size_t i = 0; i < nbr; i++) {
+        const bud_breach *x = &br[i];
+        size_t rule = 0;
+        for (size_t k = 0; k < l.nrules; k++)
+            if (strcmp(x->limit, bud_limits[k]) == 0)
+                rule = k;
+        hp_buf a = { 0 }, v = { 0 };
+        bud_num(&a, x->allowed);
+        bud_num(&v, x->actual);
+        const char *base = strrchr(x->binary, '/');
+        const char *df = x->decl_file ? strrchr(x->decl_file, '/') : NULL;
+        char *id = hp_xasprintf("check\x1f%s\x1f%s\x1f%s\x1f%s\x1f%s", x->limit,
+                                base ? base + 1 : x->binary, x->kind, x->name,
+                                df ? df + 1 : x->decl_file ? x->decl_file : "");
+        ci_add(&l, rule, CI_ERROR, x->decl_file, x->decl_line, x->binary, id,
+               "%s %s: %s %s > %s (budget rule %zu, %s line %d, pattern %s)", x->kind, x->name,
+               x->limit, v.s, a.s, x->rule + 1, o->budget, f->rules[x->rule].line,
+               f->rules[x->rule].pattern);
+        free(id);
+        hp_buf_free(&a);
+        hp_buf_free(&v);
+    }
+    ci_md(&l, "## holeprof check\n\n");
+    ci_md_code(&l, dbpath);
+    ci_md(&l, " against ");
+    ci_md_code(&l, o->budget);
+    ci_md(&l, ": %zu rule%s, %zu types checked, %zu matched a rule.\n\n", f->n,
+          f->n == 1 ? "" : "s", checked, matched);
+    if (nbr == 0) {
+        ci_md(&l, "**Passes:** no budget breaches.\n");
+    } else {
+        hp_buf a = { 0 }, v = { 0 };
+        bud_num(&a, worst->allowed);
+        bud_num(&v, worst->actual);
+        char *wn = hp_xasprintf("%s %s", worst->kind, worst->name);
+        ci_md(&l, "**Fails:** %zu budget breach%s; worst: ", nbr, nbr == 1 ? "" : "es");
+        ci_md_code(&l, wn);
+        ci_md(&l, " %s %s > %s (rule %zu).\n\n### Breaches\n\n", worst->limit, v.s, a.s,
+              worst->rule + 1);
+        free(wn);
+        hp_buf_free(&a);
+        hp_buf_free(&v);
+        const char *hdr[7] = { "type", "binary", "rule", "limit", "allowed", "actual", "declared" };
+        ci_md_row(&l, hdr, 7);
+        ci_md(&l, "|---|---|---|---|--:|--:|---|\n");
+        for (size_t i = 0; i < nbr; i++) {
+            const bud_breach *x = &br[i];
+            char *tn = hp_xasprintf("%s %s", x->kind, x->name);
+            const char *bb = strrchr(x->binary, '/');
+            const char *df = x->decl_file ? strrchr(x->decl_file, '/') : NULL;
+            char *decl = x->decl_file ? hp_xasprintf("%s:%lld", df ? df + 1 : x->decl_file,
+                                                     (long long)x->decl_line)
+                                      : hp_xstrdup("?");
+            hp_buf a2 = { 0 }, v2 = { 0 };
+            bud_num(&a2, x->allowed);
+            bud_num(&v2, x->actual);
+            char *c[7] = { ci_md_cell_code(tn), ci_md_cell_code(bb ? bb + 1 : x->binary),
+                           hp_xasprintf("%zu (line %d)", x->rule + 1, f->rules[x->rule].line),
+                           hp_xstrdup(x->limit), a2.s, v2.s, ci_md_cell_code(decl) };
+            ci_md_row(&l, (const char *const *)c, 7);
+            for (int k = 0; k < 7; k++)
+                free(c[k]);
+            free(tn);
+            free(decl);
+        }
+    }
+    const char *p = notes->s;
+    for (size_t k = 0; k < nnotes && p; k++) {
+        const char *nl = strchr(p, '\n');
+        char *line = hp_xstrndup(p, (size_t)(nl - p));
+        ci_md(&l, "%s- note: ", k ? "" : "\n");
+        ci_md_code(&l, line);
+        ci_md(&l, "\n");
+        free(line);
+        p = nl + 1;
+    }
+    ci_render(&l, o->fmt, out);
+    ci_free(&l);
+}
+
 int bud_check(const char *dbpath, const bud_opts *o, FILE *out, hp_err *err)
 {
     static const char sql[] =
-        "SELECT t.id, t.kind, t.name, t.size, t.hole_bytes + t.tail_padding, b.path"
+        "SELECT t.id, t.kind, t.name, t.size, t.hole_bytes + t.tail_padding, b.path,"
+        " t.decl_file, coalesce(t.decl_line, 0)"
         " FROM types t JOIN binaries b ON b.id = t.binary_id ORDER BY t.binary_id, t.name, t.id";
     bud_file f = { 0 };
     sqlite3 *db = NULL;
@@ -305,6 +417,9 @@ int bud_check(const char *dbpath, const bud_opts *o, FILE *out, hp_err *err)
             x->name = hp_xstrdup(name);
             const unsigned char *bp = sqlite3_column_text(st, 5);
             x->binary = hp_xstrdup(bp ? (const char *)bp : "?");
+            const unsigned char *df = sqlite3_column_text(st, 6);
+            x->decl_file = df ? hp_xstrdup((const char *)df) : NULL;
+            x->decl_line = sqlite3_column_int64(st, 7);
             x->rule = (size_t)(r - f.rules);
             x->limit = lim[k].limit;
             x->allowed = lim[k].allowed;
@@ -335,7 +450,9 @@ int bud_check(const char *dbpath, const bud_opts *o, FILE *out, hp_err *err)
         if (worst == NULL || br[i].excess > worst->excess)
             worst = &br[i];
 
-    if (o->fmt == FMT_JSON) {
+    if (o->fmt == FMT_SARIF || o->fmt == FMT_MARKDOWN) {
+        bud_ci(dbpath, o, &f, br, nbr, worst, checked, matched, &notes, nnotes, &outb);
+    } else if (o->fmt == FMT_JSON) {
         hp_buf_puts(&outb, "{\n  \"database\": ");
         dif_json_str(&outb, dbpath);
         hp_buf_puts(&outb, ",\n  \"budget\": ");
@@ -432,6 +549,7 @@ done:
         free(br[i].kind);
         free(br[i].name);
         free(br[i].binary);
+        free(br[i].decl_file);
     }
     free(br);
     dif_extras_free(&ex);

@@ -13,6 +13,7 @@
 ** databases are input files like any other.
 */
 #include "diff.h"
+#include "cifmt.h"
 #include "report.h"
 #include "store.h"
 
@@ -1240,6 +1241,298 @@ static char *dif_verdict(const dif_opts *o, const dif_entry *e, size_t ne, const
     return b.s;
 }
 
+/* ---- SARIF and Markdown (cifmt.h) ------------------------------------------- */
+
+enum { DIF_R_REGRESSION, DIF_R_GROWTH, DIF_R_IMPROVED, DIF_R_ADDED, DIF_R_CHANGED };
+static const ci_rule dif_rules[] = {
+    { "layout-regression", "LayoutRegression", "A type grew in size or in padding",
+      "The type is larger, or wastes more bytes in holes and tail padding, than in the base"
+      " build. Reorder its members (holeprof show DB TYPE prints the smallest order) or make"
+      " the growth intended.", CI_WARNING },
+    { "layout-growth", "LayoutGrowth", "A type grew by more than the allowed bytes",
+      "The type grew by more bytes than diff --fail-on-growth allows.", CI_ERROR },
+    { "layout-improved", "LayoutImproved", "A type shrank or lost padding",
+      "The type is smaller, or wastes fewer bytes, than in the base build.", CI_NOTE },
+    { "layout-added", "LayoutAdded", "A new type has padding",
+      "A type that the base build did not have wastes bytes in holes or tail padding.",
+      CI_NOTE },
+    { "layout-changed", "LayoutChanged", "A type's layout changed at the same size",
+      "Members of the type moved, or its allocation data changed, without it growing or"
+      " shrinking.", CI_NOTE },
+};
+
+static char *dif_identity(const char *rule, const dif_type *t)
+{
+    return hp_xasprintf("diff\x1f%s\x1f%s\x1f%s\x1f%s\x1f%s", rule, t->binkey, t->kind, t->name,
+                        t->decl_file ? dif_basename(t->decl_file) : "");
+}
+
+static void dif_ci_add(ci_log *l, size_t rule, ci_level lv, const dif_side *d, const dif_type *t,
+                       const char *msg)
+{
+    char *id = dif_identity(dif_rules[rule].id, t);
+    const dif_bin *bn = dif_bin_of(d, t->binary_id);
+    ci_add(l, rule, lv, t->decl_file, t->decl_line, bn ? bn->path : "", id, "%s", msg);
+    free(id);
+}
+
+/* "8 -> 12 (+4)" or "8" */
+static char *dif_md_pair(int64_t o, int64_t n)
+{
+    if (o == n)
+        return hp_xasprintf("%lld", (long long)n);
+    return hp_xasprintf("%lld -> %lld (%+lld)", (long long)o, (long long)n, (long long)(n - o));
+}
+
+static char *dif_md_decl(const dif_type *t)
+{
+    if (t->decl_file == NULL)
+        return hp_xstrdup("?");
+    char *w = hp_xasprintf("%s:%lld", dif_basename(t->decl_file), (long long)t->decl_line);
+    char *c = ci_md_cell_code(w);
+    free(w);
+    return c;
+}
+
+static char *dif_md_type(const dif_type *t)
+{
+    char *w = *t->binkey ? hp_xasprintf("%s %s (%s)", t->kind, t->name, t->binkey)
+                         : hp_xasprintf("%s %s", t->kind, t->name);
+    char *c = ci_md_cell_code(w);
+    free(w);
+    return c;
+}
+
+static int dif_worst_cmp(const void *pa, const void *pb)
+{
+    const dif_type *x = *(dif_type *const *)pa, *y = *(dif_type *const *)pb;
+    double wx = (double)dif_waste(x) * (x->ex ? x->ex->allocations : 1.0);
+    double wy = (double)dif_waste(y) * (y->ex ? y->ex->allocations : 1.0);
+    if (wx != wy)
+        return wx > wy ? -1 : 1;
+    int c = strcmp(x->name, y->name);
+    return c ? c : (x->id > y->id) - (x->id < y->id);
+}
+
+/* One Markdown table of the entries for which pick() holds. */
+static void dif_md_entries(ci_log *l, const char *title, const dif_entry *e, size_t ne,
+                           int (*pick)(const dif_entry *), int weighted, size_t max)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < ne; i++)
+        n += pick(&e[i]) != 0;
+    if (n == 0)
+        return;
+    ci_md(l, "\n### %s (%zu)\n\n", title, n);
+    const char *hdr[7] = { "type", "size", "waste", "holes", "optimal", "allocations", "declared" };
+    size_t nc = weighted ? 7 : 6;
+    if (!weighted)
+        hdr[5] = "declared";
+    ci_md_row(l, hdr, nc);
+    ci_md(l, "|---|--:|--:|--:|--:|%s---|\n", weighted ? "--:|" : "");
+    size_t shown = 0;
+    for (size_t i = 0; i < ne; i++) {
+        const dif_entry *x = &e[i];
+        if (!pick(x))
+            continue;
+        if (shown++ == max) {
+            ci_md(l, "\n(%zu more)\n", n - max);
+            break;
+        }
+        const dif_type *o = x->o, *t = x->n ? x->n : x->o;
+        char *c[7];
+        c[0] = dif_md_type(t);
+        c[1] = o && x->n ? dif_md_pair(o->size, t->size) : hp_xasprintf("%lld", (long long)t->size);
+        c[2] = o && x->n ? dif_md_pair(dif_waste(o), dif_waste(t))
+                         : hp_xasprintf("%lld", (long long)dif_waste(t));
+        c[3] = o && x->n ? dif_md_pair(o->holes, t->holes) : hp_xasprintf("%lld", (long long)t->holes);
+        c[4] = hp_xasprintf("%lld", (long long)t->optimal_size);
+        hp_buf ab = { 0 };
+        if (weighted)
+            dif_fmt_num(&ab, dif_allocs(t));
+        c[5] = weighted ? ab.s : dif_md_decl(t);
+        c[6] = weighted ? dif_md_decl(t) : NULL;
+        ci_md_row(l, (const char *const *)c, nc);
+        for (size_t k = 0; k < nc; k++)
+            free(c[k]);
+    }
+}
+
+static int dif_pick_grew(const dif_entry *x)
+{
+    return x->regression;
+}
+
+static int dif_pick_shrank(const dif_entry *x)
+{
+    return x->o && x->n && !x->regression
+           && (x->n->size < x->o->size || dif_waste(x->n) < dif_waste(x->o));
+}
+
+static int dif_pick_added(const dif_entry *x)
+{
+    return x->o == NULL;
+}
+
+static int dif_pick_removed(const dif_entry *x)
+{
+    return x->n == NULL;
+}
+
+static void dif_ci(const dif_opts *o, const dif_side *a, const dif_side *b, const dif_entry *e,
+                   size_t ne, size_t counts[4], const dif_totals *to, const dif_totals *tn,
+                   int weighted, int sites, const char *verdict, const hp_buf *notes,
+                   size_t nnotes, hp_buf *out)
+{
+    ci_log l = { 0 };
+    l.rules = dif_rules;
+    l.nrules = sizeof dif_rules / sizeof dif_rules[0];
+    for (size_t i = 0; i < ne; i++) {
+        const dif_entry *x = &e[i];
+        const dif_type *ot = x->o, *nt = x->n;
+        if (nt == NULL)
+            continue;               /* removed: nothing in NEW to point at */
+        char *msg;
+        if (ot == NULL) {
+            if (dif_waste(nt) == 0)
+                continue;
+            msg = hp_xasprintf("new %s %s: %lld bytes, %lld of them holes and tail padding"
+                               " (holes: %lld); the best order gives %lld bytes", nt->kind,
+                               nt->name, (long long)nt->size, (long long)dif_waste(nt),
+                               (long long)nt->holes, (long long)nt->optimal_size);
+            dif_ci_add(&l, DIF_R_ADDED, CI_NOTE, b, nt, msg);
+            free(msg);
+            continue;
+        }
+        msg = hp_xasprintf("%s %s: size %lld -> %lld bytes, waste (holes + tail padding)"
+                           " %lld -> %lld bytes, holes %lld -> %lld; the best order gives %lld"
+                           " bytes", nt->kind, nt->name, (long long)ot->size, (long long)nt->size,
+                           (long long)dif_waste(ot), (long long)dif_waste(nt),
+                           (long long)ot->holes, (long long)nt->holes,
+                           (long long)nt->optimal_size);
+        if (x->regression)
+            dif_ci_add(&l, DIF_R_REGRESSION, o->fail_on_regression ? CI_ERROR : CI_WARNING, b,
+                       nt, msg);
+        else if (dif_pick_shrank(x))
+            dif_ci_add(&l, DIF_R_IMPROVED, CI_NOTE, b, nt, msg);
+        else
+            dif_ci_add(&l, DIF_R_CHANGED, CI_NOTE, b, nt, msg);
+        if (o->fail_on_growth >= 0 && nt->size - ot->size > o->fail_on_growth) {
+            char *m2 = hp_xasprintf("%s %s grew by %lld bytes (%lld -> %lld), more than the %lld"
+                                    " allowed", nt->kind, nt->name,
+                                    (long long)(nt->size - ot->size), (long long)ot->size,
+                                    (long long)nt->size, (long long)o->fail_on_growth);
+            dif_ci_add(&l, DIF_R_GROWTH, CI_ERROR, b, nt, m2);
+            free(m2);
+        }
+        free(msg);
+    }
+
+    /* Markdown */
+    ci_md(&l, "## holeprof diff\n\n");
+    ci_md_code(&l, a->path);
+    ci_md(&l, " -> ");
+    ci_md_code(&l, b->path);
+    ci_md(&l, ": %zu types changed, %zu added, %zu removed, %zu unchanged.\n\n", counts[0],
+          counts[1], counts[2], counts[3]);
+    if (verdict != NULL) {
+        char *v = ci_md_cell_code(verdict);
+        ci_md(&l, "**Fails:** %s\n", v);
+        free(v);
+    } else if (o->fail_on_regression || o->fail_on_growth >= 0) {
+        ci_md(&l, "**Passes:** no regression.\n");
+    }
+    dif_md_entries(&l, "Grew in size or waste", e, ne, dif_pick_grew, weighted, 100);
+    dif_md_entries(&l, "Shrank or lost waste", e, ne, dif_pick_shrank, weighted, 100);
+    dif_md_entries(&l, "Added", e, ne, dif_pick_added, weighted, 50);
+    dif_md_entries(&l, "Removed", e, ne, dif_pick_removed, weighted, 50);
+
+    /* the worst offenders of NEW, by (weighted) waste */
+    dif_type **v = hp_xcalloc(b->ntypes + 1, sizeof *v);
+    size_t nv = 0;
+    for (size_t i = 0; i < b->ntypes; i++)
+        if (dif_waste(&b->types[i]) > 0 && b->types[i].optimal_size < b->types[i].size)
+            v[nv++] = (dif_type *)&b->types[i];
+    qsort(v, nv, sizeof *v, dif_worst_cmp);
+    if (nv == 0) {
+        ci_md(&l, "\n### Worst offenders in NEW\n\nNo type in NEW can be made smaller by"
+              " reordering its members.\n");
+    } else {
+        ci_md(&l, "\n### Worst offenders in NEW (by %s)\n\n",
+              weighted ? "waste x allocations" : "waste");
+        const char *hdr[5] = { "type", "size", "optimal", "waste", weighted ? "waste x allocations"
+                                                                            : "declared" };
+        ci_md_row(&l, hdr, 5);
+        ci_md(&l, "|---|--:|--:|--:|%s\n", weighted ? "--:|" : "---|");
+        for (size_t i = 0; i < nv && i < 10; i++) {
+            const dif_type *t = v[i];
+            char *c[5];
+            c[0] = dif_md_type(t);
+            c[1] = hp_xasprintf("%lld", (long long)t->size);
+            c[2] = hp_xasprintf("%lld", (long long)t->optimal_size);
+            c[3] = hp_xasprintf("%lld", (long long)dif_waste(t));
+            hp_buf wb = { 0 };
+            if (weighted)
+                dif_fmt_num(&wb, (double)dif_waste(t) * dif_allocs(t));
+            c[4] = weighted ? wb.s : dif_md_decl(t);
+            ci_md_row(&l, (const char *const *)c, 5);
+            for (size_t k = 0; k < 5; k++)
+                free(c[k]);
+        }
+    }
+    free(v);
+
+    ci_md(&l, "\n### Totals\n\n| total | old | new | change |\n|---|--:|--:|--:|\n");
+    struct { const char *name; double o, n; } rows[] = {
+        { "types", (double)to->types, (double)tn->types },
+        { "size (bytes, one of each)", (double)to->size, (double)tn->size },
+        { "waste (holes + tail padding)", (double)to->waste, (double)tn->waste },
+        { "saving (size - optimal)", (double)to->saving, (double)tn->saving },
+        { weighted ? "weighted waste (x allocations)" : NULL, to->weighted, tn->weighted },
+        { sites ? "allocation sites" : NULL, (double)to->sites, (double)tn->sites },
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        if (rows[i].name == NULL)
+            continue;
+        hp_buf c1 = { 0 }, c2 = { 0 }, c3 = { 0 };
+        dif_fmt_num(&c1, rows[i].o);
+        dif_fmt_num(&c2, rows[i].n);
+        if (rows[i].n > rows[i].o)
+            hp_buf_puts(&c3, "+");
+        dif_fmt_num(&c3, rows[i].n - rows[i].o);
+        const char *r[4] = { rows[i].name, c1.s, c2.s, c3.s };
+        ci_md_row(&l, r, 4);
+        hp_buf_free(&c1);
+        hp_buf_free(&c2);
+        hp_buf_free(&c3);
+    }
+    if (sites) {
+        size_t pos = 0, nsc[4] = { 0 };
+        dif_site_chg c;
+        static const char *const names[4] = { "added", "removed", "moved", "changed" };
+        while (dif_next_site_change(a, b, &pos, &c))
+            for (int k = 0; k < 4; k++)
+                nsc[k] += strcmp(c.change, names[k]) == 0;
+        ci_md(&l, "\nAllocation sites: %zu added, %zu removed, %zu moved, %zu changed.\n", nsc[0],
+              nsc[1], nsc[2], nsc[3]);
+    }
+    if (nnotes > 0 && notes->s) {
+        ci_md(&l, "\n");
+        const char *p = notes->s;
+        for (size_t k = 0; k < nnotes && p && *p; k++) {
+            const char *nl = strchr(p, '\n');
+            char *line = hp_xstrndup(p, (size_t)(nl - p));
+            ci_md(&l, "- note: ");
+            ci_md_code(&l, line);
+            ci_md(&l, "\n");
+            free(line);
+            p = nl + 1;
+        }
+    }
+    ci_render(&l, o->fmt, out);
+    ci_free(&l);
+}
+
 int dif_run(const char *oldpath, const char *newpath, const dif_opts *o, FILE *out, hp_err *err)
 {
     dif_side a, b;
@@ -1361,7 +1654,11 @@ int dif_run(const char *oldpath, const char *newpath, const dif_opts *o, FILE *o
             nchg++;
     }
 
-    if (o->fmt == FMT_JSON) {
+    if (o->fmt == FMT_SARIF || o->fmt == FMT_MARKDOWN) {
+        size_t counts[4] = { nchg, nadd, nrem, unchanged };
+        dif_ci(o, &a, &b, e, ne, counts, &to, &tn, weighted, sites, verdict, &notes, nnotes,
+               &outb);
+    } else if (o->fmt == FMT_JSON) {
         hp_buf *j = &outb;
         hp_buf_puts(j, "{\n  \"old\": ");
         dif_json_side(j, &a);

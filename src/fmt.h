@@ -10,7 +10,9 @@
 #include <sqlite3.h>
 #include "hp.h"
 
-typedef enum fmt_kind { FMT_TABLE = 0, FMT_CSV, FMT_JSON } fmt_kind;
+/* FMT_SARIF and FMT_MARKDOWN are written by cifmt.c (diff, check, top);
+** fmt_parse() never returns them. */
+typedef enum fmt_kind { FMT_TABLE = 0, FMT_CSV, FMT_JSON, FMT_SARIF, FMT_MARKDOWN } fmt_kind;
 
 /* "table", "csv", "json" -> kind; returns -1 if unknown. */
 int fmt_parse(const char *s, fmt_kind *out);

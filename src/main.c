@@ -23,6 +23,7 @@
 
 #include "analyze.h"
 #include "budget.h"
+#include "cifmt.h"
 #include "diff.h"
 #include "fmt.h"
 #include "hp.h"
@@ -71,7 +72,7 @@ static const char help_top[] =
     "  types to fix first: heap bytes saved by reordering x allocations\n"
     "  (measured, else static site weights)\n"
     "      -n N                   rows to print (default 20, 0 for all)\n"
-    "      -f, --format table|csv|json  output format (default table)\n"
+    "      -f, --format table|csv|json|sarif|markdown  output format (default table)\n"
     "      --allocator NAME       glibc, jemalloc, mimalloc, go or kmalloc (default:\n"
     "                             go for Go, kmalloc for vmlinux, else glibc)\n"
     "      --binary SEL           one binary: its id, build-id, path or file name\n";
@@ -99,7 +100,9 @@ static const char help_query[] =
 static const char help_diff[] =
     "usage: holeprof diff [OPTIONS] OLD.db NEW.db\n"
     "  what changed between two builds\n"
-    "      -f, --format table|json  output format (default table)\n"
+    "      -f, --format table|json|sarif|markdown  output format (default table;\n"
+    "                             sarif: SARIF 2.1.0 for code scanning, markdown: a\n"
+    "                             pull-request comment under 65,536 characters)\n"
     "      --fail-on-regression   exit 1 if a type grew in size or waste,\n"
     "                             or the total (weighted) waste grew\n"
     "      --fail-on-growth BYTES exit 1 if a type grew by more than BYTES\n"
@@ -109,7 +112,7 @@ static const char help_check[] =
     "usage: holeprof check [OPTIONS] DB --budget FILE.yaml\n"
     "  exit 1 if a type breaks its budget\n"
     "      --budget FILE.yaml     the budgets (required; see examples/budget.yaml)\n"
-    "      -f, --format table|json  output format (default table)\n"
+    "      -f, --format table|json|sarif|markdown  output format (default table)\n"
     "      --binary SEL           one binary: its id, build-id, path or file name\n";
 
 static const char help_merge[] =
@@ -483,8 +486,10 @@ static int cmd_diff(int argc, char **argv)
     while ((c = cli_next(argc, argv, "f:", longopts, &cst)) != -1) {
         switch (c) {
         case 'f':
-            if (fmt_parse(optarg, &o.fmt) != 0 || o.fmt == FMT_CSV)
-                return usage_error("unknown format '%s' for diff (table, json)", optarg);
+            if ((fmt_parse(optarg, &o.fmt) != 0 && ci_parse_format(optarg, &o.fmt) != 0)
+                || o.fmt == FMT_CSV)
+                return usage_error("unknown format '%s' for diff (table, json, sarif, markdown)",
+                                   optarg);
             break;
         case 'b': o.binary = optarg; break;
         case 'R': o.fail_on_regression = 1; break;
@@ -498,7 +503,8 @@ static int cmd_diff(int argc, char **argv)
         }
     }
     if (argc - optind != 2)
-        return usage_error("%s", "usage: holeprof diff OLD.db NEW.db [--format table|json]"
+        return usage_error("%s", "usage: holeprof diff OLD.db NEW.db"
+                           " [--format table|json|sarif|markdown]"
                            " [--fail-on-regression] [--fail-on-growth BYTES] [--binary SEL]");
     hp_err err = {0};
     return report(dif_run(argv[optind], argv[optind + 1], &o, stdout, &err), &err);
@@ -522,8 +528,10 @@ static int cmd_check(int argc, char **argv)
         switch (c) {
         case 'B': o.budget = optarg; break;
         case 'f':
-            if (fmt_parse(optarg, &o.fmt) != 0 || o.fmt == FMT_CSV)
-                return usage_error("unknown format '%s' for check (table, json)", optarg);
+            if ((fmt_parse(optarg, &o.fmt) != 0 && ci_parse_format(optarg, &o.fmt) != 0)
+                || o.fmt == FMT_CSV)
+                return usage_error("unknown format '%s' for check (table, json, sarif, markdown)",
+                                   optarg);
             break;
         case 'b': o.binary = optarg; break;
         default:
@@ -531,8 +539,8 @@ static int cmd_check(int argc, char **argv)
         }
     }
     if (argc - optind != 1 || o.budget == NULL)
-        return usage_error("%s", "usage: holeprof check DB --budget FILE.yaml [--format table|json]"
-                           " [--binary SEL]");
+        return usage_error("%s", "usage: holeprof check DB --budget FILE.yaml"
+                           " [--format table|json|sarif|markdown] [--binary SEL]");
     hp_err err = {0};
     return report(bud_check(argv[optind], &o, stdout, &err), &err);
 }
@@ -561,8 +569,9 @@ static int cmd_top(int argc, char **argv)
             o.n = (long)v;
             break;
         case 'f':
-            if (fmt_parse(optarg, &o.fmt) != 0)
-                return usage_error("unknown format '%s' (table, csv, json)", optarg);
+            if (fmt_parse(optarg, &o.fmt) != 0 && ci_parse_format(optarg, &o.fmt) != 0)
+                return usage_error("unknown format '%s' (table, csv, json, sarif, markdown)",
+                                   optarg);
             break;
         case 'a': o.allocator = optarg; break;
         case 'b': o.binary = optarg; break;
@@ -571,7 +580,8 @@ static int cmd_top(int argc, char **argv)
         }
     }
     if (argc - optind != 1)
-        return usage_error("%s", "usage: holeprof top DB [-n N] [--format table|csv|json]"
+        return usage_error("%s", "usage: holeprof top DB [-n N]"
+                           " [--format table|csv|json|sarif|markdown]"
                            " [--allocator NAME] [--binary SEL]");
     hp_err err = {0};
     return report(rk_top(argv[optind], &o, stdout, &err), &err);

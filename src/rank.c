@@ -13,6 +13,7 @@
 ** lowest site id.  SQL sorts NULL below every number; so does rk_cmp_num.
 */
 #include "rank.h"
+#include "cifmt.h"
 #include "report.h"
 #include "sizeclass.h"
 #include "store.h"
@@ -520,6 +521,121 @@ int rk_rank(sqlite3 *db, const char *dbpath, int64_t **ids, size_t *nids, hp_err
     return 0;
 }
 
+/* ---- SARIF and Markdown (cifmt.h) ---- */
+
+static const ci_rule rk_rules[] = {
+    { "reorder-saves-heap", "ReorderSavesHeap",
+      "Reordering the type's members moves it to a smaller allocator class",
+      "The type has holes or tail padding, and the member order holeprof show DB TYPE"
+      " prints makes it small enough for a smaller allocator size class: heap_saved bytes"
+      " come back for its allocations.", CI_WARNING },
+    { "reorder-saves-bytes", "ReorderSavesBytes",
+      "Reordering the type's members makes it smaller",
+      "The type has holes or tail padding that a better member order removes; its allocator"
+      " class does not change (or no allocation of it is known), so the gain is cache"
+      " density rather than heap.", CI_NOTE },
+};
+
+static int rk_ci(sqlite3 *db, const char *path, rk_row *rows, size_t n, const rk_opts *o,
+                 FILE *out, hp_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(db, "SELECT t.decl_file, coalesce(t.decl_line, 0), b.path"
+                           " FROM types t JOIN binaries b ON b.id = t.binary_id WHERE t.id = ?1",
+                           -1, &st, NULL) != SQLITE_OK)
+        return hp_errf(err, path, "cannot read types: %s", sqlite3_errmsg(db));
+    ci_log l = { 0 };
+    l.rules = rk_rules;
+    l.nrules = sizeof rk_rules / sizeof rk_rules[0];
+    size_t lim = o->n > 0 && (size_t)o->n < n ? (size_t)o->n : n;
+    ci_md(&l, "## holeprof top\n\n");
+    ci_md_code(&l, path);
+    ci_md(&l, ": %zu type%s a reordering makes smaller%s.\n\n", n, n == 1 ? "" : "s",
+          lim < n ? "; the first shown" : "");
+    if (lim > 0) {
+        const char *hdr[9] = { "rank", "type", "size", "allocator", "class", "allocations",
+                               "heap_saved", "struct_saved", "declared" };
+        ci_md_row(&l, hdr, 9);
+        ci_md(&l, "|--:|---|--:|---|--:|--:|--:|--:|---|\n");
+    } else {
+        ci_md(&l, "No type can be made smaller by reordering its members.\n");
+    }
+    hp_buf b = { 0 };
+    for (size_t i = 0; i < lim; i++) {
+        rk_row *r = &rows[i];
+        sqlite3_reset(st);
+        sqlite3_bind_int64(st, 1, r->type_id);
+        const char *df = NULL, *bin = "";
+        int64_t line = 0;
+        if (sqlite3_step(st) == SQLITE_ROW) {
+            df = (const char *)sqlite3_column_text(st, 0);
+            line = sqlite3_column_int64(st, 1);
+            bin = sqlite3_column_text(st, 2) ? (const char *)sqlite3_column_text(st, 2) : "";
+        }
+        const char *kind = sqlite3_value_text(r->v[RK_KIND])
+                               ? (const char *)sqlite3_value_text(r->v[RK_KIND]) : "?";
+        const char *alloc = sqlite3_value_text(r->v[RK_ALLOCATOR])
+                                ? (const char *)sqlite3_value_text(r->v[RK_ALLOCATOR]) : "?";
+        const char *src = sqlite3_value_text(r->v[RK_SOURCE])
+                              ? (const char *)sqlite3_value_text(r->v[RK_SOURCE]) : "?";
+        char *c[9];
+        c[0] = hp_xasprintf("%zu", i + 1);
+        char *tn = hp_xasprintf("%s %s", kind, r->name);
+        c[1] = ci_md_cell_code(tn);
+        hp_buf_reset(&b);
+        rk_human(&b, r->v[RK_SIZE]);
+        hp_buf_puts(&b, " -> ");
+        rk_human(&b, r->v[RK_OPTIMAL]);
+        c[2] = hp_xstrdup(b.s);
+        c[3] = hp_xstrdup(alloc);
+        hp_buf_reset(&b);
+        rk_human(&b, r->v[RK_CLASS_NOW]);
+        hp_buf_puts(&b, " -> ");
+        rk_human(&b, r->v[RK_CLASS_AFTER]);
+        c[4] = hp_xstrdup(b.s);
+        hp_buf_reset(&b);
+        rk_human(&b, r->v[RK_ALLOCS]);
+        hp_buf_printf(&b, " %s", src);
+        c[5] = hp_xstrdup(b.s);
+        hp_buf_reset(&b);
+        rk_human(&b, r->v[RK_HEAP]);
+        c[6] = hp_xstrdup(b.s);
+        hp_buf_reset(&b);
+        rk_human(&b, r->v[RK_STRUCT]);
+        c[7] = hp_xstrdup(b.s);
+        const char *slash = df ? strrchr(df, '/') : NULL;
+        char *decl = df ? hp_xasprintf("%s:%lld", slash ? slash + 1 : df, (long long)line)
+                        : hp_xstrdup("?");
+        c[8] = ci_md_cell_code(decl);
+        ci_md_row(&l, (const char *const *)c, 9);
+
+        const char *bslash = strrchr(bin, '/');
+        char *id = hp_xasprintf("top\x1f%s\x1f%s\x1f%s\x1f%s", bslash ? bslash + 1 : bin, kind,
+                                r->name, slash ? slash + 1 : df ? df : "");
+        int heap = r->heap > 0;
+        ci_add(&l, heap ? 0 : 1, heap ? CI_WARNING : CI_NOTE, df, line, bin, id,
+               "%s: size %s bytes in the suggested order; %s class %s bytes; allocations %s;"
+               " heap bytes saved %s, struct bytes saved %s%s%s", tn, c[2], alloc, c[4], c[5],
+               c[6], c[7], r->worst ? "; worst site " : "", r->worst ? r->worst : "");
+        free(id);
+        free(decl);
+        free(tn);
+        for (int k = 0; k < 9; k++)
+            free(c[k]);
+    }
+    if (lim < n)
+        ci_md(&l, "\n(%zu more; -n 0 shows all)\n", n - lim);
+    sqlite3_finalize(st);
+    hp_buf_reset(&b);
+    ci_render(&l, o->fmt, &b);
+    ci_free(&l);
+    int rc = 0;
+    if ((b.len > 0 && fwrite(b.s, 1, b.len, out) != b.len) || fflush(out) != 0)
+        rc = hp_errf(err, NULL, "write error");
+    hp_buf_free(&b);
+    return rc;
+}
+
 int rk_top(const char *dbpath, const rk_opts *o, FILE *out, hp_err *err)
 {
     sqlite3 *db = NULL;
@@ -544,7 +660,8 @@ int rk_top(const char *dbpath, const rk_opts *o, FILE *out, hp_err *err)
         goto out;
     if (n > 1)
         qsort(rows, n, sizeof *rows, rk_by_rank);
-    if (rk_print(db, dbpath, rows, n, o, out, err) != 0)
+    if (o->fmt == FMT_SARIF || o->fmt == FMT_MARKDOWN ? rk_ci(db, dbpath, rows, n, o, out, err)
+                                                       : rk_print(db, dbpath, rows, n, o, out, err))
         goto out;
     status = HP_EXIT_OK;
 out:
