@@ -335,16 +335,7 @@ static void bud_ci(const char *dbpath, const bud_opts *o, const bud_file *f,
             free(decl);
         }
     }
-    const char *p = notes->s;
-    for (size_t k = 0; k < nnotes && p; k++) {
-        const char *nl = strchr(p, '\n');
-        char *line = hp_xstrndup(p, (size_t)(nl - p));
-        ci_md(&l, "%s- note: ", k ? "" : "\n");
-        ci_md_code(&l, line);
-        ci_md(&l, "\n");
-        free(line);
-        p = nl + 1;
-    }
+    ci_md_notes(&l, notes->s, nnotes);
     ci_render(&l, o->fmt, out);
     ci_free(&l);
 }

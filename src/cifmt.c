@@ -100,6 +100,21 @@ void ci_md_code(ci_log *l, const char *s)
     free(c);
 }
 
+void ci_md_notes(ci_log *l, const char *notes, size_t n)
+{
+    const char *p = notes;
+    for (size_t k = 0; k < n && p && *p; k++) {
+        const char *nl = strchr(p, '\n');
+        size_t len = nl ? (size_t)(nl - p) : strlen(p);
+        char *line = hp_xstrndup(p, len);
+        ci_md(l, "%s- note: ", k ? "" : "\n");
+        ci_md_code(l, line);
+        ci_md(l, "\n");
+        free(line);
+        p = nl ? nl + 1 : p + len;
+    }
+}
+
 void ci_md_row(ci_log *l, const char *const *cells, size_t n)
 {
     hp_buf_puts(&l->md, "|");

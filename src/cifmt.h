@@ -79,6 +79,9 @@ void ci_md_code(ci_log *l, const char *s);
 /* A table row: cells are already Markdown (use ci_md_cell_code for data). */
 void ci_md_row(ci_log *l, const char *const *cells, size_t n);
 char *ci_md_cell_code(const char *s);     /* malloc'd code span */
+/* A list item "- note: `...`" per line of notes (n lines, each ending in
+** '\n'), after a blank line. */
+void ci_md_notes(ci_log *l, const char *notes, size_t n);
 
 /* Append the SARIF log (fmt FMT_SARIF) or the Markdown text, cut to
 ** CI_MD_LIMIT (any other fmt), to out. */

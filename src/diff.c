@@ -684,6 +684,46 @@ typedef struct dif_delta {
     int64_t d;
 } dif_delta;
 
+/* Call fn once for each (function, allocator, type) that both sides'
+** unpaired sites have, with that group of each side in line order. */
+typedef void (*dif_group_fn)(dif_site **ga, size_t ra, dif_site **gb, size_t rb, void *ctx);
+static void dif_for_groups(dif_side *a, dif_side *b, dif_group_fn fn, void *ctx)
+{
+    size_t na, nb;
+    dif_site **va = dif_unpaired(a, dif_cmp_site_k2, &na);
+    dif_site **vb = dif_unpaired(b, dif_cmp_site_k2, &nb);
+    size_t i = 0, j = 0;
+    while (i < na && j < nb) {
+        int c = strcmp(va[i]->k2, vb[j]->k2);
+        size_t ra = dif_run_len(va, i, na), rb = dif_run_len(vb, j, nb);
+        if (c == 0)
+            fn(va + i, ra, vb + j, rb, ctx);
+        i += c <= 0 ? ra : 0;
+        j += c >= 0 ? rb : 0;
+    }
+    free(va);
+    free(vb);
+}
+
+typedef struct dif_deltas {
+    dif_delta *v;
+    size_t n, cap;
+} dif_deltas;
+
+/* Pass 1 on one group: as many sites on each side pair in order. */
+static void dif_group_order(dif_site **ga, size_t ra, dif_site **gb, size_t rb, void *ctx)
+{
+    dif_deltas *dl = ctx;
+    if (ra != rb)
+        return;
+    for (size_t k = 0; k < ra; k++) {
+        dif_link(ga[k], gb[k], 0);
+        dif_delta *d = HP_PUSH(dl->v, dl->n, dl->cap);
+        d->kf = ga[k]->kf;
+        d->d = gb[k]->line - ga[k]->line;
+    }
+}
+
 static int dif_cmp_delta(const void *a, const void *b)
 {
     const dif_delta *x = a, *y = b;
@@ -701,29 +741,10 @@ static int64_t dif_abs64(int64_t v)
 /* Pass 1, and each function's shift from its pairs. */
 static void dif_pair_by_order(dif_side *a, dif_side *b)
 {
-    size_t na, nb;
-    dif_site **va = dif_unpaired(a, dif_cmp_site_k2, &na);
-    dif_site **vb = dif_unpaired(b, dif_cmp_site_k2, &nb);
-    dif_delta *dl = hp_xcalloc(na + 1, sizeof *dl);
-    size_t nd = 0, i = 0, j = 0;
-    while (i < na && j < nb) {
-        int c = strcmp(va[i]->k2, vb[j]->k2);
-        if (c < 0) {
-            i += dif_run_len(va, i, na);
-        } else if (c > 0) {
-            j += dif_run_len(vb, j, nb);
-        } else {
-            size_t ra = dif_run_len(va, i, na), rb = dif_run_len(vb, j, nb);
-            if (ra == rb)
-                for (size_t k = 0; k < ra; k++) {
-                    dif_link(va[i + k], vb[j + k], 0);
-                    dl[nd].kf = va[i + k]->kf;
-                    dl[nd++].d = vb[j + k]->line - va[i + k]->line;
-                }
-            i += ra;
-            j += rb;
-        }
-    }
+    dif_deltas dd = { 0 };
+    dif_for_groups(a, b, dif_group_order, &dd);
+    dif_delta *dl = dd.v;
+    size_t nd = dd.n;
     /* the commonest delta per function; ties: smallest |d|, then d */
     qsort(dl, nd, sizeof *dl, dif_cmp_delta);
     dif_delta *shifts = hp_xcalloc(nd + 1, sizeof *shifts);
@@ -764,8 +785,6 @@ static void dif_pair_by_order(dif_side *a, dif_side *b)
     }
     free(shifts);
     free(dl);
-    free(va);
-    free(vb);
 }
 
 /* Pass 2: function and shifted line. */
@@ -798,61 +817,42 @@ static void dif_pair_by_line(dif_side *a, dif_side *b)
 ** (greedy over the pairs of each group, bounded: a group beyond
 ** DIF_NEAREST_MAX sites a side pairs in order instead). */
 #define DIF_NEAREST_MAX 256
-static void dif_pair_nearest(dif_side *a, dif_side *b)
+static void dif_group_nearest(dif_site **ga, size_t ra, dif_site **gb, size_t rb, void *ctx)
 {
-    size_t na, nb;
-    dif_site **va = dif_unpaired(a, dif_cmp_site_k2, &na);
-    dif_site **vb = dif_unpaired(b, dif_cmp_site_k2, &nb);
-    size_t i = 0, j = 0;
-    while (i < na && j < nb) {
-        int c = strcmp(va[i]->k2, vb[j]->k2);
-        if (c < 0) {
-            i += dif_run_len(va, i, na);
-            continue;
-        }
-        if (c > 0) {
-            j += dif_run_len(vb, j, nb);
-            continue;
-        }
-        size_t ra = dif_run_len(va, i, na), rb = dif_run_len(vb, j, nb);
-        if (ra > DIF_NEAREST_MAX || rb > DIF_NEAREST_MAX) {
-            for (size_t k = 0; k < ra && k < rb; k++)
-                dif_link(va[i + k], vb[j + k], 1);
-        } else {
-            for (;;) {
-                size_t bx = 0, by = 0;
-                int64_t bd = -1;
-                for (size_t x = 0; x < ra; x++) {
-                    if (va[i + x]->peer)
-                        continue;
-                    for (size_t y = 0; y < rb; y++) {
-                        if (vb[j + y]->peer)
-                            continue;
-                        int64_t d = dif_abs64(vb[j + y]->line - va[i + x]->line - va[i + x]->shift);
-                        if (bd < 0 || d < bd) {
-                            bd = d;
-                            bx = x;
-                            by = y;
-                        }
-                    }
+    (void)ctx;
+    if (ra > DIF_NEAREST_MAX || rb > DIF_NEAREST_MAX) {
+        for (size_t k = 0; k < ra && k < rb; k++)
+            dif_link(ga[k], gb[k], 1);
+        return;
+    }
+    for (;;) {
+        size_t bx = 0, by = 0;
+        int64_t bd = -1;
+        for (size_t x = 0; x < ra; x++) {
+            if (ga[x]->peer)
+                continue;
+            for (size_t y = 0; y < rb; y++) {
+                if (gb[y]->peer)
+                    continue;
+                int64_t d = dif_abs64(gb[y]->line - ga[x]->line - ga[x]->shift);
+                if (bd < 0 || d < bd) {
+                    bd = d;
+                    bx = x;
+                    by = y;
                 }
-                if (bd < 0)
-                    break;
-                dif_link(va[i + bx], vb[j + by], 1);
             }
         }
-        i += ra;
-        j += rb;
+        if (bd < 0)
+            break;
+        dif_link(ga[bx], gb[by], 1);
     }
-    free(va);
-    free(vb);
 }
 
 static void dif_pair_sites(dif_side *a, dif_side *b)
 {
     dif_pair_by_order(a, b);
     dif_pair_by_line(a, b);
-    dif_pair_nearest(a, b);
+    dif_for_groups(a, b, dif_group_nearest, NULL);
 }
 
 /* ---- the report --------------------------------------------------------------- */
@@ -1516,19 +1516,7 @@ static void dif_ci(const dif_opts *o, const dif_side *a, const dif_side *b, cons
         ci_md(&l, "\nAllocation sites: %zu added, %zu removed, %zu moved, %zu changed.\n", nsc[0],
               nsc[1], nsc[2], nsc[3]);
     }
-    if (nnotes > 0 && notes->s) {
-        ci_md(&l, "\n");
-        const char *p = notes->s;
-        for (size_t k = 0; k < nnotes && p && *p; k++) {
-            const char *nl = strchr(p, '\n');
-            char *line = hp_xstrndup(p, (size_t)(nl - p));
-            ci_md(&l, "- note: ");
-            ci_md_code(&l, line);
-            ci_md(&l, "\n");
-            free(line);
-            p = nl + 1;
-        }
-    }
+    ci_md_notes(&l, notes->s, nnotes);
     ci_render(&l, o->fmt, out);
     ci_free(&l);
 }
