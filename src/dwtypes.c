@@ -10,6 +10,12 @@
 **     member's type to a size, an alignment and a printable name (memoized
 **     per node), place bitfields, and run lay_compute();
 **  3. hand the layout to the shared typeset, which deduplicates.
+** A member whose type the unit only declares (a class with a key function
+** defined elsewhere) cannot be sized inside the unit: it leaves a
+** reference (lay_member.ref_kind) with the class's qualified name, as does
+** a member whose type's alignment depends on such a declaration
+** (N_TAINT), and once every unit is read ts_resolve() fills them in from
+** the set's definitions (or marks the type incomplete).
 ** References that leave the unit (DW_FORM_ref_addr, common with LTO) are
 ** followed with dws_offdie() and cached in the same table.
 **
@@ -92,6 +98,8 @@ static lay_lang map_lang(uint64_t l)
 #define N_SKIPPED    0x40000  /* definition already read in an earlier unit */
 #define N_KEYED      0x80000  /* read in full and registered under its key */
 #define N_LAZY       0x100000 /* only offset, tag and place known: read on first use */
+#define N_TAINT      0x200000 /* aggregate whose alignment depends on a declaration
+                                 (set with align_state 2; see aggregate_align) */
 
 typedef struct node {
     uint64_t off;
@@ -140,6 +148,7 @@ typedef struct kentry {
     uint64_t first_cu;       /* unit whose full read is kept */
     uint64_t nskipped;       /* units that counted through this entry */
     uint32_t align;          /* alignment of the aggregate (for skipped refs) */
+    int taint;               /* ... which depends on a declared-only type */
     uint64_t dsize;          /* its non-virtual data size (see nv_dsize) */
     ts_entry **ents;         /* the aggregate and every aggregate nested in it */
     size_t nents, cap;
@@ -508,6 +517,8 @@ static int key_skip(worker *w, uint32_t idx)
         nd->m_align = k->align ? k->align : 1;
         nd->m_dsize = k->dsize + 1;
         nd->align_state = 2;
+        if (k->taint)
+            nd->flags |= N_TAINT;
     }
     pthread_mutex_unlock(&sh->kmu);
     nd->flags |= skip ? N_SKIPPED : N_KEYED;
@@ -605,8 +616,10 @@ static void key_register(worker *w)
             if (fresh || q == k->nents)
                 *HP_PUSH(k->ents, k->nents, k->cap) = pairs[e].e;
         }
-        if (k->align == 0 && an->entry)
+        if (k->align == 0 && an->entry) {
             k->align = an->entry->t.align;
+            k->taint = lay_has_refs(&an->entry->t);
+        }
         if (k->dsize == 0)
             k->dsize = nv_dsize(w, pairs[i].anc, 0);
         pthread_mutex_unlock(&sh->kmu);
@@ -917,10 +930,12 @@ static int is_bitfield(const node *m)
     return (m->flags & N_BIT_SIZE) != 0;
 }
 
+static int member_tainted(worker *w, uint32_t mt);
+
 static uint32_t aggregate_align(worker *w, uint32_t k, int depth)
 {
     uint32_t maxa = 1;
-    int packed = 0;
+    int packed = 0, taint = 0;
     uint64_t size = w->nodes[k].size;
     for (uint32_t c = w->nodes[k].first_child; c != NONE; c = w->nodes[c].next) {
         uint16_t t = w->nodes[c].tag;
@@ -935,6 +950,8 @@ static uint32_t aggregate_align(worker *w, uint32_t k, int depth)
         uint32_t mt = type_of(w, c, depth + 1);
         uint32_t a = (w->nodes[c].flags & N_ALIGN) ? w->nodes[c].align : type_align(w, mt, depth + 1);
         uint64_t ms = type_size(w, mt, depth + 1);
+        if (!(w->nodes[c].flags & N_ALIGN) && !taint && member_tainted(w, mt))
+            taint = 1;
         if (a == 0)
             a = 1;
         if (!is_bitfield(&w->nodes[c]) && ms > 0 && (w->nodes[c].flags & N_HAS_LOC) &&
@@ -945,7 +962,60 @@ static uint32_t aggregate_align(worker *w, uint32_t k, int depth)
     }
     if (!packed && size % maxa != 0)
         packed = 1;
+    if (taint && !packed)
+        w->nodes[k].flags |= N_TAINT;
     return packed ? 1 : maxa;
+}
+
+/* What a member's type comes to once typedefs, qualifiers and arrays are
+** looked through: the node reached (NONE for void or a broken chain), and
+** how many of it the member holds (*flex: an array of unknown length). */
+static uint32_t strip_type(worker *w, uint32_t t, uint64_t *count, int *flex)
+{
+    *count = 1;
+    *flex = 0;
+    for (int i = 0; i < 32 && t != NONE; i++) {
+        ensure(w, t);
+        uint16_t tg = w->nodes[t].tag;
+        if (w->nodes[t].flags & N_HAS_SIZE)
+            return t;
+        if (tg == T_typedef || tg == T_const || tg == T_volatile || tg == T_restrict ||
+            tg == T_atomic || tg == T_immutable) {
+            t = type_of(w, t, 0);
+        } else if (tg == T_array) {
+            int fl;
+            uint64_t n = array_count(w, t, &fl);
+            if (fl)
+                *flex = 1;
+            *count = sat_mul(*count, n);
+            t = type_of(w, t, 0);
+        } else {
+            return t;
+        }
+    }
+    return NONE;
+}
+
+/* A class, struct or union known only by a declaration in this unit
+** (gcc's key-function rule, clang's -fno-standalone-debug): its size and
+** alignment are those of its definition, found elsewhere (ts_resolve). */
+static int declared_only(worker *w, uint32_t k)
+{
+    const node *nd = &w->nodes[k];
+    return is_aggregate(nd->tag) && (nd->flags & N_DECL) && !(nd->flags & N_HAS_SIZE);
+}
+
+/* Does the alignment of member c's type depend on a declaration?  Either
+** it is one, or it is an aggregate whose alignment does (N_TAINT, known
+** once type_align ran on it). */
+static int member_tainted(worker *w, uint32_t mt)
+{
+    uint64_t cnt;
+    int fl;
+    uint32_t st = strip_type(w, mt, &cnt, &fl);
+    if (st == NONE)
+        return 0;
+    return declared_only(w, st) || (is_aggregate(w->nodes[st].tag) && (w->nodes[st].flags & N_TAINT));
 }
 
 static uint32_t type_align(worker *w, uint32_t k, int depth)
@@ -1301,6 +1371,32 @@ static uint64_t nv_dsize(worker *w, uint32_t k, int depth)
     return r;
 }
 
+/* A member whose type is (or holds by value) a declaration, or an
+** aggregate whose alignment depends on one: note what to look up in the
+** whole binary's set once every unit is read (ts_resolve). */
+static void set_ref(worker *w, lay_member *m, uint32_t mt)
+{
+    uint64_t cnt;
+    int fl;
+    uint32_t st = strip_type(w, mt, &cnt, &fl);
+    if (st == NONE || !is_aggregate(w->nodes[st].tag))
+        return;
+    if (declared_only(w, st)) {
+        m->ref_kind = LAY_REF_DECL;
+        m->ref_count = cnt;
+        m->ref_flex = (uint8_t)fl;
+    } else if (w->nodes[st].flags & N_TAINT) {
+        m->ref_kind = LAY_REF_ALIGN;
+        m->ref_size = w->nodes[st].size;
+    } else {
+        return;
+    }
+    m->ref_name = qual_name(w, st, 0);
+    if (w->nodes[st].decl_file)
+        m->ref_file = file_name(w, w->nodes[st].decl_file - 1);
+    m->ref_line = w->nodes[st].decl_line;
+}
+
 /* Fill one member from a DW_TAG_member/inheritance node. */
 static void make_member(worker *w, lay_member *m, uint32_t c, uint32_t extra_flags)
 {
@@ -1369,6 +1465,8 @@ static void make_member(worker *w, lay_member *m, uint32_t c, uint32_t extra_fla
         m->offset = off;
         m->size = tsize;
         m->bitpos = off * 8;
+        set_ref(w, m, mt);
+        cn = &w->nodes[c];
         if (mt != NONE) {
             /* find an array behind typedefs/qualifiers to spot flex arrays */
             uint32_t t = mt;
@@ -1378,7 +1476,9 @@ static void make_member(worker *w, lay_member *m, uint32_t c, uint32_t extra_fla
                     break;
                 t = type_of(w, t, 0);
             }
-            if (t != NONE && w->nodes[t].tag == T_array && tsize == 0)
+            /* (an array of a declared class has size 0 only until ts_resolve) */
+            if (t != NONE && w->nodes[t].tag == T_array && tsize == 0 &&
+                !(m->ref_kind == LAY_REF_DECL && !m->ref_flex))
                 m->flags |= MF_FLEX;
         }
     }
@@ -1407,6 +1507,7 @@ static void build_aggregate(worker *w, uint32_t k)
         t.flags |= TF_NESTED;
     if (nd->flags & N_ALIGN) {
         t.align = nd->align;
+        t.given_align = nd->align;
         /* gcc/clang write DW_AT_alignment only when the source asked for
         ** it; rustc writes it on every type, so it is not "explicit" there */
         if (w->lang != LANG_RUST)
@@ -1749,6 +1850,8 @@ int dt_load(const char *path, const dt_opts *opts, dt_result *out, hp_err *err)
         goto out;
     }
     hp_phase("types: units read");
+    out->incomplete = ts_resolve(sh.ts, opts->cacheline);
+    hp_phase("types: declarations resolved");
     ts_finish(sh.ts);
     out->types = sh.ts;
     out->producer = sh.producer;

@@ -36,6 +36,7 @@ typedef struct dt_result {
     uint64_t dies;           /* DIEs visited */
     uint64_t aggregates;     /* aggregate definitions seen before dedup */
     lay_lang lang;           /* the most common unit language */
+    uint64_t incomplete;     /* types with TF_INCOMPLETE (see ts_resolve) */
 } dt_result;
 
 int dt_load(const char *path, const dt_opts *opts, dt_result *out, hp_err *err);

@@ -649,6 +649,14 @@ void lay_compute_order(lay_type *t, uint32_t cacheline, uint32_t *order)
     t->hash = layout_hash(t);
 }
 
+int lay_has_refs(const lay_type *t)
+{
+    for (uint32_t i = 0; i < t->nmembers; i++)
+        if (t->members[i].ref_kind != LAY_REF_NONE)
+            return 1;
+    return 0;
+}
+
 const char *lay_kind_name(lay_kind k)
 {
     switch (k) {

@@ -46,6 +46,8 @@ typedef enum lay_lang {
 #define MF_DISCR      0x0100   /* Rust enum discriminant */
 #define MF_ARTIFICIAL 0x0200   /* compiler-generated */
 #define MF_ALIGNED    0x0400   /* member carries explicit alignment (DW_AT_alignment) */
+#define MF_INCOMPLETE 0x0800   /* its type is declared but defined nowhere in the
+                                  binary (or ambiguously): size and alignment unknown */
 
 /* type flags */
 #define TF_PACKED       0x0001  /* members at offsets below their natural alignment,
@@ -60,6 +62,18 @@ typedef enum lay_lang {
 #define TF_FLEX         0x0100  /* ends in a flexible array member */
 #define TF_NESTED       0x0200  /* declared inside another type */
 #define TF_DECLARATION_ONLY 0x0400 /* never stored; loaders drop these */
+#define TF_INCOMPLETE   0x0800  /* a member's type (or the alignment of a member's
+                                   type) is unknown: holes and savings are not
+                                   computable; stored as NULL, never ranked */
+
+/* lay_member.ref_kind: what the loader could not know inside one compile
+** unit and left for the whole binary's set (ts_resolve) to fill in. */
+#define LAY_REF_NONE  0
+#define LAY_REF_DECL  1   /* member type is a declaration: size, align (and a
+                             base's data size) come from the definition */
+#define LAY_REF_ALIGN 2   /* member type is a definition whose alignment
+                             depends on such a declaration: align comes from
+                             the set's entry of that definition */
 
 typedef struct lay_member {
     /* input */
@@ -75,6 +89,14 @@ typedef struct lay_member {
     uint64_t data_size;      /* optional: bytes of a base subobject that hold
                                 data when less than size (a base with virtual
                                 bases: its non-virtual part); 0 = size */
+    /* optional input: a reference to resolve across units (LAY_REF_*) */
+    uint8_t ref_kind;
+    uint8_t ref_flex;        /* DECL: the member is an array of unknown length */
+    uint32_t ref_line;       /* declaration line of the referenced type, 0 none */
+    const char *ref_name;    /* qualified name of the referenced type */
+    const char *ref_file;    /* its declaration file, NULL none */
+    uint64_t ref_count;      /* DECL: elements (1, or the array's length) */
+    uint64_t ref_size;       /* ALIGN: byte size of the referenced definition */
     /* derived by lay_compute() */
     uint64_t hole_after;     /* byte hole between this member and the next one */
     uint32_t bit_hole_after; /* bits unused after this bitfield in its unit */
@@ -87,6 +109,8 @@ typedef struct lay_type {
     const char *name;        /* qualified: ns::Outer::Inner, main.T, typedef name */
     uint64_t size;
     uint32_t align;          /* DW_AT_alignment if present, else computed */
+    uint32_t given_align;    /* input: DW_AT_alignment, 0 if none (align was
+                                computed and is recomputed on re-layout) */
     uint32_t flags;          /* TF_* */
     lay_lang lang;
     const char *decl_file;   /* may be NULL */
@@ -125,6 +149,9 @@ void lay_compute_order(lay_type *t, uint32_t cacheline, uint32_t *order);
 ** arrays last.  For unions, packed types and Rust enums returns the
 ** current order and size. */
 uint64_t lay_optimal_order(const lay_type *t, uint32_t *order);
+
+/* 1 if some member still has a reference to resolve (ref_kind set). */
+int lay_has_refs(const lay_type *t);
 
 /* Round n up to a multiple of a (a may be 0 or 1). */
 static inline uint64_t lay_round_up(uint64_t n, uint64_t a)

@@ -68,7 +68,13 @@ static int same_layout(const lay_type *a, const lay_type *b)
         const lay_member *x = &a->members[i], *y = &b->members[i];
         if (x->offset != y->offset || x->size != y->size || x->bitpos != y->bitpos ||
             x->bit_size != y->bit_size || x->align != y->align || x->flags != y->flags ||
-            !streq(x->name, y->name) || !streq(x->type_name, y->type_name))
+            !streq(x->name, y->name) || !streq(x->type_name, y->type_name) ||
+            x->data_size != y->data_size || x->ref_kind != y->ref_kind)
+            return 0;
+        if (x->ref_kind != LAY_REF_NONE &&
+            (!streq(x->ref_name, y->ref_name) || x->ref_count != y->ref_count ||
+             x->ref_flex != y->ref_flex || x->ref_size != y->ref_size ||
+             x->ref_line != y->ref_line || !streq(x->ref_file, y->ref_file)))
             return 0;
     }
     return 1;
@@ -123,6 +129,8 @@ ts_entry *ts_add(typeset *s, const lay_type *t, const uint32_t *order, uint64_t 
         e->t.members[i] = t->members[i];
         e->t.members[i].name = adup(&s->arena, t->members[i].name);
         e->t.members[i].type_name = adup(&s->arena, t->members[i].type_name);
+        e->t.members[i].ref_name = adup(&s->arena, t->members[i].ref_name);
+        e->t.members[i].ref_file = adup(&s->arena, t->members[i].ref_file);
     }
     e->order = hp_arena_alloc(&s->arena, (t->nmembers ? t->nmembers : 1) * sizeof *e->order);
     if (t->nmembers)
@@ -195,6 +203,221 @@ void ts_alias_get(const typeset *s, size_t i, const char **alias, const char **t
 {
     *alias = s->aliases[i].alias;
     *target = s->aliases[i].target;
+}
+
+/* ---- cross-unit resolution (ts_resolve) ---- */
+
+/* Bytes of a layout that hold data when it is a base: all of it, except
+** for a class with virtual bases, whose virtual bases live elsewhere in a
+** derived object (dwtypes.c's nv_dsize, from the finished layout). */
+static uint64_t entry_dsize(const lay_type *t)
+{
+    if (!(t->flags & TF_VIRTUAL_BASE))
+        return t->size;
+    uint64_t end = 0;
+    for (uint32_t i = 0; i < t->nmembers; i++) {
+        const lay_member *m = &t->members[i];
+        if (m->flags & MF_VIRTUAL)
+            continue;
+        uint64_t e = m->bit_size ? (m->bitpos + m->bit_size + 7) / 8
+                                 : m->offset + (m->data_size ? m->data_size : m->size);
+        if (e > end)
+            end = e;
+    }
+    return end < t->size ? end : t->size;
+}
+
+enum { RS_DONE = 0, RS_PENDING = 1 };
+
+typedef struct byname { const char *name; size_t idx; } byname;
+
+typedef struct resolver {
+    typeset *s;
+    byname *byname;          /* every item, sorted by name */
+    uint8_t *state;          /* per item: RS_* */
+} resolver;
+
+static int cmp_byname(const void *pa, const void *pb)
+{
+    const byname *a = pa, *b = pb;
+    int c = strcmp(a->name, b->name);
+    return c ? c : a->idx < b->idx ? -1 : a->idx > b->idx;
+}
+
+/* The definition member m refers to: 0 found (*out), 1 a candidate is not
+** final yet, -1 none or ambiguous. */
+static int ref_pick(const resolver *r, size_t self, const lay_member *m, ts_entry **out)
+{
+    const typeset *s = r->s;
+    size_t lo = 0, hi = s->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (strcmp(r->byname[mid].name, m->ref_name) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    size_t end = lo;
+    while (end < s->n && strcmp(r->byname[end].name, m->ref_name) == 0)
+        end++;
+    int by_decl = 0;
+    for (int pass = 0; pass < 2; pass++) {
+        ts_entry *best = NULL;
+        int wait = 0, amb = 0, any_decl = 0;
+        for (size_t i = lo; i < end; i++) {
+            size_t idx = r->byname[i].idx;
+            ts_entry *e = s->items[idx];
+            if (idx == self || e->cu_count == 0)
+                continue;
+            if (m->ref_kind == LAY_REF_ALIGN && e->t.size != m->ref_size)
+                continue;
+            int decl = m->ref_line != 0 && e->t.decl_line == m->ref_line &&
+                       m->ref_file != NULL && streq(e->t.decl_file, m->ref_file);
+            any_decl |= decl;
+            if (by_decl && !decl)
+                continue;
+            if (r->state[idx] == RS_PENDING) {
+                wait = 1;
+                continue;
+            }
+            if (e->t.flags & TF_INCOMPLETE) {
+                amb = 1;
+                continue;
+            }
+            if (best == NULL)
+                best = e;
+            else if (best->t.size != e->t.size || best->t.align != e->t.align ||
+                     entry_dsize(&best->t) != entry_dsize(&e->t))
+                amb = 1;
+        }
+        if (wait)
+            return 1;
+        if (best != NULL && !amb) {
+            *out = best;
+            return 0;
+        }
+        if (by_decl || !any_decl)
+            return -1;
+        by_decl = 1;         /* several layouts: the one declared where the reference says */
+    }
+    return -1;
+}
+
+/* Resolve what can be of entry idx; 1 when it is final (laid out again). */
+static int resolve_entry(resolver *r, size_t idx, uint32_t cacheline, int force)
+{
+    ts_entry *e = r->s->items[idx];
+    lay_type *t = &e->t;
+    int waiting = 0;
+    for (uint32_t i = 0; i < t->nmembers; i++) {
+        lay_member *m = &t->members[i];
+        if (m->ref_kind == LAY_REF_NONE)
+            continue;
+        ts_entry *d = NULL;
+        int rc = ref_pick(r, idx, m, &d);
+        if (rc == 1 && !force) {
+            waiting = 1;
+            continue;
+        }
+        if (rc != 0) {
+            /* never guessed: the member (a declaration) or the alignment
+            ** of its type is unknown */
+            if (m->ref_kind == LAY_REF_DECL)
+                m->flags |= MF_INCOMPLETE;
+            t->flags |= TF_INCOMPLETE;
+        } else if (m->ref_kind == LAY_REF_DECL) {
+            m->size = m->ref_flex ? 0 : (m->ref_count != 0 && d->t.size > UINT64_MAX / m->ref_count
+                                         ? UINT64_MAX : m->ref_count * d->t.size);
+            if (!(m->flags & MF_ALIGNED))
+                m->align = d->t.align ? d->t.align : 1;
+            if (m->flags & MF_BASE) {
+                uint64_t ds = entry_dsize(&d->t);
+                m->data_size = ds < m->size ? ds : 0;
+            }
+        } else if (!(m->flags & MF_ALIGNED)) {
+            m->align = d->t.align ? d->t.align : 1;
+        }
+        if (rc == 0 || force)
+            m->ref_kind = LAY_REF_NONE;
+    }
+    if (waiting)
+        return 0;
+    t->flags &= ~(uint32_t)TF_PACKED;
+    t->align = t->given_align;
+    lay_compute_order(t, cacheline, e->order);
+    r->state[idx] = RS_DONE;
+    return 1;
+}
+
+size_t ts_resolve(typeset *s, uint32_t cacheline)
+{
+    size_t npending = 0;
+    for (size_t i = 0; i < s->n; i++)
+        if (s->items[i]->cu_count > 0 && lay_has_refs(&s->items[i]->t))
+            npending++;
+    if (npending == 0)
+        return 0;
+    resolver r = { s, hp_xmalloc(s->n * sizeof(byname)), hp_xcalloc(s->n, 1) };
+    size_t *pend = hp_xmalloc(npending * sizeof *pend);
+    size_t np = 0;
+    for (size_t i = 0; i < s->n; i++) {
+        r.byname[i].name = s->items[i]->t.name ? s->items[i]->t.name : "";
+        r.byname[i].idx = i;
+        if (s->items[i]->cu_count > 0 && lay_has_refs(&s->items[i]->t)) {
+            r.state[i] = RS_PENDING;
+            pend[np++] = i;
+        }
+    }
+    qsort(r.byname, s->n, sizeof *r.byname, cmp_byname);
+    /* a type is final once the types it refers to are: passes until no
+    ** progress, then (a cycle, only in malformed input) what is left */
+    int force = 0;
+    while (np > 0) {
+        size_t kept = 0;
+        for (size_t i = 0; i < np; i++)
+            if (!resolve_entry(&r, pend[i], cacheline, force))
+                pend[kept++] = pend[i];
+        if (kept == np)
+            force = 1;
+        np = kept;
+    }
+    free(pend);
+    free(r.byname);
+    free(r.state);
+    /* layouts that became equal (one unit resolved a class locally,
+    ** another through the set) are one entry again */
+    memset(s->slots, 0, s->nslots * sizeof *s->slots);
+    size_t kept = 0, incomplete = 0;
+    for (size_t i = 0; i < s->n; i++) {
+        ts_entry *e = s->items[i];
+        size_t h = (size_t)e->t.hash & (s->nslots - 1);
+        ts_entry *same = NULL;
+        while (e->cu_count > 0 && s->slots[h]) {
+            ts_entry *x = s->items[s->slots[h] - 1];
+            if (x->t.hash == e->t.hash && same_layout(&x->t, &e->t)) {
+                same = x;
+                break;
+            }
+            h = (h + 1) & (s->nslots - 1);
+        }
+        if (same) {
+            same->cu_count += e->cu_count;
+            if (e->first_cu < same->first_cu) {
+                same->first_cu = e->first_cu;
+                same->t.decl_file = e->t.decl_file;
+                same->t.decl_line = e->t.decl_line;
+            }
+            free(e);
+            continue;
+        }
+        s->items[kept++] = e;
+        if (e->cu_count > 0) {
+            s->slots[h] = kept;
+            incomplete += (e->t.flags & TF_INCOMPLETE) != 0;
+        }
+    }
+    s->n = kept;
+    return incomplete;
 }
 
 static int cmp_entry(const void *pa, const void *pb)

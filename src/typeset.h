@@ -39,6 +39,23 @@ ts_entry *ts_add(typeset *s, const lay_type *t, const uint32_t *order, uint64_t 
 ** Entries whose count ends at 0 are dropped by ts_finish(). */
 void ts_adjust(typeset *s, ts_entry *e, int64_t delta);
 
+/* Cross-unit resolution, once after all adds and before ts_finish().
+** A member typed by a class that its unit only declares (gcc writes a
+** class with a key function in that function's unit only; clang's
+** -fno-standalone-debug more) carries LAY_REF_DECL and the class's
+** qualified name: it gets the size, alignment and data size of the
+** set's definition of that name -- when several layouts bear the name,
+** the one declared at the reference's file:line, and only if what is
+** left agrees on size, alignment and data size.  A member whose type's
+** alignment depended on such a declaration (LAY_REF_ALIGN) gets the
+** alignment of the definition by name and size.  Each type with such
+** members is laid out again (lay_compute_order with `cacheline`) once
+** the types it refers to are final, and layouts that became equal are
+** merged.  What cannot be resolved is never guessed: the member gets
+** MF_INCOMPLETE, its type TF_INCOMPLETE (also when a member's type is
+** itself incomplete).  Returns the number of incomplete types. */
+size_t ts_resolve(typeset *s, uint32_t cacheline);
+
 /* Sort and flag conflicts; call once, after all adds. */
 void ts_finish(typeset *s);
 
