@@ -46,18 +46,20 @@ CREATE TABLE types (
     size           INTEGER NOT NULL,
     align          INTEGER NOT NULL,
     members        INTEGER NOT NULL,    -- number of rows in members
-    holes          INTEGER NOT NULL,    -- byte holes between members
-    hole_bytes     INTEGER NOT NULL,    -- their total size
-    bit_holes      INTEGER NOT NULL,    -- unused bit runs inside bitfield units
-    bit_hole_bits  INTEGER NOT NULL,    -- their total size, bits
-    tail_padding   INTEGER NOT NULL,    -- bytes after the last member
-    pre_hole       INTEGER NOT NULL,    -- byte hole before the first member
+    -- holes .. optimal_size and pre_hole .. bit_padding are NULL when the
+    -- type is incomplete (a member's type unknown: see `incomplete`)
+    holes          INTEGER,             -- byte holes between members
+    hole_bytes     INTEGER,             -- their total size
+    bit_holes      INTEGER,             -- unused bit runs inside bitfield units
+    bit_hole_bits  INTEGER,             -- their total size, bits
+    tail_padding   INTEGER,             -- bytes after the last member
+    pre_hole       INTEGER,             -- byte hole before the first member
                                         -- (counted in holes, hole_bytes)
-    pre_bit_hole   INTEGER NOT NULL,    -- bit hole before the first member
+    pre_bit_hole   INTEGER,             -- bit hole before the first member
                                         -- (counted in bit_holes, bit_hole_bits)
-    bit_padding    INTEGER NOT NULL,    -- unused bits ending a trailing bitfield
+    bit_padding    INTEGER,             -- unused bits ending a trailing bitfield
                                         -- unit (pahole's bit_padding)
-    optimal_size   INTEGER NOT NULL,    -- smallest size by reordering members
+    optimal_size   INTEGER,             -- smallest size by reordering members
     cachelines     INTEGER NOT NULL,    -- cachelines spanned by size
     decl_file      TEXT,
     decl_line      INTEGER,
@@ -67,7 +69,10 @@ CREATE TABLE types (
     packed         INTEGER NOT NULL,    -- flags & TF_PACKED != 0
     explicit_align INTEGER NOT NULL,    -- flags & TF_EXPLICIT_ALIGN != 0
     conflict       INTEGER NOT NULL,    -- flags & TF_CONFLICT != 0
-    layout_hash    TEXT NOT NULL        -- 16 hex digits; equal hash, equal layout
+    layout_hash    TEXT NOT NULL,       -- 16 hex digits; equal hash, equal layout
+    incomplete     INTEGER NOT NULL     -- flags & TF_INCOMPLETE != 0: a member's
+                                        -- type is declared but defined nowhere
+                                        -- in the binary; never ranked
 );
 CREATE INDEX types_name ON types(name);
 CREATE INDEX types_binary ON types(binary_id);
@@ -82,14 +87,15 @@ CREATE TABLE members (
     name           TEXT,                -- NULL for anonymous members
     type_name      TEXT,                -- rendered in the source language
     offset         INTEGER NOT NULL,
-    size           INTEGER NOT NULL,
+    size           INTEGER,             -- NULL: type unknown (flags & MF_INCOMPLETE)
     bitpos         INTEGER NOT NULL,    -- absolute first bit from the start
     bit_offset     INTEGER NOT NULL,
     bit_size       INTEGER NOT NULL,    -- 0 unless a bitfield
     align          INTEGER NOT NULL,
     flags          INTEGER NOT NULL,    -- MF_* bits
-    hole_after     INTEGER NOT NULL,    -- byte hole before the next member
-    bit_hole_after INTEGER NOT NULL,    -- unused bits after this bitfield
+    hole_after     INTEGER,             -- byte hole before the next member
+                                        -- (NULL in an incomplete type)
+    bit_hole_after INTEGER,             -- unused bits after this bitfield (idem)
     cacheline      INTEGER NOT NULL,    -- offset / binaries.cacheline
     suggested_pos  INTEGER,             -- 0-based place in the suggested order
     PRIMARY KEY (type_id, idx)

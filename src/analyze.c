@@ -135,6 +135,27 @@ static int scan_join(scan_thread *t, hp_err *err)
     return t->rc;
 }
 
+/* The one line saying how many types were left incomplete (ts_resolve),
+** naming the first member whose type is declared but not defined. */
+static void note_incomplete(const char *bin, typeset *ts, uint64_t count)
+{
+    const char *tn = NULL, *mn = NULL;
+    for (size_t i = 0; i < ts_count(ts) && tn == NULL; i++) {
+        const lay_type *t = &ts_get(ts, i)->t;
+        for (uint32_t j = 0; (t->flags & TF_INCOMPLETE) && j < t->nmembers; j++)
+            if (t->members[j].flags & MF_INCOMPLETE) {
+                tn = t->name ? t->name : "(anonymous)";
+                mn = t->members[j].name ? t->members[j].name : "(anonymous)";
+                break;
+            }
+    }
+    fprintf(stderr, "holeprof: %s: %llu types incomplete: member types declared but not defined",
+            bin, (unsigned long long)count);
+    if (tn)
+        fprintf(stderr, " (first: %s.%s)", tn, mn);
+    fputc('\n', stderr);
+}
+
 static int one_binary(st_writer *w, const char *bin, const an_opts *o, int last, hp_err *err)
 {
     double t0 = now();
@@ -209,7 +230,7 @@ static int one_binary(st_writer *w, const char *bin, const an_opts *o, int last,
     for (size_t i = 0; i < n; i++) {
         ts_entry *e = ts_get(res.types, i);
         rows[i] = (st_type_row){ &e->t, e->cu_count, e->order };
-        if (e->t.hole_bytes + e->t.tail_padding > 0)
+        if (!(e->t.flags & TF_INCOMPLETE) && e->t.hole_bytes + e->t.tail_padding > 0)
             with_holes++;
     }
     st_set_busy(w, scanning);   /* the scan attributes sites meanwhile */
@@ -255,6 +276,11 @@ static int one_binary(st_writer *w, const char *bin, const an_opts *o, int last,
                 "%llu DIEs, debug info: %s (%s), %.2f s\n",
                 bin, n, with_holes, (unsigned long long)res.units,
                 (unsigned long long)res.dies, dwarf_path, df_how_name(how), now() - t0);
+    if (!o->quiet && res.incomplete > 0)
+        note_incomplete(bin, res.types, res.incomplete);
+    if (!o->quiet && n == 0)
+        fprintf(stderr, "holeprof: %s: the DWARF (%s) has %llu units but no struct, class or"
+                " union definition\n", bin, dwarf_path, (unsigned long long)res.units);
     rc = 0;
 out:
     if (scanning)

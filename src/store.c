@@ -53,13 +53,14 @@ static const char *const st_insert_sql[ST_NSTMT] = {
 ** its per-statement work: one statement runs for 16 rows instead of one
 ** per type (python3.11 has 4.8 members per type). */
 #define ST_BATCH 16
-#define ST_TYPE_COLS   26
+#define ST_TYPE_COLS   27
 #define ST_MEMBER_COLS 15
 #define ST_TYPE_HEAD                                                            \
     "INSERT INTO types(id, binary_id, kind, name, size, align, members, holes," \
     " hole_bytes, bit_holes, bit_hole_bits, tail_padding, optimal_size,"        \
     " cachelines, decl_file, decl_line, cu_count, lang, flags, packed,"         \
-    " explicit_align, conflict, layout_hash, pre_hole, pre_bit_hole, bit_padding)"
+    " explicit_align, conflict, layout_hash, pre_hole, pre_bit_hole, bit_padding," \
+    " incomplete)"
 #define ST_MEMBER_HEAD                                                          \
     "INSERT INTO members(type_id, idx, name, type_name, offset, size, bitpos,"  \
     " bit_offset, bit_size, align, flags, hole_after, bit_hole_after,"          \
@@ -304,6 +305,16 @@ static void st_bind_u64(sqlite3_stmt *s, int i, uint64_t v, int *rc, const char 
     st_bind_i64(s, i, (int64_t)v, rc);
 }
 
+/* v when has, else NULL */
+static void st_bind_u64_or_null(sqlite3_stmt *s, int i, int has, uint64_t v, int *rc,
+                                const char **bad)
+{
+    if (has)
+        st_bind_u64(s, i, v, rc, bad);
+    else if (*rc == SQLITE_OK)
+        *rc = sqlite3_bind_null(s, i);
+}
+
 /* Run a bound INSERT once and make it ready for reuse. */
 static int st_step_on(sqlite3 *db, const char *path, sqlite3_stmt *s, int rc, const char *bad,
                       const char *what, hp_err *err)
@@ -394,6 +405,9 @@ static void st_bind_type(sqlite3_stmt *s, int b, int64_t id, int64_t binary_id,
                          const st_type_row *row, char hash[17], int *rc, const char **bad)
 {
     const lay_type *t = row->t;
+    /* an incomplete type (a member's type unknown): no hole or saving
+    ** number is known, so none is stored */
+    const int k = !(t->flags & TF_INCOMPLETE);
     snprintf(hash, 17, "%016" PRIx64, t->hash);
     st_bind_i64(s, b + 1, id, rc);
     st_bind_i64(s, b + 2, binary_id, rc);
@@ -402,12 +416,12 @@ static void st_bind_type(sqlite3_stmt *s, int b, int64_t id, int64_t binary_id,
     st_bind_u64(s, b + 5, t->size, rc, bad);
     st_bind_i64(s, b + 6, t->align, rc);
     st_bind_i64(s, b + 7, t->nmembers, rc);
-    st_bind_i64(s, b + 8, t->holes, rc);
-    st_bind_u64(s, b + 9, t->hole_bytes, rc, bad);
-    st_bind_i64(s, b + 10, t->bit_holes, rc);
-    st_bind_u64(s, b + 11, t->bit_hole_bits, rc, bad);
-    st_bind_u64(s, b + 12, t->tail_padding, rc, bad);
-    st_bind_u64(s, b + 13, t->optimal_size, rc, bad);
+    st_bind_u64_or_null(s, b + 8, k, t->holes, rc, bad);
+    st_bind_u64_or_null(s, b + 9, k, t->hole_bytes, rc, bad);
+    st_bind_u64_or_null(s, b + 10, k, t->bit_holes, rc, bad);
+    st_bind_u64_or_null(s, b + 11, k, t->bit_hole_bits, rc, bad);
+    st_bind_u64_or_null(s, b + 12, k, t->tail_padding, rc, bad);
+    st_bind_u64_or_null(s, b + 13, k, t->optimal_size, rc, bad);
     st_bind_i64(s, b + 14, t->cachelines, rc);
     st_bind_text(s, b + 15, t->decl_file, rc);
     st_bind_i64_or_null(s, b + 16, t->decl_line > 0, t->decl_line, rc);
@@ -418,29 +432,32 @@ static void st_bind_type(sqlite3_stmt *s, int b, int64_t id, int64_t binary_id,
     st_bind_i64(s, b + 21, (t->flags & TF_EXPLICIT_ALIGN) != 0, rc);
     st_bind_i64(s, b + 22, (t->flags & TF_CONFLICT) != 0, rc);
     st_bind_text(s, b + 23, hash, rc);
-    st_bind_u64(s, b + 24, t->pre_hole, rc, bad);
-    st_bind_i64(s, b + 25, t->pre_bit_hole, rc);
-    st_bind_i64(s, b + 26, t->bit_padding, rc);
+    st_bind_u64_or_null(s, b + 24, k, t->pre_hole, rc, bad);
+    st_bind_u64_or_null(s, b + 25, k, t->pre_bit_hole, rc, bad);
+    st_bind_u64_or_null(s, b + 26, k, t->bit_padding, rc, bad);
+    st_bind_i64(s, b + 27, !k, rc);
 }
 
 /* Bind members row at parameter offset b (ST_MEMBER_COLS parameters);
-** pos is its place in the suggested order, or UINT32_MAX for none. */
+** pos is its place in the suggested order, or UINT32_MAX for none;
+** known is 0 for a member of an incomplete type (no hole known). */
 static void st_bind_member(sqlite3_stmt *s, int b, int64_t type_id, uint32_t idx,
-                           const lay_member *m, uint32_t pos, int *rc, const char **bad)
+                           const lay_member *m, uint32_t pos, int known, int *rc,
+                           const char **bad)
 {
     st_bind_i64(s, b + 1, type_id, rc);
     st_bind_i64(s, b + 2, idx, rc);
     st_bind_text(s, b + 3, m->name, rc);
     st_bind_text(s, b + 4, m->type_name, rc);
     st_bind_u64(s, b + 5, m->offset, rc, bad);
-    st_bind_u64(s, b + 6, m->size, rc, bad);
+    st_bind_u64_or_null(s, b + 6, !(m->flags & MF_INCOMPLETE), m->size, rc, bad);
     st_bind_u64(s, b + 7, m->bitpos, rc, bad);
     st_bind_i64(s, b + 8, m->bit_offset, rc);
     st_bind_i64(s, b + 9, m->bit_size, rc);
     st_bind_i64(s, b + 10, m->align, rc);
     st_bind_i64(s, b + 11, m->flags, rc);
-    st_bind_u64(s, b + 12, m->hole_after, rc, bad);
-    st_bind_i64(s, b + 13, m->bit_hole_after, rc);
+    st_bind_u64_or_null(s, b + 12, known, m->hole_after, rc, bad);
+    st_bind_u64_or_null(s, b + 13, known, m->bit_hole_after, rc, bad);
     st_bind_i64(s, b + 14, m->cacheline, rc);
     st_bind_i64_or_null(s, b + 15, pos != UINT32_MAX, pos, rc);
 }
@@ -454,8 +471,8 @@ static int st_invert(st_writer *w, const st_type_row *row, hp_err *err)
     hp_grow((void **)&w->inv, &w->inv_cap, t->nmembers + 1, sizeof *w->inv);
     for (uint32_t i = 0; i < t->nmembers; i++)
         w->inv[i] = UINT32_MAX;
-    if (row->suggested == NULL)
-        return 0;
+    if (row->suggested == NULL || (t->flags & TF_INCOMPLETE))
+        return 0;        /* no suggestion for a layout not fully known */
     for (uint32_t pos = 0; pos < t->nmembers; pos++) {
         uint32_t ix = row->suggested[pos];
         if (ix >= t->nmembers || w->inv[ix] != UINT32_MAX)
@@ -665,7 +682,8 @@ int st_add_types(st_writer *w, int64_t binary_id, const st_type_row *rows, size_
             if (mi == 0 && st_invert(w, &rows[ti], err) != 0)
                 goto fail;      /* the whole database goes: no row half-kept */
             st_bind_member(s, (int)r * ST_MEMBER_COLS, first + (int64_t)ti, mi,
-                           &rows[ti].t->members[mi], w->inv[mi], &rc, &bad);
+                           &rows[ti].t->members[mi], w->inv[mi],
+                           !(rows[ti].t->flags & TF_INCOMPLETE), &rc, &bad);
             mi++;
         }
         if (st_step(w, s, rc, bad, "cannot insert member", err) != 0)

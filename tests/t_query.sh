@@ -35,7 +35,8 @@ conn_line=$(grep -n '^struct conn {' "$T/fix.c" | cut -d: -f1)
 
 # ---- the file itself (store.c) ----
 assert_eq "application_id is HPRF" 1213223494 "$(q "$DB" 'PRAGMA application_id')"
-assert_eq "user_version" 1 "$(q "$DB" 'PRAGMA user_version')"
+assert_eq "user_version" "$(sed -n 's/^#define ST_SCHEMA_VERSION \([0-9]*\).*/\1/p' "$TOP_SRCDIR/src/store.h")" \
+    "$(q "$DB" 'PRAGMA user_version')"
 assert_eq "no temporary file left" "" "$(ls -a "$T" | grep '\.tmp\.')"
 assert_eq "binaries row" "1|$T/fix|embedded|64" "$(q "$DB" 'SELECT count(*), path, debug_how, cacheline FROM binaries')"
 assert_match "analyzed_at is UTC ISO 8601" '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$' "$(q "$DB" 'SELECT analyzed_at FROM binaries')"
