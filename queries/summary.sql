@@ -3,7 +3,8 @@
 -- lost to holes and tail padding and recoverable by reordering.
 --
 -- types counts distinct layouts; conflicts counts names that have more
--- than one layout in the binary.
+-- than one layout in the binary; incomplete counts types whose holes are
+-- unknown (a member's type declared but not defined: not in the sums).
 --
 -- Run:  holeprof query DB summary [--format table|csv|json]
 --       sqlite3 -header -column DB < queries/summary.sql
@@ -16,7 +17,8 @@ SELECT b.path                                              AS binary,
        coalesce(sum(t.hole_bytes), 0)                      AS hole_bytes,
        coalesce(sum(t.tail_padding), 0)                    AS tail_padding,
        coalesce(sum(t.size - t.optimal_size), 0)           AS saving,
-       count(DISTINCT CASE WHEN t.conflict THEN t.name END) AS conflicts
+       count(DISTINCT CASE WHEN t.conflict THEN t.name END) AS conflicts,
+       coalesce(sum(t.incomplete), 0)                      AS incomplete
   FROM binaries b
   LEFT JOIN types t ON t.binary_id = b.id
  GROUP BY b.id

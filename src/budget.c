@@ -343,8 +343,8 @@ static void bud_ci(const char *dbpath, const bud_opts *o, const bud_file *f,
 int bud_check(const char *dbpath, const bud_opts *o, FILE *out, hp_err *err)
 {
     static const char sql[] =
-        "SELECT t.id, t.kind, t.name, t.size, t.hole_bytes + t.tail_padding, b.path,"
-        " t.decl_file, coalesce(t.decl_line, 0)"
+        "SELECT t.id, t.kind, t.name, t.size, coalesce(t.hole_bytes + t.tail_padding, 0), b.path,"
+        " t.decl_file, coalesce(t.decl_line, 0), t.incomplete"
         " FROM types t JOIN binaries b ON b.id = t.binary_id ORDER BY t.binary_id, t.name, t.id";
     bud_file f = { 0 };
     sqlite3 *db = NULL;
@@ -352,6 +352,7 @@ int bud_check(const char *dbpath, const bud_opts *o, FILE *out, hp_err *err)
     dif_extras ex = { 0 };
     bud_breach *br = NULL;
     size_t nbr = 0, cap = 0, checked = 0, matched = 0, skipped_allocs = 0;
+    size_t skipped_incomplete = 0;   /* types whose padding is unknown */
     hp_buf outb = { 0 };
     int status = HP_EXIT_ERROR, rc;
 
@@ -386,15 +387,23 @@ int bud_check(const char *dbpath, const bud_opts *o, FILE *out, hp_err *err)
         double pct = size > 0 ? 100.0 * (double)pad / (double)size : 0.0;
         const dif_alloc *al = dif_extra_for(&ex, sqlite3_column_int64(st, 0));
         double wa = (double)pad * (al ? al->allocations : 0.0);
+        /* an incomplete type's padding is unknown: only its size is checked */
+        int known = sqlite3_column_int(st, 8) == 0;
         struct { const char *limit; double allowed, actual; int ok; } lim[] = {
             { "max_size", r->max_size, (double)size, 1 },
-            { "max_padding_bytes", r->max_padding_bytes, (double)pad, 1 },
-            { "max_padding_percent", r->max_padding_percent, pct, 1 },
-            { "max_waste_allocs", r->max_waste_allocs, wa, ex.has_alloc },
+            { "max_padding_bytes", r->max_padding_bytes, (double)pad, known },
+            { "max_padding_percent", r->max_padding_percent, pct, known },
+            { "max_waste_allocs", r->max_waste_allocs, wa, ex.has_alloc && known },
         };
+        int counted_incomplete = 0;
         for (size_t k = 0; k < sizeof lim / sizeof lim[0]; k++) {
             if (lim[k].allowed == BUD_NO_LIMIT)
                 continue;
+            if (!known && k > 0) {
+                skipped_incomplete += !counted_incomplete;
+                counted_incomplete = 1;
+                continue;
+            }
             if (!lim[k].ok) {
                 skipped_allocs++;
                 continue;
@@ -428,6 +437,12 @@ int bud_check(const char *dbpath, const bud_opts *o, FILE *out, hp_err *err)
     if (skipped_allocs > 0) {
         hp_buf_printf(&notes, "max_waste_allocs skipped for %zu type%s: the database has no"
                       " allocation data\n", skipped_allocs, skipped_allocs == 1 ? "" : "s");
+        nnotes++;
+    }
+    if (skipped_incomplete > 0) {
+        hp_buf_printf(&notes, "padding limits skipped for %zu incomplete type%s: a member's type"
+                      " is declared but not defined in the binary\n", skipped_incomplete,
+                      skipped_incomplete == 1 ? "" : "s");
         nnotes++;
     }
     for (size_t i = 0; i < f.n; i++)

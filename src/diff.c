@@ -279,6 +279,7 @@ typedef struct dif_type {
     char *key;                  /* base \x1f decl_file-if-repeated */
     int64_t decl_line, size, members, holes, hole_bytes, bit_holes, bit_hole_bits;
     int64_t tail_padding, optimal_size;
+    int incomplete;             /* types.incomplete: hole numbers unknown (0 here) */
     int64_t rank;
     const dif_alloc *ex;
     struct dif_type *peer;
@@ -365,7 +366,9 @@ static int dif_load_types(dif_side *d, hp_err *err)
 {
     static const char sql[] =
         "SELECT id, binary_id, kind, name, decl_file, coalesce(decl_line, 0), size, members,"
-        " holes, hole_bytes, bit_holes, bit_hole_bits, tail_padding, optimal_size, layout_hash"
+        " coalesce(holes, 0), coalesce(hole_bytes, 0), coalesce(bit_holes, 0),"
+        " coalesce(bit_hole_bits, 0), coalesce(tail_padding, 0), coalesce(optimal_size, size),"
+        " layout_hash, incomplete"
         " FROM types ORDER BY id";
     sqlite3_stmt *st = NULL;
     if (sqlite3_prepare_v2(d->db, sql, -1, &st, NULL) != SQLITE_OK)
@@ -380,6 +383,7 @@ static int dif_load_types(dif_side *d, hp_err *err)
         t->name = dif_col_dup(st, 3);
         t->decl_file = dif_col_dup(st, 4);
         t->hash = dif_col_dup(st, 14);
+        t->incomplete = sqlite3_column_int(st, 15) != 0;
         int64_t *v[] = { &t->decl_line, &t->size, &t->members, &t->holes, &t->hole_bytes,
                          &t->bit_holes, &t->bit_hole_bits, &t->tail_padding, &t->optimal_size };
         for (int i = 0; i < 9; i++) {
@@ -1613,7 +1617,10 @@ int dif_run(const char *oldpath, const char *newpath, const dif_opts *o, FILE *o
             double so = ot ? (double)ot->size * wo : 0, sn = nt ? (double)nt->size * wn : 0;
             double wso = ot ? (double)dif_waste(ot) * wo : 0, wsn = nt ? (double)dif_waste(nt) * wn : 0;
             x->impact = fabs(sn - so) + fabs(wsn - wso);
-            x->regression = ot && nt && (nt->size > ot->size || dif_waste(nt) > dif_waste(ot));
+            /* an incomplete side has no known waste: only its size compares */
+            x->regression = ot && nt && (nt->size > ot->size ||
+                                         (!ot->incomplete && !nt->incomplete &&
+                                          dif_waste(nt) > dif_waste(ot)));
             if (ot && nt && strcmp(ot->hash, nt->hash) != 0 && dif_members(&a, &b, x, err) != 0)
                 goto done;
         }

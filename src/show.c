@@ -169,7 +169,10 @@ static void shw_pad_to(hp_buf *b, size_t col)
 
 static void shw_offset_comment(hp_buf *b, const shw_mem *m, int64_t offset, int64_t bit_offset)
 {
-    if (m->bit_size > 0)
+    if (m->flags & MF_INCOMPLETE)
+        hp_buf_printf(b, "/* %5lld     ? */ /* type declared, not defined in the binary */",
+                      (long long)offset);
+    else if (m->bit_size > 0)
         hp_buf_printf(b, "/* %5lld:%2lld %2lld */", (long long)offset,
                       (long long)bit_offset, (long long)m->size);
     else
@@ -255,6 +258,11 @@ static void shw_layout(const shw_type *t, hp_buf *b)
             hp_buf_printf(b, "    /* XXX %lld %s hole */\n", (long long)m->hole_after,
                           shw_plural(m->hole_after, "byte", "bytes"));
     }
+    if (t->flags & TF_INCOMPLETE)
+        hp_buf_printf(b, "};  /* members %lld, holes and padding unknown (incomplete: a member's"
+                      " type is declared but not defined in the binary), cachelines %lld */\n",
+                      (long long)t->nmembers, (long long)t->cachelines);
+    else {
     hp_buf_printf(b, "};  /* members %lld, holes %lld (%lld %s), bit holes %lld (%lld %s),",
                   (long long)t->nmembers, (long long)t->holes, (long long)t->hole_bytes,
                   shw_plural(t->hole_bytes, "byte", "bytes"), (long long)t->bit_holes,
@@ -264,6 +272,7 @@ static void shw_layout(const shw_type *t, hp_buf *b)
                       shw_plural(t->bit_padding, "bit", "bits"));
     hp_buf_printf(b, " tail padding %lld, cachelines %lld */\n",
                   (long long)t->tail_padding, (long long)t->cachelines);
+    }
 
     static const struct { int64_t bit; const char *text; } names[] = {
         { TF_PACKED, "packed" },
@@ -275,6 +284,7 @@ static void shw_layout(const shw_type *t, hp_buf *b)
         { TF_HAS_VPTR, "has a vtable pointer" },
         { TF_VIRTUAL_BASE, "has virtual bases" },
         { TF_FLEX, "ends in a flexible array" },
+        { TF_INCOMPLETE, "incomplete" },
     };
     hp_buf fl = { 0 };
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
@@ -447,6 +457,12 @@ static void shw_suggest(shw_type *t, int hot, hp_buf *b)
 
     if (strcmp(t->kind, "union") == 0) {
         hp_buf_puts(b, "Suggested order: none (the members of a union overlap).\n");
+        shw_heat_lines(t, hot, b);
+        return;
+    }
+    if (t->flags & TF_INCOMPLETE) {
+        hp_buf_puts(b, "Suggested order: none (incomplete layout: the size of a member's type"
+                    " is unknown).\n");
         shw_heat_lines(t, hot, b);
         return;
     }
@@ -790,6 +806,7 @@ static void shw_alloc_view(sqlite3 *db, const shw_type *t, hp_buf *b)
     sqlite3_bind_int64(s, 1, t->id);
     n = 0;
     double tot_a = 0, tot_h = 0, tot_s = 0;
+    int unknown = 0;            /* a saving is NULL: the layout is incomplete */
     while (sqlite3_step(s) == SQLITE_ROW) {
         const char *src = (const char *)sqlite3_column_text(s, 5);
         if (n++ == 0)
@@ -801,6 +818,9 @@ static void shw_alloc_view(sqlite3 *db, const shw_type *t, hp_buf *b)
         const char *al = (const char *)sqlite3_column_text(s, 2);
         double allocs = sqlite3_column_double(s, 4), h = sqlite3_column_double(s, 8);
         double st = sqlite3_column_double(s, 9);
+        int known = sqlite3_column_type(s, 8) != SQLITE_NULL &&
+                    sqlite3_column_type(s, 9) != SQLITE_NULL;
+        unknown |= !known;
         tot_a += allocs;
         tot_h += h;
         tot_s += st;
@@ -811,12 +831,23 @@ static void shw_alloc_view(sqlite3 *db, const shw_type *t, hp_buf *b)
             hp_buf_printf(b, " + %lld", (long long)extra);
         hp_buf_puts(b, " B)  ");
         shw_human(b, allocs);
-        hp_buf_printf(b, " allocations%s, class %lld -> %lld, heap saved ",
+        hp_buf_printf(b, " allocations%s, class %lld -> ",
                       sqlite3_column_int(s, 10) ? " (ambiguous site: its share)" : "",
-                      (long long)sqlite3_column_int64(s, 6), (long long)sqlite3_column_int64(s, 7));
-        shw_human(b, h);
+                      (long long)sqlite3_column_int64(s, 6));
+        if (sqlite3_column_type(s, 7) == SQLITE_NULL)
+            hp_buf_puts(b, "?");
+        else
+            hp_buf_printf(b, "%lld", (long long)sqlite3_column_int64(s, 7));
+        hp_buf_puts(b, ", heap saved ");
+        if (known)
+            shw_human(b, h);
+        else
+            hp_buf_puts(b, "?");
         hp_buf_puts(b, ", struct saved ");
-        shw_human(b, st);
+        if (known)
+            shw_human(b, st);
+        else
+            hp_buf_puts(b, "?");
         hp_buf_puts(b, "\n");
     }
     sqlite3_finalize(s);
@@ -827,6 +858,10 @@ static void shw_alloc_view(sqlite3 *db, const shw_type *t, hp_buf *b)
     hp_buf_puts(b, "Total: ");
     shw_human(b, tot_a);
     hp_buf_puts(b, " allocations, heap bytes saved ");
+    if (unknown) {
+        hp_buf_puts(b, "? (allocator classes), struct bytes saved ? (the layout is incomplete).\n");
+        return;
+    }
     shw_human(b, tot_h);
     hp_buf_puts(b, " (allocator classes), struct bytes saved ");
     shw_human(b, tot_s);
@@ -959,6 +994,8 @@ int rep_show(const char *dbpath, const char *name, const char *binary, FILE *out
                 goto done;
             }
         }
+        if (t->flags & TF_INCOMPLETE)
+            t->optimal_size = t->size;      /* NULL: no suggestion */
         t->decl_file = shw_col_str(s, 21);
         t->lang = shw_col_str(s, 22);
         t->hash = shw_col_str(s, 23);
@@ -1052,6 +1089,8 @@ int rep_load_layout(sqlite3 *db, const char *dbpath, int64_t type_id, rep_layout
             goto done;
         }
     }
+    if (t.flags & TF_INCOMPLETE)
+        t.optimal_size = t.size;            /* NULL: no suggestion */
     if (t.kind == NULL || t.name == NULL || t.lang == NULL) {
         hp_errf(err, dbpath, "damaged database: type %lld lacks kind, name or language",
                 (long long)type_id);
