@@ -1,0 +1,131 @@
+#!/bin/sh
+# t_xunit.sh -- classes defined in one compile unit only (issue 16).
+#
+# gcc writes a class with a key function (its first non-inline virtual
+# method) only in that function's unit; the others get DW_AT_declaration,
+# and clang's default -fno-standalone-debug does the same.  A member, base,
+# array element or typedef'd member typed by such a declaration must get the
+# size of the binary's definition: the multi-unit program
+# (tests/fixtures/xunit_*.cc) must give exactly the types and members rows
+# of the build where every unit has every definition (gcc
+# -femit-class-debug-always, clang -fstandalone-debug) and of the same
+# sources compiled as one unit -- for g++ and clang++, -O0 and -O2.
+# When the unit with the key functions has no debug info, the classes are
+# defined nowhere: the types using them are incomplete (flag, NULL hole and
+# saving numbers, never ranked, no suggestion, one summary line).
+. "${TOP_SRCDIR:-$(dirname "$0")/..}/tests/lib.sh"
+need sqlite3
+
+F=$FIXTURES
+SRCS="$F/xunit_main.cc $F/xunit_use.cc $F/xunit_key.cc"
+
+# every xu:: type and member, without what legitimately differs between
+# builds (ids, unit counts)
+rows() {
+    sqlite3 -batch -noheader "$1" "SELECT t.kind, t.name, t.size, t.align, t.members,
+        t.holes, t.hole_bytes, t.bit_holes, t.tail_padding, t.optimal_size, t.flags,
+        t.incomplete, t.layout_hash, t.decl_line, m.idx, m.name, m.type_name, m.offset,
+        m.size, m.align, m.flags, m.hole_after, m.suggested_pos
+        FROM types t LEFT JOIN members m ON m.type_id = t.id
+        WHERE t.name LIKE 'xu::%' ORDER BY t.name, t.layout_hash, m.idx"
+}
+
+ran=0
+for cxx in g++ clang++; do
+    command -v $cxx >/dev/null 2>&1 || continue
+    # full: every unit gets every definition; undef: what the others only
+    # declare (gcc: the classes with key functions; clang, with its
+    # constructors inline, only the explicit instantiation Box<long>)
+    case $cxx in
+        g++) full=-femit-class-debug-always; undef="one two ring inner"; nundef=3 ;;
+        clang++) full=-fstandalone-debug; undef="box"; nundef=1 ;;
+    esac
+    for o in -O0 -O2; do
+        tag="$cxx $o"
+        ran=1
+        d=$T/$cxx$o
+        mkdir -p "$d"
+        $cxx -g $o -o "$d/multi" $SRCS || die "$tag: build failed"
+        $cxx -g $o $full -o "$d/full" $SRCS || die "$tag: $full build failed"
+        cat $SRCS > "$d/one.cc"
+        $cxx -g $o -I"$F" -o "$d/one" "$d/one.cc" || die "$tag: single-unit build failed"
+        for b in multi full one; do
+            assert_status "[$tag] analyze $b" 0 "$HOLEPROF" analyze --no-sites -o "$d/$b.db" "$d/$b"
+            rows "$d/$b.db" > "$d/$b.rows"
+        done
+        # the multi-unit build really has the declarations the test is about
+        n=$(sqlite3 "$d/multi.db" "SELECT units FROM (SELECT cu_count AS units FROM binaries)")
+        assert_eq "[$tag] three units" 3 "$n"
+        assert_eq "[$tag] all of Holder, Derived, Multi, Shape, Circle, Outer::Inner read" 6 \
+            "$(q "$d/multi.db" "SELECT count(DISTINCT name) FROM types WHERE name IN ('xu::Holder',
+                'xu::Derived','xu::Multi','xu::Shape','xu::Circle','xu::Outer::Inner')")"
+        if cmp -s "$d/multi.rows" "$d/full.rows"; then pass; else
+            fail "[$tag] multi-unit rows differ from the $full build: $(diff "$d/multi.rows" "$d/full.rows" | head -8)"
+        fi
+        if cmp -s "$d/multi.rows" "$d/one.rows"; then pass; else
+            fail "[$tag] multi-unit rows differ from the single-unit build: $(diff "$d/multi.rows" "$d/one.rows" | head -8)"
+        fi
+        # no member or base of size 0 whose type has a definition
+        assert_eq "[$tag] no member of size 0" 0 \
+            "$(q "$d/multi.db" "SELECT count(*) FROM members m JOIN types t ON t.id = m.type_id
+                WHERE t.name LIKE 'xu::%' AND m.size = 0")"
+        assert_eq "[$tag] nothing incomplete" 0 "$(q "$d/multi.db" "SELECT count(*) FROM types WHERE incomplete")"
+        # the numbers themselves, from the source: Holder's members at
+        # their offsets with the sizes of the definitions
+        assert_eq "[$tag] Holder members" "c0:0:1 one:8:40 c1:48:1 two:56:40 s:96:2 ring:104:72 c2:176:1 inner:184:16 c3:200:1 box:208:16" \
+            "$(members_of "$d/multi.db" xu::Holder | tr '\n' ' ' | sed 's/ $//')"
+        assert_eq "[$tag] Derived's base" "xu::Circle:0:40" \
+            "$(q "$d/multi.db" "SELECT m.name||':'||m.offset||':'||m.size FROM members m JOIN types t ON t.id = m.type_id
+                WHERE t.name = 'xu::Derived' AND m.flags & 2")"
+    done
+
+    # the key functions' unit without debug info: defined nowhere
+    d=$T/$cxx-nodebug
+    mkdir -p "$d"
+    $cxx -c -O0 -o "$d/key.o" "$F/xunit_key.cc" || die "$cxx: key.o"
+    $cxx -g -O0 -o "$d/nd" "$F/xunit_main.cc" "$F/xunit_use.cc" "$d/key.o" || die "$cxx: nodebug build"
+    assert_status "[$cxx nodebug] analyze" 0 "$HOLEPROF" analyze -o "$d/nd.db" "$d/nd"
+    n=$(q "$d/nd.db" "SELECT count(*) FROM types WHERE incomplete")
+    assert_eq "[$cxx nodebug] types incomplete" $nundef "$n"
+    assert_match "[$cxx nodebug] one summary line" \
+        "^holeprof: .*nd: $n types incomplete: member types declared but not defined \\(first: xu::[A-Za-z]+\\.[^ ]+\\)\$" \
+        "$(grep 'types incomplete' "$T/err")"
+    assert_eq "[$cxx nodebug] one line only" 1 "$(grep -c 'incomplete' "$T/err")"
+    assert_eq "[$cxx nodebug] Holder: NULL holes and savings" "1|1|1|1|1|1|1|1|1|2048" \
+        "$(q "$d/nd.db" "SELECT incomplete, holes IS NULL, hole_bytes IS NULL, bit_holes IS NULL,
+            tail_padding IS NULL, optimal_size IS NULL, pre_hole IS NULL, bit_padding IS NULL,
+            (SELECT count(*) = 0 FROM members m WHERE m.type_id = t.id AND m.suggested_pos IS NOT NULL),
+            flags & 2048 FROM types t WHERE name = 'xu::Holder'")"
+    assert_eq "[$cxx nodebug] Holder's declared members: size NULL, MF_INCOMPLETE" "$undef" \
+        "$(q "$d/nd.db" "SELECT m.name FROM members m JOIN types t ON t.id = m.type_id
+            WHERE t.name = 'xu::Holder' AND m.size IS NULL AND m.flags & 2048 ORDER BY m.idx" | tr '\n' ' ' | sed 's/ $//')"
+    assert_eq "[$cxx nodebug] no hole numbers on its members" 0 \
+        "$(q "$d/nd.db" "SELECT count(*) FROM members m JOIN types t ON t.id = m.type_id
+            WHERE t.incomplete AND (m.hole_after IS NOT NULL OR m.bit_hole_after IS NOT NULL)")"
+    # never ranked, never suggested
+    assert_status "[$cxx nodebug] top" 0 "$HOLEPROF" top -n 0 -f csv "$d/nd.db"
+    if grep -q 'xu::Holder' "$T/out"; then fail "[$cxx nodebug] top ranks an incomplete type: $(grep 'xu::' "$T/out")"; else pass; fi
+    assert_status "[$cxx nodebug] worst.sql" 0 "$HOLEPROF" query -f csv "$d/nd.db" worst
+    if grep -q 'xu::Holder' "$T/out"; then fail "[$cxx nodebug] worst.sql ranks an incomplete type"; else pass; fi
+    assert_status "[$cxx nodebug] holes.sql" 0 "$HOLEPROF" query -f csv "$d/nd.db" holes
+    if grep -q 'xu::Holder' "$T/out"; then fail "[$cxx nodebug] holes.sql lists an incomplete type"; else pass; fi
+    assert_status "[$cxx nodebug] show" 0 "$HOLEPROF" show "$d/nd.db" xu::Holder
+    assert_match "[$cxx nodebug] show: unknown size" "${undef%% *}; +/\\* +[0-9]+ +\\? \\*/ /\\* type declared" "$(cat "$T/out")"
+    assert_match "[$cxx nodebug] show: no suggestion" '^Suggested order: none \(incomplete layout' "$(cat "$T/out")"
+    if grep -q 'XXX' "$T/out"; then fail "[$cxx nodebug] show prints a hole of an incomplete type"; else pass; fi
+    assert_status "[$cxx nodebug] summary query" 0 "$HOLEPROF" query -f csv "$d/nd.db" summary
+    assert_match "[$cxx nodebug] summary counts them" ",$n\$" "$(tail -1 "$T/out")"
+    assert_status "[$cxx nodebug] report" 0 "$HOLEPROF" report -o "$d/r.html" "$d/nd.db"
+    # diff against the complete build: no waste regression from an unknown
+    assert_status "[$cxx nodebug] diff" 0 "$HOLEPROF" diff --fail-on-regression "$d/nd.db" "$T/$cxx-O0/multi.db"
+done
+[ $ran = 1 ] || skip "no C++ compiler"
+
+# DWARF present but without a single aggregate: said, not a quiet empty db
+if command -v gcc >/dev/null 2>&1; then
+    printf 'int main(void) { return 0; }\n' > "$T/bare.c"
+    gcc -g -o "$T/bare" "$T/bare.c" || die "bare build"
+    assert_status "no types: analyze" 0 "$HOLEPROF" analyze --no-sites -o "$T/bare.db" "$T/bare"
+    assert_match "no types: said" 'has 1 units but no struct, class or union definition' "$(cat "$T/err")"
+fi
+finish
