@@ -12,6 +12,9 @@
 -- (ambiguous_sites counts them).  All the arithmetic is in the views
 -- waste_all and site_waste_all (db/schema.sql).
 --
+-- binary is the path of the binary the type belongs to.  The sqlite3
+-- shell prints a whole REAL as "8.0" where holeprof prints "8".
+--
 -- For another allocator model, replace `w.chosen = 1` below by
 -- `w.allocator = 'jemalloc'` (glibc, jemalloc, mimalloc, go, kmalloc).
 WITH ranked AS (
@@ -27,6 +30,7 @@ SELECT r.rank, r.type_id, r.kind, r.name, r.size, r.optimal_size, r.allocator,
        (SELECT s.site FROM site_waste_all s
          WHERE s.type_id = r.type_id AND s.allocator = r.allocator
          ORDER BY s.heap_saved DESC, s.struct_saved DESC, s.allocations DESC, s.site_id
-         LIMIT 1) AS worst_site
+         LIMIT 1) AS worst_site,
+       (SELECT b.path FROM binaries b WHERE b.id = r.binary_id) AS binary
   FROM ranked r
  ORDER BY r.rank;

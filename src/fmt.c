@@ -18,7 +18,9 @@
 **          NULL as null, text as strings with every control character
 **          escaped and valid UTF-8 passed through (invalid bytes become
 **          U+FFFD, so the output is always valid JSON).
-** BLOB cells print as lower-case hex.  fmt_json_string() is the JSON
+** A REAL holding a whole number prints as an integer in every form ("8",
+** not "8.0"), other REALs as SQLite gives them.  BLOB cells print as
+** lower-case hex.  fmt_json_string() is the JSON
 ** string encoder, shared with other reports.  Errors from sqlite3_step() and
 ** from writing `out` come back in err (without a file name; the caller
 ** knows which file the statement came from).
@@ -91,6 +93,17 @@ static void fmt_cell_text(sqlite3_stmt *s, int col, hp_buf *b)
         if (b->s == NULL)
             hp_buf_puts(b, "");
         break;
+    case SQLITE_FLOAT: {
+        /* a whole number computed in REAL arithmetic (weights x counts)
+        ** prints as the integer it is, "8" rather than SQLite's "8.0";
+        ** exact up to 2^53, as JSON's %.15g does */
+        double d = sqlite3_column_double(s, col);
+        if (isfinite(d) && d == trunc(d) && fabs(d) < 9007199254740992.0) {
+            hp_buf_printf(b, "%.0f", d == 0 ? 0.0 : d);
+            break;
+        }
+    }
+    /* fall through */
     default: {
         const unsigned char *t = sqlite3_column_text(s, col);
         hp_buf_putn(b, t ? (const char *)t : "", t ? (size_t)sqlite3_column_bytes(s, col) : 0);

@@ -64,7 +64,7 @@ static const char help_analyze[] =
 
 static const char help_sites[] =
     "usage: holeprof sites [OPTIONS] DB [TYPE]\n"
-    "  allocation sites, grouped by type (or those of one TYPE)\n"
+    "  allocation sites, grouped by type (or those of TYPE, named as for show)\n"
     "      --binary SEL           one binary: its id, build-id, path or file name\n";
 
 static const char help_top[] =
@@ -75,6 +75,8 @@ static const char help_top[] =
     "      -f, --format table|csv|json|sarif|markdown  output format (default table)\n"
     "      --allocator NAME       glibc, jemalloc, mimalloc, go or kmalloc (default:\n"
     "                             go for Go, kmalloc for vmlinux, else glibc)\n"
+    "      --min-saving BYTES     only types whose best order saves at least BYTES\n"
+    "                             per object (size - optimal size)\n"
     "      --binary SEL           one binary: its id, build-id, path or file name\n";
 
 static const char help_profile[] =
@@ -86,8 +88,9 @@ static const char help_profile[] =
     "      --binary SEL           the binary the profile ran (if DB holds several)\n";
 
 static const char help_show[] =
-    "usage: holeprof show [OPTIONS] DB NAME\n"
-    "  a type's layout and its suggested order\n"
+    "usage: holeprof show [OPTIONS] DB NAME...\n"
+    "  each type's layout and its suggested order; NAME as the language spells it,\n"
+    "  a typedef name, 'struct NAME' as top prints it, or a glob ('conn*')\n"
     "      --binary SEL           one binary: its id, build-id, path or file name\n";
 
 static const char help_query[] =
@@ -421,10 +424,11 @@ static int cmd_show(int argc, char **argv)
     int st = binary_only(argc, argv, &binary);
     if (st >= 0)
         return st;
-    if (argc - optind != 2)
-        return usage_error("%s", "usage: holeprof show DB NAME [--binary SEL]");
+    if (argc - optind < 2)
+        return usage_error("%s", "usage: holeprof show DB NAME... [--binary SEL]");
     hp_err err = {0};
-    return report(rep_show(argv[optind], argv[optind + 1], binary, stdout, &err), &err);
+    return report(rep_show(argv[optind], (const char *const *)argv + optind + 1,
+                           (size_t)(argc - optind - 1), binary, stdout, &err), &err);
 }
 
 static int cmd_query(int argc, char **argv)
@@ -551,6 +555,7 @@ static int cmd_top(int argc, char **argv)
         {"format", required_argument, NULL, 'f'},
         {"allocator", required_argument, NULL, 'a'},
         {"binary", required_argument, NULL, 'b'},
+        {"min-saving", required_argument, NULL, 'M'},
         {NULL, 0, NULL, 0},
     };
     rk_opts o;
@@ -575,6 +580,11 @@ static int cmd_top(int argc, char **argv)
             break;
         case 'a': o.allocator = optarg; break;
         case 'b': o.binary = optarg; break;
+        case 'M':
+            if (parse_uint(optarg, 1ul << 40, &v) != 0)
+                return usage_error("--min-saving wants a number of bytes, not '%s'", optarg);
+            o.min_saving = (int64_t)v;
+            break;
         default:
             return c == CLI_STOP ? cst : usage_error("%s", "bad option for top");
         }
@@ -582,7 +592,7 @@ static int cmd_top(int argc, char **argv)
     if (argc - optind != 1)
         return usage_error("%s", "usage: holeprof top DB [-n N]"
                            " [--format table|csv|json|sarif|markdown]"
-                           " [--allocator NAME] [--binary SEL]");
+                           " [--allocator NAME] [--min-saving BYTES] [--binary SEL]");
     hp_err err = {0};
     return report(rk_top(argv[optind], &o, stdout, &err), &err);
 }

@@ -177,7 +177,7 @@ done:
 enum {
     RK_TYPE_ID, RK_KIND, RK_NAME, RK_SIZE, RK_OPTIMAL, RK_ALLOCATOR, RK_CLASS_NOW,
     RK_CLASS_AFTER, RK_ALLOCS, RK_SOURCE, RK_AMBIG, RK_SITES, RK_HEAP, RK_STRUCT,
-    RK_SAVING, RK_NCOLS
+    RK_SAVING, RK_BINARY, RK_NCOLS
 };
 
 typedef struct rk_row {
@@ -249,13 +249,14 @@ static void rk_rows_free(rk_row *rows, size_t n)
 static const char rk_filter[] =
     " CASE WHEN ?1 IS NULL THEN chosen = 1 ELSE allocator = ?1 END";
 
-static int rk_load(sqlite3 *db, const char *path, const char *allocator, rk_row **out,
-                   size_t *nout, hp_err *err)
+static int rk_load(sqlite3 *db, const char *path, const char *allocator, int64_t min_saving,
+                   rk_row **out, size_t *nout, hp_err *err)
 {
     char *sql = sqlite3_mprintf(
         "SELECT type_id, kind, name, size, optimal_size, allocator, class_now, class_after,"
-        " allocations, alloc_source, ambiguous_sites, sites, heap_saved, struct_saved, saving"
-        " FROM waste_all WHERE saving > 0 AND%s", rk_filter);
+        " allocations, alloc_source, ambiguous_sites, sites, heap_saved, struct_saved, saving,"
+        " (SELECT b.path FROM binaries b WHERE b.id = waste_all.binary_id)"
+        " FROM waste_all WHERE saving > 0 AND saving >= ?2 AND%s", rk_filter);
     sqlite3_stmt *st = NULL;
     rk_row *rows = NULL;
     size_t n = 0, cap = 0;
@@ -265,6 +266,7 @@ static int rk_load(sqlite3 *db, const char *path, const char *allocator, rk_row 
         goto dberr;
     if (allocator)
         sqlite3_bind_text(st, 1, allocator, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, min_saving);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         rk_row *r = HP_PUSH(rows, n, cap);
         memset(r, 0, sizeof *r);
@@ -371,16 +373,38 @@ static void rk_human(hp_buf *b, sqlite3_value *v)
         hp_buf_printf(b, "%.2f", d);
 }
 
+/* How many binaries the (possibly --binary filtered) database holds, and
+** whether their file names tell them apart. */
+static int64_t rk_binaries(sqlite3 *db, int *names_unique)
+{
+    sqlite3_stmt *st = NULL;
+    int64_t n = 0;
+    *names_unique = 0;
+    if (sqlite3_prepare_v2(db, "SELECT count(*), count(DISTINCT replace(path, rtrim(path,"
+                           " replace(path, '/', '')), '')) FROM binaries", -1, &st, NULL)
+            == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW) {
+        n = sqlite3_column_int64(st, 0);
+        *names_unique = sqlite3_column_int64(st, 1) == n;
+    }
+    sqlite3_finalize(st);
+    return n;
+}
+
 static int rk_print(sqlite3 *db, const char *path, rk_row *rows, size_t n, const rk_opts *o,
                     FILE *out, hp_err *err)
 {
     static const char *const csv_cols =
         "rank, type_id, kind, name, size, optimal_size, allocator, class_now, class_after,"
         " allocations, alloc_source, ambiguous_sites, sites, heap_saved, struct_saved,"
-        " worst_site";
+        " worst_site, binary";
     int table = o->fmt == FMT_TABLE;
+    /* a database of several binaries (merge, analyze A B, -r) says whose
+    ** type each row is: the same name may rank once per binary; csv and
+    ** json always carry the binary's path (as queries/worst.sql does) */
+    int names_unique = 0;
+    int many = rk_binaries(db, &names_unique) > 1;
     char *sql = table
-        ? sqlite3_mprintf("CREATE TEMP TABLE rk_top(rank, type, size, allocator, class,"
+        ? sqlite3_mprintf("CREATE TEMP TABLE rk_top(rank, type, binary, size, allocator, class,"
                           " allocations, heap_saved, struct_saved, worst_site)")
         : sqlite3_mprintf("CREATE TEMP TABLE rk_top(%s)", csv_cols);
     char *msg = NULL;
@@ -393,8 +417,8 @@ static int rk_print(sqlite3 *db, const char *path, rk_row *rows, size_t n, const
     }
     sqlite3_stmt *ins = NULL, *sel = NULL;
     sql = sqlite3_mprintf("INSERT INTO rk_top VALUES (%s)",
-                          table ? "?1,?2,?3,?4,?5,?6,?7,?8,?9"
-                                : "?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16");
+                          table ? "?1,?2,?10,?3,?4,?5,?6,?7,?8,?9"
+                                : "?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17");
     rc = sqlite3_prepare_v2(db, sql, -1, &ins, NULL);
     sqlite3_free(sql);
     if (rc != SQLITE_OK)
@@ -439,6 +463,10 @@ static int rk_print(sqlite3 *db, const char *path, rk_row *rows, size_t n, const
             ** and json carry the whole path */
             const char *w = r->worst ? r->worst : "-", *slash = strrchr(w, '/');
             sqlite3_bind_text(ins, 9, slash && slash[1] ? slash + 1 : w, -1, SQLITE_TRANSIENT);
+            const char *bp = (const char *)sqlite3_value_text(r->v[RK_BINARY]);
+            const char *bs = bp ? strrchr(bp, '/') : NULL;
+            sqlite3_bind_text(ins, 10, bp == NULL ? "?" : names_unique && bs && bs[1] ? bs + 1 : bp,
+                              -1, SQLITE_TRANSIENT);
         } else {
             for (int k = 0; k < RK_SAVING; k++)
                 sqlite3_bind_value(ins, k + 2, r->v[k]);
@@ -446,6 +474,7 @@ static int rk_print(sqlite3 *db, const char *path, rk_row *rows, size_t n, const
                 sqlite3_bind_text(ins, 16, r->worst, -1, SQLITE_TRANSIENT);
             else
                 sqlite3_bind_null(ins, 16);
+            sqlite3_bind_value(ins, 17, r->v[RK_BINARY]);
         }
         if (sqlite3_step(ins) != SQLITE_DONE) {
             hp_buf_free(&b);
@@ -466,7 +495,13 @@ static int rk_print(sqlite3 *db, const char *path, rk_row *rows, size_t n, const
             return 0;
         }
     }
-    if (sqlite3_prepare_v2(db, "SELECT * FROM rk_top ORDER BY rank", -1, &sel, NULL) != SQLITE_OK)
+    sql = many || !table ? sqlite3_mprintf("SELECT * FROM rk_top ORDER BY rank")
+                         : sqlite3_mprintf("SELECT rank, type, size, allocator, class,"
+                                           " allocations, heap_saved, struct_saved, worst_site"
+                                           " FROM rk_top ORDER BY rank");
+    rc = sqlite3_prepare_v2(db, sql, -1, &sel, NULL);
+    sqlite3_free(sql);
+    if (rc != SQLITE_OK)
         goto dberr;
     if (fmt_print_stmt(sel, o->fmt, out, err) != 0) {
         sqlite3_finalize(sel);
@@ -509,7 +544,8 @@ int rk_rank(sqlite3 *db, const char *dbpath, int64_t **ids, size_t *nids, hp_err
     size_t n = 0;
     *ids = NULL;
     *nids = 0;
-    if (rk_check_filled(db, dbpath, err) != 0 || rk_load(db, dbpath, NULL, &rows, &n, err) != 0)
+    if (rk_check_filled(db, dbpath, err) != 0
+        || rk_load(db, dbpath, NULL, 0, &rows, &n, err) != 0)
         return -1;
     if (n > 1)
         qsort(rows, n, sizeof *rows, rk_by_rank);
@@ -652,7 +688,7 @@ int rk_top(const char *dbpath, const rk_opts *o, FILE *out, hp_err *err)
         goto out;
     if (rk_check_filled(db, dbpath, err) != 0)
         goto out;
-    if (rk_load(db, dbpath, o->allocator, &rows, &n, err) != 0)
+    if (rk_load(db, dbpath, o->allocator, o->min_saving, &rows, &n, err) != 0)
         goto out;
     if (n > 1)
         qsort(rows, n, sizeof *rows, rk_by_id);

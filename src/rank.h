@@ -30,7 +30,13 @@ typedef struct rk_opts {
     fmt_kind fmt;
     const char *allocator;   /* model name, or NULL for each binary's own */
     const char *binary;      /* --binary selector, or NULL */
+    int64_t min_saving;      /* --min-saving: only types whose reordering saves at
+                                least this many bytes per object (size - optimal) */
 } rk_opts;
+
+/* With more than one binary in the database (after --binary), the table
+** has a binary column: the file name (the path when two binaries share a
+** name).  csv and json always end in the binary's path. */
 
 /* holeprof top DB: reorderable types by heap bytes saved (then raw struct
 ** bytes saved, per-object saving, name, id); read-only. */

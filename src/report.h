@@ -12,11 +12,24 @@
 #include "hp.h"
 #include "fmt.h"
 
-/* holeprof show DB NAME: pahole-like layout, then the suggested order.
-** NAME matches types.name exactly; if several rows match (conflicting
-** layouts, several binaries) all are shown.
+/* holeprof show DB NAME...: pahole-like layout, then the suggested order,
+** for every type each NAME means (rep_find_types: conflicting layouts,
+** several binaries, a glob), in the order of the NAMEs; a type two NAMEs
+** mean is shown once.  Any NAME that matches nothing is an error before
+** anything is printed.
 ** binary: a --binary selector (see mrg_select_binary) or NULL for all. */
-int rep_show(const char *dbpath, const char *name, const char *binary, FILE *out, hp_err *err);
+int rep_show(const char *dbpath, const char *const *names, size_t nnames, const char *binary,
+             FILE *out, hp_err *err);
+
+/* names.c -- the types a NAME from the command line means: exactly the
+** name, else a typedef name (type_aliases), else a glob when NAME holds
+** * ? or [; "struct NAME" (class, union, enum), the way top prints it,
+** keeps only that kind.  *ids (malloc'd) in (binary, id) order, glob
+** matches by name; no match is an error with "did you mean" names.
+** Returns 1 when the glob matched, 0 for the other forms, -1 on error.
+** db comes from st_open_read() (and mrg_select_binary). */
+int rep_find_types(sqlite3 *db, const char *dbpath, const char *name, int64_t **ids, size_t *n,
+                   hp_err *err);
 
 /* holeprof query DB NAME|FILE.sql: NAME is looked up as NAME.sql in the
 ** query directories (see rep_query_dirs); anything ending in .sql or

@@ -1,11 +1,12 @@
 /*
-** show.c -- `holeprof show DB NAME`: one type's layout, pahole style,
+** show.c -- `holeprof show DB NAME...`: types' layouts, pahole style,
 ** from the database, followed by the suggested member order written as a
 ** declaration in the type's own language.
 **
-** Contract (rep_show in report.h): every row of types whose name is NAME
-** is shown (several layouts under one name, or several binaries), each
-** as: a header with size, alignment, language and declaration place; one
+** Contract (rep_show in report.h): every type each NAME means is shown
+** (names.c: exact name, typedef name, "struct NAME", glob; several
+** layouts under one name, or several binaries; several NAMEs, in order,
+** each type once), each as: a header with size, alignment, language and declaration place; one
 ** line per member with offset and size ("offset:bit size" for bitfields);
 ** "XXX" lines for byte and bit holes where they are; cacheline boundary
 ** lines; a footer with the totals; the type's flags; then the suggested
@@ -21,12 +22,14 @@
 **
 ** The database is input: every number read back is checked before it is
 ** used for arithmetic, and a damaged row gives an error, never a crash.
-** An unknown NAME is an error with up to five "did you mean" names.
+** An unknown NAME is an error with up to five "did you mean" names
+** (names.c), before anything is printed.
 */
 #include "report.h"
 #include "store.h"
 
 #include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -914,36 +917,51 @@ static int shw_load_members(sqlite3 *db, shw_type *t, const char *dbpath, hp_err
     return 0;
 }
 
-static void shw_did_you_mean(sqlite3 *db, const char *name, hp_buf *b)
+/* One type to show: its id, and the NAME argument (group) that meant it. */
+typedef struct shw_pick {
+    uint64_t id;
+    uint64_t order;     /* position among all picks, to restore after dedup */
+    size_t group;
+} shw_pick;
+
+/* Every type the NAMEs mean, each once, in the order of the NAMEs. */
+static int shw_pick_types(sqlite3 *db, const char *dbpath, const char *const *names,
+                          size_t nnames, shw_pick **out, size_t *nout, int *globs, hp_err *err)
 {
-    static const char sql[] =
-        "SELECT DISTINCT name FROM types WHERE name LIKE ?1 ESCAPE '\\'"
-        " ORDER BY length(name), name LIMIT 5";
-    sqlite3_stmt *s = NULL;
-    if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) != SQLITE_OK)
-        return;
-    hp_buf pat = { 0 };
-    hp_buf_puts(&pat, "%");
-    for (const char *p = name; *p; p++) {
-        if (*p == '%' || *p == '_' || *p == '\\')
-            hp_buf_putn(&pat, "\\", 1);
-        hp_buf_putn(&pat, p, 1);
+    shw_pick *p = NULL;
+    size_t n = 0, cap = 0;
+    for (size_t g = 0; g < nnames; g++) {
+        int64_t *ids = NULL;
+        size_t nids = 0;
+        int r = rep_find_types(db, dbpath, names[g], &ids, &nids, err);
+        if (r < 0) {
+            free(p);
+            return -1;
+        }
+        globs[g] = r;
+        for (size_t i = 0; i < nids; i++) {
+            shw_pick *k = HP_PUSH(p, n, cap);
+            k->id = (uint64_t)ids[i];
+            k->order = n - 1;
+            k->group = g;
+        }
+        free(ids);
     }
-    hp_buf_puts(&pat, "%");
-    sqlite3_bind_text(s, 1, pat.s, -1, SQLITE_STATIC);
-    int n = 0;
-    while (sqlite3_step(s) == SQLITE_ROW) {
-        const unsigned char *t = sqlite3_column_text(s, 0);
-        if (t != NULL)
-            hp_buf_printf(b, "%s%s", n++ ? ", " : "; did you mean: ", (const char *)t);
-    }
-    if (n > 0)
-        hp_buf_puts(b, "?");
-    sqlite3_finalize(s);
-    hp_buf_free(&pat);
+    /* a type two NAMEs mean is shown once, where it came first */
+    hp_radix_sort(p, n, sizeof *p, offsetof(shw_pick, order));
+    hp_radix_sort(p, n, sizeof *p, offsetof(shw_pick, id));
+    size_t u = 0;
+    for (size_t i = 0; i < n; i++)
+        if (u == 0 || p[i].id != p[u - 1].id)
+            p[u++] = p[i];
+    hp_radix_sort(p, u, sizeof *p, offsetof(shw_pick, order));
+    *out = p;
+    *nout = u;
+    return 0;
 }
 
-int rep_show(const char *dbpath, const char *name, const char *binary, FILE *out, hp_err *err)
+int rep_show(const char *dbpath, const char *const *names, size_t nnames, const char *binary,
+             FILE *out, hp_err *err)
 {
     static const char sql[] =
         "SELECT t.id, t.kind, t.name, t.size, t.align, t.members, t.holes, t.hole_bytes,"
@@ -953,87 +971,86 @@ int rep_show(const char *dbpath, const char *name, const char *binary, FILE *out
         " t.pre_hole, t.pre_bit_hole, t.bit_padding,"
         " t.decl_file, t.lang, t.layout_hash, b.path"
         " FROM types t JOIN binaries b ON b.id = t.binary_id"
-        " WHERE t.name = ?1"
-        /* a typedef name of a named struct (PyObject -> _object) */
-        "    OR (NOT EXISTS (SELECT 1 FROM types x WHERE x.name = ?1)"
-        "        AND t.name IN (SELECT a.name FROM type_aliases a"
-        "                        WHERE a.alias = ?1 AND a.binary_id = t.binary_id))"
-        " ORDER BY t.binary_id, t.id";
+        " WHERE t.id = ?1";
     sqlite3 *db = NULL;
     sqlite3_stmt *s = NULL;
-    shw_type *types = NULL;
-    size_t ntypes = 0, cap = 0;
+    shw_pick *picks = NULL;
+    size_t npicks = 0;
+    size_t *gsize = hp_xcalloc(nnames ? nnames : 1, sizeof *gsize);
+    int *globs = hp_xcalloc(nnames ? nnames : 1, sizeof *globs);
+    shw_type t;
+    memset(&t, 0, sizeof t);
     hp_buf b = { 0 };
-    int status = HP_EXIT_ERROR, rc;
+    int status = HP_EXIT_ERROR;
 
     if (st_open_read(dbpath, &db, err) != 0)
-        return HP_EXIT_ERROR;
+        goto done;
     if (binary != NULL && mrg_select_binary(db, dbpath, binary, NULL, err) != 0)
         goto done;
+    if (shw_pick_types(db, dbpath, names, nnames, &picks, &npicks, globs, err) != 0)
+        goto done;
+    for (size_t i = 0; i < npicks; i++)
+        gsize[picks[i].group]++;
     if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) != SQLITE_OK) {
         hp_errf(err, dbpath, "cannot read types: %s", sqlite3_errmsg(db));
         goto done;
     }
-    sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        shw_type *t = HP_PUSH(types, ntypes, cap);
-        memset(t, 0, sizeof *t);
-        t->id = sqlite3_column_int64(s, 0);
-        t->kind = shw_col_str(s, 1);
-        t->name = shw_col_str(s, 2);
-        int64_t *v[] = { &t->size, &t->align, &t->nmembers, &t->holes, &t->hole_bytes,
-                         &t->bit_holes, &t->bit_hole_bits, &t->tail_padding,
-                         &t->optimal_size, &t->cachelines, &t->decl_line, &t->flags,
-                         &t->cu_count, &t->cacheline_size, &t->nlayouts, &t->pre_hole,
-                         &t->pre_bit_hole, &t->bit_padding };
-        for (int i = 0; i < (int)(sizeof v / sizeof v[0]); i++) {
-            *v[i] = sqlite3_column_int64(s, 3 + i);
-            if (!shw_in_range(*v[i])) {
+    size_t in_group = 0;
+    for (size_t i = 0; i < npicks; i++) {
+        in_group = i > 0 && picks[i].group == picks[i - 1].group ? in_group + 1 : 1;
+        sqlite3_reset(s);
+        sqlite3_bind_int64(s, 1, (int64_t)picks[i].id);
+        if (sqlite3_step(s) != SQLITE_ROW) {
+            hp_errf(err, dbpath, "cannot read types: %s", sqlite3_errmsg(db));
+            goto done;
+        }
+        shw_free(&t);
+        memset(&t, 0, sizeof t);
+        t.id = sqlite3_column_int64(s, 0);
+        t.kind = shw_col_str(s, 1);
+        t.name = shw_col_str(s, 2);
+        const char *name = t.name ? t.name : names[picks[i].group];
+        int64_t *v[] = { &t.size, &t.align, &t.nmembers, &t.holes, &t.hole_bytes,
+                         &t.bit_holes, &t.bit_hole_bits, &t.tail_padding,
+                         &t.optimal_size, &t.cachelines, &t.decl_line, &t.flags,
+                         &t.cu_count, &t.cacheline_size, &t.nlayouts, &t.pre_hole,
+                         &t.pre_bit_hole, &t.bit_padding };
+        for (int k = 0; k < (int)(sizeof v / sizeof v[0]); k++) {
+            *v[k] = sqlite3_column_int64(s, 3 + k);
+            if (!shw_in_range(*v[k])) {
                 hp_errf(err, dbpath, "damaged database: type '%s' has value %lld out of range",
-                        name, (long long)*v[i]);
+                        name, (long long)*v[k]);
                 goto done;
             }
         }
-        if (t->flags & TF_INCOMPLETE)
-            t->optimal_size = t->size;      /* NULL: no suggestion */
-        t->decl_file = shw_col_str(s, 21);
-        t->lang = shw_col_str(s, 22);
-        t->hash = shw_col_str(s, 23);
-        t->binary = shw_col_str(s, 24);
-        if (t->kind == NULL || t->name == NULL || t->lang == NULL) {
+        if (t.flags & TF_INCOMPLETE)
+            t.optimal_size = t.size;        /* NULL: no suggestion */
+        t.decl_file = shw_col_str(s, 21);
+        t.lang = shw_col_str(s, 22);
+        t.hash = shw_col_str(s, 23);
+        t.binary = shw_col_str(s, 24);
+        if (t.kind == NULL || t.name == NULL || t.lang == NULL) {
             hp_errf(err, dbpath, "damaged database: type '%s' lacks kind, name or language",
                     name);
             goto done;
         }
-        if (t->cacheline_size == 0 || t->cacheline_size > (1 << 20))
-            t->cacheline_size = 64;
-    }
-    if (rc != SQLITE_DONE) {
-        hp_errf(err, dbpath, "cannot read types: %s", sqlite3_errmsg(db));
-        goto done;
-    }
-    if (ntypes == 0) {
-        hp_buf msg = { 0 };
-        shw_did_you_mean(db, name, &msg);
-        hp_errf(err, dbpath, "no type named '%s'%s", name, msg.s ? msg.s : "");
-        hp_buf_free(&msg);
-        goto done;
-    }
-    for (size_t i = 0; i < ntypes; i++) {
-        shw_type *t = &types[i];
-        if (shw_load_members(db, t, dbpath, err) != 0)
+        if (t.cacheline_size == 0 || t.cacheline_size > (1 << 20))
+            t.cacheline_size = 64;
+        if (shw_load_members(db, &t, dbpath, err) != 0)
             goto done;
         hp_buf_reset(&b);
         if (i > 0)
             hp_buf_puts(&b, "\n");
-        if (ntypes > 1)
-            hp_buf_printf(&b, "/* layout %zu of %zu: %s, layout %s */\n", i + 1, ntypes,
-                          t->binary ? t->binary : "?", t->hash ? t->hash : "?");
-        shw_load_heat(db, t);
-        shw_layout(t, &b);
+        if (gsize[picks[i].group] > 1)
+            hp_buf_printf(&b, "/* %s %zu of %zu: %s, layout %s */\n",
+                          globs[picks[i].group] ? "match" : "layout", in_group,
+                          gsize[picks[i].group], t.binary ? t.binary : "?",
+                          t.hash ? t.hash : "?");
+        shw_load_heat(db, &t);
+        shw_layout(&t, &b);
         hp_buf_puts(&b, "\n");
-        shw_suggest(t, shw_hot_order(t), &b);
-        shw_alloc_view(db, t, &b);
+        shw_suggest(&t, shw_hot_order(&t), &b);
+        shw_alloc_view(db, &t, &b);
         if (fwrite(b.s, 1, b.len, out) != b.len) {
             hp_errf(err, NULL, "write error");
             goto done;
@@ -1046,9 +1063,10 @@ int rep_show(const char *dbpath, const char *name, const char *binary, FILE *out
     status = HP_EXIT_OK;
 done:
     sqlite3_finalize(s);
-    for (size_t i = 0; i < ntypes; i++)
-        shw_free(&types[i]);
-    free(types);
+    shw_free(&t);
+    free(picks);
+    free(gsize);
+    free(globs);
     hp_buf_free(&b);
     sqlite3_close(db);
     return status;

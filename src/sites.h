@@ -134,8 +134,9 @@ int si_finish(si_job *job, sqlite3 *db, int64_t binary_id, typeset *types,
               const int64_t *type_ids, si_stats *stats, hp_err *err);
 void si_job_free(si_job *job);
 
-/* holeprof sites DB [TYPE]: sites grouped by type.  TYPE matches
-** types.name exactly; without it every site is listed.  binary: a
+/* holeprof sites DB [TYPE]: sites grouped by type.  TYPE means what it
+** means to show (rep_find_types: a typedef name, "struct NAME", a glob);
+** without it every site is listed.  binary: a
 ** --binary selector (mrg_select_binary) or NULL for all. */
 int si_report(const char *dbpath, const char *type, const char *binary, FILE *out, hp_err *err);
 

@@ -3,8 +3,9 @@
 **
 ** Contract: reads a database (read-only) and prints its sites grouped by
 ** the chosen type, then ambiguous and untyped ones; with TYPE also the
-** sites where it is only a candidate; --binary selects one binary of a
-** merged database.  Errors name the database.
+** sites where it is only a candidate (TYPE named as for show: names.c);
+** --binary selects one binary of a merged database.  Errors name the
+** database.
 */
 #include "sites.h"
 
@@ -62,6 +63,7 @@ int si_report(const char *dbpath, const char *type, const char *binary, FILE *ou
         return HP_EXIT_ERROR;
     int status = HP_EXIT_ERROR;
     sqlite3_stmt *st = NULL;
+    hp_buf idlist = { 0 };
     if (binary != NULL && mrg_select_binary(db, dbpath, binary, NULL, err) != 0)
         goto out;
     if (sqlite3_prepare_v2(db, "SELECT 1 FROM sqlite_master WHERE name = 'sites'", -1, &st,
@@ -72,19 +74,18 @@ int si_report(const char *dbpath, const char *type, const char *binary, FILE *ou
     }
     sqlite3_finalize(st);
     st = NULL;
+    /* TYPE means what it means to show (names.c): a typedef name, "struct
+    ** conn", a glob; the ids go to SQL as one JSON array */
     if (type) {
-        if (sqlite3_prepare_v2(db, "SELECT count(*) FROM types WHERE name = ?1", -1, &st, NULL)
-            != SQLITE_OK) {
-            hp_errf(err, dbpath, "%s", sqlite3_errmsg(db));
+        int64_t *ids = NULL;
+        size_t nids = 0;
+        if (rep_find_types(db, dbpath, type, &ids, &nids, err) < 0)
             goto out;
-        }
-        sqlite3_bind_text(st, 1, type, -1, SQLITE_STATIC);
-        if (sqlite3_step(st) != SQLITE_ROW || sqlite3_column_int64(st, 0) == 0) {
-            hp_errf(err, dbpath, "no type named '%s'", type);
-            goto out;
-        }
-        sqlite3_finalize(st);
-        st = NULL;
+        hp_buf_puts(&idlist, "[");
+        for (size_t i = 0; i < nids; i++)
+            hp_buf_printf(&idlist, "%s%lld", i ? "," : "", (long long)ids[i]);
+        hp_buf_puts(&idlist, "]");
+        free(ids);
     }
     /* chosen type first; with TYPE also the sites where it is a candidate */
     const char *sql =
@@ -98,7 +99,7 @@ int si_report(const char *dbpath, const char *type, const char *binary, FILE *ou
         "          ORDER BY ct.name LIMIT 6)) AS cands, 0 AS cand_only, "
         "       t.id IS NULL AS no_type "
         "  FROM sites s LEFT JOIN types t ON t.id = s.type_id "
-        " WHERE ?1 IS NULL OR t.name = ?1 "
+        " WHERE ?1 IS NULL OR t.id IN (SELECT value FROM json_each(?1)) "
         "UNION ALL "
         "SELECT '(candidate) ' || t.kind || ' ' || t.name, t.size, s.file, s.line, "
         "       coalesce(s.source_function, s.function), "
@@ -106,14 +107,14 @@ int si_report(const char *dbpath, const char *type, const char *binary, FILE *ou
         "       s.candidates, s.type_name, s.pc, s.kind, NULL, 1, 0 "
         "  FROM site_candidates c JOIN sites s ON s.id = c.site_id "
         "  JOIN types t ON t.id = c.type_id "
-        " WHERE ?1 IS NOT NULL AND t.name = ?1 "
+        " WHERE ?1 IS NOT NULL AND t.id IN (SELECT value FROM json_each(?1)) "
         " ORDER BY cand_only, no_type, grp, 3, 4, 14";
     if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
         hp_errf(err, dbpath, "cannot read sites: %s", sqlite3_errmsg(db));
         goto out;
     }
     if (type)
-        sqlite3_bind_text(st, 1, type, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 1, idlist.s, -1, SQLITE_STATIC);
     char *last = NULL;
     size_t shown = 0;
     int rc;
@@ -144,6 +145,7 @@ int si_report(const char *dbpath, const char *type, const char *binary, FILE *ou
 out:
     if (st)
         sqlite3_finalize(st);
+    hp_buf_free(&idlist);
     sqlite3_close(db);
     return status;
 }
