@@ -25,6 +25,7 @@
 #include "layout.h"
 #include "outfile.h"
 #include "rank.h"
+#include "report.h"
 #include "sites.h"
 #include "store.h"
 #include "typeset.h"
@@ -156,7 +157,136 @@ static void note_incomplete(const char *bin, typeset *ts, uint64_t count)
     fputc('\n', stderr);
 }
 
-static int one_binary(st_writer *w, const char *bin, const an_opts *o, int last, hp_err *err)
+/* ---- --update: the binaries already in the database ---- */
+
+typedef struct an_known {
+    int64_t id;
+    char *path, *build_id, *debug_file;
+    int dropped;
+} an_known;
+
+typedef struct an_update {
+    an_known *k;
+    size_t n, cap;
+} an_update;
+
+static void an_update_free(an_update *u)
+{
+    for (size_t i = 0; i < u->n; i++) {
+        free(u->k[i].path);
+        free(u->k[i].build_id);
+        free(u->k[i].debug_file);
+    }
+    free(u->k);
+    memset(u, 0, sizeof *u);
+}
+
+static char *an_col(sqlite3_stmt *st, int c)
+{
+    const unsigned char *t = sqlite3_column_text(st, c);
+    return t ? hp_xstrdup((const char *)t) : NULL;
+}
+
+/* Copy the existing database at o->out into the writer, and list its
+** binaries in u.  Nothing at o->out: nothing to copy. */
+static int an_update_load(st_writer *w, const an_opts *o, an_update *u, hp_err *err)
+{
+    struct stat st;
+    if (stat(o->out, &st) != 0 && errno == ENOENT)
+        return 0;
+    sqlite3 *db = NULL;
+    if (st_open_read(o->out, &db, err) != 0)
+        return -1;
+    sqlite3_stmt *q = NULL;
+    int rc = -1;
+    if (sqlite3_prepare_v2(db, "SELECT id, path, build_id, debug_file FROM binaries ORDER BY id",
+                           -1, &q, NULL) != SQLITE_OK) {
+        hp_errf(err, o->out, "cannot read binaries: %s", sqlite3_errmsg(db));
+        goto done;
+    }
+    int src;
+    while ((src = sqlite3_step(q)) == SQLITE_ROW) {
+        an_known *k = HP_PUSH(u->k, u->n, u->cap);
+        memset(k, 0, sizeof *k);
+        k->id = sqlite3_column_int64(q, 0);
+        k->path = an_col(q, 1);
+        k->build_id = an_col(q, 2);
+        k->debug_file = an_col(q, 3);
+    }
+    if (src != SQLITE_DONE) {
+        hp_errf(err, o->out, "cannot read binaries: %s", sqlite3_errmsg(db));
+        goto done;
+    }
+    rc = mrg_copy_into(st_writer_db(w), o->out, db, o->out, err);
+done:
+    sqlite3_finalize(q);
+    sqlite3_close(db);
+    return rc;
+}
+
+/* Two names of one file: the same string, or the same inode. */
+static int an_same_path(const char *a, const char *b)
+{
+    if (a == NULL || b == NULL)
+        return 0;
+    if (strcmp(a, b) == 0)
+        return 1;
+    struct stat x, y;
+    return stat(a, &x) == 0 && stat(b, &y) == 0 && x.st_dev == y.st_dev && x.st_ino == y.st_ino;
+}
+
+/* 1: the binary (build-id) with this debug file is in the database
+** already; 0: read it, after removing the rows of the binary it replaces
+** (same build-id with another debug file, or the same path); -1 error. */
+static int an_update_check(st_writer *w, const an_opts *o, an_update *u, const ei_image *img,
+                           const char *dwarf_path, hp_err *err)
+{
+    const char *bid = img->build_id_hex[0] ? img->build_id_hex : NULL;
+    for (size_t i = 0; i < u->n && bid; i++)
+        if (!u->k[i].dropped && u->k[i].build_id && strcmp(u->k[i].build_id, bid) == 0
+            && an_same_path(u->k[i].debug_file, dwarf_path))
+            return 1;
+    for (size_t i = 0; i < u->n; i++) {
+        an_known *k = &u->k[i];
+        if (k->dropped || !((bid && k->build_id && strcmp(k->build_id, bid) == 0)
+                            || an_same_path(k->path, img->path)))
+            continue;
+        if (mrg_drop_binary(st_writer_db(w), o->out, k->id, err) != 0)
+            return -1;
+        k->dropped = 1;
+        if (!o->quiet)
+            fprintf(stderr, "holeprof: %s: replaces binary %lld (build-id %s)\n", img->path,
+                    (long long)k->id, k->build_id ? k->build_id : "none");
+    }
+    return 0;
+}
+
+/* ---- -r progress on a terminal ---- */
+
+typedef struct an_progress {
+    int on;
+    size_t total, done, skipped, failed;
+} an_progress;
+
+static void an_progress_clear(const an_progress *p)
+{
+    if (p->on)
+        fputs("\r\033[K", stderr);
+}
+
+static void an_progress_draw(const an_progress *p)
+{
+    if (p->on) {
+        fprintf(stderr, "\r\033[Kholeprof: %zu/%zu binaries: %zu done, %zu skipped, %zu failed",
+                p->done + p->skipped + p->failed, p->total, p->done, p->skipped, p->failed);
+        fflush(stderr);
+    }
+}
+
+/* Returns 0 analyzed, 1 skipped (-r: no debug info and the like), 2
+** unchanged (--update), 3 failed (-r: could not be opened), -1 error. */
+static int one_binary(st_writer *w, const char *bin, const an_opts *o, int last,
+                      an_update *up, hp_err *err)
 {
     double t0 = now();
     ei_image *img = NULL, *dimg = NULL;
@@ -167,11 +297,13 @@ static int one_binary(st_writer *w, const char *bin, const an_opts *o, int last,
     int rc = -1;
     scan_thread scan;
     memset(&scan, 0, sizeof scan);
-    int scanning = 0;
+    int scanning = 0, failed = 0;
 
     if (ei_open(bin, &img, err) != 0) {
-        if (o->recursive)
+        if (o->recursive) {
+            failed = 1;
             goto skip;
+        }
         goto out;
     }
     df_opts dfo = { o->debug_file, o->debug_dirs, o->ndebug_dirs, o->no_system_dirs };
@@ -180,6 +312,19 @@ static int one_binary(st_writer *w, const char *bin, const an_opts *o, int last,
         if (o->recursive)
             goto skip;
         goto out;
+    }
+
+    if (up != NULL) {
+        int u = an_update_check(w, o, up, img, dwarf_path, err);
+        if (u < 0)
+            goto out;
+        if (u > 0) {
+            if (!o->quiet)
+                fprintf(stderr, "holeprof: %s: unchanged (build-id %s, debug info %s), skipped\n",
+                        bin, img->build_id_hex, dwarf_path);
+            rc = 2;
+            goto out;
+        }
     }
 
     /* the DWARF file is opened (and decompressed) once, for the types
@@ -302,7 +447,7 @@ skip:
     if (!o->quiet)
         fprintf(stderr, "holeprof: skipped %s\n", err->msg);
     memset(err, 0, sizeof *err);
-    rc = 1;
+    rc = failed ? 3 : 1;
     goto out;
 }
 
@@ -409,15 +554,45 @@ int an_run(const char **bins, size_t nbins, const an_opts *o, hp_err *err)
     st_writer *w = NULL;
     if (st_create_ex(o->out, o->force ? ST_FORCE : 0, &w, err) != 0)
         goto fail;
-    size_t done = 0;
+    an_update up = { 0 };
+    if (o->update && an_update_load(w, o, &up, err) != 0) {
+        st_abort(w);
+        goto fail;
+    }
+    an_progress pg = { !o->quiet && (o->recursive || n > 1) && isatty(2), n, 0, 0, 0 };
+    size_t done = 0, unchanged = 0;
     for (size_t i = 0; i < n; i++) {
-        int r = one_binary(w, list[i], o, i + 1 == n, err);
+        an_progress_clear(&pg);
+        int r = one_binary(w, list[i], o, i + 1 == n, o->update ? &up : NULL, err);
         if (r < 0) {
+            an_progress_clear(&pg);
+            an_update_free(&up);
             st_abort(w);
             goto fail;
         }
         done += r == 0;
+        unchanged += r == 2;
+        pg.done += r == 0;
+        pg.skipped += r == 1 || r == 2;
+        pg.failed += r == 3;
+        an_progress_draw(&pg);
     }
+    an_progress_clear(&pg);
+    if (o->update && done == 0 && unchanged > 0) {
+        /* nothing new: the database stays as it is, not rewritten */
+        an_update_free(&up);
+        st_abort(w);
+        if (!o->quiet)
+            fprintf(stderr, "holeprof: %s is up to date (%zu binar%s unchanged)\n", o->out,
+                    unchanged, unchanged == 1 ? "y" : "ies");
+        if (o->wrote)
+            *o->wrote = 0;
+        for (size_t i = 0; i < n; i++)
+            free(list[i]);
+        free(list);
+        return HP_EXIT_OK;
+    }
+    an_update_free(&up);
     if (done == 0) {
         st_abort(w);
         hp_errf(err, list[0], "no file with debug info among %zu ELF files", n);
@@ -432,6 +607,8 @@ int an_run(const char **bins, size_t nbins, const an_opts *o, hp_err *err)
     if (st_commit(w, err) != 0)
         goto fail;
     hp_phase("committed");
+    if (o->wrote)
+        *o->wrote = 1;
     for (size_t i = 0; i < n; i++)
         free(list[i]);
     free(list);

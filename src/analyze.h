@@ -3,7 +3,14 @@
 **
 ** Contract: for each binary, open the ELF image, locate its DWARF, load
 ** every layout, and write them with the binary's facts into one database
-** that appears at opts->out only if every step succeeded.  Later stages
+** that appears at opts->out only if every step succeeded.  With --update
+** the database already at opts->out is copied into the new one first;
+** a binary it holds with the same build-id and debug file is not read,
+** one it holds under the same path or build-id is replaced (its rows
+** removed, mrg_drop_binary), and when no binary was read the file is
+** left untouched (opts->wrote says which).  -r on a terminal draws a
+** progress line (done, skipped, failed) between the binaries, erased
+** before anything else is printed.  Later stages
 ** (allocation sites, frequencies) hook in here, between loading and
 ** committing, writing through st_writer_db().
 */
@@ -33,6 +40,12 @@ typedef struct an_opts {
     const char *alloc_config;   /* --alloc-config FILE */
     int force;                  /* --force: replace a file at out that is not
                                    a holeprof database (outfile.h) */
+    int update;                 /* --update: keep the database at out, skip the
+                                   binaries it holds (same build-id and debug
+                                   file), replace those whose build-id or debug
+                                   file changed */
+    int *wrote;                 /* if not NULL: set to 1 when out was written,
+                                   0 when --update found nothing to do */
 } an_opts;
 
 /* Returns HP_EXIT_OK or HP_EXIT_ERROR (with err set). */

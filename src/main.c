@@ -45,6 +45,8 @@ static const char help_analyze[] =
     "  read the layouts (DWARF) and allocation sites (code) of each BINARY into one database\n"
     "      -o, --output FILE.db   database to write (default BASENAME.holeprof.db)\n"
     "      --force                replace FILE.db even if it is not a holeprof database\n"
+    "      --update               keep FILE.db: skip binaries it holds (same build-id and\n"
+    "                             debug file), re-read those that changed, add the rest\n"
     "      --debug-file FILE      the separate debug file to use (one BINARY)\n"
     "      --debug-dir DIR        also look for debug files under DIR (repeatable)\n"
     "      --no-system-debug-dirs do not look under /usr/lib/debug\n"
@@ -290,6 +292,7 @@ static int cmd_analyze(int argc, char **argv)
         {"alloc-config", required_argument, NULL, 'C'},
         {"timings", no_argument, NULL, 'T'},
         {"force", no_argument, NULL, 'F'},
+        {"update", no_argument, NULL, 'u'},
         {NULL, 0, NULL, 0},
     };
     hp_phase_start();
@@ -346,6 +349,7 @@ static int cmd_analyze(int argc, char **argv)
         case 'C': o.alloc_config = optarg; break;
         case 'T': hp_timings = 1; break;
         case 'F': o.force = 1; break;
+        case 'u': o.update = 1; break;
         default:
             free(dirs);
             free(allocs);
@@ -375,8 +379,10 @@ static int cmd_analyze(int argc, char **argv)
         o.out = defout = an_default_out(argv[optind]);
     }
     hp_err err = {0};
+    int wrote = 0;
+    o.wrote = &wrote;
     int st = an_run((const char **)argv + optind, (size_t)nb, &o, &err);
-    if (st == HP_EXIT_OK && !o.quiet)
+    if (st == HP_EXIT_OK && !o.quiet && wrote)
         fprintf(stderr, "holeprof: wrote %s\n", o.out);
     free(defout);
     free(dirs);

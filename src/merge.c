@@ -24,6 +24,10 @@
 ** (same path and build-id) is refused: merging a shard twice would count
 ** its types twice.
 **
+** mrg_copy_into() is the same copy into a writer's connection (analyze
+** --update); mrg_drop_binary() removes one binary's rows and, table by
+** table through the same keys, every row that hangs off them.
+**
 ** mrg_select_binary() restricts an open read-only connection to one
 ** binary by shadowing: TEMP views with the names of the main tables come
 ** first in SQLite's name lookup, so every later unqualified query (query
@@ -376,6 +380,110 @@ done:
     return status;
 }
 
+/* Every table of `in` into out, ids shifted above out's. */
+static int mrg_copy_db(sqlite3 *odb, const char *out, mrg_schema *s, sqlite3 *in,
+                       const char *inpath, int64_t *rows, hp_err *err)
+{
+    if (mrg_check_unknown(in, inpath, s, err) != 0)
+        return -1;
+    for (size_t k = 0; k < s->n; k++)
+        s->t[k].shift = s->t[k].has_id ? mrg_max_id(odb, s->t[k].name) : 0;
+    for (size_t k = 0; k < s->n; k++)
+        if (mrg_copy_table(odb, in, inpath, out, s, &s->t[k], rows, err) != 0)
+            return -1;
+    return 0;
+}
+
+int mrg_copy_into(sqlite3 *out, const char *outpath, sqlite3 *in, const char *inpath,
+                  hp_err *err)
+{
+    mrg_schema s = { 0 };
+    int64_t rows = 0;
+    int rc = mrg_load_schema(out, outpath, &s, err) == 0
+             && mrg_copy_db(out, outpath, &s, in, inpath, &rows, err) == 0 ? 0 : -1;
+    mrg_schema_free(&s);
+    return rc;
+}
+
+int mrg_drop_binary(sqlite3 *db, const char *path, int64_t binary_id, hp_err *err)
+{
+    /* Rows go when their parent row went, table by table, until a pass
+    ** removes nothing: each id table's removed ids are kept in a TEMP
+    ** table (mrg_gone_NAME) that its children's deletes look up. */
+    mrg_schema s = { 0 };
+    int status = -1;
+    char *sql = NULL;
+    if (mrg_load_schema(db, path, &s, err) != 0)
+        goto done;
+    int bi = mrg_find_table(&s, "binaries");
+    if (bi < 0) {
+        hp_errf(err, path, "no binaries table");
+        goto done;
+    }
+    for (size_t k = 0; k < s.n; k++) {
+        if (!s.t[k].has_id)
+            continue;
+        sql = sqlite3_mprintf("DROP TABLE IF EXISTS temp.\"mrg_gone_%w\";"
+                              " CREATE TEMP TABLE \"mrg_gone_%w\"(id INTEGER PRIMARY KEY)",
+                              s.t[k].name, s.t[k].name);
+        if (sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK)
+            goto dberr;
+        sqlite3_free(sql);
+    }
+    sql = sqlite3_mprintf("INSERT INTO temp.mrg_gone_binaries VALUES (%lld);"
+                          " DELETE FROM main.binaries WHERE id = %lld",
+                          (long long)binary_id, (long long)binary_id);
+    if (sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK)
+        goto dberr;
+    sqlite3_free(sql);
+    sql = NULL;
+    for (int changed = 1; changed;) {
+        changed = 0;
+        for (size_t k = 0; k < s.n; k++) {
+            const mrg_table *t = &s.t[k];
+            for (size_t c = 0; c < t->ncols; c++) {
+                int p = t->cols[c].parent;
+                if (p < 0 || (size_t)p == k || !s.t[p].has_id)
+                    continue;
+                if (t->has_id) {
+                    sql = sqlite3_mprintf("INSERT OR IGNORE INTO temp.\"mrg_gone_%w\""
+                                          " SELECT id FROM main.\"%w\" WHERE \"%w\" IN"
+                                          " (SELECT id FROM temp.\"mrg_gone_%w\")",
+                                          t->name, t->name, t->cols[c].name, s.t[p].name);
+                    if (sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK)
+                        goto dberr;
+                    sqlite3_free(sql);
+                }
+                sql = sqlite3_mprintf("DELETE FROM main.\"%w\" WHERE \"%w\" IN"
+                                      " (SELECT id FROM temp.\"mrg_gone_%w\")",
+                                      t->name, t->cols[c].name, s.t[p].name);
+                if (sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK)
+                    goto dberr;
+                sqlite3_free(sql);
+                sql = NULL;
+                changed |= sqlite3_changes(db) > 0;
+            }
+        }
+    }
+    for (size_t k = 0; k < s.n; k++) {
+        if (!s.t[k].has_id)
+            continue;
+        sql = sqlite3_mprintf("DROP TABLE temp.\"mrg_gone_%w\"", s.t[k].name);
+        if (sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK)
+            goto dberr;
+        sqlite3_free(sql);
+        sql = NULL;
+    }
+    status = 0;
+    goto done;
+dberr:
+    hp_errf(err, path, "cannot remove binary %lld: %s", (long long)binary_id, sqlite3_errmsg(db));
+done:
+    sqlite3_free(sql);
+    mrg_schema_free(&s);
+    return status;
+}
+
 int mrg_merge(const char *out, const char *const *in, size_t nin, int force, FILE *log,
               hp_err *err)
 {
@@ -398,15 +506,10 @@ int mrg_merge(const char *out, const char *const *in, size_t nin, int force, FIL
     if (mrg_load_schema(odb, out, &s, err) != 0)
         goto done;
     for (size_t i = 0; i < nin; i++) {
-        if (mrg_check_unknown(dbs[i], in[i], &s, err) != 0
-            || mrg_check_dups(odb, dbs[i], in[i], out, err) != 0)
-            goto done;
-        for (size_t k = 0; k < s.n; k++)
-            s.t[k].shift = s.t[k].has_id ? mrg_max_id(odb, s.t[k].name) : 0;
         int64_t rows = 0;
-        for (size_t k = 0; k < s.n; k++)
-            if (mrg_copy_table(odb, dbs[i], in[i], out, &s, &s.t[k], &rows, err) != 0)
-                goto done;
+        if (mrg_check_dups(odb, dbs[i], in[i], out, err) != 0
+            || mrg_copy_db(odb, out, &s, dbs[i], in[i], &rows, err) != 0)
+            goto done;
         if (log != NULL)
             fprintf(log, "holeprof: merged %s (%lld rows)\n", in[i], (long long)rows);
     }

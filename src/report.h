@@ -46,6 +46,15 @@ int rep_query(const char *dbpath, const char *query, const char *binary, fmt_kin
 int mrg_merge(const char *out, const char *const *in, size_t nin, int force, FILE *log,
               hp_err *err);
 
+/* merge.c -- analyze --update: every row of the database `in` into the
+** writer's connection `out` (ids above those already there, so an empty
+** out keeps them), and the removal of one binary's rows and of every row
+** that hangs off them through the schema's keys (types, members, sites,
+** counts...). */
+int mrg_copy_into(sqlite3 *out, const char *outpath, sqlite3 *in, const char *inpath,
+                  hp_err *err);
+int mrg_drop_binary(sqlite3 *db, const char *path, int64_t binary_id, hp_err *err);
+
 /* merge.c -- --binary SEL (id, build-id or prefix, path, or last path
 ** component): make the read-only connection db show one binary only, by
 ** TEMP views that shadow its tables and views.  Sets *binary_id (may be
