@@ -750,7 +750,8 @@ static void dif_pair_by_order(dif_side *a, dif_side *b)
     dif_delta *dl = dd.v;
     size_t nd = dd.n;
     /* the commonest delta per function; ties: smallest |d|, then d */
-    qsort(dl, nd, sizeof *dl, dif_cmp_delta);
+    if (nd > 1)
+        qsort(dl, nd, sizeof *dl, dif_cmp_delta);
     dif_delta *shifts = hp_xcalloc(nd + 1, sizeof *shifts);
     size_t ns = 0;
     for (size_t p = 0; p < nd;) {
