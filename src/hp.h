@@ -42,6 +42,21 @@ typedef struct hp_err {
 int hp_errf(hp_err *err, const char *file, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* When set, hp_errf calls it with the finished message; a note it writes
+** into buf (returning its length) is appended (store.c: "the time limit
+** ran out" after an "interrupted"). */
+extern int (*hp_err_note)(const char *msg, char *buf, size_t n);
+
+/* Text that came from a file (names from DWARF, rows of a database) made
+** safe to print on a terminal and kept on one line: every C0 control
+** character (ESC, BEL, newline, tab...), DEL and every C1 control
+** (U+0080..U+009F, also terminal escapes) becomes '?' byte for byte.
+** Every text output of holeprof that prints such names goes through it
+** (show, sites, top/query tables, diff/check tables, error lines). */
+void hp_text_clean(char *s);
+char *hp_text_safe(const char *s);     /* a cleaned malloc'd copy; NULL -> NULL */
+void hp_text_clean_lines(char *s);    /* the same, but newlines stay (a whole report) */
+
 void *hp_xmalloc(size_t n);
 void *hp_xcalloc(size_t n, size_t sz);
 void *hp_xrealloc(void *p, size_t n);

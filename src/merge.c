@@ -12,15 +12,16 @@
 ** untouched on failure (OUT may also be one of the inputs: it is read
 ** before the new file replaces it).  Each input is opened with
 ** st_open_read(), which refuses files that are not holeprof databases or
-** come from another schema version.  The copy is generic over the schema
+** come from another schema version, and st_check_schema() refuses an
+** input whose schema is not exactly the built-in one.  The copy is generic over the schema
 ** the program was built with, so tables added later (sites, counts...)
 ** merge without changes here: every table of the output schema is copied
 ** column by column, and integer keys are renumbered, each table's `id`
 ** by the largest id already in OUT, each foreign key (PRAGMA
 ** foreign_key_list, else a column NAME_id naming table NAME[s|es], with
 ** y->ies) by its parent's shift.  An input table the program does not know
-** is an error (merging it would silently drop data); an input lacking a
-** table added since it was made is fine.  A binary that is already in OUT
+** is an error (merging it would silently drop data), and so is an input
+** lacking one (every schema change bumps the version).  A binary that is already in OUT
 ** (same path and build-id) is refused: merging a shard twice would count
 ** its types twice.
 **
@@ -33,7 +34,9 @@
 ** first in SQLite's name lookup, so every later unqualified query (query
 ** files included) sees only that binary's rows.  Tables are filtered by
 ** binary_id, or through their foreign keys to a filtered table; every main
-** view is re-created as a TEMP view so that it reads the filtered tables.
+** view holeprof makes is re-created as a TEMP view from the schema compiled
+** into the program (never from the text stored in the file, which is
+** input), so that it reads the filtered tables.
 ** SEL is an id, a build-id (or a prefix of one, at least 8 hex digits), a
 ** path as stored, or a path's last component; the first of these forms
 ** that matches decides, and it must match exactly one binary.
@@ -384,7 +387,9 @@ done:
 static int mrg_copy_db(sqlite3 *odb, const char *out, mrg_schema *s, sqlite3 *in,
                        const char *inpath, int64_t *rows, hp_err *err)
 {
-    if (mrg_check_unknown(in, inpath, s, err) != 0)
+    /* an input is copied only when its schema is exactly the built-in
+    ** one: a trigger, view or table someone added is refused */
+    if (mrg_check_unknown(in, inpath, s, err) != 0 || st_check_schema(in, inpath, 1, err) != 0)
         return -1;
     for (size_t k = 0; k < s->n; k++)
         s->t[k].shift = s->t[k].has_id ? mrg_max_id(odb, s->t[k].name) : 0;
@@ -721,26 +726,43 @@ int mrg_select_binary(sqlite3 *db, const char *dbpath, const char *sel, int64_t 
     }
 
     /* Views in main read main's tables; their TEMP twins read the filtered
-    ** ones.  The text comes from the file, but it can only be a view
-    ** definition, and the connection is read-only and defensive. */
-    if (sqlite3_prepare_v2(db, "SELECT name, sql FROM main.sqlite_schema WHERE type = 'view'"
-                           " ORDER BY rowid", -1, &st, NULL) != SQLITE_OK) {
+    ** ones.  Each twin is built from the compiled-in schema, never from
+    ** the text stored in the file (that text is input, and sqlite3_exec
+    ** of it would run whatever statements follow the view).  Only views
+    ** the file has get a twin, so --binary changes nothing but the rows;
+    ** a view the file has and holeprof does not make reads main's tables. */
+    size_t nb;
+    const st_object *b = st_builtin(&nb);
+    if (sqlite3_prepare_v2(db, "SELECT 1 FROM main.sqlite_schema WHERE type = 'view'"
+                           " AND name = ?1", -1, &st, NULL) != SQLITE_OK) {
         hp_errf(err, dbpath, "cannot read schema: %s", sqlite3_errmsg(db));
         goto done;
     }
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        const char *sql = (const char *)sqlite3_column_text(st, 1);
-        size_t at = sql ? mrg_view_prefix(sql) : 0;
-        if (at == 0)
+    for (size_t i = 0; i < nb; i++) {
+        if (strcmp(b[i].type, "view") != 0 || b[i].sql == NULL)
             continue;
-        char *tsql = sqlite3_mprintf("%.*s TEMP%s", (int)at, sql, sql + at);
-        if (mrg_exec(db, dbpath, tsql, err) != 0)
+        sqlite3_bind_text(st, 1, b[i].name, -1, SQLITE_STATIC);
+        int rc = sqlite3_step(st);
+        sqlite3_reset(st);
+        if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+            hp_errf(err, dbpath, "cannot read schema: %s", sqlite3_errmsg(db));
             goto done;
-    }
-    if (rc != SQLITE_DONE) {
-        hp_errf(err, dbpath, "cannot read schema: %s", sqlite3_errmsg(db));
-        goto done;
+        }
+        size_t at = mrg_view_prefix(b[i].sql);
+        if (rc != SQLITE_ROW || at == 0)
+            continue;
+        char *tsql = sqlite3_mprintf("%.*s TEMP%s", (int)at, b[i].sql, b[i].sql + at);
+        sqlite3_stmt *cv = NULL;
+        const char *tail = NULL;
+        int ok = sqlite3_prepare_v2(db, tsql, -1, &cv, &tail) == SQLITE_OK && cv != NULL
+                 && tail != NULL && *tail == '\0' && sqlite3_step(cv) == SQLITE_DONE;
+        if (!ok)
+            hp_errf(err, dbpath, "cannot select binary: view %s: %s", b[i].name,
+                    sqlite3_errmsg(db));
+        sqlite3_finalize(cv);
+        sqlite3_free(tsql);
+        if (!ok)
+            goto done;
     }
     status = 0;
 done:

@@ -1173,26 +1173,12 @@ static void pf_free(pf_ctx *c)
     }
 }
 
+/* Writing into the user's database: st_open_update checks that it is
+** ours and that its schema is exactly the built-in one (no triggers,
+** views or tables someone added), before anything is written. */
 static int pf_open_rw(const char *dbpath, sqlite3 **out, hp_err *err)
 {
-    sqlite3 *db = NULL;
-    if (st_open_read(dbpath, &db, err) != 0)   /* is it ours, and of this version */
-        return -1;
-    sqlite3_close(db);
-    db = NULL;
-    if (sqlite3_open_v2(dbpath, &db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
-        hp_errf(err, dbpath, "cannot open database for writing: %s",
-                db ? sqlite3_errmsg(db) : "out of memory");
-        sqlite3_close(db);
-        return -1;
-    }
-    sqlite3_db_config(db, SQLITE_DBCONFIG_DEFENSIVE, 1, (int *)NULL);
-#ifdef SQLITE_DBCONFIG_TRUSTED_SCHEMA
-    sqlite3_db_config(db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, (int *)NULL);
-#endif
-    sqlite3_busy_timeout(db, 5000);
-    *out = db;
-    return 0;
+    return st_open_update(dbpath, out, err);
 }
 
 int pf_import(const char *dbpath, const char *file, const pf_opts *o, FILE *log, hp_err *err)

@@ -14,9 +14,9 @@
 **
 ** A file may hold several statements.  All are prepared before any runs,
 ** and each must pass sqlite3_stmt_readonly(); the database is also opened
-** read-only, so a write is refused twice over.  ATTACH runs while the
-** file is being prepared (see below), so a query can join another
-** database, opened read-only like the main one.  Parameters ?1..?N are
+** read-only, so a write is refused twice over; an authorizer (qry_auth)
+** allows only reading: no ATTACH, no pragma that changes the connection,
+** no fts3_tokenizer() or load_extension().  Parameters ?1..?N are
 ** bound from params (an integer-looking value as an integer, else text);
 ** the count given must match the highest one the file uses.  Each
 ** statement that returns columns is printed; in table form, results are
@@ -248,20 +248,90 @@ static int qry_bind(sqlite3_stmt *s, int i, const char *v)
     return sqlite3_bind_text(s, i, v, -1, SQLITE_TRANSIENT);
 }
 
-/* Notes whether the statement being prepared is an ATTACH. */
+/* What a query may do: read.  An authorizer sees every action a
+** statement would take while it is prepared, so this is a whitelist:
+** SELECT, reading columns, recursive CTEs, functions other than the ones
+** below, and pragmas that only report.  Everything else -- writes (TEMP
+** tables too), ATTACH and DETACH (an attached file would escape the
+** checks st_open_read makes), pragmas that change the connection
+** (trusted_schema, writable_schema...) -- is refused, and why is kept
+** for the error line. */
+typedef struct qry_guard {
+    char why[160];
+} qry_guard;
+
+static int qry_in(const char *s, const char *const *list)
+{
+    for (; s != NULL && *list != NULL; list++)
+        if (sqlite3_stricmp(s, *list) == 0)
+            return 1;
+    return 0;
+}
+
 static int qry_auth(void *arg, int action, const char *a, const char *b, const char *c,
                     const char *d)
 {
-    (void)a, (void)b, (void)c, (void)d;
-    if (action == SQLITE_ATTACH)
-        *(int *)arg = 1;
-    return SQLITE_OK;
+    (void)c, (void)d;
+    qry_guard *g = arg;
+    /* fts3_tokenizer hands out (one argument) or takes (two) a pointer to
+    ** a function table; the others reach outside the database */
+    static const char *const bad_fn[] = {
+        "fts3_tokenizer", "load_extension", "readfile", "writefile", "edit", "fts5",
+        "sqlite_dbpage", "zipfile", "sqlar_compress", "sqlar_uncompress", NULL,
+    };
+    /* pragmas that only report, with or without an argument */
+    static const char *const info_pragma[] = {
+        "table_info", "table_xinfo", "table_list", "index_list", "index_info",
+        "index_xinfo", "foreign_key_list", "foreign_key_check", "database_list",
+        "collation_list", "function_list", "module_list", "pragma_list",
+        "compile_options", "integrity_check", "quick_check", NULL,
+    };
+    /* pragmas that set something when given a value: reading them is fine */
+    static const char *const value_pragma[] = {
+        "application_id", "user_version", "schema_version", "page_count", "page_size",
+        "freelist_count", "encoding", "data_version", "auto_vacuum", "journal_mode",
+        "max_page_count", "foreign_keys", NULL,
+    };
+    switch (action) {
+    case SQLITE_SELECT:
+    case SQLITE_READ:
+    case SQLITE_RECURSIVE:
+        return SQLITE_OK;
+    case SQLITE_FUNCTION:
+        if (!qry_in(b, bad_fn))
+            return SQLITE_OK;
+        snprintf(g->why, sizeof g->why, "function %s() is not allowed in a query", b);
+        return SQLITE_DENY;
+    case SQLITE_PRAGMA:
+        if (qry_in(a, info_pragma) || (b == NULL && qry_in(a, value_pragma)))
+            return SQLITE_OK;
+        snprintf(g->why, sizeof g->why, "PRAGMA %s%s%s is not allowed in a query"
+                 " (queries only read)", a ? a : "?", b ? " = " : "", b ? b : "");
+        return SQLITE_DENY;
+    case SQLITE_UPDATE:
+        /* SQLite itself asks this of the schema table when a pragma is
+        ** used as a table-valued function (pragma_table_info(...)); a
+        ** real UPDATE of it is refused by stmt_readonly and defensive mode */
+        if (a != NULL && (strcmp(a, "sqlite_master") == 0 || strcmp(a, "sqlite_schema") == 0))
+            return SQLITE_OK;
+        break;
+    case SQLITE_ATTACH:
+    case SQLITE_DETACH:
+        snprintf(g->why, sizeof g->why, "%s is not allowed in a query (only the database"
+                 " given is read; merge databases with holeprof merge)",
+                 action == SQLITE_ATTACH ? "ATTACH" : "DETACH");
+        return SQLITE_DENY;
+    default:
+        break;
+    }
+    snprintf(g->why, sizeof g->why, "statement would modify the database;"
+             " queries are read-only");
+    return SQLITE_DENY;
 }
 
 typedef struct qry_stmt {
     sqlite3_stmt *stmt;
     int line;
-    int done;          /* an ATTACH, already run */
 } qry_stmt;
 
 int rep_query(const char *dbpath, const char *query, const char *binary, fmt_kind fmt,
@@ -289,21 +359,22 @@ int rep_query(const char *dbpath, const char *query, const char *binary, fmt_kin
         goto done;
 
     /* Prepare everything first, so that nothing runs unless every
-    ** statement is read-only and the parameters fit.  The one exception is
-    ** ATTACH: it runs as soon as it is prepared, because the
-    ** statements after it can only be prepared against the attached
-    ** schema.  It cannot write: an attached file is opened with the main
-    ** database's read-only flags, and must already exist. */
-    int is_attach = 0;
-    sqlite3_set_authorizer(db, qry_auth, &is_attach);
-    const char *tail = sql, *end = sql + len;
+    ** statement passes the authorizer, is read-only and the parameters
+    ** fit.  Line numbers are counted as the statements go by, so a file of
+    ** many statements costs linear time. */
+    qry_guard guard = { { 0 } };
+    sqlite3_set_authorizer(db, qry_auth, &guard);
+    const char *tail = sql, *end = sql + len, *counted = sql;
+    int line = 1;
     while (tail < end) {
         const char *begin = qry_skip(tail, end);
         if (begin >= end)
             break;
         sqlite3_stmt *s = NULL;
         const char *next = NULL;
-        is_attach = 0;
+        guard.why[0] = '\0';
+        line += qry_line(counted, begin) - 1;
+        counted = begin;
         if (sqlite3_prepare_v2(db, begin, (int)(end - begin), &s, &next) != SQLITE_OK) {
             const char *at = begin;
 #if SQLITE_VERSION_NUMBER >= 3038000
@@ -311,15 +382,15 @@ int rep_query(const char *dbpath, const char *query, const char *binary, fmt_kin
             if (off >= 0 && off <= end - begin)
                 at = begin + off;
 #endif
-            hp_errf(err, path, "near line %d: %s", qry_line(sql, at), sqlite3_errmsg(db));
+            hp_errf(err, path, "near line %d: %s", line + qry_line(begin, at) - 1,
+                    guard.why[0] ? guard.why : sqlite3_errmsg(db));
             goto done;
         }
         if (s == NULL)         /* only a comment or a lone ';' */
             break;
         qry_stmt *q = HP_PUSH(st, nst, cap);
         q->stmt = s;
-        q->line = qry_line(sql, begin);
-        q->done = 0;
+        q->line = line;
         if (!sqlite3_stmt_readonly(s)) {
             hp_errf(err, path, "near line %d: statement would modify the database;"
                     " queries are read-only", q->line);
@@ -336,20 +407,6 @@ int rep_query(const char *dbpath, const char *query, const char *binary, fmt_kin
         }
         if (np > maxparam)
             maxparam = np;
-        if (is_attach) {
-            if (np > nparams) {
-                hp_errf(err, path, "near line %d: needs parameter ?%d; give it with --param"
-                        " VALUE", q->line, np);
-                goto done;
-            }
-            for (int i = 1; i <= np; i++)
-                qry_bind(s, i, params[i - 1]);
-            if (sqlite3_step(s) != SQLITE_DONE) {
-                hp_errf(err, path, "near line %d: %s", q->line, sqlite3_errmsg(db));
-                goto done;
-            }
-            q->done = 1;
-        }
         if (next == NULL || next <= begin)
             break;
         tail = next;
@@ -375,8 +432,6 @@ int rep_query(const char *dbpath, const char *query, const char *binary, fmt_kin
     int printed = 0;
     for (size_t k = 0; k < nst; k++) {
         sqlite3_stmt *s = st[k].stmt;
-        if (st[k].done)
-            continue;
         int np = sqlite3_bind_parameter_count(s);
         for (int i = 1; i <= np; i++) {
             if (qry_bind(s, i, params[i - 1]) != SQLITE_OK) {

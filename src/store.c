@@ -16,7 +16,11 @@
 ** failure, or st_abort(), unlinks the temporary file, so the target is
 ** either the complete new database or left exactly as it was.
 ** st_open_read() opens read-only and checks application_id and
-** user_version before anyone reads a table.
+** user_version before anyone reads a table; st_open_update() opens for
+** writing into the file and requires its schema to be exactly the
+** built-in one.  Every such connection is hardened (st_harden: defensive,
+** untrusted schema, no fts3_tokenizer pointer, no triggers, no ATTACH,
+** a time budget and a heap limit), because a database is input.
 */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -828,7 +832,259 @@ static int st_pragma_int(sqlite3 *db, const char *sql, int *val)
     return rc;
 }
 
-int st_open_read(const char *path, sqlite3 **out, hp_err *err)
+/* ---- the built-in schema, as SQLite stores it ---------------------------- */
+
+static st_object *st_objs;
+static size_t st_nobjs;
+static pthread_once_t st_objs_once = PTHREAD_ONCE_INIT;
+
+/* hp_schema_sql run in a private in-memory database: the rows of its
+** sqlite_schema are exactly what st_create() leaves in every file (the
+** deferred indexes are re-created from the same text). */
+static void st_load_builtin(void)
+{
+    sqlite3 *db = NULL;
+    sqlite3_stmt *s = NULL;
+    size_t cap = 0;
+    if (sqlite3_open_v2(":memory:", &db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK
+        || sqlite3_exec(db, hp_schema_sql, NULL, NULL, NULL) != SQLITE_OK
+        || sqlite3_prepare_v2(db, "SELECT type, name, tbl_name, sql FROM sqlite_schema"
+                              " ORDER BY rowid", -1, &s, NULL) != SQLITE_OK) {
+        /* the compiled-in text is ours: this is a build defect */
+        fprintf(stderr, "holeprof: the built-in schema does not load: %s\n",
+                db ? sqlite3_errmsg(db) : "out of memory");
+        exit(HP_EXIT_ERROR);
+    }
+    while (sqlite3_step(s) == SQLITE_ROW) {
+        st_object *o = HP_PUSH(st_objs, st_nobjs, cap);
+        const char *sql = (const char *)sqlite3_column_text(s, 3);
+        o->type = hp_xstrdup((const char *)sqlite3_column_text(s, 0));
+        o->name = hp_xstrdup((const char *)sqlite3_column_text(s, 1));
+        o->tbl = hp_xstrdup((const char *)sqlite3_column_text(s, 2));
+        o->sql = sql ? hp_xstrdup(sql) : NULL;
+    }
+    sqlite3_finalize(s);
+    sqlite3_close(db);
+}
+
+const st_object *st_builtin(size_t *n)
+{
+    pthread_once(&st_objs_once, st_load_builtin);
+    *n = st_nobjs;
+    return st_objs;
+}
+
+static const st_object *st_builtin_find(const char *type, const char *name)
+{
+    size_t n;
+    const st_object *o = st_builtin(&n);
+    for (size_t i = 0; i < n; i++)
+        if ((type == NULL || strcmp(o[i].type, type) == 0) && sqlite3_stricmp(o[i].name, name) == 0)
+            return &o[i];
+    return NULL;
+}
+
+/* ---- limits on reading a database: time and SQLite's heap ---------------- */
+
+static double st_time_limit = -1;        /* seconds; 0 = none; < 0 not read yet */
+static int64_t st_heap_limit = -1;       /* bytes; 0 = none */
+static struct timespec st_deadline;
+static volatile int st_time_hit;
+
+static double st_env_number(const char *name, double dflt, double max)
+{
+    const char *v = getenv(name);
+    if (v == NULL || *v == '\0')
+        return dflt;
+    char *end = NULL;
+    double d = strtod(v, &end);
+    if (end == v || *end != '\0' || !(d >= 0) || d > max) {
+        fprintf(stderr, "holeprof: %s=%s is not a number from 0 to %.0f; using %.0f\n", name, v,
+                max, dflt);
+        return dflt;
+    }
+    return d;
+}
+
+static void st_read_limits(void)
+{
+    if (st_time_limit >= 0)
+        return;
+    st_time_limit = st_env_number("HOLEPROF_DB_TIME_LIMIT", ST_DEFAULT_TIME_LIMIT, 1e7);
+    st_heap_limit = (int64_t)(st_env_number("HOLEPROF_DB_MEMORY_LIMIT", ST_DEFAULT_MEMORY_LIMIT,
+                                            1 << 24) * 1048576.0);
+    clock_gettime(CLOCK_MONOTONIC, &st_deadline);
+    double whole = (double)(int64_t)st_time_limit;
+    st_deadline.tv_sec += (time_t)whole;
+    st_deadline.tv_nsec += (long)((st_time_limit - whole) * 1e9);
+    if (st_deadline.tv_nsec >= 1000000000L) {
+        st_deadline.tv_sec++;
+        st_deadline.tv_nsec -= 1000000000L;
+    }
+    /* process-wide; readers and profile only (analyze never gets here,
+    ** and its in-memory side database may legitimately be large) */
+    if (st_heap_limit > 0)
+        sqlite3_hard_heap_limit64(st_heap_limit);
+}
+
+/* Called by SQLite every few thousand VM steps: past the deadline, the
+** statement fails with SQLITE_INTERRUPT. */
+static int st_progress(void *arg)
+{
+    (void)arg;
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    if (now.tv_sec > st_deadline.tv_sec
+        || (now.tv_sec == st_deadline.tv_sec && now.tv_nsec >= st_deadline.tv_nsec)) {
+        st_time_hit = 1;
+        return 1;
+    }
+    return 0;
+}
+
+int st_limit_note(const char *msg, char *buf, size_t n)
+{
+    if (st_time_hit && strstr(msg, "interrupted") != NULL)
+        return snprintf(buf, n, " (the time limit for database work, %g s, ran out;"
+                        " HOLEPROF_DB_TIME_LIMIT=SECONDS raises it)", st_time_limit);
+    if (st_heap_limit > 0 && strstr(msg, "out of memory") != NULL)
+        return snprintf(buf, n, " (SQLite's memory limit, %lld MiB, was reached;"
+                        " HOLEPROF_DB_MEMORY_LIMIT=MIB raises it)",
+                        (long long)(st_heap_limit >> 20));
+    return 0;
+}
+
+void st_harden(sqlite3 *db, int writes)
+{
+    /* A database is input like any other file: its schema may not run
+    ** functions with side effects (trusted_schema off), it cannot be
+    ** made to write its own schema (defensive), the two-argument
+    ** fts3_tokenizer() that turns a blob into a function pointer is off,
+    ** no extension loads, and no trigger of the file ever fires. */
+    sqlite3_db_config(db, SQLITE_DBCONFIG_DEFENSIVE, 1, (int *)NULL);
+#ifdef SQLITE_DBCONFIG_TRUSTED_SCHEMA
+    sqlite3_db_config(db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, (int *)NULL);
+#endif
+    sqlite3_db_config(db, SQLITE_DBCONFIG_ENABLE_FTS3_TOKENIZER, 0, (int *)NULL);
+    sqlite3_db_config(db, SQLITE_DBCONFIG_ENABLE_LOAD_EXTENSION, 0, (int *)NULL);
+    sqlite3_db_config(db, SQLITE_DBCONFIG_ENABLE_TRIGGER, 0, (int *)NULL);
+    /* the file's own views stay usable (they can call only innocuous
+    ** functions, and the limits below bound them); --binary replaces them
+    ** by TEMP views built from the compiled-in schema (merge.c) */
+    (void)writes;
+    sqlite3_limit(db, SQLITE_LIMIT_ATTACHED, 0);
+    st_read_limits();
+    hp_err_note = st_limit_note;
+    if (st_time_limit > 0)
+        sqlite3_progress_handler(db, 10000, st_progress, NULL);
+}
+
+/* ---- the file's schema against the built-in one -------------------------- */
+
+/* An index holeprof did not make is harmless to a writer when it only
+** orders plain columns: no expression, no WHERE clause. */
+static int st_plain_index(sqlite3 *db, const char *name, const char *tbl)
+{
+    sqlite3_stmt *s = NULL;
+    int plain = st_builtin_find("table", tbl) != NULL;
+    char *sql = sqlite3_mprintf("SELECT count(*) FROM pragma_index_list(%Q) WHERE name = %Q"
+                                " AND partial = 0 AND origin = 'c'", tbl, name);
+    if (plain && sqlite3_prepare_v2(db, sql, -1, &s, NULL) == SQLITE_OK
+        && sqlite3_step(s) == SQLITE_ROW)
+        plain = sqlite3_column_int(s, 0) == 1;
+    else
+        plain = 0;
+    sqlite3_finalize(s);
+    sqlite3_free(sql);
+    s = NULL;
+    sql = sqlite3_mprintf("SELECT count(*) FROM pragma_index_xinfo(%Q) WHERE cid = -2", name);
+    if (plain && sqlite3_prepare_v2(db, sql, -1, &s, NULL) == SQLITE_OK
+        && sqlite3_step(s) == SQLITE_ROW)
+        plain = sqlite3_column_int(s, 0) == 0;
+    else
+        plain = 0;
+    sqlite3_finalize(s);
+    sqlite3_free(sql);
+    return plain;
+}
+
+int st_check_schema(sqlite3 *db, const char *path, int writes, hp_err *err)
+{
+    size_t nb;
+    const st_object *b = st_builtin(&nb);
+    char *seen = hp_xcalloc(nb + 1, 1);
+    sqlite3_stmt *s = NULL;
+    int status = -1, rc;
+    const char *verb = writes ? "; refusing to write into it" : "";
+    if (sqlite3_prepare_v2(db, "SELECT type, name, tbl_name, sql FROM main.sqlite_schema"
+                           " ORDER BY rowid", -1, &s, NULL) != SQLITE_OK) {
+        hp_errf(err, path, "damaged database: %s", sqlite3_errmsg(db));
+        goto done;
+    }
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        const char *type = (const char *)sqlite3_column_text(s, 0);
+        const char *name = (const char *)sqlite3_column_text(s, 1);
+        const char *tbl = (const char *)sqlite3_column_text(s, 2);
+        const char *sql = (const char *)sqlite3_column_text(s, 3);
+        if (type == NULL || name == NULL || tbl == NULL) {
+            hp_errf(err, path, "damaged database: a schema row without a type or name");
+            goto done;
+        }
+        const st_object *o = st_builtin_find(type, name);
+        const st_object *same_name = o ? o : st_builtin_find(NULL, name);
+        if (same_name != NULL && strcmp(same_name->type, "table") == 0 && o == NULL) {
+            /* readers too: `types` as a view or virtual table is not data */
+            hp_errf(err, path, "damaged database: '%s' is a %s, not a table", name, type);
+            goto done;
+        }
+        if (o != NULL && strcmp(type, "table") == 0 && !writes && sql != NULL
+            && sqlite3_strnicmp(sql, "CREATE VIRTUAL", 14) == 0) {
+            hp_errf(err, path, "damaged database: '%s' is a virtual table", name);
+            goto done;
+        }
+        if (o != NULL)
+            seen[o - b] = 1;
+        if (!writes)
+            continue;
+        if (o != NULL) {
+            if ((o->sql == NULL) != (sql == NULL) || (sql != NULL && strcmp(o->sql, sql) != 0)) {
+                hp_errf(err, path, "its %s '%s' is not the one this holeprof makes%s", type,
+                        name, verb);
+                goto done;
+            }
+            continue;
+        }
+        /* objects holeprof did not make: statistics from ANALYZE and
+        ** plain indexes are harmless; tables, views and triggers are not */
+        if (strcmp(type, "table") == 0
+            && (strcmp(name, "sqlite_stat1") == 0 || strcmp(name, "sqlite_stat4") == 0))
+            continue;
+        if (strcmp(type, "index") == 0 && sql != NULL && st_plain_index(db, name, tbl))
+            continue;
+        hp_errf(err, path, "has %s %s '%s' that this holeprof did not make%s",
+                strcmp(type, "index") == 0 ? "an" : "a", type, name, verb);
+        goto done;
+    }
+    if (rc != SQLITE_DONE) {
+        hp_errf(err, path, "damaged database: %s", sqlite3_errmsg(db));
+        goto done;
+    }
+    for (size_t i = 0; writes && i < nb; i++)
+        if (!seen[i] && strcmp(b[i].type, "index") != 0) {
+            hp_errf(err, path, "lacks the %s '%s' this holeprof makes%s", b[i].type, b[i].name,
+                    verb);
+            goto done;
+        }
+    status = 0;
+done:
+    sqlite3_finalize(s);
+    free(seen);
+    return status;
+}
+
+/* ---- opening ------------------------------------------------------------ */
+
+static int st_open(const char *path, int writes, sqlite3 **out, hp_err *err)
 {
     *out = NULL;
     struct stat st;
@@ -837,18 +1093,18 @@ int st_open_read(const char *path, sqlite3 **out, hp_err *err)
     if (!S_ISREG(st.st_mode))
         return hp_errf(err, path, "not a holeprof database (not a regular file)");
     sqlite3 *db = NULL;
-    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
-        hp_errf(err, path, "cannot open database: %s", db ? sqlite3_errmsg(db) : "out of memory");
+    /* a path that begins "file:" stays a path: URI names are off */
+    if (sqlite3_open_v2(path, &db, writes ? SQLITE_OPEN_READWRITE : SQLITE_OPEN_READONLY, NULL)
+        != SQLITE_OK) {
+        hp_errf(err, path, "cannot open database%s: %s", writes ? " for writing" : "",
+                db ? sqlite3_errmsg(db) : "out of memory");
         sqlite3_close(db);
         return -1;
     }
-    /* A database is input like any other file: never let its schema run
-    ** functions with side effects, and refuse to write through it. */
-    sqlite3_db_config(db, SQLITE_DBCONFIG_DEFENSIVE, 1, (int *)NULL);
-#ifdef SQLITE_DBCONFIG_TRUSTED_SCHEMA
-    sqlite3_db_config(db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, (int *)NULL);
-#endif
+    st_harden(db, writes);
     sqlite3_extended_result_codes(db, 1);
+    if (writes)
+        sqlite3_busy_timeout(db, 5000);
 
     int app = 0, ver = 0, rc = st_pragma_int(db, "PRAGMA application_id", &app);
     if ((rc & 0xff) == SQLITE_NOTADB) {
@@ -874,14 +1130,21 @@ int st_open_read(const char *path, sqlite3 **out, hp_err *err)
     }
     /* Reading the schema now turns a damaged file into an error here
     ** rather than in the middle of a report. */
-    rc = sqlite3_exec(db, "SELECT count(*) FROM sqlite_schema", NULL, NULL, NULL);
-    if (rc != SQLITE_OK) {
-        hp_errf(err, path, "damaged database: %s", sqlite3_errmsg(db));
+    if (st_check_schema(db, path, writes, err) != 0)
         goto fail;
-    }
     *out = db;
     return 0;
 fail:
     sqlite3_close(db);
     return -1;
+}
+
+int st_open_read(const char *path, sqlite3 **out, hp_err *err)
+{
+    return st_open(path, 0, out, err);
+}
+
+int st_open_update(const char *path, sqlite3 **out, hp_err *err)
+{
+    return st_open(path, 1, out, err);
 }

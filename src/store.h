@@ -82,7 +82,45 @@ int st_flush(st_writer *w, hp_err *err);
 int st_commit(st_writer *w, hp_err *err);   /* frees w */
 void st_abort(st_writer *w);               /* frees w, removes the temp file */
 
-/* Open an existing database read-only and verify it is ours. */
+/* Open an existing database read-only and verify it is ours: its
+** application_id and user_version, and that every table of the built-in
+** schema it has is a plain table (not a view or a virtual table).  The
+** connection is hardened (st_harden). */
 int st_open_read(const char *path, sqlite3 **db, hp_err *err);
+/* The same for a command that writes into an existing database (profile):
+** read-write, and its schema must be exactly the built-in one (same
+** objects with the same SQL text; statistics tables and extra indexes on
+** plain columns are allowed), else one error line and nothing written. */
+int st_open_update(const char *path, sqlite3 **db, hp_err *err);
+/* The schema check of st_open_read (writes == 0) or st_open_update
+** (writes != 0), for a connection opened otherwise (merge's inputs). */
+int st_check_schema(sqlite3 *db, const char *path, int writes, hp_err *err);
+
+/* One object of the built-in schema (db/schema.sql as SQLite stores it in
+** sqlite_schema, in creation order); type is table, index or view, sql is
+** NULL for an automatic index.  Loaded once, never freed. */
+typedef struct st_object {
+    char *type, *name, *tbl, *sql;
+} st_object;
+const st_object *st_builtin(size_t *n);
+
+/* Settings for every connection to a database holeprof did not just
+** create: SQLITE_DBCONFIG_DEFENSIVE on, trusted_schema off, the
+** two-argument fts3_tokenizer() off, extension loading off, triggers off,
+** no ATTACH, and the limits below. */
+void st_harden(sqlite3 *db, int writes);
+
+/* Limits on the database work of one command (a hostile file can hold a
+** view that never ends or that builds huge values): a time budget checked
+** by a progress handler (the statement fails as "interrupted"), and
+** SQLite's hard heap limit ("out of memory").  The environment overrides
+** the defaults: HOLEPROF_DB_TIME_LIMIT (seconds, 0 = none) and
+** HOLEPROF_DB_MEMORY_LIMIT (MiB, 0 = none).  Documented in
+** doc/holeprof.1 (LIMITS). */
+#define ST_DEFAULT_TIME_LIMIT   300     /* seconds */
+#define ST_DEFAULT_MEMORY_LIMIT 2048    /* MiB */
+/* When msg is an error caused by one of those limits, write a note naming
+** the limit into buf and return its length; else 0.  hp_errf appends it. */
+int st_limit_note(const char *msg, char *buf, size_t n);
 
 #endif

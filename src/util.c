@@ -65,6 +65,39 @@ void hp_phase(const char *fmt, ...)
             thread, what);
 }
 
+int (*hp_err_note)(const char *msg, char *buf, size_t n);
+
+static void hp_text_clean_as(char *s, int keep_nl)
+{
+    for (unsigned char *p = (unsigned char *)s; p != NULL && *p; p++) {
+        if ((*p < 0x20 && !(keep_nl && *p == '\n')) || *p == 0x7f) {
+            *p = '?';
+        } else if (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f) {
+            p[0] = p[1] = '?';
+            p++;
+        }
+    }
+}
+
+void hp_text_clean(char *s)
+{
+    hp_text_clean_as(s, 0);
+}
+
+void hp_text_clean_lines(char *s)
+{
+    hp_text_clean_as(s, 1);
+}
+
+char *hp_text_safe(const char *s)
+{
+    if (s == NULL)
+        return NULL;
+    char *c = hp_xstrdup(s);
+    hp_text_clean(c);
+    return c;
+}
+
 int hp_errf(hp_err *err, const char *file, const char *fmt, ...)
 {
     if (err == NULL || err->set)
@@ -80,10 +113,19 @@ int hp_errf(hp_err *err, const char *file, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(err->msg + off, sizeof err->msg - off, fmt, ap);
     va_end(ap);
-    /* The contract is one line: fold any newline a library gave us. */
+    if (hp_err_note != NULL) {
+        char note[256];
+        int k = hp_err_note(err->msg, note, sizeof note);
+        size_t used = strlen(err->msg);
+        if (k > 0 && used < sizeof err->msg - 1)
+            snprintf(err->msg + used, sizeof err->msg - used, "%s", note);
+    }
+    /* The contract is one line: fold any newline a library gave us, and
+    ** no name from a file may reach the terminal as a control sequence. */
     for (char *p = err->msg; *p; p++)
         if (*p == '\n' || *p == '\r')
             *p = ' ';
+    hp_text_clean(err->msg);
     err->set = 1;
     return -1;
 }
