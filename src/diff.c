@@ -53,11 +53,7 @@ void dif_table_row(dif_table *t, const char *const *cells)
     hp_grow((void **)&t->cells, &t->cap, need, sizeof *t->cells);
     for (size_t c = 0; c < t->ncols; c++) {
         const char *v = cells[c] ? cells[c] : "";
-        char *p = hp_xstrdup(v);
-        /* one row, one line */
-        for (char *q = p; *q; q++)
-            if ((unsigned char)*q < 0x20 || *q == 0x7f)
-                *q = '?';
+        char *p = hp_text_safe(v);   /* one row, one line */
         t->cells[t->nrows * t->ncols + c] = p;
     }
     t->nrows++;

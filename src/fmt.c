@@ -227,8 +227,9 @@ static char *fmt_table_text(const char *s, size_t n)
 {
     char *t = hp_xstrndup(s, n);
     for (size_t i = 0; i < n; i++)
-        if ((unsigned char)t[i] < 0x20 || t[i] == 0x7f)
+        if (t[i] == '\0')
             t[i] = '?';
+    hp_text_clean(t);
     return t;
 }
 

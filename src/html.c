@@ -73,7 +73,7 @@ static size_t ht_utf8_len(const unsigned char *s)
 }
 
 /* s as HTML text or attribute value: markup characters as entities,
-** control characters and invalid UTF-8 as U+FFFD. */
+** control characters (C0, DEL, C1) and invalid UTF-8 as U+FFFD. */
 static void ht_esc(hp_buf *b, const char *s)
 {
     const unsigned char *p = (const unsigned char *)(s ? s : "");
@@ -86,7 +86,10 @@ static void ht_esc(hp_buf *b, const char *s)
         case '"': hp_buf_puts(b, "&quot;"); break;
         case '\'': hp_buf_puts(b, "&#39;"); break;
         default:
-            if (n == 0 || (n == 1 && (*p < 0x20 || *p == 0x7f)))
+            /* the control characters are those hp_text_clean replaces:
+            ** C0, DEL and C1 (U+0080..U+009F) */
+            if (n == 0 || (n == 1 && (*p < 0x20 || *p == 0x7f))
+                || (n == 2 && p[0] == 0xc2 && p[1] <= 0x9f))
                 hp_buf_puts(b, "\xef\xbf\xbd");
             else
                 hp_buf_putn(b, (const char *)p, n);

@@ -63,11 +63,7 @@ static char *shw_col_str(sqlite3_stmt *s, int col)
     if (t == NULL)
         return NULL;
     /* Control characters would break the one-line-per-member shape. */
-    char *p = hp_xstrdup((const char *)t);
-    for (char *q = p; *q; q++)
-        if ((unsigned char)*q < 0x20 || *q == 0x7f)
-            *q = '?';
-    return p;
+    return hp_text_safe((const char *)t);
 }
 
 static void shw_free(shw_type *t)
@@ -1051,6 +1047,7 @@ int rep_show(const char *dbpath, const char *const *names, size_t nnames, const 
         hp_buf_puts(&b, "\n");
         shw_suggest(&t, shw_hot_order(&t), &b);
         shw_alloc_view(db, &t, &b);
+        hp_text_clean_lines(b.s);   /* site files, functions, allocators too */
         if (fwrite(b.s, 1, b.len, out) != b.len) {
             hp_errf(err, NULL, "write error");
             goto done;

@@ -15,10 +15,17 @@
 #include "report.h"
 #include "store.h"
 
+/* Column i of the current row as text safe for a terminal
+** (hp_text_safe), "" for NULL; valid until the next call for column i. */
 static const char *col(sqlite3_stmt *st, int i)
 {
+    static char *slot[20];
+    if (i < 0 || i >= (int)(sizeof slot / sizeof *slot))
+        return "";
     const char *s = (const char *)sqlite3_column_text(st, i);
-    return s ? s : "";
+    free(slot[i]);
+    slot[i] = hp_text_safe(s ? s : "");
+    return slot[i];
 }
 
 static void print_site(sqlite3_stmt *st, const char *grp, FILE *out)
