@@ -25,13 +25,7 @@
 need gcc sqlite3 cksum valgrind timeout
 [ -x "$HOLEPROF" ] || die "holeprof not built: $HOLEPROF"
 
-cat >"$T/p.c" <<'EOF'
-#include <stdlib.h>
-struct conn { int fd; long bytes; char state; };
-struct conn *conn_new(void) { return malloc(sizeof(struct conn)); }
-int main(void) { return conn_new() == 0; }
-EOF
-gcc -g -O1 -o "$T/p" "$T/p.c" 2>"$T/cc.err" || die "gcc: $(head -c 300 "$T/cc.err")"
+gcc -g -O1 -o "$T/p" "$FIXTURES/conn_alloc.c" 2>"$T/cc.err" || die "gcc: $(head -c 300 "$T/cc.err")"
 "$HOLEPROF" analyze -q "$T/p" -o "$T/good.db" 2>"$T/err" || die "analyze: $(head -c 300 "$T/err")"
 cat >"$T/budget.yaml" <<'EOF'
 budgets:
