@@ -1084,6 +1084,63 @@ done:
 
 /* ---- opening ------------------------------------------------------------ */
 
+/* "file:" URI of path with immutable=1: every byte but the unreserved
+** ones percent-encoded, so no '?', '#' or '%' of the name is read as URI
+** syntax. */
+static char *st_immutable_uri(const char *path)
+{
+    hp_buf b = { 0 };
+    hp_buf_puts(&b, path[0] == '/' ? "file://" : "file:");
+    for (const unsigned char *p = (const unsigned char *)path; *p; p++) {
+        if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9')
+            || *p == '/' || *p == '.' || *p == '-' || *p == '_' || *p == '~')
+            hp_buf_putn(&b, (const char *)p, 1);
+        else
+            hp_buf_printf(&b, "%%%02X", *p);
+    }
+    hp_buf_puts(&b, "?mode=ro&immutable=1");
+    return b.s;
+}
+
+/* A reader of a WAL-mode database (header bytes 18-19 = 2) opens it
+** immutable when its -wal file is absent or empty: there is nothing to
+** miss, SQLite then needs no -shm or -wal (so a non-root user can read
+** it in a directory it cannot write), and the reader leaves no files
+** behind.  With a non-empty -wal the changes in it must be read: a
+** normal read-only open, which needs the -shm; when that cannot work (a
+** directory we cannot write, no -shm), one line says what to do. */
+static int st_read_mode(const char *path, int *immutable, hp_err *err)
+{
+    *immutable = 0;
+    unsigned char h[20];
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return hp_errf(err, path, "%s", strerror(errno));
+    ssize_t n = read(fd, h, sizeof h);
+    close(fd);
+    if (n != (ssize_t)sizeof h || memcmp(h, "SQLite format 3", 16) != 0 || h[18] != 2
+        || h[19] != 2)
+        return 0;
+    char *wal = hp_xasprintf("%s-wal", path), *shm = hp_xasprintf("%s-shm", path);
+    struct stat ws;
+    int has_wal = stat(wal, &ws) == 0 && ws.st_size > 0;
+    int status = 0;
+    if (!has_wal) {
+        *immutable = 1;
+    } else if (access(shm, F_OK) != 0) {
+        char *dir = of_dirname(path);
+        if (access(dir, W_OK) != 0)
+            status = hp_errf(err, path, "its write-ahead log %s holds changes, and without"
+                             " %s they cannot be read from a directory this user cannot"
+                             " write; checkpoint it first (sqlite3 FILE 'PRAGMA"
+                             " wal_checkpoint(TRUNCATE)')", wal, shm);
+        free(dir);
+    }
+    free(wal);
+    free(shm);
+    return status;
+}
+
 static int st_open(const char *path, int writes, sqlite3 **out, hp_err *err)
 {
     *out = NULL;
@@ -1092,10 +1149,18 @@ static int st_open(const char *path, int writes, sqlite3 **out, hp_err *err)
         return hp_errf(err, path, "%s", strerror(errno));
     if (!S_ISREG(st.st_mode))
         return hp_errf(err, path, "not a holeprof database (not a regular file)");
+    int immutable = 0;
+    if (!writes && st_read_mode(path, &immutable, err) != 0)
+        return -1;
     sqlite3 *db = NULL;
-    /* a path that begins "file:" stays a path: URI names are off */
-    if (sqlite3_open_v2(path, &db, writes ? SQLITE_OPEN_READWRITE : SQLITE_OPEN_READONLY, NULL)
-        != SQLITE_OK) {
+    /* a path that begins "file:" stays a path: URI names are off, except
+    ** for the immutable URI we build */
+    char *uri = immutable ? st_immutable_uri(path) : NULL;
+    int orc = sqlite3_open_v2(uri ? uri : path, &db,
+                              (writes ? SQLITE_OPEN_READWRITE : SQLITE_OPEN_READONLY)
+                              | (uri ? SQLITE_OPEN_URI : 0), NULL);
+    free(uri);
+    if (orc != SQLITE_OK) {
         hp_errf(err, path, "cannot open database%s: %s", writes ? " for writing" : "",
                 db ? sqlite3_errmsg(db) : "out of memory");
         sqlite3_close(db);

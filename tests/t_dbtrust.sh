@@ -20,9 +20,14 @@
 #    budget (HOLEPROF_DB_TIME_LIMIT), a view building a huge value at the
 #    memory limit (HOLEPROF_DB_MEMORY_LIMIT); each error line names its
 #    limit.  A `types` that is a view is refused as damaged at once.
+# 5. A WAL-mode database in a directory the reader cannot write (a
+#    non-root user; as root the test runs the readers as nobody) is read,
+#    and readers leave no -wal/-shm files anywhere; a -wal holding changes
+#    is read, or -- when its -shm is missing and cannot be made -- refused
+#    with one line saying how to checkpoint it.
 . "${TOP_SRCDIR:-$(dirname "$0")/..}/tests/lib.sh"
 
-need gcc sqlite3 cksum valgrind timeout
+need gcc sqlite3 cksum valgrind timeout python3
 [ -x "$HOLEPROF" ] || die "holeprof not built: $HOLEPROF"
 
 gcc -g -O1 -o "$T/p" "$FIXTURES/conn_alloc.c" 2>"$T/cc.err" || die "gcc: $(head -c 300 "$T/cc.err")"
@@ -169,5 +174,57 @@ for c in "show TVIEW conn" "query TVIEW holes" "top TVIEW"; do
     assert_eq "types as a view: $_cmd exit status" 2 "$?"
     assert_match "types as a view: $_cmd refused" "tview\.db: damaged database: 'types' is a view, not a table" "$(cat "$T/err")"
 done
+
+# ---- 5. WAL databases, read-only directories ----
+if [ "$(id -u)" = 0 ]; then
+    need setpriv
+    AS="setpriv --reuid=nobody --regid=nogroup --clear-groups"
+else
+    AS=""
+fi
+chmod 755 "$T"   # the other user must reach the files
+mkwal() {   # DIR [pending] : DIR/w.db in WAL mode; with pending, changes left in its -wal
+    chmod -R u+w "$1" 2>/dev/null; rm -rf "$1"; mkdir "$1"
+    cp "$T/good.db" "$1/w.db"
+    sqlite3 "$1/w.db" "PRAGMA journal_mode = WAL;" >/dev/null || die "cannot make WAL db"
+    if [ "${2:-}" = pending ]; then
+        python3 -c '
+import os, sqlite3, sys
+c = sqlite3.connect(sys.argv[1])
+c.execute("UPDATE types SET name = ? WHERE name = ?", ("walconn", "conn"))
+c.commit()
+os._exit(0)   # no close: the change stays in the -wal' "$1/w.db" || die "cannot leave a -wal"
+    fi
+    chmod 444 "$1"/w.db*
+    chmod 555 "$1"
+}
+mkwal "$T/ro"
+assert_eq "WAL db: no -wal to begin with" "w.db" "$(ls -A "$T/ro" | tr '\n' ' ' | sed 's/ $//')"
+for c in "show conn" "top" "query holes" "sites"; do
+    set -- $c
+    assert_status "read-only dir, WAL: $1" 0 $AS "$HOLEPROF" "$1" "$T/ro/w.db" ${2:-}
+done
+$AS "$HOLEPROF" show "$T/ro/w.db" conn >"$T/out" 2>"$T/err"
+assert_match "read-only dir, WAL: the layout" '^struct conn \{' "$(head -1 "$T/out")"
+assert_eq "read-only dir: readers left no files" "w.db" "$(ls -A "$T/ro" | tr '\n' ' ' | sed 's/ $//')"
+# a writable directory: still nothing left behind
+mkwal "$T/rw"
+chmod 755 "$T/rw"
+for c in "show conn" "top" "query holes"; do
+    set -- $c
+    assert_status "writable dir, WAL: $1" 0 "$HOLEPROF" "$1" "$T/rw/w.db" ${2:-}
+done
+assert_eq "writable dir: readers left no -wal/-shm" "w.db" "$(ls -A "$T/rw" | tr '\n' ' ' | sed 's/ $//')"
+# changes still in the -wal are read
+mkwal "$T/pend" pending
+assert_status "pending -wal: read" 0 $AS "$HOLEPROF" show "$T/pend/w.db" walconn
+assert_match "pending -wal: the change is seen" '^struct walconn \{' "$(head -1 "$T/out")"
+chmod 755 "$T/pend"; rm -f "$T/pend/w.db-shm"; chmod 555 "$T/pend"
+if [ -n "$AS" ] || [ "$(id -u)" != 0 ]; then
+    assert_status "pending -wal, no -shm, read-only dir" 2 $AS "$HOLEPROF" show "$T/pend/w.db" walconn
+    assert_eq "pending -wal: one line" 1 "$(wc -l <"$T/err")"
+    assert_match "pending -wal: what to do" 'w\.db-wal holds changes.*wal_checkpoint' "$(cat "$T/err")"
+fi
+chmod -R u+w "$T/ro" "$T/rw" "$T/pend"
 
 finish
