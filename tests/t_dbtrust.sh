@@ -11,7 +11,8 @@
 #    rows.  Every reader with --binary must work and show the true rows.
 #    `query` refuses fts3_tokenizer(), load_extension(), ATTACH, DETACH and
 #    pragmas that change the connection, each with one line.
-# 2. Writing into an existing database (profile) or merging one: a
+# 2. Writing into an existing database (profile, analyze --update) or
+#    merging one: a
 #    trigger, view or table someone added, or a changed definition, is
 #    refused with one line and exit 2, and the file is left byte-identical
 #    (a trigger used to run during profile: renamed types, 110 KB -> 423 MB).
@@ -125,6 +126,9 @@ refuse_write() {   # WHAT SQL REGEX
     assert_status "merge refuses an input with $1" 2 "$HOLEPROF" merge -q "$T/m.db" "$T/w.db"
     assert_match "merge refuses $1: why" "w\.db: $3" "$(cat "$T/err")"
     assert_eq "merge refuses $1: no output" no "$( [ -e "$T/m.db" ] && echo yes || echo no)"
+    assert_status "analyze --update refuses $1" 2 "$HOLEPROF" analyze -q --update "$T/p" -o "$T/w.db"
+    assert_match "analyze --update refuses $1: why" "w\.db: $3" "$(cat "$T/err")"
+    assert_eq "analyze --update refuses $1: file untouched" "$_sum" "$(cksum <"$T/w.db")"
 }
 refuse_write "a trigger" "CREATE TRIGGER grow AFTER INSERT ON profiles BEGIN
         UPDATE types SET name = 'pwned'; INSERT INTO binaries SELECT NULL, path, build_id, arch,
