@@ -449,7 +449,203 @@ static uint64_t identity(const lay_type *t, uint32_t *order)
     return t->size;
 }
 
-uint64_t lay_optimal_order(const lay_type *t, uint32_t *order)
+#define LAY_FIXED (MF_BASE | MF_VPTR | MF_FLEX)
+
+/* The movable units of members [a, b) (bases, the vtable pointer and
+** flexible arrays excluded), in member order, into u; returns how many. */
+static uint32_t make_units(const lay_member *m, uint32_t a, uint32_t b, lay_unit *u)
+{
+    uint32_t nu = 0;
+    for (uint32_t i = a; i < b; i++) {
+        const lay_member *x = &m[i];
+        if (x->flags & LAY_FIXED)
+            continue;
+        lay_unit *g = &u[nu++];
+        g->first = i;
+        g->count = 1;
+        g->align = x->align ? x->align : 1;
+        g->size = x->size;
+        if (x->bit_size == 0)
+            continue;
+        uint64_t gs = sat_bits(x->offset);
+        uint64_t ge = sat_bits(sat_add(x->offset, x->size));
+        while (i + 1 < b) {
+            const lay_member *y = &m[i + 1];
+            if (y->bit_size == 0 || (y->flags & LAY_FIXED))
+                break;
+            uint64_t ys = sat_bits(y->offset);
+            uint64_t ye = sat_bits(sat_add(y->offset, y->size));
+            if (ys >= ge || ye <= gs)
+                break;                      /* no shared storage */
+            if (ys < gs)
+                gs = ys;
+            if (ye > ge)
+                ge = ye;
+            if (y->align > g->align)
+                g->align = y->align;
+            g->count++;
+            i++;
+        }
+        g->size = group_size(&m[g->first], g->count);
+    }
+    return nu;
+}
+
+/* Working state of one suggestion: where each member lands. */
+typedef struct lay_plan {
+    uint32_t *order, k;      /* the order being written, and its length */
+    uint64_t *at, *len;      /* per member: new start and extent (bytes) */
+} lay_plan;
+
+static void plan_put(lay_plan *p, const lay_unit *g, uint64_t at)
+{
+    for (uint32_t j = 0; j < g->count; j++) {
+        p->order[p->k++] = g->first + j;
+        p->at[g->first + j] = at;
+        p->len[g->first + j] = g->size;
+    }
+}
+
+/* Lay out one layout group's units u[0..nu) from pos, either in their
+** own order (keep) or in the best of the plain and best-fit sorted
+** placements when that ends earlier; returns the end. */
+static uint64_t place_group(lay_unit *u, uint32_t nu, int keep, uint64_t pos, lay_plan *p)
+{
+    uint64_t ident = pos;
+    for (uint32_t i = 0; i < nu; i++)
+        ident = sat_add(sat_round_up(ident, u[i].align), u[i].size);
+    if (!keep && nu > 1) {
+        lay_unit *s = hp_xmalloc((size_t)nu * sizeof *s);
+        memcpy(s, u, (size_t)nu * sizeof *s);
+        qsort(s, nu, sizeof *s, unit_cmp);
+        uint32_t nb = 0;
+        for (uint32_t i = 0; i < nu; i++)
+            if (i == 0 || s[i].align != s[i - 1].align || s[i].size != s[i - 1].size)
+                nb++;
+        lay_bucket *bk = hp_xmalloc(((size_t)nb + 1) * sizeof *bk);
+        uint32_t *seq[2];
+        uint64_t end[2];
+        seq[0] = hp_xmalloc(((size_t)nu + 1) * sizeof *seq[0]);
+        seq[1] = hp_xmalloc(((size_t)nu + 1) * sizeof *seq[1]);
+        end[0] = place_units(s, nu, bk, nb, 0, pos, seq[0]);
+        end[1] = nb <= LAY_MAX_FILL_BUCKETS ? place_units(s, nu, bk, nb, 1, pos, seq[1])
+                                            : UINT64_MAX;
+        int pick = end[1] < end[0];
+        if (end[pick] < ident) {
+            uint64_t at = pos;
+            for (uint32_t i = 0; i < nu; i++) {
+                const lay_unit *g = &s[seq[pick][i]];
+                at = sat_round_up(at, g->align);
+                plan_put(p, g, at);
+                at = sat_add(at, g->size);
+            }
+            free(seq[0]);
+            free(seq[1]);
+            free(bk);
+            free(s);
+            return at;
+        }
+        free(seq[0]);
+        free(seq[1]);
+        free(bk);
+        free(s);
+    }
+    uint64_t at = pos;
+    for (uint32_t i = 0; i < nu; i++) {
+        at = sat_round_up(at, u[i].align);
+        plan_put(p, &u[i], at);
+        at = sat_add(at, u[i].size);
+    }
+    return at;
+}
+
+/* First and last cacheline of bytes [at, at + len); len > 0. */
+static int lines_meet(uint64_t a0, uint64_t alen, uint64_t b0, uint64_t blen, uint64_t cl)
+{
+    uint64_t af = a0 / cl, al = (sat_add(a0, alen) - 1) / cl;
+    uint64_t bf = b0 / cl, bl = (sat_add(b0, blen) - 1) / cl;
+    return af <= bl && bf <= al;
+}
+
+/* Does the plan give some lock or atomic a cacheline neighbour it did not
+** have in the current layout?  Sets bad[g] for the groups holding one. */
+static int sync_broken(const lay_type *t, const lay_plan *p, const uint32_t *grp,
+                       uint8_t *bad)
+{
+    const lay_member *m = t->members;
+    const uint64_t cl = t->cacheline ? t->cacheline : 64;
+    int broken = 0;
+    for (uint32_t s = 0; s < t->nmembers; s++) {
+        if (!(m[s].flags & MF_SYNC) || m[s].size == 0 || (m[s].flags & MF_VIRTUAL))
+            continue;
+        for (uint32_t x = 0; x < t->nmembers; x++) {
+            if (x == s || m[x].size == 0 || (m[x].flags & MF_VIRTUAL) || p->len[x] == 0)
+                continue;
+            if (lines_meet(p->at[s], p->len[s], p->at[x], p->len[x], cl)
+                && !lines_meet(m[s].offset, m[s].size, m[x].offset, m[x].size, cl)) {
+                bad[grp[s]] = 1;
+                broken = 1;
+                break;
+            }
+        }
+    }
+    return broken;
+}
+
+/* One suggestion under the layout groups: bases and the vtable pointer
+** first, then each group in turn (its marker first, the rest reordered
+** unless keep[g]), then the flexible arrays.  Returns the size. */
+static uint64_t plan_all(const lay_type *t, const uint32_t *grp, uint32_t ngroups,
+                         const uint8_t *keep, uint64_t start, int leading, lay_unit *u,
+                         lay_plan *p)
+{
+    const uint32_t n = t->nmembers;
+    const lay_member *m = t->members;
+    uint32_t i;
+    p->k = 0;
+    for (i = 0; i < n; i++) {
+        p->at[i] = m[i].offset;
+        p->len[i] = m[i].bit_size || m[i].size ? m[i].size : 0;
+    }
+    uint64_t pos = 0;
+    for (i = 0; i < n; i++) {
+        if (!(m[i].flags & (MF_BASE | MF_VPTR)))
+            continue;
+        p->order[p->k++] = i;
+        if (!leading) {
+            pos = sat_round_up(pos, m[i].align);
+            p->at[i] = pos;
+            pos = sat_add(pos, m[i].size);
+        }
+    }
+    pos = start;
+    uint32_t a = 0;
+    for (uint32_t g = 0; g < ngroups; g++) {
+        uint32_t b = a;
+        while (b < n && grp[b] == g)
+            b++;
+        uint32_t nu = make_units(m, a, b, u);
+        uint32_t head = 0;
+        if (nu > 0 && (m[u[0].first].flags & MF_PADMARK)) {
+            pos = sat_round_up(pos, u[0].align);
+            plan_put(p, &u[0], pos);
+            pos = sat_add(pos, u[0].size);
+            head = 1;
+        }
+        pos = place_group(u + head, nu - head, keep[g], pos, p);
+        a = b;
+    }
+    for (i = 0; i < n; i++)
+        if ((m[i].flags & MF_FLEX) && !(m[i].flags & (MF_BASE | MF_VPTR))) {
+            pos = sat_round_up(pos, m[i].align);
+            p->order[p->k++] = i;
+            p->at[i] = pos;
+            pos = sat_add(pos, m[i].size);
+        }
+    return sat_round_up(pos, t->align);
+}
+
+static uint64_t optimal_order(const lay_type *t, uint32_t *order, int *sync_kept)
 {
     const uint32_t n = t->nmembers;
     const lay_member *m = t->members;
@@ -491,93 +687,57 @@ uint64_t lay_optimal_order(const lay_type *t, uint32_t *order)
         }
     }
 
-    lay_unit *u = hp_xmalloc((size_t)n * sizeof *u);
-    uint32_t nu = 0;
+    /* layout groups: a new one at every MF_GROUP_START */
+    uint32_t *grp = hp_xmalloc((size_t)n * sizeof *grp);
+    uint32_t ngroups = 1;
+    int any_sync = 0;
     for (i = 0; i < n; i++) {
-        const lay_member *x = &m[i];
-        if (x->flags & (MF_BASE | MF_VPTR | MF_FLEX))
-            continue;
-        if (x->bit_size == 0 && x->size == 0)
-            continue;                       /* zero-size: placed at the end */
-        lay_unit *g = &u[nu++];
-        g->first = i;
-        g->count = 1;
-        g->align = x->align ? x->align : 1;
-        g->size = x->size;
-        if (x->bit_size == 0)
-            continue;
-        uint64_t gs = sat_bits(x->offset);
-        uint64_t ge = sat_bits(sat_add(x->offset, x->size));
-        while (i + 1 < n) {
-            const lay_member *y = &m[i + 1];
-            if (y->bit_size == 0 || (y->flags & (MF_BASE | MF_VPTR | MF_FLEX)))
-                break;
-            uint64_t ys = sat_bits(y->offset);
-            uint64_t ye = sat_bits(sat_add(y->offset, y->size));
-            if (ys >= ge || ye <= gs)
-                break;                      /* no shared storage */
-            if (ys < gs)
-                gs = ys;
-            if (ye > ge)
-                ge = ye;
-            if (y->align > g->align)
-                g->align = y->align;
-            g->count++;
-            i++;
-        }
-        g->size = group_size(&m[g->first], g->count);
+        if (i > 0 && (m[i].flags & MF_GROUP_START) && !(m[i].flags & LAY_FIXED))
+            ngroups++;
+        grp[i] = ngroups - 1;
+        any_sync |= (m[i].flags & MF_SYNC) != 0;
     }
-    qsort(u, nu, sizeof *u, unit_cmp);
+    uint8_t *keep = hp_xcalloc(ngroups, 1), *bad = hp_xcalloc(ngroups, 1);
+    lay_unit *u = hp_xmalloc((size_t)n * sizeof *u);
+    lay_plan p;
+    p.order = hp_xmalloc((size_t)n * sizeof *p.order);
+    p.at = hp_xmalloc((size_t)n * sizeof *p.at);
+    p.len = hp_xmalloc((size_t)n * sizeof *p.len);
 
-    uint32_t nb = 0;
-    for (i = 0; i < nu; i++)
-        if (i == 0 || u[i].align != u[i - 1].align || u[i].size != u[i - 1].size)
-            nb++;
-    lay_bucket *bk = hp_xmalloc(((size_t)nb + 1) * sizeof *bk);
-    uint32_t *seq[2];
-    uint64_t end[2];
-    seq[0] = hp_xmalloc(((size_t)nu + 1) * sizeof *seq[0]);
-    seq[1] = hp_xmalloc(((size_t)nu + 1) * sizeof *seq[1]);
-    end[0] = place_units(u, nu, bk, nb, 0, start, seq[0]);
-    end[1] = nb <= LAY_MAX_FILL_BUCKETS
-        ? place_units(u, nu, bk, nb, 1, start, seq[1]) : UINT64_MAX;
-    int pick = end[1] < end[0];
-
-    uint64_t pos = end[pick];
-    for (i = 0; i < n; i++)
-        if (!(m[i].flags & (MF_BASE | MF_VPTR | MF_FLEX))
-            && m[i].bit_size == 0 && m[i].size == 0)
-            pos = sat_round_up(pos, m[i].align);
-    for (i = 0; i < n; i++)
-        if ((m[i].flags & MF_FLEX) && !(m[i].flags & (MF_BASE | MF_VPTR)))
-            pos = sat_add(sat_round_up(pos, m[i].align), m[i].size);
-    uint64_t total = sat_round_up(pos, t->align);
-
-    if (total < t->size) {
-        uint32_t k = 0;
-        for (i = 0; i < n; i++)
-            if (m[i].flags & (MF_BASE | MF_VPTR))
-                order[k++] = i;
-        for (uint32_t s = 0; s < nu; s++) {
-            const lay_unit *g = &u[seq[pick][s]];
-            for (uint32_t j = 0; j < g->count; j++)
-                order[k++] = g->first + j;
+    uint64_t total = t->size;
+    /* First every group free; if a lock or atomic would gain neighbours,
+    ** the groups holding such locks keep their order; if that is still not
+    ** enough, nothing moves. */
+    for (int pass = 0; pass < 2; pass++) {
+        uint64_t sz = plan_all(t, grp, ngroups, keep, start, leading, u, &p);
+        if (sz >= t->size)
+            break;
+        memset(bad, 0, ngroups);
+        if (!any_sync || !sync_broken(t, &p, grp, bad)) {
+            if (p.k == n) {
+                memcpy(order, p.order, (size_t)n * sizeof *order);
+                total = sz;
+            }
+            break;
         }
-        for (i = 0; i < n; i++)
-            if (!(m[i].flags & (MF_BASE | MF_VPTR | MF_FLEX))
-                && m[i].bit_size == 0 && m[i].size == 0)
-                order[k++] = i;
-        for (i = 0; i < n; i++)
-            if ((m[i].flags & MF_FLEX) && !(m[i].flags & (MF_BASE | MF_VPTR)))
-                order[k++] = i;
-    } else {
-        total = t->size;
+        for (uint32_t g = 0; g < ngroups; g++)
+            keep[g] |= bad[g];
+        *sync_kept = 1;
     }
-    free(seq[0]);
-    free(seq[1]);
-    free(bk);
+    free(p.order);
+    free(p.at);
+    free(p.len);
     free(u);
+    free(keep);
+    free(bad);
+    free(grp);
     return total;
+}
+
+uint64_t lay_optimal_order(const lay_type *t, uint32_t *order)
+{
+    int kept = 0;
+    return optimal_order(t, order, &kept);
 }
 
 /* ---- the whole computation ---- */
@@ -610,10 +770,214 @@ void lay_compute(lay_type *t, uint32_t cacheline)
     free(order);
 }
 
+/* ---- layout intent ---- */
+
+/* The type name without qualifiers, "struct "/"union " and array bounds:
+** "volatile atomic_long_t [9]" -> "atomic_long_t". */
+static size_t core_name(const char *s, const char **out)
+{
+    static const char *const skip[] = { "const ", "volatile ", "struct ", "union ",
+                                        "class ", "_Atomic ", "restrict " };
+    int again = 1;
+    while (again) {
+        again = 0;
+        for (size_t i = 0; i < sizeof skip / sizeof *skip; i++) {
+            size_t l = strlen(skip[i]);
+            if (strncmp(s, skip[i], l) == 0) {
+                s += l;
+                again = 1;
+            }
+        }
+    }
+    size_t n = strlen(s);
+    /* an array of them: "T [9]", "T[9]", Go's and Rust's "[9]T" / "[T; 9]" */
+    while (n > 0 && s[n - 1] == ']') {
+        size_t b = n - 1;
+        while (b > 0 && s[b] != '[')
+            b--;
+        if (b == 0)
+            break;
+        n = b;
+        while (n > 0 && s[n - 1] == ' ')
+            n--;
+    }
+    if (s[0] == '[') {
+        const char *e = strchr(s, ']');
+        if (e && e[1] && e[1] != ';') {
+            s = e + 1;
+            n = strlen(s);
+        } else if (e == NULL || e[1] == '\0') {
+            /* Rust [T; N] */
+            const char *semi = strchr(s, ';');
+            if (semi) {
+                n = (size_t)(semi - s - 1);
+                s++;
+            }
+        }
+    }
+    *out = s;
+    return n;
+}
+
+static int name_is(const char *s, size_t n, const char *w)
+{
+    return strlen(w) == n && strncmp(s, w, n) == 0;
+}
+
+static int name_starts(const char *s, size_t n, const char *w)
+{
+    size_t l = strlen(w);
+    return n >= l && strncmp(s, w, l) == 0;
+}
+
+int lay_sync_type(const char *type_name)
+{
+    static const char *const exact[] = {
+        /* Linux */
+        "spinlock_t", "raw_spinlock_t", "arch_spinlock_t", "spinlock", "raw_spinlock",
+        "qspinlock", "rwlock_t", "arch_rwlock_t", "qrwlock", "seqlock_t", "seqcount_t",
+        "seqcount", "seqcount_spinlock_t", "seqcount_raw_spinlock_t", "seqcount_mutex_t",
+        "mutex", "rw_semaphore", "semaphore", "atomic_t", "atomic64_t", "atomic_long_t",
+        "refcount_t", "refcount_struct", "kref", "local_t", "local64_t", "percpu_rw_semaphore",
+        "wait_queue_head_t", "wait_queue_head", "lockref", "bit_spinlock",
+        /* POSIX, C11 */
+        "pthread_mutex_t", "pthread_spinlock_t", "pthread_rwlock_t", "pthread_cond_t",
+        "sem_t", "atomic_flag", "atomic_int", "atomic_uint", "atomic_long", "atomic_ulong",
+        "atomic_llong", "atomic_ullong", "atomic_bool", "atomic_size_t", "atomic_intptr_t",
+        "atomic_uintptr_t",
+        /* C++ */
+        "std::mutex", "std::recursive_mutex", "std::timed_mutex", "std::shared_mutex",
+        "std::shared_timed_mutex", "std::atomic_flag", "std::condition_variable",
+        "std::once_flag",
+        /* Go */
+        "sync.Mutex", "sync.RWMutex", "sync.WaitGroup", "sync.Once", "sync/atomic.Int32",
+        "sync/atomic.Int64", "sync/atomic.Uint32", "sync/atomic.Uint64",
+        "sync/atomic.Uintptr", "sync/atomic.Bool", "sync/atomic.Value", "atomic.Int32",
+        "atomic.Int64", "atomic.Uint32", "atomic.Uint64", "atomic.Bool", "atomic.Value",
+    };
+    static const char *const prefix[] = {
+        "std::atomic<", "std::__atomic_base<", "std::__atomic_float<", "std::atomic_ref<",
+        "sync/atomic.Pointer[", "atomic.Pointer[",
+        /* Rust, by path or by the last component */
+        "std::sync::mutex::Mutex<", "std::sync::rwlock::RwLock<", "core::sync::atomic::Atomic",
+        "std::sync::Mutex<", "std::sync::RwLock<", "Mutex<", "RwLock<", "AtomicUsize",
+        "AtomicIsize", "AtomicU8", "AtomicU16", "AtomicU32", "AtomicU64", "AtomicI8",
+        "AtomicI16", "AtomicI32", "AtomicI64", "AtomicBool", "AtomicPtr<",
+        "std::sys::sync::mutex", "std::sys::unix::locks",
+    };
+    if (type_name == NULL)
+        return 0;
+    if (strncmp(type_name, "_Atomic ", 8) == 0 || strstr(type_name, " _Atomic") != NULL)
+        return 1;                           /* DW_TAG_atomic_type */
+    const char *s;
+    size_t n = core_name(type_name, &s);
+    if (n == 0 || memchr(s, '*', n) != NULL || s[0] == '&')
+        return 0;                           /* a pointer to a lock is no lock */
+    for (size_t i = 0; i < sizeof exact / sizeof *exact; i++)
+        if (name_is(s, n, exact[i]))
+            return 1;
+    for (size_t i = 0; i < sizeof prefix / sizeof *prefix; i++)
+        if (name_starts(s, n, prefix[i]))
+            return 1;
+    return 0;
+}
+
+int lay_pad_name(const char *name)
+{
+    static const char *const words[] = { "padding", "pad", "reserved", "rsvd", "resv" };
+    if (name == NULL)
+        return 0;
+    while (*name == '_')
+        name++;
+    for (size_t i = 0; i < sizeof words / sizeof *words; i++) {
+        size_t l = strlen(words[i]);
+        if (strncmp(name, words[i], l) != 0)
+            continue;
+        const char *r = name + l;
+        while (*r == '_' || (*r >= '0' && *r <= '9'))
+            r++;
+        if (*r == '\0')
+            return 1;
+    }
+    return 0;
+}
+
+int lay_abi_file(const char *f)
+{
+    if (f == NULL)
+        return 0;
+    if (strncmp(f, "/usr/include/", 13) == 0 || strncmp(f, "/usr/local/include/", 19) == 0)
+        return 1;
+    if (strncmp(f, "/usr/lib/gcc/", 13) == 0 && strstr(f, "/include/") != NULL)
+        return 1;
+    if (strncmp(f, "uapi/", 5) == 0)
+        return 1;
+    return strstr(f, "/uapi/") != NULL;
+}
+
+/* Group starts, padding markers and locks (see "Layout intent" above).
+** Members are sorted.  A member the layout shows to be aligned beyond what
+** DWARF recorded (a cacheline-multiple offset after a longer hole than its
+** alignment needs: DWARF 4 has no DW_AT_alignment) gets the alignment the
+** offset proves. */
+static void mark_intent(lay_type *t, uint64_t cl)
+{
+    const uint32_t n = t->nmembers;
+    lay_member *m = t->members;
+    uint64_t end = 0;             /* first byte after the members so far */
+    int mark_next = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        lay_member *x = &m[i];
+        x->flags &= ~(uint32_t)(MF_GROUP_START | MF_PADMARK | MF_SYNC);
+        if (x->flags & MF_VIRTUAL)
+            continue;
+        if (lay_sync_type(x->type_name))
+            x->flags |= MF_SYNC;
+        int start = mark_next;
+        mark_next = 0;
+        if (x->bit_size == 0 && x->size == 0 && !(x->flags & (MF_FLEX | MF_BASE))) {
+            x->flags |= MF_PADMARK;
+            start = 1;
+        } else if (x->bit_size == 0 && lay_pad_name(x->name) && !(x->flags & MF_BASE)) {
+            x->flags |= MF_PADMARK;
+            start = 1;
+            mark_next = 1;       /* a pad field stays between its neighbours */
+        }
+        if (x->align >= cl)
+            start = 1;
+        else if (x->bit_size == 0 && !(t->flags & TF_PACKED) && x->offset > 0
+                 && x->offset % cl == 0 && sat_round_up(end, x->align) < x->offset) {
+            uint64_t p = x->align ? x->align : 1;
+            while (p < cl && sat_round_up(end, p) < x->offset)
+                p *= 2;
+            while (sat_round_up(end, p) < x->offset && p < ((uint64_t)1 << 30))
+                p *= 2;
+            if (p >= cl && sat_round_up(end, p) == x->offset) {
+                x->align = (uint32_t)p;
+                start = 1;
+            }
+        }
+        if (start && i > 0)
+            x->flags |= MF_GROUP_START;
+        uint64_t e = sat_add(x->offset, x->size);
+        if (x->bit_size == 0 && x->data_size > 0 && x->data_size < x->size)
+            e = sat_add(x->offset, x->data_size);
+        if (e > end)
+            end = e;
+    }
+}
+
 void lay_compute_order(lay_type *t, uint32_t cacheline, uint32_t *order)
 {
     const uint64_t cl = cacheline ? cacheline : 64;
+    t->cacheline = (uint32_t)cl;
 
+    /* rustc lists fields in declaration order; offsets out of that order
+    ** mean it reordered them (the default repr), in order a fixed repr */
+    int declared_order = 1;
+    for (uint32_t i = 1; i < t->nmembers; i++)
+        if (t->members[i].bitpos < t->members[i - 1].bitpos)
+            declared_order = 0;
     sort_members(t->members, t->nmembers);
 
     t->holes = 0;
@@ -645,7 +1009,25 @@ void lay_compute_order(lay_type *t, uint32_t cacheline, uint32_t *order)
 
     t->cachelines = clamp32(t->size / cl + (t->size % cl != 0));
 
-    t->optimal_size = t->nmembers > 0 ? lay_optimal_order(t, order) : t->size;
+    t->flags &= ~(uint32_t)(TF_ABI | TF_REPR_RUST | TF_SYNC_FIXED);
+    if (t->kind == LAY_STRUCT || t->kind == LAY_CLASS)
+        mark_intent(t, cl);
+    if (lay_abi_file(t->decl_file))
+        t->flags |= TF_ABI;
+
+    int kept = 0;
+    t->optimal_size = t->nmembers > 0 ? optimal_order(t, order, &kept) : t->size;
+    if (kept)
+        t->flags |= TF_SYNC_FIXED;
+    /* Rust: fields out of declaration order were reordered by rustc (the
+    ** default repr); in declaration order with padding a reorder would
+    ** remove, rustc was told not to: #[repr(C)] */
+    if (t->lang == LANG_RUST && t->kind == LAY_STRUCT && t->nmembers > 1) {
+        if (!declared_order)
+            t->flags |= TF_REPR_RUST;
+        else if (t->optimal_size < t->size)
+            t->flags |= TF_ABI;
+    }
     t->hash = layout_hash(t);
 }
 

@@ -48,6 +48,14 @@ typedef enum lay_lang {
 #define MF_ALIGNED    0x0400   /* member carries explicit alignment (DW_AT_alignment) */
 #define MF_INCOMPLETE 0x0800   /* its type is declared but defined nowhere in the
                                   binary (or ambiguously): size and alignment unknown */
+/* Layout intent (set by lay_compute; see "Layout intent" in layout.c): */
+#define MF_GROUP_START 0x4000  /* starts a layout group: no member is moved
+                                  across the start of a group */
+#define MF_PADMARK    0x8000   /* padding marker: a zero-size member that is
+                                  not a trailing flexible array, or a field
+                                  named pad/__pad/padding/reserved/rsvd[N] */
+#define MF_SYNC       0x10000  /* lock, atomic or refcount by its type
+                                  (lay_sync_type) */
 
 /* type flags */
 #define TF_PACKED       0x0001  /* members at offsets below their natural alignment,
@@ -74,6 +82,15 @@ typedef enum lay_lang {
 #define LAY_REF_ALIGN 2   /* member type is a definition whose alignment
                              depends on such a declaration: align comes from
                              the set's entry of that definition */
+#define TF_ABI          0x4000  /* the layout is an interface, not ours to
+                                   reorder: declared in a kernel uapi header
+                                   or an installed public header
+                                   (/usr/include...), or a Rust struct whose
+                                   fields are in declaration order (#[repr(C)]) */
+#define TF_REPR_RUST    0x8000  /* Rust struct whose fields rustc reordered
+                                   (default repr): rustc already orders it */
+#define TF_SYNC_FIXED   0x10000 /* a group's order was kept so that no lock
+                                   or atomic gets new cacheline neighbours */
 
 typedef struct lay_member {
     /* input */
@@ -129,6 +146,7 @@ typedef struct lay_type {
                                 unit (pahole's "bit_padding"); not in bit_holes */
     uint64_t optimal_size;   /* smallest size reachable by reordering */
     uint32_t cachelines;     /* number of cachelines spanned by size */
+    uint32_t cacheline;      /* the cacheline size lay_compute used (0: 64) */
     uint64_t hash;           /* layout hash: name, kind, size, members */
 } lay_type;
 
@@ -146,12 +164,31 @@ void lay_compute_order(lay_type *t, uint32_t cacheline, uint32_t *order);
 ** indexes (into t->members after lay_compute) and returns the size the
 ** type would have in that order.  Respects alignment, keeps bitfield
 ** groups together, keeps bases and the vtable pointer first and flexible
-** arrays last.  For unions, packed types and Rust enums returns the
-** current order and size. */
+** arrays last, moves members only inside their layout group
+** (MF_GROUP_START), and never gives a lock or atomic (MF_SYNC) a cacheline
+** neighbour it did not have.  For unions, packed types and Rust enums
+** returns the current order and size. */
 uint64_t lay_optimal_order(const lay_type *t, uint32_t *order);
 
 /* 1 if some member still has a reference to resolve (ref_kind set). */
 int lay_has_refs(const lay_type *t);
+
+/* 1 when a member's type, as the loader renders it, is a lock, an atomic
+** or a reference count: spinlock_t, struct mutex, atomic_t, refcount_t,
+** _Atomic T, std::atomic<T>, std::mutex, pthread_mutex_t, sync.Mutex,
+** sync/atomic.Int64, Rust's Mutex<T> and AtomicUsize, ... (arrays of them
+** too).  The type decides, never the member's name. */
+int lay_sync_type(const char *type_name);
+
+/* 1 when a member name is a padding field by convention: pad, __pad,
+** _pad1_, padding, reserved, __reserved2, rsvd (leading underscores, then
+** the word, then only digits and underscores). */
+int lay_pad_name(const char *name);
+
+/* 1 when a declaration file is an interface header: a kernel uapi header
+** (a path component "uapi") or an installed public header (/usr/include,
+** /usr/local/include, /usr/lib/gcc/.../include). */
+int lay_abi_file(const char *decl_file);
 
 /* Round n up to a multiple of a (a may be 0 or 1). */
 static inline uint64_t lay_round_up(uint64_t n, uint64_t a)
