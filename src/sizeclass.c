@@ -27,13 +27,24 @@
 **   of 8 16 32 64 96 128 192 256 512 ... 8192 bytes; above
 **   KMALLOC_MAX_CACHE_SIZE (two pages) the page allocator gives a power of
 **   two pages.  kmalloc(0) returns ZERO_SIZE_PTR: 0 bytes.
+** Linux SLUB dedicated caches (mm/slub.c, 6.1): an object's slot is its
+**   size rounded up to calculate_alignment() (sc_slab_slot; the free
+**   pointer lives inside the object unless the cache has a constructor or
+**   is SLAB_TYPESAFE_BY_RCU, which we do not see, and debugging is off);
+**   a slab is 2^order pages, the order chosen by calculate_order(): with
+**   min_objects = 4 * (fls(SC_SLAB_CPUS) + 1) (20 for 8 CPUs), capped by
+**   what an order-3 slab holds, the smallest order from
+**   get_order(min_objects * slot) whose leftover is at most 1/16, then
+**   1/8, then 1/4 of the slab, retried with one object fewer down to 1,
+**   then any leftover up to order 3, else up to order 10.  One object
+**   costs slab bytes / objects.
 */
 #include "sizeclass.h"
 
 #include <string.h>
 
 static const char *const sc_names[SC_NMODELS] = {
-    "glibc", "jemalloc", "mimalloc", "go", "go-noscan", "kmalloc",
+    "glibc", "jemalloc", "mimalloc", "go", "go-noscan", "kmalloc", "slab",
 };
 
 static const uint32_t sc_go_classes[] = {
@@ -145,9 +156,84 @@ uint64_t sc_class(sc_model m, uint64_t n)
                 p <<= 1;
             return p;
         }
+    case SC_SLAB: {
+        sc_slab_info si = sc_slab(n);
+        return si.objects ? si.slab_bytes / si.objects : 0;
+    }
     default:
         return 0;
     }
+}
+
+/* get_order(): the smallest order whose 2^order pages hold n bytes */
+static unsigned sc_get_order(uint64_t n)
+{
+    unsigned o = 0;
+    while (((uint64_t)4096 << o) < n && o < 63)
+        o++;
+    return o;
+}
+
+/* calc_slab_order() (slub_min_order 0) */
+static unsigned sc_calc_order(uint64_t size, uint64_t min_objects, unsigned max_order,
+                              uint64_t fract)
+{
+    unsigned order = sc_get_order(min_objects * size);
+    for (; order <= max_order; order++) {
+        uint64_t slab = (uint64_t)4096 << order;
+        if (slab % size <= slab / fract)
+            break;
+    }
+    return order;
+}
+
+static int sc_fls(unsigned v)
+{
+    int b = 0;
+    while (v) {
+        b++;
+        v >>= 1;
+    }
+    return b;
+}
+
+sc_slab_info sc_slab(uint64_t n)
+{
+    sc_slab_info r = { 0, 0, 0 };
+    if (n == 0 || n > ((uint64_t)4096 << 10))
+        return r;
+    const unsigned max_order = 3;      /* PAGE_ALLOC_COSTLY_ORDER */
+    uint64_t min_objects = 4 * (uint64_t)(sc_fls(SC_SLAB_CPUS) + 1);
+    uint64_t max_objects = ((uint64_t)4096 << max_order) / n;
+    if (min_objects > max_objects)
+        min_objects = max_objects;
+    unsigned order = 64;
+    for (; min_objects > 1 && order > max_order; min_objects--)
+        for (uint64_t fract = 16; fract >= 4 && order > max_order; fract /= 2)
+            order = sc_calc_order(n, min_objects, max_order, fract);
+    if (order > max_order)
+        order = sc_calc_order(n, 1, max_order, 1);
+    if (order > max_order)
+        order = sc_calc_order(n, 1, 10, 1);
+    if (order > 10)
+        return r;
+    r.order = order;
+    r.slab_bytes = (uint64_t)4096 << order;
+    r.objects = r.slab_bytes / n;
+    return r;
+}
+
+uint64_t sc_slab_slot(uint64_t size, uint64_t align, int hwcache)
+{
+    uint64_t a = align > 8 ? align : 8;    /* ARCH_SLAB_MINALIGN, sizeof(void *) */
+    if (hwcache) {
+        uint64_t ralign = 64;
+        while (size <= ralign / 2 && ralign > 8)
+            ralign /= 2;
+        if (ralign > a)
+            a = ralign;
+    }
+    return size == 0 ? 0 : sc_round(size, a);
 }
 
 static int sc_ends_with_vmlinux(const char *path)
