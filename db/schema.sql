@@ -323,49 +323,80 @@ SELECT s.id AS site_id, s.binary_id,
 -- chosen) is split evenly over its candidates: share 1/candidates.
 -- request: bytes per allocation -- measured (bytes / allocations) when a
 -- profile counted the site and that is at least the type size, else the
--- site's constant size x count when at least the type size, else the
--- type size.  elements: objects per allocation, request / size when that
--- divides, else 1; extra: what the request holds beyond them (a trailing
--- variable part, e.g. a flexible array), kept when reordering.
+-- site's constant size x count when at least the type size, else NULL
+-- when the request varies (the type ends in a flexible array, or the
+-- site asks for n x k bytes with n unknown): "depends on n", else the
+-- type size.  request_from says which: 'measured', sites.size_from
+-- ('code', 'dwarf-call-site', 'go-type', 'kmem-cache'), 'type', or NULL.
+-- elements: objects per allocation, request / size when that divides
+-- (never for a flexible array type), else 1; extra: what the request
+-- holds beyond them (a trailing variable part), kept when reordering.
+-- cache: 1 when the site allocates from a dedicated kmem_cache
+-- (kmem_cache_alloc*); such an object takes a slot of its size rounded
+-- up to slot_align (the type's alignment, at least 8), class_request and
+-- class_request_after are the slots (the request itself elsewhere).
 CREATE VIEW site_rows AS
-SELECT y.*, y.request - y.elements * y.size AS extra,
-       y.request - y.elements * (y.size - y.optimal_size) AS request_after
-  FROM (SELECT z.*, CASE WHEN z.size > 0 AND z.request % z.size = 0
-                         THEN z.request / z.size ELSE 1 END AS elements
-          FROM (SELECT x.site_id, x.binary_id, x.type_id, x.share, x.ambiguous,
-                       x.allocations * x.share AS allocations, x.source AS alloc_source,
-                       t.size, t.optimal_size,
-                       CASE WHEN x.source = 'measured' AND x.allocations > 0
-                                 AND x.bytes / x.allocations >= t.size
-                            THEN x.bytes / x.allocations
-                            WHEN s.size * coalesce(s.count, 1) >= t.size
-                            THEN s.size * coalesce(s.count, 1)
-                            ELSE t.size END AS request,
-                       CASE WHEN s.file IS NOT NULL THEN s.file || ':' || coalesce(s.line, '?')
-                            ELSE printf('%s@0x%x', coalesce(s.function, '?'), s.pc) END AS site
-                  FROM (SELECT s.id AS site_id, s.binary_id, s.type_id, 1.0 AS share,
-                               0 AS ambiguous, a.allocations, a.bytes, a.source
-                          FROM sites s JOIN site_allocations a ON a.site_id = s.id
-                         WHERE s.type_id IS NOT NULL
-                        UNION ALL
-                        SELECT s.id, s.binary_id, c.type_id,
-                               1.0 / (SELECT count(*) FROM site_candidates k
-                                       WHERE k.site_id = s.id), 1,
-                               a.allocations, a.bytes, a.source
-                          FROM sites s JOIN site_candidates c ON c.site_id = s.id
-                          JOIN site_allocations a ON a.site_id = s.id
-                         WHERE s.type_id IS NULL) x
-                  JOIN sites s ON s.id = x.site_id
-                  JOIN types t ON t.id = x.type_id) z) y;
+SELECT v.*,
+       CASE WHEN v.cache THEN (v.request + v.slot_align - 1) / v.slot_align * v.slot_align
+            ELSE v.request END AS class_request,
+       CASE WHEN v.cache THEN (v.request_after + v.slot_align - 1) / v.slot_align * v.slot_align
+            ELSE v.request_after END AS class_request_after
+  FROM (SELECT y.*, y.request - y.elements * y.size AS extra,
+               y.request - y.elements * (y.size - y.optimal_size) AS request_after
+          FROM (SELECT z.*, CASE WHEN z.size > 0 AND z.request % z.size = 0 AND NOT z.flex
+                                 THEN z.request / z.size ELSE 1 END AS elements
+                  FROM (SELECT x.site_id, x.binary_id, x.type_id, x.share, x.ambiguous,
+                               x.allocations * x.share AS allocations, x.source AS alloc_source,
+                               t.size, t.optimal_size, (t.flags & 256) != 0 AS flex,
+                               s.allocator LIKE 'kmem\_cache\_alloc%' ESCAPE '\' AS cache,
+                               max(t.align, 8) AS slot_align,
+                               CASE WHEN x.source = 'measured' AND x.allocations > 0
+                                         AND x.bytes / x.allocations >= t.size
+                                    THEN x.bytes / x.allocations
+                                    WHEN s.size IS NOT NULL AND s.count IS NOT NULL
+                                         AND s.size * s.count >= t.size
+                                    THEN s.size * s.count
+                                    WHEN (t.flags & 256) != 0
+                                         OR (s.size IS NOT NULL AND s.count IS NULL)
+                                    THEN NULL
+                                    ELSE t.size END AS request,
+                               CASE WHEN x.source = 'measured' AND x.allocations > 0
+                                         AND x.bytes / x.allocations >= t.size
+                                    THEN 'measured'
+                                    WHEN s.size IS NOT NULL AND s.count IS NOT NULL
+                                         AND s.size * s.count >= t.size
+                                    THEN coalesce(s.size_from, 'code')
+                                    WHEN (t.flags & 256) != 0
+                                         OR (s.size IS NOT NULL AND s.count IS NULL)
+                                    THEN NULL
+                                    ELSE 'type' END AS request_from,
+                               CASE WHEN s.file IS NOT NULL THEN s.file || ':' || coalesce(s.line, '?')
+                                    ELSE printf('%s@0x%x', coalesce(s.function, '?'), s.pc) END AS site
+                          FROM (SELECT s.id AS site_id, s.binary_id, s.type_id, 1.0 AS share,
+                                       0 AS ambiguous, a.allocations, a.bytes, a.source
+                                  FROM sites s JOIN site_allocations a ON a.site_id = s.id
+                                 WHERE s.type_id IS NOT NULL
+                                UNION ALL
+                                SELECT s.id, s.binary_id, c.type_id,
+                                       1.0 / (SELECT count(*) FROM site_candidates k
+                                               WHERE k.site_id = s.id), 1,
+                                       a.allocations, a.bytes, a.source
+                                  FROM sites s JOIN site_candidates c ON c.site_id = s.id
+                                  JOIN site_allocations a ON a.site_id = s.id
+                                 WHERE s.type_id IS NULL) x
+                          JOIN sites s ON s.id = x.site_id
+                          JOIN types t ON t.id = x.type_id) z) y) v;
 
 -- site_rows under every allocator model of the binary.  heap_saved:
 -- allocator bytes given back by the best order, (class of request -
--- class of request_after) x allocations.  struct_saved: the raw bytes,
--- (size - optimal_size) x elements x allocations -- what cache density
--- gains, whatever the allocator rounds to.
+-- class of request_after) x allocations, NULL when the request depends
+-- on n.  Under kmalloc, a dedicated-cache site is classed by the slab
+-- model ('slab': bytes of slab per object of its slot).  struct_saved:
+-- the raw bytes, (size - optimal_size) x elements x allocations -- what
+-- cache density gains, whatever the allocator rounds to.
 CREATE VIEW site_waste_all AS
 SELECT r.site_id, r.binary_id, r.type_id, m.allocator, m.chosen, r.share, r.ambiguous,
-       r.elements, r.extra, r.request, r.request_after,
+       r.elements, r.extra, r.request, r.request_after, r.request_from, r.cache,
        cn.bytes AS class_now, ca.bytes AS class_after,
        r.allocations, r.alloc_source,
        (cn.bytes - ca.bytes) * r.allocations AS heap_saved,
@@ -374,45 +405,117 @@ SELECT r.site_id, r.binary_id, r.type_id, m.allocator, m.chosen, r.share, r.ambi
   FROM site_rows r
   JOIN alloc_models m ON m.binary_id = r.binary_id
   LEFT JOIN alloc_classes cn
-         ON cn.binary_id = r.binary_id AND cn.request = r.request
-        AND cn.allocator = CASE WHEN m.allocator = 'go'
+         ON cn.binary_id = r.binary_id AND cn.request = r.class_request
+        AND cn.allocator = CASE WHEN m.allocator = 'kmalloc' AND r.cache THEN 'slab'
+                                WHEN m.allocator = 'go'
                                  AND r.type_id IN (SELECT type_id FROM go_noscan)
                                 THEN 'go-noscan' ELSE m.allocator END
   LEFT JOIN alloc_classes ca
-         ON ca.binary_id = r.binary_id AND ca.request = r.request_after
+         ON ca.binary_id = r.binary_id AND ca.request = r.class_request_after
         AND ca.allocator = cn.allocator;
 
 -- Per type and allocator model: one object's class now and after, and the
--- sums over its sites.  score = heap_saved, the ranking key.
+-- sums over its sites.  score = heap_saved, the ranking key.  cache: the
+-- type is allocated from a dedicated kmem_cache (then, under kmalloc, its
+-- one-object classes are the slab model's for its slot).  verdict and
+-- section (db/README.md "Verdicts"): what `top` and worst.sql group by.
 CREATE VIEW waste_all AS
-SELECT t.id AS type_id, t.binary_id, t.kind, t.name, t.lang, t.size, t.optimal_size,
-       t.size - t.optimal_size AS saving, t.hole_bytes, t.tail_padding,
-       m.allocator, m.chosen,
-       cn.bytes AS class_now, ca.bytes AS class_after,
-       cn.bytes - ca.bytes AS class_saving,
-       coalesce(w.sites, 0) AS sites,
-       coalesce(w.ambiguous_sites, 0) AS ambiguous_sites,
-       coalesce(w.allocations, 0.0) AS allocations,
-       CASE WHEN EXISTS (SELECT 1 FROM profiles p WHERE p.binary_id = t.binary_id)
-            THEN 'measured' WHEN w.sites > 0 THEN 'static' ELSE 'none' END AS alloc_source,
-       coalesce(w.heap_saved, 0.0) AS heap_saved,
-       coalesce(w.struct_saved, 0.0) AS struct_saved,
-       coalesce(w.heap_saved, 0.0) AS score
-  FROM types t
-  JOIN alloc_models m ON m.binary_id = t.binary_id
-  LEFT JOIN alloc_classes cn
-         ON cn.binary_id = t.binary_id AND cn.request = t.size
-        AND cn.allocator = CASE WHEN m.allocator = 'go'
-                                 AND t.id IN (SELECT type_id FROM go_noscan)
-                                THEN 'go-noscan' ELSE m.allocator END
-  LEFT JOIN alloc_classes ca
-         ON ca.binary_id = t.binary_id AND ca.request = t.optimal_size
-        AND ca.allocator = cn.allocator
-  LEFT JOIN (SELECT type_id, allocator, count(*) AS sites,
-                    sum(ambiguous) AS ambiguous_sites, sum(allocations) AS allocations,
-                    sum(heap_saved) AS heap_saved, sum(struct_saved) AS struct_saved
-               FROM site_waste_all GROUP BY type_id, allocator) w
-         ON w.type_id = t.id AND w.allocator = m.allocator;
+SELECT u.*,
+       CASE WHEN u.verdict IN ('saves', 'ambiguous only') THEN 1
+            WHEN u.verdict IN ('raw only', 'depends on n') THEN 2
+            WHEN u.verdict = 'no sites' THEN 3 ELSE 4 END AS section
+  FROM (SELECT q.*,
+               CASE WHEN q.flags & 16384 THEN 'abi'
+                    WHEN q.flags & 32768 THEN 'repr(Rust)'
+                    WHEN q.sites = 0 THEN 'no sites'
+                    WHEN q.heap_saved > 0
+                    THEN CASE WHEN q.ambiguous_sites = q.sites THEN 'ambiguous only'
+                              ELSE 'saves' END
+                    WHEN q.variable_sites = q.sites THEN 'depends on n'
+                    ELSE 'raw only' END AS verdict
+          FROM (SELECT t.id AS type_id, t.binary_id, t.kind, t.name, t.lang, t.size,
+                       t.optimal_size, t.size - t.optimal_size AS saving, t.hole_bytes,
+                       t.tail_padding, t.flags, m.allocator, m.chosen,
+                       cn.bytes AS class_now, ca.bytes AS class_after,
+                       cn.bytes - ca.bytes AS class_saving,
+                       coalesce(w.sites, 0) AS sites,
+                       coalesce(w.ambiguous_sites, 0) AS ambiguous_sites,
+                       coalesce(w.variable_sites, 0) AS variable_sites,
+                       coalesce(w.cache, 0) AS cache,
+                       coalesce(w.allocations, 0.0) AS allocations,
+                       CASE WHEN EXISTS (SELECT 1 FROM profiles p WHERE p.binary_id = t.binary_id)
+                            THEN 'measured' WHEN w.sites > 0 THEN 'static' ELSE 'none' END
+                            AS alloc_source,
+                       CASE WHEN w.sites > 0 AND w.variable_sites = w.sites THEN NULL
+                            ELSE coalesce(w.heap_saved, 0.0) END AS heap_saved,
+                       coalesce(w.struct_saved, 0.0) AS struct_saved,
+                       CASE WHEN w.sites > 0 AND w.variable_sites = w.sites THEN NULL
+                            ELSE coalesce(w.heap_saved, 0.0) END AS score
+                  FROM types t
+                  JOIN alloc_models m ON m.binary_id = t.binary_id
+                  LEFT JOIN (SELECT type_id, allocator, count(*) AS sites,
+                                    sum(ambiguous) AS ambiguous_sites,
+                                    sum(request IS NULL) AS variable_sites,
+                                    max(cache) AS cache,
+                                    sum(allocations) AS allocations,
+                                    sum(heap_saved) AS heap_saved,
+                                    sum(struct_saved) AS struct_saved
+                               FROM site_waste_all GROUP BY type_id, allocator) w
+                         ON w.type_id = t.id AND w.allocator = m.allocator
+                  LEFT JOIN alloc_classes cn
+                         ON cn.binary_id = t.binary_id
+                        AND cn.request = CASE WHEN m.allocator = 'kmalloc' AND w.cache
+                                              THEN (t.size + max(t.align, 8) - 1)
+                                                   / max(t.align, 8) * max(t.align, 8)
+                                              ELSE t.size END
+                        AND cn.allocator = CASE WHEN m.allocator = 'kmalloc' AND w.cache
+                                                THEN 'slab'
+                                                WHEN m.allocator = 'go'
+                                                 AND t.id IN (SELECT type_id FROM go_noscan)
+                                                THEN 'go-noscan' ELSE m.allocator END
+                  LEFT JOIN alloc_classes ca
+                         ON ca.binary_id = t.binary_id
+                        AND ca.request = CASE WHEN m.allocator = 'kmalloc' AND w.cache
+                                              THEN (t.optimal_size + max(t.align, 8) - 1)
+                                                   / max(t.align, 8) * max(t.align, 8)
+                                              ELSE t.optimal_size END
+                        AND ca.allocator = cn.allocator) q) u;
+
+-- Where a lock, atomic or reference count (members.flags MF_SYNC,
+-- 0x10000: found by its type) shares a cacheline with other members:
+-- one row per lock member and line it touches.  others: sized members on
+-- that line besides it; hot: of them, those a DHAT profile saw accessed
+-- (member_heat.accesses > 0, NULL without heat for the type); accesses:
+-- their summed accesses (NULL without heat).
+CREATE VIEW false_sharing AS
+SELECT l.type_id, l.idx AS lock_idx, l.name AS lock_name, l.type_name AS lock_type,
+       l.line,
+       (SELECT count(*) FROM members o
+         WHERE o.type_id = l.type_id AND o.idx != l.idx AND o.size > 0
+           AND (o.flags & 4) = 0
+           AND o.offset / l.cl <= l.line AND (o.offset + o.size - 1) / l.cl >= l.line)
+           AS others,
+       (SELECT CASE WHEN count(h.idx) = 0 THEN NULL ELSE sum(h.acc > 0) END
+          FROM members o
+          LEFT JOIN (SELECT idx, sum(accesses) AS acc FROM member_heat
+                      WHERE type_id = l.type_id GROUP BY idx) h ON h.idx = o.idx
+         WHERE o.type_id = l.type_id AND o.idx != l.idx AND o.size > 0
+           AND (o.flags & 4) = 0
+           AND o.offset / l.cl <= l.line AND (o.offset + o.size - 1) / l.cl >= l.line)
+           AS hot,
+       (SELECT sum(h.accesses) FROM member_heat h JOIN members o
+            ON o.type_id = h.type_id AND o.idx = h.idx
+         WHERE h.type_id = l.type_id AND o.idx != l.idx AND o.size > 0
+           AND o.offset / l.cl <= l.line AND (o.offset + o.size - 1) / l.cl >= l.line)
+           AS accesses
+  FROM (SELECT m.type_id, m.idx, m.name, m.type_name, b.cacheline AS cl,
+               m.offset / b.cacheline + k.n AS line
+          FROM members m
+          JOIN types t ON t.id = m.type_id
+          JOIN binaries b ON b.id = t.binary_id
+          JOIN (SELECT 0 AS n UNION ALL SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3) k
+            ON m.offset / b.cacheline + k.n <= (m.offset + m.size - 1) / b.cacheline
+         WHERE (m.flags & 65536) != 0 AND m.size > 0) l;
 
 -- waste_all under each binary's chosen model (what `diff` compares).
 CREATE VIEW waste AS

@@ -15,11 +15,18 @@
 -- binary is the path of the binary the type belongs to.  The sqlite3
 -- shell prints a whole REAL as "8.0" where holeprof prints "8".
 --
+-- Rows come in sections (waste_all.section, verdict; db/README.md
+-- "Verdicts"): 1 types whose allocator class shrinks ('saves', or
+-- 'ambiguous only' when every site is an ambiguous size match), 2 raw
+-- savings only ('raw only', 'depends on n': a flexible array or an
+-- n x k request, heap_saved NULL), 3 'no sites', 4 layouts that are not
+-- ours to reorder ('abi', 'repr(Rust)').
+--
 -- For another allocator model, replace `w.chosen = 1` below by
 -- `w.allocator = 'jemalloc'` (glibc, jemalloc, mimalloc, go, kmalloc).
 WITH ranked AS (
     SELECT w.*,
-           row_number() OVER (ORDER BY w.heap_saved DESC, w.struct_saved DESC,
+           row_number() OVER (ORDER BY w.section, w.heap_saved DESC, w.struct_saved DESC,
                                        w.saving DESC, w.name, w.type_id) AS rank
       FROM waste_all w
      WHERE w.saving > 0 AND w.chosen = 1
@@ -31,6 +38,7 @@ SELECT r.rank, r.type_id, r.kind, r.name, r.size, r.optimal_size, r.allocator,
          WHERE s.type_id = r.type_id AND s.allocator = r.allocator
          ORDER BY s.heap_saved DESC, s.struct_saved DESC, s.allocations DESC, s.site_id
          LIMIT 1) AS worst_site,
-       (SELECT b.path FROM binaries b WHERE b.id = r.binary_id) AS binary
+       (SELECT b.path FROM binaries b WHERE b.id = r.binary_id) AS binary,
+       r.verdict
   FROM ranked r
  ORDER BY r.rank;

@@ -14,6 +14,7 @@
 */
 #include "rank.h"
 #include "cifmt.h"
+#include "layout.h"
 #include "report.h"
 #include "sizeclass.h"
 #include "store.h"
@@ -66,7 +67,7 @@ static int rk_fill_models(sqlite3 *db, const char *path, hp_err *err)
         goto dberr;
     for (size_t i = 0; i < n; i++) {
         for (int m = 0; m < SC_NMODELS; m++) {
-            if (m == SC_GO_NOSCAN)   /* a variant of go, not a model to choose */
+            if (m == SC_GO_NOSCAN || m == SC_SLAB)   /* variants, not models to choose */
                 continue;
             sqlite3_bind_int64(st, 1, picks[i].binary_id);
             sqlite3_bind_text(st, 2, sc_name((sc_model)m), -1, SQLITE_STATIC);
@@ -133,8 +134,13 @@ int rk_fill_classes(sqlite3 *db, const char *path, hp_err *err)
     int status = -1;
     if (rk_collect(db, "SELECT binary_id, size, optimal_size FROM types", 1, 2, &reqs, &n,
                    &cap) != 0 ||
-        rk_collect(db, "SELECT binary_id, request, request_after FROM site_rows", 1, 2, &reqs,
-                   &n, &cap) != 0)
+        rk_collect(db, "SELECT binary_id, class_request, class_request_after FROM site_rows",
+                   1, 2, &reqs, &n, &cap) != 0 ||
+        rk_collect(db, "SELECT binary_id, (size + max(align, 8) - 1) / max(align, 8)"
+                   " * max(align, 8), (optimal_size + max(align, 8) - 1) / max(align, 8)"
+                   " * max(align, 8) FROM types WHERE id IN (SELECT type_id FROM site_rows"
+                   " WHERE cache)", 1, 2,
+                   &reqs, &n, &cap) != 0)
         goto dberr;
     hp_radix_sort(reqs, n, sizeof *reqs, offsetof(rk_req, request));
     hp_radix_sort(reqs, n, sizeof *reqs, offsetof(rk_req, binary_id));
@@ -177,12 +183,15 @@ done:
 enum {
     RK_TYPE_ID, RK_KIND, RK_NAME, RK_SIZE, RK_OPTIMAL, RK_ALLOCATOR, RK_CLASS_NOW,
     RK_CLASS_AFTER, RK_ALLOCS, RK_SOURCE, RK_AMBIG, RK_SITES, RK_HEAP, RK_STRUCT,
-    RK_SAVING, RK_BINARY, RK_NCOLS
+    RK_SAVING, RK_BINARY, RK_VERDICT, RK_SECTION, RK_VARIABLE, RK_FLAGS, RK_NCOLS
 };
+
+/* top's sections (waste_all.section): what the ranking may claim */
+enum { RK_SEC_SAVES = 1, RK_SEC_RAW = 2, RK_SEC_NOSITE = 3, RK_SEC_FIXED = 4, RK_NSEC = 5 };
 
 typedef struct rk_row {
     sqlite3_value *v[RK_NCOLS];
-    int64_t type_id, saving;
+    int64_t type_id, saving, section;
     double heap, strct;
     const char *name;
     /* the worst site so far */
@@ -225,6 +234,8 @@ static int rk_by_rank(const void *pa, const void *pb)
 {
     const rk_row *a = pa, *b = pb;
     int c;
+    if (a->section != b->section)
+        return a->section < b->section ? -1 : 1;
     if ((c = rk_cmp_num(b->heap, a->heap)) != 0)
         return c;
     if ((c = rk_cmp_num(b->strct, a->strct)) != 0)
@@ -255,7 +266,8 @@ static int rk_load(sqlite3 *db, const char *path, const char *allocator, int64_t
     char *sql = sqlite3_mprintf(
         "SELECT type_id, kind, name, size, optimal_size, allocator, class_now, class_after,"
         " allocations, alloc_source, ambiguous_sites, sites, heap_saved, struct_saved, saving,"
-        " (SELECT b.path FROM binaries b WHERE b.id = waste_all.binary_id)"
+        " (SELECT b.path FROM binaries b WHERE b.id = waste_all.binary_id),"
+        " verdict, section, variable_sites, flags"
         " FROM waste_all WHERE saving > 0 AND saving >= ?2 AND%s", rk_filter);
     sqlite3_stmt *st = NULL;
     rk_row *rows = NULL;
@@ -274,6 +286,7 @@ static int rk_load(sqlite3 *db, const char *path, const char *allocator, int64_t
             r->v[k] = sqlite3_value_dup(sqlite3_column_value(st, k));
         r->type_id = sqlite3_column_int64(st, RK_TYPE_ID);
         r->saving = sqlite3_column_int64(st, RK_SAVING);
+        r->section = sqlite3_column_int64(st, RK_SECTION);
         int oom = 0;
         for (int k = 0; k < RK_NCOLS; k++)
             oom |= r->v[k] == NULL;     /* sqlite3_value_dup: only out of memory */
@@ -284,7 +297,8 @@ static int rk_load(sqlite3 *db, const char *path, const char *allocator, int64_t
         }
         r->name = (const char *)sqlite3_value_text(r->v[RK_NAME]);
         if (sqlite3_column_type(st, RK_TYPE_ID) != SQLITE_INTEGER || r->name == NULL
-            || r->saving <= 0 || r->saving > RK_MAX_INT || rk_num(st, RK_HEAP, &r->heap) != 0
+            || r->saving <= 0 || r->saving > RK_MAX_INT || r->section < RK_SEC_SAVES
+            || r->section >= RK_NSEC || rk_num(st, RK_HEAP, &r->heap) != 0
             || rk_num(st, RK_STRUCT, &r->strct) != 0) {
             long long id = (long long)sqlite3_column_int64(st, RK_TYPE_ID);
             sqlite3_finalize(st);
@@ -390,13 +404,23 @@ static int64_t rk_binaries(sqlite3 *db, int *names_unique)
     return n;
 }
 
+static const char *const rk_sec_title[RK_NSEC] = {
+    NULL,
+    NULL,
+    "Raw savings only (no allocator class shrinks, or the request depends on n): cache"
+    " density, not heap:",
+    "No allocation site found (no evidence the type is on the heap), by raw saving:",
+    "Layout fixed, not ranked (abi: a uapi or public header, or a Rust #[repr(C)] struct;"
+    " repr(Rust): rustc orders the fields itself):",
+};
+
 static int rk_print(sqlite3 *db, const char *path, rk_row *rows, size_t n, const rk_opts *o,
                     FILE *out, hp_err *err)
 {
     static const char *const csv_cols =
         "rank, type_id, kind, name, size, optimal_size, allocator, class_now, class_after,"
         " allocations, alloc_source, ambiguous_sites, sites, heap_saved, struct_saved,"
-        " worst_site, binary";
+        " worst_site, binary, verdict";
     int table = o->fmt == FMT_TABLE;
     /* a database of several binaries (merge, analyze A B, -r) says whose
     ** type each row is: the same name may rank once per binary; csv and
@@ -404,8 +428,9 @@ static int rk_print(sqlite3 *db, const char *path, rk_row *rows, size_t n, const
     int names_unique = 0;
     int many = rk_binaries(db, &names_unique) > 1;
     char *sql = table
-        ? sqlite3_mprintf("CREATE TEMP TABLE rk_top(rank, type, binary, size, allocator, class,"
-                          " allocations, heap_saved, struct_saved, worst_site)")
+        ? sqlite3_mprintf("CREATE TEMP TABLE rk_top(rank, section, type, binary, size,"
+                          " allocator, class, allocations, heap_saved, struct_saved, worst_site,"
+                          " verdict)")
         : sqlite3_mprintf("CREATE TEMP TABLE rk_top(%s)", csv_cols);
     char *msg = NULL;
     int rc = sqlite3_exec(db, sql, NULL, NULL, &msg);
@@ -417,55 +442,81 @@ static int rk_print(sqlite3 *db, const char *path, rk_row *rows, size_t n, const
     }
     sqlite3_stmt *ins = NULL, *sel = NULL;
     sql = sqlite3_mprintf("INSERT INTO rk_top VALUES (%s)",
-                          table ? "?1,?2,?10,?3,?4,?5,?6,?7,?8,?9"
-                                : "?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17");
+                          table ? "?1,?2,?3,?12,?4,?5,?6,?7,?8,?9,?10,?11"
+                                : "?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,"
+                                  "?18");
     rc = sqlite3_prepare_v2(db, sql, -1, &ins, NULL);
     sqlite3_free(sql);
     if (rc != SQLITE_OK)
         goto dberr;
+    size_t per[RK_NSEC] = { 0 }, shown[RK_NSEC] = { 0 };
+    for (size_t i = 0; i < n; i++)
+        per[rows[i].section]++;
     size_t lim = o->n > 0 && (size_t)o->n < n ? (size_t)o->n : n;
-    int any_ambig = 0, any_none = 0;
+    int any_ambig = 0, any_only = 0, any_var = 0, any_none = 0;
     hp_buf b = { 0 };
-    for (size_t i = 0; i < lim; i++) {
+    for (size_t i = 0; i < n; i++) {
         rk_row *r = &rows[i];
+        /* the table: -n rows of each section; csv and json: the first -n */
+        if (table ? (o->n > 0 && shown[r->section] >= (size_t)o->n) : i >= lim)
+            continue;
+        shown[r->section]++;
         sqlite3_bind_int64(ins, 1, (int64_t)i + 1);
+        const char *verdict = (const char *)sqlite3_value_text(r->v[RK_VERDICT]);
         if (table) {
+            sqlite3_bind_int64(ins, 2, r->section);
             hp_buf_reset(&b);
             hp_buf_printf(&b, "%s %s", sqlite3_value_text(r->v[RK_KIND]) ?
                           (const char *)sqlite3_value_text(r->v[RK_KIND]) : "?", r->name);
-            sqlite3_bind_text(ins, 2, b.s, -1, SQLITE_TRANSIENT);
+            sqlite3_bind_text(ins, 3, b.s, -1, SQLITE_TRANSIENT);
             hp_buf_reset(&b);
             rk_human(&b, r->v[RK_SIZE]);
             hp_buf_puts(&b, " -> ");
             rk_human(&b, r->v[RK_OPTIMAL]);
-            sqlite3_bind_text(ins, 3, b.s, -1, SQLITE_TRANSIENT);
-            sqlite3_bind_value(ins, 4, r->v[RK_ALLOCATOR]);
+            sqlite3_bind_text(ins, 4, b.s, -1, SQLITE_TRANSIENT);
+            sqlite3_bind_value(ins, 5, r->v[RK_ALLOCATOR]);
             hp_buf_reset(&b);
-            rk_human(&b, r->v[RK_CLASS_NOW]);
-            hp_buf_puts(&b, " -> ");
-            rk_human(&b, r->v[RK_CLASS_AFTER]);
-            sqlite3_bind_text(ins, 5, b.s, -1, SQLITE_TRANSIENT);
+            if (sqlite3_value_int64(r->v[RK_FLAGS]) & TF_FLEX) {
+                hp_buf_puts(&b, "depends on n");   /* one object has no fixed size */
+            } else {
+                rk_human(&b, r->v[RK_CLASS_NOW]);
+                hp_buf_puts(&b, " -> ");
+                rk_human(&b, r->v[RK_CLASS_AFTER]);
+            }
+            sqlite3_bind_text(ins, 6, b.s, -1, SQLITE_TRANSIENT);
             hp_buf_reset(&b);
             rk_human(&b, r->v[RK_ALLOCS]);
             const char *src = (const char *)sqlite3_value_text(r->v[RK_SOURCE]);
-            int ambig = sqlite3_value_int64(r->v[RK_AMBIG]) > 0;
-            hp_buf_printf(&b, " %s%s", src ? src : "?", ambig ? "*" : "");
-            any_ambig |= ambig;
+            int64_t amb = sqlite3_value_int64(r->v[RK_AMBIG]);
+            int only = amb > 0 && amb == sqlite3_value_int64(r->v[RK_SITES]);
+            hp_buf_printf(&b, " %s%s", src ? src : "?", only ? "?" : amb > 0 ? "*" : "");
+            any_ambig |= amb > 0 && !only;
+            any_only |= only;
             any_none |= src && strcmp(src, "none") == 0;
-            sqlite3_bind_text(ins, 6, b.s, -1, SQLITE_TRANSIENT);
-            hp_buf_reset(&b);
-            rk_human(&b, r->v[RK_HEAP]);
             sqlite3_bind_text(ins, 7, b.s, -1, SQLITE_TRANSIENT);
             hp_buf_reset(&b);
-            rk_human(&b, r->v[RK_STRUCT]);
+            int64_t var = sqlite3_value_int64(r->v[RK_VARIABLE]);
+            if (sqlite3_value_type(r->v[RK_HEAP]) == SQLITE_NULL && var > 0) {
+                hp_buf_puts(&b, "depends on n");
+            } else {
+                rk_human(&b, r->v[RK_HEAP]);
+                if (var > 0) {
+                    hp_buf_puts(&b, " +n");
+                    any_var = 1;
+                }
+            }
             sqlite3_bind_text(ins, 8, b.s, -1, SQLITE_TRANSIENT);
+            hp_buf_reset(&b);
+            rk_human(&b, r->v[RK_STRUCT]);
+            sqlite3_bind_text(ins, 9, b.s, -1, SQLITE_TRANSIENT);
             /* the file's last component keeps the table readable; csv
             ** and json carry the whole path */
             const char *w = r->worst ? r->worst : "-", *slash = strrchr(w, '/');
-            sqlite3_bind_text(ins, 9, slash && slash[1] ? slash + 1 : w, -1, SQLITE_TRANSIENT);
+            sqlite3_bind_text(ins, 10, slash && slash[1] ? slash + 1 : w, -1, SQLITE_TRANSIENT);
+            sqlite3_bind_text(ins, 11, verdict ? verdict : "?", -1, SQLITE_TRANSIENT);
             const char *bp = (const char *)sqlite3_value_text(r->v[RK_BINARY]);
             const char *bs = bp ? strrchr(bp, '/') : NULL;
-            sqlite3_bind_text(ins, 10, bp == NULL ? "?" : names_unique && bs && bs[1] ? bs + 1 : bp,
+            sqlite3_bind_text(ins, 12, bp == NULL ? "?" : names_unique && bs && bs[1] ? bs + 1 : bp,
                               -1, SQLITE_TRANSIENT);
         } else {
             for (int k = 0; k < RK_SAVING; k++)
@@ -475,6 +526,7 @@ static int rk_print(sqlite3 *db, const char *path, rk_row *rows, size_t n, const
             else
                 sqlite3_bind_null(ins, 16);
             sqlite3_bind_value(ins, 17, r->v[RK_BINARY]);
+            sqlite3_bind_value(ins, 18, r->v[RK_VERDICT]);
         }
         if (sqlite3_step(ins) != SQLITE_DONE) {
             hp_buf_free(&b);
@@ -485,36 +537,62 @@ static int rk_print(sqlite3 *db, const char *path, rk_row *rows, size_t n, const
     hp_buf_free(&b);
     sqlite3_finalize(ins);
     ins = NULL;
-    if (table) {
-        fprintf(out, "heap_saved: allocator bytes given back by the best member order, (class now"
-                " - class after) x allocations; struct_saved: raw bytes, (size - optimal) x"
-                " objects x allocations (cache density).  class: one object's; array sites"
-                " and sites with a tail use their whole request (holeprof show TYPE).\n");
-        if (lim == 0) {
-            fprintf(out, "no type can be made smaller by reordering its members\n");
-            return 0;
-        }
+    if (!table) {
+        if (sqlite3_prepare_v2(db, "SELECT * FROM rk_top ORDER BY rank", -1, &sel, NULL)
+            != SQLITE_OK)
+            goto dberr;
+        int st = fmt_print_stmt(sel, o->fmt, out, err);
+        sqlite3_finalize(sel);
+        return st;
     }
-    sql = many || !table ? sqlite3_mprintf("SELECT * FROM rk_top ORDER BY rank")
-                         : sqlite3_mprintf("SELECT rank, type, size, allocator, class,"
-                                           " allocations, heap_saved, struct_saved, worst_site"
-                                           " FROM rk_top ORDER BY rank");
+    fprintf(out, "heap_saved: allocator bytes given back by the best member order, (class now"
+            " - class after) x allocations; struct_saved: raw bytes, (size - optimal) x"
+            " objects x allocations (cache density).  class: one object's; array sites"
+            " and sites with a tail use their whole request (holeprof show TYPE).\n");
+    if (n == 0) {
+        fprintf(out, "no type can be made smaller by reordering its members\n");
+        return 0;
+    }
+    const char *model = NULL;
+    for (size_t i = 0; i < n && model == NULL; i++)
+        model = (const char *)sqlite3_value_text(rows[i].v[RK_ALLOCATOR]);
+    if (per[RK_SEC_SAVES] == 0)
+        fprintf(out, "nothing to gain: no reordering moves any type into a smaller %s"
+                " allocator class; the raw savings are listed apart below.\n",
+                model ? model : "?");
+    sql = sqlite3_mprintf("SELECT rank, type,%s size, allocator, class, allocations,"
+                          " heap_saved, struct_saved, worst_site, verdict FROM rk_top"
+                          " WHERE section = ?1 ORDER BY rank", many ? " binary," : "");
     rc = sqlite3_prepare_v2(db, sql, -1, &sel, NULL);
     sqlite3_free(sql);
     if (rc != SQLITE_OK)
         goto dberr;
-    if (fmt_print_stmt(sel, o->fmt, out, err) != 0) {
-        sqlite3_finalize(sel);
-        return -1;
+    for (int k = RK_SEC_SAVES; k < RK_NSEC; k++) {
+        if (per[k] == 0)
+            continue;
+        if (rk_sec_title[k])
+            fprintf(out, "\n%s\n", rk_sec_title[k]);
+        sqlite3_bind_int(sel, 1, k);
+        if (fmt_print_stmt(sel, o->fmt, out, err) != 0) {
+            sqlite3_finalize(sel);
+            return -1;
+        }
+        sqlite3_reset(sel);
+        if (shown[k] < per[k])
+            fprintf(out, "(%zu more; -n 0 shows all)\n", per[k] - shown[k]);
     }
     sqlite3_finalize(sel);
-    if (table && any_ambig)
+    if (any_ambig)
         fprintf(out, "* includes ambiguous sites (only the size was known): their allocations are"
                 " split evenly over the candidate types; see `holeprof sites`.\n");
-    if (table && any_none)
+    if (any_only)
+        fprintf(out, "? built only from ambiguous sites: a guess from the size alone, not"
+                " evidence that the type is allocated there.\n");
+    if (any_var)
+        fprintf(out, "+n: some sites ask for sizeof(T) + n*k or n*sizeof(T) bytes with n unknown;"
+                " what they save depends on n and is not counted.\n");
+    if (any_none)
         fprintf(out, "none: no allocation site of the type was found; ranked by raw saving.\n");
-    if (table && lim < n)
-        fprintf(out, "(%zu more; -n 0 shows all)\n", n - lim);
     return 0;
 dberr:
     hp_errf(err, path, "cannot build the ranking: %s", sqlite3_errmsg(db));
@@ -550,9 +628,11 @@ int rk_rank(sqlite3 *db, const char *dbpath, int64_t **ids, size_t *nids, hp_err
     if (n > 1)
         qsort(rows, n, sizeof *rows, rk_by_rank);
     *ids = hp_xcalloc(n ? n : 1, sizeof **ids);
+    size_t k = 0;
     for (size_t i = 0; i < n; i++)
-        (*ids)[i] = rows[i].type_id;
-    *nids = n;
+        if (rows[i].section != RK_SEC_FIXED)     /* an interface gets no suggestion */
+            (*ids)[k++] = rows[i].type_id;
+    *nids = k;
     rk_rows_free(rows, n);
     return 0;
 }
@@ -583,6 +663,9 @@ static int rk_ci(sqlite3 *db, const char *path, rk_row *rows, size_t n, const rk
     ci_log l = { 0 };
     l.rules = rk_rules;
     l.nrules = sizeof rk_rules / sizeof rk_rules[0];
+    /* a layout that is an interface (section 4) is no finding */
+    while (n > 0 && rows[n - 1].section == RK_SEC_FIXED)
+        n--;
     size_t lim = o->n > 0 && (size_t)o->n < n ? (size_t)o->n : n;
     ci_md(&l, "## holeprof top\n\n");
     ci_md_code(&l, path);
@@ -648,7 +731,7 @@ static int rk_ci(sqlite3 *db, const char *path, rk_row *rows, size_t n, const rk
         const char *bslash = strrchr(bin, '/');
         char *id = hp_xasprintf("top\x1f%s\x1f%s\x1f%s\x1f%s", bslash ? bslash + 1 : bin, kind,
                                 r->name, slash ? slash + 1 : df ? df : "");
-        int heap = r->heap > 0;
+        int heap = r->heap > 0 && r->section == RK_SEC_SAVES;
         ci_add(&l, heap ? 0 : 1, heap ? CI_WARNING : CI_NOTE, df, line, bin, id,
                "%s: size %s bytes in the suggested order; %s class %s bytes; allocations %s;"
                " heap bytes saved %s, struct bytes saved %s%s%s", tn, c[2], alloc, c[4], c[5],
@@ -679,7 +762,8 @@ int rk_top(const char *dbpath, const rk_opts *o, FILE *out, hp_err *err)
     size_t n = 0;
     int status = HP_EXIT_ERROR;
     sc_model m;
-    if (o->allocator && (sc_parse(o->allocator, &m) != 0 || m == SC_GO_NOSCAN))
+    if (o->allocator && (sc_parse(o->allocator, &m) != 0 || m == SC_GO_NOSCAN
+                         || m == SC_SLAB))
         return hp_errf(err, NULL, "unknown allocator '%s' (glibc, jemalloc, mimalloc, go,"
                        " kmalloc)", o->allocator), HP_EXIT_ERROR;
     if (st_open_read(dbpath, &db, err) != 0)

@@ -26,6 +26,7 @@
 ** (names.c), before anything is printed.
 */
 #include "report.h"
+#include "sizeclass.h"
 #include "store.h"
 
 #include <math.h>
@@ -249,6 +250,13 @@ static void shw_layout(const shw_type *t, hp_buf *b)
         shw_offset_comment(b, m, m->offset, m->bit_offset);
         if (m->flags & MF_VIRTUAL)
             hp_buf_puts(b, " /* virtual base: placement varies */");
+        if (m->flags & MF_GROUP_START)
+            hp_buf_puts(b, (m->flags & MF_PADMARK) ? " /* marker: starts a layout group */"
+                                                   : " /* starts a layout group */");
+        else if (m->flags & MF_PADMARK)
+            hp_buf_puts(b, " /* padding field: stays in place */");
+        if (m->flags & MF_SYNC)
+            hp_buf_puts(b, " /* lock/atomic */");
         hp_buf_puts(b, "\n");
         if (m->bit_hole_after > 0)
             hp_buf_printf(b, "    /* XXX %lld %s hole */\n", (long long)m->bit_hole_after,
@@ -284,6 +292,9 @@ static void shw_layout(const shw_type *t, hp_buf *b)
         { TF_VIRTUAL_BASE, "has virtual bases" },
         { TF_FLEX, "ends in a flexible array" },
         { TF_INCOMPLETE, "incomplete" },
+        { TF_ABI, "layout is an interface (ABI)" },
+        { TF_REPR_RUST, "repr(Rust): rustc orders the fields" },
+        { TF_SYNC_FIXED, "order kept around a lock or atomic" },
     };
     hp_buf fl = { 0 };
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
@@ -447,6 +458,7 @@ static char *shw_short_name(const char *name, const char *lang)
 }
 
 static void shw_heat_lines(const shw_type *t, int hot, hp_buf *b);
+static int shw_has_groups(const shw_type *t);
 
 static void shw_suggest(shw_type *t, int hot, hp_buf *b)
 {
@@ -462,6 +474,30 @@ static void shw_suggest(shw_type *t, int hot, hp_buf *b)
     if (t->flags & TF_INCOMPLETE) {
         hp_buf_puts(b, "Suggested order: none (incomplete layout: the size of a member's type"
                     " is unknown).\n");
+        shw_heat_lines(t, hot, b);
+        return;
+    }
+    if ((t->flags & TF_ABI) && t->optimal_size < t->size) {
+        if (is_rust)
+            hp_buf_printf(b, "Suggested order: none (the fields are in declaration order with"
+                          " padding rustc would have removed: #[repr(C)], a layout fixed on"
+                          " purpose, for FFI or to match one; reordering would save %lld %s;"
+                          " without FFI, dropping #[repr(C)] lets rustc do it).\n",
+                          (long long)(t->size - t->optimal_size),
+                          shw_plural(t->size - t->optimal_size, "byte", "bytes"));
+        else
+            hp_buf_printf(b, "Suggested order: none (declared in an interface header, %s: the"
+                          " layout is ABI; reordering would save %lld %s but break every user"
+                          " compiled against it).\n", t->decl_file ? t->decl_file : "?",
+                          (long long)(t->size - t->optimal_size),
+                          shw_plural(t->size - t->optimal_size, "byte", "bytes"));
+        shw_heat_lines(t, hot, b);
+        return;
+    }
+    if (t->flags & TF_REPR_RUST) {
+        hp_buf_puts(b, "Suggested order: none (repr(Rust): rustc already reorders the fields"
+                       " of a struct with the default representation; the order above is"
+                       " rustc's).\n");
         shw_heat_lines(t, hot, b);
         return;
     }
@@ -559,9 +595,9 @@ static void shw_suggest(shw_type *t, int hot, hp_buf *b)
     if (newsize != t->optimal_size)
         hp_buf_printf(b, "/* note: laid out in this order the size comes to %lld */\n",
                       (long long)newsize);
-    if (is_rust)
-        hp_buf_puts(b, "/* note: rustc already reorders the fields of a struct without"
-                       " #[repr(C)]; this order matters only for #[repr(C)] types */\n");
+    if (shw_has_groups(t))
+        hp_buf_puts(b, "/* members move only inside their layout group (a cacheline-aligned"
+                       " member or a padding marker starts one) */\n");
     shw_heat_lines(t, hot, b);
     for (size_t k = 0; k < t->n; k++)
         free(dl[k]);
@@ -600,13 +636,54 @@ typedef struct shw_unit {
     size_t first, end;       /* members [first, end) in offset order */
     int64_t pos, heat, align;
     int rank;                /* 0 leading bases/vptr, 1 movable, 2 flexible array */
+    int64_t group;           /* layout group (MF_GROUP_START), in offset order */
+    int marker;              /* a padding marker: first in its group */
 } shw_unit;
+
+/* Layout groups (layout.c): each MF_GROUP_START opens one; members
+** never move across a group's start. */
+static int shw_has_groups(const shw_type *t)
+{
+    for (size_t i = 1; i < t->n; i++)
+        if (t->m[i].flags & MF_GROUP_START)
+            return 1;
+    return 0;
+}
+
+/* Do the new offsets (shw_relayout) give a lock or atomic a cacheline
+** neighbour it did not have?  layout.c's rule, checked again here for the
+** hot-first order. */
+static int shw_sync_ok(const shw_type *t)
+{
+    const int64_t cl = t->cacheline_size > 0 ? t->cacheline_size : 64;
+    for (size_t s = 0; s < t->n; s++) {
+        const shw_mem *a = &t->m[s];
+        if (!(a->flags & MF_SYNC) || a->size <= 0)
+            continue;
+        for (size_t x = 0; x < t->n; x++) {
+            const shw_mem *o = &t->m[x];
+            if (x == s || o->size <= 0 || (o->flags & MF_VIRTUAL))
+                continue;
+            int now = a->new_offset / cl <= (o->new_offset + o->size - 1) / cl
+                      && o->new_offset / cl <= (a->new_offset + a->size - 1) / cl;
+            int before = a->offset / cl <= (o->offset + o->size - 1) / cl
+                         && o->offset / cl <= (a->offset + a->size - 1) / cl;
+            if (now && !before)
+                return 0;
+        }
+    }
+    return 1;
+}
 
 static int shw_hot_cmp(const void *a, const void *b)
 {
     const shw_unit *x = a, *y = b;
     if (x->rank != y->rank)
         return x->rank - y->rank;
+    if (x->rank == 1 && x->group != y->group)
+        return x->group < y->group ? -1 : 1;
+    if (x->rank == 1 && x->marker != y->marker)
+        return x->marker ? -1 : 1;
     if (x->rank == 1 && x->heat != y->heat)
         return x->heat < y->heat ? 1 : -1;
     return (x->pos > y->pos) - (x->pos < y->pos);
@@ -615,7 +692,8 @@ static int shw_hot_cmp(const void *a, const void *b)
 static int shw_align_hot_cmp(const void *a, const void *b)
 {
     const shw_unit *x = a, *y = b;
-    if (x->rank == 1 && y->rank == 1 && x->align != y->align)
+    if (x->rank == 1 && y->rank == 1 && x->group == y->group && x->marker == y->marker
+        && x->align != y->align)
         return x->align < y->align ? 1 : -1;
     return shw_hot_cmp(a, b);
 }
@@ -634,8 +712,8 @@ static void shw_greedy(const shw_type *t, shw_unit *u, size_t nu)
                 cur = t->m[j].offset + t->m[j].size;
     for (; k < nu && u[k].rank == 1; k++) {
         size_t best = k;
-        int64_t bestpad = INT64_MAX;
-        for (size_t c = k; c < nu && u[c].rank == 1; c++) {
+        int64_t bestpad = u[k].marker ? -1 : INT64_MAX;   /* a marker leads its group */
+        for (size_t c = k; c < nu && u[c].rank == 1 && u[c].group == u[k].group; c++) {
             int64_t a = u[c].align > 0 ? u[c].align : 1;
             int64_t pad = shw_round(cur, a) - cur;
             if (pad < bestpad) {
@@ -677,11 +755,17 @@ static int shw_hot_order(shw_type *t)
         free(u);
         return 0;
     }
+    int64_t group = 0;
     for (size_t i = 0; i < t->n; nu++) {
         shw_unit *x = &u[nu];
         x->first = i;
         x->end = shw_unit_end(t, i);
         x->pos = t->m[i].suggested_pos;
+        if (i > 0 && (t->m[i].flags & MF_GROUP_START)
+            && !(t->m[i].flags & (MF_BASE | MF_VPTR | MF_FLEX)))
+            group++;
+        x->group = group;
+        x->marker = (t->m[i].flags & MF_PADMARK) != 0;
         x->rank = (t->m[i].flags & (MF_BASE | MF_VPTR)) ? 0 : (t->m[i].flags & MF_FLEX) ? 2 : 1;
         for (size_t j = i; j < x->end; j++) {
             x->heat = x->heat > INT64_MAX - t->m[j].heat ? INT64_MAX : x->heat + t->m[j].heat;
@@ -701,7 +785,7 @@ static int shw_hot_order(shw_type *t)
         for (size_t k = 0; k < nu; k++)
             for (size_t j = u[k].first; j < u[k].end; j++)
                 t->m[j].suggested_pos = p++;
-        ok = shw_relayout(t, scratch) == t->optimal_size;
+        ok = shw_relayout(t, scratch) == t->optimal_size && shw_sync_ok(t);
     }
     if (!ok)
         for (size_t i = 0; i < t->n; i++)
@@ -758,6 +842,73 @@ static void shw_human(hp_buf *b, double d)
         hp_buf_printf(b, "%.2f", d);
 }
 
+/* Locks, atomics and refcounts (MF_SYNC, by their type) that share a
+** cacheline with other members: the members of each such line, and what
+** a DHAT profile saw of them (the view false_sharing has the same rows). */
+static void shw_false_sharing(const shw_type *t, hp_buf *b)
+{
+    const int64_t cl = t->cacheline_size > 0 ? t->cacheline_size : 64;
+    int any = 0;
+    int64_t nlines = 0;
+    hp_buf locks = { 0 };
+    for (size_t s = 0; s < t->n; s++) {
+        const shw_mem *a = &t->m[s];
+        if (!(a->flags & MF_SYNC) || a->size <= 0)
+            continue;
+        for (int64_t line = a->offset / cl; line <= (a->offset + a->size - 1) / cl; line++) {
+            hp_buf names = { 0 };
+            int64_t others = 0, hot = 0, acc = 0;
+            for (size_t x = 0; x < t->n; x++) {
+                const shw_mem *o = &t->m[x];
+                if (x == s || o->size <= 0 || (o->flags & MF_VIRTUAL)
+                    || o->offset / cl > line || (o->offset + o->size - 1) / cl < line)
+                    continue;
+                others++;
+                if (o->heat > 0) {
+                    hot++;
+                    acc = acc > INT64_MAX - o->heat ? INT64_MAX : acc + o->heat;
+                }
+                if (others <= 6) {
+                    hp_buf_printf(&names, "%s%s", others > 1 ? ", " : "",
+                                  o->name ? o->name : "(anon)");
+                    if (t->has_heat)
+                        hp_buf_printf(&names, " (%lld)", (long long)o->heat);
+                }
+            }
+            if (others > 6)
+                hp_buf_printf(&names, ", and %lld more", (long long)(others - 6));
+            if (others > 0 && !t->has_heat) {
+                if (nlines < 6)
+                    hp_buf_printf(&locks, "%s%s (line %lld)", nlines ? ", " : "",
+                                  a->name ? a->name : "(anon)", (long long)line);
+                nlines++;
+            } else if (others > 0 && hot > 0) {
+                if (!any)
+                    hp_buf_puts(b, "False sharing:\n");
+                any = 1;
+                hp_buf_printf(b, "  cacheline %lld: %s %s shares it with %lld other %s: %s",
+                              (long long)line, a->type_name, a->name ? a->name : "(anon)",
+                              (long long)others, shw_plural(others, "member", "members"),
+                              names.s ? names.s : "");
+                hp_buf_printf(b, "; DHAT saw %lld of them accessed, %lld accesses: a write"
+                              " to them takes the lock's line from other CPUs\n",
+                              (long long)hot, (long long)acc);
+            }
+            hp_buf_free(&names);
+        }
+    }
+    if (nlines > 0) {
+        hp_buf_printf(b, "Locks and atomics sharing a cacheline with other members: %s%s; no"
+                      " profile, so how often those members are written is unknown (holeprof"
+                      " profile DB DHAT.json).\n", locks.s, nlines > 6 ? ", ..." : "");
+        any = 1;
+    }
+    hp_buf_free(&locks);
+    if (any && t->optimal_size < t->size && !(t->flags & (TF_ABI | TF_REPR_RUST)))
+        hp_buf_puts(b, "  The suggested order gives no lock or atomic a cacheline neighbour it"
+                       " did not have.\n");
+}
+
 /* The allocator models' classes for one object, then the sites with their
 ** allocations and savings, from the views waste_all and site_waste_all.
 ** Nothing is printed for a database without them. */
@@ -766,7 +917,7 @@ static void shw_alloc_view(sqlite3 *db, const shw_type *t, hp_buf *b)
     sqlite3_stmt *s = NULL;
     if (sqlite3_prepare_v2(db, "SELECT allocator, chosen, class_now, class_after,"
                            " (SELECT why FROM alloc_models m WHERE m.binary_id = w.binary_id"
-                           "  AND m.allocator = w.allocator)"
+                           "  AND m.allocator = w.allocator), cache"
                            " FROM waste_all w WHERE type_id = ?1 ORDER BY chosen DESC, allocator",
                            -1, &s, NULL) != SQLITE_OK)
         return;
@@ -782,10 +933,20 @@ static void shw_alloc_view(sqlite3 *db, const shw_type *t, hp_buf *b)
             strcpy(now, "?");
         if (sqlite3_column_type(s, 3) == SQLITE_NULL)
             strcpy(after, "?");
-        if (n == 0)
+        if (n == 0) {
             hp_buf_printf(b, "\nAllocator %s (%s): one object takes %s bytes, %s after"
                           " reordering", a ? a : "?", why ? why : "chosen", now, after);
-        else
+            if (a && strcmp(a, "kmalloc") == 0 && sqlite3_column_int(s, 5)) {
+                int64_t al = t->align > 8 ? t->align : 8;
+                uint64_t s0 = (uint64_t)shw_round(t->size, al);
+                uint64_t s1 = (uint64_t)shw_round(t->optimal_size, al);
+                sc_slab_info i0 = sc_slab(s0), i1 = sc_slab(s1);
+                hp_buf_printf(b, " (a dedicated kmem_cache: %llu-byte slots, %llu per order-%u"
+                              " slab; %llu-byte slots, %llu per order-%u slab after)",
+                              (unsigned long long)s0, (unsigned long long)i0.objects, i0.order,
+                              (unsigned long long)s1, (unsigned long long)i1.objects, i1.order);
+            }
+        } else
             hp_buf_printf(b, "%s%s %s -> %s", n == 1 ? "; other models: " : ", ", a ? a : "?",
                           now, after);
         n++;
@@ -796,7 +957,8 @@ static void shw_alloc_view(sqlite3 *db, const shw_type *t, hp_buf *b)
     hp_buf_puts(b, ".\n");
     if (sqlite3_prepare_v2(db, "SELECT w.site, s.function, s.allocator, w.elements, w.allocations,"
                            " w.alloc_source, w.class_now, w.class_after, w.heap_saved,"
-                           " w.struct_saved, w.ambiguous, w.share, w.extra"
+                           " w.struct_saved, w.ambiguous, w.share, w.extra, w.request,"
+                           " w.cache, s.size, s.count"
                            " FROM site_waste_all w JOIN sites s ON s.id = w.site_id"
                            " WHERE w.type_id = ?1 AND w.chosen = 1"
                            " ORDER BY w.heap_saved DESC, w.struct_saved DESC, w.allocations DESC,"
@@ -804,6 +966,7 @@ static void shw_alloc_view(sqlite3 *db, const shw_type *t, hp_buf *b)
         return;
     sqlite3_bind_int64(s, 1, t->id);
     n = 0;
+    int nvar = 0;
     double tot_a = 0, tot_h = 0, tot_s = 0;
     int unknown = 0;            /* a saving is NULL: the layout is incomplete */
     while (sqlite3_step(s) == SQLITE_ROW) {
@@ -824,6 +987,25 @@ static void shw_alloc_view(sqlite3 *db, const shw_type *t, hp_buf *b)
         tot_h += h;
         tot_s += st;
         int64_t extra = sqlite3_column_int64(s, 12);
+        if (sqlite3_column_type(s, 13) == SQLITE_NULL) {
+            /* sizeof(T) + n * k, or n * sizeof(T): no class without n */
+            hp_buf_printf(b, "  %s  %s  %s(", site ? site : "?", fn ? fn : "?", al ? al : "?");
+            if (sqlite3_column_type(s, 15) != SQLITE_NULL)
+                hp_buf_printf(b, "n x %lld B", (long long)sqlite3_column_int64(s, 15));
+            else if (t->flags & TF_FLEX)
+                hp_buf_printf(b, "%lld + n x k B", (long long)t->size);
+            else
+                hp_buf_puts(b, "? B");
+            hp_buf_puts(b, ")  ");
+            shw_human(b, allocs);
+            hp_buf_printf(b, " allocations%s, heap saved: depends on n, struct saved ",
+                          sqlite3_column_int(s, 10) ? " (ambiguous site: its share)" : "");
+            tot_h -= h;
+            shw_human(b, st);
+            hp_buf_puts(b, " per object\n");
+            nvar++;
+            continue;
+        }
         hp_buf_printf(b, "  %s  %s  %s(%lld x %lld", site ? site : "?", fn ? fn : "?",
                       al ? al : "?", (long long)sqlite3_column_int64(s, 3), (long long)t->size);
         if (extra > 0)    /* a variable tail beyond the objects, e.g. a flexible array */
@@ -865,6 +1047,11 @@ static void shw_alloc_view(sqlite3 *db, const shw_type *t, hp_buf *b)
     hp_buf_puts(b, " (allocator classes), struct bytes saved ");
     shw_human(b, tot_s);
     hp_buf_puts(b, " (raw, cache density).\n");
+    if (nvar > 0)
+        hp_buf_printf(b, "%d %s ask for a size that depends on n: whether the whole request"
+                      " crosses an allocator class is not known without n (a profile's"
+                      " measured sizes tell); not counted above.\n", nvar,
+                      nvar == 1 ? "site" : "sites");
 }
 
 /* ---- reading ------------------------------------------------------------ */
@@ -1046,6 +1233,7 @@ int rep_show(const char *dbpath, const char *const *names, size_t nnames, const 
         shw_layout(&t, &b);
         hp_buf_puts(&b, "\n");
         shw_suggest(&t, shw_hot_order(&t), &b);
+        shw_false_sharing(&t, &b);
         shw_alloc_view(db, &t, &b);
         hp_text_clean_lines(b.s);   /* site files, functions, allocators too */
         if (fwrite(b.s, 1, b.len, out) != b.len) {
@@ -1115,7 +1303,8 @@ int rep_load_layout(sqlite3 *db, const char *dbpath, int64_t type_id, rep_layout
         goto done;
     shw_load_heat(db, &t);
     out->hot = shw_hot_order(&t);
-    if (strcmp(t.kind, "union") != 0 && t.optimal_size < t.size && t.n > 0) {
+    if (strcmp(t.kind, "union") != 0 && t.optimal_size < t.size && t.n > 0
+        && !(t.flags & (TF_ABI | TF_REPR_RUST))) {
         size_t *order = hp_xcalloc(t.n, sizeof *order);
         out->new_size = shw_relayout(&t, order);
         free(order);
