@@ -38,7 +38,7 @@ SELECT r.rank, r.type_id, r.kind, r.name, r.size, r.optimal_size, r.allocator,
          WHERE s.type_id = r.type_id AND s.allocator = r.allocator
          ORDER BY s.heap_saved DESC, s.struct_saved DESC, s.allocations DESC, s.site_id
          LIMIT 1) AS worst_site,
-       (SELECT b.path FROM binaries b WHERE b.id = r.binary_id) AS binary,
-       r.verdict
+       r.verdict,
+       (SELECT b.path FROM binaries b WHERE b.id = r.binary_id) AS binary
   FROM ranked r
  ORDER BY r.rank;

@@ -420,7 +420,7 @@ static int rk_print(sqlite3 *db, const char *path, rk_row *rows, size_t n, const
     static const char *const csv_cols =
         "rank, type_id, kind, name, size, optimal_size, allocator, class_now, class_after,"
         " allocations, alloc_source, ambiguous_sites, sites, heap_saved, struct_saved,"
-        " worst_site, binary, verdict";
+        " worst_site, verdict, binary";
     int table = o->fmt == FMT_TABLE;
     /* a database of several binaries (merge, analyze A B, -r) says whose
     ** type each row is: the same name may rank once per binary; csv and
@@ -525,8 +525,8 @@ static int rk_print(sqlite3 *db, const char *path, rk_row *rows, size_t n, const
                 sqlite3_bind_text(ins, 16, r->worst, -1, SQLITE_TRANSIENT);
             else
                 sqlite3_bind_null(ins, 16);
-            sqlite3_bind_value(ins, 17, r->v[RK_BINARY]);
-            sqlite3_bind_value(ins, 18, r->v[RK_VERDICT]);
+            sqlite3_bind_value(ins, 17, r->v[RK_VERDICT]);
+            sqlite3_bind_value(ins, 18, r->v[RK_BINARY]);
         }
         if (sqlite3_step(ins) != SQLITE_DONE) {
             hp_buf_free(&b);
