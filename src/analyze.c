@@ -235,21 +235,23 @@ static int an_same_path(const char *a, const char *b)
     return stat(a, &x) == 0 && stat(b, &y) == 0 && x.st_dev == y.st_dev && x.st_ino == y.st_ino;
 }
 
-/* 1: the binary (build-id) with this debug file is in the database
-** already; 0: read it, after removing the rows of the binary it replaces
-** (same build-id with another debug file, or the same path); -1 error. */
+/* 1: this binary -- the same file, build-id and debug file -- is in the
+** database already; 0: read it, after removing the rows of the binary it
+** replaces (the same file, rebuilt or with another debug file); -1 error.
+** A copy of a binary elsewhere (another path, the same build-id: a debug
+** file under /usr/lib/debug and its program) is a binary of its own. */
 static int an_update_check(st_writer *w, const an_opts *o, an_update *u, const ei_image *img,
                            const char *dwarf_path, hp_err *err)
 {
     const char *bid = img->build_id_hex[0] ? img->build_id_hex : NULL;
     for (size_t i = 0; i < u->n && bid; i++)
         if (!u->k[i].dropped && u->k[i].build_id && strcmp(u->k[i].build_id, bid) == 0
+            && an_same_path(u->k[i].path, img->path)
             && an_same_path(u->k[i].debug_file, dwarf_path))
             return 1;
     for (size_t i = 0; i < u->n; i++) {
         an_known *k = &u->k[i];
-        if (k->dropped || !((bid && k->build_id && strcmp(k->build_id, bid) == 0)
-                            || an_same_path(k->path, img->path)))
+        if (k->dropped || !an_same_path(k->path, img->path))
             continue;
         if (mrg_drop_binary(st_writer_db(w), o->out, k->id, err) != 0)
             return -1;
@@ -330,7 +332,7 @@ static int one_binary(st_writer *w, const char *bin, const an_opts *o, int last,
     /* the DWARF file is opened (and decompressed) once, for the types
     ** and the allocation sites */
     if (how != DF_EMBEDDED && ei_open(dwarf_path, &dimg, err) != 0)
-        goto out;
+        goto unreadable;
     /* the type reader's progress, which the scan paces itself by */
     _Atomic uint32_t types_permille;
     atomic_init(&types_permille, 0);
@@ -348,7 +350,7 @@ static int one_binary(st_writer *w, const char *bin, const an_opts *o, int last,
     dto.exact_dedup = o->exact_dedup;
     dto.progress_permille = &types_permille;
     if (dt_load(dwarf_path, &dto, &res, err) != 0)
-        goto out;
+        goto unreadable;
     hp_phase("types read");
     if (scanning)
         scan_types(&scan, res.types);
@@ -449,6 +451,13 @@ skip:
     memset(err, 0, sizeof *err);
     rc = failed ? 3 : 1;
     goto out;
+unreadable:
+    /* nothing of this binary is in the database yet: under -r a file
+    ** whose debug info cannot be read is one failure, not the whole run */
+    if (!o->recursive)
+        goto out;
+    failed = 1;
+    goto skip;
 }
 
 /* ---- --recursive: directories become the ELF files below them ---- */

@@ -5,8 +5,8 @@
 ** every layout, and write them with the binary's facts into one database
 ** that appears at opts->out only if every step succeeded.  With --update
 ** the database already at opts->out is copied into the new one first;
-** a binary it holds with the same build-id and debug file is not read,
-** one it holds under the same path or build-id is replaced (its rows
+** a binary it holds (the same file, build-id and debug file) is not
+** read, one it holds under the same path otherwise is replaced (its rows
 ** removed, mrg_drop_binary), and when no binary was read the file is
 ** left untouched (opts->wrote says which).  -r on a terminal draws a
 ** progress line (done, skipped, failed) between the binaries, erased
@@ -41,9 +41,9 @@ typedef struct an_opts {
     int force;                  /* --force: replace a file at out that is not
                                    a holeprof database (outfile.h) */
     int update;                 /* --update: keep the database at out, skip the
-                                   binaries it holds (same build-id and debug
-                                   file), replace those whose build-id or debug
-                                   file changed */
+                                   binaries it holds (same path, build-id and
+                                   debug file), replace those whose build-id or
+                                   debug file changed */
     int *wrote;                 /* if not NULL: set to 1 when out was written,
                                    0 when --update found nothing to do */
 } an_opts;

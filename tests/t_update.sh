@@ -1,11 +1,13 @@
 #!/bin/sh
 # t_update.sh -- incremental analyze runs and -r progress (issue 20).
 #
-# analyze --update -o DB BIN...: a binary whose build-id and debug file are
-# already in DB is not read again; one whose build-id changed (a rebuild at
-# the same path) or whose debug file changed is read again and its old
-# rows -- types, members, sites, classes, everything keyed to it -- go;
-# new binaries are added.  When nothing is new, DB is not rewritten at all.
+# analyze --update -o DB BIN...: a binary already in DB (the same file,
+# build-id and debug file) is not read again; one whose build-id changed (a
+# rebuild at the same path) or whose debug file changed is read again and
+# its old rows -- types, members, sites, classes, everything keyed to it --
+# go; new binaries are added, a copy at another path too (a program and
+# its debug file under /usr/lib/debug share a build-id, not their sites).
+# Under -r a file whose DWARF is corrupt is one failure, not the run's.  When nothing is new, DB is not rewritten at all.
 # The result must hold the same layouts as a fresh analyze of the same
 # binaries.  -r over a tree shows "N/M binaries: D done, S skipped, F
 # failed" on a terminal (script(1) gives it one) and clears it; not on a
@@ -82,6 +84,21 @@ assert_eq "alpha and beta rows kept as they were" "$before" \
 assert_eq "same layouts and sites as a fresh analyze" "$(content fresh.db)" "$(content u.db)"
 assert_eq "no orphans" 0 "$(orphans u.db)"
 
+# ---- a copy elsewhere (same build-id, same embedded debug info? no: its
+# own path) is a binary of its own; the original stays ----
+cp alpha alpha-copy
+assert_status "--update with a copy of alpha" 0 "$HOLEPROF" analyze --update -o u.db alpha alpha-copy
+assert_match "the copy is read" 'alpha-copy: 1 types' "$(cat err)"
+assert_eq "the copy replaces nothing" 0 "$(grep -c replaces err)"
+assert_eq "alpha and its copy, one build-id" "2|1" \
+    "$(q u.db "SELECT count(*), count(DISTINCT build_id) FROM binaries WHERE path IN ('alpha', 'alpha-copy')")"
+objcopy --only-keep-debug alpha alpha.debug || die "cannot split alpha"
+assert_status "--update: a debug file, then its program" 0 "$HOLEPROF" analyze --update -q -o pd.db alpha.debug
+assert_status "the program with that debug file" 0 "$HOLEPROF" analyze --update -o pd.db --debug-file alpha.debug alpha
+assert_match "the program is read, for its sites" 'alpha: [0-9]+ allocation sites' "$(cat err)"
+assert_eq "both in the database" 2 "$(q pd.db "SELECT count(*) FROM binaries")"
+"$HOLEPROF" analyze -q -o fresh.db alpha beta gamma alpha-copy || die "fresh analyze failed"
+
 # ---- beta rebuilt: new build-id, its old rows go ----
 old_beta=$(bid u.db beta)
 mkprog beta "long added;"
@@ -91,10 +108,10 @@ assert_eq "one beta, the new build-id" "1|1" \
     "$(q u.db "SELECT count(*), build_id <> '$old_beta' FROM binaries WHERE path = 'beta'")"
 assert_eq "beta's new layout" "32" "$(q u.db "SELECT t.size FROM types t JOIN binaries b ON b.id = t.binary_id WHERE b.path = 'beta' AND t.name = 'beta_rec'")"
 assert_eq "no orphans after the replacement" 0 "$(orphans u.db)"
-"$HOLEPROF" analyze -q -o fresh2.db alpha beta gamma || die "fresh analyze failed"
+"$HOLEPROF" analyze -q -o fresh2.db alpha beta gamma alpha-copy || die "fresh analyze failed"
 assert_eq "same as a fresh analyze after the replacement" "$(content fresh2.db)" "$(content u.db)"
 assert_status "top reads the updated database" 0 "$HOLEPROF" top u.db -f csv -n 0
-assert_eq "top ranks each binary's type once" 3 "$(tail -n +2 out | wc -l)"
+assert_eq "top ranks each binary's type once" 4 "$(tail -n +2 out | wc -l)"
 assert_status "diff fresh updated: nothing changed" 0 "$HOLEPROF" diff fresh2.db u.db --fail-on-regression
 assert_match "diff: all unchanged" 'types: 0 changed, 0 added, 0 removed' "$(cat out)"
 
@@ -118,15 +135,18 @@ assert_eq "notes untouched" "my notes" "$(cat notes.txt)"
 if command -v script >/dev/null 2>&1; then
     mkdir -p tree/sub
     cp alpha beta tree/ && cp fresh.db tree/not-elf && cp alpha tree/sub/alpha2 &&
-        strip -o tree/sub/stripped alpha && printf '\177ELF\002\001\001garbage' > tree/sub/broken ||
+        strip -o tree/sub/stripped alpha && printf '\177ELF\002\001\001garbage' > tree/sub/broken &&
+        printf '\377\377\377\377\377\377\377\377\377\377\377\377\377\377\377\377' > junk &&
+        objcopy --update-section .debug_abbrev=junk alpha tree/sub/corrupt ||
         die "cannot make the tree"
     script -q -e -c "'$HOLEPROF' analyze --no-system-debug-dirs -r tree -o tree.db" /dev/null > tty.out 2>&1 </dev/null
     assert_eq "analyze -r under script: success" 0 "$?"
     esc=$(printf '\033')
     cr=$(printf '\r')
     assert_match "progress counts done, skipped, failed" \
-        "holeprof: 5/5 binaries: 3 done, 1 skipped, 1 failed" "$(cat tty.out)"
-    assert_eq "progress drawn once per binary" 5 "$(grep -o 'binaries: [0-9]* done' tty.out | wc -l)"
+        "holeprof: 6/6 binaries: 3 done, 1 skipped, 2 failed" "$(cat tty.out)"
+    assert_match "the corrupt DWARF is noted" 'skipped tree/sub/corrupt: corrupt DWARF' "$(cat tty.out)"
+    assert_eq "progress drawn once per binary" 6 "$(grep -o 'binaries: [0-9]* done' tty.out | wc -l)"
     # the last progress line is erased (CR, erase to end of line) before the summary
     assert_match "cleared before the last line" "failed${cr}${esc}\\[K.*wrote tree\\.db" "$(tr -d '\n' < tty.out)"
     assert_status "analyze -r on a pipe" 0 "$HOLEPROF" analyze --no-system-debug-dirs -r tree -o tree2.db
@@ -137,7 +157,7 @@ if command -v script >/dev/null 2>&1; then
     # -r with --update: the second run reads nothing
     script -q -e -c "'$HOLEPROF' analyze --update --no-system-debug-dirs -r tree -o tree.db" /dev/null > tty4.out 2>&1 </dev/null
     assert_match "-r --update: all skipped or failed, nothing done" \
-        "5/5 binaries: 0 done, 4 skipped, 1 failed" "$(cat tty4.out)"
+        "6/6 binaries: 0 done, 4 skipped, 2 failed" "$(cat tty4.out)"
     assert_match "-r --update: up to date" 'tree\.db is up to date \(3 binaries unchanged\)' "$(cat tty4.out)"
 else
     echo "script(1) not installed: terminal progress not checked"
