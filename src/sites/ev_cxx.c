@@ -56,7 +56,6 @@ int si_ev_ctor(attr *at)
     fin *r = at->r;
     tindex *ti = at->ti;
     const dwarfacts *df = at->df;
-    /* ---- C++: the constructor called on the pointer ---- */
     size_t lo, hi;
     EV_RANGE(x->calls, x->ncalls, e, lo, hi);
     for (size_t i = lo; i < hi; i++) {

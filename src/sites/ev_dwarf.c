@@ -55,7 +55,6 @@ int si_ev_var(attr *at)
     tindex *ti = at->ti;
     const dl_site *ds = at->ds;
     size_t lo, hi;
-    /* ---- DWARF: a variable holding the pointer ---- */
         if (ds && ds->nvars > 0) {
         EV_RANGE(x->holders, x->nholders, e, lo, hi);
         for (size_t i = lo; i < hi; i++) {
@@ -113,7 +112,12 @@ int si_ev_return(attr *at)
     const alloc *A = at->A;
     tindex *ti = at->ti;
     const dl_site *ds = at->ds;
-    /* ---- DWARF: the function returns it as T* ---- */
+    /* an IPA-SRA clone may have dropped the return value its DWARF (the
+    ** original's) declares: what is left in the return register says
+    ** nothing about that type */
+    const char *fn = at->x->fns[e->fn].name;
+    if (ds && ds->inline_depth == 0 && fn && strstr(fn, ".isra."))
+        return 0;
     if (e->returned && ds && ds->ret_type && ds->ret_type->name) {
         const dl_type *dt = ds->ret_type;
         trow *t = si_ti_find(ti, dt->name, dt->size, dt->decl_file, dt->decl_line,

@@ -33,7 +33,6 @@ int si_ev_go(attr *at)
     tindex *ti = at->ti;
     const dwarfacts *df = at->df;
     int na = at->na;
-    /* ---- Go: the type descriptor ---- */
     if (A->type >= 0) {
         const dl_gotype *g = NULL;
         uint64_t desc = 0;

@@ -15,7 +15,6 @@ void si_ev_kmem_size(attr *at)
     const alloc *A = at->A;
     const dwarfacts *df = at->df;
     int na = at->na;
-    /* ---- Linux: the cache's size and name ---- */
         if ((A->flags & AF_CACHE_ALLOC) && A->cache >= 0 && A->cache < na &&
         e->args[A->cache].k == V_LOAD) {
         uint64_t slot = (uint64_t)e->args[A->cache].c;
@@ -39,7 +38,6 @@ int si_ev_kmem_name(attr *at)
     tindex *ti = at->ti;
     fin *r = at->r;
     const char *cache_name = at->cache_name;
-    /* ---- Linux: a cache named after its struct ---- */
     if (cache_name) {
         trow *t = si_ti_find(ti, cache_name, r->size_known ? (uint64_t)r->size : 0, NULL, 0,
                           (uint64_t)r->size);

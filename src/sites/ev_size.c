@@ -31,7 +31,6 @@ void si_ev_size(attr *at)
     const dl_site *ds = at->ds;
     int na = at->na;
     const uint8_t *regs = at->regs;
-    /* ---- size and count ---- */
     if (A->size >= 0 && A->size < na) {
         const sv *v = &e->args[A->size];
         int64_t d;
@@ -64,6 +63,14 @@ void si_ev_size(attr *at)
         r->count = 1;
         r->count_known = 1;
     }
+    if (A->fixed_size > 0 && !r->size_known) {
+        /* a clone specialised for one size (wrappers.c): its constant */
+        r->size = A->fixed_size;
+        r->size_known = 1;
+        r->size_from = "code";
+        r->count = A->fixed_count > 0 ? A->fixed_count : 1;
+        r->count_known = 1;
+    }
     /* calloc(n, 1) is one object of n bytes: gcc -O2 turns malloc(sizeof *p)
     ** followed by memset(p, 0, sizeof *p) into calloc(sizeof *p, 1), and
     ** taken as n one-byte elements no struct would fit */
@@ -78,7 +85,6 @@ void si_ev_size_only(attr *at, size_t slo, size_t shi)
 {
     tindex *ti = at->ti;
     fin *r = at->r;
-    /* ---- size only ---- */
     r->ncand_total = shi - slo;
     r->ncand = r->ncand_total < MAX_CANDIDATES ? r->ncand_total : MAX_CANDIDATES;
     /* When more types share the size than we keep, keep the program's own

@@ -16,7 +16,6 @@ int si_ev_stores(attr *at, size_t slo, size_t shi)
     fin *r = at->r;
     tindex *ti = at->ti;
     size_t lo, hi;
-    /* ---- the stores made through the pointer ---- */
     EV_RANGE(x->stores, x->nstores, e, lo, hi);
     if (hi > lo) {
         size_t nfit = 0;

@@ -64,12 +64,13 @@ static sv slot_get(const state *S, int64_t off, unsigned width, uint32_t *taint)
     return vunk();
 }
 
-/* in = meet(in, out); returns 1 when in changed. */
+/* in = meet(in, out); returns 1 when in changed.  A block first reached
+** takes out's `reached` mark: 1 from the entry, 2 from a block the entry
+** does not reach. */
 static int state_meet(state *in, const state *out)
 {
     if (!in->reached) {
         *in = *out;
-        in->reached = 1;
         return 1;
     }
     int changed = 0;
@@ -165,6 +166,53 @@ static void setr(state *S, unsigned r, sv v, uint32_t taint)
     S->taint[r] = taint;
 }
 
+/* A return from the entry's paths hands back v (NULL: something that is
+** not an argument): what si_ctx.ret_arg, the function's summary, says. */
+static void note_return(si_ctx *x, const state *S, const sv *v)
+{
+    if (S->reached != 1)
+        return;                 /* not from the entry: says nothing */
+    int k = v && v->k == V_ARG && v->c == 1 ? v->a : -1;
+    if (x->ret_arg == -2 || x->ret_arg == k)
+        x->ret_arg = k;
+    else
+        x->ret_arg = -1;
+}
+
+/* Summaries are computed for bodies this small only: pass-through hooks
+** are tiny, and each summary costs an analysis. */
+#define SUMMARY_MAX_BYTES 1024
+
+/* The function a call or tail jump to `target` reaches when it hands back
+** one of its arguments unchanged (func.ret_arg), else NULL.  A small body
+** not analyzed yet, called with an allocation result, is put on
+** si_ctx.want: the fixed point summarises it and analyzes f again. */
+static const func *passthrough(si_ctx *x, const func *f, const state *S, uint64_t target)
+{
+    if (target == 0 || f->go_abi)
+        return NULL;
+    int32_t gi = si_amap_get(&x->fn_at, target);
+    if (gi < 0)
+        return NULL;
+    func *g = &x->fns[gi];
+    if (g->summarized)
+        return g->ret_arg >= 0 && g->ret_arg < x->arch->nargs ? g : NULL;
+    if (g->wanted_by == x->cur_fn + 1 || g->is_plt || g->cold || g->go_abi || g->alloc >= 0 || g->name == NULL ||
+        g->size > SUMMARY_MAX_BYTES || g == f)
+        return NULL;
+    for (int i = 0; i < x->arch->nargs; i++) {
+        unsigned r = x->arch->args[i];
+        if (S->taint[r] || is_retoff(&S->r[r])) {
+            g->wanted_by = x->cur_fn + 1;
+            hp_grow((void **)&x->want, &x->wantcap, x->nwant + 2, sizeof *x->want);
+            x->want[x->nwant++] = (uint32_t)gi;
+            x->want[x->nwant++] = x->cur_fn;
+            break;
+        }
+    }
+    return NULL;
+}
+
 /* Apply one instruction to S.  With emit, record events. */
 static void xfer(si_ctx *x, const func *f, state *S, uint32_t ii, int emit)
 {
@@ -193,6 +241,12 @@ static void xfer(si_ctx *x, const func *f, state *S, uint32_t ii, int emit)
         }
         sv out = vsym(ii, ar->ret);
         uint32_t out_taint = 0;
+        const func *g = A ? NULL : passthrough(x, f, S, target);
+        if (g) {
+            unsigned k = ar->args[g->ret_arg];
+            out = S->r[k];
+            out_taint = S->taint[k];
+        }
         if (A && A->out >= 0) {
             int na;
             const uint8_t *args = abi_args(x, (A->flags & AF_GO_ABI) != 0, &na);
@@ -220,12 +274,21 @@ static void xfer(si_ctx *x, const func *f, state *S, uint32_t ii, int emit)
     case DA_KIND_JMP:
     case DA_KIND_JCC:
     case DA_KIND_IJMP:
-        if (emit && (d->kind == DA_KIND_IJMP || !inside(f, d->target))) {
+        if (d->kind == DA_KIND_IJMP || !inside(f, d->target)) {
             uint64_t target;
             int via;
             int32_t a = si_callee(x, S, d, &target, &via);
-            if (a >= 0 && !internal(x, f))
+            const func *g = a < 0 && d->kind == DA_KIND_JMP ? passthrough(x, f, S, target) : NULL;
+            if (emit && a >= 0 && !internal(x, f))
                 si_new_site(x, S, ii, a, SK_TAIL, via);
+            if (emit && g) {
+                /* a tail call to a pass-through hook returns its argument */
+                unsigned k = ar->args[g->ret_arg];
+                x->ret_taint |= S->taint[k];
+                note_return(x, S, &S->r[k]);
+            } else if (emit) {
+                note_return(x, S, NULL);
+            }
         }
         for (uint32_t wm = d->wmask & WMASK_REGS; wm; wm &= wm - 1) {
             unsigned r = (unsigned)__builtin_ctz(wm);
@@ -233,8 +296,10 @@ static void xfer(si_ctx *x, const func *f, state *S, uint32_t ii, int emit)
         }
         return;
     case DA_KIND_RET:
-        if (emit)
+        if (emit) {
             x->ret_taint |= S->taint[ar->ret];
+            note_return(x, S, &S->r[ar->ret]);
+        }
         return;
     case DA_KIND_BAD:
         for (int r = 0; r < DA_NREGS; r++)
@@ -477,6 +542,12 @@ void si_run_flow(si_ctx *x, const func *f, const loopscratch *LS)
                 xfer(x, f, &S, i, 0);
             for (int k = 0; k < x->blk[b].nsucc; k++) {
                 uint32_t t = x->blk[b].succ[k];
+                /* what the entry does not reach (alignment padding after a
+                ** jmp or ret, code reached only through a switch table)
+                ** never seeds a block the entry reaches: its "nothing
+                ** known" would erase what the real paths agree on */
+                if (S.reached == 2 && x->in[t].reached == 1)
+                    continue;
                 if (state_meet(&x->in[t], &S) && !inq[t]) {
                     inq[t] = 1;
                     nq++;
@@ -495,6 +566,7 @@ void si_run_flow(si_ctx *x, const func *f, const loopscratch *LS)
     }
     x->fn_sites_from = x->nsites;
     x->ret_taint = 0;
+    x->ret_arg = -2;
     for (size_t b = 0; b < nb; b++) {
         if (!x->in[b].reached)
             continue;

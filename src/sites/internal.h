@@ -101,6 +101,9 @@ typedef struct alloc {
     int32_t wraps;              /* wrapper: the allocator it forwards to */
     char *reason;               /* wrapper: why (owned) */
     uint32_t nsites;
+    int64_t fixed_size;         /* a clone specialised for one size: its
+                                   bytes (size is -1 then), else 0 */
+    int64_t fixed_count;        /* and its count, 0 when not known */
 } alloc;
 
 typedef struct func {
@@ -112,6 +115,12 @@ typedef struct func {
     uint8_t queued;
     uint8_t deferred;           /* big: analyzed once the small ones settle */
     uint8_t has_sites;          /* last analysis found allocator calls */
+    uint8_t summarized;         /* analyzed at least once: ret_arg is known */
+    uint32_t wanted_by;         /* 1 + the last function whose analysis put it
+                                   on si_ctx.want (it needs its summary) */
+    int8_t ret_arg;             /* every return from the entry hands back this
+                                   argument unchanged (a pass-through hook),
+                                   else -1 */
 } func;
 
 /* Symbolic values.  V_UNK and V_ARG carry a multiplier in c: "something
@@ -257,6 +266,9 @@ typedef struct si_ctx {
     func *fns;
     size_t nfns, fncap;
     amap fn_at;                 /* entry address -> function */
+    uint32_t *plts;             /* the PLT stubs' function indexes (link_plt) */
+    size_t nplts;
+    int plts_listed;
     /* allocators */
     alloc *allocs;
     size_t nallocs, alloccap;
@@ -312,6 +324,14 @@ typedef struct si_ctx {
     uint32_t taint_insn[32];    /* call instruction of each taint bit */
     int ntaint;
     uint32_t ret_taint;         /* taint bits that reach a return */
+    int ret_arg;                /* what the returns hand back: -2 none seen,
+                                   -1 not one argument, else its index */
+    /* (function, caller) pairs: the caller's analysis wanted the
+    ** function's summary (func.ret_arg) -- a small body called with an
+    ** allocation result, not analyzed yet; the fixed point summarises it
+    ** after the round and analyzes the caller again if it passes through */
+    uint32_t *want;
+    size_t nwant, wantcap;
     /* queue */
     uint32_t *queue;
     size_t nqueue, queuecap;

@@ -34,6 +34,7 @@ static void ctx_free(si_ctx *x)
         free(x->dc);
     }
     free(x->fns);
+    free(x->plts);
     si_amap_free(&x->fn_at);
     si_amap_free(&x->alloc_at);
     si_amap_free(&x->alloc_slot);
@@ -56,6 +57,7 @@ static void ctx_free(si_ctx *x)
     free(x->calls);
     free(x->gstores);
     free(x->queue);
+    free(x->want);
     if (x->da)
         da_close(x->da);
     free(x->fin_idx);

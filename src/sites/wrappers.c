@@ -73,6 +73,64 @@ static int forwards(const si_ctx *x, const site_ev *e, int *sa, int *ca, int *ta
     return 0;
 }
 
+/* A shared library calls its own exported functions through its own PLT
+** (another object may interpose them): the stub "NAME@plt" of a new
+** wrapper leads to the wrapper too, and the stub's callers are queued. */
+static void link_plt(si_ctx *x, const func *f, int32_t k)
+{
+    if (!x->plts_listed) {
+        x->plts_listed = 1;
+        size_t cap = 0;
+        for (size_t i = 0; i < x->nfns; i++)
+            if (x->fns[i].is_plt)
+                *(uint32_t *)HP_PUSH(x->plts, x->nplts, cap) = (uint32_t)i;
+    }
+    size_t len = si_base_len(f->name);
+    for (size_t i = 0; i < x->nplts; i++) {
+        func *p = &x->fns[x->plts[i]];
+        if (p->alloc >= 0 || si_base_len(p->name) != len || memcmp(p->name, f->name, len) != 0)
+            continue;
+        p->alloc = k;
+        si_amap_put(&x->alloc_at, p->addr, k);
+        enqueue_callers(x, x->plts[i]);
+    }
+}
+
+/* gcc's IPA clones (IPA-CP, IPA-SRA, partial inlining) keep the original
+** name with a suffix. */
+static int is_clone(const char *name)
+{
+    return strstr(name, ".constprop.") || strstr(name, ".isra.") || strstr(name, ".part.");
+}
+
+/* Does site e, in a clone, allocate a size fixed in the code (a wrapper
+** specialised by IPA-CP for the one size its callers pass)?  *size and
+** *count (0: unknown) get it. */
+static int fixed_size(const si_ctx *x, const site_ev *e, int64_t *size, int64_t *count)
+{
+    const alloc *A = &x->allocs[e->alloc];
+    *size = *count = 0;
+    if (A->flags & (AF_CACHE_CREATE | AF_CACHE_ALLOC) || A->out >= 0 || A->type >= 0)
+        return 0;
+    if (A->fixed_size > 0) {
+        *size = A->fixed_size;
+        *count = A->fixed_count;
+        return 1;
+    }
+    if (A->size < 0 || e->args[A->size].k != V_CONST || !sane_size(e->args[A->size].c))
+        return 0;
+    *size = e->args[A->size].c;
+    if (A->count >= 0) {
+        const sv *c = &e->args[A->count];
+        if (c->k != V_CONST || !sane_size(c->c))
+            return 0;
+        *count = c->c;
+    } else {
+        *count = 1;
+    }
+    return 1;
+}
+
 /* Mark forwarding sites of function fi; make it a wrapper if it is not an
 ** allocator yet.  Returns 1 when a new allocator was created. */
 static int decide_wrapper(si_ctx *x, uint32_t fi, size_t from)
@@ -84,7 +142,11 @@ static int decide_wrapper(si_ctx *x, uint32_t fi, size_t from)
     for (size_t i = from; i < x->nsites; i++) {
         site_ev *e = &x->sites[i];
         int sa, ca, ta;
-        if (!(e->kind == SK_TAIL || e->returned) || !forwards(x, e, &sa, &ca, &ta))
+        int64_t fsize = 0, fcount = 0;
+        if (!(e->kind == SK_TAIL || e->returned))
+            continue;
+        if (!forwards(x, e, &sa, &ca, &ta) &&
+            !(is_clone(f->name) && fixed_size(x, e, &fsize, &fcount)))
             continue;
         if (x->allocs[e->alloc].addr == f->addr)
             continue;       /* recursion */
@@ -97,6 +159,8 @@ static int decide_wrapper(si_ctx *x, uint32_t fi, size_t from)
         W->size = (int8_t)sa;
         W->count = (int8_t)ca;
         W->type = (int8_t)ta;
+        W->fixed_size = fsize;
+        W->fixed_count = fcount;
         W->family = A->family;
         W->flags = A->flags & (AF_ARRAY | AF_REALLOC);
         if (f->go_abi)
@@ -106,7 +170,11 @@ static int decide_wrapper(si_ctx *x, uint32_t fi, size_t from)
         const char *how = e->kind == SK_TAIL ? "tail-calls" : "calls";
         const char *ret = e->kind == SK_TAIL ? "" : " and returns the result";
         unsigned long long pc = (unsigned long long)e->pc;
-        if (sa >= 0 && A->size >= 0 && e->args[A->size].k == V_PROD)
+        if (fsize > 0)
+            W->reason = hp_xasprintf("a clone specialised for one size: %s %s at 0x%llx with "
+                                     "%lld bytes%s", how, A->name, pc,
+                                     (long long)(fsize * (fcount > 0 ? fcount : 1)), ret);
+        else if (sa >= 0 && A->size >= 0 && e->args[A->size].k == V_PROD)
             W->reason = hp_xasprintf("%s %s at 0x%llx with argument %d times argument %d as "
                                      "the size%s", how, A->name, pc, sa, ca, ret);
         else if (sa >= 0 && ca >= 0)
@@ -122,6 +190,7 @@ static int decide_wrapper(si_ctx *x, uint32_t fi, size_t from)
                                      A->name, pc, ta, ret);
         f->alloc = k;
         si_amap_put(&x->alloc_at, f->addr, k);
+        link_plt(x, f, k);
         x->st->wrappers++;
         made = 1;
     }
@@ -135,12 +204,16 @@ static void analyze_fn(si_ctx *x, uint32_t fi, loopscratch *ls, int *made_wrappe
     x->cur_fn = fi;
     *made_wrapper = 0;
     if (si_decode_fn(x, fi) != 0 || x->ninsn == 0) {
+        f->summarized = 1;
+        f->ret_arg = -1;
         f->has_sites = 0;
         return;
     }
     si_build_blocks(x, f);
     si_compute_rpo(x, ls);
     si_run_flow(x, f, ls);
+    f->summarized = 1;
+    f->ret_arg = (int8_t)(x->ret_arg >= 0 ? x->ret_arg : -1);
     size_t from = x->fn_sites_from;
     f->has_sites = x->nsites > from;
     if (!f->has_sites)
@@ -180,6 +253,28 @@ static void publish(si_ctx *x, uint32_t fi, int32_t a)
         for (size_t u = ul; u < x->nuses && x->uses[u].slot == sl; u++)
             enqueue(x, x->uses[u].fn);
     }
+}
+
+/* After a round: the summaries its analyses wanted.  Each small body is
+** analyzed once (a wrapper it turns out to be is published as usual);
+** a caller of one that hands back its argument is analyzed again. */
+static void summarise(si_ctx *x, loopscratch *ls)
+{
+    for (size_t i = 0; i + 1 < x->nwant; i += 2) {
+        uint32_t gi = x->want[i], fi = x->want[i + 1];
+        func *g = &x->fns[gi];
+        if (!g->summarized) {
+            int made;
+            analyze_fn(x, gi, ls, &made);
+            if (made) {
+                enqueue_callers(x, gi);
+                publish(x, gi, g->alloc);
+            }
+        }
+        if (g->ret_arg >= 0)
+            enqueue(x, fi);
+    }
+    x->nwant = 0;
 }
 
 void si_fixed_point(si_ctx *x)
@@ -235,6 +330,7 @@ void si_fixed_point(si_ctx *x)
         }
         si_pd_finish(&pipe, pth, &own);
         own = (pd_count){ 0, 0, 0 };
+        summarise(x, &ls);
     }
     free(pbuf);
     free(round);

@@ -1,0 +1,101 @@
+#!/bin/sh
+# t_sites_bugs.sh -- allocation-site bugs real code showed (issue 17), one
+# small fixture each, built at test time:
+#   sites_pad.c       gcc's alignment padding behind a `ret` does not make
+#                     a wrapper's size unknown (xmalloc is a wrapper);
+#   sites_passthru.c  a hook that returns its argument passes the pointer
+#                     on, by a tail call and by a call (both wrappers);
+#   sites_plt.c       a shared library's call to its own exported wrapper
+#                     through its own PLT is a site of the wrapper;
+#   sites_clone.c     gcc's xmalloc.constprop.0 with the size baked in is a
+#                     wrapper of that size: its callers are the sites.
+# Each check names the fixture line it expects (the "type=" marks).
+. "${TOP_SRCDIR:-$(dirname "$0")/..}/tests/lib.sh"
+
+need sqlite3
+[ -x "$HOLEPROF" ] || die "holeprof not built: $HOLEPROF"
+
+# line_of FIXTURE MARK : the fixture line holding "/* MARK"
+line_of() { grep -n "/\* $2 " "$FIXTURES/$1" | cut -d: -f1 | head -1; }
+
+# site DB FIXTURE LINE COLUMNS
+site() {
+    q "$1" "SELECT $4 FROM sites s LEFT JOIN types t ON t.id = s.type_id
+             WHERE s.file LIKE '%/$2' AND s.line = $3 ORDER BY s.pc;"
+}
+
+# wrapper DB NAME : "origin|size_arg" of the allocator NAME
+wrapper() { q "$1" "SELECT origin || '|' || coalesce(size_arg, '-') FROM allocators WHERE name = '$2';"; }
+
+# ---- alignment padding behind ret (gcc) ----
+if command -v gcc >/dev/null 2>&1; then
+    tag="pad gcc -O2"
+    bin=$T/pad
+    gcc -std=c11 -O2 -g -o "$bin" "$FIXTURES/sites_pad.c" || die "$tag: compile failed"
+    assert_status "[$tag] analyze" 0 "$HOLEPROF" analyze -q "$bin" -o "$bin.db"
+    assert_eq "[$tag] xmalloc is a wrapper" "wrapper|0" "$(wrapper "$bin.db" xmalloc)"
+    l=$(line_of sites_pad.c type=item)
+    assert_eq "[$tag] main's site: xmalloc of 24 bytes" "xmalloc|24" \
+        "$(site "$bin.db" sites_pad.c "$l" "s.allocator || '|' || s.size")"
+    assert_eq "[$tag] no site left inside xmalloc" 0 \
+        "$(q "$bin.db" "SELECT count(*) FROM sites WHERE function = 'xmalloc';")"
+fi
+
+# ---- pass-through hooks ----
+for cc in gcc clang; do
+    command -v $cc >/dev/null 2>&1 || continue
+    tag="passthru $cc -O2"
+    bin=$T/passthru-$cc
+    $cc -std=c11 -O2 -g -o "$bin" "$FIXTURES/sites_passthru.c" || die "$tag: compile failed"
+    assert_status "[$tag] analyze" 0 "$HOLEPROF" analyze -q "$bin" -o "$bin.db"
+    assert_eq "[$tag] xalloc (tail call) is a wrapper" "wrapper|0" "$(wrapper "$bin.db" xalloc)"
+    assert_eq "[$tag] xalloc_counted (call) is a wrapper" "wrapper|0" \
+        "$(wrapper "$bin.db" xalloc_counted)"
+    assert_eq "[$tag] note_alloc is no allocator" "" "$(wrapper "$bin.db" note_alloc)"
+    l=$(line_of sites_passthru.c type=rec)
+    assert_eq "[$tag] rec_new's site" "xalloc|56|rec" \
+        "$(site "$bin.db" sites_passthru.c "$l" "s.allocator || '|' || s.size || '|' || coalesce(t.name, '-')")"
+    l=$(line_of sites_passthru.c type=tag)
+    assert_eq "[$tag] tag_new's site" "xalloc_counted|24|tag" \
+        "$(site "$bin.db" sites_passthru.c "$l" "s.allocator || '|' || s.size || '|' || coalesce(t.name, '-')")"
+done
+
+# ---- a shared library's own PLT ----
+if command -v gcc >/dev/null 2>&1; then
+    tag="plt gcc -O2 -fPIC -shared"
+    lib=$T/libplt.so
+    gcc -std=c11 -O2 -g -fPIC -shared -o "$lib" "$FIXTURES/sites_plt.c" || die "$tag: compile failed"
+    if objdump -d "$lib" 2>/dev/null | grep -q 'call.*<lw_xmalloc@plt>'; then
+        assert_status "[$tag] analyze" 0 "$HOLEPROF" analyze -q "$lib" -o "$lib.db"
+        assert_eq "[$tag] lw_xmalloc is a wrapper" "wrapper|0" "$(wrapper "$lib.db" lw_xmalloc)"
+        l=$(line_of sites_plt.c type=lw_conn)
+        assert_eq "[$tag] lw_conn_open's site through the PLT" "lw_xmalloc|72|lw_conn" \
+            "$(site "$lib.db" sites_plt.c "$l" "s.allocator || '|' || s.size || '|' || coalesce(t.name, '-')")"
+    else
+        echo "note: [$tag] the library calls lw_xmalloc directly; nothing to check"
+    fi
+fi
+
+# ---- an IPA-CP clone with the size baked in (gcc) ----
+if command -v gcc >/dev/null 2>&1; then
+    tag="clone gcc -O2"
+    bin=$T/clone
+    gcc -std=c11 -O2 -g -o "$bin" "$FIXTURES/sites_clone.c" || die "$tag: compile failed"
+    clone=$(nm "$bin" | awk '$3 ~ /^xmalloc\.constprop\./ { print $3; exit }')
+    if [ -n "$clone" ]; then
+        assert_status "[$tag] analyze" 0 "$HOLEPROF" analyze -q "$bin" -o "$bin.db"
+        assert_eq "[$tag] $clone is a wrapper of a fixed size" "wrapper|-" "$(wrapper "$bin.db" "$clone")"
+        assert_match "[$tag] its reason" 'clone specialised for one size: calls malloc at 0x[0-9a-f]+ with 56 bytes' \
+            "$(q "$bin.db" "SELECT reason FROM allocators WHERE name = '$clone';")"
+        for l in $(grep -n '/\* type=session' "$FIXTURES/sites_clone.c" | cut -d: -f1); do
+            assert_eq "[$tag] line $l: a site of the clone" "$clone|56|1|session" \
+                "$(site "$bin.db" sites_clone.c "$l" "s.allocator || '|' || s.size || '|' || s.count || '|' || coalesce(t.name, '-')")"
+        done
+        assert_eq "[$tag] no site inside the clone" 0 \
+            "$(q "$bin.db" "SELECT count(*) FROM sites WHERE function = '$clone';")"
+    else
+        echo "note: [$tag] gcc made no xmalloc.constprop clone; nothing to check"
+    fi
+fi
+
+finish
