@@ -962,8 +962,11 @@ static void walk_scope(walker *w, const cdie *parent, const subset *s, int depth
                         continue;
                     dl_site *site = &w->sites[sub.idx[k]];
                     site->inline_depth++;
-                    /* the outermost inlined call gives the caller's line */
-                    if (inl == 0 && (a->has & DWC_CALL_LINE) && a->call_line > 0) {
+                    /* the outermost inlined call gives the caller's line;
+                    ** when it has none (clang's line 0 on merged calls),
+                    ** the next call of the chain that has one */
+                    if ((inl == 0 || site->line == 0) && (a->has & DWC_CALL_LINE) &&
+                        a->call_line > 0) {
                         site->line = (uint32_t)a->call_line;
                         site->file = (a->has & DWC_CALL_FILE) ? file_name(w, a->call_file) : NULL;
                     }
@@ -1278,6 +1281,15 @@ static void line_for(walker *w, dl_site *s)
         if (lo == first)
             continue;
         const lrow *r = &w->rows[lo - 1];
+        /* line 0: code the compiler merged from several lines (clang gives
+        ** one call of two branches no line); the nearest row of the
+        ** sequence with a line before it, else after it, names the place */
+        for (size_t k = lo - 1; r->line == 0 && k > first; k--)
+            if (w->rows[k - 1].line > 0)
+                r = &w->rows[k - 1];
+        for (size_t k = lo; r->line == 0 && k < end; k++)
+            if (w->rows[k].line > 0)
+                r = &w->rows[k];
         if (r->line > 0) {
             s->line = r->line;
             s->file = file_name(w, r->file);

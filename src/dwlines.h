@@ -12,8 +12,10 @@
 **  - Lines: a call inlined from a wrapper or a header is reported at the
 **    line of the OUTERMOST caller: the DW_AT_call_file/DW_AT_call_line of
 **    the first DW_TAG_inlined_subroutine under the concrete subprogram that
-**    contains the pc.  Without an inline chain the line table row covering
-**    the pc is used.
+**    contains the pc (when that call has line 0, as clang gives calls it
+**    merged, the next call of the chain with a line).  Without an inline
+**    chain the line table row covering the pc is used; a row of line 0
+**    takes the nearest row of its sequence with a line, before it if any.
 **  - Call-site parameters: DW_TAG_call_site / DW_TAG_GNU_call_site whose
 **    return pc is the address after the call, each DW_TAG_call_site_parameter
 **    whose location is a register and whose DW_AT_call_value is a constant

@@ -8,7 +8,8 @@
 #   sites_plt.c       a shared library's call to its own exported wrapper
 #                     through its own PLT is a site of the wrapper;
 #   sites_clone.c     gcc's xmalloc.constprop.0 with the size baked in is a
-#                     wrapper of that size: its callers are the sites.
+#                     wrapper of that size: its callers are the sites;
+#   sites_line0.c     clang's merged call with line 0 still has a line.
 # Each check names the fixture line it expects (the "type=" marks).
 . "${TOP_SRCDIR:-$(dirname "$0")/..}/tests/lib.sh"
 
@@ -96,6 +97,23 @@ if command -v gcc >/dev/null 2>&1; then
     else
         echo "note: [$tag] gcc made no xmalloc.constprop clone; nothing to check"
     fi
+fi
+
+# ---- clang's line 0 on merged calls ----
+if command -v clang >/dev/null 2>&1; then
+    tag="line0 clang -O2"
+    bin=$T/line0
+    clang -std=c11 -O2 -g -o "$bin" "$FIXTURES/sites_line0.c" || die "$tag: compile failed"
+    assert_status "[$tag] analyze" 0 "$HOLEPROF" analyze -q "$bin" -o "$bin.db"
+    assert_eq "[$tag] blob_make's one site" 1 \
+        "$(q "$bin.db" "SELECT count(*) FROM sites WHERE function = 'blob_make';")"
+    got=$(q "$bin.db" "SELECT coalesce(file, '-') || '|' || coalesce(line, 0) FROM sites WHERE function = 'blob_make';")
+    lo=$(grep -n '^__attribute__((noinline)) struct blob \*blob_make' "$FIXTURES/sites_line0.c" | cut -d: -f1)
+    hi=$(grep -n 'return b;' "$FIXTURES/sites_line0.c" | cut -d: -f1)
+    assert_match "[$tag] it has sites_line0.c and a line" "/sites_line0\.c\|[0-9]+$" "$got"
+    ln=${got##*|}
+    if [ "$ln" -ge "$lo" ] && [ "$ln" -le "$hi" ]; then pass; else
+        fail "[$tag] line $ln is not inside blob_make (lines $lo-$hi)"; fi
 fi
 
 finish
