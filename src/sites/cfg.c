@@ -79,6 +79,11 @@ static void ls_grow(loopscratch *ls, size_t n)
     ls->stack = hp_xrealloc(ls->stack, (2 * c + 2) * sizeof *ls->stack);
     ls->stamp = hp_xrealloc(ls->stamp, c * sizeof *ls->stamp);
     ls->sidx = hp_xrealloc(ls->sidx, c);
+    ls->dpre = hp_xrealloc(ls->dpre, c * sizeof *ls->dpre);
+    ls->dpost = hp_xrealloc(ls->dpost, c * sizeof *ls->dpost);
+    ls->dchild_start = hp_xrealloc(ls->dchild_start, (c + 1) * sizeof *ls->dchild_start);
+    ls->dchild = hp_xrealloc(ls->dchild, c * sizeof *ls->dchild);
+    ls->dnext = hp_xrealloc(ls->dnext, c * sizeof *ls->dnext);
     ls->cap = c;
 }
 
@@ -91,6 +96,11 @@ void si_ls_free(loopscratch *ls)
     free(ls->stack);
     free(ls->stamp);
     free(ls->sidx);
+    free(ls->dpre);
+    free(ls->dpost);
+    free(ls->dchild_start);
+    free(ls->dchild);
+    free(ls->dnext);
     memset(ls, 0, sizeof *ls);
 }
 
@@ -141,15 +151,70 @@ void si_compute_rpo(si_ctx *x, loopscratch *LS)
         B[LS->rpo_order[i]].rpo = (uint32_t)i;
 }
 
-static uint32_t intersect(const block *B, uint32_t a, uint32_t b)
+/* Loop work (idom steps, loop body blocks) allowed per block of the
+** function: past it the loops are not counted (site_scan.skipped). */
+#define LOOP_WORK 64
+
+static uint32_t intersect(const block *B, uint32_t a, uint32_t b, size_t *budget)
 {
-    while (a != b) {
-        while (B[a].rpo > B[b].rpo)
+    while (a != b && *budget > 0) {
+        while (B[a].rpo > B[b].rpo && (*budget)-- > 0)
             a = B[a].idom;
-        while (B[b].rpo > B[a].rpo)
+        while (B[b].rpo > B[a].rpo && (*budget)-- > 0)
             b = B[b].idom;
     }
     return a;
+}
+
+/* Out of loop work: no block is in a loop (depth 0 everywhere). */
+static void loops_given_up(si_ctx *x)
+{
+    for (size_t b = 0; b < x->nblk; b++)
+        x->blk[b].loop_depth = 0;
+    x->st->skipped++;
+}
+
+/* Pre- and post-order numbers of the dominator tree (iterative DFS): h
+** dominates u exactly when u's interval nests in h's. */
+static void number_domtree(si_ctx *x, loopscratch *LS)
+{
+    size_t nb = x->nblk, npo = LS->npo;
+    block *B = x->blk;
+    memset(LS->dchild_start, 0, (nb + 1) * sizeof *LS->dchild_start);
+    uint32_t root = LS->rpo_order[0];
+    for (size_t i = 1; i < npo; i++) {
+        uint32_t b = LS->rpo_order[i];
+        if (B[b].idom != UINT32_MAX)
+            LS->dchild_start[B[b].idom + 1]++;
+    }
+    for (size_t b = 0; b < nb; b++)
+        LS->dchild_start[b + 1] += LS->dchild_start[b];
+    memcpy(LS->dnext, LS->dchild_start, nb * sizeof *LS->dnext);
+    for (size_t i = 1; i < npo; i++) {
+        uint32_t b = LS->rpo_order[i];
+        if (B[b].idom != UINT32_MAX)
+            LS->dchild[LS->dnext[B[b].idom]++] = b;
+    }
+    for (size_t b = 0; b < nb; b++) {
+        LS->dpre[b] = UINT32_MAX;       /* not in the tree: dominates nothing */
+        LS->dpost[b] = 0;
+    }
+    memcpy(LS->dnext, LS->dchild_start, nb * sizeof *LS->dnext);
+    uint32_t clock = 0;
+    size_t sp = 0;
+    LS->stack[sp++] = root;
+    LS->dpre[root] = clock++;
+    while (sp > 0) {
+        uint32_t u = LS->stack[sp - 1];
+        if (LS->dnext[u] < LS->dchild_start[u + 1]) {
+            uint32_t c = LS->dchild[LS->dnext[u]++];
+            LS->dpre[c] = clock++;
+            LS->stack[sp++] = c;
+        } else {
+            LS->dpost[u] = clock++;
+            sp--;
+        }
+    }
 }
 
 /* blk[].loop_depth for the blocks reached from the entry; LS holds the
@@ -178,7 +243,9 @@ void si_compute_loops(si_ctx *x, loopscratch *LS)
         if (B[b].rpo != UINT32_MAX)
             for (int k = 0; k < B[b].nsucc; k++)
                 LS->pred[LS->stamp[B[b].succ[k]]++] = (uint32_t)b;
-    /* dominators */
+    /* dominators, within a budget of idom steps (irreducible or giant
+    ** graphs take many rounds) */
+    size_t budget = LOOP_WORK * (nb + 1) + 4096;
     B[LS->rpo_order[0]].idom = LS->rpo_order[0];
     for (int changed = 1, rounds = 0; changed && rounds < 1000; rounds++) {
         changed = 0;
@@ -189,7 +256,11 @@ void si_compute_loops(si_ctx *x, loopscratch *LS)
                 uint32_t p = LS->pred[k];
                 if (B[p].idom == UINT32_MAX)
                     continue;
-                nd = nd == UINT32_MAX ? p : intersect(B, p, nd);
+                nd = nd == UINT32_MAX ? p : intersect(B, p, nd, &budget);
+            }
+            if (budget == 0) {
+                loops_given_up(x);
+                return;
             }
             if (nd != UINT32_MAX && B[b].idom != nd) {
                 B[b].idom = nd;
@@ -197,6 +268,7 @@ void si_compute_loops(si_ctx *x, loopscratch *LS)
             }
         }
     }
+    number_domtree(x, LS);
     /* natural loops: for each header h, the blocks that reach a back edge
     ** source without passing h; all back edges into h form one loop */
     for (size_t b = 0; b < nb; b++)
@@ -206,16 +278,10 @@ void si_compute_loops(si_ctx *x, loopscratch *LS)
         sp = 0;
         for (uint32_t k = LS->pred_start[h]; k < LS->pred_start[h + 1]; k++) {
             uint32_t u = LS->pred[k];
-            uint32_t d = u;     /* does h dominate u? */
-            for (size_t guard = 0; guard <= npo; guard++) {
-                if (d == h) {
-                    LS->stack[sp++] = u;
-                    break;
-                }
-                if (B[d].idom == d || B[d].idom == UINT32_MAX)
-                    break;
-                d = B[d].idom;
-            }
+            /* does h dominate u? */
+            if (LS->dpre[u] != UINT32_MAX && LS->dpre[h] <= LS->dpre[u] &&
+                LS->dpost[u] <= LS->dpost[h])
+                LS->stack[sp++] = u;
         }
         if (sp == 0)
             continue;
@@ -223,6 +289,11 @@ void si_compute_loops(si_ctx *x, loopscratch *LS)
         if (B[h].loop_depth < 255)
             B[h].loop_depth++;
         while (sp > 0) {
+            if (budget == 0) {
+                loops_given_up(x);
+                return;
+            }
+            budget--;
             uint32_t u = LS->stack[--sp];
             if (LS->stamp[u] == h)
                 continue;

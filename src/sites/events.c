@@ -33,32 +33,25 @@ uint32_t si_taint_bit(si_ctx *x, uint32_t ii)
     return 1u << x->ntaint++;
 }
 
-/* Events of one kind already recorded for site `insn` in this analysis
-** (they are contiguous at the end of their array). */
-int si_count_for(si_ctx *x, uint32_t insn, int which)
+/* Room for one more event of one kind (0 holders, 1 stores, 2 calls) for
+** site `insn` in this emitting pass, within max: counted per instruction
+** (si_ctx.evc, cleared when the pass starts), so a function with many
+** sites costs what its events do, not their square. */
+int si_event_room(si_ctx *x, uint32_t insn, int which, int max)
 {
-    uint32_t fn = x->cur_fn, gen = x->fns[fn].gen;
-    int n = 0;
-    if (which == 0) {
-        for (size_t i = x->nholders; i > 0 && x->holders[i - 1].fn == fn &&
-             x->holders[i - 1].gen == gen; i--)
-            n += x->holders[i - 1].insn == insn;
-    } else if (which == 1) {
-        for (size_t i = x->nstores; i > 0 && x->stores[i - 1].fn == fn &&
-             x->stores[i - 1].gen == gen; i--)
-            n += x->stores[i - 1].insn == insn;
-    } else {
-        for (size_t i = x->ncalls; i > 0 && x->calls[i - 1].fn == fn &&
-             x->calls[i - 1].gen == gen; i--)
-            n += x->calls[i - 1].insn == insn;
-    }
-    return n;
+    if (insn >= x->ninsn)
+        return 0;
+    uint8_t *c = &x->evc[(size_t)insn * 3 + (size_t)which];
+    if (*c >= max)
+        return 0;
+    (*c)++;
+    return 1;
 }
 
 void si_holder(si_ctx *x, const state *S, const sv *v, uint64_t pc, int kind, int reg,
                    int64_t cfa)
 {
-    if (!is_ret(v) || si_count_for(x, v->s, 0) >= MAX_HOLDERS)
+    if (!is_ret(v) || !si_event_room(x, v->s, 0, MAX_HOLDERS))
         return;
     holder_ev *h = HP_PUSH(x->holders, x->nholders, x->holdercap);
     memset(h, 0, sizeof *h);

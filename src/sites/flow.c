@@ -231,7 +231,7 @@ static void xfer(si_ctx *x, const func *f, state *S, uint32_t ii, int emit)
             si_new_site(x, S, ii, a, SK_CALL, via);
         if (emit && !A && target) {
             const sv *a0 = &S->r[f->go_abi ? ar->go_args[0] : ar->args[0]];
-            if (is_ret(a0) && si_count_for(x, a0->s, 2) < MAX_CALLS) {
+            if (is_ret(a0) && si_event_room(x, a0->s, 2, MAX_CALLS)) {
                 call_ev *c = HP_PUSH(x->calls, x->ncalls, x->callcap);
                 c->fn = x->cur_fn;
                 c->gen = f->gen;
@@ -440,7 +440,7 @@ static void xfer(si_ctx *x, const func *f, state *S, uint32_t ii, int emit)
                 si_holder(x, S, &val, next, H_CFA, 0, a.c);
         } else if (emit && d->base < DA_NREGS && d->index == DA_NOREG &&
                    S->r[d->base].k == V_RET && d->width > 0 &&
-                   si_count_for(x, S->r[d->base].s, 1) < MAX_STORES) {
+                   si_event_room(x, S->r[d->base].s, 1, MAX_STORES)) {
             int64_t off = S->r[d->base].c + d->disp;
             store_ev *s = HP_PUSH(x->stores, x->nstores, x->storecap);
             s->fn = x->cur_fn;
@@ -503,13 +503,56 @@ static void xfer(si_ctx *x, const func *f, state *S, uint32_t ii, int emit)
     }
 }
 
-/* Forward data flow to a fixed point, then one emitting pass.  The
-** queued blocks are visited in sweeps in reverse post-order (LS, from
-** compute_rpo), so a block's predecessors outside loops are done before
-** it: 40% fewer block visits than a FIFO queue on python3.11.  The
-** visiting order can matter -- slots evicted when full, a pointer met with
-** a constant on one path first -- so it is fixed, not left to chance. */
-void si_run_flow(si_ctx *x, const func *f, const loopscratch *LS)
+/* The data flow keeps one state (712 bytes) per block: a function of more
+** blocks than this (random bytes, a generated giant) gets the bounded
+** analysis instead, and so does one whose fixed point takes more than
+** FLOW_VISITS block visits per block.  Either is counted in
+** site_scan.skipped. */
+#define FLOW_MAX_BLOCKS 65536
+#define FLOW_VISITS 64
+
+/* The sweep order as a heap of (sweep, position in the order) keys: the
+** next block to visit is the first queued one at or after the current
+** position, else the first of the next sweep -- what scanning the order
+** for it gave, in O(log n) instead of a walk over the whole order. */
+static void heap_push(uint64_t *h, size_t *n, uint64_t key)
+{
+    size_t i = (*n)++;
+    while (i > 0 && h[(i - 1) / 2] > key) {
+        h[i] = h[(i - 1) / 2];
+        i = (i - 1) / 2;
+    }
+    h[i] = key;
+}
+
+static uint64_t heap_pop(uint64_t *h, size_t *n)
+{
+    uint64_t top = h[0], last = h[--(*n)];
+    size_t i = 0;
+    for (;;) {
+        size_t c = 2 * i + 1;
+        if (c >= *n)
+            break;
+        if (c + 1 < *n && h[c + 1] < h[c])
+            c++;
+        if (h[c] >= last)
+            break;
+        h[i] = h[c];
+        i = c;
+    }
+    if (*n > 0)
+        h[i] = last;
+    return top;
+}
+
+/* Forward data flow to a fixed point; 0 when the visit budget ran out.
+** The queued blocks are visited in sweeps in reverse post-order (LS,
+** from compute_rpo), so a block's predecessors outside loops are done
+** before it: 40% fewer block visits than a FIFO queue on python3.11.
+** The visiting order can matter -- slots evicted when full, a pointer
+** met with a constant on one path first -- so it is fixed, not left to
+** chance. */
+static int fixed_flow(si_ctx *x, const func *f, const loopscratch *LS)
 {
     size_t nb = x->nblk;
     const uint32_t *ord = LS->rpo_order, *pos = LS->pos;
@@ -521,22 +564,24 @@ void si_run_flow(si_ctx *x, const func *f, const loopscratch *LS)
     hp_grow((void **)&x->leader, &x->leader_cap, nb + 1, 1);
     uint8_t *inq = x->leader;
     memset(inq, 0, nb + 1);
-    x->ntaint = 0;
+    hp_grow((void **)&x->heap, &x->heapcap, nb + 1, sizeof *x->heap);
+    uint64_t *heap = x->heap;
     state S;
     entry_state(x, f, &x->in[0]);
-    size_t budget = 64 * nb + 1024;     /* passes are cheap; a cap for pathologies */
+    size_t budget = FLOW_VISITS * nb + 1024;
     size_t root = 0;
     for (;;) {
         /* sweep the order from the root, wrapping, until nothing is queued */
-        size_t nq = 1, cur = pos[root];
+        size_t nh = 0;
+        heap_push(heap, &nh, pos[root]);
         inq[root] = 1;
-        while (nq > 0 && budget > 0) {
+        while (nh > 0 && budget > 0) {
             budget--;
-            while (!inq[ord[cur]])
-                cur = cur + 1 < nb ? cur + 1 : 0;
+            uint64_t key = heap_pop(heap, &nh);
+            uint64_t sweep = key >> 32;
+            uint32_t cur = (uint32_t)key;
             uint32_t b = ord[cur];
             inq[b] = 0;
-            nq--;
             S = x->in[b];
             for (uint32_t i = x->blk[b].first; i <= x->blk[b].last; i++)
                 xfer(x, f, &S, i, 0);
@@ -550,27 +595,56 @@ void si_run_flow(si_ctx *x, const func *f, const loopscratch *LS)
                     continue;
                 if (state_meet(&x->in[t], &S) && !inq[t]) {
                     inq[t] = 1;
-                    nq++;
+                    heap_push(heap, &nh, (pos[t] >= cur ? sweep : sweep + 1) << 32 | pos[t]);
                 }
             }
         }
+        if (nh > 0)
+            return 0;           /* out of visits with blocks still queued */
         /* blocks nothing reaches (switch targets...) start from nothing */
         while (root < nb && x->in[root].reached)
             root++;
-        if (root >= nb || budget == 0)
-            break;
+        if (root >= nb)
+            return 1;
+        if (budget == 0)
+            return 0;
         memset(&x->in[root], 0, sizeof x->in[root]);
         for (int r = 0; r < DA_NREGS; r++)
             x->in[root].r[r] = vunk();
         x->in[root].reached = 2;    /* reached, but not from the entry */
     }
+}
+
+/* The data flow of one function, then one emitting pass.  A function too
+** big for states per block, or whose fixed point ran out of visits, is
+** analyzed block by block from nothing known instead: what one block
+** computes (a constant size moved into the argument register) is still
+** seen, no value crosses a block boundary, and the cost is one pass. */
+void si_run_flow(si_ctx *x, const func *f, const loopscratch *LS)
+{
+    size_t nb = x->nblk;
+    x->ntaint = 0;
+    int bounded = nb > FLOW_MAX_BLOCKS || !fixed_flow(x, f, LS);
+    if (bounded)
+        x->st->skipped++;
+    x->flow_bounded = (uint8_t)bounded;
+    hp_grow((void **)&x->evc, &x->evc_cap, 3 * x->ninsn + 1, 1);
+    memset(x->evc, 0, 3 * x->ninsn + 1);
+    state S;
     x->fn_sites_from = x->nsites;
     x->ret_taint = 0;
     x->ret_arg = -2;
     for (size_t b = 0; b < nb; b++) {
-        if (!x->in[b].reached)
+        if (bounded) {
+            memset(&S, 0, sizeof S);
+            for (int r = 0; r < DA_NREGS; r++)
+                S.r[r] = vunk();
+            S.reached = 2;
+        } else if (!x->in[b].reached) {
             continue;
-        S = x->in[b];
+        } else {
+            S = x->in[b];
+        }
         for (uint32_t i = x->blk[b].first; i <= x->blk[b].last; i++)
             xfer(x, f, &S, i, 1);
     }

@@ -308,6 +308,9 @@ typedef struct si_ctx {
     size_t nblk, blkcap;
     state *in;
     size_t incap;
+    uint64_t *heap;             /* the data flow's sweep order (flow.c) */
+    size_t heapcap;
+    uint8_t flow_bounded;       /* the last analysis was the bounded one */
     /* events */
     site_ev *sites;
     size_t nsites, sitecap;
@@ -319,6 +322,8 @@ typedef struct si_ctx {
     size_t ncalls, callcap;
     gstore_ev *gstores;
     size_t ngstores, gstorecap;
+    uint8_t *evc;               /* events per site instruction (si_event_room) */
+    size_t evc_cap;
     uint32_t cur_fn;
     size_t fn_sites_from;       /* first site event of the current analysis */
     uint32_t taint_insn[32];    /* call instruction of each taint bit */
@@ -470,6 +475,8 @@ typedef struct loopscratch {
     uint32_t *pred_start, *pred;
     uint32_t *stack, *stamp;
     uint8_t *sidx;
+    uint32_t *dpre, *dpost;     /* dominator tree DFS numbers (dominance in O(1)) */
+    uint32_t *dchild_start, *dchild, *dnext;
     size_t cap;
 } loopscratch;
 
@@ -610,7 +617,7 @@ void si_ls_free(loopscratch *ls);
 
 /* events.c */
 int32_t si_callee(si_ctx *x, const state *S, const da_insn *d, uint64_t *target, int *via_data);
-int si_count_for(si_ctx *x, uint32_t insn, int which);
+int si_event_room(si_ctx *x, uint32_t insn, int which, int max);
 void si_holder(si_ctx *x, const state *S, const sv *v, uint64_t pc, int kind, int reg, int64_t cfa);
 void si_new_site(si_ctx *x, const state *S, uint32_t ii, int32_t a, int kind, int via_data);
 site_ev *si_site_of(si_ctx *x, uint32_t insn);

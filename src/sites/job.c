@@ -51,6 +51,7 @@ static void ctx_free(si_ctx *x)
     free(x->leader);
     free(x->blk);
     free(x->in);
+    free(x->heap);
     free(x->sites);
     free(x->stores);
     free(x->holders);
@@ -58,6 +59,7 @@ static void ctx_free(si_ctx *x)
     free(x->gstores);
     free(x->queue);
     free(x->want);
+    free(x->evc);
     if (x->da)
         da_close(x->da);
     free(x->fin_idx);
