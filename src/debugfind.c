@@ -11,6 +11,8 @@
 ** cannot be read as ELF is an error, because silently skipping it would
 ** send the user looking for a package that is already installed.
 ** When nothing fits, the one-line error lists every path tried.
+** df_locate_alt finds a dwz supplementary file the same way (by the name
+** the debug file gives it, then by its build-id).
 */
 #include "debugfind.h"
 
@@ -288,5 +290,78 @@ int df_locate(const ei_image *img, const df_opts *opts, char **dwarf_path,
 out:
     hp_buf_free(&tried);
     free(roots);
+    return rc;
+}
+
+int df_locate_alt(const ei_image *dbg, const df_opts *opts, char **alt_path, char **why)
+{
+    static const df_opts none = {0};
+    if (opts == NULL)
+        opts = &none;
+    *alt_path = NULL;
+    *why = NULL;
+    if (dbg->altlink == NULL)
+        return 1;
+    char *cands[66];
+    size_t nc = 0;
+    if (dbg->altlink[0] == '/') {
+        cands[nc++] = hp_xstrdup(dbg->altlink);
+    } else {
+        char *dir = binary_dir(dbg->path);
+        cands[nc++] = join(dir, dbg->altlink);
+        free(dir);
+    }
+    size_t idlen = strlen(dbg->alt_build_id_hex);
+    if (idlen > 2) {
+        for (size_t r = 0; r <= opts->ndebug_dirs && nc < 65; r++) {
+            const char *root = r < opts->ndebug_dirs ? opts->debug_dirs[r]
+                             : opts->no_system_dirs ? NULL : DF_SYSTEM_DIR;
+            if (root == NULL)
+                continue;
+            char *rel = hp_xasprintf(".build-id/%.2s/%s.debug", dbg->alt_build_id_hex,
+                                     dbg->alt_build_id_hex + 2);
+            cands[nc++] = join(root, rel);
+            free(rel);
+        }
+    }
+    hp_buf tried = {0};
+    int rc = 2;
+    for (size_t i = 0; i < nc; i++) {
+        const char *problem = NULL;
+        char *detail = NULL;
+        ei_image *alt = NULL;
+        hp_err e2 = {0};
+        if (!is_regular(cands[i])) {
+            problem = "not found";
+        } else if (ei_open(cands[i], &alt, &e2) != 0) {
+            const char *m = e2.msg;
+            size_t pl = strlen(cands[i]);
+            if (strncmp(m, cands[i], pl) == 0 && strncmp(m + pl, ": ", 2) == 0)
+                m += pl + 2;
+            detail = hp_xstrdup(m);
+        } else if (idlen && alt->build_id_hex[0] &&
+                   strcmp(alt->build_id_hex, dbg->alt_build_id_hex) != 0) {
+            detail = hp_xasprintf("build-id %s, the link wants %s", alt->build_id_hex,
+                                  dbg->alt_build_id_hex);
+        } else if (!alt->has_dwarf) {
+            problem = "no .debug_info";
+        }
+        ei_close(alt);
+        if (problem == NULL && detail == NULL) {
+            *alt_path = cands[i];
+            cands[i] = NULL;
+            rc = 0;
+            break;
+        }
+        if (tried.len)
+            hp_buf_puts(&tried, "; ");
+        hp_buf_printf(&tried, "%s: %s", cands[i], detail ? detail : problem);
+        free(detail);
+    }
+    for (size_t i = 0; i < nc; i++)
+        free(cands[i]);
+    if (rc != 0)
+        *why = hp_xstrdup(tried.len ? tried.s : dbg->altlink);
+    hp_buf_free(&tried);
     return rc;
 }

@@ -33,6 +33,19 @@ typedef enum df_how {
 int df_locate(const ei_image *img, const df_opts *opts, char **dwarf_path,
               df_how *how, hp_err *err);
 
-const char *df_how_name(df_how how);   /* "embedded", "given", "build-id", "debuglink" */
+const char *df_how_name(df_how how);
+
+/* The supplementary (dwz) file of the debug file `dbg` (at dbg->path),
+** named by its .gnu_debugaltlink or .debug_sup: the name as written when
+** absolute, else relative to the real directory of dbg->path; then by the
+** alt build-id under each debug root (ROOT/.build-id/NN/REST.debug).  A
+** candidate must be a readable ELF file with .debug_info and, when the
+** link gives a build-id and the candidate has one, the same one.
+** 0 with *alt_path (malloc'd) when found; 1 when dbg names none; 2 when
+** none fits, with *why a malloc'd phrase naming what was tried and what
+** was wrong ("X: build-id differs", "X: not found").  Never an error: a
+** missing alt file leaves the types that use it unresolved, reported by
+** the caller. */
+int df_locate_alt(const ei_image *dbg, const df_opts *opts, char **alt_path, char **why);   /* "embedded", "given", "build-id", "debuglink" */
 
 #endif

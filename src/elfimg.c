@@ -564,6 +564,64 @@ static void find_debuglink(ei_image *img)
     img->debuglink_crc = rd32(p + crcoff, pv->ei_data);
 }
 
+/* The supplementary file a dwz'd debug file shares DIEs and strings with.
+**   .gnu_debugaltlink: a NUL-terminated path, then the alt file's build-id
+**   (the rest of the section).
+**   .debug_sup (DWARF 5): version 5 (2 bytes), is_supplementary (1 byte),
+**   a NUL-terminated file name, a ULEB128 checksum length, the checksum
+**   (dwz writes the build-id there).
+** Malformed ones are ignored as if absent (the reader then meets forms it
+** cannot resolve and says so). */
+static void find_altlink(ei_image *img)
+{
+    ei_priv *pv = PRIV(img);
+    static const char *const names[] = { ".gnu_debugaltlink", ".debug_sup" };
+    for (int k = 0; k < 2 && img->altlink == NULL; k++) {
+        const ei_section *s = ei_find_section(img, names[k]);
+        int pos = s ? sec_pos(img, s) : -1;
+        if (pos < 0 || !pv->sec_ok[pos] || s->type == SHT_NOBITS ||
+            (s->flags & SHF_COMPRESSED))
+            continue;
+        const uint8_t *p;
+        size_t n;
+        hp_err ignored = {0};
+        if (raw_bytes(img, s, &p, &n, &ignored) || p == NULL)
+            continue;
+        size_t at = 0;
+        if (k == 1) {
+            if (n < 4 || (p[0] | p[1] << 8) != 5)
+                continue;
+            img->is_supplementary = p[2] != 0;
+            at = 3;
+        }
+        const uint8_t *nul = memchr(p + at, '\0', n - at);
+        if (nul == NULL)
+            continue;
+        size_t namelen = (size_t)(nul - (p + at));
+        size_t idoff = (size_t)(nul - p) + 1, idlen = n - idoff;
+        if (k == 1) {
+            uint64_t len = 0;
+            unsigned shift = 0;
+            while (idoff < n && shift < 63) {
+                uint8_t b = p[idoff++];
+                len |= (uint64_t)(b & 0x7f) << shift;
+                shift += 7;
+                if (!(b & 0x80))
+                    break;
+            }
+            if (len > n - idoff)
+                continue;
+            idlen = (size_t)len;
+        }
+        if (img->is_supplementary || namelen == 0 || namelen > HP_MAX_NAME)
+            continue;
+        img->altlink = hp_xstrndup((const char *)p + at, namelen);
+        img->alt_sup = k == 1;
+        if (idlen > 0 && idlen <= EI_MAX_BUILD_ID)
+            hexify(img->alt_build_id_hex, p + idoff, idlen);
+    }
+}
+
 static int find_pie(ei_image *img, const GElf_Ehdr *eh)
 {
     ei_priv *pv = PRIV(img);
@@ -795,6 +853,7 @@ int ei_open(const char *path, ei_image **out, hp_err *err)
     img->has_dwarf = dw;
     find_build_id(img);
     find_debuglink(img);
+    find_altlink(img);
     img->is_pie = find_pie(img, &ehdr);
     *out = img;
     return 0;
@@ -831,6 +890,7 @@ void ei_close(ei_image *img)
     free(img->sections);
     free(img->symbols);
     free(img->debuglink);
+    free(img->altlink);
     free(img->path);
     free(img);
 }

@@ -3,7 +3,7 @@
 **
 ** Contract: ei_open() validates a file as an ELF64 object holeprof can
 ** analyze and extracts what later stages need: architecture, build-id,
-** .gnu_debuglink, section table, whether DWARF is present (plain or
+** .gnu_debuglink, .gnu_debugaltlink / .debug_sup, section table, whether DWARF is present (plain or
 ** compressed), and on request the symbol table and raw section bytes.
 ** Errors are one line "PATH: problem" in hp_err; nothing is printed.
 ** All sizes and offsets taken from the file are checked against the
@@ -47,6 +47,17 @@ typedef struct ei_image {
     char *debuglink;        /* .gnu_debuglink file name, NULL when absent */
     uint32_t debuglink_crc;
     int has_dwarf;          /* .debug_info or .zdebug_info with file data */
+    char *altlink;          /* the supplementary (dwz) file named by
+                               .gnu_debugaltlink or .debug_sup, as written
+                               (absolute, or relative to this file's
+                               directory); NULL when absent */
+    char alt_build_id_hex[129]; /* its build-id (debugaltlink) or checksum
+                               (debug_sup), lower-case hex; "" when none */
+    int alt_sup;            /* 1: named by DWARF 5 .debug_sup, 0: GNU */
+    int is_supplementary;   /* .debug_sup says this file is itself one */
+    struct ei_image *alt;   /* that file, when the caller opened it and put
+                               it here for the DWARF readers (dwshim.h:
+                               dws_image_new); not owned, outlives this one */
     ei_section *sections;
     size_t nsections;
     ei_symbol *symbols;     /* filled by ei_load_symbols(), sorted by addr */
