@@ -632,6 +632,127 @@ int dsc_subprograms(dsc_unit *u, int scoped, uint64_t **offs, size_t *n, size_t 
     return rc;
 }
 
+/* ---- supplementary files and imported units (dsc_attr, dsc_imports) ---- */
+
+/* The value of the attribute at spec sp, cursor at it: constants and
+** references as numbers (unit-local references made section offsets,
+** the offset forms as written); -1 for a form that carries no number. */
+static int spec_value(const unit *u, cur *c, uint32_t form, uint64_t *val)
+{
+    switch (form) {
+    case 0x0b: case 0x05: case 0x06: case 0x07: case 0x0f:     /* data1 2 4 8, udata */
+    case 0x10: case 0x1c: case 0x24:                            /* ref_addr ref_sup4 ref_sup8 */
+        *val = skip_form(u, c, form, 0);
+        return c->bad ? -1 : 0;
+    case 0x11: case 0x12: case 0x13: case 0x14: case 0x15:     /* ref1 2 4 8 udata */
+        *val = u->start + skip_form(u, c, form, 0);
+        return c->bad ? -1 : 0;
+    case 0x0e: case 0x17: case 0x1f: case 0x1d:                 /* strp sec_offset line_strp strp_sup */
+    case 0x1f20: case 0x1f21:                                   /* GNU_ref_alt GNU_strp_alt */
+        *val = rd(c, u->off_size);
+        return c->bad ? -1 : 0;
+    default:
+        skip_form(u, c, form, 0);
+        return -1;
+    }
+}
+
+/* The attributes of the DIE at off read up to attribute `at`: 1 with its
+** form and value, 0 when the DIE has no such attribute, -1 when the bytes
+** do not parse.  *d is the DIE's header. */
+static int find_attr(unit *u, uint64_t off, uint32_t at, die *d, cur *c, uint32_t *form,
+                     uint64_t *val)
+{
+    if (off < u->first || off >= u->end)
+        return -1;
+    *c = (cur){ u->info + off, u->info + u->end, 0 };
+    d->off = off;
+    uint64_t code = uleb(c);
+    if (c->bad || code == 0 || code >= u->nab || !u->ab[code].defined)
+        return -1;
+    d->a = &u->ab[code];
+    int found = 0;
+    for (uint32_t i = 0; i < d->a->nspec; i++) {
+        const spec *sp = &u->specs[d->a->first + i];
+        uint32_t fm = sp->form;
+        if (fm == 0x16) {                       /* indirect */
+            fm = (uint32_t)uleb(c);
+            if (fm == 0x16)
+                return -1;
+        }
+        if (sp->at == at && !found) {
+            *form = fm;
+            if (fm == 0x21)
+                *val = (uint64_t)sp->ic;        /* implicit_const */
+            else if (spec_value(u, c, fm, val) != 0)
+                return c->bad ? -1 : 0;
+            found = 1;
+        } else if (fm != 0x21) {
+            skip_form(u, c, fm, 0);
+        }
+        if (c->bad)
+            return -1;
+    }
+    return found;
+}
+
+int dsc_attr_value(dsc_unit *u, uint64_t off, uint32_t at, uint32_t *form, uint64_t *val)
+{
+    die d;
+    cur c;
+    return find_attr(u, off, at, &d, &c, form, val);
+}
+
+#define TAG_imported_unit 0x3d
+#define AT_import         0x18
+#define AT_language       0x13
+
+int dsc_imports(dsc_unit *u, uint32_t *tag, uint64_t *lang, dsc_import **v, size_t *n,
+                size_t *cap)
+{
+    die d;
+    cur c;
+    uint32_t form = 0;
+    uint64_t val = 0;
+    *lang = 0;
+    int r = find_attr(u, u->first, AT_language, &d, &c, &form, &val);
+    if (r < 0)
+        return -1;
+    *tag = d.a->tag;
+    if (r == 1)
+        *lang = val;
+    if (!d.a->children)
+        return 0;
+    /* the top-level children: imported units are read, the rest stepped
+    ** over (by DW_AT_sibling where there is one) */
+    c = (cur){ u->info + u->first, u->info + u->end, 0 };
+    if (next_die(u, &c, &d) != 1)
+        return -1;
+    for (unsigned guard = 0;; guard++) {
+        if (guard > (1u << 26))
+            return -1;
+        r = next_die(u, &c, &d);
+        if (r <= 0)
+            return r;
+        if (d.a->tag == TAG_imported_unit) {
+            die d2;
+            cur c2;
+            if (find_attr(u, d.off, AT_import, &d2, &c2, &form, &val) == 1) {
+                dsc_import *im = HP_PUSH(*v, *n, *cap);
+                im->form = form;
+                im->target = val;
+            }
+        }
+        if (!d.a->children)
+            continue;
+        uint64_t here = (uint64_t)(c.p - u->info);
+        if (d.sib > here && d.sib <= u->end)
+            c.p = u->info + d.sib;
+        else if (walk(u, &c, 1, 0) != 0)
+            return -1;
+    }
+}
+
 /* ---- function bodies ---- */
 
 enum {
@@ -644,7 +765,7 @@ enum {
     F_line_strp = 0x1f, F_ref_sig8 = 0x20, F_implicit_const = 0x21, F_loclistx = 0x22,
     F_rnglistx = 0x23, F_ref_sup8 = 0x24, F_strx1 = 0x25, F_strx2 = 0x26, F_strx3 = 0x27,
     F_strx4 = 0x28, F_addrx1 = 0x29, F_addrx2 = 0x2a, F_addrx3 = 0x2b, F_addrx4 = 0x2c,
-    F_GNU_addr_index = 0x1f01, F_GNU_str_index = 0x1f02,
+    F_GNU_addr_index = 0x1f01, F_GNU_str_index = 0x1f02, F_GNU_strp_alt = 0x1f21,
 };
 
 enum {
@@ -759,10 +880,11 @@ static void read_val(const unit *u, cur *c, const spec *sp, aval *v, int depth)
         c->p = z + 1;
         return;
     }
-    case F_strp: case F_line_strp: {
+    case F_strp: case F_line_strp: case F_strp_sup: case F_GNU_strp_alt: {
         uint64_t off = rd(c, u->off_size);
         const char *str = form == F_strp ? sec_str(u->sec.str, u->sec.str_len, off)
-                                         : sec_str(u->sec.line_str, u->sec.line_str_len, off);
+                        : form == F_line_strp ? sec_str(u->sec.line_str, u->sec.line_str_len, off)
+                        : sec_str(u->sec.sup_str, u->sec.sup_str_len, off);  /* dwz */
         if (str) {
             v->blk = (const uint8_t *)str;
             v->is_str = 1;
@@ -833,6 +955,10 @@ void dsc_sections_load(ei_image *img, dsc_sections *s)
     s->ranges = ei_dwarf_section(img, "ranges", &s->ranges_len);
     s->loclists = ei_dwarf_section(img, "loclists", &s->loclists_len);
     s->loc = ei_dwarf_section(img, "loc", &s->loc_len);
+    s->sup_str = NULL;
+    s->sup_str_len = 0;
+    if (img->alt != NULL)
+        s->sup_str = ei_dwarf_section(img->alt, "str", &s->sup_str_len);
 }
 
 int dsc_code_init(dsc_unit *u, const dsc_sections *s)

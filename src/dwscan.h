@@ -97,6 +97,26 @@ int dsc_die_shape(const dsc_unit *u, uint64_t off);
 ** after dsc_subtree_ok, whether the DIE has a next sibling. */
 int dsc_null_at(const dsc_unit *u, uint64_t off);
 
+/* ---- supplementary files (dwz) ----
+** dsc_attr_value: the attribute `at` of the DIE at off as written: 1 with its
+** form and value (constants and references as numbers, unit-local
+** references made section offsets, DW_FORM_GNU_ref_alt, ref_sup4/8,
+** strp_sup and GNU_strp_alt as the offsets they are), 0 when the DIE has
+** none or its form carries no number, -1 when the bytes do not parse.
+** libdwarf 20210528 reads no value of DW_FORM_ref_sup4/8 (dwz -5).
+** dsc_imports: the unit DIE's tag and DW_AT_language (0 when absent),
+** and the DW_AT_import of every DW_TAG_imported_unit among its children
+** (form and value as dsc_attr_value gives them), appended to *v (capacity
+** *cap, count *n); 0, or -1 when the unit does not parse.  Needs the
+** whole abbreviation table (dsc_open). */
+typedef struct dsc_import {
+    uint32_t form;
+    uint64_t target;
+} dsc_import;
+int dsc_attr_value(dsc_unit *u, uint64_t off, uint32_t at, uint32_t *form, uint64_t *val);
+int dsc_imports(dsc_unit *u, uint32_t *tag, uint64_t *lang, dsc_import **v, size_t *n,
+                size_t *cap);
+
 /* ---- function bodies (dwlines.c's scope walk) ----
 ** The DIEs under a subprogram -- blocks, inlined calls, variables, call
 ** sites -- read here instead of through libdwarf, which creates a
@@ -113,9 +133,13 @@ typedef struct dsc_sections {
     const uint8_t *str, *line_str, *str_offsets, *addr, *rnglists, *ranges, *loclists, *loc;
     size_t str_len, line_str_len, str_offsets_len, addr_len, rnglists_len, ranges_len,
            loclists_len, loc_len;
+    const uint8_t *sup_str;      /* the supplementary file's .debug_str, for
+                                    DW_FORM_GNU_strp_alt and DW_FORM_strp_sup */
+    size_t sup_str_len;
 } dsc_sections;
 
-/* Fill s from an image's DWARF sections (ei_dwarf_section). */
+/* Fill s from an image's DWARF sections (ei_dwarf_section), sup_str from
+** its supplementary file when img->alt is set. */
 void dsc_sections_load(ei_image *img, dsc_sections *s);
 
 /* Read the unit DIE's bases (DW_AT_str_offsets_base, addr_base,
