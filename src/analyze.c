@@ -291,8 +291,8 @@ static int one_binary(st_writer *w, const char *bin, const an_opts *o, int last,
                       an_update *up, hp_err *err)
 {
     double t0 = now();
-    ei_image *img = NULL, *dimg = NULL;
-    char *dwarf_path = NULL;
+    ei_image *img = NULL, *dimg = NULL, *aimg = NULL;
+    char *dwarf_path = NULL, *alt_path = NULL;
     int64_t *type_ids = NULL;  /* of the stored types, for the site scan */
     dt_result res;
     memset(&res, 0, sizeof res);
@@ -333,6 +333,17 @@ static int one_binary(st_writer *w, const char *bin, const an_opts *o, int last,
     ** and the allocation sites */
     if (how != DF_EMBEDDED && ei_open(dwarf_path, &dimg, err) != 0)
         goto unreadable;
+    /* a dwz'd debug file shares DIEs and strings with a supplementary
+    ** file; without it those are unknown, and the types that need them
+    ** are left out (dwtypes counts them), never guessed */
+    char *alt_why = NULL;
+    int alt_rc = df_locate_alt(dimg ? dimg : img, &dfo, &alt_path, &alt_why);
+    if (alt_rc == 0 && ei_open(alt_path, &aimg, err) != 0) {
+        free(alt_why);
+        goto unreadable;
+    }
+    (dimg ? dimg : img)->alt = aimg;    /* for the type reader and the site scan */
+    /* said after the types are read, with what it cost */
     /* the type reader's progress, which the scan paces itself by */
     _Atomic uint32_t types_permille;
     atomic_init(&types_permille, 0);
@@ -349,8 +360,19 @@ static int one_binary(st_writer *w, const char *bin, const an_opts *o, int last,
     dto.skip_functions = o->skip_functions;
     dto.exact_dedup = o->exact_dedup;
     dto.progress_permille = &types_permille;
-    if (dt_load(dwarf_path, &dto, &res, err) != 0)
+    if (dt_load(dwarf_path, &dto, &res, err) != 0) {
+        free(alt_why);
         goto unreadable;
+    }
+    if (alt_rc == 2 || res.unresolved)
+        fprintf(stderr, "holeprof: %s: warning: %s%s; %llu types left out that need it%s%s%s\n",
+                dwarf_path, alt_rc == 2 ? "its supplementary debug file (dwz) cannot be used: "
+                : "it refers to a supplementary debug file (dwz) it does not name",
+                alt_rc == 2 ? alt_why : "", (unsigned long long)res.unresolved,
+                res.first_unresolved ? " (first: " : "",
+                res.first_unresolved ? res.first_unresolved : "",
+                res.first_unresolved ? ")" : "");
+    free(alt_why);
     hp_phase("types read");
     if (scanning)
         scan_types(&scan, res.types);
@@ -437,7 +459,11 @@ out:
     if (res.types)
         ts_free(res.types);
     free(res.producer);
+    free(res.first_unresolved);
     free(dwarf_path);
+    free(alt_path);
+    if (aimg)
+        ei_close(aimg);
     if (dimg)
         ei_close(dimg);
     if (img)

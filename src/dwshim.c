@@ -34,6 +34,15 @@
 #define DW_AT_go_embedded_field  0x2903
 #define DW_AT_go_runtime_type    0x2904
 
+/* A partial unit's language and compilation directory, taken from a
+** compile unit that imports it, directly or through other partial units
+** (dwz writes neither in the partial units of a supplementary file).
+** off: the partial unit's DIE offset, origin: that compile unit's, both
+** with DWS_ALT set for one of the supplementary file. */
+typedef struct ulang {
+    uint64_t off, lang, origin;
+} ulang;
+
 /* The DWARF sections of an image, shared by every handle opened over it
 ** (dws_open_image).  Bytes come from elfimg on a handle's first request,
 ** so a section no handle reads is never decompressed. */
@@ -52,6 +61,15 @@ struct dws_image {
     int bad;                     /* a section failed to load or check */
     char bad_msg[sizeof(((hp_err *)0)->msg)];  /* why, without the path */
     uint8_t *checked;            /* per section: list headers checked ok */
+    /* the supplementary (dwz) file, when one is attached: its own
+    ** sections, and which of its units this file imports (imports_*) */
+    dws_image *alt;
+    int imports_done, imports_rc;   /* under mu */
+    hp_err imports_err;
+    uint64_t *alt_units;         /* header offsets of the imported alt units */
+    size_t nalt_units;
+    ulang *langs;                /* partial units' languages, by unit DIE offset */
+    size_t nlangs;
 };
 
 /* The object-access interface over a dws_image.  libdwarf numbers
@@ -66,6 +84,25 @@ typedef struct dws_obj {
 struct dws_file {
     Dwarf_Debug dbg;
     dws_obj *obj;               /* the object interface over a dws_image */
+    /* The supplementary file (dws_image_set_alt), opened as a second
+    ** Dwarf_Debug.  Its DIE handles carry ALT_TAG in the pointer's low bit
+    ** and its offsets DWS_ALT; `cur` is the Dwarf_Debug of the DIE the
+    ** current call is about (on()), `alt` whether that is adbg. */
+    Dwarf_Debug adbg;
+    dws_obj *aobj;
+    Dwarf_Debug cur;
+    int alt;
+    int in_alt;                 /* the unit iterator is past the main units */
+    size_t alt_pos;             /* next of di->alt_units it will return */
+    dsc_unit *ascan;            /* check_skip's parse of the current alt unit */
+    dsc_unit *rscan;            /* raw_ref's parse of the current unit */
+    Dwarf_Die cur_die;          /* walk_attrs' DIE and its offset in its file */
+    uint64_t cur_off;
+    int unresolved;             /* it refers to a supplementary file not loaded */
+    int astr_loaded;            /* the supplementary file's .debug_str */
+    const uint8_t *astr;
+    size_t astr_len;
+    Dwarf_Debug src_dbg;        /* the handle f->src came from */
     char *path;
     uint64_t next_hdr;          /* offset of the next unit header */
     uint64_t dies;              /* DIE handles created */
@@ -74,11 +111,36 @@ struct dws_file {
     const char **srcidx;        /* src re-indexed by decl_file value */
     char **rawsrc;              /* or dsc_file_names' block */
     dsc_unit *scan;             /* check_skip's parse of the current unit */
-    int fsecs_loaded;           /* line, fsecs: for dsc_file_names */
-    const uint8_t *line;
-    size_t line_len;
-    dsc_sections fsecs;
+    int fsecs_loaded[2];        /* line, fsecs: for dsc_file_names, of the
+                                   file [0] and its supplementary file [1] */
+    const uint8_t *line[2];
+    size_t line_len[2];
+    dsc_sections fsecs[2];
 };
+
+/* Handles of the supplementary file's DIEs are tagged in bit 0 (libdwarf
+** allocates DIEs aligned to at least 8). */
+#define ALT_TAG ((uintptr_t)1)
+
+/* The libdwarf DIE behind a handle; sets which file the call is about. */
+static inline Dwarf_Die on(dws_file *f, dws_die die)
+{
+    f->alt = ((uintptr_t)die & ALT_TAG) != 0;
+    f->cur = f->alt ? f->adbg : f->dbg;
+    return (Dwarf_Die)((uintptr_t)die & ~ALT_TAG);
+}
+
+static inline dws_die tagged(const dws_file *f, Dwarf_Die d)
+{
+    return d && f->alt ? (dws_die)((uintptr_t)d | ALT_TAG) : (dws_die)d;
+}
+
+/* An offset in the file of the current call, as the rest of holeprof
+** sees it. */
+static inline uint64_t gofs(const dws_file *f, uint64_t off)
+{
+    return f->alt ? off | DWS_ALT : off;
+}
 
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 static pthread_mutex_t srcfiles_mu = PTHREAD_MUTEX_INITIALIZER;
@@ -90,13 +152,21 @@ static void init_once(void)
 
 /* Turn a libdwarf error into hp_err and release it. */
 static int bad_section(dws_file *f, hp_err *err);
+static void drop(Dwarf_Debug dbg, Dwarf_Error *e);
+
+/* The file the current call is about. */
+static const char *cur_path(const dws_file *f)
+{
+    return f->alt && f->obj->di->alt ? f->obj->di->alt->img->path : f->path;
+}
+
 static int derr(dws_file *f, Dwarf_Error e, hp_err *err, const char *what)
 {
     const char *msg = e ? dwarf_errmsg(e) : "unknown error";
     if (!bad_section(f, err))
-        hp_errf(err, f->path, "corrupt DWARF: %s: %s", what, msg ? msg : "?");
+        hp_errf(err, cur_path(f), "corrupt DWARF: %s: %s", what, msg ? msg : "?");
     if (e)
-        dwarf_dealloc(f->dbg, e, DW_DLA_ERROR);
+        dwarf_dealloc(f->cur, e, DW_DLA_ERROR);
     return -1;
 }
 
@@ -206,11 +276,11 @@ static void set_bad(dws_image *di, const char *msg)
 
 static int bad_section(dws_file *f, hp_err *err)
 {
-    dws_image *di = f->obj->di;
+    dws_image *di = f->alt && f->obj->di->alt ? f->obj->di->alt : f->obj->di;
     pthread_mutex_lock(&di->mu);
     int bad = di->bad;
     if (bad)
-        hp_errf(err, f->path, "%s", di->bad_msg);
+        hp_errf(err, di->img->path, "%s", di->bad_msg);
     pthread_mutex_unlock(&di->mu);
     return bad;
 }
@@ -321,6 +391,10 @@ int dws_image_new(ei_image *img, unsigned flags, dws_image **out, hp_err *err)
         else if (strcmp(di->secs[i].name, ".debug_abbrev") == 0)
             di->abbrev = di->secs[i].sec;
     }
+    if (img->alt != NULL && img->alt != img && dws_image_set_alt(di, img->alt, err) != 0) {
+        dws_image_free(di);
+        return -1;
+    }
     *out = di;
     return 0;
 }
@@ -333,32 +407,70 @@ void dws_image_free(dws_image *di)
         free(di->secs[i].name);
     free(di->secs);
     free(di->checked);
+    dws_image_free(di->alt);
+    free(di->alt_units);
+    free(di->langs);
     pthread_mutex_destroy(&di->mu);
     free(di);
+}
+
+int dws_image_set_alt(dws_image *di, ei_image *alt, hp_err *err)
+{
+    if (di->alt != NULL)
+        return hp_errf(err, di->img->path, "internal error: a second supplementary file");
+    dws_image *a = NULL;
+    if (dws_image_new(alt, DWS_TYPES_ONLY, &a, err) != 0)
+        return -1;
+    if (a->info == NULL || a->abbrev == NULL) {
+        dws_image_free(a);
+        return hp_errf(err, alt->path, "supplementary file has no .debug_info");
+    }
+    di->alt = a;
+    return 0;
+}
+
+/* One Dwarf_Debug over a dws_image. */
+static int open_dbg(dws_image *di, dws_obj **objp, Dwarf_Debug *dbg, hp_err *err)
+{
+    const char *path = di->img->path;
+    dws_obj *obj = hp_xcalloc(1, sizeof *obj);
+    obj->di = di;
+    obj->addr_size = 8;
+    obj->iface.object = obj;
+    obj->iface.methods = &obj_methods;
+    Dwarf_Error e = NULL;
+    int rc = dwarf_object_init_b(&obj->iface, NULL, NULL, DW_GROUPNUMBER_ANY, dbg, &e);
+    if (rc != DW_DLV_OK) {
+        pthread_mutex_lock(&di->mu);
+        if (di->bad)
+            hp_errf(err, path, "%s", di->bad_msg);
+        pthread_mutex_unlock(&di->mu);
+        if (rc == DW_DLV_NO_ENTRY)
+            hp_errf(err, path, "no DWARF debug info");
+        else
+            hp_errf(err, path, "cannot read DWARF: %s", e ? dwarf_errmsg(e) : "unknown error");
+        if (e)
+            dwarf_dealloc(*dbg, e, DW_DLA_ERROR);
+        free(obj);
+        return -1;
+    }
+    *objp = obj;
+    return 0;
 }
 
 int dws_open_image(dws_image *di, dws_file **out, hp_err *err)
 {
     pthread_once(&once, init_once);
-    const char *path = di->img->path;
     dws_file *f = hp_xcalloc(1, sizeof *f);
-    f->path = hp_xstrdup(path);
-    f->obj = hp_xcalloc(1, sizeof *f->obj);
-    f->obj->di = di;
-    f->obj->addr_size = 8;
-    f->obj->iface.object = f->obj;
-    f->obj->iface.methods = &obj_methods;
-    Dwarf_Error e = NULL;
-    int rc = dwarf_object_init_b(&f->obj->iface, NULL, NULL, DW_GROUPNUMBER_ANY, &f->dbg, &e);
-    if (rc != DW_DLV_OK) {
-        if (bad_section(f, err))
-            ;
-        else if (rc == DW_DLV_NO_ENTRY)
-            hp_errf(err, path, "no DWARF debug info");
-        else
-            hp_errf(err, path, "cannot read DWARF: %s", e ? dwarf_errmsg(e) : "unknown error");
-        if (e)
-            dwarf_dealloc(f->dbg, e, DW_DLA_ERROR);
+    f->path = hp_xstrdup(di->img->path);
+    if (open_dbg(di, &f->obj, &f->dbg, err) != 0) {
+        free(f->path);
+        free(f);
+        return -1;
+    }
+    f->cur = f->dbg;
+    if (di->alt != NULL && open_dbg(di->alt, &f->aobj, &f->adbg, err) != 0) {
+        dwarf_object_finish(f->dbg, NULL);
         free(f->obj);
         free(f->path);
         free(f);
@@ -372,8 +484,8 @@ static void free_srcfiles(dws_file *f)
 {
     if (f->src) {
         for (Dwarf_Signed i = 0; i < f->nsrc; i++)
-            dwarf_dealloc(f->dbg, f->src[i], DW_DLA_STRING);
-        dwarf_dealloc(f->dbg, f->src, DW_DLA_LIST);
+            dwarf_dealloc(f->src_dbg, f->src[i], DW_DLA_STRING);
+        dwarf_dealloc(f->src_dbg, f->src, DW_DLA_LIST);
     }
     f->src = NULL;
     f->nsrc = 0;
@@ -389,8 +501,13 @@ void dws_close(dws_file *f)
         return;
     free_srcfiles(f);
     dsc_close(f->scan);
+    dsc_close(f->ascan);
+    dsc_close(f->rscan);
     dwarf_object_finish(f->dbg, NULL);
+    if (f->adbg)
+        dwarf_object_finish(f->adbg, NULL);
     free(f->obj);
+    free(f->aobj);
     free(f->path);
     free(f);
 }
@@ -410,6 +527,8 @@ static int next_header(dws_file *f, unit_hdr *h, hp_err *err)
     Dwarf_Half ver = 0, asize = 0, lsize = 0, ext = 0, utype = 0;
     Dwarf_Sig8 sig;
     Dwarf_Error e = NULL;
+    f->cur = f->dbg;
+    f->alt = 0;
     int rc = dwarf_next_cu_header_d(f->dbg, 1, &hlen, &ver, &abbrev, &asize, &lsize,
                                     &ext, &sig, &typeoff, &next, &utype, &e);
     if (rc == DW_DLV_NO_ENTRY) {
@@ -427,10 +546,268 @@ static int next_header(dws_file *f, unit_hdr *h, hp_err *err)
     return 1;
 }
 
+/* ---- the supplementary file's units ----
+** A dwz'd file's units import partial units (DW_TAG_imported_unit) of
+** its own and of the supplementary file; the type reader walks, after the
+** file's own units, the supplementary units it imports, directly or
+** through others -- not every unit there, which holds the DIEs of every
+** file dwz was run over.  Found once per image by a raw pass over the
+** unit DIEs and their top-level children (dsc_imports), which also gives
+** each partial unit the language of the first unit importing it. */
+
+#define FORM_ref_addr     0x10
+#define FORM_ref_sup4     0x1c
+#define FORM_ref_sup8     0x24
+#define FORM_GNU_ref_alt  0x1f20
+#define FORM_GNU_strp_alt 0x1f21
+#define FORM_strp_sup     0x1d
+#define TAG_partial_unit  0x3c
+
+typedef struct uinfo {
+    uint64_t off;                /* header offset (DWS_ALT: supplementary) */
+    uint64_t die;                /* unit DIE offset, likewise */
+    uint64_t lang, origin;       /* see ulang; origin 0: none yet */
+    int partial, queued;
+} uinfo;
+
+typedef struct uedge {
+    uinfo *from, *to;
+} uedge;
+
+/* index of the unit of v (sorted by off) that holds offset x, or n */
+static size_t unit_holding(const uinfo *v, size_t n, uint64_t x)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (v[mid].off <= x)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo == 0 ? n : lo - 1;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+static int cmp_ulang(const void *a, const void *b)
+{
+    return cmp_u64(&((const ulang *)a)->off, &((const ulang *)b)->off);
+}
+
+/* The units of one file (DWS_ALT in `tag`), in offset order. */
+static uinfo *list_units(const uint8_t *info, size_t len, uint64_t tag, size_t *n)
+{
+    uint64_t *offs = NULL;
+    size_t k = 0;
+    dsc_unit_offsets(info, len, &offs, &k);
+    uinfo *v = hp_xcalloc(k + 1, sizeof *v);
+    for (size_t i = 0; i < k; i++) {
+        uint64_t die = 0, next = 0;
+        unsigned ver = 0;
+        v[i].off = offs[i] | tag;
+        if (dsc_header(info, len, offs[i], &die, &next, &ver) == 0)
+            v[i].die = die | tag;
+    }
+    free(offs);
+    *n = k;
+    return v;
+}
+
+static int find_imports(dws_image *di, hp_err *err)
+{
+    const uint8_t *mi = NULL, *ma = NULL, *ai = NULL, *aa = NULL;
+    size_t mil = 0, mal = 0, ail = 0, aal = 0;
+    if (di->info == NULL || di->abbrev == NULL ||
+        ei_section_data(di->img, di->info, &mi, &mil, err) != 0 ||
+        ei_section_data(di->img, di->abbrev, &ma, &mal, err) != 0 ||
+        (di->alt && (ei_section_data(di->alt->img, di->alt->info, &ai, &ail, err) != 0 ||
+                     ei_section_data(di->alt->img, di->alt->abbrev, &aa, &aal, err) != 0)))
+        return -1;
+    size_t nm = 0, na = 0;
+    uinfo *mu = list_units(mi, mil, 0, &nm), *au = list_units(ai, ail, DWS_ALT, &na);
+    /* breadth first from every unit of the file itself */
+    uint64_t *queue = hp_xmalloc((nm + na + 1) * sizeof *queue);
+    size_t qh = 0, qt = 0;
+    for (size_t i = 0; i < nm; i++) {
+        queue[qt++] = mu[i].off;
+        mu[i].queued = 1;
+    }
+    dsc_import *imp = NULL;
+    size_t nimp = 0, icap = 0;
+    uedge *edges = NULL;
+    size_t nedges = 0, ecap = 0;
+    while (qh < qt) {
+        uint64_t off = queue[qh++];
+        int alt = (off & DWS_ALT) != 0;
+        uinfo *v = alt ? au : mu;
+        size_t nv = alt ? na : nm, ui = unit_holding(v, nv, off);
+        dsc_unit *u = alt ? dsc_open(ai, ail, aa, aal, off & ~DWS_ALT, HP_MAX_DEPTH)
+                          : dsc_open(mi, mil, ma, mal, off, HP_MAX_DEPTH);
+        uint32_t tag = 0;
+        uint64_t lang = 0;
+        nimp = 0;
+        if (u == NULL || ui == nv || dsc_imports(u, &tag, &lang, &imp, &nimp, &icap) != 0) {
+            dsc_close(u);
+            continue;           /* the type reader meets it and says what is wrong */
+        }
+        dsc_close(u);
+        v[ui].partial = tag == TAG_partial_unit;
+        if (!v[ui].partial) {
+            v[ui].lang = lang;
+            v[ui].origin = v[ui].die;
+        }
+        for (size_t k = 0; k < nimp; k++) {
+            int to_alt = imp[k].form == FORM_GNU_ref_alt || imp[k].form == FORM_ref_sup4 ||
+                         imp[k].form == FORM_ref_sup8 || (alt && imp[k].form != 0);
+            uint64_t t = imp[k].target | (to_alt ? DWS_ALT : 0);
+            uinfo *tv = to_alt ? au : mu;
+            size_t tn = to_alt ? na : nm, ti = unit_holding(tv, tn, t);
+            if (ti == tn)
+                continue;
+            uedge *ed = HP_PUSH(edges, nedges, ecap);
+            ed->from = &v[ui];
+            ed->to = &tv[ti];
+            if (!tv[ti].queued) {
+                tv[ti].queued = 1;
+                queue[qt++] = tv[ti].off;
+            }
+        }
+    }
+    free(imp);
+    free(queue);
+    /* origins through chains of partial units, whatever the order the
+    ** units came in: to a fixed point (each pass settles one more level) */
+    for (size_t pass = 0, changed = 1; changed && pass <= nm + na; pass++) {
+        changed = 0;
+        for (size_t k = 0; k < nedges; k++) {
+            uinfo *a = edges[k].from, *b = edges[k].to;
+            if (b->partial && b->origin == 0 && a->origin != 0) {
+                b->origin = a->origin;
+                b->lang = a->lang;
+                changed = 1;
+            }
+        }
+    }
+    free(edges);
+    size_t cap = 0, lcap = 0;
+    for (size_t i = 0; i < na; i++)
+        if (au[i].queued)
+            *HP_PUSH(di->alt_units, di->nalt_units, cap) = au[i].off & ~DWS_ALT;
+    for (int side = 0; side < 2; side++) {
+        uinfo *v = side ? au : mu;
+        size_t nv = side ? na : nm;
+        for (size_t i = 0; i < nv; i++)
+            if (v[i].partial && v[i].origin != 0) {
+                ulang *l = HP_PUSH(di->langs, di->nlangs, lcap);
+                l->off = v[i].die;
+                l->lang = v[i].lang;
+                l->origin = v[i].origin;
+            }
+    }
+    if (di->nlangs > 1)
+        qsort(di->langs, di->nlangs, sizeof *di->langs, cmp_ulang);
+    free(mu);
+    free(au);
+    return 0;
+}
+
+/* Done when the unit iterator starts (dws_count_units) for a file with a
+** supplementary file, else on the first partial unit without a language
+** dws_read meets: nothing for files dwz did not touch. */
+static int ensure_imports(dws_image *di, hp_err *err)
+{
+    pthread_mutex_lock(&di->mu);
+    if (!di->imports_done) {
+        di->imports_rc = find_imports(di, &di->imports_err);
+        di->imports_done = 1;
+    }
+    int rc = di->imports_rc;
+    if (rc != 0 && err && !err->set)
+        *err = di->imports_err;
+    pthread_mutex_unlock(&di->mu);
+    return rc;
+}
+
+/* What the partial unit whose unit DIE is at off takes from its origin,
+** or NULL. */
+static const ulang *partial_of(const dws_image *di, uint64_t off)
+{
+    size_t lo = 0, hi = di->nlangs;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (di->langs[mid].off == off)
+            return &di->langs[mid];
+        if (di->langs[mid].off < off)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return NULL;
+}
+
+/* The next imported unit of the supplementary file: 1, 0 after the last
+** (the iterator then starts over at the file's own first unit). */
+static int next_alt(dws_file *f, dws_cu *cu, int want_die, hp_err *err)
+{
+    dws_image *di = f->obj->di;
+    if (f->adbg == NULL || f->alt_pos >= di->nalt_units) {
+        f->in_alt = 0;
+        f->alt_pos = 0;
+        return 0;
+    }
+    uint64_t hdr = di->alt_units[f->alt_pos++];
+    const uint8_t *ai = NULL;
+    size_t ail = 0;
+    uint64_t die_off = 0, next = 0;
+    unsigned ver = 0;
+    if (ei_section_data(di->alt->img, di->alt->info, &ai, &ail, err) != 0 ||
+        dsc_header(ai, ail, hdr, &die_off, &next, &ver) != 0)
+        return hp_errf(err, di->alt->img->path, "corrupt DWARF: unit header at 0x%llx",
+                       (unsigned long long)hdr);
+    if (cu == NULL)
+        return 1;
+    memset(cu, 0, sizeof *cu);
+    cu->hdr_offset = hdr | DWS_ALT;
+    cu->next_offset = next | DWS_ALT;
+    cu->version = (uint16_t)ver;
+    cu->addr_size = 8;
+    cu->unit_type = 3;          /* DW_UT_partial */
+    if (!want_die)
+        return 1;
+    f->alt = 1;
+    f->cur = f->adbg;
+    Dwarf_Die die = NULL;
+    Dwarf_Error e = NULL;
+    int rc = dwarf_offdie_b(f->adbg, die_off, 1, &die, &e);
+    if (rc == DW_DLV_ERROR)
+        return derr(f, e, err, "unit DIE");
+    if (rc == DW_DLV_OK) {
+        f->dies++;
+        Dwarf_Half asz = 0;
+        if (dwarf_get_die_address_size(die, &asz, &e) == DW_DLV_OK && (asz == 4 || asz == 8))
+            cu->addr_size = (uint8_t)asz;
+        drop(f->adbg, &e);
+    }
+    cu->die = tagged(f, die);
+    return 1;
+}
+
 int dws_next_cu(dws_file *f, dws_cu *cu, hp_err *err)
 {
+    if (f->in_alt)
+        return next_alt(f, cu, 1, err);
     unit_hdr h;
     int rc = next_header(f, &h, err);
+    if (rc == 0 && f->obj->di->nalt_units > 0) {
+        f->in_alt = 1;
+        f->alt_pos = 0;
+        return next_alt(f, cu, 1, err);
+    }
     if (rc <= 0)
         return rc;
     memset(cu, 0, sizeof *cu);
@@ -450,19 +827,48 @@ int dws_next_cu(dws_file *f, dws_cu *cu, hp_err *err)
     return 1;
 }
 
+/* Through the file's own units to the end, where libdwarf starts over. */
+static int main_pass(dws_file *f, uint64_t *n, uint64_t **sizes, size_t *cap, hp_err *err)
+{
+    unit_hdr h;
+    int rc;
+    while ((rc = next_header(f, &h, err)) == 1) {
+        if (sizes)
+            *HP_PUSH(*sizes, *n, *cap) = h.next > h.offset ? h.next - h.offset : 0;
+        else
+            (*n)++;
+    }
+    f->in_alt = 0;
+    f->alt_pos = 0;
+    return rc;
+}
+
 int dws_count_units(dws_file *f, uint64_t *count, uint64_t **sizes, hp_err *err)
 {
     uint64_t n = 0;
     size_t cap = 0;
-    unit_hdr h;
-    int rc;
     if (sizes)
         *sizes = NULL;
-    while ((rc = next_header(f, &h, err)) == 1) {
-        if (sizes)
-            *HP_PUSH(*sizes, n, cap) = h.next > h.offset ? h.next - h.offset : 0;
-        else
-            n++;
+    int rc = main_pass(f, &n, sizes, &cap, err);
+    if (rc == 0 && f->adbg != NULL)
+        rc = ensure_imports(f->obj->di, err);
+    if (rc == 0 && f->adbg != NULL) {
+        dws_image *di = f->obj->di;
+        for (size_t i = 0; i < di->nalt_units; i++) {
+            dws_cu cu;
+            f->in_alt = 1;
+            f->alt_pos = i;
+            if (next_alt(f, &cu, 0, err) != 1) {
+                rc = -1;
+                break;
+            }
+            if (sizes)
+                *HP_PUSH(*sizes, n, cap) = (cu.next_offset & ~DWS_ALT) - (cu.hdr_offset & ~DWS_ALT);
+            else
+                n++;
+        }
+        f->in_alt = 0;
+        f->alt_pos = 0;
     }
     if (rc < 0) {
         if (sizes) {
@@ -477,23 +883,36 @@ int dws_count_units(dws_file *f, uint64_t *count, uint64_t **sizes, hp_err *err)
 
 int dws_skip_cu(dws_file *f, hp_err *err)
 {
+    if (f->in_alt)
+        return next_alt(f, NULL, 0, err);
     unit_hdr h;
-    return next_header(f, &h, err);
+    int rc = next_header(f, &h, err);
+    if (rc == 0 && f->obj->di->nalt_units > 0) {
+        f->in_alt = 1;
+        f->alt_pos = 0;
+        return next_alt(f, NULL, 0, err);
+    }
+    return rc;
 }
 
 int dws_rewind(dws_file *f, hp_err *err)
 {
-    uint64_t n;
-    return dws_count_units(f, &n, NULL, err);
+    uint64_t n = 0;
+    if (f->in_alt) {            /* the file's own iterator is at its start */
+        f->in_alt = 0;
+        f->alt_pos = 0;
+        return 0;
+    }
+    return main_pass(f, &n, NULL, NULL, err) < 0 ? -1 : 0;
 }
 
 uint16_t dws_tag(dws_file *f, dws_die die)
 {
     Dwarf_Half tag = 0;
     Dwarf_Error e = NULL;
-    if (dwarf_tag((Dwarf_Die)die, &tag, &e) != DW_DLV_OK) {
+    if (dwarf_tag(on(f, die), &tag, &e) != DW_DLV_OK) {
         if (e)
-            dwarf_dealloc(f->dbg, e, DW_DLA_ERROR);
+            dwarf_dealloc(f->cur, e, DW_DLA_ERROR);
         return 0;
     }
     return tag;
@@ -519,7 +938,7 @@ dws_die dws_child(dws_file *f, dws_die die, hp_err *err)
     Dwarf_Error e = NULL;
     if (__lsan_disable)
         __lsan_disable();
-    int rc = dwarf_child((Dwarf_Die)die, &c, &e);
+    int rc = dwarf_child(on(f, die), &c, &e);
     if (__lsan_enable)
         __lsan_enable();
     if (rc == DW_DLV_ERROR) {
@@ -529,7 +948,7 @@ dws_die dws_child(dws_file *f, dws_die die, hp_err *err)
     if (rc != DW_DLV_OK)
         return NULL;
     f->dies++;
-    return c;
+    return tagged(f, c);
 }
 
 /* A DIE with children but no DW_AT_sibling: libdwarf would step over the
@@ -542,33 +961,41 @@ dws_die dws_child(dws_file *f, dws_die die, hp_err *err)
 ** (0: the list ends there) after that, 0 when libdwarf can be asked as
 ** usual (no children, or a DW_AT_sibling, which dws_sibling checks), -1
 ** on error. */
+/* The raw parse of the unit at cu_off of the current call's file, kept in
+** *slot while calls stay in that unit; NULL when it does not parse. */
+static dsc_unit *scan_of(dws_file *f, dsc_unit **slot, uint64_t cu_off)
+{
+    dws_image *di = f->alt ? f->obj->di->alt : f->obj->di;
+    if (*slot == NULL || dsc_offset(*slot) != cu_off) {
+        const uint8_t *info = NULL, *ab = NULL;
+        size_t ilen = 0, alen = 0;
+        hp_err e2 = {0};
+        dsc_close(*slot);
+        *slot = NULL;
+        if (di != NULL && di->info != NULL && di->abbrev != NULL &&
+            ei_section_data(di->img, di->info, &info, &ilen, &e2) == 0 &&
+            ei_section_data(di->img, di->abbrev, &ab, &alen, &e2) == 0)
+            *slot = dsc_open(info, ilen, ab, alen, cu_off, HP_MAX_DEPTH);
+    }
+    return *slot;
+}
+
 static int check_skip(dws_file *f, Dwarf_Die die, uint64_t *next, hp_err *err)
 {
     Dwarf_Error e = NULL;
-    dws_image *di = f->obj->di;
     Dwarf_Off off = 0, cu_off = 0, cu_len = 0;
     if (dwarf_dieoffset(die, &off, &e) != DW_DLV_OK ||
         dwarf_die_CU_offset_range(die, &cu_off, &cu_len, &e) != DW_DLV_OK) {
         if (e)
-            dwarf_dealloc(f->dbg, e, DW_DLA_ERROR);
+            dwarf_dealloc(f->cur, e, DW_DLA_ERROR);
         return hp_errf(err, f->path, "corrupt DWARF: cannot check the children of the DIE "
                        "at 0x%llx", (unsigned long long)off);
     }
-    if (f->scan == NULL || dsc_offset(f->scan) != cu_off) {
-        const uint8_t *info = NULL, *ab = NULL;
-        size_t ilen = 0, alen = 0;
-        hp_err e2 = {0};
-        dsc_close(f->scan);
-        f->scan = NULL;
-        if (di->info != NULL && di->abbrev != NULL &&
-            ei_section_data(di->img, di->info, &info, &ilen, &e2) == 0 &&
-            ei_section_data(di->img, di->abbrev, &ab, &alen, &e2) == 0)
-            f->scan = dsc_open(info, ilen, ab, alen, cu_off, HP_MAX_DEPTH);
-    }
+    dsc_unit *scan = scan_of(f, f->alt ? &f->ascan : &f->scan, cu_off);
     /* the abbreviation says whether there is anything to check: the same
     ** answer as dwarf_die_abbrev_children_flag and dwarf_hasattr, for a
     ** tenth of their cost (python3.11: 150 k calls, 6% of the type read) */
-    int shape = f->scan ? dsc_die_shape(f->scan, off) : -1;
+    int shape = scan ? dsc_die_shape(scan, off) : -1;
     if (shape == DSC_LEAF || shape == DSC_KIDS_SIB)
         return 0;
     if (shape < 0) {
@@ -578,15 +1005,15 @@ static int check_skip(dws_file *f, Dwarf_Die die, uint64_t *next, hp_err *err)
             return 0;
         if (dwarf_hasattr(die, DW_AT_sibling, &has_sib, &e) != DW_DLV_OK || has_sib) {
             if (e)
-                dwarf_dealloc(f->dbg, e, DW_DLA_ERROR);
+                dwarf_dealloc(f->cur, e, DW_DLA_ERROR);
             return 0;
         }
     }
     uint64_t end = 0;
-    if (f->scan == NULL || !dsc_subtree_ok(f->scan, off, &end))
+    if (scan == NULL || !dsc_subtree_ok(scan, off, &end))
         return hp_errf(err, f->path, "corrupt DWARF: the children of the DIE at 0x%llx do not "
                        "end where their sibling pointers say", (unsigned long long)off);
-    *next = dsc_null_at(f->scan, end) ? 0 : end;
+    *next = dsc_null_at(scan, end) ? 0 : gofs(f, end);
     return 1;
 }
 
@@ -595,12 +1022,13 @@ dws_die dws_sibling(dws_file *f, dws_die die, hp_err *err)
     Dwarf_Die s = NULL;
     Dwarf_Error e = NULL;
     uint64_t next = 0;
-    int k = check_skip(f, (Dwarf_Die)die, &next, err);
+    int k = check_skip(f, on(f, die), &next, err);
     if (k < 0)
         return NULL;
     if (k > 0)
         return next ? dws_offdie(f, next, err) : NULL;
-    int rc = dwarf_siblingof_b(f->dbg, (Dwarf_Die)die, 1, &s, &e);
+    Dwarf_Die d = on(f, die);
+    int rc = dwarf_siblingof_b(f->cur, d, 1, &s, &e);
     if (rc == DW_DLV_ERROR) {
         derr(f, e, err, "sibling DIE");
         return NULL;
@@ -612,53 +1040,63 @@ dws_die dws_sibling(dws_file *f, dws_die die, hp_err *err)
     ** (found by fuzz/fz_dwarf: tests/fuzz-regress/dwarf-sibling-loop-*).
     ** A sibling always lies after its predecessor. */
     Dwarf_Off a = 0, b = 0;
-    if (dwarf_dieoffset((Dwarf_Die)die, &a, &e) != DW_DLV_OK ||
+    if (dwarf_dieoffset(d, &a, &e) != DW_DLV_OK ||
         dwarf_dieoffset(s, &b, &e) != DW_DLV_OK || b <= a) {
         if (e)
-            dwarf_dealloc(f->dbg, e, DW_DLA_ERROR);
-        dwarf_dealloc(f->dbg, s, DW_DLA_DIE);
+            dwarf_dealloc(f->cur, e, DW_DLA_ERROR);
+        dwarf_dealloc(f->cur, s, DW_DLA_DIE);
         hp_errf(err, f->path, "corrupt DWARF: sibling of the DIE at 0x%llx is not after it",
                 (unsigned long long)a);
         return NULL;
     }
     f->dies++;
-    return s;
+    return tagged(f, s);
 }
 
 void dws_die_free(dws_file *f, dws_die die)
 {
-    if (die)
-        dwarf_dealloc(f->dbg, die, DW_DLA_DIE);
+    if (die) {
+        Dwarf_Die d = on(f, die);
+        dwarf_dealloc(f->cur, d, DW_DLA_DIE);
+    }
 }
 
 uint64_t dws_offset(dws_file *f, dws_die die)
 {
     Dwarf_Off off = 0;
     Dwarf_Error e = NULL;
-    if (dwarf_dieoffset((Dwarf_Die)die, &off, &e) != DW_DLV_OK) {
+    if (dwarf_dieoffset(on(f, die), &off, &e) != DW_DLV_OK) {
         if (e)
-            dwarf_dealloc(f->dbg, e, DW_DLA_ERROR);
+            dwarf_dealloc(f->cur, e, DW_DLA_ERROR);
         return 0;
     }
-    return off;
+    return gofs(f, off);
 }
 
 dws_die dws_offdie(dws_file *f, uint64_t off, hp_err *err)
 {
     Dwarf_Die d = NULL;
     Dwarf_Error e = NULL;
-    int rc = dwarf_offdie_b(f->dbg, off, 1, &d, &e);
+    f->alt = (off & DWS_ALT) != 0;
+    f->cur = f->alt ? f->adbg : f->dbg;
+    off &= ~DWS_ALT;
+    if (f->cur == NULL) {
+        hp_errf(err, f->path, "DIE 0x%llx of the supplementary file: that file is not loaded",
+                (unsigned long long)off);
+        return NULL;
+    }
+    int rc = dwarf_offdie_b(f->cur, off, 1, &d, &e);
     if (rc == DW_DLV_ERROR) {
         derr(f, e, err, "DIE reference");
         return NULL;
     }
     if (rc != DW_DLV_OK) {
-        hp_errf(err, f->path, "corrupt DWARF: reference to missing DIE 0x%llx",
-                (unsigned long long)off);
+        hp_errf(err, f->path, "corrupt DWARF: reference to missing DIE 0x%llx%s",
+                (unsigned long long)off, f->alt ? " of the supplementary file" : "");
         return NULL;
     }
     f->dies++;
-    return d;
+    return tagged(f, d);
 }
 
 uint64_t dws_die_count(const dws_file *f)
@@ -764,26 +1202,92 @@ static int get_flag(Dwarf_Debug dbg, Dwarf_Attribute a)
     return b != 0;
 }
 
-static int get_ref(Dwarf_Debug dbg, Dwarf_Attribute a, Dwarf_Half form, uint64_t *off)
+/* DW_FORM_ref_sup4/8 (dwz -5): libdwarf 20210528 gives no value for
+** them, so the attribute is read from the DIE's bytes (dwscan). */
+static int raw_ref(dws_file *f, Dwarf_Half at, uint64_t *val)
+{
+    Dwarf_Error e = NULL;
+    Dwarf_Off cu_off = 0, cu_len = 0;
+    if (dwarf_die_CU_offset_range(f->cur_die, &cu_off, &cu_len, &e) != DW_DLV_OK) {
+        drop(f->cur, &e);
+        return -1;
+    }
+    dsc_unit *u = scan_of(f, f->alt ? &f->ascan : &f->rscan, cu_off);
+    uint32_t form = 0;
+    if (u == NULL || dsc_attr_value(u, f->cur_off, at, &form, val) != 1 ||
+        (form != FORM_ref_sup4 && form != FORM_ref_sup8))
+        return -1;
+    return 0;
+}
+
+/* A reference as an offset holeprof can follow (dws_offdie): in the
+** supplementary file (DWS_ALT) for its forms and for every reference made
+** there.  0, 1 for a type-unit signature (the caller flags it), -1. */
+static int get_ref(dws_file *f, Dwarf_Attribute a, Dwarf_Half form, uint64_t *off)
 {
     Dwarf_Off o = 0;
     Dwarf_Error e = NULL;
     if (form == DW_FORM_ref_sig8)
         return 1;           /* type unit signature: caller flags it */
+    int sup = form == FORM_GNU_ref_alt || form == FORM_ref_sup4 || form == FORM_ref_sup8;
+    if (sup && f->adbg == NULL)
+        f->unresolved = 1;
+    if (form == FORM_ref_sup4 || form == FORM_ref_sup8) {
+        uint64_t v = 0;
+        Dwarf_Half at = 0;
+        if (dwarf_whatattr(a, &at, &e) != DW_DLV_OK || raw_ref(f, at, &v) != 0) {
+            drop(f->cur, &e);
+            return -1;
+        }
+        *off = v | DWS_ALT;
+        return 0;
+    }
     if (dwarf_global_formref(a, &o, &e) != DW_DLV_OK) {
-        drop(dbg, &e);
+        drop(f->cur, &e);
         return -1;
     }
-    *off = o;
+    *off = sup || f->alt ? o | DWS_ALT : o;
     return 0;
 }
 
-static const char *get_str(Dwarf_Debug dbg, Dwarf_Attribute a)
+/* A string attribute, from the supplementary file's .debug_str for its
+** forms.  Never one of libdwarf's placeholders ("<DW_FORM_..._no-tied-
+** file>" and the like, which it gives for what it cannot read): such a
+** string is NULL here, as one that does not read. */
+static const char *get_str(dws_file *f, Dwarf_Attribute a)
 {
     char *s = NULL;
     Dwarf_Error e = NULL;
+    Dwarf_Half form = 0;
+    if (dwarf_whatform(a, &form, &e) != DW_DLV_OK) {
+        drop(f->cur, &e);
+        return NULL;
+    }
+    if (form == FORM_GNU_strp_alt || form == FORM_strp_sup) {
+        Dwarf_Off o = 0;
+        dws_image *ai = f->obj->di->alt;
+        if (ai == NULL || f->alt) {
+            f->unresolved = 1;
+            return NULL;
+        }
+        if (!f->astr_loaded) {
+            f->astr_loaded = 1;
+            f->astr = ei_dwarf_section(ai->img, "str", &f->astr_len);
+        }
+        if (dwarf_global_formref(a, &o, &e) != DW_DLV_OK || f->astr == NULL ||
+            o >= f->astr_len || memchr(f->astr + o, '\0', f->astr_len - o) == NULL) {
+            drop(f->cur, &e);
+            f->unresolved = 1;
+            return NULL;
+        }
+        return (const char *)f->astr + o;
+    }
     if (dwarf_formstring(a, &s, &e) != DW_DLV_OK) {
-        drop(dbg, &e);
+        drop(f->cur, &e);
+        return NULL;
+    }
+    if (s != NULL && strncmp(s, "<DW_FORM_", 9) == 0) {
+        f->unresolved = 1;
         return NULL;
     }
     return s;
@@ -878,7 +1382,10 @@ static int walk_attrs(dws_file *f, Dwarf_Die d, uint16_t *tag, uint64_t *off,
     Dwarf_Off o = 0;
     if (dwarf_dieoffset(d, &o, &e) != DW_DLV_OK)
         return derr(f, e, err, "DIE offset");
-    *off = o;
+    *off = gofs(f, o);
+    f->cur_die = d;
+    f->cur_off = o;
+    f->unresolved = 0;
     Dwarf_Half hc = 0;
     if (dwarf_die_abbrev_children_flag(d, &hc) == DW_DLV_OK)
         *has_children = hc != 0;
@@ -893,14 +1400,14 @@ static int walk_attrs(dws_file *f, Dwarf_Die d, uint16_t *tag, uint64_t *off,
         Dwarf_Half at = 0, form = 0;
         if (dwarf_whatattr(list[i], &at, &e) != DW_DLV_OK ||
             dwarf_whatform(list[i], &form, &e) != DW_DLV_OK) {
-            drop(f->dbg, &e);
+            drop(f->cur, &e);
             continue;
         }
         fn(f, list[i], at, form, ctx);
     }
     for (Dwarf_Signed i = 0; i < n; i++)
-        dwarf_dealloc(f->dbg, list[i], DW_DLA_ATTR);
-    dwarf_dealloc(f->dbg, list, DW_DLA_LIST);
+        dwarf_dealloc(f->cur, list[i], DW_DLA_ATTR);
+    dwarf_dealloc(f->cur, list, DW_DLA_LIST);
     return 0;
 }
 
@@ -917,122 +1424,122 @@ static void type_attr(dws_file *f, Dwarf_Attribute a, Dwarf_Half at, Dwarf_Half 
     int sgn = 0;
     switch (at) {
     case DW_AT_name:
-        if ((str = get_str(f->dbg, a)) != NULL) {
+        if ((str = get_str(f, a)) != NULL) {
             out->name = str;
             out->has |= DWA_NAME;
         }
         break;
     case DW_AT_producer:
-        if ((str = get_str(f->dbg, a)) != NULL) {
+        if ((str = get_str(f, a)) != NULL) {
             out->producer = str;
             out->has |= DWA_PRODUCER;
         }
         break;
     case DW_AT_linkage_name:
     case DW_AT_MIPS_linkage_name:
-        if ((str = get_str(f->dbg, a)) != NULL) {
+        if ((str = get_str(f, a)) != NULL) {
             out->linkage_name = str;
             out->has |= DWA_LINKAGE_NAME;
         }
         break;
     case DW_AT_byte_size:
-        if (is_const_form(form) && get_u(f->dbg, a, form, &out->byte_size) == 0)
+        if (is_const_form(form) && get_u(f->cur, a, form, &out->byte_size) == 0)
             out->has |= DWA_BYTE_SIZE;
         break;
     case DW_AT_bit_size:
-        if (is_const_form(form) && get_u(f->dbg, a, form, &out->bit_size) == 0)
+        if (is_const_form(form) && get_u(f->cur, a, form, &out->bit_size) == 0)
             out->has |= DWA_BIT_SIZE;
         break;
     case DW_AT_data_bit_offset:
-        if (is_const_form(form) && get_u(f->dbg, a, form, &out->data_bit_offset) == 0)
+        if (is_const_form(form) && get_u(f->cur, a, form, &out->data_bit_offset) == 0)
             out->has |= DWA_DATA_BIT_OFFSET;
         break;
     case DW_AT_bit_offset:
-        if (is_const_form(form) && get_u(f->dbg, a, form, &out->bit_offset) == 0)
+        if (is_const_form(form) && get_u(f->cur, a, form, &out->bit_offset) == 0)
             out->has |= DWA_BIT_OFFSET;
         break;
     case DW_AT_data_member_location:
-        read_member_loc(f->dbg, a, form, out);
+        read_member_loc(f->cur, a, form, out);
         break;
     case DW_AT_type:
-        r = get_ref(f->dbg, a, form, &out->type);
+        r = get_ref(f, a, form, &out->type);
         if (r == 0)
             out->has |= DWA_TYPE;
         else if (r == 1)
             out->has |= DWA_SIGNATURE;
         break;
     case DW_AT_specification:
-        if (get_ref(f->dbg, a, form, &out->specification) == 0)
+        if (get_ref(f, a, form, &out->specification) == 0)
             out->has |= DWA_SPECIFICATION;
         break;
     case DW_AT_abstract_origin:
-        if (get_ref(f->dbg, a, form, &out->abstract_origin) == 0)
+        if (get_ref(f, a, form, &out->abstract_origin) == 0)
             out->has |= DWA_ABSTRACT_ORIGIN;
         break;
     case DW_AT_upper_bound:
-        if (is_const_form(form) && get_bound(f->dbg, a, form, &out->upper_bound, &sgn) == 0)
+        if (is_const_form(form) && get_bound(f->cur, a, form, &out->upper_bound, &sgn) == 0)
             out->has |= DWA_UPPER_BOUND | (sgn ? DWA_BOUND_SIGNED : 0);
         break;
     case DW_AT_lower_bound: {
         int s2 = 0;
-        if (is_const_form(form) && get_bound(f->dbg, a, form, &out->lower_bound, &s2) == 0)
+        if (is_const_form(form) && get_bound(f->cur, a, form, &out->lower_bound, &s2) == 0)
             out->has |= DWA_LOWER_BOUND;
         break;
     }
     case DW_AT_count:
-        if (is_const_form(form) && get_u(f->dbg, a, form, &out->count) == 0)
+        if (is_const_form(form) && get_u(f->cur, a, form, &out->count) == 0)
             out->has |= DWA_COUNT;
         break;
     case DW_AT_decl_file:
-        if (is_const_form(form) && get_u(f->dbg, a, form, &out->decl_file) == 0)
+        if (is_const_form(form) && get_u(f->cur, a, form, &out->decl_file) == 0)
             out->has |= DWA_DECL_FILE;
         break;
     case DW_AT_decl_line:
-        if (is_const_form(form) && get_u(f->dbg, a, form, &out->decl_line) == 0)
+        if (is_const_form(form) && get_u(f->cur, a, form, &out->decl_line) == 0)
             out->has |= DWA_DECL_LINE;
         break;
     case DW_AT_alignment:
-        if (is_const_form(form) && get_u(f->dbg, a, form, &out->alignment) == 0)
+        if (is_const_form(form) && get_u(f->cur, a, form, &out->alignment) == 0)
             out->has |= DWA_ALIGNMENT;
         break;
     case DW_AT_encoding:
-        if (is_const_form(form) && get_u(f->dbg, a, form, &out->encoding) == 0)
+        if (is_const_form(form) && get_u(f->cur, a, form, &out->encoding) == 0)
             out->has |= DWA_ENCODING;
         break;
     case DW_AT_language:
-        if (is_const_form(form) && get_u(f->dbg, a, form, &out->language) == 0)
+        if (is_const_form(form) && get_u(f->cur, a, form, &out->language) == 0)
             out->has |= DWA_LANGUAGE;
         break;
     case DW_AT_virtuality:
-        if (is_const_form(form) && get_u(f->dbg, a, form, &out->virtuality) == 0)
+        if (is_const_form(form) && get_u(f->cur, a, form, &out->virtuality) == 0)
             out->has |= DWA_VIRTUALITY;
         break;
     case DW_AT_declaration:
-        if (get_flag(f->dbg, a))
+        if (get_flag(f->cur, a))
             out->has |= DWA_DECLARATION;
         break;
     case DW_AT_artificial:
-        if (get_flag(f->dbg, a))
+        if (get_flag(f->cur, a))
             out->has |= DWA_ARTIFICIAL;
         break;
     case DW_AT_external:
-        if (get_flag(f->dbg, a))
+        if (get_flag(f->cur, a))
             out->has |= DWA_EXTERNAL;
         break;
     case DW_AT_discr:
-        if (get_ref(f->dbg, a, form, &out->discr) == 0)
+        if (get_ref(f, a, form, &out->discr) == 0)
             out->has |= DWA_DISCR;
         break;
     case DW_AT_discr_value:
-        if (is_const_form(form) && get_u(f->dbg, a, form, &out->discr_value) == 0)
+        if (is_const_form(form) && get_u(f->cur, a, form, &out->discr_value) == 0)
             out->has |= DWA_DISCR_VALUE;
         break;
     case DW_AT_go_kind:
-        if (is_const_form(form) && get_u(f->dbg, a, form, &out->go_kind) == 0)
+        if (is_const_form(form) && get_u(f->cur, a, form, &out->go_kind) == 0)
             out->has |= DWA_GO_KIND;
         break;
     case DW_AT_go_embedded_field:
-        if (get_flag(f->dbg, a))
+        if (get_flag(f->cur, a))
             out->has |= DWA_GO_EMBEDDED;
         break;
     case DW_AT_go_runtime_type:
@@ -1042,21 +1549,69 @@ static void type_attr(dws_file *f, Dwarf_Attribute a, Dwarf_Half at, Dwarf_Half 
                 out->go_runtime_type = ad;
                 out->has |= DWA_GO_RUNTIME_TYPE;
             }
-        } else if (is_const_form(form) && get_u(f->dbg, a, form, &out->go_runtime_type) == 0) {
+        } else if (is_const_form(form) && get_u(f->cur, a, form, &out->go_runtime_type) == 0) {
             out->has |= DWA_GO_RUNTIME_TYPE;
         }
         break;
     default:
         break;
     }
-    drop(f->dbg, &e);
+    drop(f->cur, &e);
 }
 
 int dws_read(dws_file *f, dws_die die, dws_attrs *out, hp_err *err)
 {
     memset(out, 0, sizeof *out);
-    return walk_attrs(f, (Dwarf_Die)die, &out->tag, &out->off, &out->has_children,
-                      type_attr, out, err);
+    if (walk_attrs(f, on(f, die), &out->tag, &out->off, &out->has_children,
+                   type_attr, out, err) != 0)
+        return -1;
+    if (f->unresolved)
+        out->has |= DWA_UNRESOLVED;
+    /* dwz makes partial units without a language: the importer's */
+    const ulang *pl;
+    hp_err e2 = {0};
+    if (out->tag == TAG_partial_unit && !(out->has & DWA_LANGUAGE) &&
+        ensure_imports(f->obj->di, &e2) == 0 &&
+        (pl = partial_of(f->obj->di, out->off)) != NULL && pl->lang != 0) {
+        out->language = pl->lang;
+        out->has |= DWA_LANGUAGE;
+    }
+    return 0;
+}
+
+/* A partial unit without DW_AT_comp_dir: its origin's (see ulang), or
+** NULL.  The current call's file (f->alt) is left as it was. */
+static const char *origin_comp_dir(dws_file *f, Dwarf_Die die)
+{
+    Dwarf_Off off = 0;
+    Dwarf_Error e = NULL;
+    Dwarf_Half tag = 0;
+    hp_err e2 = {0};
+    if (dwarf_tag(die, &tag, &e) != DW_DLV_OK ||
+        tag != TAG_partial_unit || dwarf_dieoffset(die, &off, &e) != DW_DLV_OK) {
+        drop(f->cur, &e);
+        return NULL;
+    }
+    const ulang *pl = ensure_imports(f->obj->di, &e2) == 0 ? partial_of(f->obj->di, gofs(f, off))
+                                                          : NULL;
+    if (pl == NULL)
+        return NULL;
+    int alt = f->alt;
+    const char *dir = NULL;
+    dws_die od = dws_offdie(f, pl->origin, &e2);
+    if (od != NULL) {
+        Dwarf_Die d = on(f, od);
+        Dwarf_Attribute a = NULL;
+        if (dwarf_attr(d, DW_AT_comp_dir, &a, &e) == DW_DLV_OK)
+            dir = get_str(f, a);
+        if (a)
+            dwarf_dealloc(f->cur, a, DW_DLA_ATTR);
+        drop(f->cur, &e);
+        dws_die_free(f, od);
+    }
+    f->alt = alt;
+    f->cur = alt ? f->adbg : f->dbg;
+    return dir;
 }
 
 /* The unit's file table read from the line table header (dwscan.h:
@@ -1066,17 +1621,18 @@ int dws_read(dws_file *f, dws_die die, dws_attrs *out, hp_err *err)
 static int raw_srcfiles(dws_file *f, Dwarf_Die die, uint16_t version, const char ***names,
                         uint64_t *count)
 {
-    if (!f->fsecs_loaded) {
-        f->fsecs_loaded = 1;
+    int k = f->alt;
+    if (!f->fsecs_loaded[k]) {
+        f->fsecs_loaded[k] = 1;
         /* only what file tables point into: the type reader never needs
         ** (nor inflates) the location and range lists */
-        ei_image *img = f->obj->di->img;
-        memset(&f->fsecs, 0, sizeof f->fsecs);
-        f->line = ei_dwarf_section(img, "line", &f->line_len);
-        f->fsecs.str = ei_dwarf_section(img, "str", &f->fsecs.str_len);
-        f->fsecs.line_str = ei_dwarf_section(img, "line_str", &f->fsecs.line_str_len);
+        ei_image *img = k ? f->obj->di->alt->img : f->obj->di->img;
+        memset(&f->fsecs[k], 0, sizeof f->fsecs[k]);
+        f->line[k] = ei_dwarf_section(img, "line", &f->line_len[k]);
+        f->fsecs[k].str = ei_dwarf_section(img, "str", &f->fsecs[k].str_len);
+        f->fsecs[k].line_str = ei_dwarf_section(img, "line_str", &f->fsecs[k].line_str_len);
     }
-    if (f->line == NULL)
+    if (f->line[k] == NULL)
         return 0;
     Dwarf_Error e = NULL;
     Dwarf_Attribute a = NULL;
@@ -1084,20 +1640,23 @@ static int raw_srcfiles(dws_file *f, Dwarf_Die die, uint16_t version, const char
     int rc = dwarf_attr(die, DW_AT_stmt_list, &a, &e);
     if (rc != DW_DLV_OK || dwarf_global_formref(a, &stmt, &e) != DW_DLV_OK) {
         if (a)
-            dwarf_dealloc(f->dbg, a, DW_DLA_ATTR);
-        drop(f->dbg, &e);
+            dwarf_dealloc(f->cur, a, DW_DLA_ATTR);
+        drop(f->cur, &e);
         return 0;
     }
-    dwarf_dealloc(f->dbg, a, DW_DLA_ATTR);
+    dwarf_dealloc(f->cur, a, DW_DLA_ATTR);
     char *comp_dir = NULL;
     a = NULL;
     if (dwarf_attr(die, DW_AT_comp_dir, &a, &e) == DW_DLV_OK)
-        comp_dir = (char *)get_str(f->dbg, a);
+        comp_dir = (char *)get_str(f, a);
     if (a)
-        dwarf_dealloc(f->dbg, a, DW_DLA_ATTR);
-    drop(f->dbg, &e);
+        dwarf_dealloc(f->cur, a, DW_DLA_ATTR);
+    drop(f->cur, &e);
+    if (comp_dir == NULL)
+        comp_dir = (char *)origin_comp_dir(f, die);
     uint64_t n = 0;
-    rc = dsc_file_names(f->line, f->line_len, stmt, comp_dir, &f->fsecs, version, &f->rawsrc, &n);
+    rc = dsc_file_names(f->line[k], f->line_len[k], stmt, comp_dir, &f->fsecs[k], version,
+                        &f->rawsrc, &n);
     if (rc == -2)
         return 0;
     if (rc != 0)
@@ -1111,11 +1670,11 @@ int dws_srcfiles(dws_file *f, dws_die cu_die, uint16_t version,
                  const char ***names, uint64_t *count, hp_err *err)
 {
     free_srcfiles(f);
-    int raw = raw_srcfiles(f, (Dwarf_Die)cu_die, version, names, count);
+    int raw = raw_srcfiles(f, on(f, cu_die), version, names, count);
     if (raw > 0)
         return 0;
     if (raw < 0)
-        return hp_errf(err, f->path, "corrupt DWARF: the line table header of the unit does "
+        return hp_errf(err, cur_path(f), "corrupt DWARF: the line table header of the unit does "
                        "not parse");
     return dws_srcfiles_libdwarf(f, cu_die, version, names, count, err);
 }
@@ -1136,7 +1695,8 @@ int dws_srcfiles_libdwarf(dws_file *f, dws_die cu_die, uint16_t version,
     pthread_mutex_lock(&srcfiles_mu);
     if (__lsan_disable)
         __lsan_disable();
-    int rc = dwarf_srcfiles((Dwarf_Die)cu_die, &f->src, &f->nsrc, &e);
+    int rc = dwarf_srcfiles(on(f, cu_die), &f->src, &f->nsrc, &e);
+    f->src_dbg = f->cur;
     if (__lsan_enable)
         __lsan_enable();
     pthread_mutex_unlock(&srcfiles_mu);
@@ -1193,14 +1753,14 @@ static void code_attr(dws_file *f, Dwarf_Attribute a, Dwarf_Half at, Dwarf_Half 
     const char *str;
     switch (at) {
     case DW_AT_name:
-        if ((str = get_str(f->dbg, a)) != NULL) {
+        if ((str = get_str(f, a)) != NULL) {
             out->name = str;
             out->has |= DWC_NAME;
         }
         break;
     case DW_AT_linkage_name:
     case DW_AT_MIPS_linkage_name:
-        if ((str = get_str(f->dbg, a)) != NULL) {
+        if ((str = get_str(f, a)) != NULL) {
             out->linkage_name = str;
             out->has |= DWC_LINKAGE_NAME;
         }
@@ -1211,7 +1771,7 @@ static void code_attr(dws_file *f, Dwarf_Attribute a, Dwarf_Half at, Dwarf_Half 
         break;
     case DW_AT_high_pc:
         if (is_const_form(form)) {
-            if (get_u(f->dbg, a, form, &c->high) == 0) {
+            if (get_u(f->cur, a, form, &c->high) == 0) {
                 c->have_high = 1;
                 c->high_is_offset = 1;
             }
@@ -1221,7 +1781,7 @@ static void code_attr(dws_file *f, Dwarf_Attribute a, Dwarf_Half at, Dwarf_Half 
         break;
     case DW_AT_stmt_list: {
         Dwarf_Off so = 0;
-        if (is_const_form(form) ? get_u(f->dbg, a, form, &out->stmt_list) == 0
+        if (is_const_form(form) ? get_u(f->cur, a, form, &out->stmt_list) == 0
                                 : dwarf_global_formref(a, &so, &e) == DW_DLV_OK) {
             if (!is_const_form(form))
                 out->stmt_list = so;
@@ -1237,11 +1797,11 @@ static void code_attr(dws_file *f, Dwarf_Attribute a, Dwarf_Half at, Dwarf_Half 
         out->has |= DWC_RANGES;
         break;
     case DW_AT_call_file:
-        if (is_const_form(form) && get_u(f->dbg, a, form, &out->call_file) == 0)
+        if (is_const_form(form) && get_u(f->cur, a, form, &out->call_file) == 0)
             out->has |= DWC_CALL_FILE;
         break;
     case DW_AT_call_line:
-        if (is_const_form(form) && get_u(f->dbg, a, form, &out->call_line) == 0)
+        if (is_const_form(form) && get_u(f->cur, a, form, &out->call_line) == 0)
             out->has |= DWC_CALL_LINE;
         break;
     case DW_AT_call_return_pc:
@@ -1263,53 +1823,53 @@ static void code_attr(dws_file *f, Dwarf_Attribute a, Dwarf_Half at, Dwarf_Half 
         out->has |= DWC_CALL_VALUE;
         break;
     case DW_AT_type:
-        if (get_ref(f->dbg, a, form, &out->type) == 0)
+        if (get_ref(f, a, form, &out->type) == 0)
             out->has |= DWC_TYPE;
         break;
     case DW_AT_abstract_origin:
-        if (get_ref(f->dbg, a, form, &out->origin) == 0)
+        if (get_ref(f, a, form, &out->origin) == 0)
             out->has |= DWC_ORIGIN;
         break;
     case DW_AT_specification:
-        if (get_ref(f->dbg, a, form, &out->specification) == 0)
+        if (get_ref(f, a, form, &out->specification) == 0)
             out->has |= DWC_SPECIFICATION;
         break;
     case DW_AT_call_origin:
-        if (get_ref(f->dbg, a, form, &out->call_origin) == 0)
+        if (get_ref(f, a, form, &out->call_origin) == 0)
             out->has |= DWC_CALL_ORIGIN;
         break;
     case DW_AT_artificial:
-        if (get_flag(f->dbg, a))
+        if (get_flag(f->cur, a))
             out->has |= DWC_ARTIFICIAL;
         break;
     case DW_AT_declaration:
-        if (get_flag(f->dbg, a))
+        if (get_flag(f->cur, a))
             out->has |= DWC_DECLARATION;
         break;
     case DW_AT_byte_size:
-        if (is_const_form(form) && get_u(f->dbg, a, form, &out->byte_size) == 0)
+        if (is_const_form(form) && get_u(f->cur, a, form, &out->byte_size) == 0)
             out->has |= DWC_BYTE_SIZE;
         break;
     case DW_AT_decl_file:
-        if (is_const_form(form) && get_u(f->dbg, a, form, &out->decl_file) == 0)
+        if (is_const_form(form) && get_u(f->cur, a, form, &out->decl_file) == 0)
             out->has |= DWC_DECL_FILE;
         break;
     case DW_AT_decl_line:
-        if (is_const_form(form) && get_u(f->dbg, a, form, &out->decl_line) == 0)
+        if (is_const_form(form) && get_u(f->cur, a, form, &out->decl_line) == 0)
             out->has |= DWC_DECL_LINE;
         break;
     case DW_AT_go_runtime_type:
         if (form == DW_FORM_addr) {
             if (get_addr(a, &out->go_runtime_type) == 0)
                 out->has |= DWC_GO_RUNTIME_TYPE;
-        } else if (is_const_form(form) && get_u(f->dbg, a, form, &out->go_runtime_type) == 0) {
+        } else if (is_const_form(form) && get_u(f->cur, a, form, &out->go_runtime_type) == 0) {
             out->has |= DWC_GO_RUNTIME_TYPE;
         }
         break;
     default:
         break;
     }
-    drop(f->dbg, &e);
+    drop(f->cur, &e);
 }
 
 int dws_read_code(dws_file *f, dws_die die, dws_code_attrs *out, hp_err *err)
@@ -1317,7 +1877,7 @@ int dws_read_code(dws_file *f, dws_die die, dws_code_attrs *out, hp_err *err)
     memset(out, 0, sizeof *out);
     code_ctx c = { out, 0, 0, 0 };
     uint16_t tag = 0;
-    if (walk_attrs(f, (Dwarf_Die)die, &tag, &out->off, &out->has_children, code_attr, &c,
+    if (walk_attrs(f, on(f, die), &tag, &out->off, &out->has_children, code_attr, &c,
                    err) != 0)
         return -1;
     out->tag = tag;
@@ -1358,12 +1918,12 @@ int dws_ranges(dws_file *f, dws_die die, const dws_code_attrs *a, uint64_t cu_ba
         push_range(v, n, cap, a->low_pc, a->high_pc);
     if (!(a->has & DWC_RANGES))
         return 0;
-    Dwarf_Die d = (Dwarf_Die)die;
+    Dwarf_Die d = on(f, die);
     Dwarf_Error e = NULL;
     Dwarf_Attribute at = NULL;
     if (dwarf_attr(d, DW_AT_ranges, &at, &e) != DW_DLV_OK) {
         if (e)
-            dwarf_dealloc(f->dbg, e, DW_DLA_ERROR);
+            dwarf_dealloc(f->cur, e, DW_DLA_ERROR);
         return 0;
     }
     Dwarf_Half form = 0, version = 0, offsize = 0;
@@ -1399,7 +1959,7 @@ int dws_ranges(dws_file *f, dws_die die, const dws_code_attrs *a, uint64_t cu_ba
                 if (dwarf_get_rnglists_entry_fields_a(head, i, &elen, &code, &raw1, &raw2,
                                                       &unavail, &c1, &c2, &e) != DW_DLV_OK) {
                     if (e) {
-                        dwarf_dealloc(f->dbg, e, DW_DLA_ERROR);
+                        dwarf_dealloc(f->cur, e, DW_DLA_ERROR);
                         e = NULL;
                     }
                     break;
@@ -1416,7 +1976,7 @@ int dws_ranges(dws_file *f, dws_die die, const dws_code_attrs *a, uint64_t cu_ba
         Dwarf_Signed cnt = 0;
         Dwarf_Unsigned bytes = 0;
         Dwarf_Off real = 0;
-        r2 = dwarf_get_ranges_b(f->dbg, val, d, &real, &rl, &cnt, &bytes, &e);
+        r2 = dwarf_get_ranges_b(f->cur, val, d, &real, &rl, &cnt, &bytes, &e);
         if (r2 == DW_DLV_ERROR) {
             rc = derr(f, e, err, "range list");
             e = NULL;               /* derr freed it */
@@ -1432,22 +1992,22 @@ int dws_ranges(dws_file *f, dws_die die, const dws_code_attrs *a, uint64_t cu_ba
                 else
                     break;
             }
-            dwarf_ranges_dealloc(f->dbg, rl, cnt);
+            dwarf_ranges_dealloc(f->cur, rl, cnt);
         }
     }
 out:
     /* libdwarf 20210528 can answer DW_DLV_NO_ENTRY with an error made on
     ** the way (a rnglistx index it cannot resolve): ours to free */
     if (e)
-        dwarf_dealloc(f->dbg, e, DW_DLA_ERROR);
-    dwarf_dealloc(f->dbg, at, DW_DLA_ATTR);
+        dwarf_dealloc(f->cur, e, DW_DLA_ERROR);
+    dwarf_dealloc(f->cur, at, DW_DLA_ATTR);
     return rc;
 }
 
 int dws_locations(dws_file *f, dws_die die, uint16_t attr, dws_loc **v, size_t *n,
                   size_t *cap, hp_err *err)
 {
-    Dwarf_Die d = (Dwarf_Die)die;
+    Dwarf_Die d = on(f, die);
     Dwarf_Error e = NULL;
     Dwarf_Attribute at = NULL;
     int rc = dwarf_attr(d, attr, &at, &e);
@@ -1470,8 +2030,8 @@ int dws_locations(dws_file *f, dws_die die, uint16_t attr, dws_loc **v, size_t *
     if (rc != DW_DLV_OK) {
         /* a malformed or unsupported location is "unknown", not fatal */
         if (e)
-            dwarf_dealloc(f->dbg, e, DW_DLA_ERROR);
-        dwarf_dealloc(f->dbg, at, DW_DLA_ATTR);
+            dwarf_dealloc(f->cur, e, DW_DLA_ERROR);
+        dwarf_dealloc(f->cur, at, DW_DLA_ATTR);
         return 0;
     }
     for (Dwarf_Unsigned i = 0; i < count && i < 100000; i++) {
@@ -1483,7 +2043,7 @@ int dws_locations(dws_file *f, dws_die die, uint16_t attr, dws_loc **v, size_t *
         if (dwarf_get_locdesc_entry_d(head, i, &lle, &rawlo, &rawhi, &unavail, &lo, &hi,
                                       &nops, &desc, &source, &exoff, &descoff, &e) != DW_DLV_OK) {
             if (e) {
-                dwarf_dealloc(f->dbg, e, DW_DLA_ERROR);
+                dwarf_dealloc(f->cur, e, DW_DLA_ERROR);
                 e = NULL;
             }
             break;
@@ -1509,7 +2069,7 @@ int dws_locations(dws_file *f, dws_die die, uint16_t attr, dws_loc **v, size_t *
             if (dwarf_get_location_op_value_d(desc, k, &atom, &o1, &o2, &o3, &r1, &r2, &r3,
                                               &br, &e) != DW_DLV_OK) {
                 if (e) {
-                    dwarf_dealloc(f->dbg, e, DW_DLA_ERROR);
+                    dwarf_dealloc(f->cur, e, DW_DLA_ERROR);
                     e = NULL;
                 }
                 l->truncated = 1;
@@ -1522,13 +2082,13 @@ int dws_locations(dws_file *f, dws_die die, uint16_t attr, dws_loc **v, size_t *
         }
     }
     dwarf_loc_head_c_dealloc(head);
-    dwarf_dealloc(f->dbg, at, DW_DLA_ATTR);
+    dwarf_dealloc(f->cur, at, DW_DLA_ATTR);
     return 0;
 }
 
 int dws_pc_bounds(dws_file *f, dws_die die, uint64_t *lo, uint64_t *hi)
 {
-    Dwarf_Die d = (Dwarf_Die)die;
+    Dwarf_Die d = on(f, die);
     Dwarf_Error e = NULL;
     Dwarf_Addr low = 0, high = 0;
     Dwarf_Half form = 0;
@@ -1547,13 +2107,13 @@ int dws_pc_bounds(dws_file *f, dws_die die, uint64_t *lo, uint64_t *hi)
         }
     }
     if (e) {
-        dwarf_dealloc(f->dbg, e, DW_DLA_ERROR);
+        dwarf_dealloc(f->cur, e, DW_DLA_ERROR);
         e = NULL;
     }
     Dwarf_Bool has = 0;
     if (dwarf_hasattr(d, DW_AT_ranges, &has, &e) == DW_DLV_OK && has)
         return 2;
     if (e)
-        dwarf_dealloc(f->dbg, e, DW_DLA_ERROR);
+        dwarf_dealloc(f->cur, e, DW_DLA_ERROR);
     return 0;
 }

@@ -22,6 +22,12 @@
 #include "hp.h"
 
 typedef struct dws_file dws_file;
+
+/* DIE offsets are .debug_info offsets of the file; with this bit set, of
+** its supplementary file (dwz: .gnu_debugaltlink or DWARF 5 .debug_sup;
+** see dws_image_set_alt).  Offsets of both kinds are what dws_offdie
+** takes and what references (dws_attrs.type, ...) give. */
+#define DWS_ALT (UINT64_C(1) << 63)
 typedef void *dws_die;           /* a Dwarf_Die; NULL means "none" */
 
 typedef struct dws_cu {
@@ -65,6 +71,9 @@ typedef struct dws_cu {
 #define DWA_BOUND_SIGNED 0x10000000u  /* upper_bound was a signed form */
 #define DWA_LINKAGE_NAME 0x20000000u
 #define DWA_ABSTRACT_ORIGIN 0x40000000u
+#define DWA_UNRESOLVED  0x80000000u   /* a name or reference of the DIE is in a
+                                         supplementary file that is not loaded:
+                                         what it says is missing, not absent */
 
 typedef struct dws_attrs {
     uint64_t off;                /* global offset of this DIE */
@@ -118,6 +127,18 @@ typedef struct dws_image dws_image;
 int dws_image_new(ei_image *img, unsigned flags, dws_image **out, hp_err *err);
 void dws_image_free(dws_image *di);
 int dws_open_image(dws_image *di, dws_file **out, hp_err *err);
+
+/* Attach the supplementary file of a dwz'd file (before any handle is
+** opened; `alt` outlives di).  dws_image_new does it for an image whose
+** `alt` is set.  Every handle then reads DW_FORM_GNU_ref_alt,
+** DW_FORM_ref_sup4/8, DW_FORM_GNU_strp_alt and DW_FORM_strp_sup through
+** it, and the unit iterator (dws_count_units, dws_next_cu) visits, after
+** the file's own units, the supplementary units it imports (directly or
+** through others; DW_TAG_imported_unit), with DWS_ALT offsets.  Partial
+** units take the language of their first importer when they have none.
+** Without one, those forms read as DWA_UNRESOLVED (never a placeholder
+** string) and references into it fail in dws_offdie. */
+int dws_image_set_alt(dws_image *di, ei_image *alt, hp_err *err);
 
 /* Next compile/partial/type unit.  Returns 1 and fills cu, 0 at the end,
 ** -1 on error.  Units are visited in .debug_info order. */

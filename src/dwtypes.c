@@ -100,6 +100,8 @@ static lay_lang map_lang(uint64_t l)
 #define N_LAZY       0x100000 /* only offset, tag and place known: read on first use */
 #define N_TAINT      0x200000 /* aggregate whose alignment depends on a declaration
                                  (set with align_state 2; see aggregate_align) */
+#define N_UNRESOLVED 0x400000 /* a name or reference is in a supplementary file
+                                 that is not loaded (DWA_UNRESOLVED) */
 
 typedef struct node {
     uint64_t off;
@@ -198,6 +200,11 @@ typedef struct worker {
     uint64_t nfiles;
     int files_loaded;
     uint64_t cu_index;
+    int unit_unresolved;     /* a DIE of this unit has N_UNRESOLVED */
+    uint8_t *taint;          /* per node: 0 unknown, 1 visiting, 2 clean, 3 not */
+    size_t taint_cap;
+    uint64_t unresolved;     /* aggregates left out for N_UNRESOLVED */
+    char *first_unresolved;  /* the first one's name */
     hp_buf buf;
     lay_member *members;
     size_t members_cap;
@@ -280,6 +287,7 @@ static void reset_unit(worker *w)
     w->files_loaded = 0;
     w->gen++;
     w->occ_used = 0;
+    w->unit_unresolved = 0;
 }
 
 /* Type DIEs read only when a layout needs them.  Typedefs are not among
@@ -346,6 +354,10 @@ static int fill_node(worker *w, dws_die die, uint32_t idx, uint32_t parent)
     }
     if (a.has & DWA_TYPE) { nd->type = a.type; nd->flags |= N_HAS_TYPE; }
     if (a.has & DWA_SIGNATURE) nd->flags |= N_SIGNATURE;
+    if (a.has & DWA_UNRESOLVED) {
+        nd->flags |= N_UNRESOLVED;
+        w->unit_unresolved = 1;
+    }
     if (a.has & DWA_BYTE_SIZE) { nd->size = a.byte_size; nd->flags |= N_HAS_SIZE; }
     if (a.has & DWA_MEMBER_LOC) { nd->loc = a.member_loc; nd->flags |= N_HAS_LOC; }
     if (a.has & DWA_MEMBER_LOC_EXPR) nd->flags |= N_LOC_EXPR;
@@ -1484,11 +1496,73 @@ static void make_member(worker *w, lay_member *m, uint32_t c, uint32_t extra_fla
     }
 }
 
+/* Whether the layout of node k depends on a DIE with N_UNRESOLVED: the
+** node itself, its type chain, and for aggregates reached by value their
+** members (through a pointer only the pointee's own name counts).  Run
+** only in units where such a DIE was read; memoized per node. */
+static int tainted(worker *w, uint32_t k, int by_value, int depth)
+{
+    if (k == NONE)
+        return 0;
+    if (depth > 64)
+        return 1;                    /* cannot tell: do not guess */
+    if (k >= w->taint_cap) {
+        size_t old = w->taint_cap, need = w->n > k ? w->n : k + 1;
+        hp_grow((void **)&w->taint, &w->taint_cap, need, 1);
+        memset(w->taint + old, 0, w->taint_cap - old);
+    }
+    if (w->taint[k] >= 2 && (by_value || w->taint[k] == 3))
+        return w->taint[k] == 3;
+    if (w->taint[k] == 1)
+        return 0;                    /* a cycle: decided where it started */
+    node *nd = &w->nodes[k];
+    int bad = (nd->flags & N_UNRESOLVED) != 0;
+    uint16_t tag = nd->tag;
+    if (!bad && (!is_aggregate(tag) || by_value)) {
+        w->taint[k] = 1;
+        int via_ptr = tag == T_pointer || tag == T_reference || tag == T_rvalue_reference ||
+                      tag == T_ptr_to_member;
+        bad = tainted(w, type_of(w, k, 0), by_value && !via_ptr, depth + 1);
+        if (!bad && (is_aggregate(tag) || tag == T_array || tag == T_variant_part ||
+                     tag == T_variant)) {
+            if (!(w->nodes[k].flags & N_CHILDREN_LOADED) && (w->nodes[k].flags & N_FOREIGN)) {
+                hp_err e2 = {0};
+                dws_die d = dws_offdie(w->f, w->nodes[k].off, &e2);
+                if (d) {
+                    load_children(w, d, k, &e2);
+                    dws_die_free(w->f, d);
+                }
+            }
+            for (uint32_t c = w->nodes[k].first_child; c != NONE && !bad; c = w->nodes[c].next)
+                bad = tainted(w, c, 1, depth + 1);
+        }
+    }
+    /* a pointee's verdict (its name only) is not its verdict by value */
+    if (by_value || bad)
+        w->taint[k] = bad ? 3 : 2;
+    else
+        w->taint[k] = 0;
+    return bad;
+}
+
 static void build_aggregate(worker *w, uint32_t k)
 {
     node *nd = &w->nodes[k];
     if ((nd->flags & (N_DECL | N_FOREIGN | N_SKIPPED)) || !(nd->flags & N_HAS_SIZE))
         return;
+    if (w->unit_unresolved) {
+        int bad = 0;
+        if (w->taint_cap)
+            memset(w->taint, 0, w->taint_cap);
+        for (uint32_t p = k; p != NONE && !bad; p = w->nodes[p].parent)
+            bad = (w->nodes[p].flags & N_UNRESOLVED) != 0;
+        if (bad || tainted(w, k, 1, 0)) {
+            if (w->unresolved++ == 0 && w->nodes[k].name)
+                w->first_unresolved = hp_xstrdup(w->nodes[k].name);
+            return;
+        }
+        nd = &w->nodes[k];
+    }
     lay_type t;
     memset(&t, 0, sizeof t);
     t.kind = nd->tag == T_class ? LAY_CLASS : nd->tag == T_union ? LAY_UNION : LAY_STRUCT;
@@ -1593,8 +1667,15 @@ static void index_typedefs(worker *w)
             !(w->nodes[i].flags & N_HAS_TYPE) || (w->nodes[i].flags & N_FOREIGN))
             continue;
         uint32_t t = map_get(w, w->nodes[i].type);
-        if (t == NONE)
+        if (t == NONE) {
+            /* in another unit: dwz moves typedefs and the types they name
+            ** into partial units of their own; only the alias matters */
+            t = get_node(w, w->nodes[i].type, 0);
+            if (t != NONE && w->nodes[t].name != NULL && is_aggregate(w->nodes[t].tag) &&
+                strcmp(w->nodes[t].name, w->nodes[i].name) != 0)
+                ts_add_alias(w->sh->ts, qual_name(w, (uint32_t)i, 0), qual_name(w, t, 0));
             continue;
+        }
         ensure(w, t);
         if (w->nodes[t].name != NULL) {
             /* typedef struct _object PyObject: remember the alias */
@@ -1764,6 +1845,8 @@ static void worker_free(worker *w)
     free(w->order);
     free(w->typedef_of);
     free(w->occ);
+    free(w->taint);
+    free(w->first_unresolved);
     hp_buf_free(&w->buf);
     dws_close(w->f);
 }
@@ -1850,6 +1933,13 @@ int dt_load(const char *path, const dt_opts *opts, dt_result *out, hp_err *err)
         goto out;
     }
     hp_phase("types: units read");
+    for (int i = 0; i < opened; i++) {
+        out->unresolved += ws[i].unresolved;
+        if (out->first_unresolved == NULL && ws[i].first_unresolved) {
+            out->first_unresolved = ws[i].first_unresolved;
+            ws[i].first_unresolved = NULL;
+        }
+    }
     out->incomplete = ts_resolve(sh.ts, opts->cacheline);
     hp_phase("types: declarations resolved");
     ts_finish(sh.ts);

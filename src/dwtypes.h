@@ -37,6 +37,9 @@ typedef struct dt_result {
     uint64_t aggregates;     /* aggregate definitions seen before dedup */
     lay_lang lang;           /* the most common unit language */
     uint64_t incomplete;     /* types with TF_INCOMPLETE (see ts_resolve) */
+    uint64_t unresolved;     /* aggregates left out: their layout needs DIEs or
+                                names of a supplementary file not loaded */
+    char *first_unresolved;  /* the name of one of them (malloc'd), or NULL */
 } dt_result;
 
 int dt_load(const char *path, const dt_opts *opts, dt_result *out, hp_err *err);
