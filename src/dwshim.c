@@ -1253,13 +1253,13 @@ static int get_ref(dws_file *f, Dwarf_Attribute a, Dwarf_Half form, uint64_t *of
 /* A string attribute, from the supplementary file's .debug_str for its
 ** forms.  Never one of libdwarf's placeholders ("<DW_FORM_..._no-tied-
 ** file>" and the like, which it gives for what it cannot read): such a
-** string is NULL here, as one that does not read. */
-static const char *get_str(dws_file *f, Dwarf_Attribute a)
+** string is NULL here, as one that does not read.  form: the attribute's,
+** or 0 when the caller does not know it. */
+static const char *get_str(dws_file *f, Dwarf_Attribute a, Dwarf_Half form)
 {
     char *s = NULL;
     Dwarf_Error e = NULL;
-    Dwarf_Half form = 0;
-    if (dwarf_whatform(a, &form, &e) != DW_DLV_OK) {
+    if (form == 0 && dwarf_whatform(a, &form, &e) != DW_DLV_OK) {
         drop(f->cur, &e);
         return NULL;
     }
@@ -1286,7 +1286,7 @@ static const char *get_str(dws_file *f, Dwarf_Attribute a)
         drop(f->cur, &e);
         return NULL;
     }
-    if (s != NULL && strncmp(s, "<DW_FORM_", 9) == 0) {
+    if (s != NULL && s[0] == '<' && strncmp(s, "<DW_FORM_", 9) == 0) {
         f->unresolved = 1;
         return NULL;
     }
@@ -1424,20 +1424,20 @@ static void type_attr(dws_file *f, Dwarf_Attribute a, Dwarf_Half at, Dwarf_Half 
     int sgn = 0;
     switch (at) {
     case DW_AT_name:
-        if ((str = get_str(f, a)) != NULL) {
+        if ((str = get_str(f, a, form)) != NULL) {
             out->name = str;
             out->has |= DWA_NAME;
         }
         break;
     case DW_AT_producer:
-        if ((str = get_str(f, a)) != NULL) {
+        if ((str = get_str(f, a, form)) != NULL) {
             out->producer = str;
             out->has |= DWA_PRODUCER;
         }
         break;
     case DW_AT_linkage_name:
     case DW_AT_MIPS_linkage_name:
-        if ((str = get_str(f, a)) != NULL) {
+        if ((str = get_str(f, a, form)) != NULL) {
             out->linkage_name = str;
             out->has |= DWA_LINKAGE_NAME;
         }
@@ -1568,13 +1568,15 @@ int dws_read(dws_file *f, dws_die die, dws_attrs *out, hp_err *err)
     if (f->unresolved)
         out->has |= DWA_UNRESOLVED;
     /* dwz makes partial units without a language: the importer's */
-    const ulang *pl;
-    hp_err e2 = {0};
-    if (out->tag == TAG_partial_unit && !(out->has & DWA_LANGUAGE) &&
-        ensure_imports(f->obj->di, &e2) == 0 &&
-        (pl = partial_of(f->obj->di, out->off)) != NULL && pl->lang != 0) {
-        out->language = pl->lang;
-        out->has |= DWA_LANGUAGE;
+    if (out->tag == TAG_partial_unit && !(out->has & DWA_LANGUAGE)) {
+        hp_err e2;              /* not zeroed for every DIE: 1 KB */
+        e2.set = 0;
+        const ulang *pl = ensure_imports(f->obj->di, &e2) == 0
+                              ? partial_of(f->obj->di, out->off) : NULL;
+        if (pl != NULL && pl->lang != 0) {
+            out->language = pl->lang;
+            out->has |= DWA_LANGUAGE;
+        }
     }
     return 0;
 }
@@ -1603,7 +1605,7 @@ static const char *origin_comp_dir(dws_file *f, Dwarf_Die die)
         Dwarf_Die d = on(f, od);
         Dwarf_Attribute a = NULL;
         if (dwarf_attr(d, DW_AT_comp_dir, &a, &e) == DW_DLV_OK)
-            dir = get_str(f, a);
+            dir = get_str(f, a, 0);
         if (a)
             dwarf_dealloc(f->cur, a, DW_DLA_ATTR);
         drop(f->cur, &e);
@@ -1648,7 +1650,7 @@ static int raw_srcfiles(dws_file *f, Dwarf_Die die, uint16_t version, const char
     char *comp_dir = NULL;
     a = NULL;
     if (dwarf_attr(die, DW_AT_comp_dir, &a, &e) == DW_DLV_OK)
-        comp_dir = (char *)get_str(f, a);
+        comp_dir = (char *)get_str(f, a, 0);
     if (a)
         dwarf_dealloc(f->cur, a, DW_DLA_ATTR);
     drop(f->cur, &e);
@@ -1753,14 +1755,14 @@ static void code_attr(dws_file *f, Dwarf_Attribute a, Dwarf_Half at, Dwarf_Half 
     const char *str;
     switch (at) {
     case DW_AT_name:
-        if ((str = get_str(f, a)) != NULL) {
+        if ((str = get_str(f, a, form)) != NULL) {
             out->name = str;
             out->has |= DWC_NAME;
         }
         break;
     case DW_AT_linkage_name:
     case DW_AT_MIPS_linkage_name:
-        if ((str = get_str(f, a)) != NULL) {
+        if ((str = get_str(f, a, form)) != NULL) {
             out->linkage_name = str;
             out->has |= DWC_LINKAGE_NAME;
         }
