@@ -9,7 +9,8 @@
 #                     through its own PLT is a site of the wrapper;
 #   sites_clone.c     gcc's xmalloc.constprop.0 with the size baked in is a
 #                     wrapper of that size: its callers are the sites;
-#   sites_line0.c     clang's merged call with line 0 still has a line.
+#   sites_line0.c     clang's merged call with line 0 still has a line;
+#   sites_kmem612.c   Linux 6.10+'s NAME_noprof entry points are allocators.
 # Each check names the fixture line it expects (the "type=" marks).
 . "${TOP_SRCDIR:-$(dirname "$0")/..}/tests/lib.sh"
 
@@ -114,6 +115,28 @@ if command -v clang >/dev/null 2>&1; then
     ln=${got##*|}
     if [ "$ln" -ge "$lo" ] && [ "$ln" -le "$hi" ]; then pass; else
         fail "[$tag] line $ln is not inside blob_make (lines $lo-$hi)"; fi
+fi
+
+# ---- Linux 6.10+ entry points ----
+if command -v gcc >/dev/null 2>&1; then
+    tag="kmem612 gcc -O2"
+    bin=$T/kmem612
+    gcc -std=c11 -O2 -g -o "$bin" "$FIXTURES/sites_kmem612.c" || die "$tag: compile failed"
+    assert_status "[$tag] analyze" 0 "$HOLEPROF" analyze -q "$bin" -o "$bin.db"
+    for a in __kmalloc_cache_noprof:2 __kmalloc_noprof:0; do
+        assert_eq "[$tag] ${a%:*} is the catalogue's" "builtin|kernel|${a#*:}" \
+            "$(q "$bin.db" "SELECT origin || '|' || family || '|' || size_arg FROM allocators WHERE name = '${a%:*}';")"
+    done
+    l=$(line_of sites_kmem612.c type=dentry_like)
+    assert_eq "[$tag] d_alloc: the size from __kmalloc_cache_noprof's third argument" \
+        "__kmalloc_cache_noprof|64|dentry_like" \
+        "$(site "$bin.db" sites_kmem612.c "$l" "s.allocator || '|' || s.size || '|' || coalesce(t.name, '-')")"
+    l=$(line_of sites_kmem612.c type=inode_like)
+    assert_eq "[$tag] the cache from __kmem_cache_create_args" "kmem_cache_alloc_noprof|24|inode_like|kmem-cache" \
+        "$(site "$bin.db" sites_kmem612.c "$l" "s.allocator || '|' || s.size || '|' || coalesce(t.name, '-') || '|' || s.method")"
+    l=$(line_of sites_kmem612.c type=other24)
+    assert_eq "[$tag] buf_alloc wraps __kmalloc_noprof" "buf_alloc|24" \
+        "$(site "$bin.db" sites_kmem612.c "$l" "s.allocator || '|' || s.size")"
 fi
 
 finish

@@ -145,10 +145,52 @@ static const cat_entry catalogue[] = {
     { "kmem_cache_zalloc", N, N, N, N, N, 0, FAM_KERNEL, AF_CACHE_ALLOC },
     { "kmem_cache_alloc_node", N, N, N, N, N, 0, FAM_KERNEL, AF_CACHE_ALLOC },
     { "kmem_cache_alloc_lru", N, N, N, N, N, 0, FAM_KERNEL, AF_CACHE_ALLOC },
+    /* Linux 6.10 and later (memory allocation profiling): the entry points
+    ** are NAME_noprof, the alloc_hooks() macros of the old names wrap them;
+    ** constant-size kmalloc inlines to __kmalloc_cache_noprof(cache, flags,
+    ** size) with the kmalloc cache of the size's class.  With
+    ** CONFIG_SLAB_BUCKETS the size is still argument 0 (the buckets follow) */
+    { "__kmalloc_noprof", 0, N, N, N, N, N, FAM_KERNEL, 0 },
+    { "__kmalloc_node_noprof", 0, N, N, N, N, N, FAM_KERNEL, 0 },
+    { "__kmalloc_node_track_caller_noprof", 0, N, N, N, N, N, FAM_KERNEL, 0 },
+    { "__kmalloc_cache_noprof", 2, N, N, N, N, N, FAM_KERNEL, 0 },
+    { "__kmalloc_cache_node_noprof", 3, N, N, N, N, N, FAM_KERNEL, 0 },
+    { "__kmalloc_large_noprof", 0, N, N, N, N, N, FAM_KERNEL, 0 },
+    { "__kmalloc_large_node_noprof", 0, N, N, N, N, N, FAM_KERNEL, 0 },
+    { "kmalloc_noprof", 0, N, N, N, N, N, FAM_KERNEL, 0 },
+    { "kmalloc_node_noprof", 0, N, N, N, N, N, FAM_KERNEL, 0 },
+    { "kzalloc_noprof", 0, N, N, N, N, N, FAM_KERNEL, 0 },
+    { "kmalloc_array_noprof", 1, 0, N, N, N, N, FAM_KERNEL, 0 },
+    { "kcalloc_noprof", 1, 0, N, N, N, N, FAM_KERNEL, 0 },
+    { "krealloc_noprof", 1, N, N, N, N, N, FAM_KERNEL, AF_REALLOC },
+    { "__kvmalloc_node_noprof", 0, N, N, N, N, N, FAM_KERNEL, 0 },
+    { "kvmalloc_noprof", 0, N, N, N, N, N, FAM_KERNEL, 0 },
+    { "kvzalloc_noprof", 0, N, N, N, N, N, FAM_KERNEL, 0 },
+    { "kvmalloc_node_noprof", 0, N, N, N, N, N, FAM_KERNEL, 0 },
+    { "vmalloc_noprof", 0, N, N, N, N, N, FAM_KERNEL, 0 },
+    { "vzalloc_noprof", 0, N, N, N, N, N, FAM_KERNEL, 0 },
+    { "__vmalloc_noprof", 0, N, N, N, N, N, FAM_KERNEL, 0 },
+    { "vmalloc_node_noprof", 0, N, N, N, N, N, FAM_KERNEL, 0 },
+    { "vzalloc_node_noprof", 0, N, N, N, N, N, FAM_KERNEL, 0 },
+    { "vmalloc_huge_noprof", 0, N, N, N, N, N, FAM_KERNEL, 0 },
+    { "vmalloc_user_noprof", 0, N, N, N, N, N, FAM_KERNEL, 0 },
+    { "__vmalloc_node_noprof", 0, N, N, N, N, N, FAM_KERNEL, 0 },
+    { "vmalloc_array_noprof", 1, 0, N, N, N, N, FAM_KERNEL, 0 },
+    { "__vmalloc_array_noprof", 1, 0, N, N, N, N, FAM_KERNEL, 0 },
+    { "vcalloc_noprof", 1, 0, N, N, N, N, FAM_KERNEL, 0 },
+    { "__vcalloc_noprof", 1, 0, N, N, N, N, FAM_KERNEL, 0 },
+    { "vmalloc_32_noprof", 0, N, N, N, N, N, FAM_KERNEL, 0 },
+    { "vmalloc_32_user_noprof", 0, N, N, N, N, N, FAM_KERNEL, 0 },
+    { "vrealloc_noprof", 1, N, N, N, N, N, FAM_KERNEL, AF_REALLOC },
+    { "kvrealloc_noprof", 1, N, N, N, N, N, FAM_KERNEL, AF_REALLOC },
+    { "kmem_cache_alloc_noprof", N, N, N, N, N, 0, FAM_KERNEL, AF_CACHE_ALLOC },
+    { "kmem_cache_alloc_node_noprof", N, N, N, N, N, 0, FAM_KERNEL, AF_CACHE_ALLOC },
+    { "kmem_cache_alloc_lru_noprof", N, N, N, N, N, 0, FAM_KERNEL, AF_CACHE_ALLOC },
     /* not allocations: they tell which size a cache hands out; the cache
     ** (name) argument is 0, the size 1 */
     { "kmem_cache_create", 1, N, N, N, N, 0, FAM_KERNEL, AF_CACHE_CREATE },
     { "kmem_cache_create_usercopy", 1, N, N, N, N, 0, FAM_KERNEL, AF_CACHE_CREATE },
+    { "__kmem_cache_create_args", 1, N, N, N, N, 0, FAM_KERNEL, AF_CACHE_CREATE },
 };
 #undef N
 #define NCAT (sizeof catalogue / sizeof catalogue[0])
@@ -197,7 +239,7 @@ static int rust_mangled(const char *name, size_t len, const char *ident)
 
 /* The catalogue's entries by first letter, in catalogue order: every
 ** symbol of the binary is matched, and most share no letter with any. */
-static uint8_t cat_by_first[256][32];
+static uint8_t cat_by_first[256][48];
 static uint8_t cat_nfirst[256];
 static pthread_once_t cat_once = PTHREAD_ONCE_INIT;
 
@@ -206,7 +248,7 @@ static void cat_index(void)
     _Static_assert(NCAT < 256, "catalogue indexes are bytes");
     for (size_t i = 0; i < NCAT; i++) {
         uint8_t f = (uint8_t)catalogue[i].name[0];
-        if (cat_nfirst[f] < 32)
+        if (cat_nfirst[f] < 48)
             cat_by_first[f][cat_nfirst[f]] = (uint8_t)i;
         cat_nfirst[f]++;
     }
@@ -222,7 +264,7 @@ int si_cat_match(const char *name)
                   (strstr(name, "rust_") || strstr(name, "exchange_malloc"));
     pthread_once(&cat_once, cat_index);
     uint8_t f = (uint8_t)name[0];
-    if (!mangled && cat_nfirst[f] <= 32) {
+    if (!mangled && cat_nfirst[f] <= 48) {
         for (unsigned k = 0; k < cat_nfirst[f]; k++)
             if (name_is(name, len, catalogue[cat_by_first[f][k]].name))
                 return cat_by_first[f][k];
