@@ -57,6 +57,23 @@ void hp_text_clean(char *s);
 char *hp_text_safe(const char *s);     /* a cleaned malloc'd copy; NULL -> NULL */
 void hp_text_clean_lines(char *s);    /* the same, but newlines stay (a whole report) */
 
+/* Temporary files that SIGINT, SIGTERM and SIGHUP remove: a writer
+** registers its temporary file right after creating it and unregisters it
+** once it is renamed or unlinked.  The first registration installs the
+** handler, which unlinks every registered path (async-signal-safe) and
+** then dies of the same signal with the default action, so the exit
+** status still says which signal.  At most HP_TMP_SLOTS at once; a path
+** that does not fit is simply not cleaned on a signal. */
+#define HP_TMP_SLOTS 8
+void hp_tmp_register(const char *path);
+void hp_tmp_unregister(const char *path);
+/* Defer those three signals (blocked in the calling thread) across a
+** short critical section such as profile's write transaction, so a
+** Ctrl-C lands after the commit or rollback; hp_signals_release delivers
+** anything pending. */
+void hp_signals_defer(void);
+void hp_signals_release(void);
+
 void *hp_xmalloc(size_t n);
 void *hp_xcalloc(size_t n, size_t sz);
 void *hp_xrealloc(void *p, size_t n);

@@ -1009,6 +1009,7 @@ static int ht_write(const char *out, int force, const hp_buf *b, hp_err *err)
         of_plan_free(&plan);
         return -1;
     }
+    hp_tmp_register(tmp);       /* removed on SIGINT/SIGTERM/SIGHUP too */
     FILE *f = fdopen(fd, "w");
     int ok = f != NULL && fwrite(b->s, 1, b->len, f) == b->len;
     int e = errno;
@@ -1027,10 +1028,12 @@ static int ht_write(const char *out, int force, const hp_buf *b, hp_err *err)
         if (ok)
             e = errno;
         unlink(tmp);
+        hp_tmp_unregister(tmp);
         free(tmp);
         of_plan_free(&plan);
         return hp_errf(err, out, "cannot write: %s", strerror(e));
     }
+    hp_tmp_unregister(tmp);
     free(tmp);
     of_plan_free(&plan);
     return 0;

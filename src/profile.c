@@ -128,8 +128,15 @@ typedef struct pf_ctx {
     char *cmd;
 } pf_ctx;
 
+/* The error of the last failed call on c->db, with the system's errno when
+** SQLite has one (a full disk: "database or disk is full (No space left on
+** device)").  Call it before anything else touches the connection. */
 static int pf_dberr(pf_ctx *c, const char *what)
 {
+    int e = sqlite3_system_errno(c->db);
+    if (e != 0 && (sqlite3_errcode(c->db) & 0xff) != SQLITE_OK)
+        return hp_errf(c->err, c->dbpath, "%s: %s (%s)", what, sqlite3_errmsg(c->db),
+                       strerror(e));
     return hp_errf(c->err, c->dbpath, "%s: %s", what, sqlite3_errmsg(c->db));
 }
 
@@ -1193,7 +1200,7 @@ int pf_import(const char *dbpath, const char *file, const pf_opts *o, FILE *log,
     size_t num = 0, umcap = 0;
     int64_t *counts = NULL;
     sqlite3_stmt *st = NULL;
-    int status = -1, in_tx = 0, kind = PF_DHAT, rc;
+    int status = -1, in_tx = 0, deferred = 0, kind = PF_DHAT, rc;
 
     int64_t only = 0;
     if (o && o->binary) {
@@ -1313,7 +1320,11 @@ int pf_import(const char *dbpath, const char *file, const pf_opts *o, FILE *log,
         }
     }
 
-    /* write it all in one transaction */
+    /* write it all in one transaction; SIGINT, SIGTERM and SIGHUP wait
+    ** until it is committed or rolled back and the file closed, so a
+    ** Ctrl-C never leaves a hot journal behind */
+    hp_signals_defer();
+    deferred = 1;
     if (sqlite3_exec(c.db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
         pf_dberr(&c, "cannot start the import");
         goto out;
@@ -1419,8 +1430,8 @@ int pf_import(const char *dbpath, const char *file, const pf_opts *o, FILE *log,
             sqlite3_bind_int64(st, 4, acc);
             sqlite3_bind_int64(st, 5, touched);
             if (sqlite3_step(st) != SQLITE_DONE) {
+                pf_dberr(&c, "cannot store the field heat");   /* before finalize resets it */
                 sqlite3_finalize(mem);
-                pf_dberr(&c, "cannot store the field heat");
                 goto out;
             }
             sqlite3_reset(st);
@@ -1466,6 +1477,8 @@ out:
     sqlite3_finalize(st);
     if (c.db)
         sqlite3_close(c.db);
+    if (deferred)
+        hp_signals_release();
     pf_free(&c);
     for (size_t i = 0; i < num; i++)
         free(um[i].where);

@@ -14,7 +14,9 @@
 ** reused, every value bound, many rows per statement.  st_commit()
 ** commits, closes, fsyncs and renames the file over the target; any
 ** failure, or st_abort(), unlinks the temporary file, so the target is
-** either the complete new database or left exactly as it was.
+** either the complete new database or left exactly as it was.  The
+** temporary file is also removed when SIGINT, SIGTERM or SIGHUP stops the
+** run (hp_tmp_register).
 ** st_open_read() opens read-only and checks application_id and
 ** user_version before anyone reads a table; st_open_update() opens for
 ** writing into the file and requires its schema to be exactly the
@@ -99,8 +101,10 @@ static void st_free(st_writer *w)
         sqlite3_close_v2(w->db);
     if (w->fd >= 0)
         close(w->fd);
-    if (w->tmp_path)
+    if (w->tmp_path) {
         unlink(w->tmp_path);
+        hp_tmp_unregister(w->tmp_path);
+    }
     free(w->tmp_path);
     free(w->final_path);
     free(w->dest);
@@ -207,6 +211,7 @@ int st_create_ex(const char *final_path, unsigned flags, st_writer **out, hp_err
         st_free(w);
         return -1;
     }
+    hp_tmp_register(w->tmp_path);   /* removed on SIGINT/SIGTERM/SIGHUP too */
     free(dir);
     /* mkstemp makes the file 0600; a database is an ordinary output file,
     ** so give it the permissions open(2) with 0666 would have. */
@@ -802,6 +807,7 @@ int st_commit(st_writer *w, hp_err *err)
         st_free(w);
         return -1;
     }
+    hp_tmp_unregister(w->tmp_path);
     free(w->tmp_path);
     w->tmp_path = NULL;
     /* Persist the directory entry too; failing here is harmless (the file

@@ -6,11 +6,13 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <time.h>
+#include <unistd.h>
 
 int hp_verbose = 1;
 int hp_timings;
@@ -66,6 +68,81 @@ void hp_phase(const char *fmt, ...)
 }
 
 int (*hp_err_note)(const char *msg, char *buf, size_t n);
+
+/* ---- temporary files removed on SIGINT/SIGTERM/SIGHUP ---- */
+
+static char hp_tmp_path[HP_TMP_SLOTS][4096];
+static volatile sig_atomic_t hp_tmp_used[HP_TMP_SLOTS];
+static pthread_mutex_t hp_tmp_mu = PTHREAD_MUTEX_INITIALIZER;
+static int hp_tmp_installed;
+static const int hp_tmp_sigs[] = { SIGINT, SIGTERM, SIGHUP };
+
+static void hp_tmp_on_signal(int sig)
+{
+    for (int i = 0; i < HP_TMP_SLOTS; i++)
+        if (hp_tmp_used[i])
+            unlink(hp_tmp_path[i]);
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+void hp_tmp_register(const char *path)
+{
+    size_t n = strlen(path);
+    if (n >= sizeof hp_tmp_path[0])
+        return;
+    pthread_mutex_lock(&hp_tmp_mu);
+    if (!hp_tmp_installed) {
+        for (size_t k = 0; k < sizeof hp_tmp_sigs / sizeof *hp_tmp_sigs; k++) {
+            struct sigaction sa, old;
+            memset(&sa, 0, sizeof sa);
+            sa.sa_handler = hp_tmp_on_signal;
+            sigemptyset(&sa.sa_mask);
+            for (size_t j = 0; j < sizeof hp_tmp_sigs / sizeof *hp_tmp_sigs; j++)
+                sigaddset(&sa.sa_mask, hp_tmp_sigs[j]);
+            /* a signal the user's shell ignores (nohup) stays ignored */
+            if (sigaction(hp_tmp_sigs[k], NULL, &old) == 0 && old.sa_handler != SIG_IGN)
+                sigaction(hp_tmp_sigs[k], &sa, NULL);
+        }
+        hp_tmp_installed = 1;
+    }
+    for (int i = 0; i < HP_TMP_SLOTS; i++)
+        if (!hp_tmp_used[i]) {
+            memcpy(hp_tmp_path[i], path, n + 1);
+            atomic_signal_fence(memory_order_seq_cst);
+            hp_tmp_used[i] = 1;
+            break;
+        }
+    pthread_mutex_unlock(&hp_tmp_mu);
+}
+
+void hp_tmp_unregister(const char *path)
+{
+    pthread_mutex_lock(&hp_tmp_mu);
+    for (int i = 0; i < HP_TMP_SLOTS; i++)
+        if (hp_tmp_used[i] && strcmp(hp_tmp_path[i], path) == 0) {
+            hp_tmp_used[i] = 0;
+            atomic_signal_fence(memory_order_seq_cst);
+            break;
+        }
+    pthread_mutex_unlock(&hp_tmp_mu);
+}
+
+static sigset_t hp_deferred_old;
+
+void hp_signals_defer(void)
+{
+    sigset_t set;
+    sigemptyset(&set);
+    for (size_t k = 0; k < sizeof hp_tmp_sigs / sizeof *hp_tmp_sigs; k++)
+        sigaddset(&set, hp_tmp_sigs[k]);
+    pthread_sigmask(SIG_BLOCK, &set, &hp_deferred_old);
+}
+
+void hp_signals_release(void)
+{
+    pthread_sigmask(SIG_SETMASK, &hp_deferred_old, NULL);
+}
 
 static void hp_text_clean_as(char *s, int keep_nl)
 {

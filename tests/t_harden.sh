@@ -6,9 +6,15 @@
 #    function and file -- never reach the terminal raw: sites, show (also
 #    its "did you mean" line), top, query, diff and check's stderr print
 #    '?' for each control byte, through one function (hp_text_clean).
+# 9. SIGINT, SIGTERM and SIGHUP during analyze, merge and profile leave no
+#    temporary file (.DB.tmp.*) and no journal, and the database is the old
+#    one or the new one; the run dies of the signal (tests/sigrun.py).  On a
+#    full file system (a small tmpfs, when this machine lets the test mount
+#    one) every writer says what failed ("database or disk is full", "No
+#    space left on device"), never "not an error", and leaves nothing.
 . "${TOP_SRCDIR:-$(dirname "$0")/..}/tests/lib.sh"
 
-need gcc sqlite3 python3
+need gcc sqlite3 python3 valgrind awk
 [ -x "$HOLEPROF" ] || die "holeprof not built: $HOLEPROF"
 
 gcc -g -O1 -o "$T/p" "$FIXTURES/conn_alloc.c" 2>"$T/cc.err" || die "gcc: $(head -c 300 "$T/cc.err")"
@@ -59,5 +65,74 @@ no_controls "check (stdout and stderr)"
 raw "$HOLEPROF" report "$T/esc.db" -o "$T/r.html"
 cp "$T/r.html" "$T/all"
 no_controls "report's HTML"
+
+# ---- 9. signals and full disks ----
+python3 - "$T/big.c" <<'PYEOF' || die "cannot generate big.c"
+import random, sys
+r = random.Random(3)
+tys = ['char', 'short', 'int', 'long', 'double', 'void *']
+with open(sys.argv[1], 'w') as f:
+    f.write('#include <stdlib.h>\n')
+    for i in range(3000):
+        f.write('struct big_%d { %s };\n' % (i, ' '.join('%s m%d;' % (r.choice(tys), j)
+                                                     for j in range(r.randint(2, 12)))))
+        f.write('struct big_%d *mk_%d(void) { return malloc(sizeof(struct big_%d)); }\n' % (i, i, i))
+    f.write('int main(void) { return mk_1() == 0; }\n')
+PYEOF
+gcc -g -O0 -o "$T/big" "$T/big.c" 2>"$T/cc.err" || die "gcc: $(head -c 300 "$T/cc.err")"
+valgrind -q --tool=dhat --dhat-out-file="$T/big.json" "$T/big" 2>"$T/vg.err" ||
+    die "valgrind: $(head -c 300 "$T/vg.err")"
+"$HOLEPROF" analyze -q "$T/big" -o "$T/big.db" 2>"$T/err" || die "analyze big: $(head -c 300 "$T/err")"
+mkdir "$T/sig"
+python3 "$TOP_SRCDIR/tests/sigrun.py" "$HOLEPROF" "$T" >"$T/sig.out" 2>"$T/sig.err" ||
+    die "signal runs failed: $(tail -c 400 "$T/sig.err")"
+cat "$T/sig.out"
+assert_eq "every run died of its signal or finished" "" \
+    "$(awk '$3 != "killed" && $3 != "finished"' "$T/sig.out")"
+assert_eq "no temporary file or journal left by any run" "" "$(awk '$4 != "nothing"' "$T/sig.out")"
+assert_eq "the database always passes integrity_check" "" "$(awk '$5 != "ok"' "$T/sig.out")"
+assert_match "analyze runs were really stopped by SIGINT" '^analyze SIGINT killed' "$(cat "$T/sig.out")"
+assert_match "analyze runs were really stopped by SIGHUP" '^analyze SIGHUP killed' "$(cat "$T/sig.out")"
+assert_match "merge runs were really stopped" '^merge SIG[A-Z]+ killed' "$(cat "$T/sig.out")"
+# the database is the old one (1 type) or the new one (3000 and more)
+assert_eq "analyze: old or new database" "" "$(awk '$1 == "analyze" && $6 != 1 && $6 < 3000' "$T/sig.out")"
+
+# Full file system: a small tmpfs (in a private mount namespace when the
+# kernel allows one, else as root) holds the database but not the import.
+valgrind -q --tool=dhat --dhat-out-file="$T/p.json" "$T/p" 2>"$T/vg.err" ||
+    die "valgrind: $(head -c 300 "$T/vg.err")"
+if unshare -rm sh -c "mount -t tmpfs -o size=64k tmpfs '$T/sig'" 2>/dev/null; then
+    MNT="unshare -rm sh -c"
+elif [ "$(id -u)" = 0 ] && mount -t tmpfs -o size=64k tmpfs "$T/sig" 2>/dev/null; then
+    umount "$T/sig"
+    MNT="sh -c"
+else
+    MNT=""
+    echo "note: cannot mount a small tmpfs here; the full-disk checks are skipped"
+fi
+if [ -n "$MNT" ]; then
+    for kb in 112 116 120 124; do
+        $MNT "mount -t tmpfs -o size=${kb}k tmpfs '$T/sig' && cp '$T/good.db' '$T/sig/' &&
+              '$HOLEPROF' profile -q '$T/sig/good.db' '$T/p.json'; echo status \$?;
+              sqlite3 '$T/sig/good.db' 'PRAGMA integrity_check'; ls -A '$T/sig';
+              umount '$T/sig'" >"$T/full.$kb" 2>&1
+    done
+    cat "$T"/full.*
+    assert_eq "full disk: never 'not an error'" "" "$(cat "$T"/full.* | grep 'not an error')"
+    assert_match "full disk: profile says the disk is full" 'good\.db: cannot [a-z ]+: database or disk is full' "$(cat "$T"/full.*)"
+    assert_eq "full disk: the database stays sound, nothing beside it" "" \
+        "$(cat "$T"/full.* | grep -v -e '^status' -e '^ok$' -e '^good\.db$' -e '^holeprof: ')"
+    $MNT "mount -t tmpfs -o size=40k tmpfs '$T/sig' &&
+          '$HOLEPROF' analyze -q '$T/p' -o '$T/sig/x.db'; echo status \$?;
+          '$HOLEPROF' merge -q '$T/sig/m.db' '$T/good.db'; echo status \$?;
+          '$HOLEPROF' report '$T/big.db' -o '$T/sig/r.html'; echo status \$?; ls -A '$T/sig';
+          umount '$T/sig'" >"$T/full.w" 2>&1
+    cat "$T/full.w"
+    assert_eq "full disk: analyze, merge, report fail with status 2" "status 2 status 2 status 2" \
+        "$(grep '^status' "$T/full.w" | tr '\n' ' ' | sed 's/ $//')"
+    assert_match "full disk: analyze names the problem" 'x\.db: cannot [a-z ]+: database or disk is full' "$(cat "$T/full.w")"
+    assert_match "full disk: report names the errno" 'r\.html: cannot write: No space left on device' "$(cat "$T/full.w")"
+    assert_eq "full disk: nothing left behind" "" "$(grep -v -e '^status' -e '^holeprof: ' "$T/full.w")"
+fi
 
 finish
