@@ -375,7 +375,7 @@ int rep_query(const char *dbpath, const char *query, const char *binary, fmt_kin
         guard.why[0] = '\0';
         line += qry_line(counted, begin) - 1;
         counted = begin;
-        if (sqlite3_prepare_v2(db, begin, (int)(end - begin), &s, &next) != SQLITE_OK) {
+        if (sqlite3_prepare_v2(db, begin, -1, &s, &next) != SQLITE_OK) {
             const char *at = begin;
 #if SQLITE_VERSION_NUMBER >= 3038000
             int off = sqlite3_error_offset(db);

@@ -6,6 +6,13 @@
 #    function and file -- never reach the terminal raw: sites, show (also
 #    its "did you mean" line), top, query, diff and check's stderr print
 #    '?' for each control byte, through one function (hp_text_clean).
+# 6. Budget files: a key given twice in a rule, a second top-level
+#    `budgets:`, a number above 2^63 and 100,000 levels of nesting are each
+#    one line and exit 2, in bounded time (the last used to take > 20 s;
+#    the duplicate silently let the last max_size win).
+# 7. `query` of 40,000 statements costs about 4x that of 10,000 (it was
+#    quadratic: 58 s); `--alloc-config /dev/zero` is refused at once (it
+#    hung); a comment line over 4 KB is a comment, not a declaration.
 # 9. SIGINT, SIGTERM and SIGHUP during analyze, merge and profile leave no
 #    temporary file (.DB.tmp.*) and no journal, and the database is the old
 #    one or the new one; the run dies of the signal (tests/sigrun.py).  On a
@@ -65,6 +72,56 @@ no_controls "check (stdout and stderr)"
 raw "$HOLEPROF" report "$T/esc.db" -o "$T/r.html"
 cp "$T/r.html" "$T/all"
 no_controls "report's HTML"
+
+# ---- 6. budget files: one-line errors, bounded time ----
+bad_budget() {   # WHAT FILE REGEX
+    t0=$(date +%s)
+    timeout 120 "$HOLEPROF" check "$T/good.db" --budget "$2" >"$T/out" 2>"$T/err"
+    _st=$?
+    t1=$(date +%s)
+    assert_eq "budget $1: exit status" 2 "$_st"
+    assert_eq "budget $1: one line" 1 "$(wc -l <"$T/err")"
+    assert_match "budget $1: why" "$3" "$(cat "$T/err")"
+    [ $((t1 - t0)) -le 10 ] && pass || fail "budget $1: took $((t1 - t0)) s"
+}
+printf 'budgets:\n  - type: "*"\n    max_size: 16\n    max_size: 100000\n' >"$T/dup.yaml"
+bad_budget "duplicate key" "$T/dup.yaml" 'dup\.yaml: line 4: max_size given twice in one budget \(first on line 3\)'
+printf 'budgets:\n  - type: "*"\n    max_size: 16\nbudgets: []\n' >"$T/dup2.yaml"
+bad_budget "second budgets:" "$T/dup2.yaml" "dup2\\.yaml: line 4: a second 'budgets:' \\(the first is on line 1\\)"
+printf 'budgets:\n  - type: "*"\n    max_size: 9223372036854775808\n' >"$T/huge.yaml"
+bad_budget "2^63" "$T/huge.yaml" 'huge\.yaml: line 3: max_size 9223372036854775808 is too large'
+printf 'budgets:\n  - type: "*"\n    max_padding_bytes: 1e300\n' >"$T/huge2.yaml"
+bad_budget "1e300" "$T/huge2.yaml" 'huge2\.yaml: line 3: max_padding_bytes 1e300 is too large'
+python3 -c "print('budgets: ' + '[' * 100000 + ']' * 100000)" >"$T/deep.yaml"
+bad_budget "100k-deep nesting" "$T/deep.yaml" 'deep\.yaml: line 1: nested deeper than 64 levels'
+# the same file without the tricks still breaches (max_size 16 < 24)
+printf 'budgets:\n  - type: "*"\n    max_size: 16\n' >"$T/ok.yaml"
+assert_status "budget: the plain rule breaches" 1 "$HOLEPROF" check "$T/good.db" --budget "$T/ok.yaml"
+
+# ---- 7. query files and --alloc-config: linear, bounded ----
+for n in 10000 40000; do
+    python3 -c "import sys; sys.stdout.write(''.join('SELECT %d AS n;\n' % i for i in range($n)))" >"$T/many$n.sql"
+    t0=$(date +%s%N)
+    "$HOLEPROF" query "$T/good.db" "$T/many$n.sql" -f csv >"$T/out" 2>"$T/err"
+    assert_eq "query of $n statements: exit status" "0 $n" "$? $(grep -c '^[0-9]' "$T/out")"
+    eval "ms$n=$(( ($(date +%s%N) - t0) / 1000000 ))"
+done
+echo "query: 10000 statements $ms10000 ms, 40000 statements $ms40000 ms"
+# linear: 4x the statements may cost 4x and noise; quadratic was 16x (58 s at 40k)
+[ "$ms40000" -le $((8 * ms10000 + 2000)) ] && pass ||
+    fail "query: 40000 statements took $ms40000 ms, 10000 took $ms10000 ms (not linear)"
+t0=$(date +%s)
+timeout 60 "$HOLEPROF" analyze -q "$T/p" -o "$T/z.db" --alloc-config /dev/zero >"$T/out" 2>"$T/err"
+assert_eq "--alloc-config /dev/zero: refused" 2 "$?"
+assert_match "--alloc-config /dev/zero: why" '/dev/zero: allocator config larger than [0-9]+ bytes' "$(cat "$T/err")"
+[ $(($(date +%s) - t0)) -le 10 ] && pass || fail "--alloc-config /dev/zero took $(($(date +%s) - t0)) s"
+python3 -c "print('# ' + 'x' * 5000 + ' not a declaration'); print('conn_new:0  # a wrapper')" >"$T/ac.txt"
+assert_status "--alloc-config: a comment over 4 KB stays a comment" 0 "$HOLEPROF" analyze -q "$T/p" -o "$T/z.db" --alloc-config "$T/ac.txt"
+assert_eq "--alloc-config: the declaration after it is read" "config" \
+    "$(q "$T/z.db" "SELECT origin FROM allocators WHERE name = 'conn_new'")"
+python3 -c "print('x' * 5000 + ':0')" >"$T/ac2.txt"
+assert_status "--alloc-config: a declaration over 4 KB" 2 "$HOLEPROF" analyze -q "$T/p" -o "$T/z.db" --alloc-config "$T/ac2.txt"
+assert_match "--alloc-config: long declaration refused" 'ac2\.txt: line 1: declaration longer than 4096 bytes' "$(cat "$T/err")"
 
 # ---- 9. signals and full disks ----
 python3 - "$T/big.c" <<'PYEOF' || die "cannot generate big.c"

@@ -310,16 +310,31 @@ int si_parse_alloc(const char *spec, si_user_alloc *out, hp_err *err)
     return 0;
 }
 
+/* An --alloc-config file is a short list someone wrote: at most
+** SI_MAX_CONFIG bytes (so /dev/zero or a huge file is refused at once
+** instead of read forever), no NUL bytes, lines of any length (a long
+** comment stays a comment), and a declaration at most SI_MAX_DECL bytes. */
+#define SI_MAX_CONFIG (1u << 20)
+#define SI_MAX_DECL   4096
+
 int si_read_config(const char *path, si_user_alloc **v, size_t *n, hp_err *err)
 {
-    FILE *f = fopen(path, "r");
-    if (f == NULL)
-        return hp_errf(err, path, "cannot open: %s", strerror(errno));
-    char line[4096];
+    size_t len = 0;
+    char *text = hp_read_file(path, SI_MAX_CONFIG, "allocator config", &len, err);
+    if (text == NULL)
+        return -1;
+    if (memchr(text, '\0', len) != NULL) {
+        free(text);
+        return hp_errf(err, path, "not a text file (contains NUL bytes)");
+    }
     unsigned lineno = 0;
     size_t cap = *n;
-    while (fgets(line, sizeof line, f)) {
+    int status = 0;
+    for (char *line = text, *next; line != NULL && *line != '\0' && status == 0; line = next) {
         lineno++;
+        next = strchr(line, '\n');
+        if (next != NULL)
+            *next++ = '\0';
         char *h = strchr(line, '#');
         if (h)
             *h = '\0';
@@ -331,20 +346,22 @@ int si_read_config(const char *path, si_user_alloc **v, size_t *n, hp_err *err)
             *--e = '\0';
         if (*s == '\0')
             continue;
+        if ((size_t)(e - s) > SI_MAX_DECL) {
+            status = hp_errf(err, path, "line %u: declaration longer than %u bytes", lineno,
+                             SI_MAX_DECL);
+            break;
+        }
         si_user_alloc ua;
         hp_err e2 = {0};
         if (si_parse_alloc(s, &ua, &e2) != 0) {
-            fclose(f);
-            return hp_errf(err, path, "line %u: %s", lineno, e2.msg);
+            status = hp_errf(err, path, "line %u: %s", lineno, e2.msg);
+            break;
         }
         si_user_alloc *p = HP_PUSH(*v, *n, cap);
         *p = ua;
     }
-    int bad = ferror(f);
-    fclose(f);
-    if (bad)
-        return hp_errf(err, path, "read error");
-    return 0;
+    free(text);
+    return status;
 }
 
 int32_t si_new_alloc(si_ctx *x, const char *name, size_t len, uint64_t addr)
