@@ -447,6 +447,11 @@ static int one_binary(st_writer *w, const char *bin, const an_opts *o, int last,
                 (unsigned long long)res.dies, dwarf_path, df_how_name(how), now() - t0);
     if (!o->quiet && res.incomplete > 0)
         note_incomplete(bin, res.types, res.incomplete);
+    if (!o->quiet && res.out_of_range > 0)
+        fprintf(stderr, "holeprof: %s: %llu type%s skipped: a size or offset beyond 2^48 bytes"
+                " (first: DIE 0x%llx in %s)\n", bin, (unsigned long long)res.out_of_range,
+                res.out_of_range == 1 ? "" : "s", (unsigned long long)res.out_of_range_die,
+                dwarf_path);
     if (!o->quiet && n == 0)
         fprintf(stderr, "holeprof: %s: the DWARF (%s) has %llu units but no struct, class or"
                 " union definition\n", bin, dwarf_path, (unsigned long long)res.units);

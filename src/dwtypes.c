@@ -168,6 +168,7 @@ typedef struct shared {
     atomic_uint_fast64_t done;
     uint64_t total;
     atomic_uint_fast64_t dies, aggregates;
+    atomic_uint_fast64_t out_of_range, out_of_range_die;   /* see dt_result */
     atomic_int failed;
     pthread_mutex_t mu;              /* producer, langs, error, progress */
     char *producer;
@@ -1545,6 +1546,19 @@ static int tainted(worker *w, uint32_t k, int by_value, int depth)
     return bad;
 }
 
+/* Every size and offset of t within HP_MAX_OBJECT bytes. */
+static int in_range(const lay_type *t)
+{
+    if (t->size > HP_MAX_OBJECT)
+        return 0;
+    for (uint32_t i = 0; i < t->nmembers; i++) {
+        const lay_member *m = &t->members[i];
+        if (m->offset > HP_MAX_OBJECT || m->size > HP_MAX_OBJECT || m->bitpos / 8 > HP_MAX_OBJECT)
+            return 0;
+    }
+    return 1;
+}
+
 static void build_aggregate(worker *w, uint32_t k)
 {
     node *nd = &w->nodes[k];
@@ -1649,6 +1663,17 @@ static void build_aggregate(worker *w, uint32_t k)
     }
     t.members = w->members;
     t.nmembers = nm;
+    if (!in_range(&t)) {
+        /* no real type is this big: counted and named (the first DIE),
+        ** never stored, so no reader later calls the database damaged */
+        atomic_fetch_add(&w->sh->out_of_range, 1);
+        uint_fast64_t prev = atomic_load(&w->sh->out_of_range_die);
+        while ((prev == 0 || w->nodes[k].off < prev)
+               && !atomic_compare_exchange_weak(&w->sh->out_of_range_die, &prev,
+                                                w->nodes[k].off))
+            ;
+        return;
+    }
     hp_grow((void **)&w->order, &w->order_cap, (size_t)nm + 1, sizeof *w->order);
     lay_compute_order(&t, w->sh->opts->cacheline, w->order);
     atomic_fetch_add(&w->sh->aggregates, 1);
@@ -1864,6 +1889,8 @@ int dt_load(const char *path, const dt_opts *opts, dt_result *out, hp_err *err)
     atomic_init(&sh.done, 0);
     atomic_init(&sh.dies, 0);
     atomic_init(&sh.aggregates, 0);
+    atomic_init(&sh.out_of_range, 0);
+    atomic_init(&sh.out_of_range_die, 0);
     atomic_init(&sh.failed, 0);
     atomic_init(&sh.done_bytes, 0);
 
@@ -1948,6 +1975,8 @@ int dt_load(const char *path, const dt_opts *opts, dt_result *out, hp_err *err)
     out->units = atomic_load(&sh.done);
     out->dies = atomic_load(&sh.dies);
     out->aggregates = atomic_load(&sh.aggregates);
+    out->out_of_range = atomic_load(&sh.out_of_range);
+    out->out_of_range_die = atomic_load(&sh.out_of_range_die);
     lay_lang best = LANG_UNKNOWN;
     for (int l = 0; l <= LANG_OTHER; l++)
         if (sh.lang_count[l] > sh.lang_count[best])

@@ -40,6 +40,10 @@ typedef struct dt_result {
     uint64_t unresolved;     /* aggregates left out: their layout needs DIEs or
                                 names of a supplementary file not loaded */
     char *first_unresolved;  /* the name of one of them (malloc'd), or NULL */
+    uint64_t out_of_range;   /* definitions skipped: a size or member offset or
+                                size beyond HP_MAX_OBJECT (a damaged or hostile
+                                file: byte_size 2^63-1) */
+    uint64_t out_of_range_die;  /* the DIE offset of the first (lowest) one */
 } dt_result;
 
 int dt_load(const char *path, const dt_opts *opts, dt_result *out, hp_err *err);

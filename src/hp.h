@@ -31,6 +31,10 @@
 #define HP_MAX_MEMBERS      65536       /* members per aggregate */
 #define HP_MAX_ARRAY_ALLOC  (1u << 30)  /* one allocation from file data */
 #define HP_MAX_UNIT_NODES   (1u << 23)  /* type DIEs kept per compile unit */
+/* The largest size or offset of a stored type, bytes (256 TiB, beyond any
+** real object): the type loader skips a type past it, the readers call a
+** stored value past it damaged (issue 22). */
+#define HP_MAX_OBJECT       ((uint64_t)1 << 48)
 
 typedef struct hp_err {
     int set;

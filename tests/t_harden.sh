@@ -13,6 +13,10 @@
 # 7. `query` of 40,000 statements costs about 4x that of 10,000 (it was
 #    quadratic: 58 s); `--alloc-config /dev/zero` is refused at once (it
 #    hung); a comment line over 4 KB is a comment, not a declaration.
+# 8. A DWARF byte_size of 2^63 - 1 (and one of 2^50): analyze skips those
+#    types with one note naming the binary, the count and the first DIE
+#    offset, and every reader works (show used to call the database
+#    damaged).
 # 9. SIGINT, SIGTERM and SIGHUP during analyze, merge and profile leave no
 #    temporary file (.DB.tmp.*) and no journal, and the database is the old
 #    one or the new one; the run dies of the signal (tests/sigrun.py).  On a
@@ -21,7 +25,7 @@
 #    space left on device"), never "not an error", and leaves nothing.
 . "${TOP_SRCDIR:-$(dirname "$0")/..}/tests/lib.sh"
 
-need gcc sqlite3 python3 valgrind awk
+need gcc sqlite3 python3 valgrind awk readelf
 [ -x "$HOLEPROF" ] || die "holeprof not built: $HOLEPROF"
 
 gcc -g -O1 -o "$T/p" "$FIXTURES/conn_alloc.c" 2>"$T/cc.err" || die "gcc: $(head -c 300 "$T/cc.err")"
@@ -122,6 +126,31 @@ assert_eq "--alloc-config: the declaration after it is read" "config" \
 python3 -c "print('x' * 5000 + ':0')" >"$T/ac2.txt"
 assert_status "--alloc-config: a declaration over 4 KB" 2 "$HOLEPROF" analyze -q "$T/p" -o "$T/z.db" --alloc-config "$T/ac2.txt"
 assert_match "--alloc-config: long declaration refused" 'ac2\.txt: line 1: declaration longer than 4096 bytes' "$(cat "$T/err")"
+
+# ---- 8. a DWARF size no real type has ----
+cat >"$T/huge.c" <<'CEOF'
+struct huge { char a[0x7fffffffffffffff]; };    /* byte_size 2^63 - 1 */
+struct vast { long n; char a[1L << 50]; };      /* 2^50 + 8: beyond 2^48 too */
+struct okay { char c; long l; };
+struct huge *hp;
+struct vast *vp;
+struct okay ok;
+int main(void) { return hp != 0 || vp != 0; }
+CEOF
+gcc -g -O0 -o "$T/huge" "$T/huge.c" 2>"$T/cc.err" || die "gcc: $(head -c 300 "$T/cc.err")"
+die_of() { readelf --debug-dump=info "$T/huge" 2>/dev/null |
+    awk -v n="$1" '/DW_TAG_structure_type/ { split($1, a, /[<>]/); off = a[4] }
+                   /DW_AT_name/ && $NF == n && off != "" { print off; exit }
+                   /Abbrev Number/ && !/DW_TAG_structure_type/ { off = "" }'; }
+huge_die=$(die_of huge)
+[ -n "$huge_die" ] || die "readelf does not show struct huge"
+assert_status "analyze: an out-of-range type is skipped, not fatal" 0 "$HOLEPROF" analyze "$T/huge" -o "$T/huge.db"
+assert_match "analyze: the note names the binary, the count and the first DIE" \
+    "holeprof: $T/huge: 2 types skipped: a size or offset beyond 2\\^48 bytes \\(first: DIE 0x$huge_die in $T/huge\\)" "$(cat "$T/err")"
+assert_eq "the skipped types are not stored" "okay" "$(q "$T/huge.db" "SELECT group_concat(name) FROM types")"
+assert_status "show of the good type" 0 "$HOLEPROF" show "$T/huge.db" okay
+assert_status "query holes: no damaged database" 0 "$HOLEPROF" query "$T/huge.db" holes
+assert_status "top: no damaged database" 0 "$HOLEPROF" top "$T/huge.db"
 
 # ---- 9. signals and full disks ----
 python3 - "$T/big.c" <<'PYEOF' || die "cannot generate big.c"
