@@ -57,7 +57,9 @@ TIME=/usr/bin/time
 [ -x $TIME ] || { echo "bench: $TIME missing: install the Debian package time" >&2; exit 2; }
 # --no-sites arrived with allocation-site scanning; older builds lack it.
 have_nosites=0
-"$HOLEPROF" --help 2>/dev/null | grep -q -e '--no-sites' && have_nosites=1
+# grep reads the whole text: with -q it could exit first and, under pipefail,
+# holeprof's SIGPIPE would fail the test
+"$HOLEPROF" --help 2>/dev/null | grep -e '--no-sites' >/dev/null && have_nosites=1
 have_pahole=1
 command -v "$PAHOLE" >/dev/null 2>&1 || { have_pahole=0; echo "bench: $PAHOLE not found, timing holeprof only" >&2; }
 
