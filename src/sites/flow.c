@@ -17,6 +17,8 @@
 
 static void slot_kill_range(state *S, int64_t off, unsigned width)
 {
+    if (off < (int64_t)INT32_MIN - 64 || off > (int64_t)INT32_MAX)
+        return;                 /* no slot is there (their offsets are 32-bit) */
     for (int i = 0; i < NSLOT; i++) {
         sslot *s = &S->sl[i];
         if (s->used && off < (int64_t)s->off + s->width && (int64_t)s->off < off + (int64_t)width)
@@ -150,13 +152,13 @@ static sv addr_of(const state *S, const da_insn *d)
     if (d->index != DA_NOREG) {
         sv i = d->index < DA_NREGS ? S->r[d->index] : vunk();
         if (b.k == V_CONST && i.k == V_CONST)
-            return vconst(b.c + i.c * d->scale + d->disp);
+            return vconst(waddr(b.c, i.c, d->scale, d->disp));
         return vunk();
     }
     if (b.k == V_CONST)
-        return vconst(b.c + d->disp);
+        return vconst(wadd(b.c, d->disp));
     if (b.k == V_STACK)
-        return vstack(b.c + d->disp);
+        return vstack(wadd(b.c, d->disp));
     return vunk();
 }
 
@@ -352,11 +354,11 @@ static void xfer(si_ctx *x, const func *f, state *S, uint32_t ii, int emit)
                 b = vconst(0);
             if (d->index == DA_NOREG) {
                 if (b.k == V_CONST)
-                    r = vconst(b.c + d->disp);
+                    r = vconst(wadd(b.c, d->disp));
                 else if (b.k == V_STACK)
-                    r = vstack(b.c + d->disp);
+                    r = vstack(wadd(b.c, d->disp));
                 else if (is_retoff(&b))
-                    r = (b.c += d->disp, b);
+                    r = (b.c = wadd(b.c, d->disp), b);
                 else if (d->disp == 0)
                     r = b;
                 else
@@ -368,7 +370,7 @@ static void xfer(si_ctx *x, const func *f, state *S, uint32_t ii, int emit)
             } else if (d->base == DA_NOREG && d->disp == 0) {
                 r = vscale(i, d->scale);
             } else if (b.k == V_CONST && i.k == V_CONST) {
-                r = vconst(b.c + i.c * d->scale + d->disp);
+                r = vconst(waddr(b.c, i.c, d->scale, d->disp));
             } else {
                 r = vunk();
             }
@@ -441,7 +443,7 @@ static void xfer(si_ctx *x, const func *f, state *S, uint32_t ii, int emit)
         } else if (emit && d->base < DA_NREGS && d->index == DA_NOREG &&
                    S->r[d->base].k == V_RET && d->width > 0 &&
                    si_event_room(x, S->r[d->base].s, 1, MAX_STORES)) {
-            int64_t off = S->r[d->base].c + d->disp;
+            int64_t off = wadd(S->r[d->base].c, d->disp);
             store_ev *s = HP_PUSH(x->stores, x->nstores, x->storecap);
             s->fn = x->cur_fn;
             s->gen = f->gen;
@@ -466,8 +468,8 @@ static void xfer(si_ctx *x, const func *f, state *S, uint32_t ii, int emit)
         v = d->src < DA_NREGS ? S->r[d->src] : vunk();
         t = d->src < DA_NREGS ? S->taint[d->src] : 0;
         if (sp.k == V_STACK) {
-            setr(S, ar->sp, vstack(sp.c - 8), 0);
-            slot_put(S, sp.c - 8, 8, v, t);
+            setr(S, ar->sp, vstack(wadd(sp.c, -8)), 0);
+            slot_put(S, wadd(sp.c, -8), 8, v, t);
         } else {
             setr(S, ar->sp, vunk(), 0);
         }
@@ -477,7 +479,7 @@ static void xfer(si_ctx *x, const func *f, state *S, uint32_t ii, int emit)
         sv sp = S->r[ar->sp];
         t = 0;
         v = sp.k == V_STACK ? slot_get(S, sp.c, 8, &t) : vunk();
-        setr(S, ar->sp, sp.k == V_STACK ? vstack(sp.c + 8) : vunk(), 0);
+        setr(S, ar->sp, sp.k == V_STACK ? vstack(wadd(sp.c, 8)) : vunk(), 0);
         if (d->dst < DA_NREGS && d->dst != ar->sp)
             setr(S, d->dst, v, t);
         return;

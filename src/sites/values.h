@@ -15,6 +15,19 @@
 
 #include "sites/internal.h"
 
+/* a + b as the machine computes it (two's complement, wrapping): random
+** code or a huge offset must not be signed overflow */
+static inline int64_t wadd(int64_t a, int64_t b)
+{
+    return (int64_t)((uint64_t)a + (uint64_t)b);
+}
+
+/* a + i * scale + disp, wrapping likewise */
+static inline int64_t waddr(int64_t a, int64_t i, unsigned scale, int64_t disp)
+{
+    return (int64_t)((uint64_t)a + (uint64_t)i * scale + (uint64_t)disp);
+}
+
 static inline sv vmk(uint8_t k)
 {
     sv v;
@@ -174,11 +187,11 @@ static inline sv vadd(sv x, sv y)
     if (x.k == V_CONST && y.k == V_CONST)
         return __builtin_add_overflow(x.c, y.c, &r) ? vunk() : vconst(r);
     if (y.k == V_CONST && (x.k == V_STACK || is_retoff(&x))) {
-        x.c += y.c;
+        x.c = wadd(x.c, y.c);
         return x;
     }
     if (x.k == V_CONST && (y.k == V_STACK || is_retoff(&y))) {
-        y.c += x.c;
+        y.c = wadd(y.c, x.c);
         return y;
     }
     /* multiples of one value: x*a + x*b = x*(a+b) */
