@@ -95,6 +95,14 @@ if command -v gcc >/dev/null 2>&1; then
         done
         assert_eq "[$tag] no site inside the clone" 0 \
             "$(q "$bin.db" "SELECT count(*) FROM sites WHERE function = '$clone';")"
+        ctor=$(nm "$bin" | awk '$3 ~ /^point_new\.constprop\.[0-9]+$/ { print $3; exit }')
+        if [ -n "$ctor" ]; then
+            # a clone that fills what it allocates is a constructor, not a wrapper
+            assert_eq "[$tag] $ctor is no allocator" "" "$(wrapper "$bin.db" "$ctor")"
+            l=$(line_of sites_clone.c type=point)
+            assert_eq "[$tag] line $l: its own site" "malloc|24|point" \
+                "$(site "$bin.db" sites_clone.c "$l" "s.allocator || '|' || s.size || '|' || coalesce(t.name, '-')")"
+        fi
     else
         echo "note: [$tag] gcc made no xmalloc.constprop clone; nothing to check"
     fi

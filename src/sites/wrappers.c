@@ -131,6 +131,16 @@ static int fixed_size(const si_ctx *x, const site_ev *e, int64_t *size, int64_t 
     return 1;
 }
 
+/* Does the clone only hand the memory back?  One that stores through the
+** pointer or passes it to a call builds an object (a constructor the
+** compiler specialised: math_1_to_whatever.constprop.0 fills a float):
+** its own site, typed from inside it, stays the site. */
+static int only_hands_back(const si_ctx *x, const site_ev *e)
+{
+    const uint8_t *c = &x->evc[(size_t)e->insn * 3];
+    return c[1] == 0 && c[2] == 0;
+}
+
 /* Mark forwarding sites of function fi; make it a wrapper if it is not an
 ** allocator yet.  Returns 1 when a new allocator was created. */
 static int decide_wrapper(si_ctx *x, uint32_t fi, size_t from)
@@ -146,7 +156,7 @@ static int decide_wrapper(si_ctx *x, uint32_t fi, size_t from)
         if (!(e->kind == SK_TAIL || e->returned))
             continue;
         if (!forwards(x, e, &sa, &ca, &ta) &&
-            !(is_clone(f->name) && fixed_size(x, e, &fsize, &fcount)))
+            !(is_clone(f->name) && only_hands_back(x, e) && fixed_size(x, e, &fsize, &fcount)))
             continue;
         if (x->allocs[e->alloc].addr == f->addr)
             continue;       /* recursion */
