@@ -64,7 +64,8 @@ cp "$HOLEPROF" "$B/fuzz/fz_planted"
 cp "$HOLEPROF" "$B/fuzz/fz_elf"
 printf 'not really an object\n' >"$B/fuzz/obj/util.o"
 printf '!<arch>\n' >"$B/fuzz/libfz.a"
-assert_status "make distdir" 0 $MAKE -s -C "$B" distdir distdir="$T/dist"
+# (not the TESTS= or other variables a calling make passes down)
+assert_status "make distdir" 0 env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL $MAKE -s -C "$B" distdir distdir="$T/dist"
 [ -d "$T/dist" ] || die "no dist tree: $(head -c 600 "$T/err")"
 assert_eq "no objects or archives in the tarball" "" \
     "$(find "$T/dist" -type f \( -name '*.o' -o -name '*.a' \))"
@@ -76,6 +77,12 @@ for f in README.md db/README.md db/schema.sql examples/budget.yaml doc/holeprof.
          tools/quickstart .ci/run tests/lib.sh; do
     [ -f "$T/dist/$f" ] && pass || fail "not in the tarball: $f"
 done
+# in a git checkout: every tracked file ships (but .gitignore files)
+if git -C "$TOP_SRCDIR" rev-parse --git-dir >/dev/null 2>&1; then
+    missing=$(git -C "$TOP_SRCDIR" ls-files | grep -v '\.gitignore$' | while read -r f; do
+        [ -e "$T/dist/$f" ] || echo "$f"; done)
+    assert_eq "every tracked file is in the tarball" "" "$missing"
+fi
 size=$(du -sk "$T/dist" | cut -f1)
 [ "$size" -lt 8192 ] && pass || fail "the dist tree is ${size} KB"
 echo "dist tree: ${size} KB"
