@@ -252,10 +252,14 @@ CREATE TABLE alloc_classes (
 -- One row per imported allocation profile (holeprof profile DB FILE).
 CREATE TABLE profiles (
     id                  INTEGER PRIMARY KEY,
+    name                TEXT NOT NULL UNIQUE, -- --name, default the file's base name
+    selected            INTEGER NOT NULL,  -- 1: counted by the views (the latest of its binary, or profile --use)
     binary_id           INTEGER NOT NULL REFERENCES binaries(id),
-    source              TEXT NOT NULL,     -- 'dhat'
-    path                TEXT NOT NULL,     -- the profile file as given
+    source              TEXT NOT NULL,     -- 'dhat', 'heaptrack', 'pprof'
+    path                TEXT NOT NULL,     -- the profile file (absolute)
     command             TEXT,              -- the profiled command line
+    recorded_from       TEXT,              -- the program the profile names (cmd's argv[0], pprof's main mapping)
+    build_id            TEXT,              -- the build-id the profile records for it, NULL when none
     imported_at         TEXT NOT NULL,     -- UTC, ISO 8601
     load_bias           INTEGER NOT NULL,  -- runtime address - link address
     points              INTEGER NOT NULL,  -- program points (allocation stacks)
@@ -276,7 +280,24 @@ CREATE TABLE site_counts (
     bytes        INTEGER NOT NULL,   -- their total size
     points       INTEGER NOT NULL,   -- program points attributed here
     via_wrapper  INTEGER NOT NULL,   -- of them, found past a wrapper frame
+    min_size     INTEGER,            -- smallest block measured exactly, NULL when none was
+    max_size     INTEGER,            -- largest block measured exactly
+    sized_allocations INTEGER NOT NULL DEFAULT 0, -- blocks whose size was measured exactly
+    via_stack    INTEGER NOT NULL DEFAULT 0, -- points moved here past an untyped site (stack-guided)
+    stack_from   INTEGER,            -- sites.id of the (last) untyped site passed, NULL when none
+    via_twin     INTEGER NOT NULL DEFAULT 0, -- points whose frame was the indirect call beside this site
     PRIMARY KEY (site_id, profile_id)
+) WITHOUT ROWID;
+
+-- The measured allocations no site took, by reason (holeprof profile).
+CREATE TABLE profile_misses (
+    profile_id   INTEGER NOT NULL REFERENCES profiles(id),
+    reason       TEXT NOT NULL,      -- 'library', 'arena', 'unresolved', 'no-frame'
+    detail       TEXT NOT NULL,      -- the library, function or frame it names
+    points       INTEGER NOT NULL,
+    allocations  INTEGER NOT NULL,
+    bytes        INTEGER NOT NULL,
+    PRIMARY KEY (profile_id, reason, detail)
 ) WITHOUT ROWID;
 
 -- Field heat: DHAT's per-byte access counts folded onto members.
@@ -304,8 +325,9 @@ SELECT t.id AS type_id
                    'uint16','uint32','uint64','uintptr','float32','float64',
                    'complex64','complex128','byte','rune')));
 
--- Allocations per site: measured once a profile of the binary is loaded
--- (sites it never reached count 0), else the static weight.
+-- Allocations per site: measured once a profile of the binary is selected
+-- (sites it never reached count 0; selected profiles add up), else the
+-- static weight.
 CREATE VIEW site_allocations AS
 SELECT s.id AS site_id, s.binary_id,
        CASE WHEN p.n > 0 THEN coalesce(c.allocations, 0)
@@ -313,10 +335,12 @@ SELECT s.id AS site_id, s.binary_id,
        c.bytes AS bytes,
        CASE WHEN p.n > 0 THEN 'measured' ELSE 'static' END AS source
   FROM sites s
-  LEFT JOIN (SELECT binary_id, count(*) AS n FROM profiles GROUP BY binary_id) p
+  LEFT JOIN (SELECT binary_id, count(*) AS n FROM profiles WHERE selected
+              GROUP BY binary_id) p
          ON p.binary_id = s.binary_id
-  LEFT JOIN (SELECT site_id, sum(allocations) AS allocations, sum(bytes) AS bytes
-               FROM site_counts GROUP BY site_id) c
+  LEFT JOIN (SELECT k.site_id, sum(k.allocations) AS allocations, sum(k.bytes) AS bytes
+               FROM site_counts k JOIN profiles q ON q.id = k.profile_id AND q.selected
+              GROUP BY k.site_id) c
          ON c.site_id = s.id;
 
 -- One row per (site, type it allocates).  An ambiguous site (no type
@@ -443,7 +467,8 @@ SELECT u.*,
                        coalesce(w.variable_sites, 0) AS variable_sites,
                        coalesce(w.cache, 0) AS cache,
                        coalesce(w.allocations, 0.0) AS allocations,
-                       CASE WHEN EXISTS (SELECT 1 FROM profiles p WHERE p.binary_id = t.binary_id)
+                       CASE WHEN EXISTS (SELECT 1 FROM profiles p WHERE p.binary_id = t.binary_id
+                                           AND p.selected)
                             THEN 'measured' WHEN w.sites > 0 THEN 'static' ELSE 'none' END
                             AS alloc_source,
                        CASE WHEN w.sites > 0 AND w.variable_sites = w.sites THEN NULL
@@ -520,3 +545,30 @@ SELECT l.type_id, l.idx AS lock_idx, l.name AS lock_name, l.type_name AS lock_ty
 -- waste_all under each binary's chosen model (what `diff` compares).
 CREATE VIEW waste AS
 SELECT * FROM waste_all WHERE chosen = 1;
+
+-- What each profile's measured allocations landed on: sites with a struct
+-- type, sites with a decided answer that is not a struct row (char arrays,
+-- pointers), ambiguous sites, untyped sites, and no site at all (the
+-- reasons are in profile_misses).  Counts and bytes, for every profile.
+CREATE VIEW profile_coverage AS
+SELECT p.id AS profile_id, p.name, p.binary_id, p.selected, p.source,
+       p.allocations, p.bytes,
+       coalesce(sum(CASE WHEN s.type_id IS NOT NULL THEN c.allocations END), 0) AS struct_allocations,
+       coalesce(sum(CASE WHEN s.type_id IS NOT NULL THEN c.bytes END), 0) AS struct_bytes,
+       coalesce(sum(CASE WHEN s.type_id IS NULL AND NOT s.ambiguous AND s.type_name IS NOT NULL
+                         THEN c.allocations END), 0) AS other_allocations,
+       coalesce(sum(CASE WHEN s.type_id IS NULL AND NOT s.ambiguous AND s.type_name IS NOT NULL
+                         THEN c.bytes END), 0) AS other_bytes,
+       coalesce(sum(CASE WHEN s.type_id IS NULL AND s.ambiguous THEN c.allocations END), 0)
+           AS ambiguous_allocations,
+       coalesce(sum(CASE WHEN s.type_id IS NULL AND s.ambiguous THEN c.bytes END), 0) AS ambiguous_bytes,
+       coalesce(sum(CASE WHEN s.type_id IS NULL AND NOT s.ambiguous AND s.type_name IS NULL
+                         THEN c.allocations END), 0) AS untyped_allocations,
+       coalesce(sum(CASE WHEN s.type_id IS NULL AND NOT s.ambiguous AND s.type_name IS NULL
+                         THEN c.bytes END), 0) AS untyped_bytes,
+       p.allocations - p.allocations_matched AS nosite_allocations,
+       p.bytes - p.bytes_matched AS nosite_bytes
+  FROM profiles p
+  LEFT JOIN site_counts c ON c.profile_id = p.id
+  LEFT JOIN sites s ON s.id = c.site_id
+ GROUP BY p.id;

@@ -7,6 +7,7 @@
 ** before use, numbers must parse completely, and each error names the
 ** file and the line.
 */
+#include "profile.h"
 #include "budget.h"
 #include "cifmt.h"
 #include "diff.h"
@@ -419,6 +420,8 @@ int bud_check(const char *dbpath, const bud_opts *o, FILE *out, hp_err *err)
     if (st_open_read(dbpath, &db, err) != 0)
         goto done;
     if (o->binary != NULL && mrg_select_binary(db, dbpath, o->binary, NULL, err) != 0)
+        goto done;
+    if (pf_apply(db, dbpath, err) != 0)
         goto done;
     if (dif_load_extras(db, dbpath, &ex, err) != 0)
         goto done;

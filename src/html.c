@@ -16,6 +16,7 @@
 ** lines: across the row when a row starts on one, else a mark at the
 ** cell.  Field heat, when loaded, shades each member (cold members fade).
 */
+#include "profile.h"
 #include "html.h"
 #include "outfile.h"
 #include "diff.h"
@@ -477,6 +478,15 @@ static int ht_summary(sqlite3 *db, const char *path, hp_buf *b, hp_err *err)
         hp_buf_puts(b, "</p>");
     }
     sqlite3_finalize(s);
+    {   /* what the measured counts are out of (profile.h) */
+        hp_buf cov = { 0 };
+        if (pf_coverage(db, 0, 3, "", &cov) == 0 && cov.len) {
+            hp_buf_puts(b, "<pre id=\"coverage\">");
+            ht_esc(b, cov.s);
+            hp_buf_puts(b, "</pre>");
+        }
+        hp_buf_free(&cov);
+    }
 
     if (sqlite3_prepare_v2(db, "SELECT allocator, total(chosen), total(heap_saved),"
                            " total(struct_saved), total(class_saving > 0),"
@@ -944,6 +954,8 @@ static int ht_page(const char *dbpath, const char *oldpath, const ht_opts *o, hp
     if (st_open_read(dbpath, &db, err) != 0)
         return -1;
     if (o->binary && mrg_select_binary(db, dbpath, o->binary, NULL, err) != 0)
+        goto done;
+    if (pf_apply(db, dbpath, err) != 0)
         goto done;
     hp_buf_puts(b, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
                    "<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">"

@@ -79,20 +79,29 @@ static const char help_top[] =
     "                             go for Go, kmalloc for vmlinux, else glibc)\n"
     "      --min-saving BYTES     only types whose best order saves at least BYTES\n"
     "                             per object (size - optimal size)\n"
+    "      --profile A[,B...]     count these imported profiles (several add up)\n"
     "      --binary SEL           one binary: its id, build-id, path or file name\n";
 
 static const char help_profile[] =
     "usage: holeprof profile [OPTIONS] DB FILE\n"
     "  import allocation counts per site: a valgrind DHAT profile (--tool=dhat\n"
     "  --dhat-out-file=FILE, also field heat), heaptrack data (heaptrack -o FILE)\n"
-    "  or a Go pprof heap/allocs profile\n"
+    "  or a pprof heap/allocs profile (gzip'd or raw); a profile of another\n"
+    "  program is refused\n"
     "      -q, --quiet            no summary\n"
-    "      --binary SEL           the binary the profile ran (if DB holds several)\n";
+    "      --binary SEL           the binary the profile ran (if DB holds several)\n"
+    "      --name NAME            the profile's name (default: the file's base name);\n"
+    "                             importing a name again replaces that profile\n"
+    "usage: holeprof profile [OPTIONS] DB --drop NAME | --use A[,B...]\n"
+    "  remove a profile, or count exactly these (default: each binary's newest)\n"
+    "      --drop NAME            remove the profile NAME\n"
+    "      --use A[,B...]         count these profiles (several add up)\n";
 
 static const char help_show[] =
     "usage: holeprof show [OPTIONS] DB NAME...\n"
     "  each type's layout and its suggested order; NAME as the language spells it,\n"
     "  a typedef name, 'struct NAME' as top prints it, or a glob ('conn*')\n"
+    "      --profile A[,B...]     count these imported profiles (several add up)\n"
     "      --binary SEL           one binary: its id, build-id, path or file name\n";
 
 static const char help_query[] =
@@ -100,6 +109,7 @@ static const char help_query[] =
     "  run a named report (holes, worst, summary, type) or an SQL file, read-only\n"
     "      -f, --format table|csv|json  output format (default table)\n"
     "      -p, --param VALUE      bind ?1, ?2, ... in order (repeatable)\n"
+    "      --profile A[,B...]     count these imported profiles (several add up)\n"
     "      --binary SEL           one binary: its id, build-id, path or file name\n";
 
 static const char help_diff[] =
@@ -118,6 +128,7 @@ static const char help_check[] =
     "  exit 1 if a type breaks its budget\n"
     "      --budget FILE.yaml     the budgets (required; see examples/budget.yaml)\n"
     "      -f, --format table|json|sarif|markdown  output format (default table)\n"
+    "      --profile A[,B...]     count these imported profiles (several add up)\n"
     "      --binary SEL           one binary: its id, build-id, path or file name\n";
 
 static const char help_merge[] =
@@ -133,6 +144,7 @@ static const char help_report[] =
     "      -o, --output FILE      page to write (default report.html; - stdout)\n"
     "      --force                replace FILE even if it is not a holeprof report\n"
     "      -n N                   offenders drawn (default 10; 0 all)\n"
+    "      --profile A[,B...]     count these imported profiles (several add up)\n"
     "      --binary SEL           one binary: its id, build-id, path or file name\n";
 
 static const char help_head[] =
@@ -426,10 +438,23 @@ static int cmd_sites(int argc, char **argv)
 
 static int cmd_show(int argc, char **argv)
 {
+    static const struct option longopts[] = {
+        {"binary", required_argument, NULL, 'b'},
+        {"profile", required_argument, NULL, 'P'},
+        {NULL, 0, NULL, 0},
+    };
     const char *binary = NULL;
-    int st = binary_only(argc, argv, &binary);
-    if (st >= 0)
-        return st;
+    int c;
+    optind = 1;
+    int cst = HP_EXIT_OK;
+    while ((c = cli_next(argc, argv, "", longopts, &cst)) != -1) {
+        switch (c) {
+        case 'b': binary = optarg; break;
+        case 'P': pf_use_list = optarg; break;
+        default:
+            return c == CLI_STOP ? cst : usage_error("%s", "bad option for show");
+        }
+    }
     if (argc - optind < 2)
         return usage_error("%s", "usage: holeprof show DB NAME... [--binary SEL]");
     hp_err err = {0};
@@ -443,6 +468,7 @@ static int cmd_query(int argc, char **argv)
         {"format", required_argument, NULL, 'f'},
         {"param", required_argument, NULL, 'p'},
         {"binary", required_argument, NULL, 'b'},
+        {"profile", required_argument, NULL, 'P'},
         {NULL, 0, NULL, 0},
     };
     fmt_kind fmt = FMT_TABLE;
@@ -461,6 +487,7 @@ static int cmd_query(int argc, char **argv)
             break;
         case 'p': params[np++] = optarg; break;
         case 'b': binary = optarg; break;
+        case 'P': pf_use_list = optarg; break;
         default:
             free(params);
             return c == CLI_STOP ? cst : usage_error("%s", "bad option for query");
@@ -526,6 +553,7 @@ static int cmd_check(int argc, char **argv)
         {"budget", required_argument, NULL, 'B'},
         {"format", required_argument, NULL, 'f'},
         {"binary", required_argument, NULL, 'b'},
+        {"profile", required_argument, NULL, 'P'},
         {NULL, 0, NULL, 0},
     };
     bud_opts o;
@@ -544,6 +572,7 @@ static int cmd_check(int argc, char **argv)
                                    optarg);
             break;
         case 'b': o.binary = optarg; break;
+        case 'P': pf_use_list = optarg; break;
         default:
             return c == CLI_STOP ? cst : usage_error("%s", "bad option for check");
         }
@@ -562,6 +591,7 @@ static int cmd_top(int argc, char **argv)
         {"allocator", required_argument, NULL, 'a'},
         {"binary", required_argument, NULL, 'b'},
         {"min-saving", required_argument, NULL, 'M'},
+        {"profile", required_argument, NULL, 'P'},
         {NULL, 0, NULL, 0},
     };
     rk_opts o;
@@ -591,6 +621,7 @@ static int cmd_top(int argc, char **argv)
                 return usage_error("--min-saving wants a number of bytes, not '%s'", optarg);
             o.min_saving = (int64_t)v;
             break;
+        case 'P': pf_use_list = optarg; break;
         default:
             return c == CLI_STOP ? cst : usage_error("%s", "bad option for top");
         }
@@ -608,11 +639,15 @@ static int cmd_profile(int argc, char **argv)
     static const struct option longopts[] = {
         {"binary", required_argument, NULL, 'b'},
         {"quiet", no_argument, NULL, 'q'},
+        {"name", required_argument, NULL, 'N'},
+        {"drop", required_argument, NULL, 'D'},
+        {"use", required_argument, NULL, 'U'},
         {NULL, 0, NULL, 0},
     };
     pf_opts o;
     memset(&o, 0, sizeof o);
     o.unmatched = 5;
+    const char *drop = NULL, *use = NULL;
     int quiet = 0, c;
     optind = 1;
     int cst = HP_EXIT_OK;
@@ -620,13 +655,21 @@ static int cmd_profile(int argc, char **argv)
         switch (c) {
         case 'b': o.binary = optarg; break;
         case 'q': quiet = 1; break;
+        case 'N': o.name = optarg; break;
+        case 'D': drop = optarg; break;
+        case 'U': use = optarg; break;
         default:
             return c == CLI_STOP ? cst : usage_error("%s", "bad option for profile");
         }
     }
-    if (argc - optind != 2)
-        return usage_error("%s", "usage: holeprof profile DB FILE [--binary SEL] [-q]");
     hp_err err = {0};
+    if ((drop || use) && argc - optind == 1) {
+        int st = pf_manage(argv[optind], drop, use, quiet ? NULL : stdout, &err);
+        return report(st == 0 ? HP_EXIT_OK : HP_EXIT_ERROR, &err);
+    }
+    if (argc - optind != 2 || drop || use)
+        return usage_error("%s", "usage: holeprof profile DB FILE [--name NAME] [--binary SEL] [-q],"
+                           " or holeprof profile DB --drop NAME | --use NAME[,NAME...]");
     int st = pf_import(argv[optind], argv[optind + 1], &o, quiet ? NULL : stdout, &err);
     return report(st == 0 ? HP_EXIT_OK : HP_EXIT_ERROR, &err);
 }
@@ -665,6 +708,7 @@ static int cmd_report(int argc, char **argv)
         {"output", required_argument, NULL, 'o'},
         {"binary", required_argument, NULL, 'b'},
         {"force", no_argument, NULL, 'F'},
+        {"profile", required_argument, NULL, 'P'},
         {NULL, 0, NULL, 0},
     };
     ht_opts o;
@@ -678,6 +722,7 @@ static int cmd_report(int argc, char **argv)
         switch (c) {
         case 'o': o.out = optarg; break;
         case 'b': o.binary = optarg; break;
+        case 'P': pf_use_list = optarg; break;
         case 'F': o.force = 1; break;
         case 'n':
             if (parse_uint(optarg, 1ul << 30, &v) != 0)

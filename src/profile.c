@@ -1,50 +1,61 @@
 /*
-** profile.c -- `holeprof profile DB FILE` (contract in profile.h).
+** profile.c -- `holeprof profile DB FILE`: the driver and the matching
+** core (contract in profile.h; the readers' interface in pf_int.h).
 **
-** Reading: the DHAT file is handed to SQLite as one text value and every
-** field is read with json_extract / json_each; nothing here parses JSON.
-** Only a frame's leading "0x..." address is converted with strtoull.
-** heaptrack's line format (see pf_load_heaptrack) is read line by line,
-** through the system's zstd or gzip when compressed; its frames are
-** return addresses and name their object, so frames of other objects are
-** known rather than merely unmatched.  A Go pprof profile is a gzip'd
-** protocol buffer, read with zlib and the small wire-format reader below
-** (pf_load_pprof).  A file starting with '{' is DHAT; gzip'd text starting
-** "v " or "#" is heaptrack, other gzip'd data pprof.
+** Recognising the file: zstd -> heaptrack (through the system's zstd);
+** gzip -> heaptrack when its text starts "v " or "#", else pprof; a
+** first non-blank '{' -> DHAT; a first byte that starts a protocol
+** buffer field (fields 1-6 of profile.proto, length-delimited) -> a raw pprof
+** profile; text starting "v " or "#" -> heaptrack.  Anything else is
+** refused naming the formats.
 **
-** Matching: DHAT records for each frame the return address minus one
-** ("0x1091E7: main (p.c:9)" for a call at link address 0x11E3 of length 5
-** in a PIE loaded at 0x108000).  So a frame belongs to site S when
-** 0 <= address - bias - S.pc <= 15 (the longest x86 instruction), with S
-** the site of greatest pc not above address - bias.  The load bias is
-** solved by voting: a PIE is mapped at a page boundary, so for each frame
-** and each site whose pc has the right low 12 bits the bias is fixed;
-** the bias (and binary, when DB holds several) matched by the most
-** distinct frames wins, ties going to the smaller bias (0 for
-** non-PIE executables).  Frames of other objects (libc, the DHAT
-** preload, libstdc++) match no site and are skipped.
+** Matching: a frame belongs to site S when 0 <= address - bias - S.pc
+** <= 15 (DHAT and pprof record the return address - 1, heaptrack the
+** return address), S the site of greatest pc not above address - bias.
+** The binary and its load bias are solved by voting: a PIE is mapped at
+** a page boundary, so for each frame and each site whose pc has the right
+** low 12 bits the bias is fixed; the (binary, bias) pair matched by the
+** most distinct frames wins, ties going to the smaller bias.
+**
+** A foreign profile is refused before anything is written: once a bias
+** is solved, the function names the profile gives at the frames that
+** land on a site are compared with the site's function (its symbol, or
+** the DWARF name, C++ qualifiers and parameters aside); when at least 3
+** such addresses carry a name and fewer than half agree, the profile was
+** recorded from something else.  With fewer names, the program the
+** profile names (DHAT's cmd, heaptrack's X, pprof's main mapping) must
+** be one of the database's binaries by base name.  A pprof profile
+** whose mappings carry build-ids must carry the binary's.
 **
 ** Attribution: walking a stack from the innermost frame, the first frame
-** that is a site decides -- unless that site lies in a function that is
-** itself an allocator (a wrapper: xmalloc calling malloc), in which case
-** the walk goes on to the first caller frame that is a site outside a
-** wrapper; if there is none, the wrapper's own site keeps the count.
+** that is a site outside a wrapper (a function that is itself an
+** allocator) decides; a wrapper's own site keeps the count only when no
+** caller is a site.  Stack-guided: when that site has no type of its own
+** (an allocator called through a pointer, a generic helper) and a site
+** further out allocates a struct whose size fits the measured block
+** (a whole number of objects, possibly after Python's 16-byte GC
+** header), the count goes to that site (site_counts.via_stack,
+** stack_from).  A stack no site takes is counted by reason in
+** profile_misses: 'arena' (a frame of CPython's pymalloc: small objects
+** never reach malloc), 'unresolved' (frames in the binary's code, but no
+** call there is a known allocation site: an allocator through a pointer
+** not resolved), 'library' (the allocating frame lies in another object,
+** named when the format names it), 'no-frame' (no frame with an address).
 **
-** Field heat: DHAT's `acc` (blocks up to 1 KiB, all the same size) is a
-** run-length list of per-byte access counts: n >= 0 is one byte accessed
-** n times, -k followed by n is k bytes accessed n times each.  When the
-** site allocates one known type, a block of whole objects is folded
-** modulo the type size, any other block at least one object long counts
-** as one object and a tail (its first size bytes); the counts are summed
-** over each member's bytes (a bitfield gets its storage unit's counts).
+** Names: each import has a name (--name, default the file's base name);
+** importing a name again replaces that profile, `--drop NAME` removes
+** one.  The newest import of a binary is the selected one (the views
+** count only selected profiles), so two profiles of one run never add
+** up unless `--use A,B` says so.
 **
-** Atomicity: one SQLite transaction on DB itself (BEGIN IMMEDIATE ...
-** COMMIT) rather than the copy-and-rename of analyze: the import only
-** adds rows, SQLite's rollback journal already makes the transaction
-** all-or-nothing across crashes, and copying a kernel-sized database to
-** add a few hundred rows would cost more than the import.
+** Atomicity: everything is written in one SQLite transaction on DB
+** (BEGIN IMMEDIATE ... COMMIT); the rollback journal makes it all or
+** nothing, also across crashes.  An error names the real cause (SQLite's
+** message and the system's errno).
 */
 #include "profile.h"
+#include "pf_int.h"
+#include "elfimg.h"
 #include "rank.h"
 #include "report.h"
 #include "store.h"
@@ -52,56 +63,43 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <spawn.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/types.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 #include <zlib.h>
 
-extern char **environ;
-
-#define PF_MAX_FILE   ((long)1 << 31)   /* a DHAT file we are willing to load */
-#define PF_MAX_ACC    (1 << 20)         /* bytes of one acc array (DHAT: 1 KiB) */
-#define PF_MAX_CALL   15                /* longest x86-64 instruction */
-#define PF_MAX_COUNT  ((int64_t)1 << 53)
+#define PF_GC_HEAD 16        /* CPython's PyGC_Head before a GC object */
 
 typedef struct pf_site {
-    int64_t id, pc, type_id, binary_id;
-    int in_wrapper;
+    int64_t id, pc, type_id, binary_id, type_size;
+    int in_wrapper, ambiguous, has_answer;
+    char *function, *source_function, *file;
+    int64_t line;
     /* accumulated */
-    int64_t allocs, bytes, points, via_wrapper;
+    int64_t allocs, bytes, points, via_wrapper, via_stack, stack_from, via_twin;
+    int64_t min_size, max_size, sized;
 } pf_site;
+
+typedef struct pf_range {
+    uint64_t lo, hi;
+} pf_range;
 
 typedef struct pf_bin {
     int64_t id;
-    char *base;          /* last component of binaries.path */
+    char *base, *path, *build_id;
     pf_site *s;          /* sorted by pc */
     size_t n, cap;
+    pf_range *code;      /* executable sections (link addresses), when the file is readable */
+    size_t ncode;
 } pf_bin;
 
-typedef struct pf_frame {
-    int has_addr;
-    uint64_t addr;
-    char *text;
-    const char *module;  /* heaptrack: the object's path; NULL when unknown */
-} pf_frame;
-
-/* One program point: an allocation stack and its counts.  frames index
-** c->fr, innermost first, from c->pfr[first] on. */
-typedef struct pf_point {
-    int64_t allocs, bytes;
-    size_t first, nframes;
-    char *acc;           /* DHAT's acc array as JSON text, or NULL */
-} pf_point;
-
-typedef struct pf_unmatched {
-    int64_t allocs, bytes;
-    char *where;
-} pf_unmatched;
+typedef struct pf_miss {
+    char *reason, *detail;
+    int64_t points, allocs, bytes;
+} pf_miss;
 
 typedef struct pf_heat {
     int64_t type_id, size;
@@ -109,42 +107,70 @@ typedef struct pf_heat {
     struct pf_heat *next;
 } pf_heat;
 
-typedef struct pf_ctx {
-    sqlite3 *db;
-    const char *dbpath, *file;
-    hp_err *err;
-    pf_frame *fr;
-    size_t nfr;
+typedef struct pf_core {
+    const pf_opts *o;
     pf_bin *bins;
     size_t nbins, bcap;
+    pf_bin *bin;         /* the chosen binary */
+    int64_t bias;
+    char **allocators;   /* names of the chosen binary's allocators, sorted */
+    size_t nalloc;
+    pf_site **fsite;     /* per frame: its site under bias, or NULL */
+    unsigned char *fflags; /* per frame: 1 in the binary's code, 2 pymalloc */
+    pf_miss *miss;
+    size_t nmiss, mcap;
     pf_heat *heat;
-    pf_point *pts;
-    size_t npts, ptcap;
-    size_t *pfr;
-    size_t npfr, pfrcap;
-    char **strs;         /* heaptrack string table, 1-based */
-    size_t nstrs, strcap;
-    const char *source;  /* "dhat" or "heaptrack" */
-    char *cmd;
-} pf_ctx;
+    int64_t points, pmatched, allocs, amatched, bytes, bmatched, heat_points;
+} pf_core;
 
-/* The error of the last failed call on c->db, with the system's errno when
-** SQLite has one (a full disk: "database or disk is full (No space left on
-** device)").  Call it before anything else touches the connection. */
-static int pf_dberr(pf_ctx *c, const char *what)
+#define CORE(c) ((pf_core *)(c)->core)
+
+int pf_fail(pf_ctx *c, const char *fmt, ...)
 {
-    int e = sqlite3_system_errno(c->db);
-    if (e != 0 && (sqlite3_errcode(c->db) & 0xff) != SQLITE_OK)
-        return hp_errf(c->err, c->dbpath, "%s: %s (%s)", what, sqlite3_errmsg(c->db),
-                       strerror(e));
-    return hp_errf(c->err, c->dbpath, "%s: %s", what, sqlite3_errmsg(c->db));
+    char buf[sizeof c->err->msg];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    return hp_errf(c->err, c->file, "%s", buf);
+}
+
+/* A database error with its real cause: SQLite's message for the code
+** the call returned, and the system's errno behind an I/O error. */
+static int pf_dberr(pf_ctx *c, int rc, const char *what)
+{
+    int sys = sqlite3_system_errno(c->db);
+    const char *msg = rc != SQLITE_OK && rc != SQLITE_ROW && rc != SQLITE_DONE
+                      ? sqlite3_errstr(rc) : sqlite3_errmsg(c->db);
+    if (sys != 0)
+        return hp_errf(c->err, c->dbpath, "%s: %s (%s)", what, msg, strerror(sys));
+    return hp_errf(c->err, c->dbpath, "%s: %s", what, msg);
 }
 
 static int pf_prep(pf_ctx *c, const char *sql, sqlite3_stmt **st)
 {
-    if (sqlite3_prepare_v2(c->db, sql, -1, st, NULL) != SQLITE_OK)
-        return pf_dberr(c, "cannot prepare a statement");
-    return 0;
+    int rc = sqlite3_prepare_v2(c->db, sql, -1, st, NULL);
+    return rc == SQLITE_OK ? 0 : pf_dberr(c, rc, "cannot prepare a statement");
+}
+
+pf_frame *pf_add_frame(pf_ctx *c)
+{
+    if (c->nfr >= PF_LIMIT_FRAMES) {
+        pf_fail(c, "more than %zu distinct frames (the limit of a profile)", PF_LIMIT_FRAMES);
+        return NULL;
+    }
+    pf_frame *f = HP_PUSH(c->fr, c->nfr, c->frcap);
+    memset(f, 0, sizeof *f);
+    return f;
+}
+
+void pf_free_strings(pf_ctx *c, char **strs, size_t n)
+{
+    for (size_t i = 0; i < c->nfr; i++)
+        c->fr[i].module = NULL;
+    for (size_t i = 0; i < n; i++)
+        free(strs[i]);
+    free(strs);
 }
 
 static int pf_by_pc(const void *a, const void *b)
@@ -159,145 +185,32 @@ static int pf_cmp_i64(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-/* The whole file as one string; DHAT files are text. */
-static char *pf_read_file(const char *path, hp_err *err)
+static int pf_cmp_str(const void *a, const void *b)
 {
-    FILE *f = fopen(path, "rb");
-    if (f == NULL) {
-        hp_errf(err, path, "%s", strerror(errno));
-        return NULL;
-    }
-    struct stat st;
-    if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
-        fclose(f);
-        hp_errf(err, path, "not a regular file");
-        return NULL;
-    }
-    if (st.st_size > PF_MAX_FILE) {
-        fclose(f);
-        hp_errf(err, path, "too large for a DHAT profile (%lld bytes)", (long long)st.st_size);
-        return NULL;
-    }
-    size_t n = (size_t)st.st_size;
-    char *buf = hp_xmalloc(n + 1);
-    size_t got = fread(buf, 1, n, f);
-    int bad = ferror(f);
-    fclose(f);
-    if (bad || got != n) {
-        free(buf);
-        hp_errf(err, path, "cannot read the file");
-        return NULL;
-    }
-    buf[n] = '\0';
-    if (strlen(buf) != n) {
-        free(buf);
-        hp_errf(err, path, "not a DHAT profile (binary data)");
-        return NULL;
-    }
-    return buf;
+    return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* ---- the DHAT document ---- */
-
-static int pf_load_doc(pf_ctx *c, const char *text, char **cmd)
+static const char *pf_base(const char *path)
 {
-    sqlite3_stmt *st = NULL;
-    int rc;
-    if (sqlite3_exec(c->db, "CREATE TEMP TABLE pf_doc(doc TEXT)", NULL, NULL, NULL) != SQLITE_OK)
-        return pf_dberr(c, "cannot load the profile");
-    if (pf_prep(c, "INSERT INTO temp.pf_doc VALUES (?1)", &st) != 0)
-        return -1;
-    sqlite3_bind_text(st, 1, text, -1, SQLITE_STATIC);
-    rc = sqlite3_step(st);
-    sqlite3_finalize(st);
-    if (rc != SQLITE_DONE)
-        return pf_dberr(c, "cannot load the profile");
-    /* validity first: json_extract on a malformed document is an error */
-    if (pf_prep(c, "SELECT json_valid(doc) FROM temp.pf_doc", &st) != 0)
-        return -1;
-    int valid = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0);
-    sqlite3_finalize(st);
-    if (!valid)
-        return hp_errf(c->err, c->file, "not a DHAT profile (not valid JSON)");
-    if (pf_prep(c, "SELECT json_valid(doc), json_extract(doc, '$.dhatFileVersion'),"
-                " json_extract(doc, '$.mode'), json_extract(doc, '$.cmd'),"
-                " json_type(doc, '$.pps'), json_type(doc, '$.ftbl') FROM temp.pf_doc", &st) != 0)
-        return -1;
-    if (sqlite3_step(st) != SQLITE_ROW) {
-        sqlite3_finalize(st);
-        return pf_dberr(c, "cannot read the profile");
-    }
-    valid = sqlite3_column_int(st, 0);
-    int64_t ver = sqlite3_column_int64(st, 1);
-    const char *mode = (const char *)sqlite3_column_text(st, 2);
-    const char *pps = (const char *)sqlite3_column_text(st, 4);
-    const char *ftbl = (const char *)sqlite3_column_text(st, 5);
-    int ok = valid && ver == 2 && pps && strcmp(pps, "array") == 0 && ftbl
-             && strcmp(ftbl, "array") == 0;
-    int heap = ok && mode && strcmp(mode, "heap") == 0;
-    char modebuf[32];
-    snprintf(modebuf, sizeof modebuf, "%s", mode ? mode : "?");
-    if (ok && heap && sqlite3_column_text(st, 3))
-        *cmd = hp_xstrdup((const char *)sqlite3_column_text(st, 3));
-    sqlite3_finalize(st);
-    if (!valid)
-        return hp_errf(c->err, c->file, "not a DHAT profile (not valid JSON)");
-    if (!ok)
-        return hp_errf(c->err, c->file, "not a DHAT profile (format version 2 with pps and"
-                       " ftbl expected)");
-    if (!heap)
-        return hp_errf(c->err, c->file, "a DHAT profile of mode '%s': only heap profiles carry"
-                       " allocation counts", modebuf);
-    return 0;
+    const char *sl = path ? strrchr(path, '/') : NULL;
+    return sl ? sl + 1 : path ? path : "";
 }
 
-static int pf_load_frames(pf_ctx *c)
-{
-    sqlite3_stmt *st = NULL;
-    size_t cap = 0;
-    int rc;
-    if (pf_prep(c, "SELECT j.key, j.value, j.type FROM temp.pf_doc d, json_each(d.doc, '$.ftbl') j"
-                " ORDER BY j.key", &st) != 0)
-        return -1;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        if (sqlite3_column_int64(st, 0) != (int64_t)c->nfr) {
-            sqlite3_finalize(st);
-            return hp_errf(c->err, c->file, "damaged DHAT profile: ftbl out of order");
-        }
-        pf_frame *f = HP_PUSH(c->fr, c->nfr, cap);
-        memset(f, 0, sizeof *f);
-        const char *t = (const char *)sqlite3_column_text(st, 1);
-        const char *type = (const char *)sqlite3_column_text(st, 2);
-        if (t == NULL || type == NULL || strcmp(type, "text") != 0)
-            continue;
-        f->text = hp_xstrndup(t, strnlen(t, 512));
-        if (t[0] == '0' && (t[1] == 'x' || t[1] == 'X')) {
-            char *end;
-            errno = 0;
-            unsigned long long a = strtoull(t + 2, &end, 16);
-            if (errno == 0 && end != t + 2 && *end == ':') {
-                f->has_addr = 1;
-                f->addr = a;
-            }
-        }
-    }
-    sqlite3_finalize(st);
-    if (rc != SQLITE_DONE)
-        return pf_dberr(c, "cannot read the frame table");
-    return 0;
-}
-
-/* ---- sites and the load bias ---- */
+/* ---- sites, code ranges, allocators ---- */
 
 static int pf_load_sites(pf_ctx *c, int64_t only_binary)
 {
+    pf_core *k = CORE(c);
     sqlite3_stmt *st = NULL;
     int rc;
     if (pf_prep(c, "SELECT s.binary_id, s.id, s.pc, s.type_id,"
                 " s.function IS NOT NULL AND s.function IN"
                 "   (SELECT a.name FROM allocators a WHERE a.binary_id = s.binary_id),"
-                " (SELECT b.path FROM binaries b WHERE b.id = s.binary_id)"
-                " FROM sites s WHERE ?1 IS NULL OR s.binary_id = ?1"
+                " b.path, b.build_id, coalesce(t.size, 0), s.ambiguous, s.type_name IS NOT NULL,"
+                " s.function, s.source_function, s.file, s.line"
+                " FROM sites s JOIN binaries b ON b.id = s.binary_id"
+                " LEFT JOIN types t ON t.id = s.type_id"
+                " WHERE ?1 IS NULL OR s.binary_id = ?1"
                 " ORDER BY s.binary_id, s.pc", &st) != 0)
         return -1;
     if (only_binary > 0)
@@ -306,15 +219,17 @@ static int pf_load_sites(pf_ctx *c, int64_t only_binary)
         int64_t bid = sqlite3_column_int64(st, 0), pc = sqlite3_column_int64(st, 2);
         if (sqlite3_column_type(st, 2) != SQLITE_INTEGER || pc < 0)
             continue;   /* a damaged row cannot match anything */
-        if (c->nbins == 0 || c->bins[c->nbins - 1].id != bid) {
-            pf_bin *b = HP_PUSH(c->bins, c->nbins, c->bcap);
+        if (k->nbins == 0 || k->bins[k->nbins - 1].id != bid) {
+            pf_bin *b = HP_PUSH(k->bins, k->nbins, k->bcap);
             memset(b, 0, sizeof *b);
             b->id = bid;
             const char *path = (const char *)sqlite3_column_text(st, 5);
-            const char *sl = path ? strrchr(path, '/') : NULL;
-            b->base = hp_xstrdup(sl ? sl + 1 : path ? path : "");
+            const char *bi = (const char *)sqlite3_column_text(st, 6);
+            b->path = hp_xstrdup(path ? path : "");
+            b->base = hp_xstrdup(pf_base(b->path));
+            b->build_id = bi ? hp_xstrdup(bi) : NULL;
         }
-        pf_bin *b = &c->bins[c->nbins - 1];
+        pf_bin *b = &k->bins[k->nbins - 1];
         pf_site *s = HP_PUSH(b->s, b->n, b->cap);
         memset(s, 0, sizeof *s);
         s->binary_id = bid;
@@ -322,23 +237,92 @@ static int pf_load_sites(pf_ctx *c, int64_t only_binary)
         s->pc = pc;
         s->type_id = sqlite3_column_type(st, 3) == SQLITE_INTEGER ? sqlite3_column_int64(st, 3) : 0;
         s->in_wrapper = sqlite3_column_int(st, 4);
+        s->type_size = sqlite3_column_int64(st, 7);
+        s->ambiguous = sqlite3_column_int(st, 8);
+        s->has_answer = sqlite3_column_int(st, 9);
+        const char *fn = (const char *)sqlite3_column_text(st, 10);
+        const char *sf = (const char *)sqlite3_column_text(st, 11);
+        s->function = fn ? hp_xstrdup(fn) : NULL;
+        s->source_function = sf ? hp_xstrdup(sf) : NULL;
+        const char *file = (const char *)sqlite3_column_text(st, 12);
+        s->file = file ? hp_xstrdup(pf_base(file)) : NULL;
+        s->line = sqlite3_column_int64(st, 13);
+        s->min_size = INT64_MAX;
     }
     sqlite3_finalize(st);
     if (rc != SQLITE_DONE)
-        return pf_dberr(c, "cannot read the allocation sites");
-    for (size_t i = 0; i < c->nbins; i++)
-        qsort(c->bins[i].s, c->bins[i].n, sizeof *c->bins[i].s, pf_by_pc);
+        return pf_dberr(c, rc, "cannot read the allocation sites");
+    for (size_t i = 0; i < k->nbins; i++)
+        qsort(k->bins[i].s, k->bins[i].n, sizeof *k->bins[i].s, pf_by_pc);
     return 0;
 }
 
-/* A frame known to lie in another object than b (heaptrack names each
-** frame's object; DHAT does not, and then every frame may match). */
+/* The binary's executable sections, from the file when it is still there
+** and has the build-id the database recorded; else the span of its sites
+** (a frame between two sites of the binary is in its code). */
+static void pf_load_code(pf_bin *b)
+{
+    ei_image *img = NULL;
+    hp_err e = { 0 };
+    if (b->path[0] && ei_open(b->path, &img, &e) == 0
+        && (b->build_id == NULL || strcmp(img->build_id_hex, b->build_id) == 0)) {
+        size_t cap = 0;
+        for (size_t i = 0; i < img->nsections; i++) {
+            const ei_section *s = &img->sections[i];
+            if ((s->flags & 0x4) && (s->flags & 0x2) && s->size > 0) {   /* SHF_EXECINSTR, SHF_ALLOC */
+                pf_range *r = HP_PUSH(b->code, b->ncode, cap);
+                r->lo = s->addr;
+                r->hi = s->addr + s->size;
+            }
+        }
+    }
+    if (img)
+        ei_close(img);
+    if (b->ncode == 0 && b->n > 0) {
+        b->code = hp_xmalloc(sizeof *b->code);
+        b->code[0].lo = (uint64_t)b->s[0].pc;
+        b->code[0].hi = (uint64_t)b->s[b->n - 1].pc + PF_MAX_CALL + 1;
+        b->ncode = 1;
+    }
+}
+
+static int pf_in_code(const pf_bin *b, uint64_t addr, int64_t bias)
+{
+    if (addr > (uint64_t)INT64_MAX || (int64_t)addr < bias)
+        return 0;
+    uint64_t rel = (uint64_t)((int64_t)addr - bias);
+    for (size_t i = 0; i < b->ncode; i++)
+        if (rel >= b->code[i].lo && rel < b->code[i].hi)
+            return 1;
+    return 0;
+}
+
+static int pf_load_allocators(pf_ctx *c)
+{
+    pf_core *k = CORE(c);
+    sqlite3_stmt *st = NULL;
+    size_t cap = 0;
+    int rc;
+    if (pf_prep(c, "SELECT DISTINCT name FROM allocators WHERE binary_id = ?1 AND name IS NOT NULL",
+                &st) != 0)
+        return -1;
+    sqlite3_bind_int64(st, 1, k->bin->id);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        *HP_PUSH(k->allocators, k->nalloc, cap) = hp_xstrdup((const char *)sqlite3_column_text(st, 0));
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE)
+        return pf_dberr(c, rc, "cannot read the allocators");
+    qsort(k->allocators, k->nalloc, sizeof *k->allocators, pf_cmp_str);
+    return 0;
+}
+
+/* A frame known to lie in another object than b (heaptrack and pprof name
+** each frame's object; DHAT does not, and then every frame may match). */
 static int pf_other_object(const pf_frame *f, const pf_bin *b)
 {
     if (f->module == NULL || b->base[0] == '\0')
         return 0;
-    const char *sl = strrchr(f->module, '/');
-    return strcmp(sl ? sl + 1 : f->module, b->base) != 0;
+    return strcmp(pf_base(f->module), b->base) != 0;
 }
 
 /* The site a runtime frame address falls on under bias, or NULL. */
@@ -364,7 +348,6 @@ static pf_site *pf_match(pf_bin *b, uint64_t addr, int64_t bias)
 /* Vote for biases: returns the best bias of b and its frame count. */
 static size_t pf_vote(pf_ctx *c, pf_bin *b, int64_t *best)
 {
-    /* sites by the low 12 bits of their pc */
     size_t *head = hp_xmalloc(4096 * sizeof *head), *next = hp_xmalloc((b->n + 1) * sizeof *next);
     for (size_t i = 0; i < 4096; i++)
         head[i] = SIZE_MAX;
@@ -386,10 +369,9 @@ static size_t pf_vote(pf_ctx *c, pf_bin *b, int64_t *best)
                 int64_t bias = a - d - b->s[i].pc;
                 if (bias < 0)
                     continue;
-                /* one vote per frame and bias */
-                int dup = 0;
-                for (size_t k = first; k < nc && !dup; k++)
-                    dup = cand[k] == bias;
+                int dup = 0;   /* one vote per frame and bias */
+                for (size_t q = first; q < nc && !dup; q++)
+                    dup = cand[q] == bias;
                 if (!dup)
                     *HP_PUSH(cand, nc, cap) = bias;
             }
@@ -415,657 +397,578 @@ static size_t pf_vote(pf_ctx *c, pf_bin *b, int64_t *best)
     return bestn;
 }
 
-/* ---- field heat ---- */
-
-static pf_heat *pf_heat_for(pf_ctx *c, int64_t type_id, int64_t size)
+/* "ns::Foo::bar(int) const" -> "bar"; "foo.part.0" -> "foo"; into buf. */
+static void pf_bare_name(const char *s, char *buf, size_t cap)
 {
-    for (pf_heat *h = c->heat; h; h = h->next)
+    size_t n = strcspn(s, "(<");
+    if (n >= cap)
+        n = cap - 1;
+    memcpy(buf, s, n);
+    buf[n] = '\0';
+    char *p = buf;
+    for (char *q = buf; (q = strstr(q, "::")) != NULL; q += 2)
+        p = q + 2;
+    memmove(buf, p, strlen(p) + 1);
+    char *dot = strchr(buf, '.');
+    if (dot && dot != buf)
+        *dot = '\0';
+}
+
+static int pf_names_agree(const char *profile_name, const pf_site *s)
+{
+    char a[256], b[256];
+    pf_bare_name(profile_name, a, sizeof a);
+    if (a[0] == '\0')
+        return 1;
+    if (s->function) {
+        pf_bare_name(s->function, b, sizeof b);
+        if (strcmp(a, b) == 0 || strcmp(profile_name, s->function) == 0)
+            return 1;
+    }
+    if (s->source_function) {
+        pf_bare_name(s->source_function, b, sizeof b);
+        if (strcmp(a, b) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+static int pf_is_pymalloc(const char *fn)
+{
+    static const char *const names[] = { "_PyObject_Malloc", "_PyObject_Calloc",
+                                         "_PyObject_Realloc", "pymalloc_alloc", "new_arena",
+                                         "allocate_from_new_pool", "pymalloc_realloc" };
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (strcmp(fn, names[i]) == 0)
+            return 1;
+    return 0;
+}
+
+static int pf_is_allocator_name(const pf_core *k, const char *fn)
+{
+    char buf[256];
+    pf_bare_name(fn, buf, sizeof buf);
+    const char *key = buf;
+    if (k->nalloc && bsearch(&key, k->allocators, k->nalloc, sizeof *k->allocators, pf_cmp_str))
+        return 1;
+    static const char *const libc[] = { "malloc", "calloc", "realloc", "reallocarray",
+                                        "memalign", "posix_memalign", "aligned_alloc",
+                                        "valloc", "pvalloc", "strdup", "strndup" };
+    for (size_t i = 0; i < sizeof libc / sizeof libc[0]; i++)
+        if (strcmp(buf, libc[i]) == 0)
+            return 1;
+    return strncmp(fn, "operator new", 12) == 0;
+}
+
+/* What the profile says it was recorded from, for messages. */
+static const char *pf_recorded(const pf_ctx *c)
+{
+    return c->cmd ? c->cmd : c->recorded_from ? c->recorded_from : "an unnamed program";
+}
+
+static void pf_db_binaries(pf_ctx *c, char *buf, size_t cap)
+{
+    pf_core *k = CORE(c);
+    size_t n = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < k->nbins && n + 1 < cap; i++) {
+        int w = snprintf(buf + n, cap - n, "%s%s", i ? ", " : "", k->bins[i].base);
+        if (w < 0)
+            break;
+        n += (size_t)w;
+    }
+    if (n >= cap - 1 && cap > 4)
+        memcpy(buf + cap - 4, "...", 4);
+}
+
+/* Refuse a profile recorded from another program (see the header). */
+static int pf_check_foreign(pf_ctx *c)
+{
+    pf_core *k = CORE(c);
+    pf_bin *b = k->bin;
+    size_t named = 0, agree = 0;
+    char disagree_eg[160] = "";
+    /* per distinct address: agree when any name at it agrees (inlined
+    ** frames share their caller's address) */
+    uint64_t *addrs = NULL;
+    unsigned char *ok = NULL;
+    size_t na = 0, cap = 0, okcap = 0;
+    for (size_t f = 0; f < c->nfr; f++) {
+        pf_site *s = k->fsite[f];
+        const char *fn = c->fr[f].func;
+        if (s == NULL || fn == NULL || fn[0] == '\0' || strcmp(fn, "???") == 0)
+            continue;
+        size_t i = 0;
+        while (i < na && addrs[i] != c->fr[f].addr)
+            i++;
+        if (na > 4096)
+            break;   /* enough evidence */
+        if (i == na) {
+            *HP_PUSH(addrs, na, cap) = c->fr[f].addr;
+            size_t dummy = na - 1;
+            *HP_PUSH(ok, dummy, okcap) = 0;
+        }
+        if (pf_names_agree(fn, s))
+            ok[i] = 1;
+        else if (disagree_eg[0] == '\0')
+            snprintf(disagree_eg, sizeof disagree_eg, "%.60s where the database has %.60s", fn,
+                     s->function ? s->function : s->source_function ? s->source_function : "?");
+    }
+    named = na;
+    for (size_t i = 0; i < na; i++)
+        agree += ok[i];
+    free(addrs);
+    free(ok);
+    char bins[256];
+    pf_db_binaries(c, bins, sizeof bins);
+    if (named >= 3 && agree * 2 < named)
+        return pf_fail(c, "a profile of '%.200s', not of %s (which holds %s): %zu of %zu"
+                       " function names at matching addresses agree (e.g. %s); nothing imported",
+                       pf_recorded(c), c->dbpath, bins, agree, named, disagree_eg);
+    if (c->nbuild_ids > 0 && b->build_id) {
+        int found = 0;
+        for (size_t i = 0; i < c->nbuild_ids && !found; i++)
+            found = strcasecmp(c->build_ids[i], b->build_id) == 0;
+        if (!found)
+            return pf_fail(c, "a profile of '%.200s' (build-id %.64s), not of %s (%s, build-id"
+                           " %.64s); nothing imported", pf_recorded(c), c->build_ids[0],
+                           c->dbpath, b->base, b->build_id);
+    }
+    if (named < 3 && (c->cmd || c->recorded_from)) {
+        char prog[512];
+        const char *from = c->recorded_from ? c->recorded_from : c->cmd;
+        size_t n = strcspn(from, " \t");
+        snprintf(prog, sizeof prog, "%.*s", (int)(n < 500 ? n : 500), from);
+        const char *pb = pf_base(prog);
+        int found = 0;
+        for (size_t i = 0; i < k->nbins && !found; i++)
+            found = strcmp(pb, k->bins[i].base) == 0;
+        if (!found)
+            return pf_fail(c, "a profile of '%.200s', not of %s (which holds %s), and too few"
+                           " named frames to tell otherwise; nothing imported",
+                           pf_recorded(c), c->dbpath, bins);
+    }
+    return 0;
+}
+
+/* ---- twins: the indirect call beside a site ----
+** A call through a function table next to a direct call at the same line
+** to what the table's entry forwards to (speculative devirtualisation) is
+** one allocation in the sites table: only the direct call is kept.  When
+** the program took the indirect path, its frame lands a few bytes off
+** the site.  The profile's frame text names the function and the source
+** line ("f.lto_priv.0 (rangeobject.c:779)"); a site of that binary in the
+** same function at the same file:line is that allocation. */
+
+static int pf_by_fn_line(const void *a, const void *b)
+{
+    const pf_site *x = *(pf_site *const *)a, *y = *(pf_site *const *)b;
+    int r = strcmp(x->function, y->function);
+    if (r != 0)
+        return r;
+    return (x->line > y->line) - (x->line < y->line);
+}
+
+typedef struct pf_twin {
+    uint64_t addr;
+    pf_site *site;
+} pf_twin;
+
+static int pf_by_addr(const void *a, const void *b)
+{
+    uint64_t x = ((const pf_twin *)a)->addr, y = ((const pf_twin *)b)->addr;
+    return (x > y) - (x < y);
+}
+
+static void pf_twins(pf_ctx *c)
+{
+    pf_core *k = CORE(c);
+    pf_bin *b = k->bin;
+    pf_site **ix = hp_xmalloc((b->n + 1) * sizeof *ix);
+    size_t n = 0;
+    for (size_t i = 0; i < b->n; i++)
+        if (b->s[i].function && b->s[i].file && b->s[i].line > 0)
+            ix[n++] = &b->s[i];
+    qsort(ix, n, sizeof *ix, pf_by_fn_line);
+    pf_twin *tw = NULL;
+    size_t ntw = 0, cap = 0;
+    for (size_t f = 0; f < c->nfr && n > 0; f++) {
+        pf_frame *fr = &c->fr[f];
+        if (k->fsite[f] || !(k->fflags[f] & 1) || fr->func == NULL || fr->text == NULL)
+            continue;
+        const char *open = strstr(fr->text, " (");
+        const char *colon = open ? strrchr(open, ':') : NULL;
+        if (colon == NULL || strncmp(open + 2, "in ", 3) == 0)
+            continue;
+        char file[256];
+        size_t fl = (size_t)(colon - (open + 2));
+        if (fl == 0 || fl >= sizeof file)
+            continue;
+        memcpy(file, open + 2, fl);
+        file[fl] = '\0';
+        pf_site key;
+        memset(&key, 0, sizeof key);
+        key.function = fr->func;
+        key.line = strtoll(colon + 1, NULL, 10);
+        pf_site *kp = &key, **hit = bsearch(&kp, ix, n, sizeof *ix, pf_by_fn_line);
+        if (hit == NULL || strcmp((*hit)->file, pf_base(file)) != 0)
+            continue;
+        /* the nearest site of that function and line before the address */
+        pf_twin *t = HP_PUSH(tw, ntw, cap);
+        t->addr = fr->addr;
+        t->site = *hit;
+    }
+    if (ntw > 1)
+        qsort(tw, ntw, sizeof *tw, pf_by_addr);
+    for (size_t f = 0; f < c->nfr && ntw > 0; f++) {
+        if (k->fsite[f] || !c->fr[f].has_addr || pf_other_object(&c->fr[f], b))
+            continue;
+        pf_twin key = { c->fr[f].addr, NULL };
+        pf_twin *t = bsearch(&key, tw, ntw, sizeof *tw, pf_by_addr);
+        if (t) {
+            k->fsite[f] = t->site;
+            k->fflags[f] |= 4;
+        }
+    }
+    free(tw);
+    free(ix);
+}
+
+int pf_ready(pf_ctx *c)
+{
+    pf_core *k = CORE(c);
+    int64_t only = 0;
+    if (k->o && k->o->binary) {
+        sqlite3 *rdb = NULL;
+        if (st_open_read(c->dbpath, &rdb, c->err) != 0)
+            return -1;
+        int r = mrg_select_binary(rdb, c->dbpath, k->o->binary, &only, c->err);
+        sqlite3_close(rdb);
+        if (r != 0)
+            return -1;
+    }
+    if (pf_load_sites(c, only) != 0)
+        return -1;
+    size_t votes = 0;
+    for (size_t i = 0; i < k->nbins; i++) {
+        int64_t bb;
+        size_t v = pf_vote(c, &k->bins[i], &bb);
+        if (v > votes) {
+            votes = v;
+            k->bias = bb;
+            k->bin = &k->bins[i];
+        }
+    }
+    if (k->bin == NULL) {
+        if (k->nbins == 0) {
+            /* why there are no sites: the scan ran and found none, or it did not run */
+            sqlite3_stmt *st = NULL;
+            int64_t scanned = 0;
+            if (pf_prep(c, "SELECT count(*) FROM site_scan", &st) != 0)
+                return -1;
+            if (sqlite3_step(st) == SQLITE_ROW)
+                scanned = sqlite3_column_int64(st, 0);
+            sqlite3_finalize(st);
+            char bins[256];
+            sqlite3_stmt *b2 = NULL;
+            size_t n = 0;
+            bins[0] = '\0';
+            if (pf_prep(c, "SELECT path FROM binaries ORDER BY id", &b2) != 0)
+                return -1;
+            while (sqlite3_step(b2) == SQLITE_ROW && n + 64 < sizeof bins) {
+                int w = snprintf(bins + n, sizeof bins - n, "%s%s", n ? ", " : "",
+                                 pf_base((const char *)sqlite3_column_text(b2, 0)));
+                n += w > 0 ? (size_t)w : 0;
+            }
+            sqlite3_finalize(b2);
+            if (scanned == 0)
+                return pf_fail(c, "%s has no allocation sites (it was analyzed with --no-sites):"
+                               " analyze the binaries again without it", c->dbpath);
+            return pf_fail(c, "%s has no allocation sites: the code of %s calls no allocator"
+                           " holeprof knows (if the program's allocations are made in a shared"
+                           " library, analyze that library into the database too; a profile of"
+                           " '%.200s')", c->dbpath, bins[0] ? bins : "its binaries",
+                           pf_recorded(c));
+        }
+        char bins[256];
+        pf_db_binaries(c, bins, sizeof bins);
+        return pf_fail(c, "no frame of the profile is an allocation site of %s (which holds %s):"
+                       " a profile of '%.200s', another program or a different build",
+                       c->dbpath, bins, pf_recorded(c));
+    }
+    pf_load_code(k->bin);
+    if (pf_load_allocators(c) != 0)
+        return -1;
+    k->fsite = hp_xcalloc(c->nfr + 1, sizeof *k->fsite);
+    k->fflags = hp_xcalloc(c->nfr + 1, 1);
+    for (size_t f = 0; f < c->nfr; f++) {
+        pf_frame *fr = &c->fr[f];
+        if (fr->func && pf_is_pymalloc(fr->func))
+            k->fflags[f] |= 2;
+        if (fr->func && !fr->is_alloc && pf_is_allocator_name(k, fr->func)
+            && !(fr->has_addr && !pf_other_object(fr, k->bin) && pf_match(k->bin, fr->addr, k->bias)))
+            fr->is_alloc = 1;
+        if (!fr->has_addr || pf_other_object(fr, k->bin))
+            continue;
+        k->fsite[f] = pf_match(k->bin, fr->addr, k->bias);
+        if (pf_in_code(k->bin, fr->addr, k->bias) && (fr->module != NULL || k->fsite[f] != NULL
+                                                      || !fr->is_alloc))
+            k->fflags[f] |= 1;
+    }
+    if (pf_check_foreign(c) != 0)
+        return -1;
+    pf_twins(c);
+    return 0;
+}
+
+/* ---- attribution ---- */
+
+void pf_attr_push(pf_ctx *c, const pf_attr *outer, size_t frame, pf_attr *out)
+{
+    pf_core *k = CORE(c);
+    static const pf_attr none;
+    if (outer == NULL)
+        outer = &none;
+    *out = *outer;
+    if (frame >= c->nfr)
+        return;
+    pf_site *s = k->fsite[frame];
+    if (s != NULL) {
+        out->first = s;
+        if (!s->in_wrapper) {
+            /* the outer chosen site and its typed sites are now "further out" */
+            pf_site *prev = outer->chosen;
+            out->chosen = s;
+            out->twin = (k->fflags[frame] & 4) != 0;
+            out->ntyped = 0;
+            if (prev && prev->type_id > 0)
+                out->typed[out->ntyped++] = prev;
+            for (int i = 0; i < outer->ntyped && out->ntyped < PF_TYPED_MAX; i++)
+                out->typed[out->ntyped++] = outer->typed[i];
+        }
+    }
+    if (!c->fr[frame].is_alloc) {
+        out->where2 = outer->where;
+        out->where = frame + 1;
+    }
+    if (k->fflags[frame] & 1)
+        out->in_bin = frame + 1;
+    if (k->fflags[frame] & 2)
+        out->pymalloc = 1;
+}
+
+/* Does a block of `block` bytes hold whole objects of `size` bytes,
+** possibly after CPython's GC header? */
+static int pf_fits(int64_t size, int64_t block)
+{
+    if (size <= 0 || block <= 0)
+        return 0;
+    if (block % size == 0)
+        return 1;
+    return block > PF_GC_HEAD && (block - PF_GC_HEAD) % size == 0;
+}
+
+static pf_heat *pf_heat_for(pf_core *k, int64_t type_id, int64_t size)
+{
+    for (pf_heat *h = k->heat; h; h = h->next)
         if (h->type_id == type_id)
             return h;
     pf_heat *h = hp_xcalloc(1, sizeof *h);
     h->type_id = type_id;
     h->size = size;
     h->count = hp_xcalloc((size_t)size, sizeof *h->count);
-    h->next = c->heat;
-    c->heat = h;
+    h->next = k->heat;
+    k->heat = h;
     return h;
 }
 
-/* Decode one acc array (JSON text) and fold it onto type_id.
-** Returns 1 when folded, 0 when it does not fit, -1 on error. */
-static int pf_fold(pf_ctx *c, const char *acc, int64_t type_id, int64_t *counts)
+/* Fold one block's access counts onto the type: a whole number of
+** objects folds modulo the size; anything else at least one object long
+** is one object and a tail (only its first bytes are the members). */
+static int pf_fold(pf_core *k, const pf_site *s, const int64_t *acc, size_t nacc)
 {
-    sqlite3_stmt *st = NULL;
-    int64_t size = 0;
-    if (pf_prep(c, "SELECT size FROM types WHERE id = ?1", &st) != 0)
-        return -1;
-    sqlite3_bind_int64(st, 1, type_id);
-    if (sqlite3_step(st) == SQLITE_ROW)
-        size = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    if (size <= 0 || size > PF_MAX_ACC)
+    int64_t size = s->type_size, len = (int64_t)nacc;
+    if (size <= 0 || size > PF_MAX_ACC || len < size)
         return 0;
-    if (pf_prep(c, "SELECT value, type FROM json_each(?1)", &st) != 0)
-        return -1;
-    sqlite3_bind_text(st, 1, acc, -1, SQLITE_STATIC);
-    int64_t len = 0, run = 0;
-    int rc, bad = 0;
-    while (!bad && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-        const char *t = (const char *)sqlite3_column_text(st, 1);
-        if (t == NULL || strcmp(t, "integer") != 0) {
-            bad = 1;
-            break;
-        }
-        int64_t v = sqlite3_column_int64(st, 0);
-        if (run == 0 && v < 0) {
-            if (v < -PF_MAX_ACC)
-                bad = 1;
-            run = -v;
-            continue;
-        }
-        if (v < 0 || v > PF_MAX_COUNT) {
-            bad = 1;
-            break;
-        }
-        int64_t k = run ? run : 1;
-        run = 0;
-        if (len + k > PF_MAX_ACC) {
-            bad = 1;
-            break;
-        }
-        for (int64_t i = 0; i < k; i++)
-            counts[len + i] = v;
-        len += k;
-    }
-    sqlite3_finalize(st);
-    if (bad || run != 0)
-        return hp_errf(c->err, c->file, "damaged DHAT profile: bad acc array");
-    if (len < size)
-        return 0;
-    /* a whole number of objects folds modulo the size; anything else is
-    ** one object and a tail (a flexible array): only its first bytes
-    ** are the members (site_rows reads the request the same way) */
     if (len % size != 0)
         len = size;
-    pf_heat *h = pf_heat_for(c, type_id, size);
+    pf_heat *h = pf_heat_for(k, s->type_id, size);
     for (int64_t i = 0; i < len; i++) {
         int64_t *d = &h->count[i % size];
-        *d = *d > PF_MAX_COUNT - counts[i] ? PF_MAX_COUNT : *d + counts[i];
+        *d = *d > PF_MAX_COUNT - acc[i] ? PF_MAX_COUNT : *d + acc[i];
     }
     return 1;
 }
 
-/* ---- loading program points ---- */
-
-/* DHAT: every pps entry, its frames (fs) and its acc array. */
-static int pf_load_dhat_points(pf_ctx *c)
+static void pf_add_miss(pf_ctx *c, const char *reason, const char *detail, int64_t allocs,
+                        int64_t bytes)
 {
-    sqlite3_stmt *st = NULL, *fs = NULL;
-    int rc, status = -1;
-    if (pf_prep(c, "SELECT json_extract(p.value, '$.tbk'), json_extract(p.value, '$.tb'),"
-                " json_extract(p.value, '$.fs'), json_extract(p.value, '$.acc'),"
-                " json_type(p.value, '$.fs')"
-                " FROM temp.pf_doc d, json_each(d.doc, '$.pps') p ORDER BY p.key", &st) != 0
-        || pf_prep(c, "SELECT value FROM json_each(?1) ORDER BY key", &fs) != 0)
-        goto out;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        int64_t tbk = sqlite3_column_int64(st, 0), tb = sqlite3_column_int64(st, 1);
-        const char *fstype = (const char *)sqlite3_column_text(st, 4);
-        if (sqlite3_column_type(st, 0) != SQLITE_INTEGER || sqlite3_column_type(st, 1)
-            != SQLITE_INTEGER || tbk < 0 || tb < 0 || tbk > PF_MAX_COUNT || tb > PF_MAX_COUNT
-            || fstype == NULL || strcmp(fstype, "array") != 0) {
-            hp_errf(c->err, c->file, "damaged DHAT profile: program point %zu", c->npts);
-            goto out;
+    pf_core *k = CORE(c);
+    for (size_t i = 0; i < k->nmiss; i++)
+        if (strcmp(k->miss[i].reason, reason) == 0 && strcmp(k->miss[i].detail, detail) == 0) {
+            k->miss[i].points++;
+            k->miss[i].allocs += allocs;
+            k->miss[i].bytes += bytes;
+            return;
         }
-        pf_point *p = HP_PUSH(c->pts, c->npts, c->ptcap);
-        memset(p, 0, sizeof *p);
-        p->allocs = tbk;
-        p->bytes = tb;
-        p->first = c->npfr;
-        if (sqlite3_column_type(st, 3) == SQLITE_TEXT)
-            p->acc = hp_xstrdup((const char *)sqlite3_column_text(st, 3));
-        sqlite3_reset(fs);
-        sqlite3_bind_text(fs, 1, (const char *)sqlite3_column_text(st, 2), -1, SQLITE_TRANSIENT);
-        while (sqlite3_step(fs) == SQLITE_ROW) {
-            int64_t fi = sqlite3_column_int64(fs, 0);
-            if (sqlite3_column_type(fs, 0) != SQLITE_INTEGER || fi < 0 || (uint64_t)fi >= c->nfr) {
-                hp_errf(c->err, c->file, "damaged DHAT profile: bad frame index in point %zu",
-                        c->npts - 1);
-                goto out;
+    if (k->nmiss >= 4096) {   /* bounded: the rest under one detail */
+        reason = "other";
+        detail = "more reasons than kept";
+        for (size_t i = 0; i < k->nmiss; i++)
+            if (strcmp(k->miss[i].reason, reason) == 0) {
+                k->miss[i].points++;
+                k->miss[i].allocs += allocs;
+                k->miss[i].bytes += bytes;
+                return;
             }
-            *HP_PUSH(c->pfr, c->npfr, c->pfrcap) = (size_t)fi;
-            p->nframes++;
-        }
     }
-    if (rc != SQLITE_DONE) {
-        pf_dberr(c, "cannot read the program points");
-        goto out;
-    }
-    status = 0;
-out:
-    sqlite3_finalize(st);
-    sqlite3_finalize(fs);
-    return status;
+    pf_miss *m = HP_PUSH(k->miss, k->nmiss, k->mcap);
+    m->reason = hp_xstrdup(reason);
+    m->detail = hp_xstrdup(detail);
+    m->points = 1;
+    m->allocs = allocs;
+    m->bytes = bytes;
 }
 
-/* heaptrack (what heaptrack_interpret writes, file format 2 or 3; numbers
-** in hex):
-**   v VERSION FORMAT     header
-**   X COMMAND            the profiled command line
-**   s [LEN] TEXT         a string, numbered from 1 (LEN since format 3)
-**   i IP MODULE [FUNCTION FILE LINE]...  an instruction pointer (a return
-**                        address), numbered from 1; MODULE names its object
-**   t IP PARENT          a trace node, numbered from 1; PARENT 0 is the root
-**   a SIZE TRACE         an allocation kind, numbered from 0
-**   + KIND               one allocation of that kind
-** Frees, timestamps, RSS and comments are not needed.  A trace's frames
-** are its node's instruction pointer, then its parents'.  A parent must
-** precede its child, which also bounds every walk. */
-typedef struct pf_htnode {
-    size_t ip, parent;
-} pf_htnode;
-
-typedef struct pf_htinfo {
-    int64_t size, trace, count;
-} pf_htinfo;
-
-static int pf_hex(const char **p, int64_t *out)
+/* A frame's text without its leading address: "main (p.c:9)". */
+static const char *pf_frame_label(const pf_frame *f)
 {
-    const char *s = *p;
-    while (*s == ' ')
-        s++;
-    if (!((*s >= '0' && *s <= '9') || (*s >= 'a' && *s <= 'f') || (*s >= 'A' && *s <= 'F')))
-        return -1;
-    char *end;
-    errno = 0;
-    unsigned long long v = strtoull(s, &end, 16);
-    if (end == s || errno != 0 || v > (unsigned long long)INT64_MAX)
-        return -1;
-    *p = end;
-    *out = (int64_t)v;
+    const char *t = f->text ? f->text : "?";
+    if (t[0] == '0' && t[1] == 'x') {
+        const char *p = strstr(t, ": ");
+        if (p)
+            return p + 2;
+    }
+    return t;
+}
+
+static void pf_unmatched(pf_ctx *c, const pf_attr *a, int64_t allocs, int64_t bytes)
+{
+    char detail[PF_MAX_TEXT + 64];
+    if (a->pymalloc) {
+        pf_add_miss(c, "arena", "CPython's pymalloc", allocs, bytes);
+        return;
+    }
+    if (a->in_bin) {
+        const pf_frame *f = &c->fr[a->in_bin - 1];
+        snprintf(detail, sizeof detail, "%s", pf_frame_label(f));
+        pf_add_miss(c, "unresolved", detail, allocs, bytes);
+        return;
+    }
+    if (a->where == 0) {
+        pf_add_miss(c, "no-frame", "no frame beyond the allocator", allocs, bytes);
+        return;
+    }
+    const pf_frame *f = &c->fr[a->where - 1];
+    if (f->module)
+        snprintf(detail, sizeof detail, "%s", f->module);
+    else {
+        /* DHAT names no object; "(in /lib/x.so)" when the object has no symbols */
+        const char *in = f->text ? strstr(f->text, "(in ") : NULL;
+        if (in) {
+            size_t n = strcspn(in + 4, ")");
+            snprintf(detail, sizeof detail, "%.*s", (int)n, in + 4);
+        } else
+            snprintf(detail, sizeof detail, "%s", pf_frame_label(f));
+    }
+    pf_add_miss(c, "library", detail, allocs, bytes);
+}
+
+int pf_count(pf_ctx *c, const pf_attr *a, int64_t allocs, int64_t bytes, int64_t block,
+             const int64_t *acc, size_t nacc)
+{
+    pf_core *k = CORE(c);
+    if (allocs < 0 || bytes < 0 || allocs > PF_MAX_COUNT || bytes > PF_MAX_COUNT)
+        return pf_fail(c, "damaged profile: a count out of range (over 2^53)");
+    k->points++;
+    k->allocs += allocs;
+    k->bytes += bytes;
+    if (k->allocs > PF_MAX_COUNT || k->bytes > PF_MAX_COUNT)
+        return pf_fail(c, "damaged profile: the counts add up beyond 2^53");
+    pf_site *chosen = a->chosen, *from = NULL;
+    int via = chosen != NULL && chosen != a->first;
+    if (chosen == NULL)
+        chosen = a->first;
+    if (chosen == NULL) {
+        pf_unmatched(c, a, allocs, bytes);
+        return 0;
+    }
+    /* stack-guided: an untyped site hands the count to a typed call further out */
+    int64_t avg = allocs > 0 ? bytes / allocs : 0, sz = block > 0 ? block : avg;
+    if (chosen->type_id == 0 && !chosen->ambiguous) {
+        for (int i = 0; i < a->ntyped; i++)
+            if (pf_fits(a->typed[i]->type_size, sz)) {
+                from = chosen;
+                chosen = a->typed[i];
+                break;
+            }
+    }
+    k->pmatched++;
+    k->amatched += allocs;
+    k->bmatched += bytes;
+    chosen->allocs += allocs;
+    chosen->bytes += bytes;
+    chosen->points++;
+    chosen->via_wrapper += via;
+    if (from) {
+        chosen->via_stack++;
+        chosen->stack_from = from->id;
+    } else if (a->twin)
+        chosen->via_twin++;
+    if (block > 0 || allocs == 1) {
+        int64_t b = block > 0 ? block : bytes;
+        if (b < chosen->min_size)
+            chosen->min_size = b;
+        if (b > chosen->max_size)
+            chosen->max_size = b;
+        chosen->sized += allocs;
+    }
+    if (chosen->type_id > 0 && acc != NULL)
+        k->heat_points += pf_fold(k, chosen, acc, nacc);
     return 0;
 }
 
-static const char *pf_str(const pf_ctx *c, int64_t i)
+int pf_stack(pf_ctx *c, const size_t *frames, size_t n, int64_t allocs, int64_t bytes,
+             int64_t block, const int64_t *acc, size_t nacc)
 {
-    return i >= 1 && (uint64_t)i <= c->nstrs ? c->strs[i - 1] : NULL;
+    pf_attr a, b;
+    memset(&a, 0, sizeof a);
+    for (size_t i = n; i-- > 0;) {
+        if (frames[i] >= c->nfr)
+            return pf_fail(c, "damaged profile: a stack names frame %zu of %zu", frames[i], c->nfr);
+        pf_attr_push(c, &a, frames[i], &b);
+        a = b;
+    }
+    return pf_count(c, &a, allocs, bytes, block, acc, nacc);
 }
 
-static int pf_load_heaptrack(pf_ctx *c, FILE *in)
-{
-    pf_htnode *tr = NULL;
-    pf_htinfo *ai = NULL;
-    size_t ntr = 0, trcap = 0, nai = 0, aicap = 0, frcap = 0, lineno = 0, cap = 0;
-    char *line = NULL;
-    ssize_t len;
-    int status = -1, format = 0;
-    while ((len = getline(&line, &cap, in)) > 0) {
-        lineno++;
-        if (line[len - 1] == '\n')
-            line[--len] = '\0';
-        if (format == 0 && line[0] != 'v' && line[0] != '#' && line[0] != '\0') {
-            hp_errf(c->err, c->file, "neither a DHAT profile nor heaptrack data");
-            goto out;
-        }
-        const char *p = line + 1;
-        int64_t a = 0, b = 0;
-        int bad = 0;
-        switch (line[0]) {
-        case 'v':
-            bad = pf_hex(&p, &a) != 0 || pf_hex(&p, &b) != 0;
-            if (!bad && b != 2 && b != 3) {
-                hp_errf(c->err, c->file, "heaptrack data of file format %lld (2 and 3 are"
-                        " known)", (long long)b);
-                goto out;
-            }
-            format = (int)b;
-            break;
-        case 'X':
-            if (c->cmd == NULL && len > 2)
-                c->cmd = hp_xstrndup(line + 2, strnlen(line + 2, 4096));
-            break;
-        case 's':
-            if (format >= 3) {
-                bad = pf_hex(&p, &a) != 0 || *p != ' ';
-                if (!bad)
-                    p++;
-            } else {
-                bad = *p != ' ';
-                p++;
-            }
-            if (!bad)
-                *HP_PUSH(c->strs, c->nstrs, c->strcap) = hp_xstrndup(p, strnlen(p, HP_MAX_NAME));
-            break;
-        case 'i': {
-            bad = pf_hex(&p, &a) != 0 || pf_hex(&p, &b) != 0;
-            if (bad)
-                break;
-            pf_frame *f = HP_PUSH(c->fr, c->nfr, frcap);
-            memset(f, 0, sizeof *f);
-            f->has_addr = 1;
-            f->addr = (uint64_t)a;
-            f->module = pf_str(c, b);
-            int64_t fn, fl, ln;
-            if (pf_hex(&p, &fn) == 0 && pf_hex(&p, &fl) == 0 && pf_hex(&p, &ln) == 0)
-                f->text = hp_xasprintf("0x%llx: %s (%s:%lld)", (unsigned long long)a,
-                                       pf_str(c, fn) ? pf_str(c, fn) : "?",
-                                       pf_str(c, fl) ? pf_str(c, fl) : "?", (long long)ln);
-            else
-                f->text = hp_xasprintf("0x%llx (in %s)", (unsigned long long)a,
-                                       f->module ? f->module : "?");
-            break;
-        }
-        case 't':
-            bad = pf_hex(&p, &a) != 0 || pf_hex(&p, &b) != 0 || a < 1 || (uint64_t)a > c->nfr
-                  || (uint64_t)b > ntr;
-            if (!bad) {
-                pf_htnode *n = HP_PUSH(tr, ntr, trcap);
-                n->ip = (size_t)a - 1;
-                n->parent = (size_t)b;
-            }
-            break;
-        case 'a':
-            bad = pf_hex(&p, &a) != 0 || pf_hex(&p, &b) != 0 || (uint64_t)b > ntr
-                  || a > PF_MAX_COUNT;
-            if (!bad) {
-                pf_htinfo *x = HP_PUSH(ai, nai, aicap);
-                x->size = a;
-                x->trace = b;
-                x->count = 0;
-            }
-            break;
-        case '+':
-            bad = pf_hex(&p, &a) != 0 || (uint64_t)a >= nai;
-            if (!bad && ai[a].count < PF_MAX_COUNT)
-                ai[a].count++;
-            break;
-        default:
-            break;
-        }
-        if (bad) {
-            hp_errf(c->err, c->file, "damaged heaptrack data: line %zu", lineno);
-            goto out;
-        }
-    }
-    if (ferror(in)) {
-        hp_errf(c->err, c->file, "cannot read the heaptrack data");
-        goto out;
-    }
-    if (format == 0) {
-        hp_errf(c->err, c->file, "neither a DHAT profile nor heaptrack data");
-        goto out;
-    }
-    for (size_t i = 0; i < nai; i++) {
-        if (ai[i].count == 0)
-            continue;
-        pf_point *pt = HP_PUSH(c->pts, c->npts, c->ptcap);
-        memset(pt, 0, sizeof *pt);
-        pt->allocs = ai[i].count;
-        pt->bytes = ai[i].size > PF_MAX_COUNT / ai[i].count ? PF_MAX_COUNT
-                                                            : ai[i].size * ai[i].count;
-        pt->first = c->npfr;
-        for (size_t k = (size_t)ai[i].trace; k != 0; k = tr[k - 1].parent) {
-            *HP_PUSH(c->pfr, c->npfr, c->pfrcap) = tr[k - 1].ip;
-            pt->nframes++;
-            if (tr[k - 1].parent >= k)   /* cannot happen: parents come first */
-                break;
-        }
-    }
-    status = 0;
-out:
-    free(line);
-    free(tr);
-    free(ai);
-    return status;
-}
+/* ---- recognising the file ---- */
 
-/* ---- Go pprof heap profiles ---- */
+enum { PF_DHAT, PF_HEAPTRACK, PF_HEAPTRACK_GZ, PF_HEAPTRACK_ZST, PF_PPROF_GZ, PF_PPROF_RAW };
 
-/* A pprof file is a gzip'd protocol buffer (profile.proto).  Only its
-** wire format is needed: varints, fixed 64/32-bit values and
-** length-delimited fields.  Read: Profile.sample_type (1: ValueType type,
-** unit as string indexes), sample (2: location_id 1, value 2; packed or
-** not), mapping (3: id 1, filename 5), location (4: id 1, mapping_id 2,
-** address 3, line 4 -> function_id 1), function (5: id 1, name 2) and
-** string_table (6).  Counts come from the sample types alloc_objects and
-** alloc_space (Go scales sampled values to estimates already; a program
-** setting runtime.MemProfileRate = 1 gets exact ones). */
-#define PF_MAX_PPROF ((size_t)1 << 30)
-
-typedef struct pf_pb {
-    const unsigned char *p, *end;
-} pf_pb;
-
-static int pf_pb_varint(pf_pb *b, uint64_t *out)
-{
-    uint64_t v = 0;
-    for (int shift = 0; shift < 64; shift += 7) {
-        if (b->p >= b->end)
-            return -1;
-        unsigned char c = *b->p++;
-        v |= (uint64_t)(c & 0x7f) << shift;
-        if (!(c & 0x80)) {
-            *out = v;
-            return 0;
-        }
-    }
-    return -1;
-}
-
-/* Next field: its number, wire type, and for wire type 0/1/5 its value,
-** for 2 its bytes in *sub.  Returns 1 at the end, -1 when malformed. */
-static int pf_pb_next(pf_pb *b, uint32_t *field, int *wt, uint64_t *val, pf_pb *sub)
-{
-    if (b->p >= b->end)
-        return 1;
-    uint64_t key, len;
-    if (pf_pb_varint(b, &key) != 0 || (key >> 3) == 0 || (key >> 3) > UINT32_MAX)
-        return -1;
-    *field = (uint32_t)(key >> 3);
-    *wt = (int)(key & 7);
-    switch (*wt) {
-    case 0:
-        return pf_pb_varint(b, val);
-    case 1:
-    case 5: {
-        size_t n = *wt == 1 ? 8 : 4;
-        if ((size_t)(b->end - b->p) < n)
-            return -1;
-        uint64_t v = 0;
-        for (size_t i = 0; i < n; i++)
-            v |= (uint64_t)b->p[i] << (8 * i);
-        b->p += n;
-        *val = v;
-        return 0;
-    }
-    case 2:
-        if (pf_pb_varint(b, &len) != 0 || len > (uint64_t)(b->end - b->p))
-            return -1;
-        sub->p = b->p;
-        sub->end = b->p + len;
-        b->p += len;
-        return 0;
-    default:
-        return -1;   /* groups (3, 4) are not used by profile.proto */
-    }
-}
-
-/* A repeated integer field, packed (wire type 2) or not: append to *v. */
-static int pf_pb_ints(int wt, uint64_t val, pf_pb *sub, uint64_t **v, size_t *n, size_t *cap)
-{
-    if (wt == 0) {
-        *HP_PUSH(*v, *n, *cap) = val;
-        return 0;
-    }
-    if (wt != 2)
-        return -1;
-    while (sub->p < sub->end) {
-        uint64_t x;
-        if (pf_pb_varint(sub, &x) != 0)
-            return -1;
-        *HP_PUSH(*v, *n, *cap) = x;
-    }
-    return 0;
-}
-
-/* The whole file, gunzip'd when it is gzip'd. */
-static unsigned char *pf_gunzip(const char *path, size_t *len, hp_err *err)
-{
-    gzFile gz = gzopen(path, "rb");
-    if (gz == NULL) {
-        hp_errf(err, path, "%s", strerror(errno));
-        return NULL;
-    }
-    size_t n = 0, cap = 1 << 16;
-    unsigned char *buf = hp_xmalloc(cap);
-    for (;;) {
-        if (n == cap) {
-            if (cap >= PF_MAX_PPROF) {
-                gzclose(gz);
-                free(buf);
-                hp_errf(err, path, "too large for a pprof profile");
-                return NULL;
-            }
-            cap *= 2;
-            buf = hp_xrealloc(buf, cap);
-        }
-        int r = gzread(gz, buf + n, (unsigned)(cap - n > (1u << 30) ? (1u << 30) : cap - n));
-        if (r < 0) {
-            gzclose(gz);
-            free(buf);
-            hp_errf(err, path, "cannot decompress it (damaged gzip data)");
-            return NULL;
-        }
-        if (r == 0)
-            break;
-        n += (size_t)r;
-    }
-    /* gzread stops quietly at a truncated stream; gzclose reports it */
-    if (gzclose(gz) != Z_OK) {
-        free(buf);
-        hp_errf(err, path, "cannot decompress it (truncated gzip data)");
-        return NULL;
-    }
-    *len = n;
-    return buf;
-}
-
-typedef struct pf_pploc {
-    uint64_t id, mapping, address, function;
-} pf_pploc;
-
-typedef struct pf_ppid {
-    uint64_t id, name;   /* name: a string index (mapping filename, function name) */
-} pf_ppid;
-
-static int pf_ppid_cmp(const void *a, const void *b)
-{
-    uint64_t x = ((const pf_ppid *)a)->id, y = ((const pf_ppid *)b)->id;
-    return (x > y) - (x < y);
-}
-
-static int pf_pploc_cmp(const void *a, const void *b)
-{
-    uint64_t x = ((const pf_pploc *)a)->id, y = ((const pf_pploc *)b)->id;
-    return (x > y) - (x < y);
-}
-
-static int pf_load_pprof(pf_ctx *c)
-{
-    size_t len = 0;
-    unsigned char *data = pf_gunzip(c->file, &len, c->err);
-    if (data == NULL)
-        return -1;
-    pf_pb top = { data, data + len }, sub, sub2;
-    uint32_t field, f2;
-    int wt, w2, r, status = -1;
-    uint64_t val, v2;
-    uint64_t *types = NULL;      /* sample_type: type string index, in order */
-    size_t ntypes = 0, tcap = 0;
-    pf_ppid *maps = NULL, *funcs = NULL;
-    size_t nmaps = 0, mcap = 0, nfuncs = 0, fcap = 0, frcap = 0;
-    pf_pploc *locs = NULL;
-    size_t nlocs = 0, lcap = 0;
-    /* samples are kept as ranges of the raw buffer and read in a second
-    ** pass, once the string table says which values are alloc_* */
-    pf_pb *samples = NULL;
-    size_t nsamples = 0, scap = 0;
-    uint64_t *ids = NULL, *vals = NULL;
-    size_t nids = 0, icap = 0, nvals = 0, vcap = 0;
-
-    while ((r = pf_pb_next(&top, &field, &wt, &val, &sub)) == 0) {
-        if (wt != 2) {
-            if (field == 1 || field == 2 || field == 3 || field == 4 || field == 5 || field == 6)
-                goto bad;
-            continue;
-        }
-        switch (field) {
-        case 1:   /* ValueType */
-            while ((r = pf_pb_next(&sub, &f2, &w2, &v2, &sub2)) == 0)
-                if (f2 == 1 && w2 == 0)
-                    *HP_PUSH(types, ntypes, tcap) = v2;
-            if (r < 0)
-                goto bad;
-            break;
-        case 2:
-            *HP_PUSH(samples, nsamples, scap) = sub;
-            break;
-        case 3:
-        case 5: {   /* Mapping (filename 5) / Function (name 2) */
-            pf_ppid x = { 0, 0 };
-            while ((r = pf_pb_next(&sub, &f2, &w2, &v2, &sub2)) == 0) {
-                if (w2 == 0 && f2 == 1)
-                    x.id = v2;
-                else if (w2 == 0 && f2 == (field == 3 ? 5u : 2u))
-                    x.name = v2;
-            }
-            if (r < 0)
-                goto bad;
-            if (field == 3)
-                *HP_PUSH(maps, nmaps, mcap) = x;
-            else
-                *HP_PUSH(funcs, nfuncs, fcap) = x;
-            break;
-        }
-        case 4: {   /* Location */
-            pf_pploc x = { 0, 0, 0, 0 };
-            while ((r = pf_pb_next(&sub, &f2, &w2, &v2, &sub2)) == 0) {
-                if (w2 == 0 && f2 == 1)
-                    x.id = v2;
-                else if (w2 == 0 && f2 == 2)
-                    x.mapping = v2;
-                else if (w2 == 0 && f2 == 3)
-                    x.address = v2;
-                else if (w2 == 2 && f2 == 4 && x.function == 0) {
-                    /* the first Line is the innermost inlined function */
-                    pf_pb ln = sub2, s3;
-                    uint32_t f3;
-                    int w3;
-                    uint64_t v3;
-                    while ((r = pf_pb_next(&ln, &f3, &w3, &v3, &s3)) == 0)
-                        if (f3 == 1 && w3 == 0)
-                            x.function = v3;
-                    if (r < 0)
-                        goto bad;
-                }
-            }
-            if (r < 0)
-                goto bad;
-            *HP_PUSH(locs, nlocs, lcap) = x;
-            break;
-        }
-        case 6:
-            *HP_PUSH(c->strs, c->nstrs, c->strcap) =
-                hp_xstrndup((const char *)sub.p, (size_t)(sub.end - sub.p) < HP_MAX_NAME
-                                                 ? (size_t)(sub.end - sub.p) : HP_MAX_NAME);
-            break;
-        default:
-            break;
-        }
-    }
-    if (r < 0)
-        goto bad;
-    /* string_table[0] is "": our 1-based pf_str(i + 1) is the proto's i */
-    long ia = -1, ib = -1;
-    for (size_t i = 0; i < ntypes; i++) {
-        const char *t = types[i] < c->nstrs ? c->strs[types[i]] : NULL;
-        if (t && strcmp(t, "alloc_objects") == 0)
-            ia = (long)i;
-        else if (t && strcmp(t, "alloc_space") == 0)
-            ib = (long)i;
-    }
-    if (ia < 0) {
-        hp_errf(c->err, c->file, "a pprof profile without alloc_objects (not a Go heap or"
-                " allocs profile)");
-        goto out;
-    }
-    qsort(locs, nlocs, sizeof *locs, pf_pploc_cmp);
-    qsort(maps, nmaps, sizeof *maps, pf_ppid_cmp);
-    qsort(funcs, nfuncs, sizeof *funcs, pf_ppid_cmp);
-    /* one frame per location, in id order: frame index = position */
-    for (size_t i = 0; i < nlocs; i++) {
-        pf_frame *f = HP_PUSH(c->fr, c->nfr, frcap);
-        memset(f, 0, sizeof *f);
-        f->has_addr = locs[i].address != 0;
-        f->addr = locs[i].address;
-        pf_ppid key = { locs[i].mapping, 0 }, *m = NULL, *fn = NULL;
-        if (nmaps)
-            m = bsearch(&key, maps, nmaps, sizeof *maps, pf_ppid_cmp);
-        key.id = locs[i].function;
-        if (nfuncs)
-            fn = bsearch(&key, funcs, nfuncs, sizeof *funcs, pf_ppid_cmp);
-        const char *mod = m ? pf_str(c, (int64_t)m->name + 1) : NULL;
-        f->module = mod && mod[0] ? mod : NULL;
-        const char *name = fn ? pf_str(c, (int64_t)fn->name + 1) : NULL;
-        f->text = hp_xasprintf("0x%llx: %s", (unsigned long long)locs[i].address,
-                               name ? name : "?");
-    }
-    for (size_t i = 0; i < nsamples; i++) {
-        nids = nvals = 0;
-        pf_pb sb = samples[i];
-        while ((r = pf_pb_next(&sb, &f2, &w2, &v2, &sub2)) == 0) {
-            if (f2 == 1 && pf_pb_ints(w2, v2, &sub2, &ids, &nids, &icap) != 0)
-                goto bad;
-            if (f2 == 2 && pf_pb_ints(w2, v2, &sub2, &vals, &nvals, &vcap) != 0)
-                goto bad;
-        }
-        if (r < 0 || nvals != ntypes)
-            goto bad;
-        int64_t objs = (int64_t)vals[ia], bytes = ib >= 0 ? (int64_t)vals[ib] : 0;
-        if (objs <= 0)
-            continue;
-        if (objs > PF_MAX_COUNT || bytes < 0 || bytes > PF_MAX_COUNT)
-            goto bad;
-        pf_point *pt = HP_PUSH(c->pts, c->npts, c->ptcap);
-        memset(pt, 0, sizeof *pt);
-        pt->allocs = objs;
-        pt->bytes = bytes;
-        pt->first = c->npfr;
-        for (size_t k = 0; k < nids; k++) {
-            pf_pploc key = { ids[k], 0, 0, 0 };
-            pf_pploc *l = nlocs ? bsearch(&key, locs, nlocs, sizeof *locs, pf_pploc_cmp) : NULL;
-            if (l == NULL)
-                goto bad;
-            *HP_PUSH(c->pfr, c->npfr, c->pfrcap) = (size_t)(l - locs);
-            pt->nframes++;
-        }
-    }
-    status = 0;
-    goto out;
-bad:
-    hp_errf(c->err, c->file, "damaged pprof profile");
-out:
-    free(data);
-    free(types);
-    free(maps);
-    free(funcs);
-    free(locs);
-    free(samples);
-    free(ids);
-    free(vals);
-    return status;
-}
-
-/* What kind of file: DHAT's JSON, or heaptrack data (plain, gzip or zstd).
-** Compressed heaptrack data is read through the system's gzip or zstd. */
-enum { PF_DHAT, PF_HEAPTRACK, PF_HEAPTRACK_GZ, PF_HEAPTRACK_ZST, PF_PPROF };
-
-static int pf_sniff(const char *path, int *kind, hp_err *err)
+static int pf_sniff(const char *path, int *kind, uint64_t *size, hp_err *err)
 {
     FILE *f = fopen(path, "rb");
     if (f == NULL)
         return hp_errf(err, path, "%s", strerror(errno));
-    unsigned char m[4] = { 0 };
-    size_t n = fread(m, 1, 4, f), skip = 0;
+    struct stat st;
+    if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
+        fclose(f);
+        return hp_errf(err, path, "not a regular file");
+    }
+    *size = (uint64_t)st.st_size;
+    unsigned char m[64] = { 0 };
+    size_t n = fread(m, 1, sizeof m, f), skip = 0;
     fclose(f);
     while (skip < n && (m[skip] == ' ' || m[skip] == '\n' || m[skip] == '\t' || m[skip] == '\r'))
         skip++;
+    if (n == 0)
+        return hp_errf(err, path, "empty file: not a profile");
     if (n >= 4 && m[0] == 0x28 && m[1] == 0xb5 && m[2] == 0x2f && m[3] == 0xfd)
         *kind = PF_HEAPTRACK_ZST;
     else if (n >= 2 && m[0] == 0x1f && m[1] == 0x8b) {
-        /* gzip'd: heaptrack text ("v ..." or "# ...") or else a pprof
-        ** protocol buffer (Go writes its fields in no fixed order) */
-        *kind = PF_PPROF;
+        /* gzip'd: heaptrack text ("v ..." or "# ...") or else a pprof buffer */
+        *kind = PF_PPROF_GZ;
         gzFile gz = gzopen(path, "rb");
         unsigned char first = 0;
         if (gz != NULL) {
@@ -1073,108 +976,61 @@ static int pf_sniff(const char *path, int *kind, hp_err *err)
                 *kind = PF_HEAPTRACK_GZ;
             gzclose(gz);
         }
-    } else if (n >= 1 && m[0] < 0x20 && m[0] != '\n' && m[0] != '\t' && m[0] != '\r')
-        *kind = PF_PPROF;   /* a protocol buffer as it is, not gzip'd */
-    else if (skip < n && m[skip] == '{')
+    } else if (skip < n && m[skip] == '{')
         *kind = PF_DHAT;
-    else
+    else if ((m[0] == 'v' && n > 1 && m[1] == ' ') || m[0] == '#')
         *kind = PF_HEAPTRACK;
+    else if ((m[0] >> 3) >= 1 && (m[0] >> 3) <= 6 && (m[0] & 7) == 2)
+        *kind = PF_PPROF_RAW;   /* a protocol buffer's first key: one of fields 1-6, a message */
+    else
+        return hp_errf(err, path, "not a profile: neither a DHAT profile, heaptrack data nor"
+                       " a pprof profile");
     return 0;
 }
 
-/* A stream of the file's text, decompressed by a child process when
-** needed (posix_spawnp, no shell; its stderr goes to /dev/null). */
-static FILE *pf_open_stream(const char *path, int kind, pid_t *pid, hp_err *err)
-{
-    *pid = -1;
-    if (kind == PF_HEAPTRACK) {
-        FILE *f = fopen(path, "r");
-        if (f == NULL)
-            hp_errf(err, path, "%s", strerror(errno));
-        return f;
-    }
-    const char *tool = kind == PF_HEAPTRACK_ZST ? "zstd" : "gzip";
-    int fds[2];
-    if (pipe(fds) != 0) {
-        hp_errf(err, path, "cannot decompress: %s", strerror(errno));
-        return NULL;
-    }
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_adddup2(&fa, fds[1], 1);
-    posix_spawn_file_actions_addclose(&fa, fds[0]);
-    posix_spawn_file_actions_addclose(&fa, fds[1]);
-    posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
-    char *argv[] = { (char *)tool, (char *)"-dc", (char *)"--", (char *)path, NULL };
-    int rc = posix_spawnp(pid, tool, &fa, NULL, argv, environ);
-    posix_spawn_file_actions_destroy(&fa);
-    close(fds[1]);
-    if (rc != 0) {
-        close(fds[0]);
-        *pid = -1;
-        hp_errf(err, path, "cannot run %s to decompress it (%s): install %s or decompress"
-                " the file first", tool, strerror(rc), tool);
-        return NULL;
-    }
-    FILE *f = fdopen(fds[0], "r");
-    if (f == NULL) {
-        close(fds[0]);
-        hp_errf(err, path, "cannot decompress: %s", strerror(errno));
-    }
-    return f;
-}
+/* ---- writing ---- */
 
-/* Close the stream; a decompressor that failed makes it an error. */
-static int pf_close_stream(FILE *f, pid_t pid, const char *path, int kind, hp_err *err)
+static void pf_core_free(pf_ctx *c)
 {
-    if (f)
-        fclose(f);
-    if (pid <= 0)
-        return 0;
-    int ws = 0;
-    while (waitpid(pid, &ws, 0) < 0)
-        if (errno != EINTR)
-            return hp_errf(err, path, "cannot wait for the decompressor: %s", strerror(errno));
-    if (!WIFEXITED(ws) || WEXITSTATUS(ws) != 0) {
-        /* the cause, rather than what reading the broken stream said */
-        memset(err, 0, sizeof *err);
-        return hp_errf(err, path, "%s could not decompress it",
-                       kind == PF_HEAPTRACK_ZST ? "zstd" : "gzip");
-    }
-    return 0;
-}
-
-/* ---- the import ---- */
-
-static int pf_by_allocs(const void *a, const void *b)
-{
-    const pf_unmatched *x = a, *y = b;
-    if (x->allocs != y->allocs)
-        return x->allocs < y->allocs ? 1 : -1;
-    return (x->bytes < y->bytes) - (x->bytes > y->bytes);
-}
-
-static void pf_free(pf_ctx *c)
-{
-    for (size_t i = 0; i < c->nfr; i++)
+    pf_core *k = CORE(c);
+    for (size_t i = 0; i < c->nfr; i++) {
         free(c->fr[i].text);
-    free(c->fr);
-    for (size_t i = 0; i < c->nbins; i++) {
-        free(c->bins[i].s);
-        free(c->bins[i].base);
+        free(c->fr[i].func);
     }
-    free(c->bins);
-    for (size_t i = 0; i < c->npts; i++)
-        free(c->pts[i].acc);
-    free(c->pts);
-    free(c->pfr);
-    for (size_t i = 0; i < c->nstrs; i++)
-        free(c->strs[i]);
-    free(c->strs);
+    free(c->fr);
     free(c->cmd);
-    while (c->heat) {
-        pf_heat *h = c->heat;
-        c->heat = h->next;
+    free(c->recorded_from);
+    for (size_t i = 0; i < c->nbuild_ids; i++)
+        free(c->build_ids[i]);
+    free(c->build_ids);
+    if (k == NULL)
+        return;
+    for (size_t i = 0; i < k->nbins; i++) {
+        for (size_t j = 0; j < k->bins[i].n; j++) {
+            free(k->bins[i].s[j].function);
+            free(k->bins[i].s[j].source_function);
+            free(k->bins[i].s[j].file);
+        }
+        free(k->bins[i].s);
+        free(k->bins[i].base);
+        free(k->bins[i].path);
+        free(k->bins[i].build_id);
+        free(k->bins[i].code);
+    }
+    free(k->bins);
+    for (size_t i = 0; i < k->nalloc; i++)
+        free(k->allocators[i]);
+    free(k->allocators);
+    free(k->fsite);
+    free(k->fflags);
+    for (size_t i = 0; i < k->nmiss; i++) {
+        free(k->miss[i].reason);
+        free(k->miss[i].detail);
+    }
+    free(k->miss);
+    while (k->heat) {
+        pf_heat *h = k->heat;
+        k->heat = h->next;
         free(h->count);
         free(h);
     }
@@ -1185,209 +1041,114 @@ static void pf_free(pf_ctx *c)
 ** views or tables someone added), before anything is written. */
 static int pf_open_rw(const char *dbpath, sqlite3 **out, hp_err *err)
 {
-    return st_open_update(dbpath, out, err);
+    if (st_open_update(dbpath, out, err) != 0)
+        return -1;
+    sqlite3_extended_result_codes(*out, 1);   /* the real cause of an I/O error */
+    return 0;
 }
 
-int pf_import(const char *dbpath, const char *file, const pf_opts *o, FILE *log, hp_err *err)
+/* Run one statement with up to two text parameters and one integer. */
+static int pf_exec(pf_ctx *c, const char *what, const char *sql, const char *t1, const char *t2,
+                   int64_t i3)
 {
-    pf_ctx c;
-    memset(&c, 0, sizeof c);
-    c.dbpath = dbpath;
-    c.file = file;
-    c.err = err;
-    char *text = NULL, *abspath = NULL;
-    pf_unmatched *um = NULL;
-    size_t num = 0, umcap = 0;
-    int64_t *counts = NULL;
     sqlite3_stmt *st = NULL;
-    int status = -1, in_tx = 0, deferred = 0, kind = PF_DHAT, rc;
-
-    int64_t only = 0;
-    if (o && o->binary) {
-        sqlite3 *rdb = NULL;
-        if (st_open_read(dbpath, &rdb, err) != 0)
-            return -1;
-        int r = mrg_select_binary(rdb, dbpath, o->binary, &only, err);
-        sqlite3_close(rdb);
-        if (r != 0)
-            return -1;
-    }
-    if (pf_sniff(file, &kind, err) != 0)
+    if (pf_prep(c, sql, &st) != 0)
         return -1;
-    if (kind == PF_DHAT && (text = pf_read_file(file, err)) == NULL)
+    if (t1)
+        sqlite3_bind_text(st, 1, t1, -1, SQLITE_STATIC);
+    if (t2)
+        sqlite3_bind_text(st, 2, t2, -1, SQLITE_STATIC);
+    if (sqlite3_bind_parameter_count(st) >= 3)
+        sqlite3_bind_int64(st, 3, i3);
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : pf_dberr(c, rc, what);
+}
+
+/* Remove the profile named `name` (its rows everywhere). */
+static int pf_delete_named(pf_ctx *c, const char *name)
+{
+    static const char *const del[] = {
+        "DELETE FROM member_heat WHERE profile_id IN (SELECT id FROM profiles WHERE name = ?1)",
+        "DELETE FROM site_counts WHERE profile_id IN (SELECT id FROM profiles WHERE name = ?1)",
+        "DELETE FROM profile_misses WHERE profile_id IN (SELECT id FROM profiles WHERE name = ?1)",
+        "DELETE FROM profiles WHERE name = ?1",
+    };
+    for (size_t i = 0; i < sizeof del / sizeof del[0]; i++)
+        if (pf_exec(c, "cannot replace the earlier import", del[i], name, NULL, 0) != 0)
+            return -1;
+    return 0;
+}
+
+static int pf_write(pf_ctx *c, const char *name, const char *path, int64_t *pid_out,
+                    char **replaced)
+{
+    pf_core *k = CORE(c);
+    pf_bin *bin = k->bin;
+    sqlite3_stmt *st = NULL;
+    int rc;
+    /* the profile this one takes over from in the views, for the summary */
+    if (pf_prep(c, "SELECT group_concat(name, ', ') FROM profiles WHERE binary_id = ?1"
+                " AND selected AND name <> ?2", &st) != 0)
         return -1;
-    if (pf_open_rw(dbpath, &c.db, err) != 0)
-        goto out;
-    if (kind == PF_DHAT) {
-        c.source = "dhat";
-        if (pf_load_doc(&c, text, &c.cmd) != 0 || pf_load_frames(&c) != 0
-            || pf_load_dhat_points(&c) != 0)
-            goto out;
-        free(text);
-        text = NULL;
-    } else if (kind == PF_PPROF) {
-        c.source = "pprof";
-        if (pf_load_pprof(&c) != 0)
-            goto out;
-    } else {
-        c.source = "heaptrack";
-        pid_t pid;
-        FILE *in = pf_open_stream(file, kind, &pid, err);
-        if (in == NULL)
-            goto out;
-        int r = pf_load_heaptrack(&c, in);
-        if (pf_close_stream(in, pid, file, kind, err) != 0 || r != 0)
-            goto out;
-    }
-    if (pf_load_sites(&c, only) != 0)
-        goto out;
-
-    /* the binary and load bias most frames agree on */
-    pf_bin *bin = NULL;
-    int64_t bias = 0;
-    size_t votes = 0;
-    for (size_t i = 0; i < c.nbins; i++) {
-        int64_t bb;
-        size_t v = pf_vote(&c, &c.bins[i], &bb);
-        if (v > votes) {
-            votes = v;
-            bias = bb;
-            bin = &c.bins[i];
-        }
-    }
-    if (bin == NULL) {
-        hp_errf(err, file, "no frame of the profile is an allocation site of %s%s", dbpath,
-                c.nbins ? " (another program, or a different build?)"
-                        : " (it has no allocation sites: analyze without --no-sites)");
-        goto out;
-    }
-
-    /* attribute every program point */
-    counts = hp_xmalloc(PF_MAX_ACC * sizeof *counts);
-    int64_t points = 0, pmatched = 0, allocs = 0, amatched = 0, bytes = 0, bmatched = 0;
-    int64_t heat_points = 0;
-    for (size_t pi = 0; pi < c.npts; pi++) {
-        const pf_point *pt = &c.pts[pi];
-        points++;
-        allocs += pt->allocs;
-        bytes += pt->bytes;
-        if (allocs > PF_MAX_COUNT || bytes > PF_MAX_COUNT) {
-            hp_errf(err, file, "damaged profile: counts out of range");
-            goto out;
-        }
-        pf_site *first = NULL, *chosen = NULL;
-        const char *where = NULL, *where2 = NULL;
-        for (size_t k = 0; k < pt->nframes && chosen == NULL; k++) {
-            pf_frame *f = &c.fr[c.pfr[pt->first + k]];
-            /* DHAT's first frame is the allocator itself; heaptrack's the caller */
-            if (where == NULL && (k > 0 || kind != PF_DHAT))
-                where = f->text;
-            else if (where != NULL && where2 == NULL)
-                where2 = f->text;
-            if (!f->has_addr || pf_other_object(f, bin))
-                continue;
-            pf_site *sx = pf_match(bin, f->addr, bias);
-            if (sx == NULL)
-                continue;
-            if (first == NULL)
-                first = sx;
-            if (!sx->in_wrapper)
-                chosen = sx;
-        }
-        int via = chosen != NULL && chosen != first;
-        if (chosen == NULL)
-            chosen = first;
-        if (chosen == NULL) {
-            pf_unmatched *u = HP_PUSH(um, num, umcap);
-            u->allocs = pt->allocs;
-            u->bytes = pt->bytes;
-            u->where = hp_xasprintf("%s%s%s", where ? where : "?", where2 ? " <- " : "",
-                                    where2 ? where2 : "");
-            continue;
-        }
-        pmatched++;
-        amatched += pt->allocs;
-        bmatched += pt->bytes;
-        chosen->allocs += pt->allocs;
-        chosen->bytes += pt->bytes;
-        chosen->points++;
-        chosen->via_wrapper += via;
-        if (chosen->type_id > 0 && pt->acc != NULL) {
-            int r = pf_fold(&c, pt->acc, chosen->type_id, counts);
-            if (r < 0)
-                goto out;
-            heat_points += r;
-        }
-    }
-
-    /* write it all in one transaction; SIGINT, SIGTERM and SIGHUP wait
-    ** until it is committed or rolled back and the file closed, so a
-    ** Ctrl-C never leaves a hot journal behind */
-    hp_signals_defer();
-    deferred = 1;
-    if (sqlite3_exec(c.db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
-        pf_dberr(&c, "cannot start the import");
-        goto out;
-    }
-    in_tx = 1;
-    abspath = realpath(file, NULL);
-    const char *path = abspath ? abspath : file;
-    if (pf_prep(&c, "DELETE FROM member_heat WHERE profile_id IN (SELECT id FROM profiles"
-                " WHERE binary_id = ?1 AND path = ?2)", &st) != 0)
-        goto out;
-    for (int pass = 0; pass < 3; pass++) {
-        static const char *const del[3] = {
-            NULL,
-            "DELETE FROM site_counts WHERE profile_id IN (SELECT id FROM profiles"
-            " WHERE binary_id = ?1 AND path = ?2)",
-            "DELETE FROM profiles WHERE binary_id = ?1 AND path = ?2",
-        };
-        if (pass > 0 && pf_prep(&c, del[pass], &st) != 0)
-            goto out;
-        sqlite3_bind_int64(st, 1, bin->id);
-        sqlite3_bind_text(st, 2, path, -1, SQLITE_STATIC);
-        rc = sqlite3_step(st);
-        sqlite3_finalize(st);
-        st = NULL;
-        if (rc != SQLITE_DONE) {
-            pf_dberr(&c, "cannot replace the earlier import");
-            goto out;
-        }
-    }
+    sqlite3_bind_int64(st, 1, bin->id);
+    sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
+        *replaced = hp_xstrdup((const char *)sqlite3_column_text(st, 0));
+    sqlite3_finalize(st);
+    st = NULL;
+    if (pf_delete_named(c, name) != 0)
+        return -1;
+    if (pf_exec(c, "cannot store the profile", "UPDATE profiles SET selected = 0 WHERE binary_id = ?3",
+                NULL, NULL, bin->id) != 0)
+        return -1;
     char when[32];
     time_t now = time(NULL);
     struct tm tmv;
     strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&now, &tmv));
-    if (pf_prep(&c, "INSERT INTO profiles(binary_id, source, path, command, imported_at,"
+    if (pf_prep(c, "INSERT INTO profiles(binary_id, source, path, command, imported_at,"
                 " load_bias, points, points_matched, allocations, allocations_matched, bytes,"
-                " bytes_matched, heat_points) VALUES (?1, ?13, ?2, ?3, ?4, ?5, ?6, ?7, ?8,"
-                " ?9, ?10, ?11, ?12)", &st) != 0)
-        goto out;
+                " bytes_matched, heat_points, name, selected, recorded_from, build_id)"
+                " VALUES (?1, ?13, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?14, 1, ?15, ?16)",
+                &st) != 0)
+        return -1;
     sqlite3_bind_int64(st, 1, bin->id);
     sqlite3_bind_text(st, 2, path, -1, SQLITE_STATIC);
-    if (c.cmd)
-        sqlite3_bind_text(st, 3, c.cmd, -1, SQLITE_STATIC);
+    if (c->cmd)
+        sqlite3_bind_text(st, 3, c->cmd, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 4, when, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 5, bias);
-    sqlite3_bind_int64(st, 6, points);
-    sqlite3_bind_int64(st, 7, pmatched);
-    sqlite3_bind_int64(st, 8, allocs);
-    sqlite3_bind_int64(st, 9, amatched);
-    sqlite3_bind_int64(st, 10, bytes);
-    sqlite3_bind_int64(st, 11, bmatched);
-    sqlite3_bind_int64(st, 12, heat_points);
-    sqlite3_bind_text(st, 13, c.source, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 5, k->bias);
+    sqlite3_bind_int64(st, 6, k->points);
+    sqlite3_bind_int64(st, 7, k->pmatched);
+    sqlite3_bind_int64(st, 8, k->allocs);
+    sqlite3_bind_int64(st, 9, k->amatched);
+    sqlite3_bind_int64(st, 10, k->bytes);
+    sqlite3_bind_int64(st, 11, k->bmatched);
+    sqlite3_bind_int64(st, 12, k->heat_points);
+    sqlite3_bind_text(st, 13, c->source, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 14, name, -1, SQLITE_STATIC);
+    const char *from = c->recorded_from ? c->recorded_from : NULL;
+    char prog[512];
+    if (from == NULL && c->cmd) {
+        size_t n = strcspn(c->cmd, " \t");
+        snprintf(prog, sizeof prog, "%.*s", (int)(n < 500 ? n : 500), c->cmd);
+        from = prog;
+    }
+    if (from)
+        sqlite3_bind_text(st, 15, from, -1, SQLITE_TRANSIENT);
+    if (c->nbuild_ids)
+        sqlite3_bind_text(st, 16, c->build_ids[0], -1, SQLITE_STATIC);
     rc = sqlite3_step(st);
     sqlite3_finalize(st);
     st = NULL;
-    if (rc != SQLITE_DONE) {
-        pf_dberr(&c, "cannot store the profile");
-        goto out;
-    }
-    int64_t pid = sqlite3_last_insert_rowid(c.db);
-    if (pf_prep(&c, "INSERT INTO site_counts(site_id, profile_id, source, allocations, bytes,"
-                " points, via_wrapper) VALUES (?1, ?2, ?7, ?3, ?4, ?5, ?6)", &st) != 0)
-        goto out;
+    if (rc != SQLITE_DONE)
+        return pf_dberr(c, rc, "cannot store the profile");
+    int64_t pid = sqlite3_last_insert_rowid(c->db);
+    *pid_out = pid;
+    if (pf_prep(c, "INSERT INTO site_counts(site_id, profile_id, source, allocations, bytes,"
+                " points, via_wrapper, min_size, max_size, sized_allocations, via_stack, stack_from,"
+                " via_twin) VALUES (?1, ?2, ?7, ?3, ?4, ?5, ?6, ?8, ?9, ?10, ?11, ?12, ?13)", &st) != 0)
+        return -1;
     for (size_t i = 0; i < bin->n; i++) {
         pf_site *s = &bin->s[i];
         if (s->points == 0)
@@ -1398,26 +1159,59 @@ int pf_import(const char *dbpath, const char *file, const pf_opts *o, FILE *log,
         sqlite3_bind_int64(st, 4, s->bytes);
         sqlite3_bind_int64(st, 5, s->points);
         sqlite3_bind_int64(st, 6, s->via_wrapper);
-        sqlite3_bind_text(st, 7, c.source, -1, SQLITE_STATIC);
-        if (sqlite3_step(st) != SQLITE_DONE) {
-            pf_dberr(&c, "cannot store the site counts");
-            goto out;
+        sqlite3_bind_text(st, 7, c->source, -1, SQLITE_STATIC);
+        if (s->sized > 0) {
+            sqlite3_bind_int64(st, 8, s->min_size);
+            sqlite3_bind_int64(st, 9, s->max_size);
+        } else {
+            sqlite3_bind_null(st, 8);
+            sqlite3_bind_null(st, 9);
+        }
+        sqlite3_bind_int64(st, 10, s->sized);
+        sqlite3_bind_int64(st, 11, s->via_stack);
+        if (s->stack_from)
+            sqlite3_bind_int64(st, 12, s->stack_from);
+        else
+            sqlite3_bind_null(st, 12);
+        sqlite3_bind_int64(st, 13, s->via_twin);
+        if ((rc = sqlite3_step(st)) != SQLITE_DONE) {
+            sqlite3_finalize(st);
+            return pf_dberr(c, rc, "cannot store the site counts");
+        }
+        sqlite3_reset(st);
+    }
+    sqlite3_finalize(st);
+    st = NULL;
+    if (pf_prep(c, "INSERT INTO profile_misses(profile_id, reason, detail, points, allocations,"
+                " bytes) VALUES (?1, ?2, ?3, ?4, ?5, ?6)", &st) != 0)
+        return -1;
+    for (size_t i = 0; i < k->nmiss; i++) {
+        sqlite3_bind_int64(st, 1, pid);
+        sqlite3_bind_text(st, 2, k->miss[i].reason, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 3, k->miss[i].detail, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 4, k->miss[i].points);
+        sqlite3_bind_int64(st, 5, k->miss[i].allocs);
+        sqlite3_bind_int64(st, 6, k->miss[i].bytes);
+        if ((rc = sqlite3_step(st)) != SQLITE_DONE) {
+            sqlite3_finalize(st);
+            return pf_dberr(c, rc, "cannot store the unattributed allocations");
         }
         sqlite3_reset(st);
     }
     sqlite3_finalize(st);
     st = NULL;
     /* every member gets a row, so a field never touched shows as 0 */
-    if (pf_prep(&c, "INSERT INTO member_heat(type_id, idx, profile_id, accesses, bytes_touched)"
-                " VALUES (?1, ?2, ?3, ?4, ?5)", &st) != 0)
-        goto out;
     sqlite3_stmt *mem = NULL;
-    if (pf_prep(&c, "SELECT idx, offset, size FROM members WHERE type_id = ?1 ORDER BY idx",
-                &mem) != 0)
-        goto out;
-    for (pf_heat *h = c.heat; h; h = h->next) {
+    if (pf_prep(c, "INSERT INTO member_heat(type_id, idx, profile_id, accesses, bytes_touched)"
+                " VALUES (?1, ?2, ?3, ?4, ?5)", &st) != 0
+        || pf_prep(c, "SELECT idx, offset, size FROM members WHERE type_id = ?1 ORDER BY idx",
+                   &mem) != 0) {
+        sqlite3_finalize(st);
+        return -1;
+    }
+    for (pf_heat *h = k->heat; h; h = h->next) {
         sqlite3_bind_int64(mem, 1, h->type_id);
-        while (sqlite3_step(mem) == SQLITE_ROW) {
+        while ((rc = sqlite3_step(mem)) == SQLITE_ROW) {
             int64_t idx = sqlite3_column_int64(mem, 0), off = sqlite3_column_int64(mem, 1);
             int64_t sz = sqlite3_column_int64(mem, 2), acc = 0, touched = 0;
             for (int64_t b = off < 0 ? 0 : off; b < h->size && b < off + sz && sz > 0; b++) {
@@ -1429,62 +1223,196 @@ int pf_import(const char *dbpath, const char *file, const pf_opts *o, FILE *log,
             sqlite3_bind_int64(st, 3, pid);
             sqlite3_bind_int64(st, 4, acc);
             sqlite3_bind_int64(st, 5, touched);
-            if (sqlite3_step(st) != SQLITE_DONE) {
-                pf_dberr(&c, "cannot store the field heat");   /* before finalize resets it */
-                sqlite3_finalize(mem);
-                goto out;
-            }
+            if ((rc = sqlite3_step(st)) != SQLITE_DONE)
+                break;
             sqlite3_reset(st);
         }
         sqlite3_reset(mem);
+        if (rc != SQLITE_DONE) {
+            sqlite3_finalize(mem);
+            sqlite3_finalize(st);
+            return pf_dberr(c, rc, "cannot store the field heat");
+        }
     }
     sqlite3_finalize(mem);
     sqlite3_finalize(st);
-    st = NULL;
     /* measured sizes may ask for classes of new request sizes */
-    if (rk_fill_classes(c.db, dbpath, err) != 0)
+    return rk_fill_classes(c->db, c->dbpath, c->err);
+}
+
+/* The default name: the file's base name. */
+static char *pf_default_name(const char *file)
+{
+    return hp_xstrdup(pf_base(file));
+}
+
+static int pf_begin(pf_ctx *c)
+{
+    int rc = sqlite3_exec(c->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+    return rc == SQLITE_OK ? 0 : pf_dberr(c, rc, "cannot start the import");
+}
+
+static int pf_commit(pf_ctx *c)
+{
+    int rc = sqlite3_exec(c->db, "COMMIT", NULL, NULL, NULL);
+    return rc == SQLITE_OK ? 0 : pf_dberr(c, rc, "cannot commit the import");
+}
+
+int pf_import(const char *dbpath, const char *file, const pf_opts *o, FILE *log, hp_err *err)
+{
+    pf_ctx c;
+    pf_core k;
+    memset(&c, 0, sizeof c);
+    memset(&k, 0, sizeof k);
+    c.dbpath = dbpath;
+    c.file = file;
+    c.err = err;
+    c.core = &k;
+    k.o = o;
+    char *abspath = NULL, *name = NULL, *replaced = NULL;
+    int status = -1, in_tx = 0, deferred = 0, kind = PF_DHAT;
+
+    if (o && o->name && (o->name[0] == '\0' || strchr(o->name, ',')))
+        return hp_errf(err, file, "--name wants a non-empty name without commas");
+    if (pf_sniff(file, &kind, &c.file_size, err) != 0)
+        return -1;
+    if (pf_open_rw(dbpath, &c.db, err) != 0)
         goto out;
-    if (sqlite3_exec(c.db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
-        pf_dberr(&c, "cannot commit the import");
-        goto out;
+    if (kind == PF_DHAT) {
+        c.source = "dhat";
+        FILE *f = fopen(file, "rb");
+        if (f == NULL) {
+            hp_errf(err, file, "%s", strerror(errno));
+            goto out;
+        }
+        int r = pf_read_dhat(&c, f);
+        fclose(f);
+        if (r != 0)
+            goto out;
+    } else if (kind == PF_PPROF_GZ || kind == PF_PPROF_RAW) {
+        c.source = "pprof";
+        if (pf_read_pprof(&c, kind == PF_PPROF_GZ) != 0)
+            goto out;
+    } else {
+        c.source = "heaptrack";
+        int how = kind == PF_HEAPTRACK_ZST ? 2 : kind == PF_HEAPTRACK_GZ ? 1 : 0;
+        if (pf_read_heaptrack(&c, how) != 0)
+            goto out;
     }
+
+    /* SIGINT, SIGTERM and SIGHUP wait until the transaction is committed
+    ** or rolled back and the file closed: a Ctrl-C never leaves a hot journal */
+    hp_signals_defer();
+    deferred = 1;
+    if (pf_begin(&c) != 0)
+        goto out;
+    in_tx = 1;
+    abspath = realpath(file, NULL);
+    name = o && o->name ? hp_xstrdup(o->name) : pf_default_name(file);
+    int64_t pid = 0;
+    if (pf_write(&c, name, abspath ? abspath : file, &pid, &replaced) != 0 || pf_commit(&c) != 0)
+        goto out;
     in_tx = 0;
 
     if (log) {
-        fprintf(log, "profile %s (%s): binary %lld, load bias 0x%llx\n", file, c.source,
-                (long long)bin->id, (unsigned long long)bias);
-        fprintf(log, "program points: %lld, matched %lld\n", (long long)points,
-                (long long)pmatched);
+        fprintf(log, "profile %s (%s) as '%s': binary %lld, load bias 0x%llx\n", file, c.source,
+                name, (long long)k.bin->id, (unsigned long long)k.bias);
+        fprintf(log, "program points: %lld, matched %lld\n", (long long)k.points,
+                (long long)k.pmatched);
         fprintf(log, "allocations: %lld, matched %lld (%.1f%%); bytes %lld, matched %lld\n",
-                (long long)allocs, (long long)amatched,
-                allocs ? 100.0 * (double)amatched / (double)allocs : 0.0, (long long)bytes,
-                (long long)bmatched);
-        fprintf(log, "field heat: %lld program points folded onto members\n",
-                (long long)heat_points);
-        if (num > 1)
-            qsort(um, num, sizeof *um, pf_by_allocs);
-        size_t show = o && o->unmatched >= 0 ? (size_t)o->unmatched : 5;
-        if (num)
-            fprintf(log, "largest unmatched (allocations, bytes, first frames):\n");
-        for (size_t i = 0; i < num && i < show; i++)
-            fprintf(log, "  %lld  %lld  %s\n", (long long)um[i].allocs, (long long)um[i].bytes,
-                    um[i].where);
+                (long long)k.allocs, (long long)k.amatched,
+                k.allocs ? 100.0 * (double)k.amatched / (double)k.allocs : 0.0,
+                (long long)k.bytes, (long long)k.bmatched);
+        if (strcmp(c.source, "dhat") == 0)
+            fprintf(log, "field heat: %lld program points folded onto members\n",
+                    (long long)k.heat_points);
+        if (replaced)
+            fprintf(log, "counted instead of '%s' for this binary (to add them up: --use"
+                    " %s,%s)\n", replaced, replaced, name);
+        sqlite3 *rdb = NULL;
+        hp_err e2 = { 0 };
+        if (st_open_read(dbpath, &rdb, &e2) == 0) {
+            pf_print_coverage(rdb, pid, o && o->unmatched >= 0 ? o->unmatched : 5, log);
+            sqlite3_close(rdb);
+        }
     }
     status = 0;
 out:
     if (in_tx)
         sqlite3_exec(c.db, "ROLLBACK", NULL, NULL, NULL);
-    sqlite3_finalize(st);
     if (c.db)
         sqlite3_close(c.db);
     if (deferred)
         hp_signals_release();
-    pf_free(&c);
-    for (size_t i = 0; i < num; i++)
-        free(um[i].where);
-    free(um);
-    free(counts);
-    free(text);
+    pf_core_free(&c);
     free(abspath);
+    free(name);
+    free(replaced);
+    return status;
+}
+
+/* `profile DB --drop NAME` and `profile DB --use A,B`. */
+int pf_manage(const char *dbpath, const char *drop, const char *use, FILE *log, hp_err *err)
+{
+    pf_ctx c;
+    memset(&c, 0, sizeof c);
+    c.dbpath = dbpath;
+    c.file = dbpath;
+    c.err = err;
+    int status = -1, in_tx = 0;
+    if (pf_open_rw(dbpath, &c.db, err) != 0)
+        return -1;
+    hp_signals_defer();
+    if (pf_begin(&c) != 0)
+        goto out;
+    in_tx = 1;
+    if (drop) {
+        sqlite3_stmt *st = NULL;
+        int64_t bid = -1, sel = 0;
+        if (pf_prep(&c, "SELECT binary_id, selected FROM profiles WHERE name = ?1", &st) != 0)
+            goto out;
+        sqlite3_bind_text(st, 1, drop, -1, SQLITE_STATIC);
+        if (sqlite3_step(st) == SQLITE_ROW) {
+            bid = sqlite3_column_int64(st, 0);
+            sel = sqlite3_column_int64(st, 1);
+        }
+        sqlite3_finalize(st);
+        if (bid < 0) {
+            char *names = pf_profile_names(c.db);
+            hp_errf(err, dbpath, "no profile named '%.200s' (profiles: %.300s)", drop,
+                    names ? names : "none");
+            free(names);
+            goto out;
+        }
+        if (pf_delete_named(&c, drop) != 0)
+            goto out;
+        /* the binary keeps counting its newest remaining profile */
+        if (sel && pf_exec(&c, "cannot select a profile",
+                           "UPDATE profiles SET selected = 1 WHERE id = (SELECT max(id) FROM"
+                           " profiles WHERE binary_id = ?3) AND NOT EXISTS (SELECT 1 FROM"
+                           " profiles WHERE binary_id = ?3 AND selected)", NULL, NULL, bid) != 0)
+            goto out;
+        if (log)
+            fprintf(log, "dropped profile '%s'\n", drop);
+    }
+    if (use) {
+        if (pf_use_names(c.db, dbpath, use, 0, err) != 0)
+            goto out;
+        if (pf_exec(&c, "cannot select the profiles",
+                    "UPDATE main.profiles SET selected = (SELECT u.selected FROM temp.pf_use u"
+                    " WHERE u.id = main.profiles.id)", NULL, NULL, 0) != 0)
+            goto out;
+        if (log)
+            fprintf(log, "counting profiles %s\n", use);
+    }
+    if (rk_fill_classes(c.db, dbpath, err) != 0 || pf_commit(&c) != 0)
+        goto out;
+    in_tx = 0;
+    status = 0;
+out:
+    if (in_tx)
+        sqlite3_exec(c.db, "ROLLBACK", NULL, NULL, NULL);
+    sqlite3_close(c.db);
+    hp_signals_release();
     return status;
 }

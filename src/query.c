@@ -23,6 +23,7 @@
 ** separated by a blank line.  Errors name the query file and the line of
 ** the statement: "FILE: near line N: message".
 */
+#include "profile.h"
 #include "report.h"
 #include "store.h"
 
@@ -356,6 +357,8 @@ int rep_query(const char *dbpath, const char *query, const char *binary, fmt_kin
     if (st_open_read(dbpath, &db, err) != 0)
         goto done;
     if (binary != NULL && mrg_select_binary(db, dbpath, binary, NULL, err) != 0)
+        goto done;
+    if (pf_apply(db, dbpath, err) != 0)
         goto done;
 
     /* Prepare everything first, so that nothing runs unless every

@@ -12,6 +12,7 @@
 ** site: largest heap_saved, then struct_saved, then allocations, then the
 ** lowest site id.  SQL sorts NULL below every number; so does rk_cmp_num.
 */
+#include "profile.h"
 #include "rank.h"
 #include "cifmt.h"
 #include "layout.h"
@@ -593,6 +594,7 @@ static int rk_print(sqlite3 *db, const char *path, rk_row *rows, size_t n, const
                 " what they save depends on n and is not counted.\n");
     if (any_none)
         fprintf(out, "none: no allocation site of the type was found; ranked by raw saving.\n");
+    pf_print_coverage(db, 0, 3, out);   /* what the measured counts are out of */
     return 0;
 dberr:
     hp_errf(err, path, "cannot build the ranking: %s", sqlite3_errmsg(db));
@@ -769,6 +771,8 @@ int rk_top(const char *dbpath, const rk_opts *o, FILE *out, hp_err *err)
     if (st_open_read(dbpath, &db, err) != 0)
         return HP_EXIT_ERROR;
     if (o->binary && mrg_select_binary(db, dbpath, o->binary, NULL, err) != 0)
+        goto out;
+    if (pf_apply(db, dbpath, err) != 0)
         goto out;
     if (rk_check_filled(db, dbpath, err) != 0)
         goto out;

@@ -25,6 +25,7 @@
 ** An unknown NAME is an error with up to five "did you mean" names
 ** (names.c), before anything is printed.
 */
+#include "profile.h"
 #include "report.h"
 #include "sizeclass.h"
 #include "store.h"
@@ -613,12 +614,13 @@ static void shw_suggest(shw_type *t, int hot, hp_buf *b)
 
 /* ---- allocation view and field heat (rank.c / profile.c data) ---------- */
 
-/* Field heat summed over every imported profile; a database without the
+/* Field heat summed over the counted (selected) profiles; a database without the
 ** table (or without heat for this type) leaves has_heat 0. */
 static void shw_load_heat(sqlite3 *db, shw_type *t)
 {
     sqlite3_stmt *s = NULL;
     if (sqlite3_prepare_v2(db, "SELECT idx, sum(accesses) FROM member_heat WHERE type_id = ?1"
+                           " AND profile_id IN (SELECT id FROM profiles WHERE selected)"
                            " GROUP BY idx", -1, &s, NULL) != SQLITE_OK)
         return;
     sqlite3_bind_int64(s, 1, t->id);
@@ -811,7 +813,7 @@ static void shw_heat_lines(const shw_type *t, int hot, hp_buf *b)
             ix[j] = ix[j - 1];
             ix[j - 1] = x;
         }
-    hp_buf_puts(b, "Field heat (DHAT accesses, all profiles):");
+    hp_buf_puts(b, "Field heat (DHAT accesses, counted profiles):");
     for (size_t k = 0; k < n; k++)
         hp_buf_printf(b, "%s %s %lld", k ? "," : "", t->m[ix[k]].name ? t->m[ix[k]].name
                       : "(anon)", (long long)t->m[ix[k]].heat);
@@ -1052,6 +1054,7 @@ static void shw_alloc_view(sqlite3 *db, const shw_type *t, hp_buf *b)
                       " crosses an allocator class is not known without n (a profile's"
                       " measured sizes tell); not counted above.\n", nvar,
                       nvar == 1 ? "site" : "sites");
+    pf_coverage(db, 0, 3, "", b);   /* what the measured counts are out of */
 }
 
 /* ---- reading ------------------------------------------------------------ */
@@ -1174,6 +1177,8 @@ int rep_show(const char *dbpath, const char *const *names, size_t nnames, const 
         goto done;
     for (size_t i = 0; i < npicks; i++)
         gsize[picks[i].group]++;
+    if (pf_apply(db, dbpath, err) != 0)
+        goto done;
     if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) != SQLITE_OK) {
         hp_errf(err, dbpath, "cannot read types: %s", sqlite3_errmsg(db));
         goto done;

@@ -1,0 +1,110 @@
+/*
+** pf_int.h -- what the profile readers and the matching core share
+** (internal to `holeprof profile`; the command's contract is profile.h).
+**
+** Contract: a reader (pf_dhat.c, pf_heaptrack.c, pf_pprof.c) streams one
+** file format and reports, in this order,
+**   1. every frame the profile names: pf_add_frame() (an address, the
+**      text a summary prints, and when the format says so the function
+**      and the object), plus what the profile says it was recorded from
+**      (c->cmd, c->recorded_from, c->build_ids);
+**   2. pf_ready(): the core loads the database's sites, solves the binary
+**      and load bias from the frames, and refuses a profile of another
+**      program (one line, exit 2, before anything is written);
+**   3. every allocation stack with its counts: pf_stack() for a stack
+**      given as an array of frame indices (innermost first), or, for a
+**      format whose stacks form a tree (heaptrack), pf_attr_push() to
+**      extend the attribution of a parent node by one frame and
+**      pf_count() to count a node's allocations.
+** The core attributes each stack to a site (profile.c) and keeps only
+** per-site and per-reason sums, so memory is the frames, the sites and
+** whatever a reader needs to walk its stacks -- never the file's size
+** times its depth.  Every reader bounds what it keeps and refuses a file
+** beyond a bound with one line that names the bound (PF_LIMIT_*).
+*/
+#ifndef PF_INT_H
+#define PF_INT_H
+
+#include <stdint.h>
+#include <stdio.h>
+#include <sqlite3.h>
+#include "hp.h"
+
+#define PF_MAX_CALL   15                /* longest x86-64 instruction */
+#define PF_MAX_COUNT  ((int64_t)1 << 53)
+#define PF_MAX_ACC    (1 << 20)         /* bytes of one acc array (DHAT: 1 KiB) */
+#define PF_MAX_TEXT   1024              /* bytes of a frame's text kept */
+#define PF_LIMIT_FRAMES ((size_t)1 << 24)   /* distinct frames (and trace nodes) */
+#define PF_LIMIT_LINE ((size_t)1 << 20)     /* one heaptrack line, one JSON string */
+#define PF_LIMIT_STACK ((size_t)1 << 20)    /* frames of one stack */
+#define PF_LIMIT_MESSAGE ((size_t)64 << 20) /* one pprof message (a sample, a location) */
+#define PF_INFLATE_RATIO 200            /* inflated bytes per compressed byte ... */
+#define PF_INFLATE_MIN ((uint64_t)256 << 20) /* ... at least this much is allowed */
+
+typedef struct pf_frame {
+    uint64_t addr;
+    int has_addr;
+    char *text;        /* for summaries: "0x1091E7: main (p.c:9)" */
+    char *func;        /* the function the profile names there, or NULL */
+    const char *module;/* the object's path when the format names it, else NULL */
+    int is_alloc;      /* the allocator's own frame (DHAT's malloc in vgpreload) */
+} pf_frame;
+
+struct pf_site;
+struct pf_bin;
+
+/* The attribution of a stack, built from its outermost frame inwards. */
+#define PF_TYPED_MAX 4
+typedef struct pf_attr {
+    struct pf_site *chosen;   /* innermost site outside a wrapper */
+    struct pf_site *first;    /* innermost site at all */
+    struct pf_site *typed[PF_TYPED_MAX]; /* typed sites further out than chosen, innermost first */
+    int ntyped;
+    size_t where, where2;     /* innermost frames that are not the allocator's (+1; 0 none) */
+    size_t in_bin;            /* innermost frame in the binary's code (+1; 0 none) */
+    int pymalloc;             /* a frame of CPython's small-object allocator */
+    int twin;                 /* chosen through its indirect twin's frame (profile.c) */
+} pf_attr;
+
+typedef struct pf_ctx pf_ctx;
+
+/* Reader side. */
+pf_frame *pf_add_frame(pf_ctx *c);
+int pf_ready(pf_ctx *c);
+/* frames: indices into the frame table, innermost first.  block: the
+** exact size of every block of the stack when the format knows it, else 0.
+** acc/nacc: DHAT's per-byte access counts of one block (nacc bytes), or NULL. */
+int pf_stack(pf_ctx *c, const size_t *frames, size_t n, int64_t allocs, int64_t bytes,
+             int64_t block, const int64_t *acc, size_t nacc);
+void pf_attr_push(pf_ctx *c, const pf_attr *outer, size_t frame, pf_attr *out);
+int pf_count(pf_ctx *c, const pf_attr *a, int64_t allocs, int64_t bytes, int64_t block,
+             const int64_t *acc, size_t nacc);
+/* A reader's string table, freed; frames stop pointing into it. */
+void pf_free_strings(pf_ctx *c, char **strs, size_t n);
+/* One line into c->err naming the file; returns -1. */
+int pf_fail(pf_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* The readers. */
+int pf_read_dhat(pf_ctx *c, FILE *f);
+int pf_read_heaptrack(pf_ctx *c, int how);   /* how: 0 plain, 1 gzip, 2 zstd */
+int pf_read_pprof(pf_ctx *c, int gzipped);
+
+struct pf_ctx {
+    /* set by the driver */
+    const char *file, *dbpath;
+    hp_err *err;
+    sqlite3 *db;
+    const char *source;      /* "dhat", "heaptrack", "pprof" */
+    uint64_t file_size;      /* compressed size, for the inflate bound */
+    /* filled by the reader */
+    pf_frame *fr;
+    size_t nfr, frcap;
+    char *cmd;               /* the profiled command line */
+    char *recorded_from;     /* the program it names (argv[0], main mapping) */
+    char **build_ids;        /* build-ids the profile records (pprof mappings) */
+    size_t nbuild_ids, bidcap;
+    /* the core's state (profile.c) */
+    void *core;
+};
+
+#endif
