@@ -61,7 +61,6 @@ typedef struct pf_attr {
     struct pf_site *typed[PF_TYPED_MAX]; /* typed sites further out than chosen, innermost first */
     int ntyped;
     size_t where, where2;     /* innermost frames that are not the allocator's (+1; 0 none) */
-    size_t in_bin;            /* innermost frame in the binary's code (+1; 0 none) */
     int pymalloc;             /* a frame of CPython's small-object allocator */
     int twin;                 /* chosen through its indirect twin's frame (profile.c) */
 } pf_attr;

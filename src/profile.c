@@ -751,8 +751,6 @@ void pf_attr_push(pf_ctx *c, const pf_attr *outer, size_t frame, pf_attr *out)
         out->where2 = outer->where;
         out->where = frame + 1;
     }
-    if (k->fflags[frame] & 1)
-        out->in_bin = frame + 1;
     if (k->fflags[frame] & 2)
         out->pymalloc = 1;
 }
@@ -849,14 +847,15 @@ static void pf_unmatched(pf_ctx *c, const pf_attr *a, int64_t allocs, int64_t by
         pf_add_miss(c, "arena", "CPython's pymalloc", allocs, bytes);
         return;
     }
-    if (a->in_bin) {
-        const pf_frame *f = &c->fr[a->in_bin - 1];
-        snprintf(detail, sizeof detail, "%s", pf_frame_label(f));
-        pf_add_miss(c, "unresolved", detail, allocs, bytes);
-        return;
-    }
     if (a->where == 0) {
         pf_add_miss(c, "no-frame", "no frame beyond the allocator", allocs, bytes);
+        return;
+    }
+    /* the allocating frame in the binary's own code, at no site: the
+    ** allocator was reached through something the scan did not resolve */
+    if (CORE(c)->fflags[a->where - 1] & 1) {
+        snprintf(detail, sizeof detail, "%s", pf_frame_label(&c->fr[a->where - 1]));
+        pf_add_miss(c, "unresolved", detail, allocs, bytes);
         return;
     }
     const pf_frame *f = &c->fr[a->where - 1];
