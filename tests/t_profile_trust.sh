@@ -63,7 +63,7 @@ again.dhat|1" "$(q "$T/db" "SELECT name, selected FROM profiles ORDER BY id")"
 assert_eq "the same run does not add up" "1080" "$(q "$T/db" "SELECT sum(allocations) FROM site_allocations")"
 "$HOLEPROF" top "$T/db" -f csv | tr -d '\r' > "$T/one.csv"
 "$HOLEPROF" top "$T/db" -f csv --profile run.dhat,again.dhat | tr -d '\r' > "$T/two.csv"
-assert_eq "--profile A,B adds them up (hot: 1000 -> 2000)" "1000.0 2000.0" \
+assert_eq "--profile A,B adds them up (hot: 1000 -> 2000)" "1000 2000" \
     "$(awk -F, '$4 == "hot" {print $10}' "$T/one.csv") $(awk -F, '$4 == "hot" {print $10}' "$T/two.csv")"
 assert_eq "--profile leaves the database as it was" "run.dhat|0
 again.dhat|1" "$(q "$T/db" "SELECT name, selected FROM profiles ORDER BY id")"
@@ -104,7 +104,7 @@ assert_match "show: coverage line" "^$cov" "$(cat "$T/hot.show")"
 assert_match "report: coverage" "<pre id=\"coverage\">coverage of profile run.dhat: $total allocations measured" "$(cat "$T/r.html")"
 assert_eq "coverage query: struct share = the profile's own numbers" \
     "$(q "$T/db" "SELECT name || ',' || round(100.0 * 1080 / allocations, 1) FROM profiles")" \
-    "$("$HOLEPROF" query "$T/db" coverage -f csv | tr -d '\r' | awk -F, 'NR == 2 {print $1 "," $6}')"
+    "$("$HOLEPROF" query "$T/db" coverage -f csv | tr -d '\r' | awk -F, 'NR == 2 {printf "%s,%.1f\n", $1, $6}')"
 "$HOLEPROF" top "$T/orig.db" > "$T/top0.txt" || fail "top without profile failed"
 assert_eq "no profile, no coverage line" "0" "$(grep -c '^coverage' "$T/top0.txt")"
 
