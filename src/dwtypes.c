@@ -133,13 +133,21 @@ typedef struct node {
     uint64_t keyh;           /* N_KEYED/N_SKIPPED: hash of the dedup key */
     const char *key;
     uint64_t m_dsize;        /* memo of nv_dsize + 1; 0 = not computed */
+    uint64_t fp;             /* aggregate: fingerprint of its member and base
+                                children (walk), 0 before it is walked */
+    uint64_t kfp;            /* N_SKIPPED (C++): the fingerprint of the reading
+                                it was counted with */
 } node;
 
 /* Early deduplication.  A struct defined in a header is read once per
 ** unit that includes it (~10^6 times in vmlinux for ~10^4 layouts).  A
-** definition is identified by its key -- tag, name, byte size, declaration
-** file and line -- and its members are read only in the lowest-numbered
-** unit that defines it; later units skip the subtree and just count.
+** definition is identified by its key -- the unit's language, tag, name,
+** byte size, declaration file and line -- and its members are read only in
+** the lowest-numbered unit that defines it; later units skip the subtree
+** and just count.  In C++ they still walk the class's children for nested
+** class definitions, which the first unit may have only declared: a
+** nested class is keyed by its own definition, and a C++ key counts for
+** its class alone.
 ** Whatever order threads reach units in, the layout kept is the one of
 ** the lowest unit (a higher unit that got there first is re-attributed),
 ** so results do not depend on -j.  --exact-dedup turns this off (every
@@ -151,6 +159,7 @@ typedef struct kentry {
     uint64_t nskipped;       /* units that counted through this entry */
     uint32_t align;          /* alignment of the aggregate (for skipped refs) */
     int taint;               /* ... which depends on a declared-only type */
+    uint64_t fp;             /* C++: its member fingerprint (node.fp) */
     uint64_t dsize;          /* its non-virtual data size (see nv_dsize) */
     ts_entry **ents;         /* the aggregate and every aggregate nested in it */
     size_t nents, cap;
@@ -218,6 +227,8 @@ typedef struct worker {
     size_t nocc;             /* slots, power of two */
     size_t occ_used;
     uint64_t gen;            /* bumped per unit: stale slots read as empty */
+    int fn_depth;            /* the walk is inside this many function scopes */
+    uint32_t only_members;   /* walking this aggregate again for its members only */
 } worker;
 
 /* ---- the offset -> node map ---- */
@@ -289,6 +300,8 @@ static void reset_unit(worker *w)
     w->gen++;
     w->occ_used = 0;
     w->unit_unresolved = 0;
+    w->fn_depth = 0;
+    w->only_members = NONE;
 }
 
 /* Type DIEs read only when a layout needs them.  Typedefs are not among
@@ -401,6 +414,7 @@ static int fill_node(worker *w, dws_die die, uint32_t idx, uint32_t parent)
 
 static const char *file_name(worker *w, uint32_t idx);
 static uint64_t nv_dsize(worker *w, uint32_t k, int depth);
+static const char *qual_name(worker *w, uint32_t k, int depth);
 
 /* Find key h/key; NULL if absent.  Caller holds kmu. */
 static kentry *key_find(shared *sh, uint64_t h, const char *key)
@@ -450,11 +464,25 @@ static int make_key(worker *w, uint32_t idx)
     node *nd = &w->nodes[idx];
     if (!nd->decl_line || !(nd->flags & N_HAS_SIZE) || (nd->flags & (N_DECL | N_SPEC)))
         return 0;
+    /* A class local to a function (or a lambda's closure type) is one per
+    ** instance of a template function under one name, file and line
+    ** (basic_string<char>::_M_construct's _Guard, the wchar_t one): not
+    ** keyed, read wherever it is, and so are the types nested in an
+    ** aggregate that has no key. */
+    if (w->fn_depth > 0)
+        return 0;
+    if (nd->parent != NONE && is_aggregate(w->nodes[nd->parent].tag) &&
+        !(w->nodes[nd->parent].flags & (N_KEYED | N_SKIPPED)))
+        return 0;
     const char *file = nd->decl_file ? file_name(w, nd->decl_file - 1) : NULL;
     nd = &w->nodes[idx];
     hp_buf_reset(&w->buf);
-    /* "tag US name US size US file US line", built without printf: this
-    ** runs for every aggregate definition of every unit */
+    /* "lang tag US name US size US file US line", built without printf:
+    ** this runs for every aggregate definition of every unit.  The unit's
+    ** language is part of it: a C and a C++ unit render a header's struct
+    ** differently, and a C++ key stands for the class alone (key_register) */
+    hp_buf_putu(&w->buf, (uint64_t)w->lang);
+    hp_buf_putn(&w->buf, "\x1f", 1);
     hp_buf_putu(&w->buf, nd->tag);
     hp_buf_putn(&w->buf, "\x1f", 1);
     hp_buf_puts(&w->buf, nd->name ? nd->name : "");
@@ -465,12 +493,29 @@ static int make_key(worker *w, uint32_t idx)
     hp_buf_putn(&w->buf, "\x1f", 1);
     hp_buf_putu(&w->buf, nd->decl_line);
     /* A type nested in another (macros put an anonymous struct and its
-    ** parent on one line) is keyed by its parent and its position there. */
+    ** parent on one line) is keyed by its parent and its position there,
+    ** one in a namespace by the namespace (std::collate<char> and
+    ** std::__cxx11::collate<char> share a name, a size and a line). */
     uint32_t par = nd->parent;
+    if (par != NONE && w->nodes[par].tag == T_namespace) {
+        const char *ns = qual_name(w, par, 0);
+        hp_buf_putn(&w->buf, "\x1f", 1);
+        hp_buf_puts(&w->buf, ns);
+        /* a type in an anonymous namespace is its unit's own, whatever
+        ** its name and line (shim_facets.cc's collate_shim twice) */
+        if (strstr(ns, "(anonymous namespace)")) {
+            hp_buf_putn(&w->buf, "\x1f@", 2);
+            hp_buf_putu(&w->buf, w->cu_index);
+        }
+        nd = &w->nodes[idx];
+        par = nd->parent;
+    }
     if (par != NONE && is_aggregate(w->nodes[par].tag)) {
+        /* (counting the nested types only: a unit reading the parent in
+        ** full and one walking it after key_skip see the same ones) */
         unsigned pos = 0;
         for (uint32_t c = w->nodes[par].first_child; c != NONE && c != idx; c = w->nodes[c].next)
-            pos++;
+            pos += is_aggregate(w->nodes[c].tag);
         hp_buf_printf(&w->buf, "\x1f%016llx.%u", (unsigned long long)w->nodes[par].keyh, pos);
     }
     /* Macros can put two anonymous types of one size on one line (gcc
@@ -532,6 +577,63 @@ static int key_skip(worker *w, uint32_t idx)
         nd->align_state = 2;
         if (k->taint)
             nd->flags |= N_TAINT;
+        nd->kfp = k->fp;
+    }
+    pthread_mutex_unlock(&sh->kmu);
+    nd->flags |= skip ? N_SKIPPED : N_KEYED;
+    return skip;
+}
+
+/* A C++ definition's key once it is known to differ from the reading its
+** key found: the key, the member fingerprint appended. */
+static void key_variant(worker *w, uint32_t idx)
+{
+    node *nd = &w->nodes[idx];
+    hp_buf_reset(&w->buf);
+    hp_buf_puts(&w->buf, nd->key);
+    hp_buf_printf(&w->buf, "\x1f%%%016llx", (unsigned long long)nd->fp);
+    nd->key = hp_arena_strdup(&w->arena, w->buf.s);
+    nd->keyh = hp_hash_final(hp_hash_str(HP_HASH_INIT, nd->key));
+}
+
+/* A C++ class skipped by key_skip whose members turn out (by their
+** fingerprint, seen while walking it for nested types) to differ from
+** the reading it was counted with: a header compiled under other macros,
+** gcc writing a base in one unit and not in another.  The count goes back,
+** and the definition is keyed as the variant it is: counted with an
+** earlier reading of that variant (1), or to be read in full (0). */
+static int key_unskip(worker *w, uint32_t idx)
+{
+    shared *sh = w->sh;
+    node *nd = &w->nodes[idx];
+    pthread_mutex_lock(&sh->kmu);
+    kentry *k = key_find(sh, nd->keyh, nd->key);
+    if (k) {
+        k->nskipped--;
+        for (size_t i = 0; i < k->nents; i++)
+            ts_adjust(sh->ts, k->ents[i], -1);
+    }
+    pthread_mutex_unlock(&sh->kmu);
+    nd->flags &= ~(uint32_t)(N_SKIPPED | N_TAINT);
+    nd->align_state = 0;
+    nd->m_align = 0;
+    nd->m_dsize = 0;
+    key_variant(w, idx);
+    nd = &w->nodes[idx];
+    int skip = 0;
+    pthread_mutex_lock(&sh->kmu);
+    k = key_find(sh, nd->keyh, nd->key);
+    if (k && k->first_cu < w->cu_index && k->fp == nd->fp) {
+        skip = 1;
+        k->nskipped++;
+        for (size_t i = 0; i < k->nents; i++)
+            ts_adjust(sh->ts, k->ents[i], 1);
+        nd->m_align = k->align ? k->align : 1;
+        nd->m_dsize = k->dsize + 1;
+        nd->align_state = 2;
+        if (k->taint)
+            nd->flags |= N_TAINT;
+        nd->kfp = k->fp;
     }
     pthread_mutex_unlock(&sh->kmu);
     nd->flags |= skip ? N_SKIPPED : N_KEYED;
@@ -557,11 +659,15 @@ static void key_register(worker *w)
     size_t np = 0, cap = 0;
     ts_entry **via = NULL;
     size_t nvia = 0, vcap = 0;
+    /* In C++ a keyed class stands for itself only: its nested classes
+    ** have keys of their own, and a unit that skips the class still meets
+    ** them (visit) and counts them through those. */
+    const int nest = w->lang != LANG_CXX;
     for (size_t x = 0; x < n; x++) {
         nvia = 0;
         if (w->nodes[x].entry != NULL) {
             *HP_PUSH(via, nvia, vcap) = w->nodes[x].entry;
-        } else if ((w->nodes[x].flags & N_SKIPPED) && w->nodes[x].parent != NONE) {
+        } else if (nest && (w->nodes[x].flags & N_SKIPPED) && w->nodes[x].parent != NONE) {
             /* nested and skipped: whoever skips the parent must count
             ** what this node counted */
             pthread_mutex_lock(&sh->kmu);
@@ -573,7 +679,7 @@ static void key_register(worker *w)
         if (nvia == 0)
             continue;
         uint32_t p = (uint32_t)x;
-        for (int d = 0; p != NONE && d < HP_MAX_DEPTH; d++, p = w->nodes[p].parent)
+        for (int d = 0; p != NONE && d < HP_MAX_DEPTH && (nest || d == 0); d++, p = w->nodes[p].parent)
             if (w->nodes[p].flags & N_KEYED)
                 for (size_t e = 0; e < nvia; e++) {
                     kpair *kp = HP_PUSH(pairs, np, cap);
@@ -592,13 +698,24 @@ static void key_register(worker *w)
         node *an = &w->nodes[pairs[i].anc];
         pthread_mutex_lock(&sh->kmu);
         kentry *k = key_find(sh, an->keyh, an->key);
+        if (!nest && k && k->fp != an->fp) {
+            /* C++: another reading of this key has other members: this
+            ** one is its own variant (key_unskip) */
+            pthread_mutex_unlock(&sh->kmu);
+            key_variant(w, pairs[i].anc);
+            an = &w->nodes[pairs[i].anc];
+            pthread_mutex_lock(&sh->kmu);
+            k = key_find(sh, an->keyh, an->key);
+        }
         int fresh = 0;
         if (k == NULL) {
             k = key_insert(sh, an->keyh, an->key);
             k->first_cu = w->cu_index;
+            k->fp = an->fp;
             fresh = 1;
         } else if (k->first_cu > w->cu_index) {
             fresh = 1;
+            k->fp = an->fp;
             /* a higher unit registered first: this unit's read wins, and
             ** every unit counted so far moves over to our entries */
             for (size_t e = 0; e < k->nents; e++)
@@ -666,9 +783,23 @@ static int visit(worker *w, dws_die die, uint16_t tag, uint32_t parent, uint16_t
         keep = is_aggregate(ptag) || ptag == T_variant_part;
         descend = keep;
     } else if (tag == T_subprogram || tag == T_lexical_block) {
-        /* Local types live in function bodies; methods inside classes
-        ** hold none we report. */
-        descend = !w->sh->opts->skip_functions && !is_aggregate(ptag);
+        /* Local types live in function bodies.  The methods of a class
+        ** are declarations, except in a local class or a lambda's closure
+        ** type (a class inside a function), where gcc nests their bodies
+        ** in the class, with the types defined in them. */
+        descend = !w->sh->opts->skip_functions && (!is_aggregate(ptag) || w->fn_depth > 0);
+    }
+    if (parent != NONE && parent == w->only_members &&
+        tag != T_member && tag != T_inheritance && tag != T_variant_part)
+        return 0;            /* the second walk of key_unskip: the rest is read */
+    if (parent != NONE && (w->nodes[parent].flags & N_SKIPPED)) {
+        /* inside a C++ class an earlier unit read (key_skip): only what
+        ** that reading may have lacked, the nested type definitions, the
+        ** nested types that name them or that members elsewhere use (so
+        ** that they keep their scope: path::_Type), and the bodies of a
+        ** local class; not the members */
+        if (!is_type_tag(tag) && tag != T_subprogram)
+            return 0;
     }
     uint32_t idx = parent;
     if (keep && node_room(w) != 0)
@@ -692,7 +823,10 @@ static int visit(worker *w, dws_die die, uint16_t tag, uint32_t parent, uint16_t
         if (fill_node(w, die, idx, parent) != 0)
             return -1;
         map_put_raw(w->slots, w->nslots, w->nodes, idx);
-        if (is_aggregate(tag) && key_skip(w, idx))
+        /* A C++ class read by an earlier unit is still walked for the
+        ** nested classes defined in it: that unit may have had only their
+        ** declarations (each nested definition has its own key) */
+        if (is_aggregate(tag) && key_skip(w, idx) && w->lang != LANG_CXX)
             descend = 0;
     }
     if (descend) {
@@ -700,8 +834,19 @@ static int visit(worker *w, dws_die die, uint16_t tag, uint32_t parent, uint16_t
             return hp_errf(&w->err, w->sh->path, "corrupt DWARF: DIEs nested deeper than %d",
                            HP_MAX_DEPTH);
         /* types inside functions are not scoped by the function for naming */
-        return walk(w, die, keep ? idx : (tag == T_subprogram || tag == T_lexical_block ? NONE : parent),
-                    tag, depth + 1);
+        int fn = tag == T_subprogram || tag == T_lexical_block;
+        w->fn_depth += fn;
+        int rc = walk(w, die, keep ? idx : (fn ? NONE : parent), tag, depth + 1);
+        w->fn_depth -= fn;
+        if (rc == 0 && keep && is_aggregate(tag) && (w->nodes[idx].flags & N_SKIPPED) &&
+            w->nodes[idx].fp != w->nodes[idx].kfp && !key_unskip(w, idx)) {
+            /* not the layout it was counted as: its members after all */
+            uint32_t saved = w->only_members;
+            w->only_members = idx;
+            rc = walk(w, die, idx, tag, depth + 1);
+            w->only_members = saved;
+        }
+        return rc;
     }
     return 0;
 }
@@ -710,8 +855,13 @@ static int walk(worker *w, dws_die die, uint32_t parent, uint16_t ptag, int dept
 {
     dws_die c = dws_child(w->f, die, &w->err);
     int rc = 0;
+    /* an aggregate's fingerprint: how many members and bases, in which
+    ** order (what a reading skipped in C++ is checked by, key_unskip) */
+    uint64_t fp = 1;
     while (c != NULL) {
         uint16_t tag = dws_tag(w->f, c);
+        if (tag == T_member || tag == T_inheritance)
+            fp = hp_mix64(fp * 31 + tag);
         if (tag == 0)
             rc = hp_errf(&w->err, w->sh->path, "corrupt DWARF: unreadable DIE tag");
         else
@@ -722,6 +872,8 @@ static int walk(worker *w, dws_die die, uint32_t parent, uint16_t ptag, int dept
     }
     if (w->err.set)
         return -1;
+    if (parent != NONE && is_aggregate(ptag))
+        w->nodes[parent].fp = fp;
     return rc;
 }
 

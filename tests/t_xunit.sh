@@ -13,6 +13,9 @@
 # When the unit with the key functions has no debug info, the classes are
 # defined nowhere: the types using them are incomplete (flag, NULL hole and
 # saving numbers, never ranked, no suggestion, one summary line).
+# Early dedup must keep nested classes a first unit only declared, and
+# types inside the bodies of local classes and lambdas (xnest_*.cc); on
+# Debian's libstdc++ debug build it must report what --exact-dedup does.
 . "${TOP_SRCDIR:-$(dirname "$0")/..}/tests/lib.sh"
 need sqlite3
 
@@ -120,6 +123,59 @@ for cxx in g++ clang++; do
     assert_status "[$cxx nodebug] diff" 0 "$HOLEPROF" diff --fail-on-regression "$d/nd.db" "$T/$cxx-O0/multi.db"
 done
 [ $ran = 1 ] || skip "no C++ compiler"
+
+# Early dedup must not lose what a first reading lacked: Outer::Inner only
+# declared in the unit linked first, defined (inside Outer) in the second;
+# types defined in the member function of a local class and in a lambda
+for cxx in g++ clang++; do
+    command -v $cxx >/dev/null 2>&1 || continue
+    d=$T/$cxx-nest
+    mkdir -p "$d"
+    $cxx -g -O0 -o "$d/xn" "$F/xnest_a.cc" "$F/xnest_b.cc" || die "$cxx: xnest build"
+    assert_status "[$cxx nest] analyze" 0 "$HOLEPROF" analyze --no-sites -o "$d/xn.db" "$d/xn"
+    assert_status "[$cxx nest] analyze --exact-dedup" 0 "$HOLEPROF" analyze --no-sites --exact-dedup \
+        -o "$d/xnx.db" "$d/xn"
+    for ty in xn::Outer::Inner Deep InLambda; do
+        expect_type "$d/xn.db" $ty "24 1 7 0 7 16"
+    done
+    assert_eq "[$cxx nest] the same rows as --exact-dedup" "$(rows "$d/xnx.db"; q "$d/xnx.db" \
+        "SELECT name, cu_count, layout_hash FROM types ORDER BY name, layout_hash")" \
+        "$(rows "$d/xn.db"; q "$d/xn.db" "SELECT name, cu_count, layout_hash FROM types ORDER BY name, layout_hash")"
+done
+
+# The real thing: Debian's libstdc++ debug build (libstdc++6-12-dbg), 181
+# units, gcc -O0 -g3: no member or base of size 0 whose type has a
+# definition, nothing left incomplete, and the default mode reports every
+# type --exact-dedup reports, each layout with the same unit count
+# (except std::error_code and std::error_condition, whose member types a
+# compatibility unit renames by macro: same members, same offsets)
+L=/usr/lib/x86_64-linux-gnu/debug/libstdc++.so.6.0.30
+if [ -f "$L" ]; then
+    assert_status "libstdc++: analyze" 0 "$HOLEPROF" analyze --no-sites -o "$T/cxx.db" "$L"
+    assert_status "libstdc++: analyze --exact-dedup" 0 "$HOLEPROF" analyze --no-sites --exact-dedup \
+        -o "$T/cxxx.db" "$L"
+    assert_eq "libstdc++: no zero-size member with a definition" 0 \
+        "$(q "$T/cxx.db" "SELECT count(*) FROM members m WHERE m.size = 0 AND m.bit_size = 0
+            AND (m.flags & 16) = 0 AND EXISTS (SELECT 1 FROM types d WHERE d.size > 0 AND d.name =
+            CASE WHEN instr(m.type_name, '[') > 0 THEN rtrim(substr(m.type_name, 1, instr(m.type_name, '[') - 1))
+                 ELSE m.type_name END)")"
+    assert_eq "libstdc++: nothing incomplete" 0 "$(q "$T/cxx.db" "SELECT count(*) FROM types WHERE incomplete")"
+    assert_match "libstdc++: over 1700 types" '^1[7-9][0-9][0-9]$' "$(q "$T/cxx.db" "SELECT count(*) FROM types")"
+    assert_eq "libstdc++: every --exact-dedup name" "" \
+        "$(q "$T/cxxx.db" "ATTACH '$T/cxx.db' AS d; SELECT kind, name FROM types
+            EXCEPT SELECT kind, name FROM d.types")"
+    # (the renamed layout, 1 unit, is counted with the other, 10 units)
+    assert_eq "libstdc++: every --exact-dedup layout and unit count" \
+        "std::error_code|1
+std::error_code|10
+std::error_condition|1
+std::error_condition|10" \
+        "$(q "$T/cxxx.db" "ATTACH '$T/cxx.db' AS d; SELECT name, cu_count FROM (SELECT name, layout_hash,
+            cu_count FROM types EXCEPT SELECT name, layout_hash, cu_count FROM d.types)
+            ORDER BY name, cu_count")"
+else
+    echo "libstdc++6-12-dbg not installed: real-binary part skipped"
+fi
 
 # DWARF present but without a single aggregate: said, not a quiet empty db
 if command -v gcc >/dev/null 2>&1; then
