@@ -69,11 +69,20 @@ if [ ! -f "$seeds/dhat.db" ] && [ -x "$HOLEPROF" ] && command -v valgrind >/dev/
     fi
 fi
 export FZ_DHAT_DB="$seeds/dhat.db"
+# fz_db: databases holeprof wrote (with sites, and with an imported profile)
+if [ ! -d "$seeds/db" ] && [ -x "$HOLEPROF" ] && [ -f "$seeds/dhat.db" ]; then
+    mkdir -p "$seeds/db"
+    cp "$seeds/dhat.db" "$seeds/db/plain.db"
+    [ -f "$seeds/dhat/dhat.json" ] && cp "$seeds/dhat.db" "$seeds/db/profiled.db" &&
+        "$HOLEPROF" profile -q "$seeds/db/profiled.db" "$seeds/dhat/dhat.json" || true
+    [ -f "$seeds/bin/sites" ] && "$HOLEPROF" analyze -q "$seeds/bin/sites" -o "$seeds/db/sites.db" || true
+fi
 for h in $harnesses; do
     case $h in
         fz_budget) s="$seeds/yaml $src/fuzz/seeds/budget" ;;
         fz_dhat) s="$seeds/dhat" ;;
         fz_disasm) s="$seeds/code" ;;
+        fz_db) s="$seeds/db" ;;
         *) s="$seeds/bin" ;;
     esac
     mkdir -p "$fz/corpus/$h" "$fz/crashes/$h"
