@@ -533,7 +533,9 @@ static int next_header(dws_file *f, unit_hdr *h, hp_err *err)
                                     &ext, &sig, &typeoff, &next, &utype, &e);
     if (rc == DW_DLV_NO_ENTRY) {
         f->next_hdr = 0;
-        return 0;
+        /* libdwarf says "no more units" also when .debug_info did not
+        ** load (a decompression bomb refused, a truncated section) */
+        return bad_section(f, err) ? -1 : 0;
     }
     if (rc != DW_DLV_OK)
         return derr(f, e, err, "unit header");

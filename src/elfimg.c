@@ -36,6 +36,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <libdeflate.h>
+#include <zstd.h>
+#include <zstd_errors.h>
+
+#ifndef ELFCOMPRESS_ZSTD
+#define ELFCOMPRESS_ZSTD 2
+#endif
 
 #ifndef NT_GNU_BUILD_ID
 #define NT_GNU_BUILD_ID 3
@@ -80,6 +86,8 @@ typedef struct ei_priv {
     int symbols_loaded;
     struct gotslot *got;        /* GOT slot -> import, sorted (ei_got_name) */
     size_t ngot;
+    uint64_t inflated;          /* bytes of sections decompressed or being so
+                                   (under mu): see inflate_budget */
     pthread_t prefetch;         /* ei_prefetch's thread, when started */
     int prefetching;
     const ei_section **pf;      /* the sections it loads */
@@ -148,15 +156,109 @@ static int raw_bytes(ei_image *img, const ei_section *sec, const uint8_t **data,
 
 /* ---- decompression ---- */
 
+/* A compressed section's stream: zlib (SHF_COMPRESSED ELFCOMPRESS_ZLIB,
+** .zdebug_*) or zstd (ELFCOMPRESS_ZSTD, binutils >= 2.40). */
+enum { Z_ZLIB = 1, Z_ZSTD = 2 };
+
+/* Decompression bombs: a few compressed bytes can declare gigabytes, and
+** each section's stream may expand ~1000:1 (deflate) or far more
+** (zstd).  The total a file may inflate to is bounded by design:
+** EI_INFLATE_RATIO times its size (debug info compresses 3 to 10 times),
+** and never more than the machine's memory; HOLEPROF_MAX_INFLATE=BYTES
+** (suffix k, M or G allowed) sets the bound instead.  Counted as sections
+** are inflated, lazily, so what nobody reads costs nothing. */
+#define EI_INFLATE_RATIO 32
+
+static uint64_t inflate_limit(const ei_image *img, int *from_env)
+{
+    const char *e = getenv("HOLEPROF_MAX_INFLATE");
+    *from_env = 0;
+    if (e && *e) {
+        char *end = NULL;
+        errno = 0;
+        unsigned long long v = strtoull(e, &end, 10);
+        unsigned shift = 0;
+        if (end && (*end == 'k' || *end == 'K')) shift = 10, end++;
+        else if (end && *end == 'M') shift = 20, end++;
+        else if (end && *end == 'G') shift = 30, end++;
+        if (errno == 0 && end != e && *end == '\0' && v <= (UINT64_MAX >> shift)) {
+            *from_env = 1;
+            return (uint64_t)v << shift;
+        }
+    }
+    uint64_t lim = img->file_size > UINT64_MAX / EI_INFLATE_RATIO
+                   ? UINT64_MAX : img->file_size * EI_INFLATE_RATIO;
+    long pages = sysconf(_SC_PHYS_PAGES), psize = sysconf(_SC_PAGESIZE);
+    if (pages > 0 && psize > 0 && (uint64_t)pages <= UINT64_MAX / (uint64_t)psize &&
+        lim > (uint64_t)pages * (uint64_t)psize)
+        lim = (uint64_t)pages * (uint64_t)psize;
+    return lim;
+}
+
+/* Reserve want bytes of the file's budget before inflating a section;
+** caller holds pv->mu. */
+static int inflate_budget(ei_image *img, const ei_section *sec, size_t want, hp_err *err)
+{
+    ei_priv *pv = PRIV(img);
+    int env = 0;
+    uint64_t lim = inflate_limit(img, &env);
+    if (want > lim || pv->inflated > lim - want) {
+        if (env)
+            return hp_errf(err, img->path, "section %s: decompressing it would bring the "
+                           "file's DWARF to %llu bytes, over the limit of %llu bytes set by "
+                           "HOLEPROF_MAX_INFLATE", sec->name,
+                           (unsigned long long)(pv->inflated + want), (unsigned long long)lim);
+        return hp_errf(err, img->path, "section %s: decompressing it would bring the file's "
+                       "DWARF to %llu bytes, over the limit of %llu bytes (%d times the "
+                       "file's size, at most the machine's memory; HOLEPROF_MAX_INFLATE=BYTES "
+                       "raises it)", sec->name, (unsigned long long)(pv->inflated + want),
+                       (unsigned long long)lim, EI_INFLATE_RATIO);
+    }
+    pv->inflated += want;
+    return 0;
+}
+
 /* Inflate exactly `want` bytes from a zlib stream.  The caller has bounded
 ** `want`; a stream that yields more or fewer bytes is corrupt.  libdeflate
 ** inflates a whole buffer whose final size is known (as here) two to three
 ** times faster than zlib's streaming inflate: on python3.11's debug file,
 ** 22 MB of sections in 0.055 s instead of 0.126 s, and .debug_info must be
 ** whole before the type reader can start. */
-static int inflate_exact(const ei_image *img, const ei_section *sec, const uint8_t *in,
-                         size_t inlen, size_t want, uint8_t **out, hp_err *err)
+static int unzstd_exact(const ei_image *img, const ei_section *sec, const uint8_t *in,
+                        size_t inlen, size_t want, uint8_t **out, hp_err *err)
 {
+    /* the frame says how much it holds when the compressor knew (objcopy
+    ** and ld do): a declared size that disagrees is refused before any
+    ** memory is taken */
+    unsigned long long fs = ZSTD_getFrameContentSize(in, inlen);
+    if (fs == ZSTD_CONTENTSIZE_ERROR)
+        return hp_errf(err, img->path, "section %s: corrupt zstd data", sec->name);
+    if (fs != ZSTD_CONTENTSIZE_UNKNOWN && fs != (unsigned long long)want)
+        return hp_errf(err, img->path, "section %s: zstd frame holds %llu bytes, the section "
+                       "header says %zu", sec->name, fs, want);
+    uint8_t *buf = hp_xmalloc(want ? want : 1);
+    size_t got = ZSTD_decompress(buf, want, in, inlen);
+    if (!ZSTD_isError(got) && got == want) {
+        *out = buf;
+        return 0;
+    }
+    free(buf);
+    if (ZSTD_isError(got) && ZSTD_getErrorCode(got) == ZSTD_error_dstSize_tooSmall)
+        return hp_errf(err, img->path, "section %s: decompressed data larger than the "
+                       "declared %zu bytes", sec->name, want);
+    if (!ZSTD_isError(got))
+        return hp_errf(err, img->path, "section %s: decompressed to %zu bytes, expected %zu",
+                       sec->name, got, want);
+    return hp_errf(err, img->path, "section %s: corrupt zstd data (%s)", sec->name,
+                   ZSTD_getErrorName(got));
+}
+
+static int inflate_exact(const ei_image *img, const ei_section *sec, int kind,
+                         const uint8_t *in, size_t inlen, size_t want, uint8_t **out,
+                         hp_err *err)
+{
+    if (kind == Z_ZSTD)
+        return unzstd_exact(img, sec, in, inlen, want, out, err);
     /* deflate cannot expand more than about 1032:1, so a declared size
     ** beyond that is a lie; refusing it keeps a few bytes from reserving
     ** up to HP_MAX_ARRAY_ALLOC */
@@ -193,12 +295,13 @@ static int inflate_exact(const ei_image *img, const ei_section *sec, const uint8
 **   may leave such a section uncompressed when that is smaller, and the
 **   GNU format says so by the missing magic. */
 static int stream_of(ei_image *img, const ei_section *sec, const uint8_t **in,
-                     size_t *inlen, size_t *want, hp_err *err)
+                     size_t *inlen, size_t *want, int *kind, hp_err *err)
 {
     const uint8_t *raw;
     size_t rawlen;
     *in = NULL;
     *inlen = *want = 0;
+    *kind = Z_ZLIB;
     if (raw_bytes(img, sec, &raw, &rawlen, err))
         return -1;
     uint64_t size;
@@ -211,9 +314,10 @@ static int stream_of(ei_image *img, const ei_section *sec, const uint8_t **in,
             return hp_errf(err, img->path, "section %s: compressed section too small",
                            sec->name);
         uint32_t type = le32(raw);
-        if (type != ELFCOMPRESS_ZLIB)
+        if (type != ELFCOMPRESS_ZLIB && type != ELFCOMPRESS_ZSTD)
             return hp_errf(err, img->path, "section %s: unsupported compression type %u "
-                           "(only zlib is supported)", sec->name, (unsigned)type);
+                           "(zlib and zstd are supported)", sec->name, (unsigned)type);
+        *kind = type == ELFCOMPRESS_ZSTD ? Z_ZSTD : Z_ZLIB;
         size = (uint64_t)le32(raw + 8) | (uint64_t)le32(raw + 12) << 32;
     } else if (strncmp(sec->name, ".zdebug", 7) == 0 && rawlen >= 12 &&
                memcmp(raw, "ZLIB", 4) == 0) {
@@ -277,8 +381,9 @@ int ei_section_size(ei_image *img, const ei_section *sec, size_t *len, hp_err *e
     }
     const uint8_t *in;
     size_t inlen;
+    int kind;
     pthread_mutex_lock(&pv->mu);
-    int rc = stream_of(img, sec, &in, &inlen, len, err);
+    int rc = stream_of(img, sec, &in, &inlen, len, &kind, err);
     pthread_mutex_unlock(&pv->mu);
     return rc;
 }
@@ -353,21 +458,26 @@ static int fill_locked(ei_image *img, const ei_section *sec, int pos, hp_err *er
     } else {
         const uint8_t *in;
         size_t inlen, want;
-        if (stream_of(img, sec, &in, &inlen, &want, err) != 0)
+        int kind;
+        if (stream_of(img, sec, &in, &inlen, &want, &kind, err) != 0)
             return -1;
         if (in == NULL) {
             if (plain_bytes(img, sec, &c->data, &c->len, err) != 0)
                 return -1;
         } else {
+            if (inflate_budget(img, sec, want, err) != 0)
+                return -1;
             atomic_store_explicit(&c->state, C_BUSY, memory_order_relaxed);
             pthread_mutex_unlock(&pv->mu);
             uint8_t *buf = NULL;
-            int rc = inflate_exact(img, sec, in, inlen, want, &buf, err);
+            int rc = inflate_exact(img, sec, kind, in, inlen, want, &buf, err);
             pthread_mutex_lock(&pv->mu);
             atomic_store_explicit(&c->state, C_EMPTY, memory_order_relaxed);
             pthread_cond_broadcast(&pv->cv);
-            if (rc != 0)
+            if (rc != 0) {
+                pv->inflated -= want;
                 return -1;
+            }
             c->owned = buf;
             c->data = buf;
             c->len = want;

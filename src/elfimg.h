@@ -73,7 +73,10 @@ void ei_close(ei_image *img);
 
 const ei_section *ei_find_section(const ei_image *img, const char *name);
 
-/* Bytes of a section, decompressed if SHF_COMPRESSED or .zdebug_*, and
+/* Bytes of a section, decompressed if SHF_COMPRESSED (zlib or zstd) or
+** .zdebug_* -- at most 32 times the file's size in all for one image, and
+** never more than the machine's memory, unless HOLEPROF_MAX_INFLATE=BYTES
+** says otherwise (a decompression bomb is one error line) -- and
 ** in a relocatable object (ET_REL) with its RELA relocations applied
 ** (S + A, for the absolute relocation types DWARF uses on x86-64 and
 ** AArch64), as a linker would leave them.  The memory belongs to the
