@@ -626,7 +626,11 @@ static uint64_t plan_all(const lay_type *t, const uint32_t *grp, uint32_t ngroup
             b++;
         uint32_t nu = make_units(m, a, b, u);
         uint32_t head = 0;
-        if (nu > 0 && (m[u[0].first].flags & MF_PADMARK)) {
+        /* the member that opens a group (an aligned member, a marker)
+        ** stays first in it: nothing may slip in before it */
+        const uint64_t cl = t->cacheline ? t->cacheline : 64;
+        if (nu > 0 && ((m[u[0].first].flags & MF_PADMARK)
+                       || ((m[u[0].first].flags & MF_GROUP_START) && m[u[0].first].align >= cl))) {
             pos = sat_round_up(pos, u[0].align);
             plan_put(p, &u[0], pos);
             pos = sat_add(pos, u[0].size);
