@@ -527,6 +527,11 @@ static void shw_suggest(shw_type *t, int hot, hp_buf *b)
     /* First the declarators, to align the offset comments. */
     char **dl = hp_xcalloc(t->n, sizeof *dl);
     size_t width = 0;
+    int go_namew = 0;
+    for (size_t k = 0; is_go && k < t->n; k++)
+        if (t->m[k].name && !(t->m[k].flags & MF_EMBEDDED) && strlen(t->m[k].name) <= 40
+            && (int)strlen(t->m[k].name) > go_namew)
+            go_namew = (int)strlen(t->m[k].name);
     for (size_t k = 0; k < t->n; k++) {
         const shw_mem *m = &t->m[order[k]];
         hp_buf_reset(&decl);
@@ -540,18 +545,27 @@ static void shw_suggest(shw_type *t, int hot, hp_buf *b)
         } else if (is_go) {
             if (m->flags & MF_EMBEDDED || m->name == NULL)
                 hp_buf_puts(&decl, m->type_name);
-            else
-                hp_buf_printf(&decl, "%s %s", m->name, m->type_name);
+            else        /* gofmt aligns the types of a run of fields */
+                hp_buf_printf(&decl, "%-*s %s", go_namew, m->name, m->type_name);
         } else if (is_rust) {
             hp_buf_printf(&decl, "%s: %s,", m->name ? m->name : "_", m->type_name);
         } else {
             shw_split_c(m->type_name, &pre, &post);
             int ptr = pre.len > 0 && (pre.s[pre.len - 1] == '*' || pre.s[pre.len - 1] == '(');
+            /* an explicit (or proven) alignment is part of the declaration:
+            ** without it the suggestion would lose the member's own line */
+            int aligned = (m->flags & MF_ALIGNED)
+                          || ((m->flags & MF_GROUP_START) && !(m->flags & MF_PADMARK)
+                              && m->align >= t->cacheline_size);
+            if (aligned && is_cxx)
+                hp_buf_printf(&decl, "alignas(%lld) ", (long long)m->align);
             hp_buf_printf(&decl, "%s%s%s%s", pre.s ? pre.s : "",
                           (ptr || m->name == NULL) ? "" : " ", m->name ? m->name : "",
                           post.s ? post.s : "");
             if (m->bit_size > 0)
                 hp_buf_printf(&decl, ":%lld", (long long)m->bit_size);
+            if (aligned && !is_cxx)
+                hp_buf_printf(&decl, " __attribute__((aligned(%lld)))", (long long)m->align);
             hp_buf_puts(&decl, ";");
         }
         dl[k] = hp_xstrdup(decl.s);
@@ -576,9 +590,11 @@ static void shw_suggest(shw_type *t, int hot, hp_buf *b)
             continue;
         const shw_mem *m = &t->m[order[k]];
         size_t start = lines.len;
+        /* Go: as gofmt aligns it, one space before the comment (indented by
+        ** spaces: the output is cleaned of control characters, tabs too) */
         hp_buf_printf(&lines, "    %s", dl[k]);
         shw_pad_to(&lines, start + 4 + width);
-        hp_buf_puts(&lines, is_go ? "  // " : "  ");
+        hp_buf_puts(&lines, is_go ? " // " : "  ");
         if (is_go)
             hp_buf_printf(&lines, "offset %lld, size %lld", (long long)m->new_offset,
                           (long long)m->size);
@@ -599,6 +615,9 @@ static void shw_suggest(shw_type *t, int hot, hp_buf *b)
     if (shw_has_groups(t))
         hp_buf_puts(b, "/* members move only inside their layout group (a cacheline-aligned"
                        " member or a padding marker starts one) */\n");
+    if (is_cxx && strcmp(t->kind, "class") == 0)
+        hp_buf_puts(b, "/* access specifiers (public:, private:) are not recorded: keep each"
+                       " member in its original section */\n");
     shw_heat_lines(t, hot, b);
     for (size_t k = 0; k < t->n; k++)
         free(dl[k]);
@@ -767,7 +786,8 @@ static int shw_hot_order(shw_type *t)
             && !(t->m[i].flags & (MF_BASE | MF_VPTR | MF_FLEX)))
             group++;
         x->group = group;
-        x->marker = (t->m[i].flags & MF_PADMARK) != 0;
+        x->marker = (t->m[i].flags & MF_PADMARK) != 0
+                    || ((t->m[i].flags & MF_GROUP_START) && t->m[i].align >= t->cacheline_size);
         x->rank = (t->m[i].flags & (MF_BASE | MF_VPTR)) ? 0 : (t->m[i].flags & MF_FLEX) ? 2 : 1;
         for (size_t j = i; j < x->end; j++) {
             x->heat = x->heat > INT64_MAX - t->m[j].heat ? INT64_MAX : x->heat + t->m[j].heat;
