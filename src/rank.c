@@ -415,6 +415,70 @@ static const char *const rk_sec_title[RK_NSEC] = {
     " repr(Rust): rustc orders the fields itself):",
 };
 
+/* False sharing (view false_sharing): with field heat, the lines where a
+** lock or atomic sits with members a profile saw accessed, busiest first;
+** without, one line saying how many types keep a lock on a shared line.
+** Best effort: a database without the view prints nothing. */
+static void rk_false_sharing(sqlite3 *db, FILE *out)
+{
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(db, "SELECT t.kind || ' ' || t.name, f.lock_name, f.lock_type, f.line,"
+                           " f.others, f.hot, f.accesses,"
+                           " (SELECT count(*) FROM member_heat h WHERE h.type_id = f.type_id),"
+                           " t.optimal_size < t.size AND (t.flags & 49152) = 0"
+                           " FROM false_sharing f JOIN types t ON t.id = f.type_id"
+                           " WHERE f.others > 0 ORDER BY f.accesses DESC, t.name, f.line",
+                           -1, &st, NULL) != SQLITE_OK) {
+        sqlite3_finalize(st);
+        return;
+    }
+    int64_t hot_lines = 0, cold_types = 0;
+    hp_buf names = { 0 };
+    char *prev = NULL;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        const char *tn = (const char *)sqlite3_column_text(st, 0);
+        if (sqlite3_column_type(st, 5) != SQLITE_NULL && sqlite3_column_int64(st, 5) > 0) {
+            if (hot_lines == 0)
+                fprintf(out, "\nFalse sharing: a lock or atomic on a cacheline with members a"
+                        " profile saw accessed (holeprof show TYPE):\n");
+            if (hot_lines < 10)
+                fprintf(out, "  %s: line %lld, %s %s with %lld other %s, %lld accessed"
+                        " (%lld accesses)\n", tn ? tn : "?",
+                        (long long)sqlite3_column_int64(st, 3),
+                        sqlite3_column_text(st, 2) ? (const char *)sqlite3_column_text(st, 2)
+                                                   : "?",
+                        sqlite3_column_text(st, 1) ? (const char *)sqlite3_column_text(st, 1)
+                                                   : "(anon)",
+                        (long long)sqlite3_column_int64(st, 4),
+                        sqlite3_column_int64(st, 4) == 1 ? "member" : "members",
+                        (long long)sqlite3_column_int64(st, 5),
+                        (long long)sqlite3_column_int64(st, 6));
+            hot_lines++;
+        } else if (sqlite3_column_int64(st, 7) == 0 && sqlite3_column_int(st, 8) && tn
+                   && (prev == NULL || strcmp(prev, tn) != 0)) {
+            /* a type no profile measured: rows of one type come together
+            ** only among equal accesses (NULL), i.e. here */
+            if (cold_types < 3)
+                hp_buf_printf(&names, "%s%s", cold_types ? ", " : "", tn);
+            cold_types++;
+            free(prev);
+            prev = hp_xstrdup(tn);
+        }
+    }
+    sqlite3_finalize(st);
+    if (hot_lines > 10)
+        fprintf(out, "  (%lld more lines)\n", (long long)(hot_lines - 10));
+    if (cold_types > 0)
+        fprintf(out, "%lld reorderable %s without field heat %s a lock or atomic on a cacheline"
+                " with other members (%s%s); whether those are written often needs a DHAT"
+                " profile.\n",
+                (long long)cold_types, cold_types == 1 ? "type" : "types",
+                cold_types == 1 ? "keeps" : "keep", names.s ? names.s : "",
+                cold_types > 3 ? ", ..." : "");
+    free(prev);
+    hp_buf_free(&names);
+}
+
 static int rk_print(sqlite3 *db, const char *path, rk_row *rows, size_t n, const rk_opts *o,
                     FILE *out, hp_err *err)
 {
@@ -594,6 +658,7 @@ static int rk_print(sqlite3 *db, const char *path, rk_row *rows, size_t n, const
                 " what they save depends on n and is not counted.\n");
     if (any_none)
         fprintf(out, "none: no allocation site of the type was found; ranked by raw saving.\n");
+    rk_false_sharing(db, out);
     pf_print_coverage(db, 0, 3, out);   /* what the measured counts are out of */
     return 0;
 dberr:
