@@ -571,6 +571,59 @@ static void ht_sites(sqlite3 *db, int64_t type_id, hp_buf *b)
                 " ranked by raw saving.</p>");
 }
 
+/* Locks and atomics on a cacheline with other members (view
+** false_sharing): with field heat, the lines where a profile saw those
+** members accessed; without, one line naming the locks. */
+static void ht_false_sharing(sqlite3 *db, int64_t type_id, hp_buf *b)
+{
+    sqlite3_stmt *s = NULL;
+    if (sqlite3_prepare_v2(db, "SELECT lock_name, lock_type, line, others, hot, accesses"
+                           " FROM false_sharing WHERE type_id = ?1 AND others > 0"
+                           " ORDER BY line, lock_idx", -1, &s, NULL) != SQLITE_OK) {
+        sqlite3_finalize(s);
+        return;
+    }
+    sqlite3_bind_int64(s, 1, type_id);
+    int hot = 0, cold = 0;
+    hp_buf names = { 0 };
+    while (sqlite3_step(s) == SQLITE_ROW) {
+        if (sqlite3_column_type(s, 4) == SQLITE_NULL) {
+            if (cold++ < 6) {
+                if (cold > 1)
+                    hp_buf_puts(&names, ", ");
+                hp_buf_puts(&names, "<code>");
+                ht_col(&names, s, 0, "(anon)");
+                hp_buf_printf(&names, "</code> (line %lld)", (long long)sqlite3_column_int64(s, 2));
+            }
+            continue;
+        }
+        if (sqlite3_column_int64(s, 4) <= 0)
+            continue;
+        if (hot++ == 0)
+            hp_buf_puts(b, "<ul class=\"false-sharing\">");
+        hp_buf_printf(b, "<li>False sharing on cacheline %lld: <code>",
+                      (long long)sqlite3_column_int64(s, 2));
+        ht_col(b, s, 1, "?");
+        hp_buf_puts(b, " ");
+        ht_col(b, s, 0, "(anon)");
+        hp_buf_puts(b, "</code> shares it with ");
+        ht_colnum(b, s, 3);
+        hp_buf_puts(b, " other members, ");
+        ht_colnum(b, s, 4);
+        hp_buf_puts(b, " of them accessed (");
+        ht_colnum(b, s, 5);
+        hp_buf_puts(b, " accesses)</li>");
+    }
+    sqlite3_finalize(s);
+    if (hot)
+        hp_buf_puts(b, "</ul>");
+    if (cold)
+        hp_buf_printf(b, "<p class=\"false-sharing\">Locks and atomics sharing a cacheline with"
+                      " other members: %s%s; how often those are written needs field heat (a"
+                      " DHAT profile).</p>", names.s, cold > 6 ? ", &hellip;" : "");
+    hp_buf_free(&names);
+}
+
 static int ht_offender(sqlite3 *db, const char *path, size_t rank, int64_t id, hp_buf *b,
                        hp_err *err)
 {
@@ -661,6 +714,7 @@ static int ht_offender(sqlite3 *db, const char *path, size_t rank, int64_t id, h
     hp_buf_puts(b, "<details class=\"members\"><summary>members</summary>");
     ht_legend(b, &l);
     hp_buf_puts(b, "</details>");
+    ht_false_sharing(db, id, b);
     ht_sites(db, id, b);
     hp_buf_puts(b, "</article>\n");
     rep_layout_free(&l);
