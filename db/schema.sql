@@ -372,7 +372,7 @@ SELECT v.*,
                   FROM (SELECT x.site_id, x.binary_id, x.type_id, x.share, x.ambiguous,
                                x.allocations * x.share AS allocations, x.source AS alloc_source,
                                t.size, t.optimal_size, (t.flags & 256) != 0 AS flex,
-                               s.allocator LIKE 'kmem\_cache\_alloc%' ESCAPE '\' AS cache,
+                               s.allocator LIKE 'kmem\_cache\_%alloc%' ESCAPE '\' AS cache,
                                max(t.align, 8) AS slot_align,
                                CASE WHEN x.source = 'measured' AND x.allocations > 0
                                          AND x.bytes / x.allocations >= t.size
