@@ -596,6 +596,7 @@ int an_run(const char **bins, size_t nbins, const an_opts *o, hp_err *err)
         goto fail;
     an_update up = { 0 };
     if (o->update && an_update_load(w, o, &up, err) != 0) {
+        an_update_free(&up);      /* the binaries read before the failure */
         st_abort(w);
         goto fail;
     }
