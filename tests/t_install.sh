@@ -48,8 +48,17 @@ mv "$T/moved" "$prefix"
 objcopy --strip-debug "$bin" "$T/stripped"
 # (the configured install directory may lie inside the source tree, as
 # make distcheck's does: the source's own directories are what may not)
+# A sanitizer build (.ci/run's second suite) records each source file's
+# name for its reports (UBSan's check locations, ASan's globals): those
+# strings, a path ending in .c or .h alone, are the sanitizers' and not
+# a directory the program reads; any other path still fails.
+san_names() { cat; }
+if grep -q -a -E '__asan_init|__ubsan_handle' "$bin"; then
+    san_names() { grep -v -E '\.[ch]$'; }
+fi
 for dir in "$TOP_SRCDIR/queries" "$TOP_SRCDIR/src" "$(cd "$TOP_BUILDDIR" && pwd)"; do
-    assert_eq "no build-tree path in the program ($dir)" 0 "$(strings -a "$T/stripped" | grep -c -F "$dir")"
+    assert_eq "no build-tree path in the program ($dir)" 0 \
+        "$(strings -a "$T/stripped" | san_names | grep -c -F "$dir")"
 done
 
 assert_status "make uninstall DESTDIR" 0 $MAKE -s -C "$TOP_BUILDDIR" uninstall DESTDIR="$D"
