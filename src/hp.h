@@ -70,6 +70,8 @@ void hp_text_clean_lines(char *s);    /* the same, but newlines stay (a whole re
 ** that does not fit is simply not cleaned on a signal. */
 #define HP_TMP_SLOTS 8
 void hp_tmp_register(const char *path);
+/* mkstemp(tmpl) registered as above, with no signal window between. */
+int hp_tmp_mkstemp(char *tmpl);
 void hp_tmp_unregister(const char *path);
 /* Defer those three signals (blocked in the calling thread) across a
 ** short critical section such as profile's write transaction, so a

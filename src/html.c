@@ -1068,14 +1068,13 @@ static int ht_write(const char *out, int force, const hp_buf *b, hp_err *err)
         return rc;
     }
     char *tmp = hp_xasprintf("%s.tmpXXXXXX", plan.path);
-    int fd = mkstemp(tmp);
+    int fd = hp_tmp_mkstemp(tmp);   /* removed on SIGINT/SIGTERM/SIGHUP too */
     if (fd < 0) {
         hp_errf(err, out, "cannot create: %s", strerror(errno));
         free(tmp);
         of_plan_free(&plan);
         return -1;
     }
-    hp_tmp_register(tmp);       /* removed on SIGINT/SIGTERM/SIGHUP too */
     FILE *f = fdopen(fd, "w");
     int ok = f != NULL && fwrite(b->s, 1, b->len, f) == b->len;
     int e = errno;

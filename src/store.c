@@ -202,7 +202,7 @@ int st_create_ex(const char *final_path, unsigned flags, st_writer **out, hp_err
     const char *slash = strrchr(src, '/');
     const char *base = slash ? slash + 1 : src;
     w->tmp_path = hp_xasprintf("%s/.%s.tmp.XXXXXX", dir, base);
-    w->fd = mkstemp(w->tmp_path);
+    w->fd = hp_tmp_mkstemp(w->tmp_path);   /* removed on SIGINT/SIGTERM/SIGHUP too */
     if (w->fd < 0) {
         hp_errf(err, dir, "cannot create database: %s", strerror(errno));
         free(dir);
@@ -211,7 +211,6 @@ int st_create_ex(const char *final_path, unsigned flags, st_writer **out, hp_err
         st_free(w);
         return -1;
     }
-    hp_tmp_register(w->tmp_path);   /* removed on SIGINT/SIGTERM/SIGHUP too */
     free(dir);
     /* mkstemp makes the file 0600; a database is an ordinary output file,
     ** so give it the permissions open(2) with 0666 would have. */

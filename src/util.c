@@ -116,6 +116,25 @@ void hp_tmp_register(const char *path)
     pthread_mutex_unlock(&hp_tmp_mu);
 }
 
+/* mkstemp() and hp_tmp_register() with the three signals blocked in
+** between: a signal that arrives while the file exists but is not yet
+** registered would kill the process and leave the file behind. */
+int hp_tmp_mkstemp(char *tmpl)
+{
+    sigset_t set, old;
+    sigemptyset(&set);
+    for (size_t k = 0; k < sizeof hp_tmp_sigs / sizeof *hp_tmp_sigs; k++)
+        sigaddset(&set, hp_tmp_sigs[k]);
+    pthread_sigmask(SIG_BLOCK, &set, &old);
+    int fd = mkstemp(tmpl);
+    int e = errno;
+    if (fd >= 0)
+        hp_tmp_register(tmpl);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    errno = e;
+    return fd;
+}
+
 void hp_tmp_unregister(const char *path)
 {
     pthread_mutex_lock(&hp_tmp_mu);
