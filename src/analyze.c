@@ -308,7 +308,8 @@ static int one_binary(st_writer *w, const char *bin, const an_opts *o, int last,
         }
         goto out;
     }
-    df_opts dfo = { o->debug_file, o->debug_dirs, o->ndebug_dirs, o->no_system_dirs };
+    df_opts dfo = { o->debug_file, o->debug_dirs, o->ndebug_dirs, o->no_system_dirs,
+                    o->quiet, bin };
     df_how how = DF_EMBEDDED;
     if (df_locate(img, &dfo, &dwarf_path, &how, err) != 0) {
         if (o->recursive)

@@ -12,12 +12,17 @@
 ** send the user looking for a package that is already installed.
 ** When nothing fits, the one-line error lists every path tried.
 ** df_locate_alt finds a dwz supplementary file the same way (by the name
-** the debug file gives it, then by its build-id).
+** the debug file gives it, then by its build-id).  debuginfod comes last
+** for both, and only when DEBUGINFOD_URLS is set: a local file is never
+** replaced by a download.
 */
 #include "debugfind.h"
 
+#include <elfutils/debuginfod.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -33,6 +38,7 @@ const char *df_how_name(df_how how)
     case DF_GIVEN:     return "given";
     case DF_BUILD_ID:  return "build-id";
     case DF_DEBUGLINK: return "debuglink";
+    case DF_DEBUGINFOD: return "debuginfod";
     }
     return "unknown";
 }
@@ -121,6 +127,140 @@ static int check_candidate(const ei_image *img, const char *path, int need_build
     }
     ei_close(dbg);
     return ok;
+}
+
+/* ---- debuginfod ---- */
+
+/* A server failed once (down, too slow): the rest of the run does not
+** wait for it again (analyze -r over a tree would wait per binary). */
+static pthread_mutex_t dfi_mu = PTHREAD_MUTEX_INITIALIZER;
+static int dfi_failed;
+
+typedef struct dfi_ctx {
+    int tty;                    /* draw the progress line */
+    int drawn;
+    const char *label, *what;
+} dfi_ctx;
+
+/* Called by libdebuginfod while it receives (a: bytes so far, b: the size
+** when the server said it); nonzero would stop the fetch. */
+static int dfi_progress(debuginfod_client *c, long a, long b)
+{
+    dfi_ctx *x = debuginfod_get_user_data(c);
+    if (x->tty) {
+        char got[32], size[40] = "";
+        if (a < 1000000)
+            snprintf(got, sizeof got, "%ld KB", (a + 999) / 1000);
+        else
+            snprintf(got, sizeof got, "%.1f MB", (double)a / 1e6);
+        if (b > 0 && b >= a)
+            snprintf(size, sizeof size, " of %.1f MB", (double)b / 1e6);
+        fprintf(stderr, "\r\033[Kholeprof: %s: fetching %s from debuginfod: %s%s", x->label,
+                x->what, got, size);
+        fflush(stderr);
+        x->drawn = 1;
+    }
+    return 0;
+}
+
+/* libdebuginfod takes its time limit from DEBUGINFOD_TIMEOUT only (seconds
+** without a byte, while connecting and receiving; each of its retries
+** waits as long again), default 90 s.  When the user has not set it,
+** holeprof's default is set there, once, before the first fetch -- which
+** runs before analyze starts any thread. */
+static pthread_once_t dfi_once = PTHREAD_ONCE_INIT;
+static long dfi_timeout;
+
+static void dfi_init(void)
+{
+    const char *s = getenv("DEBUGINFOD_TIMEOUT");
+    char *end = NULL;
+    long v = s && *s ? strtol(s, &end, 10) : 0;
+    if (s == NULL || *s == '\0' || end == NULL || *end != '\0' || v <= 0) {
+        char buf[32];
+        snprintf(buf, sizeof buf, "%d", DF_DEBUGINFOD_TIMEOUT);
+        setenv("DEBUGINFOD_TIMEOUT", buf, 1);
+        v = DF_DEBUGINFOD_TIMEOUT;
+    }
+    dfi_timeout = v;
+}
+
+static const char *dfi_urls(void)
+{
+    const char *u = getenv("DEBUGINFOD_URLS");
+    if (u == NULL)
+        return NULL;
+    for (const char *p = u; *p; p++)
+        if (*p != ' ' && *p != '\t' && *p != '\n')
+            return u;
+    return NULL;
+}
+
+/* Fetch the debug file with build-id `hex` (what: "debug info" or "the
+** dwz supplementary file") through debuginfod.  0 with *path (malloc'd,
+** in the client's cache); 1 not there or not asked, with *why (malloc'd)
+** when a server was asked; 2 a server failed: noted on stderr once, *why
+** set. */
+static int dfi_fetch(const char *hex, const df_opts *opts, const char *what, char **path,
+                     char **why)
+{
+    *path = NULL;
+    *why = NULL;
+    const char *urls = dfi_urls();
+    if (urls == NULL || strlen(hex) < 2)
+        return 1;
+    pthread_mutex_lock(&dfi_mu);
+    int failed = dfi_failed;
+    pthread_mutex_unlock(&dfi_mu);
+    if (failed) {
+        *why = hp_xasprintf("debuginfod (%s): not asked, it failed before", urls);
+        return 1;
+    }
+    pthread_once(&dfi_once, dfi_init);
+    debuginfod_client *c = debuginfod_begin();
+    if (c == NULL) {
+        *why = hp_xasprintf("debuginfod: cannot start a client");
+        return 2;
+    }
+    dfi_ctx x;
+    memset(&x, 0, sizeof x);
+    x.tty = !opts->quiet && hp_verbose && isatty(2);
+    x.label = opts->label ? opts->label : hex;
+    x.what = what;
+    debuginfod_set_user_data(c, &x);
+    debuginfod_set_progressfn(c, dfi_progress);
+    char *p = NULL;
+    int fd = debuginfod_find_debuginfo(c, (const unsigned char *)hex, 0, &p);
+    debuginfod_end(c);
+    if (x.drawn) {
+        fputs("\r\033[K", stderr);
+        fflush(stderr);
+    }
+    if (fd >= 0) {
+        close(fd);
+        if (p != NULL) {
+            *path = p;
+            return 0;
+        }
+        *why = hp_xasprintf("debuginfod (%s): no cache path for the file", urls);
+        return 2;
+    }
+    free(p);
+    if (fd == -ENOENT) {
+        *why = hp_xasprintf("debuginfod (%s): not found", urls);
+        return 1;
+    }
+    char *msg = fd == -ETIME || fd == -ETIMEDOUT
+        ? hp_xasprintf("no answer within %ld s (DEBUGINFOD_TIMEOUT)", dfi_timeout)
+        : hp_xstrdup(strerror(-fd));
+    fprintf(stderr, "holeprof: %s: note: debuginfod (%s): %s; not asked again\n", x.label,
+            urls, msg);
+    pthread_mutex_lock(&dfi_mu);
+    dfi_failed = 1;
+    pthread_mutex_unlock(&dfi_mu);
+    *why = hp_xasprintf("debuginfod (%s): %s", urls, msg);
+    free(msg);
+    return 2;
 }
 
 static int locate_given(const ei_image *img, const char *path, char **dwarf_path,
@@ -267,6 +407,33 @@ int df_locate(const ei_image *img, const df_opts *opts, char **dwarf_path,
         free(dir);
     }
 
+    /* 3. debuginfod, by build-id */
+    if (found == NULL && idlen > 2) {
+        char *p = NULL, *why = NULL;
+        if (dfi_fetch(img->build_id_hex, opts, "debug info", &p, &why) == 0) {
+            const char *bad = NULL;
+            int ok = check_candidate(img, p, 1, &bad, err);
+            if (ok < 0) {
+                free(p);
+                goto out;
+            }
+            if (ok) {
+                found = p;
+                p = NULL;
+                *how = DF_DEBUGINFOD;
+            } else {
+                why = hp_xasprintf("debuginfod gave %s (%s)", p, bad);
+            }
+        }
+        if (found == NULL && why) {
+            if (tried.len)
+                hp_buf_puts(&tried, "; ");
+            hp_buf_puts(&tried, why);
+        }
+        free(p);
+        free(why);
+    }
+
     if (found) {
         *dwarf_path = found;
         rc = 0;
@@ -291,6 +458,34 @@ out:
     hp_buf_free(&tried);
     free(roots);
     return rc;
+}
+
+/* Can the file at path be dbg's supplementary file?  NULL yes, else a
+** malloc'd phrase saying why not; may_be_absent: "not found" is a
+** reason, not an error. */
+static char *alt_check(const ei_image *dbg, const char *path, int may_be_absent)
+{
+    size_t idlen = strlen(dbg->alt_build_id_hex);
+    ei_image *alt = NULL;
+    hp_err e2 = {0};
+    char *detail = NULL;
+    if (may_be_absent && !is_regular(path)) {
+        detail = hp_xstrdup("not found");
+    } else if (ei_open(path, &alt, &e2) != 0) {
+        const char *m = e2.msg;
+        size_t pl = strlen(path);
+        if (strncmp(m, path, pl) == 0 && strncmp(m + pl, ": ", 2) == 0)
+            m += pl + 2;
+        detail = hp_xstrdup(m);
+    } else if (idlen && alt->build_id_hex[0] &&
+               strcmp(alt->build_id_hex, dbg->alt_build_id_hex) != 0) {
+        detail = hp_xasprintf("build-id %s, the link wants %s", alt->build_id_hex,
+                              dbg->alt_build_id_hex);
+    } else if (!alt->has_dwarf) {
+        detail = hp_xstrdup("no .debug_info");
+    }
+    ei_close(alt);
+    return detail;
 }
 
 int df_locate_alt(const ei_image *dbg, const df_opts *opts, char **alt_path, char **why)
@@ -326,28 +521,9 @@ int df_locate_alt(const ei_image *dbg, const df_opts *opts, char **alt_path, cha
     }
     hp_buf tried = {0};
     int rc = 2;
-    for (size_t i = 0; i < nc; i++) {
-        const char *problem = NULL;
-        char *detail = NULL;
-        ei_image *alt = NULL;
-        hp_err e2 = {0};
-        if (!is_regular(cands[i])) {
-            problem = "not found";
-        } else if (ei_open(cands[i], &alt, &e2) != 0) {
-            const char *m = e2.msg;
-            size_t pl = strlen(cands[i]);
-            if (strncmp(m, cands[i], pl) == 0 && strncmp(m + pl, ": ", 2) == 0)
-                m += pl + 2;
-            detail = hp_xstrdup(m);
-        } else if (idlen && alt->build_id_hex[0] &&
-                   strcmp(alt->build_id_hex, dbg->alt_build_id_hex) != 0) {
-            detail = hp_xasprintf("build-id %s, the link wants %s", alt->build_id_hex,
-                                  dbg->alt_build_id_hex);
-        } else if (!alt->has_dwarf) {
-            problem = "no .debug_info";
-        }
-        ei_close(alt);
-        if (problem == NULL && detail == NULL) {
+    for (size_t i = 0; i < nc && rc != 0; i++) {
+        char *detail = alt_check(dbg, cands[i], 1);
+        if (detail == NULL) {
             *alt_path = cands[i];
             cands[i] = NULL;
             rc = 0;
@@ -355,8 +531,30 @@ int df_locate_alt(const ei_image *dbg, const df_opts *opts, char **alt_path, cha
         }
         if (tried.len)
             hp_buf_puts(&tried, "; ");
-        hp_buf_printf(&tried, "%s: %s", cands[i], detail ? detail : problem);
+        hp_buf_printf(&tried, "%s: %s", cands[i], detail);
         free(detail);
+    }
+    if (rc != 0 && idlen > 2) {
+        char *p = NULL, *dwhy = NULL;
+        if (dfi_fetch(dbg->alt_build_id_hex, opts, "the dwz supplementary file", &p,
+                      &dwhy) == 0) {
+            char *detail = alt_check(dbg, p, 0);
+            if (detail == NULL) {
+                *alt_path = p;
+                p = NULL;
+                rc = 0;
+            } else {
+                dwhy = hp_xasprintf("debuginfod gave %s: %s", p, detail);
+                free(detail);
+            }
+        }
+        if (rc != 0 && dwhy) {
+            if (tried.len)
+                hp_buf_puts(&tried, "; ");
+            hp_buf_puts(&tried, dwhy);
+        }
+        free(p);
+        free(dwhy);
     }
     for (size_t i = 0; i < nc; i++)
         free(cands[i]);

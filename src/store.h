@@ -32,7 +32,7 @@ typedef struct st_binary_info {
     const char *build_id;      /* hex, or NULL */
     const char *arch;
     const char *debug_file;    /* path of the file the DWARF came from */
-    const char *debug_how;     /* "embedded", "build-id", "debuglink", "given" */
+    const char *debug_how;     /* "embedded", "build-id", "debuglink", "given", "debuginfod" */
     const char *producer;      /* DW_AT_producer of the first unit */
     uint32_t cacheline;        /* cacheline size used */
     uint64_t cu_count;         /* compile units read */

@@ -15,6 +15,10 @@ TOP_SRCDIR=${TOP_SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}
 TOP_SRCDIR=$(cd "$TOP_SRCDIR" && pwd)
 TOP_BUILDDIR=${TOP_BUILDDIR:-$TOP_SRCDIR}
 HOLEPROF=${HOLEPROF:-$TOP_BUILDDIR/src/holeprof}
+# A debuginfod server from the user's environment (Debian sets one up with
+# libdebuginfod-common) would make every "no debug info" case go to the
+# network; tests/t_debuginfod.sh starts its own.
+unset DEBUGINFOD_URLS
 HOLEPROF_QUERY_DIR=${HOLEPROF_QUERY_DIR:-$TOP_SRCDIR/queries}
 FIXTURES=$TOP_SRCDIR/tests/fixtures
 export HOLEPROF HOLEPROF_QUERY_DIR
@@ -78,6 +82,37 @@ members_of() {
     sqlite3 -batch -noheader "$1" "SELECT coalesce(m.name,'(anon)')||':'||m.offset||':'||m.size||
         CASE WHEN m.bit_size > 0 THEN ':'||m.bit_offset||':'||m.bit_size ELSE '' END
         FROM members m JOIN types t ON t.id = m.type_id WHERE t.name = '$2' ORDER BY m.idx;"
+}
+
+# layout_rows DB : every types and members row but ids and unit counts
+# (cu_count), and the allocation sites with their types' names, ordered:
+# what two builds of the same sources must agree on whatever the shape of
+# their debug info (separate, dwz'd, split, type units, fetched)
+layout_rows() {
+    sqlite3 -batch -noheader "$1" "
+      SELECT 'T', kind, name, size, align, members, holes, hole_bytes, bit_holes,
+             bit_hole_bits, tail_padding, pre_hole, pre_bit_hole, bit_padding,
+             optimal_size, cachelines, decl_file, decl_line, lang, flags, layout_hash
+        FROM types ORDER BY name, layout_hash;
+      SELECT 'M', t.name, t.layout_hash, m.idx, m.name, m.type_name, m.offset, m.size,
+             m.bitpos, m.bit_offset, m.bit_size, m.align, m.flags, m.hole_after,
+             m.bit_hole_after, m.cacheline, m.suggested_pos
+        FROM members m JOIN types t ON t.id = m.type_id
+       ORDER BY t.name, t.layout_hash, m.idx;
+      SELECT 'S', s.pc, s.function, s.file, s.line, s.allocator, s.size, s.count, t.name,
+             s.method
+        FROM sites s LEFT JOIN types t ON t.id = s.type_id ORDER BY s.pc;"
+}
+
+# same_rows TAG WANT_DB GOT_DB [MIN_TYPES] : layout_rows of both identical,
+# and at least MIN_TYPES (default 3) types compared; files TAG.want/.got
+same_rows() {
+    layout_rows "$2" >"$T/$1.want"
+    layout_rows "$3" >"$T/$1.got"
+    if cmp -s "$T/$1.want" "$T/$1.got"; then pass
+    else fail "[$1] rows differ from $2: $(diff "$T/$1.want" "$T/$1.got" | head -n 8)"; fi
+    if [ "$(grep -c '^T' "$T/$1.want")" -ge "${4:-3}" ]; then pass
+    else fail "[$1] too few types to compare ($(grep -c '^T' "$T/$1.want"))"; fi
 }
 
 # finish : print a summary line and exit with the right status

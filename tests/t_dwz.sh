@@ -73,20 +73,8 @@ EOF
 # rows DB : every types, members and type_aliases row but ids and cu_count,
 # and the allocation sites with the names of their types
 rows() {
-    sqlite3 -batch -noheader "$1" "
-      SELECT 'T', kind, name, size, align, members, holes, hole_bytes, bit_holes,
-             bit_hole_bits, tail_padding, pre_hole, pre_bit_hole, bit_padding,
-             optimal_size, cachelines, decl_file, decl_line, lang, flags, layout_hash
-        FROM types ORDER BY name, layout_hash;
-      SELECT 'M', t.name, t.layout_hash, m.idx, m.name, m.type_name, m.offset, m.size,
-             m.bitpos, m.bit_offset, m.bit_size, m.align, m.flags, m.hole_after,
-             m.bit_hole_after, m.cacheline, m.suggested_pos
-        FROM members m JOIN types t ON t.id = m.type_id
-       ORDER BY t.name, t.layout_hash, m.idx;
-      SELECT 'A', alias, name FROM type_aliases ORDER BY alias, name;
-      SELECT 'S', s.pc, s.function, s.file, s.line, s.allocator, s.size, s.count, t.name,
-             s.method
-        FROM sites s LEFT JOIN types t ON t.id = s.type_id ORDER BY s.pc;"
+    layout_rows "$1"
+    sqlite3 -batch -noheader "$1" "SELECT 'A', alias, name FROM type_aliases ORDER BY alias, name;"
 }
 
 # clean DB TAG : no libdwarf placeholder and nothing but UTF-8 in the file
