@@ -137,21 +137,29 @@ static int scan_join(scan_thread *t, hp_err *err)
 }
 
 /* The one line saying how many types were left incomplete (ts_resolve),
-** naming the first member whose type is declared but not defined. */
+** why, and the first member whose type is unknown. */
 static void note_incomplete(const char *bin, typeset *ts, uint64_t count)
 {
     const char *tn = NULL, *mn = NULL;
-    for (size_t i = 0; i < ts_count(ts) && tn == NULL; i++) {
+    int decl = 0, unread = 0;
+    for (size_t i = 0; i < ts_count(ts); i++) {
         const lay_type *t = &ts_get(ts, i)->t;
-        for (uint32_t j = 0; (t->flags & TF_INCOMPLETE) && j < t->nmembers; j++)
-            if (t->members[j].flags & MF_INCOMPLETE) {
+        for (uint32_t j = 0; (t->flags & TF_INCOMPLETE) && j < t->nmembers; j++) {
+            const lay_member *m = &t->members[j];
+            if (!(m->flags & MF_INCOMPLETE))
+                continue;
+            unread |= (m->flags & MF_UNREAD) != 0;
+            decl |= !(m->flags & MF_UNREAD);
+            if (tn == NULL) {
                 tn = t->name ? t->name : "(anonymous)";
-                mn = t->members[j].name ? t->members[j].name : "(anonymous)";
-                break;
+                mn = m->name ? m->name : "(anonymous)";
             }
+        }
     }
-    fprintf(stderr, "holeprof: %s: %llu types incomplete: member types declared but not defined",
-            bin, (unsigned long long)count);
+    fprintf(stderr, "holeprof: %s: %llu types incomplete: member types %s", bin,
+            (unsigned long long)count,
+            unread && decl ? "declared but not defined, or in debug information not read"
+            : unread ? "in debug information not read" : "declared but not defined");
     if (tn)
         fprintf(stderr, " (first: %s.%s)", tn, mn);
     fputc('\n', stderr);
@@ -335,8 +343,9 @@ static int one_binary(st_writer *w, const char *bin, const an_opts *o, int last,
     if (how != DF_EMBEDDED && ei_open(dwarf_path, &dimg, err) != 0)
         goto unreadable;
     /* a dwz'd debug file shares DIEs and strings with a supplementary
-    ** file; without it those are unknown, and the types that need them
-    ** are left out (dwtypes counts them), never guessed */
+    ** file; without it those are unknown: the types that need them are
+    ** incomplete, or left out when their names are there (dwtypes counts
+    ** them), never guessed */
     char *alt_why = NULL;
     int alt_rc = df_locate_alt(dimg ? dimg : img, &dfo, &alt_path, &alt_why);
     if (alt_rc == 0 && ei_open(alt_path, &aimg, err) != 0) {
@@ -365,14 +374,20 @@ static int one_binary(st_writer *w, const char *bin, const an_opts *o, int last,
         free(alt_why);
         goto unreadable;
     }
-    if (alt_rc == 2 || res.unresolved)
-        fprintf(stderr, "holeprof: %s: warning: %s%s; %llu types left out that need it%s%s%s\n",
+    if (alt_rc == 2 || res.unresolved) {
+        /* the types that need it are incomplete (said with the others,
+        ** below); those whose very names are in it are left out */
+        fprintf(stderr, "holeprof: %s: warning: %s%s; the types that need it are incomplete",
                 dwarf_path, alt_rc == 2 ? "its supplementary debug file (dwz) cannot be used: "
                 : "it refers to a supplementary debug file (dwz) it does not name",
-                alt_rc == 2 ? alt_why : "", (unsigned long long)res.unresolved,
-                res.first_unresolved ? " (first: " : "",
-                res.first_unresolved ? res.first_unresolved : "",
-                res.first_unresolved ? ")" : "");
+                alt_rc == 2 ? alt_why : "");
+        if (res.unresolved)
+            fprintf(stderr, ", %llu left out: their names are in it%s%s%s",
+                    (unsigned long long)res.unresolved, res.first_unresolved ? " (first: " : "",
+                    res.first_unresolved ? res.first_unresolved : "",
+                    res.first_unresolved ? ")" : "");
+        fputc('\n', stderr);
+    }
     free(alt_why);
     hp_phase("types read");
     if (scanning)

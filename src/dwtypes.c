@@ -102,6 +102,8 @@ static lay_lang map_lang(uint64_t l)
                                  (set with align_state 2; see aggregate_align) */
 #define N_UNRESOLVED 0x400000 /* a name or reference is in a supplementary file
                                  that is not loaded (DWA_UNRESOLVED) */
+#define N_UNREAD_DONE 0x800000 /* memo of unread() computed ... */
+#define N_UNREAD     0x1000000 /* ... and the answer is yes */
 
 typedef struct node {
     uint64_t off;
@@ -211,9 +213,9 @@ typedef struct worker {
     int files_loaded;
     uint64_t cu_index;
     int unit_unresolved;     /* a DIE of this unit has N_UNRESOLVED */
-    uint8_t *taint;          /* per node: 0 unknown, 1 visiting, 2 clean, 3 not */
-    size_t taint_cap;
-    uint64_t unresolved;     /* aggregates left out for N_UNRESOLVED */
+    int unit_dangling;       /* a reference of this unit did not resolve, or
+                                is a type-unit signature (see unread) */
+    uint64_t unresolved;     /* aggregates left out: a name not read */
     char *first_unresolved;  /* the first one's name */
     hp_buf buf;
     lay_member *members;
@@ -300,6 +302,7 @@ static void reset_unit(worker *w)
     w->gen++;
     w->occ_used = 0;
     w->unit_unresolved = 0;
+    w->unit_dangling = 0;
     w->fn_depth = 0;
     w->only_members = NONE;
 }
@@ -367,7 +370,10 @@ static int fill_node(worker *w, dws_die die, uint32_t idx, uint32_t parent)
         nd->name = len > HP_MAX_NAME ? hp_arena_strdup(&w->arena, "(name too long)") : a.name;
     }
     if (a.has & DWA_TYPE) { nd->type = a.type; nd->flags |= N_HAS_TYPE; }
-    if (a.has & DWA_SIGNATURE) nd->flags |= N_SIGNATURE;
+    if (a.has & DWA_SIGNATURE) {
+        nd->flags |= N_SIGNATURE;
+        w->unit_dangling = 1;
+    }
     if (a.has & DWA_UNRESOLVED) {
         nd->flags |= N_UNRESOLVED;
         w->unit_unresolved = 1;
@@ -748,7 +754,9 @@ static void key_register(worker *w)
         }
         if (k->align == 0 && an->entry) {
             k->align = an->entry->t.align;
-            k->taint = lay_has_refs(&an->entry->t);
+            /* (an incomplete layout's alignment is unknown too: units
+            ** skipping it resolve it by name, and find it incomplete) */
+            k->taint = lay_has_refs(&an->entry->t) || (an->entry->t.flags & TF_INCOMPLETE);
         }
         if (k->dsize == 0)
             k->dsize = nv_dsize(w, pairs[i].anc, 0);
@@ -891,8 +899,10 @@ static void ensure(worker *w, uint32_t k)
     w->nodes[k].flags &= ~(uint32_t)N_LAZY;
     hp_err e2 = {0};
     dws_die d = dws_offdie(w->f, w->nodes[k].off, &e2);
-    if (d == NULL)
+    if (d == NULL) {
+        w->unit_dangling = 1;
         return;
+    }
     uint32_t parent = w->nodes[k].parent;
     w->nodes[k].flags |= N_LAZY;          /* fill_node must not link it twice */
     if (fill_node(w, d, k, parent) == 0) {
@@ -916,7 +926,9 @@ static uint32_t get_node(worker *w, uint64_t off, int depth)
     hp_err e2 = {0};
     dws_die d = dws_offdie(w->f, off, &e2);
     if (d == NULL) {
-        /* a dangling reference in one member should not sink the unit */
+        /* a dangling reference in one member should not sink the unit:
+        ** what depends on it is unknown (unread) */
+        w->unit_dangling = 1;
         return NONE;
     }
     if (node_room(w) != 0) {
@@ -1536,6 +1548,118 @@ static uint64_t nv_dsize(worker *w, uint32_t k, int depth)
     return r;
 }
 
+/* ---- what depends on debug information not read ----
+** A reference that does not resolve (into a dwz supplementary file that
+** is not loaded, a type unit, a damaged file) leaves what it names
+** unknown: never "void" of size 0.  A member whose size or alignment
+** depends on one is MF_INCOMPLETE | MF_UNREAD and its type TF_INCOMPLETE;
+** a type name that would be rendered from one is NULL; a type whose own
+** name, scope or member names were not read is left out (counted).  Only
+** run in units where such a reference was met (unit_dangling) or a
+** string was not read (unit_unresolved). */
+
+static int unread(worker *w, uint32_t k, int depth);
+
+/* Whether what node k's DW_AT_type names is unknown or depends on what
+** was not read. */
+static int ref_unread(worker *w, uint32_t k, int depth)
+{
+    if (!(w->nodes[k].flags & N_HAS_TYPE))
+        return (w->nodes[k].flags & N_SIGNATURE) != 0;
+    uint32_t t = type_of(w, k, depth);
+    return t == NONE || unread(w, t, depth + 1);
+}
+
+/* Whether the size or alignment of a value of type k depends on a DIE
+** not read: through typedefs, qualifiers, arrays and size-less enums to
+** what they name, and into an aggregate's members (its alignment); a
+** pointer's size never depends on its pointee, and a declared-only class
+** is ts_resolve's.  Memoized per node (a cycle, only in damaged input,
+** reads as known where it closes). */
+static int unread(worker *w, uint32_t k, int depth)
+{
+    if (depth > 64)
+        return 1;
+    ensure(w, k);
+    node *nd = &w->nodes[k];
+    if (nd->flags & N_UNREAD_DONE)
+        return (nd->flags & N_UNREAD) != 0;
+    nd->flags |= N_UNREAD_DONE;
+    int bad = 0;
+    uint16_t tg = nd->tag;
+    if (is_aggregate(tg) && !declared_only(w, k)) {
+        if (!(nd->flags & N_CHILDREN_LOADED) && (nd->flags & N_FOREIGN)) {
+            hp_err e2 = {0};
+            dws_die d = dws_offdie(w->f, nd->off, &e2);
+            if (d) {
+                load_children(w, d, k, &e2);
+                dws_die_free(w->f, d);
+            }
+        }
+        for (uint32_t c = w->nodes[k].first_child; c != NONE && !bad; c = w->nodes[c].next) {
+            uint16_t ct = w->nodes[c].tag;
+            if ((ct == T_member && !(w->nodes[c].flags & (N_EXTERNAL | N_DECL))) ||
+                ct == T_inheritance)
+                bad = ref_unread(w, c, depth + 1);
+        }
+    } else if (tg == T_typedef || tg == T_const || tg == T_volatile || tg == T_restrict ||
+               tg == T_atomic || tg == T_immutable || tg == T_array ||
+               (tg == T_enumeration && !(nd->flags & N_HAS_SIZE))) {
+        bad = ref_unread(w, k, depth + 1);
+    }
+    if (bad)
+        w->nodes[k].flags |= N_UNREAD;
+    return bad;
+}
+
+/* Whether the type name rendered for what node k (a member, a parameter)
+** refers to would be made of something not read: a reference that does
+** not resolve, or a name in a supplementary file not loaded, along the
+** pointers, qualifiers, arrays and function types render() follows. */
+static int name_unread(worker *w, uint32_t k, int depth)
+{
+    for (int i = 0; i < 32 && depth < 8; i++) {
+        const node *nd = &w->nodes[k];
+        if (i > 0) {
+            uint16_t tg = nd->tag;
+            if ((nd->flags & N_UNRESOLVED) && nd->name == NULL)
+                return 1;
+            if (tg == T_subroutine_type)
+                for (uint32_t c = nd->first_child; c != NONE; c = w->nodes[c].next)
+                    if (w->nodes[c].tag == T_formal_parameter && name_unread(w, c, depth + 1))
+                        return 1;
+            if (tg == T_typedef || is_aggregate(tg) || tg == T_enumeration || tg == T_base ||
+                tg == T_unspecified_type)
+                return 0;           /* rendered by its own name */
+        }
+        if (!(w->nodes[k].flags & N_HAS_TYPE))
+            return (w->nodes[k].flags & N_SIGNATURE) != 0;
+        uint32_t t = type_of(w, k, 0);
+        if (t == NONE)
+            return 1;
+        ensure(w, t);
+        k = t;
+    }
+    return 1;
+}
+
+/* Whether aggregate k cannot be named as the file says: its name, a
+** scope's, its declaration's (DW_AT_specification) or a member's name
+** was not read. */
+static int name_missing(worker *w, uint32_t k)
+{
+    for (uint32_t p = k; p != NONE; p = w->nodes[p].parent)
+        if ((w->nodes[p].flags & N_UNRESOLVED) && w->nodes[p].name == NULL)
+            return 1;
+    if ((w->nodes[k].flags & N_SPEC) && get_node(w, w->nodes[k].spec, 0) == NONE)
+        return 1;
+    for (uint32_t c = w->nodes[k].first_child; c != NONE; c = w->nodes[c].next)
+        if (w->nodes[c].tag == T_member && (w->nodes[c].flags & N_UNRESOLVED) &&
+            w->nodes[c].name == NULL)
+            return 1;
+    return 0;
+}
+
 /* A member whose type is (or holds by value) a declaration, or an
 ** aggregate whose alignment depends on one: note what to look up in the
 ** whole binary's set once every unit is read (ts_resolve). */
@@ -1647,55 +1771,23 @@ static void make_member(worker *w, lay_member *m, uint32_t c, uint32_t extra_fla
                 m->flags |= MF_FLEX;
         }
     }
-}
-
-/* Whether the layout of node k depends on a DIE with N_UNRESOLVED: the
-** node itself, its type chain, and for aggregates reached by value their
-** members (through a pointer only the pointee's own name counts).  Run
-** only in units where such a DIE was read; memoized per node. */
-static int tainted(worker *w, uint32_t k, int by_value, int depth)
-{
-    if (k == NONE)
-        return 0;
-    if (depth > 64)
-        return 1;                    /* cannot tell: do not guess */
-    if (k >= w->taint_cap) {
-        size_t old = w->taint_cap, need = w->n > k ? w->n : k + 1;
-        hp_grow((void **)&w->taint, &w->taint_cap, need, 1);
-        memset(w->taint + old, 0, w->taint_cap - old);
-    }
-    if (w->taint[k] >= 2 && (by_value || w->taint[k] == 3))
-        return w->taint[k] == 3;
-    if (w->taint[k] == 1)
-        return 0;                    /* a cycle: decided where it started */
-    node *nd = &w->nodes[k];
-    int bad = (nd->flags & N_UNRESOLVED) != 0;
-    uint16_t tag = nd->tag;
-    if (!bad && (!is_aggregate(tag) || by_value)) {
-        w->taint[k] = 1;
-        int via_ptr = tag == T_pointer || tag == T_reference || tag == T_rvalue_reference ||
-                      tag == T_ptr_to_member;
-        bad = tainted(w, type_of(w, k, 0), by_value && !via_ptr, depth + 1);
-        if (!bad && (is_aggregate(tag) || tag == T_array || tag == T_variant_part ||
-                     tag == T_variant)) {
-            if (!(w->nodes[k].flags & N_CHILDREN_LOADED) && (w->nodes[k].flags & N_FOREIGN)) {
-                hp_err e2 = {0};
-                dws_die d = dws_offdie(w->f, w->nodes[k].off, &e2);
-                if (d) {
-                    load_children(w, d, k, &e2);
-                    dws_die_free(w->f, d);
-                }
-            }
-            for (uint32_t c = w->nodes[k].first_child; c != NONE && !bad; c = w->nodes[c].next)
-                bad = tainted(w, c, 1, depth + 1);
+    if (w->unit_unresolved || w->unit_dangling) {
+        /* what was not read is unknown, never void of size 0 */
+        cn = &w->nodes[c];
+        int sized = (cn->flags & N_BIT_SIZE) && (cn->flags & N_HAS_SIZE);
+        if (!sized && ref_unread(w, c, 0)) {
+            m->flags |= MF_INCOMPLETE | MF_UNREAD;
+            m->flags &= ~(uint32_t)MF_FLEX;
+            m->size = 0;
+            m->data_size = 0;
+            m->ref_kind = LAY_REF_NONE;
+        }
+        if (name_unread(w, c, 0)) {
+            m->type_name = NULL;
+            if (m->flags & MF_BASE)
+                m->name = NULL;
         }
     }
-    /* a pointee's verdict (its name only) is not its verdict by value */
-    if (by_value || bad)
-        w->taint[k] = bad ? 3 : 2;
-    else
-        w->taint[k] = 0;
-    return bad;
 }
 
 /* Every size and offset of t within HP_MAX_OBJECT bytes. */
@@ -1716,19 +1808,25 @@ static void build_aggregate(worker *w, uint32_t k)
     node *nd = &w->nodes[k];
     if ((nd->flags & (N_DECL | N_FOREIGN | N_SKIPPED)) || !(nd->flags & N_HAS_SIZE))
         return;
-    if (w->unit_unresolved) {
-        int bad = 0;
-        if (w->taint_cap)
-            memset(w->taint, 0, w->taint_cap);
-        for (uint32_t p = k; p != NONE && !bad; p = w->nodes[p].parent)
-            bad = (w->nodes[p].flags & N_UNRESOLVED) != 0;
-        if (bad || tainted(w, k, 1, 0)) {
-            if (w->unresolved++ == 0 && w->nodes[k].name)
-                w->first_unresolved = hp_xstrdup(w->nodes[k].name);
-            return;
+    if (w->unit_unresolved && name_missing(w, k)) {
+        /* no name is invented: counted, and said in the warning */
+        if (w->unresolved++ == 0) {
+            /* named by where it is declared: its name is what is unknown */
+            hp_buf b = {0};
+            const char *f = nd->decl_file ? file_name(w, nd->decl_file - 1) : NULL;
+            nd = &w->nodes[k];
+            if (f && nd->decl_line)
+                hp_buf_printf(&b, "the %s at %s:%u", kind_word(nd->tag), base_name(f),
+                              nd->decl_line);
+            else
+                hp_buf_printf(&b, "the %s at DIE 0x%llx", kind_word(nd->tag),
+                              (unsigned long long)(nd->off & ~DWS_ALT));
+            w->first_unresolved = hp_xstrdup(b.s);
+            hp_buf_free(&b);
         }
-        nd = &w->nodes[k];
+        return;
     }
+    nd = &w->nodes[k];
     lay_type t;
     memset(&t, 0, sizeof t);
     t.kind = nd->tag == T_class ? LAY_CLASS : nd->tag == T_union ? LAY_UNION : LAY_STRUCT;
@@ -1800,6 +1898,9 @@ static void build_aggregate(worker *w, uint32_t k)
             }
         }
     }
+    for (uint32_t i = 0; i < nm; i++)
+        if (w->members[i].flags & MF_UNREAD)
+            t.flags |= TF_INCOMPLETE;
     /* a flexible array is only "flexible" at the end */
     for (uint32_t i = 0; i < nm; i++) {
         if (!(w->members[i].flags & MF_FLEX))
@@ -2022,7 +2123,6 @@ static void worker_free(worker *w)
     free(w->order);
     free(w->typedef_of);
     free(w->occ);
-    free(w->taint);
     free(w->first_unresolved);
     hp_buf_free(&w->buf);
     dws_close(w->f);

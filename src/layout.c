@@ -939,7 +939,7 @@ static void mark_intent(lay_type *t, uint64_t cl)
             x->flags |= MF_SYNC;
         int start = mark_next;
         mark_next = 0;
-        if (x->bit_size == 0 && x->size == 0 && !(x->flags & (MF_FLEX | MF_BASE))) {
+        if (x->bit_size == 0 && x->size == 0 && !(x->flags & (MF_FLEX | MF_BASE | MF_INCOMPLETE))) {
             x->flags |= MF_PADMARK;
             start = 1;
         } else if (x->bit_size == 0 && lay_pad_name(x->name) && !(x->flags & MF_BASE)) {

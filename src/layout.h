@@ -48,6 +48,9 @@ typedef enum lay_lang {
 #define MF_ALIGNED    0x0400   /* member carries explicit alignment (DW_AT_alignment) */
 #define MF_INCOMPLETE 0x0800   /* its type is declared but defined nowhere in the
                                   binary (or ambiguously): size and alignment unknown */
+#define MF_UNREAD     0x1000   /* with MF_INCOMPLETE: its type is in debug information
+                                  that was not read (a dwz supplementary file not
+                                  found, a reference that does not resolve) */
 /* Layout intent (set by lay_compute; see "Layout intent" in layout.c): */
 #define MF_GROUP_START 0x4000  /* starts a layout group: no member is moved
                                   across the start of a group */

@@ -170,7 +170,10 @@ static void shw_pad_to(hp_buf *b, size_t col)
 
 static void shw_offset_comment(hp_buf *b, const shw_mem *m, int64_t offset, int64_t bit_offset)
 {
-    if (m->flags & MF_INCOMPLETE)
+    if (m->flags & MF_UNREAD)
+        hp_buf_printf(b, "/* %5lld     ? */ /* type in debug information not read */",
+                      (long long)offset);
+    else if (m->flags & MF_INCOMPLETE)
         hp_buf_printf(b, "/* %5lld     ? */ /* type declared, not defined in the binary */",
                       (long long)offset);
     else if (m->bit_size > 0)
@@ -210,8 +213,11 @@ static void shw_layout(const shw_type *t, hp_buf *b)
         shw_pad_to(b, start + comment_col);
     else
         hp_buf_puts(b, " ");
-    hp_buf_printf(b, "/* size %lld, align %lld, %s", (long long)t->size,
-                  (long long)t->align, t->lang);
+    if (t->flags & TF_INCOMPLETE)   /* a member's alignment is unknown */
+        hp_buf_printf(b, "/* size %lld, align ?, %s", (long long)t->size, t->lang);
+    else
+        hp_buf_printf(b, "/* size %lld, align %lld, %s", (long long)t->size,
+                      (long long)t->align, t->lang);
     if (t->decl_file != NULL) {
         hp_buf_printf(b, ", %s", shw_basename(t->decl_file));
         if (t->decl_line > 0)
@@ -266,10 +272,16 @@ static void shw_layout(const shw_type *t, hp_buf *b)
             hp_buf_printf(b, "    /* XXX %lld %s hole */\n", (long long)m->hole_after,
                           shw_plural(m->hole_after, "byte", "bytes"));
     }
-    if (t->flags & TF_INCOMPLETE)
+    if (t->flags & TF_INCOMPLETE) {
+        int unread = 0;
+        for (size_t i = 0; i < t->n; i++)
+            unread |= (t->m[i].flags & MF_UNREAD) != 0;
         hp_buf_printf(b, "};  /* members %lld, holes and padding unknown (incomplete: a member's"
-                      " type is declared but not defined in the binary), cachelines %lld */\n",
-                      (long long)t->nmembers, (long long)t->cachelines);
+                      " type is %s), cachelines %lld */\n", (long long)t->nmembers,
+                      unread ? "in debug information not read"
+                             : "declared but not defined in the binary",
+                      (long long)t->cachelines);
+    }
     else {
     hp_buf_printf(b, "};  /* members %lld, holes %lld (%lld %s), bit holes %lld (%lld %s),",
                   (long long)t->nmembers, (long long)t->holes, (long long)t->hole_bytes,

@@ -355,8 +355,13 @@ size_t ts_resolve(typeset *s, uint32_t cacheline)
     for (size_t i = 0; i < s->n; i++)
         if (s->items[i]->cu_count > 0 && lay_has_refs(&s->items[i]->t))
             npending++;
-    if (npending == 0)
-        return 0;
+    if (npending == 0) {
+        /* (a loader may have marked types incomplete itself: MF_UNREAD) */
+        size_t incomplete = 0;
+        for (size_t i = 0; i < s->n; i++)
+            incomplete += s->items[i]->cu_count > 0 && (s->items[i]->t.flags & TF_INCOMPLETE);
+        return incomplete;
+    }
     resolver r = { s, hp_xmalloc(s->n * sizeof(byname)), hp_xcalloc(s->n, 1) };
     size_t *pend = hp_xmalloc(npending * sizeof *pend);
     size_t np = 0;
