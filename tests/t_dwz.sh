@@ -15,8 +15,8 @@
 # shared type once, in a partial unit, for all the units that use it),
 # and the same allocation sites typed with the same types.
 # Then the supplementary file missing, and one of another build under the
-# right name: one warning line naming it, the types that need it left out
-# (never laid out with members of size 0), and no libdwarf placeholder
+# right name: one warning line naming it, the types that need it
+# incomplete (never laid out with members of size 0), and no libdwarf placeholder
 # ("<DW_FORM_...-no-tied-file>") or invalid UTF-8 anywhere in the
 # database.  Last, Debian's lua5.4 and liblua5.4.so.0 (liblua5.4-0-dbg,
 # dwz -m) when installed: the interpreter's structures with their sizes.
@@ -139,17 +139,46 @@ for g in -gdwarf-4 -gdwarf-5; do
     analyze "dwz solo $g" solo.db solo
     same "dwz-solo$g" a.plain.db solo.db
 
-    # the supplementary file missing: one warning naming it, the types
-    # that need it left out, nothing laid out from unknown member types
+    # the supplementary file missing: one warning naming it; a type of
+    # the program's own whose member types are in it is incomplete (its
+    # members' offsets and names known, their sizes and type names NULL,
+    # MF_INCOMPLETE | MF_UNREAD, no hole or saving number, never ranked)
+    # and one line says how many; nothing is laid out from unknown types
     mv shared.dwz shared.away
     analyze "missing alt $g" miss.db a
     assert_eq "[missing alt $g] one warning line" 1 "$(grep -c warning "$T/err")"
-    assert_match "[missing alt $g] names the file" "shared\.dwz: not found.*types left out" \
-        "$(cat "$T/err")"
+    assert_match "[missing alt $g] names the file" \
+        "shared\.dwz: not found; the types that need it are incomplete" "$(grep warning "$T/err")"
+    assert_eq "[missing alt $g] the summary line" \
+        "holeprof: a: 1 types incomplete: member types in debug information not read (first: only_a.x)" \
+        "$(grep 'types incomplete' "$T/err")"
+    assert_eq "[missing alt $g] only_a incomplete, no hole or saving number" "16|1|1|1|1|1|1" \
+        "$(q miss.db "SELECT size, incomplete, holes IS NULL, hole_bytes IS NULL,
+                      tail_padding IS NULL, optimal_size IS NULL, flags & 2048 = 2048
+                      FROM types WHERE name = 'only_a';")"
+    assert_eq "[missing alt $g] its members: offsets and names, sizes and types unknown" \
+        "0|x|1|1|1|1 4|c|1|1|1|1 8|y|1|1|1|1" \
+        "$(q miss.db "SELECT m.offset, m.name, m.size IS NULL, m.type_name IS NULL,
+                      m.flags & 6144 = 6144, m.hole_after IS NULL
+                      FROM members m JOIN types t ON t.id = m.type_id WHERE t.name = 'only_a'
+                      ORDER BY m.idx;" | tr '\n' ' ' | sed 's/ $//')"
     assert_eq "[missing alt $g] no member of unknown size" 0 \
         "$(q miss.db "SELECT count(*) FROM members WHERE size = 0 AND bit_size = 0;")"
     assert_eq "[missing alt $g] no table laid out" 0 \
         "$(q miss.db "SELECT count(*) FROM types WHERE name IN ('table', 'node');")"
+    assert_status "[missing alt $g] top" 0 "$HOLEPROF" top -n 0 -f csv miss.db
+    if grep -q only_a "$T/out"; then fail "[missing alt $g] top ranks an incomplete type"; else pass; fi
+    assert_status "[missing alt $g] show" 0 "$HOLEPROF" show miss.db only_a
+    assert_match "[missing alt $g] show says why" \
+        "x; +/\\* +0 +\\? \\*/ /\\* type in debug information not read \\*/" "$(cat "$T/out")"
+    if grep -q 'XXX\|align 1' "$T/out"; then fail "[missing alt $g] show invents a hole or alignment"
+    else pass; fi
+    printf 'budgets:\n  - type: only_a\n    max_padding_bytes: 0\n' >budget.yaml
+    assert_status "[missing alt $g] check: no padding breach from an unknown" 0 \
+        "$HOLEPROF" check miss.db --budget budget.yaml
+    assert_status "[missing alt $g] report" 0 "$HOLEPROF" report -o miss.html miss.db
+    assert_status "[missing alt $g] diff against the complete build" 0 \
+        "$HOLEPROF" diff --fail-on-regression a.plain.db miss.db
     clean miss.db "missing alt $g"
 
     # another build's supplementary file under the right name
@@ -160,6 +189,9 @@ for g in -gdwarf-4 -gdwarf-5; do
     analyze "mismatched alt $g" mis.db a
     assert_match "[mismatched alt $g] says build-id" "shared\.dwz: build-id [0-9a-f]+, the link wants" \
         "$(grep warning "$T/err")"
+    assert_eq "[mismatched alt $g] only_a incomplete" "1|1" \
+        "$(q mis.db "SELECT incomplete, (SELECT count(*) FROM members m WHERE m.type_id = t.id
+                      AND m.size IS NULL) = 3 FROM types t WHERE name = 'only_a';")"
     assert_eq "[mismatched alt $g] no table laid out" 0 \
         "$(q mis.db "SELECT count(*) FROM types WHERE name IN ('table', 'node');")"
     rm -f shared.dwz && mv shared.away shared.dwz
