@@ -32,7 +32,8 @@
 ** rustc, Go, python3.11 or vmlinux).
 **
 ** Limits (documented in db/README.md): location lists are reduced to
-** register / CFA+offset / register+offset shapes; a frame base that is
+** register / CFA+offset / register+offset shapes (and a value computed as
+** register+offset); a frame base that is
 ** itself a location list is not followed; call-site parameter values must
 ** be constant expressions.
 */
@@ -121,6 +122,8 @@ typedef struct walker {
     dl_func *funcs;
     size_t nfuncs;
     int want_go;
+    int want_members;           /* some site wants dl_type.members */
+    int member_depth;           /* nesting of members being read */
     int scoped;                 /* C++ / Rust unit: descend into aggregates */
     dws_cu cu;                  /* cu.die: libdwarf's, opened only when needed */
     uint64_t unit_die;          /* offset of the unit DIE */
@@ -402,6 +405,50 @@ static int read_at(walker *w, uint64_t off, dws_code_attrs *a)
     return rc;
 }
 
+static const dl_type *pointee(walker *w, uint64_t off);
+
+/* The members of the aggregate at off that are aggregates (through
+** typedefs and qualifiers), into t->members: read through libdwarf, which
+** has the member locations; a member that does not read is left out. */
+static void read_members(walker *w, uint64_t off, dl_type *t)
+{
+    if (w->member_depth >= 8)
+        return;
+    w->member_depth++;
+    dl_member *v = NULL;
+    size_t n = 0, cap = 0;
+    hp_err e2 = {0};
+    dws_die die = dws_offdie(w->f, off, &e2);
+    dws_die c = die ? dws_child(w->f, die, &e2) : NULL;
+    for (int k = 0; c && k < 4096; k++) {
+        dws_attrs a;
+        if (dws_read(w->f, c, &a, &e2) == 0 && a.tag == 0x0d && (a.has & DWA_MEMBER_LOC) &&
+            (a.has & DWA_TYPE)) {
+            const dl_type *mt = pointee(w, a.type);
+            if (mt != &none_type && mt->name && mt->size > 0) {
+                dl_member *m = HP_PUSH(v, n, cap);
+                m->off = a.member_loc;
+                m->type = mt;
+            }
+        }
+        dws_die next = dws_sibling(w->f, c, &e2);
+        dws_die_free(w->f, c);
+        c = next;
+    }
+    if (c)
+        dws_die_free(w->f, c);
+    if (die)
+        dws_die_free(w->f, die);
+    if (n > 0) {
+        dl_member *m = hp_arena_alloc(&w->d->arena, n * sizeof *m);
+        memcpy(m, v, n * sizeof *m);
+        t->members = m;
+        t->nmembers = (uint32_t)n;
+    }
+    free(v);
+    w->member_depth--;
+}
+
 /* The pointee of a pointer type at `off`, as a dl_type (memoized by the
 ** pointee's offset).  Aggregates get name/size/decl; anything else only a
 ** printable pointee_name. */
@@ -445,6 +492,8 @@ static const dl_type *pointee(walker *w, uint64_t off)
             t->decl_line = (a.has & DWC_DECL_LINE) ? (uint32_t)a.decl_line : 0;
             if ((a.has & DWC_DECL_FILE) && in_unit(w, cur))
                 t->decl_file = file_name(w, a.decl_file);
+            if (w->want_members && !t->declaration && a.has_children)
+                read_members(w, cur, t);
         } else if (a.tag == TAG_pointer) {
             t->pointee_name = "pointer";
         } else if (a.name) {
@@ -474,7 +523,7 @@ static const dl_type *ptr_target(walker *w, uint64_t off)
         }
         if (a.tag == TAG_pointer) {
             if (!(a.has & DWC_TYPE)) {
-                static const dl_type void_t = { NULL, NULL, 0, 0, 0, 0, "void" };
+                static const dl_type void_t = { .pointee_name = "void" };
                 return &void_t;
             }
             const dl_type *t = pointee(w, a.type);
@@ -569,11 +618,30 @@ static const char *name_of(walker *w, const dws_code_attrs *a)
 
 static int reduce_loc(const walker *w, const dws_loc *l, dl_varloc *out)
 {
-    if (l->truncated || l->nops != 1)
+    if (l->truncated || l->nops < 1 || l->nops > 2)
         return 0;
     const dws_op *o = &l->ops[0];
     out->lo = l->lo;
     out->hi = l->hi;
+    if (l->nops == 2) {
+        /* DW_OP_bregN off; DW_OP_stack_value: the value is reg + off
+        ** (&l->g kept as the pointer l plus the member's offset) */
+        if (l->ops[1].op != OP_stack_value)
+            return 0;
+        if (o->op >= OP_breg0 && o->op <= OP_breg31) {
+            out->kind = DL_LOC_VALUE;
+            out->reg = (uint8_t)(o->op - OP_breg0);
+            out->off = sgn(o->n1);
+            return 1;
+        }
+        if (o->op == OP_bregx && o->n1 < 256) {
+            out->kind = DL_LOC_VALUE;
+            out->reg = (uint8_t)o->n1;
+            out->off = sgn(o->n2);
+            return 1;
+        }
+        return 0;
+    }
     if (o->op >= OP_reg0 && o->op <= OP_reg31) {
         out->kind = DL_LOC_REG;
         out->reg = (uint8_t)(o->op - OP_reg0);
@@ -1601,6 +1669,8 @@ int dl_collect(ei_image *dwarf, dl_site *sites, size_t nsites, dl_func *funcs,
             j->w.funcs = funcs;
             j->w.nfuncs = nfuncs;
             j->w.want_go = want_go;
+            for (size_t i = 0; i < nsites && !j->w.want_members; i++)
+                j->w.want_members = sites[i].want_members;
             j->w.claimed = claimed;
             j->w.fclaimed = fclaimed;
             j->w.line_sec = line_sec;

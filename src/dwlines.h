@@ -25,9 +25,14 @@
 **    (through typedefs and qualifiers) to a struct/class/union, with their
 **    locations reduced to three simple shapes: a register, CFA + offset
 **    (DW_OP_fbreg over a DW_OP_call_frame_cfa frame base), register +
-**    offset (DW_OP_bregN, or fbreg over a register frame base).  Other
+**    offset (DW_OP_bregN, or fbreg over a register frame base); and a
+**    value that is register + offset (DW_OP_bregN; DW_OP_stack_value:
+**    a pointer to a member, &l->g).  Other
 **    location expressions (pieces, entry values, computed) are skipped:
 **    such a variable just gives no evidence.
+**  - On request (dl_site.want_members), the members of those aggregates
+**    that are aggregates themselves, with their offsets, recursively:
+**    what says that a pointer to LG + 0xd0 is a pointer to its member g.
 **  - The pointed-to aggregate a subprogram returns, and the aggregate its
 **    first parameter points to ("this" of a constructor).
 **  - Go: every top-level type's DW_AT_go_runtime_type (an offset from the
@@ -45,6 +50,8 @@
 #include "elfimg.h"
 #include "hp.h"
 
+typedef struct dl_member dl_member;
+
 /* An aggregate type as DWARF names it, for matching rows of `types`. */
 typedef struct dl_type {
     const char *name;           /* DW_AT_name, or the typedef naming an
@@ -55,11 +62,22 @@ typedef struct dl_type {
     uint8_t declaration;        /* no definition in this unit */
     uint8_t tag;                /* 0x13 struct, 0x02 class, 0x17 union */
     const char *pointee_name;   /* for non-aggregate pointees: "char", "int", ... */
+    const dl_member *members;   /* its members that are aggregates themselves
+                                   (embedded structs), when a site asked for
+                                   them (want_members), else NULL */
+    uint32_t nmembers;
 } dl_type;
+
+struct dl_member {
+    uint64_t off;               /* byte offset in the outer aggregate */
+    const dl_type *type;        /* the embedded aggregate */
+};
 
 #define DL_LOC_REG  1           /* value in register `reg` */
 #define DL_LOC_CFA  2           /* in memory at CFA + off */
 #define DL_LOC_BREG 3           /* in memory at reg + off */
+#define DL_LOC_VALUE 4          /* the value itself is reg + off (DW_OP_bregN;
+                                   DW_OP_stack_value) */
 
 typedef struct dl_varloc {
     uint64_t lo, hi;            /* [lo, hi) */
@@ -86,6 +104,9 @@ typedef struct dl_site {
     uint64_t ret_pc;            /* address after it */
     uint8_t want_vars;          /* collect variables (else only the line) */
     uint8_t want_params;        /* collect call-site parameter values */
+    uint8_t want_members;       /* the variables' aggregates list their
+                                   embedded aggregates (dl_type.members);
+                                   one site asking is enough for all */
     uint8_t nprobe;
     uint64_t probe[DL_MAX_PROBES];  /* later pcs where the result is held: the
                                    variables of scopes around them count too

@@ -7,9 +7,11 @@
 ** executable section when there are no symbols) and marks the allocators
 ** among them; si_scan_callers() finds, by one byte scan of each body, the
 ** direct call/jump edges between functions, the functions that call an
-** allocator through its GOT slot, and the uses of data words initialised
-** with a function's address (si_load_srefs()), so that only functions that
-** may reach an allocator are ever decoded.
+** allocator through its GOT slot, the uses of data words initialised
+** with a function's address (si_load_srefs()) or with the address of such
+** a word (a table behind a pointer), and the functions that take a
+** function's address (lea, or an immediate in non-PIC code), so that only
+** functions that may reach an allocator are ever decoded.
 */
 #include "sites/internal.h"
 
@@ -176,10 +178,35 @@ static const uint8_t branch_kind[256] = {
     [0xeb] = BK_REL8, [0xe8] = BK_REL32, [0xe9] = BK_REL32, [0x0f] = BK_0F, [0xff] = BK_FF,
 };
 
+/* Function f (index i) takes the address of the function at a, if any. */
+static void note_take(si_ctx *x, uint32_t i, uint64_t a)
+{
+    int32_t t = si_amap_get(&x->fn_at, a);
+    if (t < 0 || (uint32_t)t == i)
+        return;
+    if (x->ntakes > 0 && x->takes[x->ntakes - 1].fn == i &&
+        x->takes[x->ntakes - 1].slot == (uint64_t)t)
+        return;
+    slotref *r = HP_PUSH(x->takes, x->ntakes, x->takecap);
+    r->slot = (uint64_t)t;
+    r->fn = i;
+    r->zero = 0;
+}
+
 void si_scan_callers(si_ctx *x, const si_user_alloc *u, size_t nu, const uint8_t *u_origin)
 {
     edge *e = NULL;
     size_t ne = 0, ecap = 0;
+    /* code addresses as immediates (non-PIC code: mov $func, ...) */
+    uint64_t text_lo = UINT64_MAX, text_hi = 0;
+    for (size_t i = 0; x->nrel == 0 && i < x->img->nsections; i++) {
+        const ei_section *s = &x->img->sections[i];
+        if ((s->flags & (SHF_ALLOC | SHF_EXECINSTR)) != (SHF_ALLOC | SHF_EXECINSTR) ||
+            s->type != SHT_PROGBITS || s->size == 0)
+            continue;
+        text_lo = s->addr < text_lo ? s->addr : text_lo;
+        text_hi = s->addr + s->size > text_hi ? s->addr + s->size : text_hi;
+    }
     for (size_t i = 0; i < x->nfns; i++) {
         func *f = &x->fns[i];
         if ((i & 255) == 0)
@@ -207,6 +234,17 @@ void si_scan_callers(si_ctx *x, const si_user_alloc *u, size_t nu, const uint8_t
                 else if (!(abs & mask) && abs >= lo && abs <= hi &&
                          si_amap_get(&x->sref_set, abs) >= 0)
                     hit = abs;
+            }
+            if (k + 4 <= len) {
+                /* a function's address taken: lea func(%rip), or an
+                ** immediate in non-PIC code */
+                int64_t disp = (int32_t)rd32le(p + k);
+                if (k >= 2 && p[k - 2] == 0x8d && (p[k - 1] & 0xc7) == 0x05)
+                    note_take(x, (uint32_t)i, next + k + (uint64_t)disp);
+                else if ((uint64_t)disp >= text_lo && (uint64_t)disp < text_hi)
+                    note_take(x, (uint32_t)i, (uint64_t)disp);
+                else if ((uint64_t)(uint32_t)disp >= text_lo && (uint64_t)(uint32_t)disp < text_hi)
+                    note_take(x, (uint32_t)i, (uint64_t)(uint32_t)disp);
             }
             if (hit && (x->nuses == 0 || x->uses[x->nuses - 1].slot != hit ||
                         x->uses[x->nuses - 1].fn != i)) {
@@ -262,6 +300,8 @@ void si_scan_callers(si_ctx *x, const si_user_alloc *u, size_t nu, const uint8_t
     free(ek);
     /* uses by (slot, fn): they were appended by function, in order */
     hp_radix_sort(x->uses, x->nuses, sizeof *x->uses, offsetof(slotref, slot));
+    /* takers by function taken, likewise */
+    hp_radix_sort(x->takes, x->ntakes, sizeof *x->takes, offsetof(slotref, slot));
     x->cal_start = hp_xcalloc(x->nfns + 1, sizeof *x->cal_start);
     x->cal = hp_xmalloc((ne + 1) * sizeof *x->cal);
     size_t w = 0;
@@ -317,11 +357,33 @@ void si_load_srefs(si_ctx *x)
     /* by (fn, slot): by slot, then stably by fn (with its zero word) */
     hp_radix_sort(x->srefs, x->nsrefs, sizeof *x->srefs, offsetof(slotref, slot));
     hp_radix_sort(x->srefs, x->nsrefs, sizeof *x->srefs, offsetof(slotref, fn));
+    /* words the file initialises with the address of such a word (a
+    ** table behind a pointer: static struct ops *cur = &default_ops),
+    ** relocated ones only (a PIE's or library's); by (fn, slot) too */
+    if (x->nrel > 0 && x->nsrefs > 0) {
+        slotref *by_slot = hp_xmalloc(x->nsrefs * sizeof *by_slot);
+        memcpy(by_slot, x->srefs, x->nsrefs * sizeof *by_slot);
+        hp_radix_sort(by_slot, x->nsrefs, sizeof *by_slot, offsetof(slotref, slot));
+        for (size_t i = 0; i < x->nrel; i++) {
+            uint64_t v = x->rel_add[i];
+            size_t k = hp_lower_bound(by_slot, 0, x->nsrefs, sizeof *by_slot,
+                                      offsetof(slotref, slot), v);
+            for (; k < x->nsrefs && by_slot[k].slot == v; k++) {
+                slotref *r = HP_PUSH(x->outer, x->nouter, x->outercap);
+                r->slot = x->rel_off[i];
+                r->fn = by_slot[k].fn;
+                r->zero = 0;
+            }
+        }
+        free(by_slot);
+        hp_radix_sort(x->outer, x->nouter, sizeof *x->outer, offsetof(slotref, slot));
+        hp_radix_sort(x->outer, x->nouter, sizeof *x->outer, offsetof(slotref, fn));
+    }
     x->sref_lo = UINT64_MAX;
     x->sref_hi = 0;
     x->sref_mask = 7;
-    for (size_t i = 0; i < x->nsrefs; i++) {
-        uint64_t sl = x->srefs[i].slot;
+    for (size_t i = 0; i < x->nsrefs + x->nouter; i++) {
+        uint64_t sl = i < x->nsrefs ? x->srefs[i].slot : x->outer[i - x->nsrefs].slot;
         if (sl & 7)
             x->sref_mask = 0;       /* a relocated word off alignment: test all */
         si_amap_put(&x->sref_set, sl, 1);

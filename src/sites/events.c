@@ -2,11 +2,13 @@
 ** sites/events.c -- what an emitting pass of the data flow records.
 **
 ** Contract: allocator calls become site events (with their argument
-** values), the returned pointer's holders (registers and stack slots at
+** values; a realloc-like call with the constant size 0 frees and is none), the returned pointer's holders (registers and stack slots at
 ** each pc, for DWARF variables), the stores made through it, the calls made
 ** with it (constructors) and its stores to fixed addresses; si_callee()
 ** resolves which allocator a call or jump reaches (directly, through a GOT
-** slot, or through a data word holding an allocator's address).  Events of
+** slot, through a data word holding an allocator's address, also one
+** reached through a pointer the file initialises, or through a function
+** pointer indirect.c resolved).  Events of
 ** an older analysis of a function are stale (func.gen) and ignored later.
 */
 #include "sites/internal.h"
@@ -88,10 +90,24 @@ int32_t si_callee(si_ctx *x, const state *S, const da_insn *d, uint64_t *target,
         return si_amap_get(&x->alloc_at, d->target);
     }
     uint64_t slot = 0;
+    int32_t r = si_indirect_callee(x, d->addr);
+    if (r >= 0) {
+        *target = x->allocs[r].addr;
+        *via_data = 1;
+        return r;
+    }
     if (d->mem_ind) {
-        if (d->base != DA_PC && !(d->base == DA_NOREG && d->index == DA_NOREG))
+        if (d->base < DA_NREGS && d->index == DA_NOREG && S->r[d->base].k == V_LOAD) {
+            /* a table reached through a pointer the file initialises */
+            uint64_t p = si_word_at(x, (uint64_t)S->r[d->base].c);
+            if (p == 0 || si_bytes_at(x, p + (uint64_t)d->disp, 8) == NULL)
+                return -1;
+            slot = p + (uint64_t)d->disp;
+        } else if (d->base != DA_PC && !(d->base == DA_NOREG && d->index == DA_NOREG)) {
             return -1;
-        slot = d->target;
+        } else {
+            slot = d->target;
+        }
     } else if (d->src < DA_NREGS) {
         const sv *v = &S->r[d->src];
         if (v->k == V_CONST) {
@@ -139,5 +155,9 @@ void si_new_site(si_ctx *x, const state *S, uint32_t ii, int32_t a, int kind, in
     const uint8_t *ar = abi_args(x, (A->flags & AF_GO_ABI) != 0, &na);
     for (int i = 0; i < na && i < MAXARGS; i++)
         e->args[i] = S->r[ar[i]];
+    /* realloc(p, 0) frees (Lua's allocator function, nsize 0): no site */
+    if ((A->flags & AF_REALLOC) && A->size >= 0 && A->size < MAXARGS &&
+        e->args[A->size].k == V_CONST && e->args[A->size].c == 0)
+        x->nsites--;
 }
 

@@ -5,7 +5,10 @@
 ** (values.h) and the taint (the allocator calls whose result it may hold)
 ** of every register and tracked stack slot at the start of each block the
 ** entry reaches, then makes one emitting pass that records the events
-** (events.c) the attribution needs.  Blocks the entry does not reach start
+** (events.c) the attribution needs, and what indirect.c wants to know
+** about function addresses and pointer arguments.  A load through a
+** pointer loaded from a data word the file initialises reads the word it
+** points to (as initialised).  Blocks the entry does not reach start
 ** from nothing known.  The visits are bounded (a budget per block).
 */
 #include "sites/internal.h"
@@ -162,6 +165,17 @@ static sv addr_of(const state *S, const da_insn *d)
     return vunk();
 }
 
+/* A load from [p + disp] where p was loaded from the data word at addr:
+** the word at p + disp when the file initialises addr with a pointer into
+** its data (a table reached through a pointer), else unknown. */
+static sv load_through(si_ctx *x, uint64_t addr, int64_t disp)
+{
+    uint64_t p = si_word_at(x, addr);
+    if (p == 0 || si_bytes_at(x, p + (uint64_t)disp, 8) == NULL)
+        return vunk();
+    return vload(p + (uint64_t)disp);
+}
+
 static void setr(state *S, unsigned r, sv v, uint32_t taint)
 {
     S->r[r] = v;
@@ -231,6 +245,10 @@ static void xfer(si_ctx *x, const func *f, state *S, uint32_t ii, int emit)
         const alloc *A = a >= 0 && !internal(x, f) ? &x->allocs[a] : NULL;
         if (emit && A)
             si_new_site(x, S, ii, a, SK_CALL, via);
+        if (emit && !A && d->kind == DA_KIND_CALL)
+            si_fp_pass(x, f, S, d, target);
+        else if (emit && !A)
+            si_fp_argcall(x, f, S, d);
         if (emit && !A && target) {
             const sv *a0 = &S->r[f->go_abi ? ar->go_args[0] : ar->args[0]];
             if (is_ret(a0) && si_event_room(x, a0->s, 2, MAX_CALLS)) {
@@ -283,6 +301,10 @@ static void xfer(si_ctx *x, const func *f, state *S, uint32_t ii, int emit)
             const func *g = a < 0 && d->kind == DA_KIND_JMP ? passthrough(x, f, S, target) : NULL;
             if (emit && a >= 0 && !internal(x, f))
                 si_new_site(x, S, ii, a, SK_TAIL, via);
+            else if (emit && a < 0 && d->kind == DA_KIND_JMP)
+                si_fp_pass(x, f, S, d, target);
+            else if (emit && a < 0 && d->kind == DA_KIND_IJMP)
+                si_fp_argcall(x, f, S, d);
             if (emit && g) {
                 /* a tail call to a pass-through hook returns its argument */
                 unsigned k = ar->args[g->ret_arg];
@@ -420,6 +442,9 @@ static void xfer(si_ctx *x, const func *f, state *S, uint32_t ii, int emit)
             v = slot_get(S, a.c, d->width, &t);
         else if (a.k == V_CONST && d->width == 8)
             v = vload((uint64_t)a.c);
+        else if (d->width == 8 && d->base < DA_NREGS && d->index == DA_NOREG &&
+                 S->r[d->base].k == V_LOAD)
+            v = load_through(x, (uint64_t)S->r[d->base].c, d->disp);
         else
             v = vunk();
         if (v.k == V_UNK && v.c <= 1 && v.s == 0)
@@ -436,6 +461,8 @@ static void xfer(si_ctx *x, const func *f, state *S, uint32_t ii, int emit)
         sv val = d->op == DA_OP_STORE_REG ? S->r[d->src] :
                  d->op == DA_OP_STORE_IMM ? vconst(d->imm) : vunk();
         t = d->op == DA_OP_STORE_REG ? S->taint[d->src] : 0;
+        if (emit)
+            si_fp_store(x, f, S, d);
         if (a.k == V_STACK) {
             slot_put(S, a.c, d->width, val, t);
             if (emit && is_ret(&val) && d->width == 8)

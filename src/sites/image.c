@@ -4,7 +4,7 @@
 ** Contract: address maps (amap), the bytes of an allocated section at an
 ** address, the executable section and body of a function, the 8-byte data
 ** word at an address as initialised in the file (R_X86_64_RELATIVE
-** addends for PIE), and printable C strings in the image.  An address the
+** addends for PIE, R_X86_64_64 against a symbol the file defines), and printable C strings in the image.  An address the
 ** file does not cover gives NULL or 0, never a read outside a section.
 */
 #include "sites/internal.h"
@@ -77,8 +77,32 @@ static int cmp_rel(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
+/* The defined value of symbol `sym` of the symbol table in section
+** index `link` (R_X86_64_64's symbol), or 0. */
+static uint64_t rel_sym_value(ei_image *img, uint32_t link, uint64_t sym)
+{
+    for (size_t i = 0; i < img->nsections; i++) {
+        const ei_section *s = &img->sections[i];
+        if (s->index != link)
+            continue;
+        const uint8_t *p;
+        size_t len;
+        hp_err e2 = {0};
+        if (ei_section_data(img, s, &p, &len, &e2) != 0 || p == NULL || sym >= len / 24)
+            return 0;
+        const uint8_t *e = p + sym * 24;
+        uint16_t shndx = (uint16_t)(e[6] | e[7] << 8);
+        return shndx == 0 ? 0 : rd64le(e + 8);
+    }
+    return 0;
+}
+
 /* R_X86_64_RELATIVE relocations: in a PIE the initial pointer values live
-** in the relocation addends, not in the data words. */
+** in the relocation addends, not in the data words.  R_X86_64_64 against
+** a symbol the file defines (a shared library's table holding one of its
+** exported functions, which another object could interpose) is read as
+** that symbol's value plus the addend: what the word holds unless
+** something is interposed. */
 void si_load_relative(si_ctx *x)
 {
     if (x->img->machine != EM_X86_64_)
@@ -97,8 +121,14 @@ void si_load_relative(si_ctx *x)
             continue;
         for (size_t o = 0; o + 24 <= len; o += 24) {
             uint64_t off = rd64le(p + o), info = rd64le(p + o + 8), add = rd64le(p + o + 16);
-            if ((info & 0xffffffff) != R_X86_64_RELATIVE_)
+            if ((info & 0xffffffff) == R_X86_64_64_) {
+                uint64_t v = rel_sym_value(x->img, s->link, info >> 32);
+                if (v == 0)
+                    continue;
+                add += v;
+            } else if ((info & 0xffffffff) != R_X86_64_RELATIVE_) {
                 continue;
+            }
             hp_grow((void **)&pairs, &cap, n + 2, sizeof *pairs);
             pairs[n++] = off;
             pairs[n++] = add;

@@ -41,6 +41,10 @@
 **     the loop depth from dominators and natural loops (cfg.c).
 **  6. DWARF (facts.c, through dwlines.c): lines through inline chains,
 **     call-site constant arguments, variable types, Go type descriptors.
+**  4b. Function pointers (indirect.c): after the fixed point, calls through
+**     struct fields and parameters that only ever hold allocators (stores
+**     and passes of function addresses, the fields named by DWARF
+**     variables) are resolved to them, and the fixed point runs again.
 **  7. Attribution (attribute.c over types.c's index of the binary's types,
 **     one ev_*.c file per family of evidence) and writing (write.c).
 **
@@ -76,6 +80,7 @@
 #define ST_IFUNC 10
 #define EM_X86_64_ 62
 #define R_X86_64_RELATIVE_ 8
+#define R_X86_64_64_ 1
 
 enum { FAM_C = 0, FAM_CXX, FAM_GO, FAM_RUST, FAM_GLIB, FAM_JEMALLOC, FAM_TCMALLOC,
        FAM_MIMALLOC, FAM_KERNEL, FAM_USER, FAM_WRAPPER };
@@ -121,6 +126,9 @@ typedef struct func {
     int8_t ret_arg;             /* every return from the entry hands back this
                                    argument unchanged (a pass-through hook),
                                    else -1 */
+    uint8_t fp_watch;           /* handed an allocator's address: its
+                                   analysis reports what it does with its
+                                   arguments (indirect.c) */
 } func;
 
 /* Symbolic values.  V_UNK and V_ARG carry a multiplier in c: "something
@@ -290,6 +298,15 @@ typedef struct si_ctx {
     hp_pacer pacer;             /* si_opts.types_permille against SI_PACE_PERMILLE */
     slotref *uses;
     size_t nuses, usecap;
+    slotref *outer;             /* words holding a word of srefs' address,
+                                   with that word's function, by function */
+    size_t nouter, outercap;
+    /* functions whose code takes a function's address (lea, mov $imm),
+    ** sorted by the function taken: slot is its index, fn the taker */
+    slotref *takes;
+    size_t ntakes, takecap;
+    struct fp_ctx *fp;          /* indirect.c's state, or NULL */
+    ei_image *dwarf;            /* the file holding the DWARF, or NULL */
     /* relocations: RELATIVE addends (PIE data words) */
     uint64_t *rel_off;
     uint64_t *rel_add;
@@ -627,7 +644,17 @@ uint32_t si_taint_bit(si_ctx *x, uint32_t ii);
 void si_run_flow(si_ctx *x, const func *f, const loopscratch *LS);
 
 /* wrappers.c */
+void si_enqueue(si_ctx *x, uint32_t fi);
 void si_fixed_point(si_ctx *x);
+
+/* indirect.c */
+void si_fp_argcall(si_ctx *x, const func *f, const state *S, const da_insn *d);
+void si_fp_pass(si_ctx *x, const func *f, const state *S, const da_insn *d, uint64_t target);
+void si_fp_store(si_ctx *x, const func *f, const state *S, const da_insn *d);
+int32_t si_indirect_callee(const si_ctx *x, uint64_t pc);
+void si_indirect_free(si_ctx *x);
+const char *si_indirect_note(const si_ctx *x, uint64_t pc);
+int si_indirect_round(si_ctx *x);
 
 /* types.c */
 int si_store_fits(const trow *r, int64_t off, uint32_t width);

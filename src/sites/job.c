@@ -43,6 +43,9 @@ static void ctx_free(si_ctx *x)
     free(x->got_callers);
     free(x->srefs);
     free(x->uses);
+    free(x->outer);
+    free(x->takes);
+    si_indirect_free(x);
     si_amap_free(&x->sref_set);
     free(x->rel_off);
     free(x->rel_add);
@@ -82,6 +85,7 @@ int si_prepare(ei_image *img, ei_image *dwarf, const si_opts *o, si_job **out, h
     si_job *j = hp_xcalloc(1, sizeof *j);
     si_ctx *x = &j->x;
     x->img = img;
+    x->dwarf = dwarf;
     x->st = &j->st;
     x->jobs = o && o->jobs > 0 ? o->jobs : 1;
     x->pacer = (hp_pacer){ o ? o->types_permille : NULL, SI_PACE_PERMILLE };

@@ -4,9 +4,12 @@
 ** Contract: si_fixed_point() analyzes every function that may call an
 ** allocator (calls.c), and makes a function an allocator (origin
 ** "wrapper") when it forwards its own argument as an allocator's size,
-** count or type and returns the result (or tail-calls it); its callers and
-** the users of data words holding its address are analyzed again, until
-** nothing changes.  The last analysis of each function is its final one.
+** count or type and returns the result (or tail-calls it); its callers,
+** the users of data words holding its address and the functions taking
+** its address are analyzed again, until nothing changes; then calls
+** through function pointers are resolved (indirect.c) and the fixed point
+** goes on from what that changed.  The last analysis of each function is
+** its final one.
 */
 #include "sites/internal.h"
 
@@ -17,7 +20,7 @@
 ** callers are queued as usual: the result is the same fixed point.) */
 #define BIG_FUNCTION 2048
 
-static void enqueue(si_ctx *x, uint32_t fi)
+void si_enqueue(si_ctx *x, uint32_t fi)
 {
     func *f = &x->fns[fi];
     if (f->queued || f->is_plt || internal(x, f))
@@ -31,7 +34,7 @@ static void enqueue(si_ctx *x, uint32_t fi)
 static void enqueue_callers(si_ctx *x, uint32_t fi)
 {
     for (uint32_t k = x->cal_start[fi]; k < x->cal_start[fi + 1]; k++)
-        enqueue(x, x->cal[k]);
+        si_enqueue(x, x->cal[k]);
 }
 
 /* Does site e forward the function's own arguments to its allocator?
@@ -178,7 +181,10 @@ static int decide_wrapper(si_ctx *x, uint32_t fi, size_t from)
         W->origin = O_WRAPPER;
         W->wraps = e->alloc;
         const char *how = e->kind == SK_TAIL ? "tail-calls" : "calls";
-        const char *ret = e->kind == SK_TAIL ? "" : " and returns the result";
+        const char *note = si_indirect_note(x, e->pc);
+        char *ret_s = hp_xasprintf("%s%s%s", note ? " " : "", note ? note : "",
+                                   e->kind == SK_TAIL ? "" : " and returns the result");
+        const char *ret = ret_s;
         unsigned long long pc = (unsigned long long)e->pc;
         if (fsize > 0)
             W->reason = hp_xasprintf("a clone specialised for one size: %s %s at 0x%llx with "
@@ -198,6 +204,7 @@ static int decide_wrapper(si_ctx *x, uint32_t fi, size_t from)
         else
             W->reason = hp_xasprintf("%s %s at 0x%llx with argument %d as the type%s", how,
                                      A->name, pc, ta, ret);
+        free(ret_s);
         f->alloc = k;
         si_amap_put(&x->alloc_at, f->addr, k);
         link_plt(x, f, k);
@@ -261,8 +268,28 @@ static void publish(si_ctx *x, uint32_t fi, int32_t a)
                 uh = m;
         }
         for (size_t u = ul; u < x->nuses && x->uses[u].slot == sl; u++)
-            enqueue(x, x->uses[u].fn);
+            si_enqueue(x, x->uses[u].fn);
     }
+    /* the users of words that point to such a word */
+    size_t ol = 0, oh = x->nouter;
+    while (ol < oh) {
+        size_t m = ol + (oh - ol) / 2;
+        if (x->outer[m].fn < fi)
+            ol = m + 1;
+        else
+            oh = m;
+    }
+    for (size_t k = ol; k < x->nouter && x->outer[k].fn == fi; k++) {
+        size_t ul = hp_lower_bound(x->uses, 0, x->nuses, sizeof *x->uses,
+                                   offsetof(slotref, slot), x->outer[k].slot);
+        for (size_t u = ul; u < x->nuses && x->uses[u].slot == x->outer[k].slot; u++)
+            si_enqueue(x, x->uses[u].fn);
+    }
+    /* the functions that take its address (indirect.c follows where it goes) */
+    size_t tl = hp_lower_bound(x->takes, 0, x->ntakes, sizeof *x->takes,
+                               offsetof(slotref, slot), fi);
+    for (size_t k = tl; k < x->ntakes && x->takes[k].slot == fi; k++)
+        si_enqueue(x, x->takes[k].fn);
 }
 
 /* After a round: the summaries its analyses wanted.  Each small body is
@@ -282,15 +309,15 @@ static void summarise(si_ctx *x, loopscratch *ls)
             }
         }
         if (g->ret_arg >= 0)
-            enqueue(x, fi);
+            si_enqueue(x, fi);
     }
     x->nwant = 0;
 }
 
+static void run(si_ctx *x);
+
 void si_fixed_point(si_ctx *x)
 {
-    loopscratch ls;
-    memset(&ls, 0, sizeof ls);
     /* the first wave: callers of every allocator with a body or stub */
     for (size_t i = 0; i < x->nfns; i++) {
         if (x->fns[i].alloc < 0)
@@ -300,7 +327,18 @@ void si_fixed_point(si_ctx *x)
             publish(x, (uint32_t)i, x->fns[i].alloc);
     }
     for (size_t i = 0; i < x->ngot_callers; i++)
-        enqueue(x, x->got_callers[i]);
+        si_enqueue(x, x->got_callers[i]);
+    run(x);
+    /* calls through function pointers resolved to allocators, and the
+    ** functions handed one: analyzed again, to a fixed point of both */
+    for (int k = 0; k < 8 && si_indirect_round(x); k++)
+        run(x);
+}
+
+static void run(si_ctx *x)
+{
+    loopscratch ls;
+    memset(&ls, 0, sizeof ls);
 
     uint32_t *round = NULL;
     size_t rcap = 0;
