@@ -625,8 +625,9 @@ static int reduce_loc(const walker *w, const dws_loc *l, dl_varloc *out)
     out->hi = l->hi;
     if (l->nops == 2) {
         /* DW_OP_bregN off; DW_OP_stack_value: the value is reg + off
-        ** (&l->g kept as the pointer l plus the member's offset) */
-        if (l->ops[1].op != OP_stack_value)
+        ** (&l->g kept as the pointer l plus the member's offset); only
+        ** for the callers that asked for members (indirect calls) */
+        if (l->ops[1].op != OP_stack_value || !w->want_members)
             return 0;
         if (o->op >= OP_breg0 && o->op <= OP_breg31) {
             out->kind = DL_LOC_VALUE;

@@ -27,7 +27,7 @@
 **    (DW_OP_fbreg over a DW_OP_call_frame_cfa frame base), register +
 **    offset (DW_OP_bregN, or fbreg over a register frame base); and a
 **    value that is register + offset (DW_OP_bregN; DW_OP_stack_value:
-**    a pointer to a member, &l->g).  Other
+**    a pointer to a member, &l->g), only when a site wants members.  Other
 **    location expressions (pieces, entry values, computed) are skipped:
 **    such a variable just gives no evidence.
 **  - On request (dl_site.want_members), the members of those aggregates
