@@ -27,6 +27,9 @@
 **                      return register still holds it) and returns T*
 **   kmem-cache   0.80  Linux: kmem_cache_alloc on a cache whose
 **                      kmem_cache_create name and size name one struct
+**   py-type      0.80  CPython: _PyObject_New / _PyObject_GC_New(Var) of
+**                      the static type object PyFoo_Type, whose
+**                      tp_basicsize is the size of PyFooObject
 **   stores       0.60  the offsets and widths written through the pointer
 **                      fit the members of exactly one struct of the size
 **   size         --    only the size is known: every struct of that size

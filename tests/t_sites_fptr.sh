@@ -9,6 +9,8 @@
 #                  whose word is an R_X86_64_64 relocation against its own
 #                  exported wrapper, read directly and through a pointer
 #                  the file initialises;
+#   sites_pytype.c CPython's _PyObject_GC_New(&PyPair_Type): the size is the
+#                  type object's tp_basicsize, the type PyPairObject;
 #   Debian's liblua5.4 (with liblua5.4-0-dbg), when installed: luaM_malloc_
 #                  and luaM_realloc_ call g->frealloc, set from
 #                  lua_newstate's argument, which luaL_newstate passes
@@ -70,6 +72,18 @@ if command -v gcc >/dev/null 2>&1; then
         echo "note: [$tag] no R_X86_64_64 against tab_malloc; nothing to check"
     fi
 fi
+
+for cc in gcc clang; do
+    command -v $cc >/dev/null 2>&1 || continue
+    tag="pytype $cc -O2"
+    bin=$T/pytype-$cc
+    $cc -std=c11 -O2 -g -o "$bin" "$FIXTURES/sites_pytype.c" || die "$tag: compile failed"
+    assert_status "[$tag] analyze" 0 "$HOLEPROF" analyze -q "$bin" -o "$bin.db"
+    assert_eq "[$tag] make_pair: the type object's size and name" "_PyObject_GC_New|40|_pairobject" \
+        "$(site "$bin.db" sites_pytype.c type=PyPairObject)"
+    assert_eq "[$tag] decided by py-type, size from it" "py-type|py-type" \
+        "$(q "$bin.db" "SELECT method || '|' || size_from FROM sites WHERE function = 'make_pair';")"
+done
 
 LUA=/usr/lib/x86_64-linux-gnu/liblua5.4.so.0
 if [ -r "$LUA" ]; then

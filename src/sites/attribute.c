@@ -72,7 +72,9 @@ static void attribute(si_ctx *x, tindex *ti, const site_ev *e, const dwarfacts *
     if (si_ev_go(&at))
         return;
     si_ev_kmem_size(&at);
-    if (si_ev_ctor(&at) || si_ev_var(&at) || si_ev_return(&at) || si_ev_kmem_name(&at))
+    si_ev_pytype_size(&at);
+    if (si_ev_ctor(&at) || si_ev_var(&at) || si_ev_return(&at) || si_ev_kmem_name(&at) ||
+        si_ev_pytype_name(&at))
         return;
     const char *scalar = at.scalar;
     if (scalar && r->fallback == NULL) {

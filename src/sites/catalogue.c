@@ -2,7 +2,8 @@
 ** sites/catalogue.c -- the allocators holeprof knows by name, and which
 ** allocator a symbol name is.
 **
-** Contract: the built-in catalogue (C, C++ operator new, Go runtime, Rust,
+** Contract: the built-in catalogue (C, CPython's object allocators, C++
+** operator new, Go runtime, Rust,
 ** glib, jemalloc, tcmalloc, mimalloc, the Linux kernel) with each entry's
 ** argument positions and flags; matching of a symbol name against it and
 ** against user declarations (--alloc, --alloc-config; they win), "@plt"
@@ -36,6 +37,13 @@ static const cat_entry catalogue[] = {
     { "__libc_calloc", 1, 0, N, N, N, N, FAM_C, 0 },
     { "__libc_realloc", 1, N, N, N, N, N, FAM_C, AF_REALLOC },
     { "__libc_memalign", 1, N, N, N, N, N, FAM_C, 0 },
+    /* CPython: objects allocated from their type object (argument 0):
+    ** the size is its tp_basicsize (+ nitems * tp_itemsize, nitems in
+    ** the type2 position), read from the static type in the file */
+    { "_PyObject_New", N, N, 0, N, N, N, FAM_C, AF_PYTYPE },
+    { "_PyObject_GC_New", N, N, 0, N, N, N, FAM_C, AF_PYTYPE },
+    { "_PyObject_NewVar", N, N, 0, 1, N, N, FAM_C, AF_PYTYPE },
+    { "_PyObject_GC_NewVar", N, N, 0, 1, N, N, FAM_C, AF_PYTYPE },
     /* C++ operator new, Itanium ABI (x86-64: size_t is unsigned long) */
     { "_Znwm", 0, N, N, N, N, N, FAM_CXX, 0 },
     { "_Znam", 0, N, N, N, N, N, FAM_CXX, AF_ARRAY },

@@ -90,6 +90,7 @@ int32_t si_callee(si_ctx *x, const state *S, const da_insn *d, uint64_t *target,
         return si_amap_get(&x->alloc_at, d->target);
     }
     uint64_t slot = 0;
+    int through = 0;
     int32_t r = si_indirect_callee(x, d->addr);
     if (r >= 0) {
         *target = x->allocs[r].addr;
@@ -103,6 +104,7 @@ int32_t si_callee(si_ctx *x, const state *S, const da_insn *d, uint64_t *target,
             if (p == 0 || si_bytes_at(x, p + (uint64_t)d->disp, 8) == NULL)
                 return -1;
             slot = p + (uint64_t)d->disp;
+            through = 1;
         } else if (d->base != DA_PC && !(d->base == DA_NOREG && d->index == DA_NOREG)) {
             return -1;
         } else {
@@ -117,10 +119,13 @@ int32_t si_callee(si_ctx *x, const state *S, const da_insn *d, uint64_t *target,
         if (v->k != V_LOAD)
             return -1;
         slot = (uint64_t)v->c;
+        through = v->adj;
     } else {
         return -1;
     }
     int32_t a = si_amap_get(&x->alloc_slot, slot);
+    if (through && a < 0)
+        return -1;      /* two words as initialised: trusted for allocators only */
     *target = si_word_at(x, slot);
     if (a >= 0) {
         *via_data = ei_got_name(x->img, slot) == NULL;

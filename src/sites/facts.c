@@ -68,7 +68,8 @@ static void want_dwarf(const si_ctx *x, const site_ev *e, dl_site *d)
         d->want_params = 1;
     if (A->count >= 0 && A->count < na && e->args[A->count].k != V_CONST)
         d->want_params = 1;
-    int go = A->type >= 0 && A->type < na && e->args[A->type].k == V_CONST;
+    int go = (A->flags & AF_GO_ABI) && A->type >= 0 && A->type < na &&
+             e->args[A->type].k == V_CONST;
     if (!go) {
         size_t lo, hi;
         EV_RANGE(x->holders, x->nholders, e, lo, hi);

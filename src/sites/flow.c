@@ -173,7 +173,9 @@ static sv load_through(si_ctx *x, uint64_t addr, int64_t disp)
     uint64_t p = si_word_at(x, addr);
     if (p == 0 || si_bytes_at(x, p + (uint64_t)disp, 8) == NULL)
         return vunk();
-    return vload(p + (uint64_t)disp);
+    sv v = vload(p + (uint64_t)disp);
+    v.adj = 1;          /* through a pointer: only an allocator's word counts */
+    return v;
 }
 
 static void setr(state *S, unsigned r, sv v, uint32_t taint)

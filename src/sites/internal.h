@@ -91,6 +91,8 @@ enum { FAM_C = 0, FAM_CXX, FAM_GO, FAM_RUST, FAM_GLIB, FAM_JEMALLOC, FAM_TCMALLO
 #define AF_CACHE_ALLOC  0x08    /* size comes from the cache argument */
 #define AF_GO_ABI       0x10    /* arguments in Go's register order */
 #define AF_MANGLED      0x20    /* Rust: match legacy and v0 manglings */
+#define AF_PYTYPE       0x40    /* CPython: the size is the type object's
+                                   (argument `type`; nitems in `type2`) */
 
 /* ------------------------------------------------------------------ */
 /* Data structures                                                     */
@@ -406,6 +408,7 @@ typedef struct tindex {
 #define CONF_VAR    0.90
 #define CONF_RETURN 0.85
 #define CONF_KMEM   0.80
+#define CONF_PYTYPE 0.80
 #define CONF_STORES 0.60
 #define CONF_SIZE   0.30
 #define MAX_CANDIDATES 16
@@ -511,6 +514,8 @@ typedef struct attr {
     int scaled;                 /* the size is an element size (n * size) */
     const char *cache_name;     /* Linux: the kmem cache's name, or NULL */
     const char *scalar;         /* a variable points to a non-struct */
+    uint64_t py_desc;           /* CPython: the type object's address, or 0 */
+    uint64_t py_basic, py_item; /* and its tp_basicsize, tp_itemsize */
     fin *r;
 } attr;
 
@@ -692,6 +697,8 @@ int si_ev_ctor(attr *at);
 int si_ev_var(attr *at);
 int si_ev_return(attr *at);
 int si_ev_kmem_name(attr *at);
+void si_ev_pytype_size(attr *at);
+int si_ev_pytype_name(attr *at);
 int si_ev_stores(attr *at, size_t slo, size_t shi);
 void si_ev_size_only(attr *at, size_t slo, size_t shi);
 int si_is_ctor_name(const char *n);

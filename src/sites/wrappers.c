@@ -176,6 +176,8 @@ static int decide_wrapper(si_ctx *x, uint32_t fi, size_t from)
         W->fixed_count = fcount;
         W->family = A->family;
         W->flags = A->flags & (AF_ARRAY | AF_REALLOC);
+        if (ta >= 0)
+            W->flags |= A->flags & AF_PYTYPE;   /* forwards the type object */
         if (f->go_abi)
             W->flags |= AF_GO_ABI;
         W->origin = O_WRAPPER;
