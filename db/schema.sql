@@ -190,11 +190,39 @@ CREATE TABLE sites (
                                       -- (also non-aggregates: 'char', 'uint8')
     size_from     TEXT,               -- 'code','dwarf-call-site','go-type',
                                       -- 'kmem-cache'
-    source_function TEXT              -- the function as the source names it
+    source_function TEXT,             -- the function as the source names it
                                       -- (DWARF; unmangled, unqualified)
+    cache_id      INTEGER REFERENCES kmem_caches(id)  -- Linux: the dedicated
+                                      -- cache a kmem_cache_alloc* site allocates
+                                      -- from, NULL when not traced (or no cache)
 );
 CREATE INDEX sites_binary ON sites(binary_id);
 CREATE INDEX sites_type ON sites(type_id);
+
+-- Linux: one row per dedicated slab cache the code creates
+-- (kmem_cache_create, kmem_cache_create_usercopy, __kmem_cache_create_args)
+-- whose result goes to a global; each argument NULL unless the code
+-- passes it as a constant.
+CREATE TABLE kmem_caches (
+    id          INTEGER PRIMARY KEY,
+    binary_id   INTEGER NOT NULL REFERENCES binaries(id),
+    name        TEXT,                 -- the cache's name ("task_struct")
+    global      TEXT,                 -- the global holding the cache pointer
+    global_addr INTEGER NOT NULL,     -- its address
+    object_size INTEGER,              -- size argument, bytes; NULL: computed
+                                      -- at run time (arch_task_struct_size)
+    align       INTEGER,              -- align argument, bytes (0: none)
+    flags       INTEGER,              -- slab_flags_t argument
+    hwcache     INTEGER,              -- 1: flags has SLAB_HWCACHE_ALIGN (0x2000;
+                                      -- 6.10+: 0x10), 0: not
+    ctor        INTEGER,              -- 1: a constructor is passed, 0: none
+    creator     TEXT NOT NULL,        -- the function called to create it
+    function    TEXT,                 -- the function calling it
+    pc          INTEGER NOT NULL,     -- address of that call
+    rcu         INTEGER               -- 1: flags has SLAB_TYPESAFE_BY_RCU
+                                      -- (0x80000; 6.10+: 0x200), 0: not
+);
+CREATE INDEX kmem_caches_binary ON kmem_caches(binary_id);
 
 -- The types an ambiguous (or fingerprint-narrowed) site may allocate.
 CREATE TABLE site_candidates (
@@ -348,9 +376,10 @@ SELECT s.id AS site_id, s.binary_id,
 -- request: bytes per allocation -- measured (bytes / allocations) when a
 -- profile counted the site and that is at least the type size, else the
 -- site's constant size x count when at least the type size, else NULL
--- when the request varies (the type ends in a flexible array, or the
--- site asks for n x k bytes with n unknown): "depends on n", else the
--- type size.  request_from says which: 'measured', sites.size_from
+-- when the request varies (the type ends in a flexible array, the
+-- site asks for n x k bytes with n unknown, or the allocator takes a
+-- size argument the code does not make a constant): "depends on n",
+-- else the type size (an allocator with no size argument).  request_from says which: 'measured', sites.size_from
 -- ('code', 'dwarf-call-site', 'go-type', 'kmem-cache'), 'type', or NULL.
 -- elements: objects per allocation, request / size when that divides
 -- (never for a flexible array type), else 1; extra: what the request
@@ -360,11 +389,25 @@ SELECT s.id AS site_id, s.binary_id,
 -- up to slot_align (the type's alignment, at least 8), class_request and
 -- class_request_after are the slots (the request itself elsewhere).
 CREATE VIEW site_rows AS
-SELECT v.*,
-       CASE WHEN v.cache THEN (v.request + v.slot_align - 1) / v.slot_align * v.slot_align
-            ELSE v.request END AS class_request,
-       CASE WHEN v.cache THEN (v.request_after + v.slot_align - 1) / v.slot_align * v.slot_align
-            ELSE v.request_after END AS class_request_after
+SELECT w.*,
+       CASE WHEN w.cache THEN (w.slot_bytes + w.slot_align_now - 1) / w.slot_align_now
+                              * w.slot_align_now
+            ELSE w.request END AS class_request,
+       CASE WHEN w.cache THEN (w.slot_bytes_after + w.slot_align_after - 1)
+                              / w.slot_align_after * w.slot_align_after
+            ELSE w.request_after END AS class_request_after
+  FROM (SELECT v.*,
+               CASE WHEN v.hwcache THEN max(v.slot_align, CASE WHEN v.request > 32 THEN 64
+                    WHEN v.request > 16 THEN 32 WHEN v.request > 8 THEN 16 ELSE 8 END)
+                    ELSE v.slot_align END AS slot_align_now,
+               (v.request + 7) / 8 * 8 + CASE WHEN v.freeptr_after THEN 8 ELSE 0 END
+                   AS slot_bytes,
+               (v.request_after + 7) / 8 * 8 + CASE WHEN v.freeptr_after THEN 8 ELSE 0 END
+                   AS slot_bytes_after,
+               CASE WHEN v.hwcache THEN max(v.slot_align, CASE WHEN v.request_after > 32 THEN 64
+                    WHEN v.request_after > 16 THEN 32 WHEN v.request_after > 8 THEN 16
+                    ELSE 8 END)
+                    ELSE v.slot_align END AS slot_align_after
   FROM (SELECT y.*, y.request - y.elements * y.size AS extra,
                y.request - y.elements * (y.size - y.optimal_size) AS request_after
           FROM (SELECT z.*, CASE WHEN z.size > 0 AND z.request % z.size = 0 AND NOT z.flex
@@ -373,7 +416,12 @@ SELECT v.*,
                                x.allocations * x.share AS allocations, x.source AS alloc_source,
                                t.size, t.optimal_size, (t.flags & 256) != 0 AS flex,
                                s.allocator LIKE 'kmem\_cache\_%alloc%' ESCAPE '\' AS cache,
-                               max(t.align, 8) AS slot_align,
+                               s.cache_id,
+                               CASE WHEN k.align IS NOT NULL
+                                    THEN (max(k.align, 8) + 7) / 8 * 8
+                                    ELSE max(t.align, 8) END AS slot_align,
+                               coalesce(k.hwcache, 0) AS hwcache,
+                               coalesce(k.ctor, 0) OR coalesce(k.rcu, 0) AS freeptr_after,
                                CASE WHEN x.source = 'measured' AND x.allocations > 0
                                          AND x.bytes / x.allocations >= t.size
                                     THEN x.bytes / x.allocations
@@ -382,6 +430,8 @@ SELECT v.*,
                                     THEN s.size * s.count
                                     WHEN (t.flags & 256) != 0
                                          OR (s.size IS NOT NULL AND s.count IS NULL)
+                                         OR (s.size IS NULL AND s.size_arg IS NOT NULL)
+                                         OR (k.id IS NOT NULL AND k.object_size IS NULL)
                                     THEN NULL
                                     ELSE t.size END AS request,
                                CASE WHEN x.source = 'measured' AND x.allocations > 0
@@ -392,6 +442,8 @@ SELECT v.*,
                                     THEN coalesce(s.size_from, 'code')
                                     WHEN (t.flags & 256) != 0
                                          OR (s.size IS NOT NULL AND s.count IS NULL)
+                                         OR (s.size IS NULL AND s.size_arg IS NOT NULL)
+                                         OR (k.id IS NOT NULL AND k.object_size IS NULL)
                                     THEN NULL
                                     ELSE 'type' END AS request_from,
                                CASE WHEN s.file IS NOT NULL THEN s.file || ':' || coalesce(s.line, '?')
@@ -408,8 +460,12 @@ SELECT v.*,
                                   FROM sites s JOIN site_candidates c ON c.site_id = s.id
                                   JOIN site_allocations a ON a.site_id = s.id
                                  WHERE s.type_id IS NULL) x
-                          JOIN sites s ON s.id = x.site_id
-                          JOIN types t ON t.id = x.type_id) z) y) v;
+                          JOIN (SELECT s.*, (SELECT a.size_arg FROM allocators a
+                                              WHERE a.binary_id = s.binary_id
+                                                AND a.name = s.allocator LIMIT 1) AS size_arg
+                                  FROM sites s) s ON s.id = x.site_id
+                          JOIN types t ON t.id = x.type_id
+                          LEFT JOIN kmem_caches k ON k.id = s.cache_id) z) y) v) w;
 
 -- site_rows under every allocator model of the binary.  heap_saved:
 -- allocator bytes given back by the best order, (class of request -
@@ -421,6 +477,7 @@ SELECT v.*,
 CREATE VIEW site_waste_all AS
 SELECT r.site_id, r.binary_id, r.type_id, m.allocator, m.chosen, r.share, r.ambiguous,
        r.elements, r.extra, r.request, r.request_after, r.request_from, r.cache,
+       r.class_request, r.class_request_after,
        cn.bytes AS class_now, ca.bytes AS class_after,
        r.allocations, r.alloc_source,
        (cn.bytes - ca.bytes) * r.allocations AS heap_saved,
@@ -439,22 +496,23 @@ SELECT r.site_id, r.binary_id, r.type_id, m.allocator, m.chosen, r.share, r.ambi
         AND ca.allocator = cn.allocator;
 
 -- Per type and allocator model: one object's class now and after, and the
--- sums over its sites.  score = heap_saved, the ranking key.  cache: the
+-- sums over its sites.  score = heap_saved, the ranking key;
+-- typed_heap_saved: the part from sites that name the type (not an
+-- ambiguous size match), which alone makes the verdict 'saves'.  cache: the
 -- type is allocated from a dedicated kmem_cache (then, under kmalloc, its
 -- one-object classes are the slab model's for its slot).  verdict and
 -- section (db/README.md "Verdicts"): what `top` and worst.sql group by.
 CREATE VIEW waste_all AS
 SELECT u.*,
-       CASE WHEN u.verdict IN ('saves', 'ambiguous only') THEN 1
-            WHEN u.verdict IN ('raw only', 'depends on n') THEN 2
+       CASE WHEN u.verdict = 'saves' THEN 1
+            WHEN u.verdict IN ('raw only', 'depends on n', 'ambiguous only') THEN 2
             WHEN u.verdict = 'no sites' THEN 3 ELSE 4 END AS section
   FROM (SELECT q.*,
                CASE WHEN q.flags & 16384 THEN 'abi'
                     WHEN q.flags & 32768 THEN 'repr(Rust)'
                     WHEN q.sites = 0 THEN 'no sites'
-                    WHEN q.heap_saved > 0
-                    THEN CASE WHEN q.ambiguous_sites = q.sites THEN 'ambiguous only'
-                              ELSE 'saves' END
+                    WHEN q.typed_heap_saved > 0 THEN 'saves'
+                    WHEN q.heap_saved > 0 THEN 'ambiguous only'
                     WHEN q.variable_sites = q.sites THEN 'depends on n'
                     ELSE 'raw only' END AS verdict
           FROM (SELECT t.id AS type_id, t.binary_id, t.kind, t.name, t.lang, t.size,
@@ -465,7 +523,7 @@ SELECT u.*,
                        coalesce(w.sites, 0) AS sites,
                        coalesce(w.ambiguous_sites, 0) AS ambiguous_sites,
                        coalesce(w.variable_sites, 0) AS variable_sites,
-                       coalesce(w.cache, 0) AS cache,
+                       coalesce(w.cache, 0) AS cache, w.cache_slot, w.cache_slot_after,
                        coalesce(w.allocations, 0.0) AS allocations,
                        CASE WHEN EXISTS (SELECT 1 FROM profiles p WHERE p.binary_id = t.binary_id
                                            AND p.selected)
@@ -474,6 +532,7 @@ SELECT u.*,
                        CASE WHEN w.sites > 0 AND w.variable_sites = w.sites THEN NULL
                             ELSE coalesce(w.heap_saved, 0.0) END AS heap_saved,
                        coalesce(w.struct_saved, 0.0) AS struct_saved,
+                       coalesce(w.typed_heap_saved, 0.0) AS typed_heap_saved,
                        CASE WHEN w.sites > 0 AND w.variable_sites = w.sites THEN NULL
                             ELSE coalesce(w.heap_saved, 0.0) END AS score
                   FROM types t
@@ -482,16 +541,22 @@ SELECT u.*,
                                     sum(ambiguous) AS ambiguous_sites,
                                     sum(request IS NULL) AS variable_sites,
                                     max(cache) AS cache,
+                                    max(CASE WHEN cache THEN class_request END) AS cache_slot,
+                                    max(CASE WHEN cache THEN class_request_after END)
+                                        AS cache_slot_after,
                                     sum(allocations) AS allocations,
                                     sum(heap_saved) AS heap_saved,
+                                    sum(CASE WHEN ambiguous THEN 0 ELSE heap_saved END)
+                                        AS typed_heap_saved,
                                     sum(struct_saved) AS struct_saved
                                FROM site_waste_all GROUP BY type_id, allocator) w
                          ON w.type_id = t.id AND w.allocator = m.allocator
                   LEFT JOIN alloc_classes cn
                          ON cn.binary_id = t.binary_id
                         AND cn.request = CASE WHEN m.allocator = 'kmalloc' AND w.cache
-                                              THEN (t.size + max(t.align, 8) - 1)
-                                                   / max(t.align, 8) * max(t.align, 8)
+                                              THEN coalesce(w.cache_slot,
+                                                   (t.size + max(t.align, 8) - 1)
+                                                   / max(t.align, 8) * max(t.align, 8))
                                               ELSE t.size END
                         AND cn.allocator = CASE WHEN m.allocator = 'kmalloc' AND w.cache
                                                 THEN 'slab'
@@ -501,8 +566,9 @@ SELECT u.*,
                   LEFT JOIN alloc_classes ca
                          ON ca.binary_id = t.binary_id
                         AND ca.request = CASE WHEN m.allocator = 'kmalloc' AND w.cache
-                                              THEN (t.optimal_size + max(t.align, 8) - 1)
-                                                   / max(t.align, 8) * max(t.align, 8)
+                                              THEN coalesce(w.cache_slot_after,
+                                                   (t.optimal_size + max(t.align, 8) - 1)
+                                                   / max(t.align, 8) * max(t.align, 8))
                                               ELSE t.optimal_size END
                         AND ca.allocator = cn.allocator) q) u;
 

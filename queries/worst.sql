@@ -16,11 +16,12 @@
 -- shell prints a whole REAL as "8.0" where holeprof prints "8".
 --
 -- Rows come in sections (waste_all.section, verdict; db/README.md
--- "Verdicts"): 1 types whose allocator class shrinks ('saves', or
--- 'ambiguous only' when every site is an ambiguous size match), 2 raw
--- savings only ('raw only', 'depends on n': a flexible array or an
--- n x k request, heap_saved NULL), 3 'no sites', 4 layouts that are not
--- ours to reorder ('abi', 'repr(Rust)').
+-- "Verdicts"): 1 types whose allocator class shrinks at a site that
+-- names them ('saves'), 2 raw savings only ('raw only', 'depends on n':
+-- a flexible array, an n x k request or a computed size, heap_saved
+-- NULL; 'ambiguous only': only ambiguous size matches shrink a class),
+-- 3 'no sites', 4 layouts that are not ours to reorder ('abi',
+-- 'repr(Rust)').
 --
 -- For another allocator model, replace `w.chosen = 1` below by
 -- `w.allocator = 'jemalloc'` (glibc, jemalloc, mimalloc, go, kmalloc).

@@ -408,8 +408,8 @@ static int64_t rk_binaries(sqlite3 *db, int *names_unique)
 static const char *const rk_sec_title[RK_NSEC] = {
     NULL,
     NULL,
-    "Raw savings only (no allocator class shrinks, or the request depends on n): cache"
-    " density, not heap:",
+    "Raw savings only (no allocator class shrinks, the request depends on n, or only"
+    " ambiguous size matches shrink one): cache density, not heap:",
     "No allocation site found (no evidence the type is on the heap), by raw saving:",
     "Layout fixed, not ranked (abi: a uapi or public header, or a Rust #[repr(C)] struct;"
     " repr(Rust): rustc orders the fields itself):",
@@ -519,6 +519,21 @@ static int rk_print(sqlite3 *db, const char *path, rk_row *rows, size_t n, const
         per[rows[i].section]++;
     size_t lim = o->n > 0 && (size_t)o->n < n ? (size_t)o->n : n;
     int any_ambig = 0, any_only = 0, any_var = 0, any_none = 0;
+    /* section 1 with static weights only, every site outside loops: no
+    ** evidence that any of it is allocated often */
+    int once_only = per[RK_SEC_SAVES] > 0;
+    double once_heap = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (rows[i].section != RK_SEC_SAVES)
+            continue;
+        const char *src = (const char *)sqlite3_value_text(rows[i].v[RK_SOURCE]);
+        if (src == NULL || strcmp(src, "static") != 0
+            || sqlite3_value_double(rows[i].v[RK_ALLOCS])
+                   > (double)sqlite3_value_int64(rows[i].v[RK_SITES]))
+            once_only = 0;
+        else
+            once_heap += rows[i].heap;
+    }
     hp_buf b = { 0 };
     for (size_t i = 0; i < n; i++) {
         rk_row *r = &rows[i];
@@ -553,7 +568,8 @@ static int rk_print(sqlite3 *db, const char *path, rk_row *rows, size_t n, const
             rk_human(&b, r->v[RK_ALLOCS]);
             const char *src = (const char *)sqlite3_value_text(r->v[RK_SOURCE]);
             int64_t amb = sqlite3_value_int64(r->v[RK_AMBIG]);
-            int only = amb > 0 && amb == sqlite3_value_int64(r->v[RK_SITES]);
+            int only = (amb > 0 && amb == sqlite3_value_int64(r->v[RK_SITES]))
+                       || (verdict && strcmp(verdict, "ambiguous only") == 0);
             hp_buf_printf(&b, " %s%s", src ? src : "?", only ? "?" : amb > 0 ? "*" : "");
             any_ambig |= amb > 0 && !only;
             any_only |= only;
@@ -625,6 +641,12 @@ static int rk_print(sqlite3 *db, const char *path, rk_row *rows, size_t n, const
         fprintf(out, "nothing to gain: no reordering moves any type into a smaller %s"
                 " allocator class; the raw savings are listed apart below.\n",
                 model ? model : "?");
+    else if (once_only)
+        fprintf(out, "nothing to gain in hot code: the %zu %s whose class shrinks %s allocated"
+                " only outside loops (static weights, no profile), %.0f heap bytes in all;"
+                " a profile (holeprof profile) says how often.\n", per[RK_SEC_SAVES],
+                per[RK_SEC_SAVES] == 1 ? "type" : "types", per[RK_SEC_SAVES] == 1 ? "is" : "are",
+                once_heap);
     sql = sqlite3_mprintf("SELECT rank, type,%s size, allocator, class, allocations,"
                           " heap_saved, struct_saved, worst_site, verdict FROM rk_top"
                           " WHERE section = ?1 ORDER BY rank", many ? " binary," : "");
@@ -651,8 +673,8 @@ static int rk_print(sqlite3 *db, const char *path, rk_row *rows, size_t n, const
         fprintf(out, "* includes ambiguous sites (only the size was known): their allocations are"
                 " split evenly over the candidate types; see `holeprof sites`.\n");
     if (any_only)
-        fprintf(out, "? built only from ambiguous sites: a guess from the size alone, not"
-                " evidence that the type is allocated there.\n");
+        fprintf(out, "? built only from ambiguous sites (or its heap saving is only theirs):"
+                " a guess from the size alone, not evidence that the type is allocated there.\n");
     if (any_var)
         fprintf(out, "+n: some sites ask for sizeof(T) + n*k or n*sizeof(T) bytes with n unknown;"
                 " what they save depends on n and is not counted.\n");

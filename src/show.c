@@ -951,7 +951,9 @@ static void shw_alloc_view(sqlite3 *db, const shw_type *t, hp_buf *b)
     sqlite3_stmt *s = NULL;
     if (sqlite3_prepare_v2(db, "SELECT allocator, chosen, class_now, class_after,"
                            " (SELECT why FROM alloc_models m WHERE m.binary_id = w.binary_id"
-                           "  AND m.allocator = w.allocator), cache"
+                           "  AND m.allocator = w.allocator), cache, cache_slot, cache_slot_after,"
+                           " (SELECT group_concat(DISTINCT k.name) FROM sites s"
+                           "  JOIN kmem_caches k ON k.id = s.cache_id WHERE s.type_id = w.type_id)"
                            " FROM waste_all w WHERE type_id = ?1 ORDER BY chosen DESC, allocator",
                            -1, &s, NULL) != SQLITE_OK)
         return;
@@ -971,12 +973,22 @@ static void shw_alloc_view(sqlite3 *db, const shw_type *t, hp_buf *b)
             hp_buf_printf(b, "\nAllocator %s (%s): one object takes %s bytes, %s after"
                           " reordering", a ? a : "?", why ? why : "chosen", now, after);
             if (a && strcmp(a, "kmalloc") == 0 && sqlite3_column_int(s, 5)) {
+                /* the slots the view used: the cache's (its size, alignment,
+                ** SLAB_HWCACHE_ALIGN, free pointer), else the type's alignment */
                 int64_t al = t->align > 8 ? t->align : 8;
                 uint64_t s0 = (uint64_t)shw_round(t->size, al);
                 uint64_t s1 = (uint64_t)shw_round(t->optimal_size, al);
+                if (sqlite3_column_type(s, 6) == SQLITE_INTEGER && sqlite3_column_int64(s, 6) > 0
+                    && sqlite3_column_type(s, 7) == SQLITE_INTEGER
+                    && sqlite3_column_int64(s, 7) > 0) {
+                    s0 = (uint64_t)sqlite3_column_int64(s, 6);
+                    s1 = (uint64_t)sqlite3_column_int64(s, 7);
+                }
+                const char *cn = (const char *)sqlite3_column_text(s, 8);
                 sc_slab_info i0 = sc_slab(s0), i1 = sc_slab(s1);
-                hp_buf_printf(b, " (a dedicated kmem_cache: %llu-byte slots, %llu per order-%u"
+                hp_buf_printf(b, " (a dedicated kmem_cache%s%s: %llu-byte slots, %llu per order-%u"
                               " slab; %llu-byte slots, %llu per order-%u slab after)",
+                              cn ? " " : "", cn ? cn : "",
                               (unsigned long long)s0, (unsigned long long)i0.objects, i0.order,
                               (unsigned long long)s1, (unsigned long long)i1.objects, i1.order);
             }

@@ -27,6 +27,8 @@
 **                      return register still holds it) and returns T*
 **   kmem-cache   0.80  Linux: kmem_cache_alloc on a cache whose
 **                      kmem_cache_create name and size name one struct
+**                      (tried first on such a site: the cache says what
+**                      its objects are)
 **   py-type      0.80  CPython: _PyObject_New / _PyObject_GC_New(Var) of
 **                      the static type object PyFoo_Type, whose
 **                      tp_basicsize is the size of PyFooObject

@@ -115,6 +115,16 @@ same_rows() {
     else fail "[$1] too few types to compare ($(grep -c '^T' "$T/$1.want"))"; fi
 }
 
+# assert_top_worst DB : `holeprof top -n 0 -f csv` and queries/worst.sql run
+# by the sqlite3 shell agree row for row (the shell prints a whole REAL as
+# "8.0", holeprof as "8")
+assert_top_worst() {
+    sqlite3 -batch -csv -header "$1" < "$TOP_SRCDIR/queries/worst.sql" | tr -d '\r' |
+        sed -E ':a; s/(^|,)(-?[0-9]+)\.0(,|$)/\1\2\3/; ta' > "$T/worst.csv"
+    "$HOLEPROF" top "$1" -n 0 -f csv | tr -d '\r' > "$T/top.csv"
+    assert_eq "top = worst.sql ($1)" "$(cat "$T/worst.csv")" "$(cat "$T/top.csv")"
+}
+
 # finish : print a summary line and exit with the right status
 finish() {
     echo "$_hp_checks checks passed, $_hp_failed failed"

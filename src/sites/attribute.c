@@ -73,7 +73,9 @@ static void attribute(si_ctx *x, tindex *ti, const site_ev *e, const dwarfacts *
         return;
     si_ev_kmem_size(&at);
     si_ev_pytype_size(&at);
-    if (si_ev_ctor(&at) || si_ev_var(&at) || si_ev_return(&at) || si_ev_kmem_name(&at) ||
+    /* a cache named after a struct holds that struct: before the DWARF
+    ** evidence, which a reused register can mislead (6.12's copy_process) */
+    if (si_ev_kmem_name(&at) || si_ev_ctor(&at) || si_ev_var(&at) || si_ev_return(&at) ||
         si_ev_pytype_name(&at))
         return;
     const char *scalar = at.scalar;

@@ -3,8 +3,11 @@
 **
 ** Contract: for kmem_cache_alloc on a cache that facts.c traced to a
 ** kmem_cache_create (the global its result was stored to), the cache's
-** size is the size (si_ev_kmem_size) and a struct named like the cache is
-** the type (si_ev_kmem_name, tried after the DWARF evidence).
+** size is the size (si_ev_kmem_size) and a struct named like the cache
+** (and of its size, when the size is a constant) is the type
+** (si_ev_kmem_name, tried before the DWARF evidence: the cache's name says
+** what its objects are, where a register reused later in the function
+** can make a DWARF variable name another type).
 */
 #include "sites/internal.h"
 
@@ -28,6 +31,7 @@ void si_ev_kmem_size(attr *at)
                     r->count_known = 1;
                 }
                 at->cache_name = df->kc[i].name;
+                r->cache = (int32_t)i + 1;
                 break;
             }
     }

@@ -110,16 +110,8 @@ void si_collect_facts(si_ctx *x, ei_image *dwarf)
             continue;
         const alloc *A = &x->allocs[e->alloc];
         if (A->flags & AF_CACHE_CREATE) {
-            /* which global the cache went to, with its size and name */
-            size_t lo, hi;
-            EV_RANGE(x->gstores, x->ngstores, e, lo, hi);
-            for (size_t k = lo; k < hi; k++) {
-                kcache *c = HP_PUSH(kc, nkc, kcap);
-                c->slot = x->gstores[k].addr;
-                c->size = A->size >= 0 && e->args[A->size].k == V_CONST ? e->args[A->size].c : 0;
-                c->name = A->cache >= 0 && e->args[A->cache].k == V_CONST
-                              ? si_c_string(x, &ar, (uint64_t)e->args[A->cache].c) : NULL;
-            }
+            /* which global the cache went to, with its arguments */
+            si_slab_cache(x, e, &ar, &kc, &nkc, &kcap);
             continue;
         }
         uint32_t *p = HP_PUSH(fin_idx, nfin, fcap);

@@ -249,10 +249,20 @@ typedef struct slotref {        /* data word initialised with a function address
     uint32_t zero;              /* 0: fn and zero read as one sort key */
 } slotref;
 
+/* A Linux slab cache created by the code (ev_slab.c builds and writes
+** them): unknown arguments are -1. */
 typedef struct kcache {
     uint64_t slot;              /* where kmem_cache_create's result went */
-    int64_t size;
+    int64_t size;               /* object size argument, 0 when not a constant */
     const char *name;           /* arena */
+    const char *global;         /* the global's symbol name (arena), or NULL */
+    int64_t align;              /* alignment argument, -1 unknown */
+    int64_t flags;              /* slab_flags_t argument, -1 unknown */
+    int ctor;                   /* a constructor passed: 1, none 0, -1 unknown */
+    int32_t creator;            /* the allocator called (allocs index) */
+    uint32_t fn;                /* the function calling it */
+    uint64_t pc;
+    int64_t id;                 /* kmem_caches.id once written */
 } kcache;
 
 typedef struct si_ctx {
@@ -425,6 +435,8 @@ typedef struct fin {
     size_t ncand, ncand_total;
     const char *cand_method;
     int ambiguous;
+    int32_t cache;              /* Linux: 1 + the kmem cache's index in
+                                   si_ctx.kc, 0 when not traced */
     /* a variable's or return type smaller than the allocation: maybe a
     ** header of it (C-style inheritance: PyObject in every object), kept
     ** in case nothing names the whole object */
@@ -513,6 +525,7 @@ typedef struct attr {
     int na;                     /* and how many */
     int scaled;                 /* the size is an element size (n * size) */
     const char *cache_name;     /* Linux: the kmem cache's name, or NULL */
+    int32_t cache;              /* and its index in df->kc, -1 when not traced */
     const char *scalar;         /* a variable points to a non-struct */
     uint64_t py_desc;           /* CPython: the type object's address, or 0 */
     uint64_t py_basic, py_item; /* and its tp_basicsize, tp_itemsize */
@@ -692,6 +705,10 @@ void si_attribute_sites(si_ctx *x);
 ** int result is 1 when the site is decided */
 void si_ev_size(attr *at);
 int si_ev_go(attr *at);
+/* ev_slab.c: the caches the code creates, and their rows */
+void si_slab_cache(si_ctx *x, const site_ev *e, hp_arena *ar, kcache **kc, size_t *n,
+                   size_t *cap);
+int si_write_caches(si_ctx *x, hp_err *err);
 void si_ev_kmem_size(attr *at);
 int si_ev_ctor(attr *at);
 int si_ev_var(attr *at);

@@ -2,7 +2,8 @@
 ** sites/write.c -- the sites, their candidates, the allocators and the
 ** scan summary, written into the writer's open transaction.
 **
-** Contract: tables sites, site_candidates, allocators and site_scan of
+** Contract: tables sites (cache_id: the kmem_caches row ev_slab.c wrote
+** before), site_candidates, allocators and site_scan of
 ** db/schema.sql, as db/README.md documents them; every value bound as a
 ** parameter, NULL for what is not known.  Only database errors are
 ** returned.
@@ -102,8 +103,9 @@ int si_write_sites(si_ctx *x, hp_err *err)
     if (sqlite3_prepare_v2(x->db, "INSERT INTO sites (binary_id, pc, function, file, line, "
                            "allocator, size, count, type_id, method, confidence, static_weight, "
                            "loop_depth, kind, indirect, inline_depth, ambiguous, candidates, "
-                           "type_name, size_from, source_function) VALUES (?1,?2,?3,?4,?5,?6,?7,"
-                           "?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21)", -1, &ins,
+                           "type_name, size_from, source_function, cache_id) VALUES (?1,?2,?3,"
+                           "?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,"
+                           "?22)", -1, &ins,
                            NULL) != SQLITE_OK ||
         sqlite3_prepare_v2(x->db, "INSERT OR IGNORE INTO site_candidates (site_id, type_id, "
                            "method, confidence) VALUES (?1,?2,?3,?4)", -1, &cand, NULL)
@@ -144,6 +146,8 @@ int si_write_sites(si_ctx *x, hp_err *err)
         bind_text(ins, 19, r->type_name);
         bind_text(ins, 20, r->size_from);
         bind_text(ins, 21, d ? d->subprogram : NULL);
+        if (r->cache > 0 && (size_t)r->cache <= x->nkc && x->kc[r->cache - 1].id > 0)
+            sqlite3_bind_int64(ins, 22, x->kc[r->cache - 1].id);
         if (sqlite3_step(ins) != SQLITE_DONE) {
             dberr(x->db, err, "sites");
             goto out;
