@@ -10,7 +10,11 @@
 #                  exported wrapper, read directly and through a pointer
 #                  the file initialises;
 #   sites_pytype.c CPython's _PyObject_GC_New(&PyPair_Type): the size is the
-#                  type object's tp_basicsize, the type PyPairObject;
+#                  type object's tp_basicsize, the type PyPairObject; and
+#                  an object initialised inline (&PyPair_Type into ob_type);
+#   sites_dest.c   the struct member the new pointer is stored into names
+#                  its type (inside an embedded struct too); a member of
+#                  type T ** makes it an array of pointers, no struct;
 #   Debian's liblua5.4 (with liblua5.4-0-dbg), when installed: luaM_malloc_
 #                  and luaM_realloc_ call g->frealloc, set from
 #                  lua_newstate's argument, which luaL_newstate passes
@@ -83,6 +87,22 @@ for cc in gcc clang; do
         "$(site "$bin.db" sites_pytype.c type=PyPairObject)"
     assert_eq "[$tag] decided by py-type, size from it" "py-type|py-type" \
         "$(q "$bin.db" "SELECT method || '|' || size_from FROM sites WHERE function = 'make_pair';")"
+    assert_eq "[$tag] new_pair: the type object stored into ob_type" "malloc|40|_pairobject" \
+        "$(site "$bin.db" sites_pytype.c type=PyPairObject-init)"
+done
+
+for cc in gcc clang; do
+    command -v $cc >/dev/null 2>&1 || continue
+    tag="dest $cc -O2"
+    bin=$T/dest-$cc
+    $cc -std=c11 -O2 -g -o "$bin" "$FIXTURES/sites_dest.c" || die "$tag: compile failed"
+    assert_status "[$tag] analyze" 0 "$HOLEPROF" analyze -q "$bin" -o "$bin.db"
+    assert_eq "[$tag] h->sub.head = malloc(...): the member's type" "malloc|32|dst_item" \
+        "$(site "$bin.db" sites_dest.c type=dst_item)"
+    assert_eq "[$tag] h->other = malloc(...)" "malloc|32|dst_other" \
+        "$(site "$bin.db" sites_dest.c type=dst_other)"
+    assert_eq "[$tag] h->slots: an array of pointers, no struct" "malloc|128|-|pointer|destination" \
+        "$(site "$bin.db" sites_dest.c type=pointers)|$(q "$bin.db" "SELECT coalesce(type_name, '-') || '|' || method FROM sites WHERE size = 128;")"
 done
 
 LUA=/usr/lib/x86_64-linux-gnu/liblua5.4.so.0

@@ -8,8 +8,9 @@
 # -- PyMem_RawMalloc tail-calls malloc, PyMem_Malloc and PyObject_Malloc
 # inline pymalloc and call malloc or the function in the _PyMem table --
 # with the size in argument 0; well-known constructors are typed by their
-# local variables (PyFloat_FromDouble allocates a PyFloatObject through
-# PyObject_Malloc); nothing failed to decode; the result does not depend on
+# local variables or the type object they store into ob_type
+# (PyFloat_FromDouble allocates a PyFloatObject through PyObject_Malloc,
+# initialised with &PyFloat_Type); nothing failed to decode; the result does not depend on
 # -j.  Prints the time the site scan took.
 . "${TOP_SRCDIR:-$(dirname "$0")/..}/tests/lib.sh"
 
@@ -53,7 +54,7 @@ typed() {
     q "$db" "SELECT DISTINCT t.name || '|' || s.method || '|' || s.allocator FROM sites s
              JOIN types t ON t.id = s.type_id WHERE s.source_function = '$1';"
 }
-assert_eq "PyFloat_FromDouble" "PyFloatObject|dwarf-var|PyObject_Malloc" "$(typed PyFloat_FromDouble)"
+assert_eq "PyFloat_FromDouble" "PyFloatObject|py-type|PyObject_Malloc" "$(typed PyFloat_FromDouble)"
 assert_eq "PyThread_tss_alloc" "_Py_tss_t|dwarf-var|PyMem_RawMalloc" "$(typed PyThread_tss_alloc)"
 assert_eq "PyFloatObject's size" 24 \
     "$(q "$db" "SELECT DISTINCT s.size FROM sites s WHERE s.source_function = 'PyFloat_FromDouble';")"

@@ -73,10 +73,12 @@ static void attribute(si_ctx *x, tindex *ti, const site_ev *e, const dwarfacts *
         return;
     si_ev_kmem_size(&at);
     si_ev_pytype_size(&at);
-    /* a cache named after a struct holds that struct: before the DWARF
-    ** evidence, which a reused register can mislead (6.12's copy_process) */
-    if (si_ev_kmem_name(&at) || si_ev_ctor(&at) || si_ev_var(&at) || si_ev_return(&at) ||
-        si_ev_pytype_name(&at))
+    /* a cache named after a struct holds that struct, and a CPython type
+    ** object names its object: before the DWARF evidence, which a reused
+    ** register can mislead (6.12's copy_process) or which names only the
+    ** PyObject head */
+    if (si_ev_kmem_name(&at) || si_ev_pytype_name(&at) || si_ev_ctor(&at) || si_ev_var(&at) ||
+        si_ev_return(&at) || si_ev_dest(&at))
         return;
     const char *scalar = at.scalar;
     if (scalar && r->fallback == NULL) {

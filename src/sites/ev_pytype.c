@@ -11,20 +11,26 @@
 ** when nitems is a constant (unknown otherwise, for a variable-size
 ** type).  The object is what the size says: the GC head that the GC
 ** variants put in front of it is not part of the object.  The type is
-** decided (si_ev_pytype_name, after the DWARF evidence) by CPython's
+** decided (si_ev_pytype_name, before the DWARF evidence, whose variables
+** are often only the PyObject head) by CPython's
 ** naming: the type object PyFoo_Type allocates PyFooObject (its typedef
 ** or struct name), only when that struct's size is tp_basicsize (or, for
 ** a variable-size type, between tp_basicsize and one item more); anything
-** else leaves the type to the other evidence.
+** else leaves the type to the other evidence.  An object the code
+** initialises itself (PyObject_Malloc, then _PyObject_Init inlined: the
+** type object's address stored into ob_type, at the offset DWARF gives
+** struct _object) is named the same way, when the allocation holds the
+** struct: of its exact size for a fixed-size type, at least its size for
+** a variable-size one (whose size the code may not know).
 */
 #include "sites/internal.h"
 
 #include <stdio.h>
 
-/* The offset of member `name` of CPython's struct _typeobject. */
-static int type_member(tindex *ti, const char *name, uint64_t *off)
+/* The offset of member `name` of CPython's struct `sname`. */
+static int type_member(tindex *ti, const char *sname, const char *name, uint64_t *off)
 {
-    trow *t = si_ti_find(ti, "_typeobject", 0, NULL, 0, 0);
+    trow *t = si_ti_find(ti, sname, 0, NULL, 0, 0);
     if (t == NULL || t->t == NULL)
         return 0;
     for (uint32_t i = 0; i < t->t->nmembers; i++) {
@@ -37,26 +43,59 @@ static int type_member(tindex *ti, const char *name, uint64_t *off)
     return 0;
 }
 
+/* The type object at desc: its tp_basicsize and tp_itemsize into at. */
+static int read_type(attr *at, uint64_t desc)
+{
+    uint64_t ob, oi;
+    if (!type_member(at->ti, "_typeobject", "tp_basicsize", &ob) ||
+        !type_member(at->ti, "_typeobject", "tp_itemsize", &oi))
+        return 0;
+    const uint8_t *pb = si_bytes_at(at->x, desc + ob, 8), *pi = si_bytes_at(at->x, desc + oi, 8);
+    if (pb == NULL || pi == NULL)
+        return 0;
+    int64_t basic = (int64_t)rd64le(pb), item = (int64_t)rd64le(pi);
+    if (!sane_size(basic) || item < 0 || item > (1 << 20))
+        return 0;
+    at->py_desc = desc;
+    at->py_basic = (uint64_t)basic;
+    at->py_item = (uint64_t)item;
+    return 1;
+}
+
+/* An object the code initialises itself (_PyObject_Init inlined after
+** PyObject_Malloc): the type object's address stored into its ob_type. */
+static void init_store(attr *at)
+{
+    si_ctx *x = at->x;
+    uint64_t ot;
+    if (!type_member(at->ti, "_object", "ob_type", &ot))
+        return;
+    size_t lo, hi;
+    EV_RANGE(x->stores, x->nstores, at->e, lo, hi);
+    for (size_t i = lo; i < hi; i++) {
+        const store_ev *s = &x->stores[i];
+        if (s->addr == 0 || s->off != (int32_t)ot || s->width != 8)
+            continue;
+        if (read_type(at, s->addr))
+            at->py_init = 1;
+        return;
+    }
+}
+
 void si_ev_pytype_size(attr *at)
 {
     const site_ev *e = at->e;
     const alloc *A = at->A;
     fin *r = at->r;
-    if (!(A->flags & AF_PYTYPE) || A->type < 0 || A->type >= at->na ||
-        e->args[A->type].k != V_CONST)
+    if (!(A->flags & AF_PYTYPE)) {
+        if (at->x->nstores > 0)
+            init_store(at);
         return;
-    uint64_t desc = (uint64_t)e->args[A->type].c, ob, oi;
-    if (!type_member(at->ti, "tp_basicsize", &ob) || !type_member(at->ti, "tp_itemsize", &oi))
+    }
+    if (A->type < 0 || A->type >= at->na || e->args[A->type].k != V_CONST ||
+        !read_type(at, (uint64_t)e->args[A->type].c))
         return;
-    const uint8_t *pb = si_bytes_at(at->x, desc + ob, 8), *pi = si_bytes_at(at->x, desc + oi, 8);
-    if (pb == NULL || pi == NULL)
-        return;
-    int64_t basic = (int64_t)rd64le(pb), item = (int64_t)rd64le(pi);
-    if (!sane_size(basic) || item < 0 || item > (1 << 20))
-        return;
-    at->py_desc = desc;
-    at->py_basic = (uint64_t)basic;
-    at->py_item = (uint64_t)item;
+    int64_t basic = (int64_t)at->py_basic, item = (int64_t)at->py_item;
     int64_t size = basic;
     if (item > 0) {
         const sv *n = A->type2 >= 0 && A->type2 < at->na ? &e->args[A->type2] : NULL;
@@ -106,7 +145,17 @@ int si_ev_pytype_name(attr *at)
         if (names[k] == NULL)
             continue;
         trow *t = si_ti_find(at->ti, names[k], 0, NULL, 0, at->py_basic);
-        if (t && t->size >= lo && t->size <= hi && (at->py_item > 0 || t->size == lo)) {
+        if (t == NULL || t->size < lo || t->size > hi || (at->py_item == 0 && t->size != lo))
+            continue;
+        /* initialised by the code: the allocation must hold the struct,
+        ** and a size the code does not know is only a variable-size
+        ** type's (a str's compact forms are smaller than its struct) */
+        const fin *r = at->r;
+        if (at->py_init && (r->size_known ? (uint64_t)r->size < t->size ||
+                                                (at->py_item == 0 && (uint64_t)r->size != t->size)
+                                          : at->py_item == 0))
+            continue;
+        {
             si_set_type(at->r, t, "py-type", CONF_PYTYPE);
             return 1;
         }

@@ -3,7 +3,8 @@
 ** the pointer.
 **
 ** Contract: among the structs of exactly the allocated size, the ones
-** every recorded store fits (types.c's si_store_fits); exactly one is the
+** every recorded store through the pointer itself (not the "maybe" ones,
+** through a pointer that is the allocation on some paths only) fits (types.c's si_store_fits); exactly one is the
 ** type; several are candidates (the site ambiguous), unless a head type
 ** found earlier is kept instead; none leaves the decision to the size.
 */
@@ -17,7 +18,10 @@ int si_ev_stores(attr *at, size_t slo, size_t shi)
     tindex *ti = at->ti;
     size_t lo, hi;
     EV_RANGE(x->stores, x->nstores, e, lo, hi);
-    if (hi > lo) {
+    int any = 0;
+    for (size_t i = lo; i < hi; i++)
+        any |= !x->stores[i].maybe;
+    if (any) {
         size_t nfit = 0;
         trow *fits[MAX_CANDIDATES];
         for (size_t c = slo; c < shi; c++) {
@@ -25,7 +29,8 @@ int si_ev_stores(attr *at, size_t slo, size_t shi)
             si_ti_members(t);
             int ok = 1;
             for (size_t i = lo; i < hi && ok; i++)
-                ok = si_store_fits(t, x->stores[i].off, x->stores[i].width);
+                ok = x->stores[i].maybe ||
+                     si_store_fits(t, x->stores[i].off, x->stores[i].width);
             if (ok) {
                 if (nfit < MAX_CANDIDATES)
                     fits[nfit] = t;

@@ -82,6 +82,7 @@ static void want_dwarf(const si_ctx *x, const site_ev *e, dl_site *d)
             if (!dup)
                 d->probe[d->nprobe++] = pc;
         }
+        si_dest_probes(x, e, d);
     }
 }
 
@@ -103,6 +104,7 @@ void si_collect_facts(si_ctx *x, ei_image *dwarf)
         qsort(x->calls, x->ncalls, sizeof *x->calls, cmp_call);
     if (x->ngstores > 1)
         qsort(x->gstores, x->ngstores, sizeof *x->gstores, cmp_gstore);
+    si_dest_sort(x);
     /* final events: the last analysis of each function, not forwarding */
     for (size_t i = 0; i < x->nsites; i++) {
         site_ev *e = &x->sites[i];

@@ -14,6 +14,8 @@
 #include "sites/internal.h"
 #include "sites/values.h"
 
+#include <stdio.h>
+
 /* ------------------------------------------------------------------ */
 /* Stack slots                                                         */
 /* ------------------------------------------------------------------ */
@@ -463,8 +465,10 @@ static void xfer(si_ctx *x, const func *f, state *S, uint32_t ii, int emit)
         sv val = d->op == DA_OP_STORE_REG ? S->r[d->src] :
                  d->op == DA_OP_STORE_IMM ? vconst(d->imm) : vunk();
         t = d->op == DA_OP_STORE_REG ? S->taint[d->src] : 0;
-        if (emit)
+        if (emit) {
             si_fp_store(x, f, S, d);
+            si_dest_store(x, f, S, d);
+        }
         if (a.k == V_STACK) {
             slot_put(S, a.c, d->width, val, t);
             if (emit && is_ret(&val) && d->width == 8)
@@ -479,6 +483,31 @@ static void xfer(si_ctx *x, const func *f, state *S, uint32_t ii, int emit)
             s->insn = S->r[d->base].s;
             s->off = (int32_t)(off > INT32_MAX ? INT32_MAX : off < INT32_MIN ? INT32_MIN : off);
             s->width = d->width;
+            s->addr = d->width == 8 && val.k == V_CONST && val.c > 0 &&
+                      si_bytes_at(x, (uint64_t)val.c, 8) ? (uint64_t)val.c : 0;
+            s->maybe = 0;
+        } else if (emit && d->base < DA_NREGS && d->index == DA_NOREG && d->width == 8 &&
+                   val.k == V_CONST && val.c > 0 && S->taint[d->base] &&
+                   (S->r[d->base].k != V_MAYRET || S->r[d->base].c == 0) &&
+                   d->base != ar->sp && si_bytes_at(x, (uint64_t)val.c, 8)) {
+            /* paths that allocate differently (a pool, a table's call)
+            ** met: the value is lost or only "maybe", the taint says which
+            ** calls' pointer the base may be (moves only: offset 0) -- an
+            ** address stored
+            ** there (a type object into ob_type) is a "maybe" store */
+            for (int b = 0; b < x->ntaint; b++) {
+                if (!(S->taint[d->base] & (1u << b)) ||
+                    !si_event_room(x, x->taint_insn[b], 1, MAX_STORES))
+                    continue;
+                store_ev *s = HP_PUSH(x->stores, x->nstores, x->storecap);
+                s->fn = x->cur_fn;
+                s->gen = f->gen;
+                s->insn = x->taint_insn[b];
+                s->off = (int32_t)(d->disp > INT32_MAX ? INT32_MAX : d->disp < INT32_MIN ? INT32_MIN : d->disp);
+                s->width = 8;
+                s->addr = (uint64_t)val.c;
+                s->maybe = 1;
+            }
         } else if (emit && a.k == V_CONST && is_ret(&val)) {
             gstore_ev *g = HP_PUSH(x->gstores, x->ngstores, x->gstorecap);
             g->fn = x->cur_fn;

@@ -192,6 +192,11 @@ typedef struct store_ev {
     uint32_t fn, gen, insn;
     int32_t off;
     uint32_t width;
+    uint64_t addr;              /* an 8-byte store of a constant that is an
+                                   address in the file: it, else 0 */
+    uint32_t maybe;             /* through a pointer that is the allocation
+                                   on some paths only (its taint): kept for
+                                   addr, not a "stores" fact */
 } store_ev;
 
 #define H_REG 1
@@ -214,6 +219,13 @@ typedef struct gstore_ev {      /* the pointer stored to a fixed address */
     uint32_t fn, gen, insn;
     uint64_t addr;
 } gstore_ev;
+
+typedef struct dstore_ev {      /* the pointer stored through another register */
+    uint32_t fn, gen, insn;
+    uint8_t base;               /* the store's base register */
+    int32_t disp;
+    uint64_t pc;
+} dstore_ev;
 
 #define MAX_HOLDERS 8
 #define MAX_STORES 48
@@ -351,6 +363,8 @@ typedef struct si_ctx {
     size_t ncalls, callcap;
     gstore_ev *gstores;
     size_t ngstores, gstorecap;
+    dstore_ev *dstores;         /* ev_dest.c */
+    size_t ndstores, dstorecap;
     uint8_t *evc;               /* events per site instruction (si_event_room) */
     size_t evc_cap;
     uint32_t cur_fn;
@@ -419,6 +433,7 @@ typedef struct tindex {
 #define CONF_RETURN 0.85
 #define CONF_KMEM   0.80
 #define CONF_PYTYPE 0.80
+#define CONF_DEST   0.70
 #define CONF_STORES 0.60
 #define CONF_SIZE   0.30
 #define MAX_CANDIDATES 16
@@ -529,6 +544,7 @@ typedef struct attr {
     const char *scalar;         /* a variable points to a non-struct */
     uint64_t py_desc;           /* CPython: the type object's address, or 0 */
     uint64_t py_basic, py_item; /* and its tp_basicsize, tp_itemsize */
+    int py_init;                /* found stored into the object's ob_type */
     fin *r;
 } attr;
 
@@ -717,6 +733,10 @@ int si_ev_kmem_name(attr *at);
 void si_ev_pytype_size(attr *at);
 int si_ev_pytype_name(attr *at);
 int si_ev_stores(attr *at, size_t slo, size_t shi);
+int si_ev_dest(attr *at);
+void si_dest_store(si_ctx *x, const func *f, const state *S, const da_insn *d);
+void si_dest_sort(si_ctx *x);
+void si_dest_probes(const si_ctx *x, const site_ev *e, dl_site *d);
 void si_ev_size_only(attr *at, size_t slo, size_t shi);
 int si_is_ctor_name(const char *n);
 

@@ -60,6 +60,7 @@ static void ctx_free(si_ctx *x)
     free(x->holders);
     free(x->calls);
     free(x->gstores);
+    free(x->dstores);
     free(x->queue);
     free(x->want);
     free(x->evc);

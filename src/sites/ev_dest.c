@@ -1,0 +1,262 @@
+/*
+** sites/ev_dest.c -- "destination": the struct member the pointer is
+** stored into names what it points to.
+**
+** Contract: the data flow reports (si_dest_store, emitting pass) each
+** 8-byte store of the allocation's pointer itself into memory through a
+** register other than the stack pointer: t->node = luaM_newvector(...)
+** is a store at offset 24 through the register holding t.  At
+** attribution (si_ev_dest, after the DWARF and descriptor evidence), the
+** DWARF variable holding that register at the store's pc (a register
+** location, in a scope around the site) names the struct T; T's member at
+** exactly that offset, of pointer type, names the pointee: a struct or
+** union row of the binary (by name, through typedefs) is the type when it
+** fits the allocation (its size, an element size, or a multiple for an
+** array; a bigger one-object allocation keeps it only as a head, as
+** attribute.c's fallback); a pointer or scalar pointee ("TString *" in a
+** `TString **` member: an array of pointers) says the allocation is no
+** struct (type_name only, no candidates).  Stores into members that
+** disagree, or a member that is not a pointer, decide nothing.  Globals
+** and array slots (an index register) are not used.
+*/
+#include "sites/internal.h"
+#include "sites/values.h"
+
+#include <stdio.h>
+
+#define MAX_DEST 4
+
+static int cmp_dest(const void *a, const void *b)
+{
+    const dstore_ev *x = a, *y = b;
+    int c = cmp_ev3(x->fn, x->gen, x->insn, y->fn, y->gen, y->insn);
+    return c ? c : (x->pc < y->pc ? -1 : x->pc > y->pc);
+}
+
+void si_dest_sort(si_ctx *x)
+{
+    if (x->ndstores > 1)
+        qsort(x->dstores, x->ndstores, sizeof *x->dstores, cmp_dest);
+}
+
+void si_dest_store(si_ctx *x, const func *f, const state *S, const da_insn *d)
+{
+    if (d->op != DA_OP_STORE_REG || d->width != 8 || d->src >= DA_NREGS ||
+        d->base >= DA_NREGS || d->index != DA_NOREG || d->base == x->arch->sp)
+        return;
+    const sv *v = &S->r[d->src], *b = &S->r[d->base];
+    if (!is_ret(v) || b->k == V_STACK || is_retoff(b) || d->disp < 0 || d->disp > (1 << 20))
+        return;
+    size_t seen = 0;
+    for (size_t i = x->ndstores; i > 0 && seen <= MAX_DEST; i--) {
+        const dstore_ev *o = &x->dstores[i - 1];
+        if (o->fn != x->cur_fn || o->gen != f->gen)
+            break;
+        seen += o->insn == v->s;
+    }
+    if (seen >= MAX_DEST)
+        return;
+    dstore_ev *e = HP_PUSH(x->dstores, x->ndstores, x->dstorecap);
+    e->fn = x->cur_fn;
+    e->gen = f->gen;
+    e->insn = v->s;
+    e->pc = d->addr;
+    e->base = d->base;
+    e->disp = (int32_t)d->disp;
+}
+
+/* The pcs of site e's destination stores, as DWARF probes. */
+void si_dest_probes(const si_ctx *x, const site_ev *e, dl_site *d)
+{
+    size_t lo, hi;
+    EV_RANGE(x->dstores, x->ndstores, e, lo, hi);
+    if (hi > lo)
+        d->want_vars = 1;
+    for (size_t i = lo; i < hi && d->nprobe < DL_MAX_PROBES; i++) {
+        int dup = 0;
+        for (int k = 0; k < d->nprobe; k++)
+            dup |= d->probe[k] == x->dstores[i].pc;
+        if (!dup)
+            d->probe[d->nprobe++] = x->dstores[i].pc;
+    }
+}
+
+/* "Node *" -> "Node"; "struct Table *" -> "Table"; NULL when the type is
+** not a pointer.  *ptr is set when the pointee is itself a pointer. */
+static const char *pointee_of(const char *tn, char *buf, size_t n, int *ptr)
+{
+    *ptr = 0;
+    size_t L = strlen(tn);
+    while (L > 0 && tn[L - 1] == ' ')
+        L--;
+    if (L < 2 || tn[L - 1] != '*')
+        return NULL;
+    L--;
+    while (L > 0 && tn[L - 1] == ' ')
+        L--;
+    if (L > 0 && tn[L - 1] == '*') {
+        *ptr = 1;
+        return "pointer";
+    }
+    const char *p = tn;
+    for (int again = 1; again; ) {
+        again = 0;
+        static const char *const pre[] = { "const ", "volatile ", "struct ", "union ",
+                                           "class " };
+        for (size_t k = 0; k < sizeof pre / sizeof pre[0]; k++) {
+            size_t pl = strlen(pre[k]);
+            if ((size_t)(p - tn) + pl <= L && strncmp(p, pre[k], pl) == 0) {
+                p += pl;
+                again = 1;
+            }
+        }
+    }
+    size_t m = L - (size_t)(p - tn);
+    while (m > 0 && p[m - 1] == ' ')
+        m--;
+    if (m >= 6 && strncmp(p + m - 6, " const", 6) == 0)
+        m -= 6;
+    if (m == 0 || m >= n)
+        return NULL;
+    memcpy(buf, p, m);
+    buf[m] = '\0';
+    return buf;
+}
+
+static int is_raw(const char *n)
+{
+    static const char *const b[] = { "void", "char", "signed char", "unsigned char",
+                                     "uint8_t", "int8_t", "u8", "byte" };
+    for (size_t i = 0; i < sizeof b / sizeof b[0]; i++)
+        if (strcmp(n, b[i]) == 0)
+            return 1;
+    return 0;
+}
+
+/* The row a member's pointee names (directly, or a typedef's target). */
+static trow *find_named(attr *at, const char *name)
+{
+    trow *t = si_ti_find(at->ti, name, 0, NULL, 0, at->r->size_known ? (uint64_t)at->r->size : 0);
+    if (t || at->x->types == NULL)
+        return t;
+    size_t n = ts_alias_count(at->x->types);
+    for (size_t i = 0; i < n; i++) {
+        const char *a, *tg;
+        ts_alias_get(at->x->types, i, &a, &tg);
+        if (strcmp(a, name) == 0)
+            return si_ti_find(at->ti, tg, 0, NULL, 0,
+                              at->r->size_known ? (uint64_t)at->r->size : 0);
+    }
+    return NULL;
+}
+
+/* Does t fit what the code allocates? */
+static int fits(const attr *at, const trow *t)
+{
+    const fin *r = at->r;
+    if (!r->size_known || t->size == 0)
+        return 1;
+    uint64_t sz = (uint64_t)r->size;
+    if (at->scaled || sz == t->size)
+        return sz == t->size;
+    return sz > t->size && sz % t->size == 0 && (!r->count_known || r->count >= 1);
+}
+
+int si_ev_dest(attr *at)
+{
+    si_ctx *x = at->x;
+    const site_ev *e = at->e;
+    const dl_site *ds = at->ds;
+    fin *r = at->r;
+    if (ds == NULL || ds->nvars == 0)
+        return 0;
+    size_t lo, hi;
+    EV_RANGE(x->dstores, x->ndstores, e, lo, hi);
+    trow *pick = NULL;
+    const char *scalar = NULL;
+    for (size_t i = lo; i < hi; i++) {
+        const dstore_ev *s = &x->dstores[i];
+        const dl_type *owner = NULL;
+        for (uint32_t k = 0; k < ds->nvars && owner == NULL; k++) {
+            const dl_var *v = &ds->vars[k];
+            for (uint32_t l = 0; l < v->nlocs; l++) {
+                const dl_varloc *L = &v->locs[l];
+                if (L->kind == DL_LOC_REG && L->reg == s->base && s->pc >= L->lo &&
+                    s->pc < L->hi && v->type && v->type->name) {
+                    owner = v->type;
+                    break;
+                }
+            }
+        }
+        if (owner == NULL)
+            continue;
+        trow *T = si_ti_find(at->ti, owner->name, owner->size, owner->decl_file,
+                             owner->decl_line, 0);
+        if (T == NULL || T->t == NULL)
+            continue;
+        /* the member at that offset, inside embedded structs too
+        ** (tb = &g->strt; tb->hash = ...) */
+        const lay_member *m = NULL;
+        uint64_t off = (uint64_t)s->disp;
+        for (int depth = 0; T && T->t && depth < 6 && m == NULL; depth++) {
+            const lay_member *in = NULL;
+            for (uint32_t k = 0; k < T->t->nmembers && in == NULL; k++) {
+                const lay_member *c = &T->t->members[k];
+                if (c->bit_size == 0 && c->type_name && off >= c->offset &&
+                    off - c->offset < c->size)
+                    in = c;
+            }
+            if (in == NULL)
+                break;
+            if (in->offset == off && in->size == 8) {
+                m = in;
+                break;
+            }
+            char nb[256];
+            int p2;
+            const char *pn2 = pointee_of(in->type_name, nb, sizeof nb, &p2);
+            if (pn2 != NULL)
+                break;          /* inside a pointer: nothing embedded */
+            snprintf(nb, sizeof nb, "%s", in->type_name);
+            const char *q = nb;
+            if (strncmp(q, "struct ", 7) == 0)
+                q += 7;
+            else if (strncmp(q, "union ", 6) == 0)
+                q += 6;
+            trow *E = si_ti_find(at->ti, q, in->size, NULL, 0, 0);
+            off -= in->offset;
+            T = E;
+        }
+        if (m == NULL)
+            return 0;           /* no pointer member there: not understood */
+        char buf[256];
+        int ptr;
+        const char *pn = pointee_of(m->type_name, buf, sizeof buf, &ptr);
+        if (pn == NULL || is_raw(pn))
+            return 0;           /* not a pointer member, or raw memory */
+        trow *D = ptr ? NULL : find_named(at, pn);
+        if (D == NULL) {
+            /* a pointer, a scalar, or no struct by that name */
+            if (pick)
+                return 0;
+            if (ptr || si_ti_find(at->ti, pn, 0, NULL, 0, 0) == NULL)
+                scalar = ptr ? "pointer" : hp_arena_strdup(&x->kc_names, pn);
+            continue;
+        }
+        if (scalar || (pick && pick != D))
+            return 0;
+        pick = D;
+    }
+    if (pick) {
+        if (!fits(at, pick))
+            return 0;
+        return si_take(r, pick, at->A, "destination", CONF_DEST);
+    }
+    if (scalar && r->fallback == NULL) {
+        r->type_name = scalar;
+        r->method = "destination";
+        r->conf = CONF_DEST;
+        return 1;
+    }
+    return 0;
+}
