@@ -1106,6 +1106,83 @@ static const dl_type *first_param_type(walker *w, const dws_code_attrs *a, int h
     return res;
 }
 
+/* The aggregate a parameter or return type of an interface is or points
+** to (dl_func.api), through typedefs, qualifiers, pointers, references
+** (0x10, 0x42) and arrays (0x01). */
+static int api_type(walker *w, uint64_t off, dl_api *out)
+{
+    dws_code_attrs a;
+    uint64_t cur = off, tdfile = 0, named = off;   /* named: after the last indirection */
+    int byval = 1, have_td = 0, td_here = 0;
+    const dsc_unit *tdu = NULL;
+    for (int hop = 0;; hop++) {
+        if (hop >= MAX_TYPE_HOPS || read_at(w, cur, &a) != 0)
+            return 0;
+        if (a.tag == TAG_typedef && !have_td && (a.has & DWC_DECL_FILE)) {
+            have_td = 1;
+            tdfile = a.decl_file;
+            /* a supplementary file's DIE (top bit) has no unit here */
+            tdu = w->u && !(cur >> 63) ? unit_of(w, cur) : NULL;
+            td_here = in_unit(w, cur);
+        }
+        int ind = a.tag == TAG_pointer || a.tag == 0x10 || a.tag == 0x42 || a.tag == 0x01;
+        if ((is_cv(a.tag) || ind) && (a.has & DWC_TYPE)) {
+            byval &= !ind;
+            cur = a.type;
+            if (ind)
+                named = cur;
+            continue;
+        }
+        break;
+    }
+    if (!is_agg(a.tag))
+        return 0;
+    const dl_type *t = pointee(w, named);   /* a typedef names an anonymous struct */
+    if (t == NULL || t == &none_type || t->tag == 0)
+        return 0;
+    out->type = t;
+    out->by_value = (uint8_t)byval;
+    /* the typedef and the definition in one file of one unit's table (a
+    ** dwz partial unit holds both, with its own file table) */
+    const dsc_unit *au = w->u && !(cur >> 63) ? unit_of(w, cur) : NULL;
+    out->typedef_with_def = have_td && (a.has & DWC_DECL_FILE) && a.decl_file == tdfile &&
+                            ((au != NULL && au == tdu) || (td_here && in_unit(w, cur)));
+    return 1;
+}
+
+/* Every aggregate a subprogram's parameters and return value are or
+** point to, into f->api (an out-of-line instance: its origin's). */
+static void api_of(walker *w, const dws_code_attrs *a, dl_func *f, int hops)
+{
+    uint64_t off, rt;
+    if (hops == 0 && type_of(w, a, &rt) && f->napi < DL_MAX_API &&
+        api_type(w, rt, &f->api[f->napi]))
+        f->napi++;
+    int more = a->has_children ? cd_step(w, a->off, 1, &off) : 0, nparams = 0;
+    for (int guard = 0; more == 1 && guard < 65536 && f->napi < DL_MAX_API; guard++) {
+        cdie c;
+        int read = cd_read(w, off, &c) == 0;
+        if (read && c.c.a.tag == TAG_formal_parameter) {
+            uint64_t toff;
+            nparams++;
+            if (type_of(w, &c.c.a, &toff) && api_type(w, toff, &f->api[f->napi]))
+                f->napi++;
+        }
+        more = cd_next(w, &c, read, &off);
+        cd_free(w, &c);
+    }
+    uint64_t org = (a->has & DWC_ORIGIN) ? a->origin :
+                   (a->has & DWC_SPECIFICATION) ? a->specification : 0;
+    if (nparams == 0 && org && hops < 4) {
+        cdie od;
+        if (cd_read(w, org, &od) == 0) {
+            if (od.c.a.has_children && !(od.c.a.has & DWC_ORIGIN && od.c.a.origin == org))
+                api_of(w, &od.c.a, f, hops + 1);
+            cd_free(w, &od);
+        }
+    }
+}
+
 static void do_subprogram(walker *w, cdie *d)
 {
     const dws_code_attrs *a = &d->c.a;
@@ -1136,6 +1213,8 @@ static void do_subprogram(walker *w, cdie *d)
                 continue;
             w->funcs[k].ret_type = ret;
             w->funcs[k].this_type = first_param_type(w, a, 0);
+            if (w->funcs[k].want_api)
+                api_of(w, a, &w->funcs[k], 0);
         }
     }
 

@@ -34,7 +34,10 @@
 **    that are aggregates themselves, with their offsets, recursively:
 **    what says that a pointer to LG + 0xd0 is a pointer to its member g.
 **  - The pointed-to aggregate a subprogram returns, and the aggregate its
-**    first parameter points to ("this" of a constructor).
+**    first parameter points to ("this" of a constructor); on request
+**    (dl_func.want_api) every aggregate its parameters and return value
+**    are or point to, through typedefs, qualifiers, pointers, references
+**    and arrays (an exported function's interface).
 **  - Go: every top-level type's DW_AT_go_runtime_type (an offset from the
 **    runtime.types symbol), for dl_go_types(): structs, and the base,
 **    pointer and array types make([]T) and new(T) also allocate.
@@ -126,10 +129,27 @@ typedef struct dl_site {
     uint32_t nvars;
 } dl_site;
 
+/* An aggregate an exported function takes or returns (dl_func.api). */
+#define DL_MAX_API 9
+typedef struct dl_api {
+    const dl_type *type;
+    uint8_t by_value;           /* passed or returned by value, not through a
+                                   pointer (or reference, or array) */
+    uint8_t typedef_with_def;   /* the first typedef on the way (the name the
+                                   interface uses) is declared in the file
+                                   that defines the aggregate: lua.h's
+                                   lua_Debug, not lua_State (lstate.h) */
+} dl_api;
+
 typedef struct dl_func {
     uint64_t entry;             /* input: function address */
+    uint8_t want_api;           /* input: fill api[] */
     const dl_type *this_type;   /* output: first parameter points to this */
     const dl_type *ret_type;    /* output: returns a pointer to this */
+    dl_api api[DL_MAX_API];     /* output with want_api: the aggregates its
+                                   parameters (the first eight) and its
+                                   return value are or point to */
+    uint8_t napi;
 } dl_func;
 
 typedef struct dl_gotype {

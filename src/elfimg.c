@@ -1111,6 +1111,7 @@ static int read_symtab(ei_image *img, size_t pos, symvec *sv, hp_err *err)
         e->type = (uint8_t)type;
         e->bind = (uint8_t)bind;
         e->shndx = sym.st_shndx;
+        e->dynamic = s->type == SHT_DYNSYM;
     }
     return 0;
 }
@@ -1299,6 +1300,7 @@ static int plt_symbols(ei_image *img, symvec *sv, hp_err *err)
             e->type = STT_FUNC;
             e->bind = STB_GLOBAL;
             e->shndx = (uint16_t)(s->index < SHN_LORESERVE ? s->index : SHN_XINDEX);
+            e->dynamic = 0;
             i += used;
         }
         /* Stub size: the table's entry size when the linker recorded one
@@ -1371,8 +1373,10 @@ static int load_symbols_locked(ei_image *img, hp_err *err)
             sort_run(sv.v + g, e - g, cmp_addr_name);
             size_t first = w;
             for (size_t r = g; r < e; r++) {
-                if (w > first && strcmp(sv.v[r].name, sv.v[w - 1].name) == 0)
+                if (w > first && strcmp(sv.v[r].name, sv.v[w - 1].name) == 0) {
+                    sv.v[w - 1].dynamic |= sv.v[r].dynamic;   /* .dynsym's copy */
                     continue;
+                }
                 sv.v[w++] = sv.v[r];
             }
             sort_run(sv.v + first, w - first, cmp_final);

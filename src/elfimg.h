@@ -34,6 +34,7 @@ typedef struct ei_symbol {
     uint8_t type;           /* STT_* */
     uint8_t bind;           /* STB_* */
     uint16_t shndx;
+    uint8_t dynamic;        /* listed in .dynsym: exported (or imported) */
 } ei_symbol;
 
 typedef struct ei_image {

@@ -94,6 +94,10 @@ typedef enum lay_lang {
                                    (default repr): rustc already orders it */
 #define TF_SYNC_FIXED   0x10000 /* a group's order was kept so that no lock
                                    or atomic gets new cacheline neighbours */
+#define TF_EXPORTED     0x20000 /* reachable from a function the binary
+                                   exports (.dynsym): its parameters, return
+                                   value and their members (sites/abi.c);
+                                   with TF_ABI when callers see the layout */
 
 typedef struct lay_member {
     /* input */

@@ -411,8 +411,8 @@ static const char *const rk_sec_title[RK_NSEC] = {
     "Raw savings only (no allocator class shrinks, the request depends on n, or only"
     " ambiguous size matches shrink one): cache density, not heap:",
     "No allocation site found (no evidence the type is on the heap), by raw saving:",
-    "Layout fixed, not ranked (abi: a uapi or public header, or a Rust #[repr(C)] struct;"
-    " repr(Rust): rustc orders the fields itself):",
+    "Layout fixed, not ranked (abi: a uapi or public header, the interface of exported"
+    " functions, or a Rust #[repr(C)] struct; repr(Rust): rustc orders the fields itself):",
 };
 
 /* False sharing (view false_sharing): with field heat, the lines where a

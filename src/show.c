@@ -308,6 +308,7 @@ static void shw_layout(const shw_type *t, hp_buf *b)
         { TF_ABI, "layout is an interface (ABI)" },
         { TF_REPR_RUST, "repr(Rust): rustc orders the fields" },
         { TF_SYNC_FIXED, "order kept around a lock or atomic" },
+        { TF_EXPORTED, "reachable from an exported function" },
     };
     hp_buf fl = { 0 };
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
@@ -496,6 +497,13 @@ static void shw_suggest(shw_type *t, int hot, hp_buf *b)
                           " padding rustc would have removed: #[repr(C)], a layout fixed on"
                           " purpose, for FFI or to match one; reordering would save %lld %s;"
                           " without FFI, dropping #[repr(C)] lets rustc do it).\n",
+                          (long long)(t->size - t->optimal_size),
+                          shw_plural(t->size - t->optimal_size, "byte", "bytes"));
+        else if ((t->flags & TF_EXPORTED) && !lay_abi_file(t->decl_file))
+            hp_buf_printf(b, "Suggested order: none (part of the interface of the functions"
+                          " the binary exports, declared in %s: the layout is ABI; reordering"
+                          " would save %lld %s but break every caller compiled against it).\n",
+                          t->decl_file ? t->decl_file : "?",
                           (long long)(t->size - t->optimal_size),
                           shw_plural(t->size - t->optimal_size, "byte", "bytes"));
         else

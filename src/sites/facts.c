@@ -146,12 +146,16 @@ void si_collect_facts(si_ctx *x, ei_image *dwarf)
         memset(f, 0, sizeof *f);
         f->entry = x->calls[i].target;
     }
+    si_abi_functions(x, &dfn, &ndfn, &dfcap);    /* the exported interface (abi.c) */
     if (ndfn > 1) {
         qsort(dfn, ndfn, sizeof *dfn, cmp_dlfunc);
         size_t w = 1;
-        for (size_t i = 1; i < ndfn; i++)
+        for (size_t i = 1; i < ndfn; i++) {
             if (dfn[i].entry != dfn[w - 1].entry)
                 dfn[w++] = dfn[i];
+            else
+                dfn[w - 1].want_api |= dfn[i].want_api;
+        }
         ndfn = w;
     }
     dl_info *dli = NULL;

@@ -721,6 +721,9 @@ void si_attribute_sites(si_ctx *x);
 ** int result is 1 when the site is decided */
 void si_ev_size(attr *at);
 int si_ev_go(attr *at);
+/* abi.c: the exported functions' types */
+void si_abi_functions(si_ctx *x, dl_func **dfn, size_t *n, size_t *cap);
+int si_write_abi(si_ctx *x, hp_err *err);
 /* ev_slab.c: the caches the code creates, and their rows */
 void si_slab_cache(si_ctx *x, const site_ev *e, hp_arena *ar, kcache **kc, size_t *n,
                    size_t *cap);

@@ -191,7 +191,7 @@ int si_finish(si_job *j, sqlite3 *db, int64_t binary_id, typeset *types,
     x->type_ids = type_ids;
     int rc = x->no_arch ? si_write_scan(x, x->scan_note, err)
              : si_write_caches(x, err) != 0 || si_write_sites(x, err) != 0
-                   || si_write_allocators(x, err) != 0 ? -1
+                   || si_write_allocators(x, err) != 0 || si_write_abi(x, err) != 0 ? -1
              : si_write_scan(x, x->scan_note, err);
     hp_phase("sites: stored");
     j->st.seconds += now_s() - t0;
