@@ -374,7 +374,13 @@ static int one_binary(st_writer *w, const char *bin, const an_opts *o, int last,
         free(alt_why);
         goto unreadable;
     }
-    if (alt_rc == 2 || res.unresolved) {
+    if (res.missing_sigs)
+        /* the types that need them are incomplete, said with the others */
+        fprintf(stderr, "holeprof: %s: warning: %llu references to type units "
+                "(-fdebug-types-section) that no unit of the file defines: those types are "
+                "missing; the types that need them are incomplete\n", dwarf_path,
+                (unsigned long long)res.missing_sigs);
+    if (alt_rc == 2 || (res.unresolved && !res.missing_sigs)) {
         /* the types that need it are incomplete (said with the others,
         ** below); those whose very names are in it are left out */
         fprintf(stderr, "holeprof: %s: warning: %s%s; the types that need it are incomplete",

@@ -141,6 +141,7 @@ struct dsc_unit {
     const uint8_t *info;
     size_t info_len;
     unsigned max_depth;
+    int types;                   /* a .debug_types unit (DSC_DEBUG_TYPES) */
     /* dsc_subprograms' current call */
     int scoped;
     uint64_t **offs;
@@ -484,6 +485,8 @@ static int unit_header(unit *u, const uint8_t *info, size_t info_len, uint64_t u
     if (u->version >= 2 && u->version <= 4) {
         abbrev_off = rd(c, u->off_size);
         u->addr_size = (unsigned)rd(c, 1);
+        if (u->types)                           /* .debug_types: signature, type offset */
+            skip(c, 8 + u->off_size);
     } else if (u->version == 5) {
         unsigned type = (unsigned)rd(c, 1);
         u->addr_size = (unsigned)rd(c, 1);
@@ -508,7 +511,8 @@ static dsc_unit *open_any(const uint8_t *info, size_t info_len, const uint8_t *a
                           size_t abbrev_len, uint64_t unit_off, unsigned max_depth, int head)
 {
     unit *u = hp_xcalloc(1, sizeof *u);
-    u->max_depth = max_depth;
+    u->types = (max_depth & DSC_DEBUG_TYPES) != 0;
+    u->max_depth = max_depth & ~DSC_DEBUG_TYPES;
     if (open_unit(u, info, info_len, abbrev_sec, abbrev_len, unit_off, head) != 0) {
         dsc_close(u);
         return NULL;

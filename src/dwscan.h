@@ -47,6 +47,9 @@
 typedef struct dsc_unit dsc_unit;
 dsc_unit *dsc_open(const uint8_t *info, size_t info_len, const uint8_t *abbrev_sec,
                    size_t abbrev_len, uint64_t unit_off, unsigned max_depth);
+/* OR'ed into max_depth: `info` is .debug_types, whose DWARF 4 unit headers
+** carry a type signature and offset (dwshim.c reads its type units). */
+#define DSC_DEBUG_TYPES 0x80000000u
 uint64_t dsc_offset(const dsc_unit *u);     /* the unit_off it was opened at */
 
 /* dsc_open in two steps, for a reader that may need only the unit DIE:

@@ -52,9 +52,23 @@ typedef struct dws_sec {
     size_t size;                 /* after decompression */
 } dws_sec;
 
+/* A type unit's signature and the global offset of the DIE it names. */
+typedef struct dws_sig {
+    uint64_t sig, off;
+} dws_sig;
+
+/* A unit visited after the file's .debug_info ones (.debug_types),
+** global offsets. */
+typedef struct dws_xunit {
+    uint64_t hdr, next, die;
+    uint16_t version;
+    uint8_t unit_type;
+} dws_xunit;
+
 struct dws_image {
     ei_image *img;
     const ei_section *info, *abbrev;    /* for dws_sibling's check */
+    const ei_section *types;     /* .debug_types (DWARF 4 type units) */
     dws_sec *secs;
     size_t n;
     pthread_mutex_t mu;          /* bad, checked */
@@ -70,6 +84,15 @@ struct dws_image {
     size_t nalt_units;
     ulang *langs;                /* partial units' languages, by unit DIE offset */
     size_t nlangs;
+    /* type units: every signature of .debug_info and .debug_types (sorted,
+    ** built at the first DW_FORM_ref_sig8), and the .debug_types units */
+    int sigs_done;               /* under mu */
+    dws_sig *sigs;
+    size_t nsigs;
+    int xunits_done;             /* under mu */
+    dws_xunit *xunits;
+    size_t nxunits;
+    uint64_t missing_sigs;       /* under mu: dws_image_gaps */
 };
 
 /* The object-access interface over a dws_image.  libdwarf numbers
@@ -92,7 +115,10 @@ struct dws_file {
     dws_obj *aobj;
     Dwarf_Debug cur;
     int alt;
-    int in_alt;                 /* the unit iterator is past the main units */
+    int is_info;                /* the current call's DIE is in .debug_info, not
+                                   .debug_types (TYPES_TAG, DWS_TYPES) */
+    int phase;                  /* of the unit iterator: PH_* */
+    size_t xpos;                /* next of di->xunits it will return */
     size_t alt_pos;             /* next of di->alt_units it will return */
     dsc_unit *ascan;            /* check_skip's parse of the current alt unit */
     dsc_unit *rscan;            /* raw_ref's parse of the current unit */
@@ -111,6 +137,7 @@ struct dws_file {
     const char **srcidx;        /* src re-indexed by decl_file value */
     char **rawsrc;              /* or dsc_file_names' block */
     dsc_unit *scan;             /* check_skip's parse of the current unit */
+    dsc_unit *tscan;            /* the same in .debug_types */
     int fsecs_loaded[2];        /* line, fsecs: for dsc_file_names, of the
                                    file [0] and its supplementary file [1] */
     const uint8_t *line[2];
@@ -118,28 +145,49 @@ struct dws_file {
     dsc_sections fsecs[2];
 };
 
-/* Handles of the supplementary file's DIEs are tagged in bit 0 (libdwarf
-** allocates DIEs aligned to at least 8). */
+/* The unit iterator's phases: the file's .debug_info units, its
+** .debug_types units (di->xunits), the supplementary file's units. */
+enum { PH_INFO = 0, PH_TYPES, PH_ALT };
+
+/* Handles of the supplementary file's DIEs are tagged in bit 0, those of
+** .debug_types DIEs in bit 1 (libdwarf allocates DIEs aligned to at
+** least 8). */
 #define ALT_TAG ((uintptr_t)1)
+#define TYPES_TAG ((uintptr_t)2)
+#define ALL_TAGS (ALT_TAG | TYPES_TAG)
 
 /* The libdwarf DIE behind a handle; sets which file the call is about. */
 static inline Dwarf_Die on(dws_file *f, dws_die die)
 {
-    f->alt = ((uintptr_t)die & ALT_TAG) != 0;
+    uintptr_t v = (uintptr_t)die;
+    f->alt = (v & ALT_TAG) != 0;
+    f->is_info = (v & TYPES_TAG) == 0;
     f->cur = f->alt ? f->adbg : f->dbg;
-    return (Dwarf_Die)((uintptr_t)die & ~ALT_TAG);
+    return (Dwarf_Die)(v & ~ALL_TAGS);
 }
 
 static inline dws_die tagged(const dws_file *f, Dwarf_Die d)
 {
-    return d && f->alt ? (dws_die)((uintptr_t)d | ALT_TAG) : (dws_die)d;
+    if (d == NULL)
+        return NULL;
+    return (dws_die)((uintptr_t)d | (f->alt ? ALT_TAG : 0) | (f->is_info ? 0 : TYPES_TAG));
 }
 
 /* An offset in the file of the current call, as the rest of holeprof
 ** sees it. */
 static inline uint64_t gofs(const dws_file *f, uint64_t off)
 {
-    return f->alt ? off | DWS_ALT : off;
+    return off | (f->alt ? DWS_ALT : 0) | (f->is_info ? 0 : DWS_TYPES);
+}
+
+/* Which file and section a global offset is in: sets the current call's
+** and returns the offset in that section. */
+static inline uint64_t goto_ofs(dws_file *f, uint64_t off)
+{
+    f->alt = (off & DWS_ALT) != 0;
+    f->is_info = (off & DWS_TYPES) == 0;
+    f->cur = f->alt ? f->adbg : f->dbg;
+    return off & ~(DWS_ALT | DWS_TYPES);
 }
 
 static pthread_once_t once = PTHREAD_ONCE_INIT;
@@ -390,6 +438,8 @@ int dws_image_new(ei_image *img, unsigned flags, dws_image **out, hp_err *err)
             di->info = di->secs[i].sec;
         else if (strcmp(di->secs[i].name, ".debug_abbrev") == 0)
             di->abbrev = di->secs[i].sec;
+        else if (strcmp(di->secs[i].name, ".debug_types") == 0)
+            di->types = di->secs[i].sec;
     }
     if (img->alt != NULL && img->alt != img && dws_image_set_alt(di, img->alt, err) != 0) {
         dws_image_free(di);
@@ -397,6 +447,14 @@ int dws_image_new(ei_image *img, unsigned flags, dws_image **out, hp_err *err)
     }
     *out = di;
     return 0;
+}
+
+void dws_image_gaps(dws_image *di, dws_gaps *g)
+{
+    memset(g, 0, sizeof *g);
+    pthread_mutex_lock(&di->mu);
+    g->missing_sigs = di->missing_sigs;
+    pthread_mutex_unlock(&di->mu);
 }
 
 void dws_image_free(dws_image *di)
@@ -410,6 +468,8 @@ void dws_image_free(dws_image *di)
     dws_image_free(di->alt);
     free(di->alt_units);
     free(di->langs);
+    free(di->sigs);
+    free(di->xunits);
     pthread_mutex_destroy(&di->mu);
     free(di);
 }
@@ -501,6 +561,7 @@ void dws_close(dws_file *f)
         return;
     free_srcfiles(f);
     dsc_close(f->scan);
+    dsc_close(f->tscan);
     dsc_close(f->ascan);
     dsc_close(f->rscan);
     dwarf_object_finish(f->dbg, NULL);
@@ -529,6 +590,7 @@ static int next_header(dws_file *f, unit_hdr *h, hp_err *err)
     Dwarf_Error e = NULL;
     f->cur = f->dbg;
     f->alt = 0;
+    f->is_info = 1;
     int rc = dwarf_next_cu_header_d(f->dbg, 1, &hlen, &ver, &abbrev, &asize, &lsize,
                                     &ext, &sig, &typeoff, &next, &utype, &e);
     if (rc == DW_DLV_NO_ENTRY) {
@@ -758,7 +820,7 @@ static int next_alt(dws_file *f, dws_cu *cu, int want_die, hp_err *err)
 {
     dws_image *di = f->obj->di;
     if (f->adbg == NULL || f->alt_pos >= di->nalt_units) {
-        f->in_alt = 0;
+        f->phase = PH_INFO;
         f->alt_pos = 0;
         return 0;
     }
@@ -782,6 +844,7 @@ static int next_alt(dws_file *f, dws_cu *cu, int want_die, hp_err *err)
     if (!want_die)
         return 1;
     f->alt = 1;
+    f->is_info = 1;
     f->cur = f->adbg;
     Dwarf_Die die = NULL;
     Dwarf_Error e = NULL;
@@ -799,50 +862,238 @@ static int next_alt(dws_file *f, dws_cu *cu, int want_die, hp_err *err)
     return 1;
 }
 
-int dws_next_cu(dws_file *f, dws_cu *cu, hp_err *err)
+/* ---- type units ----
+** DWARF 4 puts them in .debug_types, DWARF 5 in .debug_info (DW_UT_type,
+** DW_UT_split_type); a DW_FORM_ref_sig8 names one by its 8-byte
+** signature.  The unit headers are read raw: both tables are built once
+** per image, the signatures only when the first reference to one is
+** read, so a file without type units pays nothing. */
+
+/* The header of the type unit at off: its signature and the offsets of
+** its type DIE and of the next unit; 1, 0 when it is no type unit, -1
+** when the header does not parse.  types: a .debug_types unit. */
+static int tu_header(const uint8_t *p, size_t len, uint64_t off, int types, uint64_t *sig,
+                     uint64_t *type_die, uint64_t *first_die, uint64_t *next, uint16_t *ver)
 {
-    if (f->in_alt)
-        return next_alt(f, cu, 1, err);
-    unit_hdr h;
-    int rc = next_header(f, &h, err);
-    if (rc == 0 && f->obj->di->nalt_units > 0) {
-        f->in_alt = 1;
-        f->alt_pos = 0;
-        return next_alt(f, cu, 1, err);
+    if (off + 4 > len)
+        return -1;
+    uint64_t ulen = rd_le(p + off, 4), pos = off + 4, osz = 4;
+    if (ulen == 0xffffffffu) {
+        if (off + 12 > len)
+            return -1;
+        ulen = rd_le(p + off + 4, 8);
+        pos = off + 12;
+        osz = 8;
+    } else if (ulen >= 0xfffffff0u) {
+        return -1;
     }
-    if (rc <= 0)
-        return rc;
-    memset(cu, 0, sizeof *cu);
-    cu->hdr_offset = h.offset;
-    cu->next_offset = h.next;
-    cu->version = h.version;
-    cu->addr_size = h.addr_size;
-    cu->unit_type = h.unit_type;
-    Dwarf_Die die = NULL;
-    Dwarf_Error e = NULL;
-    rc = dwarf_siblingof_b(f->dbg, NULL, 1, &die, &e);
-    if (rc == DW_DLV_ERROR)
-        return derr(f, e, err, "unit DIE");
-    if (rc == DW_DLV_OK)
-        f->dies++;
-    cu->die = die;   /* may be NULL for an empty unit */
+    if (ulen > len - pos)
+        return -1;
+    uint64_t end = pos + ulen;
+    if (end - pos < 2)
+        return -1;
+    uint16_t v = (uint16_t)rd_le(p + pos, 2);
+    pos += 2;
+    *next = end;
+    *ver = v;
+    if (v == 5) {
+        if (end - pos < 2 + osz)
+            return -1;
+        uint8_t ut = p[pos];
+        pos += 2 + osz;                 /* unit_type, address_size, abbrev offset */
+        if (ut != 2 && ut != 6)         /* DW_UT_type, DW_UT_split_type */
+            return 0;
+    } else if (types && v >= 2 && v <= 4) {
+        if (end - pos < osz + 1)
+            return -1;
+        pos += osz + 1;                 /* abbrev offset, address_size */
+    } else {
+        return v >= 2 && v <= 4 ? 0 : -1;
+    }
+    if (end - pos < 8 + osz)
+        return -1;
+    memcpy(sig, p + pos, 8);
+    uint64_t toff = rd_le(p + pos + 8, (int)osz);
+    pos += 8 + osz;
+    if (toff >= end - off)
+        return -1;
+    *type_die = off + toff;
+    *first_die = pos;
     return 1;
 }
 
-/* Through the file's own units to the end, where libdwarf starts over. */
-static int main_pass(dws_file *f, uint64_t *n, uint64_t **sizes, size_t *cap, hp_err *err)
+static int cmp_sig(const void *a, const void *b)
 {
-    unit_hdr h;
-    int rc;
-    while ((rc = next_header(f, &h, err)) == 1) {
-        if (sizes)
-            *HP_PUSH(*sizes, *n, *cap) = h.next > h.offset ? h.next - h.offset : 0;
-        else
-            (*n)++;
+    const dws_sig *x = a, *y = b;
+    return x->sig < y->sig ? -1 : x->sig > y->sig ? 1 : x->off < y->off ? -1 : x->off > y->off;
+}
+
+/* Every type unit of one section into di's tables (tag: DWS_TYPES or 0;
+** xunits: list the units too). */
+static void scan_type_units(dws_image *di, const ei_section *sec, uint64_t tag, int xunits,
+                            size_t *scap, size_t *xcap)
+{
+    const uint8_t *p = NULL;
+    size_t len = 0;
+    hp_err e2 = {0};
+    if (sec == NULL || ei_section_data(di->img, sec, &p, &len, &e2) != 0 || p == NULL)
+        return;
+    uint64_t off = 0;
+    while (off < len) {
+        uint64_t sig = 0, tdie = 0, first = 0, next = 0;
+        uint16_t ver = 0;
+        int r = tu_header(p, len, off, tag != 0, &sig, &tdie, &first, &next, &ver);
+        if (r < 0)
+            break;      /* libdwarf meets the same header and says what is wrong */
+        if (r > 0) {
+            if (scap) {
+                dws_sig *sg = HP_PUSH(di->sigs, di->nsigs, *scap);
+                sg->sig = sig;
+                sg->off = tdie | tag;
+            }
+            if (xunits && xcap) {
+                dws_xunit *x = HP_PUSH(di->xunits, di->nxunits, *xcap);
+                x->hdr = off | tag;
+                x->next = next | tag;
+                x->die = first | tag;
+                x->version = ver;
+                x->unit_type = 2;       /* DW_UT_type */
+            }
+        }
+        off = next;
     }
-    f->in_alt = 0;
-    f->alt_pos = 0;
-    return rc;
+}
+
+static void ensure_sigs(dws_image *di)
+{
+    pthread_mutex_lock(&di->mu);
+    if (!di->sigs_done) {
+        size_t cap = 0;
+        scan_type_units(di, di->info, 0, 0, &cap, NULL);
+        scan_type_units(di, di->types, DWS_TYPES, 0, &cap, NULL);
+        if (di->nsigs > 1)
+            qsort(di->sigs, di->nsigs, sizeof *di->sigs, cmp_sig);
+        di->sigs_done = 1;
+    }
+    pthread_mutex_unlock(&di->mu);
+}
+
+/* The global offset of the type DIE the signature names: 1, or 0 when no
+** unit of the file defines it (the first of equal ones: the linker keeps
+** one copy of each type unit, so two would be the same). */
+static int sig_lookup(dws_image *di, uint64_t sig, uint64_t *off)
+{
+    ensure_sigs(di);
+    size_t lo = 0, hi = di->nsigs;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (di->sigs[mid].sig < sig)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo < di->nsigs && di->sigs[lo].sig == sig) {
+        *off = di->sigs[lo].off;
+        return 1;
+    }
+    return 0;
+}
+
+static void ensure_xunits(dws_image *di)
+{
+    pthread_mutex_lock(&di->mu);
+    if (!di->xunits_done) {
+        size_t xcap = 0;
+        scan_type_units(di, di->types, DWS_TYPES, 1, NULL, &xcap);
+        di->xunits_done = 1;
+    }
+    pthread_mutex_unlock(&di->mu);
+}
+
+/* The next unit of di->xunits: 1, 0 after the last. */
+static int next_xunit(dws_file *f, dws_cu *cu, int want_die, hp_err *err)
+{
+    dws_image *di = f->obj->di;
+    if (f->xpos >= di->nxunits) {
+        f->xpos = 0;
+        return 0;
+    }
+    const dws_xunit *x = &di->xunits[f->xpos++];
+    if (cu == NULL)
+        return 1;
+    memset(cu, 0, sizeof *cu);
+    cu->hdr_offset = x->hdr;
+    cu->next_offset = x->next;
+    cu->version = x->version;
+    cu->addr_size = 8;
+    cu->unit_type = x->unit_type;
+    if (!want_die)
+        return 1;
+    dws_die d = dws_offdie(f, x->die, err);
+    if (d == NULL)
+        return -1;
+    Dwarf_Half asz = 0;
+    Dwarf_Error e = NULL;
+    if (dwarf_get_die_address_size(on(f, d), &asz, &e) == DW_DLV_OK && (asz == 4 || asz == 8))
+        cu->addr_size = (uint8_t)asz;
+    drop(f->cur, &e);
+    cu->die = d;
+    return 1;
+}
+
+/* One step of the unit iterator through its phases (PH_*): 1, 0 at the
+** end (the iterator is then at the first unit again), -1. */
+static int step_cu(dws_file *f, dws_cu *cu, int want_die, hp_err *err)
+{
+    dws_image *di = f->obj->di;
+    int rc;
+    if (f->phase == PH_INFO) {
+        unit_hdr h;
+        rc = next_header(f, &h, err);
+        if (rc < 0)
+            return rc;
+        if (rc > 0) {
+            if (cu == NULL)
+                return 1;
+            memset(cu, 0, sizeof *cu);
+            cu->hdr_offset = h.offset;
+            cu->next_offset = h.next;
+            cu->version = h.version;
+            cu->addr_size = h.addr_size;
+            cu->unit_type = h.unit_type;
+            if (!want_die)
+                return 1;
+            Dwarf_Die die = NULL;
+            Dwarf_Error e = NULL;
+            rc = dwarf_siblingof_b(f->dbg, NULL, 1, &die, &e);
+            if (rc == DW_DLV_ERROR)
+                return derr(f, e, err, "unit DIE");
+            if (rc == DW_DLV_OK)
+                f->dies++;
+            cu->die = die;   /* may be NULL for an empty unit */
+            return 1;
+        }
+        f->phase = PH_TYPES;
+        f->xpos = 0;
+        if (di->types != NULL)
+            ensure_xunits(di);
+    }
+    if (f->phase == PH_TYPES) {
+        rc = next_xunit(f, cu, want_die, err);
+        if (rc != 0)
+            return rc;
+        f->phase = PH_ALT;
+        f->alt_pos = 0;
+    }
+    if (f->phase == PH_ALT && di->nalt_units > 0)
+        return next_alt(f, cu, want_die, err);      /* PH_INFO again at its end */
+    f->phase = PH_INFO;
+    return 0;
+}
+
+int dws_next_cu(dws_file *f, dws_cu *cu, hp_err *err)
+{
+    return step_cu(f, cu, 1, err);
 }
 
 int dws_count_units(dws_file *f, uint64_t *count, uint64_t **sizes, hp_err *err)
@@ -851,26 +1102,24 @@ int dws_count_units(dws_file *f, uint64_t *count, uint64_t **sizes, hp_err *err)
     size_t cap = 0;
     if (sizes)
         *sizes = NULL;
-    int rc = main_pass(f, &n, sizes, &cap, err);
-    if (rc == 0 && f->adbg != NULL)
+    int rc = 0;
+    if (f->adbg != NULL)
         rc = ensure_imports(f->obj->di, err);
-    if (rc == 0 && f->adbg != NULL) {
-        dws_image *di = f->obj->di;
-        for (size_t i = 0; i < di->nalt_units; i++) {
-            dws_cu cu;
-            f->in_alt = 1;
-            f->alt_pos = i;
-            if (next_alt(f, &cu, 0, err) != 1) {
-                rc = -1;
-                break;
-            }
-            if (sizes)
-                *HP_PUSH(*sizes, n, cap) = (cu.next_offset & ~DWS_ALT) - (cu.hdr_offset & ~DWS_ALT);
-            else
-                n++;
-        }
-        f->in_alt = 0;
-        f->alt_pos = 0;
+    /* whether the file has type units at all (dws_offdie's stubs) */
+    ensure_sigs(f->obj->di);
+    while (rc == 0) {
+        dws_cu cu;
+        int r = step_cu(f, &cu, 0, err);
+        if (r < 0)
+            rc = -1;
+        if (r <= 0)
+            break;
+        uint64_t a = cu.hdr_offset & ~(DWS_ALT | DWS_TYPES);
+        uint64_t b = cu.next_offset & ~(DWS_ALT | DWS_TYPES);
+        if (sizes)
+            *HP_PUSH(*sizes, n, cap) = b > a ? b - a : 0;
+        else
+            n++;
     }
     if (rc < 0) {
         if (sizes) {
@@ -885,27 +1134,25 @@ int dws_count_units(dws_file *f, uint64_t *count, uint64_t **sizes, hp_err *err)
 
 int dws_skip_cu(dws_file *f, hp_err *err)
 {
-    if (f->in_alt)
-        return next_alt(f, NULL, 0, err);
-    unit_hdr h;
-    int rc = next_header(f, &h, err);
-    if (rc == 0 && f->obj->di->nalt_units > 0) {
-        f->in_alt = 1;
-        f->alt_pos = 0;
-        return next_alt(f, NULL, 0, err);
-    }
-    return rc;
+    dws_cu cu;
+    return step_cu(f, &cu, 0, err);
 }
 
 int dws_rewind(dws_file *f, hp_err *err)
 {
-    uint64_t n = 0;
-    if (f->in_alt) {            /* the file's own iterator is at its start */
-        f->in_alt = 0;
-        f->alt_pos = 0;
-        return 0;
+    /* libdwarf's own iterator over .debug_info starts over at its end */
+    if (f->phase == PH_INFO) {
+        unit_hdr h;
+        int rc;
+        while ((rc = next_header(f, &h, err)) == 1)
+            ;
+        if (rc < 0)
+            return -1;
     }
-    return main_pass(f, &n, NULL, NULL, err) < 0 ? -1 : 0;
+    f->phase = PH_INFO;
+    f->xpos = 0;
+    f->alt_pos = 0;
+    return 0;
 }
 
 uint16_t dws_tag(dws_file *f, dws_die die)
@@ -972,12 +1219,14 @@ static dsc_unit *scan_of(dws_file *f, dsc_unit **slot, uint64_t cu_off)
         const uint8_t *info = NULL, *ab = NULL;
         size_t ilen = 0, alen = 0;
         hp_err e2 = {0};
+        const ei_section *sec = di == NULL ? NULL : f->is_info ? di->info : di->types;
         dsc_close(*slot);
         *slot = NULL;
-        if (di != NULL && di->info != NULL && di->abbrev != NULL &&
-            ei_section_data(di->img, di->info, &info, &ilen, &e2) == 0 &&
+        if (sec != NULL && di->abbrev != NULL &&
+            ei_section_data(di->img, sec, &info, &ilen, &e2) == 0 &&
             ei_section_data(di->img, di->abbrev, &ab, &alen, &e2) == 0)
-            *slot = dsc_open(info, ilen, ab, alen, cu_off, HP_MAX_DEPTH);
+            *slot = dsc_open(info, ilen, ab, alen, cu_off,
+                             HP_MAX_DEPTH | (f->is_info ? 0 : DSC_DEBUG_TYPES));
     }
     return *slot;
 }
@@ -993,7 +1242,7 @@ static int check_skip(dws_file *f, Dwarf_Die die, uint64_t *next, hp_err *err)
         return hp_errf(err, f->path, "corrupt DWARF: cannot check the children of the DIE "
                        "at 0x%llx", (unsigned long long)off);
     }
-    dsc_unit *scan = scan_of(f, f->alt ? &f->ascan : &f->scan, cu_off);
+    dsc_unit *scan = scan_of(f, f->alt ? &f->ascan : f->is_info ? &f->scan : &f->tscan, cu_off);
     /* the abbreviation says whether there is anything to check: the same
     ** answer as dwarf_die_abbrev_children_flag and dwarf_hasattr, for a
     ** tenth of their cost (python3.11: 150 k calls, 6% of the type read) */
@@ -1030,7 +1279,7 @@ dws_die dws_sibling(dws_file *f, dws_die die, hp_err *err)
     if (k > 0)
         return next ? dws_offdie(f, next, err) : NULL;
     Dwarf_Die d = on(f, die);
-    int rc = dwarf_siblingof_b(f->cur, d, 1, &s, &e);
+    int rc = dwarf_siblingof_b(f->cur, d, f->is_info, &s, &e);
     if (rc == DW_DLV_ERROR) {
         derr(f, e, err, "sibling DIE");
         return NULL;
@@ -1079,26 +1328,111 @@ dws_die dws_offdie(dws_file *f, uint64_t off, hp_err *err)
 {
     Dwarf_Die d = NULL;
     Dwarf_Error e = NULL;
-    f->alt = (off & DWS_ALT) != 0;
-    f->cur = f->alt ? f->adbg : f->dbg;
-    off &= ~DWS_ALT;
+    off = goto_ofs(f, off);
     if (f->cur == NULL) {
         hp_errf(err, f->path, "DIE 0x%llx of the supplementary file: that file is not loaded",
                 (unsigned long long)off);
         return NULL;
     }
-    int rc = dwarf_offdie_b(f->cur, off, 1, &d, &e);
+    int rc = dwarf_offdie_b(f->cur, off, f->is_info, &d, &e);
     if (rc == DW_DLV_ERROR) {
         derr(f, e, err, "DIE reference");
         return NULL;
     }
     if (rc != DW_DLV_OK) {
         hp_errf(err, f->path, "corrupt DWARF: reference to missing DIE 0x%llx%s",
-                (unsigned long long)off, f->alt ? " of the supplementary file" : "");
+                (unsigned long long)off, f->alt ? " of the supplementary file"
+                : f->is_info ? "" : " of .debug_types");
         return NULL;
     }
     f->dies++;
+    /* a type unit's stand-in for a type of another one (gcc writes a
+    ** DW_TAG_class_type with only DW_AT_signature, or a declaration with
+    ** it): the DIE the signature names, which has the members */
+    dws_image *di = f->obj->di;
+    Dwarf_Bool has_sig = 0;
+    if (!f->alt && di->sigs_done && di->nsigs > 0 &&
+        dwarf_hasattr(d, DW_AT_signature, &has_sig, &e) == DW_DLV_OK && has_sig) {
+        Dwarf_Attribute a = NULL;
+        Dwarf_Sig8 sg;
+        uint64_t sig = 0, to = 0;
+        if (dwarf_attr(d, DW_AT_signature, &a, &e) == DW_DLV_OK &&
+            dwarf_formsig8(a, &sg, &e) == DW_DLV_OK) {
+            memcpy(&sig, sg.signature, 8);
+            if (sig_lookup(di, sig, &to) && to != gofs(f, off)) {
+                dwarf_dealloc(f->cur, a, DW_DLA_ATTR);
+                a = NULL;
+                dwarf_dealloc(f->cur, d, DW_DLA_DIE);
+                Dwarf_Die t = NULL;
+                uint64_t lo = goto_ofs(f, to);
+                rc = dwarf_offdie_b(f->cur, lo, f->is_info, &t, &e);
+                if (rc != DW_DLV_OK) {
+                    if (rc == DW_DLV_ERROR)
+                        derr(f, e, err, "type unit DIE");
+                    else
+                        hp_errf(err, f->path, "corrupt DWARF: type unit DIE 0x%llx missing",
+                                (unsigned long long)lo);
+                    return NULL;
+                }
+                return tagged(f, t);
+            }
+        }
+        if (a)
+            dwarf_dealloc(f->cur, a, DW_DLA_ATTR);
+    }
+    drop(f->cur, &e);
     return tagged(f, d);
+}
+
+int dws_ancestors(dws_file *f, uint64_t off, uint64_t *v, int max, hp_err *err)
+{
+    Dwarf_Die d = NULL;
+    Dwarf_Error e = NULL;
+    Dwarf_Off cu_off = 0, cu_len = 0;
+    uint64_t lo = goto_ofs(f, off);
+    if (f->cur == NULL)
+        return hp_errf(err, f->path, "DIE 0x%llx of the supplementary file: that file is not "
+                       "loaded", (unsigned long long)lo);
+    int rc = dwarf_offdie_b(f->cur, lo, f->is_info, &d, &e);
+    if (rc == DW_DLV_OK && dwarf_die_CU_offset_range(d, &cu_off, &cu_len, &e) != DW_DLV_OK)
+        rc = DW_DLV_ERROR;
+    if (d)
+        dwarf_dealloc(f->cur, d, DW_DLA_DIE);
+    if (rc != DW_DLV_OK) {
+        drop(f->cur, &e);
+        return hp_errf(err, cur_path(f), "corrupt DWARF: no unit holds DIE 0x%llx",
+                       (unsigned long long)lo);
+    }
+    dsc_unit *u = scan_of(f, f->alt ? &f->ascan : f->is_info ? &f->scan : &f->tscan, cu_off);
+    if (u == NULL)
+        return hp_errf(err, cur_path(f), "corrupt DWARF: the unit at 0x%llx does not parse",
+                       (unsigned long long)cu_off);
+    uint64_t at = dsc_unit_die(u);
+    int n = 0;
+    for (int depth = 0; depth < HP_MAX_DEPTH; depth++) {
+        uint64_t c = 0, next = 0;
+        int r = dsc_first_child(u, at, &c);
+        if (r != 1)
+            break;
+        for (;;) {
+            if (c == lo)
+                return n;
+            r = dsc_next_sibling(u, c, &next);
+            if (r < 0 || (r == 1 && next <= c))
+                goto bad;
+            if (r == 0 || next > lo)
+                break;          /* c's subtree holds lo */
+            c = next;
+        }
+        if (c > lo)
+            break;
+        if (n < max)
+            v[n++] = gofs(f, c);
+        at = c;
+    }
+bad:
+    return hp_errf(err, cur_path(f), "corrupt DWARF: DIE 0x%llx is not in the tree of its unit",
+                   (unsigned long long)lo);
 }
 
 uint64_t dws_die_count(const dws_file *f)
@@ -1210,6 +1544,8 @@ static int raw_ref(dws_file *f, Dwarf_Half at, uint64_t *val)
 {
     Dwarf_Error e = NULL;
     Dwarf_Off cu_off = 0, cu_len = 0;
+    if (!f->is_info)
+        return -1;              /* dwz does not write .debug_types */
     if (dwarf_die_CU_offset_range(f->cur_die, &cu_off, &cu_len, &e) != DW_DLV_OK) {
         drop(f->cur, &e);
         return -1;
@@ -1229,8 +1565,22 @@ static int get_ref(dws_file *f, Dwarf_Attribute a, Dwarf_Half form, uint64_t *of
 {
     Dwarf_Off o = 0;
     Dwarf_Error e = NULL;
-    if (form == DW_FORM_ref_sig8)
-        return 1;           /* type unit signature: caller flags it */
+    if (form == DW_FORM_ref_sig8) {
+        Dwarf_Sig8 sg;
+        uint64_t sig = 0;
+        if (dwarf_formsig8(a, &sg, &e) != DW_DLV_OK) {
+            drop(f->cur, &e);
+            return -1;
+        }
+        memcpy(&sig, sg.signature, 8);
+        if (!f->alt && sig_lookup(f->obj->di, sig, off))
+            return 0;
+        /* a type unit nobody defines: the caller flags it (DWA_SIGNATURE) */
+        pthread_mutex_lock(&f->obj->di->mu);
+        f->obj->di->missing_sigs++;
+        pthread_mutex_unlock(&f->obj->di->mu);
+        return 1;
+    }
     int sup = form == FORM_GNU_ref_alt || form == FORM_ref_sup4 || form == FORM_ref_sup8;
     if (sup && f->adbg == NULL)
         f->unresolved = 1;
@@ -1248,7 +1598,7 @@ static int get_ref(dws_file *f, Dwarf_Attribute a, Dwarf_Half form, uint64_t *of
         drop(f->cur, &e);
         return -1;
     }
-    *off = sup || f->alt ? o | DWS_ALT : o;
+    *off = sup ? o | DWS_ALT : gofs(f, o);
     return 0;
 }
 
@@ -1422,8 +1772,7 @@ static void type_attr(dws_file *f, Dwarf_Attribute a, Dwarf_Half at, Dwarf_Half 
     dws_attrs *out = ctx;
     Dwarf_Error e = NULL;
     const char *str;
-    int r;
-    int sgn = 0;
+    int r, sgn = 0;
     switch (at) {
     case DW_AT_name:
         if ((str = get_str(f, a, form)) != NULL) {
@@ -1469,6 +1818,10 @@ static void type_attr(dws_file *f, Dwarf_Attribute a, Dwarf_Half at, Dwarf_Half 
             out->has |= DWA_TYPE;
         else if (r == 1)
             out->has |= DWA_SIGNATURE;
+        break;
+    case DW_AT_signature:
+        if (form != DW_FORM_ref_sig8 || get_ref(f, a, form, &out->signature) != 0)
+            out->signature = 0;
         break;
     case DW_AT_specification:
         if (get_ref(f, a, form, &out->specification) == 0)
@@ -1614,6 +1967,7 @@ static const char *origin_comp_dir(dws_file *f, Dwarf_Die die)
         dws_die_free(f, od);
     }
     f->alt = alt;
+    f->is_info = 1;             /* a partial unit's DIE */
     f->cur = alt ? f->adbg : f->dbg;
     return dir;
 }

@@ -28,6 +28,12 @@ typedef struct dws_file dws_file;
 ** see dws_image_set_alt).  Offsets of both kinds are what dws_offdie
 ** takes and what references (dws_attrs.type, ...) give. */
 #define DWS_ALT (UINT64_C(1) << 63)
+/* With this bit, an offset in the file's .debug_types (DWARF 4 type units,
+** gcc -fdebug-types-section): those units are visited after the
+** .debug_info ones, and a DW_FORM_ref_sig8 reference (DWARF 4 or 5) reads
+** as the offset of the type DIE its signature names, as any reference
+** does.  A signature no unit defines reads as DWA_SIGNATURE. */
+#define DWS_TYPES (UINT64_C(1) << 62)
 typedef void *dws_die;           /* a Dwarf_Die; NULL means "none" */
 
 typedef struct dws_cu {
@@ -67,7 +73,8 @@ typedef struct dws_cu {
 #define DWA_DISCR       0x01000000u
 #define DWA_DISCR_VALUE 0x02000000u
 #define DWA_PRODUCER    0x04000000u
-#define DWA_SIGNATURE   0x08000000u   /* type unit reference: not followed */
+#define DWA_SIGNATURE   0x08000000u   /* DW_AT_type names a type-unit signature that
+                                         no unit of the file defines */
 #define DWA_BOUND_SIGNED 0x10000000u  /* upper_bound was a signed form */
 #define DWA_LINKAGE_NAME 0x20000000u
 #define DWA_ABSTRACT_ORIGIN 0x40000000u
@@ -104,6 +111,8 @@ typedef struct dws_attrs {
     uint64_t go_runtime_type;
     uint64_t discr;              /* global offset of the discriminant member */
     uint64_t discr_value;
+    uint64_t signature;          /* a type unit's stand-in (DW_AT_signature): the
+                                    global offset of the type it stands for; 0 none */
 } dws_attrs;
 
 void dws_close(dws_file *f);
@@ -128,6 +137,14 @@ int dws_image_new(ei_image *img, unsigned flags, dws_image **out, hp_err *err);
 void dws_image_free(dws_image *di);
 int dws_open_image(dws_image *di, dws_file **out, hp_err *err);
 
+/* What the handles over di met that the file does not hold, so far:
+** references to type units (DW_FORM_ref_sig8, DW_AT_signature) whose
+** signature no unit of the file defines (each counted once per reading). */
+typedef struct dws_gaps {
+    uint64_t missing_sigs;
+} dws_gaps;
+void dws_image_gaps(dws_image *di, dws_gaps *g);
+
 /* Attach the supplementary file of a dwz'd file (before any handle is
 ** opened; `alt` outlives di).  dws_image_new does it for an image whose
 ** `alt` is set.  Every handle then reads DW_FORM_GNU_ref_alt,
@@ -141,7 +158,8 @@ int dws_open_image(dws_image *di, dws_file **out, hp_err *err);
 int dws_image_set_alt(dws_image *di, ei_image *alt, hp_err *err);
 
 /* Next compile/partial/type unit.  Returns 1 and fills cu, 0 at the end,
-** -1 on error.  Units are visited in .debug_info order. */
+** -1 on error.  Units are visited in .debug_info order, then those of
+** .debug_types, then the supplementary file's. */
 int dws_next_cu(dws_file *f, dws_cu *cu, hp_err *err);
 
 /* Tag only (cheap); 0 on error. */
@@ -188,6 +206,15 @@ int dws_skip_cu(dws_file *f, hp_err *err);
 
 /* Put the unit iterator back at the first unit, wherever it is. */
 int dws_rewind(dws_file *f, hp_err *err);
+
+/* The DIEs enclosing the DIE at global offset off (its parent chain up to,
+** not including, the unit DIE), outermost first: their global offsets in
+** v (the first max of them) and how many there are, or -1 with err.  For
+** a DIE reached by reference from another unit, whose scope (namespaces,
+** enclosing classes) the reader did not walk: type units and dwz partial
+** units define each type away from its users.  Found by stepping over the
+** unit's subtrees raw (dwscan.h), without reading their attributes. */
+int dws_ancestors(dws_file *f, uint64_t off, uint64_t *v, int max, hp_err *err);
 
 /* Number of DIEs a dws_file has handed out so far (for statistics). */
 uint64_t dws_die_count(const dws_file *f);

@@ -104,6 +104,8 @@ static lay_lang map_lang(uint64_t l)
                                  that is not loaded (DWA_UNRESOLVED) */
 #define N_UNREAD_DONE 0x800000 /* memo of unread() computed ... */
 #define N_UNREAD     0x1000000 /* ... and the answer is yes */
+#define N_STANDIN    0x2000000 /* a type unit's stand-in (DW_AT_signature) for the
+                                 type at `spec` */
 
 typedef struct node {
     uint64_t off;
@@ -215,6 +217,7 @@ typedef struct worker {
     int unit_unresolved;     /* a DIE of this unit has N_UNRESOLVED */
     int unit_dangling;       /* a reference of this unit did not resolve, or
                                 is a type-unit signature (see unread) */
+    int scope_loading;       /* foreign_scope is loading a chain of scopes */
     uint64_t unresolved;     /* aggregates left out: a name not read */
     char *first_unresolved;  /* the first one's name */
     hp_buf buf;
@@ -374,6 +377,7 @@ static int fill_node(worker *w, dws_die die, uint32_t idx, uint32_t parent)
         nd->flags |= N_SIGNATURE;
         w->unit_dangling = 1;
     }
+    if (a.signature) { nd->flags |= N_STANDIN; nd->spec = a.signature; }
     if (a.has & DWA_UNRESOLVED) {
         nd->flags |= N_UNRESOLVED;
         w->unit_unresolved = 1;
@@ -392,7 +396,7 @@ static int fill_node(worker *w, dws_die die, uint32_t idx, uint32_t parent)
         nd->align = a.alignment > (1u << 30) ? (1u << 30) : (uint32_t)a.alignment;
         nd->flags |= N_ALIGN;
     }
-    if (a.has & DWA_SPECIFICATION) { nd->spec = a.specification; nd->flags |= N_SPEC; }
+    if ((a.has & DWA_SPECIFICATION) && !a.signature) { nd->spec = a.specification; nd->flags |= N_SPEC; }
     if (a.has & DWA_DISCR) nd->discr = a.discr;
     if (a.has & DWA_ENCODING) nd->encoding = (uint8_t)a.encoding;
     if (a.has & DWA_DECL_FILE) nd->decl_file = a.decl_file >= UINT32_MAX ? 0 : (uint32_t)a.decl_file + 1;
@@ -914,11 +918,48 @@ static void ensure(worker *w, uint32_t k)
     dws_die_free(w->f, d);
 }
 
+static int scoped_lang(lay_lang l);
+static uint32_t get_node(worker *w, uint64_t off, int depth);
+
+/* A type read by reference from outside the walk (a type unit, a dwz
+** partial unit, another compile unit) has no parent node: its enclosing
+** namespaces and classes are read from its unit (dws_ancestors) so that
+** it is named as where it is defined, xu::Box<long int>, not Box<long int>. */
+static void foreign_scope(worker *w, uint32_t idx, int depth)
+{
+    enum { MAXS = 16 };
+    uint16_t tag = w->nodes[idx].tag;
+    if (w->scope_loading || w->nodes[idx].parent != NONE || !scoped_lang(w->lang) ||
+        !(is_aggregate(tag) || tag == T_enumeration || tag == T_typedef))
+        return;
+    uint64_t anc[MAXS];
+    hp_err e2 = {0};
+    int n = dws_ancestors(w->f, w->nodes[idx].off, anc, MAXS, &e2);
+    if (n <= 0 || n > MAXS)
+        return;
+    w->scope_loading = 1;
+    uint32_t prev = NONE;
+    for (int i = 0; i < n; i++) {
+        uint32_t k = get_node(w, anc[i], depth + 1);
+        if (k == NONE || k == idx)
+            break;
+        if (w->nodes[k].parent == NONE && prev != NONE && prev != k)
+            w->nodes[k].parent = prev;
+        prev = k;
+    }
+    w->scope_loading = 0;
+    if (prev != NONE && prev != idx)
+        w->nodes[idx].parent = prev;
+}
+
 static uint32_t get_node(worker *w, uint64_t off, int depth)
 {
     uint32_t k = map_get(w, off);
     if (k != NONE) {
         ensure(w, k);
+        /* a type unit's stand-in for another's type: that type */
+        if ((w->nodes[k].flags & N_STANDIN) && depth <= 64 && w->nodes[k].spec != off)
+            return get_node(w, w->nodes[k].spec, depth + 1);
         return k;
     }
     if (depth > 64 || w->err.set)
@@ -944,6 +985,7 @@ static uint32_t get_node(worker *w, uint64_t off, int depth)
     map_put_raw(w->slots, w->nslots, w->nodes, idx);
     load_children(w, d, idx, &e2);
     dws_die_free(w->f, d);
+    foreign_scope(w, idx, depth);
     return idx;
 }
 
@@ -1287,6 +1329,20 @@ static const char *base_name(const char *p)
 static const char *qual_name(worker *w, uint32_t k, int depth);
 
 /* Name of an aggregate/enum that has no name of its own. */
+/* The scope a type is declared in: its parent, or for an out-of-line
+** definition (DW_AT_specification: type units define a nested type apart
+** from its class) its declaration's. */
+static uint32_t decl_scope(worker *w, uint32_t k, int depth)
+{
+    uint32_t scope = w->nodes[k].parent;
+    if (w->nodes[k].flags & N_SPEC) {
+        uint32_t sp = get_node(w, w->nodes[k].spec, depth + 1);
+        if (sp != NONE)
+            scope = w->nodes[sp].parent;
+    }
+    return scope;
+}
+
 static const char *anon_name(worker *w, uint32_t k, int depth)
 {
     if (w->typedef_of && k < w->typedef_cap && w->typedef_of[k] != NONE)
@@ -1295,7 +1351,7 @@ static const char *anon_name(worker *w, uint32_t k, int depth)
     uint16_t tag = w->nodes[k].tag;
     uint32_t line = w->nodes[k].decl_line;
     uint64_t off = w->nodes[k].off;
-    uint32_t par = w->nodes[k].parent;
+    uint32_t par = decl_scope(w, k, depth);
     const char *file = w->nodes[k].decl_file ? file_name(w, w->nodes[k].decl_file - 1) : NULL;
     hp_buf b = {0};
     if (scoped_lang(w->lang) && par != NONE && (is_aggregate(w->nodes[par].tag) ||
@@ -1322,6 +1378,17 @@ static const char *qual_name(worker *w, uint32_t k, int depth)
         return nd->m_qual;
     if (depth > 32)
         return nd->name ? nd->name : "?";
+    if (nd->flags & N_STANDIN) {
+        /* a type unit's stand-in (clang nests the definitions of a
+        ** class's nested types in one): the name of what it stands for */
+        uint32_t t = get_node(w, nd->spec, depth + 1);
+        if (t != NONE && t != k) {
+            const char *r = qual_name(w, t, depth + 1);
+            w->nodes[k].m_qual = r;
+            return r;
+        }
+        nd = &w->nodes[k];
+    }
     const char *own = nd->name;
     uint32_t scope = nd->parent;
     if (nd->flags & N_SPEC) {
@@ -1841,7 +1908,11 @@ static void build_aggregate(worker *w, uint32_t k)
     }
     if (strchr(t.name, '<'))
         t.flags |= TF_TEMPLATE;
-    if (nd->parent != NONE && is_aggregate(w->nodes[nd->parent].tag))
+    /* an out-of-line definition (a type unit's, DW_AT_specification) is
+    ** nested where its declaration is */
+    uint32_t scope = decl_scope(w, k, 0);
+    nd = &w->nodes[k];
+    if (scope != NONE && is_aggregate(w->nodes[scope].tag))
         t.flags |= TF_NESTED;
     if (nd->flags & N_ALIGN) {
         t.align = nd->align;
@@ -2219,6 +2290,9 @@ int dt_load(const char *path, const dt_opts *opts, dt_result *out, hp_err *err)
             ws[i].first_unresolved = NULL;
         }
     }
+    dws_gaps gaps;
+    dws_image_gaps(di, &gaps);
+    out->missing_sigs = gaps.missing_sigs;
     out->incomplete = ts_resolve(sh.ts, opts->cacheline);
     hp_phase("types: declarations resolved");
     ts_finish(sh.ts);

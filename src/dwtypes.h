@@ -44,6 +44,9 @@ typedef struct dt_result {
                                 size beyond HP_MAX_OBJECT (a damaged or hostile
                                 file: byte_size 2^63-1) */
     uint64_t out_of_range_die;  /* the DIE offset of the first (lowest) one */
+    uint64_t missing_sigs;   /* references to type units the file does not hold
+                                (dwshim.h: dws_gaps); the types needing them are
+                                counted in `unresolved` */
 } dt_result;
 
 int dt_load(const char *path, const dt_opts *opts, dt_result *out, hp_err *err);
