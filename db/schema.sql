@@ -283,7 +283,8 @@ CREATE TABLE profiles (
     name                TEXT NOT NULL UNIQUE, -- --name, default the file's base name
     selected            INTEGER NOT NULL,  -- 1: counted by the views (the latest of its binary, or profile --use)
     binary_id           INTEGER NOT NULL REFERENCES binaries(id),
-    source              TEXT NOT NULL,     -- 'dhat', 'heaptrack', 'pprof'
+    source              TEXT NOT NULL,     -- 'dhat', 'heaptrack', 'pprof', 'perf', 'gperftools',
+                                           -- 'allocinfo', 'slabinfo'
     path                TEXT NOT NULL,     -- the profile file (absolute)
     command             TEXT,              -- the profiled command line
     recorded_from       TEXT,              -- the program the profile names (cmd's argv[0], pprof's main mapping)
@@ -327,6 +328,24 @@ CREATE TABLE profile_misses (
     bytes        INTEGER NOT NULL,
     PRIMARY KEY (profile_id, reason, detail)
 ) WITHOUT ROWID;
+
+-- Objects alive per kernel slab cache, from /proc/slabinfo (holeprof
+-- profile; a 'slabinfo' profile, never selected: its counts are per
+-- cache, not per site).  type_from says how type_id was decided.
+CREATE TABLE slab_caches (
+    profile_id    INTEGER NOT NULL REFERENCES profiles(id),
+    idx           INTEGER NOT NULL,   -- line order in the file, from 0
+    name          TEXT NOT NULL,      -- the cache's name
+    active_objs   INTEGER NOT NULL,   -- objects in use
+    num_objs      INTEGER NOT NULL,   -- objects its slabs hold, used or not
+    objsize       INTEGER NOT NULL,   -- bytes per slot
+    objperslab    INTEGER NOT NULL,   -- slots per slab
+    pagesperslab  INTEGER NOT NULL,   -- pages per slab
+    type_id       INTEGER REFERENCES types(id), -- the struct it holds, NULL unknown
+    type_from     TEXT NOT NULL,      -- 'name', 'kmalloc', 'none', 'no-fit', 'ambiguous'
+    PRIMARY KEY (profile_id, idx)
+) WITHOUT ROWID;
+CREATE INDEX slab_caches_type ON slab_caches(type_id);
 
 -- Field heat: DHAT's per-byte access counts folded onto members.
 CREATE TABLE member_heat (

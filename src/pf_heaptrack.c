@@ -47,17 +47,8 @@ typedef struct ht_kind {
     size_t trace;
 } ht_kind;
 
-/* A bounded line reader over a FILE. */
-typedef struct ht_lines {
-    FILE *f;
-    char *buf;
-    size_t pos, len, cap;
-    int eof;
-} ht_lines;
-
-/* Next line without its newline, NUL-terminated in *line; 1 at the end,
-** -1 when a line is longer than the limit or reading failed. */
-static int ht_next(ht_lines *r, char **line, size_t *n)
+/* The bounded line reader (pf_int.h), shared with the other text formats. */
+int pf_next_line(pf_lines *r, char **line, size_t *n)
 {
     for (;;) {
         char *nl = r->len > r->pos ? memchr(r->buf + r->pos, '\n', r->len - r->pos) : NULL;
@@ -207,11 +198,11 @@ int pf_read_heaptrack(pf_ctx *c, int how)
     FILE *f = ht_open(c, how, &pid);
     if (f == NULL)
         return -1;
-    ht_lines r = { f, NULL, 0, 0, 0, 0 };
+    pf_lines r = { f, NULL, 0, 0, 0, 0 };
     char *line;
     size_t len;
     int rc;
-    while ((rc = ht_next(&r, &line, &len)) == 0) {
+    while ((rc = pf_next_line(&r, &line, &len)) == 0) {
         lineno++;
         if (format == 0 && line[0] != 'v' && line[0] != '#' && line[0] != '\0') {
             pf_fail(c, "neither a DHAT profile nor heaptrack data");

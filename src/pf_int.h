@@ -2,11 +2,15 @@
 ** pf_int.h -- what the profile readers and the matching core share
 ** (internal to `holeprof profile`; the command's contract is profile.h).
 **
-** Contract: a reader (pf_dhat.c, pf_heaptrack.c, pf_pprof.c) streams one
-** file format and reports, in this order,
+** Contract: a reader (pf_dhat.c, pf_heaptrack.c, pf_pprof.c, pf_perf.c,
+** pf_gperf.c, pf_kernel.c) streams one file format and reports, in this
+** order,
 **   1. every frame the profile names: pf_add_frame() (an address, the
 **      text a summary prints, and when the format says so the function
-**      and the object), plus what the profile says it was recorded from
+**      and the object; a frame known only as symbol+offset (the kernel's
+**      call_site) or as file:line (/proc/allocinfo) has no address and
+**      says so in has_symoff or src_file), plus what the profile says it
+**      was recorded from
 **      (c->cmd, c->recorded_from, c->build_ids);
 **   2. pf_ready(): the core loads the database's sites, solves the binary
 **      and load bias from the frames, and refuses a profile of another
@@ -48,6 +52,11 @@ typedef struct pf_frame {
     char *func;        /* the function the profile names there, or NULL */
     const char *module;/* the object's path when the format names it, else NULL */
     int is_alloc;      /* the allocator's own frame (DHAT's malloc in vgpreload) */
+    int has_symoff;    /* no address yet: func + symoff, resolved by pf_ready from
+                          the binary's symbol table (a link address) */
+    uint64_t symoff;
+    char *src_file;    /* no address: the allocation's source file:line */
+    int64_t src_line;
 } pf_frame;
 
 struct pf_site;
@@ -83,8 +92,54 @@ void pf_free_strings(pf_ctx *c, char **strs, size_t n);
 /* One line into c->err naming the file; returns -1. */
 int pf_fail(pf_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* A bounded line reader over a FILE (pf_heaptrack.c): the next line
+** without its newline, NUL-terminated, in *line; 1 at the end, -1 when a
+** line is longer than PF_LIMIT_LINE or reading failed (ferror tells). */
+typedef struct pf_lines {
+    FILE *f;
+    char *buf;
+    size_t pos, len, cap;
+    int eof;
+} pf_lines;
+int pf_next_line(pf_lines *r, char **line, size_t *n);
+
+/* Frames and stacks interned by value (pf_stacks.c), for the text
+** formats that repeat every stack per sample: memory is the distinct
+** frames and the distinct (stack, block size) pairs, each bounded.
+** pf_intern_frame gives the index of a frame equal to the one described
+** (adding it); module and sym are copied.  pf_intern_stack counts allocs
+** blocks of `bytes` in all (block: their common size, 0 unknown) on a
+** stack of frame indices, innermost first.  pf_intern_emit hands every
+** distinct stack to pf_stack() once (after pf_ready). */
+typedef struct pf_intern pf_intern;
+pf_intern *pf_intern_new(void);
+void pf_intern_free(pf_ctx *c, pf_intern *t);
+int pf_intern_frame(pf_ctx *c, pf_intern *t, uint64_t addr, int has_addr, const char *module,
+                    const char *sym, int is_alloc, size_t *out);
+int pf_intern_stack(pf_ctx *c, pf_intern *t, const size_t *frames, size_t n, int64_t block,
+                    int64_t allocs, int64_t bytes);
+int pf_intern_emit(pf_ctx *c, pf_intern *t);
+size_t pf_intern_stacks(const pf_intern *t);
+
+/* Parse a decimal or 0x-hex count into *out (0 .. PF_MAX_COUNT); -1 on
+** anything else, an overflow included. */
+int pf_parse_count(const char *s, size_t n, int64_t *out);
+
+/* A dedicated kmem_cache as /proc/slabinfo lists it (pf_kernel.c). */
+typedef struct pf_cache {
+    char *name;
+    int64_t active, total, objsize, perslab, pagesperslab;
+    int64_t type_id;         /* set by pf_ready: the struct it holds, 0 none */
+    const char *why;         /* how type_id was decided, or why not */
+} pf_cache;
+
 /* The readers. */
 int pf_read_dhat(pf_ctx *c, FILE *f);
+int pf_read_perf(pf_ctx *c, FILE *f);      /* `perf script` text */
+int pf_perf_header(const char *line);      /* a line names GROUP:EVENT: (sniffing) */
+int pf_read_gperf(pf_ctx *c, FILE *f);     /* gperftools heap profile text */
+int pf_read_slabinfo(pf_ctx *c, FILE *f);  /* /proc/slabinfo */
+int pf_read_allocinfo(pf_ctx *c, FILE *f); /* /proc/allocinfo */
 int pf_read_heaptrack(pf_ctx *c, int how);   /* how: 0 plain, 1 gzip, 2 zstd */
 int pf_read_pprof(pf_ctx *c, int gzipped);
 
@@ -93,7 +148,8 @@ struct pf_ctx {
     const char *file, *dbpath;
     hp_err *err;
     sqlite3 *db;
-    const char *source;      /* "dhat", "heaptrack", "pprof" */
+    const char *source;      /* "dhat", "heaptrack", "pprof", "perf", "gperftools",
+                                "slabinfo", "allocinfo" */
     uint64_t file_size;      /* compressed size, for the inflate bound */
     /* filled by the reader */
     pf_frame *fr;
@@ -102,6 +158,10 @@ struct pf_ctx {
     char *recorded_from;     /* the program it names (argv[0], main mapping) */
     char **build_ids;        /* build-ids the profile records (pprof mappings) */
     size_t nbuild_ids, bidcap;
+    pf_cache *caches;        /* slabinfo: the caches, written to slab_caches */
+    size_t ncaches, cachecap;
+    int kernel;              /* recorded from the kernel: match a kernel binary */
+    int sampled;             /* the counts are estimates from sampling */
     /* the core's state (profile.c) */
     void *core;
 };

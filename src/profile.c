@@ -76,7 +76,7 @@
 typedef struct pf_site {
     int64_t id, pc, type_id, binary_id, type_size;
     int in_wrapper, ambiguous, has_answer;
-    char *function, *source_function, *file;
+    char *function, *source_function, *file, *path;
     int64_t line;
     /* accumulated */
     int64_t allocs, bytes, points, via_wrapper, via_stack, stack_from, via_twin;
@@ -246,6 +246,7 @@ static int pf_load_sites(pf_ctx *c, int64_t only_binary)
         s->source_function = sf ? hp_xstrdup(sf) : NULL;
         const char *file = (const char *)sqlite3_column_text(st, 12);
         s->file = file ? hp_xstrdup(pf_base(file)) : NULL;
+        s->path = file ? hp_xstrdup(file) : NULL;
         s->line = sqlite3_column_int64(st, 13);
         s->min_size = INT64_MAX;
     }
@@ -634,6 +635,244 @@ static void pf_twins(pf_ctx *c)
     free(ix);
 }
 
+/* ---- frames without an address ---- */
+
+typedef struct pf_sym {
+    const char *name;
+    uint64_t addr;
+    int dup;
+} pf_sym;
+
+static int pf_sym_by_name(const void *a, const void *b)
+{
+    return strcmp(((const pf_sym *)a)->name, ((const pf_sym *)b)->name);
+}
+
+/* Frames known as symbol+offset (the kernel's call_site without a call
+** graph) get their link address from the symbol table of the binary
+** whose functions name most of them; a name that several functions bear
+** (static functions of different files) stays unresolved. */
+static void pf_resolve_symbolic(pf_ctx *c)
+{
+    pf_core *k = CORE(c);
+    size_t want = 0, best = 0;
+    for (size_t f = 0; f < c->nfr; f++)
+        want += c->fr[f].has_symoff && !c->fr[f].has_addr && c->fr[f].func;
+    if (want == 0)
+        return;
+    uint64_t *addr = hp_xcalloc(c->nfr + 1, sizeof *addr), *bestaddr = NULL;
+    for (size_t i = 0; i < k->nbins; i++) {
+        pf_bin *b = &k->bins[i];
+        ei_image *img = NULL;
+        hp_err e = { 0 };
+        if (b->path[0] == '\0' || ei_open(b->path, &img, &e) != 0)
+            continue;
+        if ((b->build_id && strcmp(img->build_id_hex, b->build_id) != 0)
+            || ei_load_symbols(img, &e) != 0) {
+            ei_close(img);
+            continue;
+        }
+        pf_sym *sy = hp_xmalloc((img->nsymbols + 1) * sizeof *sy);
+        size_t n = 0;
+        for (size_t q = 0; q < img->nsymbols; q++)
+            if (img->symbols[q].type == 2 && img->symbols[q].name && img->symbols[q].name[0]) {
+                sy[n].name = img->symbols[q].name;   /* STT_FUNC */
+                sy[n].addr = img->symbols[q].addr;
+                sy[n].dup = 0;
+                n++;
+            }
+        qsort(sy, n, sizeof *sy, pf_sym_by_name);
+        for (size_t q = 1; q < n; q++)
+            if (strcmp(sy[q].name, sy[q - 1].name) == 0 && sy[q].addr != sy[q - 1].addr)
+                sy[q].dup = sy[q - 1].dup = 1;
+        size_t got = 0;
+        for (size_t f = 0; f < c->nfr; f++) {
+            pf_frame *fr = &c->fr[f];
+            addr[f] = 0;
+            if (!fr->has_symoff || fr->has_addr || fr->func == NULL)
+                continue;
+            pf_sym key = { fr->func, 0, 0 }, *hit = bsearch(&key, sy, n, sizeof *sy, pf_sym_by_name);
+            if (hit && !hit[0].dup) {
+                addr[f] = hit->addr + fr->symoff;
+                got++;
+            }
+        }
+        free(sy);
+        ei_close(img);
+        if (got > best) {
+            best = got;
+            free(bestaddr);
+            bestaddr = addr;
+            addr = hp_xcalloc(c->nfr + 1, sizeof *addr);
+        }
+    }
+    for (size_t f = 0; bestaddr && f < c->nfr; f++)
+        if (bestaddr[f]) {
+            c->fr[f].addr = bestaddr[f];
+            c->fr[f].has_addr = 1;
+        }
+    free(addr);
+    free(bestaddr);
+}
+
+/* Does the site's source path end in the profile's (relative) file? */
+static int pf_same_file(const char *site_path, const char *file)
+{
+    if (site_path == NULL)
+        return 0;
+    size_t a = strlen(site_path), b = strlen(file);
+    if (a < b || strcmp(site_path + a - b, file) != 0)
+        return 0;
+    return a == b || site_path[a - b - 1] == '/' || file[0] == '/';
+}
+
+/* The site of a frame known by file:line: one at that line of that file,
+** the one in the function the profile names when there are several. */
+static pf_site *pf_match_line(pf_bin *b, const pf_frame *fr)
+{
+    pf_site *first = NULL;
+    for (size_t i = 0; i < b->n; i++) {
+        pf_site *s = &b->s[i];
+        if (s->line != fr->src_line || !pf_same_file(s->path, fr->src_file))
+            continue;
+        if (fr->func == NULL || pf_names_agree(fr->func, s))
+            return s;
+        if (first == NULL)
+            first = s;
+    }
+    return first;
+}
+
+/* No frame has an address: the binary whose sites hold most file:line frames. */
+static void pf_choose_by_line(pf_ctx *c)
+{
+    pf_core *k = CORE(c);
+    size_t best = 0;
+    for (size_t i = 0; i < k->nbins; i++) {
+        size_t got = 0;
+        for (size_t f = 0; f < c->nfr; f++)
+            got += c->fr[f].src_file && pf_match_line(&k->bins[i], &c->fr[f]) != NULL;
+        if (got > best) {
+            best = got;
+            k->bin = &k->bins[i];
+            k->bias = 0;
+        }
+    }
+}
+
+/* ---- /proc/slabinfo: which struct each cache holds ---- */
+
+/* The size-class caches of kmalloc hold no one struct. */
+static int pf_kmalloc_cache(const char *n)
+{
+    if (strncmp(n, "dma-", 4) == 0)
+        n += 4;
+    return strncmp(n, "kmalloc-", 8) == 0 || strncmp(n, "dma-kmalloc-", 12) == 0;
+}
+
+/* A slot of objsize bytes holds an object of `size` (alignment `align`):
+** the object rounded up to its alignment, or after SLUB's free pointer
+** (8 bytes past a constructed or RCU object), or to a cacheline
+** (SLAB_HWCACHE_ALIGN). */
+static int pf_slot_fits(int64_t size, int64_t align, int64_t objsize)
+{
+    if (size <= 0 || objsize < size)
+        return 0;
+    int64_t a = align > 8 ? align : 8;
+    int64_t up = (size + a - 1) / a * a, fp = (size + 8 + a - 1) / a * a, cl = (size + 63) / 64 * 64;
+    return objsize == size || objsize == up || objsize == fp || objsize == cl
+           || objsize == (fp + 63) / 64 * 64;
+}
+
+static int pf_ready_caches(pf_ctx *c, int64_t only)
+{
+    pf_core *k = CORE(c);
+    sqlite3_stmt *st = NULL;
+    int64_t bid = only, nkern = 0;
+    if (bid <= 0) {
+        if (pf_prep(c, "SELECT binary_id FROM alloc_models WHERE chosen AND allocator = 'kmalloc'"
+                    " ORDER BY binary_id", &st) != 0)
+            return -1;
+        while (sqlite3_step(st) == SQLITE_ROW) {
+            if (nkern++ == 0)
+                bid = sqlite3_column_int64(st, 0);
+        }
+        sqlite3_finalize(st);
+        if (nkern == 0) {
+            char bins[256] = "";
+            return pf_fail(c, "a kernel's slab caches, but %s holds no kernel (analyze a vmlinux"
+                           " into it)%s", c->dbpath, bins);
+        }
+        if (nkern > 1)
+            return pf_fail(c, "%s holds %lld kernels: say which with --binary", c->dbpath,
+                           (long long)nkern);
+    }
+    pf_bin *b = HP_PUSH(k->bins, k->nbins, k->bcap);
+    memset(b, 0, sizeof *b);
+    b->id = bid;
+    b->path = hp_xstrdup("");
+    b->base = hp_xstrdup("");
+    k->bin = b;
+    if (pf_prep(c, "SELECT id, size, align FROM types WHERE binary_id = ?1 AND name = ?2"
+                " AND kind IN ('struct', 'union', 'class') AND NOT incomplete ORDER BY id", &st) != 0)
+        return -1;
+    for (size_t i = 0; i < c->ncaches; i++) {
+        pf_cache *ca = &c->caches[i];
+        ca->why = "none";
+        if (pf_kmalloc_cache(ca->name)) {
+            ca->why = "kmalloc";
+        } else {
+            /* a struct named like the cache ("task_struct"), or like it without
+            ** "_cache" ("sighand_cache" -> sighand), that fits the slot */
+            char alt[256];
+            size_t n = strlen(ca->name);
+            snprintf(alt, sizeof alt, "%s", ca->name);
+            if (n > 6 && n < sizeof alt && strcmp(ca->name + n - 6, "_cache") == 0)
+                alt[n - 6] = '\0';
+            const char *names[2] = { ca->name, alt };
+            int64_t hit = 0, fits = 0;
+            int named = 0;
+            for (int w = 0; w < 2 && fits == 0; w++) {
+                if (w == 1 && strcmp(alt, ca->name) == 0)
+                    break;
+                sqlite3_bind_int64(st, 1, bid);
+                sqlite3_bind_text(st, 2, names[w], -1, SQLITE_TRANSIENT);
+                while (sqlite3_step(st) == SQLITE_ROW) {
+                    named = 1;
+                    if (pf_slot_fits(sqlite3_column_int64(st, 1), sqlite3_column_int64(st, 2),
+                                     ca->objsize)) {
+                        if (fits++ == 0)
+                            hit = sqlite3_column_int64(st, 0);
+                    }
+                }
+                sqlite3_reset(st);
+            }
+            if (fits == 1) {
+                ca->type_id = hit;
+                ca->why = "name";
+            } else if (fits > 1)
+                ca->why = "ambiguous";
+            else if (named)
+                ca->why = "no-fit";
+        }
+        k->points++;
+        k->allocs += ca->active;
+        int64_t by = ca->active > PF_MAX_COUNT / ca->objsize ? PF_MAX_COUNT : ca->active * ca->objsize;
+        k->bytes = k->bytes > PF_MAX_COUNT - by ? PF_MAX_COUNT : k->bytes + by;
+        if (ca->type_id) {
+            k->pmatched++;
+            k->amatched += ca->active;
+            k->bmatched = k->bmatched > PF_MAX_COUNT - by ? PF_MAX_COUNT : k->bmatched + by;
+        }
+        if (k->allocs > PF_MAX_COUNT) {
+            sqlite3_finalize(st);
+            return pf_fail(c, "damaged slabinfo: the objects add up beyond 2^53");
+        }
+    }
+    sqlite3_finalize(st);
+    return 0;
+}
+
 int pf_ready(pf_ctx *c)
 {
     pf_core *k = CORE(c);
@@ -647,8 +886,11 @@ int pf_ready(pf_ctx *c)
         if (r != 0)
             return -1;
     }
+    if (c->ncaches > 0)
+        return pf_ready_caches(c, only);
     if (pf_load_sites(c, only) != 0)
         return -1;
+    pf_resolve_symbolic(c);
     size_t votes = 0;
     for (size_t i = 0; i < k->nbins; i++) {
         int64_t bb;
@@ -659,6 +901,8 @@ int pf_ready(pf_ctx *c)
             k->bin = &k->bins[i];
         }
     }
+    if (k->bin == NULL && k->nbins > 0)
+        pf_choose_by_line(c);
     if (k->bin == NULL) {
         if (k->nbins == 0) {
             /* why there are no sites: the scan ran and found none, or it did not run */
@@ -708,6 +952,11 @@ int pf_ready(pf_ctx *c)
         if (fr->func && !fr->is_alloc && pf_is_allocator_name(k, fr->func)
             && !(fr->has_addr && !pf_other_object(fr, k->bin) && pf_match(k->bin, fr->addr, k->bias)))
             fr->is_alloc = 1;
+        if (fr->src_file) {   /* known by file:line (/proc/allocinfo) */
+            k->fsite[f] = pf_match_line(k->bin, fr);
+            k->fflags[f] |= 1;
+            continue;
+        }
         if (!fr->has_addr || pf_other_object(fr, k->bin))
             continue;
         k->fsite[f] = pf_match(k->bin, fr->addr, k->bias);
@@ -943,7 +1192,42 @@ int pf_stack(pf_ctx *c, const size_t *frames, size_t n, int64_t allocs, int64_t 
 
 /* ---- recognising the file ---- */
 
-enum { PF_DHAT, PF_HEAPTRACK, PF_HEAPTRACK_GZ, PF_HEAPTRACK_ZST, PF_PPROF_GZ, PF_PPROF_RAW };
+enum { PF_DHAT, PF_HEAPTRACK, PF_HEAPTRACK_GZ, PF_HEAPTRACK_ZST, PF_PPROF_GZ, PF_PPROF_RAW,
+       PF_PERF, PF_GPERF, PF_SLABINFO, PF_ALLOCINFO };
+
+/* A text format told by its first line that is not a comment ('#') or
+** blank, within the first bytes read; -1 when none is recognised. */
+static int pf_text_kind(const unsigned char *m, size_t n)
+{
+    char line[4097];
+    size_t i = 0;
+    while (i < n) {
+        size_t e = i;
+        while (e < n && m[e] != '\n')
+            e++;
+        size_t len = e - i < sizeof line - 1 ? e - i : sizeof line - 1;
+        memcpy(line, m + i, len);
+        line[len] = '\0';
+        if (memchr(line, '\0', len) != NULL)
+            return -1;   /* binary */
+        size_t sp = strspn(line, " \t\r");
+        i = e + 1;
+        if (line[sp] == '\0' || line[sp] == '#')
+            continue;
+        if (line[0] == 'v' && line[1] == ' ')
+            return PF_HEAPTRACK;
+        if (strncmp(line, "heap profile:", 13) == 0)
+            return PF_GPERF;
+        if (strncmp(line, "slabinfo - version:", 19) == 0)
+            return PF_SLABINFO;
+        if (strncmp(line, "allocinfo - version:", 20) == 0)
+            return PF_ALLOCINFO;
+        if (e < n && pf_perf_header(line))   /* a whole line */
+            return PF_PERF;
+        return -1;
+    }
+    return -1;
+}
 
 static int pf_sniff(const char *path, int *kind, uint64_t *size, hp_err *err)
 {
@@ -956,13 +1240,14 @@ static int pf_sniff(const char *path, int *kind, uint64_t *size, hp_err *err)
         return hp_errf(err, path, "not a regular file");
     }
     *size = (uint64_t)st.st_size;
-    unsigned char m[64] = { 0 };
+    unsigned char m[8192] = { 0 };
     size_t n = fread(m, 1, sizeof m, f), skip = 0;
     fclose(f);
     while (skip < n && (m[skip] == ' ' || m[skip] == '\n' || m[skip] == '\t' || m[skip] == '\r'))
         skip++;
     if (n == 0)
         return hp_errf(err, path, "empty file: not a profile");
+    int text = pf_text_kind(m, n);
     if (n >= 4 && m[0] == 0x28 && m[1] == 0xb5 && m[2] == 0x2f && m[3] == 0xfd)
         *kind = PF_HEAPTRACK_ZST;
     else if (n >= 2 && m[0] == 0x1f && m[1] == 0x8b) {
@@ -977,13 +1262,16 @@ static int pf_sniff(const char *path, int *kind, uint64_t *size, hp_err *err)
         }
     } else if (skip < n && m[skip] == '{')
         *kind = PF_DHAT;
+    else if (text >= 0)
+        *kind = text;
     else if ((m[0] == 'v' && n > 1 && m[1] == ' ') || m[0] == '#')
         *kind = PF_HEAPTRACK;
     else if ((m[0] >> 3) >= 1 && (m[0] >> 3) <= 6 && (m[0] & 7) == 2)
         *kind = PF_PPROF_RAW;   /* a protocol buffer's first key: one of fields 1-6, a message */
     else
-        return hp_errf(err, path, "not a profile: neither a DHAT profile, heaptrack data nor"
-                       " a pprof profile");
+        return hp_errf(err, path, "not a profile: neither a DHAT profile, heaptrack data, a pprof"
+                       " profile, perf script output, a gperftools heap profile, /proc/slabinfo"
+                       " nor /proc/allocinfo");
     return 0;
 }
 
@@ -995,7 +1283,11 @@ static void pf_core_free(pf_ctx *c)
     for (size_t i = 0; i < c->nfr; i++) {
         free(c->fr[i].text);
         free(c->fr[i].func);
+        free(c->fr[i].src_file);
     }
+    for (size_t i = 0; i < c->ncaches; i++)
+        free(c->caches[i].name);
+    free(c->caches);
     free(c->fr);
     free(c->cmd);
     free(c->recorded_from);
@@ -1009,6 +1301,7 @@ static void pf_core_free(pf_ctx *c)
             free(k->bins[i].s[j].function);
             free(k->bins[i].s[j].source_function);
             free(k->bins[i].s[j].file);
+            free(k->bins[i].s[j].path);
         }
         free(k->bins[i].s);
         free(k->bins[i].base);
@@ -1071,6 +1364,7 @@ static int pf_delete_named(pf_ctx *c, const char *name)
         "DELETE FROM member_heat WHERE profile_id IN (SELECT id FROM profiles WHERE name = ?1)",
         "DELETE FROM site_counts WHERE profile_id IN (SELECT id FROM profiles WHERE name = ?1)",
         "DELETE FROM profile_misses WHERE profile_id IN (SELECT id FROM profiles WHERE name = ?1)",
+        "DELETE FROM slab_caches WHERE profile_id IN (SELECT id FROM profiles WHERE name = ?1)",
         "DELETE FROM profiles WHERE name = ?1",
     };
     for (size_t i = 0; i < sizeof del / sizeof del[0]; i++)
@@ -1087,19 +1381,25 @@ static int pf_write(pf_ctx *c, const char *name, const char *path, int64_t *pid_
     sqlite3_stmt *st = NULL;
     int rc;
     /* the profile this one takes over from in the views, for the summary */
-    if (pf_prep(c, "SELECT group_concat(name, ', ') FROM profiles WHERE binary_id = ?1"
+    if (c->ncaches == 0 && pf_prep(c, "SELECT group_concat(name, ', ') FROM profiles WHERE binary_id = ?1"
                 " AND selected AND name <> ?2", &st) != 0)
         return -1;
-    sqlite3_bind_int64(st, 1, bin->id);
-    sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
-    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
-        *replaced = hp_xstrdup((const char *)sqlite3_column_text(st, 0));
-    sqlite3_finalize(st);
+    if (st) {
+        sqlite3_bind_int64(st, 1, bin->id);
+        sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+        if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
+            *replaced = hp_xstrdup((const char *)sqlite3_column_text(st, 0));
+        sqlite3_finalize(st);
+    }
     st = NULL;
     if (pf_delete_named(c, name) != 0)
         return -1;
-    if (pf_exec(c, "cannot store the profile", "UPDATE profiles SET selected = 0 WHERE binary_id = ?3",
-                NULL, NULL, bin->id) != 0)
+    /* slab caches count objects per cache, not per site: such a profile is
+    ** never one the views count, and leaves the binary's selection alone */
+    int per_site = c->ncaches == 0;
+    if (per_site && pf_exec(c, "cannot store the profile",
+                            "UPDATE profiles SET selected = 0 WHERE binary_id = ?3", NULL, NULL,
+                            bin->id) != 0)
         return -1;
     char when[32];
     time_t now = time(NULL);
@@ -1108,7 +1408,7 @@ static int pf_write(pf_ctx *c, const char *name, const char *path, int64_t *pid_
     if (pf_prep(c, "INSERT INTO profiles(binary_id, source, path, command, imported_at,"
                 " load_bias, points, points_matched, allocations, allocations_matched, bytes,"
                 " bytes_matched, heat_points, name, selected, recorded_from, build_id)"
-                " VALUES (?1, ?13, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?14, 1, ?15, ?16)",
+                " VALUES (?1, ?13, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?14, ?17, ?15, ?16)",
                 &st) != 0)
         return -1;
     sqlite3_bind_int64(st, 1, bin->id);
@@ -1137,6 +1437,7 @@ static int pf_write(pf_ctx *c, const char *name, const char *path, int64_t *pid_
         sqlite3_bind_text(st, 15, from, -1, SQLITE_TRANSIENT);
     if (c->nbuild_ids)
         sqlite3_bind_text(st, 16, c->build_ids[0], -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 17, per_site);
     rc = sqlite3_step(st);
     sqlite3_finalize(st);
     st = NULL;
@@ -1199,6 +1500,33 @@ static int pf_write(pf_ctx *c, const char *name, const char *path, int64_t *pid_
     }
     sqlite3_finalize(st);
     st = NULL;
+    if (pf_prep(c, "INSERT INTO slab_caches(profile_id, idx, name, active_objs, num_objs, objsize,"
+                " objperslab, pagesperslab, type_id, type_from) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7,"
+                " ?8, ?9, ?10)", &st) != 0)
+        return -1;
+    for (size_t i = 0; i < c->ncaches; i++) {
+        const pf_cache *ca = &c->caches[i];
+        sqlite3_bind_int64(st, 1, pid);
+        sqlite3_bind_int64(st, 2, (int64_t)i);
+        sqlite3_bind_text(st, 3, ca->name, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 4, ca->active);
+        sqlite3_bind_int64(st, 5, ca->total);
+        sqlite3_bind_int64(st, 6, ca->objsize);
+        sqlite3_bind_int64(st, 7, ca->perslab);
+        sqlite3_bind_int64(st, 8, ca->pagesperslab);
+        if (ca->type_id > 0)
+            sqlite3_bind_int64(st, 9, ca->type_id);
+        else
+            sqlite3_bind_null(st, 9);
+        sqlite3_bind_text(st, 10, ca->why, -1, SQLITE_STATIC);
+        if ((rc = sqlite3_step(st)) != SQLITE_DONE) {
+            sqlite3_finalize(st);
+            return pf_dberr(c, rc, "cannot store the slab caches");
+        }
+        sqlite3_reset(st);
+    }
+    sqlite3_finalize(st);
+    st = NULL;
     /* every member gets a row, so a field never touched shows as 0 */
     sqlite3_stmt *mem = NULL;
     if (pf_prep(c, "INSERT INTO member_heat(type_id, idx, profile_id, accesses, bytes_touched)"
@@ -1239,6 +1567,27 @@ static int pf_write(pf_ctx *c, const char *name, const char *path, int64_t *pid_
     return rk_fill_classes(c->db, c->dbpath, c->err);
 }
 
+/* slabinfo's summary: caches, and how many hold a known struct. */
+static void pf_print_caches(pf_ctx *c, FILE *log)
+{
+    static const char *const why[] = { "name", "kmalloc", "none", "no-fit", "ambiguous" };
+    static const char *const say[] = { "hold the struct of their name", "are kmalloc size classes",
+                                       "have no struct of their name",
+                                       "have a struct of their name that does not fit the slot",
+                                       "have several structs of their name that fit" };
+    for (size_t w = 0; w < sizeof why / sizeof why[0]; w++) {
+        int64_t n = 0, act = 0;
+        for (size_t i = 0; i < c->ncaches; i++)
+            if (strcmp(c->caches[i].why, why[w]) == 0) {
+                n++;
+                act += c->caches[i].active;
+            }
+        if (n > 0)
+            fprintf(log, "  %lld caches %s (%lld active objects)\n", (long long)n, say[w],
+                    (long long)act);
+    }
+}
+
 /* The default name: the file's base name. */
 static char *pf_default_name(const char *file)
 {
@@ -1277,14 +1626,26 @@ int pf_import(const char *dbpath, const char *file, const pf_opts *o, FILE *log,
         return -1;
     if (pf_open_rw(dbpath, &c.db, err) != 0)
         goto out;
-    if (kind == PF_DHAT) {
-        c.source = "dhat";
+    if (kind == PF_DHAT || kind == PF_PERF || kind == PF_GPERF || kind == PF_SLABINFO
+        || kind == PF_ALLOCINFO) {
+        static const struct {
+            int kind;
+            const char *source;
+            int (*read)(pf_ctx *, FILE *);
+        } rd[] = { { PF_DHAT, "dhat", pf_read_dhat }, { PF_PERF, "perf", pf_read_perf },
+                   { PF_GPERF, "gperftools", pf_read_gperf },
+                   { PF_SLABINFO, "slabinfo", pf_read_slabinfo },
+                   { PF_ALLOCINFO, "allocinfo", pf_read_allocinfo } };
+        size_t w = 0;
+        while (rd[w].kind != kind)
+            w++;
+        c.source = rd[w].source;
         FILE *f = fopen(file, "rb");
         if (f == NULL) {
             hp_errf(err, file, "%s", strerror(errno));
             goto out;
         }
-        int r = pf_read_dhat(&c, f);
+        int r = rd[w].read(&c, f);
         fclose(f);
         if (r != 0)
             goto out;
@@ -1325,12 +1686,19 @@ int pf_import(const char *dbpath, const char *file, const pf_opts *o, FILE *log,
         if (strcmp(c.source, "dhat") == 0)
             fprintf(log, "field heat: %lld program points folded onto members\n",
                     (long long)k.heat_points);
+        if (c.sampled)
+            fprintf(log, "sampled: the counts are estimates, scaled back from the samples\n");
+        if (strcmp(c.source, "allocinfo") == 0 || c.ncaches > 0)
+            fprintf(log, "live objects: the kernel's counts of what is allocated now, not of"
+                    " allocations made\n");
         if (replaced)
             fprintf(log, "counted instead of '%s' for this binary (to add them up: --use"
                     " %s,%s)\n", replaced, replaced, name);
+        if (c.ncaches > 0)
+            pf_print_caches(&c, log);
         sqlite3 *rdb = NULL;
         hp_err e2 = { 0 };
-        if (st_open_read(dbpath, &rdb, &e2) == 0) {
+        if (c.ncaches == 0 && st_open_read(dbpath, &rdb, &e2) == 0) {
             pf_print_coverage(rdb, pid, o && o->unmatched >= 0 ? o->unmatched : 5, log);
             sqlite3_close(rdb);
         }
