@@ -110,7 +110,7 @@ static const char *gp_object(const gp_map *m, size_t n, uint64_t addr)
 
 int pf_read_gperf(pf_ctx *c, FILE *f)
 {
-    pf_lines r = { f, NULL, 0, 0, 0, 0 };
+    pf_lines r = { f, NULL, 0, 0, 0, 0, 0 };
     gp_map *maps = NULL;
     gp_bucket *bk = NULL;
     uint64_t *pool = NULL;
@@ -124,6 +124,10 @@ int pf_read_gperf(pf_ctx *c, FILE *f)
     int rc;
     while ((rc = pf_next_line(&r, &line, &len)) == 0) {
         lineno++;
+        if (r.partial) {
+            pf_fail(c, "truncated gperftools heap profile: line %zu has no newline", lineno);
+            goto out;
+        }
         if (len > 0 && line[len - 1] == '\r')
             line[--len] = '\0';
         if (memchr(line, '\0', len) != NULL) {

@@ -57,6 +57,7 @@ int pf_next_line(pf_lines *r, char **line, size_t *n)
             size_t len = nl ? (size_t)(nl - start) : r->len - r->pos;
             start[len] = '\0';
             r->pos += len + (nl != NULL);
+            r->partial = nl == NULL;
             *line = start;
             *n = len;
             return 0;
@@ -198,7 +199,7 @@ int pf_read_heaptrack(pf_ctx *c, int how)
     FILE *f = ht_open(c, how, &pid);
     if (f == NULL)
         return -1;
-    pf_lines r = { f, NULL, 0, 0, 0, 0 };
+    pf_lines r = { f, NULL, 0, 0, 0, 0, 0 };
     char *line;
     size_t len;
     int rc;

@@ -94,12 +94,14 @@ int pf_fail(pf_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)
 
 /* A bounded line reader over a FILE (pf_heaptrack.c): the next line
 ** without its newline, NUL-terminated, in *line; 1 at the end, -1 when a
-** line is longer than PF_LIMIT_LINE or reading failed (ferror tells). */
+** line is longer than PF_LIMIT_LINE or reading failed (ferror tells).
+** partial: the last line returned had no newline (a truncated file). */
 typedef struct pf_lines {
     FILE *f;
     char *buf;
     size_t pos, len, cap;
     int eof;
+    int partial;
 } pf_lines;
 int pf_next_line(pf_lines *r, char **line, size_t *n);
 

@@ -76,12 +76,16 @@ static int pk_version(const char *line, const char *what, int *major)
 
 int pf_read_slabinfo(pf_ctx *c, FILE *f)
 {
-    pf_lines r = { f, NULL, 0, 0, 0, 0 };
+    pf_lines r = { f, NULL, 0, 0, 0, 0, 0 };
     char *line;
     size_t len, lineno = 0;
     int rc, status = -1, major = 0;
     while ((rc = pf_next_line(&r, &line, &len)) == 0) {
         lineno++;
+        if (r.partial) {
+            pf_fail(c, "truncated slabinfo: line %zu has no newline", lineno);
+            goto out;
+        }
         if (memchr(line, '\0', len) != NULL) {
             pk_damaged(c, "slabinfo", lineno, "a NUL byte");
             goto out;
@@ -148,7 +152,7 @@ out:
 
 int pf_read_allocinfo(pf_ctx *c, FILE *f)
 {
-    pf_lines r = { f, NULL, 0, 0, 0, 0 };
+    pf_lines r = { f, NULL, 0, 0, 0, 0, 0 };
     char *line;
     size_t len, lineno = 0;
     int rc, status = -1, major = 0;
@@ -157,6 +161,10 @@ int pf_read_allocinfo(pf_ctx *c, FILE *f)
     size_t nrows = 0, rowcap = 0;
     while ((rc = pf_next_line(&r, &line, &len)) == 0) {
         lineno++;
+        if (r.partial) {
+            pf_fail(c, "truncated allocinfo: line %zu has no newline", lineno);
+            goto out;
+        }
         if (memchr(line, '\0', len) != NULL) {
             pk_damaged(c, "allocinfo", lineno, "a NUL byte");
             goto out;

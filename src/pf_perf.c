@@ -370,12 +370,16 @@ int pf_read_perf(pf_ctx *c, FILE *f)
     memset(&p, 0, sizeof p);
     p.c = c;
     p.in = pf_intern_new();
-    pf_lines r = { f, NULL, 0, 0, 0, 0 };
+    pf_lines r = { f, NULL, 0, 0, 0, 0, 0 };
     char *line;
     size_t len;
     int rc, status = -1;
     while ((rc = pf_next_line(&r, &line, &len)) == 0) {
         p.lineno++;
+        if (r.partial) {
+            pf_fail(c, "truncated perf script output: line %zu has no newline", p.lineno);
+            goto out;
+        }
         if (len > 0 && line[len - 1] == '\r')
             line[--len] = '\0';
         if (memchr(line, '\0', len) != NULL) {

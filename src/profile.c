@@ -175,7 +175,7 @@ void pf_free_strings(pf_ctx *c, char **strs, size_t n)
 
 static int pf_by_pc(const void *a, const void *b)
 {
-    int64_t x = ((const pf_site *)a)->pc, y = ((const pf_site *)b)->pc;
+    uint64_t x = (uint64_t)((const pf_site *)a)->pc, y = (uint64_t)((const pf_site *)b)->pc;
     return (x > y) - (x < y);
 }
 
@@ -217,8 +217,9 @@ static int pf_load_sites(pf_ctx *c, int64_t only_binary)
         sqlite3_bind_int64(st, 1, only_binary);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         int64_t bid = sqlite3_column_int64(st, 0), pc = sqlite3_column_int64(st, 2);
-        if (sqlite3_column_type(st, 2) != SQLITE_INTEGER || pc < 0)
-            continue;   /* a damaged row cannot match anything */
+        if (sqlite3_column_type(st, 2) != SQLITE_INTEGER)
+            continue;   /* a damaged row cannot match anything (a kernel's pc is
+                        ** above 2^63: negative as SQLite's integer, fine here) */
         if (k->nbins == 0 || k->bins[k->nbins - 1].id != bid) {
             pf_bin *b = HP_PUSH(k->bins, k->nbins, k->bcap);
             memset(b, 0, sizeof *b);
@@ -289,9 +290,7 @@ static void pf_load_code(pf_bin *b)
 
 static int pf_in_code(const pf_bin *b, uint64_t addr, int64_t bias)
 {
-    if (addr > (uint64_t)INT64_MAX || (int64_t)addr < bias)
-        return 0;
-    uint64_t rel = (uint64_t)((int64_t)addr - bias);
+    uint64_t rel = addr - (uint64_t)bias;   /* modulo 2^64: kernel addresses too */
     for (size_t i = 0; i < b->ncode; i++)
         if (rel >= b->code[i].lo && rel < b->code[i].hi)
             return 1;
@@ -329,13 +328,13 @@ static int pf_other_object(const pf_frame *f, const pf_bin *b)
 /* The site a runtime frame address falls on under bias, or NULL. */
 static pf_site *pf_match(pf_bin *b, uint64_t addr, int64_t bias)
 {
-    if (b->n == 0 || addr > (uint64_t)INT64_MAX || (int64_t)addr < bias)
+    if (b->n == 0)
         return NULL;
-    int64_t rel = (int64_t)addr - bias;
+    uint64_t rel = addr - (uint64_t)bias;   /* modulo 2^64: kernel addresses too */
     size_t lo = 0, hi = b->n;      /* first site with pc > rel */
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
-        if (b->s[mid].pc <= rel)
+        if ((uint64_t)b->s[mid].pc <= rel)
             lo = mid + 1;
         else
             hi = mid;
@@ -343,7 +342,7 @@ static pf_site *pf_match(pf_bin *b, uint64_t addr, int64_t bias)
     if (lo == 0)
         return NULL;
     pf_site *s = &b->s[lo - 1];
-    return rel - s->pc <= PF_MAX_CALL ? s : NULL;
+    return rel - (uint64_t)s->pc <= PF_MAX_CALL ? s : NULL;
 }
 
 /* Vote for biases: returns the best bias of b and its frame count. */
@@ -360,15 +359,18 @@ static size_t pf_vote(pf_ctx *c, pf_bin *b, int64_t *best)
     int64_t *cand = NULL;
     size_t nc = 0, cap = 0;
     for (size_t f = 0; f < c->nfr; f++) {
-        if (!c->fr[f].has_addr || c->fr[f].addr > (uint64_t)INT64_MAX
+        if (!c->fr[f].has_addr
             || pf_other_object(&c->fr[f], b))
             continue;
-        int64_t a = (int64_t)c->fr[f].addr;
+        uint64_t a = c->fr[f].addr;
         size_t first = nc;
         for (int d = 0; d <= PF_MAX_CALL; d++) {
             for (size_t i = head[(size_t)((a - d) & 0xfff)]; i != SIZE_MAX; i = next[i]) {
-                int64_t bias = a - d - b->s[i].pc;
-                if (bias < 0)
+                uint64_t pc = (uint64_t)b->s[i].pc;
+                int64_t bias = (int64_t)(a - (uint64_t)d - pc);
+                /* a runtime address below the link address: only a kernel
+                ** (addresses above 2^63, the bias modulo 2^64) is mapped so */
+                if (bias < 0 && !(a >> 63) && !(pc >> 63))
                     continue;
                 int dup = 0;   /* one vote per frame and bias */
                 for (size_t q = first; q < nc && !dup; q++)

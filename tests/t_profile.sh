@@ -198,7 +198,7 @@ main.Cold 24 16 go 64 measured 512" \
 fi
 printf 'hello\n' > "$T/text.txt"
 assert_status "neither format" 2 "$HOLEPROF" profile "$T/db" "$T/text.txt"
-assert_match "neither format: message" 'neither a DHAT profile, heaptrack data nor a pprof profile' "$(cat "$T/err")"
+assert_match "neither format: message" 'not a profile: neither a DHAT profile, heaptrack data, a pprof profile, perf script output, a gperftools heap profile, /proc/slabinfo nor /proc/allocinfo' "$(cat "$T/err")"
 
 # refusals leave the database untouched
 cp "$T/orig.db" "$T/r.db"
