@@ -88,20 +88,28 @@ static int pp_event_token(const char *s, size_t n, size_t *colon)
     return 0;
 }
 
+/* The next blank-separated token at or after *s: its start, *n its
+** length (0 at the end); *s moves past it. */
+static const char *pp_token(const char **s, size_t *n)
+{
+    const char *t = *s;
+    while (pp_space(*t))
+        t++;
+    const char *e = t;
+    while (*e && !pp_space(*e))
+        e++;
+    *n = (size_t)(e - t);
+    *s = e;
+    return t;
+}
+
 /* Does the line hold an event token (a sample's header)? */
 int pf_perf_header(const char *s)
 {
-    while (*s) {
-        while (pp_space(*s))
-            s++;
-        const char *e = s;
-        while (*e && !pp_space(*e))
-            e++;
-        size_t col;
-        if (e > s && pp_event_token(s, (size_t)(e - s), &col) == 0)
+    size_t n, col;
+    for (const char *t = pp_token(&s, &n); n > 0; t = pp_token(&s, &n))
+        if (pp_event_token(t, n, &col) == 0)
             return 1;
-        s = e;
-    }
     return 0;
 }
 
@@ -113,19 +121,13 @@ static int pp_damaged(pp *p, const char *what)
 /* The value of `key=` among the args, or NULL; *n its length. */
 static const char *pp_arg(const char *args, const char *key, size_t *n)
 {
-    size_t kl = strlen(key);
-    for (const char *s = args; *s;) {
-        while (pp_space(*s))
-            s++;
-        const char *e = s;
-        while (*e && !pp_space(*e))
-            e++;
-        if ((size_t)(e - s) > kl && strncmp(s, key, kl) == 0 && s[kl] == '=') {
-            *n = (size_t)(e - s) - kl - 1;
-            return s + kl + 1;
+    size_t kl = strlen(key), tn;
+    const char *s = args;
+    for (const char *t = pp_token(&s, &tn); tn > 0; t = pp_token(&s, &tn))
+        if (tn > kl && strncmp(t, key, kl) == 0 && t[kl] == '=') {
+            *n = tn - kl - 1;
+            return t + kl + 1;
         }
-        s = e;
-    }
     return NULL;
 }
 
@@ -135,27 +137,22 @@ static int pp_header(pp *p, char *line)
     const char *s = line, *ev = NULL, *args = NULL;
     size_t evn = 0, colon = 0, comm_end = 0;
     int seen_pid = 0;
-    while (*s) {
-        while (pp_space(*s))
-            s++;
-        const char *e = s;
-        while (*e && !pp_space(*e))
-            e++;
-        if (e == s)
+    for (;;) {
+        size_t tn, col;
+        const char *t = pp_token(&s, &tn);
+        if (tn == 0)
             break;
-        size_t tn = (size_t)(e - s), col;
-        if (!seen_pid && s[0] >= '0' && s[0] <= '9' && strspn(s, "0123456789/") == tn) {
+        if (!seen_pid && t[0] >= '0' && t[0] <= '9' && strspn(t, "0123456789/") >= tn) {
             seen_pid = 1;
-            comm_end = (size_t)(s - line);
+            comm_end = (size_t)(t - line);
         }
-        if (pp_event_token(s, tn, &col) == 0) {
-            ev = s;
+        if (pp_event_token(t, tn, &col) == 0) {
+            ev = t;
             evn = tn - 1;
             colon = col;
-            args = e;
+            args = s;
             break;
         }
-        s = e;
     }
     if (ev == NULL)
         return pp_damaged(p, "no GROUP:EVENT: in the sample's header");
