@@ -342,7 +342,8 @@ CREATE TABLE slab_caches (
     objperslab    INTEGER NOT NULL,   -- slots per slab
     pagesperslab  INTEGER NOT NULL,   -- pages per slab
     type_id       INTEGER REFERENCES types(id), -- the struct it holds, NULL unknown
-    type_from     TEXT NOT NULL,      -- 'name', 'kmalloc', 'none', 'no-fit', 'ambiguous'
+    type_from     TEXT NOT NULL,      -- 'sites', 'name', 'kmalloc', 'none', 'no-fit', 'ambiguous'
+    kmem_cache_id INTEGER REFERENCES kmem_caches(id), -- the cache the code creates under that name
     PRIMARY KEY (profile_id, idx)
 ) WITHOUT ROWID;
 CREATE INDEX slab_caches_type ON slab_caches(type_id);

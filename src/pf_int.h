@@ -132,6 +132,7 @@ typedef struct pf_cache {
     char *name;
     int64_t active, total, objsize, perslab, pagesperslab;
     int64_t type_id;         /* set by pf_ready: the struct it holds, 0 none */
+    int64_t kmem_cache_id;   /* the kmem_caches row of that name, 0 none */
     const char *why;         /* how type_id was decided, or why not */
 } pf_cache;
 

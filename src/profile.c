@@ -815,13 +815,36 @@ static int pf_ready_caches(pf_ctx *c, int64_t only)
     b->path = hp_xstrdup("");
     b->base = hp_xstrdup("");
     k->bin = b;
+    /* the code's evidence first: the kmem_cache the code creates under
+    ** that name, and the one struct its kmem_cache_alloc sites allocate */
+    sqlite3_stmt *kc = NULL;
+    if (pf_prep(c, "SELECT kc.id, (SELECT count(DISTINCT s.type_id) FROM sites s WHERE s.cache_id = kc.id"
+                " AND s.type_id IS NOT NULL), (SELECT min(s.type_id) FROM sites s WHERE s.cache_id = kc.id)"
+                " FROM kmem_caches kc WHERE kc.binary_id = ?1 AND kc.name = ?2 ORDER BY kc.id", &kc) != 0)
+        return -1;
     if (pf_prep(c, "SELECT id, size, align FROM types WHERE binary_id = ?1 AND name = ?2"
                 " AND kind IN ('struct', 'union', 'class') AND NOT incomplete ORDER BY id", &st) != 0)
         return -1;
     for (size_t i = 0; i < c->ncaches; i++) {
         pf_cache *ca = &c->caches[i];
         ca->why = "none";
-        if (pf_kmalloc_cache(ca->name)) {
+        int64_t ncreated = 0, ntypes = 0, tid = 0;
+        sqlite3_bind_int64(kc, 1, bid);
+        sqlite3_bind_text(kc, 2, ca->name, -1, SQLITE_TRANSIENT);
+        while (sqlite3_step(kc) == SQLITE_ROW) {
+            if (ncreated++ == 0) {
+                ca->kmem_cache_id = sqlite3_column_int64(kc, 0);
+                ntypes = sqlite3_column_int64(kc, 1);
+                tid = sqlite3_column_int64(kc, 2);
+            }
+        }
+        sqlite3_reset(kc);
+        if (ncreated > 1)
+            ca->kmem_cache_id = 0;   /* several caches of one name: not told apart */
+        if (ncreated == 1 && ntypes == 1) {
+            ca->type_id = tid;
+            ca->why = "sites";
+        } else if (pf_kmalloc_cache(ca->name)) {
             ca->why = "kmalloc";
         } else {
             /* a struct named like the cache ("task_struct"), or like it without
@@ -868,10 +891,12 @@ static int pf_ready_caches(pf_ctx *c, int64_t only)
         }
         if (k->allocs > PF_MAX_COUNT) {
             sqlite3_finalize(st);
+            sqlite3_finalize(kc);
             return pf_fail(c, "damaged slabinfo: the objects add up beyond 2^53");
         }
     }
     sqlite3_finalize(st);
+    sqlite3_finalize(kc);
     return 0;
 }
 
@@ -1503,8 +1528,8 @@ static int pf_write(pf_ctx *c, const char *name, const char *path, int64_t *pid_
     sqlite3_finalize(st);
     st = NULL;
     if (pf_prep(c, "INSERT INTO slab_caches(profile_id, idx, name, active_objs, num_objs, objsize,"
-                " objperslab, pagesperslab, type_id, type_from) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7,"
-                " ?8, ?9, ?10)", &st) != 0)
+                " objperslab, pagesperslab, type_id, type_from, kmem_cache_id) VALUES (?1, ?2, ?3, ?4,"
+                " ?5, ?6, ?7, ?8, ?9, ?10, ?11)", &st) != 0)
         return -1;
     for (size_t i = 0; i < c->ncaches; i++) {
         const pf_cache *ca = &c->caches[i];
@@ -1521,6 +1546,10 @@ static int pf_write(pf_ctx *c, const char *name, const char *path, int64_t *pid_
         else
             sqlite3_bind_null(st, 9);
         sqlite3_bind_text(st, 10, ca->why, -1, SQLITE_STATIC);
+        if (ca->kmem_cache_id > 0)
+            sqlite3_bind_int64(st, 11, ca->kmem_cache_id);
+        else
+            sqlite3_bind_null(st, 11);
         if ((rc = sqlite3_step(st)) != SQLITE_DONE) {
             sqlite3_finalize(st);
             return pf_dberr(c, rc, "cannot store the slab caches");
@@ -1572,8 +1601,9 @@ static int pf_write(pf_ctx *c, const char *name, const char *path, int64_t *pid_
 /* slabinfo's summary: caches, and how many hold a known struct. */
 static void pf_print_caches(pf_ctx *c, FILE *log)
 {
-    static const char *const why[] = { "name", "kmalloc", "none", "no-fit", "ambiguous" };
-    static const char *const say[] = { "hold the struct of their name", "are kmalloc size classes",
+    static const char *const why[] = { "sites", "name", "kmalloc", "none", "no-fit", "ambiguous" };
+    static const char *const say[] = { "hold the struct their kmem_cache_alloc sites allocate",
+                                       "hold the struct of their name", "are kmalloc size classes",
                                        "have no struct of their name",
                                        "have a struct of their name that does not fit the slot",
                                        "have several structs of their name that fit" };

@@ -281,20 +281,23 @@ cat > "$T/slabinfo" <<'EOF'
 slabinfo - version: 2.1
 # name            <active_objs> <num_objs> <objsize> <objperslab> <pagesperslab> : tunables <limit> <batchcount> <sharedfactor> : slabdata <active_slabs> <num_slabs> <sharedavail>
 sock_obj             340    384     32  128    1 : tunables    0    0    0 : slabdata      3      3      0
-req                   10     10     40  102    1 : tunables    0    0    0 : slabdata      1      1      0
+req                   10     10     24  170    1 : tunables    0    0    0 : slabdata      1      1      0
+kmem_cache             5      5     40  102    1 : tunables    0    0    0 : slabdata      1      1      0
 kmalloc-64          1000   1024     64   64    1 : tunables    0    0    0 : slabdata     16     16      0
 dentry               100    105    192   21    1 : tunables    0    0    0 : slabdata      5      5      0
 EOF
 cp "$T/k.db" "$T/ks.db"
 top0=$("$HOLEPROF" top "$T/ks.db" -n 0 -f csv)
 assert_status "slabinfo import" 0 "$HOLEPROF" profile "$T/ks.db" "$T/slabinfo"
-assert_match "slabinfo: summary" '1 caches hold the struct of their name \(340 active objects\)' "$(cat "$T/out")"
-assert_eq "slabinfo: caches and the structs they hold" "0|sock_obj|340|384|32|sock_obj|name
-1|req|10|10|40||no-fit
-2|kmalloc-64|1000|1024|64||kmalloc
-3|dentry|100|105|192||none" \
-    "$(q "$T/ks.db" "SELECT c.idx, c.name, c.active_objs, c.num_objs, c.objsize, t.name, c.type_from
-                     FROM slab_caches c LEFT JOIN types t ON t.id = c.type_id ORDER BY c.idx")"
+assert_match "slabinfo: summary" '1 caches hold the struct their kmem_cache_alloc sites allocate \(340 active objects\)' "$(cat "$T/out")"
+assert_eq "slabinfo: caches and the structs they hold" "0|sock_obj|340|384|32|sock_obj|sites|sock_obj
+1|req|10|10|24|req|name|
+2|kmem_cache|5|5|40||no-fit|
+3|kmalloc-64|1000|1024|64||kmalloc|
+4|dentry|100|105|192||none|" \
+    "$(q "$T/ks.db" "SELECT c.idx, c.name, c.active_objs, c.num_objs, c.objsize, t.name, c.type_from, k.name
+                     FROM slab_caches c LEFT JOIN types t ON t.id = c.type_id
+                     LEFT JOIN kmem_caches k ON k.id = c.kmem_cache_id ORDER BY c.idx")"
 assert_eq "slabinfo: not a per-site profile (never selected), the kmem one still counts" "slabinfo|0
 perf|1" "$(q "$T/ks.db" "SELECT source, selected FROM profiles ORDER BY source DESC")"
 assert_eq "slabinfo: top unchanged" "$top0" "$("$HOLEPROF" top "$T/ks.db" -n 0 -f csv)"
