@@ -165,6 +165,7 @@ struct pf_ctx {
     size_t ncaches, cachecap;
     int kernel;              /* recorded from the kernel: match a kernel binary */
     int sampled;             /* the counts are estimates from sampling */
+    int64_t lost;            /* perf: samples it says it lost (PERF_RECORD_LOST) */
     /* the core's state (profile.c) */
     void *core;
 };

@@ -28,7 +28,11 @@
 ** tracepoints count every call (sample period 1), so the counts are
 ** exact -- unless perf lost samples, which `perf report --stats` shows
 ** as LOST_SAMPLES (record with a larger -m buffer, or a smaller
-** --call-graph dwarf stack size).
+** --call-graph dwarf stack size); `perf script --show-lost-events`
+** lines "PERF_RECORD_LOST lost N" are added up into c->lost.  A uprobe
+** sample whose caller frames (the next three) are another probed
+** function is a call inside that allocator (glibc's realloc(NULL, n)
+** calls malloc) and is not counted twice.
 **
 ** Cost: bounded lines (PF_LIMIT_LINE), one sample's frames at a time
 ** (PF_LIMIT_STACK), distinct frames and distinct stacks interned
@@ -58,8 +62,65 @@ typedef struct pp {
     char call_site[256];
     int has_call_site;
     size_t lineno, header_line;
-    int64_t samples, skipped;
+    int64_t samples, skipped, nested;
+    char probed[16][128];    /* the functions the uprobes sit on (innermost frames) */
+    int nprobed;
+    /* the thread's previous uprobe sample, for a tail call between allocators */
+    char tid[32], prev_tid[32], prev_fn[128];
+    int64_t prev_block;
+    uint64_t prev_callers[8];
+    size_t prev_ncallers;
 } pp;
+
+/* "__libc_realloc+0x1f" -> "__libc_realloc" into buf */
+static void pp_bare(const char *sym, size_t n, char *buf, size_t cap)
+{
+    for (size_t i = n; i-- > 0;)
+        if (sym[i] == '+') {
+            n = i;
+            break;
+        }
+    snprintf(buf, cap, "%.*s", (int)n, sym);
+}
+
+/* A uprobe sample inside another probed allocator (glibc's realloc(NULL, n)
+** calls malloc): that call was counted by the outer probe already. */
+static int pp_nested(pp *p)
+{
+    char b[128];
+    if (p->nraw == 0)
+        return 0;
+    pp_bare(p->text.s + p->raw[0].sym, p->raw[0].symlen, b, sizeof b);
+    int known = 0;
+    for (int i = 0; i < p->nprobed && !known; i++)
+        known = strcmp(p->probed[i], b) == 0;
+    if (!known && p->nprobed < 16 && strcmp(b, "[unknown]") != 0)
+        snprintf(p->probed[p->nprobed++], sizeof p->probed[0], "%s", b);
+    for (size_t f = 1; f < p->nraw && f < 4; f++) {
+        char o[128];
+        pp_bare(p->text.s + p->raw[f].sym, p->raw[f].symlen, o, sizeof o);
+        for (int i = 0; i < p->nprobed; i++)
+            if (strcmp(p->probed[i], o) == 0)
+                return 1;
+    }
+    /* glibc's realloc(NULL, n) reaches malloc by a tail call: no realloc
+    ** frame, but the thread's previous sample is that realloc, with the
+    ** same size from the same call (the same return addresses) */
+    size_t nc = p->nraw - 1 < 8 ? p->nraw - 1 : 8;
+    int same = p->prev_ncallers > 0 && strcmp(p->tid, p->prev_tid) == 0
+               && p->block == p->prev_block && nc == p->prev_ncallers && strcmp(b, p->prev_fn) != 0;
+    for (size_t f = 0; same && f < nc; f++)
+        same = p->raw[f + 1].addr == p->prev_callers[f];
+    snprintf(p->prev_tid, sizeof p->prev_tid, "%s", p->tid);
+    snprintf(p->prev_fn, sizeof p->prev_fn, "%s", b);
+    p->prev_block = p->block;
+    p->prev_ncallers = nc;
+    for (size_t f = 0; f < nc; f++)
+        p->prev_callers[f] = p->raw[f + 1].addr;
+    if (same)
+        p->prev_ncallers = 0;   /* a third call is a call again */
+    return same;
+}
 
 static int pp_space(char ch)
 {
@@ -145,6 +206,7 @@ static int pp_header(pp *p, char *line)
         if (!seen_pid && t[0] >= '0' && t[0] <= '9' && strspn(t, "0123456789/") >= tn) {
             seen_pid = 1;
             comm_end = (size_t)(t - line);
+            snprintf(p->tid, sizeof p->tid, "%.*s", (int)(tn < 31 ? tn : 31), t);
         }
         if (pp_event_token(t, tn, &col) == 0) {
             ev = t;
@@ -298,6 +360,10 @@ static int pp_finish(pp *p)
         p->idx = hp_xrealloc(p->idx, p->idxcap * sizeof *p->idx);
     }
     int inner_alloc = 1;
+    if (!p->kmem && pp_nested(p)) {
+        p->nested++;
+        return 0;
+    }
     if (p->has_call_site && p->nraw > 0) {
         /* start the stack at the call_site's frame when the chain has it */
         for (size_t i = 0; i < p->nraw; i++) {
@@ -391,6 +457,19 @@ int pf_read_perf(pf_ctx *c, FILE *f)
         }
         if (line[sp] == '#' && !p.open)
             continue;      /* perf script --header */
+        const char *lost = strstr(line, " PERF_RECORD_LOST lost ");
+        if (lost != NULL) {   /* perf script --show-lost-events */
+            int64_t n;
+            const char *v = lost + 23;
+            if (pp_finish(&p) != 0)
+                goto out;
+            if (pf_parse_count(v, strspn(v, "0123456789"), &n) != 0) {
+                pp_damaged(&p, "PERF_RECORD_LOST without a count");
+                goto out;
+            }
+            c->lost = c->lost > PF_MAX_COUNT - n ? PF_MAX_COUNT : c->lost + n;
+            continue;
+        }
         /* a header names GROUP:EVENT: (its comm is right-aligned, so it may
         ** start with blanks too); any other line of an open sample is a frame */
         if (!pf_perf_header(line)) {

@@ -1249,7 +1249,7 @@ static int pf_text_kind(const unsigned char *m, size_t n)
             return PF_SLABINFO;
         if (strncmp(line, "allocinfo - version:", 20) == 0)
             return PF_ALLOCINFO;
-        if (e < n && pf_perf_header(line))   /* a whole line */
+        if (e < n && (pf_perf_header(line) || strstr(line, " PERF_RECORD_LOST lost ")))
             return PF_PERF;
         return -1;
     }
@@ -1720,6 +1720,9 @@ int pf_import(const char *dbpath, const char *file, const pf_opts *o, FILE *log,
                     (long long)k.heat_points);
         if (c.sampled)
             fprintf(log, "sampled: the counts are estimates, scaled back from the samples\n");
+        if (c.lost > 0)
+            fprintf(log, "lost: perf lost %lld samples, so the counts are too low (record with a"
+                    " larger -m buffer or a smaller --call-graph dwarf size)\n", (long long)c.lost);
         if (strcmp(c.source, "allocinfo") == 0 || c.ncaches > 0)
             fprintf(log, "live objects: the kernel's counts of what is allocated now, not of"
                     " allocations made\n");
