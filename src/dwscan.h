@@ -12,8 +12,8 @@
 ** bodies under them are read DIE by DIE (dsc_first_child,
 ** dsc_next_sibling, dsc_read_code, dsc_ranges, dsc_locations), the unit's
 ** file table from its line table header (dsc_file_names), all with the
-** values dwshim.h's libdwarf readers give (tests/dwscan_check compares
-** them on whole binaries).  dsc_subtree_ok and dsc_die_shape serve
+** values dwshim.h's libdwarf readers give, in dwcode.h's types
+** (tests/dwscan_check compares them on whole binaries).  dsc_subtree_ok and dsc_die_shape serve
 ** dwshim.c's guard before libdwarf steps over a subtree.  Nothing is
 ** allocated per DIE; subtrees are jumped over by DW_AT_sibling where the
 ** producer wrote one, abbreviations whose forms all have fixed sizes in
@@ -38,7 +38,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "dwshim.h"
+#include "dwcode.h"
+#include "elfimg.h"
 
 /* One unit's header and abbreviations, parsed once for any number of
 ** calls below.  info/abbrev: the whole .debug_info and .debug_abbrev

@@ -2243,30 +2243,6 @@ int dws_read_code(dws_file *f, dws_die die, dws_code_attrs *out, hp_err *err)
     return 0;
 }
 
-void dws_code_finish(dws_code_attrs *out, uint64_t high, int have_high, int high_is_offset)
-{
-    if (have_high && (out->has & DWC_LOW_PC)) {
-        out->high_pc = high_is_offset ? out->low_pc + high : high;
-        if (out->high_pc >= out->low_pc)
-            out->has |= DWC_HIGH_PC;
-    }
-    /* gcc's pre-DWARF-5 call sites give the return address as low_pc */
-    if (out->tag == DW_TAG_GNU_call_site && (out->has & DWC_LOW_PC) &&
-        !(out->has & DWC_RETURN_PC)) {
-        out->return_pc = out->low_pc;
-        out->has |= DWC_RETURN_PC;
-    }
-}
-
-void dws_push_range(dws_range **v, size_t *n, size_t *cap, uint64_t lo, uint64_t hi)
-{
-    if (hi <= lo)
-        return;
-    dws_range *r = HP_PUSH(*v, *n, *cap);
-    r->lo = lo;
-    r->hi = hi;
-}
-
 #define push_range dws_push_range
 
 int dws_ranges(dws_file *f, dws_die die, const dws_code_attrs *a, uint64_t cu_base,
