@@ -565,6 +565,22 @@ static int make_key(worker *w, uint32_t idx)
     return 1;
 }
 
+/* Count this unit's definition nd as a skip of the reading k kept (kmu
+** held): k's entries get the unit, and nd what members of this unit's
+** other types need of it (alignment, data size, taint, fingerprint). */
+static void key_count_skip(shared *sh, kentry *k, node *nd)
+{
+    k->nskipped++;
+    for (size_t i = 0; i < k->nents; i++)
+        ts_adjust(sh->ts, k->ents[i], 1);
+    nd->m_align = k->align ? k->align : 1;
+    nd->m_dsize = k->dsize + 1;
+    nd->align_state = 2;
+    if (k->taint)
+        nd->flags |= N_TAINT;
+    nd->kfp = k->fp;
+}
+
 /* Called when the walk meets an aggregate definition: 1 if an earlier
 ** unit already read it (the caller then skips its subtree). */
 static int key_skip(worker *w, uint32_t idx)
@@ -578,16 +594,7 @@ static int key_skip(worker *w, uint32_t idx)
     kentry *k = key_find(sh, nd->keyh, nd->key);
     if (k && k->first_cu < w->cu_index) {
         skip = 1;
-        k->nskipped++;
-        for (size_t i = 0; i < k->nents; i++)
-            ts_adjust(sh->ts, k->ents[i], 1);
-        /* members of this unit's other types may need its alignment */
-        nd->m_align = k->align ? k->align : 1;
-        nd->m_dsize = k->dsize + 1;
-        nd->align_state = 2;
-        if (k->taint)
-            nd->flags |= N_TAINT;
-        nd->kfp = k->fp;
+        key_count_skip(sh, k, nd);
     }
     pthread_mutex_unlock(&sh->kmu);
     nd->flags |= skip ? N_SKIPPED : N_KEYED;
@@ -635,15 +642,7 @@ static int key_unskip(worker *w, uint32_t idx)
     k = key_find(sh, nd->keyh, nd->key);
     if (k && k->first_cu < w->cu_index && k->fp == nd->fp) {
         skip = 1;
-        k->nskipped++;
-        for (size_t i = 0; i < k->nents; i++)
-            ts_adjust(sh->ts, k->ents[i], 1);
-        nd->m_align = k->align ? k->align : 1;
-        nd->m_dsize = k->dsize + 1;
-        nd->align_state = 2;
-        if (k->taint)
-            nd->flags |= N_TAINT;
-        nd->kfp = k->fp;
+        key_count_skip(sh, k, nd);
     }
     pthread_mutex_unlock(&sh->kmu);
     nd->flags |= skip ? N_SKIPPED : N_KEYED;
