@@ -232,6 +232,7 @@ CREATE TABLE site_candidates (
     confidence REAL NOT NULL,
     PRIMARY KEY (site_id, type_id)
 ) WITHOUT ROWID;
+CREATE INDEX site_candidates_type ON site_candidates(type_id);
 
 -- What the code scan did per binary, including what it had to skip.
 CREATE TABLE site_scan (
@@ -434,7 +435,7 @@ SELECT w.*,
                                  THEN z.request / z.size ELSE 1 END AS elements
                   FROM (SELECT x.site_id, x.binary_id, x.type_id, x.share, x.ambiguous,
                                x.allocations * x.share AS allocations, x.source AS alloc_source,
-                               t.size, t.optimal_size, (t.flags & 256) != 0 AS flex,
+                               x.size, x.optimal_size, (t.flags & 256) != 0 AS flex,
                                s.allocator LIKE 'kmem\_cache\_%alloc%' ESCAPE '\' AS cache,
                                s.cache_id,
                                CASE WHEN k.align IS NOT NULL
@@ -468,23 +469,32 @@ SELECT w.*,
                                     ELSE 'type' END AS request_from,
                                CASE WHEN s.file IS NOT NULL THEN s.file || ':' || coalesce(s.line, '?')
                                     ELSE printf('%s@0x%x', coalesce(s.function, '?'), s.pc) END AS site
+                          -- x: one row per (site, type), typed sites and the candidates of
+                          -- ambiguous ones merged in site order (the order every sum over
+                          -- them takes); it carries the type's sizes so that a filter on
+                          -- them (reorderable) skips the other rows before anything else
                           FROM (SELECT s.id AS site_id, s.binary_id, s.type_id, 1.0 AS share,
-                                       0 AS ambiguous, a.allocations, a.bytes, a.source
-                                  FROM sites s JOIN site_allocations a ON a.site_id = s.id
+                                       0 AS ambiguous, a.allocations, a.bytes, a.source,
+                                       t.size, t.optimal_size
+                                  FROM sites s JOIN types t ON t.id = s.type_id
+                                  JOIN site_allocations a ON a.site_id = s.id
                                  WHERE s.type_id IS NOT NULL
                                 UNION ALL
-                                SELECT s.id, s.binary_id, c.type_id,
-                                       1.0 / (SELECT count(*) FROM site_candidates k
-                                               WHERE k.site_id = s.id), 1,
-                                       a.allocations, a.bytes, a.source
-                                  FROM sites s JOIN site_candidates c ON c.site_id = s.id
+                                SELECT s.id, s.binary_id, c.type_id, 1.0 / n.n, 1,
+                                       a.allocations, a.bytes, a.source, t.size, t.optimal_size
+                                  FROM (SELECT site_id, count(*) AS n FROM site_candidates
+                                         GROUP BY site_id) n
+                                  JOIN sites s ON s.id = n.site_id
+                                  JOIN site_candidates c ON c.site_id = n.site_id
+                                  JOIN types t ON t.id = c.type_id
                                   JOIN site_allocations a ON a.site_id = s.id
-                                 WHERE s.type_id IS NULL) x
-                          JOIN (SELECT s.*, (SELECT a.size_arg FROM allocators a
+                                 WHERE s.type_id IS NULL
+                                 ORDER BY 1) x
+                          CROSS JOIN (SELECT s.*, (SELECT a.size_arg FROM allocators a
                                               WHERE a.binary_id = s.binary_id
                                                 AND a.name = s.allocator LIMIT 1) AS size_arg
                                   FROM sites s) s ON s.id = x.site_id
-                          JOIN types t ON t.id = x.type_id
+                          CROSS JOIN types t ON t.id = x.type_id
                           LEFT JOIN kmem_caches k ON k.id = s.cache_id) z) y) v) w;
 
 -- site_rows under every allocator model of the binary.  heap_saved:
@@ -502,9 +512,9 @@ SELECT r.site_id, r.binary_id, r.type_id, m.allocator, m.chosen, r.share, r.ambi
        r.allocations, r.alloc_source,
        (cn.bytes - ca.bytes) * r.allocations AS heap_saved,
        (r.size - r.optimal_size) * r.elements * r.allocations AS struct_saved,
-       r.site
+       r.site, coalesce(r.size > r.optimal_size, 0) AS reorderable
   FROM site_rows r
-  JOIN alloc_models m ON m.binary_id = r.binary_id
+  CROSS JOIN alloc_models m ON m.binary_id = r.binary_id
   LEFT JOIN alloc_classes cn
          ON cn.binary_id = r.binary_id AND cn.request = r.class_request
         AND cn.allocator = CASE WHEN m.allocator = 'kmalloc' AND r.cache THEN 'slab'
@@ -535,9 +545,9 @@ SELECT u.*,
                     WHEN q.heap_saved > 0 THEN 'ambiguous only'
                     WHEN q.variable_sites = q.sites THEN 'depends on n'
                     ELSE 'raw only' END AS verdict
-          FROM (SELECT t.id AS type_id, t.binary_id, t.kind, t.name, t.lang, t.size,
+          FROM (SELECT w.type_id, t.binary_id, t.kind, t.name, t.lang, t.size,
                        t.optimal_size, t.size - t.optimal_size AS saving, t.hole_bytes,
-                       t.tail_padding, t.flags, m.allocator, m.chosen,
+                       t.tail_padding, t.flags, w.reorderable, w.allocator, w.chosen,
                        cn.bytes AS class_now, ca.bytes AS class_after,
                        cn.bytes - ca.bytes AS class_saving,
                        coalesce(w.sites, 0) AS sites,
@@ -555,22 +565,50 @@ SELECT u.*,
                        coalesce(w.typed_heap_saved, 0.0) AS typed_heap_saved,
                        CASE WHEN w.sites > 0 AND w.variable_sites = w.sites THEN NULL
                             ELSE coalesce(w.heap_saved, 0.0) END AS score
-                  FROM types t
-                  JOIN alloc_models m ON m.binary_id = t.binary_id
-                  LEFT JOIN (SELECT type_id, allocator, count(*) AS sites,
-                                    sum(ambiguous) AS ambiguous_sites,
-                                    sum(request IS NULL) AS variable_sites,
-                                    max(cache) AS cache,
-                                    max(CASE WHEN cache THEN class_request END) AS cache_slot,
-                                    max(CASE WHEN cache THEN class_request_after END)
-                                        AS cache_slot_after,
-                                    sum(allocations) AS allocations,
-                                    sum(heap_saved) AS heap_saved,
-                                    sum(CASE WHEN ambiguous THEN 0 ELSE heap_saved END)
-                                        AS typed_heap_saved,
-                                    sum(struct_saved) AS struct_saved
-                               FROM site_waste_all GROUP BY type_id, allocator) w
-                         ON w.type_id = t.id AND w.allocator = m.allocator
+                  -- w: the sums over the type's site rows per model (types reordering
+                  -- shrinks, then the others), and a row of zeros for each type and
+                  -- model without any.  A filter on reorderable, type_id, allocator or
+                  -- chosen reaches the three arms before anything is summed.
+                  FROM (SELECT 1 AS reorderable, type_id, allocator, chosen, count(*) AS sites,
+                               sum(ambiguous) AS ambiguous_sites,
+                               sum(request IS NULL) AS variable_sites,
+                               max(cache) AS cache,
+                               max(CASE WHEN cache THEN class_request END) AS cache_slot,
+                               max(CASE WHEN cache THEN class_request_after END)
+                                   AS cache_slot_after,
+                               sum(allocations) AS allocations,
+                               sum(heap_saved) AS heap_saved,
+                               sum(CASE WHEN ambiguous THEN 0 ELSE heap_saved END)
+                                   AS typed_heap_saved,
+                               sum(struct_saved) AS struct_saved
+                          FROM site_waste_all WHERE reorderable = 1
+                         GROUP BY type_id, allocator, chosen
+                        UNION ALL
+                        SELECT 0, type_id, allocator, chosen, count(*) AS sites,
+                               sum(ambiguous) AS ambiguous_sites,
+                               sum(request IS NULL) AS variable_sites,
+                               max(cache) AS cache,
+                               max(CASE WHEN cache THEN class_request END) AS cache_slot,
+                               max(CASE WHEN cache THEN class_request_after END)
+                                   AS cache_slot_after,
+                               sum(allocations) AS allocations,
+                               sum(heap_saved) AS heap_saved,
+                               sum(CASE WHEN ambiguous THEN 0 ELSE heap_saved END)
+                                   AS typed_heap_saved,
+                               sum(struct_saved) AS struct_saved
+                          FROM site_waste_all WHERE reorderable IS NOT 1
+                         GROUP BY type_id, allocator, chosen
+                        UNION ALL
+                        SELECT coalesce(t.size > t.optimal_size, 0), t.id, m.allocator,
+                               m.chosen, 0, 0, 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL
+                          FROM types t JOIN alloc_models m ON m.binary_id = t.binary_id
+                         WHERE NOT EXISTS (SELECT 1 FROM sites s WHERE s.type_id = t.id)
+                           AND NOT EXISTS (SELECT 1 FROM site_candidates c
+                                             JOIN sites u ON u.id = c.site_id
+                                            WHERE c.type_id = t.id AND u.type_id IS NULL)) w
+                  CROSS JOIN types t ON t.id = w.type_id
+                  CROSS JOIN alloc_models m ON m.binary_id = t.binary_id
+                        AND m.allocator = w.allocator AND m.chosen = w.chosen
                   LEFT JOIN alloc_classes cn
                          ON cn.binary_id = t.binary_id
                         AND cn.request = CASE WHEN m.allocator = 'kmalloc' AND w.cache

@@ -22,7 +22,7 @@ mkdir -p "$out/obj"
 out=$(cd "$out" && pwd)
 CC=${FUZZ_CC:-clang}
 DEP_CFLAGS=${DEP_CFLAGS:-}
-DEP_LIBS=${DEP_LIBS:--ldwarf -lelf -lz -lcapstone -lsqlite3 -lyaml -lpthread -lm}
+DEP_LIBS=${DEP_LIBS:--ldwarf -lelf -lz -lcapstone -lsqlite3 -lyaml -lzstd -lpthread -lm}
 SAN="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer"
 CONFIG=""; [ -f "$2/config.h" ] && CONFIG="-DHAVE_CONFIG_H"
 CFLAGS="$CONFIG -std=c11 -D_GNU_SOURCE -g -O1 $SAN -I$src/src -I$2 -I$out/obj $DEP_CFLAGS \

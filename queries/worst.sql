@@ -23,23 +23,31 @@
 -- 3 'no sites', 4 layouts that are not ours to reorder ('abi',
 -- 'repr(Rust)').
 --
--- For another allocator model, replace `w.chosen = 1` below by
--- `w.allocator = 'jemalloc'` (glibc, jemalloc, mimalloc, go, kmalloc).
+-- For another allocator model, replace both `chosen = 1` below by
+-- `allocator = 'jemalloc'` (glibc, jemalloc, mimalloc, go, kmalloc).
+-- `reorderable = 1` (size > optimal_size) is the same filter as
+-- `saving > 0`, written so that SQLite skips every other type's sites.
 WITH ranked AS (
     SELECT w.*,
            row_number() OVER (ORDER BY w.section, w.heap_saved DESC, w.struct_saved DESC,
                                        w.saving DESC, w.name, w.type_id) AS rank
       FROM waste_all w
-     WHERE w.saving > 0 AND w.chosen = 1
+     WHERE w.reorderable = 1 AND w.saving > 0 AND w.chosen = 1
+),
+worst AS (
+    SELECT s.type_id, s.allocator, s.site,
+           row_number() OVER (PARTITION BY s.type_id, s.allocator
+                              ORDER BY s.heap_saved DESC, s.struct_saved DESC,
+                                       s.allocations DESC, s.site_id) AS nth
+      FROM site_waste_all s
+     WHERE s.reorderable = 1 AND s.chosen = 1
 )
 SELECT r.rank, r.type_id, r.kind, r.name, r.size, r.optimal_size, r.allocator,
        r.class_now, r.class_after, r.allocations, r.alloc_source,
        r.ambiguous_sites, r.sites, r.heap_saved, r.struct_saved,
-       (SELECT s.site FROM site_waste_all s
-         WHERE s.type_id = r.type_id AND s.allocator = r.allocator
-         ORDER BY s.heap_saved DESC, s.struct_saved DESC, s.allocations DESC, s.site_id
-         LIMIT 1) AS worst_site,
+       x.site AS worst_site,
        r.verdict,
        (SELECT b.path FROM binaries b WHERE b.id = r.binary_id) AS binary
   FROM ranked r
+  LEFT JOIN worst x ON x.type_id = r.type_id AND x.allocator = r.allocator AND x.nth = 1
  ORDER BY r.rank;

@@ -492,7 +492,7 @@ static int ht_summary(sqlite3 *db, const char *path, hp_buf *b, hp_err *err)
                            " total(struct_saved), total(class_saving > 0),"
                            " total(CASE WHEN class_now IS NOT NULL THEN"
                            "   (class_now - size) * (allocations > 0) END)"
-                           " FROM waste_all WHERE saving > 0 GROUP BY allocator"
+                           " FROM waste_all WHERE reorderable = 1 AND saving > 0 GROUP BY allocator"
                            " ORDER BY total(chosen) DESC, allocator", -1, &s, NULL) != SQLITE_OK)
         return ht_dberr(db, path, "the allocator models", err);
     hp_buf_puts(b, "<table class=\"models\" id=\"models\"><thead><tr><th>allocator model</th>"
@@ -632,7 +632,7 @@ static int ht_offender(sqlite3 *db, const char *path, size_t rank, int64_t id, h
         " w.class_after, w.allocations, w.alloc_source, w.heap_saved, w.struct_saved,"
         " t.decl_file, t.decl_line, b.cacheline, b.path, w.hole_bytes, w.tail_padding"
         " FROM waste w JOIN types t ON t.id = w.type_id JOIN binaries b ON b.id = t.binary_id"
-        " WHERE w.type_id = ?1";
+        " WHERE w.type_id = ?1 AND w.reorderable = 1";
     sqlite3_stmt *s = NULL;
     rep_layout l;
     if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) != SQLITE_OK)

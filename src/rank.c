@@ -269,7 +269,7 @@ static int rk_load(sqlite3 *db, const char *path, const char *allocator, int64_t
         " allocations, alloc_source, ambiguous_sites, sites, heap_saved, struct_saved, saving,"
         " (SELECT b.path FROM binaries b WHERE b.id = waste_all.binary_id),"
         " verdict, section, variable_sites, flags"
-        " FROM waste_all WHERE saving > 0 AND saving >= ?2 AND%s", rk_filter);
+        " FROM waste_all WHERE reorderable = 1 AND saving > 0 AND saving >= ?2 AND%s", rk_filter);
     sqlite3_stmt *st = NULL;
     rk_row *rows = NULL;
     size_t n = 0, cap = 0;
@@ -325,7 +325,7 @@ static int rk_worst(sqlite3 *db, const char *path, const char *allocator, rk_row
                     size_t n, hp_err *err)
 {
     char *sql = sqlite3_mprintf("SELECT type_id, site_id, heap_saved, struct_saved, allocations,"
-                                " site FROM site_waste_all WHERE%s", rk_filter);
+                                " site FROM site_waste_all WHERE reorderable = 1 AND%s", rk_filter);
     sqlite3_stmt *st = NULL;
     int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
     sqlite3_free(sql);

@@ -957,15 +957,28 @@ static void shw_false_sharing(const shw_type *t, hp_buf *b)
 static void shw_alloc_view(sqlite3 *db, const shw_type *t, hp_buf *b)
 {
     sqlite3_stmt *s = NULL;
+    /* waste_all.reorderable as the database has it: the filter on it skips
+    ** the sums over every other type's sites */
+    int reorderable = 0;
+    if (sqlite3_prepare_v2(db, "SELECT coalesce(size > optimal_size, 0) FROM types WHERE id = ?1",
+                           -1, &s, NULL) == SQLITE_OK) {
+        sqlite3_bind_int64(s, 1, t->id);
+        if (sqlite3_step(s) == SQLITE_ROW)
+            reorderable = sqlite3_column_int(s, 0) != 0;
+    }
+    sqlite3_finalize(s);
+    s = NULL;
     if (sqlite3_prepare_v2(db, "SELECT allocator, chosen, class_now, class_after,"
                            " (SELECT why FROM alloc_models m WHERE m.binary_id = w.binary_id"
                            "  AND m.allocator = w.allocator), cache, cache_slot, cache_slot_after,"
                            " (SELECT group_concat(DISTINCT k.name) FROM sites s"
                            "  JOIN kmem_caches k ON k.id = s.cache_id WHERE s.type_id = w.type_id)"
-                           " FROM waste_all w WHERE type_id = ?1 ORDER BY chosen DESC, allocator",
+                           " FROM waste_all w WHERE type_id = ?1 AND reorderable = ?2"
+                           " ORDER BY chosen DESC, allocator",
                            -1, &s, NULL) != SQLITE_OK)
         return;
     sqlite3_bind_int64(s, 1, t->id);
+    sqlite3_bind_int(s, 2, reorderable);
     int n = 0;
     while (sqlite3_step(s) == SQLITE_ROW) {
         const char *a = (const char *)sqlite3_column_text(s, 0);

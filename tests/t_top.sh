@@ -56,7 +56,7 @@ sqlite3 -batch -csv -header "$DB" < "$W" | tr -d '\r' | whole > "$T/s.csv"
 tr -d '\r' < "$T/c.csv" > "$T/c2.csv"
 assert_eq "top -n 0 --format csv = worst.sql (glibc)" "$(cat "$T/s.csv")" "$(cat "$T/c2.csv")"
 for a in jemalloc mimalloc go kmalloc; do
-    sed "s/w\.chosen = 1/w.allocator = '$a'/" "$W" > "$T/w_$a.sql"
+    sed "s/\([ws]\)\.chosen = 1/\1.allocator = '$a'/g" "$W" > "$T/w_$a.sql"
     sqlite3 -batch -csv -header "$DB" < "$T/w_$a.sql" | tr -d '\r' | whole > "$T/s.csv"
     "$HOLEPROF" top "$DB" -n 0 -f csv --allocator "$a" | tr -d '\r' > "$T/c.csv"
     assert_eq "top --allocator $a = worst.sql" "$(cat "$T/s.csv")" "$(cat "$T/c.csv")"
