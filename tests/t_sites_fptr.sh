@@ -69,6 +69,9 @@ if command -v gcc >/dev/null 2>&1; then
         assert_eq "[$tag] obj_alloc (the table) is a wrapper" "wrapper|0" "$(wrapper "$lib.db" obj_alloc)"
         assert_eq "[$tag] obj_alloc_cur (the table behind a pointer) is a wrapper" "wrapper|0" \
             "$(wrapper "$lib.db" obj_alloc_cur)"
+        assert_match "[$tag] obj_alloc: the evidence names the table's word" \
+            '^tail-calls tab_malloc at 0x[0-9a-f]+ with argument 0 as the size through the function table word at 0x[0-9a-f]+$' \
+            "$(reason "$lib.db" obj_alloc)"
         assert_eq "[$tag] ft_item_new's site" "obj_alloc|48|ft_item" "$(site "$lib.db" sites_ftab.c type=ft_item)"
         assert_eq "[$tag] ft_pair_new's site" "obj_alloc_cur|24|ft_pair" \
             "$(site "$lib.db" sites_ftab.c type=ft_pair)"

@@ -85,6 +85,7 @@ int32_t si_callee(si_ctx *x, const state *S, const da_insn *d, uint64_t *target,
 {
     *target = 0;
     *via_data = 0;
+    x->callee_slot = 0;
     if (d->kind == DA_KIND_CALL || d->kind == DA_KIND_JMP || d->kind == DA_KIND_JCC) {
         *target = d->target;
         return si_amap_get(&x->alloc_at, d->target);
@@ -129,13 +130,16 @@ int32_t si_callee(si_ctx *x, const state *S, const da_insn *d, uint64_t *target,
     *target = si_word_at(x, slot);
     if (a >= 0) {
         *via_data = ei_got_name(x->img, slot) == NULL;
+        x->callee_slot = *via_data ? slot : 0;
         return a;
     }
     if (*target == 0)
         return -1;
     a = si_amap_get(&x->alloc_at, *target);
-    if (a >= 0)
+    if (a >= 0) {
         *via_data = 1;
+        x->callee_slot = slot;
+    }
     return a;
 }
 
@@ -155,6 +159,7 @@ void si_new_site(si_ctx *x, const state *S, uint32_t ii, int32_t a, int kind, in
     e->returned = kind == SK_TAIL;
     e->indirect = d->kind == DA_KIND_ICALL || d->kind == DA_KIND_IJMP;
     e->via_data = (uint8_t)via_data;
+    e->slot = via_data ? x->callee_slot : 0;
     e->id = -1;
     int na;
     const uint8_t *ar = abi_args(x, (A->flags & AF_GO_ABI) != 0, &na);

@@ -185,6 +185,7 @@ typedef struct site_ev {
     uint8_t kind, forwarding, returned, loop_depth;
     uint8_t indirect;           /* through a pointer */
     uint8_t via_data;           /* through a data word (function table) */
+    uint64_t slot;              /* and that word's address, when known */
     int64_t id;                 /* database id once written */
 } site_ev;
 
@@ -330,6 +331,8 @@ typedef struct si_ctx {
     slotref *takes;
     size_t ntakes, takecap;
     struct fp_ctx *fp;          /* indirect.c's state, or NULL */
+    uint64_t callee_slot;       /* the data word si_callee's last answer
+                                   came through, else 0 */
     ei_image *dwarf;            /* the file holding the DWARF, or NULL */
     /* relocations: RELATIVE addends (PIE data words) */
     uint64_t *rel_off;

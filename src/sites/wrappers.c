@@ -13,6 +13,8 @@
 */
 #include "sites/internal.h"
 
+#include <stdio.h>
+
 /* Big functions are rarely wrappers but cost the most to analyze, and a
 ** caller is analyzed again each time one of its callees turns out to be
 ** a wrapper: so big ones wait until the small ones have settled, and are
@@ -184,6 +186,12 @@ static int decide_wrapper(si_ctx *x, uint32_t fi, size_t from)
         W->wraps = e->alloc;
         const char *how = e->kind == SK_TAIL ? "tail-calls" : "calls";
         const char *note = si_indirect_note(x, e->pc);
+        char table[96] = "";
+        if (note == NULL && e->via_data && e->slot)
+            snprintf(table, sizeof table, "through the function table word at 0x%llx",
+                     (unsigned long long)e->slot);
+        if (table[0])
+            note = table;
         char *ret_s = hp_xasprintf("%s%s%s", note ? " " : "", note ? note : "",
                                    e->kind == SK_TAIL ? "" : " and returns the result");
         const char *ret = ret_s;
