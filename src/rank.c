@@ -479,6 +479,45 @@ static void rk_false_sharing(sqlite3 *db, FILE *out)
     hp_buf_free(&names);
 }
 
+/* With measured counts: when none of the three most allocated types (any
+** saving) gains, say so, with the share of the measured allocations the
+** first section holds.  Best effort: nothing on a database error. */
+static void rk_hot(sqlite3 *db, const char *allocator, double saves_allocs, FILE *out)
+{
+    char *sql = sqlite3_mprintf("SELECT kind || ' ' || name, allocations, verdict,"
+                                " sum(allocations) OVER () FROM waste_all"
+                                " WHERE alloc_source = 'measured' AND allocations > 0 AND%s"
+                                " ORDER BY allocations DESC, name, type_id", rk_filter);
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
+    sqlite3_free(sql);
+    if (rc != SQLITE_OK) {
+        sqlite3_finalize(st);
+        return;
+    }
+    if (allocator)
+        sqlite3_bind_text(st, 1, allocator, -1, SQLITE_STATIC);
+    hp_buf names = { 0 };
+    int k = 0, gains = 0;
+    double total = 0;
+    while (k < 3 && sqlite3_step(st) == SQLITE_ROW) {
+        const char *tn = (const char *)sqlite3_column_text(st, 0);
+        const char *v = (const char *)sqlite3_column_text(st, 2);
+        gains |= v && strcmp(v, "saves") == 0;
+        total = sqlite3_column_double(st, 3);
+        hp_buf_printf(&names, "%s%s %.0f", k ? ", " : "", tn ? tn : "?",
+                      sqlite3_column_double(st, 1));
+        k++;
+    }
+    sqlite3_finalize(st);
+    if (k > 0 && !gains && total > 0)
+        fprintf(out, "nothing to gain in the hot objects: the most allocated types (%s,"
+                " measured) do not shrink; the types whose class shrinks take %.2f%% of the"
+                " measured allocations on struct-typed sites.\n", names.s,
+                100.0 * saves_allocs / total);
+    hp_buf_free(&names);
+}
+
 static int rk_print(sqlite3 *db, const char *path, rk_row *rows, size_t n, const rk_opts *o,
                     FILE *out, hp_err *err)
 {
@@ -522,11 +561,12 @@ static int rk_print(sqlite3 *db, const char *path, rk_row *rows, size_t n, const
     /* section 1 with static weights only, every site outside loops: no
     ** evidence that any of it is allocated often */
     int once_only = per[RK_SEC_SAVES] > 0;
-    double once_heap = 0;
+    double once_heap = 0, saves_allocs = 0;
     for (size_t i = 0; i < n; i++) {
         if (rows[i].section != RK_SEC_SAVES)
             continue;
         const char *src = (const char *)sqlite3_value_text(rows[i].v[RK_SOURCE]);
+        saves_allocs += sqlite3_value_double(rows[i].v[RK_ALLOCS]);
         if (src == NULL || strcmp(src, "static") != 0
             || sqlite3_value_double(rows[i].v[RK_ALLOCS])
                    > (double)sqlite3_value_int64(rows[i].v[RK_SITES]))
@@ -647,6 +687,8 @@ static int rk_print(sqlite3 *db, const char *path, rk_row *rows, size_t n, const
                 " a profile (holeprof profile) says how often.\n", per[RK_SEC_SAVES],
                 per[RK_SEC_SAVES] == 1 ? "type" : "types", per[RK_SEC_SAVES] == 1 ? "is" : "are",
                 once_heap);
+    else
+        rk_hot(db, o->allocator, saves_allocs, out);
     sql = sqlite3_mprintf("SELECT rank, type,%s size, allocator, class, allocations,"
                           " heap_saved, struct_saved, worst_site, verdict FROM rk_top"
                           " WHERE section = ?1 ORDER BY rank", many ? " binary," : "");

@@ -11,7 +11,9 @@
 #   other48     the other candidate of that malloc(48): the same.
 #   varobj      malloc(sizeof *v + len), len known at run time only: the
 #               request is not sizeof, so 'depends on n', no heap saving.
-#   hot         allocated in a loop, already packed: not listed at all.
+#   hot, hot2, hot3  allocated in loops, already packed: not listed at all;
+#               with a DHAT profile they are the most allocated types,
+#               and top says the hot objects have nothing to gain.
 #   once        allocated once outside any loop: the only 'saves' (64 ->
 #               40, glibc 80 -> 48, 32 bytes), and top says in one line
 #               that there is nothing to gain in hot code.
@@ -54,6 +56,9 @@ if command -v valgrind >/dev/null 2>&1; then
     "$HOLEPROF" profile -q "$DB" "$T/ev.dhat" || fail "profile import failed"
     "$HOLEPROF" top "$DB" > "$T/topm.txt" || fail "top failed"
     assert_eq "measured: no 'nothing to gain in hot code'" "" "$(grep 'hot code' "$T/topm.txt")"
+    assert_match "measured: the hot objects have nothing to gain" \
+        '^nothing to gain in the hot objects: the most allocated types \(struct hot 1000, struct hot2 1000, struct hot3 1000, measured\) do not shrink; the types whose class shrinks take 0\.[0-9]+% of the measured allocations' \
+        "$(cat "$T/topm.txt")"
     assert_eq "measured: once still saves, 1 allocation" "saves|1" \
         "$(q "$DB" "SELECT verdict || '|' || CAST(allocations AS INTEGER) FROM waste WHERE name = 'once'")"
 fi
