@@ -79,7 +79,9 @@ typedef enum da_op {
     DA_OP_PUSH,         /* push src (src DA_NOREG: pushes imm or memory) */
     DA_OP_POP,          /* pop dst */
     DA_OP_CMOV,         /* dst = cond ? src : dst */
-    DA_OP_ALIGN_SP      /* and sp, imm: stack realignment */
+    DA_OP_ALIGN_SP,     /* and sp, imm: stack realignment */
+    DA_OP_AND_IMM       /* dst &= imm (not sp; width 4 or 8; a 32-bit
+                           operation's imm sign-extended from 32 bits) */
 } da_op;
 
 /* Control-flow and value facts of one instruction; 48 bytes. */

@@ -41,6 +41,8 @@
 #define DWC_CALL_PC       0x200000u
 #define DWC_ENTRY_PC      0x400000u
 #define DWC_STMT_LIST     0x800000u   /* unit's offset in .debug_line */
+#define DWC_ALLOC_TYPE    0x1000000u  /* DW_AT_LLVM_alloc_type (0x3e0e, clang 22:
+                                         the type a `new` call site allocates) */
 
 typedef struct dws_code_attrs {
     uint64_t off;
@@ -59,6 +61,7 @@ typedef struct dws_code_attrs {
     uint64_t decl_file, decl_line;
     uint64_t go_runtime_type;
     uint64_t stmt_list;
+    uint64_t alloc_type;         /* global offset */
 } dws_code_attrs;
 
 /* The last step of reading a code DIE, whoever read its attributes (also

@@ -946,7 +946,7 @@ static int call_param(walker *w, cdie *c, uint8_t *reg, int64_t *val)
     return 0;
 }
 
-static void do_call_site(walker *w, const cdie *d, const subset *s)
+static void do_call_site(walker *w, const cdie *d, const subset *s, int params)
 {
     const dws_code_attrs *a = &d->c.a;
     dl_site *site = NULL;
@@ -960,7 +960,13 @@ static void do_call_site(walker *w, const cdie *d, const subset *s)
             break;
         }
     }
-    if (site == NULL || !a->has_children)
+    if (site == NULL)
+        return;
+    if ((a->has & DWC_ALLOC_TYPE) && site->want_alloc_type) {
+        const dl_type *t = pointee(w, a->alloc_type);
+        site->alloc_type = t == &none_type ? NULL : t;
+    }
+    if (!a->has_children || !params)
         return;
     uint64_t off;
     int more = cd_step(w, a->off, 1, &off);
@@ -991,10 +997,11 @@ static void walk_scope(walker *w, const cdie *parent, const subset *s, int depth
         return;
     hp_err e2 = {0};
     /* variables and call sites are read only for the sites that need them */
-    int want_vars = 0, want_params = 0;
+    int want_vars = 0, want_params = 0, want_at = 0;
     for (size_t k = 0; k < s->n; k++) {
         want_vars |= w->sites[SITE(s->idx[k])].want_vars;
         want_params |= w->sites[SITE(s->idx[k])].want_params;
+        want_at |= w->sites[SITE(s->idx[k])].want_alloc_type;
     }
     subset sub = {0};
     uint64_t off;
@@ -1057,8 +1064,8 @@ static void walk_scope(walker *w, const cdie *parent, const subset *s, int depth
             break;
         case TAG_call_site:
         case TAG_GNU_call_site:
-            if (want_params)
-                do_call_site(w, &c, s);
+            if (want_params || want_at)
+                do_call_site(w, &c, s, want_params);
             break;
         default:
             break;

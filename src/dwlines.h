@@ -20,6 +20,8 @@
 **    return pc is the address after the call, each DW_TAG_call_site_parameter
 **    whose location is a register and whose DW_AT_call_value is a constant
 **    expression (DW_OP_lit*, DW_OP_const*, DW_OP_addr; plus DW_OP_stack_value).
+**    The same call site's DW_AT_LLVM_alloc_type (0x3e0e, clang 22 on C++
+**    `new`): the type allocated, through typedefs and qualifiers.
 **  - Variables and parameters in every scope (subprogram, lexical block,
 **    inlined subroutine) that contains the pc, when their type is a pointer
 **    (through typedefs and qualifiers) to a struct/class/union, with their
@@ -107,6 +109,7 @@ typedef struct dl_site {
     uint64_t ret_pc;            /* address after it */
     uint8_t want_vars;          /* collect variables (else only the line) */
     uint8_t want_params;        /* collect call-site parameter values */
+    uint8_t want_alloc_type;    /* read DW_AT_LLVM_alloc_type of its call site */
     uint8_t want_members;       /* the variables' aggregates list their
                                    embedded aggregates (dl_type.members);
                                    one site asking is enough for all */
@@ -127,6 +130,9 @@ typedef struct dl_site {
     int64_t param_val[DL_MAX_PARAMS];
     dl_var *vars;
     uint32_t nvars;
+    const dl_type *alloc_type;  /* DW_AT_LLVM_alloc_type of the call site (clang
+                                   22 on `new`): the allocated type itself (an
+                                   aggregate, or pointee_name for others); NULL */
 } dl_site;
 
 /* An aggregate an exported function takes or returns (dl_func.api). */

@@ -782,7 +782,7 @@ enum {
     A_call_value = 0x7e, A_call_origin = 0x7f, A_call_return_pc = 0x7d, A_call_pc = 0x81,
     A_loclists_base = 0x8c, A_language = 0x13, A_comp_dir = 0x1b,
     A_MIPS_linkage_name = 0x2007, A_GNU_call_site_value = 0x2111,
-    A_go_runtime_type = 0x2904,
+    A_go_runtime_type = 0x2904, A_LLVM_alloc_type = 0x3e0e,
 };
 
 
@@ -1383,10 +1383,11 @@ static const field fields[0x90] = {
     [A_frame_base] = L(DWC_FRAME_BASE, frame_base),
     [A_call_value] = L(DWC_CALL_VALUE, call_value),
 };
-/* and the three with numbers past the table */
+/* and the four with numbers past the table */
 static const field f_mips_linkage = F(K_STR, DWC_LINKAGE_NAME, linkage_name);
 static const field f_gnu_call_value = L(DWC_CALL_VALUE, gnu_call_value);
 static const field f_go_runtime_type = F(K_ADDR_CONST, DWC_GO_RUNTIME_TYPE, go_runtime_type);
+static const field f_alloc_type = F(K_REF, DWC_ALLOC_TYPE, alloc_type);
 #undef F
 #undef L
 
@@ -1396,7 +1397,8 @@ static const field *field_of(uint32_t at)
         return fields[at].kind != K_NONE ? &fields[at] : NULL;
     return at == A_MIPS_linkage_name ? &f_mips_linkage
          : at == A_GNU_call_site_value ? &f_gnu_call_value
-         : at == A_go_runtime_type ? &f_go_runtime_type : NULL;
+         : at == A_go_runtime_type ? &f_go_runtime_type
+         : at == A_LLVM_alloc_type ? &f_alloc_type : NULL;
 }
 
 int dsc_read_code(dsc_unit *u, uint64_t off, dsc_code *dc)

@@ -2216,6 +2216,10 @@ static void code_attr(dws_file *f, Dwarf_Attribute a, Dwarf_Half at, Dwarf_Half 
         if (is_const_form(form) && get_u(f->cur, a, form, &out->decl_line) == 0)
             out->has |= DWC_DECL_LINE;
         break;
+    case 0x3e0e:    /* DW_AT_LLVM_alloc_type, newer than this libdwarf */
+        if (get_ref(f, a, form, &out->alloc_type) == 0)
+            out->has |= DWC_ALLOC_TYPE;
+        break;
     case DW_AT_go_runtime_type:
         if (form == DW_FORM_addr) {
             if (get_addr(a, &out->go_runtime_type) == 0)

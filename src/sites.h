@@ -18,6 +18,10 @@
 ** What is decided and how sure it is (sites.method / sites.confidence):
 **   go-type      0.99  Go: the type descriptor passed to the runtime maps
 **                      to a struct through DW_AT_go_runtime_type
+**   dwarf-alloc-type 0.97  clang 22's DW_AT_LLVM_alloc_type on the call site
+**                      of a C++ new, when the size agrees
+**   cxx-class-new 0.90  C++: the site calls T::operator new and the size is
+**                      T's (tried after cxx-ctor)
 **   cxx-ctor     0.95  C++: a constructor is called on the returned pointer;
 **                      its `this` parameter names the class
 **   dwarf-var    0.90  a variable or parameter whose location holds the

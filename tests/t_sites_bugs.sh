@@ -10,7 +10,15 @@
 #   sites_clone.c     gcc's xmalloc.constprop.0 with the size baked in is a
 #                     wrapper of that size: its callers are the sites;
 #   sites_line0.c     clang's merged call with line 0 still has a line;
-#   sites_kmem612.c   Linux 6.10+'s NAME_noprof entry points are allocators.
+#   sites_kmem612.c   Linux 6.10+'s NAME_noprof entry points are allocators;
+#   sites_header.c    wrappers that add a header (returning the pointer past
+#                     it), round the size up, or ask for n + 1 (and return
+#                     memcpy's result) are wrappers: their callers are the
+#                     sites, with the caller's size;
+#   sites_alloctype.cc clang 22's DW_AT_LLVM_alloc_type on a `new` call
+#                     site names the type where nothing else can;
+#   sites_classnew.cc T::operator new (malloc's or a pool's) is an allocator
+#                     of T when the size is T's.
 # Each check names the fixture line it expects (the "type=" marks).
 . "${TOP_SRCDIR:-$(dirname "$0")/..}/tests/lib.sh"
 
@@ -146,5 +154,78 @@ if command -v gcc >/dev/null 2>&1; then
     assert_eq "[$tag] buf_alloc wraps __kmalloc_noprof" "buf_alloc|24" \
         "$(site "$bin.db" sites_kmem612.c "$l" "s.allocator || '|' || s.size")"
 fi
+
+# ---- wrappers that add a header or round the size up ----
+for cc in gcc clang; do
+    command -v $cc >/dev/null 2>&1 || continue
+    tag="header $cc -O2"
+    bin=$T/header-$cc
+    $cc -std=c11 -O2 -g -o "$bin" "$FIXTURES/sites_header.c" || die "$tag: compile failed"
+    assert_status "[$tag] analyze" 0 "$HOLEPROF" analyze -q "$bin" -o "$bin.db"
+    assert_eq "[$tag] hdr_alloc (n + 16, returns past the header) is a wrapper" "wrapper|0" \
+        "$(wrapper "$bin.db" hdr_alloc)"
+    assert_match "[$tag] its reason names the header" 'argument 0 plus 16 bytes as the size.*returns the pointer past the header' \
+        "$(q "$bin.db" "SELECT reason FROM allocators WHERE name = 'hdr_alloc';")"
+    assert_eq "[$tag] round_alloc ((n + 15) & ~15) is a wrapper" "wrapper|0" \
+        "$(wrapper "$bin.db" round_alloc)"
+    assert_match "[$tag] its reason names the rounding" 'argument 0 rounded up to 16 as the size' \
+        "$(q "$bin.db" "SELECT reason FROM allocators WHERE name = 'round_alloc';")"
+    assert_eq "[$tag] copy_n (n + 1, returns memcpy's result) is a wrapper" "wrapper|1" \
+        "$(wrapper "$bin.db" copy_n)"
+    for w in conn:hdr_alloc peer:round_alloc; do
+        l=$(line_of sites_header.c type=${w%:*})
+        assert_eq "[$tag] the caller's site: ${w#*:} of the caller's 32 bytes" "${w#*:}|32|${w%:*}" \
+            "$(site "$bin.db" sites_header.c "$l" "s.allocator || '|' || s.size || '|' || coalesce(t.name, '-')")"
+    done
+    l=$(line_of sites_header.c type=none)
+    assert_eq "[$tag] main's copy_n is a site" "copy_n" \
+        "$(site "$bin.db" sites_header.c "$l" "s.allocator")"
+    assert_eq "[$tag] no site left inside the wrappers" 0 \
+        "$(q "$bin.db" "SELECT count(*) FROM sites WHERE function IN ('hdr_alloc', 'round_alloc', 'copy_n');")"
+done
+
+# ---- clang 22: DW_AT_LLVM_alloc_type on the call site of a new ----
+cxx22=$(command -v clang++-22 || true)
+if [ -n "$cxx22" ]; then
+    tag="alloctype clang++-22 -O2"
+    bin=$T/alloctype
+    "$cxx22" -O2 -g -o "$bin" "$FIXTURES/sites_alloctype.cc" || die "$tag: compile failed"
+    if readelf --debug-dump=info "$bin" 2>/dev/null | grep -q 'Unknown AT value: 3e0e'; then
+        assert_status "[$tag] analyze" 0 "$HOLEPROF" analyze -q "$bin" -o "$bin.db"
+        for t in Pt Other; do
+            l=$(grep -n "// type=$t\$" "$FIXTURES/sites_alloctype.cc" | cut -d: -f1)
+            assert_eq "[$tag] line $l: new $t" "_Znwm|24|$t|dwarf-alloc-type|0" \
+                "$(site "$bin.db" sites_alloctype.cc "$l" "s.allocator || '|' || s.size || '|' || coalesce(t.name, '-') || '|' || s.method || '|' || s.candidates")"
+        done
+        l=$(grep -n '// type=int$' "$FIXTURES/sites_alloctype.cc" | cut -d: -f1)
+        assert_eq "[$tag] line $l: new int[n] is no struct" "_Znam|-|int|dwarf-alloc-type|0" \
+            "$(site "$bin.db" sites_alloctype.cc "$l" "s.allocator || '|' || coalesce(t.name, '-') || '|' || s.type_name || '|' || s.method || '|' || s.candidates")"
+    else
+        echo "note: [$tag] no DW_AT_LLVM_alloc_type in the output; nothing to check"
+    fi
+else
+    echo "note: not run: apt-get install clang-22 (DW_AT_LLVM_alloc_type)"
+fi
+
+# ---- a class's own operator new ----
+for cxx in g++ clang++; do
+    command -v $cxx >/dev/null 2>&1 || continue
+    tag="classnew $cxx -O2"
+    bin=$T/classnew-$cxx
+    $cxx -O2 -g -o "$bin" "$FIXTURES/sites_classnew.cc" || die "$tag: compile failed"
+    assert_status "[$tag] analyze" 0 "$HOLEPROF" analyze -q "$bin" -o "$bin.db"
+    for a in _ZN4LeafnwEm _ZN4NodenwEm; do
+        assert_eq "[$tag] $a is an allocator of its own" "builtin|c++|0" \
+            "$(q "$bin.db" "SELECT origin || '|' || family || '|' || size_arg FROM allocators WHERE name = '$a';")"
+    done
+    for w in Leaf:_ZN4LeafnwEm Node:_ZN4NodenwEm; do
+        l=$(grep -n "// type=${w%:*}\$" "$FIXTURES/sites_classnew.cc" | cut -d: -f1)
+        assert_eq "[$tag] line $l: new ${w%:*}" "${w#*:}|32|${w%:*}|cxx-class-new" \
+            "$(site "$bin.db" sites_classnew.cc "$l" "s.allocator || '|' || s.size || '|' || coalesce(t.name, '-') || '|' || s.method")"
+    done
+    l=$(grep -n '// type=Twig$' "$FIXTURES/sites_classnew.cc" | cut -d: -f1)
+    assert_eq "[$tag] line $l: new Twig (Node's operator new, 56 bytes) is no Node" "_ZN4NodenwEm|56|ok" \
+        "$(site "$bin.db" sites_classnew.cc "$l" "s.allocator || '|' || s.size || '|' || CASE WHEN coalesce(t.name, '-') = 'Node' THEN 'Node' ELSE 'ok' END")"
+done
 
 finish

@@ -478,6 +478,16 @@ static void classify(const x86_ctx *c, const cs_insn *in, da_insn *d)
             d->imm = o1->imm;
             return;
         }
+        if (o0 && o1 && o0->type == X86_OP_REG && o1->type == X86_OP_IMM &&
+            rwidth(c, o0->reg) >= 4 && reg(c, o0->reg) < DA_NREGS) {
+            d->op = DA_OP_AND_IMM;
+            d->dst = reg(c, o0->reg);
+            d->wmask = 1u << d->dst;
+            d->width = rwidth(c, o0->reg);
+            /* a 32-bit mask sign-extended, whichever way capstone gives it */
+            d->imm = d->width == 4 ? (int64_t)(int32_t)o1->imm : o1->imm;
+            return;
+        }
         break;
 
     default:
@@ -716,8 +726,15 @@ static size_t fast_x86(const x86_ctx *c, const uint8_t *p, size_t left, da_insn 
         if (ext == 4 && dst == c->arch->sp)
             return 0;                               /* and rsp,imm: realignment */
         d->wmask = 1u << dst;
+        if (ext == 4 && w >= 4) {                   /* and r,imm: a size rounded up */
+            d->op = DA_OP_AND_IMM;
+            d->dst = dst;
+            d->imm = w == 4 ? (int64_t)(int32_t)imm : imm;
+            d->width = (uint8_t)w;
+            return d->len;
+        }
         if (ext != 0 && ext != 5)
-            return d->len;                          /* or/adc/sbb/and/xor: unknown */
+            return d->len;                          /* or/adc/sbb/xor: unknown */
         d->op = DA_OP_ADD_IMM;
         d->dst = dst;
         d->imm = ext == 5 ? -imm : imm;

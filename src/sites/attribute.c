@@ -69,7 +69,7 @@ static void attribute(si_ctx *x, tindex *ti, const site_ev *e, const dwarfacts *
     at.regs = abi_args(x, (at.A->flags & AF_GO_ABI) != 0, &at.na);
 
     si_ev_size(&at);
-    if (si_ev_go(&at))
+    if (si_ev_go(&at) || si_ev_alloc_type(&at))
         return;
     si_ev_kmem_size(&at);
     si_ev_pytype_size(&at);
@@ -77,7 +77,8 @@ static void attribute(si_ctx *x, tindex *ti, const site_ev *e, const dwarfacts *
     ** object names its object: before the DWARF evidence, which a reused
     ** register can mislead (6.12's copy_process) or which names only the
     ** PyObject head */
-    if (si_ev_kmem_name(&at) || si_ev_pytype_name(&at) || si_ev_ctor(&at) || si_ev_var(&at) ||
+    if (si_ev_kmem_name(&at) || si_ev_pytype_name(&at) || si_ev_ctor(&at) || si_ev_class_new(&at) ||
+        si_ev_var(&at) ||
         si_ev_return(&at) || si_ev_dest(&at))
         return;
     const char *scalar = at.scalar;

@@ -88,6 +88,8 @@ void si_build_functions(si_ctx *x, const si_user_alloc *u, size_t nu, const uint
         int best_rank = INT32_MAX;
         for (size_t k = i; k < j; k++) {
             int rank = si_user_match(u, nu, v[k].name) ? -1 : si_cat_match(v[k].name);
+            if (rank == -1 && si_class_new(v[k].name))
+                rank = INT32_MAX - 1;   /* a class's operator new: after the catalogue */
             if (rank != -1 || si_user_match(u, nu, v[k].name)) {
                 if (rank < best_rank) {
                     best_rank = rank;

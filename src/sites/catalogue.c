@@ -3,7 +3,8 @@
 ** allocator a symbol name is.
 **
 ** Contract: the built-in catalogue (C, CPython's object allocators, C++
-** operator new, Go runtime, Rust,
+** operator new and any class's own operator new / new[] by its mangled
+** name, Go runtime, Rust,
 ** glib, jemalloc, tcmalloc, mimalloc, the Linux kernel) with each entry's
 ** argument positions and flags; matching of a symbol name against it and
 ** against user declarations (--alloc, --alloc-config; they win), "@plt"
@@ -412,6 +413,18 @@ int32_t si_alloc_for_name(si_ctx *x, const char *name, uint64_t addr,
 {
     const si_user_alloc *ua = si_user_match(u, nu, name);
     int ci = ua ? -1 : si_cat_match(name);
+    int cn = ua || ci >= 0 ? 0 : si_class_new(name);
+    if (cn) {
+        /* T::operator new(size_t): an allocator of its own (a pool or
+        ** malloc, whatever its body does), of T when the size is T's */
+        int32_t k = si_new_alloc(x, name, si_base_len(name), addr);
+        alloc *a = &x->allocs[k];
+        a->size = 0;
+        a->family = FAM_CXX;
+        a->flags = AF_CLASS_NEW | (cn == 2 ? AF_ARRAY : 0);
+        a->origin = O_BUILTIN;
+        return k;
+    }
     if (!ua && ci < 0)
         return -1;
     /* a catalogue entry goes by its own name (Rust's mangled symbols too) */

@@ -58,7 +58,8 @@ static int cmp_site_pc(const void *a, const void *b)
 
 /* What a site needs from DWARF beyond its line: variables when the code
 ** kept the pointer somewhere a variable could name and no Go descriptor
-** types it; call-site values when the code left the size unknown. */
+** types it; call-site values when the code left the size unknown; the
+** allocated type clang records on a C++ allocation's call site. */
 static void want_dwarf(const si_ctx *x, const site_ev *e, dl_site *d)
 {
     const alloc *A = &x->allocs[e->alloc];
@@ -68,6 +69,8 @@ static void want_dwarf(const si_ctx *x, const site_ev *e, dl_site *d)
         d->want_params = 1;
     if (A->count >= 0 && A->count < na && e->args[A->count].k != V_CONST)
         d->want_params = 1;
+    /* clang 22 names the type of a C++ `new` on its call site */
+    d->want_alloc_type = A->family == FAM_CXX;
     int go = (A->flags & AF_GO_ABI) && A->type >= 0 && A->type < na &&
              e->args[A->type].k == V_CONST;
     if (!go) {

@@ -203,6 +203,22 @@ static void note_return(si_ctx *x, const state *S, const sv *v)
 ** are tiny, and each summary costs an analysis. */
 #define SUMMARY_MAX_BYTES 1024
 
+/* C library functions that return their first argument (the destination):
+** `return memcpy(p, s, n)` hands back what p holds. */
+static int libc_returns_dest(const char *name)
+{
+    static const char *const names[] = {
+        "memcpy", "memmove", "memset", "strcpy", "strncpy", "strcat", "strncat",
+        "__memcpy_chk", "__memmove_chk", "__memset_chk", "__strcpy_chk", "__strncpy_chk",
+        "__strcat_chk", "__strncat_chk", "wmemcpy", "wmemmove", "wmemset",
+    };
+    size_t len = si_base_len(name);
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (strlen(names[i]) == len && memcmp(names[i], name, len) == 0)
+            return 1;
+    return 0;
+}
+
 /* The function a call or tail jump to `target` reaches when it hands back
 ** one of its arguments unchanged (func.ret_arg), else NULL.  A small body
 ** not analyzed yet, called with an allocation result, is put on
@@ -215,6 +231,10 @@ static const func *passthrough(si_ctx *x, const func *f, const state *S, uint64_
     if (gi < 0)
         return NULL;
     func *g = &x->fns[gi];
+    if (g->is_plt && !g->summarized && g->name && libc_returns_dest(g->name)) {
+        g->summarized = 1;      /* the stub's summary is the library's */
+        g->ret_arg = 0;
+    }
     if (g->summarized)
         return g->ret_arg >= 0 && g->ret_arg < x->arch->nargs ? g : NULL;
     if (g->wanted_by == x->cur_fn + 1 || g->is_plt || g->cold || g->go_abi || g->alloc >= 0 || g->name == NULL ||
@@ -325,8 +345,16 @@ static void xfer(si_ctx *x, const func *f, state *S, uint32_t ii, int emit)
         return;
     case DA_KIND_RET:
         if (emit) {
+            const sv *rv = &S->r[ar->ret];
             x->ret_taint |= S->taint[ar->ret];
-            note_return(x, S, &S->r[ar->ret]);
+            note_return(x, S, rv);
+            if (rv->k == V_RET && rv->c > 0 && rv->c <= MAX_HEADER) {
+                /* the pointer past a header the function put in front */
+                site_ev *e = si_site_of(x, rv->s);
+                if (e)
+                    e->ret_off = e->ret_off == 0 || e->ret_off == (uint16_t)rv->c
+                               ? (uint16_t)rv->c : RET_OFF_MIXED;
+            }
         }
         return;
     case DA_KIND_BAD:
@@ -387,6 +415,8 @@ static void xfer(si_ctx *x, const func *f, state *S, uint32_t ii, int emit)
                     r = (b.c = wadd(b.c, d->disp), b);
                 else if (d->disp == 0)
                     r = b;
+                else if (b.k == V_ARG || b.k == V_ARGX)
+                    r = vadd(b, vconst(d->disp));   /* a header: lea 16(%rdi) */
                 else
                     r = vunk();
                 if (d->disp == 0 && d->base < DA_NREGS)
@@ -547,6 +577,13 @@ static void xfer(si_ctx *x, const func *f, state *S, uint32_t ii, int emit)
         return;
     case DA_OP_ALIGN_SP:
         setr(S, ar->sp, vunk(), 0);
+        return;
+    case DA_OP_AND_IMM:
+        /* a constant, or a size rounded up; else as any other write */
+        v = vand(S->r[d->dst], d->imm);
+        if (v.k == V_BOT)
+            v = vsym(ii, d->dst);
+        setr(S, d->dst, d->width == 4 ? vtrunc32(v) : v, 0);
         return;
     default:
         for (uint32_t wm = d->wmask & WMASK_REGS; wm; wm &= wm - 1) {

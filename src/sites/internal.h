@@ -93,6 +93,7 @@ enum { FAM_C = 0, FAM_CXX, FAM_GO, FAM_RUST, FAM_GLIB, FAM_JEMALLOC, FAM_TCMALLO
 #define AF_MANGLED      0x20    /* Rust: match legacy and v0 manglings */
 #define AF_PYTYPE       0x40    /* CPython: the size is the type object's
                                    (argument `type`; nitems in `type2`) */
+#define AF_CLASS_NEW    0x80    /* C++ T::operator new / new[]: T in the name */
 
 /* ------------------------------------------------------------------ */
 /* Data structures                                                     */
@@ -111,6 +112,11 @@ typedef struct alloc {
     int64_t fixed_size;         /* a clone specialised for one size: its
                                    bytes (size is -1 then), else 0 */
     int64_t fixed_count;        /* and its count, 0 when not known */
+    int32_t size_add;           /* wrapper: what it asks its allocator for is
+                                   (size + size_add) rounded up to 2^size_align
+                                   (a header, a rounding); the caller's size is
+                                   the site's */
+    uint8_t size_align;
 } alloc;
 
 typedef struct func {
@@ -138,8 +144,10 @@ typedef struct func {
 ** the element size.  A V_UNK may also name the instruction (and register)
 ** that produced it in s, so `x + x` and `x + 2*x` still know they are
 ** multiples of one x.  V_RET/V_MAYRET carry an offset into the object in c
-** (p + 4 after `add rax, 4`). */
-enum { V_BOT = 0, V_UNK, V_CONST, V_ARG, V_PROD, V_STACK, V_RET, V_MAYRET, V_LOAD };
+** (p + 4 after `add rax, 4`).  V_ARGX is argument a with a header added and
+** maybe rounded up: (arg + c) rounded up to 2^b bytes (b 0: not rounded),
+** what an allocator wrapper that prefixes a header or rounds asks for. */
+enum { V_BOT = 0, V_UNK, V_CONST, V_ARG, V_PROD, V_STACK, V_RET, V_MAYRET, V_LOAD, V_ARGX };
 
 typedef struct sv {
     uint8_t k;
@@ -186,8 +194,12 @@ typedef struct site_ev {
     uint8_t indirect;           /* through a pointer */
     uint8_t via_data;           /* through a data word (function table) */
     uint64_t slot;              /* and that word's address, when known */
+    uint16_t ret_off;           /* every return of the pointer hands back
+                                   pointer + ret_off (past a header), 0 none;
+                                   RET_OFF_MIXED: returns disagree */
     int64_t id;                 /* database id once written */
 } site_ev;
+#define RET_OFF_MIXED 0xffffu
 
 typedef struct store_ev {
     uint32_t fn, gen, insn;
@@ -431,7 +443,9 @@ typedef struct tindex {
 /* ---- attribution (attribute.c, ev_*.c) ---- */
 
 #define CONF_GO     0.99
+#define CONF_ALLOC_TYPE 0.97
 #define CONF_CTOR   0.95
+#define CONF_CLASS_NEW 0.90
 #define CONF_VAR    0.90
 #define CONF_RETURN 0.85
 #define CONF_KMEM   0.80
@@ -731,6 +745,8 @@ int si_write_abi(si_ctx *x, hp_err *err);
 void si_slab_cache(si_ctx *x, const site_ev *e, hp_arena *ar, kcache **kc, size_t *n,
                    size_t *cap);
 int si_write_caches(si_ctx *x, hp_err *err);
+int si_ev_alloc_type(attr *at);
+int si_whole_objects(const fin *r, const alloc *A, uint64_t ts);
 void si_ev_kmem_size(attr *at);
 int si_ev_ctor(attr *at);
 int si_ev_var(attr *at);
@@ -745,5 +761,8 @@ void si_dest_sort(si_ctx *x);
 void si_dest_probes(const si_ctx *x, const site_ev *e, dl_site *d);
 void si_ev_size_only(attr *at, size_t slo, size_t shi);
 int si_is_ctor_name(const char *n);
+char *si_mangled_class(const char *n, size_t len, const char *stop);
+int si_class_new(const char *name);
+int si_ev_class_new(attr *at);
 
 #endif

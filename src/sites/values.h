@@ -2,11 +2,13 @@
 ** sites/values.h -- the algebra of symbolic values the data flow (flow.c)
 ** computes with.
 **
-** Contract: constructors (vunk, vconst, varg, vstack, vret, vload, vsym),
+** Contract: constructors (vunk, vconst, varg, vargx, vstack, vret, vload, vsym),
 ** equality, the meet of two paths (what they agree on: an argument met with
 ** a constant is the argument "adjusted"; a returned pointer met with
 ** anything else is "maybe returned"), and the arithmetic the size
-** computations use (scale, add, multiply, truncate to 32 bits), each
+** computations use (scale, add, multiply, and with a mask, truncate to 32
+** bits; an argument plus a small constant, maybe rounded up, is V_ARGX:
+** what a wrapper that adds a header or rounds asks for), each
 ** exact or V_UNK: a value is never guessed.  All static inline: they run
 ** for every register at every instruction of every pass.
 */
@@ -52,6 +54,19 @@ static inline sv varg(int i)
     v.c = 1;
     return v;
 }
+
+/* (argument a + hdr) rounded up to 2^align bytes */
+static inline sv vargx(uint8_t a, int64_t hdr, uint8_t align)
+{
+    sv v = vmk(V_ARGX);
+    v.a = a;
+    v.c = hdr;
+    v.b = align;
+    return v;
+}
+
+/* the most a header may add: bigger constants are something else */
+#define MAX_HEADER 4096
 
 static inline sv vstack(int64_t off)
 {
@@ -125,13 +140,17 @@ static inline sv meet(sv x, sv y)
         x.adj = 1;
         return x;
     }
-    if ((x.k == V_ARG || x.k == V_PROD) && y.k == V_CONST) {
+    if ((x.k == V_ARG || x.k == V_PROD || x.k == V_ARGX) && y.k == V_CONST) {
         x.adj = 1;
         return x;
     }
-    if ((y.k == V_ARG || y.k == V_PROD) && x.k == V_CONST) {
+    if ((y.k == V_ARG || y.k == V_PROD || y.k == V_ARGX) && x.k == V_CONST) {
         y.adj = 1;
         return y;
+    }
+    if (x.k == V_ARGX && y.k == V_ARGX && x.a == y.a && x.c == y.c && x.b == y.b) {
+        x.adj = 1;
+        return x;
     }
     if (is_retoff(&x) || is_retoff(&y)) {
         if (is_retoff(&x) && is_retoff(&y) && (x.s != y.s || x.c != y.c))
@@ -186,6 +205,19 @@ static inline sv vadd(sv x, sv y)
     int64_t r;
     if (x.k == V_CONST && y.k == V_CONST)
         return __builtin_add_overflow(x.c, y.c, &r) ? vunk() : vconst(r);
+    if (x.k == V_CONST) {
+        sv t = x;
+        x = y;
+        y = t;
+    }
+    /* an argument plus a small constant: a header (or the rounding's
+    ** addend, see vand) */
+    if (y.k == V_CONST && y.c > 0 && y.c <= MAX_HEADER) {
+        if (x.k == V_ARG && x.c == 1 && !x.adj)
+            return vargx(x.a, y.c, 0);
+        if (x.k == V_ARGX && x.b == 0 && !x.adj && x.c + y.c <= MAX_HEADER)
+            return vargx(x.a, x.c + y.c, 0);
+    }
     if (y.k == V_CONST && (x.k == V_STACK || is_retoff(&x))) {
         x.c = wadd(x.c, y.c);
         return x;
@@ -219,6 +251,23 @@ static inline sv vmul(sv x, sv y)
         return r;
     }
     return vunk();
+}
+
+/* v & m: a constant, or (arg + hdr + 2^k - 1) & -2^k, arg + hdr rounded up
+** to 2^k; anything else is not modelled (V_BOT: the caller clobbers) */
+static inline sv vand(sv v, int64_t m)
+{
+    if (v.k == V_CONST)
+        return vconst(v.c & m);
+    if (v.k == V_ARGX && v.b == 0 && !v.adj && m < 0 && m >= -MAX_HEADER) {
+        uint64_t align = (uint64_t)-m;
+        if ((align & (align - 1)) == 0 && align >= 2 && (int64_t)align - 1 <= v.c) {
+            v.c -= (int64_t)align - 1;
+            v.b = (uint8_t)__builtin_ctzll(align);
+            return v;
+        }
+    }
+    return vmk(V_BOT);
 }
 
 static inline sv vtrunc32(sv v)

@@ -4,7 +4,10 @@
 ** Contract: si_fixed_point() analyzes every function that may call an
 ** allocator (calls.c), and makes a function an allocator (origin
 ** "wrapper") when it forwards its own argument as an allocator's size,
-** count or type and returns the result (or tail-calls it); its callers,
+** count or type and returns the result (or tail-calls it; or, having put
+** a header in front, the pointer past it), the size maybe with a header or
+** rounded up (recorded in the allocator: the caller's size is the site's);
+** its callers,
 ** the users of data words holding its address and the functions taking
 ** its address are analyzed again, until nothing changes; then calls
 ** through function pointers are resolved (indirect.c) and the fixed point
@@ -39,18 +42,46 @@ static void enqueue_callers(si_ctx *x, uint32_t fi)
         si_enqueue(x, x->cal[k]);
 }
 
+/* Does the function return the pointer past a header it added to the
+** size it forwards (`h = malloc(n + sizeof *h); ...; return h + 1`)? */
+static int past_header(const si_ctx *x, const site_ev *e)
+{
+    const alloc *A = &x->allocs[e->alloc];
+    if (e->ret_off == 0 || e->ret_off == RET_OFF_MIXED || A->size < 0 || A->count >= 0)
+        return 0;
+    const sv *v = &e->args[A->size];
+    return v->k == V_ARGX && v->b == 0 && v->c >= (int64_t)e->ret_off;
+}
+
+/* A function that returns the start of what it asked for n + c bytes
+** for, c more than a terminator or a pad, has put its own object in front
+** of the caller's bytes (PyBytes_FromStringAndSize: the PyBytesObject
+** header, then n bytes): a constructor, not a wrapper. */
+#define MAX_TAIL 8
+
 /* Does site e forward the function's own arguments to its allocator?
-** Fills the wrapper's argument positions. */
-static int forwards(const si_ctx *x, const site_ev *e, int *sa, int *ca, int *ta)
+** Fills the wrapper's argument positions, and in *add and *align the
+** header it adds and the rounding (a size argument forwarded as
+** (size + add) rounded up to 2^align; one transform, its own or its
+** allocator's: two in a row are not followed). */
+static int forwards(const si_ctx *x, const site_ev *e, int *sa, int *ca, int *ta, int32_t *add,
+                    uint8_t *align)
 {
     const alloc *A = &x->allocs[e->alloc];
     *sa = *ca = *ta = -1;
+    *add = A->size_add;
+    *align = A->size_align;
     if (A->flags & (AF_CACHE_CREATE | AF_CACHE_ALLOC) || A->out >= 0)
         return 0;
     if (A->size >= 0) {
         const sv *v = &e->args[A->size];
         if (v->k == V_ARG && v->c == 1) {
             *sa = v->a;
+        } else if (v->k == V_ARGX && A->count < 0 && A->size_add == 0 && A->size_align == 0 &&
+                   (v->c <= MAX_TAIL || past_header(x, e))) {
+            *sa = v->a;
+            *add = (int32_t)v->c;
+            *align = v->b;
         } else if (v->k == V_PROD) {
             *ca = v->a;     /* count first, as in calloc(n, size) */
             *sa = v->b;
@@ -157,10 +188,12 @@ static int decide_wrapper(si_ctx *x, uint32_t fi, size_t from)
     for (size_t i = from; i < x->nsites; i++) {
         site_ev *e = &x->sites[i];
         int sa, ca, ta;
+        int32_t add = 0;
+        uint8_t align = 0;
         int64_t fsize = 0, fcount = 0;
-        if (!(e->kind == SK_TAIL || e->returned))
+        if (!(e->kind == SK_TAIL || e->returned || past_header(x, e)))
             continue;
-        if (!forwards(x, e, &sa, &ca, &ta) &&
+        if (!forwards(x, e, &sa, &ca, &ta, &add, &align) &&
             !(is_clone(f->name) && only_hands_back(x, e) && fixed_size(x, e, &fsize, &fcount)))
             continue;
         if (x->allocs[e->alloc].addr == f->addr)
@@ -176,6 +209,8 @@ static int decide_wrapper(si_ctx *x, uint32_t fi, size_t from)
         W->type = (int8_t)ta;
         W->fixed_size = fsize;
         W->fixed_count = fcount;
+        W->size_add = fsize > 0 ? 0 : add;
+        W->size_align = fsize > 0 ? 0 : align;
         W->family = A->family;
         W->flags = A->flags & (AF_ARRAY | AF_REALLOC);
         if (ta >= 0)
@@ -193,7 +228,8 @@ static int decide_wrapper(si_ctx *x, uint32_t fi, size_t from)
         if (table[0])
             note = table;
         char *ret_s = hp_xasprintf("%s%s%s", note ? " " : "", note ? note : "",
-                                   e->kind == SK_TAIL ? "" : " and returns the result");
+                                   e->kind == SK_TAIL ? "" : e->returned ? " and returns the result"
+                                   : " and returns the pointer past the header");
         const char *ret = ret_s;
         unsigned long long pc = (unsigned long long)e->pc;
         if (fsize > 0)
@@ -206,7 +242,20 @@ static int decide_wrapper(si_ctx *x, uint32_t fi, size_t from)
         else if (sa >= 0 && ca >= 0)
             W->reason = hp_xasprintf("%s %s at 0x%llx with argument %d as the size and "
                                      "argument %d as the count%s", how, A->name, pc, sa, ca, ret);
-        else if (sa >= 0)
+        else if (sa >= 0 && A->size >= 0 && e->args[A->size].k == V_ARGX) {
+            char tr[96];
+            if (align && add)
+                snprintf(tr, sizeof tr, " plus %d bytes rounded up to %u", (int)add, 1u << align);
+            else if (align)
+                snprintf(tr, sizeof tr, " rounded up to %u", 1u << align);
+            else
+                snprintf(tr, sizeof tr, " plus %d bytes", (int)add);
+            W->reason = hp_xasprintf("%s %s at 0x%llx with argument %d%s as the size (a header "
+                                     "or rounding: the caller's size is the site's)%s%s", how,
+                                     A->name, pc, sa, tr,
+                                     e->args[A->size].adj ? " (a constant on some paths)" : "",
+                                     ret);
+        } else if (sa >= 0)
             W->reason = hp_xasprintf("%s %s at 0x%llx with argument %d as the size%s%s", how,
                                      A->name, pc, sa,
                                      e->args[A->size].adj ? " (a constant on some paths)" : "",
