@@ -195,13 +195,63 @@ static void note_take(si_ctx *x, uint32_t i, uint64_t a)
     r->zero = 0;
 }
 
+/* Opcodes that may take a function's address: lea (8d, rip-relative),
+** and in non-PIC code mov $imm32 into a register (b8+r) or r/m (c7 /0). */
+static const uint8_t take_op[256] = {
+    [0x8d] = 1, [0xb8] = 2, [0xb9] = 2, [0xba] = 2, [0xbb] = 2, [0xbc] = 2, [0xbd] = 2,
+    [0xbe] = 2, [0xbf] = 2, [0xc7] = 3,
+};
+
+/* The instruction whose opcode is at p[k] (a byte scan: it may be no
+** instruction at all, which only costs a lookup) takes the address of a
+** function in [lo, hi): noted. */
+static void take_at(si_ctx *x, uint32_t i, const uint8_t *p, size_t len, size_t k,
+                    uint64_t base, uint64_t lo, uint64_t hi, int pic)
+{
+    uint64_t a;
+    switch (take_op[p[k]]) {
+    case 1:                     /* lea disp32(%rip), %reg */
+        if (k + 6 > len || (p[k + 1] & 0xc7) != 0x05)
+            return;
+        a = base + k + 6 + (uint64_t)(int64_t)(int32_t)rd32le(p + k + 2);
+        break;
+    case 2:                     /* mov $imm32, %r32 (zero-extended) */
+        if (pic || k + 5 > len)
+            return;
+        a = rd32le(p + k + 1);
+        break;
+    default: {                  /* mov $imm32, r/m (sign-extended) */
+        if (pic || k + 2 > len)
+            return;
+        uint8_t m = p[k + 1];
+        size_t at;
+        if ((m & 0xf8) == 0xc0)
+            at = k + 2;                 /* a register */
+        else if ((m & 0xf8) == 0x40 && (m & 7) != 4)
+            at = k + 3;                 /* disp8(%reg) */
+        else if ((m & 0xf8) == 0x80 && (m & 7) != 4)
+            at = k + 6;                 /* disp32(%reg) */
+        else
+            return;
+        if (at + 4 > len)
+            return;
+        a = (uint64_t)(int64_t)(int32_t)rd32le(p + at);
+        break;
+    }
+    }
+    if (a >= lo && a < hi)
+        note_take(x, i, a);
+}
+
 void si_scan_callers(si_ctx *x, const si_user_alloc *u, size_t nu, const uint8_t *u_origin)
 {
     edge *e = NULL;
     size_t ne = 0, ecap = 0;
-    /* code addresses as immediates (non-PIC code: mov $func, ...) */
+    /* where code addresses are: a lea's target or an immediate (non-PIC
+    ** code, without relocations: mov $func, ...) outside is no function */
     uint64_t text_lo = UINT64_MAX, text_hi = 0;
-    for (size_t i = 0; x->nrel == 0 && i < x->img->nsections; i++) {
+    const int pic = x->nrel > 0;
+    for (size_t i = 0; i < x->img->nsections; i++) {
         const ei_section *s = &x->img->sections[i];
         if ((s->flags & (SHF_ALLOC | SHF_EXECINSTR)) != (SHF_ALLOC | SHF_EXECINSTR) ||
             s->type != SHT_PROGBITS || s->size == 0)
@@ -237,17 +287,6 @@ void si_scan_callers(si_ctx *x, const si_user_alloc *u, size_t nu, const uint8_t
                          si_amap_get(&x->sref_set, abs) >= 0)
                     hit = abs;
             }
-            if (k + 4 <= len) {
-                /* a function's address taken: lea func(%rip), or an
-                ** immediate in non-PIC code */
-                int64_t disp = (int32_t)rd32le(p + k);
-                if (k >= 2 && p[k - 2] == 0x8d && (p[k - 1] & 0xc7) == 0x05)
-                    note_take(x, (uint32_t)i, next + k + (uint64_t)disp);
-                else if ((uint64_t)disp >= text_lo && (uint64_t)disp < text_hi)
-                    note_take(x, (uint32_t)i, (uint64_t)disp);
-                else if ((uint64_t)(uint32_t)disp >= text_lo && (uint64_t)(uint32_t)disp < text_hi)
-                    note_take(x, (uint32_t)i, (uint64_t)(uint32_t)disp);
-            }
             if (hit && (x->nuses == 0 || x->uses[x->nuses - 1].slot != hit ||
                         x->uses[x->nuses - 1].fn != i)) {
                 slotref *us = HP_PUSH(x->uses, x->nuses, x->usecap);
@@ -256,6 +295,8 @@ void si_scan_callers(si_ctx *x, const si_user_alloc *u, size_t nu, const uint8_t
                 us->zero = 0;
             }
             uint8_t b = p[k];
+            if (take_op[b])
+                take_at(x, (uint32_t)i, p, len, k, f->addr, text_lo, text_hi, pic);
             unsigned kind = branch_kind[b];
             if (kind == 0)
                 continue;

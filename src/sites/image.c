@@ -52,7 +52,13 @@ void si_amap_free(amap *m)
 const uint8_t *si_bytes_at(si_ctx *x, uint64_t addr, size_t len)
 {
     ei_image *img = x->img;
-    for (size_t i = 0; i < img->nsections; i++) {
+    /* the section of the last answer first: the data flow asks about
+    ** neighbouring words of one table many times */
+    size_t last = x->bytes_sec < img->nsections ? x->bytes_sec : 0;
+    for (size_t j = 0; j <= img->nsections; j++) {
+        size_t i = j == 0 ? last : j - 1;
+        if (j > 0 && i == last)
+            continue;
         const ei_section *s = &img->sections[i];
         if (!(s->flags & SHF_ALLOC) || s->type == SHT_NOBITS || s->addr == 0)
             continue;
@@ -66,6 +72,7 @@ const uint8_t *si_bytes_at(si_ctx *x, uint64_t addr, size_t len)
         uint64_t o = addr - s->addr;
         if (o > n || n - o < len)
             return NULL;
+        x->bytes_sec = i;
         return p + o;
     }
     return NULL;

@@ -345,6 +345,7 @@ typedef struct si_ctx {
     struct fp_ctx *fp;          /* indirect.c's state, or NULL */
     uint64_t callee_slot;       /* the data word si_callee's last answer
                                    came through, else 0 */
+    size_t bytes_sec;           /* si_bytes_at's last section */
     ei_image *dwarf;            /* the file holding the DWARF, or NULL */
     /* relocations: RELATIVE addends (PIE data words) */
     uint64_t *rel_off;
