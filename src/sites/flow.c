@@ -427,6 +427,11 @@ static void xfer(si_ctx *x, const func *f, state *S, uint32_t ii, int emit)
                 r = vscale(i, d->scale);
             } else if (b.k == V_CONST && i.k == V_CONST) {
                 r = vconst(waddr(b.c, i.c, d->scale, d->disp));
+            } else if (d->base < DA_NREGS && d->disp == 0) {
+                /* x + k*x: lea (%rdi,%rax,2) after lea (%rdi,%rdi,8)
+                ** is 19 times rdi (n * 152 built by gcc); anything
+                ** else vadd does not know is unknown */
+                r = vadd(b, d->scale > 1 ? vscale(i, d->scale) : i);
             } else {
                 r = vunk();
             }
