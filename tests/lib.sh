@@ -44,6 +44,16 @@ need() { for c in "$@"; do command -v "$c" >/dev/null 2>&1 || skip "$c not insta
 # q DB SQL : run SQL in the real sqlite3 CLI, print result ('|' separated)
 q() { sqlite3 -batch -noheader "$1" "$2"; }
 
+# line_of FIXTURE MARK : the line of tests/fixtures/FIXTURE holding "/* MARK"
+line_of() { grep -n "/\* $2 " "$FIXTURES/$1" | cut -d: -f1 | head -1; }
+
+# site_at DB FIXTURE LINE COLUMNS : COLUMNS (over sites s, LEFT JOIN types t)
+# of the sites at that line of the fixture, in pc order
+site_at() {
+    q "$1" "SELECT $4 FROM sites s LEFT JOIN types t ON t.id = s.type_id
+             WHERE s.file LIKE '%/$2' AND s.line = $3 ORDER BY s.pc;"
+}
+
 # assert_eq WHAT EXPECTED ACTUAL
 assert_eq() {
     if [ "$2" = "$3" ]; then pass; else fail "$1: expected [$2] got [$3]"; fi

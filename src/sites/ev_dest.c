@@ -8,7 +8,12 @@
 ** is a store at offset 24 through the register holding t.  At
 ** attribution (si_ev_dest, after the DWARF and descriptor evidence), the
 ** DWARF variable holding that register at the store's pc (a register
-** location, in a scope around the site) names the struct T; T's member at
+** location, in a scope around the site) names the struct T -- else what
+** the data flow knew of the base: the pointer of another site of the
+** same function, typed T before this one (sites go in pc order: cert->pub
+** = kzalloc(...) after cert = kzalloc(...)), or a pointer loaded from
+** member m of a struct a DWARF variable in the load's base register
+** names, m of type T * (p->priv->buf = ...); T's member at
 ** exactly that offset, of pointer type, names the pointee: a struct or
 ** union row of the binary (by name, through typedefs) is the type when it
 ** fits the allocation (its size, an element size, or a multiple for an
@@ -45,8 +50,34 @@ void si_dest_store(si_ctx *x, const func *f, const state *S, const da_insn *d)
         d->base >= DA_NREGS || d->index != DA_NOREG || d->base == x->arch->sp)
         return;
     const sv *v = &S->r[d->src], *b = &S->r[d->base];
-    if (!is_ret(v) || b->k == V_STACK || is_retoff(b) || d->disp < 0 || d->disp > (1 << 20))
+    if (!is_ret(v) || b->k == V_STACK || d->disp < 0 || d->disp > (1 << 20))
         return;
+    uint8_t via = DV_NONE, lbase = 0;
+    uint32_t bsite = 0;
+    int64_t boff = 0;
+    uint64_t lpc = 0;
+    if (is_retoff(b)) {
+        /* into another allocation: a->b = kzalloc(...) after a = kzalloc(...) */
+        if (b->s == v->s || b->c < 0 || b->c > (1 << 20))
+            return;
+        via = DV_SITE;
+        bsite = b->s;
+        boff = b->c;
+    } else if (b->k == V_LOAD && !b->adj) {
+        via = DV_GLOBAL;        /* p = global; p->m = kzalloc(...) */
+        lpc = (uint64_t)b->c;
+    } else if (b->k == V_UNK && b->c <= 1 && b->s != 0 && (b->s >> 4) - 1 < x->ninsn) {
+        /* loaded from a member: q = p->m; q->n = kzalloc(...) */
+        const da_insn *L = &x->insn[(b->s >> 4) - 1];
+        if (L->op == DA_OP_LOAD && L->width == 8 && L->dst == (b->s & 15) &&
+            L->base < DA_NREGS && L->base != x->arch->sp && L->index == DA_NOREG &&
+            L->disp >= 0 && L->disp <= (1 << 20)) {
+            via = DV_FIELD;
+            lbase = L->base;
+            boff = L->disp;
+            lpc = L->addr;
+        }
+    }
     size_t seen = 0;
     for (size_t i = x->ndstores; i > 0 && seen <= MAX_DEST; i--) {
         const dstore_ev *o = &x->dstores[i - 1];
@@ -63,22 +94,33 @@ void si_dest_store(si_ctx *x, const func *f, const state *S, const da_insn *d)
     e->pc = d->addr;
     e->base = d->base;
     e->disp = (int32_t)d->disp;
+    e->via = via;
+    e->lbase = lbase;
+    e->bsite = bsite;
+    e->boff = (int32_t)boff;
+    e->lpc = lpc;
 }
 
-/* The pcs of site e's destination stores, as DWARF probes. */
+/* The pcs of site e's destination stores (and of the loads their bases
+** came from), as DWARF probes. */
 void si_dest_probes(const si_ctx *x, const site_ev *e, dl_site *d)
 {
     size_t lo, hi;
     EV_RANGE(x->dstores, x->ndstores, e, lo, hi);
     if (hi > lo)
         d->want_vars = 1;
-    for (size_t i = lo; i < hi && d->nprobe < DL_MAX_PROBES; i++) {
-        int dup = 0;
-        for (int k = 0; k < d->nprobe; k++)
-            dup |= d->probe[k] == x->dstores[i].pc;
-        if (!dup)
-            d->probe[d->nprobe++] = x->dstores[i].pc;
-    }
+    for (size_t i = lo; i < hi; i++)
+        for (int w = 0; w < 2; w++) {
+            const dstore_ev *s = &x->dstores[i];
+            uint64_t pc = w ? s->lpc : s->pc;
+            if (w && s->via != DV_FIELD)
+                continue;
+            int dup = 0;
+            for (int k = 0; k < d->nprobe; k++)
+                dup |= d->probe[k] == pc;
+            if (!dup && d->nprobe < DL_MAX_PROBES)
+                d->probe[d->nprobe++] = pc;
+        }
 }
 
 /* "Node *" -> "Node"; "struct Table *" -> "Table"; NULL when the type is
@@ -162,71 +204,117 @@ static int fits(const attr *at, const trow *t)
     return sz > t->size && sz % t->size == 0 && (!r->count_known || r->count >= 1);
 }
 
+/* The struct a DWARF variable in register reg at pc points to, or NULL. */
+static trow *var_in_reg(attr *at, uint8_t reg, uint64_t pc)
+{
+    const dl_site *ds = at->ds;
+    if (ds == NULL)
+        return NULL;
+    for (uint32_t k = 0; k < ds->nvars; k++) {
+        const dl_var *v = &ds->vars[k];
+        for (uint32_t l = 0; l < v->nlocs; l++) {
+            const dl_varloc *L = &v->locs[l];
+            if (L->kind == DL_LOC_REG && L->reg == reg && pc >= L->lo && pc < L->hi &&
+                v->type && v->type->name) {
+                trow *T = si_ti_find(at->ti, v->type->name, v->type->size, v->type->decl_file,
+                                     v->type->decl_line, 0);
+                return T && T->t ? T : NULL;
+            }
+        }
+    }
+    return NULL;
+}
+
+/* The 8-byte member of T at off, inside embedded structs too
+** (tb = &g->strt; tb->hash = ...); NULL when there is none. */
+static const lay_member *member_at(attr *at, trow *T, uint64_t off)
+{
+    for (int depth = 0; T && T->t && depth < 6; depth++) {
+        const lay_member *in = NULL;
+        for (uint32_t k = 0; k < T->t->nmembers && in == NULL; k++) {
+            const lay_member *c = &T->t->members[k];
+            if (c->bit_size == 0 && c->type_name && off >= c->offset &&
+                off - c->offset < c->size)
+                in = c;
+        }
+        if (in == NULL)
+            return NULL;
+        if (in->offset == off && in->size == 8)
+            return in;
+        char nb[256];
+        int p2;
+        if (pointee_of(in->type_name, nb, sizeof nb, &p2) != NULL)
+            return NULL;        /* inside a pointer: nothing embedded */
+        snprintf(nb, sizeof nb, "%s", in->type_name);
+        const char *q = nb;
+        if (strncmp(q, "struct ", 7) == 0)
+            q += 7;
+        else if (strncmp(q, "union ", 6) == 0)
+            q += 6;
+        off -= in->offset;
+        T = si_ti_find(at->ti, q, in->size, NULL, 0, 0);
+    }
+    return NULL;
+}
+
+/* The struct the pointer member of T at off points to (q = p->m: what q
+** is), or NULL. */
+static trow *member_target(attr *at, trow *T, uint64_t off)
+{
+    const lay_member *m = member_at(at, T, off);
+    char buf[256];
+    int ptr;
+    const char *pn = m ? pointee_of(m->type_name, buf, sizeof buf, &ptr) : NULL;
+    if (pn == NULL || ptr || is_raw(pn))
+        return NULL;
+    trow *D = si_ti_find(at->ti, pn, 0, NULL, 0, 0);
+    return D && D->t ? D : NULL;
+}
+
+/* The struct site `insn` of the same analysis was typed as (an earlier
+** site: they are attributed in pc order), or NULL. */
+static trow *site_type(attr *at, uint32_t insn)
+{
+    si_ctx *x = at->x;
+    const site_ev *e = at->e;
+    for (size_t k = x->ndone; k-- > 0; ) {
+        const site_ev *o = &x->sites[x->done[k].ev];
+        if (o == e)
+            continue;
+        if (o->fn != e->fn)
+            break;
+        if (o->gen == e->gen && o->insn == insn)
+            return x->done[k].r.type;
+    }
+    return NULL;
+}
+
 int si_ev_dest(attr *at)
 {
     si_ctx *x = at->x;
     const site_ev *e = at->e;
-    const dl_site *ds = at->ds;
     fin *r = at->r;
-    if (ds == NULL || ds->nvars == 0)
-        return 0;
     size_t lo, hi;
     EV_RANGE(x->dstores, x->ndstores, e, lo, hi);
     trow *pick = NULL;
     const char *scalar = NULL;
     for (size_t i = lo; i < hi; i++) {
         const dstore_ev *s = &x->dstores[i];
-        const dl_type *owner = NULL;
-        for (uint32_t k = 0; k < ds->nvars && owner == NULL; k++) {
-            const dl_var *v = &ds->vars[k];
-            for (uint32_t l = 0; l < v->nlocs; l++) {
-                const dl_varloc *L = &v->locs[l];
-                if (L->kind == DL_LOC_REG && L->reg == s->base && s->pc >= L->lo &&
-                    s->pc < L->hi && v->type && v->type->name) {
-                    owner = v->type;
-                    break;
-                }
-            }
-        }
-        if (owner == NULL)
-            continue;
-        trow *T = si_ti_find(at->ti, owner->name, owner->size, owner->decl_file,
-                             owner->decl_line, 0);
-        if (T == NULL || T->t == NULL)
-            continue;
-        /* the member at that offset, inside embedded structs too
-        ** (tb = &g->strt; tb->hash = ...) */
-        const lay_member *m = NULL;
+        /* what the base points to: a DWARF variable in the register, else
+        ** the allocation it holds, else the struct of the member it was
+        ** loaded from */
         uint64_t off = (uint64_t)s->disp;
-        for (int depth = 0; T && T->t && depth < 6 && m == NULL; depth++) {
-            const lay_member *in = NULL;
-            for (uint32_t k = 0; k < T->t->nmembers && in == NULL; k++) {
-                const lay_member *c = &T->t->members[k];
-                if (c->bit_size == 0 && c->type_name && off >= c->offset &&
-                    off - c->offset < c->size)
-                    in = c;
-            }
-            if (in == NULL)
-                break;
-            if (in->offset == off && in->size == 8) {
-                m = in;
-                break;
-            }
-            char nb[256];
-            int p2;
-            const char *pn2 = pointee_of(in->type_name, nb, sizeof nb, &p2);
-            if (pn2 != NULL)
-                break;          /* inside a pointer: nothing embedded */
-            snprintf(nb, sizeof nb, "%s", in->type_name);
-            const char *q = nb;
-            if (strncmp(q, "struct ", 7) == 0)
-                q += 7;
-            else if (strncmp(q, "union ", 6) == 0)
-                q += 6;
-            trow *E = si_ti_find(at->ti, q, in->size, NULL, 0, 0);
-            off -= in->offset;
-            T = E;
+        trow *T = var_in_reg(at, s->base, s->pc);
+        if (T == NULL && s->via == DV_SITE) {
+            T = site_type(at, s->bsite);
+            off += (uint64_t)s->boff;
+        } else if (T == NULL && s->via == DV_FIELD) {
+            trow *O = var_in_reg(at, s->lbase, s->lpc);
+            T = O ? member_target(at, O, (uint64_t)s->boff) : NULL;
         }
+        if (T == NULL)
+            continue;
+        const lay_member *m = member_at(at, T, off);
         if (m == NULL)
             return 0;           /* no pointer member there: not understood */
         char buf[256];

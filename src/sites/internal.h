@@ -233,11 +233,22 @@ typedef struct gstore_ev {      /* the pointer stored to a fixed address */
     uint64_t addr;
 } gstore_ev;
 
+/* what else holds the store's base, besides a DWARF variable (ev_dest.c) */
+enum { DV_NONE = 0, DV_SITE, DV_FIELD, DV_GLOBAL };
+
 typedef struct dstore_ev {      /* the pointer stored through another register */
     uint32_t fn, gen, insn;
     uint8_t base;               /* the store's base register */
+    uint8_t via;                /* DV_*: the base is the pointer of site
+                                   `bsite` (+ boff), was loaded from
+                                   [lbase + boff] at lpc, or from the
+                                   global word at lpc */
+    uint8_t lbase;
     int32_t disp;
+    uint32_t bsite;             /* DV_SITE: that site's instruction */
+    int32_t boff;
     uint64_t pc;
+    uint64_t lpc;
 } dstore_ev;
 
 #define MAX_HOLDERS 8

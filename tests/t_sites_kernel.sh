@@ -1,0 +1,40 @@
+#!/bin/sh
+# t_sites_kernel.sh -- allocation shapes of the Linux kernel (6.10+: the
+# alloc_hooks macros, whose `void *_res` names no struct), built in user
+# space with small definitions of their own (issue 17):
+#   sites_kdest.c  the destination names the type when the variable does
+#                  not: a->b = kzalloc() after a = kzalloc() (the base is
+#                  another site's typed allocation), p->priv->buf =
+#                  kzalloc() (the base loaded from a member); kcalloc of a
+#                  152-byte element built with two lea and a shl keeps its
+#                  element size.
+# Each check names the fixture line it expects (the "type=" marks).
+. "${TOP_SRCDIR:-$(dirname "$0")/..}/tests/lib.sh"
+
+need sqlite3
+[ -x "$HOLEPROF" ] || die "holeprof not built: $HOLEPROF"
+
+ran=0
+for cc in gcc clang; do
+    command -v $cc >/dev/null 2>&1 || continue
+    ran=1
+    tag="kdest $cc -O2"
+    bin=$T/kdest-$cc
+    $cc -std=gnu11 -O2 -g -o "$bin" "$FIXTURES/sites_kdest.c" || die "$tag: compile failed"
+    assert_status "[$tag] analyze" 0 "$HOLEPROF" analyze -q "$bin" -o "$bin.db"
+    for m in pubkey sigkey buf; do
+        l=$(line_of sites_kdest.c type=$m)
+        assert_eq "[$tag] line $l: the destination member names $m" "$m|destination" \
+            "$(site_at "$bin.db" sites_kdest.c "$l" "coalesce(t.name, '-') || '|' || s.method")"
+    done
+    l=$(line_of sites_kdest.c size=152)
+    assert_eq "[$tag] line $l: kcalloc(n, sizeof(struct vec)): element of 152 bytes" "152" \
+        "$(site_at "$bin.db" sites_kdest.c "$l" "s.size")"
+    # no site is typed as a struct it cannot be (sizes are shared in pairs)
+    assert_eq "[$tag] no site typed with a struct of another size" 0 \
+        "$(q "$bin.db" "SELECT count(*) FROM sites s JOIN types t ON t.id = s.type_id
+                        WHERE s.size IS NOT NULL AND s.size % t.size != 0;")"
+done
+[ $ran = 1 ] || skip "no C compiler"
+
+finish
