@@ -57,7 +57,7 @@ enum {
     TAG_enumeration = 0x04, TAG_atomic = 0x47, TAG_immutable = 0x4b,
     TAG_call_site = 0x48, TAG_call_site_parameter = 0x49,
     TAG_GNU_call_site = 0x4109, TAG_GNU_call_site_parameter = 0x410a,
-    TAG_partial_unit = 0x3c,
+    TAG_partial_unit = 0x3c, TAG_array = 0x01,
 };
 enum {
     AT_location = 0x02, AT_frame_base = 0x40, AT_call_value = 0x7e,
@@ -67,6 +67,7 @@ enum {
     OP_addr = 0x03, OP_const1u = 0x08, OP_consts = 0x11, OP_lit0 = 0x30, OP_lit31 = 0x4f,
     OP_reg0 = 0x50, OP_reg31 = 0x6f, OP_breg0 = 0x70, OP_breg31 = 0x8f, OP_regx = 0x90,
     OP_fbreg = 0x91, OP_bregx = 0x92, OP_call_frame_cfa = 0x9c, OP_stack_value = 0x9f,
+    OP_addrx = 0xa1, OP_GNU_addr_index = 0xfb,
 };
 
 #define MAX_WALK_DEPTH 64
@@ -1248,6 +1249,95 @@ static void do_subprogram(walker *w, cdie *d)
     free(s.idx);
 }
 
+/* ---- globals (dl_site.glob) ---- */
+
+/* What the global of type toff is: a pointer (or an array of them) to
+** something, or an aggregate (or an array of them). */
+static void glob_type(walker *w, uint64_t toff, dl_global *g)
+{
+    dws_code_attrs a;
+    uint64_t cur = toff;
+    for (int hop = 0; hop < MAX_TYPE_HOPS; hop++) {
+        if (read_at(w, cur, &a) != 0)
+            return;
+        if (is_cv(a.tag) && (a.has & DWC_TYPE)) {
+            cur = a.type;
+            continue;
+        }
+        if (a.tag == TAG_array && (a.has & DWC_TYPE) && !g->array) {
+            g->array = 1;
+            cur = a.type;
+            continue;
+        }
+        break;
+    }
+    const dl_type *p = var_type(w, cur);
+    if (p) {
+        g->kind = DL_G_PTR;
+        g->type = p;
+        g->stride = 8;
+        return;
+    }
+    const dl_type *t = pointee(w, cur);
+    if (t && t != &none_type && t->tag != 0 && t->size > 0) {
+        g->kind = DL_G_AGG;
+        g->type = t;
+        g->stride = t->size;
+    }
+}
+
+/* The globals the unit's sites asked for: its top-level variables by
+** address (DW_OP_addr), a declaration of one defined elsewhere by name. */
+static void do_globals(walker *w)
+{
+    int want = 0;
+    for (size_t i = 0; i < w->nunit_sites && !want; i++)
+        want = w->sites[w->unit_sites[i]].nglob > 0;
+    if (!want || w->u == NULL)
+        return;
+    w->noffs = 0;
+    if (dsc_variables(w->u, w->scoped, &w->offs, &w->noffs, &w->offcap) != 0) {
+        w->d->skipped++;
+        return;
+    }
+    for (size_t k = 0; k < w->noffs; k++) {
+        cdie d;
+        if (cd_read(w, w->offs[k], &d) != 0) {
+            w->d->skipped++;
+            continue;
+        }
+        const dws_code_attrs *a = &d.c.a;
+        uint64_t addr = 0, toff;
+        int has_addr = 0;
+        if (a->has & DWC_LOCATION) {
+            hp_err e2 = {0};
+            w->ln = 0;
+            if (cd_locations(w, &d, AT_location, &e2) == 0 && w->ln == 1 &&
+                !w->lv[0].truncated && w->lv[0].nops == 1) {
+                const dws_op *o = &w->lv[0].ops[0];
+                if (o->op == OP_addr) {
+                    addr = o->n1;
+                    has_addr = 1;
+                } else if (o->op == OP_addrx || o->op == OP_GNU_addr_index) {
+                    has_addr = dsc_addrx(w->u, o->n1, &addr) == 0;
+                }
+            }
+        }
+        const char *nm = !has_addr && !(a->has & DWC_LOCATION) ? name_of(w, a) : NULL;
+        int typed = (has_addr || nm) && type_of(w, a, &toff);
+        for (size_t i = 0; typed && i < w->nunit_sites; i++) {
+            dl_site *s = &w->sites[w->unit_sites[i]];
+            for (int j = 0; j < s->nglob && j < DL_MAX_GLOBALS; j++) {
+                dl_global *g = &s->glob[j];
+                if (g->kind == DL_G_NONE && !g->array &&
+                    (has_addr ? addr == g->addr : g->name && strcmp(nm, g->name) == 0))
+                    glob_type(w, toff, g);
+            }
+        }
+        cd_free(w, &d);
+    }
+}
+
 /* ---- line table ---- */
 
 /* The unit's line-number program, decoded here rather than through
@@ -1634,6 +1724,7 @@ again:
         if (die)
             walk_top(w, die, 0, hit);
     }
+    do_globals(w);
     /* sites without an inline chain take the line table's row */
     for (size_t i = 0; i < w->nunit_sites; i++) {
         dl_site *s = &w->sites[w->unit_sites[i]];

@@ -32,6 +32,8 @@
 **    a pointer to a member, &l->g), only when a site wants members.  Other
 **    location expressions (pieces, entry values, computed) are skipped:
 **    such a variable just gives no evidence.
+**  - On request (dl_site.glob), the types of global variables, by
+**    address or name, among the variables at the top of the site's unit.
 **  - On request (dl_site.want_members), the members of those aggregates
 **    that are aggregates themselves, with their offsets, recursively:
 **    what says that a pointer to LG + 0xd0 is a pointer to its member g.
@@ -102,6 +104,24 @@ typedef struct dl_var {
 
 #define DL_MAX_PARAMS 8
 #define DL_MAX_PROBES 4
+#define DL_MAX_GLOBALS 2
+
+/* A global variable a site stores its pointer into, or loads the base of
+** such a store from (dl_site.glob): matched in the site's unit by its
+** address (DW_AT_location DW_OP_addr) or, for a declaration of a global
+** another unit defines, by its name. */
+enum { DL_G_NONE = 0, DL_G_PTR, DL_G_AGG };
+typedef struct dl_global {
+    uint64_t addr;              /* input: the variable's (its symbol's) address */
+    const char *name;           /* input: its symbol name, or NULL */
+    uint8_t kind;               /* output: DL_G_PTR, the variable (or each
+                                   element) points to `type`; DL_G_AGG, it is
+                                   (or each element is) the aggregate `type`;
+                                   DL_G_NONE: not found, or something else */
+    uint8_t array;              /* an array of those, elements `stride` bytes */
+    uint64_t stride;
+    const dl_type *type;        /* an aggregate, or for DL_G_PTR pointee_name */
+} dl_global;
 
 typedef struct dl_site {
     /* input */
@@ -117,6 +137,8 @@ typedef struct dl_site {
     uint64_t probe[DL_MAX_PROBES];  /* later pcs where the result is held: the
                                    variables of scopes around them count too
                                    (an inlined constructor's `this`) */
+    uint8_t nglob;
+    dl_global glob[DL_MAX_GLOBALS]; /* input and output (dl_global) */
     /* output */
     int found;                  /* a subprogram contains pc */
     const char *file;

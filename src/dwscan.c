@@ -15,6 +15,7 @@
 #define TAG_class       0x02
 #define TAG_structure   0x13
 #define TAG_subprogram  0x2e
+#define TAG_variable    0x34
 #define TAG_namespace   0x39
 #define AT_sibling      0x01
 #define AT_low_pc       0x11
@@ -142,8 +143,9 @@ struct dsc_unit {
     size_t info_len;
     unsigned max_depth;
     int types;                   /* a .debug_types unit (DSC_DEBUG_TYPES) */
-    /* dsc_subprograms' current call */
+    /* dsc_subprograms' (dsc_variables') current call */
     int scoped;
+    int variables;              /* record variables, not subprograms */
     uint64_t **offs;
     size_t *n, *cap;
     /* dsc_code_init: where values point */
@@ -379,7 +381,8 @@ static int walk(unit *u, cur *c, unsigned depth, int wanted)
     int r;
     while ((r = next_die(u, c, &d)) == 1) {
         const abbrev *a = d.a;
-        if (wanted && a->tag == TAG_subprogram && a->has_code)
+        if (wanted && (u->variables ? a->tag == TAG_variable
+                                    : a->tag == TAG_subprogram && a->has_code))
             *HP_PUSH(*u->offs, *u->n, *u->cap) = d.off;
         if (!a->children)
             continue;
@@ -621,10 +624,12 @@ int dsc_null_at(const dsc_unit *u, uint64_t off)
     return uleb(&c) == 0;   /* a bad code reads as 0: ends the list too */
 }
 
-int dsc_subprograms(dsc_unit *u, int scoped, uint64_t **offs, size_t *n, size_t *cap)
+static int top_dies(dsc_unit *u, int scoped, int variables, uint64_t **offs, size_t *n,
+                    size_t *cap)
 {
     size_t n0 = *n;
     u->scoped = scoped;
+    u->variables = variables;
     u->offs = offs;
     u->n = n;
     u->cap = cap;
@@ -634,6 +639,16 @@ int dsc_subprograms(dsc_unit *u, int scoped, uint64_t **offs, size_t *n, size_t 
     if (rc != 0)
         *n = n0;
     return rc;
+}
+
+int dsc_subprograms(dsc_unit *u, int scoped, uint64_t **offs, size_t *n, size_t *cap)
+{
+    return top_dies(u, scoped, 0, offs, n, cap);
+}
+
+int dsc_variables(dsc_unit *u, int scoped, uint64_t **offs, size_t *n, size_t *cap)
+{
+    return top_dies(u, scoped, 1, offs, n, cap);
 }
 
 /* ---- supplementary files and imported units (dsc_attr, dsc_imports) ---- */
@@ -824,6 +839,11 @@ static int addr_at(const unit *u, uint64_t idx, uint64_t *out)
     *out = sec_u(u->sec.addr, u->sec.addr_len, u->addr_base + idx * u->addr_size,
                  u->addr_size, &ok);
     return ok ? 0 : -1;
+}
+
+int dsc_addrx(const dsc_unit *u, uint64_t idx, uint64_t *addr)
+{
+    return u->code_ok ? addr_at(u, idx, addr) : -1;
 }
 
 static const char *strx_at(const unit *u, uint64_t idx)

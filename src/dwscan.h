@@ -8,7 +8,8 @@
 ** unit whose abbreviation gives them a code address (DW_AT_low_pc or
 ** DW_AT_ranges: concrete functions, never declarations or abstract inline
 ** instances), at the unit's top level and inside namespaces -- and, when
-** `scoped` (C++, Rust), inside struct and class DIEs too.  The function
+** `scoped` (C++, Rust), inside struct and class DIEs too; dsc_variables()
+** the variable DIEs at those levels (globals, their declarations).  The function
 ** bodies under them are read DIE by DIE (dsc_first_child,
 ** dsc_next_sibling, dsc_read_code, dsc_ranges, dsc_locations), the unit's
 ** file table from its line table header (dsc_file_names), all with the
@@ -79,6 +80,12 @@ void dsc_close(dsc_unit *u);
 /* Appends the subprograms' offsets to *offs (capacity *cap, count *n;
 ** grown with hp_grow).  0 on success, -1: fall back. */
 int dsc_subprograms(dsc_unit *u, int scoped, uint64_t **offs, size_t *n, size_t *cap);
+/* The address at index idx of the unit's .debug_addr table (DW_OP_addrx,
+** DW_FORM_addrx*), once dsc_code_init ran: 0, else -1. */
+int dsc_addrx(const dsc_unit *u, uint64_t idx, uint64_t *addr);
+/* The same for the variables at the top of the unit (and of its
+** namespaces, and classes when scoped): globals and their declarations. */
+int dsc_variables(dsc_unit *u, int scoped, uint64_t **offs, size_t *n, size_t *cap);
 
 /* libdwarf steps over a DIE's children itself when the DIE has no
 ** DW_AT_sibling, following the DW_AT_sibling of the DIEs inside; one that

@@ -40,8 +40,9 @@
 **   destination  0.70  the pointer is stored into a member of a struct
 **                      (a DWARF variable names it, or the base is another
 **                      site's typed allocation, or was loaded from a
-**                      member of a struct a variable names) of type D*:
-**                      D, or no struct when D is a pointer or a scalar
+**                      member of a struct a variable names), or into a
+**                      global, of type D*: D, or no struct when D is a
+**                      pointer or a scalar
 **   stores       0.60  the offsets and widths written through the pointer
 **                      fit the members of exactly one struct of the size
 **   size         --    only the size is known: every struct of that size

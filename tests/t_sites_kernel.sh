@@ -5,7 +5,10 @@
 #   sites_kdest.c  the destination names the type when the variable does
 #                  not: a->b = kzalloc() after a = kzalloc() (the base is
 #                  another site's typed allocation), p->priv->buf =
-#                  kzalloc() (the base loaded from a member); kcalloc of a
+#                  kzalloc() (the base loaded from a member), a global
+#                  pointer, a member of a global struct, a member through
+#                  a global pointer, a slot of a global array (constant or
+#                  variable index); kcalloc of a
 #                  152-byte element built with two lea and a shl keeps its
 #                  element size.
 # Each check names the fixture line it expects (the "type=" marks).
@@ -22,9 +25,10 @@ for cc in gcc clang; do
     bin=$T/kdest-$cc
     $cc -std=gnu11 -O2 -g -o "$bin" "$FIXTURES/sites_kdest.c" || die "$tag: compile failed"
     assert_status "[$tag] analyze" 0 "$HOLEPROF" analyze -q "$bin" -o "$bin.db"
-    for m in pubkey sigkey buf; do
+    for m in pubkey sigkey buf hub hub2nd port porttab port2; do
         l=$(line_of sites_kdest.c type=$m)
-        assert_eq "[$tag] line $l: the destination member names $m" "$m|destination" \
+        want=${m%2nd}; want=${want%tab}; want=${want%2}
+        assert_eq "[$tag] line $l: the destination names $want" "$want|destination" \
             "$(site_at "$bin.db" sites_kdest.c "$l" "coalesce(t.name, '-') || '|' || s.method")"
     done
     l=$(line_of sites_kdest.c size=152)

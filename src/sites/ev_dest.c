@@ -21,8 +21,14 @@
 ** attribute.c's fallback); a pointer or scalar pointee ("TString *" in a
 ** `TString **` member: an array of pointers) says the allocation is no
 ** struct (type_name only, no candidates).  Stores into members that
-** disagree, or a member that is not a pointer, decide nothing.  Globals
-** and array slots (an index register) are not used.
+** disagree, or a member that is not a pointer, decide nothing.
+** Globals: a store of the pointer to a fixed address (flow.c's gstores),
+** a store through a base loaded from one, and a store into a global
+** array with an index register ask dwlines.c for the global's DWARF type
+** (si_dest_globals, by the symbol holding the address): a global pointer
+** names its pointee, a global struct its member at that offset, an array
+** of pointers its element.  Slots of arrays that are not globals (an
+** index register over a member or the stack) are not used.
 */
 #include "sites/internal.h"
 #include "sites/values.h"
@@ -47,15 +53,25 @@ void si_dest_sort(si_ctx *x)
 void si_dest_store(si_ctx *x, const func *f, const state *S, const da_insn *d)
 {
     if (d->op != DA_OP_STORE_REG || d->width != 8 || d->src >= DA_NREGS ||
-        d->base >= DA_NREGS || d->index != DA_NOREG || d->base == x->arch->sp)
+        d->base == x->arch->sp || !is_ret(&S->r[d->src]))
         return;
-    const sv *v = &S->r[d->src], *b = &S->r[d->base];
-    if (!is_ret(v) || b->k == V_STACK || d->disp < 0 || d->disp > (1 << 20))
-        return;
+    const sv *v = &S->r[d->src];
     uint8_t via = DV_NONE, lbase = 0;
     uint32_t bsite = 0;
     int64_t boff = 0;
     uint64_t lpc = 0;
+    if (d->index < DA_NREGS && d->scale == 8 &&
+        (d->base == DA_NOREG || (d->base < DA_NREGS && S->r[d->base].k == V_CONST))) {
+        /* a slot of a global array: tab[i] = kzalloc(...) */
+        via = DV_GSLOT;
+        lpc = (uint64_t)wadd(d->base == DA_NOREG ? 0 : S->r[d->base].c, d->disp);
+        goto record;
+    }
+    if (d->base >= DA_NREGS || d->index != DA_NOREG)
+        return;
+    const sv *b = &S->r[d->base];
+    if (b->k == V_STACK || d->disp < 0 || d->disp > (1 << 20))
+        return;
     if (is_retoff(b)) {
         /* into another allocation: a->b = kzalloc(...) after a = kzalloc(...) */
         if (b->s == v->s || b->c < 0 || b->c > (1 << 20))
@@ -78,6 +94,7 @@ void si_dest_store(si_ctx *x, const func *f, const state *S, const da_insn *d)
             lpc = L->addr;
         }
     }
+record:;
     size_t seen = 0;
     for (size_t i = x->ndstores; i > 0 && seen <= MAX_DEST; i--) {
         const dstore_ev *o = &x->dstores[i - 1];
@@ -121,6 +138,49 @@ void si_dest_probes(const si_ctx *x, const site_ev *e, dl_site *d)
             if (!dup && d->nprobe < DL_MAX_PROBES)
                 d->probe[d->nprobe++] = pc;
         }
+}
+
+/* The symbol holding the data word at addr: its start, else 0. */
+static uint64_t glob_start(const si_ctx *x, uint64_t addr, const char **name)
+{
+    const ei_symbol *sym = ei_symbol_at(x->img, addr);
+    if ((sym == NULL || sym->type == ST_FUNC) && x->dbg)
+        sym = ei_symbol_at(x->dbg, addr);
+    if (sym == NULL || sym->type == ST_FUNC || sym->addr == 0 || addr - sym->addr > (1u << 20))
+        return 0;
+    *name = sym->name;
+    return sym->addr;
+}
+
+static void want_glob(const si_ctx *x, dl_site *d, uint64_t addr)
+{
+    const char *name = NULL;
+    uint64_t a = glob_start(x, addr, &name);
+    if (a == 0)
+        return;
+    for (int k = 0; k < d->nglob; k++)
+        if (d->glob[k].addr == a)
+            return;
+    if (d->nglob < DL_MAX_GLOBALS) {
+        memset(&d->glob[d->nglob], 0, sizeof d->glob[0]);
+        d->glob[d->nglob].addr = a;
+        d->glob[d->nglob].name = name;
+        d->nglob++;
+    }
+}
+
+/* The globals site e stores its pointer into, or loaded a store's base
+** from, as DWARF requests (dl_site.glob). */
+void si_dest_globals(const si_ctx *x, const site_ev *e, dl_site *d)
+{
+    size_t lo, hi;
+    EV_RANGE(x->gstores, x->ngstores, e, lo, hi);
+    for (size_t i = lo; i < hi; i++)
+        want_glob(x, d, x->gstores[i].addr);
+    EV_RANGE(x->dstores, x->ndstores, e, lo, hi);
+    for (size_t i = lo; i < hi; i++)
+        if (x->dstores[i].via == DV_GLOBAL || x->dstores[i].via == DV_GSLOT)
+            want_glob(x, d, x->dstores[i].lpc);
 }
 
 /* "Node *" -> "Node"; "struct Table *" -> "Table"; NULL when the type is
@@ -289,20 +349,119 @@ static trow *site_type(attr *at, uint32_t insn)
     return NULL;
 }
 
+/* The global holding the data word at addr, as the site's DWARF requests
+** found it, with the word's offset in it (in its element, for an array). */
+static const dl_global *glob_of(const attr *at, uint64_t addr, uint64_t *off)
+{
+    const dl_site *ds = at->ds;
+    const char *name;
+    uint64_t a = ds ? glob_start(at->x, addr, &name) : 0;
+    for (int k = 0; a && k < ds->nglob; k++) {
+        const dl_global *g = &ds->glob[k];
+        if (g->addr != a || g->kind == DL_G_NONE || g->type == NULL)
+            continue;
+        *off = addr - a;
+        if (g->array && g->stride > 0)
+            *off %= g->stride;
+        return g;
+    }
+    return NULL;
+}
+
+/* The row of a global's aggregate (or of what it points to). */
+static trow *glob_row(attr *at, const dl_type *t)
+{
+    if (t == NULL || t->name == NULL)
+        return NULL;
+    trow *T = si_ti_find(at->ti, t->name, t->size, t->decl_file, t->decl_line, 0);
+    return T && T->t ? T : NULL;
+}
+
+/* One destination's say: the pointee pn (ptr: a pointer to pointers) of
+** the member or global the pointer went to.  -1: the site is not
+** understood (raw memory, members that disagree), else 0. */
+static int vote(attr *at, const char *pn, int ptr, trow **pick, const char **scalar)
+{
+    if (pn == NULL || is_raw(pn))
+        return -1;              /* not a pointer, or raw memory */
+    trow *D = ptr ? NULL : find_named(at, pn);
+    if (D == NULL) {
+        /* a pointer, a scalar, or no struct by that name */
+        if (*pick)
+            return -1;
+        if (ptr || si_ti_find(at->ti, pn, 0, NULL, 0, 0) == NULL)
+            *scalar = ptr ? "pointer" : hp_arena_strdup(&at->x->kc_names, pn);
+        return 0;
+    }
+    if (*scalar || (*pick && *pick != D))
+        return -1;
+    *pick = D;
+    return 0;
+}
+
+/* The vote of a global pointer to t. */
+static int vote_ptr(attr *at, const dl_type *t, trow **pick, const char **scalar)
+{
+    if (t->name)
+        return vote(at, t->name, 0, pick, scalar);
+    return vote(at, t->pointee_name,
+                t->pointee_name && strcmp(t->pointee_name, "pointer") == 0, pick, scalar);
+}
+
+/* The vote of the member of T at off. */
+static int vote_member(attr *at, trow *T, uint64_t off, trow **pick, const char **scalar)
+{
+    const lay_member *m = member_at(at, T, off);
+    if (m == NULL)
+        return -1;              /* no pointer member there: not understood */
+    char buf[256];
+    int ptr;
+    const char *pn = pointee_of(m->type_name, buf, sizeof buf, &ptr);
+    return vote(at, pn, ptr, pick, scalar);
+}
+
 int si_ev_dest(attr *at)
 {
     si_ctx *x = at->x;
     const site_ev *e = at->e;
     fin *r = at->r;
     size_t lo, hi;
-    EV_RANGE(x->dstores, x->ndstores, e, lo, hi);
     trow *pick = NULL;
     const char *scalar = NULL;
+    /* into a global pointer, or a member of a global struct */
+    EV_RANGE(x->gstores, x->ngstores, e, lo, hi);
+    for (size_t i = lo; i < hi; i++) {
+        uint64_t off;
+        const dl_global *g = glob_of(at, x->gstores[i].addr, &off);
+        int rc = 0;
+        if (g == NULL)
+            continue;
+        if (g->kind == DL_G_PTR && off == 0)
+            rc = vote_ptr(at, g->type, &pick, &scalar);
+        else if (g->kind == DL_G_AGG && glob_row(at, g->type))
+            rc = vote_member(at, glob_row(at, g->type), off, &pick, &scalar);
+        else
+            rc = -1;
+        if (rc < 0)
+            return 0;
+    }
+    EV_RANGE(x->dstores, x->ndstores, e, lo, hi);
     for (size_t i = lo; i < hi; i++) {
         const dstore_ev *s = &x->dstores[i];
+        if (s->via == DV_GSLOT) {
+            /* an element of a global array of pointers */
+            uint64_t goff;
+            const dl_global *g = glob_of(at, s->lpc, &goff);
+            if (g == NULL)
+                continue;
+            if (!(g->array && g->kind == DL_G_PTR && goff == 0) ||
+                vote_ptr(at, g->type, &pick, &scalar) < 0)
+                return 0;
+            continue;
+        }
         /* what the base points to: a DWARF variable in the register, else
-        ** the allocation it holds, else the struct of the member it was
-        ** loaded from */
+        ** the allocation it holds, else the struct of the member or global
+        ** it was loaded from */
         uint64_t off = (uint64_t)s->disp;
         trow *T = var_in_reg(at, s->base, s->pc);
         if (T == NULL && s->via == DV_SITE) {
@@ -311,29 +470,18 @@ int si_ev_dest(attr *at)
         } else if (T == NULL && s->via == DV_FIELD) {
             trow *O = var_in_reg(at, s->lbase, s->lpc);
             T = O ? member_target(at, O, (uint64_t)s->boff) : NULL;
+        } else if (T == NULL && s->via == DV_GLOBAL) {
+            uint64_t goff;
+            const dl_global *g = glob_of(at, s->lpc, &goff);
+            if (g && g->kind == DL_G_PTR && goff == 0)
+                T = glob_row(at, g->type);
+            else if (g && g->kind == DL_G_AGG && glob_row(at, g->type))
+                T = member_target(at, glob_row(at, g->type), goff);
         }
         if (T == NULL)
             continue;
-        const lay_member *m = member_at(at, T, off);
-        if (m == NULL)
-            return 0;           /* no pointer member there: not understood */
-        char buf[256];
-        int ptr;
-        const char *pn = pointee_of(m->type_name, buf, sizeof buf, &ptr);
-        if (pn == NULL || is_raw(pn))
-            return 0;           /* not a pointer member, or raw memory */
-        trow *D = ptr ? NULL : find_named(at, pn);
-        if (D == NULL) {
-            /* a pointer, a scalar, or no struct by that name */
-            if (pick)
-                return 0;
-            if (ptr || si_ti_find(at->ti, pn, 0, NULL, 0, 0) == NULL)
-                scalar = ptr ? "pointer" : hp_arena_strdup(&x->kc_names, pn);
-            continue;
-        }
-        if (scalar || (pick && pick != D))
+        if (vote_member(at, T, off, &pick, &scalar) < 0)
             return 0;
-        pick = D;
     }
     if (pick) {
         if (!fits(at, pick))

@@ -86,6 +86,7 @@ static void want_dwarf(const si_ctx *x, const site_ev *e, dl_site *d)
                 d->probe[d->nprobe++] = pc;
         }
         si_dest_probes(x, e, d);
+        si_dest_globals(x, e, d);
     }
 }
 

@@ -234,7 +234,7 @@ typedef struct gstore_ev {      /* the pointer stored to a fixed address */
 } gstore_ev;
 
 /* what else holds the store's base, besides a DWARF variable (ev_dest.c) */
-enum { DV_NONE = 0, DV_SITE, DV_FIELD, DV_GLOBAL };
+enum { DV_NONE = 0, DV_SITE, DV_FIELD, DV_GLOBAL, DV_GSLOT };
 
 typedef struct dstore_ev {      /* the pointer stored through another register */
     uint32_t fn, gen, insn;
@@ -242,7 +242,8 @@ typedef struct dstore_ev {      /* the pointer stored through another register *
     uint8_t via;                /* DV_*: the base is the pointer of site
                                    `bsite` (+ boff), was loaded from
                                    [lbase + boff] at lpc, or from the
-                                   global word at lpc */
+                                   global word at lpc; or the store is into
+                                   the global array at lpc, indexed (GSLOT) */
     uint8_t lbase;
     int32_t disp;
     uint32_t bsite;             /* DV_SITE: that site's instruction */
@@ -771,6 +772,7 @@ int si_ev_dest(attr *at);
 void si_dest_store(si_ctx *x, const func *f, const state *S, const da_insn *d);
 void si_dest_sort(si_ctx *x);
 void si_dest_probes(const si_ctx *x, const site_ev *e, dl_site *d);
+void si_dest_globals(const si_ctx *x, const site_ev *e, dl_site *d);
 void si_ev_size_only(attr *at, size_t slo, size_t shi);
 int si_is_ctor_name(const char *n);
 char *si_mangled_class(const char *n, size_t len, const char *stop);
