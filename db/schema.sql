@@ -198,6 +198,7 @@ CREATE TABLE sites (
 );
 CREATE INDEX sites_binary ON sites(binary_id);
 CREATE INDEX sites_type ON sites(type_id);
+CREATE INDEX sites_cache ON sites(cache_id);
 
 -- Linux: one row per dedicated slab cache the code creates
 -- (kmem_cache_create, kmem_cache_create_usercopy, __kmem_cache_create_args)
@@ -374,16 +375,36 @@ SELECT t.id AS type_id
                    'uint16','uint32','uint64','uintptr','float32','float64',
                    'complex64','complex128','byte','rune')));
 
+-- Linux: the objects the newest imported /proc/slabinfo of a kernel
+-- binary counts in each dedicated cache the code creates (slab_caches
+-- rows linked to kmem_caches by kmem_cache_id), with the cache's sites
+-- (sites.cache_id) that share them.
+CREATE VIEW cache_objects AS
+SELECT k.id AS cache_id, k.binary_id, k.name, c.profile_id, c.active_objs, c.num_objs,
+       c.objsize, c.objperslab, c.pagesperslab,
+       (SELECT count(*) FROM sites s WHERE s.cache_id = k.id) AS sites
+  FROM slab_caches c
+  JOIN kmem_caches k ON k.id = c.kmem_cache_id
+ WHERE c.profile_id = (SELECT max(p.id) FROM profiles p
+                        WHERE p.binary_id = k.binary_id AND p.source = 'slabinfo')
+   AND c.idx = (SELECT min(d.idx) FROM slab_caches d
+                 WHERE d.profile_id = c.profile_id AND d.kmem_cache_id = k.id);
+
 -- Allocations per site: measured once a profile of the binary is selected
--- (sites it never reached count 0; selected profiles add up), else the
--- static weight.
+-- (sites it never reached count 0; selected profiles add up); else, for
+-- a site of a dedicated cache an imported slabinfo counts (cache_objects),
+-- the cache's active objects shared evenly by its sites ('slabinfo');
+-- else the static weight.
 CREATE VIEW site_allocations AS
 SELECT s.id AS site_id, s.binary_id,
        CASE WHEN p.n > 0 THEN coalesce(c.allocations, 0)
+            WHEN o.sites > 0 THEN 1.0 * o.active_objs / o.sites
             ELSE s.static_weight END AS allocations,
        c.bytes AS bytes,
-       CASE WHEN p.n > 0 THEN 'measured' ELSE 'static' END AS source
+       CASE WHEN p.n > 0 THEN 'measured' WHEN o.sites > 0 THEN 'slabinfo'
+            ELSE 'static' END AS source
   FROM sites s
+  LEFT JOIN cache_objects o ON o.cache_id = s.cache_id
   LEFT JOIN (SELECT binary_id, count(*) AS n FROM profiles WHERE selected
               GROUP BY binary_id) p
          ON p.binary_id = s.binary_id
@@ -557,7 +578,8 @@ SELECT u.*,
                        coalesce(w.allocations, 0.0) AS allocations,
                        CASE WHEN EXISTS (SELECT 1 FROM profiles p WHERE p.binary_id = t.binary_id
                                            AND p.selected)
-                            THEN 'measured' WHEN w.sites > 0 THEN 'static' ELSE 'none' END
+                            THEN 'measured' WHEN w.slabinfo THEN 'slabinfo'
+                            WHEN w.sites > 0 THEN 'static' ELSE 'none' END
                             AS alloc_source,
                        CASE WHEN w.sites > 0 AND w.variable_sites = w.sites THEN NULL
                             ELSE coalesce(w.heap_saved, 0.0) END AS heap_saved,
@@ -580,7 +602,8 @@ SELECT u.*,
                                sum(heap_saved) AS heap_saved,
                                sum(CASE WHEN ambiguous THEN 0 ELSE heap_saved END)
                                    AS typed_heap_saved,
-                               sum(struct_saved) AS struct_saved
+                               sum(struct_saved) AS struct_saved,
+                               max(alloc_source = 'slabinfo') AS slabinfo
                           FROM site_waste_all WHERE reorderable = 1
                          GROUP BY type_id, allocator, chosen
                         UNION ALL
@@ -595,12 +618,14 @@ SELECT u.*,
                                sum(heap_saved) AS heap_saved,
                                sum(CASE WHEN ambiguous THEN 0 ELSE heap_saved END)
                                    AS typed_heap_saved,
-                               sum(struct_saved) AS struct_saved
+                               sum(struct_saved) AS struct_saved,
+                               max(alloc_source = 'slabinfo') AS slabinfo
                           FROM site_waste_all WHERE reorderable IS NOT 1
                          GROUP BY type_id, allocator, chosen
                         UNION ALL
                         SELECT coalesce(t.size > t.optimal_size, 0), t.id, m.allocator,
-                               m.chosen, 0, 0, 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL
+                               m.chosen, 0, 0, 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+                               0
                           FROM types t JOIN alloc_models m ON m.binary_id = t.binary_id
                          WHERE NOT EXISTS (SELECT 1 FROM sites s WHERE s.type_id = t.id)
                            AND NOT EXISTS (SELECT 1 FROM site_candidates c

@@ -557,7 +557,7 @@ static int rk_print(sqlite3 *db, const char *path, rk_row *rows, size_t n, const
     for (size_t i = 0; i < n; i++)
         per[rows[i].section]++;
     size_t lim = o->n > 0 && (size_t)o->n < n ? (size_t)o->n : n;
-    int any_ambig = 0, any_only = 0, any_var = 0, any_none = 0;
+    int any_ambig = 0, any_only = 0, any_var = 0, any_none = 0, any_slab = 0;
     /* section 1 with static weights only, every site outside loops: no
     ** evidence that any of it is allocated often */
     int once_only = per[RK_SEC_SAVES] > 0;
@@ -614,6 +614,7 @@ static int rk_print(sqlite3 *db, const char *path, rk_row *rows, size_t n, const
             any_ambig |= amb > 0 && !only;
             any_only |= only;
             any_none |= src && strcmp(src, "none") == 0;
+            any_slab |= src && strcmp(src, "slabinfo") == 0;
             sqlite3_bind_text(ins, 7, b.s, -1, SQLITE_TRANSIENT);
             hp_buf_reset(&b);
             int64_t var = sqlite3_value_int64(r->v[RK_VARIABLE]);
@@ -722,6 +723,10 @@ static int rk_print(sqlite3 *db, const char *path, rk_row *rows, size_t n, const
                 " what they save depends on n and is not counted.\n");
     if (any_none)
         fprintf(out, "none: no allocation site of the type was found; ranked by raw saving.\n");
+    if (any_slab)
+        fprintf(out, "slabinfo: the objects alive now in the type's dedicated slab cache, as an"
+                " imported /proc/slabinfo counts them (not allocations made); heap_saved is the"
+                " slab memory they would give back.\n");
     rk_false_sharing(db, out);
     pf_print_coverage(db, 0, 3, out);   /* what the measured counts are out of */
     return 0;

@@ -951,6 +951,50 @@ static void shw_false_sharing(const shw_type *t, hp_buf *b)
                        " did not have.\n");
 }
 
+/* What an imported /proc/slabinfo counts in the type's dedicated caches
+** (view cache_objects), and the slabs those objects take with the slots
+** s0 now and s1 reordered, slab order from the slot (sc_slab); the
+** running kernel's slot and slab are said apart when they differ from the
+** model's.  Best effort: nothing without the view or a count. */
+static void shw_slabinfo(sqlite3 *db, const shw_type *t, uint64_t s0, uint64_t s1, hp_buf *b)
+{
+    sqlite3_stmt *s = NULL;
+    if (sqlite3_prepare_v2(db, "SELECT o.name, o.active_objs, o.num_objs, o.objsize,"
+                           " o.objperslab, o.pagesperslab, p.name FROM cache_objects o"
+                           " JOIN profiles p ON p.id = o.profile_id"
+                           " WHERE o.cache_id IN (SELECT cache_id FROM sites WHERE type_id = ?1)"
+                           " ORDER BY o.name, o.cache_id", -1, &s, NULL) != SQLITE_OK) {
+        sqlite3_finalize(s);
+        return;
+    }
+    sqlite3_bind_int64(s, 1, t->id);
+    sc_slab_info i0 = sc_slab(s0), i1 = sc_slab(s1);
+    while (sqlite3_step(s) == SQLITE_ROW) {
+        const char *cn = (const char *)sqlite3_column_text(s, 0);
+        const char *pn = (const char *)sqlite3_column_text(s, 6);
+        int64_t act = sqlite3_column_int64(s, 1), num = sqlite3_column_int64(s, 2);
+        int64_t osz = sqlite3_column_int64(s, 3), per = sqlite3_column_int64(s, 4);
+        int64_t pages = sqlite3_column_int64(s, 5);
+        hp_buf_printf(b, "/proc/slabinfo ('%s'): cache %s holds %lld active objects (%lld"
+                      " slots), %lld-byte slots, %lld per slab of %lld %s", pn ? pn : "?",
+                      cn ? cn : "?", (long long)act, (long long)num, (long long)osz,
+                      (long long)per, (long long)pages, pages == 1 ? "page" : "pages");
+        if ((uint64_t)osz != s0 || (uint64_t)per != i0.objects
+            || (uint64_t)pages != (uint64_t)1 << i0.order)
+            hp_buf_printf(b, " (the running kernel's; the model's: %llu-byte slots, %llu per"
+                          " order-%u slab)", (unsigned long long)s0,
+                          (unsigned long long)i0.objects, i0.order);
+        if (i0.objects > 0 && i1.objects > 0 && act >= 0)
+            hp_buf_printf(b, "; the active objects fill %llu slabs of order %u now, %llu of"
+                          " order %u reordered", (unsigned long long)(((uint64_t)act
+                          + i0.objects - 1) / i0.objects), i0.order,
+                          (unsigned long long)(((uint64_t)act + i1.objects - 1) / i1.objects),
+                          i1.order);
+        hp_buf_puts(b, ".\n");
+    }
+    sqlite3_finalize(s);
+}
+
 /* The allocator models' classes for one object, then the sites with their
 ** allocations and savings, from the views waste_all and site_waste_all.
 ** Nothing is printed for a database without them. */
@@ -980,6 +1024,7 @@ static void shw_alloc_view(sqlite3 *db, const shw_type *t, hp_buf *b)
     sqlite3_bind_int64(s, 1, t->id);
     sqlite3_bind_int(s, 2, reorderable);
     int n = 0;
+    uint64_t slot0 = 0, slot1 = 0;    /* the kmalloc model's cache slots, if any */
     while (sqlite3_step(s) == SQLITE_ROW) {
         const char *a = (const char *)sqlite3_column_text(s, 0);
         const char *why = (const char *)sqlite3_column_text(s, 4);
@@ -1006,6 +1051,8 @@ static void shw_alloc_view(sqlite3 *db, const shw_type *t, hp_buf *b)
                     s1 = (uint64_t)sqlite3_column_int64(s, 7);
                 }
                 const char *cn = (const char *)sqlite3_column_text(s, 8);
+                slot0 = s0;
+                slot1 = s1;
                 sc_slab_info i0 = sc_slab(s0), i1 = sc_slab(s1);
                 hp_buf_printf(b, " (a dedicated kmem_cache%s%s: %llu-byte slots, %llu per order-%u"
                               " slab; %llu-byte slots, %llu per order-%u slab after)",
@@ -1022,6 +1069,8 @@ static void shw_alloc_view(sqlite3 *db, const shw_type *t, hp_buf *b)
     if (n == 0)
         return;
     hp_buf_puts(b, ".\n");
+    if (slot0 > 0)
+        shw_slabinfo(db, t, slot0, slot1, b);
     if (sqlite3_prepare_v2(db, "SELECT w.site, s.function, s.allocator, w.elements, w.allocations,"
                            " w.alloc_source, w.class_now, w.class_after, w.heap_saved,"
                            " w.struct_saved, w.ambiguous, w.share, w.extra, w.request,"
@@ -1036,15 +1085,29 @@ static void shw_alloc_view(sqlite3 *db, const shw_type *t, hp_buf *b)
     int nvar = 0;
     double tot_a = 0, tot_h = 0, tot_s = 0;
     int unknown = 0;            /* a saving is NULL: the layout is incomplete */
+    char *first_src = NULL;     /* the weights the header names */
     while (sqlite3_step(s) == SQLITE_ROW) {
         const char *src = (const char *)sqlite3_column_text(s, 5);
-        if (n++ == 0)
+        if (n++ == 0) {
             hp_buf_printf(b, "Allocation sites (%s):\n", src && strcmp(src, "measured") == 0
                           ? "allocations measured by an imported profile"
+                          : src && strcmp(src, "slabinfo") == 0
+                          ? "objects alive in the dedicated cache per /proc/slabinfo, shared"
+                            " evenly by its sites; other sites static weights"
                           : "static weights, 8^loop depth");
+            first_src = src ? hp_xstrdup(src) : NULL;
+        }
         const char *site = (const char *)sqlite3_column_text(s, 0);
         const char *fn = (const char *)sqlite3_column_text(s, 1);
-        const char *al = (const char *)sqlite3_column_text(s, 2);
+        const char *al0 = (const char *)sqlite3_column_text(s, 2);
+        const char *what = src && strcmp(src, "slabinfo") == 0 ? "objects alive" : "allocations";
+        /* a site weighed unlike the header says: its weights named */
+        char alb[256];
+        const char *al = al0;
+        if (al0 && src && first_src && strcmp(src, first_src) != 0) {
+            snprintf(alb, sizeof alb, "[%s] %s", src, al0);
+            al = alb;
+        }
         double allocs = sqlite3_column_double(s, 4), h = sqlite3_column_double(s, 8);
         double st = sqlite3_column_double(s, 9);
         int known = sqlite3_column_type(s, 8) != SQLITE_NULL &&
@@ -1065,7 +1128,7 @@ static void shw_alloc_view(sqlite3 *db, const shw_type *t, hp_buf *b)
                 hp_buf_puts(b, "? B");
             hp_buf_puts(b, ")  ");
             shw_human(b, allocs);
-            hp_buf_printf(b, " allocations%s, heap saved: depends on n, struct saved ",
+            hp_buf_printf(b, " %s%s, heap saved: depends on n, struct saved ", what,
                           sqlite3_column_int(s, 10) ? " (ambiguous site: its share)" : "");
             tot_h -= h;
             shw_human(b, st);
@@ -1079,7 +1142,7 @@ static void shw_alloc_view(sqlite3 *db, const shw_type *t, hp_buf *b)
             hp_buf_printf(b, " + %lld", (long long)extra);
         hp_buf_puts(b, " B)  ");
         shw_human(b, allocs);
-        hp_buf_printf(b, " allocations%s, class %lld -> ",
+        hp_buf_printf(b, " %s%s, class %lld -> ", what,
                       sqlite3_column_int(s, 10) ? " (ambiguous site: its share)" : "",
                       (long long)sqlite3_column_int64(s, 6));
         if (sqlite3_column_type(s, 7) == SQLITE_NULL)
@@ -1099,6 +1162,7 @@ static void shw_alloc_view(sqlite3 *db, const shw_type *t, hp_buf *b)
         hp_buf_puts(b, "\n");
     }
     sqlite3_finalize(s);
+    free(first_src);
     if (n == 0) {
         hp_buf_puts(b, "Allocation sites: none found.\n");
         return;

@@ -63,6 +63,47 @@ assert_match "top: sock_like classed by its slots" '^ +1 +struct sock_like +72 -
 # top and worst.sql still agree
 assert_top_worst "$DB"
 
+# /proc/slabinfo imported (issue 19, point 4): a dedicated cache's type is
+# weighed by the objects alive in the cache (the kernel's count, not
+# allocations made), shared by the cache's sites, and saves slab memory:
+# align_obj's 50000 objects in 64-byte slots, 64 per 4 KiB slab, take 782
+# slabs; in 32-byte slots, 128 per slab, 391.  sock_like's slot is what
+# a kernel with 192-byte slots (slub_debug red zones) shows: said apart
+# from the model's.  plain_obj is in no slabinfo line: static weight.
+cat > "$T/slabinfo" <<'EOF2'
+slabinfo - version: 2.1
+# name            <active_objs> <num_objs> <objsize> <objperslab> <pagesperslab> : tunables <limit> <batchcount> <sharedfactor> : slabdata <active_slabs> <num_slabs> <sharedavail>
+sock_like            100    126    192   21    1 : tunables    0    0    0 : slabdata      6      6      0
+align_obj          50000  50048     64   64    1 : tunables    0    0    0 : slabdata    782    782      0
+ctor_obj               0      0     48   85    1 : tunables    0    0    0 : slabdata      0      0      0
+kmalloc-64          1000   1024     64   64    1 : tunables    0    0    0 : slabdata     16     16      0
+EOF2
+cp "$DB" "$T/si.db"
+assert_status "slabinfo import" 0 "$HOLEPROF" profile -q "$T/si.db" "$T/slabinfo"
+assert_eq "cache_objects: the counts of the caches the code creates" \
+    "align_obj|50000|64|1 ctor_obj|0|48|1 sock_like|100|192|1" \
+    "$(q "$T/si.db" "SELECT group_concat(x, ' ') FROM (SELECT name || '|' || active_objs || '|' || objsize || '|' || sites AS x FROM cache_objects ORDER BY name)")"
+ws() { q "$T/si.db" "SELECT CAST(allocations AS INTEGER) || ' ' || alloc_source || '|' || class_now || '->' || class_after || '|' || CAST(heap_saved AS INTEGER) || '|' || verdict FROM waste WHERE name = '$1'"; }
+assert_eq "align_obj: 50000 live objects x (64 - 32)" "50000 slabinfo|64->32|1600000|saves" "$(ws align_obj)"
+assert_eq "sock_like: 100 live objects x (128 - 64)" "100 slabinfo|128->64|6400|saves" "$(ws sock_like)"
+assert_eq "ctor_obj: no live object, nothing to gain" "0 slabinfo|48->32|0|raw only" "$(ws ctor_obj)"
+assert_eq "plain_obj: in no slabinfo line, static" "1 static|48->32|16|saves" "$(ws plain_obj)"
+"$HOLEPROF" top "$T/si.db" > "$T/sitop.txt" || fail "top failed"
+assert_match "top: align_obj first, by its live objects" '^ +1 +struct align_obj +40 -> 24 +kmalloc +64 -> 32 +50000 slabinfo +1600000 ' "$(cat "$T/sitop.txt")"
+assert_match "top: says what slabinfo counts" '^slabinfo: the objects alive now' "$(cat "$T/sitop.txt")"
+assert_top_worst "$T/si.db"
+"$HOLEPROF" show "$T/si.db" align_obj > "$T/sishow.txt" || fail "show failed"
+assert_match "show: the cache's count and the slabs before and after" \
+    "cache align_obj holds 50000 active objects \\(50048 slots\\), 64-byte slots, 64 per slab of 1 page; the active objects fill 782 slabs of order 0 now, 391 of order 0 reordered" \
+    "$(cat "$T/sishow.txt")"
+assert_match "show: the site's weight is live objects" 'align_alloc +kmem_cache_alloc\(1 x 40 B\) +50000 objects alive' "$(cat "$T/sishow.txt")"
+"$HOLEPROF" show "$T/si.db" sock_like > "$T/sishow2.txt" || fail "show failed"
+assert_match "show: a running kernel's slot unlike the model's is said apart" \
+    "192-byte slots, 21 per slab of 1 page \\(the running kernel's; the model's: 128-byte slots, 32 per order-0 slab\\)" \
+    "$(cat "$T/sishow2.txt")"
+assert_eq "the newest slabinfo counts" "" "$(sed 's/ 50000  50048 / 40000  40000 /' "$T/slabinfo" > "$T/slabinfo2"; "$HOLEPROF" profile -q "$T/si.db" --name second "$T/slabinfo2")"
+assert_eq "align_obj: the second import's 40000" "40000 slabinfo|64->32|1280000|saves" "$(ws align_obj)"
+
 # 6.12: __kmem_cache_create_args(name, size, &args, flags)
 gcc -g -O1 -o "$T/k612" "$FIXTURES/sites_kmem612.c" || die "cannot compile sites_kmem612.c"
 "$HOLEPROF" analyze -q "$T/k612" -o "$T/k612.db" || die "analyze failed"
