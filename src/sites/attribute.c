@@ -26,11 +26,12 @@ int si_size_ok(const fin *r, const trow *t)
     return (uint64_t)r->size >= t->size;
 }
 
-/* One object (not an array) that is bigger than t: t may be only its head. */
+/* One object (not an array) that is bigger than t: t may be only its head
+** -- unless t ends in a flexible array, which the rest is. */
 static int only_head(const fin *r, const trow *t, const alloc *A)
 {
     return r->size_known && r->count_known && r->count == 1 && !(A->flags & AF_ARRAY) &&
-           t->size > 0 && t->size < (uint64_t)r->size;
+           t->size > 0 && t->size < (uint64_t)r->size && !(t->t && (t->t->flags & TF_FLEX));
 }
 
 /* Take t, or keep it for later when it may be only the head. */

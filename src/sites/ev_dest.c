@@ -18,7 +18,9 @@
 ** union row of the binary (by name, through typedefs) is the type when it
 ** fits the allocation (its size, an element size, or a multiple for an
 ** array; a bigger one-object allocation keeps it only as a head, as
-** attribute.c's fallback); a pointer or scalar pointee ("TString *" in a
+** attribute.c's fallback, unless it ends in a flexible array); members of
+** embedded structs and unions count, a union only when its members at
+** that offset agree; a pointer or scalar pointee ("TString *" in a
 ** `TString **` member: an array of pointers) says the allocation is no
 ** struct (type_name only, no candidates).  Stores into members that
 ** disagree, or a member that is not a pointer, decide nothing.
@@ -261,6 +263,8 @@ static int fits(const attr *at, const trow *t)
     uint64_t sz = (uint64_t)r->size;
     if (at->scaled || sz == t->size)
         return sz == t->size;
+    if (t->t && (t->t->flags & TF_FLEX) && sz > t->size && (!r->count_known || r->count == 1))
+        return 1;               /* the struct and its flexible array */
     return sz > t->size && sz % t->size == 0 && (!r->count_known || r->count >= 1);
 }
 
@@ -285,34 +289,43 @@ static trow *var_in_reg(attr *at, uint8_t reg, uint64_t pc)
     return NULL;
 }
 
-/* The 8-byte member of T at off, inside embedded structs too
-** (tb = &g->strt; tb->hash = ...); NULL when there is none. */
+/* The 8-byte member of T at off, inside embedded structs and unions too
+** (tb = &g->strt; tb->hash = ...; d->map.std = ...); NULL when there is
+** none, or when members of a union that overlap there differ. */
 static const lay_member *member_at(attr *at, trow *T, uint64_t off)
 {
     for (int depth = 0; T && T->t && depth < 6; depth++) {
         const lay_member *in = NULL;
-        for (uint32_t k = 0; k < T->t->nmembers && in == NULL; k++) {
+        for (uint32_t k = 0; k < T->t->nmembers; k++) {
             const lay_member *c = &T->t->members[k];
             if (c->bit_size == 0 && c->type_name && off >= c->offset &&
-                off - c->offset < c->size)
-                in = c;
+                off - c->offset < c->size) {
+                if (in && (in->offset != c->offset || in->size != c->size ||
+                           strcmp(in->type_name, c->type_name) != 0))
+                    return NULL;        /* union members that differ */
+                if (in == NULL)
+                    in = c;
+            }
         }
         if (in == NULL)
             return NULL;
-        if (in->offset == off && in->size == 8)
-            return in;
         char nb[256];
         int p2;
-        if (pointee_of(in->type_name, nb, sizeof nb, &p2) != NULL)
-            return NULL;        /* inside a pointer: nothing embedded */
+        int ptr = pointee_of(in->type_name, nb, sizeof nb, &p2) != NULL;
+        int exact = in->offset == off && in->size == 8;
+        if (ptr)
+            return exact ? in : NULL;   /* inside a pointer: nothing embedded */
         snprintf(nb, sizeof nb, "%s", in->type_name);
         const char *q = nb;
         if (strncmp(q, "struct ", 7) == 0)
             q += 7;
         else if (strncmp(q, "union ", 6) == 0)
             q += 6;
+        trow *E = si_ti_find(at->ti, q, in->size, NULL, 0, 0);
+        if (E == NULL || E->t == NULL)
+            return exact ? in : NULL;   /* a scalar there */
         off -= in->offset;
-        T = si_ti_find(at->ti, q, in->size, NULL, 0, 0);
+        T = E;
     }
     return NULL;
 }
