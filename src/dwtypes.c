@@ -1752,6 +1752,24 @@ static void set_ref(worker *w, lay_member *m, uint32_t mt)
     m->ref_line = w->nodes[st].decl_line;
 }
 
+/* Whether aggregate k (a definition of one byte) may be an empty class:
+** no data member, no vptr, only bases (each of which ts_resolve checks is
+** empty in turn).  A union or a class holding a char is not. */
+static int maybe_empty(worker *w, uint32_t k)
+{
+    const node *nd = &w->nodes[k];
+    if (!is_aggregate(nd->tag) || nd->tag == T_union || nd->size != 1 ||
+        !(nd->flags & N_HAS_SIZE) || (nd->flags & N_DECL))
+        return 0;
+    for (uint32_t c = nd->first_child; c != NONE; c = w->nodes[c].next) {
+        uint16_t t = w->nodes[c].tag;
+        if ((t == T_member && !(w->nodes[c].flags & (N_EXTERNAL | N_DECL))) ||
+            t == T_variant_part)
+            return 0;
+    }
+    return 1;
+}
+
 /* Fill one member from a DW_TAG_member/inheritance node. */
 static void make_member(worker *w, lay_member *m, uint32_t c, uint32_t extra_flags)
 {
@@ -1822,6 +1840,24 @@ static void make_member(worker *w, lay_member *m, uint32_t c, uint32_t extra_fla
         m->bitpos = off * 8;
         set_ref(w, m, mt);
         cn = &w->nodes[c];
+        if (m->ref_kind == LAY_REF_NONE && m->size == 1) {
+            /* maybe an empty class: as a base (or a [[no_unique_address]]
+            ** member laid over another) it takes no storage; whether it is
+            ** empty is the set's to say (its bases may be declared here
+            ** and defined in another unit) */
+            uint64_t cnt;
+            int fl;
+            uint32_t st = strip_type(w, mt, &cnt, &fl);
+            if (st != NONE && cnt == 1 && !fl && maybe_empty(w, st)) {
+                m->ref_kind = LAY_REF_EMPTY;
+                m->ref_size = 1;
+                m->ref_name = qual_name(w, st, 0);
+                if (w->nodes[st].decl_file)
+                    m->ref_file = file_name(w, w->nodes[st].decl_file - 1);
+                m->ref_line = w->nodes[st].decl_line;
+            }
+            cn = &w->nodes[c];
+        }
         if (mt != NONE) {
             /* find an array behind typedefs/qualifiers to spot flex arrays */
             uint32_t t = mt;

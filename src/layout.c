@@ -55,9 +55,16 @@
 **      padding for them.  We also report no holes, but tail_padding is
 **      size minus the end of the largest member (union {char a[5]; int b;}
 **      has 3 bytes of tail padding), because those bytes are real waste.
-**   5. Whether an empty class member is size 0 (as pahole treats it) or
-**      size 1 is the loader's decision; with size 1 an empty base and the
-**      member laid over it simply overlap (rule 1).
+**   5. Empty classes.  The loader and ts_resolve give an empty class
+**      (no data, only empty bases) size 0 where the Itanium ABI gives it
+**      no storage: as a base, also through a chain of empty bases, and
+**      as a [[no_unique_address]] member laid over another (MF_EMPTY; it
+**      never restarts the coverage of rule 1 and is no padding marker).
+**      pahole instead sizes 0 every member whose type is a one-byte
+**      struct with no members at all: right for a direct empty base,
+**      wrong for a chain (struct F : E {} as a base keeps its byte) and
+**      for an ordinary member of an empty class, which does hold a byte
+**      of its own (struct G : E { E e2; int i; } has e2 at 1, 1 byte).
 ** Virtual bases (MF_VIRTUAL) are skipped, as pahole skips them: their
 ** offset is not a constant of the type.  pahole 1.24 also prints no
 ** "holes:" summary line for a struct whose only members are bitfields
@@ -212,7 +219,8 @@ static void struct_holes(lay_type *t)
         /* A member starting strictly inside the previous one reuses that
         ** member's tail padding (C++ non-POD base, [[no_unique_address]]):
         ** the covered region ends where the newcomer starts. */
-        if (m->bit_size == 0 && owner_plain && start > owner_start && start < seen)
+        if (m->bit_size == 0 && !(m->flags & MF_EMPTY) && owner_plain &&
+            start > owner_start && start < seen)
             seen = start;
 
         /* Unused bits left in the unit of the bitfield run we are in. */
@@ -939,7 +947,8 @@ static void mark_intent(lay_type *t, uint64_t cl)
             x->flags |= MF_SYNC;
         int start = mark_next;
         mark_next = 0;
-        if (x->bit_size == 0 && x->size == 0 && !(x->flags & (MF_FLEX | MF_BASE | MF_INCOMPLETE))) {
+        if (x->bit_size == 0 && x->size == 0 &&
+            !(x->flags & (MF_FLEX | MF_BASE | MF_INCOMPLETE | MF_EMPTY))) {
             x->flags |= MF_PADMARK;
             start = 1;
         } else if (x->bit_size == 0 && lay_pad_name(x->name) && !(x->flags & MF_BASE)) {

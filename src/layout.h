@@ -51,6 +51,9 @@ typedef enum lay_lang {
 #define MF_UNREAD     0x1000   /* with MF_INCOMPLETE: its type is in debug information
                                   that was not read (a dwz supplementary file not
                                   found, a reference that does not resolve) */
+#define MF_EMPTY      0x2000   /* an empty class (no data, only empty bases) as a
+                                  base, or as a [[no_unique_address]] member laid
+                                  over another: no storage, size 0 (Itanium ABI) */
 /* Layout intent (set by lay_compute; see "Layout intent" in layout.c): */
 #define MF_GROUP_START 0x4000  /* starts a layout group: no member is moved
                                   across the start of a group */
@@ -85,6 +88,11 @@ typedef enum lay_lang {
 #define LAY_REF_ALIGN 2   /* member type is a definition whose alignment
                              depends on such a declaration: align comes from
                              the set's entry of that definition */
+#define LAY_REF_EMPTY 3   /* a base or member of one byte whose type may be
+                             an empty class: no storage (size 0, the Itanium
+                             ABI's empty base; a [[no_unique_address]] member
+                             laid over another) when the set's definition is
+                             one (no data, only empty bases) */
 #define TF_ABI          0x4000  /* the layout is an interface, not ours to
                                    reorder: declared in a kernel uapi header
                                    or an installed public header
@@ -120,7 +128,7 @@ typedef struct lay_member {
     const char *ref_name;    /* qualified name of the referenced type */
     const char *ref_file;    /* its declaration file, NULL none */
     uint64_t ref_count;      /* DECL: elements (1, or the array's length) */
-    uint64_t ref_size;       /* ALIGN: byte size of the referenced definition */
+    uint64_t ref_size;       /* ALIGN, EMPTY: byte size of the referenced definition */
     /* derived by lay_compute() */
     uint64_t hole_after;     /* byte hole between this member and the next one */
     uint32_t bit_hole_after; /* bits unused after this bitfield in its unit */

@@ -227,6 +227,36 @@ static uint64_t entry_dsize(const lay_type *t)
     return end < t->size ? end : t->size;
 }
 
+/* An empty class: one byte, no data; its members (if any) are empty
+** bases that take no storage. */
+static int entry_empty(const lay_type *t)
+{
+    if (t->size != 1 || t->kind == LAY_UNION)
+        return 0;
+    for (uint32_t i = 0; i < t->nmembers; i++)
+        if (!(t->members[i].flags & MF_BASE) || t->members[i].size != 0)
+            return 0;
+    return 1;
+}
+
+/* Whether member i's byte lies inside another member's storage: an
+** empty member placed there ([[no_unique_address]]) holds no byte of its
+** own; one that is not (an ordinary member of an empty class) does. */
+static int laid_over(const lay_type *t, uint32_t i)
+{
+    const lay_member *m = &t->members[i];
+    for (uint32_t j = 0; j < t->nmembers; j++) {
+        const lay_member *o = &t->members[j];
+        if (j == i || o->ref_kind == LAY_REF_EMPTY || (o->flags & MF_VIRTUAL) || o->size == 0)
+            continue;
+        uint64_t lo = o->bit_size ? o->bitpos / 8 : o->offset;
+        uint64_t hi = o->bit_size ? (o->bitpos + o->bit_size + 7) / 8 : o->offset + o->size;
+        if (m->offset >= lo && m->offset < hi)
+            return 1;
+    }
+    return 0;
+}
+
 enum { RS_DONE = 0, RS_PENDING = 1 };
 
 typedef struct byname { const char *name; size_t idx; } byname;
@@ -269,7 +299,8 @@ static int ref_pick(const resolver *r, size_t self, const lay_member *m, ts_entr
             ts_entry *e = s->items[idx];
             if (idx == self || e->cu_count == 0)
                 continue;
-            if (m->ref_kind == LAY_REF_ALIGN && e->t.size != m->ref_size)
+            if ((m->ref_kind == LAY_REF_ALIGN || m->ref_kind == LAY_REF_EMPTY) &&
+                e->t.size != m->ref_size)
                 continue;
             int decl = m->ref_line != 0 && e->t.decl_line == m->ref_line &&
                        m->ref_file != NULL && streq(e->t.decl_file, m->ref_file);
@@ -319,7 +350,14 @@ static int resolve_entry(resolver *r, size_t idx, uint32_t cacheline, int force)
             waiting = 1;
             continue;
         }
-        if (rc != 0) {
+        if (rc != 0 && m->ref_kind == LAY_REF_EMPTY) {
+            /* not known to be empty: it keeps its byte */
+        } else if (rc == 0 && m->ref_kind == LAY_REF_EMPTY) {
+            if (entry_empty(&d->t) && ((m->flags & MF_BASE) || laid_over(t, i))) {
+                m->size = 0;
+                m->flags |= MF_EMPTY;
+            }
+        } else if (rc != 0) {
             /* never guessed: the member (a declaration) or the alignment
             ** of its type is unknown */
             if (m->ref_kind == LAY_REF_DECL)
@@ -333,6 +371,10 @@ static int resolve_entry(resolver *r, size_t idx, uint32_t cacheline, int force)
             if (m->flags & MF_BASE) {
                 uint64_t ds = entry_dsize(&d->t);
                 m->data_size = ds < m->size ? ds : 0;
+                if (entry_empty(&d->t)) {
+                    m->size = 0;       /* an empty base takes no storage */
+                    m->flags |= MF_EMPTY;
+                }
             }
         } else if (!(m->flags & MF_ALIGNED)) {
             m->align = d->t.align ? d->t.align : 1;
