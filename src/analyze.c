@@ -497,8 +497,8 @@ out:
         ei_close(img);
     return rc;
 skip:
-    /* --recursive walks trees that hold 32-bit objects, stripped files
-    ** without debug packages and the like: note them and go on */
+    /* --recursive walks trees that hold stripped files without debug
+    ** packages and the like: note them and go on */
     if (!o->quiet)
         fprintf(stderr, "holeprof: skipped %s\n", err->msg);
     memset(err, 0, sizeof *err);

@@ -495,7 +495,7 @@ static int open_dbg(dws_image *di, dws_obj **objp, Dwarf_Debug *dbg, hp_err *err
     const char *path = di->img->path;
     dws_obj *obj = hp_xcalloc(1, sizeof *obj);
     obj->di = di;
-    obj->addr_size = 8;
+    obj->addr_size = di->img->addr_size == 4 ? 4 : 8;
     obj->iface.object = obj;
     obj->iface.methods = &obj_methods;
     Dwarf_Error e = NULL;

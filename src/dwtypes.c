@@ -53,6 +53,7 @@ enum {
     T_skeleton_unit = 0x4a,
 };
 enum { ATE_complex_float = 0x03 };
+enum { EM_386_ = 3, EM_IAMCU_ = 6 };      /* ELF machines (elf.h is elfimg's) */
 enum { VIRTUALITY_virtual = 1 };
 
 /* DW_LANG_* -> lay_lang */
@@ -193,6 +194,10 @@ typedef struct shared {
     size_t nkeys, kcap;
     size_t *kslots;                  /* index+1, 0 empty */
     size_t nkslots;
+    uint32_t scalar_align;           /* the most a scalar is aligned to inside an
+                                        aggregate: 4 on i386 (its SysV ABI puts
+                                        long long, double and long double at
+                                        multiples of 4), else 16 */
 } shared;
 
 typedef struct worker {
@@ -1262,15 +1267,25 @@ static uint32_t type_align(worker *w, uint32_t k, int depth)
         uint64_t s = nd->size;
         if (nd->encoding == ATE_complex_float)
             s /= 2;
-        a = s ? largest_pow2_dividing(s, 16) : 1;
+        a = s ? largest_pow2_dividing(s, w->sh->scalar_align) : 1;
         break;
     }
     case T_enumeration: {
         uint64_t s = type_size(w, k, depth + 1);
-        a = s ? largest_pow2_dividing(s, 16) : 1;
+        a = s ? largest_pow2_dividing(s, w->sh->scalar_align) : 1;
         break;
     }
-    case T_typedef: case T_const: case T_volatile: case T_restrict: case T_atomic:
+    case T_atomic:
+        /* _Atomic long long and _Atomic double are aligned to their size
+        ** also where the plain type is not (i386: 8, not 4) */
+        a = type_align(w, type_of(w, k, depth + 1), depth + 1);
+        if (w->sh->scalar_align < 16) {
+            uint64_t s = type_size(w, k, depth + 1);
+            if (s && (s & (s - 1)) == 0 && s <= 16 && s > a)
+                a = (uint32_t)s;
+        }
+        break;
+    case T_typedef: case T_const: case T_volatile: case T_restrict:
     case T_immutable: case T_array:
         a = type_align(w, type_of(w, k, depth + 1), depth + 1);
         break;
@@ -1905,6 +1920,32 @@ static int in_range(const lay_type *t)
     return 1;
 }
 
+/* i386 aligns an 8-byte scalar to 4 inside a struct, except _Atomic ones
+** (and those declared aligned(8)), which DWARF 4 cannot tell apart: gcc
+** writes `long long`.  A member of 8 bytes with alignment 4 whose offset
+** is the next multiple of 8, past the next multiple of 4, after what the
+** members before it cover, is aligned to 8: the offset proves it. */
+static void offsets_prove_align(lay_member *ms, uint32_t nm)
+{
+    for (uint32_t i = 0; i < nm; i++) {
+        lay_member *x = &ms[i];
+        if (x->bit_size || x->size != 8 || x->align != 4 || (x->flags & MF_VIRTUAL) ||
+            x->offset % 8 != 0)
+            continue;
+        uint64_t end = 0;
+        for (uint32_t j = 0; j < nm; j++) {
+            const lay_member *y = &ms[j];
+            if (j == i || (y->flags & MF_VIRTUAL) || y->bitpos >= x->bitpos)
+                continue;
+            uint64_t e = y->bit_size ? (y->bitpos + y->bit_size + 7) / 8 : y->offset + y->size;
+            if (e > end)
+                end = e;
+        }
+        if (lay_round_up(end, 4) < x->offset && lay_round_up(end, 8) == x->offset)
+            x->align = 8;
+    }
+}
+
 static void build_aggregate(worker *w, uint32_t k)
 {
     node *nd = &w->nodes[k];
@@ -2007,6 +2048,8 @@ static void build_aggregate(worker *w, uint32_t k)
     for (uint32_t i = 0; i < nm; i++)
         if (w->members[i].flags & MF_UNREAD)
             t.flags |= TF_INCOMPLETE;
+    if (w->sh->scalar_align < 8)
+        offsets_prove_align(w->members, nm);
     /* a flexible array is only "flexible" at the end */
     for (uint32_t i = 0; i < nm; i++) {
         if (!(w->members[i].flags & MF_FLEX))
@@ -2266,6 +2309,7 @@ int dt_load(const char *path, const dt_opts *opts, dt_result *out, hp_err *err)
         img = opts->image;
     else if (ei_open(path, &img, err) != 0)
         goto out;
+    sh.scalar_align = img->machine == EM_386_ || img->machine == EM_IAMCU_ ? 4 : 16;
     /* Compressed DWARF (Go, Debian's debug packages) is inflated section
     ** by section on first use: while this thread inflates .debug_info,
     ** another inflates the string and line sections every unit needs,

@@ -2,13 +2,13 @@
 ** elfimg.c -- implementation of elfimg.h on top of elfutils' libelf.
 **
 ** Contract: everything taken from the file is checked before use.  The
-** ELF identification and header are validated by hand (libelf accepts
-** files we do not want, such as 32-bit ones, and says little about why a
-** file is bad); the program and section header tables must lie inside the
-** file.  A section whose bytes lie outside the file is remembered as bad
-** and only becomes an error when somebody needs its bytes, or when it is
-** one ei_open() itself relies on (.debug_info): a binary with a damaged
-** .comment section can still be analyzed.
+** ELF identification and header are validated by hand (libelf says little
+** about why a file is bad; 64- and 32-bit classes are both taken); the
+** program and section header tables must lie inside the file.  A section
+** whose bytes lie outside the file is remembered as bad and only becomes
+** an error when somebody needs its bytes, or when it is one ei_open()
+** itself relies on (.debug_info): a binary with a damaged .comment section
+** can still be analyzed.
 **
 ** Decompressed section bytes and synthesized PLT symbol names are owned
 ** by the image and freed by ei_close().  libelf maps the file read-only;
@@ -104,8 +104,12 @@ static int in_file(uint64_t off, uint64_t size, uint64_t fsize)
     return off <= fsize && size <= fsize - off;
 }
 
-static const char *arch_name(uint16_t machine, unsigned char data)
+static const char *arch_name(uint16_t machine, unsigned char data, int class32)
 {
+    if (class32 && machine == EM_RISCV)
+        return "riscv32";
+    if (class32 && machine == EM_MIPS)
+        return data == ELFDATA2LSB ? "mipsel" : "mips";
     switch (machine) {
     case EM_X86_64:    return "x86_64";
     case EM_AARCH64:   return data == ELFDATA2MSB ? "aarch64_be" : "aarch64";
@@ -290,7 +294,8 @@ static int inflate_exact(const ei_image *img, const ei_section *sec, int kind,
 /* Where a section's zlib stream is and how long it inflates to: sets
 ** *in and *inlen to the stream and *want to the size, or leaves *in NULL when
 ** the bytes are stored as they are.  Caller holds pv->mu (libelf).
-**   SHF_COMPRESSED: an Elf64_Chdr, then the stream.
+**   SHF_COMPRESSED: an Elf64_Chdr (Elf32_Chdr in a 32-bit file), then
+**   the stream.
 **   .zdebug_*: "ZLIB", an 8-byte big-endian size, then the stream; tools
 **   may leave such a section uncompressed when that is smaller, and the
 **   GNU format says so by the missing magic. */
@@ -309,7 +314,7 @@ static int stream_of(ei_image *img, const ei_section *sec, const uint8_t **in,
     if (sec->flags & SHF_COMPRESSED) {
         /* read by hand (little-endian, like every image ei_open takes):
         ** gelf_getchdr would make libelf convert the section */
-        hdr = sizeof(Elf64_Chdr);
+        hdr = img->addr_size == 4 ? sizeof(Elf32_Chdr) : sizeof(Elf64_Chdr);
         if (rawlen < hdr)
             return hp_errf(err, img->path, "section %s: compressed section too small",
                            sec->name);
@@ -318,7 +323,8 @@ static int stream_of(ei_image *img, const ei_section *sec, const uint8_t **in,
             return hp_errf(err, img->path, "section %s: unsupported compression type %u "
                            "(zlib and zstd are supported)", sec->name, (unsigned)type);
         *kind = type == ELFCOMPRESS_ZSTD ? Z_ZSTD : Z_ZLIB;
-        size = (uint64_t)le32(raw + 8) | (uint64_t)le32(raw + 12) << 32;
+        size = img->addr_size == 4 ? le32(raw + 4)
+                                   : (uint64_t)le32(raw + 8) | (uint64_t)le32(raw + 12) << 32;
     } else if (strncmp(sec->name, ".zdebug", 7) == 0 && rawlen >= 12 &&
                memcmp(raw, "ZLIB", 4) == 0) {
         hdr = 12;
@@ -389,21 +395,43 @@ int ei_section_size(ei_image *img, const ei_section *sec, size_t *len, hp_err *e
 }
 
 /* Relocatable objects: DWARF offsets into other sections and addresses
-** are left to the linker, as RELA entries against section symbols.  Apply
-** every entry of the SHT_RELA sections that target section pos (sh_info)
-** to a private copy of its bytes: value = symbol value + addend, for the
-** absolute types (x86-64: 64, 32, 32S, DTPOFF64, DTPOFF32; AArch64:
-** ABS64, ABS32).  Other types, and entries whose symbol or place lies
-** outside its section, are left alone: libdwarf would refuse such a file
-** outright, holeprof reads what it can.  Caller holds pv->mu. */
+** are left to the linker, as relocations against section symbols.  Apply
+** every entry of the SHT_RELA and SHT_REL sections that target section
+** pos (sh_info) to a private copy of its bytes: value = symbol value +
+** addend (a REL entry's addend is the value in place), for the absolute
+** types (x86-64: 64, 32, 32S, DTPOFF64, DTPOFF32; AArch64: ABS64, ABS32;
+** i386: 32, TLS_LDO_32; ARM: ABS32, TLS_LDO32).  Other types, and entries
+** whose symbol or place lies outside its section, are left alone: libdwarf
+** would refuse such a file outright, holeprof reads what it can.  Caller
+** holds pv->mu. */
+static unsigned reloc_width(uint16_t machine, uint32_t type)
+{
+    switch (machine) {
+    case EM_X86_64:
+        return type == 1 || type == 17 ? 8 : type == 10 || type == 11 || type == 21 ? 4 : 0;
+    case EM_AARCH64:
+        return type == 257 ? 8 : type == 258 ? 4 : 0;
+    case EM_386:
+        return type == 1 || type == 32 ? 4 : 0;
+    case EM_ARM:
+        return type == 2 || type == 106 ? 4 : 0;
+    default:
+        return 0;
+    }
+}
+
 static void relocate(ei_image *img, int pos, ei_cache *c)
 {
     const ei_section *target = &img->sections[pos];
+    const int c32 = img->addr_size == 4;
+    const size_t symsz = c32 ? 16 : 24;
     for (size_t r = 0; r < img->nsections; r++) {
         const ei_section *rs = &img->sections[r];
-        if (rs->type != SHT_RELA || rs->info != target->index || rs->size == 0 ||
-            !PRIV(img)->sec_ok[r])
+        if ((rs->type != SHT_RELA && rs->type != SHT_REL) || rs->info != target->index ||
+            rs->size == 0 || !PRIV(img)->sec_ok[r])
             continue;
+        const int rela = rs->type == SHT_RELA;
+        const size_t ent = c32 ? (rela ? 12 : 8) : (rela ? 24 : 16);
         const ei_section *sym = NULL;
         for (size_t k = 0; k < img->nsections && sym == NULL; k++)
             if (img->sections[k].index == rs->link && img->sections[k].type == SHT_SYMTAB &&
@@ -421,19 +449,32 @@ static void relocate(ei_image *img, int pos, ei_cache *c)
             c->owned = copy;
             c->data = copy;
         }
-        for (size_t o = 0; o + 24 <= rlen; o += 24) {
-            uint64_t where = rd64le_(rel + o), info = rd64le_(rel + o + 8);
-            int64_t addend = (int64_t)rd64le_(rel + o + 16);
-            uint32_t type = (uint32_t)info, si = (uint32_t)(info >> 32);
-            unsigned width = 0;
-            if (img->machine == EM_X86_64)
-                width = type == 1 || type == 17 ? 8 : type == 10 || type == 11 || type == 21 ? 4 : 0;
-            else if (img->machine == EM_AARCH64)
-                width = type == 257 ? 8 : type == 258 ? 4 : 0;
-            if (width == 0 || (uint64_t)si >= slen / 24 || where > c->len ||
+        for (size_t o = 0; o + ent <= rlen; o += ent) {
+            uint64_t where, info;
+            uint32_t type, si;
+            if (c32) {
+                where = le32(rel + o);
+                info = le32(rel + o + 4);
+                type = (uint32_t)(info & 0xff);
+                si = (uint32_t)(info >> 8);
+            } else {
+                where = rd64le_(rel + o);
+                info = rd64le_(rel + o + 8);
+                type = (uint32_t)info;
+                si = (uint32_t)(info >> 32);
+            }
+            unsigned width = reloc_width(img->machine, type);
+            if (width == 0 || (uint64_t)si >= slen / symsz || where > c->len ||
                 c->len - where < width)
                 continue;
-            uint64_t v = rd64le_(syms + (size_t)si * 24 + 8) + (uint64_t)addend;
+            uint64_t addend;
+            if (rela)
+                addend = c32 ? (uint64_t)(int64_t)(int32_t)le32(rel + o + 8) : rd64le_(rel + o + 16);
+            else
+                addend = width == 8 ? rd64le_(c->owned + where) : le32(c->owned + where);
+            uint64_t sv = c32 ? le32(syms + (size_t)si * symsz + 4)
+                              : rd64le_(syms + (size_t)si * symsz + 8);
+            uint64_t v = sv + addend;
             for (unsigned b = 0; b < width; b++)
                 c->owned[where + b] = (uint8_t)(v >> (8 * b));
         }
@@ -774,16 +815,17 @@ static int load_sections(ei_image *img, const GElf_Ehdr *eh, hp_err *err)
     uint64_t shoff = eh->e_shoff;
     if (shoff == 0)
         return 0;               /* no section table: legal, e.g. sstripped */
-    if (eh->e_shentsize != sizeof(Elf64_Shdr))
+    const size_t shsz = img->addr_size == 4 ? sizeof(Elf32_Shdr) : sizeof(Elf64_Shdr);
+    if (eh->e_shentsize != shsz)
         return hp_errf(err, img->path, "bad section header entry size %u",
                        (unsigned)eh->e_shentsize);
     /* libelf reads section 0 for the extended count; check it first. */
-    if (!in_file(shoff, sizeof(Elf64_Shdr), img->file_size))
+    if (!in_file(shoff, shsz, img->file_size))
         return hp_errf(err, img->path, "section header table beyond end of file "
                        "(truncated file?)");
     if (elf_getshdrnum(pv->elf, &shnum) != 0)
         return hp_errf(err, img->path, "bad section header table: %s", elf_errmsg(-1));
-    if (shnum > (img->file_size - shoff) / sizeof(Elf64_Shdr))
+    if (shnum > (img->file_size - shoff) / shsz)
         return hp_errf(err, img->path, "section header table (%zu entries at offset %llu) "
                        "beyond end of file (truncated file?)", shnum,
                        (unsigned long long)shoff);
@@ -883,13 +925,11 @@ int ei_open(const char *path, ei_image **out, hp_err *err)
         bad = "not an ELF file";
     else if (got < EI_NIDENT)
         bad = "truncated ELF header";
-    else if (eh[EI_CLASS] == ELFCLASS32)
-        bad = "32-bit ELF is not supported";
-    else if (eh[EI_CLASS] != ELFCLASS64)
+    else if (eh[EI_CLASS] != ELFCLASS64 && eh[EI_CLASS] != ELFCLASS32)
         bad = "unknown ELF class (corrupt ELF header)";
     else if (eh[EI_DATA] != ELFDATA2LSB && eh[EI_DATA] != ELFDATA2MSB)
         bad = "unknown ELF data encoding (corrupt ELF header)";
-    else if ((size_t)got < sizeof eh)
+    else if ((size_t)got < (eh[EI_CLASS] == ELFCLASS32 ? sizeof(Elf32_Ehdr) : sizeof eh))
         bad = "truncated ELF header";
     if (bad) {
         close(fd);
@@ -913,6 +953,7 @@ int ei_open(const char *path, ei_image **out, hp_err *err)
     img->priv = pv;
     img->path = hp_xstrdup(path);
     img->file_size = (uint64_t)st.st_size;
+    img->addr_size = eh[EI_CLASS] == ELFCLASS32 ? 4 : 8;
     pv->fd = fd;
     pv->elf = elf;
     pv->ei_data = eh[EI_DATA];
@@ -929,15 +970,16 @@ int ei_open(const char *path, ei_image **out, hp_err *err)
     }
     img->machine = ehdr.e_machine;
     img->e_type = ehdr.e_type;
-    img->arch = arch_name(ehdr.e_machine, pv->ei_data);
+    img->arch = arch_name(ehdr.e_machine, pv->ei_data, img->addr_size == 4);
 
     if (ehdr.e_phoff != 0 || ehdr.e_phnum != 0) {
         size_t phnum = 0;
-        if (ehdr.e_phnum != 0 && ehdr.e_phentsize != sizeof(Elf64_Phdr)) {
+        const size_t phsz = img->addr_size == 4 ? sizeof(Elf32_Phdr) : sizeof(Elf64_Phdr);
+        if (ehdr.e_phnum != 0 && ehdr.e_phentsize != phsz) {
             hp_errf(err, path, "bad program header entry size %u", (unsigned)ehdr.e_phentsize);
             goto fail;
         }
-        if (ehdr.e_phnum != 0 && !in_file(ehdr.e_phoff, sizeof(Elf64_Phdr), img->file_size)) {
+        if (ehdr.e_phnum != 0 && !in_file(ehdr.e_phoff, phsz, img->file_size)) {
             hp_errf(err, path, "program header table beyond end of file (truncated file?)");
             goto fail;
         }
@@ -945,7 +987,7 @@ int ei_open(const char *path, ei_image **out, hp_err *err)
             hp_errf(err, path, "bad program header table: %s", elf_errmsg(-1));
             goto fail;
         }
-        if (phnum > (img->file_size - ehdr.e_phoff) / sizeof(Elf64_Phdr)) {
+        if (phnum > (img->file_size - ehdr.e_phoff) / phsz) {
             hp_errf(err, path, "program header table beyond end of file (truncated file?)");
             goto fail;
         }

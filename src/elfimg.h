@@ -1,8 +1,8 @@
 /*
 ** elfimg.h -- the ELF image loader (libelf).
 **
-** Contract: ei_open() validates a file as an ELF64 object holeprof can
-** analyze and extracts what later stages need: architecture, build-id,
+** Contract: ei_open() validates a file as an ELF object (64- or 32-bit,
+** ET_EXEC, ET_DYN or ET_REL) holeprof can analyze and extracts what later stages need: architecture, build-id,
 ** .gnu_debuglink, .gnu_debugaltlink / .debug_sup, section table, whether DWARF is present (plain or
 ** compressed), and on request the symbol table and raw section bytes.
 ** Errors are one line "PATH: problem" in hp_err; nothing is printed.
@@ -41,6 +41,7 @@ typedef struct ei_image {
     char *path;
     uint64_t file_size;
     uint16_t machine;       /* EM_* */
+    uint8_t addr_size;      /* 8 (ELFCLASS64) or 4 (ELFCLASS32: i386, arm) */
     uint16_t e_type;        /* ET_EXEC, ET_DYN, ET_REL */
     const char *arch;       /* "x86_64", "aarch64", ... */
     int is_pie;             /* ET_DYN with an interpreter or DF_1_PIE */
@@ -66,8 +67,8 @@ typedef struct ei_image {
     void *priv;             /* libelf handle, fd, mapped bytes */
 } ei_image;
 
-/* Open and validate.  Errors: missing file, not ELF, ELFCLASS32, truncated
-** headers, section table out of bounds.  Unknown e_machine is accepted
+/* Open and validate.  Errors: missing file, not ELF, an unknown ELF class,
+** truncated headers, section table out of bounds.  Unknown e_machine is accepted
 ** (types can still be read) and arch is then "unknown". */
 int ei_open(const char *path, ei_image **out, hp_err *err);
 void ei_close(ei_image *img);
