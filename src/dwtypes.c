@@ -152,7 +152,10 @@ typedef struct node {
 ** and just count.  In C++ they still walk the class's children for nested
 ** class definitions, which the first unit may have only declared: a
 ** nested class is keyed by its own definition, and a C++ key counts for
-** its class alone.
+** its class alone.  They also read its members and bases (not built):
+** a class whose members differ in count and order (node.fp, key_unskip)
+** or in names and types (member_types_fp, key_check_types) from the
+** reading it was counted with is a variant, read in full.
 ** Whatever order threads reach units in, the layout kept is the one of
 ** the lowest unit (a higher unit that got there first is re-attributed),
 ** so results do not depend on -j.  --exact-dedup turns this off (every
@@ -165,6 +168,7 @@ typedef struct kentry {
     uint32_t align;          /* alignment of the aggregate (for skipped refs) */
     int taint;               /* ... which depends on a declared-only type */
     uint64_t fp;             /* C++: its member fingerprint (node.fp) */
+    uint64_t tfp;            /* C++: its members' names and types (member_types_fp) */
     uint64_t dsize;          /* its non-virtual data size (see nv_dsize) */
     ts_entry **ents;         /* the aggregate and every aggregate nested in it */
     size_t nents, cap;
@@ -238,7 +242,6 @@ typedef struct worker {
     size_t occ_used;
     uint64_t gen;            /* bumped per unit: stale slots read as empty */
     int fn_depth;            /* the walk is inside this many function scopes */
-    uint32_t only_members;   /* walking this aggregate again for its members only */
 } worker;
 
 /* ---- the offset -> node map ---- */
@@ -312,7 +315,6 @@ static void reset_unit(worker *w)
     w->unit_unresolved = 0;
     w->unit_dangling = 0;
     w->fn_depth = 0;
-    w->only_members = NONE;
 }
 
 /* Type DIEs read only when a layout needs them.  Typedefs are not among
@@ -618,6 +620,85 @@ static void key_variant(worker *w, uint32_t idx)
     nd->keyh = hp_hash_final(hp_hash_str(HP_HASH_INIT, nd->key));
 }
 
+static const char *type_name(worker *w, uint32_t k);
+static uint32_t type_of(worker *w, uint32_t k, int depth);
+
+/* A C++ class's members by name and type as the layout will name them:
+** two definitions at one file:line whose members agree in count and
+** order (node.fp) still differ when a unit renamed a member's type by
+** macro (libstdc++'s compatibility units: std::error_code's _M_cat is a
+** `const std::_V2xx::error_categoryxx *` there).  Never 0. */
+static uint64_t member_types_fp(worker *w, uint32_t k)
+{
+    uint64_t h = HP_HASH_INIT;
+    for (uint32_t c = w->nodes[k].first_child; c != NONE; c = w->nodes[c].next) {
+        uint16_t ct = w->nodes[c].tag;
+        if ((ct != T_member && ct != T_inheritance) ||
+            (ct == T_member && (w->nodes[c].flags & (N_EXTERNAL | N_DECL))))
+            continue;
+        h = hp_hash_str(h, w->nodes[c].name);
+        const char *tn = type_name(w, type_of(w, c, 0));
+        h = hp_hash_str(h, tn);
+    }
+    return hp_hash_final(h) | 1;
+}
+
+/* The key of a definition whose members' types differ from those of the
+** reading its key found: the key, that fingerprint appended. */
+static void key_tvariant(worker *w, uint32_t idx, uint64_t tfp)
+{
+    node *nd = &w->nodes[idx];
+    hp_buf_reset(&w->buf);
+    hp_buf_puts(&w->buf, nd->key);
+    hp_buf_printf(&w->buf, "\x1f$%016llx", (unsigned long long)tfp);
+    nd->key = hp_arena_strdup(&w->arena, w->buf.s);
+    nd->keyh = hp_hash_final(hp_hash_str(HP_HASH_INIT, nd->key));
+}
+
+/* After the walk of a C++ unit (every type of the unit known): a class
+** skipped by key_skip whose members' types differ from the reading it was
+** counted with is not that layout.  The count goes back and it is keyed
+** as its variant: counted with an earlier reading of that variant, or
+** read in full (build_aggregate) and registered (key_register). */
+static void key_check_types(worker *w)
+{
+    shared *sh = w->sh;
+    size_t n = w->n;
+    for (size_t i = 0; i < n; i++) {
+        node *nd = &w->nodes[i];
+        if (!(nd->flags & N_SKIPPED) || !is_aggregate(nd->tag))
+            continue;
+        uint64_t tfp = member_types_fp(w, (uint32_t)i);
+        nd = &w->nodes[i];
+        pthread_mutex_lock(&sh->kmu);
+        kentry *k = key_find(sh, nd->keyh, nd->key);
+        int differs = k != NULL && k->tfp != 0 && k->tfp != tfp;
+        if (differs) {
+            k->nskipped--;
+            for (size_t e = 0; e < k->nents; e++)
+                ts_adjust(sh->ts, k->ents[e], -1);
+        }
+        pthread_mutex_unlock(&sh->kmu);
+        if (!differs)
+            continue;
+        nd->flags &= ~(uint32_t)(N_SKIPPED | N_TAINT);
+        nd->align_state = 0;
+        nd->m_align = 0;
+        nd->m_dsize = 0;
+        key_tvariant(w, (uint32_t)i, tfp);
+        nd = &w->nodes[i];
+        int skip = 0;
+        pthread_mutex_lock(&sh->kmu);
+        k = key_find(sh, nd->keyh, nd->key);
+        if (k && k->first_cu < w->cu_index && k->fp == nd->fp && k->tfp == tfp) {
+            skip = 1;
+            key_count_skip(sh, k, nd);
+        }
+        pthread_mutex_unlock(&sh->kmu);
+        nd->flags |= skip ? N_SKIPPED : N_KEYED;
+    }
+}
+
 /* A C++ class skipped by key_skip whose members turn out (by their
 ** fingerprint, seen while walking it for nested types) to differ from
 ** the reading it was counted with: a header compiled under other macros,
@@ -661,6 +742,17 @@ static int cmp_kpair(const void *pa, const void *pb)
 {
     const kpair *a = pa, *b = pb;
     return a->anc < b->anc ? -1 : a->anc > b->anc;
+}
+
+/* Whether a layout's alignment waits for ts_resolve: a member typed by
+** a declaration, or by a type whose alignment depends on one (an empty
+** base left to the set, LAY_REF_EMPTY, has its alignment, 1). */
+static int align_refs(const lay_type *t)
+{
+    for (uint32_t i = 0; i < t->nmembers; i++)
+        if (t->members[i].ref_kind == LAY_REF_DECL || t->members[i].ref_kind == LAY_REF_ALIGN)
+            return 1;
+    return 0;
 }
 
 static void key_register(worker *w)
@@ -709,6 +801,7 @@ static void key_register(worker *w)
         size_t j = i;
         while (j < np && pairs[j].anc == pairs[i].anc)
             j++;
+        uint64_t tfp = nest ? 0 : member_types_fp(w, pairs[i].anc);
         node *an = &w->nodes[pairs[i].anc];
         pthread_mutex_lock(&sh->kmu);
         kentry *k = key_find(sh, an->keyh, an->key);
@@ -721,15 +814,25 @@ static void key_register(worker *w)
             pthread_mutex_lock(&sh->kmu);
             k = key_find(sh, an->keyh, an->key);
         }
+        if (!nest && k && k->tfp != tfp) {
+            /* ... or members of other types (key_check_types) */
+            pthread_mutex_unlock(&sh->kmu);
+            key_tvariant(w, pairs[i].anc, tfp);
+            an = &w->nodes[pairs[i].anc];
+            pthread_mutex_lock(&sh->kmu);
+            k = key_find(sh, an->keyh, an->key);
+        }
         int fresh = 0;
         if (k == NULL) {
             k = key_insert(sh, an->keyh, an->key);
             k->first_cu = w->cu_index;
             k->fp = an->fp;
+            k->tfp = tfp;
             fresh = 1;
         } else if (k->first_cu > w->cu_index) {
             fresh = 1;
             k->fp = an->fp;
+            k->tfp = tfp;
             /* a higher unit registered first: this unit's read wins, and
             ** every unit counted so far moves over to our entries */
             for (size_t e = 0; e < k->nents; e++)
@@ -764,7 +867,7 @@ static void key_register(worker *w)
             k->align = an->entry->t.align;
             /* (an incomplete layout's alignment is unknown too: units
             ** skipping it resolve it by name, and find it incomplete) */
-            k->taint = lay_has_refs(&an->entry->t) || (an->entry->t.flags & TF_INCOMPLETE);
+            k->taint = align_refs(&an->entry->t) || (an->entry->t.flags & TF_INCOMPLETE);
         }
         if (k->dsize == 0)
             k->dsize = nv_dsize(w, pairs[i].anc, 0);
@@ -805,16 +908,15 @@ static int visit(worker *w, dws_die die, uint16_t tag, uint32_t parent, uint16_t
         ** in the class, with the types defined in them. */
         descend = !w->sh->opts->skip_functions && (!is_aggregate(ptag) || w->fn_depth > 0);
     }
-    if (parent != NONE && parent == w->only_members &&
-        tag != T_member && tag != T_inheritance && tag != T_variant_part)
-        return 0;            /* the second walk of key_unskip: the rest is read */
     if (parent != NONE && (w->nodes[parent].flags & N_SKIPPED)) {
-        /* inside a C++ class an earlier unit read (key_skip): only what
-        ** that reading may have lacked, the nested type definitions, the
-        ** nested types that name them or that members elsewhere use (so
-        ** that they keep their scope: path::_Type), and the bodies of a
-        ** local class; not the members */
-        if (!is_type_tag(tag) && tag != T_subprogram)
+        /* inside a C++ class an earlier unit read (key_skip): what that
+        ** reading may have lacked, the nested type definitions, the nested
+        ** types that name them or that members elsewhere use (so that they
+        ** keep their scope: path::_Type), the bodies of a local class, and
+        ** the members and bases, by which key_unskip and key_check_types
+        ** tell whether it is that reading's layout at all */
+        if (!is_type_tag(tag) && tag != T_subprogram && tag != T_member &&
+            tag != T_inheritance && tag != T_variant_part)
             return 0;
     }
     uint32_t idx = parent;
@@ -854,14 +956,11 @@ static int visit(worker *w, dws_die die, uint16_t tag, uint32_t parent, uint16_t
         w->fn_depth += fn;
         int rc = walk(w, die, keep ? idx : (fn ? NONE : parent), tag, depth + 1);
         w->fn_depth -= fn;
+        /* not the layout it was counted as: read in full (its members
+        ** are there) or counted with the variant it is */
         if (rc == 0 && keep && is_aggregate(tag) && (w->nodes[idx].flags & N_SKIPPED) &&
-            w->nodes[idx].fp != w->nodes[idx].kfp && !key_unskip(w, idx)) {
-            /* not the layout it was counted as: its members after all */
-            uint32_t saved = w->only_members;
-            w->only_members = idx;
-            rc = walk(w, die, idx, tag, depth + 1);
-            w->only_members = saved;
-        }
+            w->nodes[idx].fp != w->nodes[idx].kfp)
+            (void)key_unskip(w, idx);
         return rc;
     }
     return 0;
@@ -2169,6 +2268,8 @@ static int do_unit(worker *w, dws_cu *cu)
     if (walk(w, cu->die, NONE, a.tag, 0) != 0)
         return -1;
     index_typedefs(w);
+    if (w->lang == LANG_CXX && !w->sh->opts->exact_dedup)
+        key_check_types(w);
     size_t n = w->n;   /* nodes loaded during building are foreign: skip */
     for (size_t i = 0; i < n; i++)
         if (is_aggregate(w->nodes[i].tag))

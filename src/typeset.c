@@ -376,8 +376,14 @@ static int resolve_entry(resolver *r, size_t idx, uint32_t cacheline, int force)
                     m->flags |= MF_EMPTY;
                 }
             }
-        } else if (!(m->flags & MF_ALIGNED)) {
-            m->align = d->t.align ? d->t.align : 1;
+        } else {
+            if (!(m->flags & MF_ALIGNED))
+                m->align = d->t.align ? d->t.align : 1;
+            if (m->size == 1 && m->bit_size == 0 && entry_empty(&d->t) &&
+                ((m->flags & MF_BASE) || laid_over(t, i))) {
+                m->size = 0;       /* (LAY_REF_EMPTY's case, when also tainted) */
+                m->flags |= MF_EMPTY;
+            }
         }
         if (rc == 0 || force)
             m->ref_kind = LAY_REF_NONE;
