@@ -394,24 +394,25 @@ SELECT k.id AS cache_id, k.binary_id, k.name, c.profile_id, c.active_objs, c.num
 -- (sites it never reached count 0; selected profiles add up); else, for
 -- a site of a dedicated cache an imported slabinfo counts (cache_objects),
 -- the cache's active objects shared evenly by its sites ('slabinfo');
--- else the static weight.
+-- else the static weight.  The counts are looked up per site (site_counts'
+-- key starts with site_id), so a query for a few sites reads only theirs.
 CREATE VIEW site_allocations AS
 SELECT s.id AS site_id, s.binary_id,
-       CASE WHEN p.n > 0 THEN coalesce(c.allocations, 0)
+       CASE WHEN p.n > 0 THEN coalesce((SELECT sum(k.allocations) FROM site_counts k
+                                          JOIN profiles q ON q.id = k.profile_id AND q.selected
+                                         WHERE k.site_id = s.id), 0)
             WHEN o.sites > 0 THEN 1.0 * o.active_objs / o.sites
             ELSE s.static_weight END AS allocations,
-       c.bytes AS bytes,
+       (SELECT sum(k.bytes) FROM site_counts k
+          JOIN profiles q ON q.id = k.profile_id AND q.selected
+         WHERE k.site_id = s.id) AS bytes,
        CASE WHEN p.n > 0 THEN 'measured' WHEN o.sites > 0 THEN 'slabinfo'
             ELSE 'static' END AS source
   FROM sites s
   LEFT JOIN cache_objects o ON o.cache_id = s.cache_id
   LEFT JOIN (SELECT binary_id, count(*) AS n FROM profiles WHERE selected
               GROUP BY binary_id) p
-         ON p.binary_id = s.binary_id
-  LEFT JOIN (SELECT k.site_id, sum(k.allocations) AS allocations, sum(k.bytes) AS bytes
-               FROM site_counts k JOIN profiles q ON q.id = k.profile_id AND q.selected
-              GROUP BY k.site_id) c
-         ON c.site_id = s.id;
+         ON p.binary_id = s.binary_id;
 
 -- One row per (site, type it allocates).  An ambiguous site (no type
 -- chosen) is split evenly over its candidates: share 1/candidates.
@@ -493,7 +494,10 @@ SELECT w.*,
                           -- x: one row per (site, type), typed sites and the candidates of
                           -- ambiguous ones merged in site order (the order every sum over
                           -- them takes); it carries the type's sizes so that a filter on
-                          -- them (reorderable) skips the other rows before anything else
+                          -- them (reorderable) skips the other rows before anything else.
+                          -- Candidates are read from site_candidates first (CROSS JOIN: a
+                          -- filter on the type reaches its index, not every ambiguous
+                          -- site), each site's count by its key.
                           FROM (SELECT s.id AS site_id, s.binary_id, s.type_id, 1.0 AS share,
                                        0 AS ambiguous, a.allocations, a.bytes, a.source,
                                        t.size, t.optimal_size
@@ -501,13 +505,13 @@ SELECT w.*,
                                   JOIN site_allocations a ON a.site_id = s.id
                                  WHERE s.type_id IS NOT NULL
                                 UNION ALL
-                                SELECT s.id, s.binary_id, c.type_id, 1.0 / n.n, 1,
+                                SELECT s.id, s.binary_id, c.type_id,
+                                       1.0 / (SELECT count(*) FROM site_candidates n
+                                               WHERE n.site_id = c.site_id), 1,
                                        a.allocations, a.bytes, a.source, t.size, t.optimal_size
-                                  FROM (SELECT site_id, count(*) AS n FROM site_candidates
-                                         GROUP BY site_id) n
-                                  JOIN sites s ON s.id = n.site_id
-                                  JOIN site_candidates c ON c.site_id = n.site_id
-                                  JOIN types t ON t.id = c.type_id
+                                  FROM site_candidates c
+                                  CROSS JOIN sites s ON s.id = c.site_id
+                                  CROSS JOIN types t ON t.id = c.type_id
                                   JOIN site_allocations a ON a.site_id = s.id
                                  WHERE s.type_id IS NULL
                                  ORDER BY 1) x

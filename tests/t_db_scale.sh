@@ -68,10 +68,10 @@ steps() {   # DB SQL: SQLite virtual-machine steps of SQL
         awk '/Virtual Machine Steps/ {s = $NF} END {print s + 0}'
 }
 # what 100k sites of another, fixed-size type add to a query, per site
-per_site() {   # WHAT MAX SQL
-    _a=$(steps "$T/big.db" "$3")
-    _b=$(steps "$T/big2.db" "$3")
-    _d=$(( (_b - _a) / 100000 ))
+per_site() {   # WHAT MAX SQL [DB SITES BASE]: what SITES more sites in DB (default big2) add to BASE (big)
+    _a=$(steps "$T/${6:-big}.db" "$3")
+    _b=$(steps "$T/${4:-big2}.db" "$3")
+    _d=$(( (_b - _a) / ${5:-100000} ))
     if [ "$_a" -gt 0 ] && [ "$_d" -le "$2" ]; then pass; else
         fail "$1: $_a -> $_b VM steps, $_d per added site (at most $2)"
     fi
@@ -85,6 +85,31 @@ per_site "show's models of one type (waste_all of type $R)" 40 \
     "SELECT count(*), total(class_now) FROM waste_all WHERE type_id = $R AND reorderable = 1"
 per_site "show's site list of one type (site_waste_all of type $R)" 5 \
     "SELECT count(*), total(heap_saved) FROM site_waste_all WHERE type_id = $R AND chosen = 1"
+# ... and 20k ambiguous sites whose candidates are every other type: show's
+# site list of type R must not count their candidates, nor read their
+# measured counts (before, site_rows grouped every site_candidates row and
+# site_allocations every site_counts row for any query)
+# (both with a selected profile, the added sites with counts)
+cp "$T/big.db" "$T/bigp.db"
+q "$T/bigp.db" "INSERT INTO profiles VALUES (1, 'p', 1, 1, 'dhat', '/p', NULL, NULL, NULL, 'now',
+                 0, 0, 0, 0, 0, 0, 0, 0)" || die "cannot add a profile"
+cp "$T/bigp.db" "$T/big3.db"
+q "$T/big3.db" "CREATE TEMP TABLE mx AS SELECT max(id) AS m FROM sites;
+    CREATE TEMP TABLE r AS WITH RECURSIVE r(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM r
+        WHERE i < 20000) SELECT (SELECT m FROM mx) + i AS id, i FROM r;
+    INSERT INTO sites SELECT r.id, s.binary_id, s.pc + r.i, s.function, s.file, s.line,
+           s.allocator, NULL, NULL, NULL, 'size', 0, s.static_weight, s.loop_depth, s.kind, 0, 0,
+           1, 0, NULL, NULL, s.source_function, NULL
+      FROM r, sites s WHERE s.id = (SELECT min(id) FROM sites WHERE type_id IS NOT NULL);
+    INSERT INTO site_candidates SELECT r.id, t.id, 'size', 0.5 FROM r,
+           (SELECT DISTINCT type_id AS id FROM sites WHERE type_id IS NOT NULL AND type_id <> $R) t;
+    INSERT INTO site_counts SELECT r.id, 1, 'dhat', 5, 500, 1, 0, NULL, NULL, 0, 0, NULL, 0 FROM r;
+    UPDATE sites SET candidates = (SELECT count(*) FROM site_candidates c WHERE c.site_id = sites.id)
+     WHERE id > (SELECT m FROM mx)" || die "cannot add the ambiguous sites"
+assert_eq "grown: ambiguous sites" 40000 "$(q "$T/big3.db" "SELECT sum(ambiguous) FROM sites")"
+per_site "show's site list of one type (site_waste_all of type $R), other types' ambiguous sites" 5 \
+    "SELECT count(*), total(heap_saved) FROM site_waste_all WHERE type_id = $R AND chosen = 1" \
+    big3 20000 bigp
 plan=$(q "$T/big.db" "EXPLAIN QUERY PLAN SELECT * FROM site_waste_all WHERE type_id = $R AND chosen = 1")
 assert_match "show's site list: typed sites by sites_type" 'USING (COVERING )?INDEX sites_type \(type_id=\?\)' "$plan"
 assert_match "show's site list: candidates by site_candidates_type" 'INDEX site_candidates_type \(type_id=\?' "$plan"
