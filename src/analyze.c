@@ -353,6 +353,8 @@ static int one_binary(st_writer *w, const char *bin, const an_opts *o, int last,
         goto unreadable;
     }
     (dimg ? dimg : img)->alt = aimg;    /* for the type reader and the site scan */
+    if (dimg)
+        dimg->origin = img->path;       /* split DWARF: BINARY.dwp, .dwo beside it */
     /* said after the types are read, with what it cost */
     /* the type reader's progress, which the scan paces itself by */
     _Atomic uint32_t types_permille;
@@ -394,6 +396,14 @@ static int one_binary(st_writer *w, const char *bin, const an_opts *o, int last,
                     res.first_unresolved ? ")" : "");
         fputc('\n', stderr);
     }
+    if (res.split_missing)
+        /* the types that need them are incomplete, said with the others */
+        fprintf(stderr, "holeprof: %s: warning: %llu of %llu split DWARF units (-gsplit-dwarf) "
+                "not read: %s; their types are missing%s\n", dwarf_path,
+                (unsigned long long)res.split_missing, (unsigned long long)res.split_units,
+                res.split_first ? res.split_first : "?",
+                ts_count(res.types) == 0 ? ", no types read at all"
+                : ", the types that need them are incomplete");
     free(alt_why);
     hp_phase("types read");
     if (scanning)
@@ -487,6 +497,7 @@ out:
         ts_free(res.types);
     free(res.producer);
     free(res.first_unresolved);
+    free(res.split_first);
     free(dwarf_path);
     free(alt_path);
     if (aimg)

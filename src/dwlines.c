@@ -135,6 +135,15 @@ typedef struct walker {
     char **rawblock;            /* dsc_file_names' block, or NULL */
     uint64_t nfiles;
     int files_loaded;
+    /* a split unit (-gsplit-dwarf): its DIEs are read through libdwarf
+    ** from the .dwo or .dwp (w->u NULL); the skeleton's raw parse and
+    ** the file table of its line table, which the rows number files by */
+    int split;
+    dsc_unit *sku;
+    const char **lfiles;
+    char **lrawblock;
+    uint64_t nlfiles;
+    int lfiles_loaded;
     /* line table intervals for the current unit (lazy) */
     const uint8_t *line_sec;    /* .debug_line bytes */
     size_t line_len;
@@ -343,6 +352,31 @@ static const char *file_name(walker *w, uint64_t idx)
         w->files[idx] = clean_path(&w->d->arena, w->rawfiles[idx]);
     return w->files[idx];
 }
+/* The file the line table's rows name by idx: in a split unit, of the
+** skeleton's line table (the unit's DIEs may number them by another). */
+static const char *line_file(walker *w, uint64_t idx)
+{
+    if (!w->split)
+        return file_name(w, idx);
+    if (!w->lfiles_loaded) {
+        w->lfiles_loaded = 1;
+        uint64_t n = 0;
+        if (w->has_stmt &&
+            dsc_file_names(w->line_sec, w->line_len, w->stmt_list,
+                           w->sku ? dsc_comp_dir(w->sku) : NULL, &w->secs, w->cu.version,
+                           &w->lrawblock, &n) == 0 && n > 0 && n < (1u << 24)) {
+            w->lfiles = hp_arena_alloc(&w->d->arena, (size_t)n * sizeof *w->lfiles);
+            memset(w->lfiles, 0, (size_t)n * sizeof *w->lfiles);
+            w->nlfiles = n;
+        }
+    }
+    if (idx >= w->nlfiles)
+        return NULL;
+    if (w->lfiles[idx] == NULL && w->lrawblock[idx] != NULL)
+        w->lfiles[idx] = clean_path(&w->d->arena, w->lrawblock[idx]);
+    return w->lfiles[idx];
+}
+
 static int in_unit(const walker *w, uint64_t off)
 {
     return off >= w->cu.hdr_offset && off < w->cu.next_offset;
@@ -1537,7 +1571,7 @@ static void line_for(walker *w, dl_site *s)
                 r = &w->rows[k];
         if (r->line > 0) {
             s->line = r->line;
-            s->file = file_name(w, r->file);
+            s->file = line_file(w, r->file);
         }
         return;
     }
@@ -1634,6 +1668,25 @@ static dws_die cu_die(walker *w)
     return w->cu.die;
 }
 
+/* Whether the unit at hdr may be a skeleton (-gsplit-dwarf; dwshim.h:
+** dws_split_unit says for sure): DWARF 5 says so in its header, DWARF 4
+** by DW_AT_GNU_dwo_id. */
+static int is_skeleton(walker *w, uint64_t hdr, unsigned version)
+{
+    if (version >= 5) {
+        if (hdr + 4 > w->info_len)
+            return 0;
+        uint64_t at = hdr + (w->info_sec[hdr] == 0xff && w->info_sec[hdr + 1] == 0xff &&
+                             w->info_sec[hdr + 2] == 0xff && w->info_sec[hdr + 3] == 0xff
+                             ? 12 : 4) + 2;
+        return at < w->info_len && w->info_sec[at] == 4;       /* DW_UT_skeleton */
+    }
+    uint32_t form = 0;
+    uint64_t v = 0;
+    return w->u == NULL || dsc_attr_value(w->u, w->unit_die, 0x2131 /* GNU_dwo_id */, &form,
+                                          &v) == 1;
+}
+
 /* The unit whose header is at hdr: read raw where dwscan.h can. */
 static void do_unit(walker *w, uint64_t hdr)
 {
@@ -1708,6 +1761,31 @@ again:
     }
     if (!hit && !w->want_go)
         goto done;
+    if (is_skeleton(w, hdr, version)) {
+        /* -gsplit-dwarf: the DIEs are in the split unit it names (when
+        ** that is missing, the type reader says so) */
+        dws_cu scu;
+        hp_err e2 = {0};
+        int r = dws_split_unit(w->f, hdr, &scu, &e2);
+        if (r < 0)
+            w->d->skipped++;
+        if (r <= 0)
+            goto done;
+        w->split = 1;
+        w->sku = w->u;
+        w->u = NULL;
+        w->cu.hdr_offset = scu.hdr_offset;
+        w->cu.next_offset = scu.next_offset;
+        w->cu.die = scu.die;
+        w->cu_die_tried = 1;
+        w->unit_die = dws_offset(w->f, scu.die);
+        dws_attrs la;
+        if (dws_read(w->f, scu.die, &la, &e2) == 0 && (la.has & DWA_LANGUAGE)) {
+            lang = la.language;
+            w->scoped = lang == 0x4 || lang == 0x1a || lang == 0x21 || lang == 0x2a ||
+                        lang == 0x2b || lang == 0x1c;
+        }
+    }
     if (w->u && dsc_open_rest(w->u) != 0) {
         /* the table breaks after the unit DIE's abbreviation: read the
         ** unit as when the raw reader refuses it from the start */
@@ -1734,6 +1812,14 @@ again:
 done:
     dsc_close(w->u);
     w->u = NULL;
+    dsc_close(w->sku);
+    w->sku = NULL;
+    w->split = 0;
+    free(w->lrawblock);
+    w->lrawblock = NULL;
+    w->lfiles = NULL;
+    w->nlfiles = 0;
+    w->lfiles_loaded = 0;
     /* the table came from dsc_file_names (freed here) or from libdwarf
     ** through dws_srcfiles (valid until the unit DIE goes) */
     free(w->rawblock);

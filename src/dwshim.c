@@ -15,8 +15,10 @@
 #include <pthread.h>
 #include "dwscan.h"
 #include "elfimg.h"
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -65,6 +67,47 @@ typedef struct dws_xunit {
     uint8_t unit_type;
 } dws_xunit;
 
+/* Split DWARF (-gsplit-dwarf): a .dwo or .dwp file (a "part") and its
+** split compile units, found raw (the .dwp's .debug_cu_index, else the
+** unit headers and DW_AT_GNU_dwo_id); per skeleton unit of the file, the
+** split unit it names (split_of).  Parts and skeletons are added under
+** di->mu and never move: their tables are allocated once, to the number
+** of units the file has (split_tables). */
+typedef struct dws_punit {
+    uint64_t id;                 /* dwo_id */
+    uint64_t hdr, next, die;     /* in the part's .debug_info.dwo */
+    uint64_t ab_off, ab_len;     /* its abbreviations (a .dwp's share) */
+    uint64_t line_off;           /* its file table in .debug_line.dwo */
+    uint64_t rng_off;            /* its share of .debug_rnglists.dwo */
+    int has_line;
+    uint16_t version;
+    uint8_t unit_type;
+    struct dws_skel *skel;       /* the skeleton that named it (under mu) */
+} dws_punit;
+
+typedef struct dws_part {
+    char *path;
+    ei_image *img;               /* NULL: the file does not open (why) */
+    struct dws_image *di;
+    dws_punit *units;            /* sorted by hdr */
+    size_t nunits;
+    char *why;                   /* malloc'd, when img is NULL */
+} dws_part;
+
+typedef struct dws_skel {
+    uint64_t hdr;                /* the skeleton's unit header offset */
+    uint32_t part;               /* index in parts, NO_PART: not found */
+    const dws_punit *unit;       /* its split unit, when found */
+    uint64_t stmt_list;          /* the skeleton's line table */
+    int has_stmt;
+    char *comp_dir;              /* the skeleton's DW_AT_comp_dir, or NULL */
+    uint64_t addr_base;          /* DW_AT_addr_base / DW_AT_GNU_addr_base */
+    uint64_t ranges_base;        /* DW_AT_GNU_ranges_base (DWARF 4) */
+    uint64_t low_pc;             /* the unit's base address */
+    uint8_t addr_size;
+} dws_skel;
+#define NO_PART UINT32_MAX
+
 struct dws_image {
     ei_image *img;
     const ei_section *info, *abbrev;    /* for dws_sibling's check */
@@ -93,6 +136,18 @@ struct dws_image {
     dws_xunit *xunits;
     size_t nxunits;
     uint64_t missing_sigs;       /* under mu: dws_image_gaps */
+    /* split DWARF (split_of; under mu): tables sized once to cap */
+    unsigned flags;              /* dws_image_new's, for the parts */
+    dws_part *parts;
+    size_t nparts, split_cap;
+    uint64_t *unit_offs;         /* every unit header of .debug_info, in order */
+    size_t nunit_offs;
+    dws_skel **skels;            /* per unit of unit_offs: its skeleton entry */
+    size_t nskels, split_missing;
+    char *split_first;
+    int dwp_tried;
+    uint32_t dwp_part;           /* BINARY.dwp or DEBUGFILE.dwp, or NO_PART */
+    int is_part;                 /* this image is a .dwo or .dwp */
 };
 
 /* The object-access interface over a dws_image.  libdwarf numbers
@@ -118,6 +173,20 @@ struct dws_file {
     int is_info;                /* the current call's DIE is in .debug_info, not
                                    .debug_types (TYPES_TAG, DWS_TYPES) */
     int phase;                  /* of the unit iterator: PH_* */
+    uint32_t part;              /* the current call's split file, or NO_PART */
+    Dwarf_Debug *pdbg;          /* per part of di, opened on first use (split_cap) */
+    dws_obj **pobj;
+    const dws_skel *skel;       /* cur_skel's last answer: of the unit at */
+    uint64_t skel_cu;           /* skel_cu of part skel_part */
+    uint32_t skel_part;
+    const uint8_t *addr;        /* the file's .debug_addr, for split units */
+    size_t addr_len;
+    int addr_loaded;
+    struct dws_wrap *wfree;     /* handles of split DIEs: free list */
+    struct dws_wrap **wblocks;
+    size_t nwblocks;
+    dsc_unit *pscan;            /* check_skip's parse of a split unit */
+    uint32_t pscan_part;
     size_t xpos;                /* next of di->xunits it will return */
     size_t alt_pos;             /* next of di->alt_units it will return */
     dsc_unit *ascan;            /* check_skip's parse of the current alt unit */
@@ -154,22 +223,67 @@ enum { PH_INFO = 0, PH_TYPES, PH_ALT };
 ** least 8). */
 #define ALT_TAG ((uintptr_t)1)
 #define TYPES_TAG ((uintptr_t)2)
-#define ALL_TAGS (ALT_TAG | TYPES_TAG)
+#define PART_TAG ((uintptr_t)4)
+#define ALL_TAGS (ALT_TAG | TYPES_TAG | PART_TAG)
+
+/* A handle of a split file's DIE: which file it is of, beside the DIE
+** (split DWARF has one file per unit); from a free list, never freed
+** before dws_close. */
+typedef struct dws_wrap {
+    Dwarf_Die d;
+    uint32_t part;
+    struct dws_wrap *next;
+} dws_wrap;
+#define PART_SHIFT 40
+#define PART_MASK ((UINT64_C(1) << 21) - 1)
+#define LOCAL_MASK ((UINT64_C(1) << PART_SHIFT) - 1)
 
 /* The libdwarf DIE behind a handle; sets which file the call is about. */
 static inline Dwarf_Die on(dws_file *f, dws_die die)
 {
     uintptr_t v = (uintptr_t)die;
+    if (v & PART_TAG) {
+        dws_wrap *w = (dws_wrap *)(v & ~ALL_TAGS);
+        f->alt = 0;
+        f->is_info = 1;
+        f->part = w->part;
+        f->cur = f->pdbg[w->part];
+        return w->d;
+    }
+    f->part = NO_PART;
     f->alt = (v & ALT_TAG) != 0;
     f->is_info = (v & TYPES_TAG) == 0;
     f->cur = f->alt ? f->adbg : f->dbg;
     return (Dwarf_Die)(v & ~ALL_TAGS);
 }
 
-static inline dws_die tagged(const dws_file *f, Dwarf_Die d)
+static dws_wrap *wrap_get(dws_file *f)
+{
+    if (f->wfree == NULL) {
+        enum { N = 256 };
+        dws_wrap *blk = hp_xcalloc(N, sizeof *blk);
+        f->wblocks = hp_xrealloc(f->wblocks, (f->nwblocks + 1) * sizeof *f->wblocks);
+        f->wblocks[f->nwblocks++] = blk;
+        for (size_t i = 0; i < N; i++) {
+            blk[i].next = f->wfree;
+            f->wfree = &blk[i];
+        }
+    }
+    dws_wrap *w = f->wfree;
+    f->wfree = w->next;
+    return w;
+}
+
+static inline dws_die tagged(dws_file *f, Dwarf_Die d)
 {
     if (d == NULL)
         return NULL;
+    if (f->part != NO_PART) {
+        dws_wrap *w = wrap_get(f);
+        w->d = d;
+        w->part = f->part;
+        return (dws_die)((uintptr_t)w | PART_TAG);
+    }
     return (dws_die)((uintptr_t)d | (f->alt ? ALT_TAG : 0) | (f->is_info ? 0 : TYPES_TAG));
 }
 
@@ -177,17 +291,36 @@ static inline dws_die tagged(const dws_file *f, Dwarf_Die d)
 ** sees it. */
 static inline uint64_t gofs(const dws_file *f, uint64_t off)
 {
+    if (f->part != NO_PART)
+        return DWS_SPLIT | ((uint64_t)f->part << PART_SHIFT) | (off & LOCAL_MASK);
     return off | (f->alt ? DWS_ALT : 0) | (f->is_info ? 0 : DWS_TYPES);
 }
 
+static int open_part_dbg(dws_file *f, uint32_t k, hp_err *err);
+
 /* Which file and section a global offset is in: sets the current call's
-** and returns the offset in that section. */
-static inline uint64_t goto_ofs(dws_file *f, uint64_t off)
+** and returns the offset in that section (f->cur NULL: a split file that
+** cannot be opened, err set). */
+static inline uint64_t goto_ofs_e(dws_file *f, uint64_t off, hp_err *err)
 {
+    if (off & DWS_SPLIT) {
+        uint32_t k = (uint32_t)((off >> PART_SHIFT) & PART_MASK);
+        f->alt = 0;
+        f->is_info = 1;
+        f->part = k;
+        f->cur = open_part_dbg(f, k, err) == 0 ? f->pdbg[k] : NULL;
+        return off & LOCAL_MASK;
+    }
+    f->part = NO_PART;
     f->alt = (off & DWS_ALT) != 0;
     f->is_info = (off & DWS_TYPES) == 0;
     f->cur = f->alt ? f->adbg : f->dbg;
     return off & ~(DWS_ALT | DWS_TYPES);
+}
+
+static inline uint64_t goto_ofs(dws_file *f, uint64_t off)
+{
+    return goto_ofs_e(f, off, NULL);
 }
 
 static pthread_once_t once = PTHREAD_ONCE_INIT;
@@ -205,6 +338,8 @@ static void drop(Dwarf_Debug dbg, Dwarf_Error *e);
 /* The file the current call is about. */
 static const char *cur_path(const dws_file *f)
 {
+    if (f->part != NO_PART && f->part < f->obj->di->nparts)
+        return f->obj->di->parts[f->part].path;
     return f->alt && f->obj->di->alt ? f->obj->di->alt->img->path : f->path;
 }
 
@@ -324,7 +459,8 @@ static void set_bad(dws_image *di, const char *msg)
 
 static int bad_section(dws_file *f, hp_err *err)
 {
-    dws_image *di = f->alt && f->obj->di->alt ? f->obj->di->alt : f->obj->di;
+    dws_image *di = f->part != NO_PART ? f->obj->di->parts[f->part].di
+                  : f->alt && f->obj->di->alt ? f->obj->di->alt : f->obj->di;
     pthread_mutex_lock(&di->mu);
     int bad = di->bad;
     if (bad)
@@ -355,7 +491,9 @@ static int obj_load_section(void *o, Dwarf_Half idx, Dwarf_Small **data, int *er
     }
     if (p == NULL)
         return DW_DLV_NO_ENTRY;
-    if (strcmp(sc->name, ".debug_rnglists") == 0 || strcmp(sc->name, ".debug_loclists") == 0) {
+    if (strcmp(sc->name, ".debug_rnglists") == 0 || strcmp(sc->name, ".debug_loclists") == 0 ||
+        strcmp(sc->name, ".debug_rnglists.dwo") == 0 ||
+        strcmp(sc->name, ".debug_loclists.dwo") == 0) {
         pthread_mutex_lock(&di->mu);
         int done = di->checked[idx - 1];
         pthread_mutex_unlock(&di->mu);
@@ -387,6 +525,13 @@ static const Dwarf_Obj_Access_Methods obj_methods = {
 ** fifth of the inflating. */
 static int types_skip(const char *name)
 {
+    char base[32];
+    size_t len = strlen(name);
+    if (len > 4 && len - 4 < sizeof base && strcmp(name + len - 4, ".dwo") == 0) {
+        memcpy(base, name, len - 4);    /* a split DWARF file's section */
+        base[len - 4] = '\0';
+        name = base;
+    }
     static const char *const skip[] = {
         ".debug_loclists", ".debug_loc", ".debug_rnglists", ".debug_ranges",
         ".debug_aranges", ".debug_frame", ".debug_pubnames", ".debug_pubtypes",
@@ -441,6 +586,7 @@ int dws_image_new(ei_image *img, unsigned flags, dws_image **out, hp_err *err)
         else if (strcmp(di->secs[i].name, ".debug_types") == 0)
             di->types = di->secs[i].sec;
     }
+    di->flags = flags;
     if (img->alt != NULL && img->alt != img && dws_image_set_alt(di, img->alt, err) != 0) {
         dws_image_free(di);
         return -1;
@@ -454,6 +600,9 @@ void dws_image_gaps(dws_image *di, dws_gaps *g)
     memset(g, 0, sizeof *g);
     pthread_mutex_lock(&di->mu);
     g->missing_sigs = di->missing_sigs;
+    g->split_units = di->nskels;
+    g->split_missing = di->split_missing;
+    g->split_first = di->split_first ? hp_xstrdup(di->split_first) : NULL;
     pthread_mutex_unlock(&di->mu);
 }
 
@@ -470,6 +619,24 @@ void dws_image_free(dws_image *di)
     free(di->langs);
     free(di->sigs);
     free(di->xunits);
+    for (size_t i = 0; i < di->nparts; i++) {
+        dws_part *p = &di->parts[i];
+        dws_image_free(p->di);
+        if (p->img)
+            ei_close(p->img);
+        free(p->path);
+        free(p->units);
+        free(p->why);
+    }
+    free(di->parts);
+    for (size_t i = 0; i < di->nunit_offs; i++)
+        if (di->skels[i]) {
+            free(di->skels[i]->comp_dir);
+            free(di->skels[i]);
+        }
+    free(di->skels);
+    free(di->unit_offs);
+    free(di->split_first);
     pthread_mutex_destroy(&di->mu);
     free(di);
 }
@@ -492,6 +659,7 @@ int dws_image_set_alt(dws_image *di, ei_image *alt, hp_err *err)
 /* One Dwarf_Debug over a dws_image. */
 static int open_dbg(dws_image *di, dws_obj **objp, Dwarf_Debug *dbg, hp_err *err)
 {
+    unsigned group = di->is_part ? DW_GROUPNUMBER_DWO : DW_GROUPNUMBER_ANY;
     const char *path = di->img->path;
     dws_obj *obj = hp_xcalloc(1, sizeof *obj);
     obj->di = di;
@@ -499,7 +667,7 @@ static int open_dbg(dws_image *di, dws_obj **objp, Dwarf_Debug *dbg, hp_err *err
     obj->iface.object = obj;
     obj->iface.methods = &obj_methods;
     Dwarf_Error e = NULL;
-    int rc = dwarf_object_init_b(&obj->iface, NULL, NULL, DW_GROUPNUMBER_ANY, dbg, &e);
+    int rc = dwarf_object_init_b(&obj->iface, NULL, NULL, group, dbg, &e);
     if (rc != DW_DLV_OK) {
         pthread_mutex_lock(&di->mu);
         if (di->bad)
@@ -529,6 +697,7 @@ int dws_open_image(dws_image *di, dws_file **out, hp_err *err)
         return -1;
     }
     f->cur = f->dbg;
+    f->part = NO_PART;
     if (di->alt != NULL && open_dbg(di->alt, &f->aobj, &f->adbg, err) != 0) {
         dwarf_object_finish(f->dbg, NULL);
         free(f->obj);
@@ -562,6 +731,17 @@ void dws_close(dws_file *f)
     free_srcfiles(f);
     dsc_close(f->scan);
     dsc_close(f->tscan);
+    dsc_close(f->pscan);
+    for (size_t i = 0; f->pdbg && i < f->obj->di->split_cap; i++)
+        if (f->pdbg[i]) {
+            dwarf_object_finish(f->pdbg[i], NULL);
+            free(f->pobj[i]);
+        }
+    free(f->pdbg);
+    free(f->pobj);
+    for (size_t i = 0; i < f->nwblocks; i++)
+        free(f->wblocks[i]);
+    free(f->wblocks);
     dsc_close(f->ascan);
     dsc_close(f->rscan);
     dwarf_object_finish(f->dbg, NULL);
@@ -578,6 +758,7 @@ void dws_close(dws_file *f)
 ** offset of the header after this one. */
 typedef struct unit_hdr {
     uint64_t offset, next;
+    uint64_t sig;                /* DWARF 5 skeleton and split units: dwo_id */
     uint16_t version;
     uint8_t addr_size, unit_type;
 } unit_hdr;
@@ -587,10 +768,12 @@ static int next_header(dws_file *f, unit_hdr *h, hp_err *err)
     Dwarf_Unsigned hlen = 0, abbrev = 0, next = 0, typeoff = 0;
     Dwarf_Half ver = 0, asize = 0, lsize = 0, ext = 0, utype = 0;
     Dwarf_Sig8 sig;
+    memset(&sig, 0, sizeof sig);
     Dwarf_Error e = NULL;
     f->cur = f->dbg;
     f->alt = 0;
     f->is_info = 1;
+    f->part = NO_PART;
     int rc = dwarf_next_cu_header_d(f->dbg, 1, &hlen, &ver, &abbrev, &asize, &lsize,
                                     &ext, &sig, &typeoff, &next, &utype, &e);
     if (rc == DW_DLV_NO_ENTRY) {
@@ -603,6 +786,7 @@ static int next_header(dws_file *f, unit_hdr *h, hp_err *err)
         return derr(f, e, err, "unit header");
     h->offset = f->next_hdr;
     h->next = next;
+    memcpy(&h->sig, sig.signature, 8);
     h->version = ver;
     h->addr_size = (uint8_t)asize;
     h->unit_type = (uint8_t)utype;
@@ -845,6 +1029,7 @@ static int next_alt(dws_file *f, dws_cu *cu, int want_die, hp_err *err)
         return 1;
     f->alt = 1;
     f->is_info = 1;
+    f->part = NO_PART;
     f->cur = f->adbg;
     Dwarf_Die die = NULL;
     Dwarf_Error e = NULL;
@@ -869,25 +1054,37 @@ static int next_alt(dws_file *f, dws_cu *cu, int want_die, hp_err *err)
 ** per image, the signatures only when the first reference to one is
 ** read, so a file without type units pays nothing. */
 
+/* The initial length of the unit at off: its length, where what follows
+** it starts and the offset size (4, or 8 in 64-bit DWARF); 0, or -1 when
+** it does not fit the section. */
+static int unit_length(const uint8_t *p, size_t len, uint64_t off, uint64_t *ulen,
+                       uint64_t *pos, uint64_t *osz)
+{
+    if (off >= len || len - off < 4)
+        return -1;
+    *ulen = rd_le(p + off, 4);
+    *pos = off + 4;
+    *osz = 4;
+    if (*ulen == 0xffffffffu) {
+        if (len - off < 12)
+            return -1;
+        *ulen = rd_le(p + off + 4, 8);
+        *pos = off + 12;
+        *osz = 8;
+    } else if (*ulen >= 0xfffffff0u) {
+        return -1;
+    }
+    return *ulen > len - *pos ? -1 : 0;
+}
+
 /* The header of the type unit at off: its signature and the offsets of
 ** its type DIE and of the next unit; 1, 0 when it is no type unit, -1
 ** when the header does not parse.  types: a .debug_types unit. */
 static int tu_header(const uint8_t *p, size_t len, uint64_t off, int types, uint64_t *sig,
                      uint64_t *type_die, uint64_t *first_die, uint64_t *next, uint16_t *ver)
 {
-    if (off + 4 > len)
-        return -1;
-    uint64_t ulen = rd_le(p + off, 4), pos = off + 4, osz = 4;
-    if (ulen == 0xffffffffu) {
-        if (off + 12 > len)
-            return -1;
-        ulen = rd_le(p + off + 4, 8);
-        pos = off + 12;
-        osz = 8;
-    } else if (ulen >= 0xfffffff0u) {
-        return -1;
-    }
-    if (ulen > len - pos)
+    uint64_t ulen, pos, osz;
+    if (unit_length(p, len, off, &ulen, &pos, &osz) != 0)
         return -1;
     uint64_t end = pos + ulen;
     if (end - pos < 2)
@@ -1041,6 +1238,825 @@ static int next_xunit(dws_file *f, dws_cu *cu, int want_die, hp_err *err)
     return 1;
 }
 
+/* ---- split DWARF ----
+** gcc and clang -gsplit-dwarf leave in the file one skeleton unit per
+** compile unit (DWARF 5 DW_UT_skeleton; DWARF 4 a compile unit with
+** DW_AT_GNU_dwo_id) and put its DIEs in a split unit of a .dwo file, or
+** of a .dwp package of them (dwp, llvm-dwp).  The unit iterator gives the
+** split unit instead of its skeleton (split_enter): found by the
+** skeleton's dwo_id in BINARY.dwp (the .debug_cu_index), else in the
+** file DW_AT_dwo_name / DW_AT_GNU_dwo_name names (as written when
+** absolute, else under DW_AT_comp_dir, then beside the binary and the
+** debug file).  Its DIEs are read through a Dwarf_Debug of that file
+** (DW_GROUPNUMBER_DWO), their offsets carry DWS_SPLIT and the part's
+** index; the addresses they give by index (DW_FORM_addrx,
+** DW_FORM_GNU_addr_index, range and location list entries) are read
+** from the file's .debug_addr at the skeleton's DW_AT_addr_base
+** (split_addr), DWARF 4 range lists from its .debug_ranges at
+** DW_AT_GNU_ranges_base.  Everything about the
+** parts is found raw, once per image, under di->mu. */
+
+static const char *get_str(dws_file *f, Dwarf_Attribute a, Dwarf_Half form);
+static uint64_t uleb(const uint8_t **p, const uint8_t *end, int *ok);
+
+#define UT_skeleton      4
+#define UT_split_compile 5
+#define AT_dwo_name      0x76
+#define AT_GNU_dwo_name  0x2130
+#define AT_GNU_dwo_id    0x2131
+
+/* The header of a unit at off of a split file: 0, -1 when it does not
+** parse.  *id: a DWARF 5 split or skeleton unit's dwo_id (from the
+** header), else 0. */
+static int split_header(const uint8_t *p, size_t len, uint64_t off, uint16_t *ver, uint8_t *ut,
+                        uint64_t *id, uint64_t *next)
+{
+    uint64_t ulen, pos, osz;
+    if (p == NULL || unit_length(p, len, off, &ulen, &pos, &osz) != 0 || ulen < 2)
+        return -1;
+    *next = pos + ulen;
+    *ver = (uint16_t)rd_le(p + pos, 2);
+    *ut = 1;                    /* DW_UT_compile */
+    *id = 0;
+    if (*ver == 5) {
+        if (ulen < 4 + osz)
+            return -1;
+        *ut = p[pos + 2];
+        if (*ut == UT_skeleton || *ut == UT_split_compile) {
+            if (ulen < 4 + osz + 8)
+                return -1;
+            memcpy(id, p + pos + 4 + osz, 8);
+        }
+    } else if (*ver < 2 || *ver > 4) {
+        return -1;
+    }
+    return 0;
+}
+
+static int cmp_punit(const void *a, const void *b)
+{
+    return cmp_u64(&((const dws_punit *)a)->hdr, &((const dws_punit *)b)->hdr);
+}
+
+/* The split compile units of a .dwp, from its .debug_cu_index (version 2,
+** the GNU extension for DWARF 4, or 5): per unit its signature and the
+** offsets and sizes of its shares of the sections. */
+static void dwp_units(dws_part *pt, const uint8_t *info, size_t ilen, const uint8_t *x,
+                      size_t xlen, size_t *cap)
+{
+    if (xlen < 16)
+        return;
+    uint64_t ver = rd_le(x, 2), ncol = rd_le(x + 4, 4), nunit = rd_le(x + 8, 4),
+             nslot = rd_le(x + 12, 4);
+    if ((ver != 2 && ver != 5) || ncol == 0 || ncol > 16 || nunit > xlen || nslot > xlen)
+        return;
+    uint64_t hash = 16, idx = hash + 8 * nslot, cols = idx + 4 * nslot,
+             offs = cols + 4 * ncol, sizes = offs + 4 * ncol * nunit,
+             end = sizes + 4 * ncol * nunit;
+    if (end > xlen)
+        return;
+    int c_info = -1, c_abbrev = -1, c_line = -1, c_rng = -1;
+    for (uint64_t c = 0; c < ncol; c++) {
+        uint64_t id = rd_le(x + cols + 4 * c, 4);
+        if (id == 1)                    /* DW_SECT_INFO (both versions) */
+            c_info = (int)c;
+        else if (id == 3)               /* DW_SECT_ABBREV */
+            c_abbrev = (int)c;
+        else if (id == 4)               /* DW_SECT_LINE */
+            c_line = (int)c;
+        else if (id == 8 && ver == 5)   /* DW_SECT_RNGLISTS */
+            c_rng = (int)c;
+    }
+    if (c_info < 0 || c_abbrev < 0)
+        return;
+    for (uint64_t s = 0; s < nslot; s++) {
+        uint64_t row = rd_le(x + idx + 4 * s, 4);
+        if (row == 0 || row > nunit)
+            continue;
+        row--;
+#define CELL(tab, col) rd_le(x + (tab) + 4 * (row * ncol + (uint64_t)(col)), 4)
+        dws_punit u;
+        memset(&u, 0, sizeof u);
+        memcpy(&u.id, x + hash + 8 * s, 8);
+        u.hdr = CELL(offs, c_info);
+        uint64_t isize = CELL(sizes, c_info);
+        u.ab_off = CELL(offs, c_abbrev);
+        u.ab_len = CELL(sizes, c_abbrev);
+        if (c_line >= 0 && CELL(sizes, c_line) > 0) {
+            u.line_off = CELL(offs, c_line);
+            u.has_line = 1;
+        }
+        if (c_rng >= 0)
+            u.rng_off = CELL(offs, c_rng);
+#undef CELL
+        uint64_t hid = 0;
+        if (split_header(info, ilen, u.hdr, &u.version, &u.unit_type, &hid, &u.next) != 0 ||
+            u.next > u.hdr + isize)
+            continue;
+        if (u.version == 5 && u.unit_type != UT_split_compile)
+            continue;
+        *HP_PUSH(pt->units, pt->nunits, *cap) = u;
+    }
+}
+
+/* The split compile units of a part: from the .dwp index, else each unit
+** of .debug_info.dwo with its dwo_id (DWARF 5: in the header, DWARF 4:
+** DW_AT_GNU_dwo_id). */
+static void part_units(dws_part *pt)
+{
+    const uint8_t *info = NULL, *ab = NULL;
+    size_t ilen = 0, alen = 0, cap = 0, xlen = 0, llen = 0;
+    hp_err e2 = {0};
+    if (ei_section_data(pt->img, pt->di->info, &info, &ilen, &e2) != 0 ||
+        ei_section_data(pt->img, pt->di->abbrev, &ab, &alen, &e2) != 0 || info == NULL)
+        return;
+    const uint8_t *x = ei_dwarf_section(pt->img, "cu_index", &xlen);
+    int has_line = ei_dwarf_section(pt->img, "line.dwo", &llen) != NULL;
+    if (x != NULL) {
+        dwp_units(pt, info, ilen, x, xlen, &cap);
+    } else {
+        for (uint64_t off = 0; off < ilen;) {
+            dws_punit u;
+            memset(&u, 0, sizeof u);
+            u.hdr = off;
+            if (split_header(info, ilen, off, &u.version, &u.unit_type, &u.id, &u.next) != 0)
+                break;
+            off = u.next;
+            if (u.version == 5 && u.unit_type != UT_split_compile)
+                continue;
+            u.ab_len = alen;
+            u.has_line = has_line;
+            if (u.version < 5) {
+                dsc_unit *du = dsc_open_head(info, ilen, ab, alen, u.hdr, HP_MAX_DEPTH);
+                uint32_t form = 0;
+                uint64_t v = 0;
+                int r = du ? dsc_attr_value(du, dsc_unit_die(du), AT_GNU_dwo_id, &form, &v) : -1;
+                dsc_close(du);
+                if (r != 1)
+                    continue;
+                u.id = v;
+            }
+            *HP_PUSH(pt->units, pt->nunits, cap) = u;
+        }
+    }
+    for (size_t i = 0; i < pt->nunits; i++) {
+        pt->units[i].die = 0;
+        uint64_t die = 0, next = 0;
+        unsigned ver = 0;
+        if (dsc_header(info, ilen, pt->units[i].hdr, &die, &next, &ver) == 0)
+            pt->units[i].die = die;
+    }
+    if (pt->nunits > 1)
+        qsort(pt->units, pt->nunits, sizeof *pt->units, cmp_punit);
+}
+
+/* The part's unit with dwo_id id, or NULL. */
+static dws_punit *part_unit_by_id(dws_part *pt, uint64_t id)
+{
+    for (size_t i = 0; i < pt->nunits; i++)
+        if (pt->units[i].id == id && pt->units[i].die != 0)
+            return &pt->units[i];
+    return NULL;
+}
+
+/* The part's unit holding the .debug_info.dwo offset off, or NULL. */
+static const dws_punit *part_unit_at(const dws_part *pt, uint64_t off)
+{
+    size_t lo = 0, hi = pt->nunits;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (pt->units[mid].hdr <= off)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo > 0 && off < pt->units[lo - 1].next ? &pt->units[lo - 1] : NULL;
+}
+
+/* The tables, once: for each unit of the file, a skeleton and the three
+** files it may be in, and the two .dwp candidates. */
+static void split_tables(dws_image *di)
+{
+    if (di->skels != NULL)
+        return;
+    const uint8_t *p = NULL;
+    size_t len = 0;
+    hp_err e2 = {0};
+    if (di->info != NULL && ei_section_data(di->img, di->info, &p, &len, &e2) == 0 && p)
+        dsc_unit_offsets(p, len, &di->unit_offs, &di->nunit_offs);
+    di->split_cap = 3 * di->nunit_offs + 2;     /* up to 3 candidates per skeleton */
+    di->parts = hp_xcalloc(di->split_cap, sizeof *di->parts);
+    di->skels = hp_xcalloc(di->nunit_offs + 1, sizeof *di->skels);
+}
+
+/* The part at path (opened the first time it is asked for), or NO_PART
+** when the table is full. */
+static uint32_t part_open(dws_image *di, const char *path)
+{
+    for (size_t i = 0; i < di->nparts; i++)
+        if (strcmp(di->parts[i].path, path) == 0)
+            return (uint32_t)i;
+    if (di->nparts >= di->split_cap)
+        return NO_PART;
+    dws_part *pt = &di->parts[di->nparts];
+    memset(pt, 0, sizeof *pt);
+    pt->path = hp_xstrdup(path);
+    hp_err e2 = {0};
+    struct stat st;
+    if (stat(path, &st) != 0) {
+        pt->why = hp_xstrdup(errno == ENOENT ? "not found" : strerror(errno));
+    } else if (ei_open(path, &pt->img, &e2) != 0) {
+        pt->img = NULL;
+        pt->why = hp_xstrdup(e2.msg);
+    } else if (dws_image_new(pt->img, di->flags, &pt->di, &e2) != 0) {
+        pt->why = hp_xstrdup(e2.msg);
+    } else {
+        dws_image *d = pt->di;
+        d->is_part = 1;
+        d->info = d->abbrev = d->types = NULL;
+        for (size_t i = 0; i < d->n; i++) {
+            if (strcmp(d->secs[i].name, ".debug_info.dwo") == 0)
+                d->info = d->secs[i].sec;
+            else if (strcmp(d->secs[i].name, ".debug_abbrev.dwo") == 0)
+                d->abbrev = d->secs[i].sec;
+        }
+        if (d->info == NULL || d->abbrev == NULL)
+            pt->why = hp_xstrdup("no .debug_info.dwo: not a split DWARF file");
+        else
+            part_units(pt);
+    }
+    if (pt->why != NULL) {
+        dws_image_free(pt->di);
+        pt->di = NULL;
+        if (pt->img)
+            ei_close(pt->img);
+        pt->img = NULL;
+    }
+    return (uint32_t)di->nparts++;
+}
+
+static char *path_join(const char *dir, const char *name)
+{
+    size_t n = strlen(dir);
+    return hp_xasprintf("%s%s%s", dir, n > 0 && dir[n - 1] == '/' ? "" : "/", name);
+}
+
+static char *dir_of(const char *path)
+{
+    const char *s = strrchr(path, '/');
+    return s == NULL ? hp_xstrdup(".") : s == path ? hp_xstrdup("/")
+                                        : hp_xasprintf("%.*s", (int)(s - path), path);
+}
+
+/* Whether candidate k of the part at path holds the unit id: 1 (entry
+** filled), 0 (*why says what is wrong with it, when it is the first). */
+static int split_try(dws_image *di, const char *path, uint64_t id, dws_skel *sk, char **why)
+{
+    uint32_t k = part_open(di, path);
+    if (k == NO_PART)
+        return 0;
+    dws_part *pt = &di->parts[k];
+    dws_punit *u = pt->img ? part_unit_by_id(pt, id) : NULL;
+    if (u != NULL && u->skel == NULL) {
+        sk->part = k;
+        sk->unit = u;
+        u->skel = sk;
+        return 1;
+    }
+    /* a file that is there but does not match says more than one that
+    ** is not there */
+    int there = pt->img != NULL || strcmp(pt->why, "not found") != 0;
+    if (*why == NULL || (there && strstr(*why, ": not found") != NULL)) {
+        free(*why);
+        *why = pt->img == NULL ? hp_xasprintf("%s: %s", path, pt->why)
+               : hp_xasprintf("%s: no unit with the skeleton's dwo_id 0x%016llx (built "
+                              "after the binary was linked?)", path, (unsigned long long)id);
+    }
+    return 0;
+}
+
+/* A string attribute of a skeleton's unit DIE, or NULL. */
+static const char *skel_str(dws_file *f, Dwarf_Die die, Dwarf_Half at)
+{
+    Dwarf_Error e = NULL;
+    Dwarf_Attribute a = NULL;
+    const char *str = NULL;
+    if (dwarf_attr(die, at, &a, &e) == DW_DLV_OK)
+        str = get_str(f, a, 0);
+    if (a)
+        dwarf_dealloc(f->dbg, a, DW_DLA_ATTR);
+    drop(f->dbg, &e);
+    return str;
+}
+
+/* A section offset or constant attribute of a skeleton's unit DIE: 1 and
+** *v, or 0. */
+static int skel_num(dws_file *f, Dwarf_Die die, Dwarf_Half at, uint64_t *v)
+{
+    Dwarf_Error e = NULL;
+    Dwarf_Attribute a = NULL;
+    Dwarf_Unsigned u = 0;
+    Dwarf_Off o = 0;
+    int ok = 0;
+    if (dwarf_attr(die, at, &a, &e) == DW_DLV_OK) {
+        if (dwarf_global_formref(a, &o, &e) == DW_DLV_OK) {
+            *v = o;
+            ok = 1;
+        } else {
+            drop(f->dbg, &e);
+            if (dwarf_formudata(a, &u, &e) == DW_DLV_OK) {
+                *v = u;
+                ok = 1;
+            }
+        }
+    }
+    if (a)
+        dwarf_dealloc(f->dbg, a, DW_DLA_ATTR);
+    drop(f->dbg, &e);
+    return ok;
+}
+
+/* The entry of the skeleton unit h (its unit DIE: die), made the first
+** time; NULL when the file's units cannot be listed. */
+static dws_skel *split_of(dws_file *f, const unit_hdr *h, Dwarf_Die die)
+{
+    dws_image *di = f->obj->di;
+    uint64_t id = h->version >= 5 ? h->sig : 0;
+    int has_id = h->version >= 5;
+    const char *name = skel_str(f, die, AT_dwo_name), *dir = skel_str(f, die, DW_AT_comp_dir);
+    if (name == NULL)
+        name = skel_str(f, die, AT_GNU_dwo_name);
+    uint64_t stmt = 0, bases[2] = { 0, 0 }, v = 0;
+    int has_stmt = skel_num(f, die, DW_AT_stmt_list, &stmt);
+    if (skel_num(f, die, 0x73 /* DW_AT_addr_base */, &v) ||
+        skel_num(f, die, 0x2133 /* DW_AT_GNU_addr_base */, &v))
+        bases[0] = v;
+    if (skel_num(f, die, 0x2132 /* DW_AT_GNU_ranges_base */, &v))
+        bases[1] = v;
+    if (!has_id && skel_num(f, die, AT_GNU_dwo_id, &v)) {
+        id = v;
+        has_id = 1;
+    }
+    Dwarf_Error e = NULL;
+    Dwarf_Addr low = 0;
+    if (dwarf_lowpc(die, &low, &e) != DW_DLV_OK)
+        low = 0;
+    drop(f->dbg, &e);
+    Dwarf_Half asz = 8;
+    if (dwarf_get_die_address_size(die, &asz, &e) != DW_DLV_OK || (asz != 4 && asz != 8))
+        asz = 8;
+    drop(f->dbg, &e);
+
+    pthread_mutex_lock(&di->mu);
+    split_tables(di);
+    size_t lo = 0, hi = di->nunit_offs;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (di->unit_offs[mid] < h->offset)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    dws_skel *sk = NULL;
+    if (lo < di->nunit_offs && di->unit_offs[lo] == h->offset) {
+        sk = di->skels[lo];
+        if (sk == NULL) {
+            sk = hp_xcalloc(1, sizeof *sk);
+            sk->hdr = h->offset;
+            sk->part = NO_PART;
+            sk->stmt_list = stmt;
+            sk->has_stmt = has_stmt;
+            sk->comp_dir = dir ? hp_xstrdup(dir) : NULL;
+            sk->addr_base = bases[0];
+            sk->ranges_base = bases[1];
+            sk->low_pc = low;
+            sk->addr_size = (uint8_t)asz;
+            di->skels[lo] = sk;
+            di->nskels++;
+            char *why = NULL;
+            int found = 0;
+            /* the package first: BINARY.dwp, DEBUGFILE.dwp */
+            const char *bins[2] = { di->img->origin, di->img->path };
+            for (int i = 0; i < 2 && has_id && !found; i++) {
+                if (bins[i] == NULL || (i == 1 && bins[0] && strcmp(bins[0], bins[1]) == 0))
+                    continue;
+                char *dwp = hp_xasprintf("%s.dwp", bins[i]);
+                uint32_t k = part_open(di, dwp);
+                if (k != NO_PART && (di->parts[k].img != NULL ||
+                                     strcmp(di->parts[k].why, "not found") != 0))
+                    found = split_try(di, dwp, id, sk, &why);
+                free(dwp);
+            }
+            /* then the .dwo: as named, beside the binary, the debug file */
+            if (name != NULL && has_id && !found) {
+                char *cand[4] = { NULL, NULL, NULL, NULL };
+                const char *base = strrchr(name, '/') ? strrchr(name, '/') + 1 : name;
+                if (name[0] == '/')
+                    cand[0] = hp_xstrdup(name);
+                else
+                    cand[0] = dir ? path_join(dir, name) : hp_xstrdup(name);
+                for (int i = 0; i < 2; i++)
+                    if (bins[i] != NULL) {
+                        char *d = dir_of(bins[i]);
+                        cand[1 + i] = path_join(d, base);
+                        free(d);
+                    }
+                for (int i = 0; i < 3 && !found; i++) {
+                    int dup = cand[i] == NULL;
+                    for (int j = 0; j < i && !dup; j++)
+                        dup = cand[j] && strcmp(cand[i], cand[j]) == 0;
+                    if (!dup)
+                        found = split_try(di, cand[i], id, sk, &why);
+                }
+                for (int i = 0; i < 4; i++)
+                    free(cand[i]);
+            }
+            if (!found) {
+                di->split_missing++;
+                if (why == NULL)
+                    why = !has_id ? hp_xasprintf("the skeleton unit at 0x%llx has no dwo_id",
+                                                 (unsigned long long)h->offset)
+                                  : hp_xasprintf("the skeleton unit at 0x%llx names no .dwo file "
+                                                 "and no .dwp holds it",
+                                                 (unsigned long long)h->offset);
+                if (di->split_first == NULL) {
+                    di->split_first = why;
+                    why = NULL;
+                }
+            }
+            free(why);
+        }
+    }
+    pthread_mutex_unlock(&di->mu);
+    return sk;
+}
+
+/* The handle's Dwarf_Debug of part k, opened on first use.  Not tied to
+** the file's (dwarf_set_tied_dbg): libdwarf 20210528 then gives a split
+** unit the skeleton's DW_AT_str_offsets_base, which is not the .dwo's
+** (clang's names come out wrong), and only when the unit was reached by
+** dwarf_next_cu_header; the addresses (DW_FORM_addrx, DW_OP_addrx, list
+** entries) are read here instead: split_addr. */
+static int open_part_dbg(dws_file *f, uint32_t k, hp_err *err)
+{
+    dws_image *di = f->obj->di;
+    pthread_mutex_lock(&di->mu);
+    size_t cap = di->split_cap, n = di->nparts;
+    pthread_mutex_unlock(&di->mu);
+    if (k >= n || di->parts[k].di == NULL)
+        return hp_errf(err, f->path, "corrupt DWARF: a split DWARF file that is not loaded");
+    if (f->pdbg == NULL) {
+        f->pdbg = hp_xcalloc(cap, sizeof *f->pdbg);
+        f->pobj = hp_xcalloc(cap, sizeof *f->pobj);
+    }
+    if (f->pdbg[k] != NULL)
+        return 0;
+    if (open_dbg(di->parts[k].di, &f->pobj[k], &f->pdbg[k], err) != 0) {
+        f->pdbg[k] = NULL;
+        return -1;
+    }
+    return 0;
+}
+
+/* Whether the unit just read (h, its unit DIE die) is a skeleton. */
+static int is_skeleton(dws_file *f, const unit_hdr *h, Dwarf_Die die)
+{
+    if (h->version >= 5)
+        return h->unit_type == UT_skeleton;
+    Dwarf_Bool has = 0;
+    Dwarf_Error e = NULL;
+    if (dwarf_hasattr(die, AT_GNU_dwo_id, &has, &e) != DW_DLV_OK) {
+        drop(f->dbg, &e);
+        return 0;
+    }
+    return has != 0;
+}
+
+/* The skeleton unit h, whose unit DIE is die, as the split unit it names
+** (cu filled, the skeleton's DIE freed): 1.  When that unit is missing,
+** the skeleton as it is (counted: dws_image_gaps): 1.  -1 on error. */
+static int split_enter(dws_file *f, const unit_hdr *h, Dwarf_Die die, dws_cu *cu, hp_err *err)
+{
+    dws_skel *sk = split_of(f, h, die);
+    f->part = NO_PART;
+    f->cur = f->dbg;
+    if (sk == NULL || sk->part == NO_PART)
+        return 1;
+    uint32_t k = sk->part;
+    /* the skeleton's DIE is not handed out any more, whatever happens */
+    dwarf_dealloc(f->dbg, die, DW_DLA_DIE);
+    cu->die = NULL;
+    if (open_part_dbg(f, k, err) != 0)
+        return -1;
+    const dws_punit *u = sk->unit;
+    Dwarf_Die d = NULL;
+    Dwarf_Error e = NULL;
+    f->part = k;
+    f->cur = f->pdbg[k];
+    int rc = dwarf_offdie_b(f->cur, u->die, 1, &d, &e);
+    if (rc != DW_DLV_OK) {
+        if (rc == DW_DLV_ERROR)
+            return derr(f, e, err, "split unit DIE");
+        return hp_errf(err, cur_path(f), "corrupt DWARF: no split unit DIE at 0x%llx",
+                       (unsigned long long)u->die);
+    }
+    f->dies++;
+    cu->hdr_offset = gofs(f, u->hdr);
+    cu->next_offset = gofs(f, u->next);
+    cu->version = u->version;
+    cu->unit_type = u->unit_type;
+    cu->die = tagged(f, d);
+    return 1;
+}
+
+int dws_split_unit(dws_file *f, uint64_t hdr, dws_cu *cu, hp_err *err)
+{
+    dws_image *di = f->obj->di;
+    const uint8_t *p = NULL;
+    size_t len = 0;
+    uint64_t die_off = 0, next = 0;
+    unsigned ver = 0;
+    unit_hdr h;
+    memset(&h, 0, sizeof h);
+    memset(cu, 0, sizeof *cu);
+    if (di->info == NULL || ei_section_data(di->img, di->info, &p, &len, err) != 0)
+        return -1;
+    if (split_header(p, len, hdr, &h.version, &h.unit_type, &h.sig, &h.next) != 0 ||
+        (h.version >= 5 && h.unit_type != UT_skeleton) ||
+        dsc_header(p, len, hdr, &die_off, &next, &ver) != 0)
+        return 0;
+    h.offset = hdr;
+    h.addr_size = 8;
+    f->part = NO_PART;
+    f->alt = 0;
+    f->is_info = 1;
+    f->cur = f->dbg;
+    Dwarf_Die d = NULL;
+    Dwarf_Error e = NULL;
+    int rc = dwarf_offdie_b(f->dbg, die_off, 1, &d, &e);
+    if (rc == DW_DLV_ERROR)
+        return derr(f, e, err, "unit DIE");
+    if (rc != DW_DLV_OK)
+        return 0;
+    if (!is_skeleton(f, &h, d)) {
+        dwarf_dealloc(f->dbg, d, DW_DLA_DIE);
+        return 0;
+    }
+    cu->die = d;
+    if (split_enter(f, &h, d, cu, err) < 0)
+        return -1;
+    if (cu->die == d) {         /* not found: counted */
+        dwarf_dealloc(f->dbg, d, DW_DLA_DIE);
+        memset(cu, 0, sizeof *cu);
+        return 0;
+    }
+    return 1;
+}
+
+/* A split unit's file table: .debug_line.dwo's (gcc), else the
+** skeleton's line table (clang), joined to the split unit's
+** DW_AT_comp_dir or the skeleton's.  As raw_srcfiles. */
+static int split_srcfiles(dws_file *f, Dwarf_Die die, uint16_t version, const char ***names,
+                          uint64_t *count)
+{
+    dws_part *pt = &f->obj->di->parts[f->part];
+    Dwarf_Off off = 0;
+    Dwarf_Error e = NULL;
+    if (dwarf_dieoffset(die, &off, &e) != DW_DLV_OK) {
+        drop(f->cur, &e);
+        return -1;
+    }
+    const dws_punit *u = part_unit_at(pt, off);
+    if (u == NULL || u->skel == NULL)
+        return -1;
+    const dws_skel *sk = u->skel;
+    const char *comp_dir = NULL;
+    Dwarf_Attribute a = NULL;
+    if (dwarf_attr(die, DW_AT_comp_dir, &a, &e) == DW_DLV_OK)
+        comp_dir = get_str(f, a, 0);
+    if (a)
+        dwarf_dealloc(f->cur, a, DW_DLA_ATTR);
+    drop(f->cur, &e);
+    if (comp_dir == NULL)
+        comp_dir = sk->comp_dir;
+    const uint8_t *line;
+    size_t len = 0;
+    uint64_t at;
+    dsc_sections secs;
+    memset(&secs, 0, sizeof secs);
+    if (u->has_line) {
+        line = ei_dwarf_section(pt->img, "line.dwo", &len);
+        secs.str = ei_dwarf_section(pt->img, "str.dwo", &secs.str_len);
+        at = u->line_off;
+    } else if (sk->has_stmt) {
+        ei_image *img = f->obj->di->img;
+        line = ei_dwarf_section(img, "line", &len);
+        secs.str = ei_dwarf_section(img, "str", &secs.str_len);
+        secs.line_str = ei_dwarf_section(img, "line_str", &secs.line_str_len);
+        at = sk->stmt_list;
+    } else {
+        *names = NULL;
+        *count = 0;
+        return 1;
+    }
+    if (line == NULL)
+        return -1;
+    uint64_t n = 0;
+    int rc = dsc_file_names(line, len, at, comp_dir, &secs, version, &f->rawsrc, &n);
+    if (rc != 0)
+        return -1;
+    *names = (const char **)f->rawsrc;
+    *count = n;
+    return 1;
+}
+
+/* The raw parse of the split unit at cu_off of part f->part (f->pscan). */
+static dsc_unit *part_scan(dws_file *f, uint64_t cu_off)
+{
+    if (f->pscan != NULL && f->pscan_part == f->part && dsc_offset(f->pscan) == cu_off)
+        return f->pscan;
+    dsc_close(f->pscan);
+    f->pscan = NULL;
+    dws_part *pt = &f->obj->di->parts[f->part];
+    const dws_punit *u = part_unit_at(pt, cu_off);
+    const uint8_t *info = NULL, *ab = NULL;
+    size_t ilen = 0, alen = 0;
+    hp_err e2 = {0};
+    if (u == NULL || u->hdr != cu_off ||
+        ei_section_data(pt->img, pt->di->info, &info, &ilen, &e2) != 0 ||
+        ei_section_data(pt->img, pt->di->abbrev, &ab, &alen, &e2) != 0 || ab == NULL ||
+        u->ab_off > alen || u->ab_len > alen - u->ab_off)
+        return NULL;
+    f->pscan = dsc_open(info, ilen, ab + u->ab_off, u->ab_len, cu_off, HP_MAX_DEPTH);
+    f->pscan_part = f->part;
+    return f->pscan;
+}
+
+/* The skeleton of the split unit holding DIE d of part f->part, or NULL. */
+static const dws_skel *cur_skel(dws_file *f, Dwarf_Die d)
+{
+    Dwarf_Off cu_off = 0, cu_len = 0;
+    Dwarf_Error e = NULL;
+    if (dwarf_die_CU_offset_range(d, &cu_off, &cu_len, &e) != DW_DLV_OK) {
+        drop(f->cur, &e);
+        return NULL;
+    }
+    if (f->skel == NULL || f->skel_part != f->part || f->skel_cu != cu_off) {
+        const dws_punit *u = part_unit_at(&f->obj->di->parts[f->part], cu_off);
+        f->skel = u ? u->skel : NULL;
+        f->skel_part = f->part;
+        f->skel_cu = cu_off;
+    }
+    return f->skel;
+}
+
+/* Address number idx of the split unit of skeleton sk: from the file's
+** .debug_addr at the skeleton's base.  0, or -1 past the section. */
+static int split_addr(dws_file *f, const dws_skel *sk, uint64_t idx, uint64_t *out)
+{
+    if (!f->addr_loaded) {
+        f->addr_loaded = 1;
+        f->addr = ei_dwarf_section(f->obj->di->img, "addr", &f->addr_len);
+    }
+    uint64_t n = sk ? sk->addr_size : 8;
+    if (sk == NULL || f->addr == NULL || idx > (UINT64_MAX - sk->addr_base) / n ||
+        sk->addr_base + idx * n > f->addr_len || f->addr_len - (sk->addr_base + idx * n) < n)
+        return -1;
+    *out = rd_le(f->addr + sk->addr_base + idx * n, (int)n);
+    return 0;
+}
+
+/* One entry of a split unit's range or location list, from the raw
+** values libdwarf gives (it resolves no address index without a tied
+** file): 1 with [*lo, *hi), 0 for an entry that only sets the base
+** (*base) or ends the list, -1 when an index does not resolve.  gnu: a
+** DWARF 4 .debug_loc.dwo entry (DW_LLEX_*); rle: a DWARF 5 range list
+** entry (DW_RLE_*); else a DWARF 5 location list entry (DW_LLE_*). */
+static int split_entry(dws_file *f, const dws_skel *sk, int gnu, int rle, unsigned code,
+                       uint64_t r1, uint64_t r2, uint64_t *base, uint64_t *lo, uint64_t *hi)
+{
+    uint64_t a = 0, b = 0;
+    /* DW_RLE_* and DW_LLE_* agree up to 4; then DW_RLE_base_address 5,
+    ** start_end 6, start_length 7, and DW_LLE_default_location 5,
+    ** base_address 6, start_end 7, start_length 8 */
+    if (rle && code >= 5)
+        code++;
+    if (gnu && code > 4)
+        return 0;
+    switch (code) {
+    case 1:                     /* base address (by index) */
+        return split_addr(f, sk, r1, base) == 0 ? 0 : -1;
+    case 2:                     /* start and end (by index) */
+        if (split_addr(f, sk, r1, &a) != 0 || split_addr(f, sk, r2, &b) != 0)
+            return -1;
+        break;
+    case 3:                     /* start (by index) and length */
+        if (split_addr(f, sk, r1, &a) != 0)
+            return -1;
+        b = a + r2;
+        break;
+    case 4:                     /* offsets from the base */
+        a = *base + r1;
+        b = *base + r2;
+        break;
+    case 6:                     /* base address */
+        *base = r1;
+        return 0;
+    case 7:                     /* start and end */
+        a = r1;
+        b = r2;
+        break;
+    case 8:                     /* start and length */
+        a = r1;
+        b = r1 + r2;
+        break;
+    default:                    /* end of list, default location */
+        return 0;
+    }
+    *lo = a;
+    *hi = b;
+    return 1;
+}
+
+/* A DWARF 4 split unit's DW_AT_ranges (val): a list of the file's
+** .debug_ranges at the skeleton's DW_AT_GNU_ranges_base, read here. */
+static int split_ranges4(dws_file *f, const dws_skel *sk, uint64_t val, uint64_t cu_base,
+                         dws_range **v, size_t *n, size_t *cap)
+{
+    size_t len = 0;
+    const uint8_t *p = ei_dwarf_section(f->obj->di->img, "ranges", &len);
+    uint64_t at = sk->ranges_base + val, base = cu_base, sz = sk->addr_size;
+    uint64_t ones = sz == 8 ? UINT64_MAX : 0xffffffffu;
+    if (p == NULL || at < val)
+        return -1;
+    for (int k = 0; k < 100000 && at <= len && len - at >= 2 * sz; k++, at += 2 * sz) {
+        uint64_t a = rd_le(p + at, (int)sz), b = rd_le(p + at + sz, (int)sz);
+        if (a == 0 && b == 0)
+            return 0;
+        if (a == ones)
+            base = b;
+        else
+            dws_push_range(v, n, cap, base + a, base + b);
+    }
+    return -1;
+}
+
+/* A DWARF 5 split unit's DW_AT_ranges: a list of its .debug_rnglists.dwo
+** (libdwarf 20210528 takes no DW_FORM_rnglistx there without a tied
+** file), by index in the offsets array after the header of the unit's
+** share, or (DW_FORM_sec_offset) at that offset of it. */
+static int split_ranges5(dws_file *f, const dws_skel *sk, int indexed, uint64_t val,
+                         dws_range **v, size_t *n, size_t *cap)
+{
+    dws_part *pt = &f->obj->di->parts[sk->part];
+    size_t len = 0;
+    const uint8_t *p = ei_dwarf_section(pt->img, "rnglists.dwo", &len);
+    uint64_t at = sk->unit->rng_off, base = sk->low_pc, sz = sk->addr_size;
+    if (p == NULL || at >= len || len - at < 12 || rd_le(p + at, 4) >= 0xfffffff0u)
+        return -1;
+    uint64_t first = at + 12, count = rd_le(p + at + 8, 4);
+    if (indexed) {
+        if (val >= count || first + 4 * (val + 1) > len)
+            return -1;
+        at = first + rd_le(p + first + 4 * val, 4);
+    } else {
+        at += val;
+    }
+    const uint8_t *q = p + at, *end = p + len;
+    int ok = 1;
+    for (int k = 0; k < 100000 && at < len; k++) {
+        unsigned code = *q++;
+        uint64_t r1 = 0, r2 = 0, lo = 0, hi = 0;
+        if (code == 0)
+            return 0;
+        if (code == 5 || code == 6 || code == 7) {      /* an address first */
+            if ((uint64_t)(end - q) < sz)
+                return -1;
+            r1 = rd_le(q, (int)sz);
+            q += sz;
+        } else {
+            r1 = uleb(&q, end, &ok);
+        }
+        if (code == 6) {
+            if ((uint64_t)(end - q) < sz)
+                return -1;
+            r2 = rd_le(q, (int)sz);
+            q += sz;
+        } else if (code != 1 && code != 5) {
+            r2 = uleb(&q, end, &ok);
+        }
+        if (!ok || code > 7)
+            return -1;
+        int r = split_entry(f, sk, 0, 1, code, r1, r2, &base, &lo, &hi);
+        if (r < 0)
+            return -1;
+        if (r > 0)
+            dws_push_range(v, n, cap, lo, hi);
+        at = (uint64_t)(q - p);
+    }
+    return -1;
+}
+
 /* One step of the unit iterator through its phases (PH_*): 1, 0 at the
 ** end (the iterator is then at the first unit again), -1. */
 static int step_cu(dws_file *f, dws_cu *cu, int want_die, hp_err *err)
@@ -1071,6 +2087,8 @@ static int step_cu(dws_file *f, dws_cu *cu, int want_die, hp_err *err)
             if (rc == DW_DLV_OK)
                 f->dies++;
             cu->die = die;   /* may be NULL for an empty unit */
+            if (die != NULL && is_skeleton(f, &h, die))
+                return split_enter(f, &h, die, cu, err);
             return 1;
         }
         f->phase = PH_TYPES;
@@ -1212,8 +2230,11 @@ dws_die dws_child(dws_file *f, dws_die die, hp_err *err)
 ** on error. */
 /* The raw parse of the unit at cu_off of the current call's file, kept in
 ** *slot while calls stay in that unit; NULL when it does not parse. */
+static dsc_unit *part_scan(dws_file *f, uint64_t cu_off);
 static dsc_unit *scan_of(dws_file *f, dsc_unit **slot, uint64_t cu_off)
 {
+    if (f->part != NO_PART)
+        return part_scan(f, cu_off);
     dws_image *di = f->alt ? f->obj->di->alt : f->obj->di;
     if (*slot == NULL || dsc_offset(*slot) != cu_off) {
         const uint8_t *info = NULL, *ab = NULL;
@@ -1309,6 +2330,11 @@ void dws_die_free(dws_file *f, dws_die die)
     if (die) {
         Dwarf_Die d = on(f, die);
         dwarf_dealloc(f->cur, d, DW_DLA_DIE);
+        if ((uintptr_t)die & PART_TAG) {
+            dws_wrap *w = (dws_wrap *)((uintptr_t)die & ~ALL_TAGS);
+            w->next = f->wfree;
+            f->wfree = w;
+        }
     }
 }
 
@@ -1328,10 +2354,11 @@ dws_die dws_offdie(dws_file *f, uint64_t off, hp_err *err)
 {
     Dwarf_Die d = NULL;
     Dwarf_Error e = NULL;
-    off = goto_ofs(f, off);
+    int split = (off & DWS_SPLIT) != 0;
+    off = goto_ofs_e(f, off, err);
     if (f->cur == NULL) {
-        hp_errf(err, f->path, "DIE 0x%llx of the supplementary file: that file is not loaded",
-                (unsigned long long)off);
+        hp_errf(err, f->path, "DIE 0x%llx of the %s file: that file is not loaded",
+                (unsigned long long)off, split ? "split DWARF" : "supplementary");
         return NULL;
     }
     int rc = dwarf_offdie_b(f->cur, off, f->is_info, &d, &e);
@@ -1351,7 +2378,7 @@ dws_die dws_offdie(dws_file *f, uint64_t off, hp_err *err)
     ** it): the DIE the signature names, which has the members */
     dws_image *di = f->obj->di;
     Dwarf_Bool has_sig = 0;
-    if (!f->alt && di->sigs_done && di->nsigs > 0 &&
+    if (!f->alt && f->part == NO_PART && di->sigs_done && di->nsigs > 0 &&
         dwarf_hasattr(d, DW_AT_signature, &has_sig, &e) == DW_DLV_OK && has_sig) {
         Dwarf_Attribute a = NULL;
         Dwarf_Sig8 sg;
@@ -1573,7 +2600,8 @@ static int get_ref(dws_file *f, Dwarf_Attribute a, Dwarf_Half form, uint64_t *of
             return -1;
         }
         memcpy(&sig, sg.signature, 8);
-        if (!f->alt && sig_lookup(f->obj->di, sig, off))
+        /* (type units of split DWARF files are not read) */
+        if (!f->alt && f->part == NO_PART && sig_lookup(f->obj->di, sig, off))
             return 0;
         /* a type unit nobody defines: the caller flags it (DWA_SIGNATURE) */
         pthread_mutex_lock(&f->obj->di->mu);
@@ -1967,6 +2995,7 @@ static const char *origin_comp_dir(dws_file *f, Dwarf_Die die)
         dws_die_free(f, od);
     }
     f->alt = alt;
+    f->part = NO_PART;
     f->is_info = 1;             /* a partial unit's DIE */
     f->cur = alt ? f->adbg : f->dbg;
     return dir;
@@ -2028,7 +3057,9 @@ int dws_srcfiles(dws_file *f, dws_die cu_die, uint16_t version,
                  const char ***names, uint64_t *count, hp_err *err)
 {
     free_srcfiles(f);
-    int raw = raw_srcfiles(f, on(f, cu_die), version, names, count);
+    Dwarf_Die d = on(f, cu_die);
+    int raw = f->part != NO_PART ? split_srcfiles(f, d, version, names, count)
+                                 : raw_srcfiles(f, d, version, names, count);
     if (raw > 0)
         return 0;
     if (raw < 0)
@@ -2085,12 +3116,23 @@ int dws_srcfiles_libdwarf(dws_file *f, dws_die cu_die, uint16_t version,
 #define DW_AT_GNU_call_site_value 0x2111
 #endif
 
-static int get_addr(Dwarf_Attribute a, uint64_t *v)
+static int get_addr(dws_file *f, Dwarf_Attribute a, Dwarf_Half form, uint64_t *v)
 {
     Dwarf_Addr ad = 0;
     Dwarf_Error e = NULL;
-    if (dwarf_formaddr(a, &ad, &e) != DW_DLV_OK)
+    if (f->part != NO_PART && dwarf_addr_form_is_indexed(form)) {
+        /* a split unit's: by index into the file's .debug_addr */
+        Dwarf_Unsigned idx = 0;
+        if (dwarf_get_debug_addr_index(a, &idx, &e) != DW_DLV_OK) {
+            drop(f->cur, &e);
+            return -1;
+        }
+        return split_addr(f, cur_skel(f, f->cur_die), idx, v);
+    }
+    if (dwarf_formaddr(a, &ad, &e) != DW_DLV_OK) {
+        drop(f->cur, &e);
         return -1;
+    }
     *v = ad;
     return 0;
 }
@@ -2124,7 +3166,7 @@ static void code_attr(dws_file *f, Dwarf_Attribute a, Dwarf_Half at, Dwarf_Half 
         }
         break;
     case DW_AT_low_pc:
-        if (get_addr(a, &out->low_pc) == 0)
+        if (get_addr(f, a, form, &out->low_pc) == 0)
             out->has |= DWC_LOW_PC;
         break;
     case DW_AT_high_pc:
@@ -2133,7 +3175,7 @@ static void code_attr(dws_file *f, Dwarf_Attribute a, Dwarf_Half at, Dwarf_Half 
                 c->have_high = 1;
                 c->high_is_offset = 1;
             }
-        } else if (get_addr(a, &c->high) == 0) {
+        } else if (get_addr(f, a, form, &c->high) == 0) {
             c->have_high = 1;
         }
         break;
@@ -2148,7 +3190,7 @@ static void code_attr(dws_file *f, Dwarf_Attribute a, Dwarf_Half at, Dwarf_Half 
         break;
     }
     case DW_AT_entry_pc:
-        if (!is_const_form(form) && get_addr(a, &out->entry_pc) == 0)
+        if (!is_const_form(form) && get_addr(f, a, form, &out->entry_pc) == 0)
             out->has |= DWC_ENTRY_PC;
         break;
     case DW_AT_ranges:
@@ -2163,11 +3205,11 @@ static void code_attr(dws_file *f, Dwarf_Attribute a, Dwarf_Half at, Dwarf_Half 
             out->has |= DWC_CALL_LINE;
         break;
     case DW_AT_call_return_pc:
-        if (get_addr(a, &out->return_pc) == 0)
+        if (get_addr(f, a, form, &out->return_pc) == 0)
             out->has |= DWC_RETURN_PC;
         break;
     case DW_AT_call_pc:
-        if (get_addr(a, &out->call_pc) == 0)
+        if (get_addr(f, a, form, &out->call_pc) == 0)
             out->has |= DWC_CALL_PC;
         break;
     case DW_AT_location:
@@ -2222,7 +3264,7 @@ static void code_attr(dws_file *f, Dwarf_Attribute a, Dwarf_Half at, Dwarf_Half 
         break;
     case DW_AT_go_runtime_type:
         if (form == DW_FORM_addr) {
-            if (get_addr(a, &out->go_runtime_type) == 0)
+            if (get_addr(f, a, form, &out->go_runtime_type) == 0)
                 out->has |= DWC_GO_RUNTIME_TYPE;
         } else if (is_const_form(form) && get_u(f->cur, a, form, &out->go_runtime_type) == 0) {
             out->has |= DWC_GO_RUNTIME_TYPE;
@@ -2280,6 +3322,21 @@ int dws_ranges(dws_file *f, dws_die die, const dws_code_attrs *a, uint64_t cu_ba
         e = NULL;               /* derr freed it */
         goto out;
     }
+    const dws_skel *sk = f->part != NO_PART ? cur_skel(f, d) : NULL;
+    uint64_t sbase = sk ? sk->low_pc : 0;
+    if (f->part != NO_PART && sk == NULL) {
+        rc = hp_errf(err, cur_path(f), "corrupt DWARF: a split unit without its skeleton");
+        goto out;
+    }
+    if (sk != NULL) {
+        /* DWARF 4: in the file's .debug_ranges, which the .dwo does not
+        ** have; DWARF 5: in the .dwo's .debug_rnglists.dwo */
+        if ((version < 5 ? split_ranges4(f, sk, val, sk->low_pc, v, n, cap)
+                         : split_ranges5(f, sk, form == DW_FORM_rnglistx, val, v, n, cap)) != 0)
+            rc = hp_errf(err, cur_path(f), "corrupt DWARF: the range list 0x%llx of a split "
+                         "unit", (unsigned long long)val);
+        goto out;
+    }
     if (version >= 5) {
         Dwarf_Rnglists_Head head = NULL;
         Dwarf_Unsigned count = 0, goff = 0;
@@ -2301,6 +3358,13 @@ int dws_ranges(dws_file *f, dws_die die, const dws_code_attrs *a, uint64_t cu_ba
                         e = NULL;
                     }
                     break;
+                }
+                if (sk != NULL) {
+                    /* a split unit's: the indexes resolved here */
+                    uint64_t lo = 0, hi = 0;
+                    if (split_entry(f, sk, 0, 1, code, raw1, raw2, &sbase, &lo, &hi) == 1)
+                        push_range(v, n, cap, lo, hi);
+                    continue;
                 }
                 /* DW_RLE_end_of_list 0, base_addressx 1, base_address 5 carry no range */
                 if (code == 0 || code == 1 || code == 5 || unavail)
@@ -2372,6 +3436,8 @@ int dws_locations(dws_file *f, dws_die die, uint16_t attr, dws_loc **v, size_t *
         dwarf_dealloc(f->cur, at, DW_DLA_ATTR);
         return 0;
     }
+    const dws_skel *sk = f->part != NO_PART ? cur_skel(f, d) : NULL;
+    uint64_t sbase = sk ? sk->low_pc : 0;
     for (Dwarf_Unsigned i = 0; i < count && i < 100000; i++) {
         Dwarf_Small lle = 0, source = 0;
         Dwarf_Unsigned rawlo = 0, rawhi = 0, nops = 0, exoff = 0, descoff = 0;
@@ -2385,6 +3451,16 @@ int dws_locations(dws_file *f, dws_die die, uint16_t attr, dws_loc **v, size_t *
                 e = NULL;
             }
             break;
+        }
+        if (sk != NULL && source != 0) {
+            /* a split unit's list: the indexes resolved here (source 1
+            ** and 2: DWARF 4 lists, GNU's in .debug_loc.dwo; 5: DWARF 5) */
+            uint64_t slo = 0, shi = 0;
+            if (split_entry(f, sk, source != 5, 0, lle, rawlo, rawhi, &sbase, &slo, &shi) != 1)
+                continue;
+            lo = slo;
+            hi = shi;
+            unavail = 0;
         }
         if (unavail || (source != 0 && nops == 0))
             continue;       /* base-address and end entries */
@@ -2431,7 +3507,23 @@ int dws_pc_bounds(dws_file *f, dws_die die, uint64_t *lo, uint64_t *hi)
     Dwarf_Addr low = 0, high = 0;
     Dwarf_Half form = 0;
     enum Dwarf_Form_Class cls = DW_FORM_CLASS_UNKNOWN;
-    int rc = dwarf_lowpc(d, &low, &e);
+    int rc;
+    if (f->part != NO_PART) {
+        /* a split unit's low_pc is an index (get_addr) */
+        Dwarf_Attribute a = NULL;
+        uint64_t v = 0;
+        f->cur_die = d;
+        rc = dwarf_attr(d, DW_AT_low_pc, &a, &e);
+        if (rc == DW_DLV_OK && (dwarf_whatform(a, &form, &e) != DW_DLV_OK ||
+                                get_addr(f, a, form, &v) != 0))
+            rc = DW_DLV_NO_ENTRY;
+        if (a)
+            dwarf_dealloc(f->cur, a, DW_DLA_ATTR);
+        drop(f->cur, &e);
+        low = v;
+    } else {
+        rc = dwarf_lowpc(d, &low, &e);
+    }
     if (rc == DW_DLV_OK) {
         rc = dwarf_highpc_b(d, &high, &form, &cls, &e);
         if (rc == DW_DLV_OK) {

@@ -35,6 +35,16 @@ typedef struct dws_file dws_file;
 ** as the offset of the type DIE its signature names, as any reference
 ** does.  A signature no unit defines reads as DWA_SIGNATURE. */
 #define DWS_TYPES (UINT64_C(1) << 62)
+/* With this bit, an offset in a split DWARF file (-gsplit-dwarf): bits 40
+** to 60 say which (.dwo, or the .dwp), bits 0 to 39 the offset in its
+** .debug_info.dwo.  The unit iterator gives, for each skeleton unit of the
+** file, the split unit it names instead: found in BINARY.dwp (by dwo_id,
+** .debug_cu_index), else as the DW_AT_dwo_name / DW_AT_GNU_dwo_name file
+** (as written when absolute, else under DW_AT_comp_dir, then beside the
+** binary and the debug file), whose unit must carry the skeleton's
+** dwo_id.  A skeleton whose split unit is not found or does not match is
+** given as it is (no children) and counted in dws_gaps. */
+#define DWS_SPLIT (UINT64_C(1) << 61)
 typedef void *dws_die;           /* a Dwarf_Die; NULL means "none" */
 
 typedef struct dws_cu {
@@ -143,6 +153,10 @@ int dws_open_image(dws_image *di, dws_file **out, hp_err *err);
 ** signature no unit of the file defines (each counted once per reading). */
 typedef struct dws_gaps {
     uint64_t missing_sigs;
+    uint64_t split_units;        /* skeleton units (-gsplit-dwarf) */
+    uint64_t split_missing;      /* of them, without their split unit */
+    char *split_first;           /* malloc'd: the first one's file and what is
+                                    wrong ("x.dwo: not found"), or NULL */
 } dws_gaps;
 void dws_image_gaps(dws_image *di, dws_gaps *g);
 
@@ -162,6 +176,14 @@ int dws_image_set_alt(dws_image *di, ei_image *alt, hp_err *err);
 ** -1 on error.  Units are visited in .debug_info order, then those of
 ** .debug_types, then the supplementary file's. */
 int dws_next_cu(dws_file *f, dws_cu *cu, hp_err *err);
+
+/* For a reader that walks the units itself (dwlines.c): the split unit
+** (-gsplit-dwarf) that the skeleton unit whose header is at hdr (a
+** .debug_info offset) names, found as the unit iterator finds it: 1 with
+** cu (DWS_SPLIT offsets, its unit DIE, which the caller frees), 0 when
+** that unit is no skeleton or its split unit is not found (counted in
+** dws_image_gaps), -1 on error. */
+int dws_split_unit(dws_file *f, uint64_t hdr, dws_cu *cu, hp_err *err);
 
 /* Tag only (cheap); 0 on error. */
 uint16_t dws_tag(dws_file *f, dws_die die);

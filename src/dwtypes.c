@@ -2473,7 +2473,18 @@ int dt_load(const char *path, const dt_opts *opts, dt_result *out, hp_err *err)
     dws_gaps gaps;
     dws_image_gaps(di, &gaps);
     out->missing_sigs = gaps.missing_sigs;
+    out->split_units = gaps.split_units;
+    out->split_missing = gaps.split_missing;
+    out->split_first = gaps.split_first;
     out->incomplete = ts_resolve(sh.ts, opts->cacheline);
+    /* split units not read: a type declared but defined nowhere read may
+    ** well be defined in one of them */
+    for (size_t i = 0; out->split_missing && i < ts_count(sh.ts); i++) {
+        lay_type *t = &ts_get(sh.ts, i)->t;
+        for (uint32_t j = 0; (t->flags & TF_INCOMPLETE) && j < t->nmembers; j++)
+            if (t->members[j].flags & MF_INCOMPLETE)
+                t->members[j].flags |= MF_UNREAD;
+    }
     hp_phase("types: declarations resolved");
     ts_finish(sh.ts);
     out->types = sh.ts;

@@ -47,6 +47,12 @@ typedef struct dt_result {
     uint64_t missing_sigs;   /* references to type units the file does not hold
                                 (dwshim.h: dws_gaps); the types needing them are
                                 counted in `unresolved` */
+    uint64_t split_units;    /* skeleton units (-gsplit-dwarf) met */
+    uint64_t split_missing;  /* of them, read without their split unit (.dwo or
+                                .dwp missing or not theirs): their types are
+                                missing, and a member declared with a type left
+                                undefined is MF_INCOMPLETE | MF_UNREAD */
+    char *split_first;       /* the first such file and what is wrong (malloc'd) */
 } dt_result;
 
 int dt_load(const char *path, const dt_opts *opts, dt_result *out, hp_err *err);

@@ -57,6 +57,10 @@ typedef struct ei_image {
                                (debug_sup), lower-case hex; "" when none */
     int alt_sup;            /* 1: named by DWARF 5 .debug_sup, 0: GNU */
     int is_supplementary;   /* .debug_sup says this file is itself one */
+    const char *origin;     /* for a separate debug file, the path of the
+                               binary it describes (set by the caller; split
+                               DWARF's .dwp and .dwo files are looked for
+                               beside it too); NULL: this file itself */
     struct ei_image *alt;   /* that file, when the caller opened it and put
                                it here for the DWARF readers (dwshim.h:
                                dws_image_new); not owned, outlives this one */
