@@ -125,6 +125,7 @@ typedef struct walker {
     int want_go;
     int want_members;           /* some site wants dl_type.members */
     int member_depth;           /* nesting of members being read */
+    int inner_depth;            /* pointee() inside a pointer's pointee */
     int scoped;                 /* C++ / Rust unit: descend into aggregates */
     dws_cu cu;                  /* cu.die: libdwarf's, opened only when needed */
     uint64_t unit_die;          /* offset of the unit DIE */
@@ -531,6 +532,12 @@ static const dl_type *pointee(walker *w, uint64_t off)
                 read_members(w, cur, t);
         } else if (a.tag == TAG_pointer) {
             t->pointee_name = "pointer";
+            if ((a.has & DWC_TYPE) && w->inner_depth == 0) {
+                w->inner_depth++;
+                const dl_type *in = pointee(w, a.type);
+                w->inner_depth--;
+                t->inner = in == &none_type ? NULL : in;
+            }
         } else if (a.name) {
             t->pointee_name = hp_arena_strdup(&w->d->arena, a.name);
         } else {

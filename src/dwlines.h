@@ -69,6 +69,8 @@ typedef struct dl_type {
     uint8_t declaration;        /* no definition in this unit */
     uint8_t tag;                /* 0x13 struct, 0x02 class, 0x17 union */
     const char *pointee_name;   /* for non-aggregate pointees: "char", "int", ... */
+    const struct dl_type *inner; /* pointee_name "pointer": what that pointer
+                                   points to (one level: T of a T **), or NULL */
     const dl_member *members;   /* its members that are aggregates themselves
                                    (embedded structs), when a site asked for
                                    them (want_members), else NULL */

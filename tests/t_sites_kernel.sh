@@ -10,7 +10,8 @@
 #                  a global pointer, a slot of a global array (constant or
 #                  variable index); a pointer member in a union (when
 #                  the union's members there agree, not when they differ);
-#                  a struct ending in a flexible array; kcalloc of a
+#                  a struct ending in a flexible array; *out = kzalloc()
+#                  through a struct T ** parameter; kcalloc of a
 #                  152-byte element built with two lea and a shl keeps its
 #                  element size.
 # Each check names the fixture line it expects (the "type=" marks).
@@ -28,7 +29,7 @@ for cc in gcc clang; do
     $cc -std=gnu11 -O2 -g -o "$bin" "$FIXTURES/sites_kdest.c" || die "$tag: compile failed"
     assert_status "[$tag] analyze" 0 "$HOLEPROF" analyze -q "$bin" -o "$bin.db"
     for mt in pubkey:pubkey sigkey:sigkey buf:buf hub:hub hub2nd:hub port:port porttab:port \
-              port2:port opts:opts pkunion:pubkey; do
+              port2:port opts:opts pkunion:pubkey sigout:sigkey; do
         m=${mt%%:*}
         want=${mt#*:}
         l=$(line_of sites_kdest.c type=$m)

@@ -29,7 +29,9 @@
 ** array with an index register ask dwlines.c for the global's DWARF type
 ** (si_dest_globals, by the symbol holding the address): a global pointer
 ** names its pointee, a global struct its member at that offset, an array
-** of pointers its element.  Slots of arrays that are not globals (an
+** of pointers its element.  A store through a variable of type T **
+** (*out = kzalloc(...)) names T when the size is known (a PyObject **
+** receives every kind of object).  Slots of arrays that are not globals (an
 ** index register over a member or the stack) are not used.
 */
 #include "sites/internal.h"
@@ -289,6 +291,23 @@ static trow *var_in_reg(attr *at, uint8_t reg, uint64_t pc)
     return NULL;
 }
 
+/* What a DWARF variable of type T ** in register reg at pc points to
+** through its pointer: T (*out = kzalloc(...)), or NULL. */
+static const dl_type *pvar_in_reg(const attr *at, uint8_t reg, uint64_t pc)
+{
+    const dl_site *ds = at->ds;
+    for (uint32_t k = 0; ds && k < ds->nvars; k++) {
+        const dl_var *v = &ds->vars[k];
+        for (uint32_t l = 0; l < v->nlocs; l++) {
+            const dl_varloc *L = &v->locs[l];
+            if (L->kind == DL_LOC_REG && L->reg == reg && pc >= L->lo && pc < L->hi)
+                return v->type && v->type->name == NULL && v->type->inner ? v->type->inner
+                                                                         : NULL;
+        }
+    }
+    return NULL;
+}
+
 /* The 8-byte member of T at off, inside embedded structs and unions too
 ** (tb = &g->strt; tb->hash = ...; d->map.std = ...); NULL when there is
 ** none, or when members of a union that overlap there differ. */
@@ -415,6 +434,8 @@ static int vote(attr *at, const char *pn, int ptr, trow **pick, const char **sca
 /* The vote of a global pointer to t. */
 static int vote_ptr(attr *at, const dl_type *t, trow **pick, const char **scalar)
 {
+    if (t->name == NULL && t->pointee_name && strcmp(t->pointee_name, "?") == 0)
+        return 0;               /* a type without a name (an array): nothing */
     if (t->name)
         return vote(at, t->name, 0, pick, scalar);
     return vote(at, t->pointee_name,
@@ -477,6 +498,18 @@ int si_ev_dest(attr *at)
         ** it was loaded from */
         uint64_t off = (uint64_t)s->disp;
         trow *T = var_in_reg(at, s->base, s->pc);
+        const dl_type *P = T ? NULL : pvar_in_reg(at, s->base, s->pc);
+        if (P && ((P->name == NULL && P->pointee_name && is_raw(P->pointee_name)) ||
+                  !at->r->size_known))
+            continue;           /* a void **, or nothing to check the size of
+                                   (*pv = realloc(...) through a PyObject **
+                                   is a PyBytesObject) */
+        if (P) {
+            /* through a pointer to pointers: *out = ..., out[i] = ... */
+            if (off % 8 != 0 || vote_ptr(at, P, &pick, &scalar) < 0)
+                return 0;
+            continue;
+        }
         if (T == NULL && s->via == DV_SITE) {
             T = site_type(at, s->bsite);
             off += (uint64_t)s->boff;
