@@ -67,4 +67,13 @@ assert_eq "no ratio after failure" 0 "$(grep -c '^ratio' "$T/out")"
 assert_status "bench.sh without arguments" 2 bash "$bench"
 assert_status "bench.sh on a missing file" 2 bash "$bench" "$T/missing"
 
+# bench/pahole_agree.py: one summary line per binary; on the sample every
+# struct pahole prints agrees (the script's parser and classes are what the
+# 1.31 comparison in bench/README rests on)
+if command -v python3 >/dev/null 2>&1 && python3 -c 'import sqlite3' 2>/dev/null; then
+    assert_status "pahole_agree.py on examples/sample" 0 python3 "$TOP_SRCDIR/bench/pahole_agree.py" \
+        --holeprof "$HOLEPROF" "$sample"
+    assert_match "pahole_agree.py summary" \
+        "^$sample: ([1-9][0-9]*) types compared, \\1 agree \\(100\\.00%\\); " "$(cat "$T/out")"
+fi
 finish
