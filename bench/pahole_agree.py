@@ -25,8 +25,9 @@ every disagreeing type.  Classes (first that applies):
                   "BRAIN FART ALERT": members that overlap (tail-padding
                   reuse, [[no_unique_address]], bases placed in other bases)
   empty-chain     a base empty only through bases of its own (std::allocator<char>
-                  : __new_allocator<char>): no storage (holeprof 0, MF_EMPTY);
-                  pahole sizes 0 only a struct with no members at all, prints 1
+                  : __new_allocator<char>), or a one-byte base laid over another
+                  member: no storage (holeprof 0, MF_EMPTY); pahole sizes 0 only
+                  a struct with no members at all, prints 1
   empty-member    a member of an empty class that overlaps no other member:
                   holeprof keeps its byte (an ordinary member holds one; DWARF
                   does not say [[no_unique_address]]), pahole prints 0

@@ -353,7 +353,13 @@ static int resolve_entry(resolver *r, size_t idx, uint32_t cacheline, int force)
         if (rc != 0 && m->ref_kind == LAY_REF_EMPTY) {
             /* not known to be empty: it keeps its byte */
         } else if (rc == 0 && m->ref_kind == LAY_REF_EMPTY) {
-            if (entry_empty(&d->t) && ((m->flags & MF_BASE) || laid_over(t, i))) {
+            /* empty: as a base, or laid over another member; a class of
+            ** one byte laid over another member (std::_Tuple_impl<1,
+            ** default_delete<T>> on the pointer of a unique_ptr) takes no
+            ** storage either, whatever members DWARF gives it: that byte
+            ** is the other member's */
+            int over = t->kind != LAY_UNION && !(m->flags & MF_VARIANT) && laid_over(t, i);
+            if ((entry_empty(&d->t) && (m->flags & MF_BASE)) || over) {
                 m->size = 0;
                 m->flags |= MF_EMPTY;
             }
@@ -379,7 +385,7 @@ static int resolve_entry(resolver *r, size_t idx, uint32_t cacheline, int force)
         } else {
             if (!(m->flags & MF_ALIGNED))
                 m->align = d->t.align ? d->t.align : 1;
-            if (m->size == 1 && m->bit_size == 0 && entry_empty(&d->t) &&
+            if (m->size == 1 && m->bit_size == 0 && entry_empty(&d->t) && t->kind != LAY_UNION &&
                 ((m->flags & MF_BASE) || laid_over(t, i))) {
                 m->size = 0;       /* (LAY_REF_EMPTY's case, when also tainted) */
                 m->flags |= MF_EMPTY;
