@@ -1327,6 +1327,30 @@ static void glob_type(walker *w, uint64_t toff, dl_global *g)
     }
 }
 
+/* dsc_variables for a split unit, whose DIEs only libdwarf reads: the
+** variables at the top of the unit, of its namespaces and, when scoped,
+** of its classes, into w->offs. */
+static void split_variables(walker *w, dws_die parent, int depth)
+{
+    if (depth > MAX_WALK_DEPTH)
+        return;
+    hp_err e2 = {0};
+    dws_die c = dws_child(w->f, parent, &e2);
+    while (c) {
+        uint16_t tag = dws_tag(w->f, c);
+        if (tag == TAG_variable)
+            *HP_PUSH(w->offs, w->noffs, w->offcap) = dws_offset(w->f, c);
+        else if (tag == TAG_namespace ||
+                 (w->scoped && (tag == TAG_structure || tag == TAG_class)))
+            split_variables(w, c, depth + 1);
+        dws_die next = dws_sibling(w->f, c, &e2);
+        dws_die_free(w->f, c);
+        c = next;
+    }
+    if (e2.set)
+        w->d->skipped++;
+}
+
 /* The globals the unit's sites asked for: its top-level variables by
 ** address (DW_OP_addr), a declaration of one defined elsewhere by name. */
 static void do_globals(walker *w)
@@ -1334,10 +1358,15 @@ static void do_globals(walker *w)
     int want = 0;
     for (size_t i = 0; i < w->nunit_sites && !want; i++)
         want = w->sites[w->unit_sites[i]].nglob > 0;
-    if (!want || w->u == NULL)
+    if (!want || (w->u == NULL && !w->split))
         return;
     w->noffs = 0;
-    if (dsc_variables(w->u, w->scoped, &w->offs, &w->noffs, &w->offcap) != 0) {
+    if (w->split) {
+        /* a split unit (read through libdwarf): its top-level variables */
+        dws_die die = cu_die(w);
+        if (die != NULL)
+            split_variables(w, die, 0);
+    } else if (dsc_variables(w->u, w->scoped, &w->offs, &w->noffs, &w->offcap) != 0) {
         w->d->skipped++;
         return;
     }
@@ -1360,7 +1389,8 @@ static void do_globals(walker *w)
                     addr = o->n1;
                     has_addr = 1;
                 } else if (o->op == OP_addrx || o->op == OP_GNU_addr_index) {
-                    has_addr = dsc_addrx(w->u, o->n1, &addr) == 0;
+                    has_addr = w->u ? dsc_addrx(w->u, o->n1, &addr) == 0
+                                    : dws_split_addrx(w->f, w->cu.die, o->n1, &addr) == 0;
                 }
             }
         }

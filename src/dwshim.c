@@ -2057,6 +2057,16 @@ static int split_ranges5(dws_file *f, const dws_skel *sk, int indexed, uint64_t 
     return -1;
 }
 
+int dws_split_addrx(dws_file *f, dws_die die, uint64_t idx, uint64_t *addr)
+{
+    if (die == NULL)
+        return -1;
+    Dwarf_Die d = on(f, die);
+    if (f->part == NO_PART)
+        return -1;
+    return split_addr(f, cur_skel(f, d), idx, addr);
+}
+
 /* One step of the unit iterator through its phases (PH_*): 1, 0 at the
 ** end (the iterator is then at the first unit again), -1. */
 static int step_cu(dws_file *f, dws_cu *cu, int want_die, hp_err *err)

@@ -184,6 +184,10 @@ int dws_next_cu(dws_file *f, dws_cu *cu, hp_err *err);
 ** that unit is no skeleton or its split unit is not found (counted in
 ** dws_image_gaps), -1 on error. */
 int dws_split_unit(dws_file *f, uint64_t hdr, dws_cu *cu, hp_err *err);
+/* The address at index idx of the .debug_addr table of the split unit
+** whose DIE die is (DW_OP_addrx, DW_OP_GNU_addr_index), read at its
+** skeleton's DW_AT_addr_base: 0, else -1. */
+int dws_split_addrx(dws_file *f, dws_die die, uint64_t idx, uint64_t *addr);
 
 /* Tag only (cheap); 0 on error. */
 uint16_t dws_tag(dws_file *f, dws_die die);

@@ -9,7 +9,9 @@
 # binutils' dwp for DWARF 4: it drops DWARF 5 units).  For a multi-unit C
 # program with allocation sites (tests/fixtures/sites.c + dedup_*.c) and a
 # multi-unit C++ one (xunit_*.cc: classes defined in one unit, used as
-# members, bases and arrays in the others), built with gcc and clang,
+# members, bases and arrays in the others), and at -O2 sites_kdest.c
+# (sites typed by the globals they are stored into, whose addresses a
+# split unit gives by index), built with gcc and clang,
 # -O0 and -O2, DWARF 4 and 5: the same types, members and sites rows
 # (tests/lib.sh: layout_rows) as the plain -g build of the same objects,
 # with the .dwo files where the compiler left them, moved beside the
@@ -51,10 +53,12 @@ for cc in gcc clang; do
     cxx=$([ $cc = gcc ] && echo g++ || echo clang++)
     for o in -O0 -O2; do
         for g in 4 5; do
-            for prog in c cxx; do
+            for prog in c cxx kdest; do
                 case $prog in
                 c)   comp=$cc;  srcs="$F/sites.c $F/dedup_b.c"; inc=-I$F; min=3 ;;
                 cxx) comp=$cxx; srcs="$F/xunit_main.cc $F/xunit_use.cc $F/xunit_key.cc"; inc=; min=8 ;;
+                kdest) [ $o = -O2 ] || continue       # stores into globals (DW_OP_addrx)
+                     comp=$cc;  srcs="$F/sites_kdest.c"; inc=-std=gnu11; min=5 ;;
                 esac
                 command -v $comp >/dev/null 2>&1 || continue
                 tag="$comp $o -gdwarf-$g $prog"
@@ -103,6 +107,37 @@ for cc in gcc clang; do
         done
     done
 done
+# gcc's DWARF 5 packages: llvm-dwp 14 loops on the fixtures' .dwo files
+# above, not on two small units like these
+if command -v gcc >/dev/null 2>&1 && command -v llvm-dwp >/dev/null 2>&1; then
+    cat >pa.c <<'EOF2'
+#include <stdlib.h>
+struct pt { char c; long x; short s; };
+struct pt *mk(void) { struct pt *p = malloc(sizeof *p); p->c = 1; return p; }
+EOF2
+    cat >pb.c <<'EOF2'
+#include <stdlib.h>
+struct node { struct node *next; int v; char tag; };
+struct pt *mk(void);
+struct big { char a; double d; char b; struct node n; };
+int main(void) { struct node *n = malloc(sizeof *n); struct big *b = calloc(1, sizeof *b);
+                 mk(); return n != 0 && b != 0; }
+EOF2
+    for o in -O0 -O2; do
+        d=small$o
+        build "gcc $o -gdwarf-5 small plain" "$d/plain" gcc "-g -gdwarf-5 $o" "$T/pa.c" "$T/pb.c"
+        build "gcc $o -gdwarf-5 small split" "$d/split" gcc "-g -gdwarf-5 -gsplit-dwarf $o" \
+            "$T/pa.c" "$T/pb.c"
+        mkdir -p "$d/pkg"
+        cp "$d/split/prog" "$d/pkg/prog"
+        timeout 15 llvm-dwp -o "$d/pkg/prog.dwp" "$d"/split/*.dwo || die "gcc $o small: llvm-dwp failed"
+        mv "$d/split" "$d/split.away"
+        analyze "gcc $o -gdwarf-5 small plain" "$d/plain.db" "$d/plain/prog"
+        analyze "gcc $o -gdwarf-5 small llvm-dwp" "$d/pkg.db" "$d/pkg/prog"
+        same_rows "$d-llvm-dwp" "$d/plain.db" "$d/pkg.db" 3
+        dwps=$((dwps + 1))
+    done
+fi
 [ $ran -ge 8 ] && pass || fail "only $ran split builds compared"
 [ $dwps -ge 8 ] && pass || fail "only $dwps .dwp packages compared"
 
