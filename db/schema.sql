@@ -203,7 +203,8 @@ CREATE INDEX sites_cache ON sites(cache_id);
 -- Linux: one row per dedicated slab cache the code creates
 -- (kmem_cache_create, kmem_cache_create_usercopy, __kmem_cache_create_args)
 -- whose result goes to a global; each argument NULL unless the code
--- passes it as a constant.
+-- passes it as a constant (6.12: the fields of the struct kmem_cache_args
+-- the caller fills on its stack).
 CREATE TABLE kmem_caches (
     id          INTEGER PRIMARY KEY,
     binary_id   INTEGER NOT NULL REFERENCES binaries(id),
@@ -215,13 +216,16 @@ CREATE TABLE kmem_caches (
     align       INTEGER,              -- align argument, bytes (0: none)
     flags       INTEGER,              -- slab_flags_t argument
     hwcache     INTEGER,              -- 1: flags has SLAB_HWCACHE_ALIGN (0x2000;
-                                      -- 6.10+: 0x10), 0: not
+                                      -- 6.8+: the DWARF's enum _slab_flag_bits),
+                                      -- 0: not, NULL: not known
     ctor        INTEGER,              -- 1: a constructor is passed, 0: none
     creator     TEXT NOT NULL,        -- the function called to create it
     function    TEXT,                 -- the function calling it
     pc          INTEGER NOT NULL,     -- address of that call
-    rcu         INTEGER               -- 1: flags has SLAB_TYPESAFE_BY_RCU
-                                      -- (0x80000; 6.10+: 0x200), 0: not
+    rcu         INTEGER,              -- 1: flags has SLAB_TYPESAFE_BY_RCU
+                                      -- (0x80000; 6.8+: the enum's), 0: not
+    freeptr_offset INTEGER            -- 6.12: kmem_cache_args.freeptr_offset when
+                                      -- use_freeptr_offset is set, else NULL
 );
 CREATE INDEX kmem_caches_binary ON kmem_caches(binary_id);
 
@@ -464,7 +468,9 @@ SELECT w.*,
                                     THEN (max(k.align, 8) + 7) / 8 * 8
                                     ELSE max(t.align, 8) END AS slot_align,
                                coalesce(k.hwcache, 0) AS hwcache,
-                               coalesce(k.ctor, 0) OR coalesce(k.rcu, 0) AS freeptr_after,
+                               coalesce(k.ctor, 0)
+                                   OR (coalesce(k.rcu, 0) AND k.freeptr_offset IS NULL)
+                                   AS freeptr_after,
                                CASE WHEN x.source = 'measured' AND x.allocations > 0
                                          AND x.bytes / x.allocations >= t.size
                                     THEN x.bytes / x.allocations

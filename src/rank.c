@@ -43,7 +43,8 @@ static int rk_fill_models(sqlite3 *db, const char *path, hp_err *err)
         "SELECT b.id, b.path, b.producer,"
         " EXISTS (SELECT 1 FROM types t WHERE t.binary_id = b.id AND t.lang = 'Go'),"
         " EXISTS (SELECT 1 FROM allocators a WHERE a.binary_id = b.id"
-        "         AND a.name IN ('kmalloc', '__kmalloc', 'kmem_cache_alloc'))"
+        "         AND a.name IN ('kmalloc', '__kmalloc', 'kmem_cache_alloc',"
+        "                        '__kmalloc_noprof', 'kmem_cache_alloc_noprof'))"
         " FROM binaries b"
         " WHERE NOT EXISTS (SELECT 1 FROM alloc_models m WHERE m.binary_id = b.id)";
     sqlite3_stmt *st = NULL;
