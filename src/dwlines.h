@@ -173,7 +173,8 @@ typedef struct dl_api {
 
 typedef struct dl_func {
     uint64_t entry;             /* input: function address */
-    uint8_t want_api;           /* input: fill api[] */
+    uint8_t want_api;           /* input: fill api[] when nonzero (the value is
+                                   the caller's: sites/abi.c's kind of function) */
     const dl_type *this_type;   /* output: first parameter points to this */
     const dl_type *ret_type;    /* output: returns a pointer to this */
     dl_api api[DL_MAX_API];     /* output with want_api: the aggregates its

@@ -413,7 +413,8 @@ static const char *const rk_sec_title[RK_NSEC] = {
     " ambiguous size matches shrink one): cache density, not heap:",
     "No allocation site found (no evidence the type is on the heap), by raw saving:",
     "Layout fixed, not ranked (abi: a uapi or public header, the interface of exported"
-    " functions, or a Rust #[repr(C)] struct; repr(Rust): rustc orders the fields itself):",
+    " functions, or a Rust #[repr(C)] struct used across FFI; repr(Rust): rustc orders the"
+    " fields itself):",
 };
 
 /* False sharing (view false_sharing): with field heat, the lines where a

@@ -307,6 +307,7 @@ static void shw_layout(const shw_type *t, hp_buf *b)
         { TF_INCOMPLETE, "incomplete" },
         { TF_ABI, "layout is an interface (ABI)" },
         { TF_REPR_RUST, "repr(Rust): rustc orders the fields" },
+        { TF_REPR_C, "#[repr(C)]: fields in declaration order" },
         { TF_SYNC_FIXED, "order kept around a lock or atomic" },
         { TF_EXPORTED, "reachable from an exported function" },
     };
@@ -493,10 +494,10 @@ static void shw_suggest(shw_type *t, int hot, hp_buf *b)
     }
     if ((t->flags & TF_ABI) && t->optimal_size < t->size) {
         if (is_rust)
-            hp_buf_printf(b, "Suggested order: none (the fields are in declaration order with"
-                          " padding rustc would have removed: #[repr(C)], a layout fixed on"
-                          " purpose, for FFI or to match one; reordering would save %lld %s;"
-                          " without FFI, dropping #[repr(C)] lets rustc do it).\n",
+            hp_buf_printf(b, "Suggested order: none (#[repr(C)] and used across FFI: an extern"
+                          " \"C\" or #[no_mangle] function of the binary takes or returns it, so"
+                          " the other side reads these fields at these offsets; reordering would"
+                          " save %lld %s but break that side).\n",
                           (long long)(t->size - t->optimal_size),
                           shw_plural(t->size - t->optimal_size, "byte", "bytes"));
         else if ((t->flags & TF_EXPORTED) && !lay_abi_file(t->decl_file))
@@ -537,6 +538,11 @@ static void shw_suggest(shw_type *t, int hot, hp_buf *b)
         return;
     }
     int64_t saving = t->size - t->optimal_size;
+    if (is_rust && (t->flags & TF_REPR_C))
+        hp_buf_puts(b, "#[repr(C)] keeps the declaration order, but no extern \"C\" or"
+                       " #[no_mangle] function of the binary takes or returns the struct: not"
+                       " an FFI layout here.  Reorder the fields as below, or drop #[repr(C)]"
+                       " and let rustc order them.\n");
     hp_buf_printf(b, "Suggested order (size %lld -> %lld, saves %lld %s per object):\n",
                   (long long)t->size, (long long)t->optimal_size, (long long)saving,
                   shw_plural(saving, "byte", "bytes"));
@@ -596,6 +602,8 @@ static void shw_suggest(shw_type *t, int hot, hp_buf *b)
     if (is_go) {
         hp_buf_printf(&lines, "type %s struct {\n", sname);
     } else if (is_rust) {
+        if (t->flags & TF_REPR_C)
+            hp_buf_puts(&lines, "#[repr(C)]\n");
         hp_buf_printf(&lines, "struct %s {\n", sname);
     } else if (!is_cxx && (t->flags & TF_TYPEDEF_NAME)) {
         hp_buf_printf(&lines, "typedef %s {\n", t->kind);
