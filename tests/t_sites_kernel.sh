@@ -13,7 +13,11 @@
 #                  a struct ending in a flexible array; *out = kzalloc()
 #                  through a struct T ** parameter; kcalloc of a
 #                  152-byte element built with two lea and a shl keeps its
-#                  element size.
+#                  element size;
+#   sites_retpoline.c  a call through __x86_indirect_thunk_REG (gcc
+#                  -mindirect-branch=thunk-extern, clang
+#                  -mretpoline-external-thunk) is an indirect call through
+#                  REG: through an allocator table it is a site.
 # Each check names the fixture line it expects (the "type=" marks).
 . "${TOP_SRCDIR:-$(dirname "$0")/..}/tests/lib.sh"
 
@@ -50,5 +54,19 @@ for cc in gcc clang; do
                           AND (t.flags & 256) = 0;")"
 done
 [ $ran = 1 ] || skip "no C compiler"
+
+# ---- retpolines ----
+for cc in "gcc -mindirect-branch=thunk-extern" "clang -mretpoline-external-thunk"; do
+    command -v ${cc%% *} >/dev/null 2>&1 || continue
+    tag="retpoline ${cc%% *} -O2"
+    bin=$T/retpoline-${cc%% *}
+    $cc -std=gnu11 -O2 -g -fno-pie -no-pie -o "$bin" "$FIXTURES/sites_retpoline.c" ||
+        die "$tag: compile failed"
+    assert_status "[$tag] analyze" 0 "$HOLEPROF" analyze -q "$bin" -o "$bin.db"
+    l=$(line_of sites_retpoline.c type=conn)
+    assert_eq "[$tag] line $l: ops_tab.alloc() through the thunk is a site of my_alloc" \
+        "my_alloc|56|conn|1" \
+        "$(site_at "$bin.db" sites_retpoline.c "$l" "s.allocator || '|' || s.size || '|' || coalesce(t.name, '-') || '|' || s.indirect")"
+done
 
 finish

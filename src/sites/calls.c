@@ -40,6 +40,27 @@ static void collect_syms(si_ctx *x, const ei_image *im, symref **v, size_t *n, s
     }
 }
 
+/* Linux's retpoline thunks (-mindirect-branch=thunk-extern): a call to
+** __x86_indirect_thunk_rax is call *%rax (also the _call_ and _jump_
+** thunks of call depth tracking); the register numbers are DWARF's. */
+static void retpoline_thunk(si_ctx *x, const char *name, uint64_t addr)
+{
+    static const char *const pre[] = { "__x86_indirect_thunk_", "__x86_indirect_call_thunk_",
+                                       "__x86_indirect_jump_thunk_" };
+    static const char *const regs[] = { "rax", "rdx", "rcx", "rbx", "rsi", "rdi", "rbp", "rsp",
+                                        "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15" };
+    if (x->arch == NULL || strcmp(x->arch->name, "x86_64") != 0 || strncmp(name, "__x86_", 6))
+        return;
+    for (size_t p = 0; p < sizeof pre / sizeof pre[0]; p++) {
+        size_t pl = strlen(pre[p]);
+        if (strncmp(name, pre[p], pl) != 0)
+            continue;
+        for (int r = 0; r < 16; r++)
+            if (strcmp(name + pl, regs[r]) == 0 && r != 7)
+                si_amap_put(&x->thunk_at, addr, r);
+    }
+}
+
 void si_build_functions(si_ctx *x, const si_user_alloc *u, size_t nu, const uint8_t *u_origin)
 {
     symref *v = NULL;
@@ -99,6 +120,8 @@ void si_build_functions(si_ctx *x, const si_user_alloc *u, size_t nu, const uint
         }
         if (best < j)
             f->alloc = si_alloc_for_name(x, v[best].name, f->addr, u, nu, u_origin);
+        for (size_t k = i; k < j; k++)
+            retpoline_thunk(x, v[k].name, f->addr);
         size_t L = strlen(f->name);
         f->cold = strstr(f->name, ".cold") != NULL;
         f->go_abi = x->go_binary && !(L > 5 && strcmp(f->name + L - 5, ".abi0") == 0) &&

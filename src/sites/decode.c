@@ -6,9 +6,33 @@
 ** counts each body in si_stats once.  pd_start/pd_wait/pd_finish decode a
 ** round's bodies in x->jobs threads (one decoder each) while the analysis,
 ** sequential, consumes them in order; which thread decodes a body changes
-** nothing but timing.
+** nothing but timing.  A call or jump to one of Linux's retpoline thunks
+** (__x86_indirect_thunk_REG, calls.c's thunk_at) is decoded as the call
+** or jump through REG it stands for.
 */
 #include "sites/internal.h"
+
+/* A call or jump to a retpoline thunk is the indirect call or jump
+** through its register it stands for. */
+void si_retpoline(const si_ctx *x, da_insn *v, size_t n)
+{
+    if (x->thunk_at.n == 0)
+        return;
+    for (size_t i = 0; i < n; i++) {
+        da_insn *d = &v[i];
+        if (d->kind != DA_KIND_CALL && d->kind != DA_KIND_JMP)
+            continue;
+        int32_t r = si_amap_get(&x->thunk_at, d->target);
+        if (r < 0 || r >= DA_NREGS)
+            continue;
+        d->kind = d->kind == DA_KIND_CALL ? DA_KIND_ICALL : DA_KIND_IJMP;
+        d->src = (uint8_t)r;
+        d->mem_ind = 0;
+        d->base = DA_NOREG;
+        d->index = DA_NOREG;
+        d->target = 0;
+    }
+}
 
 int si_decode_fn(si_ctx *x, uint32_t fi)
 {
@@ -27,6 +51,7 @@ int si_decode_fn(si_ctx *x, uint32_t fi)
         return -1;
     }
     size_t bad = da_decode(x->da, p, len, f->addr, &x->insn, &x->ninsn, &x->insncap);
+    si_retpoline(x, x->insn, x->ninsn);
     if (!x->dc || !x->dc[fi].counted) {
         x->st->bad_bytes += bad;
         x->st->instructions += x->ninsn;
@@ -56,6 +81,7 @@ static int pd_one(pd_pipe *p, da_ctx *da, da_insn **buf, size_t *cap, pd_count *
     if (p->ptr[i] != NULL) {
         size_t n = 0;
         size_t bad = da_decode(da, p->ptr[i], p->len[i], x->fns[fi].addr, buf, &n, cap);
+        si_retpoline(x, *buf, n);
         if (!x->dc[fi].counted) {   /* a body past the cache's budget comes again */
             c->insns += n;
             c->bad += bad;

@@ -32,7 +32,8 @@
 ** from code that is not analyzed, from outside the binary (an exported
 ** setter's argument) or by a struct copy is not known to hold anything
 ** else; calls through a register loaded from a field (mov off(%b),%r;
-** call *%r) and Linux's retpoline thunks are not resolved.
+** call *%r) are not resolved.  Linux's retpoline thunks are: decode.c
+** makes a call to __x86_indirect_thunk_REG a call *%REG.
 */
 #include "sites/internal.h"
 #include "sites/values.h"

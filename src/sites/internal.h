@@ -336,6 +336,8 @@ typedef struct si_ctx {
     func *fns;
     size_t nfns, fncap;
     amap fn_at;                 /* entry address -> function */
+    amap thunk_at;              /* Linux retpoline thunk entry -> the register
+                                   it jumps through (__x86_indirect_thunk_REG) */
     uint32_t *plts;             /* the PLT stubs' function indexes (link_plt) */
     size_t nplts;
     int plts_listed;
@@ -700,6 +702,7 @@ void si_load_srefs(si_ctx *x);
 void si_scan_callers(si_ctx *x, const si_user_alloc *u, size_t nu, const uint8_t *u_origin);
 
 /* decode.c */
+void si_retpoline(const si_ctx *x, da_insn *v, size_t n);
 int si_decode_fn(si_ctx *x, uint32_t fi);
 void si_pd_finish(pd_pipe *p, pd_thread *ts, const pd_count *own);
 void si_pd_start(si_ctx *x, pd_pipe *p, pd_thread *ts, const uint32_t *list, size_t n);

@@ -36,6 +36,7 @@ static void ctx_free(si_ctx *x)
     free(x->fns);
     free(x->plts);
     si_amap_free(&x->fn_at);
+    si_amap_free(&x->thunk_at);
     si_amap_free(&x->alloc_at);
     si_amap_free(&x->alloc_slot);
     free(x->cal_start);
