@@ -8,6 +8,10 @@
 #   DEP_LIBS   link flags of the same
 #   FUZZ_CFLAGS extra compiler flags (e.g. -fno-sanitize=nonnull-attribute
 #              to look past one known report)
+#   FUZZ_FAST  1: the throughput build instead, into BUILDDIR/fuzz-fast:
+#              UBSan only, no ASan (whose allocator is most of the time of
+#              fz_db and fz_dhat, under SQLite); run.sh replays what it
+#              finds through the ASan build
 #
 # The sources are compiled again with clang, coverage instrumentation and
 # ASan+UBSan (the program's own objects may come from gcc); the harnesses
@@ -18,14 +22,20 @@
 set -eu
 src=$(cd "$1" && pwd)
 out=$2/fuzz
+SAN="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer"
+OPT=-O1
+if [ "${FUZZ_FAST:-0}" = 1 ]; then
+    out=$2/fuzz-fast
+    SAN="-fsanitize=undefined -fno-sanitize-recover=all -fno-omit-frame-pointer"
+    OPT=-O2
+fi
 mkdir -p "$out/obj"
 out=$(cd "$out" && pwd)
 CC=${FUZZ_CC:-clang}
 DEP_CFLAGS=${DEP_CFLAGS:-}
 DEP_LIBS=${DEP_LIBS:--ldwarf -lelf -lz -lcapstone -lsqlite3 -lyaml -lzstd -lpthread -lm}
-SAN="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer"
 CONFIG=""; [ -f "$2/config.h" ] && CONFIG="-DHAVE_CONFIG_H"
-CFLAGS="$CONFIG -std=c11 -D_GNU_SOURCE -g -O1 $SAN -I$src/src -I$2 -I$out/obj $DEP_CFLAGS \
+CFLAGS="$CONFIG -std=c11 -D_GNU_SOURCE -g $OPT $SAN -I$src/src -I$2 -I$out/obj $DEP_CFLAGS \
  -DHOLEPROF_QUERYDIR=\"/nonexistent\" ${FUZZ_CFLAGS:-}"
 
 sh "$src/tools/sql2c.sh" hp_schema_sql < "$src/db/schema.sql" > "$out/obj/schema.c"

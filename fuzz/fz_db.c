@@ -3,14 +3,18 @@
 ** mutated holeprof database through every command that reads one.
 **
 ** Input: the bytes of an SQLite file (seed: databases holeprof wrote),
-** written to /tmp/holeprof-fz_db.PID.db (SQLite cannot open a memfd).
-** Each reader opens it as the program does -- st_open_read with its
-** hardening, schema check, time and heap limits -- and prints into
+** written to a file in /dev/shm (else /tmp): SQLite cannot open a memfd.
+** Readers -- each opens the file as the program does, st_open_read with
+** its hardening, schema check, time and heap limits, and prints into
 ** /dev/null: show, sites, top, query (a file of SELECTs over the views),
 ** check (a fixed budget), diff (the file against itself), each also with
-** --binary 1, which builds the TEMP views.  Errors are expected; crashes,
-** hangs and leaks are not.  The time limit is set low (HOLEPROF_DB_TIME_LIMIT
-** 2 s) so a slow input reports as an error instead of a timeout.
+** --binary 1, which builds the TEMP views.  One reader per input, picked
+** by a hash of the input (so an input always meets the same one, and a
+** mutation of it most likely another): a connection per input, not
+** twelve.  FZ_DB_ALL=1 runs all twelve on every input (fuzz/run.sh's
+** replay of a corpus).  Errors are expected; crashes, hangs and leaks
+** are not.  The time limit is set low (HOLEPROF_DB_TIME_LIMIT 2 s) so a
+** slow input reports as an error instead of a timeout.
 */
 #include "fz_common.h"
 
@@ -30,6 +34,43 @@ static void fz_text(fz_file *f, const char *s)
     fz_open(f, (const uint8_t *)s, strlen(s));
 }
 
+enum { FZ_DB_READERS = 12 };
+
+/* Reader k: six commands, the second six with --binary 1. */
+static void fz_read(const char *path, int k)
+{
+    const char *bin = k >= 6 ? "1" : NULL;
+    hp_err err = { 0 };
+    switch (k % 6) {
+    case 0: {
+        const char *names[] = { "conn", "*" };
+        (void)rep_show(path, names, 2, bin, fz_null, &err);
+        break;
+    }
+    case 1:
+        (void)si_report(path, NULL, bin, fz_null, &err);
+        break;
+    case 2: {
+        rk_opts ro = { .n = 0, .fmt = FMT_TABLE, .binary = bin };
+        (void)rk_top(path, &ro, fz_null, &err);
+        break;
+    }
+    case 3:
+        (void)rep_query(path, fz_sql.path, bin, FMT_JSON, NULL, 0, fz_null, &err);
+        break;
+    case 4: {
+        bud_opts bo = { .budget = fz_yaml.path, .binary = bin, .fmt = FMT_JSON };
+        (void)bud_check(path, &bo, fz_null, &err);
+        break;
+    }
+    default: {
+        dif_opts d = { .binary = bin, .fmt = FMT_JSON, .fail_on_growth = -1 };
+        (void)dif_run(path, path, &d, fz_null, &err);
+        break;
+    }
+    }
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (fz_null == NULL) {
@@ -44,32 +85,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     /* SQLite resolves /proc/self/fd/N to the memfd's name, which it cannot
     ** open: the database goes into a real file, rewritten per input */
     static char dbpath[64];
-    if (dbpath[0] == '\0')
-        snprintf(dbpath, sizeof dbpath, "/tmp/holeprof-fz_db.%d.db", (int)getpid());
+    static int all = -1;
+    if (dbpath[0] == '\0') {
+        snprintf(dbpath, sizeof dbpath, "%s/holeprof-fz_db.%d.db",
+                 access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp", (int)getpid());
+        const char *a = getenv("FZ_DB_ALL");
+        all = a != NULL && strcmp(a, "1") == 0;
+    }
     FILE *w = fopen(dbpath, "wb");
     if (w == NULL || fwrite(data, 1, size, w) != size || fclose(w) != 0) {
         perror(dbpath);
         abort();
     }
-    struct { const char *path; } f = { dbpath };
-    for (int sel = 0; sel < 2; sel++) {
-        const char *bin = sel ? "1" : NULL;
-        hp_err err = { 0 };
-        const char *names[] = { "conn", "*" };
-        (void)rep_show(f.path, names, 2, bin, fz_null, &err);
-        memset(&err, 0, sizeof err);
-        (void)si_report(f.path, NULL, bin, fz_null, &err);
-        memset(&err, 0, sizeof err);
-        rk_opts ro = { .n = 0, .fmt = FMT_TABLE, .binary = bin };
-        (void)rk_top(f.path, &ro, fz_null, &err);
-        memset(&err, 0, sizeof err);
-        (void)rep_query(f.path, fz_sql.path, bin, FMT_JSON, NULL, 0, fz_null, &err);
-        memset(&err, 0, sizeof err);
-        bud_opts bo = { .budget = fz_yaml.path, .binary = bin, .fmt = FMT_JSON };
-        (void)bud_check(f.path, &bo, fz_null, &err);
-        memset(&err, 0, sizeof err);
-        dif_opts d = { .binary = bin, .fmt = FMT_JSON, .fail_on_growth = -1 };
-        (void)dif_run(f.path, f.path, &d, fz_null, &err);
-    }
+    uint32_t h = 2166136261u;          /* FNV-1a */
+    for (size_t i = 0; i < size; i++)
+        h = (h ^ data[i]) * 16777619u;
+    for (int k = 0; k < FZ_DB_READERS; k++)
+        if (all || (uint32_t)k == h % FZ_DB_READERS)
+            fz_read(dbpath, k);
+    unlink(dbpath);
     return 0;
 }

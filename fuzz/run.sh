@@ -9,6 +9,8 @@
 # tests/fuzz-regress/, which tests/fuzz_regress.sh replays).  One job per
 # harness, one process (the machine is shared).  FUZZ_FLAGS adds libFuzzer
 # options, e.g. FUZZ_FLAGS="-fork=1 -ignore_crashes=1" to go on after a crash.
+# Every seed is made here, from the fixtures and the tools installed (a
+# fresh clone can fuzz); a format whose tool is missing is said and skipped.
 set -eu
 src=$(cd "$1" && pwd)
 build=$(cd "$2" && pwd)
@@ -16,6 +18,11 @@ fz=$build/fuzz
 secs=$3
 shift 3
 harnesses=${*:-$(cd "$fz" && ls fz_* | grep -v '\.' )}
+# FUZZ_FAST=1: fuzz with the throughput build (FUZZ_FAST=1 fuzz/build.sh,
+# BUILDDIR/fuzz-fast: UBSan, no ASan), then replay the corpus through the
+# ASan+UBSan build in BUILDDIR/fuzz
+bin=$fz
+[ "${FUZZ_FAST:-0}" = 1 ] && bin=$build/fuzz-fast
 seeds=$fz/seeds
 mkdir -p "$seeds/bin" "$seeds/yaml"
 fx=$src/tests/fixtures
@@ -64,9 +71,51 @@ if [ ! -f "$seeds/dhat.db" ] && [ -x "$HOLEPROF" ] && command -v valgrind >/dev/
     gcc -g -O0 -fpie -pie -o "$seeds/pf" "$fx/profile.c"
     "$HOLEPROF" analyze -q "$seeds/pf" -o "$seeds/dhat.db"
     valgrind -q --tool=dhat --dhat-out-file="$seeds/dhat/dhat.json" "$seeds/pf" 2>/dev/null
+fi
+# every other format the importer sniffs, each from a real run of the same
+# program where the tool is here (what is missing is said, not faked):
+# heaptrack (zstd or gzip as written, gzip, text), gperftools, perf script
+# of uprobes on malloc/calloc, a Go pprof of tests/fixtures/profile.go
+# (gzip and raw), the first 16 KB of /proc/slabinfo and /proc/allocinfo
+d=$seeds/dhat
+if [ -f "$seeds/pf" ] && [ ! -f "$d/formats.done" ]; then
     if command -v heaptrack >/dev/null; then
-        (cd "$seeds" && heaptrack -o "$seeds/dhat/ht" "$seeds/pf" >/dev/null 2>&1) || true
-    fi
+        (cd "$seeds" && heaptrack -o "$d/ht" "$seeds/pf" >/dev/null 2>&1) || true
+        for h in "$d/ht.zst" "$d/ht.gz"; do
+            [ -f "$h" ] || continue
+            (zstd -dcq "$h" 2>/dev/null || gzip -dc "$h") > "$d/ht.txt" || true
+            gzip -c "$d/ht.txt" > "$d/ht2.gz"
+        done
+    else echo "fuzz seeds: no heaptrack"; fi
+    tcm=$(ls /usr/lib/*/libtcmalloc.so.4 2>/dev/null | head -1)
+    if [ -n "$tcm" ]; then
+        HEAPPROFILE="$d/gp" LD_PRELOAD="$tcm" "$seeds/pf" >/dev/null 2>&1 || true
+    else echo "fuzz seeds: no libtcmalloc.so.4 (gperftools)"; fi
+    libc=$(ldd "$seeds/pf" | awk '/libc\.so\.6/ {print $3}')
+    g=hpfuzz$$
+    if [ "$(id -u)" = 0 ] && command -v perf >/dev/null &&
+        perf probe -q -x "$libc" -a "$g:malloc=malloc size=%di" \
+            -a "$g:calloc=__libc_calloc nmemb=%di size=%si" >/dev/null 2>&1; then
+        perf record -q -o "$seeds/perf.data" -e "$g:malloc" -e "$g:calloc" \
+            --call-graph dwarf,4096 "$seeds/pf" >/dev/null 2>&1 &&
+            perf script -i "$seeds/perf.data" 2>/dev/null | head -c 16384 > "$d/pf.perf"
+        perf probe -q -d "$g:*" >/dev/null 2>&1 || true
+        rm -f "$seeds/perf.data"
+    else echo "fuzz seeds: no perf uprobes (root and perf needed)"; fi
+    if command -v go >/dev/null; then
+        mkdir -p "$seeds/go" && cp "$fx/profile.go" "$seeds/go/main.go"
+        if (cd "$seeds/go" && GOCACHE="$seeds/go/cache" GO111MODULE=off GOFLAGS= \
+                go build -o prog main.go) >/dev/null 2>&1 &&
+            "$seeds/go/prog" "$d/allocs.pb.gz" >/dev/null 2>&1; then
+            gzip -dc "$d/allocs.pb.gz" > "$d/allocs.pb"
+        fi
+        rm -rf "$seeds/go/cache"
+    else echo "fuzz seeds: no go (pprof)"; fi
+    for k in slabinfo allocinfo; do
+        [ -r "/proc/$k" ] && head -c 16384 "/proc/$k" > "$d/$k" 2>/dev/null || true
+        [ -s "$d/$k" ] || { rm -f "$d/$k"; echo "fuzz seeds: no /proc/$k"; }
+    done
+    touch "$d/formats.done"
 fi
 export FZ_DHAT_DB="$seeds/dhat.db"
 # fz_db: databases holeprof wrote (with sites, and with an imported profile)
@@ -87,9 +136,17 @@ for h in $harnesses; do
     esac
     mkdir -p "$fz/corpus/$h" "$fz/crashes/$h"
     for d in $s; do [ -d "$d" ] || s=$(echo "$s" | sed "s|$d||"); done
-    echo "== $h ($secs s)"
-    "$fz/$h" ${FUZZ_FLAGS:-} -max_total_time="$secs" -timeout=20 -rss_limit_mb=2048 \
+    echo "== $h ($secs s$([ "$bin" = "$fz" ] || echo ", throughput build"))"
+    "$bin/$h" ${FUZZ_FLAGS:-} -max_total_time="$secs" -timeout=20 -rss_limit_mb=2048 \
         -max_len=65536 -print_final_stats=1 -artifact_prefix="$fz/crashes/$h/" \
         "$fz/corpus/$h" $s >"$fz/$h.log" 2>&1 || true
     grep -v 'Uses:' "$fz/$h.log" | tail -n 12
+    if [ "$bin" != "$fz" ]; then
+        # what the throughput build found, once through ASan+UBSan (fz_db:
+        # every reader on every input)
+        echo "== $h: the corpus through the ASan build"
+        FZ_DB_ALL=1 "$fz/$h" -runs=0 -timeout=60 -rss_limit_mb=2048 \
+            -artifact_prefix="$fz/crashes/$h/" "$fz/corpus/$h" >"$fz/$h.replay.log" 2>&1 || true
+        grep -E 'ERROR|SUMMARY|Done|INITED' "$fz/$h.replay.log" | tail -n 4
+    fi
 done
