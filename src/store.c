@@ -895,6 +895,20 @@ static double st_time_limit = -1;        /* seconds; 0 = none; < 0 not read yet 
 static int64_t st_heap_limit = -1;       /* bytes; 0 = none */
 static struct timespec st_deadline;
 static volatile int st_time_hit;
+/* HOLEPROF_DB_STEPS=1: count the virtual-machine steps of every reading
+** connection (in units of ST_STEP_UNIT, the progress handler's interval
+** then) and print the total at exit -- a cost that does not depend on the
+** machine's load, for tests/t_db_scale.sh */
+#define ST_PROGRESS_STEPS 10000
+#define ST_STEP_UNIT 100
+static int st_count_steps;
+static _Atomic unsigned long long st_steps;
+
+static void st_print_steps(void)
+{
+    fprintf(stderr, "holeprof: %llu SQLite virtual-machine steps\n",
+            (unsigned long long)st_steps * ST_STEP_UNIT);
+}
 
 static double st_env_number(const char *name, double dflt, double max)
 {
@@ -930,6 +944,11 @@ static void st_read_limits(void)
     ** and its in-memory side database may legitimately be large) */
     if (st_heap_limit > 0)
         sqlite3_hard_heap_limit64(st_heap_limit);
+    const char *c = getenv("HOLEPROF_DB_STEPS");
+    if (c != NULL && strcmp(c, "1") == 0) {
+        st_count_steps = 1;
+        atexit(st_print_steps);
+    }
 }
 
 /* Called by SQLite every few thousand VM steps: past the deadline, the
@@ -937,6 +956,11 @@ static void st_read_limits(void)
 static int st_progress(void *arg)
 {
     (void)arg;
+    if (st_count_steps) {
+        st_steps++;
+        if (st_steps % (ST_PROGRESS_STEPS / ST_STEP_UNIT) != 0 || st_time_limit <= 0)
+            return 0;
+    }
     struct timespec now;
     clock_gettime(CLOCK_MONOTONIC, &now);
     if (now.tv_sec > st_deadline.tv_sec
@@ -980,8 +1004,10 @@ void st_harden(sqlite3 *db, int writes)
     sqlite3_limit(db, SQLITE_LIMIT_ATTACHED, 0);
     st_read_limits();
     hp_err_note = st_limit_note;
-    if (st_time_limit > 0)
-        sqlite3_progress_handler(db, 10000, st_progress, NULL);
+    if (st_count_steps)
+        sqlite3_progress_handler(db, ST_STEP_UNIT, st_progress, NULL);
+    else if (st_time_limit > 0)
+        sqlite3_progress_handler(db, ST_PROGRESS_STEPS, st_progress, NULL);
 }
 
 /* ---- the file's schema against the built-in one -------------------------- */

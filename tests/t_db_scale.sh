@@ -12,7 +12,9 @@
 # was expanded under all five allocator models and summed, about 1500
 # steps each, and `top` on 1M sites took 68 s).  The plan of show's site
 # list must use the indexes on the type.  The answers are checked against
-# sums over the raw tables, and top against queries/worst.sql.
+# sums over the raw tables, and top against queries/worst.sql.  Whole
+# commands count their steps too (HOLEPROF_DB_STEPS=1): report at most a
+# few times top, and what the 100k sites add to top, show and report.
 . "${TOP_SRCDIR:-$(dirname "$0")/..}/tests/lib.sh"
 
 need sqlite3 gcc
@@ -140,4 +142,28 @@ timeout 300 "$HOLEPROF" show "$T/big2.db" "$(q "$T/big.db" "SELECT name FROM typ
     >"$T/show" 2>"$T/err"
 assert_eq "show of type $R on 320k sites exits 0" 0 $?
 assert_match "show lists its sites' allocations" 'Allocation sites \(static weights' "$(cat "$T/show")"
+
+# whole commands: the VM steps of every statement they run
+# (HOLEPROF_DB_STEPS=1), report against top on the same database, and
+# what the 100k fixed-size sites add to each
+cmd_steps() {   # CMD DB ARGS...: the SQLite VM steps of holeprof CMD DB ARGS...
+    HOLEPROF_DB_STEPS=1 HOLEPROF_DB_TIME_LIMIT=0 timeout 600 "$HOLEPROF" "$@" 2>&1 >/dev/null |
+        awk '/SQLite virtual-machine steps$/ {print $2}'
+}
+Rname=$(q "$T/big.db" "SELECT name FROM types WHERE id = $R")
+top1=$(cmd_steps top "$T/big.db" -n 10); top2=$(cmd_steps top "$T/big2.db" -n 10)
+rep1=$(cmd_steps report "$T/big.db" -o - -n 5); rep2=$(cmd_steps report "$T/big2.db" -o - -n 5)
+show1=$(cmd_steps show "$T/big.db" "$Rname"); show2=$(cmd_steps show "$T/big2.db" "$Rname")
+assert_match "the commands count their VM steps" '^[0-9]+ [0-9]+ [0-9]+ [0-9]+ [0-9]+ [0-9]+$' \
+    "$top1 $top2 $rep1 $rep2 $show1 $show2"
+if [ "$rep2" -le $((6 * top2)) ]; then pass; else
+    fail "report costs more than 6 times top on 320k sites: $rep2 and $top2 VM steps"; fi
+within() {   # WHAT BEFORE AFTER MAX: per added site
+    _d=$(( ($3 - $2) / 100000 ))
+    if [ "$_d" -le "$4" ]; then pass; else fail "$1: $2 -> $3 VM steps, $_d per added site (at most $4)"; fi
+}
+within "top: 100k sites of a fixed-size type" "$top1" "$top2" 40
+# report's table of all types sums every type's sites once
+within "report: 100k sites of a fixed-size type" "$rep1" "$rep2" 600
+within "show of type $R: 100k sites of another type" "$show1" "$show2" 40
 finish

@@ -1,7 +1,7 @@
 #!/bin/sh
 # t_limits_doc.sh -- the man page's LIMITS section states the limits the
 # code has (issue 22): tests/limits_check.py reads each bound from the
-# source (the #define, or the progress handler's interval in store.c) and
+# source (its #define) and
 # looks for it, as the man page writes it, in LIMITS (and the defaults
 # ENVIRONMENT repeats).  A default changed on one side only fails here.
 . "${TOP_SRCDIR:-$(dirname "$0")/..}/tests/lib.sh"
