@@ -203,8 +203,7 @@ CREATE INDEX sites_cache ON sites(cache_id);
 -- Linux: one row per dedicated slab cache the code creates
 -- (kmem_cache_create, kmem_cache_create_usercopy, __kmem_cache_create_args)
 -- whose result goes to a global; each argument NULL unless the code
--- passes it as a constant (6.12: the fields of the struct kmem_cache_args
--- the caller fills on its stack).
+-- passes it as a constant.
 CREATE TABLE kmem_caches (
     id          INTEGER PRIMARY KEY,
     binary_id   INTEGER NOT NULL REFERENCES binaries(id),
@@ -216,16 +215,13 @@ CREATE TABLE kmem_caches (
     align       INTEGER,              -- align argument, bytes (0: none)
     flags       INTEGER,              -- slab_flags_t argument
     hwcache     INTEGER,              -- 1: flags has SLAB_HWCACHE_ALIGN (0x2000;
-                                      -- 6.8+: the DWARF's enum _slab_flag_bits),
-                                      -- 0: not, NULL: not known
+                                      -- 6.10+: 0x10), 0: not
     ctor        INTEGER,              -- 1: a constructor is passed, 0: none
     creator     TEXT NOT NULL,        -- the function called to create it
     function    TEXT,                 -- the function calling it
     pc          INTEGER NOT NULL,     -- address of that call
-    rcu         INTEGER,              -- 1: flags has SLAB_TYPESAFE_BY_RCU
-                                      -- (0x80000; 6.8+: the enum's), 0: not
-    freeptr_offset INTEGER            -- 6.12: kmem_cache_args.freeptr_offset when
-                                      -- use_freeptr_offset is set, else NULL
+    rcu         INTEGER               -- 1: flags has SLAB_TYPESAFE_BY_RCU
+                                      -- (0x80000; 6.10+: 0x200), 0: not
 );
 CREATE INDEX kmem_caches_binary ON kmem_caches(binary_id);
 
@@ -321,7 +317,20 @@ CREATE TABLE site_counts (
     via_stack    INTEGER NOT NULL DEFAULT 0, -- points moved here past an untyped site (stack-guided)
     stack_from   INTEGER,            -- sites.id of the (last) untyped site passed, NULL when none
     via_twin     INTEGER NOT NULL DEFAULT 0, -- points whose frame was the indirect call beside this site
+    sized_bytes  INTEGER NOT NULL DEFAULT 0, -- bytes of the sized_allocations blocks
     PRIMARY KEY (site_id, profile_id)
+) WITHOUT ROWID;
+
+-- The blocks of each site whose size the profile measured exactly, per
+-- size (their count is site_counts.sized_allocations): what the
+-- allocator class arithmetic of a site whose request varies uses
+-- (site_size_waste).
+CREATE TABLE site_sizes (
+    site_id      INTEGER NOT NULL REFERENCES sites(id),
+    profile_id   INTEGER NOT NULL REFERENCES profiles(id),
+    size         INTEGER NOT NULL,   -- bytes of each block
+    allocations  INTEGER NOT NULL,   -- blocks of that size
+    PRIMARY KEY (site_id, profile_id, size)
 ) WITHOUT ROWID;
 
 -- The measured allocations no site took, by reason (holeprof profile).
@@ -411,7 +420,13 @@ SELECT s.id AS site_id, s.binary_id,
           JOIN profiles q ON q.id = k.profile_id AND q.selected
          WHERE k.site_id = s.id) AS bytes,
        CASE WHEN p.n > 0 THEN 'measured' WHEN o.sites > 0 THEN 'slabinfo'
-            ELSE 'static' END AS source
+            ELSE 'static' END AS source,
+       coalesce((SELECT sum(k.sized_allocations) FROM site_counts k
+                   JOIN profiles q ON q.id = k.profile_id AND q.selected
+                  WHERE k.site_id = s.id), 0) AS sized,
+       coalesce((SELECT sum(k.sized_bytes) FROM site_counts k
+                   JOIN profiles q ON q.id = k.profile_id AND q.selected
+                  WHERE k.site_id = s.id), 0) AS sized_bytes
   FROM sites s
   LEFT JOIN cache_objects o ON o.cache_id = s.cache_id
   LEFT JOIN (SELECT binary_id, count(*) AS n FROM profiles WHERE selected
@@ -463,15 +478,20 @@ SELECT w.*,
                                x.allocations * x.share AS allocations, x.source AS alloc_source,
                                x.size, x.optimal_size, (t.flags & 256) != 0 AS flex,
                                s.allocator LIKE 'kmem\_cache\_%alloc%' ESCAPE '\' AS cache,
+                               CASE WHEN s.allocator LIKE 'kmem\_cache\_%alloc%' ESCAPE '\'
+                                    THEN 0 ELSE x.sized * x.share END AS sized,
                                s.cache_id,
                                CASE WHEN k.align IS NOT NULL
                                     THEN (max(k.align, 8) + 7) / 8 * 8
                                     ELSE max(t.align, 8) END AS slot_align,
                                coalesce(k.hwcache, 0) AS hwcache,
-                               coalesce(k.ctor, 0)
-                                   OR (coalesce(k.rcu, 0) AND k.freeptr_offset IS NULL)
-                                   AS freeptr_after,
-                               CASE WHEN x.source = 'measured' AND x.allocations > 0
+                               coalesce(k.ctor, 0) OR coalesce(k.rcu, 0) AS freeptr_after,
+                               CASE WHEN x.source = 'measured' AND x.allocations > x.sized
+                                         AND (x.bytes - x.sized_bytes) / (x.allocations - x.sized)
+                                             >= t.size
+                                    THEN (x.bytes - x.sized_bytes) / (x.allocations - x.sized)
+                                    WHEN x.source = 'measured' AND x.allocations > 0
+                                         AND x.sized >= x.allocations
                                          AND x.bytes / x.allocations >= t.size
                                     THEN x.bytes / x.allocations
                                     WHEN s.size IS NOT NULL AND s.count IS NOT NULL
@@ -483,7 +503,12 @@ SELECT w.*,
                                          OR (k.id IS NOT NULL AND k.object_size IS NULL)
                                     THEN NULL
                                     ELSE t.size END AS request,
-                               CASE WHEN x.source = 'measured' AND x.allocations > 0
+                               CASE WHEN x.source = 'measured' AND x.allocations > x.sized
+                                         AND (x.bytes - x.sized_bytes) / (x.allocations - x.sized)
+                                             >= t.size
+                                    THEN 'measured'
+                                    WHEN x.source = 'measured' AND x.allocations > 0
+                                         AND x.sized >= x.allocations
                                          AND x.bytes / x.allocations >= t.size
                                     THEN 'measured'
                                     WHEN s.size IS NOT NULL AND s.count IS NOT NULL
@@ -506,7 +531,7 @@ SELECT w.*,
                           -- site), each site's count by its key.
                           FROM (SELECT s.id AS site_id, s.binary_id, s.type_id, 1.0 AS share,
                                        0 AS ambiguous, a.allocations, a.bytes, a.source,
-                                       t.size, t.optimal_size
+                                       a.sized, a.sized_bytes, t.size, t.optimal_size
                                   FROM sites s JOIN types t ON t.id = s.type_id
                                   JOIN site_allocations a ON a.site_id = s.id
                                  WHERE s.type_id IS NOT NULL
@@ -514,7 +539,8 @@ SELECT w.*,
                                 SELECT s.id, s.binary_id, c.type_id,
                                        1.0 / (SELECT count(*) FROM site_candidates n
                                                WHERE n.site_id = c.site_id), 1,
-                                       a.allocations, a.bytes, a.source, t.size, t.optimal_size
+                                       a.allocations, a.bytes, a.source, a.sized, a.sized_bytes,
+                                       t.size, t.optimal_size
                                   FROM site_candidates c
                                   CROSS JOIN sites s ON s.id = c.site_id
                                   CROSS JOIN types t ON t.id = c.type_id
@@ -528,6 +554,51 @@ SELECT w.*,
                           CROSS JOIN types t ON t.id = x.type_id
                           LEFT JOIN kmem_caches k ON k.id = s.cache_id) z) y) v) w;
 
+-- The measured block sizes (site_sizes of the selected profiles) of each
+-- site and type it allocates, under every allocator model: one row per
+-- size of at least the type's size (a smaller block cannot hold the
+-- object and saves nothing), sites of a dedicated kmem_cache aside (their
+-- slot is fixed).  elements: objects per block, size / type size when
+-- that divides (never for a flexible array type), else 1;
+-- request_after: the block with each object at its optimal size.
+-- allocations: blocks of that size x the site's share of the type.
+CREATE VIEW site_size_waste AS
+SELECT q.site_id, q.binary_id, q.type_id, m.allocator, m.chosen, q.request, q.request_after,
+       q.elements, cn.bytes AS class_now, ca.bytes AS class_after, q.allocations,
+       (cn.bytes - ca.bytes) * q.allocations AS heap_saved,
+       (q.type_size - q.optimal_size) * q.elements * q.allocations AS struct_saved
+  FROM (SELECT e.*, e.request - e.elements * (e.type_size - e.optimal_size) AS request_after
+          FROM (SELECT z.site_id, t.binary_id, x.type_id, z.size AS request,
+                       x.share * z.allocations AS allocations, t.size AS type_size,
+                       t.optimal_size,
+                       CASE WHEN t.size > 0 AND z.size % t.size = 0 AND (t.flags & 256) = 0
+                            THEN z.size / t.size ELSE 1 END AS elements
+                  FROM (SELECT k.site_id, k.size, sum(k.allocations) AS allocations
+                          FROM site_sizes k JOIN profiles p ON p.id = k.profile_id AND p.selected
+                         GROUP BY k.site_id, k.size) z
+                  JOIN (SELECT s.id AS site_id, s.type_id, 1.0 AS share FROM sites s
+                         WHERE s.type_id IS NOT NULL
+                        UNION ALL
+                        SELECT c.site_id, c.type_id, 1.0 / n.n
+                          FROM (SELECT site_id, count(*) AS n FROM site_candidates
+                                 GROUP BY site_id) n
+                          JOIN sites s ON s.id = n.site_id
+                          JOIN site_candidates c ON c.site_id = n.site_id
+                         WHERE s.type_id IS NULL) x ON x.site_id = z.site_id
+                  JOIN sites s ON s.id = z.site_id
+                   AND s.allocator NOT LIKE 'kmem\_cache\_%alloc%' ESCAPE '\'
+                  JOIN types t ON t.id = x.type_id
+                 WHERE z.size >= t.size) e) q
+  CROSS JOIN alloc_models m ON m.binary_id = q.binary_id
+  LEFT JOIN alloc_classes cn
+         ON cn.binary_id = q.binary_id AND cn.request = q.request
+        AND cn.allocator = CASE WHEN m.allocator = 'go'
+                                 AND q.type_id IN (SELECT type_id FROM go_noscan)
+                                THEN 'go-noscan' ELSE m.allocator END
+  LEFT JOIN alloc_classes ca
+         ON ca.binary_id = q.binary_id AND ca.request = q.request_after
+        AND ca.allocator = cn.allocator;
+
 -- site_rows under every allocator model of the binary.  heap_saved:
 -- allocator bytes given back by the best order, (class of request -
 -- class of request_after) x allocations, NULL when the request depends
@@ -540,12 +611,27 @@ SELECT r.site_id, r.binary_id, r.type_id, m.allocator, m.chosen, r.share, r.ambi
        r.elements, r.extra, r.request, r.request_after, r.request_from, r.cache,
        r.class_request, r.class_request_after,
        cn.bytes AS class_now, ca.bytes AS class_after,
-       r.allocations, r.alloc_source,
-       (cn.bytes - ca.bytes) * r.allocations AS heap_saved,
-       (r.size - r.optimal_size) * r.elements * r.allocations AS struct_saved,
+       r.allocations, r.alloc_source, r.sized AS sized_allocations,
+       CASE WHEN r.sized > 0
+            THEN CASE WHEN z.site_id IS NULL THEN 0 ELSE z.heap_saved END
+                 + CASE WHEN r.allocations - r.sized > r.share / 2
+                        THEN (cn.bytes - ca.bytes) * (r.allocations - r.sized) ELSE 0 END
+            ELSE (cn.bytes - ca.bytes) * r.allocations END AS heap_saved,
+       CASE WHEN r.sized > 0
+            THEN CASE WHEN z.site_id IS NULL THEN 0 ELSE z.struct_saved END
+                 + CASE WHEN r.allocations - r.sized > r.share / 2
+                        THEN (r.size - r.optimal_size) * r.elements * (r.allocations - r.sized)
+                        ELSE 0 END
+            ELSE (r.size - r.optimal_size) * r.elements * r.allocations END AS struct_saved,
        r.site, coalesce(r.size > r.optimal_size, 0) AS reorderable
   FROM site_rows r
   CROSS JOIN alloc_models m ON m.binary_id = r.binary_id
+  LEFT JOIN (SELECT site_id, type_id, allocator,
+                    CASE WHEN count(heap_saved) = count(*) THEN sum(heap_saved) END AS heap_saved,
+                    sum(struct_saved) AS struct_saved
+               FROM site_size_waste GROUP BY site_id, type_id, allocator) z
+         ON r.sized > 0 AND z.site_id = r.site_id AND z.type_id = r.type_id
+        AND z.allocator = m.allocator
   LEFT JOIN alloc_classes cn
          ON cn.binary_id = r.binary_id AND cn.request = r.class_request
         AND cn.allocator = CASE WHEN m.allocator = 'kmalloc' AND r.cache THEN 'slab'

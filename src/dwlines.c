@@ -54,13 +54,13 @@ enum {
     TAG_typedef = 0x16, TAG_union = 0x17, TAG_inlined_subroutine = 0x1d,
     TAG_base = 0x24, TAG_const = 0x26, TAG_subprogram = 0x2e, TAG_variable = 0x34,
     TAG_volatile = 0x35, TAG_restrict = 0x37, TAG_namespace = 0x39,
-    TAG_enumeration = 0x04, TAG_enumerator = 0x28, TAG_atomic = 0x47, TAG_immutable = 0x4b,
+    TAG_enumeration = 0x04, TAG_atomic = 0x47, TAG_immutable = 0x4b,
     TAG_call_site = 0x48, TAG_call_site_parameter = 0x49,
     TAG_GNU_call_site = 0x4109, TAG_GNU_call_site_parameter = 0x410a,
     TAG_partial_unit = 0x3c, TAG_array = 0x01,
 };
 enum {
-    AT_location = 0x02, AT_const_value = 0x1c, AT_frame_base = 0x40, AT_call_value = 0x7e,
+    AT_location = 0x02, AT_frame_base = 0x40, AT_call_value = 0x7e,
     AT_GNU_call_site_value = 0x2111,
 };
 enum {
@@ -90,17 +90,11 @@ typedef struct dl_part {
     dl_var *vars;
     uint32_t *var_site;         /* site index of vars[i] */
     size_t nvars, varcap, vscap;
-    size_t enum_unit;           /* the want_enum definition read: its unit's
-                                   index, SIZE_MAX none yet */
-    dl_enumerator *enums;       /* its enumerators (names in arena) */
-    size_t nenums, enumcap;
 } dl_part;
 
 struct dl_info {
     dl_part *parts;
     int nparts;
-    const dl_part *enum_from;   /* the part that read want_enum in the lowest
-                                   unit, NULL when no unit defines it */
     dl_var *vars;               /* every site's variables, grouped by site */
     dl_gotype *go;
     size_t ngo;
@@ -162,8 +156,6 @@ typedef struct walker {
     dsc_unit *u;                /* the current unit, raw; NULL: libdwarf only */
     const uint64_t *unit_offs;  /* every unit's header offset, in order */
     size_t nunit_offs;
-    const char *want_enum;      /* an enumeration type to read, or NULL */
-    size_t unit_idx;            /* the unit being read */
     dsc_unit **others;          /* per unit: opened for a reference into it */
     uint8_t *others_bad;        /* per unit: the raw reader refused it */
     uint64_t *offs;             /* scratch: subprogram offsets of a unit */
@@ -1732,44 +1724,6 @@ static int is_skeleton(walker *w, uint64_t hdr, unsigned version)
                                           &v) == 1;
 }
 
-/* The enumeration type named want_enum among the unit's top-level DIEs:
-** its enumerators and their DW_AT_const_value, read raw, once per thread
-** (its first unit holding it; dl_collect keeps the lowest unit's). */
-static void scan_enum(walker *w)
-{
-    dl_part *p = w->d;
-    uint64_t c;
-    int r = dsc_first_child(w->u, w->unit_die, &c);
-    while (r == 1) {
-        dsc_code d;
-        if (dsc_read_code(w->u, c, &d) != 0)
-            return;
-        if (d.a.tag == TAG_enumeration && d.a.name && strcmp(d.a.name, w->want_enum) == 0
-            && !(d.a.has & DWC_DECLARATION)) {
-            uint64_t e;
-            int q = dsc_first_child(w->u, c, &e);
-            p->nenums = 0;
-            while (q == 1) {
-                dsc_code ed;
-                uint32_t form;
-                uint64_t val;
-                if (dsc_read_code(w->u, e, &ed) != 0)
-                    break;
-                if (ed.a.tag == TAG_enumerator && ed.a.name
-                    && dsc_attr_value(w->u, e, AT_const_value, &form, &val) == 1) {
-                    dl_enumerator *en = HP_PUSH(p->enums, p->nenums, p->enumcap);
-                    en->name = hp_arena_strdup(&p->arena, ed.a.name);
-                    en->value = (int64_t)val;
-                }
-                q = dsc_next_sibling(w->u, e, &e);
-            }
-            p->enum_unit = w->unit_idx;
-            return;
-        }
-        r = dsc_next_sibling(w->u, c, &c);
-    }
-}
-
 /* The unit whose header is at hdr: read raw where dwscan.h can. */
 static void do_unit(walker *w, uint64_t hdr)
 {
@@ -1886,8 +1840,6 @@ again:
             walk_top(w, die, 0, hit);
     }
     do_globals(w);
-    if (hit && w->want_enum && w->u && w->d->enum_unit == SIZE_MAX)
-        scan_enum(w);
     /* sites without an inline chain take the line table's row */
     for (size_t i = 0; i < w->nunit_sites; i++) {
         dl_site *s = &w->sites[w->unit_sites[i]];
@@ -1946,7 +1898,6 @@ static void *job_main(void *arg)
     ** header ends the chain, as it ends libdwarf's */
     for (size_t idx = (size_t)j->tid; idx < w->nunit_offs; idx += (size_t)j->nthreads) {
         hp_pace(j->pace);
-        w->unit_idx = idx;
         do_unit(w, w->unit_offs[idx]);
     }
     dws_close(w->f);
@@ -1971,8 +1922,8 @@ static void job_free(job *j)
 }
 
 int dl_collect(ei_image *dwarf, dl_site *sites, size_t nsites, dl_func *funcs,
-               size_t nfuncs, int want_go, const char *want_enum, int jobs,
-               const hp_pacer *pace, dl_info **out, hp_err *err)
+               size_t nfuncs, int want_go, int jobs, const hp_pacer *pace,
+               dl_info **out, hp_err *err)
 {
     dl_info *d = hp_xcalloc(1, sizeof *d);
     *out = d;
@@ -2019,8 +1970,6 @@ int dl_collect(ei_image *dwarf, dl_site *sites, size_t nsites, dl_func *funcs,
             j->w.funcs = funcs;
             j->w.nfuncs = nfuncs;
             j->w.want_go = want_go;
-            j->w.want_enum = want_enum;
-            d->parts[t].enum_unit = SIZE_MAX;
             for (size_t i = 0; i < nsites && !j->w.want_members; i++)
                 j->w.want_members = sites[i].want_members;
             j->w.claimed = claimed;
@@ -2061,13 +2010,9 @@ int dl_collect(ei_image *dwarf, dl_site *sites, size_t nsites, dl_func *funcs,
         }
     }
 
-    /* merge: variables grouped by site, Go types sorted, counters summed,
-    ** the enumeration of the lowest unit defining it */
+    /* merge: variables grouped by site, Go types sorted, counters summed */
     size_t nvars = 0, ngo = 0;
     for (int t = 0; t < d->nparts; t++) {
-        if (d->parts[t].enum_unit != SIZE_MAX
-            && (d->enum_from == NULL || d->parts[t].enum_unit < d->enum_from->enum_unit))
-            d->enum_from = &d->parts[t];
         nvars += d->parts[t].nvars;
         ngo += d->parts[t].ngo;
         d->skipped += d->parts[t].skipped;
@@ -2126,18 +2071,6 @@ uint64_t dl_skipped(const dl_info *d)
     return d->skipped;
 }
 
-int dl_enum_value(const dl_info *d, const char *name, int64_t *value)
-{
-    if (d == NULL || d->enum_from == NULL)
-        return -1;
-    for (size_t i = 0; i < d->enum_from->nenums; i++)
-        if (strcmp(d->enum_from->enums[i].name, name) == 0) {
-            *value = d->enum_from->enums[i].value;
-            return 1;
-        }
-    return 0;
-}
-
 void dl_free(dl_info *d)
 {
     if (d == NULL)
@@ -2147,7 +2080,6 @@ void dl_free(dl_info *d)
         free(p->vars);
         free(p->var_site);
         free(p->go);
-        free(p->enums);
         free(p->memo);
         hp_arena_free(&p->arena);
     }

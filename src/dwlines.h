@@ -173,8 +173,7 @@ typedef struct dl_api {
 
 typedef struct dl_func {
     uint64_t entry;             /* input: function address */
-    uint8_t want_api;           /* input: fill api[] when nonzero (the value is
-                                   the caller's: sites/abi.c's kind of function) */
+    uint8_t want_api;           /* input: fill api[] */
     const dl_type *this_type;   /* output: first parameter points to this */
     const dl_type *ret_type;    /* output: returns a pointer to this */
     dl_api api[DL_MAX_API];     /* output with want_api: the aggregates its
@@ -190,29 +189,16 @@ typedef struct dl_gotype {
     uint16_t tag;               /* DW_TAG_* of the type */
 } dl_gotype;
 
-typedef struct dl_enumerator {
-    const char *name;
-    int64_t value;              /* DW_AT_const_value */
-} dl_enumerator;
-
 typedef struct dl_info dl_info;
 
 /* sites must be sorted by pc, funcs by entry.  The DWARF is read from the
 ** opened image (its already decompressed sections are reused) by `jobs`
 ** threads, each with its own handle over a share of the units; the result
 ** does not depend on `jobs`. */
-/* pace: how the threads pace themselves (hp_pace before each unit), or NULL.
-** want_enum: the name of an enumeration type whose enumerators to read
-** (Linux's _slab_flag_bits), looked for at the top level of the units
-** holding an address asked about; NULL for none. */
+/* pace: how the threads pace themselves (hp_pace before each unit), or NULL */
 int dl_collect(ei_image *dwarf, dl_site *sites, size_t nsites, dl_func *funcs,
-               size_t nfuncs, int want_go, const char *want_enum, int jobs,
-               const hp_pacer *pace, dl_info **out, hp_err *err);
-
-/* The value of enumerator `name` of the want_enum definition read from
-** the lowest unit defining it: 1 and *value, 0 when that enumeration has
-** no such enumerator, -1 when no unit read defines the enumeration. */
-int dl_enum_value(const dl_info *d, const char *name, int64_t *value);
+               size_t nfuncs, int want_go, int jobs, const hp_pacer *pace,
+               dl_info **out, hp_err *err);
 
 /* Go types with a runtime type, sorted by runtime_type. */
 const dl_gotype *dl_go_types(const dl_info *d, size_t *n);

@@ -2149,16 +2149,13 @@ static void build_aggregate(worker *w, uint32_t k)
             t.flags |= TF_INCOMPLETE;
     if (w->sh->scalar_align < 8)
         offsets_prove_align(w->members, nm);
-    /* a flexible array is only "flexible" at the end: no member after it,
-    ** at a higher offset or declared later at its own (a zero-size marker
-    ** followed by a member: char mark[0]; char c;) */
+    /* a flexible array is only "flexible" at the end */
     for (uint32_t i = 0; i < nm; i++) {
         if (!(w->members[i].flags & MF_FLEX))
             continue;
         int last = 1;
         for (uint32_t j = 0; j < nm; j++)
-            if (j != i && (w->members[j].bitpos > w->members[i].bitpos
-                           || (j > i && w->members[j].bitpos == w->members[i].bitpos)))
+            if (j != i && w->members[j].bitpos > w->members[i].bitpos)
                 last = 0;
         if (last)
             t.flags |= TF_FLEX;

@@ -1022,7 +1022,7 @@ void lay_compute_order(lay_type *t, uint32_t cacheline, uint32_t *order)
 
     t->cachelines = clamp32(t->size / cl + (t->size % cl != 0));
 
-    t->flags &= ~(uint32_t)(TF_ABI | TF_REPR_RUST | TF_REPR_C | TF_SYNC_FIXED);
+    t->flags &= ~(uint32_t)(TF_ABI | TF_REPR_RUST | TF_SYNC_FIXED);
     if (t->kind == LAY_STRUCT || t->kind == LAY_CLASS)
         mark_intent(t, cl);
     if (lay_abi_file(t->decl_file))
@@ -1034,13 +1034,12 @@ void lay_compute_order(lay_type *t, uint32_t cacheline, uint32_t *order)
         t->flags |= TF_SYNC_FIXED;
     /* Rust: fields out of declaration order were reordered by rustc (the
     ** default repr); in declaration order with padding a reorder would
-    ** remove, rustc was told not to: #[repr(C)] -- an ABI only when it
-    ** crosses FFI, which the site scan decides (sites/abi.c) */
+    ** remove, rustc was told not to: #[repr(C)] */
     if (t->lang == LANG_RUST && t->kind == LAY_STRUCT && t->nmembers > 1) {
         if (!declared_order)
             t->flags |= TF_REPR_RUST;
         else if (t->optimal_size < t->size)
-            t->flags |= TF_REPR_C;
+            t->flags |= TF_ABI;
     }
     t->hash = layout_hash(t);
 }

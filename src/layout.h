@@ -96,8 +96,8 @@ typedef enum lay_lang {
 #define TF_ABI          0x4000  /* the layout is an interface, not ours to
                                    reorder: declared in a kernel uapi header
                                    or an installed public header
-                                   (/usr/include...), or part of what exported
-                                   or FFI functions show (sites/abi.c) */
+                                   (/usr/include...), or a Rust struct whose
+                                   fields are in declaration order (#[repr(C)]) */
 #define TF_REPR_RUST    0x8000  /* Rust struct whose fields rustc reordered
                                    (default repr): rustc already orders it */
 #define TF_SYNC_FIXED   0x10000 /* a group's order was kept so that no lock
@@ -106,10 +106,6 @@ typedef enum lay_lang {
                                    exports (.dynsym): its parameters, return
                                    value and their members (sites/abi.c);
                                    with TF_ABI when callers see the layout */
-#define TF_REPR_C       0x40000 /* Rust struct whose fields are in declaration
-                                   order although a reorder would remove
-                                   padding: #[repr(C)] (TF_ABI only when it
-                                   crosses FFI: sites/abi.c) */
 
 typedef struct lay_member {
     /* input */

@@ -88,7 +88,10 @@ static int dh_getc(dh *d)
 
 static int dh_expect(dh *d, int ch)
 {
-    if (dh_peek(d) != ch) {
+    int got = dh_peek(d);
+    if (got < 0)   /* a file cut short: say so, whatever was expected */
+        return dh_fail(d, "unexpected end of file");
+    if (got != ch) {
         char what[32];
         snprintf(what, sizeof what, "'%c' expected", ch);
         return dh_fail(d, what);

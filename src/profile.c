@@ -64,6 +64,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -80,8 +81,16 @@ typedef struct pf_site {
     int64_t line;
     /* accumulated */
     int64_t allocs, bytes, points, via_wrapper, via_stack, stack_from, via_twin;
-    int64_t min_size, max_size, sized;
+    int64_t min_size, max_size, sized, sized_bytes;
+    struct pf_size *sizes;   /* blocks per exact size, sorted by size */
+    size_t nsizes, scap;
 } pf_site;
+
+/* Blocks of one exact size at a site (site_sizes). */
+typedef struct pf_size {
+    uint64_t size;       /* never negative: a uint64_t key for hp_lower_bound */
+    int64_t allocs;
+} pf_size;
 
 typedef struct pf_range {
     uint64_t lo, hi;
@@ -1149,6 +1158,21 @@ static void pf_unmatched(pf_ctx *c, const pf_attr *a, int64_t allocs, int64_t by
     pf_add_miss(c, "library", detail, allocs, bytes);
 }
 
+/* Count allocs blocks of exactly `size` bytes at s (sorted insert). */
+static void pf_add_size(pf_site *s, int64_t size, int64_t allocs)
+{
+    size_t lo = hp_lower_bound(s->sizes, 0, s->nsizes, sizeof *s->sizes,
+                               offsetof(pf_size, size), (uint64_t)size);
+    if (lo < s->nsizes && s->sizes[lo].size == (uint64_t)size) {
+        s->sizes[lo].allocs += allocs;
+        return;
+    }
+    (void)HP_PUSH(s->sizes, s->nsizes, s->scap);
+    memmove(&s->sizes[lo + 1], &s->sizes[lo], (s->nsizes - 1 - lo) * sizeof *s->sizes);
+    s->sizes[lo].size = (uint64_t)size;
+    s->sizes[lo].allocs = allocs;
+}
+
 int pf_count(pf_ctx *c, const pf_attr *a, int64_t allocs, int64_t bytes, int64_t block,
              const int64_t *acc, size_t nacc)
 {
@@ -1192,11 +1216,16 @@ int pf_count(pf_ctx *c, const pf_attr *a, int64_t allocs, int64_t bytes, int64_t
         chosen->via_twin++;
     if (block > 0 || allocs == 1) {
         int64_t b = block > 0 ? block : bytes;
+        if (b > PF_MAX_COUNT || (allocs > 0 && b > PF_MAX_COUNT / allocs) ||
+            chosen->sized_bytes > PF_MAX_COUNT - b * allocs)
+            return pf_fail(c, "damaged profile: the counts add up beyond 2^53 (blocks x block size)");
         if (b < chosen->min_size)
             chosen->min_size = b;
         if (b > chosen->max_size)
             chosen->max_size = b;
         chosen->sized += allocs;
+        chosen->sized_bytes += b * allocs;
+        pf_add_size(chosen, b, allocs);
     }
     if (chosen->type_id > 0 && acc != NULL)
         k->heat_points += pf_fold(k, chosen, acc, nacc);
@@ -1329,6 +1358,7 @@ static void pf_core_free(pf_ctx *c)
             free(k->bins[i].s[j].source_function);
             free(k->bins[i].s[j].file);
             free(k->bins[i].s[j].path);
+            free(k->bins[i].s[j].sizes);
         }
         free(k->bins[i].s);
         free(k->bins[i].base);
@@ -1390,6 +1420,7 @@ static int pf_delete_named(pf_ctx *c, const char *name)
     static const char *const del[] = {
         "DELETE FROM member_heat WHERE profile_id IN (SELECT id FROM profiles WHERE name = ?1)",
         "DELETE FROM site_counts WHERE profile_id IN (SELECT id FROM profiles WHERE name = ?1)",
+        "DELETE FROM site_sizes WHERE profile_id IN (SELECT id FROM profiles WHERE name = ?1)",
         "DELETE FROM profile_misses WHERE profile_id IN (SELECT id FROM profiles WHERE name = ?1)",
         "DELETE FROM slab_caches WHERE profile_id IN (SELECT id FROM profiles WHERE name = ?1)",
         "DELETE FROM profiles WHERE name = ?1",
@@ -1474,8 +1505,15 @@ static int pf_write(pf_ctx *c, const char *name, const char *path, int64_t *pid_
     *pid_out = pid;
     if (pf_prep(c, "INSERT INTO site_counts(site_id, profile_id, source, allocations, bytes,"
                 " points, via_wrapper, min_size, max_size, sized_allocations, via_stack, stack_from,"
-                " via_twin) VALUES (?1, ?2, ?7, ?3, ?4, ?5, ?6, ?8, ?9, ?10, ?11, ?12, ?13)", &st) != 0)
+                " via_twin, sized_bytes) VALUES (?1, ?2, ?7, ?3, ?4, ?5, ?6, ?8, ?9, ?10, ?11, ?12,"
+                " ?13, ?14)", &st) != 0)
         return -1;
+    sqlite3_stmt *szst = NULL;
+    if (pf_prep(c, "INSERT INTO site_sizes(site_id, profile_id, size, allocations)"
+                " VALUES (?1, ?2, ?3, ?4)", &szst) != 0) {
+        sqlite3_finalize(st);
+        return -1;
+    }
     for (size_t i = 0; i < bin->n; i++) {
         pf_site *s = &bin->s[i];
         if (s->points == 0)
@@ -1501,12 +1539,27 @@ static int pf_write(pf_ctx *c, const char *name, const char *path, int64_t *pid_
         else
             sqlite3_bind_null(st, 12);
         sqlite3_bind_int64(st, 13, s->via_twin);
+        sqlite3_bind_int64(st, 14, s->sized_bytes);
         if ((rc = sqlite3_step(st)) != SQLITE_DONE) {
             sqlite3_finalize(st);
+            sqlite3_finalize(szst);
             return pf_dberr(c, rc, "cannot store the site counts");
         }
         sqlite3_reset(st);
+        for (size_t j = 0; j < s->nsizes; j++) {
+            sqlite3_bind_int64(szst, 1, s->id);
+            sqlite3_bind_int64(szst, 2, pid);
+            sqlite3_bind_int64(szst, 3, (sqlite3_int64)s->sizes[j].size);
+            sqlite3_bind_int64(szst, 4, s->sizes[j].allocs);
+            if ((rc = sqlite3_step(szst)) != SQLITE_DONE) {
+                sqlite3_finalize(st);
+                sqlite3_finalize(szst);
+                return pf_dberr(c, rc, "cannot store the measured block sizes");
+            }
+            sqlite3_reset(szst);
+        }
     }
+    sqlite3_finalize(szst);
     sqlite3_finalize(st);
     st = NULL;
     if (pf_prep(c, "INSERT INTO profile_misses(profile_id, reason, detail, points, allocations,"

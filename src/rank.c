@@ -43,8 +43,7 @@ static int rk_fill_models(sqlite3 *db, const char *path, hp_err *err)
         "SELECT b.id, b.path, b.producer,"
         " EXISTS (SELECT 1 FROM types t WHERE t.binary_id = b.id AND t.lang = 'Go'),"
         " EXISTS (SELECT 1 FROM allocators a WHERE a.binary_id = b.id"
-        "         AND a.name IN ('kmalloc', '__kmalloc', 'kmem_cache_alloc',"
-        "                        '__kmalloc_noprof', 'kmem_cache_alloc_noprof'))"
+        "         AND a.name IN ('kmalloc', '__kmalloc', 'kmem_cache_alloc'))"
         " FROM binaries b"
         " WHERE NOT EXISTS (SELECT 1 FROM alloc_models m WHERE m.binary_id = b.id)";
     sqlite3_stmt *st = NULL;
@@ -138,6 +137,8 @@ int rk_fill_classes(sqlite3 *db, const char *path, hp_err *err)
                    &cap) != 0 ||
         rk_collect(db, "SELECT binary_id, class_request, class_request_after FROM site_rows",
                    1, 2, &reqs, &n, &cap) != 0 ||
+        rk_collect(db, "SELECT binary_id, request, request_after FROM site_size_waste"
+                   " WHERE chosen = 1", 1, 2, &reqs, &n, &cap) != 0 ||
         rk_collect(db, "SELECT binary_id, (size + max(align, 8) - 1) / max(align, 8)"
                    " * max(align, 8), (optimal_size + max(align, 8) - 1) / max(align, 8)"
                    " * max(align, 8) FROM types WHERE id IN (SELECT type_id FROM site_rows"
@@ -413,8 +414,7 @@ static const char *const rk_sec_title[RK_NSEC] = {
     " ambiguous size matches shrink one): cache density, not heap:",
     "No allocation site found (no evidence the type is on the heap), by raw saving:",
     "Layout fixed, not ranked (abi: a uapi or public header, the interface of exported"
-    " functions, or a Rust #[repr(C)] struct used across FFI; repr(Rust): rustc orders the"
-    " fields itself):",
+    " functions, or a Rust #[repr(C)] struct; repr(Rust): rustc orders the fields itself):",
 };
 
 /* False sharing (view false_sharing): with field heat, the lines where a

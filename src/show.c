@@ -307,7 +307,6 @@ static void shw_layout(const shw_type *t, hp_buf *b)
         { TF_INCOMPLETE, "incomplete" },
         { TF_ABI, "layout is an interface (ABI)" },
         { TF_REPR_RUST, "repr(Rust): rustc orders the fields" },
-        { TF_REPR_C, "#[repr(C)]: fields in declaration order" },
         { TF_SYNC_FIXED, "order kept around a lock or atomic" },
         { TF_EXPORTED, "reachable from an exported function" },
     };
@@ -494,10 +493,10 @@ static void shw_suggest(shw_type *t, int hot, hp_buf *b)
     }
     if ((t->flags & TF_ABI) && t->optimal_size < t->size) {
         if (is_rust)
-            hp_buf_printf(b, "Suggested order: none (#[repr(C)] and used across FFI: an extern"
-                          " \"C\" or #[no_mangle] function of the binary takes or returns it, so"
-                          " the other side reads these fields at these offsets; reordering would"
-                          " save %lld %s but break that side).\n",
+            hp_buf_printf(b, "Suggested order: none (the fields are in declaration order with"
+                          " padding rustc would have removed: #[repr(C)], a layout fixed on"
+                          " purpose, for FFI or to match one; reordering would save %lld %s;"
+                          " without FFI, dropping #[repr(C)] lets rustc do it).\n",
                           (long long)(t->size - t->optimal_size),
                           shw_plural(t->size - t->optimal_size, "byte", "bytes"));
         else if ((t->flags & TF_EXPORTED) && !lay_abi_file(t->decl_file))
@@ -538,11 +537,6 @@ static void shw_suggest(shw_type *t, int hot, hp_buf *b)
         return;
     }
     int64_t saving = t->size - t->optimal_size;
-    if (is_rust && (t->flags & TF_REPR_C))
-        hp_buf_puts(b, "#[repr(C)] keeps the declaration order, but no extern \"C\" or"
-                       " #[no_mangle] function of the binary takes or returns the struct: not"
-                       " an FFI layout here.  Reorder the fields as below, or drop #[repr(C)]"
-                       " and let rustc order them.\n");
     hp_buf_printf(b, "Suggested order (size %lld -> %lld, saves %lld %s per object):\n",
                   (long long)t->size, (long long)t->optimal_size, (long long)saving,
                   shw_plural(saving, "byte", "bytes"));
@@ -602,8 +596,6 @@ static void shw_suggest(shw_type *t, int hot, hp_buf *b)
     if (is_go) {
         hp_buf_printf(&lines, "type %s struct {\n", sname);
     } else if (is_rust) {
-        if (t->flags & TF_REPR_C)
-            hp_buf_puts(&lines, "#[repr(C)]\n");
         hp_buf_printf(&lines, "struct %s {\n", sname);
     } else if (!is_cxx && (t->flags & TF_TYPEDEF_NAME)) {
         hp_buf_printf(&lines, "typedef %s {\n", t->kind);
@@ -1003,6 +995,88 @@ static void shw_slabinfo(sqlite3 *db, const shw_type *t, uint64_t s0, uint64_t s
     sqlite3_finalize(s);
 }
 
+/* "NOW -> AFTER" from columns col and col + 1 of s, '?' for a NULL. */
+static void shw_classes(hp_buf *b, sqlite3_stmt *s, int col)
+{
+    for (int c = col; c <= col + 1; c++) {
+        if (sqlite3_column_type(s, c) == SQLITE_NULL)
+            hp_buf_puts(b, "?");
+        else
+            hp_buf_printf(b, "%lld", (long long)sqlite3_column_int64(s, c));
+        if (c == col)
+            hp_buf_puts(b, " -> ");
+    }
+}
+
+/* ", heap saved H, struct saved S" and the line's end ('?' when unknown). */
+static void shw_saved(hp_buf *b, int known, double h, double st)
+{
+    hp_buf_puts(b, ", heap saved ");
+    if (known)
+        shw_human(b, h);
+    else
+        hp_buf_puts(b, "?");
+    hp_buf_puts(b, ", struct saved ");
+    if (known)
+        shw_human(b, st);
+    else
+        hp_buf_puts(b, "?");
+    hp_buf_puts(b, "\n");
+}
+
+/* How many measured sizes of the site hold the type (site_size_waste). */
+static int64_t shw_nsizes(sqlite3 *db, int64_t site_id, int64_t type_id)
+{
+    sqlite3_stmt *s = NULL;
+    int64_t n = 0;
+    if (sqlite3_prepare_v2(db, "SELECT count(*) FROM site_size_waste"
+                           " WHERE site_id = ?1 AND type_id = ?2 AND chosen = 1", -1, &s,
+                           NULL) == SQLITE_OK) {
+        sqlite3_bind_int64(s, 1, site_id);
+        sqlite3_bind_int64(s, 2, type_id);
+        if (sqlite3_step(s) == SQLITE_ROW)
+            n = sqlite3_column_int64(s, 0);
+    }
+    sqlite3_finalize(s);
+    return n;
+}
+
+/* A site's measured block sizes under the chosen model (site_size_waste),
+** most allocated first: "32 B x 1000: 48 -> 32, 40 B x 1000: 48 -> 48". */
+static void shw_sizes(sqlite3 *db, int64_t site_id, int64_t type_id, hp_buf *b)
+{
+    enum { SHW_MAX_SIZES = 4 };
+    sqlite3_stmt *s = NULL;
+    if (sqlite3_prepare_v2(db, "SELECT request, allocations, class_now, class_after,"
+                           " count(*) OVER () FROM site_size_waste"
+                           " WHERE site_id = ?1 AND type_id = ?2 AND chosen = 1"
+                           " ORDER BY allocations DESC, request", -1, &s, NULL) != SQLITE_OK) {
+        hp_buf_puts(b, "sizes ?");
+        return;
+    }
+    sqlite3_bind_int64(s, 1, site_id);
+    sqlite3_bind_int64(s, 2, type_id);
+    int n = 0;
+    int64_t total = 0;
+    while (sqlite3_step(s) == SQLITE_ROW) {
+        total = sqlite3_column_int64(s, 4);
+        if (n == 0)
+            hp_buf_printf(b, "%lld measured size%s: ", (long long)total, total == 1 ? "" : "s");
+        if (n < SHW_MAX_SIZES) {
+            hp_buf_printf(b, "%s%lld B x ", n ? ", " : "", (long long)sqlite3_column_int64(s, 0));
+            shw_human(b, sqlite3_column_double(s, 1));
+            hp_buf_puts(b, " class ");
+            shw_classes(b, s, 2);
+        }
+        n++;
+    }
+    sqlite3_finalize(s);
+    if (n == 0)
+        hp_buf_puts(b, "no measured size holds the type");
+    else if (total > SHW_MAX_SIZES)
+        hp_buf_printf(b, ", %lld more", (long long)(total - SHW_MAX_SIZES));
+}
+
 /* The allocator models' classes for one object, then the sites with their
 ** allocations and savings, from the views waste_all and site_waste_all.
 ** Nothing is printed for a database without them. */
@@ -1082,7 +1156,7 @@ static void shw_alloc_view(sqlite3 *db, const shw_type *t, hp_buf *b)
     if (sqlite3_prepare_v2(db, "SELECT w.site, s.function, s.allocator, w.elements, w.allocations,"
                            " w.alloc_source, w.class_now, w.class_after, w.heap_saved,"
                            " w.struct_saved, w.ambiguous, w.share, w.extra, w.request,"
-                           " w.cache, s.size, s.count"
+                           " w.cache, s.size, s.count, w.sized_allocations, w.site_id"
                            " FROM site_waste_all w JOIN sites s ON s.id = w.site_id"
                            " WHERE w.type_id = ?1 AND w.chosen = 1"
                            " ORDER BY w.heap_saved DESC, w.struct_saved DESC, w.allocations DESC,"
@@ -1125,6 +1199,33 @@ static void shw_alloc_view(sqlite3 *db, const shw_type *t, hp_buf *b)
         tot_h += h;
         tot_s += st;
         int64_t extra = sqlite3_column_int64(s, 12);
+        double sized = sqlite3_column_double(s, 17), rest = allocs - sized;
+        int64_t nsizes = sized > 0 ? shw_nsizes(db, sqlite3_column_int64(s, 18), t->id) : 0;
+        if (nsizes > 1 || (nsizes == 1 && rest > sqlite3_column_double(s, 11) / 2)) {
+            /* blocks measured one by one in several sizes: classes per size */
+            hp_buf_printf(b, "  %s  %s  %s(", site ? site : "?", fn ? fn : "?", al ? al : "?");
+            shw_sizes(db, sqlite3_column_int64(s, 18), t->id, b);
+            hp_buf_puts(b, ")  ");
+            shw_human(b, allocs);
+            hp_buf_printf(b, " %s%s (", what, sqlite3_column_int(s, 10)
+                          ? " (ambiguous site: its share)" : "");
+            shw_human(b, sized);
+            hp_buf_puts(b, " of them sized");
+            if (rest > sqlite3_column_double(s, 11) / 2) {
+                hp_buf_puts(b, "; the other ");
+                shw_human(b, rest);
+                if (sqlite3_column_type(s, 13) == SQLITE_NULL)
+                    hp_buf_puts(b, " of sizes not measured: depends on n");
+                else {
+                    hp_buf_printf(b, " at their mean %lld B: class ",
+                                  (long long)sqlite3_column_int64(s, 13));
+                    shw_classes(b, s, 6);
+                }
+            }
+            hp_buf_puts(b, ")");
+            shw_saved(b, known, h, st);
+            continue;
+        }
         if (sqlite3_column_type(s, 13) == SQLITE_NULL) {
             /* sizeof(T) + n * k, or n * sizeof(T): no class without n */
             hp_buf_printf(b, "  %s  %s  %s(", site ? site : "?", fn ? fn : "?", al ? al : "?");
@@ -1150,24 +1251,10 @@ static void shw_alloc_view(sqlite3 *db, const shw_type *t, hp_buf *b)
             hp_buf_printf(b, " + %lld", (long long)extra);
         hp_buf_puts(b, " B)  ");
         shw_human(b, allocs);
-        hp_buf_printf(b, " %s%s, class %lld -> ", what,
-                      sqlite3_column_int(s, 10) ? " (ambiguous site: its share)" : "",
-                      (long long)sqlite3_column_int64(s, 6));
-        if (sqlite3_column_type(s, 7) == SQLITE_NULL)
-            hp_buf_puts(b, "?");
-        else
-            hp_buf_printf(b, "%lld", (long long)sqlite3_column_int64(s, 7));
-        hp_buf_puts(b, ", heap saved ");
-        if (known)
-            shw_human(b, h);
-        else
-            hp_buf_puts(b, "?");
-        hp_buf_puts(b, ", struct saved ");
-        if (known)
-            shw_human(b, st);
-        else
-            hp_buf_puts(b, "?");
-        hp_buf_puts(b, "\n");
+        hp_buf_printf(b, " %s%s, class ", what,
+                      sqlite3_column_int(s, 10) ? " (ambiguous site: its share)" : "");
+        shw_classes(b, s, 6);
+        shw_saved(b, known, h, st);
     }
     sqlite3_finalize(s);
     free(first_src);

@@ -16,10 +16,6 @@
 #               nobody: ranked, 48 -> 32, glibc 64 -> 48.
 #   abi_node    private, reached only through abi_handle: reachable, ranked.
 #   abi_secret  used only by a hidden function: no flag at all.
-#   abi_cfg_s   a member of abi_info by value under its typedef name
-#               (abi_cfg cfg): ABI like abi_info.
-#   abi_limits  reached through abi_ext's typedef'd pointer member
-#               (abi_limits_t *limits), declared under include/: ABI.
 . "${TOP_SRCDIR:-$(dirname "$0")/..}/tests/lib.sh"
 
 need gcc sqlite3
@@ -37,8 +33,6 @@ assert_eq "abi_ext: under include/" "abi|exported|abi" "$(fl abi_ext)"
 assert_eq "abi_handle: opaque, ranked" "-|exported|saves" "$(fl abi_handle)"
 assert_eq "abi_node: private, ranked" "-|exported|saves" "$(fl abi_node)"
 assert_eq "abi_secret: a hidden function's only" "-|-|no sites" "$(fl abi_secret)"
-assert_eq "abi_cfg_s: by value under a typedef name" "abi|exported|abi" "$(fl abi_cfg_s)"
-assert_eq "abi_limits: through a typedef'd pointer, under include/" "abi|exported|abi" "$(fl abi_limits)"
 
 "$HOLEPROF" top "$DB" > "$T/top.txt" || fail "top failed"
 first=$(sed -n '3,/^$/p' "$T/top.txt")

@@ -20,8 +20,7 @@
 #              object, so 40 -> 48-byte slots and 24 -> 32, not 40 -> 24.
 #   plain_obj  KMEM_CACHE: sizeof and __alignof__, 48 -> 32.
 #   and the 6.12 form __kmem_cache_create_args(name, size, args, flags)
-#   (tests/fixtures/sites_kmem612.c: no args; intent_slab612.c: the
-#   struct kmem_cache_args and enum _slab_flag_bits, below).
+#   (tests/fixtures/sites_kmem612.c): alignment in a struct, not read.
 . "${TOP_SRCDIR:-$(dirname "$0")/..}/tests/lib.sh"
 
 need gcc sqlite3
@@ -113,33 +112,5 @@ assert_eq "6.12 form: size read, alignment unknown (in the args struct)" \
     "$(q "$T/k612.db" "SELECT name || '|' || global || '|' || object_size || '|' || coalesce(align, 'NULL') || '|' || creator FROM kmem_caches")"
 assert_eq "6.12 form: the site is linked to it" "inode_like" \
     "$(q "$T/k612.db" "SELECT k.name FROM sites s JOIN kmem_caches k ON k.id = s.cache_id")"
-
-# 6.12 as the kernel builds it (tests/fixtures/intent_slab612.c): the
-# struct kmem_cache_args on the stack is read where DWARF's layout of it
-# says (align, ctor, use_freeptr_offset + freeptr_offset), and the SLAB_*
-# bits are those of the DWARF's enum _slab_flag_bits: built as 6.12
-# numbers them and with an older numbering (-DOLD_ORDER: HWCACHE_ALIGN
-# 1 << 3, TYPESAFE_BY_RCU 1 << 8), the same caches.  What SLUB's
-# calculate_sizes() makes of them:
-#   sock612   SLAB_HWCACHE_ALIGN: 72 -> 128-byte slots, reordered 40 -> 64
-#   align612  args.align 32: 40 -> 64, 24 -> 32
-#   ctor612   args.ctor: free pointer after the object, 40 -> 48, 24 -> 32
-#   rcu612    RCU with use_freeptr_offset (freeptr_offset 40): the free
-#             pointer inside the object, 48 -> 48, 32 -> 32
-#   rcuold    RCU alone: the free pointer after, 48 -> 56, 32 -> 40
-for order in new old; do
-    def=; [ $order = old ] && def=-DOLD_ORDER
-    gcc -g -O2 -mno-sse -mno-sse2 -mno-mmx -fno-ipa-ra $def -o "$T/s612$order" \
-        "$FIXTURES/intent_slab612.c" || die "cannot compile intent_slab612.c"
-    "$HOLEPROF" analyze -q "$T/s612$order" -o "$T/s612$order.db" || die "analyze failed"
-    assert_eq "6.12 ($order numbering): the args struct and the enum's bits read" \
-        "align612|40|32|0|0|0|NULL ctor612|40|0|0|1|0|NULL rcu612|48|0|0|0|1|40 rcuold|48|0|0|0|1|NULL sock612|72|0|1|0|0|NULL" \
-        "$(q "$T/s612$order.db" "SELECT group_concat(x, ' ') FROM (SELECT name || '|' || object_size || '|' || coalesce(align, 'NULL') || '|' || coalesce(hwcache, 'NULL') || '|' || coalesce(ctor, 'NULL') || '|' || coalesce(rcu, 'NULL') || '|' || coalesce(freeptr_offset, 'NULL') AS x FROM kmem_caches ORDER BY name)")"
-    assert_eq "6.12 ($order numbering): slots per cache" \
-        "align612:64>32 ctor612:48>32 rcu612:48>32 rcuold:56>40 sock612:128>64" \
-        "$(q "$T/s612$order.db" "SELECT group_concat(x, ' ') FROM (SELECT name || ':' || class_now || '>' || class_after AS x FROM waste WHERE cache ORDER BY name)")"
-done
-assert_eq "6.12: the kmalloc model (the _noprof entry points)" "kmalloc" \
-    "$(q "$T/s612new.db" "SELECT allocator FROM alloc_models WHERE chosen")"
 
 finish

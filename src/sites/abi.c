@@ -19,89 +19,26 @@
 ** when it is declared in the same file or an include/ directory, every
 ** other member of a reachable type is reachable.  Reachable types get
 ** TF_EXPORTED, ABI types TF_ABI too (db/README.md); nothing else changes.
-** A member whose type is a typedef name (PyTypeObject *) is followed to
-** the aggregate the typedef names (the type set's aliases), when it names
-** one.
-**
-** Rust: a #[repr(C)] struct (TF_REPR_C) is an ABI only when it crosses
-** FFI.  In a binary with Rust code, the functions its symbol table
-** defines under unmangled names (#[no_mangle], extern "C" fn) are FFI
-** functions too (want_api 2), besides the exports (want_api 1); a Rust
-** aggregate an FFI or exported function takes or returns, by value or
-** through a pointer, is ABI, and so are its members as above.  From the
-** FFI functions that are not exported only Rust types are marked: the C
-** runtime's own (main, _start) are not an interface.
+** A member whose type is a typedef name (not the struct's tag) is not
+** followed: only names the type set holds are.
 */
 #include "sites/internal.h"
 
 #include <ctype.h>
 
-/* A Rust binary: it calls Rust's allocator entry points, or has Rust's
-** personality routine. */
-static int rust_binary(const si_ctx *x)
-{
-    for (size_t i = 0; i < x->nallocs; i++)
-        if (x->allocs[i].family == FAM_RUST)
-            return 1;
-    const ei_image *im = x->img;
-    for (size_t i = 0; i < im->nsymbols; i++)
-        if (im->symbols[i].name && strcmp(im->symbols[i].name, "rust_eh_personality") == 0)
-            return 1;
-    return 0;
-}
-
-/* A symbol name no Rust mangling made: _ZN...E (legacy), _R... (v0). */
-static int unmangled(const char *n)
-{
-    return n && n[0] && strncmp(n, "_ZN", 3) != 0 && strncmp(n, "_R", 2) != 0
-           && strchr(n, '$') == NULL && strchr(n, '.') == NULL;
-}
-
 void si_abi_functions(si_ctx *x, dl_func **dfn, size_t *n, size_t *cap)
 {
     const ei_image *im = x->img;
-    int rust = rust_binary(x);
     for (size_t i = 0; i < im->nsymbols; i++) {
         const ei_symbol *s = &im->symbols[i];
-        if (s->addr == 0 || (s->type != ST_FUNC && s->type != ST_IFUNC) ||
+        if (!s->dynamic || s->addr == 0 || (s->type != ST_FUNC && s->type != ST_IFUNC) ||
             (s->bind != 1 /* STB_GLOBAL */ && s->bind != 2 /* STB_WEAK */))
-            continue;
-        uint8_t how = s->dynamic ? 1 : rust && unmangled(s->name) ? 2 : 0;
-        if (how == 0)
             continue;
         dl_func *f = HP_PUSH(*dfn, *n, *cap);
         memset(f, 0, sizeof *f);
         f->entry = s->addr;
-        f->want_api = how;
+        f->want_api = 1;
     }
-}
-
-/* The aggregate a typedef name stands for (the type set's aliases, sorted
-** by alias), NULL when it names none or several. */
-static const char *alias_target(const typeset *ts, const char *name)
-{
-    size_t lo = 0, hi = ts ? ts_alias_count(ts) : 0;
-    const char *a, *t;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        ts_alias_get(ts, mid, &a, &t);
-        if (strcmp(a, name) < 0)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    if (lo >= ts_alias_count(ts))
-        return NULL;
-    ts_alias_get(ts, lo, &a, &t);
-    if (strcmp(a, name) != 0)
-        return NULL;
-    const char *a2, *t2;
-    if (lo + 1 < ts_alias_count(ts)) {
-        ts_alias_get(ts, lo + 1, &a2, &t2);
-        if (strcmp(a2, name) == 0)
-            return NULL;        /* one typedef name, several aggregates */
-    }
-    return t;
 }
 
 /* A directory component named include (any case), and none named
@@ -150,7 +87,7 @@ static int same_file(const char *a, const char *b)
 ** "struct bar [4]", "PyObject *"), and whether it is reached through a
 ** pointer, reference or array of pointers; NULL for function pointers and
 ** non-aggregates the type set does not know. */
-static trow *member_target(tindex *ti, const typeset *ts, const char *tn, int *indirect)
+static trow *member_target(tindex *ti, const char *tn, int *indirect)
 {
     char buf[512];
     if (tn == NULL || strchr(tn, '(') != NULL || strlen(tn) >= sizeof buf)
@@ -158,18 +95,6 @@ static trow *member_target(tindex *ti, const typeset *ts, const char *tn, int *i
     static const char *const pre[] = { "const ", "volatile ", "struct ", "union ",
                                        "class ", "enum " };
     const char *p = tn;
-    /* Rust: *const T, *mut T, &T, &mut T point to T */
-    static const char *const rust_ptr[] = { "*const ", "*mut ", "&mut ", "&" };
-    for (size_t k = 0; k < sizeof rust_ptr / sizeof rust_ptr[0]; k++)
-        if (strncmp(p, rust_ptr[k], strlen(rust_ptr[k])) == 0) {
-            p += strlen(rust_ptr[k]);
-            size_t l = strlen(p);
-            if (l == 0 || l >= sizeof buf)
-                return NULL;
-            memcpy(buf, p, l + 1);
-            *indirect = 1;
-            return si_ti_find(ti, buf, 0, NULL, 0, 0);
-        }
     for (int again = 1; again;) {
         again = 0;
         for (size_t k = 0; k < sizeof pre / sizeof pre[0]; k++)
@@ -188,27 +113,18 @@ static trow *member_target(tindex *ti, const typeset *ts, const char *tn, int *i
         buf[l -= 6] = '\0';
     if (l == 0)
         return NULL;
-    trow *r = si_ti_find(ti, buf, 0, NULL, 0, 0);
-    const char *target;
-    if (r == NULL && (target = alias_target(ts, buf)) != NULL)
-        r = si_ti_find(ti, target, 0, NULL, 0, 0);
-    return r;
+    return si_ti_find(ti, buf, 0, NULL, 0, 0);
 }
 
 enum { AB_NONE = 0, AB_REACH = 1, AB_ABI = 2 };
 
-/* st: AB_* per row; AB_EXP added when an exported function (not only an
-** FFI one) reaches it.  A row enters the queue when its state grows: at
-** most four times. */
-#define AB_EXP 4
 static void mark(uint8_t *st, uint32_t *queue, size_t *nq, uint32_t row, uint8_t how)
 {
-    uint8_t now = st[row], grown = (uint8_t)(((now & 3) > (how & 3) ? now & 3 : how & 3)
-                                             | ((now | how) & AB_EXP));
-    if (grown == now)
+    if (st[row] >= how)
         return;
-    queue[(*nq)++] = row;
-    st[row] = grown;
+    if (st[row] == AB_NONE || how == AB_ABI)
+        queue[(*nq)++] = row;    /* each row enters at most twice */
+    st[row] = how;
 }
 
 int si_write_abi(si_ctx *x, hp_err *err)
@@ -217,7 +133,7 @@ int si_write_abi(si_ctx *x, hp_err *err)
     if (ti == NULL || ti->n == 0 || x->ndfn == 0)
         return 0;
     uint8_t *st = hp_xcalloc(ti->n, 1);
-    uint32_t *queue = hp_xmalloc(4 * ti->n * sizeof *queue);
+    uint32_t *queue = hp_xmalloc(2 * ti->n * sizeof *queue);
     size_t nq = 0;
     for (size_t i = 0; i < x->ndfn; i++) {
         const dl_func *f = &x->dfn[i];
@@ -228,32 +144,25 @@ int si_write_abi(si_ctx *x, hp_err *err)
                                  t->decl_line, t->size);
             if (r == NULL)
                 continue;
-            /* Rust across FFI: the other side reads the fields */
-            int rust = r->t && r->t->lang == LANG_RUST;
-            if (!(f->want_api & 1) && !rust)
-                continue;       /* an unmangled C function of a Rust binary */
-            int abi = a->by_value || rust || in_include_dir(r->decl_file) ||
+            int abi = a->by_value || in_include_dir(r->decl_file) ||
                       (a->typedef_with_def && !internal_dir(r->decl_file));
-            mark(st, queue, &nq, (uint32_t)(r - ti->rows),
-                 (uint8_t)((abi ? AB_ABI : AB_REACH) | ((f->want_api & 1) ? AB_EXP : 0)));
+            mark(st, queue, &nq, (uint32_t)(r - ti->rows), abi ? AB_ABI : AB_REACH);
         }
     }
     for (size_t q = 0; q < nq; q++) {
         const trow *r = &ti->rows[queue[q]];
-        uint8_t how = st[queue[q]] & 3, exp = st[queue[q]] & AB_EXP;
+        uint8_t how = st[queue[q]];
         const lay_type *t = r->t;
         for (uint32_t m = 0; t && m < t->nmembers; m++) {
             int ind = 0;
-            trow *c = member_target(ti, x->types, t->members[m].type_name, &ind);
+            trow *c = member_target(ti, t->members[m].type_name, &ind);
             if (c == NULL || c == r)
                 continue;
             uint8_t ch = AB_REACH;
-            /* Rust: C reads through the pointer what is #[repr(C)] */
-            int rust_c = t->lang == LANG_RUST && c->t && (c->t->flags & TF_REPR_C);
             if (how == AB_ABI && (!ind || same_file(c->decl_file, r->decl_file) ||
-                                  in_include_dir(c->decl_file) || rust_c))
+                                  in_include_dir(c->decl_file)))
                 ch = AB_ABI;
-            mark(st, queue, &nq, (uint32_t)(c - ti->rows), (uint8_t)(ch | exp));
+            mark(st, queue, &nq, (uint32_t)(c - ti->rows), ch);
         }
     }
     sqlite3_stmt *up = NULL;
@@ -265,8 +174,7 @@ int si_write_abi(si_ctx *x, hp_err *err)
             continue;
         sqlite3_reset(up);
         sqlite3_bind_int64(up, 1, x->type_ids[ti->rows[i].tsi]);
-        sqlite3_bind_int64(up, 2, ((st[i] & 3) == AB_ABI ? TF_ABI : 0)
-                                      | ((st[i] & AB_EXP) ? TF_EXPORTED : 0));
+        sqlite3_bind_int64(up, 2, st[i] == AB_ABI ? TF_ABI | TF_EXPORTED : TF_EXPORTED);
         if (sqlite3_step(up) != SQLITE_DONE)
             rc = hp_errf(err, NULL, "sites: types: %s", sqlite3_errmsg(x->db));
     }

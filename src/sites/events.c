@@ -165,8 +165,6 @@ void si_new_site(si_ctx *x, const state *S, uint32_t ii, int32_t a, int kind, in
     const uint8_t *ar = abi_args(x, (A->flags & AF_GO_ABI) != 0, &na);
     for (int i = 0; i < na && i < MAXARGS; i++)
         e->args[i] = S->r[ar[i]];
-    if (A->flags & AF_CACHE_CREATE)
-        si_slab_args(x, S, e);   /* a struct of arguments on the stack (6.12) */
     /* realloc(p, 0) frees (Lua's allocator function, nsize 0): no site */
     if ((A->flags & AF_REALLOC) && A->size >= 0 && A->size < MAXARGS &&
         e->args[A->size].k == V_CONST && e->args[A->size].c == 0)

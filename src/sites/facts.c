@@ -165,9 +165,7 @@ void si_collect_facts(si_ctx *x, ei_image *dwarf)
     dl_info *dli = NULL;
     hp_err derr = {0};
     if (dwarf && (nds > 0 || ndfn > 0 || x->go_binary)) {
-        /* a kernel creating slab caches: its SLAB_* flag bits (ev_slab.c) */
-        if (dl_collect(dwarf, ds, nds, dfn, ndfn, x->go_binary,
-                       nkc > 0 ? SI_SLAB_FLAG_ENUM : NULL, x->jobs, &x->pacer, &dli,
+        if (dl_collect(dwarf, ds, nds, dfn, ndfn, x->go_binary, x->jobs, &x->pacer, &dli,
                        &derr) != 0)
             x->st->skipped++;
         else

@@ -333,7 +333,7 @@ static dl_site *vars_at(si_ctx *x, uint64_t *pcs, size_t n, dl_info **dli)
     }
     qsort(ds, n, sizeof *ds, cmp_dls);
     hp_err err = {0};
-    if (dl_collect(x->dwarf, ds, n, NULL, 0, 0, NULL, x->jobs, &x->pacer, dli, &err) != 0) {
+    if (dl_collect(x->dwarf, ds, n, NULL, 0, 0, x->jobs, &x->pacer, dli, &err) != 0) {
         x->st->skipped++;
         free(ds);
         *dli = NULL;

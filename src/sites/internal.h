@@ -286,16 +286,6 @@ typedef struct slotref {        /* data word initialised with a function address
     uint32_t zero;              /* 0: fn and zero read as one sort key */
 } slotref;
 
-/* The bytes a cache-creating call's struct argument points to on the
-** stack (6.12's struct kmem_cache_args), as the constant stores before
-** the call left them (events.c; ev_slab.c reads the fields). */
-#define KARGS_BYTES 64
-typedef struct kargs_ev {
-    uint32_t site;              /* index in si_ctx.sites */
-    uint64_t known;             /* bit i: b[i] holds a constant stored there */
-    uint8_t b[KARGS_BYTES];
-} kargs_ev;
-
 /* A Linux slab cache created by the code (ev_slab.c builds and writes
 ** them): unknown arguments are -1. */
 typedef struct kcache {
@@ -306,9 +296,6 @@ typedef struct kcache {
     int64_t align;              /* alignment argument, -1 unknown */
     int64_t flags;              /* slab_flags_t argument, -1 unknown */
     int ctor;                   /* a constructor passed: 1, none 0, -1 unknown */
-    const kargs_ev *args;       /* 6.12: the struct kmem_cache_args passed, or NULL */
-    int64_t freeptr;            /* its freeptr_offset when use_freeptr_offset is
-                                   set; -2 not set, -1 unknown */
     int32_t creator;            /* the allocator called (allocs index) */
     uint32_t fn;                /* the function calling it */
     uint64_t pc;
@@ -433,8 +420,6 @@ typedef struct si_ctx {
     kcache *kc;
     size_t nkc;
     hp_arena kc_names;
-    kargs_ev *kargs;            /* events.c: per cache-creating site */
-    size_t nkargs, kargscap;
     dl_site *ds;
     size_t nds;
     dl_func *dfn;
@@ -773,10 +758,6 @@ int si_ev_go(attr *at);
 void si_abi_functions(si_ctx *x, dl_func **dfn, size_t *n, size_t *cap);
 int si_write_abi(si_ctx *x, hp_err *err);
 /* ev_slab.c: the caches the code creates, and their rows */
-/* the enumeration whose enumerators number the SLAB_* flags (Linux 6.8+,
-** include/linux/slab.h) */
-#define SI_SLAB_FLAG_ENUM "_slab_flag_bits"
-void si_slab_args(si_ctx *x, const state *S, const site_ev *e);
 void si_slab_cache(si_ctx *x, const site_ev *e, hp_arena *ar, kcache **kc, size_t *n,
                    size_t *cap);
 int si_write_caches(si_ctx *x, hp_err *err);

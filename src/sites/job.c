@@ -69,7 +69,6 @@ static void ctx_free(si_ctx *x)
         da_close(x->da);
     free(x->fin_idx);
     free(x->kc);
-    free(x->kargs);
     hp_arena_free(&x->kc_names);
     free(x->ds);
     free(x->dfn);
