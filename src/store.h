@@ -23,7 +23,7 @@
 /* PRAGMA application_id marks a holeprof database ("HPRF"). */
 #define ST_APPLICATION_ID 0x48505246
 /* PRAGMA user_version: bump whenever db/schema.sql changes incompatibly. */
-#define ST_SCHEMA_VERSION 11
+#define ST_SCHEMA_VERSION 12
 
 extern const char hp_schema_sql[];
 
