@@ -80,9 +80,15 @@ typedef enum da_op {
     DA_OP_POP,          /* pop dst */
     DA_OP_CMOV,         /* dst = cond ? src : dst */
     DA_OP_ALIGN_SP,     /* and sp, imm: stack realignment */
-    DA_OP_AND_IMM       /* dst &= imm (not sp; width 4 or 8; a 32-bit
+    DA_OP_AND_IMM,      /* dst &= imm (not sp; width 4 or 8; a 32-bit
                            operation's imm sign-extended from 32 bits) */
+    DA_OP_TEST          /* flags = src & src (test r,r; width 4 or 8):
+                           writes no register */
 } da_op;
+
+/* The condition of a DA_KIND_JCC, when it is one the analysis uses: jump
+** when the last flags-setting result was zero, or when it was not. */
+enum { DA_CC_OTHER = 0, DA_CC_Z, DA_CC_NZ };
 
 /* Control-flow and value facts of one instruction; 48 bytes. */
 typedef struct da_insn {
@@ -99,7 +105,8 @@ typedef struct da_insn {
     uint8_t scale;
     uint8_t width;      /* operand width in bytes (1, 2, 4, 8, 16, 32, 64) */
     uint8_t mem_ind;    /* ICALL/IJMP through memory (else through src reg) */
-    uint8_t pad[2];
+    uint8_t cc;         /* JCC: DA_CC_* */
+    uint8_t pad;
 } da_insn;
 
 /* What the analysis must know about an architecture's calling convention. */

@@ -18,7 +18,10 @@
 #   sites_alloctype.cc clang 22's DW_AT_LLVM_alloc_type on a `new` call
 #                     site names the type where nothing else can;
 #   sites_classnew.cc T::operator new (malloc's or a pool's) is an allocator
-#                     of T when the size is T's.
+#                     of T when the size is T's;
+#   sites_nullret.c   `if (!p) return NULL` returning p's register (zero) is
+#                     no return of p: no wrapper, no type from the function's
+#                     return type (libevent's evdns.c:3227 under clang).
 # Each check names the fixture line it expects (the "type=" marks).
 . "${TOP_SRCDIR:-$(dirname "$0")/..}/tests/lib.sh"
 
@@ -227,5 +230,23 @@ for cxx in g++ clang++; do
     assert_eq "[$tag] line $l: new Twig (Node's operator new, 56 bytes) is no Node" "_ZN4NodenwEm|56|ok" \
         "$(site "$bin.db" sites_classnew.cc "$l" "s.allocator || '|' || s.size || '|' || CASE WHEN coalesce(t.name, '-') = 'Node' THEN 'Node' ELSE 'ok' END")"
 done
+
+# ---- a null check's return of the zeroed register ----
+if [ "$(uname -m)" = x86_64 ]; then
+    for cc in gcc clang; do
+        command -v $cc >/dev/null 2>&1 || continue
+        tag="nullret $cc -O2"
+        bin=$T/nullret-$cc
+        $cc -std=c11 -O2 -g -o "$bin" "$FIXTURES/sites_nullret.c" || die "$tag: compile failed"
+        assert_status "[$tag] analyze" 0 "$HOLEPROF" analyze -q "$bin" -o "$bin.db"
+        assert_eq "[$tag] search_new is no wrapper" "" "$(wrapper "$bin.db" search_new)"
+        assert_eq "[$tag] its malloc is a site of no struct" "malloc|-|-" \
+            "$(q "$bin.db" "SELECT s.allocator || '|' || coalesce(t.name, '-') || '|' || coalesce(s.method, '-')
+                            FROM sites s LEFT JOIN types t ON t.id = s.type_id WHERE s.function = 'search_new';")"
+        l=$(line_of sites_nullret.c type=request)
+        assert_eq "[$tag] request_new's site" "calloc|request" \
+            "$(site "$bin.db" sites_nullret.c "$l" "s.allocator || '|' || coalesce(t.name, '-')")"
+    done
+fi
 
 finish

@@ -250,6 +250,7 @@ static void classify(const x86_ctx *c, const cs_insn *in, da_insn *d)
             if (o0 && o0->type == X86_OP_IMM) {
                 d->kind = DA_KIND_JCC;
                 d->target = (uint64_t)o0->imm;
+                d->cc = id == X86_INS_JE ? DA_CC_Z : id == X86_INS_JNE ? DA_CC_NZ : DA_CC_OTHER;
             } else {
                 d->kind = DA_KIND_IJMP;
             }
@@ -469,6 +470,17 @@ static void classify(const x86_ctx *c, const cs_insn *in, da_insn *d)
         }
         break;
 
+    case X86_INS_TEST:
+        /* test r,r: what a null check branches on */
+        if (o0 && o1 && o0->type == X86_OP_REG && o1->type == X86_OP_REG &&
+            o0->reg == o1->reg && rwidth(c, o0->reg) >= 4 && reg(c, o0->reg) < DA_NREGS) {
+            d->op = DA_OP_TEST;
+            d->src = reg(c, o0->reg);
+            d->width = rwidth(c, o0->reg);
+            return;
+        }
+        break;
+
     case X86_INS_AND:
         if (o0 && o1 && o0->type == X86_OP_REG && o1->type == X86_OP_IMM &&
             reg(c, o0->reg) == c->arch->sp) {
@@ -661,6 +673,12 @@ static size_t fast_x86(const x86_ctx *c, const uint8_t *p, size_t left, da_insn 
             return 0;
         d->len = (uint8_t)(at + m.len);
         uint8_t rr = x86_dwarf[m.reg], rm = x86_dwarf[m.rm];
+        if (op == 0x85 && m.mod == 3 && rr == rm) {
+            d->op = DA_OP_TEST;                     /* test r,r */
+            d->src = rr;
+            d->width = (uint8_t)w;
+            return d->len;
+        }
         if (op == 0x85 || op == 0x39 || op == 0x3b)
             return d->len;                          /* writes no register */
         if (m.mod != 3) {
@@ -903,6 +921,7 @@ static size_t fast_x86(const x86_ctx *c, const uint8_t *p, size_t left, da_insn 
         d->len = (uint8_t)(at + 1);
         d->target = d->addr + d->len + (uint64_t)(int64_t)(int8_t)p[at];
         d->kind = op == 0xeb ? DA_KIND_JMP : DA_KIND_JCC;
+        d->cc = op == 0x74 ? DA_CC_Z : op == 0x75 ? DA_CC_NZ : DA_CC_OTHER;
         return d->len;
     }
     if (op == 0x0f && at < left && (p[at] & 0xf0) == 0x80) {   /* jcc rel32 */
@@ -911,6 +930,7 @@ static size_t fast_x86(const x86_ctx *c, const uint8_t *p, size_t left, da_insn 
         d->len = (uint8_t)(at + 5);
         d->target = d->addr + d->len + (uint64_t)(int64_t)f_rd32(p + at + 1);
         d->kind = DA_KIND_JCC;
+        d->cc = p[at] == 0x84 ? DA_CC_Z : p[at] == 0x85 ? DA_CC_NZ : DA_CC_OTHER;
         return d->len;
     }
     if (op == 0x90) {                               /* nop (with REX.B: xchg) */

@@ -9,7 +9,10 @@
 ** about function addresses and pointer arguments.  A load through a
 ** pointer loaded from a data word the file initialises reads the word it
 ** points to (as initialised).  Blocks the entry does not reach start
-** from nothing known.  The visits are bounded (a budget per block).
+** from nothing known.  On the edge where a null check (`test r,r` and
+** je/jne) found r zero, r and what holds the same pointer carry no taint:
+** `if (!p) return NULL;` that returns p's zeroed register returns no
+** allocation.  The visits are bounded (a budget per block).
 */
 #include "sites/internal.h"
 #include "sites/values.h"
@@ -605,6 +608,41 @@ static void xfer(si_ctx *x, const func *f, state *S, uint32_t ii, int emit)
     }
 }
 
+/* The successor of block b on which a null check `test r,r; je/jne` found
+** r zero, else UINT32_MAX; *reg is r. */
+static uint32_t null_edge(const si_ctx *x, const func *f, uint32_t b, unsigned *reg)
+{
+    const block *B = &x->blk[b];
+    if (B->last == B->first || B->nsucc != 2)
+        return UINT32_MAX;
+    const da_insn *j = &x->insn[B->last], *t = &x->insn[B->last - 1];
+    if (j->kind != DA_KIND_JCC || j->cc == DA_CC_OTHER || t->op != DA_OP_TEST ||
+        t->width != 8 || t->src >= DA_NREGS || !inside(f, j->target))
+        return UINT32_MAX;
+    /* succ[0] is the jump's target, succ[1] the fall-through (cfg.c) */
+    if (B->succ[0] == B->succ[1])
+        return UINT32_MAX;
+    *reg = t->src;
+    return B->succ[j->cc == DA_CC_Z ? 0 : 1];
+}
+
+/* On the null edge the tested register, and every register and slot
+** holding the same pointer, hold NULL: not the allocation (`if (!p)
+** return NULL;` returns no allocation, and nothing is stored through it). */
+static void null_taint(state *S, unsigned r)
+{
+    sv v = S->r[r];
+    S->taint[r] = 0;
+    if (!is_ret(&v))
+        return;
+    for (int k = 0; k < DA_NREGS; k++)
+        if (sv_eq(&S->r[k], &v))
+            S->taint[k] = 0;
+    for (int i = 0; i < NSLOT; i++)
+        if (S->sl[i].used && sv_eq(&S->sl[i].v, &v))
+            S->sl[i].taint = 0;
+}
+
 /* The data flow keeps one state (712 bytes) per block: a function of more
 ** blocks than this (random bytes, a generated giant) gets the bounded
 ** analysis instead, and so does one whose fixed point takes more than
@@ -668,7 +706,7 @@ static int fixed_flow(si_ctx *x, const func *f, const loopscratch *LS)
     memset(inq, 0, nb + 1);
     hp_grow((void **)&x->heap, &x->heapcap, nb + 1, sizeof *x->heap);
     uint64_t *heap = x->heap;
-    state S;
+    state S, Z;
     entry_state(x, f, &x->in[0]);
     size_t budget = FLOW_VISITS * nb + 1024;
     size_t root = 0;
@@ -687,15 +725,23 @@ static int fixed_flow(si_ctx *x, const func *f, const loopscratch *LS)
             S = x->in[b];
             for (uint32_t i = x->blk[b].first; i <= x->blk[b].last; i++)
                 xfer(x, f, &S, i, 0);
+            unsigned nreg = 0;
+            uint32_t nul = null_edge(x, f, b, &nreg);
             for (int k = 0; k < x->blk[b].nsucc; k++) {
                 uint32_t t = x->blk[b].succ[k];
+                const state *out = &S;
+                if (t == nul && (S.taint[nreg] || is_ret(&S.r[nreg]))) {
+                    Z = S;
+                    null_taint(&Z, nreg);
+                    out = &Z;
+                }
                 /* what the entry does not reach (alignment padding after a
                 ** jmp or ret, code reached only through a switch table)
                 ** never seeds a block the entry reaches: its "nothing
                 ** known" would erase what the real paths agree on */
                 if (S.reached == 2 && x->in[t].reached == 1)
                     continue;
-                if (state_meet(&x->in[t], &S) && !inq[t]) {
+                if (state_meet(&x->in[t], out) && !inq[t]) {
                     inq[t] = 1;
                     heap_push(heap, &nh, (pos[t] >= cur ? sweep : sweep + 1) << 32 | pos[t]);
                 }
