@@ -13,8 +13,9 @@
 #                  type object's tp_basicsize, the type PyPairObject; and
 #                  an object initialised inline (&PyPair_Type into ob_type);
 #   sites_dest.c   the struct member the new pointer is stored into names
-#                  its type (inside an embedded struct too); a member of
-#                  type T ** makes it an array of pointers, no struct;
+#                  its type (inside an embedded struct too, and through
+#                  another allocation's pointer); a member of type T **
+#                  makes it an array of pointers, no struct;
 #   Debian's liblua5.4 (with liblua5.4-0-dbg), when installed: luaM_malloc_
 #                  and luaM_realloc_ call g->frealloc, set from
 #                  lua_newstate's argument, which luaL_newstate passes
@@ -104,6 +105,8 @@ for cc in gcc clang; do
         "$(site "$bin.db" sites_dest.c type=dst_item)"
     assert_eq "[$tag] h->other = malloc(...)" "malloc|32|dst_other" \
         "$(site "$bin.db" sites_dest.c type=dst_other)"
+    assert_eq "[$tag] g->lines = calloc(n, ...), g itself just allocated" "calloc|32|dst_item" \
+        "$(site "$bin.db" sites_dest.c type=lines)"
     assert_eq "[$tag] h->slots: an array of pointers, no struct" "malloc|128|-|pointer|destination" \
         "$(site "$bin.db" sites_dest.c type=pointers)|$(q "$bin.db" "SELECT coalesce(type_name, '-') || '|' || method FROM sites WHERE size = 128;")"
 done
