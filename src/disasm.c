@@ -12,9 +12,10 @@
 
 #include "arch/arch.h"
 
-/* Every architecture with a decoder; x86-64 is the only one so far. */
+/* Every architecture with a decoder. */
 static const da_backend *const backends[] = {
     &da_backend_x86_64,
+    &da_backend_aarch64,
 };
 
 struct da_ctx {
@@ -31,7 +32,7 @@ int da_open(uint16_t machine, da_ctx **out, hp_err *err)
         if (backends[i]->machine == machine)
             be = backends[i];
     if (be == NULL)
-        return hp_errf(err, NULL, "no disassembler for ELF machine %u (only x86-64 so far)",
+        return hp_errf(err, NULL, "no disassembler for ELF machine %u (only x86-64 and AArch64)",
                        (unsigned)machine);
     void *st = be->open(be->arch, err);
     if (st == NULL)
@@ -84,4 +85,13 @@ size_t da_decode(da_ctx *c, const uint8_t *code, size_t len, uint64_t addr,
                  da_insn **out, size_t *n, size_t *cap)
 {
     return c->be->decode(c->st, c->fast, &c->nfast, code, len, addr, out, n, cap);
+}
+
+int da_refs(da_ctx *c, const uint8_t *code, size_t len, uint64_t addr,
+            da_ref **out, size_t *n, size_t *cap)
+{
+    if (c->be->refs == NULL)
+        return 0;
+    c->be->refs(c->st, code, len, addr, out, n, cap);
+    return 1;
 }

@@ -13,7 +13,8 @@
 **
 ** Registers are numbered in the architecture's DWARF register numbering
 ** (x86-64: 0 rax, 1 rdx, 2 rcx, 3 rbx, 4 rsi, 5 rdi, 6 rbp, 7 rsp,
-** 8..15 r8..r15), so DWARF locations compare with them directly.
+** 8..15 r8..r15; AArch64: 0..30 x0..x30, 31 sp), so DWARF locations
+** compare with them directly.
 ** DA_NOREG means "none"; DA_PC is the program counter used as a base (a
 ** RIP-relative operand: its absolute address is already in `target`).
 **
@@ -29,9 +30,10 @@
 ** compiled code (mov, lea, push/pop, branches, test/cmp, ALU and shifts
 ** with an immediate, movzx/movsx, nops, xor-zeroing), which it decodes
 ** itself into the same da_insn; tests/disasm_check holds the two to each
-** other.  Another architecture (AArch64 is next) adds a da_arch
-** description and a decoder that fills the same structure in a file of
-** its own; src/sites/ does not look at instruction bytes.
+** other.  AArch64 (arch/aarch64.c) likewise, with capstone's ARM64
+** decoder; its pairs (ldp/stp) and base-register writeback are the reg2
+** and wb fields.  src/sites/ does not look at instruction bytes, except
+** through da_refs().
 */
 #ifndef DISASM_H
 #define DISASM_H
@@ -40,7 +42,7 @@
 #include <stdint.h>
 #include "hp.h"
 
-#define DA_NREGS  16
+#define DA_NREGS  32
 #define DA_NOREG  0xff
 #define DA_PC     0xfe
 
@@ -69,21 +71,26 @@ typedef enum da_op {
     DA_OP_SHL_IMM,      /* dst <<= imm */
     DA_OP_MUL_IMM,      /* dst = src * imm (imul r, r/m, imm); src DA_NOREG:
                            the memory operand (base/index/disp/width) */
-    DA_OP_MUL_REG,      /* dst *= src (imul r, r); x86 `mul src`: rax *= src */
+    DA_OP_MUL_REG,      /* dst *= src (imul r, r); x86 `mul src`: rax *= src;
+                           index set: dst = index * src (AArch64 mul) */
     DA_OP_ADD_IMM,      /* dst += imm (sub is stored as a negative imm) */
     DA_OP_ADD_REG,      /* dst += src */
-    DA_OP_LOAD,         /* dst = [base + index*scale + disp] (width bytes) */
+    DA_OP_LOAD,         /* dst = [base + index*scale + disp] (width bytes);
+                           dst DA_NOREG: a register not tracked (a vector) */
     DA_OP_STORE_REG,    /* [base + index*scale + disp] = src (width bytes) */
     DA_OP_STORE_IMM,    /* [base + index*scale + disp] = imm (width bytes) */
     DA_OP_STORE_OTHER,  /* memory written by anything else (rmw, vector) */
     DA_OP_PUSH,         /* push src (src DA_NOREG: pushes imm or memory) */
     DA_OP_POP,          /* pop dst */
-    DA_OP_CMOV,         /* dst = cond ? src : dst */
+    DA_OP_CMOV,         /* dst = cond ? src : dst (index set: cond ? src : index;
+                           index DA_NOREG and mem_ind set: cond ? src : imm) */
     DA_OP_ALIGN_SP,     /* and sp, imm: stack realignment */
     DA_OP_AND_IMM,      /* dst &= imm (not sp; width 4 or 8; a 32-bit
                            operation's imm sign-extended from 32 bits) */
-    DA_OP_TEST          /* flags = src & src (test r,r; width 4 or 8):
+    DA_OP_TEST,         /* flags = src & src (test r,r; width 4 or 8):
                            writes no register */
+    DA_OP_INSERT_IMM    /* dst = (dst & ~disp) | imm: the bits disp masks
+                           replaced (AArch64 movk) */
 } da_op;
 
 /* The condition of a DA_KIND_JCC, when it is one the analysis uses: jump
@@ -106,8 +113,21 @@ typedef struct da_insn {
     uint8_t width;      /* operand width in bytes (1, 2, 4, 8, 16, 32, 64) */
     uint8_t mem_ind;    /* ICALL/IJMP through memory (else through src reg) */
     uint8_t cc;         /* JCC: DA_CC_* */
-    uint8_t pad;
+    uint8_t reg2;       /* LOAD/STORE of a pair: the second register + 1
+                           (DA_REG2_ZERO: the zero register), at the
+                           address + width; 0: no pair */
+    uint8_t wb;         /* LOAD/STORE: base register writeback after the
+                           access (DA_WB_PRE: base = address; DA_WB_POST:
+                           base += imm); the base is then not in wmask */
 } da_insn;
+
+#define DA_REG2_ZERO 0xff
+/* scale flags: the index is the low 32 bits of its register, sign- or
+** zero-extended (AArch64 [x1, w2, sxtw #3]); the factor is scale & MASK */
+#define DA_SCALE_SEXT32 0x80
+#define DA_SCALE_ZEXT32 0x40
+#define DA_SCALE_MASK   0x3f
+enum { DA_WB_NONE = 0, DA_WB_PRE, DA_WB_POST };
 
 /* What the analysis must know about an architecture's calling convention. */
 typedef struct da_arch {
@@ -118,6 +138,9 @@ typedef struct da_arch {
     uint8_t go_nargs;           /* Go internal ABI (register ABI) */
     uint8_t go_args[9];
     uint32_t caller_saved;      /* registers a call may clobber */
+    uint32_t go_preserved;      /* registers a Go call preserves (sp, fp, g...) */
+    uint32_t r_relative;        /* ELF relocation types: R_*_RELATIVE */
+    uint32_t r_abs64;           /* and the 64-bit absolute one (R_*_64) */
     int8_t cfa_sp_at_entry;     /* sp - CFA at the first instruction (-8 on x86-64) */
     int8_t cfa_fp_after_prologue; /* fp - CFA after the usual frame setup (-16) */
 } da_arch;
@@ -142,6 +165,19 @@ void da_set_fast(da_ctx *c, int on);
 /* Instructions the fast path decoded since da_open or da_fast_reset. */
 uint64_t da_fast_count(const da_ctx *c);
 void da_fast_reset(da_ctx *c);
+
+/* References a body makes, found without full decoding (the callers
+** scan of src/sites/calls.c): DA_REF_BRANCH a direct call or jump to
+** target, DA_REF_ADDR an address the code forms or loads from (AArch64
+** adrp + add/ldr, adr, ldr literal).  Appends to *out; returns 0 when the
+** architecture has no such scan (x86-64: calls.c reads its bytes). */
+typedef struct da_ref {
+    uint64_t target;
+    uint8_t kind;
+} da_ref;
+enum { DA_REF_BRANCH = 1, DA_REF_ADDR };
+int da_refs(da_ctx *c, const uint8_t *code, size_t len, uint64_t addr,
+            da_ref **out, size_t *n, size_t *cap);
 
 /* "call", "jmp", ... for debugging output and tests. */
 const char *da_kind_name(da_kind k);

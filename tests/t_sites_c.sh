@@ -203,10 +203,10 @@ PY
     assert_status "[$tag] garbage in code" 0 "$HOLEPROF" analyze -q "$T/garbage" -o "$T/garbage.db"
     assert_eq "[$tag] the other sites are still found" 1 \
         "$(q "$T/garbage.db" "SELECT count(*) >= 8 FROM sites;")"
-    # an architecture without a disassembler (e_machine patched to AArch64)
-    python3 -c 'import sys; d = bytearray(open(sys.argv[1], "rb").read()); d[18:20] = (183).to_bytes(2, "little"); open(sys.argv[2], "wb").write(d)' "$bin" "$T/arm"
+    # an architecture without a disassembler (e_machine patched to RISC-V)
+    python3 -c 'import sys; d = bytearray(open(sys.argv[1], "rb").read()); d[18:20] = (243).to_bytes(2, "little"); open(sys.argv[2], "wb").write(d)' "$bin" "$T/arm"
     assert_status "[$tag] unknown architecture" 0 "$HOLEPROF" analyze -q "$T/arm" -o "$T/arm.db"
-    assert_eq "[$tag] unknown architecture: counted, no sites" "aarch64|1|0" \
+    assert_eq "[$tag] unknown architecture: counted, no sites" "riscv64|1|0" \
         "$(q "$T/arm.db" "SELECT arch || '|' || skipped || '|' || sites FROM site_scan;")"
     assert_match "[$tag] unknown architecture: said" 'no disassembler' "$(q "$T/arm.db" "SELECT note FROM site_scan;")"
     assert_eq "[$tag] unknown architecture: types still there" 1 \

@@ -26,8 +26,12 @@ typedef struct da_backend {
     ** instructions it decoded. */
     size_t (*decode)(void *st, int fast, uint64_t *nfast, const uint8_t *code, size_t len,
                      uint64_t addr, da_insn **out, size_t *n, size_t *cap);
+    /* da_refs() for this architecture, or NULL */
+    void (*refs)(void *st, const uint8_t *code, size_t len, uint64_t addr,
+                 da_ref **out, size_t *n, size_t *cap);
 } da_backend;
 
 extern const da_backend da_backend_x86_64;
+extern const da_backend da_backend_aarch64;
 
 #endif

@@ -40,6 +40,8 @@ static const da_arch arch_x86_64 = {
     9, { 0, 3, 2, 5, 4, 8, 9, 10, 11 },
     (1u << 0) | (1u << 1) | (1u << 2) | (1u << 4) | (1u << 5) |
     (1u << 8) | (1u << 9) | (1u << 10) | (1u << 11),
+    (1u << 7) | (1u << 6) | (1u << 14) | (1u << 15),    /* rsp rbp, r14 (g), r15 */
+    8, 1,                                               /* R_X86_64_RELATIVE, R_X86_64_64 */
     -8, -16,
 };
 
@@ -1000,5 +1002,5 @@ static size_t x86_decode(void *st, int fast, uint64_t *nfast, const uint8_t *cod
 }
 
 const da_backend da_backend_x86_64 = {
-    EM_X86_64, &arch_x86_64, x86_open, x86_close, x86_decode,
+    EM_X86_64, &arch_x86_64, x86_open, x86_close, x86_decode, NULL,
 };

@@ -11,7 +11,10 @@
 ** with a function's address (si_load_srefs()) or with the address of such
 ** a word (a table behind a pointer), and the functions that take a
 ** function's address (lea, or an immediate in non-PIC code), so that only
-** functions that may reach an allocator are ever decoded.
+** functions that may reach an allocator are ever decoded.  On an
+** architecture whose backend lists a body's references (da_refs: AArch64
+** bl/b targets and adrp+add/ldr addresses) those are used instead of the
+** x86-64 byte patterns.
 */
 #include "sites/internal.h"
 
@@ -266,10 +269,55 @@ static void take_at(si_ctx *x, uint32_t i, const uint8_t *p, size_t len, size_t 
         note_take(x, i, a);
 }
 
+/* The edges, GOT calls, data-word uses and address takes of function i
+** from the references da_refs() lists; 0 when the backend lists none. */
+static int scan_refs(si_ctx *x, uint32_t i, const uint8_t *p, size_t len, edge **e, size_t *ne,
+                     size_t *ecap, da_ref **rv, size_t *rcap, const si_user_alloc *u, size_t nu,
+                     const uint8_t *u_origin)
+{
+    const func *f = &x->fns[i];
+    size_t nr = 0;
+    if (!da_refs(x->da, p, len, f->addr, rv, &nr, rcap))
+        return 0;
+    int got_hit = 0;
+    for (size_t k = 0; k < nr; k++) {
+        uint64_t t = (*rv)[k].target;
+        if ((*rv)[k].kind == DA_REF_ADDR) {
+            if (!got_hit && got_alloc(x, t, u, nu, u_origin) >= 0)
+                got_hit = 1;
+            if (!(t & x->sref_mask) && t >= x->sref_lo && t <= x->sref_hi &&
+                si_amap_get(&x->sref_set, t) >= 0 &&
+                (x->nuses == 0 || x->uses[x->nuses - 1].slot != t || x->uses[x->nuses - 1].fn != i)) {
+                slotref *us = HP_PUSH(x->uses, x->nuses, x->usecap);
+                us->slot = t;
+                us->fn = i;
+                us->zero = 0;
+            }
+            note_take(x, i, t);
+            continue;
+        }
+        if (t >= f->addr && t < f->addr + f->size)
+            continue;
+        int32_t c = si_amap_get(&x->fn_at, t);
+        if (c < 0)
+            continue;
+        edge *ed = HP_PUSH(*e, *ne, *ecap);
+        ed->callee = (uint32_t)c;
+        ed->caller = i;
+    }
+    if (got_hit) {
+        uint32_t *g = HP_PUSH(x->got_callers, x->ngot_callers, x->gotcap);
+        *g = i;
+    }
+    return 1;
+}
+
 void si_scan_callers(si_ctx *x, const si_user_alloc *u, size_t nu, const uint8_t *u_origin)
 {
     edge *e = NULL;
     size_t ne = 0, ecap = 0;
+    da_ref *rv = NULL;
+    size_t rcap = 0;
     /* where code addresses are: a lea's target or an immediate (non-PIC
     ** code, without relocations: mov $func, ...) outside is no function */
     uint64_t text_lo = UINT64_MAX, text_hi = 0;
@@ -291,6 +339,8 @@ void si_scan_callers(si_ctx *x, const si_user_alloc *u, size_t nu, const uint8_t
         size_t len = 0;
         const uint8_t *p = si_body(x, f, &len);
         if (p == NULL || len < 2)
+            continue;
+        if (scan_refs(x, (uint32_t)i, p, len, &e, &ne, &ecap, &rv, &rcap, u, nu, u_origin))
             continue;
         int got_hit = 0;
         /* the words load_srefs found are 8-byte aligned (sref_mask 7):
@@ -354,6 +404,7 @@ void si_scan_callers(si_ctx *x, const si_user_alloc *u, size_t nu, const uint8_t
             *g = (uint32_t)i;
         }
     }
+    free(rv);
     /* edges by (callee, caller): one 64-bit key each */
     uint64_t *ek = hp_xmalloc((ne + 1) * sizeof *ek);
     for (size_t k = 0; k < ne; k++)

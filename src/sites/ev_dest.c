@@ -86,10 +86,10 @@ void si_dest_store(si_ctx *x, const func *f, const state *S, const da_insn *d)
     } else if (b->k == V_LOAD && !b->adj) {
         via = DV_GLOBAL;        /* p = global; p->m = kzalloc(...) */
         lpc = (uint64_t)b->c;
-    } else if (b->k == V_UNK && b->c <= 1 && b->s != 0 && (b->s >> 4) - 1 < x->ninsn) {
+    } else if (b->k == V_UNK && b->c <= 1 && b->s != 0 && vsym_insn(b) < x->ninsn) {
         /* loaded from a member: q = p->m; q->n = kzalloc(...) */
-        const da_insn *L = &x->insn[(b->s >> 4) - 1];
-        if (L->op == DA_OP_LOAD && L->width == 8 && L->dst == (b->s & 15) &&
+        const da_insn *L = &x->insn[vsym_insn(b)];
+        if (L->op == DA_OP_LOAD && L->width == 8 && L->dst == vsym_reg(b) &&
             L->base < DA_NREGS && L->base != x->arch->sp && L->index == DA_NOREG &&
             L->disp >= 0 && L->disp <= (1 << 20)) {
             via = DV_FIELD;

@@ -66,7 +66,7 @@ void si_holder(si_ctx *x, const state *S, const sv *v, uint64_t pc, int kind, in
     h->cfa_off = (int32_t)cfa;
     for (int r = 0; r < DA_NREGS; r++)
         if (is_ret(&S->r[r]) && S->r[r].s == v->s)
-            h->regs |= (uint16_t)(1u << r);
+            h->regs |= 1u << r;
     const sv *sp = &S->r[x->arch->sp], *fp = &S->r[x->arch->fp];
     if (sp->k == V_STACK) {
         h->sp_known = 1;

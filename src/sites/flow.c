@@ -149,6 +149,31 @@ static void entry_state(si_ctx *x, const func *f, state *S)
     S->r[x->arch->sp] = vstack(x->arch->cfa_sp_at_entry);
 }
 
+/* The index operand's value, extended as da_insn.scale says. */
+static sv index_of(const state *S, const da_insn *d)
+{
+    sv i = d->index < DA_NREGS ? S->r[d->index] : vunk();
+    if (d->scale & (DA_SCALE_SEXT32 | DA_SCALE_ZEXT32)) {
+        if (i.k == V_CONST) {
+            uint64_t u = (uint32_t)i.c;
+            if ((d->scale & DA_SCALE_SEXT32) && (u >> 31))
+                u |= ~(uint64_t)0 << 32;
+            i = vconst((int64_t)u);
+        } else if (i.k == V_ARG || i.k == V_UNK) {
+            i.s = 0;                    /* an extension, as EXT_REG keeps it */
+        } else {
+            i = vunk();
+        }
+    }
+    return i;
+}
+
+/* Two registers hold one value (so a + b * s is a * (s + 1)). */
+static int same_value(const sv *a, const sv *b)
+{
+    return sv_eq(a, b) && ((a->k == V_ARG && !a->adj) || (a->k == V_UNK && a->s != 0));
+}
+
 /* Effective address of a memory operand as a value. */
 static sv addr_of(const state *S, const da_insn *d)
 {
@@ -158,9 +183,9 @@ static sv addr_of(const state *S, const da_insn *d)
         return vconst(d->disp);
     sv b = d->base < DA_NREGS ? S->r[d->base] : vconst(0);
     if (d->index != DA_NOREG) {
-        sv i = d->index < DA_NREGS ? S->r[d->index] : vunk();
+        sv i = index_of(S, d);
         if (b.k == V_CONST && i.k == V_CONST)
-            return vconst(waddr(b.c, i.c, d->scale, d->disp));
+            return vconst(waddr(b.c, i.c, d->scale & DA_SCALE_MASK, d->disp));
         return vunk();
     }
     if (b.k == V_CONST)
@@ -256,6 +281,30 @@ static const func *passthrough(si_ctx *x, const func *f, const state *S, uint64_
     return NULL;
 }
 
+/* A load or store's base register writeback (da_insn.wb), after the
+** access. */
+static void writeback(state *S, const da_insn *d)
+{
+    if (d->wb == DA_WB_NONE || d->base >= DA_NREGS)
+        return;
+    int64_t inc = d->wb == DA_WB_PRE ? d->disp : d->imm;
+    setr(S, d->base, vadd(S->r[d->base], vconst(inc)), 0);
+}
+
+/* The value a store pair (da_insn.reg2) writes to its second word. */
+static sv pair_second(const state *S, const da_insn *d)
+{
+    unsigned r2 = d->reg2 - 1u;
+    return d->reg2 == DA_REG2_ZERO ? vconst(0) : r2 < DA_NREGS ? S->r[r2] : vunk();
+}
+
+/* The address a stored 8-byte word holds when it is a constant that
+** points into the image (a type object's), else 0. */
+static uint64_t word_addr(si_ctx *x, sv v)
+{
+    return v.k == V_CONST && v.c > 0 && si_bytes_at(x, (uint64_t)v.c, 8) ? (uint64_t)v.c : 0;
+}
+
 /* Apply one instruction to S.  With emit, record events. */
 static void xfer(si_ctx *x, const func *f, state *S, uint32_t ii, int emit)
 {
@@ -308,8 +357,7 @@ static void xfer(si_ctx *x, const func *f, state *S, uint32_t ii, int emit)
             out = vret(ii);
             out_taint = si_taint_bit(x, ii);
         }
-        uint32_t clob = f->go_abi ? ~((1u << ar->sp) | (1u << ar->fp) | (1u << 14) | (1u << 15))
-                                  : ar->caller_saved;
+        uint32_t clob = f->go_abi ? ~ar->go_preserved : ar->caller_saved;
         for (int r = 0; r < DA_NREGS; r++)
             if (clob & (1u << r))
                 setr(S, (unsigned)r, vunk(), 0);
@@ -406,7 +454,8 @@ static void xfer(si_ctx *x, const func *f, state *S, uint32_t ii, int emit)
             r = vconst((int64_t)d->target);
         } else {
             sv b = d->base < DA_NREGS ? S->r[d->base] : vconst(0);
-            sv i = d->index < DA_NREGS ? S->r[d->index] : vconst(0);
+            sv i = d->index < DA_NREGS ? index_of(S, d) : vconst(0);
+            unsigned sc = d->scale & DA_SCALE_MASK;
             if (d->base == DA_NOREG)
                 b = vconst(0);
             if (d->index == DA_NOREG) {
@@ -424,17 +473,18 @@ static void xfer(si_ctx *x, const func *f, state *S, uint32_t ii, int emit)
                     r = vunk();
                 if (d->disp == 0 && d->base < DA_NREGS)
                     t = S->taint[d->base];
-            } else if (d->base == d->index && d->disp == 0) {
-                r = vscale(b, d->scale + 1);
+            } else if (((d->base == d->index && sc == d->scale) || same_value(&b, &i)) &&
+                       d->disp == 0) {
+                r = vscale(b, sc + 1);
             } else if (d->base == DA_NOREG && d->disp == 0) {
-                r = vscale(i, d->scale);
+                r = vscale(i, sc);
             } else if (b.k == V_CONST && i.k == V_CONST) {
-                r = vconst(waddr(b.c, i.c, d->scale, d->disp));
+                r = vconst(waddr(b.c, i.c, sc, d->disp));
             } else if (d->base < DA_NREGS && d->disp == 0) {
                 /* x + k*x: lea (%rdi,%rax,2) after lea (%rdi,%rdi,8)
                 ** is 19 times rdi (n * 152 built by gcc); anything
                 ** else vadd does not know is unknown */
-                r = vadd(b, d->scale > 1 ? vscale(i, d->scale) : i);
+                r = vadd(b, sc > 1 ? vscale(i, sc) : i);
             } else {
                 r = vunk();
             }
@@ -464,13 +514,20 @@ static void xfer(si_ctx *x, const func *f, state *S, uint32_t ii, int emit)
         setr(S, d->dst, d->width == 4 ? vtrunc32(v) : v, 0);
         return;
     case DA_OP_MUL_REG:
-        v = vmul(S->r[d->dst], S->r[d->src]);
+        v = vmul(S->r[d->index < DA_NREGS ? d->index : d->dst], S->r[d->src]);
         if (d->wmask & 2u && d->dst == 0)
             setr(S, 1, vunk(), 0);       /* mul writes rdx:rax */
         setr(S, d->dst, d->width == 4 ? vtrunc32(v) : v, 0);
         return;
     case DA_OP_ADD_IMM:
         v = vadd(S->r[d->dst], vconst(d->imm));
+        setr(S, d->dst, d->width == 4 ? vtrunc32(v) : v, 0);
+        return;
+    case DA_OP_INSERT_IMM:
+        v = S->r[d->dst];
+        v = v.k == V_CONST ? vconst((int64_t)(((uint64_t)v.c & ~(uint64_t)d->disp) |
+                                              (uint64_t)d->imm))
+                           : vsym(ii, d->dst);
         setr(S, d->dst, d->width == 4 ? vtrunc32(v) : v, 0);
         return;
     case DA_OP_ADD_REG:
@@ -491,9 +548,23 @@ static void xfer(si_ctx *x, const func *f, state *S, uint32_t ii, int emit)
             v = vunk();
         if (v.k == V_UNK && v.c <= 1 && v.s == 0)
             v = vsym(ii, d->dst);
-        setr(S, d->dst, v, t);
-        if (emit && is_ret(&v))
-            si_holder(x, S, &v, next, H_REG, d->dst, 0);
+        if (d->reg2 && d->reg2 != DA_REG2_ZERO && d->reg2 - 1 < DA_NREGS) {
+            /* a pair: the second register from the next word */
+            uint32_t t2 = 0;
+            sv v2 = a.k == V_STACK ? slot_get(S, wadd(a.c, d->width), d->width, &t2)
+                                   : vsym(ii, d->reg2 - 1u);
+            if (v2.k == V_UNK && v2.c <= 1 && v2.s == 0)
+                v2 = vsym(ii, d->reg2 - 1u);
+            setr(S, d->reg2 - 1u, v2, t2);
+            if (emit && is_ret(&v2))
+                si_holder(x, S, &v2, next, H_REG, d->reg2 - 1, 0);
+        }
+        if (d->dst < DA_NREGS) {
+            setr(S, d->dst, v, t);
+            if (emit && is_ret(&v))
+                si_holder(x, S, &v, next, H_REG, d->dst, 0);
+        }
+        writeback(S, d);
         return;
     }
     case DA_OP_STORE_REG:
@@ -511,40 +582,62 @@ static void xfer(si_ctx *x, const func *f, state *S, uint32_t ii, int emit)
             slot_put(S, a.c, d->width, val, t);
             if (emit && is_ret(&val) && d->width == 8)
                 si_holder(x, S, &val, next, H_CFA, 0, a.c);
+            if (d->reg2) {
+                /* a pair: the second register at the next word */
+                unsigned r2 = d->reg2 - 1u;
+                sv v2 = pair_second(S, d);
+                uint32_t t2 = d->reg2 != DA_REG2_ZERO && r2 < DA_NREGS ? S->taint[r2] : 0;
+                slot_put(S, wadd(a.c, d->width), d->width, v2, t2);
+                if (emit && is_ret(&v2) && d->width == 8)
+                    si_holder(x, S, &v2, next, H_CFA, 0, wadd(a.c, d->width));
+            }
         } else if (emit && d->base < DA_NREGS && d->index == DA_NOREG &&
                    S->r[d->base].k == V_RET && d->width > 0 &&
                    si_event_room(x, S->r[d->base].s, 1, MAX_STORES)) {
-            int64_t off = wadd(S->r[d->base].c, d->disp);
-            store_ev *s = HP_PUSH(x->stores, x->nstores, x->storecap);
-            s->fn = x->cur_fn;
-            s->gen = f->gen;
-            s->insn = S->r[d->base].s;
-            s->off = (int32_t)(off > INT32_MAX ? INT32_MAX : off < INT32_MIN ? INT32_MIN : off);
-            s->width = d->width;
-            s->addr = d->width == 8 && val.k == V_CONST && val.c > 0 &&
-                      si_bytes_at(x, (uint64_t)val.c, 8) ? (uint64_t)val.c : 0;
-            s->maybe = 0;
+            /* a pair is two stores, the second at the next word */
+            for (int k = 0; k < (d->reg2 ? 2 : 1); k++) {
+                if (k > 0 && !si_event_room(x, S->r[d->base].s, 1, MAX_STORES))
+                    break;
+                sv wv = k == 0 ? val : pair_second(S, d);
+                int64_t off = wadd(S->r[d->base].c, wadd(d->disp, k * (int64_t)d->width));
+                store_ev *s = HP_PUSH(x->stores, x->nstores, x->storecap);
+                s->fn = x->cur_fn;
+                s->gen = f->gen;
+                s->insn = S->r[d->base].s;
+                s->off = (int32_t)(off > INT32_MAX ? INT32_MAX : off < INT32_MIN ? INT32_MIN : off);
+                s->width = d->width;
+                s->addr = d->width == 8 ? word_addr(x, wv) : 0;
+                s->maybe = 0;
+            }
         } else if (emit && d->base < DA_NREGS && d->index == DA_NOREG && d->width == 8 &&
-                   val.k == V_CONST && val.c > 0 && S->taint[d->base] &&
+                   S->taint[d->base] &&
                    (S->r[d->base].k != V_MAYRET || S->r[d->base].c == 0) &&
-                   d->base != ar->sp && si_bytes_at(x, (uint64_t)val.c, 8)) {
+                   d->base != ar->sp &&
+                   (word_addr(x, val) || (d->reg2 && word_addr(x, pair_second(S, d))))) {
             /* paths that allocate differently (a pool, a table's call)
             ** met: the value is lost or only "maybe", the taint says which
             ** calls' pointer the base may be (moves only: offset 0) -- an
             ** address stored
-            ** there (a type object into ob_type) is a "maybe" store */
-            for (int b = 0; b < x->ntaint; b++) {
-                if (!(S->taint[d->base] & (1u << b)) ||
-                    !si_event_room(x, x->taint_insn[b], 1, MAX_STORES))
+            ** there (a type object into ob_type) is a "maybe" store; a
+            ** pair's second word is checked the same way */
+            for (int k = 0; k < (d->reg2 ? 2 : 1); k++) {
+                uint64_t wa = word_addr(x, k == 0 ? val : pair_second(S, d));
+                int64_t off = wadd(d->disp, k * 8);
+                if (!wa)
                     continue;
-                store_ev *s = HP_PUSH(x->stores, x->nstores, x->storecap);
-                s->fn = x->cur_fn;
-                s->gen = f->gen;
-                s->insn = x->taint_insn[b];
-                s->off = (int32_t)(d->disp > INT32_MAX ? INT32_MAX : d->disp < INT32_MIN ? INT32_MIN : d->disp);
-                s->width = 8;
-                s->addr = (uint64_t)val.c;
-                s->maybe = 1;
+                for (int b = 0; b < x->ntaint; b++) {
+                    if (!(S->taint[d->base] & (1u << b)) ||
+                        !si_event_room(x, x->taint_insn[b], 1, MAX_STORES))
+                        continue;
+                    store_ev *s = HP_PUSH(x->stores, x->nstores, x->storecap);
+                    s->fn = x->cur_fn;
+                    s->gen = f->gen;
+                    s->insn = x->taint_insn[b];
+                    s->off = (int32_t)(off > INT32_MAX ? INT32_MAX : off < INT32_MIN ? INT32_MIN : off);
+                    s->width = 8;
+                    s->addr = wa;
+                    s->maybe = 1;
+                }
             }
         } else if (emit && a.k == V_CONST && is_ret(&val)) {
             gstore_ev *g = HP_PUSH(x->gstores, x->ngstores, x->gstorecap);
@@ -557,6 +650,7 @@ static void xfer(si_ctx *x, const func *f, state *S, uint32_t ii, int emit)
             unsigned r = (unsigned)__builtin_ctz(wm);
             setr(S, r, vsym(ii, r), 0);
         }
+        writeback(S, d);
         return;
     }
     case DA_OP_PUSH: {
@@ -580,9 +674,14 @@ static void xfer(si_ctx *x, const func *f, state *S, uint32_t ii, int emit)
             setr(S, d->dst, v, t);
         return;
     }
-    case DA_OP_CMOV:
-        setr(S, d->dst, meet(S->r[d->dst], S->r[d->src]), S->taint[d->dst] | S->taint[d->src]);
+    case DA_OP_CMOV: {
+        /* the other value: dst itself, another register, or a constant */
+        unsigned o = d->index < DA_NREGS ? d->index : d->dst;
+        sv ov = d->index >= DA_NREGS && d->mem_ind ? vconst(d->imm) : S->r[o];
+        uint32_t ot = d->index >= DA_NREGS && d->mem_ind ? 0 : S->taint[o];
+        setr(S, d->dst, meet(ov, S->r[d->src]), ot | S->taint[d->src]);
         return;
+    }
     case DA_OP_ALIGN_SP:
         setr(S, ar->sp, vunk(), 0);
         return;

@@ -3,8 +3,9 @@
 **
 ** Contract: address maps (amap), the bytes of an allocated section at an
 ** address, the executable section and body of a function, the 8-byte data
-** word at an address as initialised in the file (R_X86_64_RELATIVE
-** addends for PIE, R_X86_64_64 against a symbol the file defines), and printable C strings in the image.  An address the
+** word at an address as initialised in the file (R_*_RELATIVE addends
+** for PIE, R_*_64 against a symbol the file defines; the types are the
+** architecture's, da_arch), and printable C strings in the image.  An address the
 ** file does not cover gives NULL or 0, never a read outside a section.
 */
 #include "sites/internal.h"
@@ -112,7 +113,7 @@ static uint64_t rel_sym_value(ei_image *img, uint32_t link, uint64_t sym)
 ** something is interposed. */
 void si_load_relative(si_ctx *x)
 {
-    if (x->img->machine != EM_X86_64_)
+    if (x->arch == NULL || x->arch->r_relative == 0)
         return;
     uint64_t *pairs = NULL;
     size_t n = 0, cap = 0;
@@ -128,12 +129,12 @@ void si_load_relative(si_ctx *x)
             continue;
         for (size_t o = 0; o + 24 <= len; o += 24) {
             uint64_t off = rd64le(p + o), info = rd64le(p + o + 8), add = rd64le(p + o + 16);
-            if ((info & 0xffffffff) == R_X86_64_64_) {
+            if ((info & 0xffffffff) == x->arch->r_abs64) {
                 uint64_t v = rel_sym_value(x->img, s->link, info >> 32);
                 if (v == 0)
                     continue;
                 add += v;
-            } else if ((info & 0xffffffff) != R_X86_64_RELATIVE_) {
+            } else if ((info & 0xffffffff) != x->arch->r_relative) {
                 continue;
             }
             hp_grow((void **)&pairs, &cap, n + 2, sizeof *pairs);

@@ -182,7 +182,7 @@ typedef struct state {
 enum { SK_CALL = 0, SK_TAIL = 1 };
 
 /* the registers a state tracks, as bits of da_insn.wmask */
-#define WMASK_REGS ((1u << DA_NREGS) - 1)
+#define WMASK_REGS ((uint32_t)(((uint64_t)1 << DA_NREGS) - 1))
 
 #define MAXARGS 9
 typedef struct site_ev {
@@ -218,7 +218,7 @@ typedef struct holder_ev {
     uint32_t fn, gen, insn;
     uint64_t pc;                /* the location holds the pointer from here */
     uint8_t kind, reg, sp_known, fp_known;
-    uint16_t regs;              /* every register holding it at pc */
+    uint32_t regs;              /* every register holding it at pc */
     int32_t cfa_off;
     int32_t sp_off, fp_off;     /* CFA offsets of sp and fp at pc */
 } holder_ev;

@@ -93,9 +93,21 @@ static inline sv vload(uint64_t addr)
 static inline sv vsym(uint32_t ii, unsigned r)
 {
     sv v = vmk(V_UNK);
-    if (ii < (1u << 27))
-        v.s = ((ii + 1) << 4) | (r & 15);
+    if (ii < (1u << 26))
+        v.s = ((ii + 1) << 5) | (r & 31);
     return v;
+}
+
+/* What vsym() recorded in a V_UNK value (v->s != 0): the instruction
+** index and the register. */
+static inline uint32_t vsym_insn(const sv *v)
+{
+    return (v->s >> 5) - 1;
+}
+
+static inline unsigned vsym_reg(const sv *v)
+{
+    return v->s & 31;
 }
 
 static inline int sv_eq(const sv *a, const sv *b)

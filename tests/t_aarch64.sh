@@ -1,0 +1,149 @@
+#!/bin/sh
+# t_aarch64.sh -- allocation sites in AArch64 binaries (arch/aarch64.c).
+#
+# The site fixtures are built twice from the same source with clang, for
+# x86-64 and for aarch64-linux-gnu (Debian's cross libraries, GNU ld for
+# AArch64), at -O0 and -O2; the AArch64 build must give the same sites as
+# the x86-64 one line for line: allocator, type, method, element size,
+# loop depth, call or tail jump, inline depth, ambiguity and candidates.
+# The AArch64 sites are also checked against an independent listing:
+# every bl/b to a C allocator's PLT stub that aarch64-linux-gnu-objdump
+# shows outside the wrappers is a site at that address, on the line
+# llvm-symbolizer gives for it (the outermost frame).  Then -fno-plt
+# (blr through the GOT), site_scan's figures, and bad input (garbage over
+# a function's code: counted in bad_bytes, never a crash).
+. "${TOP_SRCDIR:-$(dirname "$0")/..}/tests/lib.sh"
+
+need sqlite3 clang aarch64-linux-gnu-ld aarch64-linux-gnu-objdump llvm-symbolizer
+[ -x "$HOLEPROF" ] || die "holeprof not built: $HOLEPROF"
+LD=$(command -v aarch64-linux-gnu-ld)
+
+# a64 CC OUT SRC FLAGS... : build for AArch64
+a64() {
+    _cc=$1 _out=$2 _src=$3
+    shift 3
+    $_cc --target=aarch64-linux-gnu --ld-path="$LD" "$@" -o "$_out" "$_src" 2>"$T/cc.err"
+}
+printf 'int main(void) { return 0; }\n' >"$T/probe.c"
+a64 clang "$T/probe" "$T/probe.c" || skip "no AArch64 cross toolchain: $(head -c 200 "$T/cc.err")"
+
+# sites DB : one line per site, ordered by line and address
+sites() {
+    q "$1" "SELECT s.line, s.allocator, coalesce(t.name, '-'), coalesce(s.method, '-'),
+                   coalesce(s.size, ''), s.loop_depth, s.kind, coalesce(s.inline_depth, ''),
+                   s.ambiguous, s.indirect,
+                   coalesce((SELECT group_concat(name, ',') FROM (SELECT tt.name FROM site_candidates c
+                             JOIN types tt ON tt.id = c.type_id WHERE c.site_id = s.id
+                             ORDER BY tt.name)), '')
+            FROM sites s LEFT JOIN types t ON t.id = s.type_id ORDER BY s.line, s.pc;"
+}
+
+# same CC SRC OPT [EXTRA] : the x86-64 and AArch64 builds give the same sites
+same() {
+    cc=$1 src=$2 opt=$3 extra=${4:-}
+    name=$(basename "$src")
+    tag="$name $cc $opt${extra:+ $extra}"
+    x=$T/x86-$name$opt$extra
+    a=$T/a64-$name$opt$extra
+    $cc -g $opt $extra -o "$x" "$src" 2>"$T/cc.err" || die "$tag: x86-64 build failed: $(head -c 300 "$T/cc.err")"
+    if [ "$extra" = -fno-plt ]; then
+        # clang 14 ignores -fno-plt on AArch64: its assembly gets the
+        # sequence GCC's -fno-plt emits for each C allocator call
+        # (adrp/ldr of the GOT slot, blr; br for a tail call)
+        $cc --target=aarch64-linux-gnu -S -g $opt -o "$T/np.s" "$src" 2>"$T/cc.err" ||
+            die "$tag: AArch64 assembly failed: $(head -c 300 "$T/cc.err")"
+        sed -E 's/^\t(bl|b)\t(malloc|calloc|realloc|aligned_alloc|posix_memalign)$/\tadrp\tx16, :got:\2\n\tldr\tx16, [x16, :got_lo12:\2]\n\t\1r\tx16/' \
+            "$T/np.s" >"$T/np2.s"
+        grep -q 'blr' "$T/np2.s" || fail "[$tag] no call rewritten"
+        a64 $cc "$a" "$T/np2.s" -g || die "$tag: AArch64 build failed: $(head -c 300 "$T/cc.err")"
+    else
+        a64 $cc "$a" "$src" -g $opt $extra || die "$tag: AArch64 build failed: $(head -c 300 "$T/cc.err")"
+    fi
+    assert_status "[$tag] analyze x86-64" 0 "$HOLEPROF" analyze -q "$x" -o "$x.db"
+    assert_status "[$tag] analyze AArch64" 0 "$HOLEPROF" analyze -q "$a" -o "$a.db"
+    assert_eq "[$tag] arch" "aarch64|0" "$(q "$a.db" "SELECT arch || '|' || bad_bytes FROM site_scan;")"
+    sites "$x.db" >"$T/x.sites"
+    sites "$a.db" >"$T/a.sites"
+    [ -s "$T/x.sites" ] || fail "[$tag] the x86-64 build has no site"
+    if cmp -s "$T/x.sites" "$T/a.sites"; then
+        pass
+    else
+        fail "[$tag] AArch64 sites differ from x86-64's: $(diff "$T/x.sites" "$T/a.sites" | tr '\n' ' ')"
+    fi
+}
+
+# listing DB BIN : the independent check of the C allocators' call sites
+listing() {
+    aarch64-linux-gnu-objdump -d --no-show-raw-insn "$2" | awk '
+        /^[0-9a-f]+ <.*>:$/ { fn = $2; gsub(/[<>:]/, "", fn) }
+        $2 ~ /^(bl|b)$/ && $4 ~ /^<(malloc|calloc|realloc|aligned_alloc|posix_memalign)@plt>$/ {
+            a = $1; sub(/:$/, "", a); print fn, a }' >"$T/calls"
+    wrappers=" $(q "$1" "SELECT name FROM allocators WHERE origin = 'wrapper';" | tr '\n' ' ') "
+    n=0
+    while read -r fn addr; do
+        case $wrappers in *" $fn "*) continue ;; esac
+        n=$((n + 1))
+        line=$(llvm-symbolizer --obj="$2" "0x$addr" | awk -F: 'NF >= 2 { l = $(NF - 1) } END { print l }')
+        assert_eq "[$tag] objdump's call at 0x$addr in $fn is a site on line $line" 1 \
+            "$(q "$1" "SELECT count(*) FROM sites WHERE pc = $((0x$addr)) AND line = $line;")"
+    done <"$T/calls"
+    [ "$n" -gt 0 ] || fail "[$tag] objdump shows no allocator call"
+    assert_eq "[$tag] no other C allocator site" "$n" \
+        "$(q "$1" "SELECT count(*) FROM sites WHERE allocator IN
+                   ('malloc', 'calloc', 'realloc', 'aligned_alloc', 'posix_memalign');")"
+}
+
+for opt in -O0 -O2; do
+    for f in sites.c sites_clone.c sites_passthru.c sites_line0.c sites_pytype.c \
+             sites_kmem.c conn_alloc.c; do
+        same clang "$FIXTURES/$f" $opt
+    done
+    same clang "$FIXTURES/sites.c" $opt -fno-plt
+    tag="sites.c clang $opt"
+    listing "$T/a64-sites.c$opt.db" "$T/a64-sites.c$opt"
+    tag="sites.c clang $opt -fno-plt"
+    assert_eq "[$tag] malloc is called through the GOT (blr)" 0 \
+        "$(q "$T/a64-sites.c$opt-fno-plt.db" "SELECT count(*) FROM sites WHERE allocator = 'malloc' AND kind = 'call' AND indirect = 0;")"
+done
+
+# site_scan: what was decoded, counted
+tag="site_scan"
+db=$T/a64-sites.c-O2.db
+assert_eq "[$tag] functions analyzed and instructions" 1 \
+    "$(q "$db" "SELECT analyzed > 0 AND instructions > analyzed AND sites = (SELECT count(*) FROM sites) FROM site_scan;")"
+
+# Bad input: garbage words over conn_new's code after its call to malloc
+tag="bad input"
+bin=$T/a64-bad
+cp "$T/a64-sites.c-O2" "$bin"
+if command -v python3 >/dev/null 2>&1; then
+    python3 - "$bin" <<'PY'
+import struct, subprocess, sys
+d = bytearray(open(sys.argv[1], 'rb').read())
+syms = subprocess.check_output(['readelf', '-sW', sys.argv[1]]).decode().split('\n')
+addr = [int(l.split()[1], 16) for l in syms if l.split()[-1:] == ['conn_new']][0]
+shoff, = struct.unpack_from('<Q', d, 0x28)
+shentsize, shnum = struct.unpack_from('<HH', d, 0x3a)
+for i in range(shnum):
+    h = shoff + i * shentsize
+    typ, flags, sa, so, sz = struct.unpack_from('<IQQQQ', d, h + 4)
+    if sa <= addr < sa + sz and flags & 4:
+        o = addr - sa + so
+        bl = next(k for k in range(0, 256, 4) if d[o + k + 3] & 0xfc == 0x94)
+        for k in range(bl + 4, bl + 20):
+            d[o + k] = 0      # udf #0: capstone 4 decodes no all-zero word
+open(sys.argv[1], 'wb').write(d)
+PY
+    assert_status "[$tag] analyze" 0 "$HOLEPROF" analyze -q "$bin" -o "$bin.db"
+    assert_eq "[$tag] bad bytes counted" 16 "$(q "$bin.db" "SELECT bad_bytes FROM site_scan;")"
+    assert_eq "[$tag] the sites are still found" "$(q "$T/a64-sites.c-O2.db" "SELECT count(*) FROM sites;")" \
+        "$(q "$bin.db" "SELECT count(*) FROM sites;")"
+    # a truncated text section (the file cut inside .text)
+    off=$(( 0x$(readelf -SW "$bin" | awk '$2 == ".text" { print $5 }') + 64 ))
+    head -c "$off" "$T/a64-sites.c-O2" >"$bin.cut"
+    "$HOLEPROF" analyze -q "$bin.cut" -o "$bin.cut.db" 2>"$T/cut.err"
+    st=$?
+    case $st in 0|2) pass ;; *) fail "[$tag] truncated file: status $st ($(head -c 200 "$T/cut.err"))" ;; esac
+fi
+
+finish
