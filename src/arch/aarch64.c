@@ -25,7 +25,7 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <capstone/capstone.h>
+#include "arch/cs.h"
 
 #ifndef EM_AARCH64
 #define EM_AARCH64 183
@@ -85,17 +85,8 @@ static void build_regmap(aa64_ctx *c)
 static void *aa64_open(const da_arch *arch, hp_err *err)
 {
     aa64_ctx *c = hp_xcalloc(1, sizeof *c);
-    if (cs_open(CS_ARCH_ARM64, CS_MODE_ARM, &c->cs) != CS_ERR_OK) {
+    if (arch_cs_open(CS_ARCH_ARM64, CS_MODE_ARM, "AArch64", &c->cs, &c->insn, err) < 0) {
         free(c);
-        hp_errf(err, NULL, "capstone cannot open an AArch64 decoder");
-        return NULL;
-    }
-    cs_option(c->cs, CS_OPT_DETAIL, CS_OPT_ON);
-    c->insn = cs_malloc(c->cs);
-    if (c->insn == NULL) {
-        cs_close(&c->cs);
-        free(c);
-        hp_errf(err, NULL, "capstone: out of memory");
         return NULL;
     }
     c->arch = arch;
@@ -106,8 +97,7 @@ static void *aa64_open(const da_arch *arch, hp_err *err)
 static void aa64_close(void *st)
 {
     aa64_ctx *c = st;
-    cs_free(c->insn, 1);
-    cs_close(&c->cs);
+    arch_cs_close(&c->cs, c->insn);
     free(c);
 }
 

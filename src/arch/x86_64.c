@@ -18,7 +18,7 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <capstone/capstone.h>
+#include "arch/cs.h"
 
 #ifndef EM_X86_64
 #define EM_X86_64 62
@@ -96,17 +96,8 @@ static void build_regmap(x86_ctx *c)
 static void *x86_open(const da_arch *arch, hp_err *err)
 {
     x86_ctx *c = hp_xcalloc(1, sizeof *c);
-    if (cs_open(CS_ARCH_X86, CS_MODE_64, &c->cs) != CS_ERR_OK) {
+    if (arch_cs_open(CS_ARCH_X86, CS_MODE_64, "x86-64", &c->cs, &c->insn, err) < 0) {
         free(c);
-        hp_errf(err, NULL, "capstone cannot open an x86-64 decoder");
-        return NULL;
-    }
-    cs_option(c->cs, CS_OPT_DETAIL, CS_OPT_ON);
-    c->insn = cs_malloc(c->cs);
-    if (c->insn == NULL) {
-        cs_close(&c->cs);
-        free(c);
-        hp_errf(err, NULL, "capstone: out of memory");
         return NULL;
     }
     c->arch = arch;
@@ -117,8 +108,7 @@ static void *x86_open(const da_arch *arch, hp_err *err)
 static void x86_close(void *st)
 {
     x86_ctx *c = st;
-    cs_free(c->insn, 1);
-    cs_close(&c->cs);
+    arch_cs_close(&c->cs, c->insn);
     free(c);
 }
 
