@@ -1,7 +1,8 @@
 #!/bin/sh
 # t_aarch64.sh -- allocation sites in AArch64 binaries (arch/aarch64.c).
 #
-# The site fixtures are built twice from the same source with clang, for
+# The site fixtures (C, and C++ with clang++) are built twice from the
+# same source with clang, for
 # x86-64 and for aarch64-linux-gnu (Debian's cross libraries, GNU ld for
 # AArch64), at -O0 and -O2; the AArch64 build must give the same sites as
 # the x86-64 one line for line: allocator, type, method, element size,
@@ -10,7 +11,8 @@
 # every bl/b to a C allocator's PLT stub that aarch64-linux-gnu-objdump
 # shows outside the wrappers is a site at that address, on the line
 # llvm-symbolizer gives for it (the outermost frame).  Then -fno-plt
-# (blr through the GOT), site_scan's figures, and bad input (garbage over
+# (blr through the GOT), Go (GOARCH=amd64 and arm64 builds of sites.go:
+# the same sites in it), site_scan's figures, and bad input (garbage over
 # a function's code: counted in bad_bytes, never a crash).
 . "${TOP_SRCDIR:-$(dirname "$0")/..}/tests/lib.sh"
 
@@ -32,7 +34,7 @@ if ! a64 clang "$T/probe" "$T/probe.c"; then
     finish
 fi
 
-# sites DB : one line per site, ordered by line and address
+# sites DB [FILE] : one line per site (of source FILE), ordered by line and address
 sites() {
     q "$1" "SELECT s.line, s.allocator, coalesce(t.name, '-'), coalesce(s.method, '-'),
                    coalesce(s.size, ''), s.loop_depth, s.kind, coalesce(s.inline_depth, ''),
@@ -40,7 +42,8 @@ sites() {
                    coalesce((SELECT group_concat(name, ',') FROM (SELECT tt.name FROM site_candidates c
                              JOIN types tt ON tt.id = c.type_id WHERE c.site_id = s.id
                              ORDER BY tt.name)), '')
-            FROM sites s LEFT JOIN types t ON t.id = s.type_id ORDER BY s.line, s.pc;"
+            FROM sites s LEFT JOIN types t ON t.id = s.type_id
+            WHERE '${2:-}' = '' OR s.file LIKE '%/${2:-}' ORDER BY s.line, s.pc;"
 }
 
 # same CC SRC OPT [EXTRA] : the x86-64 and AArch64 builds give the same sites
@@ -103,6 +106,7 @@ for opt in -O0 -O2; do
              sites_kmem.c conn_alloc.c; do
         same clang "$FIXTURES/$f" $opt
     done
+    same clang++ "$FIXTURES/sites.cc" $opt
     same clang "$FIXTURES/sites.c" $opt -fno-plt
     tag="sites.c clang $opt"
     listing "$T/a64-sites.c$opt.db" "$T/a64-sites.c$opt"
@@ -110,6 +114,30 @@ for opt in -O0 -O2; do
     assert_eq "[$tag] malloc is called through the GOT (blr)" 0 \
         "$(q "$T/a64-sites.c$opt-fno-plt.db" "SELECT count(*) FROM sites WHERE allocator = 'malloc' AND kind = 'call' AND indirect = 0;")"
 done
+
+# Go: the same source built with GOARCH=amd64 and GOARCH=arm64 (register
+# ABI: runtime.newobject's type in R0); the fixture's own sites compared
+# (the runtimes' differ: each architecture has its own code)
+need go
+tag="sites.go"
+for goarch in amd64 arm64; do
+    export GOARCH=$goarch
+    go_build "$FIXTURES/sites.go" "$T/go-$goarch" ||
+        die "$tag: GOARCH=$goarch go build failed: $(head -c 300 "$T/go.err")"
+    assert_status "[$tag $goarch] analyze" 0 "$HOLEPROF" analyze -q "$T/go-$goarch" -o "$T/go-$goarch.db"
+    sites "$T/go-$goarch.db" sites.go >"$T/go-$goarch.sites"
+done
+unset GOARCH
+assert_eq "[$tag] arm64 build disassembled as aarch64" aarch64 "$(q "$T/go-arm64.db" "SELECT arch FROM site_scan;")"
+[ -s "$T/go-amd64.sites" ] || fail "[$tag] the amd64 build has no site in sites.go"
+assert_eq "[$tag] typed by runtime.newobject's type argument" 1 \
+    "$(q "$T/go-arm64.db" "SELECT count(*) > 0 FROM sites s JOIN types t ON t.id = s.type_id
+                           WHERE s.file LIKE '%/sites.go' AND s.allocator = 'runtime.newobject';")"
+if cmp -s "$T/go-amd64.sites" "$T/go-arm64.sites"; then
+    pass
+else
+    fail "[$tag] arm64 sites differ from amd64's: $(diff "$T/go-amd64.sites" "$T/go-arm64.sites" | tr '\n' ' ')"
+fi
 
 # site_scan: what was decoded, counted
 tag="site_scan"
