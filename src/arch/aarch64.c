@@ -706,7 +706,7 @@ static void aa64_refs(void *st, const uint8_t *code, size_t len, uint64_t addr,
             uint64_t imm = (uint64_t)((w >> 5) & 0x7ffff) << 2 | ((w >> 29) & 3);
             unsigned rd = w & 31;
             if (w & 0x80000000u) {
-                page[rd] = (pc & ~(uint64_t)0xfff) + (uint64_t)(sext(imm, 21) << 12);
+                page[rd] = (pc & ~(uint64_t)0xfff) + ((uint64_t)sext(imm, 21) << 12);
                 have |= 1u << rd;
             } else {
                 push_ref(out, n, cap, pc + (uint64_t)sext(imm, 21), DA_REF_ADDR);
