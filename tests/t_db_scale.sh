@@ -105,7 +105,7 @@ q "$T/big3.db" "CREATE TEMP TABLE mx AS SELECT max(id) AS m FROM sites;
       FROM r, sites s WHERE s.id = (SELECT min(id) FROM sites WHERE type_id IS NOT NULL);
     INSERT INTO site_candidates SELECT r.id, t.id, 'size', 0.5 FROM r,
            (SELECT DISTINCT type_id AS id FROM sites WHERE type_id IS NOT NULL AND type_id <> $R) t;
-    INSERT INTO site_counts SELECT r.id, 1, 'dhat', 5, 500, 1, 0, NULL, NULL, 0, 0, NULL, 0 FROM r;
+    INSERT INTO site_counts SELECT r.id, 1, 'dhat', 5, 500, 1, 0, NULL, NULL, 0, 0, NULL, 0, 0 FROM r;
     UPDATE sites SET candidates = (SELECT count(*) FROM site_candidates c WHERE c.site_id = sites.id)
      WHERE id > (SELECT m FROM mx)" || die "cannot add the ambiguous sites"
 assert_eq "grown: ambiguous sites" 40000 "$(q "$T/big3.db" "SELECT sum(ambiguous) FROM sites")"
