@@ -12,8 +12,11 @@
 ** by a hash of the input (so an input always meets the same one, and a
 ** mutation of it most likely another): a connection per input, not
 ** twelve.  FZ_DB_ALL=1 runs all twelve on every input (fuzz/run.sh's
-** replay of a corpus).  Errors are expected; crashes, hangs and leaks
-** are not.  The time limit is set low (HOLEPROF_DB_TIME_LIMIT 2 s) so a
+** replay of a corpus); FZ_DB_READER=K only reader K (0-11, in the order
+** above; for timing one).  The seeds must fit in -max_len: a database cut
+** short is refused by every reader at st_open (fuzz/run.sh makes them
+** with 512-byte pages).  SQLite's query flattener is off (fz_common.h).
+** Errors are expected; crashes, hangs and leaks are not.  The time limit is set low (HOLEPROF_DB_TIME_LIMIT 2 s) so a
 ** slow input reports as an error instead of a timeout.
 */
 #include "fz_common.h"
@@ -76,6 +79,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (fz_null == NULL) {
         setenv("HOLEPROF_DB_TIME_LIMIT", "2", 1);
         setenv("HOLEPROF_DB_MEMORY_LIMIT", "256", 1);
+        fz_sqlite_setup();
         fz_null = fopen("/dev/null", "w");
         fz_text(&fz_sql, "SELECT * FROM type_waste; SELECT * FROM member_holes;"
                          " SELECT * FROM waste LIMIT 50; SELECT count(*) FROM site_rows;");
@@ -85,12 +89,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     /* SQLite resolves /proc/self/fd/N to the memfd's name, which it cannot
     ** open: the database goes into a real file, rewritten per input */
     static char dbpath[64];
-    static int all = -1;
+    static int all = -1, only = -1;
     if (dbpath[0] == '\0') {
         snprintf(dbpath, sizeof dbpath, "%s/holeprof-fz_db.%d.db",
                  access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp", (int)getpid());
         const char *a = getenv("FZ_DB_ALL");
         all = a != NULL && strcmp(a, "1") == 0;
+        const char *r = getenv("FZ_DB_READER");
+        if (r != NULL)
+            only = atoi(r);
     }
     FILE *w = fopen(dbpath, "wb");
     if (w == NULL || fwrite(data, 1, size, w) != size || fclose(w) != 0) {
@@ -101,7 +108,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     for (size_t i = 0; i < size; i++)
         h = (h ^ data[i]) * 16777619u;
     for (int k = 0; k < FZ_DB_READERS; k++)
-        if (all || (uint32_t)k == h % FZ_DB_READERS)
+        if (only >= 0 ? k == only : all || (uint32_t)k == h % FZ_DB_READERS)
             fz_read(dbpath, k);
     unlink(dbpath);
     return 0;

@@ -33,6 +33,7 @@ static void put_db(void)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (dbbytes == NULL) {
+        fz_sqlite_setup();
         const char *src = getenv("FZ_DHAT_DB");
         FILE *in = src ? fopen(src, "rb") : NULL;
         if (in == NULL) {
