@@ -1155,6 +1155,36 @@ static const dl_type *first_param_type(walker *w, const dws_code_attrs *a, int h
     return res;
 }
 
+/* The aggregates the formal parameters point to, by position, into
+** f->param (dl_func.want_params; an out-of-line instance that lists no
+** parameters: its origin's). */
+static void params_of(walker *w, const dws_code_attrs *a, dl_func *f, int hops)
+{
+    uint64_t off;
+    int more = a->has_children ? cd_step(w, a->off, 1, &off) : 0, n = 0;
+    for (int guard = 0; more == 1 && guard < 65536 && n < DL_MAX_PARAMS; guard++) {
+        cdie c;
+        int read = cd_read(w, off, &c) == 0;
+        if (read && c.c.a.tag == TAG_formal_parameter) {
+            uint64_t toff;
+            const dl_type *t = type_of(w, &c.c.a, &toff) ? var_type(w, toff) : NULL;
+            f->param[n++] = t && t->tag != 0 && t->name ? t : NULL;
+        }
+        more = cd_next(w, &c, read, &off);
+        cd_free(w, &c);
+    }
+    uint64_t org = (a->has & DWC_ORIGIN) ? a->origin :
+                   (a->has & DWC_SPECIFICATION) ? a->specification : 0;
+    if (n == 0 && org && hops < 4) {
+        cdie od;
+        if (cd_read(w, org, &od) == 0) {
+            if (od.c.a.has_children && !(od.c.a.has & DWC_ORIGIN && od.c.a.origin == org))
+                params_of(w, &od.c.a, f, hops + 1);
+            cd_free(w, &od);
+        }
+    }
+}
+
 /* The aggregate a parameter or return type of an interface is or points
 ** to (dl_func.api), through typedefs, qualifiers, pointers, references
 ** (0x10, 0x42) and arrays (0x01). */
@@ -1264,6 +1294,8 @@ static void do_subprogram(walker *w, cdie *d)
             w->funcs[k].this_type = first_param_type(w, a, 0);
             if (w->funcs[k].want_api)
                 api_of(w, a, &w->funcs[k], 0);
+            if (w->funcs[k].want_params)
+                params_of(w, a, &w->funcs[k], 0);
         }
     }
 

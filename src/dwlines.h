@@ -41,7 +41,9 @@
 **    first parameter points to ("this" of a constructor); on request
 **    (dl_func.want_api) every aggregate its parameters and return value
 **    are or point to, through typedefs, qualifiers, pointers, references
-**    and arrays (an exported function's interface).
+**    and arrays (an exported function's interface); on request
+**    (dl_func.want_params) the aggregate each of its first eight
+**    parameters points to, by position.
 **  - Go: every top-level type's DW_AT_go_runtime_type (an offset from the
 **    runtime.types symbol), for dl_go_types(): structs, and the base,
 **    pointer and array types make([]T) and new(T) also allocate.
@@ -180,6 +182,10 @@ typedef struct dl_func {
                                    parameters (the first eight) and its
                                    return value are or point to */
     uint8_t napi;
+    uint8_t want_params;        /* input: fill param[] */
+    const dl_type *param[DL_MAX_PARAMS];  /* output with want_params: the
+                                   aggregate parameter i points to (through
+                                   typedefs and qualifiers), else NULL */
 } dl_func;
 
 typedef struct dl_gotype {

@@ -43,6 +43,11 @@
 **                      member of a struct a variable names), or into a
 **                      global, of type D*: D, or no struct when D is a
 **                      pointer or a scalar
+**   dwarf-param  0.65  the pointer, or the address of a member (p + off),
+**                      is passed to a function whose parameter is D*: D
+**                      when off is 0 and D has the size (or ends in a
+**                      flexible array), else the one struct of the size
+**                      holding a D at off (container_of)
 **   stores       0.60  the offsets and widths written through the pointer
 **                      fit the members of exactly one struct of the size
 **   size         --    only the size is known: every struct of that size

@@ -14,6 +14,13 @@
 #                  through a struct T ** parameter; kcalloc of a
 #                  152-byte element built with two lea and a shl keeps its
 #                  element size;
+#   sites_kparam.c  the parameter types of the functions the pointer is
+#                  passed to (dwarf-param): the pointer itself to a
+#                  `struct conn *` (first or second parameter), a member's
+#                  address to a `struct timer *` (container_of: the one
+#                  struct of the size with a timer there), a flexible
+#                  array's header; nothing from two structs with a timer
+#                  there, a `void *` parameter, or a struct of another size;
 #   sites_retpoline.c  a call through __x86_indirect_thunk_REG (gcc
 #                  -mindirect-branch=thunk-extern, clang
 #                  -mretpoline-external-thunk) is an indirect call through
@@ -54,6 +61,25 @@ for cc in gcc clang; do
                           AND (t.flags & 256) = 0;")"
 done
 [ $ran = 1 ] || skip "no C compiler"
+
+# ---- callee parameter types ----
+for cc in gcc clang; do
+    command -v $cc >/dev/null 2>&1 || continue
+    tag="kparam $cc -O2"
+    bin=$T/kparam-$cc
+    $cc -std=gnu11 -O2 -g -o "$bin" "$FIXTURES/sites_kparam.c" || die "$tag: compile failed"
+    assert_status "[$tag] analyze" 0 "$HOLEPROF" analyze -q "$bin" -o "$bin.db"
+    for m in conn attach em485 flex; do
+        l=$(line_of sites_kparam.c type=$m)
+        assert_eq "[$tag] line $l: the callee's parameter names $m" "$m|dwarf-param" \
+            "$(site_at "$bin.db" sites_kparam.c "$l" "coalesce(t.name, '-') || '|' || s.method")"
+    done
+    for m in twins voidparam toosmall; do
+        l=$(line_of sites_kparam.c untyped=$m)
+        assert_eq "[$tag] line $l: no type ($m)" "-|1" \
+            "$(site_at "$bin.db" sites_kparam.c "$l" "coalesce(t.name, '-') || '|' || s.ambiguous")"
+    done
+done
 
 # ---- retpolines ----
 for cc in "gcc -mindirect-branch=thunk-extern" "clang -mretpoline-external-thunk"; do

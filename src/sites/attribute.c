@@ -80,7 +80,7 @@ static void attribute(si_ctx *x, tindex *ti, const site_ev *e, const dwarfacts *
     ** PyObject head */
     if (si_ev_kmem_name(&at) || si_ev_pytype_name(&at) || si_ev_ctor(&at) || si_ev_class_new(&at) ||
         si_ev_var(&at) ||
-        si_ev_return(&at) || si_ev_dest(&at))
+        si_ev_return(&at) || si_ev_dest(&at) || si_ev_param(&at))
         return;
     const char *scalar = at.scalar;
     if (scalar && r->fallback == NULL) {

@@ -35,7 +35,8 @@ uint32_t si_taint_bit(si_ctx *x, uint32_t ii)
     return 1u << x->ntaint++;
 }
 
-/* Room for one more event of one kind (0 holders, 1 stores, 2 calls) for
+/* Room for one more event of one kind (0 holders, 1 stores, 2 calls, 3
+** calls with the pointer as any argument) for
 ** site `insn` in this emitting pass, within max: counted per instruction
 ** (si_ctx.evc, cleared when the pass starts), so a function with many
 ** sites costs what its events do, not their square. */
@@ -43,7 +44,7 @@ int si_event_room(si_ctx *x, uint32_t insn, int which, int max)
 {
     if (insn >= x->ninsn)
         return 0;
-    uint8_t *c = &x->evc[(size_t)insn * 3 + (size_t)which];
+    uint8_t *c = &x->evc[(size_t)insn * EVC_KINDS + (size_t)which];
     if (*c >= max)
         return 0;
     (*c)++;

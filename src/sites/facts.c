@@ -5,8 +5,9 @@
 ** last analysis of each function, not forwarding), in pc order, turns
 ** kmem_cache_create calls into kmem caches (the global the cache went to,
 ** its size and name), and asks dwlines.c, once for all sites, for their
-** lines, inline chains, call-site values, variables and return types, and
-** the `this` types of the constructors they call.  Nothing here needs the
+** lines, inline chains, call-site values, variables and return types, the
+** `this` types of the constructors they call, and the parameter types of
+** the functions their pointers are passed to (ev_param.c).  Nothing here needs the
 ** database.
 */
 #include "sites/internal.h"
@@ -109,6 +110,7 @@ void si_collect_facts(si_ctx *x, ei_image *dwarf)
     if (x->ngstores > 1)
         qsort(x->gstores, x->ngstores, sizeof *x->gstores, cmp_gstore);
     si_dest_sort(x);
+    si_param_sort(x);
     /* final events: the last analysis of each function, not forwarding */
     for (size_t i = 0; i < x->nsites; i++) {
         site_ev *e = &x->sites[i];
@@ -151,14 +153,17 @@ void si_collect_facts(si_ctx *x, ei_image *dwarf)
         f->entry = x->calls[i].target;
     }
     si_abi_functions(x, &dfn, &ndfn, &dfcap);    /* the exported interface (abi.c) */
+    si_param_funcs(x, &dfn, &ndfn, &dfcap);      /* callees' parameters (ev_param.c) */
     if (ndfn > 1) {
         qsort(dfn, ndfn, sizeof *dfn, cmp_dlfunc);
         size_t w = 1;
         for (size_t i = 1; i < ndfn; i++) {
-            if (dfn[i].entry != dfn[w - 1].entry)
+            if (dfn[i].entry != dfn[w - 1].entry) {
                 dfn[w++] = dfn[i];
-            else
+            } else {
                 dfn[w - 1].want_api |= dfn[i].want_api;
+                dfn[w - 1].want_params |= dfn[i].want_params;
+            }
         }
         ndfn = w;
     }

@@ -325,6 +325,8 @@ static void xfer(si_ctx *x, const func *f, state *S, uint32_t ii, int emit)
             si_fp_pass(x, f, S, d, target);
         else if (emit && !A)
             si_fp_argcall(x, f, S, d);
+        if (emit && !A && target)
+            si_param_call(x, f, S, d, target);
         if (emit && !A && target) {
             const sv *a0 = &S->r[f->go_abi ? ar->go_args[0] : ar->args[0]];
             if (is_ret(a0) && si_event_room(x, a0->s, 2, MAX_CALLS)) {
@@ -875,8 +877,8 @@ void si_run_flow(si_ctx *x, const func *f, const loopscratch *LS)
     if (bounded)
         x->st->skipped++;
     x->flow_bounded = (uint8_t)bounded;
-    hp_grow((void **)&x->evc, &x->evc_cap, 3 * x->ninsn + 1, 1);
-    memset(x->evc, 0, 3 * x->ninsn + 1);
+    hp_grow((void **)&x->evc, &x->evc_cap, EVC_KINDS * x->ninsn + 1, 1);
+    memset(x->evc, 0, EVC_KINDS * x->ninsn + 1);
     state S;
     x->fn_sites_from = x->nsites;
     x->ret_taint = 0;

@@ -37,7 +37,8 @@
 **     stores made through the returned pointer, where the pointer was kept
 **     (every register and stack slot at each later pc, for DWARF
 **     variables), the function called on it (C++ constructors), whether it
-**     is returned (a taint set that survives joins the values do not), and
+**     is returned (a taint set that survives joins the values do not), the
+**     calls it is passed to as any argument (ev_param.c), and
 **     the loop depth from dominators and natural loops (cfg.c).
 **  6. DWARF (facts.c, through dwlines.c): lines through inline chains,
 **     call-site constant arguments, variable types, Go type descriptors.
@@ -228,6 +229,15 @@ typedef struct call_ev {        /* a call made with the pointer as argument 0 */
     uint64_t target;
 } call_ev;
 
+/* A call made with the pointer, or the pointer plus a constant (a member's
+** address, &p->lock), as argument `arg` (ev_param.c). */
+typedef struct pcall_ev {
+    uint32_t fn, gen, insn;
+    uint8_t arg;
+    int32_t off;
+    uint64_t target;
+} pcall_ev;
+
 typedef struct gstore_ev {      /* the pointer stored to a fixed address */
     uint32_t fn, gen, insn;
     uint64_t addr;
@@ -255,6 +265,8 @@ typedef struct dstore_ev {      /* the pointer stored through another register *
 #define MAX_HOLDERS 8
 #define MAX_STORES 48
 #define MAX_CALLS 2
+#define MAX_PCALLS 6
+#define EVC_KINDS 4             /* si_event_room's kinds */
 
 typedef struct block {
     uint32_t first, last;       /* instruction indexes */
@@ -395,6 +407,8 @@ typedef struct si_ctx {
     size_t ngstores, gstorecap;
     dstore_ev *dstores;         /* ev_dest.c */
     size_t ndstores, dstorecap;
+    pcall_ev *pcalls;           /* ev_param.c */
+    size_t npcalls, pcallcap;
     uint8_t *evc;               /* events per site instruction (si_event_room) */
     size_t evc_cap;
     uint32_t cur_fn;
@@ -466,6 +480,7 @@ typedef struct tindex {
 #define CONF_KMEM   0.80
 #define CONF_PYTYPE 0.80
 #define CONF_DEST   0.70
+#define CONF_PARAM  0.65
 #define CONF_STORES 0.60
 #define CONF_SIZE   0.30
 #define MAX_CANDIDATES 16
@@ -772,6 +787,10 @@ void si_ev_pytype_size(attr *at);
 int si_ev_pytype_name(attr *at);
 int si_ev_stores(attr *at, size_t slo, size_t shi);
 int si_ev_dest(attr *at);
+void si_param_call(si_ctx *x, const func *f, const state *S, const da_insn *d, uint64_t target);
+void si_param_sort(si_ctx *x);
+void si_param_funcs(si_ctx *x, dl_func **dfn, size_t *n, size_t *cap);
+int si_ev_param(attr *at);
 void si_dest_store(si_ctx *x, const func *f, const state *S, const da_insn *d);
 void si_dest_sort(si_ctx *x);
 void si_dest_probes(const si_ctx *x, const site_ev *e, dl_site *d);

@@ -62,6 +62,7 @@ static void ctx_free(si_ctx *x)
     free(x->calls);
     free(x->gstores);
     free(x->dstores);
+    free(x->pcalls);
     free(x->queue);
     free(x->want);
     free(x->evc);

@@ -173,7 +173,7 @@ static int fixed_size(const si_ctx *x, const site_ev *e, int64_t *size, int64_t 
 ** its own site, typed from inside it, stays the site. */
 static int only_hands_back(const si_ctx *x, const site_ev *e)
 {
-    const uint8_t *c = &x->evc[(size_t)e->insn * 3];
+    const uint8_t *c = &x->evc[(size_t)e->insn * EVC_KINDS];
     return c[1] == 0 && c[2] == 0;
 }
 
