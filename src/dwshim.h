@@ -1,10 +1,12 @@
 /*
 ** dwshim.h -- the only door to libdwarf.
 **
-** Contract: every libdwarf call in holeprof lives in dwshim.c.  The rest
-** of the program sees opaque DIE handles and plain C structs, so a newer
-** libdwarf (0.x changed dwarf_object_init_b, dwarf_siblingof_c,
-** dwarf_next_cu_header_e, ...) is supported by changing this one file.
+** Contract: every libdwarf call in holeprof lives in the dwshim family
+** (dwshim.c and dwshim_*.c, which share dwshim_int.h; its top lists what
+** each file does).  The rest of the program sees opaque DIE handles and
+** plain C structs, so a newer libdwarf (0.x changed dwarf_object_init_b,
+** dwarf_siblingof_c, dwarf_next_cu_header_e, ...) is supported by
+** changing those files only.
 **
 ** One dws_file is one Dwarf_Debug and is NOT thread-safe: parallel readers
 ** each open their own dws_file over the same path and split the compile
@@ -140,7 +142,7 @@ void dws_close(dws_file *f);
 ** DWARF: libdwarf's own ELF reader (dwarf_init_path) is never used, since
 ** a file it fails on leaves libdwarf 20210528 in a state that crashes a
 ** later dwarf_object_init_b in the same process (fuzz/README.md).  The .debug_rnglists and .debug_loclists
-** unit headers are checked when loaded (see dwshim.c); a failed load or
+** unit headers are checked when loaded (see dwshim_image.c); a failed load or
 ** check is what a later error from any handle reports. */
 typedef struct dws_image dws_image;
 #define DWS_TYPES_ONLY 1u
