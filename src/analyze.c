@@ -24,7 +24,7 @@
 #include "elfimg.h"
 #include "layout.h"
 #include "outfile.h"
-#include "rank.h"
+#include "classes.h"
 #include "report.h"
 #include "sites.h"
 #include "store.h"
@@ -673,7 +673,7 @@ int an_run(const char **bins, size_t nbins, const an_opts *o, hp_err *err)
         goto fail;
     }
     /* allocator classes for every size the ranking views ask about */
-    if (rk_fill_classes(st_writer_db(w), o->out, err) != 0) {
+    if (cl_fill(st_writer_db(w), o->out, err) != 0) {
         st_abort(w);
         goto fail;
     }

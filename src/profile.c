@@ -56,7 +56,7 @@
 #include "profile.h"
 #include "pf_int.h"
 #include "elfimg.h"
-#include "rank.h"
+#include "classes.h"
 #include "report.h"
 #include "store.h"
 
@@ -1648,7 +1648,7 @@ static int pf_write(pf_ctx *c, const char *name, const char *path, int64_t *pid_
     sqlite3_finalize(mem);
     sqlite3_finalize(st);
     /* measured sizes may ask for classes of new request sizes */
-    return rk_fill_classes(c->db, c->dbpath, c->err);
+    return cl_fill(c->db, c->dbpath, c->err);
 }
 
 /* slabinfo's summary: caches, and how many hold a known struct. */
@@ -1860,7 +1860,7 @@ int pf_manage(const char *dbpath, const char *drop, const char *use, FILE *log, 
         if (log)
             fprintf(log, "counting profiles %s\n", use);
     }
-    if (rk_fill_classes(c.db, dbpath, err) != 0 || pf_commit(&c) != 0)
+    if (cl_fill(c.db, dbpath, err) != 0 || pf_commit(&c) != 0)
         goto out;
     in_tx = 0;
     status = 0;

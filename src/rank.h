@@ -1,18 +1,14 @@
 /*
-** rank.h -- which struct to fix first: allocator classes in the database
-** and `holeprof top`.
+** rank.h -- which struct to fix first: `holeprof top`.
 **
 ** Contract: the ranking arithmetic lives in SQL, in the views site_rows,
-** site_waste_all and waste_all of db/schema.sql; this module only fills
-** what those views need and orders and prints their rows, so `top`,
-** `show`, `diff` and queries/worst.sql agree by construction on every
-** number (tests/t_top.sh checks order and numbers against worst.sql).
+** site_waste_all and waste_all of db/schema.sql; this module only orders
+** and prints their rows, so `top`, `show`, `diff` and queries/worst.sql
+** agree by construction on every number (tests/t_top.sh checks order and
+** numbers against worst.sql).
 **
-** rk_fill_classes() runs inside a writer's transaction (analyze, profile):
-** it picks each binary's allocator model once (sc_pick: alloc_models) and
-** stores sc_class() for every model and every request size the views can
-** ask for (alloc_classes), adding only what is missing, so it is cheap to
-** call again after new site counts change the requests.
+** The allocator models and classes those views join are filled by
+** classes.c (cl_fill), at the end of analyze and of profile.
 */
 #ifndef RANK_H
 #define RANK_H
@@ -22,8 +18,6 @@
 
 #include "fmt.h"
 #include "hp.h"
-
-int rk_fill_classes(sqlite3 *db, const char *path, hp_err *err);
 
 typedef struct rk_opts {
     long n;                  /* rows to print; 0 = all */
