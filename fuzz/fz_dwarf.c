@@ -1,6 +1,6 @@
 /*
 ** fz_dwarf.c -- libFuzzer harness for the DWARF type reader
-** (src/dwshim.c, src/dwtypes.c, src/typeset.c, src/layout.c).
+** (src/dwshim*.c, src/dwtypes.c, src/typeset.c, src/layout.c).
 **
 ** Input: the bytes of an executable with DWARF.  The same order as
 ** analyze: ei_open validates the ELF first (holeprof never hands libdwarf

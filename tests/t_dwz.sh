@@ -1,7 +1,8 @@
 #!/bin/sh
 # t_dwz.sh -- debug info compressed by dwz, as Debian, Ubuntu and Fedora
-# ship it (src/dwshim.c: the supplementary file; src/debugfind.c:
-# df_locate_alt; src/elfimg.c: .gnu_debugaltlink and .debug_sup).
+# ship it (src/dwshim_alt.c, src/dwshim_form.c: the supplementary file;
+# src/debugfind.c: df_locate_alt; src/elfimg.c: .gnu_debugaltlink and
+# .debug_sup).
 #
 # Two C programs sharing a header are built with gcc -g, then:
 #   - `dwz -m` over both: each keeps what is its own and imports the

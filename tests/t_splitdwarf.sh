@@ -1,6 +1,6 @@
 #!/bin/sh
-# t_splitdwarf.sh -- split DWARF, -gsplit-dwarf (issue 16; src/dwshim.c:
-# skeleton units, .dwo files, .dwp packages).
+# t_splitdwarf.sh -- split DWARF, -gsplit-dwarf (issue 16;
+# src/dwshim_split.c: skeleton units, .dwo files, .dwp packages).
 #
 # The binary keeps one skeleton unit per compile unit (DWARF 5
 # DW_UT_skeleton, DWARF 4 DW_AT_GNU_dwo_id) with the line table; the DIEs

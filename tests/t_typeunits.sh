@@ -1,6 +1,6 @@
 #!/bin/sh
 # t_typeunits.sh -- type units, -fdebug-types-section (issue 16;
-# src/dwshim.c: .debug_types, signatures, stand-ins; src/dwtypes.c: the
+# src/dwshim_tu.c, src/dwshim.c: .debug_types, signatures, stand-ins; src/dwtypes.c: the
 # scope of a type read by reference).
 #
 # DWARF 4 puts each type in a unit of its own in .debug_types, DWARF 5 in
