@@ -656,6 +656,86 @@ static const char *name_of(walker *w, const dws_code_attrs *a)
     return NULL;
 }
 
+/* ---- a standard allocator's element type (dl_site.alloc_elem) ---- */
+
+/* The linkage name of a subprogram or inlined subroutine, through its
+** abstract origin and specification (a member's declaration holds it). */
+static const char *linkage_of(walker *w, const dws_code_attrs *a)
+{
+    if (a->linkage_name)
+        return a->linkage_name;
+    uint64_t next = (a->has & DWC_ORIGIN) ? a->origin :
+                    (a->has & DWC_SPECIFICATION) ? a->specification : 0;
+    dws_code_attrs b;
+    for (int hop = 0; next && hop < 4; hop++) {
+        if (read_at(w, next, &b) != 0)
+            return NULL;
+        if (b.linkage_name)
+            return b.linkage_name;
+        next = (b.has & DWC_ORIGIN) ? b.origin :
+               (b.has & DWC_SPECIFICATION) ? b.specification : 0;
+    }
+    return NULL;
+}
+
+/* Is ln the `allocate` member of a standard allocator of T: std::allocator
+** ("Sa"), std::__new_allocator (gcc 12+), __gnu_cxx::new_allocator,
+** std::allocator_traits<std::allocator<T>>, libc++'s std::__1::allocator
+** and its allocator_traits (libc++ puts an ABI tag "B..." after the name)?
+** allocator_traits of any other allocator is not: that allocator's own
+** allocate decides what it asks operator new for. */
+static int std_allocate(const char *ln)
+{
+    static const char *const pre[] = {
+        "_ZNSaI", "_ZNSt15__new_allocatorI", "_ZN9__gnu_cxx13new_allocatorI",
+        "_ZNSt16allocator_traitsISaI", "_ZNSt3__19allocatorI",
+        "_ZNSt3__116allocator_traitsINS_9allocatorI",
+    };
+    for (size_t i = 0; i < sizeof pre / sizeof pre[0]; i++)
+        if (strncmp(ln, pre[i], strlen(pre[i])) == 0)
+            return strstr(ln, "E8allocateE") != NULL || strstr(ln, "E8allocateB") != NULL;
+    return 0;
+}
+
+static const dl_type sa_other, sa_neutral;  /* std_alloc_frame's sentinels */
+
+/* What one frame around a call says about the element type: a standard
+** allocate returning T * (T), a libc++ helper between allocate and
+** operator new (&sa_neutral: changes nothing), anything else (&sa_other).
+** Memoized by the abstract origin (every inlined copy shares it). */
+static const dl_type *std_alloc_frame(walker *w, const dws_code_attrs *a)
+{
+    uint64_t key = ((a->has & DWC_ORIGIN) ? a->origin : a->off) | (1ULL << 61);
+    int found;
+    const dl_type *m = memo_get(w->d, key, &found);
+    if (found)
+        return m;
+    const dl_type *res = &sa_other;
+    const char *ln = linkage_of(w, a);
+    uint64_t rt;
+    if (ln && std_allocate(ln)) {
+        const dl_type *t = type_of(w, a, &rt) ? var_type(w, rt) : NULL;
+        if (t && (t->name || (t->pointee_name && strcmp(t->pointee_name, "void") != 0 &&
+                              strcmp(t->pointee_name, "?") != 0)))
+            res = t;
+    } else {
+        const char *nm = name_of(w, a);
+        if (nm && strncmp(nm, "__libcpp_", 9) == 0)
+            res = &sa_neutral;
+    }
+    memo_put(w->d, key, res);
+    return res;
+}
+
+/* The frame a (outer frames already applied) around site: innermost wins. */
+static void std_alloc_apply(dl_site *site, const dl_type *t)
+{
+    if (t == &sa_other)
+        site->alloc_elem = NULL;
+    else if (t != &sa_neutral)
+        site->alloc_elem = t;
+}
+
 /* ---- locations ---- */
 
 static int reduce_loc(const walker *w, const dws_loc *l, dl_varloc *out)
@@ -1075,10 +1155,16 @@ static void walk_scope(walker *w, const cdie *parent, const subset *s, int depth
             if (sub.n == 0)
                 break;
             if (a->tag == TAG_inlined_subroutine) {
+                const dl_type *sa = NULL;
                 for (size_t k = 0; k < sub.n; k++) {
                     if (sub.idx[k] & PROBE_ONLY)
                         continue;
                     dl_site *site = &w->sites[sub.idx[k]];
+                    if (site->want_alloc_elem) {
+                        if (sa == NULL)
+                            sa = std_alloc_frame(w, a);
+                        std_alloc_apply(site, sa);
+                    }
                     site->inline_depth++;
                     /* the outermost inlined call gives the caller's line;
                     ** when it has none (clang's line 0 on merged calls),
@@ -1300,12 +1386,18 @@ static void do_subprogram(walker *w, cdie *d)
     }
 
     subset s = {0};
+    const dl_type *sa = NULL;
     for (size_t i = 0; i < nr; i++) {
         for (size_t k = site_lb(w, r[i].lo); k < w->nsites && w->sites[k].pc < r[i].hi; k++) {
             dl_site *site = &w->sites[k];
             if (atomic_exchange(&w->claimed[k], 1))
                 continue;
             site->found = 1;
+            if (site->want_alloc_elem) {
+                if (sa == NULL)
+                    sa = std_alloc_frame(w, a);
+                std_alloc_apply(site, sa);
+            }
             uint32_t *u = HP_PUSH(w->unit_sites, w->nunit_sites, w->unit_sites_cap);
             *u = (uint32_t)k;
             site->subprogram = nm;

@@ -22,6 +22,14 @@
 **    expression (DW_OP_lit*, DW_OP_const*, DW_OP_addr; plus DW_OP_stack_value).
 **    The same call site's DW_AT_LLVM_alloc_type (0x3e0e, clang 22 on C++
 **    `new`): the type allocated, through typedefs and qualifiers.
+**  - On request (dl_site.want_alloc_elem), the element type T of a C++
+**    standard allocator's `allocate` the call lies in: the innermost frame
+**    around the pc (the subprogram itself, or an inlined subroutine through
+**    its abstract origin) whose linkage name is the allocate of
+**    std::allocator<T>, std::__new_allocator<T>, __gnu_cxx::new_allocator<T>,
+**    std::allocator_traits<std::allocator<T>> or libc++'s std::__1 ones,
+**    read from its declared return type T*; a deeper frame of any other
+**    function (libc++'s __libcpp_* helpers excepted) clears it.
 **  - Variables and parameters in every scope (subprogram, lexical block,
 **    inlined subroutine) that contains the pc, when their type is a pointer
 **    (through typedefs and qualifiers) to a struct/class/union, with their
@@ -134,6 +142,7 @@ typedef struct dl_site {
     uint8_t want_vars;          /* collect variables (else only the line) */
     uint8_t want_params;        /* collect call-site parameter values */
     uint8_t want_alloc_type;    /* read DW_AT_LLVM_alloc_type of its call site */
+    uint8_t want_alloc_elem;    /* the element type of a std allocate around it */
     uint8_t want_members;       /* the variables' aggregates list their
                                    embedded aggregates (dl_type.members);
                                    one site asking is enough for all */
@@ -159,6 +168,10 @@ typedef struct dl_site {
     const dl_type *alloc_type;  /* DW_AT_LLVM_alloc_type of the call site (clang
                                    22 on `new`): the allocated type itself (an
                                    aggregate, or pointee_name for others); NULL */
+    const dl_type *alloc_elem;  /* with want_alloc_elem: T of the innermost
+                                   std::allocator<T>-family allocate the call
+                                   is in (an aggregate, or pointee_name:
+                                   "pointer" with inner for T = U *); NULL */
 } dl_site;
 
 /* An aggregate an exported function takes or returns (dl_func.api). */

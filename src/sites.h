@@ -20,6 +20,11 @@
 **                      to a struct through DW_AT_go_runtime_type
 **   dwarf-alloc-type 0.97  clang 22's DW_AT_LLVM_alloc_type on the call site
 **                      of a C++ new, when the size agrees
+**   cxx-allocator 0.95  C++: the operator new call is in (or inlined from)
+**                      std::allocator<T>'s / allocator_traits' allocate,
+**                      whose DWARF return type names T (a container's
+**                      node, make_shared's control block), when the size
+**                      is whole T's
 **   cxx-class-new 0.90  C++: the site calls T::operator new and the size is
 **                      T's (tried after cxx-ctor)
 **   cxx-ctor     0.95  C++: a constructor is called on the returned pointer;

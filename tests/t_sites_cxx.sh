@@ -6,8 +6,9 @@
 # checks every line the fixture marks "SITE": one site, operator new or
 # new[], the class (qualified: geo::Point, Holder<double>) and the method
 # that decided it -- the out-of-line constructor's `this` (cxx-ctor), or
-# at -O2, where make_unique/make_shared are inlined, the variables of the
-# inlined library code (dwarf-var) -- and the element size.  At -O0 the
+# at -O2, where make_unique is inlined, the variables of the inlined
+# library code (dwarf-var); make_shared's control block from its
+# allocator's element type (cxx-allocator) -- and the element size.  At -O0 the
 # allocation of make_unique/make_shared stays in a libstdc++ template
 # instance, so the site is at the header's line in that instance.  Nothing
 # is reported for placement new.

@@ -70,7 +70,7 @@ static void attribute(si_ctx *x, tindex *ti, const site_ev *e, const dwarfacts *
     at.regs = abi_args(x, (at.A->flags & AF_GO_ABI) != 0, &at.na);
 
     si_ev_size(&at);
-    if (si_ev_go(&at) || si_ev_alloc_type(&at))
+    if (si_ev_go(&at) || si_ev_alloc_type(&at) || si_ev_std_alloc(&at))
         return;
     si_ev_kmem_size(&at);
     si_ev_pytype_size(&at);

@@ -72,6 +72,8 @@ static void want_dwarf(const si_ctx *x, const site_ev *e, dl_site *d)
         d->want_params = 1;
     /* clang 22 names the type of a C++ `new` on its call site */
     d->want_alloc_type = A->family == FAM_CXX;
+    /* and a standard allocator's allocate the call lies in names T */
+    d->want_alloc_elem = A->family == FAM_CXX;
     int go = (A->flags & AF_GO_ABI) && A->type >= 0 && A->type < na &&
              e->args[A->type].k == V_CONST;
     if (!go) {

@@ -474,6 +474,7 @@ typedef struct tindex {
 #define CONF_GO     0.99
 #define CONF_ALLOC_TYPE 0.97
 #define CONF_CTOR   0.95
+#define CONF_STD_ALLOC 0.95
 #define CONF_CLASS_NEW 0.90
 #define CONF_VAR    0.90
 #define CONF_RETURN 0.85
@@ -777,6 +778,7 @@ void si_slab_cache(si_ctx *x, const site_ev *e, hp_arena *ar, kcache **kc, size_
                    size_t *cap);
 int si_write_caches(si_ctx *x, hp_err *err);
 int si_ev_alloc_type(attr *at);
+int si_ev_std_alloc(attr *at);
 int si_whole_objects(const fin *r, const alloc *A, uint64_t ts);
 void si_ev_kmem_size(attr *at);
 int si_ev_ctor(attr *at);
