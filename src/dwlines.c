@@ -727,6 +727,18 @@ static const dl_type *std_alloc_frame(walker *w, const dws_code_attrs *a)
     return res;
 }
 
+/* The linkage name of an inlined frame that may be a class's own operator
+** new / new[] (_ZN<class>nwE..., _ZN<class>naE...), else NULL: a cheap
+** filter, the caller checks the name; no_class_new when it is not. */
+static const char no_class_new[] = "";
+static const char *class_new_frame(walker *w, const dws_code_attrs *a)
+{
+    const char *ln = linkage_of(w, a);
+    if (ln == NULL || strncmp(ln, "_ZN", 3) != 0 || !(strstr(ln, "nwE") || strstr(ln, "naE")))
+        return no_class_new;
+    return hp_arena_strdup(&w->d->arena, ln);
+}
+
 /* The frame a (outer frames already applied) around site: innermost wins. */
 static void std_alloc_apply(dl_site *site, const dl_type *t)
 {
@@ -1156,6 +1168,7 @@ static void walk_scope(walker *w, const cdie *parent, const subset *s, int depth
                 break;
             if (a->tag == TAG_inlined_subroutine) {
                 const dl_type *sa = NULL;
+                const char *cn = NULL;
                 for (size_t k = 0; k < sub.n; k++) {
                     if (sub.idx[k] & PROBE_ONLY)
                         continue;
@@ -1164,6 +1177,12 @@ static void walk_scope(walker *w, const cdie *parent, const subset *s, int depth
                         if (sa == NULL)
                             sa = std_alloc_frame(w, a);
                         std_alloc_apply(site, sa);
+                    }
+                    if (site->want_class_new) {
+                        if (cn == NULL)
+                            cn = class_new_frame(w, a);
+                        if (cn != NULL && cn != no_class_new)
+                            site->class_new = cn;
                     }
                     site->inline_depth++;
                     /* the outermost inlined call gives the caller's line;

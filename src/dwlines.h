@@ -29,7 +29,10 @@
 **    std::allocator<T>, std::__new_allocator<T>, __gnu_cxx::new_allocator<T>,
 **    std::allocator_traits<std::allocator<T>> or libc++'s std::__1 ones,
 **    read from its declared return type T*; a deeper frame of any other
-**    function (libc++'s __libcpp_* helpers excepted) clears it.
+**    function (libc++'s __libcpp_* helpers excepted) clears it.  On
+**    request (dl_site.want_class_new), the linkage name of the innermost inlined subroutine
+**    around the pc that is a class's own operator new or new[] (a
+**    "_ZN...nwE..." / "_ZN...naE..." name; sites/ev_cxx.c checks it).
 **  - Variables and parameters in every scope (subprogram, lexical block,
 **    inlined subroutine) that contains the pc, when their type is a pointer
 **    (through typedefs and qualifiers) to a struct/class/union, with their
@@ -143,6 +146,7 @@ typedef struct dl_site {
     uint8_t want_params;        /* collect call-site parameter values */
     uint8_t want_alloc_type;    /* read DW_AT_LLVM_alloc_type of its call site */
     uint8_t want_alloc_elem;    /* the element type of a std allocate around it */
+    uint8_t want_class_new;     /* an inlined T::operator new around it */
     uint8_t want_members;       /* the variables' aggregates list their
                                    embedded aggregates (dl_type.members);
                                    one site asking is enough for all */
@@ -172,6 +176,9 @@ typedef struct dl_site {
                                    std::allocator<T>-family allocate the call
                                    is in (an aggregate, or pointee_name:
                                    "pointer" with inner for T = U *); NULL */
+    const char *class_new;      /* with want_class_new: the linkage name of
+                                   the innermost inlined T::operator new /
+                                   new[] around the call, or NULL */
 } dl_site;
 
 /* An aggregate an exported function takes or returns (dl_func.api). */

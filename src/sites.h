@@ -25,8 +25,9 @@
 **                      whose DWARF return type names T (a container's
 **                      node, make_shared's control block), when the size
 **                      is whole T's
-**   cxx-class-new 0.90  C++: the site calls T::operator new and the size is
-**                      T's (tried after cxx-ctor)
+**   cxx-class-new 0.90  C++: the site calls T::operator new (or is the
+**                      malloc of an inlined one) and the size is T's
+**                      (tried after cxx-ctor)
 **   cxx-ctor     0.95  C++: a constructor is called on the returned pointer;
 **                      its `this` parameter names the class
 **   dwarf-var    0.90  a variable or parameter whose location holds the

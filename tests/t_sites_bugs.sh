@@ -18,7 +18,8 @@
 #   sites_alloctype.cc clang 22's DW_AT_LLVM_alloc_type on a `new` call
 #                     site names the type where nothing else can;
 #   sites_classnew.cc T::operator new (malloc's or a pool's) is an allocator
-#                     of T when the size is T's;
+#                     of T when the size is T's; inlined (Inl), its malloc
+#                     call is the site of T;
 #   sites_nullret.c   `if (!p) return NULL` returning p's register (zero) is
 #                     no return of p: no wrapper, no type from the function's
 #                     return type (libevent's evdns.c:3227 under clang).
@@ -226,6 +227,15 @@ for cxx in g++ clang++; do
         assert_eq "[$tag] line $l: new ${w%:*}" "${w#*:}|32|${w%:*}|cxx-class-new" \
             "$(site "$bin.db" sites_classnew.cc "$l" "s.allocator || '|' || s.size || '|' || coalesce(t.name, '-') || '|' || s.method")"
     done
+    # Inl's inline operator new / new[]: malloc's call is the site of Inl
+    l=$(grep -n '// type=Inl$' "$FIXTURES/sites_classnew.cc" | cut -d: -f1)
+    assert_eq "[$tag] line $l: new Inl, its operator new inlined" "malloc|32|1|Inl|cxx-class-new" \
+        "$(site "$bin.db" sites_classnew.cc "$l" "s.allocator || '|' || s.size || '|' || s.count || '|' || coalesce(t.name, '-') || '|' || s.method")"
+    l=$(grep -n '// type=Inl\[\]$' "$FIXTURES/sites_classnew.cc" | cut -d: -f1)
+    assert_eq "[$tag] line $l: new Inl[n], its operator new[] inlined" "malloc|32|Inl|cxx-class-new" \
+        "$(site "$bin.db" sites_classnew.cc "$l" "s.allocator || '|' || s.size || '|' || coalesce(t.name, '-') || '|' || s.method")"
+    assert_eq "[$tag] no site in Inl's operator new itself" 0 \
+        "$(q "$bin.db" "SELECT count(*) FROM sites WHERE source_function LIKE 'operator new%';")"
     l=$(grep -n '// type=Twig$' "$FIXTURES/sites_classnew.cc" | cut -d: -f1)
     assert_eq "[$tag] line $l: new Twig (Node's operator new, 56 bytes) is no Node" "_ZN4NodenwEm|56|ok" \
         "$(site "$bin.db" sites_classnew.cc "$l" "s.allocator || '|' || s.size || '|' || CASE WHEN coalesce(t.name, '-') = 'Node' THEN 'Node' ELSE 'ok' END")"

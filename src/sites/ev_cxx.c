@@ -8,7 +8,11 @@
 ** the known size is taken.  A class-specific T::operator new / new[]
 ** (si_class_new: the catalogue takes them as allocators) names T when the
 ** code's size is T's (new[]: whole T's, maybe with a cookie); a class that
-** inherits it has another size and is left to the other methods.
+** inherits it has another size and is left to the other methods.  The
+** operator's own body is an allocator's internals: its call of malloc is
+** no site (its callers' calls of it are), unless the operator is inlined
+** into them -- then that call is the site, and the inline chain's
+** T::operator new (dl_site.class_new) names T the same way.
 */
 #include "sites/internal.h"
 
@@ -84,6 +88,47 @@ int si_class_new(const char *name)
     return 0;
 }
 
+/* An inlined T::operator new / new[] around the call (dl_site.class_new):
+** its call of malloc (or of any allocator) is the site, a T when the size
+** is T's (new[]: whole T's, maybe with an 8-byte cookie; the site becomes
+** sizeof(T) x count).  An unknown size is not taken: Derived inherits
+** T's operator new with its own size. */
+static int class_new_inlined(attr *at)
+{
+    const dl_site *ds = at->ds;
+    fin *r = at->r;
+    int kind = ds && ds->class_new ? si_class_new(ds->class_new) : 0;
+    if (kind == 0 || !r->size_known || r->size <= 0)
+        return 0;
+    const char *cn = ds->class_new;
+    char *cls = si_mangled_class(cn, si_base_len(cn), kind == 2 ? "na" : "nw");
+    if (cls == NULL)
+        return 0;
+    trow *t = si_ti_find(at->ti, cls, 0, NULL, 0, (uint64_t)r->size);
+    free(cls);
+    if (t == NULL || t->size == 0)
+        return 0;
+    uint64_t ts = t->size, total = (uint64_t)r->size;
+    if (kind == 1) {
+        if (at->scaled || (r->count_known && r->count != 1) || total != ts)
+            return 0;
+    } else if (at->scaled) {
+        if (total % ts != 0)
+            return 0;
+        r->size = (int64_t)ts;
+    } else {
+        if (r->count_known && r->count > 0)
+            total *= (uint64_t)r->count;
+        if (total % ts != 0 && (total <= 8 || (total - 8) % ts != 0))
+            return 0;
+        r->count = (int64_t)((total % ts == 0 ? total : total - 8) / ts);
+        r->count_known = 1;
+        r->size = (int64_t)ts;
+    }
+    si_set_type(r, t, "cxx-class-new", CONF_CLASS_NEW);
+    return 1;
+}
+
 /* "cxx-class-new": T::operator new allocates a T when the size is T's
 ** (new T[n]: whole T's); a derived class inheriting it has another size. */
 int si_ev_class_new(attr *at)
@@ -91,7 +136,7 @@ int si_ev_class_new(attr *at)
     const alloc *A = at->A;
     fin *r = at->r;
     if (!(A->flags & AF_CLASS_NEW))
-        return 0;
+        return class_new_inlined(at);
     char *cls = si_mangled_class(A->name, strlen(A->name), (A->flags & AF_ARRAY) ? "na" : "nw");
     if (cls == NULL)
         return 0;

@@ -74,6 +74,8 @@ static void want_dwarf(const si_ctx *x, const site_ev *e, dl_site *d)
     d->want_alloc_type = A->family == FAM_CXX;
     /* and a standard allocator's allocate the call lies in names T */
     d->want_alloc_elem = A->family == FAM_CXX;
+    /* an inlined T::operator new calling malloc names T (ev_cxx.c) */
+    d->want_class_new = A->family != FAM_GO && A->family != FAM_KERNEL;
     int go = (A->flags & AF_GO_ABI) && A->type >= 0 && A->type < na &&
              e->args[A->type].k == V_CONST;
     if (!go) {
