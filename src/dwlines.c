@@ -638,44 +638,35 @@ static int type_of_(walker *w, const dws_code_attrs *a, uint64_t *type)
     return 0;
 }
 
-static const char *name_of(walker *w, const dws_code_attrs *a)
+/* DW_AT_name (linkage 0) or DW_AT_linkage_name (1) of a DIE, through its
+** abstract origin and specification (a member's declaration holds them). */
+static const char *name_through(walker *w, const dws_code_attrs *a, int linkage)
 {
-    if (a->name)
-        return a->name;
+    const char *n = linkage ? a->linkage_name : a->name;
     uint64_t next = (a->has & DWC_ORIGIN) ? a->origin :
                     (a->has & DWC_SPECIFICATION) ? a->specification : 0;
     dws_code_attrs b;
-    for (int hop = 0; next && hop < 4; hop++) {
+    for (int hop = 0; n == NULL && next && hop < 4; hop++) {
         if (read_at(w, next, &b) != 0)
             return NULL;
-        if (b.name)
-            return b.name;
+        n = linkage ? b.linkage_name : b.name;
         next = (b.has & DWC_ORIGIN) ? b.origin :
                (b.has & DWC_SPECIFICATION) ? b.specification : 0;
     }
-    return NULL;
+    return n;
+}
+
+static const char *name_of(walker *w, const dws_code_attrs *a)
+{
+    return name_through(w, a, 0);
 }
 
 /* ---- a standard allocator's element type (dl_site.alloc_elem) ---- */
 
-/* The linkage name of a subprogram or inlined subroutine, through its
-** abstract origin and specification (a member's declaration holds it). */
+/* The linkage name of a subprogram or inlined subroutine. */
 static const char *linkage_of(walker *w, const dws_code_attrs *a)
 {
-    if (a->linkage_name)
-        return a->linkage_name;
-    uint64_t next = (a->has & DWC_ORIGIN) ? a->origin :
-                    (a->has & DWC_SPECIFICATION) ? a->specification : 0;
-    dws_code_attrs b;
-    for (int hop = 0; next && hop < 4; hop++) {
-        if (read_at(w, next, &b) != 0)
-            return NULL;
-        if (b.linkage_name)
-            return b.linkage_name;
-        next = (b.has & DWC_ORIGIN) ? b.origin :
-               (b.has & DWC_SPECIFICATION) ? b.specification : 0;
-    }
-    return NULL;
+    return name_through(w, a, 1);
 }
 
 /* Is ln the `allocate` member of a standard allocator of T: std::allocator

@@ -155,6 +155,29 @@ cc_variants() {
     done
 }
 
+# cxx_builds SRC NAME FUNC : build the C++ fixture SRC with g++ and clang++
+# at -O0 and -O2 (-std=c++17 -g) as $T/NAME-COMPILER-OPT, run it (it must
+# exit 0), analyze it, then call FUNC with tag ("g++ -O2"), opt, bin and
+# db set; skips the test when there is no C++ compiler
+cxx_builds() {
+    _found=0
+    for cxx in g++ clang++; do
+        command -v $cxx >/dev/null 2>&1 || continue
+        for opt in -O0 -O2; do
+            _found=1
+            tag="$cxx $opt"
+            bin=$T/$2-$cxx$opt
+            db=$bin.db
+            $cxx -std=c++17 $opt -g -o "$bin" "$1" 2>"$T/cc.err" ||
+                die "$tag: compile failed: $(head -c 300 "$T/cc.err")"
+            "$bin" >/dev/null || fail "[$tag] fixture program exits non-zero"
+            assert_status "[$tag] analyze" 0 "$HOLEPROF" analyze -q "$bin" -o "$db"
+            $3
+        done
+    done
+    [ $_found = 1 ] || skip "no C++ compiler"
+}
+
 # go_build SRC OUT : build one Go file offline (GOPATH mode, no module, no
 # cgo, caches under $T/gobuild, GOPROXY=off: nothing is fetched); returns
 # go's status, its messages in $T/go.err

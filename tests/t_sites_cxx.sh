@@ -68,21 +68,7 @@ check_sites() {
         "$(q "$db" "SELECT DISTINCT confidence FROM sites WHERE method = 'cxx-ctor';")"
 }
 
-found=0
-for cxx in g++ clang++; do
-    command -v $cxx >/dev/null 2>&1 || continue
-    for opt in -O0 -O2; do
-        found=1
-        tag="$cxx $opt"
-        bin=$T/sites-$cxx$opt
-        db=$bin.db
-        $cxx -std=c++17 $opt -g -o "$bin" "$SRC" 2>"$T/cc.err" || die "$tag: compile failed: $(head -c 300 "$T/cc.err")"
-        "$bin" >/dev/null || fail "[$tag] fixture program exits non-zero"
-        assert_status "[$tag] analyze" 0 "$HOLEPROF" analyze -q "$bin" -o "$db"
-        check_sites
-    done
-done
-[ $found = 1 ] || skip "no C++ compiler"
+cxx_builds "$SRC" sites check_sites
 
 # The report groups by class, qualified names included.
 assert_status "sites command" 0 "$HOLEPROF" sites "$db" geo::Point

@@ -67,20 +67,6 @@ check() {
     fi
 }
 
-found=0
-for cxx in g++ clang++; do
-    command -v $cxx >/dev/null 2>&1 || continue
-    for opt in -O0 -O2; do
-        found=1
-        tag="$cxx $opt"
-        bin=$T/stl-$cxx$opt
-        db=$bin.db
-        $cxx -std=c++17 $opt -g -o "$bin" "$SRC" 2>"$T/cc.err" || die "$tag: compile failed: $(head -c 300 "$T/cc.err")"
-        "$bin" >/dev/null || fail "[$tag] fixture program exits non-zero"
-        assert_status "[$tag] analyze" 0 "$HOLEPROF" analyze -q "$bin" -o "$db"
-        check
-    done
-done
-[ $found = 1 ] || skip "no C++ compiler"
+cxx_builds "$SRC" stl check
 
 finish
