@@ -72,7 +72,9 @@ typedef enum da_op {
     DA_OP_MUL_IMM,      /* dst = src * imm (imul r, r/m, imm); src DA_NOREG:
                            the memory operand (base/index/disp/width) */
     DA_OP_MUL_REG,      /* dst *= src (imul r, r); x86 `mul src`: rax *= src;
-                           index set: dst = index * src (AArch64 mul) */
+                           index set: dst = index * src (AArch64 mul;
+                           scale DA_SCALE_SEXT32/ZEXT32: both the low 32
+                           bits extended, smull/umull) */
     DA_OP_ADD_IMM,      /* dst += imm (sub is stored as a negative imm) */
     DA_OP_ADD_REG,      /* dst += src */
     DA_OP_LOAD,         /* dst = [base + index*scale + disp] (width bytes);
@@ -86,15 +88,20 @@ typedef enum da_op {
                            index DA_NOREG and mem_ind set: cond ? src : imm) */
     DA_OP_ALIGN_SP,     /* and sp, imm: stack realignment */
     DA_OP_AND_IMM,      /* dst &= imm (not sp; width 4 or 8; a 32-bit
-                           operation's imm sign-extended from 32 bits) */
-    DA_OP_TEST,         /* flags = src & src (test r,r; width 4 or 8):
-                           writes no register */
+                           operation's imm sign-extended from 32 bits);
+                           src set: dst = src & imm (AArch64 and) */
+    DA_OP_TEST,         /* flags = src & src (test r,r; AArch64 tst r,r,
+                           cmp r,#0; width 4 or 8): writes no register;
+                           on a DA_KIND_JCC the jump tests src itself
+                           (cbz/cbnz: cc says which way is zero) */
     DA_OP_INSERT_IMM    /* dst = (dst & ~disp) | imm: the bits disp masks
                            replaced (AArch64 movk) */
 } da_op;
 
 /* The condition of a DA_KIND_JCC, when it is one the analysis uses: jump
-** when the last flags-setting result was zero, or when it was not. */
+** when the last flags-setting result was zero, or when it was not (x86
+** je/jne, AArch64 b.eq/b.ne and cbz/cbnz; tbz/tbnz test one bit, which
+** says nothing of the register: DA_CC_OTHER). */
 enum { DA_CC_OTHER = 0, DA_CC_Z, DA_CC_NZ };
 
 /* Control-flow and value facts of one instruction; 48 bytes. */

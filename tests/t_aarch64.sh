@@ -7,6 +7,15 @@
 # AArch64), at -O0 and -O2; the AArch64 build must give the same sites as
 # the x86-64 one line for line: allocator, type, method, element size,
 # loop depth, call or tail jump, inline depth, ambiguity and candidates.
+# That includes wrappers that round the size (a three-register and),
+# allocators called through a struct field (ldr + blr), count * size by
+# smull, shared libraries (a call through the library's own PLT, a
+# function table of R_AARCH64_ABS64 words), and the null check
+# (sites_nullret.c: cbz, cbnz, cmp #0 + b.eq, tst + b.ne where x86-64
+# has test + je).  One known difference is allowed, and checked: where
+# the AArch64 DWARF gives the pointer's variable no location at all
+# (sites_pad.c -O2: clang reuses x0 at once), the site is typed by its
+# size, with the x86-64 type a candidate.
 # The AArch64 sites are also checked against an independent listing:
 # every bl/b to a C allocator's PLT stub that aarch64-linux-gnu-objdump
 # shows outside the wrappers is a site at that address, on the line
@@ -16,7 +25,8 @@
 # a function's code: counted in bad_bytes, never a crash).
 . "${TOP_SRCDIR:-$(dirname "$0")/..}/tests/lib.sh"
 
-need sqlite3 clang aarch64-linux-gnu-ld aarch64-linux-gnu-objdump llvm-symbolizer python3 readelf
+need sqlite3 clang aarch64-linux-gnu-ld aarch64-linux-gnu-objdump llvm-symbolizer llvm-dwarfdump \
+    python3 readelf
 [ -x "$HOLEPROF" ] || die "holeprof not built: $HOLEPROF"
 LD=$(command -v aarch64-linux-gnu-ld)
 
@@ -51,8 +61,8 @@ same() {
     cc=$1 src=$2 opt=$3 extra=${4:-}
     name=$(basename "$src")
     tag="$name $cc $opt${extra:+ $extra}"
-    x=$T/x86-$name$opt$extra
-    a=$T/a64-$name$opt$extra
+    x=$T/x86-$name$(printf %s "$opt$extra" | tr -d ' =')
+    a=$T/a64-$name$(printf %s "$opt$extra" | tr -d ' =')
     $cc -g $opt $extra -o "$x" "$src" 2>"$T/cc.err" || die "$tag: x86-64 build failed: $(head -c 300 "$T/cc.err")"
     if [ "$extra" = -fno-plt ]; then
         # clang 14 ignores -fno-plt on AArch64: its assembly gets the
@@ -73,6 +83,23 @@ same() {
     sites "$x.db" >"$T/x.sites"
     sites "$a.db" >"$T/a.sites"
     [ -s "$T/x.sites" ] || fail "[$tag] the x86-64 build has no site"
+    if [ -n "${NOLOC:-}" ]; then
+        # line NOLOC's variable has a location in the x86-64 DWARF, none
+        # in the AArch64 one (the compiler reused its register at once):
+        # there the site is typed by its size alone, the x86-64 type
+        # among its candidates; the rest of the line must be the same
+        var=$(sed -n "${NOLOC}p" "$src" | sed -E 's/.*\*([a-z_]+) = .*/\1/')
+        llvm-dwarfdump --debug-info --name="$var" "$a" >"$T/var"
+        if grep -q DW_AT_location "$T/var"; then
+            cp "$T/a.sites" "$T/a.cmp"
+        else
+            awk -F'|' -v l="$NOLOC" -v x="$(grep "^$NOLOC|" "$T/x.sites" | cut -d'|' -f3)" '
+                $1 == l && $3 == "-" && $4 == "size" && $9 == 1 && index("," $11 ",", "," x ",") {
+                    $3 = x; $4 = "dwarf-var"; $9 = 0; $11 = "" }
+                { print }' OFS='|' "$T/a.sites" >"$T/a.cmp"
+        fi
+        mv "$T/a.cmp" "$T/a.sites"
+    fi
     if cmp -s "$T/x.sites" "$T/a.sites"; then
         pass
     else
@@ -103,11 +130,31 @@ listing() {
 
 for opt in -O0 -O2; do
     for f in sites.c sites_clone.c sites_passthru.c sites_line0.c sites_pytype.c \
-             sites_kmem.c conn_alloc.c; do
+             sites_kmem.c conn_alloc.c sites_header.c sites_fptr.c intent_evidence.c \
+             sites_dest.c; do
         same clang "$FIXTURES/$f" $opt
+    done
+    NOLOC=$(line_of sites_pad.c type=item) same clang "$FIXTURES/sites_pad.c" $opt
+    # shared libraries: a call to the library's own exported wrapper
+    # through its PLT, a function table of R_AARCH64_ABS64 words
+    same clang "$FIXTURES/sites_plt.c" $opt "-fPIC -shared"
+    same clang "$FIXTURES/sites_ftab.c" $opt "-fPIC -shared"
+    # the null check (cbz, cbnz, cmp #0 + b.eq, tst + b.ne) against x86-64's test + je
+    for v in 0 1 2 3; do
+        same clang "$FIXTURES/sites_nullret.c" $opt "-DNULLCHECK=$v"
+        assert_eq "[$tag] search_new is no wrapper" 0 \
+            "$(q "$a.db" "SELECT count(*) FROM allocators WHERE name = 'search_new';")"
     done
     same clang++ "$FIXTURES/sites.cc" $opt
     same clang "$FIXTURES/sites.c" $opt -fno-plt
+    tag="sites_plt.c clang $opt"
+    # (-O2 inlines the wrapper: no call of it left)
+    [ $opt = -O2 ] ||
+        assert_match "[$tag] the library calls its wrapper through the PLT" 'bl.*<lw_xmalloc@plt>' \
+            "$(aarch64-linux-gnu-objdump -d "$T/a64-sites_plt.c$opt-fPIC-shared")"
+    tag="sites_ftab.c clang $opt"
+    assert_match "[$tag] the table's words are R_AARCH64_ABS64" 'R_AARCH64_ABS64 .* tab_malloc' \
+        "$(LC_ALL=C readelf -rW "$T/a64-sites_ftab.c$opt-fPIC-shared")"
     tag="sites.c clang $opt"
     listing "$T/a64-sites.c$opt.db" "$T/a64-sites.c$opt"
     tag="sites.c clang $opt -fno-plt"

@@ -9,7 +9,7 @@
 ** bl/blr calls, b/br jumps, b.cond/cbz/cbnz/tbz/tbnz conditional jumps,
 ** ret, brk/hlt; mov/orr register moves, movz/movn/orr-immediate
 ** constants and movk insertions, add/sub with an immediate or a (shifted)
-** register, lsl, mul, sign/zero extensions, adrp/adr addresses, ldr/str
+** register, lsl, mul, smull/umull, sign/zero extensions, adrp/adr addresses, ldr/str
 ** (also pairs and pre/post-index writeback) with an immediate or a scaled
 ** register offset, ldr literal, csel.  Capstone 4's access flags are not
 ** trusted (it marks cmp's first operand written): written registers come
@@ -394,10 +394,18 @@ static void classify(const aa64_ctx *c, const cs_insn *in, da_insn *d)
         d->target = o0 && o0->type == ARM64_OP_IMM ? (uint64_t)o0->imm : 0;
         d->kind = a->cc == ARM64_CC_INVALID || a->cc == ARM64_CC_AL || a->cc == ARM64_CC_NV
                   ? DA_KIND_JMP : DA_KIND_JCC;
+        d->cc = a->cc == ARM64_CC_EQ ? DA_CC_Z : a->cc == ARM64_CC_NE ? DA_CC_NZ : DA_CC_OTHER;
         return;
     case ARM64_INS_CBZ: case ARM64_INS_CBNZ:
+        /* compare and branch: its own null check (DA_OP_TEST on the jump) */
         d->kind = DA_KIND_JCC;
         d->target = o1 && o1->type == ARM64_OP_IMM ? (uint64_t)o1->imm : 0;
+        if (gpr(c, o0)) {
+            d->op = DA_OP_TEST;
+            d->src = reg(c, o0->reg);
+            d->width = rwidth(c, o0->reg);
+            d->cc = id == ARM64_INS_CBZ ? DA_CC_Z : DA_CC_NZ;
+        }
         return;
     case ARM64_INS_TBZ: case ARM64_INS_TBNZ:
         d->kind = DA_KIND_JCC;
@@ -418,6 +426,19 @@ static void classify(const aa64_ctx *c, const cs_insn *in, da_insn *d)
     }
 
     switch (id) {
+    case ARM64_INS_CMP: case ARM64_INS_TST:
+        /* cmp r, #0 and tst r, r: the flags a null check's b.eq/b.ne use */
+        if (a->op_count == 2 && gpr(c, o0) && reg(c, o0->reg) != c->arch->sp &&
+            ((id == ARM64_INS_CMP && o1->type == ARM64_OP_IMM && o1->imm == 0 &&
+              o1->shift.type == ARM64_SFT_INVALID) ||
+             (id == ARM64_INS_TST && o1->type == ARM64_OP_REG && o1->reg == o0->reg &&
+              o1->shift.type == ARM64_SFT_INVALID))) {
+            d->op = DA_OP_TEST;
+            d->src = reg(c, o0->reg);
+            d->width = rwidth(c, o0->reg);
+            return;
+        }
+        break;
     case ARM64_INS_MOV:         /* register move (orr/add alias) */
         if (a->op_count != 2 || !gpr(c, o0) || o1->type != ARM64_OP_REG)
             break;
@@ -473,6 +494,16 @@ static void classify(const aa64_ctx *c, const cs_insn *in, da_insn *d)
             d->src = reg(c, o1->reg);
             d->width = o2->imm == 0xff ? 1 : o2->imm == 0xffff ? 2 : 4;
             d->imm = 0;
+            return;
+        }
+        /* and rd, rn, #mask: a size rounded down to a multiple (the
+        ** round-up's second half, (n + 15) & ~15) */
+        if (a->op_count == 3 && gpr(c, o0) && gpr(c, o1) && o2->type == ARM64_OP_IMM &&
+            reg(c, o0->reg) != c->arch->sp && rwidth(c, o0->reg) == rwidth(c, o1->reg)) {
+            set_dst(c, o0, d);
+            d->op = DA_OP_AND_IMM;
+            d->src = reg(c, o1->reg);
+            d->imm = d->width == 4 ? (int64_t)(int32_t)o2->imm : o2->imm;
             return;
         }
         break;
@@ -543,6 +574,18 @@ static void classify(const aa64_ctx *c, const cs_insn *in, da_insn *d)
             d->op = DA_OP_MUL_REG;
             d->index = reg(c, o1->reg);
             d->src = reg(c, o2->reg);
+            return;
+        }
+        break;
+    case ARM64_INS_SMULL: case ARM64_INS_UMULL:
+        /* x = w * w, each extended: a count times an element size */
+        if (a->op_count == 3 && gpr(c, o0) && gpr(c, o1) && gpr(c, o2) &&
+            rwidth(c, o0->reg) == 8 && rwidth(c, o1->reg) == 4 && rwidth(c, o2->reg) == 4) {
+            set_dst(c, o0, d);
+            d->op = DA_OP_MUL_REG;
+            d->index = reg(c, o1->reg);
+            d->src = reg(c, o2->reg);
+            d->scale = id == ARM64_INS_SMULL ? DA_SCALE_SEXT32 : DA_SCALE_ZEXT32;
             return;
         }
         break;

@@ -515,12 +515,16 @@ static void xfer(si_ctx *x, const func *f, state *S, uint32_t ii, int emit)
         v = vscale(v, d->imm);
         setr(S, d->dst, d->width == 4 ? vtrunc32(v) : v, 0);
         return;
-    case DA_OP_MUL_REG:
-        v = vmul(S->r[d->index < DA_NREGS ? d->index : d->dst], S->r[d->src]);
+    case DA_OP_MUL_REG: {
+        /* the operands may be 32-bit values extended (smull/umull) */
+        da_insn e = *d;
+        e.index = d->src;
+        v = vmul(d->index < DA_NREGS ? index_of(S, d) : S->r[d->dst], index_of(S, &e));
         if (d->wmask & 2u && d->dst == 0)
             setr(S, 1, vunk(), 0);       /* mul writes rdx:rax */
         setr(S, d->dst, d->width == 4 ? vtrunc32(v) : v, 0);
         return;
+    }
     case DA_OP_ADD_IMM:
         v = vadd(S->r[d->dst], vconst(d->imm));
         setr(S, d->dst, d->width == 4 ? vtrunc32(v) : v, 0);
@@ -689,7 +693,7 @@ static void xfer(si_ctx *x, const func *f, state *S, uint32_t ii, int emit)
         return;
     case DA_OP_AND_IMM:
         /* a constant, or a size rounded up; else as any other write */
-        v = vand(S->r[d->dst], d->imm);
+        v = vand(S->r[d->src < DA_NREGS ? d->src : d->dst], d->imm);
         if (v.k == V_BOT)
             v = vsym(ii, d->dst);
         setr(S, d->dst, d->width == 4 ? vtrunc32(v) : v, 0);
@@ -709,14 +713,16 @@ static void xfer(si_ctx *x, const func *f, state *S, uint32_t ii, int emit)
     }
 }
 
-/* The successor of block b on which a null check `test r,r; je/jne` found
-** r zero, else UINT32_MAX; *reg is r. */
+/* The successor of block b on which a null check `test r,r; je/jne` (or
+** a jump that tests r itself: AArch64 cbz/cbnz) found r zero, else
+** UINT32_MAX; *reg is r. */
 static uint32_t null_edge(const si_ctx *x, const func *f, uint32_t b, unsigned *reg)
 {
     const block *B = &x->blk[b];
-    if (B->last == B->first || B->nsucc != 2)
+    const da_insn *j = &x->insn[B->last];
+    if (B->nsucc != 2 || (B->last == B->first && j->op != DA_OP_TEST))
         return UINT32_MAX;
-    const da_insn *j = &x->insn[B->last], *t = &x->insn[B->last - 1];
+    const da_insn *t = j->op == DA_OP_TEST ? j : j - 1;
     if (j->kind != DA_KIND_JCC || j->cc == DA_CC_OTHER || t->op != DA_OP_TEST ||
         t->width != 8 || t->src >= DA_NREGS || !inside(f, j->target))
         return UINT32_MAX;

@@ -31,8 +31,9 @@
 ** Limits: only what the analyzed code does is seen -- a field also set
 ** from code that is not analyzed, from outside the binary (an exported
 ** setter's argument) or by a struct copy is not known to hold anything
-** else; calls through a register loaded from a field (mov off(%b),%r;
-** call *%r) are not resolved.  Linux's retpoline thunks are: decode.c
+** else; on x86-64 calls through a register loaded from a field (mov
+** off(%b),%r; call *%r) are not resolved (AArch64's blr after the ldr
+** that loads it is: it has no other form).  Linux's retpoline thunks are: decode.c
 ** makes a call to __x86_indirect_thunk_REG a call *%REG.
 */
 #include "sites/internal.h"
@@ -47,6 +48,8 @@ typedef struct fp_ev {
     uint64_t pc;
     uint8_t kind;               /* FE_* */
     uint8_t base;               /* STORE: the base register */
+    uint32_t alias;             /* STORE: other registers holding the
+                                   base's value (the variable may be in one) */
     uint8_t arg;                /* PASS: the callee's argument */
     uint8_t src_arg;            /* the source, when src_fn is 0: this
                                    function's argument (ARGCALL: called) */
@@ -144,13 +147,23 @@ void si_fp_store(si_ctx *x, const func *f, const state *S, const da_insn *d)
         return;
     uint64_t fa;
     uint8_t arg;
-    if (!fp_source(x, f, &S->r[d->src], &fa, &arg))
-        return;
-    fp_ev *e = fp_push(x, d, FE_STORE);
-    e->base = d->base;
-    e->disp = d->disp;
-    e->src_fn = fa;
-    e->src_arg = arg;
+    uint32_t alias = 0;
+    const sv *b = &S->r[d->base];
+    for (unsigned r = 0; r < DA_NREGS && (b->k != V_UNK || b->s != 0); r++)
+        if (r != d->base && r != x->arch->sp && sv_eq(&S->r[r], b))
+            alias |= 1u << r;
+    /* a pair (AArch64 stp) stores its second register at the next word */
+    for (int k = 0; k < (d->reg2 && d->reg2 != DA_REG2_ZERO ? 2 : 1); k++) {
+        unsigned src = k == 0 ? d->src : d->reg2 - 1u;
+        if (src >= DA_NREGS || !fp_source(x, f, &S->r[src], &fa, &arg))
+            continue;
+        fp_ev *e = fp_push(x, d, FE_STORE);
+        e->base = d->base;
+        e->alias = alias;
+        e->disp = d->disp + 8 * k;
+        e->src_fn = fa;
+        e->src_arg = arg;
+    }
 }
 
 void si_fp_pass(si_ctx *x, const func *f, const state *S, const da_insn *d, uint64_t target)
@@ -385,6 +398,47 @@ static int may_call_field(const uint8_t *p, size_t len, const int64_t *offs, siz
     return 0;
 }
 
+/* The field a call through a register reads, for an architecture that
+** has no call through memory (AArch64: ldr x8, [x20, #off]; blr x8): the
+** load is the last instruction before the call (insn[k]) that writes the
+** register, in the same straight run (no branch before it back to the
+** load, none in the function landing between the two), an 8-byte word
+** (or a pair's second) at base + disp, base unchanged up to the call.
+** 1 with *base and *disp set, else 0. */
+static int reg_call_field(const si_ctx *x, size_t k, uint8_t *base, int64_t *disp)
+{
+    const da_insn *c = &x->insn[k];
+    unsigned r = c->src;
+    if (c->mem_ind || r >= DA_NREGS)
+        return 0;
+    for (size_t i = k, n = 0; i-- > 0 && n < 16; n++) {
+        const da_insn *d = &x->insn[i];
+        if (d->kind != DA_KIND_OTHER)
+            return 0;
+        if (!(d->wmask >> r & 1))
+            continue;
+        if (d->op != DA_OP_LOAD || d->width != 8 || d->base >= DA_NREGS ||
+            d->index != DA_NOREG || d->wb != DA_WB_NONE)
+            return 0;
+        int64_t off = d->dst == r ? d->disp : d->reg2 == r + 1 ? d->disp + 8 : INT64_MIN;
+        if (off == INT64_MIN)
+            return 0;
+        for (size_t j = i + 1; j < k; j++)
+            if (x->insn[j].wmask >> d->base & 1)
+                return 0;
+        for (size_t j = 0; j < x->ninsn; j++) {
+            const da_insn *b = &x->insn[j];
+            if ((b->kind == DA_KIND_JMP || b->kind == DA_KIND_JCC) &&
+                b->target > d->addr && b->target <= c->addr)
+                return 0;
+        }
+        *base = d->base;
+        *disp = off;
+        return 1;
+    }
+    return 0;
+}
+
 static const char *fn_label(si_ctx *x, uint64_t pc, char *buf, size_t n)
 {
     int32_t lo = -1;
@@ -611,6 +665,8 @@ int si_indirect_round(si_ctx *x)
         uint32_t to[8];
         size_t nto;
         fields_at(x, &w, d, e->pc, e->base, e->disp, to, &nto, 8);
+        for (uint32_t am = e->alias; nto == 0 && am; am &= am - 1)
+            fields_at(x, &w, d, e->pc, (uint8_t)__builtin_ctz(am), e->disp, to, &nto, 8);
         for (size_t k = 0; k < nto; k++) {
             add_source(x, &w, e, to[k]);
             *(int64_t *)HP_PUSH(offs, noffs, ocap) = w.sl[to[k]].off;
@@ -639,6 +695,7 @@ int si_indirect_round(si_ctx *x)
                 offs[nuo++] = offs[i];
         }
         npcs = 0;
+        int x86 = strcmp(x->arch->name, "x86_64") == 0;
         uint32_t *cfn = NULL;
         size_t ncfn = 0, cfcap = 0;
         for (size_t fi = 0; fi < x->nfns; fi++) {
@@ -647,22 +704,28 @@ int si_indirect_round(si_ctx *x)
                 continue;
             size_t len = 0;
             const uint8_t *p = si_body(x, f, &len);
-            if (p == NULL || !may_call_field(p, len, offs, nuo) || si_decode_fn(x, (uint32_t)fi))
+            /* the byte scan knows x86-64's call *disp(%reg); elsewhere
+            ** every body is decoded */
+            if (p == NULL || (x86 && !may_call_field(p, len, offs, nuo)) ||
+                si_decode_fn(x, (uint32_t)fi))
                 continue;
             for (size_t k = 0; k < x->ninsn; k++) {
                 const da_insn *d = &x->insn[k];
-                if ((d->kind != DA_KIND_ICALL && d->kind != DA_KIND_IJMP) || !d->mem_ind ||
-                    d->base >= DA_NREGS || d->index != DA_NOREG)
+                uint8_t base = d->base;
+                int64_t disp = d->disp;
+                if ((d->kind != DA_KIND_ICALL && d->kind != DA_KIND_IJMP) ||
+                    (!d->mem_ind && (x86 || !reg_call_field(x, k, &base, &disp))) ||
+                    base >= DA_NREGS || (d->mem_ind && d->index != DA_NOREG))
                     continue;
                 int hit = 0;
                 for (size_t j = 0; j < nuo && !hit; j++)
-                    hit = offs[j] == d->disp;
+                    hit = offs[j] == disp;
                 if (!hit)
                     continue;
                 *(uint64_t *)HP_PUSH(pcs, npcs, pcap) = d->addr;
                 *(uint32_t *)HP_PUSH(cfn, ncfn, cfcap) = (uint32_t)fi;
-                *(uint32_t *)HP_PUSH(cfn, ncfn, cfcap) = (uint32_t)d->base;
-                *(int64_t *)HP_PUSH(offs, noffs, ocap) = d->disp;
+                *(uint32_t *)HP_PUSH(cfn, ncfn, cfcap) = (uint32_t)base;
+                *(int64_t *)HP_PUSH(offs, noffs, ocap) = disp;
             }
         }
         uint64_t *sorted = hp_xmalloc((npcs + 1) * sizeof *sorted);
