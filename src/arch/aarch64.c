@@ -33,13 +33,7 @@
 
 #define ZR 0xfd                 /* regmap: the zero register (xzr, wzr) */
 
-typedef struct aa64_ctx {
-    csh cs;
-    cs_insn *insn;
-    const da_arch *arch;
-    uint8_t regmap[ARM64_REG_ENDING];   /* capstone register -> DWARF number, ZR */
-    uint8_t regwidth[ARM64_REG_ENDING]; /* bytes of that name (vector: 0) */
-} aa64_ctx;
+typedef arch_cs aa64_ctx;
 
 /* AAPCS64: arguments x0..x7, result x0; caller-saved x0..x18 and x30
 ** (the link register).  Go's register ABI: integer arguments R0..R15
@@ -55,61 +49,28 @@ static const da_arch arch_aarch64 = {
     0, -16,                     /* sp is the CFA at entry; fp after the smallest frame */
 };
 
-static void build_regmap(aa64_ctx *c)
+static void build_regmap(arch_cs *c)
 {
-    memset(c->regmap, DA_NOREG, sizeof c->regmap);
-    memset(c->regwidth, 0, sizeof c->regwidth);
     /* capstone 4 numbers X0..X28 and W0..W30 consecutively; x29, x30 apart */
-    for (int i = 0; i <= 28; i++) {
-        c->regmap[ARM64_REG_X0 + i] = (uint8_t)i;
-        c->regwidth[ARM64_REG_X0 + i] = 8;
-    }
-    for (int i = 0; i <= 30; i++) {
-        c->regmap[ARM64_REG_W0 + i] = (uint8_t)i;
-        c->regwidth[ARM64_REG_W0 + i] = 4;
-    }
-    c->regmap[ARM64_REG_X29] = 29;
-    c->regwidth[ARM64_REG_X29] = 8;
-    c->regmap[ARM64_REG_X30] = 30;
-    c->regwidth[ARM64_REG_X30] = 8;
-    c->regmap[ARM64_REG_SP] = 31;
-    c->regwidth[ARM64_REG_SP] = 8;
-    c->regmap[ARM64_REG_WSP] = 31;
-    c->regwidth[ARM64_REG_WSP] = 4;
-    c->regmap[ARM64_REG_XZR] = ZR;
-    c->regwidth[ARM64_REG_XZR] = 8;
-    c->regmap[ARM64_REG_WZR] = ZR;
-    c->regwidth[ARM64_REG_WZR] = 4;
+    for (int i = 0; i <= 28; i++)
+        arch_cs_map(c, ARM64_REG_X0 + i, (uint8_t)i, 8);
+    for (int i = 0; i <= 30; i++)
+        arch_cs_map(c, ARM64_REG_W0 + i, (uint8_t)i, 4);
+    arch_cs_map(c, ARM64_REG_X29, 29, 8);
+    arch_cs_map(c, ARM64_REG_X30, 30, 8);
+    arch_cs_map(c, ARM64_REG_SP, 31, 8);
+    arch_cs_map(c, ARM64_REG_WSP, 31, 4);
+    arch_cs_map(c, ARM64_REG_XZR, ZR, 8);
+    arch_cs_map(c, ARM64_REG_WZR, ZR, 4);
 }
 
 static void *aa64_open(const da_arch *arch, hp_err *err)
 {
-    aa64_ctx *c = hp_xcalloc(1, sizeof *c);
-    if (arch_cs_open(CS_ARCH_ARM64, CS_MODE_ARM, "AArch64", &c->cs, &c->insn, err) < 0) {
-        free(c);
-        return NULL;
-    }
-    c->arch = arch;
-    build_regmap(c);
-    return c;
+    return arch_cs_new(CS_ARCH_ARM64, CS_MODE_ARM, "AArch64", arch, build_regmap, err);
 }
 
-static void aa64_close(void *st)
-{
-    aa64_ctx *c = st;
-    arch_cs_close(&c->cs, c->insn);
-    free(c);
-}
-
-static uint8_t reg(const aa64_ctx *c, unsigned r)
-{
-    return r < ARM64_REG_ENDING ? c->regmap[r] : DA_NOREG;
-}
-
-static uint8_t rwidth(const aa64_ctx *c, unsigned r)
-{
-    return r < ARM64_REG_ENDING ? c->regwidth[r] : 0;
-}
+static uint8_t reg(const aa64_ctx *c, unsigned r) { return arch_cs_reg(c, r); }
+static uint8_t rwidth(const aa64_ctx *c, unsigned r) { return arch_cs_width(c, r); }
 
 /* the operand is a general register (x, w, sp; not the zero register) */
 static int gpr(const aa64_ctx *c, const cs_arm64_op *o)
@@ -681,27 +642,11 @@ static size_t aa64_decode(void *st, int fast, uint64_t *nfast, const uint8_t *co
             p = before + step;
             left -= step;
             bad += step;
-            da_insn *last = *n > 0 ? &(*out)[*n - 1] : NULL;
-            if (last && last->kind == DA_KIND_BAD && last->addr + last->len == pc &&
-                last->len <= 255 - step) {
-                last->len = (uint8_t)(last->len + step);
-            } else {
-                da_insn *d = HP_PUSH(*out, *n, *cap);
-                memset(d, 0, sizeof *d);
-                d->addr = pc;
-                d->len = (uint8_t)step;
-                d->kind = DA_KIND_BAD;
-                d->dst = d->src = d->base = d->index = DA_NOREG;
-            }
+            arch_cs_bad(pc, (unsigned)step, out, n, cap);
             pc += step;
             continue;
         }
-        da_insn *d = HP_PUSH(*out, *n, *cap);
-        memset(d, 0, sizeof *d);
-        d->addr = c->insn->address;
-        d->len = (uint8_t)c->insn->size;
-        d->dst = d->src = d->base = d->index = DA_NOREG;
-        classify(c, c->insn, d);
+        classify(c, c->insn, arch_cs_push(c, out, n, cap));
     }
     return bad;
 }
@@ -781,5 +726,5 @@ static void aa64_refs(void *st, const uint8_t *code, size_t len, uint64_t addr,
 }
 
 const da_backend da_backend_aarch64 = {
-    EM_AARCH64, &arch_aarch64, aa64_open, aa64_close, aa64_decode, aa64_refs,
+    EM_AARCH64, &arch_aarch64, aa64_open, arch_cs_free, aa64_decode, aa64_refs,
 };

@@ -24,13 +24,7 @@
 #define EM_X86_64 62
 #endif
 
-typedef struct x86_ctx {
-    csh cs;
-    cs_insn *insn;
-    const da_arch *arch;
-    uint8_t regmap[X86_REG_ENDING];   /* capstone register -> DWARF number */
-    uint8_t regwidth[X86_REG_ENDING]; /* width in bytes of that name */
-} x86_ctx;
+typedef arch_cs x86_ctx;
 
 /* x86-64 SysV: rdi rsi rdx rcx r8 r9; Go's register ABI: rax rbx rcx rdi
 ** rsi r8 r9 r10 r11.  Caller-saved: rax rcx rdx rsi rdi r8-r11. */
@@ -45,16 +39,8 @@ static const da_arch arch_x86_64 = {
     -8, -16,
 };
 
-static void map(x86_ctx *c, x86_reg r, uint8_t num, uint8_t w)
+static void build_regmap(arch_cs *c)
 {
-    c->regmap[r] = num;
-    c->regwidth[r] = w;
-}
-
-static void build_regmap(x86_ctx *c)
-{
-    memset(c->regmap, DA_NOREG, sizeof c->regmap);
-    memset(c->regwidth, 0, sizeof c->regwidth);
     /* DWARF x86-64 numbering: rax rdx rcx rbx rsi rdi rbp rsp r8..r15 */
     static const x86_reg r64[8] = { X86_REG_RAX, X86_REG_RDX, X86_REG_RCX, X86_REG_RBX,
                                     X86_REG_RSI, X86_REG_RDI, X86_REG_RBP, X86_REG_RSP };
@@ -65,15 +51,15 @@ static void build_regmap(x86_ctx *c)
     static const x86_reg r8l[8] = { X86_REG_AL, X86_REG_DL, X86_REG_CL, X86_REG_BL,
                                     X86_REG_SIL, X86_REG_DIL, X86_REG_BPL, X86_REG_SPL };
     for (int i = 0; i < 8; i++) {
-        map(c, r64[i], (uint8_t)i, 8);
-        map(c, r32[i], (uint8_t)i, 4);
-        map(c, r16[i], (uint8_t)i, 2);
-        map(c, r8l[i], (uint8_t)i, 1);
+        arch_cs_map(c, r64[i], (uint8_t)i, 8);
+        arch_cs_map(c, r32[i], (uint8_t)i, 4);
+        arch_cs_map(c, r16[i], (uint8_t)i, 2);
+        arch_cs_map(c, r8l[i], (uint8_t)i, 1);
     }
-    map(c, X86_REG_AH, 0, 1);
-    map(c, X86_REG_DH, 1, 1);
-    map(c, X86_REG_CH, 2, 1);
-    map(c, X86_REG_BH, 3, 1);
+    arch_cs_map(c, X86_REG_AH, 0, 1);
+    arch_cs_map(c, X86_REG_DH, 1, 1);
+    arch_cs_map(c, X86_REG_CH, 2, 1);
+    arch_cs_map(c, X86_REG_BH, 3, 1);
     static const x86_reg x64[8] = { X86_REG_R8, X86_REG_R9, X86_REG_R10, X86_REG_R11,
                                     X86_REG_R12, X86_REG_R13, X86_REG_R14, X86_REG_R15 };
     static const x86_reg x32[8] = { X86_REG_R8D, X86_REG_R9D, X86_REG_R10D, X86_REG_R11D,
@@ -83,44 +69,22 @@ static void build_regmap(x86_ctx *c)
     static const x86_reg x8[8] = { X86_REG_R8B, X86_REG_R9B, X86_REG_R10B, X86_REG_R11B,
                                    X86_REG_R12B, X86_REG_R13B, X86_REG_R14B, X86_REG_R15B };
     for (int i = 0; i < 8; i++) {
-        map(c, x64[i], (uint8_t)(8 + i), 8);
-        map(c, x32[i], (uint8_t)(8 + i), 4);
-        map(c, x16[i], (uint8_t)(8 + i), 2);
-        map(c, x8[i], (uint8_t)(8 + i), 1);
+        arch_cs_map(c, x64[i], (uint8_t)(8 + i), 8);
+        arch_cs_map(c, x32[i], (uint8_t)(8 + i), 4);
+        arch_cs_map(c, x16[i], (uint8_t)(8 + i), 2);
+        arch_cs_map(c, x8[i], (uint8_t)(8 + i), 1);
     }
-    c->regmap[X86_REG_RIP] = DA_PC;
-    c->regwidth[X86_REG_RIP] = 8;
+    arch_cs_map(c, X86_REG_RIP, DA_PC, 8);
 }
 
 
 static void *x86_open(const da_arch *arch, hp_err *err)
 {
-    x86_ctx *c = hp_xcalloc(1, sizeof *c);
-    if (arch_cs_open(CS_ARCH_X86, CS_MODE_64, "x86-64", &c->cs, &c->insn, err) < 0) {
-        free(c);
-        return NULL;
-    }
-    c->arch = arch;
-    build_regmap(c);
-    return c;
+    return arch_cs_new(CS_ARCH_X86, CS_MODE_64, "x86-64", arch, build_regmap, err);
 }
 
-static void x86_close(void *st)
-{
-    x86_ctx *c = st;
-    arch_cs_close(&c->cs, c->insn);
-    free(c);
-}
-
-static uint8_t reg(const x86_ctx *c, x86_reg r)
-{
-    return (unsigned)r < X86_REG_ENDING ? c->regmap[r] : DA_NOREG;
-}
-
-static uint8_t rwidth(const x86_ctx *c, x86_reg r)
-{
-    return (unsigned)r < X86_REG_ENDING ? c->regwidth[r] : 0;
-}
+static uint8_t reg(const x86_ctx *c, x86_reg r) { return arch_cs_reg(c, (unsigned)r); }
+static uint8_t rwidth(const x86_ctx *c, x86_reg r) { return arch_cs_width(c, (unsigned)r); }
 
 static void wmark(const x86_ctx *c, da_insn *d, x86_reg r)
 {
@@ -967,30 +931,15 @@ static size_t x86_decode(void *st, int fast, uint64_t *nfast, const uint8_t *cod
             p = before + 1;
             left--;
             bad++;
-            da_insn *last = *n > 0 ? &(*out)[*n - 1] : NULL;
-            if (last && last->kind == DA_KIND_BAD && last->addr + last->len == pc && last->len < 255) {
-                last->len++;
-            } else {
-                da_insn *d = HP_PUSH(*out, *n, *cap);
-                memset(d, 0, sizeof *d);
-                d->addr = pc;
-                d->len = 1;
-                d->kind = DA_KIND_BAD;
-                d->dst = d->src = d->base = d->index = DA_NOREG;
-            }
+            arch_cs_bad(pc, 1, out, n, cap);
             pc++;
             continue;
         }
-        da_insn *d = HP_PUSH(*out, *n, *cap);
-        memset(d, 0, sizeof *d);
-        d->addr = c->insn->address;
-        d->len = (uint8_t)c->insn->size;
-        d->dst = d->src = d->base = d->index = DA_NOREG;
-        classify(c, c->insn, d);
+        classify(c, c->insn, arch_cs_push(c, out, n, cap));
     }
     return bad;
 }
 
 const da_backend da_backend_x86_64 = {
-    EM_X86_64, &arch_x86_64, x86_open, x86_close, x86_decode, NULL,
+    EM_X86_64, &arch_x86_64, x86_open, arch_cs_free, x86_decode, NULL,
 };
