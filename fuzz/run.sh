@@ -93,12 +93,18 @@ if [ -f "$seeds/pf" ] && [ ! -f "$d/formats.done" ]; then
     else echo "fuzz seeds: no libtcmalloc.so.4 (gperftools)"; fi
     libc=$(ldd "$seeds/pf" | awk '/libc\.so\.6/ {print $3}')
     g=hpfuzz$$
+    # -f: another probe on the same function (someone else's) makes perf
+    # refuse a second one; with it the events may be named malloc_1, so
+    # the whole group is recorded.  The script is cut after a sample (at
+    # an empty line), never inside one: a cut line is a truncated file,
+    # which the importer refuses whole
     if [ "$(id -u)" = 0 ] && command -v perf >/dev/null &&
-        perf probe -q -x "$libc" -a "$g:malloc=malloc size=%di" \
+        perf probe -f -q -x "$libc" -a "$g:malloc=malloc size=%di" \
             -a "$g:calloc=__libc_calloc nmemb=%di size=%si" >/dev/null 2>&1; then
-        perf record -q -o "$seeds/perf.data" -e "$g:malloc" -e "$g:calloc" \
+        perf record -q -o "$seeds/perf.data" -e "$g:*" \
             --call-graph dwarf,4096 "$seeds/pf" >/dev/null 2>&1 &&
-            perf script -i "$seeds/perf.data" 2>/dev/null | head -c 16384 > "$d/pf.perf"
+            perf script -i "$seeds/perf.data" 2>/dev/null |
+            awk '{ n += length($0) + 1; print } n > 16000 && $0 == "" { exit }' > "$d/pf.perf"
         perf probe -q -d "$g:*" >/dev/null 2>&1 || true
         rm -f "$seeds/perf.data"
     else echo "fuzz seeds: no perf uprobes (root and perf needed)"; fi
@@ -112,7 +118,8 @@ if [ -f "$seeds/pf" ] && [ ! -f "$d/formats.done" ]; then
         rm -rf "$seeds/go/cache"
     else echo "fuzz seeds: no go (pprof)"; fi
     for k in slabinfo allocinfo; do
-        [ -r "/proc/$k" ] && head -c 16384 "/proc/$k" > "$d/$k" 2>/dev/null || true
+        # whole lines: a cut line is a truncated file, refused whole
+        [ -r "/proc/$k" ] && head -n 150 "/proc/$k" > "$d/$k" 2>/dev/null || true
         [ -s "$d/$k" ] || { rm -f "$d/$k"; echo "fuzz seeds: no /proc/$k"; }
     done
     # a kernel without allocation profiling has no /proc/allocinfo: its
