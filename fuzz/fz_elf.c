@@ -23,7 +23,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     ei_image *img = NULL;
     hp_err err = { 0 };
     if (ei_open(f.path, &img, &err) == 0) {
-        df_opts o = { NULL, NULL, 0, 1 };
+        df_opts o = { .no_system_dirs = 1, .quiet = 1 };
         char *dp = NULL;
         df_how how;
         hp_err e2 = { 0 };
