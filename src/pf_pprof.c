@@ -217,7 +217,9 @@ static int pp_top(pp_in *in, uint32_t *field, int *wt, uint64_t *val, pp_pb *msg
             if (len > PF_LIMIT_MESSAGE)
                 return pf_fail(in->c, "a pprof message of %llu bytes (the limit is %zu)",
                                (unsigned long long)len, PF_LIMIT_MESSAGE);
-            if (len > in->msgcap) {
+            /* an empty message still points into a buffer: NULL + 0 is
+            ** undefined behaviour (UBSan, fz_dhat) */
+            if (len > in->msgcap || in->msg == NULL) {
                 in->msgcap = (size_t)len;
                 in->msg = hp_xrealloc(in->msg, in->msgcap ? in->msgcap : 1);
             }
