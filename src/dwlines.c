@@ -1184,6 +1184,13 @@ static void walk_scope(walker *w, const cdie *parent, const subset *s, int depth
                         site->line = (uint32_t)a->call_line;
                         site->file = (a->has & DWC_CALL_FILE) ? file_name(w, a->call_file) : NULL;
                     }
+                    if (site->want_inline) {   /* deeper levels come later */
+                        const char *nm = name_of(w, a);
+                        site->inlined = nm ? hp_arena_strdup(&w->d->arena, nm) : NULL;
+                        site->inlined_line = (a->has & DWC_CALL_LINE) ? (uint32_t)a->call_line : 0;
+                        site->inlined_file = (a->has & DWC_CALL_FILE) ? file_name(w, a->call_file)
+                                                                       : NULL;
+                    }
                 }
             }
             {

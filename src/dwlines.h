@@ -16,6 +16,9 @@
 **    merged, the next call of the chain with a line).  Without an inline
 **    chain the line table row covering the pc is used; a row of line 0
 **    takes the nearest row of its sequence with a line, before it if any.
+**    On request (want_inline), the innermost inlined function around the pc
+**    and its own call's file:line (the abstract origin's name): what an
+**    inlined allocator wrapper is, and where it was called.
 **  - Call-site parameters: DW_TAG_call_site / DW_TAG_GNU_call_site whose
 **    return pc is the address after the call, each DW_TAG_call_site_parameter
 **    whose location is a register and whose DW_AT_call_value is a constant
@@ -147,6 +150,8 @@ typedef struct dl_site {
     uint8_t want_alloc_type;    /* read DW_AT_LLVM_alloc_type of its call site */
     uint8_t want_alloc_elem;    /* the element type of a std allocate around it */
     uint8_t want_class_new;     /* an inlined T::operator new around it */
+    uint8_t want_inline;        /* name the innermost inlined function (inlined,
+                                   inlined_file, inlined_line) */
     uint8_t want_members;       /* the variables' aggregates list their
                                    embedded aggregates (dl_type.members);
                                    one site asking is enough for all */
@@ -169,6 +174,12 @@ typedef struct dl_site {
     int64_t param_val[DL_MAX_PARAMS];
     dl_var *vars;
     uint32_t nvars;
+    const char *inlined;        /* want_inline: the innermost inlined function
+                                   around pc (its DW_AT_abstract_origin's name),
+                                   NULL when pc is in no inlined code */
+    const char *inlined_file;   /* ... and where it is called from: its
+                                   DW_AT_call_file / DW_AT_call_line */
+    uint32_t inlined_line;
     const dl_type *alloc_type;  /* DW_AT_LLVM_alloc_type of the call site (clang
                                    22 on `new`): the allocated type itself (an
                                    aggregate, or pointee_name for others); NULL */

@@ -20,7 +20,10 @@
 ** RATE bytes on average and is scaled back as pprof does: by
 ** 1 / (1 - exp(-average size / RATE)) (c->sampled: estimates).
 ** The mappings name each frame's object and, through the first mapping,
-** the program.
+** the program.  gperftools writes the profile through a buffer of 1 MiB
+** (heap-profiler.cc, kProfileBufferSize) and leaves out the stacks that do
+** not fit: the header still counts every allocation, and the difference
+** is counted as allocations on no site, reason 'cut' (c->header_allocs).
 **
 ** Cost: bounded lines; the buckets are kept as frame indices (pf_stacks.c)
 ** until the mappings at the end have named the objects, so memory is the
@@ -145,6 +148,8 @@ int pf_read_gperf(pf_ctx *c, FILE *f)
                 gp_damaged(c, lineno, "the header's counts");
                 goto out;
             }
+            c->header_allocs = a;
+            c->header_bytes = b;
             while (*p == ' ')
                 p++;
             if (strncmp(p, "heap_v2/", 8) == 0) {

@@ -8,7 +8,9 @@
 **   X COMMAND            the profiled command line
 **   s [LEN] TEXT         a string, numbered from 1 (LEN since format 3)
 **   i IP MODULE [FUNCTION FILE LINE]...  an instruction pointer (a return
-**                        address), numbered from 1; MODULE names its object
+**                        address), numbered from 1; MODULE names its object;
+**                        the triples are the inline chain there, innermost
+**                        first (the last one is the real function)
 **   t IP PARENT          a trace node, numbered from 1; PARENT 0 is the root
 **   a SIZE TRACE         an allocation kind, numbered from 0
 **   + KIND               one allocation of that kind
@@ -253,6 +255,15 @@ int pf_read_heaptrack(pf_ctx *c, int how)
             fr->module = b >= 1 ? strs[b - 1] : NULL;
             int64_t fn, fl, ln;
             if (ht_hex(&p, &fn) == 0 && ht_hex(&p, &fl) == 0 && ht_hex(&p, &ln) == 0) {
+                /* the triples are the inline chain at IP, innermost first:
+                ** the last is the function the address is in (the symbol
+                ** the database's sites name), at its caller's line */
+                int64_t fn2, fl2, ln2;
+                while (ht_hex(&p, &fn2) == 0 && ht_hex(&p, &fl2) == 0 && ht_hex(&p, &ln2) == 0) {
+                    fn = fn2;
+                    fl = fl2;
+                    ln = ln2;
+                }
                 const char *fname = fn >= 1 && (uint64_t)fn <= nstrs ? strs[fn - 1] : NULL;
                 const char *file = fl >= 1 && (uint64_t)fl <= nstrs ? strs[fl - 1] : NULL;
                 fr->func = fname ? hp_xstrdup(fname) : NULL;

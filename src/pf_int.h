@@ -57,6 +57,13 @@ typedef struct pf_frame {
     uint64_t symoff;
     char *src_file;    /* no address: the allocation's source file:line */
     int64_t src_line;
+    int file_off;      /* addr is an offset into module's file (perf script prints
+                          user-space frames so); pf_ready makes it the link address
+                          through that binary's sections */
+    int module_guessed;/* module is the caller frame's object, not the profile's
+                          word (perf printed an inline chain without its real
+                          frame): the frame counts only where its function
+                          agrees with the site it lands on */
 } pf_frame;
 
 struct pf_site;
@@ -127,6 +134,26 @@ size_t pf_intern_stacks(const pf_intern *t);
 ** anything else, an overflow included. */
 int pf_parse_count(const char *s, size_t n, int64_t *out);
 
+/* Where code addresses of a binary lie in the source, from its own DWARF
+** (pf_where.c): for each w[i].pc (a link address inside a call), the
+** outermost caller's file:line as the sites table gives it, the containing
+** subprogram, and the innermost inlined function with its call's
+** file:line; found = 0 when the DWARF does not say (or the binary, or its
+** debug file, is gone or another build); indirect: the instruction that
+** ends at pc + 1 or pc + 2 (pc being a profile's return address - 1 or
+** - 2) is a call through a register or memory.  The strings live until
+** pf_where_free(). */
+typedef struct pf_where {
+    uint64_t pc;
+    int found, indirect;
+    const char *file, *subprogram, *inlined, *inlined_file;
+    uint32_t line, inlined_line;
+} pf_where;
+typedef struct pf_where_db pf_where_db;
+pf_where_db *pf_where_lookup(const char *binary, const char *build_id, const char *debug_file,
+                             pf_where *w, size_t n);
+void pf_where_free(pf_where_db *d);
+
 /* A dedicated kmem_cache as /proc/slabinfo lists it (pf_kernel.c). */
 typedef struct pf_cache {
     char *name;
@@ -166,6 +193,8 @@ struct pf_ctx {
     int kernel;              /* recorded from the kernel: match a kernel binary */
     int sampled;             /* the counts are estimates from sampling */
     int64_t lost;            /* perf: samples it says it lost (PERF_RECORD_LOST) */
+    int64_t header_allocs, header_bytes; /* gperftools: all allocations its header
+                                counts (the stacks may list fewer: cut), 0 none */
     /* the core's state (profile.c) */
     void *core;
 };

@@ -11,7 +11,14 @@
 **   ADDR SYMBOL[+0xOFF] (OBJECT)
 ** (SYMBOL "[unknown]" when perf has none; OBJECT "(inlined)" for a frame
 ** perf expanded from the debug info, "[kernel.kallsyms]" for the
-** kernel), and a blank line.  ARGS are name=value pairs:
+** kernel), and a blank line.  ADDR is the runtime address for the kernel,
+** but for a frame in a user-space object (OBJECT a path) the offset in
+** that object's file (perf's map_ip: address - mapping start + mapping
+** offset), which pf_ready turns into the binary's link address through its
+** sections -- for a non-PIE executable such as Debian's python3.11 (text
+** at 0x41f000, file offset 0x1f000) that is not the address.  ADDR
+** ffffffffffffffff is perf's mark of a frame it could not unwind: no
+** address.  ARGS are name=value pairs:
 **   - a uprobe made by `perf probe -x LIBC malloc size=%di` (calloc:
 **     nmemb=%di size=%si; realloc: ptr=%di size=%si): "(ADDR) size=0x20".
 **     The innermost frame is the probed allocator itself.
@@ -403,14 +410,21 @@ static int pp_finish(pp *p)
         const char *mod;
         char mbuf[PF_MAX_TEXT];
         size_t ml = r->modlen, mo = r->mod;
+        int guessed = 0;
         if (ml == 7 && memcmp(p->text.s + mo, "inlined", 7) == 0) {
-            /* an inlined frame lies in the object of the next real frame at its address */
-            for (size_t q = i + 1; q < p->nraw && p->raw[q].addr == r->addr; q++)
-                if (!(p->raw[q].modlen == 7 && memcmp(p->text.s + p->raw[q].mod, "inlined", 7) == 0)) {
-                    ml = p->raw[q].modlen;
-                    mo = p->raw[q].mod;
+            /* an inlined frame lies in the object of the next real frame at
+            ** its address; perf 6.1 sometimes prints an inline chain without
+            ** that frame: then (not for the allocator's own frame) the
+            ** caller's object is a guess the core checks by function name */
+            size_t q;
+            for (q = i + 1; q < p->nraw; q++)
+                if (!(p->raw[q].modlen == 7 && memcmp(p->text.s + p->raw[q].mod, "inlined", 7) == 0))
                     break;
-                }
+            if (q < p->nraw && (p->raw[q].addr == r->addr || i > 0)) {
+                guessed = p->raw[q].addr != r->addr;
+                ml = p->raw[q].modlen;
+                mo = p->raw[q].mod;
+            }
         }
         pp_module(p->text.s + mo, ml, mbuf, sizeof mbuf, &mod);
         char sym[PF_MAX_TEXT];
@@ -418,8 +432,16 @@ static int pp_finish(pp *p)
         size_t f;
         /* the innermost frame of a uprobe (or a tracepoint outside its
         ** call_site) is the allocator's own */
-        if (pf_intern_frame(c, p->in, r->addr, 1, mod, sym, inner_alloc && i == 0, &f) != 0)
+        /* all ones: perf's mark of a frame it could not unwind, no address */
+        int has = r->addr != UINT64_MAX;
+        if (pf_intern_frame(c, p->in, has ? r->addr : 0, has, mod, sym, inner_alloc && i == 0,
+                            &f) != 0)
             return -1;
+        /* a user-space object's frame is printed as the offset in its file */
+        if (has && mod && mod[0] == '/')
+            c->fr[f].file_off = 1;
+        if (guessed)
+            c->fr[f].module_guessed = 1;
         p->idx[n++] = f;
     }
     p->samples++;

@@ -134,6 +134,12 @@ static const char *pu_advice(const char *reason)
         return "an allocator called through a pointer holeprof did not resolve";
     if (strcmp(reason, "no-frame") == 0)
         return "the profile recorded no frame beyond the allocator";
+    if (strcmp(reason, "cut") == 0)
+        return "gperftools wrote no stack for them (its heap profile holds at most 1 MiB of"
+               " stacks): profile a shorter run, or count with perf uprobes or heaptrack";
+    if (strcmp(reason, "lost") == 0)
+        return "perf dropped them: record with a larger -m buffer (-m 16M) or a smaller"
+               " --call-graph dwarf,SIZE, and check `perf report --stats` for LOST_SAMPLES";
     return "";
 }
 

@@ -98,7 +98,7 @@ typedef struct pf_range {
 
 typedef struct pf_bin {
     int64_t id;
-    char *base, *path, *build_id;
+    char *base, *path, *build_id, *debug_file;
     pf_site *s;          /* sorted by pc */
     size_t n, cap;
     pf_range *code;      /* executable sections (link addresses), when the file is readable */
@@ -216,7 +216,7 @@ static int pf_load_sites(pf_ctx *c, int64_t only_binary)
                 " s.function IS NOT NULL AND s.function IN"
                 "   (SELECT a.name FROM allocators a WHERE a.binary_id = s.binary_id),"
                 " b.path, b.build_id, coalesce(t.size, 0), s.ambiguous, s.type_name IS NOT NULL,"
-                " s.function, s.source_function, s.file, s.line"
+                " s.function, s.source_function, s.file, s.line, b.debug_file"
                 " FROM sites s JOIN binaries b ON b.id = s.binary_id"
                 " LEFT JOIN types t ON t.id = s.type_id"
                 " WHERE ?1 IS NULL OR s.binary_id = ?1"
@@ -238,6 +238,8 @@ static int pf_load_sites(pf_ctx *c, int64_t only_binary)
             b->path = hp_xstrdup(path ? path : "");
             b->base = hp_xstrdup(pf_base(b->path));
             b->build_id = bi ? hp_xstrdup(bi) : NULL;
+            const char *df = (const char *)sqlite3_column_text(st, 14);
+            b->debug_file = df ? hp_xstrdup(df) : NULL;
         }
         pf_bin *b = &k->bins[k->nbins - 1];
         pf_site *s = HP_PUSH(b->s, b->n, b->cap);
@@ -354,6 +356,48 @@ static pf_site *pf_match(pf_bin *b, uint64_t addr, int64_t bias)
     return rel - (uint64_t)s->pc <= PF_MAX_CALL ? s : NULL;
 }
 
+/* Frames given as offsets in their object's file (perf script's user-space
+** frames) become link addresses of the binary they name: the executable
+** section holding the offset says where it is mapped.  A frame whose
+** object is none of the database's binaries, or whose offset lies in no
+** executable section, keeps no address (it can match nothing). */
+static void pf_file_offsets(pf_ctx *c)
+{
+    pf_core *k = CORE(c);
+    size_t want = 0;
+    for (size_t f = 0; f < c->nfr; f++)
+        want += c->fr[f].file_off;
+    for (size_t i = 0; i < k->nbins && want > 0; i++) {
+        pf_bin *b = &k->bins[i];
+        ei_image *img = NULL;
+        hp_err e = { 0 };
+        if (b->path[0] == '\0' || ei_open(b->path, &img, &e) != 0)
+            continue;
+        if (b->build_id == NULL || strcmp(img->build_id_hex, b->build_id) == 0)
+            for (size_t f = 0; f < c->nfr; f++) {
+                pf_frame *fr = &c->fr[f];
+                if (!fr->file_off || !fr->module || strcmp(pf_base(fr->module), b->base) != 0)
+                    continue;
+                for (size_t q = 0; q < img->nsections; q++) {
+                    const ei_section *s = &img->sections[q];
+                    if ((s->flags & 0x6) == 0x6 && s->type != 8 /* SHT_NOBITS */
+                        && fr->addr >= s->offset && fr->addr - s->offset < s->size) {
+                        fr->addr = fr->addr - s->offset + s->addr;
+                        fr->file_off = 0;
+                        want--;
+                        break;
+                    }
+                }
+            }
+        ei_close(img);
+    }
+    for (size_t f = 0; f < c->nfr; f++)
+        if (c->fr[f].file_off) {
+            c->fr[f].has_addr = 0;
+            c->fr[f].file_off = 0;
+        }
+}
+
 /* Vote for biases: returns the best bias of b and its frame count. */
 static size_t pf_vote(pf_ctx *c, pf_bin *b, int64_t *best)
 {
@@ -368,7 +412,7 @@ static size_t pf_vote(pf_ctx *c, pf_bin *b, int64_t *best)
     int64_t *cand = NULL;
     size_t nc = 0, cap = 0;
     for (size_t f = 0; f < c->nfr; f++) {
-        if (!c->fr[f].has_addr
+        if (!c->fr[f].has_addr || c->fr[f].module_guessed
             || pf_other_object(&c->fr[f], b))
             continue;
         uint64_t a = c->fr[f].addr;
@@ -592,6 +636,112 @@ static int pf_by_addr(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
+static int pf_by_line_file(const void *a, const void *b)
+{
+    const pf_site *x = *(pf_site *const *)a, *y = *(pf_site *const *)b;
+    if (x->line != y->line)
+        return (x->line > y->line) - (x->line < y->line);
+    return strcmp(x->file, y->file);
+}
+
+/* A frame's text when the profile names no function there (DHAT's
+** "UnknownInlinedFun", perf's "[unknown]"): what holeprof's own DWARF
+** says, the inlined function and where it was inlined. */
+static int pf_unnamed(const char *fn)
+{
+    return fn == NULL || fn[0] == '\0' || strcmp(fn, "UnknownInlinedFun") == 0
+           || strcmp(fn, "???") == 0 || strcmp(fn, "[unknown]") == 0;
+}
+
+/* The same for frames whose text gives no file:line (gperftools, perf,
+** heaptrack without debug info) or no function name (DHAT's
+** "UnknownInlinedFun"): holeprof reads the binary's own DWARF for the
+** frame's outermost caller line and subprogram (pf_where.c); an indirect
+** call there, in the site's function at the site's line, is the twin.
+** Only an indirect call counts: a direct call on the line of an
+** allocation calls something else. */
+static void pf_twins_dwarf(pf_ctx *c)
+{
+    pf_core *k = CORE(c);
+    pf_bin *b = k->bin;
+    pf_where *wh = NULL;
+    size_t *wf = NULL, nw = 0, cap = 0, fcap = 0;
+    for (size_t f = 0; f < c->nfr; f++) {
+        pf_frame *fr = &c->fr[f];
+        if (k->fsite[f] || !fr->has_addr || fr->is_alloc || pf_other_object(fr, b)
+            || !pf_in_code(b, fr->addr, k->bias))
+            continue;
+        pf_where *w = HP_PUSH(wh, nw, cap);
+        memset(w, 0, sizeof *w);
+        w->pc = fr->addr - (uint64_t)k->bias - 1;
+        size_t dummy = nw - 1;
+        *HP_PUSH(wf, dummy, fcap) = f;
+    }
+    if (nw == 0) {
+        free(wh);
+        free(wf);
+        return;
+    }
+    pf_where_db *db = pf_where_lookup(b->path, b->build_id, b->debug_file, wh, nw);
+    pf_site **ix = hp_xmalloc((b->n + 1) * sizeof *ix);
+    size_t n = 0;
+    for (size_t i = 0; i < b->n; i++)
+        if (b->s[i].file && b->s[i].line > 0)
+            ix[n++] = &b->s[i];
+    qsort(ix, n, sizeof *ix, pf_by_line_file);
+    for (size_t i = 0; i < nw; i++) {
+        pf_where *w = &wh[i];
+        pf_frame *fr = &c->fr[wf[i]];
+        if (!w->found)
+            continue;
+        if (w->indirect && w->line > 0 && w->file && w->subprogram) {
+            pf_site key, *kp = &key, *best = NULL;
+            memset(&key, 0, sizeof key);
+            key.line = w->line;
+            key.file = (char *)pf_base(w->file);
+            pf_site **hit = bsearch(&kp, ix, n, sizeof *ix, pf_by_line_file);
+            if (hit) {
+                while (hit > ix && pf_by_line_file(hit - 1, &kp) == 0)
+                    hit--;
+                uint64_t link = fr->addr - (uint64_t)k->bias, bestd = UINT64_MAX;
+                for (; hit < ix + n && pf_by_line_file(hit, &kp) == 0; hit++) {
+                    pf_site *s = *hit;
+                    const char *sf = s->source_function ? s->source_function : s->function;
+                    if (sf == NULL || strcmp(sf, w->subprogram) != 0)
+                        continue;
+                    if (fr->module_guessed && (fr->func == NULL || !pf_names_agree(fr->func, s)))
+                        continue;
+                    uint64_t d = link > (uint64_t)s->pc ? link - (uint64_t)s->pc
+                                                         : (uint64_t)s->pc - link;
+                    if (d < bestd) {
+                        bestd = d;
+                        best = s;
+                    }
+                }
+            }
+            if (best) {
+                k->fsite[wf[i]] = best;
+                k->fflags[wf[i]] |= 4 | 1;
+                continue;
+            }
+        }
+        if (w->inlined && pf_unnamed(fr->func)) {
+            /* name the inlined code for the reasons a summary prints */
+            char *t = hp_xasprintf("0x%llx: %.200s inlined at %.200s:%u in %.200s (%.200s:%u)",
+                                   (unsigned long long)fr->addr, w->inlined,
+                                   w->inlined_file ? pf_base(w->inlined_file) : "?", w->inlined_line,
+                                   w->subprogram ? w->subprogram : "?",
+                                   w->file ? pf_base(w->file) : "?", w->line);
+            free(fr->text);
+            fr->text = t;
+        }
+    }
+    pf_where_free(db);
+    free(ix);
+    free(wh);
+    free(wf);
+}
+
 static void pf_twins(pf_ctx *c)
 {
     pf_core *k = CORE(c);
@@ -644,6 +794,7 @@ static void pf_twins(pf_ctx *c)
     }
     free(tw);
     free(ix);
+    pf_twins_dwarf(c);
 }
 
 /* ---- frames without an address ---- */
@@ -926,6 +1077,7 @@ int pf_ready(pf_ctx *c)
         return pf_ready_caches(c, only);
     if (pf_load_sites(c, only) != 0)
         return -1;
+    pf_file_offsets(c);
     pf_resolve_symbolic(c);
     size_t votes = 0;
     for (size_t i = 0; i < k->nbins; i++) {
@@ -996,6 +1148,11 @@ int pf_ready(pf_ctx *c)
         if (!fr->has_addr || pf_other_object(fr, k->bin))
             continue;
         k->fsite[f] = pf_match(k->bin, fr->addr, k->bias);
+        if (fr->module_guessed && (k->fsite[f] == NULL || fr->func == NULL
+                                   || !pf_names_agree(fr->func, k->fsite[f]))) {
+            k->fsite[f] = NULL;   /* the guessed object is not confirmed */
+            continue;
+        }
         if (pf_in_code(k->bin, fr->addr, k->bias) && (fr->module != NULL || k->fsite[f] != NULL
                                                       || !fr->is_alloc))
             k->fflags[f] |= 1;
@@ -1111,6 +1268,33 @@ static void pf_add_miss(pf_ctx *c, const char *reason, const char *detail, int64
     m->points = 1;
     m->allocs = allocs;
     m->bytes = bytes;
+}
+
+/* Allocations the profiler counted but gave no stack for: the part of a
+** gperftools profile cut at its 1 MiB dump buffer (the header's total
+** against the stacks listed), and the samples perf says it lost.  They
+** are measured allocations on no site, each under its reason, so the
+** coverage says what share they are and what to do. */
+static void pf_unlisted(pf_ctx *c)
+{
+    pf_core *k = CORE(c);
+    if (k->bin == NULL)
+        return;
+    if (c->header_allocs > k->allocs && !c->sampled) {
+        int64_t a = c->header_allocs - k->allocs;
+        int64_t b = c->header_bytes > k->bytes ? c->header_bytes - k->bytes : 0;
+        pf_add_miss(c, "cut", "the stacks past gperftools' 1 MiB profile buffer", a, b);
+        if (strcmp(k->miss[k->nmiss - 1].reason, "other") != 0)
+            k->miss[k->nmiss - 1].points = 0;
+        k->allocs += a;
+        k->bytes += b;
+    }
+    if (c->lost > 0 && c->lost <= PF_MAX_COUNT - k->allocs) {
+        pf_add_miss(c, "lost", "samples perf lost (PERF_RECORD_LOST)", c->lost, 0);
+        if (strcmp(k->miss[k->nmiss - 1].reason, "other") != 0)
+            k->miss[k->nmiss - 1].points = 0;
+        k->allocs += c->lost;
+    }
 }
 
 /* A frame's text without its leading address: "main (p.c:9)". */
@@ -1364,6 +1548,7 @@ static void pf_core_free(pf_ctx *c)
         free(k->bins[i].base);
         free(k->bins[i].path);
         free(k->bins[i].build_id);
+        free(k->bins[i].debug_file);
         free(k->bins[i].code);
     }
     free(k->bins);
@@ -1744,6 +1929,8 @@ int pf_import(const char *dbpath, const char *file, const pf_opts *o, FILE *log,
         if (pf_read_heaptrack(&c, how) != 0)
             goto out;
     }
+
+    pf_unlisted(&c);
 
     /* SIGINT, SIGTERM and SIGHUP wait until the transaction is committed
     ** or rolled back and the file closed: a Ctrl-C never leaves a hot journal */
