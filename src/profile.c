@@ -82,6 +82,9 @@ typedef struct pf_site {
     /* accumulated */
     int64_t allocs, bytes, points, via_wrapper, via_stack, stack_from, via_twin;
     int64_t min_size, max_size, sized, sized_bytes;
+    int64_t request;     /* the constant bytes the call asks for (size x count), 0 unknown */
+    int64_t folded, folded_bytes; /* DHAT: blocks of points whose sizes show reallocs
+                                   ** folded in (see pf_count) */
     struct pf_size *sizes;   /* blocks per exact size, sorted by size */
     size_t nsizes, scap;
 } pf_site;
@@ -216,7 +219,9 @@ static int pf_load_sites(pf_ctx *c, int64_t only_binary)
                 " s.function IS NOT NULL AND s.function IN"
                 "   (SELECT a.name FROM allocators a WHERE a.binary_id = s.binary_id),"
                 " b.path, b.build_id, coalesce(t.size, 0), s.ambiguous, s.type_name IS NOT NULL,"
-                " s.function, s.source_function, s.file, s.line, b.debug_file"
+                " s.function, s.source_function, s.file, s.line, b.debug_file,"
+                " CASE WHEN s.size > 0 AND s.count > 0 AND s.size <= 1 << 40 AND s.count <= 1 << 20"
+                "      THEN s.size * s.count END"
                 " FROM sites s JOIN binaries b ON b.id = s.binary_id"
                 " LEFT JOIN types t ON t.id = s.type_id"
                 " WHERE ?1 IS NULL OR s.binary_id = ?1"
@@ -260,6 +265,7 @@ static int pf_load_sites(pf_ctx *c, int64_t only_binary)
         s->file = file ? hp_xstrdup(pf_base(file)) : NULL;
         s->path = file ? hp_xstrdup(file) : NULL;
         s->line = sqlite3_column_int64(st, 13);
+        s->request = sqlite3_column_int64(st, 15);
         s->min_size = INT64_MAX;
     }
     sqlite3_finalize(st);
@@ -1411,9 +1417,46 @@ int pf_count(pf_ctx *c, const pf_attr *a, int64_t allocs, int64_t bytes, int64_t
         chosen->sized_bytes += b * allocs;
         pf_add_size(chosen, b, allocs);
     }
+    /* DHAT counts a realloc as a block of the point that first allocated
+    ** it (valgrind's dh_main.c keeps the block's allocation point): a call
+    ** asking for a constant C bytes whose point measured other sizes, and
+    ** not C plus a per-block constant (a wrapper's header), had its blocks
+    ** grown or shrunk by reallocs made elsewhere -- counted here by DHAT */
+    if (c->source && strcmp(c->source, "dhat") == 0 && chosen->request > 0 && allocs > 1
+        && bytes != allocs * chosen->request
+        && (bytes - allocs * chosen->request) % allocs != 0) {
+        chosen->folded += allocs;
+        chosen->folded_bytes += bytes;
+    }
     if (chosen->type_id > 0 && acc != NULL)
         k->heat_points += pf_fold(k, chosen, acc, nacc);
     return 0;
+}
+
+/* The summary line for pf_count's folded reallocs, or nothing. */
+static void pf_print_folded(const pf_core *k, FILE *log)
+{
+    const pf_site *eg = NULL;
+    size_t n = 0;
+    int64_t blocks = 0;
+    for (size_t i = 0; k->bin && i < k->bin->n; i++) {
+        const pf_site *s = &k->bin->s[i];
+        if (s->folded == 0)
+            continue;
+        n++;
+        blocks += s->folded;
+        if (eg == NULL || s->folded > eg->folded)
+            eg = s;
+    }
+    if (n == 0)
+        return;
+    fprintf(log, "reallocs: DHAT counts a realloc at the block's first allocation point: at %zu"
+            " site%s asking for a constant size the blocks measured differ (%.100s %s:%lld asks"
+            " %lld bytes; DHAT: %lld blocks, %lld bytes), so %lld blocks include reallocs made"
+            " elsewhere -- heaptrack, or perf uprobes on realloc, count each at its own call\n",
+            n, n == 1 ? "" : "s", eg->function ? eg->function : "?", eg->file ? eg->file : "?",
+            (long long)eg->line, (long long)eg->request, (long long)eg->folded,
+            (long long)eg->folded_bytes, (long long)blocks);
 }
 
 int pf_stack(pf_ctx *c, const size_t *frames, size_t n, int64_t allocs, int64_t bytes,
@@ -1960,6 +2003,7 @@ int pf_import(const char *dbpath, const char *file, const pf_opts *o, FILE *log,
                     (long long)k.heat_points);
         if (c.sampled)
             fprintf(log, "sampled: the counts are estimates, scaled back from the samples\n");
+        pf_print_folded(&k, log);
         if (c.lost > 0)
             fprintf(log, "lost: perf lost %lld samples, so the counts are too low (record with a"
                     " larger -m buffer or a smaller --call-graph dwarf size)\n", (long long)c.lost);
