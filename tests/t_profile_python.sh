@@ -72,7 +72,7 @@ if [ -n "$tcm" ]; then
         "$(q "$T/g.db" "SELECT sum(via_twin) FROM site_counts")"
     # the header counts every allocation; the stacks past 1 MiB are 'cut'
     header=$(head -1 "$heap" | sed 's/.*\[ *\([0-9]*\):.*/\1/')
-    listed=$(awk '/@ 0x/ { sub(/^ *[0-9]+: +[0-9]+ \[ */, ""); sub(/:.*/, ""); n += $0 } END { print n + 0 }' "$heap")
+    listed=$(awk 'NR > 1 && /\] *@/ && match($0, /\[ *[0-9]+:/) { n += substr($0, RSTART + 1, RLENGTH - 2) } END { print n + 0 }' "$heap")
     assert_eq "gperftools: the profile's allocations are its header's" "$header" \
         "$(q "$T/g.db" "SELECT allocations FROM profiles")"
     assert_eq "gperftools: header minus listed stacks is 'cut'" "$((header - listed))" \
