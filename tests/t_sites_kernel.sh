@@ -21,6 +21,13 @@
 #                  struct of the size with a timer there), a flexible
 #                  array's header; nothing from two structs with a timer
 #                  there, a `void *` parameter, or a struct of another size;
+#   sites_krethunk.c  gcc -pg -mfentry -mfunction-return=thunk-extern, as
+#                  Debian builds its kernels: `call __fentry__` at every
+#                  entry and `jmp __x86_return_thunk` for every return hide
+#                  neither wrappers (kmemdup-like, sock_kmalloc-like) nor
+#                  the returned type; IS_ERR(p) ? PTR_ERR(p) returns no
+#                  allocation; the pointer stored to d->priv comes back
+#                  from d->priv after a call;
 #   sites_retpoline.c  a call through __x86_indirect_thunk_REG (gcc
 #                  -mindirect-branch=thunk-extern, clang
 #                  -mretpoline-external-thunk) is an indirect call through
@@ -80,6 +87,27 @@ for cc in gcc clang; do
             "$(site_at "$bin.db" sites_kparam.c "$l" "coalesce(t.name, '-') || '|' || s.ambiguous")"
     done
 done
+
+# ---- return thunk and __fentry__ (gcc only: clang 14 has no -mfunction-return) ----
+if command -v gcc >/dev/null 2>&1; then
+    tag="krethunk gcc -O2"
+    bin=$T/krethunk
+    gcc -std=gnu11 -O2 -g -pg -mfentry -mfunction-return=thunk-extern -fno-pie \
+        -c -o "$bin.o" "$FIXTURES/sites_krethunk.c" || die "$tag: compile failed"
+    gcc -no-pie -o "$bin" "$bin.o" || die "$tag: link failed"
+    assert_status "[$tag] analyze" 0 "$HOLEPROF" analyze -q "$bin" -o "$bin.db"
+    assert_eq "[$tag] wrappers through the thunks" "kmemdup_ memdup_user_ sock_alloc_" \
+        "$(q "$bin.db" "SELECT group_concat(name, ' ') FROM (SELECT name FROM allocators
+                        WHERE origin = 'wrapper' ORDER BY name);")"
+    for mt in ret:conn:dwarf-return reload:em485:dwarf-param dup:opts:destination \
+              sockalloc:opts:dwarf-return; do
+        m=${mt%%:*}
+        want=${mt#*:}
+        l=$(line_of sites_krethunk.c type=$m)
+        assert_eq "[$tag] line $l ($m)" "${want%%:*}|${want#*:}" \
+            "$(site_at "$bin.db" sites_krethunk.c "$l" "coalesce(t.name, '-') || '|' || s.method")"
+    done
+fi
 
 # ---- retpolines ----
 for cc in "gcc -mindirect-branch=thunk-extern" "clang -mretpoline-external-thunk"; do

@@ -29,6 +29,9 @@ static void collect_syms(si_ctx *x, const ei_image *im, symref **v, size_t *n, s
 {
     for (size_t i = 0; i < im->nsymbols; i++) {
         const ei_symbol *s = &im->symbols[i];
+        if (s->type == 0 && s->name && strcmp(s->name, "__x86_return_thunk") == 0 &&
+            x->arch && strcmp(x->arch->name, "x86_64") == 0)
+            si_amap_put(&x->thunk_at, s->addr, THUNK_RET);    /* an assembler label */
         if (s->type != ST_FUNC && s->type != ST_IFUNC)
             continue;
         if (si_exec_section(x->img, s->addr) == NULL)
@@ -45,15 +48,27 @@ static void collect_syms(si_ctx *x, const ei_image *im, symref **v, size_t *n, s
 
 /* Linux's retpoline thunks (-mindirect-branch=thunk-extern): a call to
 ** __x86_indirect_thunk_rax is call *%rax (also the _call_ and _jump_
-** thunks of call depth tracking); the register numbers are DWARF's. */
+** thunks of call depth tracking); the register numbers are DWARF's.  A
+** jump to __x86_return_thunk (-mfunction-return=thunk-extern, every
+** return of a kernel built with CONFIG_MITIGATION_RETHUNK) is a ret; the
+** call to __fentry__ that -mfentry puts at every entry (ftrace) changes no
+** register the analysis tracks. */
 static void retpoline_thunk(si_ctx *x, const char *name, uint64_t addr)
 {
     static const char *const pre[] = { "__x86_indirect_thunk_", "__x86_indirect_call_thunk_",
                                        "__x86_indirect_jump_thunk_" };
     static const char *const regs[] = { "rax", "rdx", "rcx", "rbx", "rsi", "rdi", "rbp", "rsp",
                                         "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15" };
-    if (x->arch == NULL || strcmp(x->arch->name, "x86_64") != 0 || strncmp(name, "__x86_", 6))
+    if (x->arch == NULL || strcmp(x->arch->name, "x86_64") != 0 || strncmp(name, "__", 2))
         return;
+    if (strcmp(name, "__x86_return_thunk") == 0) {
+        si_amap_put(&x->thunk_at, addr, THUNK_RET);
+        return;
+    }
+    if (strcmp(name, "__fentry__") == 0) {
+        si_amap_put(&x->thunk_at, addr, THUNK_NOP);
+        return;
+    }
     for (size_t p = 0; p < sizeof pre / sizeof pre[0]; p++) {
         size_t pl = strlen(pre[p]);
         if (strncmp(name, pre[p], pl) != 0)

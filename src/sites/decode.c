@@ -8,21 +8,80 @@
 ** sequential, consumes them in order; which thread decodes a body changes
 ** nothing but timing.  A call or jump to one of Linux's retpoline thunks
 ** (__x86_indirect_thunk_REG, calls.c's thunk_at) is decoded as the call
-** or jump through REG it stands for.
+** or jump through REG it stands for, a jump to __x86_return_thunk as a
+** ret, a call to __fentry__ as an instruction that changes nothing.
 */
 #include "sites/internal.h"
 
+/* Linux's IS_ERR(p) on x86-64: `cmp $-4096, r; ja` (or `cmp $-4095, r;
+** jae`, and jbe/jb for the other branch) of a body's bytes at v[i - 1],
+** v[i]: the cmp becomes a test of r and the jump's condition says which
+** edge holds an error value (as DA_CC_Z the null edge: not an allocation
+** there, `if (IS_ERR(p)) return PTR_ERR(p)` returns none). */
+static void is_err_check(da_insn *v, size_t i, const uint8_t *body, uint64_t base, size_t len)
+{
+    static const uint8_t dwreg[8] = { 0, 2, 1, 3, 7, 6, 4, 5 };     /* ModRM -> DWARF */
+    da_insn *c = &v[i - 1], *j = &v[i];
+    if (c->addr < base || c->addr - base + c->len > len || j->addr - base + j->len > len ||
+        c->len < 6)
+        return;
+    const uint8_t *p = body + (c->addr - base), *q = body + (j->addr - base);
+    unsigned r;
+    const uint8_t *imm;
+    if (c->len == 6 && p[0] == 0x48 && p[1] == 0x3d) {                  /* cmp $imm, %rax */
+        r = 0;
+        imm = p + 2;
+    } else if (c->len == 7 && (p[0] == 0x48 || p[0] == 0x49) && p[1] == 0x81 &&
+               (p[2] & 0xf8) == 0xf8) {                                 /* cmp $imm, %r */
+        r = (p[2] & 7u) | (p[0] == 0x49 ? 8u : 0u);
+        imm = p + 3;
+    } else {
+        return;
+    }
+    int32_t k = (int32_t)((uint32_t)imm[0] | (uint32_t)imm[1] << 8 | (uint32_t)imm[2] << 16 |
+                          (uint32_t)imm[3] << 24);
+    unsigned op = q[0] == 0x0f && j->len >= 2 ? q[1] - 0x10u : q[0];   /* 0f 87 -> 77 */
+    int err_taken;
+    if ((k == -4096 && op == 0x77) || (k == -4095 && op == 0x73))
+        err_taken = 1;          /* ja / jae: the jump is the error's */
+    else if ((k == -4096 && op == 0x76) || (k == -4095 && op == 0x72))
+        err_taken = 0;          /* jbe / jb: the fall-through is */
+    else
+        return;
+    c->op = DA_OP_TEST;
+    c->src = r < 8 ? dwreg[r] : (uint8_t)r;
+    c->width = 8;
+    j->cc = err_taken ? DA_CC_Z : DA_CC_NZ;
+}
+
 /* A call or jump to a retpoline thunk is the indirect call or jump
-** through its register it stands for. */
-void si_retpoline(const si_ctx *x, da_insn *v, size_t n)
+** through its register it stands for; a jump to the return thunk is a
+** ret.  In such a kernel, IS_ERR checks are null checks (is_err_check). */
+void si_retpoline(const si_ctx *x, da_insn *v, size_t n, const uint8_t *body, uint64_t base,
+                  size_t len)
 {
     if (x->thunk_at.n == 0)
         return;
     for (size_t i = 0; i < n; i++) {
         da_insn *d = &v[i];
+        if (d->kind == DA_KIND_JCC && i > 0 && d->cc == DA_CC_OTHER)
+            is_err_check(v, i, body, base, len);
         if (d->kind != DA_KIND_CALL && d->kind != DA_KIND_JMP)
             continue;
         int32_t r = si_amap_get(&x->thunk_at, d->target);
+        if (r == THUNK_RET && d->kind == DA_KIND_JMP) {
+            d->kind = DA_KIND_RET;
+            d->target = 0;
+            continue;
+        }
+        if (r == THUNK_NOP && d->kind == DA_KIND_CALL) {
+            d->kind = DA_KIND_OTHER;        /* __fentry__ saves every register */
+            d->op = DA_OP_OTHER;
+            d->wmask = 0;
+            d->base = d->index = DA_NOREG;
+            d->target = 0;
+            continue;
+        }
         if (r < 0 || r >= DA_NREGS)
             continue;
         d->kind = d->kind == DA_KIND_CALL ? DA_KIND_ICALL : DA_KIND_IJMP;
@@ -51,7 +110,7 @@ int si_decode_fn(si_ctx *x, uint32_t fi)
         return -1;
     }
     size_t bad = da_decode(x->da, p, len, f->addr, &x->insn, &x->ninsn, &x->insncap);
-    si_retpoline(x, x->insn, x->ninsn);
+    si_retpoline(x, x->insn, x->ninsn, p, f->addr, len);
     if (!x->dc || !x->dc[fi].counted) {
         x->st->bad_bytes += bad;
         x->st->instructions += x->ninsn;
@@ -81,7 +140,7 @@ static int pd_one(pd_pipe *p, da_ctx *da, da_insn **buf, size_t *cap, pd_count *
     if (p->ptr[i] != NULL) {
         size_t n = 0;
         size_t bad = da_decode(da, p->ptr[i], p->len[i], x->fns[fi].addr, buf, &n, cap);
-        si_retpoline(x, *buf, n);
+        si_retpoline(x, *buf, n, p->ptr[i], x->fns[fi].addr, p->len[i]);
         if (!x->dc[fi].counted) {   /* a body past the cache's budget comes again */
             c->insns += n;
             c->bad += bad;

@@ -12,7 +12,9 @@
 ** from nothing known.  On the edge where a null check (`test r,r` and
 ** je/jne) found r zero, r and what holds the same pointer carry no taint:
 ** `if (!p) return NULL;` that returns p's zeroed register returns no
-** allocation.  The visits are bounded (a budget per block).
+** allocation.  The pointer stored to a word outside the stack comes back
+** from a load of that word (state.hc) until a store may overwrite it.
+** The visits are bounded (a budget per block).
 */
 #include "sites/internal.h"
 #include "sites/values.h"
@@ -74,6 +76,73 @@ static sv slot_get(const state *S, int64_t off, unsigned width, uint32_t *taint)
     return vunk();
 }
 
+/* ------------------------------------------------------------------ */
+/* Words the pointer was stored to (state.hc)                          */
+/* ------------------------------------------------------------------ */
+
+/* A base whose value names one object: an argument, the result of one
+** instruction, an allocation's pointer, a data word's value, a constant. */
+static int cell_base_ok(const sv *b)
+{
+    return (b->k == V_ARG && !b->adj) || (b->k == V_UNK && b->s != 0) || b->k == V_RET ||
+           (b->k == V_LOAD && !b->adj) || b->k == V_CONST;
+}
+
+/* A store of width bytes to base + disp (not the stack): drop the cells
+** it may overwrite; remember it when it stores the allocation's pointer. */
+static void cell_store(state *S, sv base, int64_t disp, unsigned width, sv v, uint32_t taint)
+{
+    if (disp < INT32_MIN || disp > INT32_MAX)
+        return;
+    for (int i = 0; i < NCELL; i++) {
+        hcell *c = &S->hc[i];
+        if (c->base.k == V_BOT)
+            continue;
+        int same = sv_eq(&c->base, &base);
+        if ((same && disp < (int64_t)c->disp + 8 && (int64_t)c->disp < disp + (int64_t)width) ||
+            (!same && c->disp == disp))
+            memset(c, 0, sizeof *c);
+    }
+    if (width != 8 || v.k != V_RET || !cell_base_ok(&base))
+        return;
+    int free_i = -1;
+    for (int i = 0; i < NCELL && free_i < 0; i++)
+        if (S->hc[i].base.k == V_BOT)
+            free_i = i;
+    if (free_i < 0) {
+        memmove(&S->hc[0], &S->hc[1], (NCELL - 1) * sizeof S->hc[0]);
+        free_i = NCELL - 1;
+    }
+    hcell *c = &S->hc[free_i];
+    c->base = base;
+    c->disp = (int32_t)disp;
+    c->v = v;
+    c->taint = taint;
+}
+
+/* A write to an address computed from base that is not base + a constant
+** (an index register, an instruction not modelled): every cell through
+** base may be hit. */
+static void cell_kill_base(state *S, const sv *base)
+{
+    for (int i = 0; i < NCELL; i++)
+        if (S->hc[i].base.k != V_BOT && sv_eq(&S->hc[i].base, base))
+            memset(&S->hc[i], 0, sizeof S->hc[i]);
+}
+
+/* The pointer a load of 8 bytes from base + disp gives back, else V_BOT. */
+static sv cell_get(const state *S, const sv *base, int64_t disp, uint32_t *taint)
+{
+    for (int i = 0; i < NCELL; i++) {
+        const hcell *c = &S->hc[i];
+        if (c->base.k != V_BOT && c->disp == disp && sv_eq(&c->base, base)) {
+            *taint = c->taint;
+            return c->v;
+        }
+    }
+    return vmk(V_BOT);
+}
+
 /* in = meet(in, out); returns 1 when in changed.  A block first reached
 ** takes out's `reached` mark: 1 from the entry, 2 from a block the entry
 ** does not reach. */
@@ -128,6 +197,26 @@ static int state_meet(state *in, const state *out)
         }
         if (!found) {
             memset(s, 0, sizeof *s);
+            changed = 1;
+        }
+    }
+    /* a cell survives when the other side has it too */
+    for (int i = 0; i < NCELL; i++) {
+        hcell *c = &in->hc[i];
+        if (c->base.k == V_BOT)
+            continue;
+        int found = 0;
+        for (int j = 0; j < NCELL && !found; j++) {
+            const hcell *o = &out->hc[j];
+            found = o->base.k != V_BOT && o->disp == c->disp && sv_eq(&o->base, &c->base) &&
+                    sv_eq(&o->v, &c->v);
+            if (found && (c->taint | o->taint) != c->taint) {
+                c->taint |= o->taint;
+                changed = 1;
+            }
+        }
+        if (!found) {
+            memset(c, 0, sizeof *c);
             changed = 1;
         }
     }
@@ -259,8 +348,9 @@ static const func *passthrough(si_ctx *x, const func *f, const state *S, uint64_
     if (gi < 0)
         return NULL;
     func *g = &x->fns[gi];
-    if (g->is_plt && !g->summarized && g->name && libc_returns_dest(g->name)) {
-        g->summarized = 1;      /* the stub's summary is the library's */
+    if (!g->summarized && g->name && libc_returns_dest(g->name)) {
+        g->summarized = 1;      /* a stub's summary is the library's; the
+                                   kernel's memcpy returns dest as well */
         g->ret_arg = 0;
     }
     if (g->summarized)
@@ -414,6 +504,7 @@ static void xfer(si_ctx *x, const func *f, state *S, uint32_t ii, int emit)
         for (int r = 0; r < DA_NREGS; r++)
             setr(S, (unsigned)r, vunk(), 0);
         memset(S->sl, 0, sizeof S->sl);
+        memset(S->hc, 0, sizeof S->hc);
         return;
     case DA_KIND_HALT:
         return;
@@ -543,7 +634,14 @@ static void xfer(si_ctx *x, const func *f, state *S, uint32_t ii, int emit)
     case DA_OP_LOAD: {
         sv a = addr_of(S, d);
         t = 0;
-        if (a.k == V_STACK)
+        sv cv = vmk(V_BOT);
+        if (a.k == V_CONST && d->width == 8)
+            cv = cell_get(S, &a, 0, &t);
+        else if (a.k != V_STACK && d->width == 8 && d->base < DA_NREGS && d->index == DA_NOREG)
+            cv = cell_get(S, &S->r[d->base], d->disp, &t);
+        if (cv.k != V_BOT)
+            v = cv;
+        else if (a.k == V_STACK)
             v = slot_get(S, a.c, d->width, &t);
         else if (a.k == V_CONST && d->width == 8)
             v = vload((uint64_t)a.c);
@@ -583,6 +681,20 @@ static void xfer(si_ctx *x, const func *f, state *S, uint32_t ii, int emit)
         if (emit) {
             si_fp_store(x, f, S, d);
             si_dest_store(x, f, S, d);
+        }
+        if (a.k == V_CONST) {
+            cell_store(S, a, 0, d->width ? d->width : 8, val, t);
+        } else if (a.k != V_STACK && d->base < DA_NREGS && d->index == DA_NOREG &&
+                   d->base != ar->sp) {
+            unsigned w = d->width ? d->width : 8;
+            cell_store(S, S->r[d->base], d->disp, w, val, t);
+            if (d->reg2) {
+                unsigned r2 = d->reg2 - 1u;
+                cell_store(S, S->r[d->base], wadd(d->disp, w), w, pair_second(S, d),
+                           d->reg2 != DA_REG2_ZERO && r2 < DA_NREGS ? S->taint[r2] : 0);
+            }
+        } else if (a.k != V_STACK && d->base < DA_NREGS) {
+            cell_kill_base(S, &S->r[d->base]);
         }
         if (a.k == V_STACK) {
             slot_put(S, a.c, d->width, val, t);
@@ -699,6 +811,8 @@ static void xfer(si_ctx *x, const func *f, state *S, uint32_t ii, int emit)
         setr(S, d->dst, d->width == 4 ? vtrunc32(v) : v, 0);
         return;
     default:
+        if (d->op == DA_OP_OTHER && d->base < DA_NREGS && S->r[d->base].k != V_STACK)
+            cell_kill_base(S, &S->r[d->base]);      /* it may write there */
         for (uint32_t wm = d->wmask & WMASK_REGS; wm; wm &= wm - 1) {
             unsigned r = (unsigned)__builtin_ctz(wm);
             setr(S, r, r == ar->sp ? vunk() : vsym(ii, r), 0);

@@ -173,10 +173,26 @@ typedef struct sslot {
 ** may hold.  Values forget what paths disagree on; taints keep the union,
 ** which is what "does this function return what it allocated" needs when
 ** two allocation paths (a fast path and a fallback) join before return. */
+/* A word outside the stack the allocation's pointer was stored to, at
+** base + disp (the base register's value at the store, or a constant
+** address with disp 0): a load from there gives the pointer back
+** (p->em485 = kzalloc(...); hrtimer_init(&p->em485->timer)).  Kept across
+** calls -- what a callee could store there is not known, and is taken to
+** be the same object -- and dropped by a store to it or that may overlap
+** it (the same base, or the same disp through another one). */
+#define NCELL 4
+typedef struct hcell {
+    sv base;                    /* V_BOT: unused */
+    sv v;
+    int32_t disp;
+    uint32_t taint;
+} hcell;
+
 typedef struct state {
     sv r[DA_NREGS];
     uint32_t taint[DA_NREGS];
     sslot sl[NSLOT];
+    hcell hc[NCELL];
     uint8_t reached, pad[7];
 } state;
 
@@ -266,6 +282,8 @@ typedef struct dstore_ev {      /* the pointer stored through another register *
 #define MAX_STORES 48
 #define MAX_CALLS 2
 #define MAX_PCALLS 6
+#define THUNK_RET 255           /* si_ctx.thunk_at: the return thunk */
+#define THUNK_NOP 254           /* and __fentry__ */
 #define EVC_KINDS 4             /* si_event_room's kinds */
 
 typedef struct block {
@@ -336,7 +354,9 @@ typedef struct si_ctx {
     size_t nfns, fncap;
     amap fn_at;                 /* entry address -> function */
     amap thunk_at;              /* Linux retpoline thunk entry -> the register
-                                   it jumps through (__x86_indirect_thunk_REG) */
+                                   it jumps through (__x86_indirect_thunk_REG),
+                                   THUNK_RET (__x86_return_thunk), THUNK_NOP
+                                   (__fentry__) */
     uint32_t *plts;             /* the PLT stubs' function indexes (link_plt) */
     size_t nplts;
     int plts_listed;
@@ -703,7 +723,8 @@ void si_load_srefs(si_ctx *x);
 void si_scan_callers(si_ctx *x, const si_user_alloc *u, size_t nu, const uint8_t *u_origin);
 
 /* decode.c */
-void si_retpoline(const si_ctx *x, da_insn *v, size_t n);
+void si_retpoline(const si_ctx *x, da_insn *v, size_t n, const uint8_t *body, uint64_t base,
+                  size_t len);
 int si_decode_fn(si_ctx *x, uint32_t fi);
 void si_pd_finish(pd_pipe *p, pd_thread *ts, const pd_count *own);
 void si_pd_start(si_ctx *x, pd_pipe *p, pd_thread *ts, const uint32_t *list, size_t n);
