@@ -136,33 +136,68 @@ static int scan_join(scan_thread *t, hp_err *err)
     return t->rc;
 }
 
-/* The one line saying how many types were left incomplete (ts_resolve),
-** why, and the first member whose type is unknown. */
-static void note_incomplete(const char *bin, typeset *ts, uint64_t count)
+/* The one line saying how many types were left incomplete (ts_resolve,
+** the loader), each for its own reason with the first one: a member's
+** type declared but not defined, or in debug information not read (the
+** first member); only the alignment of a member's type unknown (the first
+** type); more members than HP_MAX_MEMBERS (TF_TRUNCATED: the first type
+** by DIE offset).  A type counts under the first of these reasons that
+** applies, truncation first. */
+static void note_incomplete(const char *bin, typeset *ts, uint64_t count, const dt_result *res)
 {
-    const char *tn = NULL, *mn = NULL;
-    int decl = 0, unread = 0;
+    enum { R_TRUNC, R_UNREAD, R_DECL, R_ALIGN, R_N };
+    static const char *const why[R_N] = {
+        "more members than the limit of", "member types in debug information not read",
+        "member types declared but not defined", "the alignment of a member's type unknown",
+    };
+    uint64_t n[R_N] = { 0 };
+    const char *tn[R_N] = { 0 }, *mn[R_N] = { 0 };
     for (size_t i = 0; i < ts_count(ts); i++) {
-        const lay_type *t = &ts_get(ts, i)->t;
-        for (uint32_t j = 0; (t->flags & TF_INCOMPLETE) && j < t->nmembers; j++) {
+        const ts_entry *e = ts_get(ts, i);
+        const lay_type *t = &e->t;
+        if (!(t->flags & TF_INCOMPLETE) || e->cu_count == 0)
+            continue;
+        int r = (t->flags & TF_TRUNCATED) ? R_TRUNC : R_ALIGN;
+        const char *m1 = NULL;
+        for (uint32_t j = 0; r != R_TRUNC && r != R_UNREAD && j < t->nmembers; j++) {
             const lay_member *m = &t->members[j];
-            if (!(m->flags & MF_INCOMPLETE))
+            if (!(m->flags & MF_INCOMPLETE) || (r == R_DECL && !(m->flags & MF_UNREAD)))
                 continue;
-            unread |= (m->flags & MF_UNREAD) != 0;
-            decl |= !(m->flags & MF_UNREAD);
-            if (tn == NULL) {
-                tn = t->name ? t->name : "(anonymous)";
-                mn = m->name ? m->name : "(anonymous)";
-            }
+            r = (m->flags & MF_UNREAD) ? R_UNREAD : R_DECL;
+            m1 = m->name ? m->name : "(anonymous)";
+        }
+        if (n[r]++ == 0) {
+            tn[r] = t->name ? t->name : "(anonymous)";
+            mn[r] = m1;
         }
     }
-    fprintf(stderr, "holeprof: %s: %llu types incomplete: member types %s", bin,
-            (unsigned long long)count,
-            unread && decl ? "declared but not defined, or in debug information not read"
-            : unread ? "in debug information not read" : "declared but not defined");
-    if (tn)
-        fprintf(stderr, " (first: %s.%s)", tn, mn);
-    fputc('\n', stderr);
+    int kinds = 0;
+    for (int r = 0; r < R_N; r++)
+        kinds += n[r] > 0;
+    hp_buf b = { 0 };
+    hp_buf_printf(&b, "holeprof: %s: %llu types incomplete:", bin, (unsigned long long)count);
+    const char *sep = " ";
+    for (int r = 0; r < R_N; r++) {
+        if (n[r] == 0)
+            continue;
+        hp_buf_printf(&b, "%s%s", sep, why[r]);
+        if (r == R_TRUNC)
+            hp_buf_printf(&b, " %d", HP_MAX_MEMBERS);
+        hp_buf_puts(&b, " (");
+        if (kinds > 1)
+            hp_buf_printf(&b, "%llu, ", (unsigned long long)n[r]);
+        if (r == R_TRUNC && res->truncated_name)
+            hp_buf_printf(&b, "first: %s, DIE 0x%llx)", res->truncated_name,
+                          (unsigned long long)res->truncated_die);
+        else if (mn[r])
+            hp_buf_printf(&b, "first: %s.%s)", tn[r], mn[r]);
+        else
+            hp_buf_printf(&b, "first: %s)", tn[r]);
+        sep = "; ";
+    }
+    hp_text_clean(b.s);
+    fprintf(stderr, "%s\n", b.s);
+    hp_buf_free(&b);
 }
 
 /* ---- --update: the binaries already in the database ---- */
@@ -478,7 +513,7 @@ static int one_binary(st_writer *w, const char *bin, const an_opts *o, int last,
                 bin, n, with_holes, (unsigned long long)res.units,
                 (unsigned long long)res.dies, dwarf_path, df_how_name(how), now() - t0);
     if (!o->quiet && res.incomplete > 0)
-        note_incomplete(bin, res.types, res.incomplete);
+        note_incomplete(bin, res.types, res.incomplete, &res);
     if (!o->quiet && res.out_of_range > 0)
         fprintf(stderr, "holeprof: %s: %llu type%s skipped: a size or offset beyond 2^48 bytes"
                 " (first: DIE 0x%llx in %s)\n", bin, (unsigned long long)res.out_of_range,
@@ -498,6 +533,7 @@ out:
     free(res.producer);
     free(res.first_unresolved);
     free(res.split_first);
+    free(res.truncated_name);
     free(dwarf_path);
     free(alt_path);
     if (aimg)

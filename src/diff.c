@@ -894,8 +894,13 @@ static int dif_load_members(dif_side *d, int64_t type_id, dif_mem **out, size_t 
     sqlite3_bind_int64(st, 1, type_id);
     int rc, anon = 0;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        if (*n >= HP_MAX_MEMBERS)
-            break;
+        if (*n >= HP_MAX_MEMBERS) {
+            /* no holeprof stores more; comparing only the first ones
+            ** would miss every change past them (show refuses the same) */
+            sqlite3_finalize(st);
+            return hp_errf(err, d->path, "damaged database: type id %lld has more than %d"
+                           " members", (long long)type_id, HP_MAX_MEMBERS);
+        }
         dif_mem *m = HP_PUSH(*out, *n, cap);
         memset(m, 0, sizeof *m);
         m->name = dif_col_dup(st, 0);

@@ -187,6 +187,8 @@ typedef struct shared {
     uint64_t total;
     atomic_uint_fast64_t dies, aggregates;
     atomic_uint_fast64_t out_of_range, out_of_range_die;   /* see dt_result */
+    uint64_t truncated_die;          /* (under mu) see dt_result */
+    char *truncated_name;
     atomic_int failed;
     pthread_mutex_t mu;              /* producer, langs, error, progress */
     char *producer;
@@ -232,6 +234,7 @@ typedef struct worker {
     hp_buf buf;
     lay_member *members;
     size_t members_cap;
+    int truncated;           /* push_member refused one: past HP_MAX_MEMBERS */
     uint32_t *order;         /* lay_compute_order's suggested order */
     size_t order_cap;
     uint32_t *typedef_of;    /* per node: typedef node naming it, or NONE */
@@ -1677,10 +1680,16 @@ static const char *type_name(worker *w, uint32_t k)
 
 /* ---- building layouts ---- */
 
+/* The next member of the aggregate being built, or NULL past
+** HP_MAX_MEMBERS: then w->truncated is set and the type is flagged
+** TF_TRUNCATED | TF_INCOMPLETE (its holes are not those of the members
+** kept), never stored as if complete. */
 static lay_member *push_member(worker *w, uint32_t *n)
 {
-    if (*n >= HP_MAX_MEMBERS)
+    if (*n >= HP_MAX_MEMBERS) {
+        w->truncated = 1;
         return NULL;
+    }
     hp_grow((void **)&w->members, &w->members_cap, (size_t)*n + 1, sizeof *w->members);
     lay_member *m = &w->members[(*n)++];
     memset(m, 0, sizeof *m);
@@ -2104,7 +2113,8 @@ static void build_aggregate(worker *w, uint32_t k)
     t.decl_line = nd->decl_line;
 
     uint32_t nm = 0;
-    for (uint32_t c = w->nodes[k].first_child; c != NONE; c = w->nodes[c].next) {
+    w->truncated = 0;
+    for (uint32_t c = w->nodes[k].first_child; c != NONE && !w->truncated; c = w->nodes[c].next) {
         uint16_t ct = w->nodes[c].tag;
         if (ct == T_member || ct == T_inheritance) {
             if (ct == T_member && (w->nodes[c].flags & (N_EXTERNAL | N_DECL)))
@@ -2147,6 +2157,18 @@ static void build_aggregate(worker *w, uint32_t k)
     for (uint32_t i = 0; i < nm; i++)
         if (w->members[i].flags & MF_UNREAD)
             t.flags |= TF_INCOMPLETE;
+    if (w->truncated) {
+        /* the members past the limit are not read: what the kept ones
+        ** leave between them and up to the size is no hole to report */
+        t.flags |= TF_INCOMPLETE | TF_TRUNCATED;
+        pthread_mutex_lock(&w->sh->mu);
+        if (w->sh->truncated_name == NULL || w->nodes[k].off < w->sh->truncated_die) {
+            free(w->sh->truncated_name);
+            w->sh->truncated_name = hp_xstrdup(t.name ? t.name : "(anonymous)");
+            w->sh->truncated_die = w->nodes[k].off & ~DWS_ALT;
+        }
+        pthread_mutex_unlock(&w->sh->mu);
+    }
     if (w->sh->scalar_align < 8)
         offsets_prove_align(w->members, nm);
     /* a flexible array is only "flexible" at the end */
@@ -2494,6 +2516,9 @@ int dt_load(const char *path, const dt_opts *opts, dt_result *out, hp_err *err)
     out->aggregates = atomic_load(&sh.aggregates);
     out->out_of_range = atomic_load(&sh.out_of_range);
     out->out_of_range_die = atomic_load(&sh.out_of_range_die);
+    out->truncated_name = sh.truncated_name;
+    sh.truncated_name = NULL;
+    out->truncated_die = sh.truncated_die;
     lay_lang best = LANG_UNKNOWN;
     for (int l = 0; l <= LANG_OTHER; l++)
         if (sh.lang_count[l] > sh.lang_count[best])
@@ -2518,6 +2543,7 @@ out:
     free(sh.kslots);
     free(sh.order);
     free(sizes);
+    free(sh.truncated_name);
     pthread_mutex_destroy(&sh.kmu);
     pthread_mutex_destroy(&sh.mu);
     return rc;

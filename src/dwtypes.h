@@ -44,6 +44,10 @@ typedef struct dt_result {
                                 size beyond HP_MAX_OBJECT (a damaged or hostile
                                 file: byte_size 2^63-1) */
     uint64_t out_of_range_die;  /* the DIE offset of the first (lowest) one */
+    char *truncated_name;    /* the aggregate with more than HP_MAX_MEMBERS members
+                                (TF_TRUNCATED) at the lowest DIE offset, malloc'd,
+                                or NULL when there is none */
+    uint64_t truncated_die;  /* its DIE offset */
     uint64_t missing_sigs;   /* references to type units the file does not hold
                                 (dwshim.h: dws_gaps); the types needing them are
                                 counted in `unresolved` */

@@ -106,6 +106,9 @@ typedef enum lay_lang {
                                    exports (.dynsym): its parameters, return
                                    value and their members (sites/abi.c);
                                    with TF_ABI when callers see the layout */
+#define TF_TRUNCATED    0x40000 /* with TF_INCOMPLETE: more members than
+                                   HP_MAX_MEMBERS; only the first ones are
+                                   kept, so holes and savings are unknown */
 
 typedef struct lay_member {
     /* input */

@@ -276,6 +276,11 @@ static void shw_layout(const shw_type *t, hp_buf *b)
         int unread = 0;
         for (size_t i = 0; i < t->n; i++)
             unread |= (t->m[i].flags & MF_UNREAD) != 0;
+        if (t->flags & TF_TRUNCATED)
+            hp_buf_printf(b, "};  /* members: the first %lld of more than the limit of %d,"
+                          " holes and padding unknown (incomplete), cachelines %lld */\n",
+                          (long long)t->nmembers, HP_MAX_MEMBERS, (long long)t->cachelines);
+        else
         hp_buf_printf(b, "};  /* members %lld, holes and padding unknown (incomplete: a member's"
                       " type is %s), cachelines %lld */\n", (long long)t->nmembers,
                       unread ? "in debug information not read"
@@ -305,6 +310,7 @@ static void shw_layout(const shw_type *t, hp_buf *b)
         { TF_VIRTUAL_BASE, "has virtual bases" },
         { TF_FLEX, "ends in a flexible array" },
         { TF_INCOMPLETE, "incomplete" },
+        { TF_TRUNCATED, "members past the limit not read" },
         { TF_ABI, "layout is an interface (ABI)" },
         { TF_REPR_RUST, "repr(Rust): rustc orders the fields" },
         { TF_SYNC_FIXED, "order kept around a lock or atomic" },
@@ -486,8 +492,11 @@ static void shw_suggest(shw_type *t, int hot, hp_buf *b)
         return;
     }
     if (t->flags & TF_INCOMPLETE) {
-        hp_buf_puts(b, "Suggested order: none (incomplete layout: the size of a member's type"
-                    " is unknown).\n");
+        hp_buf_puts(b, (t->flags & TF_TRUNCATED)
+                    ? "Suggested order: none (incomplete layout: more members than holeprof"
+                      " reads).\n"
+                    : "Suggested order: none (incomplete layout: the size of a member's type"
+                      " is unknown).\n");
         shw_heat_lines(t, hot, b);
         return;
     }

@@ -40,6 +40,7 @@ int main(int argc, char **argv)
             if (dt_load(argv[i], &o, &res, &err) == 0) {
                 ts_free(res.types);
                 free(res.producer);
+                free(res.truncated_name);
             }
             ei_close(img);
         }
