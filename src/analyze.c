@@ -140,14 +140,15 @@ static int scan_join(scan_thread *t, hp_err *err)
 ** the loader), each for its own reason with the first one: a member's
 ** type declared but not defined, or in debug information not read (the
 ** first member); only the alignment of a member's type unknown (the first
-** type); more members than HP_MAX_MEMBERS (TF_TRUNCATED: the first type
-** by DIE offset).  A type counts under the first of these reasons that
+** type); more members than HP_MAX_MEMBERS (TF_TRUNCATED) or types nested
+** deeper than the loader follows (TF_DEEP): the first type by DIE offset.  A type counts under the first of these reasons that
 ** applies, truncation first. */
 static void note_incomplete(const char *bin, typeset *ts, uint64_t count, const dt_result *res)
 {
-    enum { R_TRUNC, R_UNREAD, R_DECL, R_ALIGN, R_N };
+    enum { R_TRUNC, R_DEEP, R_UNREAD, R_DECL, R_ALIGN, R_N };
     static const char *const why[R_N] = {
-        "more members than the limit of", "member types in debug information not read",
+        "more members than the limit of", "member types nested deeper than the limit of",
+        "member types in debug information not read",
         "member types declared but not defined", "the alignment of a member's type unknown",
     };
     uint64_t n[R_N] = { 0 };
@@ -157,9 +158,9 @@ static void note_incomplete(const char *bin, typeset *ts, uint64_t count, const 
         const lay_type *t = &e->t;
         if (!(t->flags & TF_INCOMPLETE) || e->cu_count == 0)
             continue;
-        int r = (t->flags & TF_TRUNCATED) ? R_TRUNC : R_ALIGN;
+        int r = (t->flags & TF_TRUNCATED) ? R_TRUNC : (t->flags & TF_DEEP) ? R_DEEP : R_ALIGN;
         const char *m1 = NULL;
-        for (uint32_t j = 0; r != R_TRUNC && r != R_UNREAD && j < t->nmembers; j++) {
+        for (uint32_t j = 0; r > R_UNREAD && j < t->nmembers; j++) {
             const lay_member *m = &t->members[j];
             if (!(m->flags & MF_INCOMPLETE) || (r == R_DECL && !(m->flags & MF_UNREAD)))
                 continue;
@@ -183,12 +184,15 @@ static void note_incomplete(const char *bin, typeset *ts, uint64_t count, const 
         hp_buf_printf(&b, "%s%s", sep, why[r]);
         if (r == R_TRUNC)
             hp_buf_printf(&b, " %d", HP_MAX_MEMBERS);
+        else if (r == R_DEEP)
+            hp_buf_printf(&b, " %d", DT_TYPE_DEPTH);
         hp_buf_puts(&b, " (");
         if (kinds > 1)
             hp_buf_printf(&b, "%llu, ", (unsigned long long)n[r]);
-        if (r == R_TRUNC && res->truncated_name)
-            hp_buf_printf(&b, "first: %s, DIE 0x%llx)", res->truncated_name,
-                          (unsigned long long)res->truncated_die);
+        const char *fn = r == R_TRUNC ? res->truncated_name : r == R_DEEP ? res->deep_name : NULL;
+        if (fn)
+            hp_buf_printf(&b, "first: %s, DIE 0x%llx)", fn, (unsigned long long)
+                          (r == R_TRUNC ? res->truncated_die : res->deep_die));
         else if (mn[r])
             hp_buf_printf(&b, "first: %s.%s)", tn[r], mn[r]);
         else
@@ -534,6 +538,7 @@ out:
     free(res.first_unresolved);
     free(res.split_first);
     free(res.truncated_name);
+    free(res.deep_name);
     free(dwarf_path);
     free(alt_path);
     if (aimg)

@@ -107,6 +107,11 @@ static lay_lang map_lang(uint64_t l)
 #define N_UNREAD     0x1000000 /* ... and the answer is yes */
 #define N_STANDIN    0x2000000 /* a type unit's stand-in (DW_AT_signature) for the
                                  type at `spec` */
+#define N_DEEP_SIZE  0x4000000 /* the memo of type_size, type_align, nv_dsize ... */
+#define N_DEEP_ALIGN 0x8000000
+#define N_DEEP_DSIZE 0x10000000 /* ... met DT_TYPE_DEPTH or a cycle: not the answer */
+#define N_DEEP_ALL   (N_DEEP_SIZE | N_DEEP_ALIGN | N_DEEP_DSIZE)
+
 
 typedef struct node {
     uint64_t off;
@@ -189,6 +194,8 @@ typedef struct shared {
     atomic_uint_fast64_t out_of_range, out_of_range_die;   /* see dt_result */
     uint64_t truncated_die;          /* (under mu) see dt_result */
     char *truncated_name;
+    uint64_t deep_die;
+    char *deep_name;
     atomic_int failed;
     pthread_mutex_t mu;              /* producer, langs, error, progress */
     char *producer;
@@ -235,6 +242,8 @@ typedef struct worker {
     lay_member *members;
     size_t members_cap;
     int truncated;           /* push_member refused one: past HP_MAX_MEMBERS */
+    uint32_t deep;           /* DT_TYPE_DEPTH reached (or a cycle) while building
+                                the current aggregate: see N_DEEP_* */
     uint32_t *order;         /* lay_compute_order's suggested order */
     size_t order_cap;
     uint32_t *typedef_of;    /* per node: typedef node naming it, or NONE */
@@ -684,7 +693,7 @@ static void key_check_types(worker *w)
         pthread_mutex_unlock(&sh->kmu);
         if (!differs)
             continue;
-        nd->flags &= ~(uint32_t)(N_SKIPPED | N_TAINT);
+        nd->flags &= ~(uint32_t)(N_SKIPPED | N_TAINT | N_DEEP_ALIGN | N_DEEP_DSIZE);
         nd->align_state = 0;
         nd->m_align = 0;
         nd->m_dsize = 0;
@@ -720,7 +729,7 @@ static int key_unskip(worker *w, uint32_t idx)
             ts_adjust(sh->ts, k->ents[i], -1);
     }
     pthread_mutex_unlock(&sh->kmu);
-    nd->flags &= ~(uint32_t)(N_SKIPPED | N_TAINT);
+    nd->flags &= ~(uint32_t)(N_SKIPPED | N_TAINT | N_DEEP_ALIGN | N_DEEP_DSIZE);
     nd->align_state = 0;
     nd->m_align = 0;
     nd->m_dsize = 0;
@@ -1064,12 +1073,19 @@ static uint32_t get_node(worker *w, uint64_t off, int depth)
     if (k != NONE) {
         ensure(w, k);
         /* a type unit's stand-in for another's type: that type */
-        if ((w->nodes[k].flags & N_STANDIN) && depth <= 64 && w->nodes[k].spec != off)
-            return get_node(w, w->nodes[k].spec, depth + 1);
+        if ((w->nodes[k].flags & N_STANDIN) && w->nodes[k].spec != off) {
+            if (depth <= DT_TYPE_DEPTH)
+                return get_node(w, w->nodes[k].spec, depth + 1);
+            w->deep++;
+        }
         return k;
     }
-    if (depth > 64 || w->err.set)
+    if (w->err.set)
         return NONE;
+    if (depth > DT_TYPE_DEPTH) {
+        w->deep++;
+        return NONE;
+    }
     hp_err e2 = {0};
     dws_die d = dws_offdie(w->f, off, &e2);
     if (d == NULL) {
@@ -1186,15 +1202,24 @@ static uint64_t array_count(worker *w, uint32_t k, int *flex)
 
 static uint64_t type_size(worker *w, uint32_t k, int depth)
 {
-    if (k == NONE || depth > 64)
+    if (k == NONE)
         return 0;
+    if (depth > DT_TYPE_DEPTH) {
+        w->deep++;
+        return 0;
+    }
     ensure(w, k);
     node *nd = &w->nodes[k];
-    if (nd->size_state == 2)
+    if (nd->size_state == 2) {
+        w->deep += (nd->flags & N_DEEP_SIZE) != 0;
         return nd->m_size;
-    if (nd->size_state == 1)
-        return 0;                   /* cycle in malformed input */
+    }
+    if (nd->size_state == 1) {
+        w->deep++;                  /* cycle in malformed input */
+        return 0;
+    }
     nd->size_state = 1;
+    const uint32_t deep0 = w->deep;
     uint64_t s = 0;
     switch (nd->tag) {
     case T_pointer: case T_reference: case T_rvalue_reference: case T_unspecified_type:
@@ -1246,6 +1271,8 @@ static uint64_t type_size(worker *w, uint32_t k, int depth)
     nd = &w->nodes[k];          /* the table may have moved */
     nd->m_size = s;
     nd->size_state = 2;
+    if (w->deep != deep0)
+        nd->flags |= N_DEEP_SIZE;
     return s;
 }
 
@@ -1299,7 +1326,11 @@ static uint32_t strip_type(worker *w, uint32_t t, uint64_t *count, int *flex)
 {
     *count = 1;
     *flex = 0;
-    for (int i = 0; i < 32 && t != NONE; i++) {
+    for (int i = 0; t != NONE; i++) {
+        if (i > DT_TYPE_DEPTH) {
+            w->deep++;
+            return NONE;
+        }
         ensure(w, t);
         uint16_t tg = w->nodes[t].tag;
         if (w->nodes[t].flags & N_HAS_SIZE)
@@ -1345,20 +1376,29 @@ static int member_tainted(worker *w, uint32_t mt)
 
 static uint32_t type_align(worker *w, uint32_t k, int depth)
 {
-    if (k == NONE || depth > 64)
+    if (k == NONE)
         return 1;
+    if (depth > DT_TYPE_DEPTH) {
+        w->deep++;
+        return 1;
+    }
     ensure(w, k);
     node *nd = &w->nodes[k];
-    if (nd->align_state == 2)
+    if (nd->align_state == 2) {
+        w->deep += (nd->flags & N_DEEP_ALIGN) != 0;
         return nd->m_align;
-    if (nd->align_state == 1)
+    }
+    if (nd->align_state == 1) {
+        w->deep++;                  /* cycle in malformed input */
         return 1;
+    }
     if (nd->flags & N_ALIGN) {
         nd->align_state = 2;
         nd->m_align = nd->align ? nd->align : 1;
         return nd->m_align;
     }
     nd->align_state = 1;
+    const uint32_t deep0 = w->deep;
     uint32_t a = 1;
     switch (nd->tag) {
     case T_pointer: case T_reference: case T_rvalue_reference: case T_ptr_to_member:
@@ -1400,6 +1440,8 @@ static uint32_t type_align(worker *w, uint32_t k, int depth)
     nd = &w->nodes[k];
     nd->m_align = a ? a : 1;
     nd->align_state = 2;
+    if (w->deep != deep0)
+        nd->flags |= N_DEEP_ALIGN;
     return nd->m_align;
 }
 
@@ -1492,8 +1534,10 @@ static const char *qual_name(worker *w, uint32_t k, int depth)
     node *nd = &w->nodes[k];
     if (nd->m_qual)
         return nd->m_qual;
-    if (depth > 32)
+    if (depth > DT_TYPE_DEPTH) {
+        w->deep++;                  /* named without its outer scopes */
         return nd->name ? nd->name : "?";
+    }
     if (nd->flags & N_STANDIN) {
         /* a type unit's stand-in (clang nests the definitions of a
         ** class's nested types in one): the name of what it stands for */
@@ -1703,10 +1747,17 @@ static lay_member *push_member(worker *w, uint32_t *n)
 ** byte size for classes without virtual bases. */
 static uint64_t nv_dsize(worker *w, uint32_t k, int depth)
 {
-    if (k == NONE || depth > 32)
+    if (k == NONE)
         return 0;
-    if (w->nodes[k].m_dsize)
+    if (depth > DT_TYPE_DEPTH) {
+        w->deep++;
+        return 0;
+    }
+    if (w->nodes[k].m_dsize) {
+        w->deep += (w->nodes[k].flags & N_DEEP_DSIZE) != 0;
         return w->nodes[k].m_dsize - 1;
+    }
+    const uint32_t deep0 = w->deep;
     uint64_t size = w->nodes[k].size, end = 0;
     int virt = 0;
     for (uint32_t c = w->nodes[k].first_child; c != NONE; c = w->nodes[c].next) {
@@ -1734,6 +1785,8 @@ static uint64_t nv_dsize(worker *w, uint32_t k, int depth)
     }
     uint64_t r = virt && end < size ? end : size;
     w->nodes[k].m_dsize = r + 1;
+    if (w->deep != deep0)
+        w->nodes[k].flags |= N_DEEP_DSIZE;
     return r;
 }
 
@@ -1767,8 +1820,10 @@ static int ref_unread(worker *w, uint32_t k, int depth)
 ** reads as known where it closes). */
 static int unread(worker *w, uint32_t k, int depth)
 {
-    if (depth > 64)
+    if (depth > DT_TYPE_DEPTH) {
+        w->deep++;                  /* unknown, and said to be too deep */
         return 1;
+    }
     ensure(w, k);
     node *nd = &w->nodes[k];
     if (nd->flags & N_UNREAD_DONE)
@@ -2015,6 +2070,20 @@ static void make_member(worker *w, lay_member *m, uint32_t c, uint32_t extra_fla
     }
 }
 
+/* Keep name and DIE offset of the aggregate at the lowest offset met for
+** one reason (*name NULL: none yet), under the shared mutex. */
+static void note_first(worker *w, char **name, uint64_t *die, const char *tname, uint64_t off)
+{
+    off &= ~DWS_ALT;
+    pthread_mutex_lock(&w->sh->mu);
+    if (*name == NULL || off < *die) {
+        free(*name);
+        *name = hp_xstrdup(tname ? tname : "(anonymous)");
+        *die = off;
+    }
+    pthread_mutex_unlock(&w->sh->mu);
+}
+
 /* Every size and offset of t within HP_MAX_OBJECT bytes. */
 static int in_range(const lay_type *t)
 {
@@ -2078,6 +2147,7 @@ static void build_aggregate(worker *w, uint32_t k)
         return;
     }
     nd = &w->nodes[k];
+    w->deep = 0;
     lay_type t;
     memset(&t, 0, sizeof t);
     t.kind = nd->tag == T_class ? LAY_CLASS : nd->tag == T_union ? LAY_UNION : LAY_STRUCT;
@@ -2161,13 +2231,12 @@ static void build_aggregate(worker *w, uint32_t k)
         /* the members past the limit are not read: what the kept ones
         ** leave between them and up to the size is no hole to report */
         t.flags |= TF_INCOMPLETE | TF_TRUNCATED;
-        pthread_mutex_lock(&w->sh->mu);
-        if (w->sh->truncated_name == NULL || w->nodes[k].off < w->sh->truncated_die) {
-            free(w->sh->truncated_name);
-            w->sh->truncated_name = hp_xstrdup(t.name ? t.name : "(anonymous)");
-            w->sh->truncated_die = w->nodes[k].off & ~DWS_ALT;
-        }
-        pthread_mutex_unlock(&w->sh->mu);
+        note_first(w, &w->sh->truncated_name, &w->sh->truncated_die, t.name, w->nodes[k].off);
+    }
+    if (w->deep) {
+        /* a size or alignment it needs was not computed (DT_TYPE_DEPTH) */
+        t.flags |= TF_INCOMPLETE | TF_DEEP;
+        note_first(w, &w->sh->deep_name, &w->sh->deep_die, t.name, w->nodes[k].off);
     }
     if (w->sh->scalar_align < 8)
         offsets_prove_align(w->members, nm);
@@ -2519,6 +2588,9 @@ int dt_load(const char *path, const dt_opts *opts, dt_result *out, hp_err *err)
     out->truncated_name = sh.truncated_name;
     sh.truncated_name = NULL;
     out->truncated_die = sh.truncated_die;
+    out->deep_name = sh.deep_name;
+    sh.deep_name = NULL;
+    out->deep_die = sh.deep_die;
     lay_lang best = LANG_UNKNOWN;
     for (int l = 0; l <= LANG_OTHER; l++)
         if (sh.lang_count[l] > sh.lang_count[best])
@@ -2544,6 +2616,7 @@ out:
     free(sh.order);
     free(sizes);
     free(sh.truncated_name);
+    free(sh.deep_name);
     pthread_mutex_destroy(&sh.kmu);
     pthread_mutex_destroy(&sh.mu);
     return rc;

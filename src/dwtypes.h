@@ -16,6 +16,16 @@
 #include "hp.h"
 #include "typeset.h"
 
+/* How far a type is followed through the types it is made of (typedefs,
+** qualifiers, arrays, members and bases held by value, scopes): real code
+** stays far below (a clang-built chain of 70 structs each holding the
+** next by value is 70); a size, alignment or data size that would need
+** more -- or a cycle, only in damaged input -- is not computed but
+** counted, and the aggregate being built is flagged
+** TF_DEEP | TF_INCOMPLETE.  The recursion is a few hundred bytes of stack
+** a level. */
+#define DT_TYPE_DEPTH 256
+
 typedef struct dt_opts {
     uint32_t cacheline;      /* bytes, for lay_compute */
     int jobs;                /* worker threads (>= 1) */
@@ -48,6 +58,9 @@ typedef struct dt_result {
                                 (TF_TRUNCATED) at the lowest DIE offset, malloc'd,
                                 or NULL when there is none */
     uint64_t truncated_die;  /* its DIE offset */
+    char *deep_name;         /* the same for TF_DEEP: a size or alignment needed a
+                                type chain deeper than the loader follows */
+    uint64_t deep_die;
     uint64_t missing_sigs;   /* references to type units the file does not hold
                                 (dwshim.h: dws_gaps); the types needing them are
                                 counted in `unresolved` */

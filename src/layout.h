@@ -109,6 +109,9 @@ typedef enum lay_lang {
 #define TF_TRUNCATED    0x40000 /* with TF_INCOMPLETE: more members than
                                    HP_MAX_MEMBERS; only the first ones are
                                    kept, so holes and savings are unknown */
+#define TF_DEEP         0x80000 /* with TF_INCOMPLETE: the size or alignment of a
+                                   member's type needs types nested deeper than
+                                   the loader follows (256 levels), or a cycle */
 
 typedef struct lay_member {
     /* input */

@@ -282,9 +282,10 @@ static void shw_layout(const shw_type *t, hp_buf *b)
                           (long long)t->nmembers, HP_MAX_MEMBERS, (long long)t->cachelines);
         else
         hp_buf_printf(b, "};  /* members %lld, holes and padding unknown (incomplete: a member's"
-                      " type is %s), cachelines %lld */\n", (long long)t->nmembers,
-                      unread ? "in debug information not read"
-                             : "declared but not defined in the binary",
+                      " type %s), cachelines %lld */\n", (long long)t->nmembers,
+                      (t->flags & TF_DEEP) ? "nests deeper than holeprof follows"
+                      : unread ? "is in debug information not read"
+                               : "is declared but not defined in the binary",
                       (long long)t->cachelines);
     }
     else {
@@ -311,6 +312,7 @@ static void shw_layout(const shw_type *t, hp_buf *b)
         { TF_FLEX, "ends in a flexible array" },
         { TF_INCOMPLETE, "incomplete" },
         { TF_TRUNCATED, "members past the limit not read" },
+        { TF_DEEP, "member types nested too deep to follow" },
         { TF_ABI, "layout is an interface (ABI)" },
         { TF_REPR_RUST, "repr(Rust): rustc orders the fields" },
         { TF_SYNC_FIXED, "order kept around a lock or atomic" },
@@ -495,8 +497,8 @@ static void shw_suggest(shw_type *t, int hot, hp_buf *b)
         hp_buf_puts(b, (t->flags & TF_TRUNCATED)
                     ? "Suggested order: none (incomplete layout: more members than holeprof"
                       " reads).\n"
-                    : "Suggested order: none (incomplete layout: the size of a member's type"
-                      " is unknown).\n");
+                    : "Suggested order: none (incomplete layout: the size or alignment of a"
+                      " member's type is unknown).\n");
         shw_heat_lines(t, hot, b);
         return;
     }
