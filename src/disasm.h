@@ -118,15 +118,19 @@ typedef struct da_insn {
     uint8_t dst, src, base, index;
     uint8_t scale;
     uint8_t width;      /* operand width in bytes (1, 2, 4, 8, 16, 32, 64) */
-    uint8_t mem_ind;    /* ICALL/IJMP through memory (else through src reg) */
-    uint8_t cc;         /* JCC: DA_CC_* */
     uint8_t reg2;       /* LOAD/STORE of a pair: the second register + 1
                            (DA_REG2_ZERO: the zero register), at the
                            address + width; 0: no pair */
-    uint8_t wb;         /* LOAD/STORE: base register writeback after the
+    /* three small fields share a byte: with a byte each da_insn was 56
+    ** bytes, and the site scan keeps one per instruction (8 MB of code:
+    ** 4 M of them, 33 MB more at the peak; tests/t_sites_scale.sh) */
+    uint8_t mem_ind : 1; /* ICALL/IJMP through memory (else through src reg) */
+    uint8_t cc : 2;     /* JCC: DA_CC_* */
+    uint8_t wb : 2;     /* LOAD/STORE: base register writeback after the
                            access (DA_WB_PRE: base = address; DA_WB_POST:
                            base += imm); the base is then not in wmask */
 } da_insn;
+_Static_assert(sizeof(da_insn) == 48, "da_insn is 48 bytes: one per instruction scanned");
 
 #define DA_REG2_ZERO 0xff
 /* scale flags: the index is the low 32 bits of its register, sign- or
