@@ -135,6 +135,15 @@ assert_top_worst() {
     assert_eq "top = worst.sql ($1)" "$(cat "$T/worst.csv")" "$(cat "$T/top.csv")"
 }
 
+# struct_die BINARY NAME : the DIE offset (hex, no 0x) of the first
+# DW_TAG_structure_type named NAME, as readelf prints it
+struct_die() {
+    readelf --debug-dump=info "$1" |
+        awk -v want="$2" '/DW_TAG_structure_type/ { off = $1; sub(/^<[0-9]+></, "", off); sub(/>:$/, "", off); next }
+             off != "" && /DW_AT_name/ && $NF == want { print off; exit }
+             /DW_AT_name/ { off = "" }'
+}
+
 # finish : print a summary line and exit with the right status
 finish() {
     echo "$_hp_checks checks passed, $_hp_failed failed"

@@ -39,10 +39,7 @@ PY
 gcc -g -O0 -o "$T/huge" "$T/huge.c" || die "gcc cannot build the fixture"
 
 assert_status "analyze" 0 "$HOLEPROF" analyze "$T/huge" -o "$T/huge.db"
-die_off=$(readelf --debug-dump=info "$T/huge" |
-    awk '/DW_TAG_structure_type/ { off = $1; sub(/^<[0-9]+></, "", off); sub(/>:$/, "", off); next }
-         off != "" && /DW_AT_name/ && $NF == "huge" { print off; exit }
-         /DW_AT_name/ { off = "" }')
+die_off=$(struct_die "$T/huge" huge)
 [ -n "$die_off" ] || die "readelf shows no DIE for struct huge"
 assert_eq "one incomplete line: the member limit, the first type and its DIE" \
     "holeprof: $T/huge: 1 types incomplete: more members than the limit of 65536 (first: huge, DIE 0x$die_off)" \

@@ -72,10 +72,7 @@ assert_eq "[300 clang] what is not incomplete is right" "$((300 - nin))" "$(righ
 if [ "$(type_row "$T/c300.db" S299 incomplete)" = 1 ] &&
    [ "$(type_row "$T/c300.db" S40 incomplete)" = 0 ]; then pass
 else fail "[300 clang] $nin incomplete; S299 $(type_row "$T/c300.db" S299 incomplete), S40 $(type_row "$T/c300.db" S40 incomplete)"; fi
-die_off=$(readelf --debug-dump=info "$T/c300" |
-    awk '/DW_TAG_structure_type/ { off = $1; sub(/^<[0-9]+></, "", off); sub(/>:$/, "", off); next }
-         off != "" && /DW_AT_name/ && $NF == "S299" { print off; exit }
-         /DW_AT_name/ { off = "" }')
+die_off=$(struct_die "$T/c300" S299)
 [ -n "$die_off" ] || die "readelf shows no DIE for S299"
 assert_eq "[300 clang] one incomplete line: the depth limit, the first type and its DIE" \
     "holeprof: $T/c300: $nin types incomplete: member types nested deeper than the limit of 256 (first: S299, DIE 0x$die_off)" \
