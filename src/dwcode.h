@@ -43,6 +43,8 @@
 #define DWC_STMT_LIST     0x800000u   /* unit's offset in .debug_line */
 #define DWC_ALLOC_TYPE    0x1000000u  /* DW_AT_LLVM_alloc_type (0x3e0e, clang 22:
                                          the type a `new` call site allocates) */
+#define DWC_CONST_VALUE   0x2000000u  /* DW_AT_const_value in a constant form
+                                         (a parameter the compiler propagated) */
 
 typedef struct dws_code_attrs {
     uint64_t off;
@@ -62,6 +64,7 @@ typedef struct dws_code_attrs {
     uint64_t go_runtime_type;
     uint64_t stmt_list;
     uint64_t alloc_type;         /* global offset */
+    uint64_t const_value;        /* as an unsigned number */
 } dws_code_attrs;
 
 /* The last step of reading a code DIE, whoever read its attributes (also

@@ -1332,6 +1332,21 @@ static int api_type(walker *w, uint64_t off, dl_api *out)
     return 1;
 }
 
+/* The constant values DWARF gives a subprogram's formal parameters. */
+static void consts_of(walker *w, const dws_code_attrs *a, dl_func *f)
+{
+    uint64_t off;
+    int more = a->has_children ? cd_step(w, a->off, 1, &off) : 0;
+    for (int guard = 0; more == 1 && guard < 65536 && f->nconsts < DL_MAX_CONSTS; guard++) {
+        cdie c;
+        int read = cd_read(w, off, &c) == 0;
+        if (read && c.c.a.tag == TAG_formal_parameter && (c.c.a.has & DWC_CONST_VALUE))
+            f->consts[f->nconsts++] = c.c.a.const_value;
+        more = cd_next(w, &c, read, &off);
+        cd_free(w, &c);
+    }
+}
+
 /* Every aggregate a subprogram's parameters and return value are or
 ** point to, into f->api (an out-of-line instance: its origin's). */
 static void api_of(walker *w, const dws_code_attrs *a, dl_func *f, int hops)
@@ -1397,6 +1412,8 @@ static void do_subprogram(walker *w, cdie *d)
             w->funcs[k].this_type = first_param_type(w, a, 0);
             if (w->funcs[k].want_api)
                 api_of(w, a, &w->funcs[k], 0);
+            if (w->funcs[k].want_consts)
+                consts_of(w, a, &w->funcs[k]);
             if (w->funcs[k].want_params)
                 params_of(w, a, &w->funcs[k], 0);
         }

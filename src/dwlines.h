@@ -58,6 +58,10 @@
 **    and arrays (an exported function's interface); on request
 **    (dl_func.want_params) the aggregate each of its first eight
 **    parameters points to, by position.
+**  - On request (dl_func.want_consts), the DW_AT_const_value of the
+**    function's own formal parameters (clang's IPSCCP, in one unit or under
+**    LTO, removes a parameter every caller passes the same constant and
+**    records it so).
 **  - Go: every top-level type's DW_AT_go_runtime_type (an offset from the
 **    runtime.types symbol), for dl_go_types(): structs, and the base,
 **    pointer and array types make([]T) and new(T) also allocate.
@@ -204,9 +208,11 @@ typedef struct dl_api {
                                    lua_Debug, not lua_State (lstate.h) */
 } dl_api;
 
+#define DL_MAX_CONSTS 4
 typedef struct dl_func {
     uint64_t entry;             /* input: function address */
     uint8_t want_api;           /* input: fill api[] */
+    uint8_t want_consts;        /* input: fill consts[] */
     const dl_type *this_type;   /* output: first parameter points to this */
     const dl_type *ret_type;    /* output: returns a pointer to this */
     dl_api api[DL_MAX_API];     /* output with want_api: the aggregates its
@@ -217,6 +223,11 @@ typedef struct dl_func {
     const dl_type *param[DL_MAX_PARAMS];  /* output with want_params: the
                                    aggregate parameter i points to (through
                                    typedefs and qualifiers), else NULL */
+    uint64_t consts[DL_MAX_CONSTS]; /* output with want_consts: the values of its
+                                   formal parameters that have a
+                                   DW_AT_const_value (the compiler propagated
+                                   the one value every caller passes) */
+    uint8_t nconsts;
 } dl_func;
 
 typedef struct dl_gotype {

@@ -795,7 +795,7 @@ enum {
     A_call_file = 0x58, A_call_line = 0x59, A_linkage_name = 0x6e,
     A_str_offsets_base = 0x72, A_addr_base = 0x73, A_rnglists_base = 0x74,
     A_call_value = 0x7e, A_call_origin = 0x7f, A_call_return_pc = 0x7d, A_call_pc = 0x81,
-    A_loclists_base = 0x8c, A_language = 0x13, A_comp_dir = 0x1b,
+    A_loclists_base = 0x8c, A_language = 0x13, A_comp_dir = 0x1b, A_const_value = 0x1c,
     A_MIPS_linkage_name = 0x2007, A_GNU_call_site_value = 0x2111,
     A_go_runtime_type = 0x2904, A_LLVM_alloc_type = 0x3e0e,
 };
@@ -1398,6 +1398,7 @@ static const field fields[0x90] = {
     [A_byte_size] = F(K_CONST, DWC_BYTE_SIZE, byte_size),
     [A_decl_file] = F(K_CONST, DWC_DECL_FILE, decl_file),
     [A_decl_line] = F(K_CONST, DWC_DECL_LINE, decl_line),
+    [A_const_value] = F(K_CONST, DWC_CONST_VALUE, const_value),
     [A_ranges] = L(DWC_RANGES, ranges),
     [A_location] = L(DWC_LOCATION, location),
     [A_frame_base] = L(DWC_FRAME_BASE, frame_base),

@@ -166,6 +166,10 @@ static void code_attr(dws_file *f, Dwarf_Attribute a, Dwarf_Half at, Dwarf_Half 
         if (is_const_form(form) && dwi_get_u(f->cur, a, form, &out->decl_line) == 0)
             out->has |= DWC_DECL_LINE;
         break;
+    case DW_AT_const_value:
+        if (is_const_form(form) && dwi_get_u(f->cur, a, form, &out->const_value) == 0)
+            out->has |= DWC_CONST_VALUE;
+        break;
     case 0x3e0e:    /* DW_AT_LLVM_alloc_type, newer than this libdwarf */
         if (dwi_get_ref(f, a, form, &out->alloc_type) == 0)
             out->has |= DWC_ALLOC_TYPE;

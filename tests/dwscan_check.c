@@ -73,7 +73,8 @@ static int same_attrs(const dws_code_attrs *x, const dws_code_attrs *y)
            x->origin == y->origin && x->specification == y->specification &&
            x->call_origin == y->call_origin && x->byte_size == y->byte_size &&
            x->decl_file == y->decl_file && x->decl_line == y->decl_line &&
-           x->go_runtime_type == y->go_runtime_type && x->stmt_list == y->stmt_list;
+           x->go_runtime_type == y->go_runtime_type && x->stmt_list == y->stmt_list &&
+           x->const_value == y->const_value;
 }
 
 static int same_locs(const dws_loc *a, const dws_loc *b, size_t n)

@@ -9,6 +9,9 @@
 #                     through its own PLT is a site of the wrapper;
 #   sites_clone.c     gcc's xmalloc.constprop.0 with the size baked in is a
 #                     wrapper of that size: its callers are the sites;
+#   sites_lto_*.c     the same across units under -flto: gcc's clone, and
+#                     clang's full LTO baking the size into xmalloc itself
+#                     (its parameter's DW_AT_const_value says so);
 #   sites_line0.c     clang's merged call with line 0 still has a line;
 #   sites_kmem612.c   Linux 6.10+'s NAME_noprof entry points are allocators;
 #   sites_header.c    wrappers that add a header (returning the pointer past
@@ -89,6 +92,31 @@ if command -v gcc >/dev/null 2>&1; then
         echo "note: [$tag] the library calls lw_xmalloc directly; nothing to check"
     fi
 fi
+
+# ---- LTO across two units: clang bakes the size into xmalloc (IPSCCP, the
+# name kept, DW_AT_const_value on its parameter), gcc makes a clone ----
+for cc in clang gcc; do
+    command -v $cc >/dev/null 2>&1 || continue
+    tag="lto $cc -O2 -flto"
+    bin=$T/lto-$cc
+    ld=
+    if [ $cc = clang ]; then
+        command -v ld.lld >/dev/null 2>&1 || { echo "note: [$tag] not run: apt-get install lld"; continue; }
+        ld=-fuse-ld=lld
+    fi
+    $cc -std=c11 -O2 -g -flto $ld -o "$bin" "$FIXTURES/sites_lto_alloc.c" "$FIXTURES/sites_lto_use.c" ||
+        die "$tag: compile failed"
+    w=$(nm "$bin" | awk '$3 ~ /^xmalloc(\.constprop\.[0-9]+)?$/ { print $3; exit }')
+    assert_status "[$tag] analyze" 0 "$HOLEPROF" analyze -q "$bin" -o "$bin.db"
+    assert_eq "[$tag] $w is a wrapper of a fixed size" "wrapper|-" "$(wrapper "$bin.db" "$w")"
+    assert_match "[$tag] its reason" 'specialised for one size: calls malloc at 0x[0-9a-f]+ with 56 bytes' \
+        "$(q "$bin.db" "SELECT reason FROM allocators WHERE name = '$w';")"
+    for l in $(grep -n '/\* type=session' "$FIXTURES/sites_lto_use.c" | cut -d: -f1); do
+        assert_eq "[$tag] line $l: a site of $w" "$w|56|1|session" \
+            "$(site "$bin.db" sites_lto_use.c "$l" "s.allocator || '|' || s.size || '|' || s.count || '|' || coalesce(t.name, '-')")"
+    done
+    assert_eq "[$tag] no site inside $w" 0 "$(q "$bin.db" "SELECT count(*) FROM sites WHERE function = '$w';")"
+done
 
 # ---- an IPA-CP clone with the size baked in (gcc) ----
 if command -v gcc >/dev/null 2>&1; then

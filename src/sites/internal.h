@@ -135,6 +135,9 @@ typedef struct func {
     int8_t ret_arg;             /* every return from the entry hands back this
                                    argument unchanged (a pass-through hook),
                                    else -1 */
+    uint8_t const_size;         /* DWARF gives a parameter the constant size
+                                   its allocator call asks for: specialised
+                                   like a gcc clone (wrappers.c) */
     uint8_t fp_watch;           /* handed an allocator's address: its
                                    analysis reports what it does with its
                                    arguments (indirect.c) */

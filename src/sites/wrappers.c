@@ -11,8 +11,11 @@
 ** the users of data words holding its address and the functions taking
 ** its address are analyzed again, until nothing changes; then calls
 ** through function pointers are resolved (indirect.c) and the fixed point
-** goes on from what that changed.  The last analysis of each function is
-** its final one.
+** goes on from what that changed.  A function specialised for the one
+** size its callers pass -- a gcc clone by its name, a clang one by its
+** parameter's DW_AT_const_value (asked of DWARF for the few candidates
+** after the fixed point) -- is a wrapper of that fixed size.  The last
+** analysis of each function is its final one.
 */
 #include "sites/internal.h"
 
@@ -194,7 +197,8 @@ static int decide_wrapper(si_ctx *x, uint32_t fi, size_t from)
         if (!(e->kind == SK_TAIL || e->returned || past_header(x, e)))
             continue;
         if (!forwards(x, e, &sa, &ca, &ta, &add, &align) &&
-            !(is_clone(f->name) && only_hands_back(x, e) && fixed_size(x, e, &fsize, &fcount)))
+            !((is_clone(f->name) || f->const_size) && only_hands_back(x, e) &&
+              fixed_size(x, e, &fsize, &fcount)))
             continue;
         if (x->allocs[e->alloc].addr == f->addr)
             continue;       /* recursion */
@@ -233,8 +237,10 @@ static int decide_wrapper(si_ctx *x, uint32_t fi, size_t from)
         const char *ret = ret_s;
         unsigned long long pc = (unsigned long long)e->pc;
         if (fsize > 0)
-            W->reason = hp_xasprintf("a clone specialised for one size: %s %s at 0x%llx with "
-                                     "%lld bytes%s", how, A->name, pc,
+            W->reason = hp_xasprintf("a %s specialised for one size: %s %s at 0x%llx with "
+                                     "%lld bytes%s", is_clone(f->name) ? "clone" :
+                                     "function (DWARF: a parameter with that constant value)",
+                                     how, A->name, pc,
                                      (long long)(fsize * (fcount > 0 ? fcount : 1)), ret);
         else if (sa >= 0 && A->size >= 0 && e->args[A->size].k == V_PROD)
             W->reason = hp_xasprintf("%s %s at 0x%llx with argument %d times argument %d as "
@@ -375,6 +381,80 @@ static void summarise(si_ctx *x, loopscratch *ls)
 
 static void run(si_ctx *x);
 
+static int cmp_dlf(const void *a, const void *b)
+{
+    const dl_func *x = a, *y = b;
+    return x->entry < y->entry ? -1 : x->entry > y->entry;
+}
+
+/* clang specialises a function every caller passes one constant size
+** (IPSCCP: in one unit, or across units under full LTO) without renaming
+** it: its allocator call has the constant and the parameter is gone from
+** the code, but DWARF keeps it with DW_AT_const_value.  A function that
+** hands back what it allocated, with a constant size that one of its
+** parameters has as its constant value, is such a wrapper (a gcc clone's
+** name says the same); a constructor-like function (`return
+** malloc(sizeof(struct s))`, no such parameter) is not.  Returns how many
+** were found; they are queued again. */
+static int const_size_round(si_ctx *x)
+{
+    if (x->dwarf == NULL)
+        return 0;
+    dl_func *df = NULL;
+    size_t n = 0, cap = 0;
+    for (size_t i = 0; i < x->nsites; i++) {
+        const site_ev *e = &x->sites[i];
+        func *f = &x->fns[e->fn];
+        int64_t fsize, fcount;
+        if (e->gen != f->gen || f->alloc >= 0 || f->const_size || f->cold || f->name == NULL ||
+            is_clone(f->name) || !(e->kind == SK_TAIL || e->returned) || !only_hands_back(x, e) ||
+            !fixed_size(x, e, &fsize, &fcount))
+            continue;
+        if (n > 0 && df[n - 1].entry == f->addr)
+            continue;
+        dl_func *d = HP_PUSH(df, n, cap);
+        memset(d, 0, sizeof *d);
+        d->entry = f->addr;
+        d->want_consts = 1;
+    }
+    if (n == 0)
+        return 0;
+    qsort(df, n, sizeof *df, cmp_dlf);
+    size_t w = 0;
+    for (size_t i = 0; i < n; i++)
+        if (w == 0 || df[w - 1].entry != df[i].entry)
+            df[w++] = df[i];
+    n = w;
+    dl_info *dli = NULL;
+    hp_err err = {0};
+    if (dl_collect(x->dwarf, NULL, 0, df, n, 0, x->jobs, &x->pacer, &dli, &err) != 0) {
+        x->st->skipped++;
+        free(df);
+        return 0;
+    }
+    int found = 0;
+    for (size_t i = 0; i < x->nsites; i++) {
+        const site_ev *e = &x->sites[i];
+        func *f = &x->fns[e->fn];
+        int64_t fsize, fcount;
+        if (e->gen != f->gen || f->alloc >= 0 || f->const_size || !fixed_size(x, e, &fsize, &fcount))
+            continue;
+        size_t k = hp_lower_bound(df, 0, n, sizeof *df, offsetof(dl_func, entry), f->addr);
+        if (k >= n || df[k].entry != f->addr)
+            continue;
+        uint64_t bytes = (uint64_t)fsize * (uint64_t)(fcount > 0 ? fcount : 1);
+        for (uint8_t c = 0; c < df[k].nconsts && !f->const_size; c++)
+            if (df[k].consts[c] == bytes || df[k].consts[c] == (uint64_t)fsize) {
+                f->const_size = 1;
+                si_enqueue(x, e->fn);
+                found++;
+            }
+    }
+    dl_free(dli);
+    free(df);
+    return found;
+}
+
 void si_fixed_point(si_ctx *x)
 {
     /* the first wave: callers of every allocator with a body or stub */
@@ -392,6 +472,12 @@ void si_fixed_point(si_ctx *x)
     ** functions handed one: analyzed again, to a fixed point of both */
     for (int k = 0; k < 8 && si_indirect_round(x); k++)
         run(x);
+    /* wrappers clang specialised for one size, and what that changes */
+    for (int k = 0; k < 4 && const_size_round(x); k++) {
+        run(x);
+        for (int j = 0; j < 8 && si_indirect_round(x); j++)
+            run(x);
+    }
 }
 
 static void run(si_ctx *x)
