@@ -387,6 +387,28 @@ static int cmp_dlf(const void *a, const void *b)
     return x->entry < y->entry ? -1 : x->entry > y->entry;
 }
 
+/* Is LLVM among the compilers that made the file (.comment: "clang
+** version", "rustc version"; a file with no .comment may be)?  gcc names
+** its specialised functions (.constprop): for a file only gcc made, DWARF
+** need not be asked. */
+static int maybe_llvm(si_ctx *x)
+{
+    ei_image *imgs[2] = { x->img, x->dwarf };
+    int seen = 0;
+    for (int i = 0; i < 2; i++) {
+        const ei_section *s = imgs[i] ? ei_find_section(imgs[i], ".comment") : NULL;
+        const uint8_t *p;
+        size_t len;
+        hp_err err = {0};
+        if (s == NULL || s->type == SHT_NOBITS || ei_section_data(imgs[i], s, &p, &len, &err) != 0)
+            continue;
+        seen = 1;
+        if (memmem(p, len, "clang", 5) || memmem(p, len, "rustc", 5))
+            return 1;
+    }
+    return !seen;
+}
+
 /* clang specialises a function every caller passes one constant size
 ** (IPSCCP: in one unit, or across units under full LTO) without renaming
 ** it: its allocator call has the constant and the parameter is gone from
@@ -398,7 +420,7 @@ static int cmp_dlf(const void *a, const void *b)
 ** were found; they are queued again. */
 static int const_size_round(si_ctx *x)
 {
-    if (x->dwarf == NULL)
+    if (x->dwarf == NULL || !maybe_llvm(x))
         return 0;
     dl_func *df = NULL;
     size_t n = 0, cap = 0;
