@@ -93,6 +93,20 @@ if command -v gcc >/dev/null 2>&1; then
     fi
 fi
 
+# fixed_wrapper DB NAME REASON FIXTURE : NAME is a wrapper specialised for
+# 56 bytes (REASON starts its reason), the "type=session" lines of FIXTURE
+# are its sites, of one session each, and nothing inside it is a site
+fixed_wrapper() {
+    assert_eq "[$tag] $2 is a wrapper of a fixed size" "wrapper|-" "$(wrapper "$1" "$2")"
+    assert_match "[$tag] its reason" "$3 for one size: calls malloc at 0x[0-9a-f]+ with 56 bytes" \
+        "$(q "$1" "SELECT reason FROM allocators WHERE name = '$2';")"
+    for l in $(grep -n '/\* type=session' "$FIXTURES/$4" | cut -d: -f1); do
+        assert_eq "[$tag] line $l: a site of $2" "$2|56|1|session" \
+            "$(site "$1" "$4" "$l" "s.allocator || '|' || s.size || '|' || s.count || '|' || coalesce(t.name, '-')")"
+    done
+    assert_eq "[$tag] no site inside $2" 0 "$(q "$1" "SELECT count(*) FROM sites WHERE function = '$2';")"
+}
+
 # ---- LTO across two units: clang bakes the size into xmalloc (IPSCCP, the
 # name kept, DW_AT_const_value on its parameter), gcc makes a clone ----
 for cc in clang gcc; do
@@ -108,14 +122,7 @@ for cc in clang gcc; do
         die "$tag: compile failed"
     w=$(nm "$bin" | awk '$3 ~ /^xmalloc(\.constprop\.[0-9]+)?$/ { print $3; exit }')
     assert_status "[$tag] analyze" 0 "$HOLEPROF" analyze -q "$bin" -o "$bin.db"
-    assert_eq "[$tag] $w is a wrapper of a fixed size" "wrapper|-" "$(wrapper "$bin.db" "$w")"
-    assert_match "[$tag] its reason" 'specialised for one size: calls malloc at 0x[0-9a-f]+ with 56 bytes' \
-        "$(q "$bin.db" "SELECT reason FROM allocators WHERE name = '$w';")"
-    for l in $(grep -n '/\* type=session' "$FIXTURES/sites_lto_use.c" | cut -d: -f1); do
-        assert_eq "[$tag] line $l: a site of $w" "$w|56|1|session" \
-            "$(site "$bin.db" sites_lto_use.c "$l" "s.allocator || '|' || s.size || '|' || s.count || '|' || coalesce(t.name, '-')")"
-    done
-    assert_eq "[$tag] no site inside $w" 0 "$(q "$bin.db" "SELECT count(*) FROM sites WHERE function = '$w';")"
+    fixed_wrapper "$bin.db" "$w" specialised sites_lto_use.c
 done
 
 # ---- an IPA-CP clone with the size baked in (gcc) ----
@@ -126,15 +133,7 @@ if command -v gcc >/dev/null 2>&1; then
     clone=$(nm "$bin" | awk '$3 ~ /^xmalloc\.constprop\./ { print $3; exit }')
     if [ -n "$clone" ]; then
         assert_status "[$tag] analyze" 0 "$HOLEPROF" analyze -q "$bin" -o "$bin.db"
-        assert_eq "[$tag] $clone is a wrapper of a fixed size" "wrapper|-" "$(wrapper "$bin.db" "$clone")"
-        assert_match "[$tag] its reason" 'clone specialised for one size: calls malloc at 0x[0-9a-f]+ with 56 bytes' \
-            "$(q "$bin.db" "SELECT reason FROM allocators WHERE name = '$clone';")"
-        for l in $(grep -n '/\* type=session' "$FIXTURES/sites_clone.c" | cut -d: -f1); do
-            assert_eq "[$tag] line $l: a site of the clone" "$clone|56|1|session" \
-                "$(site "$bin.db" sites_clone.c "$l" "s.allocator || '|' || s.size || '|' || s.count || '|' || coalesce(t.name, '-')")"
-        done
-        assert_eq "[$tag] no site inside the clone" 0 \
-            "$(q "$bin.db" "SELECT count(*) FROM sites WHERE function = '$clone';")"
+        fixed_wrapper "$bin.db" "$clone" "clone specialised" sites_clone.c
         ctor=$(nm "$bin" | awk '$3 ~ /^point_new\.constprop\.[0-9]+$/ { print $3; exit }')
         if [ -n "$ctor" ]; then
             # a clone that fills what it allocates is a constructor, not a wrapper
