@@ -25,10 +25,7 @@ static int next_header(dws_file *f, unit_hdr *h, hp_err *err)
     Dwarf_Sig8 sig;
     memset(&sig, 0, sizeof sig);
     Dwarf_Error e = NULL;
-    f->cur = f->dbg;
-    f->alt = 0;
-    f->is_info = 1;
-    f->part = NO_PART;
+    on_info(f, 0);
     int rc = dwarf_next_cu_header_d(f->dbg, 1, &hlen, &ver, &abbrev, &asize, &lsize,
                                     &ext, &sig, &typeoff, &next, &utype, &e);
     if (rc == DW_DLV_NO_ENTRY) {
@@ -78,21 +75,14 @@ static int next_alt(dws_file *f, dws_cu *cu, int want_die, hp_err *err)
     cu->unit_type = 3;          /* DW_UT_partial */
     if (!want_die)
         return 1;
-    f->alt = 1;
-    f->is_info = 1;
-    f->part = NO_PART;
-    f->cur = f->adbg;
+    on_info(f, 1);
     Dwarf_Die die = NULL;
-    Dwarf_Error e = NULL;
-    int rc = dwarf_offdie_b(f->adbg, die_off, 1, &die, &e);
-    if (rc == DW_DLV_ERROR)
-        return dwi_derr(f, e, err, "unit DIE");
-    if (rc == DW_DLV_OK) {
+    int rc = dwi_unit_die(f, die_off, &die, err);
+    if (rc < 0)
+        return -1;
+    if (rc > 0) {
         f->dies++;
-        Dwarf_Half asz = 0;
-        if (dwarf_get_die_address_size(die, &asz, &e) == DW_DLV_OK && (asz == 4 || asz == 8))
-            cu->addr_size = (uint8_t)asz;
-        drop(f->adbg, &e);
+        dwi_addr_size(f->adbg, die, &cu->addr_size);
     }
     cu->die = tagged(f, die);
     return 1;
@@ -120,11 +110,8 @@ static int next_xunit(dws_file *f, dws_cu *cu, int want_die, hp_err *err)
     dws_die d = dws_offdie(f, x->die, err);
     if (d == NULL)
         return -1;
-    Dwarf_Half asz = 0;
-    Dwarf_Error e = NULL;
-    if (dwarf_get_die_address_size(on(f, d), &asz, &e) == DW_DLV_OK && (asz == 4 || asz == 8))
-        cu->addr_size = (uint8_t)asz;
-    drop(f->cur, &e);
+    Dwarf_Die ld = on(f, d);
+    dwi_addr_size(f->cur, ld, &cu->addr_size);
     cu->die = d;
     return 1;
 }
@@ -250,8 +237,7 @@ uint16_t dws_tag(dws_file *f, dws_die die)
     Dwarf_Half tag = 0;
     Dwarf_Error e = NULL;
     if (dwarf_tag(on(f, die), &tag, &e) != DW_DLV_OK) {
-        if (e)
-            dwarf_dealloc(f->cur, e, DW_DLA_ERROR);
+        drop(f->cur, &e);
         return 0;
     }
     return tag;
@@ -325,8 +311,7 @@ static int check_skip(dws_file *f, Dwarf_Die die, uint64_t *next, hp_err *err)
     Dwarf_Off off = 0, cu_off = 0, cu_len = 0;
     if (dwarf_dieoffset(die, &off, &e) != DW_DLV_OK ||
         dwarf_die_CU_offset_range(die, &cu_off, &cu_len, &e) != DW_DLV_OK) {
-        if (e)
-            dwarf_dealloc(f->cur, e, DW_DLA_ERROR);
+        drop(f->cur, &e);
         return hp_errf(err, f->path, "corrupt DWARF: cannot check the children of the DIE "
                        "at 0x%llx", (unsigned long long)off);
     }
@@ -343,8 +328,7 @@ static int check_skip(dws_file *f, Dwarf_Die die, uint64_t *next, hp_err *err)
         if (dwarf_die_abbrev_children_flag(die, &kids) != DW_DLV_OK || !kids)
             return 0;
         if (dwarf_hasattr(die, DW_AT_sibling, &has_sib, &e) != DW_DLV_OK || has_sib) {
-            if (e)
-                dwarf_dealloc(f->cur, e, DW_DLA_ERROR);
+            drop(f->cur, &e);
             return 0;
         }
     }
@@ -381,8 +365,7 @@ dws_die dws_sibling(dws_file *f, dws_die die, hp_err *err)
     Dwarf_Off a = 0, b = 0;
     if (dwarf_dieoffset(d, &a, &e) != DW_DLV_OK ||
         dwarf_dieoffset(s, &b, &e) != DW_DLV_OK || b <= a) {
-        if (e)
-            dwarf_dealloc(f->cur, e, DW_DLA_ERROR);
+        drop(f->cur, &e);
         dwarf_dealloc(f->cur, s, DW_DLA_DIE);
         hp_errf(err, f->path, "corrupt DWARF: sibling of the DIE at 0x%llx is not after it",
                 (unsigned long long)a);
@@ -410,8 +393,7 @@ uint64_t dws_offset(dws_file *f, dws_die die)
     Dwarf_Off off = 0;
     Dwarf_Error e = NULL;
     if (dwarf_dieoffset(on(f, die), &off, &e) != DW_DLV_OK) {
-        if (e)
-            dwarf_dealloc(f->cur, e, DW_DLA_ERROR);
+        drop(f->cur, &e);
         return 0;
     }
     return gofs(f, off);

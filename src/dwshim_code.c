@@ -214,8 +214,7 @@ int dws_ranges(dws_file *f, dws_die die, const dws_code_attrs *a, uint64_t cu_ba
     Dwarf_Error e = NULL;
     Dwarf_Attribute at = NULL;
     if (dwarf_attr(d, DW_AT_ranges, &at, &e) != DW_DLV_OK) {
-        if (e)
-            dwarf_dealloc(f->cur, e, DW_DLA_ERROR);
+        drop(f->cur, &e);
         return 0;
     }
     Dwarf_Half form = 0, version = 0, offsize = 0;
@@ -265,10 +264,7 @@ int dws_ranges(dws_file *f, dws_die die, const dws_code_attrs *a, uint64_t cu_ba
                 Dwarf_Bool unavail = 0;
                 if (dwarf_get_rnglists_entry_fields_a(head, i, &elen, &code, &raw1, &raw2,
                                                       &unavail, &c1, &c2, &e) != DW_DLV_OK) {
-                    if (e) {
-                        dwarf_dealloc(f->cur, e, DW_DLA_ERROR);
-                        e = NULL;
-                    }
+                    drop(f->cur, &e);
                     break;
                 }
                 if (sk != NULL) {
@@ -312,8 +308,7 @@ int dws_ranges(dws_file *f, dws_die die, const dws_code_attrs *a, uint64_t cu_ba
 out:
     /* libdwarf 20210528 can answer DW_DLV_NO_ENTRY with an error made on
     ** the way (a rnglistx index it cannot resolve): ours to free */
-    if (e)
-        dwarf_dealloc(f->cur, e, DW_DLA_ERROR);
+    drop(f->cur, &e);
     dwarf_dealloc(f->cur, at, DW_DLA_ATTR);
     return rc;
 }
@@ -343,8 +338,7 @@ int dws_locations(dws_file *f, dws_die die, uint16_t attr, dws_loc **v, size_t *
         __lsan_enable();
     if (rc != DW_DLV_OK) {
         /* a malformed or unsupported location is "unknown", not fatal */
-        if (e)
-            dwarf_dealloc(f->cur, e, DW_DLA_ERROR);
+        drop(f->cur, &e);
         dwarf_dealloc(f->cur, at, DW_DLA_ATTR);
         return 0;
     }
@@ -358,10 +352,7 @@ int dws_locations(dws_file *f, dws_die die, uint16_t attr, dws_loc **v, size_t *
         Dwarf_Locdesc_c desc = NULL;
         if (dwarf_get_locdesc_entry_d(head, i, &lle, &rawlo, &rawhi, &unavail, &lo, &hi,
                                       &nops, &desc, &source, &exoff, &descoff, &e) != DW_DLV_OK) {
-            if (e) {
-                dwarf_dealloc(f->cur, e, DW_DLA_ERROR);
-                e = NULL;
-            }
+            drop(f->cur, &e);
             break;
         }
         if (sk != NULL && source != 0) {
@@ -394,10 +385,7 @@ int dws_locations(dws_file *f, dws_die die, uint16_t attr, dws_loc **v, size_t *
             Dwarf_Unsigned o1 = 0, o2 = 0, o3 = 0, r1 = 0, r2 = 0, r3 = 0, br = 0;
             if (dwarf_get_location_op_value_d(desc, k, &atom, &o1, &o2, &o3, &r1, &r2, &r3,
                                               &br, &e) != DW_DLV_OK) {
-                if (e) {
-                    dwarf_dealloc(f->cur, e, DW_DLA_ERROR);
-                    e = NULL;
-                }
+                drop(f->cur, &e);
                 l->truncated = 1;
                 break;
             }
@@ -448,14 +436,10 @@ int dws_pc_bounds(dws_file *f, dws_die die, uint64_t *lo, uint64_t *hi)
             }
         }
     }
-    if (e) {
-        dwarf_dealloc(f->cur, e, DW_DLA_ERROR);
-        e = NULL;
-    }
+    drop(f->cur, &e);
     Dwarf_Bool has = 0;
     if (dwarf_hasattr(d, DW_AT_ranges, &has, &e) == DW_DLV_OK && has)
         return 2;
-    if (e)
-        dwarf_dealloc(f->cur, e, DW_DLA_ERROR);
+    drop(f->cur, &e);
     return 0;
 }

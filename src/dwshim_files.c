@@ -45,10 +45,7 @@ static const char *origin_comp_dir(dws_file *f, Dwarf_Die die)
         drop(f->cur, &e);
         dws_die_free(f, od);
     }
-    f->alt = alt;
-    f->part = NO_PART;
-    f->is_info = 1;             /* a partial unit's DIE */
-    f->cur = alt ? f->adbg : f->dbg;
+    on_info(f, alt);            /* a partial unit's DIE */
     return dir;
 }
 

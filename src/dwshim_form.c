@@ -38,30 +38,16 @@ int dwi_get_u(Dwarf_Debug dbg, Dwarf_Attribute a, Dwarf_Half form, uint64_t *v)
 ** except 64 bits of ones, which old gcc writes for the bound of `T a[0]`. */
 int dwi_get_bound(Dwarf_Debug dbg, Dwarf_Attribute a, Dwarf_Half form, int64_t *v, int *is_signed)
 {
-    Dwarf_Error e = NULL;
-    if (form == DW_FORM_sdata || form == DW_FORM_implicit_const) {
-        Dwarf_Signed s = 0;
-        if (dwarf_formsdata(a, &s, &e) != DW_DLV_OK) {
-            drop(dbg, &e);
-            return -1;
-        }
-        *v = s;
-        *is_signed = 1;
-        return 0;
-    }
-    Dwarf_Unsigned u = 0;
-    if (dwarf_formudata(a, &u, &e) != DW_DLV_OK) {
-        drop(dbg, &e);
+    uint64_t u = 0;
+    if (dwi_get_u(dbg, a, form, &u) != 0)
         return -1;
-    }
-    /* Only a full 64-bit all-ones value means -1 here: gcc writes the
-    ** bound of `char name[256]` as data1 0xff, which is 255. */
-    int w = form_width(form);
-    if (w == 8 && u == UINT64_MAX)
+    *is_signed = form == DW_FORM_sdata || form == DW_FORM_implicit_const;
+    /* Only a full 64-bit all-ones unsigned value means -1 here: gcc
+    ** writes the bound of `char name[256]` as data1 0xff, which is 255. */
+    if (!*is_signed && form_width(form) == 8 && u == UINT64_MAX)
         *v = -1;
     else
-        *v = (int64_t)u;
-    *is_signed = 0;
+        *v = (int64_t)u;    /* a signed form's value, as dwi_get_u read it */
     return 0;
 }
 

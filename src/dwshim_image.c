@@ -55,9 +55,26 @@ int dwi_derr(dws_file *f, Dwarf_Error e, hp_err *err, const char *what)
     const char *msg = e ? dwarf_errmsg(e) : "unknown error";
     if (!dwi_bad_section(f, err))
         hp_errf(err, dwi_cur_path(f), "corrupt DWARF: %s: %s", what, msg ? msg : "?");
-    if (e)
-        dwarf_dealloc(f->cur, e, DW_DLA_ERROR);
+    drop(f->cur, &e);
     return -1;
+}
+
+int dwi_unit_die(dws_file *f, uint64_t off, Dwarf_Die *d, hp_err *err)
+{
+    Dwarf_Error e = NULL;
+    int rc = dwarf_offdie_b(f->cur, off, 1, d, &e);
+    if (rc == DW_DLV_ERROR)
+        return dwi_derr(f, e, err, "unit DIE");
+    return rc == DW_DLV_OK;
+}
+
+void dwi_addr_size(Dwarf_Debug dbg, Dwarf_Die d, uint8_t *sz)
+{
+    Dwarf_Half asz = 0;
+    Dwarf_Error e = NULL;
+    if (dwarf_get_die_address_size(d, &asz, &e) == DW_DLV_OK && (asz == 4 || asz == 8))
+        *sz = (uint8_t)asz;
+    drop(dbg, &e);
 }
 
 /* libdwarf 20210528 frees a list context twice (double free, heap

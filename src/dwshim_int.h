@@ -281,6 +281,16 @@ static inline Dwarf_Die on(dws_file *f, dws_die die)
     return (Dwarf_Die)(v & ~ALL_TAGS);
 }
 
+/* Make the current call's file the file itself (alt 0) or its
+** supplementary file (alt 1), in .debug_info. */
+static inline void on_info(dws_file *f, int alt)
+{
+    f->part = NO_PART;
+    f->alt = alt;
+    f->is_info = 1;
+    f->cur = alt ? f->adbg : f->dbg;
+}
+
 /* A handle for a split file's DIE, from f's free list (dwshim_image.c). */
 dws_wrap *dwi_wrap_get(dws_file *f);
 
@@ -432,6 +442,11 @@ int dwi_derr(dws_file *f, Dwarf_Error e, hp_err *err, const char *what);
 /* Whether the current call's file had a section fail to load or check:
 ** then 1, with err saying why. */
 int dwi_bad_section(dws_file *f, hp_err *err);
+/* The DIE at off of the current call's file's .debug_info (a unit DIE):
+** 1 and *d, 0 when there is none there, -1 with err when libdwarf fails. */
+int dwi_unit_die(dws_file *f, uint64_t off, Dwarf_Die *d, hp_err *err);
+/* A DIE's address size into *sz when it is 4 or 8; *sz is left else. */
+void dwi_addr_size(Dwarf_Debug dbg, Dwarf_Die d, uint8_t *sz);
 /* One Dwarf_Debug over a dws_image. */
 int dwi_open_dbg(dws_image *di, dws_obj **objp, Dwarf_Debug *dbg, hp_err *err);
 /* Release the file table of the last dws_srcfiles call. */

@@ -386,10 +386,8 @@ static dws_skel *split_of(dws_file *f, const unit_hdr *h, Dwarf_Die die)
     if (dwarf_lowpc(die, &low, &e) != DW_DLV_OK)
         low = 0;
     drop(f->dbg, &e);
-    Dwarf_Half asz = 8;
-    if (dwarf_get_die_address_size(die, &asz, &e) != DW_DLV_OK || (asz != 4 && asz != 8))
-        asz = 8;
-    drop(f->dbg, &e);
+    uint8_t asz = 8;
+    dwi_addr_size(f->dbg, die, &asz);
 
     pthread_mutex_lock(&di->mu);
     split_tables(di);
@@ -414,7 +412,7 @@ static dws_skel *split_of(dws_file *f, const unit_hdr *h, Dwarf_Die die)
             sk->addr_base = bases[0];
             sk->ranges_base = bases[1];
             sk->low_pc = low;
-            sk->addr_size = (uint8_t)asz;
+            sk->addr_size = asz;
             di->skels[lo] = sk;
             di->nskels++;
             char *why = NULL;
@@ -571,17 +569,11 @@ int dws_split_unit(dws_file *f, uint64_t hdr, dws_cu *cu, hp_err *err)
         return 0;
     h.offset = hdr;
     h.addr_size = 8;
-    f->part = NO_PART;
-    f->alt = 0;
-    f->is_info = 1;
-    f->cur = f->dbg;
+    on_info(f, 0);
     Dwarf_Die d = NULL;
-    Dwarf_Error e = NULL;
-    int rc = dwarf_offdie_b(f->dbg, die_off, 1, &d, &e);
-    if (rc == DW_DLV_ERROR)
-        return dwi_derr(f, e, err, "unit DIE");
-    if (rc != DW_DLV_OK)
-        return 0;
+    int rc = dwi_unit_die(f, die_off, &d, err);
+    if (rc <= 0)
+        return rc;
     if (!dwi_is_skeleton(f, &h, d)) {
         dwarf_dealloc(f->dbg, d, DW_DLA_DIE);
         return 0;
