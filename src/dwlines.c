@@ -741,6 +741,23 @@ static void std_alloc_apply(dl_site *site, const dl_type *t)
 
 /* ---- locations ---- */
 
+/* DW_OP_bregN off or DW_OP_bregx N off: 1 with the register and offset
+** in out, else 0 (out left as it was). */
+static int breg_of(const dws_op *o, dl_varloc *out)
+{
+    if (o->op >= OP_breg0 && o->op <= OP_breg31) {
+        out->reg = (uint8_t)(o->op - OP_breg0);
+        out->off = sgn(o->n1);
+        return 1;
+    }
+    if (o->op == OP_bregx && o->n1 < 256) {
+        out->reg = (uint8_t)o->n1;
+        out->off = sgn(o->n2);
+        return 1;
+    }
+    return 0;
+}
+
 static int reduce_loc(const walker *w, const dws_loc *l, dl_varloc *out)
 {
     if (l->truncated || l->nops < 1 || l->nops > 2)
@@ -752,21 +769,10 @@ static int reduce_loc(const walker *w, const dws_loc *l, dl_varloc *out)
         /* DW_OP_bregN off; DW_OP_stack_value: the value is reg + off
         ** (&l->g kept as the pointer l plus the member's offset); only
         ** for the callers that asked for members (indirect calls) */
-        if (l->ops[1].op != OP_stack_value || !w->want_members)
+        if (l->ops[1].op != OP_stack_value || !w->want_members || !breg_of(o, out))
             return 0;
-        if (o->op >= OP_breg0 && o->op <= OP_breg31) {
-            out->kind = DL_LOC_VALUE;
-            out->reg = (uint8_t)(o->op - OP_breg0);
-            out->off = sgn(o->n1);
-            return 1;
-        }
-        if (o->op == OP_bregx && o->n1 < 256) {
-            out->kind = DL_LOC_VALUE;
-            out->reg = (uint8_t)o->n1;
-            out->off = sgn(o->n2);
-            return 1;
-        }
-        return 0;
+        out->kind = DL_LOC_VALUE;
+        return 1;
     }
     if (o->op >= OP_reg0 && o->op <= OP_reg31) {
         out->kind = DL_LOC_REG;
@@ -779,16 +785,8 @@ static int reduce_loc(const walker *w, const dws_loc *l, dl_varloc *out)
         out->reg = (uint8_t)o->n1;
         return 1;
     }
-    if (o->op >= OP_breg0 && o->op <= OP_breg31) {
+    if (breg_of(o, out)) {
         out->kind = DL_LOC_BREG;
-        out->reg = (uint8_t)(o->op - OP_breg0);
-        out->off = sgn(o->n1);
-        return 1;
-    }
-    if (o->op == OP_bregx && o->n1 < 256) {
-        out->kind = DL_LOC_BREG;
-        out->reg = (uint8_t)o->n1;
-        out->off = sgn(o->n2);
         return 1;
     }
     if (o->op == OP_fbreg) {
