@@ -284,6 +284,40 @@ static void take_at(si_ctx *x, uint32_t i, const uint8_t *p, size_t len, size_t 
         note_take(x, i, a);
 }
 
+/* A use of the data word at slot by function i (once for a run of uses
+** of the same word). */
+static inline void note_use(si_ctx *x, uint32_t i, uint64_t slot)
+{
+    if (x->nuses == 0 || x->uses[x->nuses - 1].slot != slot || x->uses[x->nuses - 1].fn != i) {
+        slotref *us = HP_PUSH(x->uses, x->nuses, x->usecap);
+        us->slot = slot;
+        us->fn = i;
+        us->zero = 0;
+    }
+}
+
+/* An edge from function i (f) to the function starting at t, unless t is
+** inside f itself. */
+static inline void note_edge(si_ctx *x, uint32_t i, const func *f, uint64_t t, edge **e,
+                             size_t *ne, size_t *ecap)
+{
+    if (t >= f->addr && t < f->addr + f->size)
+        return;
+    int32_t c = si_amap_get(&x->fn_at, t);
+    if (c < 0)
+        return;
+    edge *ed = HP_PUSH(*e, *ne, *ecap);
+    ed->callee = (uint32_t)c;
+    ed->caller = i;
+}
+
+/* Function i calls an allocator through a GOT slot. */
+static void note_got_caller(si_ctx *x, uint32_t i)
+{
+    uint32_t *g = HP_PUSH(x->got_callers, x->ngot_callers, x->gotcap);
+    *g = i;
+}
+
 /* The edges, GOT calls, data-word uses and address takes of function i
 ** from the references da_refs() lists; 0 when the backend lists none. */
 static int scan_refs(si_ctx *x, uint32_t i, const uint8_t *p, size_t len, edge **e, size_t *ne,
@@ -301,29 +335,15 @@ static int scan_refs(si_ctx *x, uint32_t i, const uint8_t *p, size_t len, edge *
             if (!got_hit && got_alloc(x, t, u, nu, u_origin) >= 0)
                 got_hit = 1;
             if (!(t & x->sref_mask) && t >= x->sref_lo && t <= x->sref_hi &&
-                si_amap_get(&x->sref_set, t) >= 0 &&
-                (x->nuses == 0 || x->uses[x->nuses - 1].slot != t || x->uses[x->nuses - 1].fn != i)) {
-                slotref *us = HP_PUSH(x->uses, x->nuses, x->usecap);
-                us->slot = t;
-                us->fn = i;
-                us->zero = 0;
-            }
+                si_amap_get(&x->sref_set, t) >= 0)
+                note_use(x, i, t);
             note_take(x, i, t);
             continue;
         }
-        if (t >= f->addr && t < f->addr + f->size)
-            continue;
-        int32_t c = si_amap_get(&x->fn_at, t);
-        if (c < 0)
-            continue;
-        edge *ed = HP_PUSH(*e, *ne, *ecap);
-        ed->callee = (uint32_t)c;
-        ed->caller = i;
+        note_edge(x, i, f, t, e, ne, ecap);
     }
-    if (got_hit) {
-        uint32_t *g = HP_PUSH(x->got_callers, x->ngot_callers, x->gotcap);
-        *g = i;
-    }
+    if (got_hit)
+        note_got_caller(x, i);
     return 1;
 }
 
@@ -375,13 +395,8 @@ void si_scan_callers(si_ctx *x, const si_user_alloc *u, size_t nu, const uint8_t
                          si_amap_get(&x->sref_set, abs) >= 0)
                     hit = abs;
             }
-            if (hit && (x->nuses == 0 || x->uses[x->nuses - 1].slot != hit ||
-                        x->uses[x->nuses - 1].fn != i)) {
-                slotref *us = HP_PUSH(x->uses, x->nuses, x->usecap);
-                us->slot = hit;
-                us->fn = (uint32_t)i;
-                us->zero = 0;
-            }
+            if (hit)
+                note_use(x, (uint32_t)i, hit);
             uint8_t b = p[k];
             if (take_op[b])
                 take_at(x, (uint32_t)i, p, len, k, f->addr, text_lo, text_hi, pic);
@@ -405,19 +420,10 @@ void si_scan_callers(si_ctx *x, const si_user_alloc *u, size_t nu, const uint8_t
             } else {
                 continue;
             }
-            if (t >= f->addr && t < f->addr + f->size)
-                continue;
-            int32_t c = si_amap_get(&x->fn_at, t);
-            if (c < 0)
-                continue;
-            edge *ed = HP_PUSH(e, ne, ecap);
-            ed->callee = (uint32_t)c;
-            ed->caller = (uint32_t)i;
+            note_edge(x, (uint32_t)i, f, t, &e, &ne, &ecap);
         }
-        if (got_hit) {
-            uint32_t *g = HP_PUSH(x->got_callers, x->ngot_callers, x->gotcap);
-            *g = (uint32_t)i;
-        }
+        if (got_hit)
+            note_got_caller(x, (uint32_t)i);
     }
     free(rv);
     /* edges by (callee, caller): one 64-bit key each */
