@@ -94,6 +94,68 @@ members_of() {
         FROM members m JOIN types t ON t.id = m.type_id WHERE t.name = '$2' ORDER BY m.idx;"
 }
 
+# The layout tests' checks, on the database $db, each labelled [$tag]
+# (nothing when tag is not set):
+# mem NAME "name:offset:size[:bit_offset:bit_size] ..." : the members of NAME
+mem() {
+    assert_eq "${tag:+[$tag] }members of $1" "$2" \
+        "$(members_of "$db" "$1" | tr '\n' ' ' | sed 's/ $//')"
+}
+# col NAME COLUMNS EXPECTED : any columns of NAME's types row
+col() {
+    assert_eq "${tag:+[$tag] }$1: $2" "$3" "$(type_row "$db" "$1" "$2")"
+}
+# mcol TYPE MEMBER COLUMNS EXPECTED : columns of one member row
+mcol() {
+    _got=$(q "$db" "SELECT $3 FROM members WHERE name = '$2'
+                    AND type_id IN (SELECT id FROM types WHERE name = '$1');")
+    assert_eq "${tag:+[$tag] }$1.$2: $3" "$4" "$_got"
+}
+
+# build_id FILE : FILE's GNU build-id in hex, nothing when it has none
+build_id() {
+    LC_ALL=C readelf -n "$1" 2>/dev/null | sed -n 's/.*Build ID: *\([0-9a-f]*\).*/\1/p' | head -n 1
+}
+
+# debug_path FILE : where Debian's -dbg packages put FILE's debug file
+# (/usr/lib/debug/.build-id/NN/REST.debug, there or not); nothing when
+# FILE has no build-id
+debug_path() {
+    _id=$(build_id "$1")
+    [ -n "$_id" ] || return 0
+    echo "/usr/lib/debug/.build-id/$(printf %s "$_id" | cut -c1-2)/$(printf %s "$_id" | cut -c3-).debug"
+}
+
+# need_python311_dbg : PY=/usr/bin/python3.11, PYID its build-id and PYDBG
+# its debug file (Debian's python3.11-dbg), or the test is skipped saying
+# which is missing
+need_python311_dbg() {
+    PY=/usr/bin/python3.11
+    [ -r "$PY" ] || skip "$PY not installed (Debian package python3.11-minimal)"
+    PYID=$(build_id "$PY")
+    [ -n "$PYID" ] || skip "$PY has no build-id"
+    PYDBG=$(debug_path "$PY")
+    [ -r "$PYDBG" ] || skip "no debug file $PYDBG for $PY: install the Debian package python3.11-dbg"
+}
+
+# find_rustc : RUSTC set to rustc from PATH, else from ~/.cargo/bin (or
+# /root/.cargo/bin); empty when there is none
+find_rustc() {
+    RUSTC=$(command -v rustc 2>/dev/null || true)
+    for _r in "${HOME:-/nonexistent}/.cargo/bin/rustc" /root/.cargo/bin/rustc; do
+        [ -n "$RUSTC" ] && break
+        [ -x "$_r" ] && RUSTC=$_r
+    done
+}
+
+# need_rustc : find_rustc, or the test is skipped when there is none or it
+# does not run
+need_rustc() {
+    find_rustc
+    [ -n "$RUSTC" ] || skip "rustc not installed (looked in PATH and ~/.cargo/bin)"
+    "$RUSTC" --version >/dev/null 2>&1 </dev/null || skip "rustc does not run (no default toolchain?)"
+}
+
 # layout_rows DB : every types and members row but ids and unit counts
 # (cu_count), and the allocation sites with their types' names, ordered:
 # what two builds of the same sources must agree on whatever the shape of

@@ -41,8 +41,6 @@ int main(int argc, char **argv)
 EOF
 PROBE="24 1 7 0 7 16"
 
-# build_id FILE : the GNU build-id as readelf prints it
-build_id() { readelf -n "$1" 2>/dev/null | sed -n 's/.*Build ID: *\([0-9a-f]*\).*/\1/p' | head -n 1; }
 
 # analyze TAG DB ARGS... : run analyze, which must succeed
 analyze() {
@@ -173,7 +171,7 @@ expect_found build-id-compressed e3.db build-id "$TP/zbid/.build-id/$NN/$REST.de
 # ---- python3.11 (stripped) with python3.11-dbg: the real build-id tree ----
 PY=/usr/bin/python3.11
 PYID=$( [ -f $PY ] && build_id $PY )
-PYDBG=/usr/lib/debug/.build-id/$(printf %s "$PYID" | cut -c1-2)/$(printf %s "$PYID" | cut -c3-).debug
+PYDBG=$( [ -f $PY ] && debug_path $PY )
 if [ -n "$PYID" ] && [ -f "$PYDBG" ]; then
     start=$(date +%s)
     rm -f py.db

@@ -45,10 +45,6 @@ free_port() {
     python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 
-build_id() {
-    readelf -n "$1" 2>/dev/null | sed -n 's/.*Build ID: *\([0-9a-f]*\).*/\1/p' | head -n 1
-}
-
 cat >common.h <<'EOF'
 #include <stdint.h>
 struct node { char tag; struct node *next; int64_t v; short s; };

@@ -17,9 +17,6 @@ need sqlite3
 A=$FIXTURES/dedup_a.c
 B=$FIXTURES/dedup_b.c
 
-mem() {
-    assert_eq "[$tag] members of $1" "$2" "$(members_of "$db" "$1" | tr '\n' ' ' | sed 's/ $//')"
-}
 # rows NAME COLUMNS : every row of that name, ordered by size, on one line
 rows() {
     q "$db" "SELECT $2 FROM types WHERE name = '$1' ORDER BY size;" | tr '\n' ' ' | sed 's/ $//'

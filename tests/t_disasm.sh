@@ -39,10 +39,7 @@ for pair in $compilers; do
     done
     build c-$cc-nopie "$cc" -g -O2 -fno-pie -no-pie "$FIXTURES/sites.c"
 done
-RUSTC=$(command -v rustc 2>/dev/null || true)
-for r in "${HOME:-/nonexistent}/.cargo/bin/rustc" /root/.cargo/bin/rustc; do
-    [ -z "$RUSTC" ] && [ -x "$r" ] && RUSTC=$r
-done
+find_rustc
 [ -n "$RUSTC" ] && build rust "$RUSTC" -g -O "$FIXTURES/sites.rs"
 if command -v go >/dev/null 2>&1; then
     if go_build "$FIXTURES/sites.go" "$T/go"; then

@@ -52,10 +52,7 @@ for pair in $compilers; do
     build ns-$cc "$cxx" -g -O1 "$FIXTURES/layouts.cc"
 done
 build c-gcc-d64 gcc -g -gdwarf-5 -gdwarf64 -O2 "$FIXTURES/sites.c"
-RUSTC=$(command -v rustc 2>/dev/null || true)
-for r in "${HOME:-/nonexistent}/.cargo/bin/rustc" /root/.cargo/bin/rustc; do
-    [ -z "$RUSTC" ] && [ -x "$r" ] && RUSTC=$r
-done
+find_rustc
 if [ -n "$RUSTC" ]; then
     build rust "$RUSTC" -g -O "$FIXTURES/sites.rs"
 else
@@ -72,10 +69,7 @@ else
     echo "note: go not installed, Go's DWARF not checked"
 fi
 PYDBG=
-if [ -x /usr/bin/python3.11 ]; then
-    id=$(readelf -n /usr/bin/python3.11 2>/dev/null | sed -n 's/.*Build ID: *//p' | head -n 1)
-    PYDBG=/usr/lib/debug/.build-id/$(printf %s "$id" | cut -c1-2)/$(printf %s "$id" | cut -c3-).debug
-fi
+[ -x /usr/bin/python3.11 ] && PYDBG=$(debug_path /usr/bin/python3.11)
 if [ -f "$PYDBG" ]; then
     echo "$PYDBG" >>"$T/list"
 else

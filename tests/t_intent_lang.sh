@@ -69,11 +69,7 @@ if command -v g++ >/dev/null 2>&1 && command -v valgrind >/dev/null 2>&1; then
 fi
 
 # ---- Rust: default repr, #[repr(C)] ----
-RUSTC=$(command -v rustc 2>/dev/null || true)
-for r in "${HOME:-/nonexistent}/.cargo/bin/rustc" /root/.cargo/bin/rustc; do
-    [ -n "$RUSTC" ] && break
-    [ -x "$r" ] && RUSTC=$r
-done
+find_rustc
 if [ -n "$RUSTC" ] && "$RUSTC" --version >/dev/null 2>&1 </dev/null; then
     ran=1
     "$RUSTC" -g -C opt-level=0 -o "$T/conn" "$FIXTURES/intent_conn.rs" 2> "$T/rustc.err" \

@@ -18,21 +18,6 @@ need sqlite3
 [ -x "$HOLEPROF" ] || die "holeprof not built: $HOLEPROF"
 SRC=$FIXTURES/layouts.c
 
-# "name:offset:size[:bit_offset:bit_size] ..." on one line
-mem() {
-    assert_eq "[$tag] members of $1" "$2" "$(members_of "$db" "$1" | tr '\n' ' ' | sed 's/ $//')"
-}
-# col NAME COLUMNS EXPECTED : any columns of the types row
-col() {
-    assert_eq "[$tag] $1: $2" "$3" "$(type_row "$db" "$1" "$2")"
-}
-# mcol TYPE MEMBER COLUMNS EXPECTED : columns of one member row
-mcol() {
-    _got=$(q "$db" "SELECT $3 FROM members WHERE name = '$2'
-                    AND type_id IN (SELECT id FROM types WHERE name = '$1');")
-    assert_eq "[$tag] $1.$2: $3" "$4" "$_got"
-}
-
 check_layouts() {
     # Every type: "size holes hole_bytes bit_holes tail_padding optimal_size".
 

@@ -15,18 +15,6 @@ need sqlite3
 [ -x "$HOLEPROF" ] || die "holeprof not built: $HOLEPROF"
 SRC=$FIXTURES/layouts.cc
 
-mem() {
-    assert_eq "[$tag] members of $1" "$2" "$(members_of "$db" "$1" | tr '\n' ' ' | sed 's/ $//')"
-}
-col() {
-    assert_eq "[$tag] $1: $2" "$3" "$(type_row "$db" "$1" "$2")"
-}
-mcol() {
-    _got=$(q "$db" "SELECT $3 FROM members WHERE name = '$2'
-                    AND type_id IN (SELECT id FROM types WHERE name = '$1');")
-    assert_eq "[$tag] $1.$2: $3" "$4" "$_got"
-}
-
 check_layouts() {
     # gcc names the vtable pointer _vptr.CLASS, clang _vptr$CLASS.
     case $cxx in *clang*) vp='_vptr$' ;; *) vp='_vptr.' ;; esac

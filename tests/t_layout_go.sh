@@ -13,13 +13,6 @@
 need sqlite3 go
 [ -x "$HOLEPROF" ] || die "holeprof not built: $HOLEPROF"
 
-mem() {
-    assert_eq "members of $1" "$2" "$(members_of "$db" "$1" | tr '\n' ' ' | sed 's/ $//')"
-}
-col() {
-    assert_eq "$1: $2" "$3" "$(type_row "$db" "$1" "$2")"
-}
-
 mkdir -p "$T/go/src" "$T/cache" "$T/tmp"
 cp "$FIXTURES/layouts.go" "$T/go/src/layouts.go"
 bin=$T/golayouts

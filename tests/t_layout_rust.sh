@@ -16,20 +16,7 @@
 
 need sqlite3
 [ -x "$HOLEPROF" ] || die "holeprof not built: $HOLEPROF"
-RUSTC=$(command -v rustc 2>/dev/null || true)
-for r in "${HOME:-/nonexistent}/.cargo/bin/rustc" /root/.cargo/bin/rustc; do
-    [ -n "$RUSTC" ] && break
-    [ -x "$r" ] && RUSTC=$r
-done
-[ -n "$RUSTC" ] || skip "rustc not installed (looked in PATH and ~/.cargo/bin)"
-"$RUSTC" --version >/dev/null 2>&1 </dev/null || skip "rustc does not run (no default toolchain?)"
-
-mem() {
-    assert_eq "[$tag] members of $1" "$2" "$(members_of "$db" "$1" | tr '\n' ' ' | sed 's/ $//')"
-}
-col() {
-    assert_eq "[$tag] $1: $2" "$3" "$(type_row "$db" "$1" "$2")"
-}
+need_rustc
 
 for opt in 0 2; do
     tag="rustc -g -C opt-level=$opt"

@@ -12,12 +12,7 @@
 
 need sqlite3 readelf
 [ -x "$HOLEPROF" ] || die "holeprof not built: $HOLEPROF"
-PY=/usr/bin/python3.11
-[ -r "$PY" ] || skip "$PY not installed (Debian package python3.11-minimal)"
-id=$(LC_ALL=C readelf -n "$PY" 2>/dev/null | sed -n 's/.*Build ID: *\([0-9a-f]*\).*/\1/p' | head -n1)
-[ -n "$id" ] || skip "$PY has no build-id"
-dbg=/usr/lib/debug/.build-id/$(echo "$id" | cut -c1-2)/$(echo "$id" | cut -c3-).debug
-[ -r "$dbg" ] || skip "no debug file $dbg for $PY: install the Debian package python3.11-dbg"
+need_python311_dbg
 
 db=$T/python.db
 t0=$(date +%s.%N)
@@ -28,7 +23,7 @@ assert_eq "-q prints nothing" "" "$(cat "$T/err")"
 [ -s "$db" ] || { fail "no database"; finish; }
 
 # The binary, and where its DWARF came from.
-assert_eq "binaries row" "$PY|$id|x86_64|$dbg|build-id" \
+assert_eq "binaries row" "$PY|$PYID|x86_64|$PYDBG|build-id" \
     "$(q "$db" "SELECT path||'|'||build_id||'|'||arch||'|'||debug_file||'|'||debug_how FROM binaries;")"
 assert_match "compile units read" '^[0-9]{3}$' "$(q "$db" "SELECT cu_count FROM binaries;")"
 assert_match "thousands of layouts" '^[0-9]{4,}$' "$(q "$db" "SELECT count(*) FROM types;")"

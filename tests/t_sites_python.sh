@@ -16,12 +16,7 @@
 
 need sqlite3 readelf
 [ -x "$HOLEPROF" ] || die "holeprof not built: $HOLEPROF"
-PY=/usr/bin/python3.11
-[ -r "$PY" ] || skip "$PY not installed (Debian package python3.11-minimal)"
-id=$(LC_ALL=C readelf -n "$PY" 2>/dev/null | sed -n 's/.*Build ID: *\([0-9a-f]*\).*/\1/p' | head -n1)
-[ -n "$id" ] || skip "$PY has no build-id"
-dbg=/usr/lib/debug/.build-id/$(echo "$id" | cut -c1-2)/$(echo "$id" | cut -c3-).debug
-[ -r "$dbg" ] || skip "no debug file $dbg for $PY: install the Debian package python3.11-dbg"
+need_python311_dbg
 
 db=$T/python.db
 assert_status "analyze $PY" 0 "$HOLEPROF" analyze "$PY" -o "$db"

@@ -12,13 +12,7 @@
 
 need sqlite3
 [ -x "$HOLEPROF" ] || die "holeprof not built: $HOLEPROF"
-RUSTC=$(command -v rustc 2>/dev/null || true)
-for r in "${HOME:-/nonexistent}/.cargo/bin/rustc" /root/.cargo/bin/rustc; do
-    [ -n "$RUSTC" ] && break
-    [ -x "$r" ] && RUSTC=$r
-done
-[ -n "$RUSTC" ] || skip "rustc not installed (looked in PATH and ~/.cargo/bin)"
-"$RUSTC" --version >/dev/null 2>&1 </dev/null || skip "rustc does not run (no default toolchain?)"
+need_rustc
 SRC=$FIXTURES/sites.rs
 line=$(grep -n '// SITE' "$SRC" | cut -d: -f1)
 
