@@ -2,6 +2,7 @@
 """layers_check.py -- the include graph of holeprof's sources (tests/t_layers.sh).
 
 Usage: layers_check.py SRCDIR
+       layers_check.py --calls SRCDIR OBJDIR [FILE...]
 
 Contract: reads every #include "..." of SRCDIR/**/*.[ch] (resolved against
 the including file's directory, then SRCDIR; a name found in neither, such
@@ -21,6 +22,11 @@ problem) on
   - libdwarf.h or libdwarf's dwarf.h included outside the dwshim family
     (the only door to libdwarf, dwshim.h).
 On success it prints the module graph's size and exits 0.
+
+With --calls: the files of the dwshim family call each other only
+downwards, in the order src/dwshim_int.h lists them (or FILE..., lowest
+first): from the objects OBJDIR/*dwshim*.o (nm), a function one file
+calls that a file listed after it defines is a failure, one line each.
 """
 import os
 import re
@@ -91,7 +97,49 @@ def cycles(graph):
     return out
 
 
+def calls(src, obj, order):
+    import glob
+    import subprocess
+    if not order:
+        with open(os.path.join(src, 'dwshim_int.h'), encoding='utf-8') as fh:
+            order = re.findall(r'^\*\*\s+(dwshim\w*\.c)\s', fh.read(), re.M)
+    objs = {}
+    for f in order:
+        stem = f[:-2]
+        found = glob.glob(os.path.join(obj, '*' + stem + '.o'))
+        found = [o for o in found if os.path.basename(o).endswith('-' + stem + '.o') or
+                 os.path.basename(o) == stem + '.o']
+        if len(found) != 1:
+            print('layers_check: no object of %s in %s' % (f, obj), file=sys.stderr)
+            return 2
+        objs[f] = found[0]
+    defined, used = {}, {}
+    for f, o in objs.items():
+        out = subprocess.run(['nm', o], capture_output=True, text=True, check=True).stdout
+        used[f] = set()
+        for line in out.splitlines():
+            w = line.split()
+            if len(w) == 3 and w[1] == 'T':
+                defined[w[2]] = f
+            elif len(w) == 2 and w[0] == 'U':
+                used[f].add(w[1])
+    problems = []
+    for f in order:
+        for sym in sorted(used[f]):
+            g = defined.get(sym)
+            if g is not None and order.index(g) > order.index(f):
+                problems.append('%s calls %s of %s, listed after it' % (f, sym, g))
+    for p in problems:
+        print(p)
+    if problems:
+        return 1
+    print('%d files of the dwshim family, every call downwards' % len(order))
+    return 0
+
+
 def main():
+    if len(sys.argv) >= 4 and sys.argv[1] == '--calls':
+        return calls(os.path.abspath(sys.argv[2]), sys.argv[3], sys.argv[4:])
     if len(sys.argv) != 2:
         print('usage: layers_check.py SRCDIR', file=sys.stderr)
         return 2

@@ -7,9 +7,11 @@
 # src/sites/, src/arch/), a module's private header (NAME_int.h,
 # D/internal.h) included by another module, and libdwarf.h included
 # outside the dwshim family.  Every src/ file opens with a contract
-# comment.  Then the checker is shown each problem once, in a copy of
-# src/, to prove it sees it: a module cycle, a file cycle, a private
-# header, libdwarf outside dwshim.
+# comment.  The files of the dwshim family call each other only downwards,
+# in the order dwshim_int.h lists them (nm over the build's objects).
+# Then the checker is shown each problem once, in a copy of src/ (the
+# calls: in another order), to prove it sees it: a module cycle, a file
+# cycle, a private header, libdwarf outside dwshim, a call upwards.
 . "${TOP_SRCDIR:-$(dirname "$0")/..}/tests/lib.sh"
 
 need python3
@@ -19,6 +21,23 @@ SRC=$TOP_SRCDIR/src
 if $CHECK "$SRC" >"$T/out" 2>&1; then pass; else fail "src/ breaks the layering:
 $(cat "$T/out")"; fi
 cat "$T/out"
+
+# the dwshim family calls downwards only (objects: make check builds them)
+OBJ=$TOP_BUILDDIR/src
+if command -v nm >/dev/null 2>&1 && ls "$OBJ"/*dwshim_split.o >/dev/null 2>&1; then
+    if $CHECK --calls "$SRC" "$OBJ" >"$T/calls" 2>&1; then pass; else fail "the dwshim family calls upwards:
+$(cat "$T/calls")"; fi
+    cat "$T/calls"
+    # the same objects in another order: the split part above the walk
+    if $CHECK --calls "$SRC" "$OBJ" dwshim_image.c dwshim_form.c dwshim_tu.c dwshim_alt.c \
+        dwshim.c dwshim_split.c dwshim_attr.c dwshim_files.c dwshim_code.c >"$T/calls2" 2>&1; then
+        fail "[calls] an upward call not seen"
+    else
+        assert_match "[calls] said" "dwshim_split.c calls dwi_[a-z_]+ of dwshim.c, listed after it|dwshim.c calls dwi_[a-z_]+ of dwshim_split.c" "$(cat "$T/calls2")"
+    fi
+else
+    echo "note: no objects in $OBJ (or no nm): the dwshim family's calls not checked"
+fi
 
 # every file opens with its contract: a comment before any code
 for f in "$SRC"/*.[ch] "$SRC"/*/*.[ch]; do
