@@ -13,7 +13,8 @@
 #                  a struct ending in a flexible array; *out = kzalloc()
 #                  through a struct T ** parameter; kcalloc of a
 #                  152-byte element built with two lea and a shl keeps its
-#                  element size;
+#                  element size; a parameter and a container_of of it in
+#                  one register: the variable whose struct has the member;
 #   sites_kparam.c  the parameter types of the functions the pointer is
 #                  passed to (dwarf-param): the pointer itself to a
 #                  `struct conn *` (first or second parameter), a member's
@@ -47,7 +48,7 @@ for cc in gcc clang; do
     $cc -std=gnu11 -O2 -g -o "$bin" "$FIXTURES/sites_kdest.c" || die "$tag: compile failed"
     assert_status "[$tag] analyze" 0 "$HOLEPROF" analyze -q "$bin" -o "$bin.db"
     for mt in pubkey:pubkey sigkey:sigkey buf:buf hub:hub hub2nd:hub port:port porttab:port \
-              port2:port opts:opts pkunion:pubkey sigout:sigkey; do
+              port2:port opts:opts pkunion:pubkey sigout:sigkey vpkey:pubkey; do
         m=${mt%%:*}
         want=${mt#*:}
         l=$(line_of sites_kdest.c type=$m)

@@ -349,6 +349,41 @@ static const lay_member *member_at(attr *at, trow *T, uint64_t off)
     return NULL;
 }
 
+/* The struct a DWARF variable in register reg at pc points to, for a store
+** at offset off through it: when several variables share the register (a
+** struct and the one embedding it first, vdev and vp_dev =
+** container_of(vdev, ...)), the one with a member there; variables whose
+** members there differ decide nothing.  Else var_in_reg's answer. */
+static trow *var_in_reg_at(attr *at, uint8_t reg, uint64_t pc, uint64_t off)
+{
+    const dl_site *ds = at->ds;
+    trow *first = var_in_reg(at, reg, pc), *best = NULL;
+    const lay_member *bm = NULL;
+    if (first == NULL || member_at(at, first, off))
+        return first;
+    for (uint32_t k = 0; k < ds->nvars; k++) {
+        const dl_var *v = &ds->vars[k];
+        for (uint32_t l = 0; l < v->nlocs; l++) {
+            const dl_varloc *L = &v->locs[l];
+            if (L->kind != DL_LOC_REG || L->reg != reg || pc < L->lo || pc >= L->hi ||
+                v->type == NULL || v->type->name == NULL)
+                continue;
+            trow *T = si_ti_find(at->ti, v->type->name, v->type->size, v->type->decl_file,
+                                 v->type->decl_line, 0);
+            const lay_member *m = T && T->t ? member_at(at, T, off) : NULL;
+            if (m == NULL || T == best)
+                break;
+            if (best && (bm->type_name == NULL || m->type_name == NULL ||
+                         strcmp(bm->type_name, m->type_name) != 0))
+                return NULL;
+            best = T;
+            bm = m;
+            break;
+        }
+    }
+    return best ? best : first;
+}
+
 /* The struct the pointer member of T at off points to (q = p->m: what q
 ** is), or NULL. */
 static trow *member_target(attr *at, trow *T, uint64_t off)
@@ -497,7 +532,7 @@ int si_ev_dest(attr *at)
         ** the allocation it holds, else the struct of the member or global
         ** it was loaded from */
         uint64_t off = (uint64_t)s->disp;
-        trow *T = var_in_reg(at, s->base, s->pc);
+        trow *T = var_in_reg_at(at, s->base, s->pc, off);
         const dl_type *P = T ? NULL : pvar_in_reg(at, s->base, s->pc);
         if (P && ((P->name == NULL && P->pointee_name && is_raw(P->pointee_name)) ||
                   !at->r->size_known))
