@@ -28,7 +28,8 @@
 #                  neither wrappers (kmemdup-like, sock_kmalloc-like) nor
 #                  the returned type; IS_ERR(p) ? PTR_ERR(p) returns no
 #                  allocation; the pointer stored to d->priv comes back
-#                  from d->priv after a call;
+#                  from d->priv after a call; a call to __stack_chk_fail
+#                  does not return (nr_wrap is no wrapper);
 #   sites_retpoline.c  a call through __x86_indirect_thunk_REG (gcc
 #                  -mindirect-branch=thunk-extern, clang
 #                  -mretpoline-external-thunk) is an indirect call through

@@ -52,14 +52,24 @@ static void collect_syms(si_ctx *x, const ei_image *im, symref **v, size_t *n, s
 ** jump to __x86_return_thunk (-mfunction-return=thunk-extern, every
 ** return of a kernel built with CONFIG_MITIGATION_RETHUNK) is a ret; the
 ** call to __fentry__ that -mfentry puts at every entry (ftrace) changes no
-** register the analysis tracks. */
+** register the analysis tracks; a call to __stack_chk_fail, panic, do_exit
+** and the like does not return. */
 static void retpoline_thunk(si_ctx *x, const char *name, uint64_t addr)
 {
     static const char *const pre[] = { "__x86_indirect_thunk_", "__x86_indirect_call_thunk_",
                                        "__x86_indirect_jump_thunk_" };
     static const char *const regs[] = { "rax", "rdx", "rcx", "rbx", "rsi", "rdi", "rbp", "rsp",
                                         "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15" };
-    if (x->arch == NULL || strcmp(x->arch->name, "x86_64") != 0 || strncmp(name, "__", 2))
+    /* the kernel's functions that never return: what follows their call
+    ** is another path's code (gcc puts other blocks right after it) */
+    static const char *const noret[] = { "__stack_chk_fail", "panic", "do_exit",
+                                         "make_task_dead", "__fortify_panic", "kthread_exit" };
+    if (x->arch == NULL || strcmp(x->arch->name, "x86_64") != 0)
+        return;
+    for (size_t k = 0; k < sizeof noret / sizeof noret[0]; k++)
+        if (strcmp(name, noret[k]) == 0)
+            si_amap_put(&x->thunk_at, addr, THUNK_HALT);
+    if (strncmp(name, "__", 2))
         return;
     if (strcmp(name, "__x86_return_thunk") == 0) {
         si_amap_put(&x->thunk_at, addr, THUNK_RET);

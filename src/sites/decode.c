@@ -9,7 +9,8 @@
 ** nothing but timing.  A call or jump to one of Linux's retpoline thunks
 ** (__x86_indirect_thunk_REG, calls.c's thunk_at) is decoded as the call
 ** or jump through REG it stands for, a jump to __x86_return_thunk as a
-** ret, a call to __fentry__ as an instruction that changes nothing.
+** ret, a call to __fentry__ as an instruction that changes nothing, a call
+** to __stack_chk_fail (panic, do_exit, ...) as one that does not return.
 */
 #include "sites/internal.h"
 
@@ -51,6 +52,7 @@ static void is_err_check(da_insn *v, size_t i, const uint8_t *body, uint64_t bas
     c->op = DA_OP_TEST;
     c->src = r < 8 ? dwreg[r] : (uint8_t)r;
     c->width = 8;
+    c->imm = k;                 /* not 0: an IS_ERR check (flow.c) */
     j->cc = err_taken ? DA_CC_Z : DA_CC_NZ;
 }
 
@@ -72,6 +74,10 @@ void si_retpoline(const si_ctx *x, da_insn *v, size_t n, const uint8_t *body, ui
         if (r == THUNK_RET && d->kind == DA_KIND_JMP) {
             d->kind = DA_KIND_RET;
             d->target = 0;
+            continue;
+        }
+        if (r == THUNK_HALT && d->kind == DA_KIND_CALL) {
+            d->kind = DA_KIND_HALT;         /* no return: nothing falls through */
             continue;
         }
         if (r == THUNK_NOP && d->kind == DA_KIND_CALL) {

@@ -849,19 +849,30 @@ static uint32_t null_edge(const si_ctx *x, const func *f, uint32_t b, unsigned *
 
 /* On the null edge the tested register, and every register and slot
 ** holding the same pointer, hold NULL: not the allocation (`if (!p)
-** return NULL;` returns no allocation, and nothing is stored through it). */
-static void null_taint(state *S, unsigned r)
+** return NULL;` returns no allocation, and nothing is stored through it).
+** On the error edge of an IS_ERR check (err; decode.c) they hold an error
+** code: nothing the DWARF variables there say is about the allocation. */
+static void null_taint(state *S, unsigned r, int err)
 {
     sv v = S->r[r];
     S->taint[r] = 0;
     if (!is_ret(&v))
         return;
     for (int k = 0; k < DA_NREGS; k++)
-        if (sv_eq(&S->r[k], &v))
+        if (sv_eq(&S->r[k], &v)) {
             S->taint[k] = 0;
+            if (err)
+                S->r[k] = vunk();
+        }
     for (int i = 0; i < NSLOT; i++)
-        if (S->sl[i].used && sv_eq(&S->sl[i].v, &v))
+        if (S->sl[i].used && sv_eq(&S->sl[i].v, &v)) {
             S->sl[i].taint = 0;
+            if (err)
+                S->sl[i].v = vunk();
+        }
+    for (int i = 0; i < NCELL && err; i++)
+        if (S->hc[i].base.k != V_BOT && sv_eq(&S->hc[i].v, &v))
+            memset(&S->hc[i], 0, sizeof S->hc[i]);
 }
 
 /* The data flow keeps one state (712 bytes) per block: a function of more
@@ -953,7 +964,7 @@ static int fixed_flow(si_ctx *x, const func *f, const loopscratch *LS)
                 const state *out = &S;
                 if (t == nul && (S.taint[nreg] || is_ret(&S.r[nreg]))) {
                     Z = S;
-                    null_taint(&Z, nreg);
+                    null_taint(&Z, nreg, x->insn[x->blk[b].last - 1].imm != 0);
                     out = &Z;
                 }
                 /* what the entry does not reach (alignment padding after a

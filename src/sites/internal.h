@@ -287,6 +287,7 @@ typedef struct dstore_ev {      /* the pointer stored through another register *
 #define MAX_PCALLS 6
 #define THUNK_RET 255           /* si_ctx.thunk_at: the return thunk */
 #define THUNK_NOP 254           /* and __fentry__ */
+#define THUNK_HALT 253          /* and the functions that never return */
 #define EVC_KINDS 4             /* si_event_room's kinds */
 
 typedef struct block {
