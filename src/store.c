@@ -925,13 +925,8 @@ static double st_env_number(const char *name, double dflt, double max)
     return d;
 }
 
-static void st_read_limits(void)
+static void st_arm_deadline(void)
 {
-    if (st_time_limit >= 0)
-        return;
-    st_time_limit = st_env_number("HOLEPROF_DB_TIME_LIMIT", ST_DEFAULT_TIME_LIMIT, 1e7);
-    st_heap_limit = (int64_t)(st_env_number("HOLEPROF_DB_MEMORY_LIMIT", ST_DEFAULT_MEMORY_LIMIT,
-                                            1 << 24) * 1048576.0);
     clock_gettime(CLOCK_MONOTONIC, &st_deadline);
     double whole = (double)(int64_t)st_time_limit;
     st_deadline.tv_sec += (time_t)whole;
@@ -940,6 +935,23 @@ static void st_read_limits(void)
         st_deadline.tv_sec++;
         st_deadline.tv_nsec -= 1000000000L;
     }
+    st_time_hit = 0;
+}
+
+void st_limits_rearm(void)
+{
+    if (st_time_limit >= 0)
+        st_arm_deadline();
+}
+
+static void st_read_limits(void)
+{
+    if (st_time_limit >= 0)
+        return;
+    st_time_limit = st_env_number("HOLEPROF_DB_TIME_LIMIT", ST_DEFAULT_TIME_LIMIT, 1e7);
+    st_heap_limit = (int64_t)(st_env_number("HOLEPROF_DB_MEMORY_LIMIT", ST_DEFAULT_MEMORY_LIMIT,
+                                            1 << 24) * 1048576.0);
+    st_arm_deadline();
     /* process-wide; readers and profile only (analyze never gets here,
     ** and its in-memory side database may legitimately be large) */
     if (st_heap_limit > 0)

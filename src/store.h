@@ -119,6 +119,10 @@ void st_harden(sqlite3 *db, int writes);
 ** doc/holeprof.1 (LIMITS). */
 #define ST_DEFAULT_TIME_LIMIT   300     /* seconds */
 #define ST_DEFAULT_MEMORY_LIMIT 2048    /* MiB */
+/* The time budget runs from the first database a process opens: one
+** command per process.  A process that runs many (the fuzz harnesses)
+** calls this before each to give it the whole budget again. */
+void st_limits_rearm(void);
 /* When msg is an error caused by one of those limits, write a note naming
 ** the limit into buf and return its length; else 0.  hp_errf appends it. */
 int st_limit_note(const char *msg, char *buf, size_t n);
