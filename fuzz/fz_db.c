@@ -28,6 +28,7 @@
 #include "rank.h"
 #include "report.h"
 #include "sites.h"
+#include "store.h"
 
 static FILE *fz_null;
 static fz_file fz_sql, fz_yaml;
@@ -44,6 +45,10 @@ static void fz_read(const char *path, int k)
 {
     const char *bin = k >= 6 ? "1" : NULL;
     hp_err err = { 0 };
+    /* each reader is one command: its own time budget (else, 2 s after
+    ** the first input, every statement of over 10,000 VM steps was
+    ** interrupted) */
+    st_limits_rearm();
     switch (k % 6) {
     case 0: {
         const char *names[] = { "conn", "*" };

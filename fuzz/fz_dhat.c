@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 
 #include "profile.h"
+#include "store.h"
 
 static char dbpath[256];
 static uint8_t *dbbytes;
@@ -60,6 +61,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     memset(&o, 0, sizeof o);
     o.unmatched = 5;
     hp_err err = { 0 };
+    st_limits_rearm();   /* one command: its own time budget */
     if (pf_import(dbpath, f.path, &o, NULL, &err) == 0)
         put_db();
     fz_close(&f);
