@@ -153,6 +153,10 @@ typedef struct pf_where_db pf_where_db;
 pf_where_db *pf_where_lookup(const char *binary, const char *build_id, const char *debug_file,
                              pf_where *w, size_t n);
 void pf_where_free(pf_where_db *d);
+/* Does a call instruction (direct or not) end at link address ret of img
+** (x86-64, AArch64)?  What a return address of this build is. */
+struct ei_image;
+int pf_call_ends_at(struct ei_image *img, uint64_t ret);
 
 /* A dedicated kmem_cache as /proc/slabinfo lists it (pf_kernel.c). */
 typedef struct pf_cache {

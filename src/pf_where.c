@@ -53,9 +53,10 @@ static size_t pw_x86_icall(const uint8_t *p, size_t n)
 }
 
 /* Is the instruction that ends at ret (a return address, as a link
-** address) an indirect call?  x86-64: some length 2..8 before it decodes
-** as one ending there; AArch64: blr / blraa-style register calls. */
-static int pw_indirect_before(ei_image *img, uint64_t ret)
+** address) an indirect call (or, with direct, any call)?  x86-64: some
+** length 2..8 before it decodes as one ending there, or E8 rel32;
+** AArch64: blr / blraa-style register calls, or bl. */
+static int pw_call_before(ei_image *img, uint64_t ret, int direct)
 {
     for (size_t q = 0; q < img->nsections; q++) {
         const ei_section *s = &img->sections[q];
@@ -73,16 +74,24 @@ static int pw_indirect_before(ei_image *img, uint64_t ret)
             uint32_t w = (uint32_t)d[end - 4] | (uint32_t)d[end - 3] << 8
                          | (uint32_t)d[end - 2] << 16 | (uint32_t)d[end - 1] << 24;
             return (w & 0xfffffc1fu) == 0xd63f0000u          /* blr */
-                   || (w & 0xfefff800u) == 0xd63f0800u;      /* blraa/blrab(z) */
+                   || (w & 0xfefff800u) == 0xd63f0800u       /* blraa/blrab(z) */
+                   || (direct && (w & 0xfc000000u) == 0x94000000u);   /* bl */
         }
         if (img->machine != 62)   /* EM_X86_64 */
             return 0;
+        if (direct && end >= 5 && d[end - 5] == 0xe8)
+            return 1;
         for (size_t l = 2; l <= 8 && l <= end; l++)
             if (pw_x86_icall(d + end - l, l) == l)
                 return 1;
         return 0;
     }
     return 0;
+}
+
+int pf_call_ends_at(ei_image *img, uint64_t ret)
+{
+    return pw_call_before(img, ret, 1);
 }
 
 struct pf_where_db {
@@ -124,8 +133,8 @@ pf_where_db *pf_where_lookup(const char *binary, const char *build_id, const cha
     free(alt);
     free(why);
     for (size_t i = 0; i < n; i++)   /* the profile's address: ret, or ret - 1 */
-        w[i].indirect = pw_indirect_before(d->img, w[i].pc + 1)
-                        || pw_indirect_before(d->img, w[i].pc + 2);
+        w[i].indirect = pw_call_before(d->img, w[i].pc + 1, 0)
+                        || pw_call_before(d->img, w[i].pc + 2, 0);
     dl_site *ds = hp_xcalloc(n, sizeof *ds);
     for (size_t i = 0; i < n; i++) {
         ds[i].pc = w[i].pc;

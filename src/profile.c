@@ -133,6 +133,9 @@ typedef struct pf_core {
     size_t nmiss, mcap;
     pf_heat *heat;
     int64_t points, pmatched, allocs, amatched, bytes, bmatched, heat_points;
+    size_t symoff_resolved, symoff_oncall; /* symbol+offset frames given an address,
+                                          ** and of them those right after a call */
+    const char *symoff_bin;  /* the binary whose symbols gave them */
 } pf_core;
 
 #define CORE(c) ((pf_core *)(c)->core)
@@ -525,7 +528,8 @@ static int pf_is_allocator_name(const pf_core *k, const char *fn)
 /* What the profile says it was recorded from, for messages. */
 static const char *pf_recorded(const pf_ctx *c)
 {
-    return c->cmd ? c->cmd : c->recorded_from ? c->recorded_from : "an unnamed program";
+    return c->cmd ? c->cmd : c->recorded_from ? c->recorded_from
+           : c->kernel ? "a kernel (its kmem events)" : "an unnamed program";
 }
 
 static void pf_db_binaries(pf_ctx *c, char *buf, size_t cap)
@@ -829,6 +833,7 @@ static void pf_resolve_symbolic(pf_ctx *c)
     if (want == 0)
         return;
     uint64_t *addr = hp_xcalloc(c->nfr + 1, sizeof *addr), *bestaddr = NULL;
+    size_t bestcall = 0;
     for (size_t i = 0; i < k->nbins; i++) {
         pf_bin *b = &k->bins[i];
         ei_image *img = NULL;
@@ -853,7 +858,7 @@ static void pf_resolve_symbolic(pf_ctx *c)
         for (size_t q = 1; q < n; q++)
             if (strcmp(sy[q].name, sy[q - 1].name) == 0 && sy[q].addr != sy[q - 1].addr)
                 sy[q].dup = sy[q - 1].dup = 1;
-        size_t got = 0;
+        size_t got = 0, oncall = 0;
         for (size_t f = 0; f < c->nfr; f++) {
             pf_frame *fr = &c->fr[f];
             addr[f] = 0;
@@ -863,12 +868,17 @@ static void pf_resolve_symbolic(pf_ctx *c)
             if (hit && !hit[0].dup) {
                 addr[f] = hit->addr + fr->symoff;
                 got++;
+                /* a call_site is a return address: in the build it was
+                ** recorded from, a call ends there */
+                oncall += pf_call_ends_at(img, addr[f]) != 0;
             }
         }
         free(sy);
         ei_close(img);
         if (got > best) {
             best = got;
+            bestcall = oncall;
+            k->symoff_bin = b->base;
             free(bestaddr);
             bestaddr = addr;
             addr = hp_xcalloc(c->nfr + 1, sizeof *addr);
@@ -879,6 +889,8 @@ static void pf_resolve_symbolic(pf_ctx *c)
             c->fr[f].addr = bestaddr[f];
             c->fr[f].has_addr = 1;
         }
+    k->symoff_resolved = best;
+    k->symoff_oncall = bestcall;
     free(addr);
     free(bestaddr);
 }
@@ -1085,6 +1097,14 @@ int pf_ready(pf_ctx *c)
         return -1;
     pf_file_offsets(c);
     pf_resolve_symbolic(c);
+    /* symbol+offset frames of another build name the same functions, but
+    ** their offsets fall anywhere in this build's code */
+    if (k->symoff_resolved > 0 && k->symoff_oncall * 2 < k->symoff_resolved)
+        return pf_fail(c, "a recording of another build than %s: of the %zu call sites given as"
+                       " symbol+offset, %zu are right after a call in its code (perf script"
+                       " names no build-id: compare `perf buildid-list -i perf.data` with the"
+                       " binary's); nothing imported", k->symoff_bin ? k->symoff_bin : "?",
+                       k->symoff_resolved, k->symoff_oncall);
     size_t votes = 0;
     for (size_t i = 0; i < k->nbins; i++) {
         int64_t bb;
