@@ -11,6 +11,10 @@
 ** the sites table gives a site's), the containing subprogram, and the
 ** innermost inlined function with its own call's file:line.
 **
+** pf_call_ends_at() tells whether a call instruction ends at an address
+** (x86-64: E8 rel32 or an FF /2 form; AArch64: bl, blr): what a return
+** address of this very build is, for a symbol+offset call site.
+**
 ** Promises: the strings live until pf_where_free(); a binary or debug file
 ** that is gone or unreadable leaves every record not found (found = 0) and
 ** is no error: the profile is imported without that help.
