@@ -185,7 +185,7 @@ static void note_incomplete(const char *bin, typeset *ts, uint64_t count, const 
         if (r == R_TRUNC)
             hp_buf_printf(&b, " %d", HP_MAX_MEMBERS);
         else if (r == R_DEEP)
-            hp_buf_printf(&b, " %d", DT_TYPE_DEPTH);
+            hp_buf_printf(&b, " %d or with more than %d members", DT_TYPE_DEPTH, HP_MAX_MEMBERS);
         hp_buf_puts(&b, " (");
         if (kinds > 1)
             hp_buf_printf(&b, "%llu, ", (unsigned long long)n[r]);

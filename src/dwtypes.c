@@ -110,7 +110,9 @@ static lay_lang map_lang(uint64_t l)
 #define N_DEEP_SIZE  0x4000000 /* the memo of type_size, type_align, nv_dsize ... */
 #define N_DEEP_ALIGN 0x8000000
 #define N_DEEP_DSIZE 0x10000000 /* ... met DT_TYPE_DEPTH or a cycle: not the answer */
-#define N_DEEP_ALL   (N_DEEP_SIZE | N_DEEP_ALIGN | N_DEEP_DSIZE)
+#define N_CUT        0x20000000 /* read by reference (load_children) with more than
+                                  HP_MAX_MEMBERS members: only the first are
+                                  nodes, its alignment and data size unknown */
 
 
 typedef struct node {
@@ -1120,8 +1122,8 @@ static void load_children(worker *w, dws_die d, uint32_t idx, hp_err *e2)
         tag == T_variant_part || tag == T_variant) {
         /* one level of children: members, subranges, parameters */
         dws_die c = dws_child(w->f, d, e2);
-        size_t guard = 0;
-        while (c != NULL && guard++ < HP_MAX_MEMBERS) {
+        size_t kept = 0;
+        while (c != NULL) {
             uint16_t ct = dws_tag(w->f, c);
             int want = (ct == T_member || ct == T_inheritance) ? is_aggregate(tag) || tag == T_variant
                      : ct == T_subrange ? tag == T_array
@@ -1131,6 +1133,12 @@ static void load_children(worker *w, dws_die d, uint32_t idx, hp_err *e2)
             if (want && node_room(w) != 0) {
                 dws_die_free(w->f, c);
                 c = NULL;
+                break;
+            }
+            if (want && kept++ >= HP_MAX_MEMBERS) {
+                /* the rest is not read: the alignment and data size
+                ** computed from the first ones would be a guess */
+                w->nodes[idx].flags |= N_CUT;
                 break;
             }
             if (want) {
@@ -1286,6 +1294,8 @@ static int member_tainted(worker *w, uint32_t mt);
 
 static uint32_t aggregate_align(worker *w, uint32_t k, int depth)
 {
+    if (w->nodes[k].flags & N_CUT)
+        w->deep++;                  /* members not read: not computed */
     uint32_t maxa = 1;
     int packed = 0, taint = 0;
     uint64_t size = w->nodes[k].size;
@@ -1758,6 +1768,8 @@ static uint64_t nv_dsize(worker *w, uint32_t k, int depth)
         return w->nodes[k].m_dsize - 1;
     }
     const uint32_t deep0 = w->deep;
+    if (w->nodes[k].flags & N_CUT)
+        w->deep++;
     uint64_t size = w->nodes[k].size, end = 0;
     int virt = 0;
     for (uint32_t c = w->nodes[k].first_child; c != NONE; c = w->nodes[c].next) {
@@ -1937,7 +1949,7 @@ static int maybe_empty(worker *w, uint32_t k)
 {
     const node *nd = &w->nodes[k];
     if (!is_aggregate(nd->tag) || nd->tag == T_union || nd->size != 1 ||
-        !(nd->flags & N_HAS_SIZE) || (nd->flags & N_DECL))
+        !(nd->flags & N_HAS_SIZE) || (nd->flags & (N_DECL | N_CUT)))
         return 0;
     for (uint32_t c = nd->first_child; c != NONE; c = w->nodes[c].next) {
         uint16_t t = w->nodes[c].tag;

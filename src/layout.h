@@ -111,7 +111,9 @@ typedef enum lay_lang {
                                    kept, so holes and savings are unknown */
 #define TF_DEEP         0x80000 /* with TF_INCOMPLETE: the size or alignment of a
                                    member's type needs types nested deeper than
-                                   the loader follows (256 levels), or a cycle */
+                                   the loader follows (256 levels), or a cycle,
+                                   or more members than it reads (a type read
+                                   from another unit) */
 
 typedef struct lay_member {
     /* input */

@@ -13,7 +13,7 @@
 # of tail padding and an "optimal" size of 163840 for a 280000-byte type.
 . "${TOP_SRCDIR:-$(dirname "$0")/..}/tests/lib.sh"
 
-need gcc python3 sqlite3 readelf
+need gcc python3 sqlite3 readelf dwz
 [ -x "$HOLEPROF" ] || die "holeprof not built: $HOLEPROF"
 
 pairs=35000
@@ -72,6 +72,36 @@ assert_match "show: the flags say incomplete and why" \
 assert_match "show: no suggested order" \
     '^Suggested order: none \(incomplete layout: more members than holeprof reads\)' "$(cat "$T/out")"
 if grep -q 'XXX' "$T/out"; then fail "show prints holes of a truncated layout"; else pass; fi
+
+# A type read by reference from another unit (dwz moves a struct two
+# units define into a partial unit) is read up to the limit too: struct
+# inner's 70,000th member, a double, is past it, so its alignment (8) is
+# not known from the members read, and the structs holding it are
+# incomplete (TF_DEEP), not aligned to 4 with a 4-byte "saving" as before
+python3 - >"$T/inner.h" <<'PY' || die "cannot write the fixture"
+print("struct inner {")
+print("\n".join("    int i%d;" % i for i in range(69999)))
+print("    double d;\n};")
+PY
+for u in 1 2; do
+    printf '#include "inner.h"\nstruct user%d { char c; struct inner x; };\nstruct user%d *g%d;\nint f%d(void) { return g%d->c; }\n' \
+        $u $u $u $u $u >"$T/u$u.c"
+done
+echo 'int f1(void); int f2(void); int main(void) { return f1() + f2(); }' >"$T/um.c"
+gcc -g -O0 -o "$T/users" "$T/u1.c" "$T/u2.c" "$T/um.c" || die "gcc cannot build the two-unit fixture"
+cp "$T/users" "$T/users.dwz"
+dwz "$T/users.dwz" || die "dwz failed on the two-unit fixture"
+assert_status "[no dwz] analyze" 0 "$HOLEPROF" analyze "$T/users" -o "$T/users.db"
+assert_eq "[no dwz] user1, user2: align 8, one 7-byte hole, nothing to gain" "8|1|7|280016
+8|1|7|280016" "$(q "$T/users.db" "SELECT align, holes, hole_bytes, optimal_size FROM types
+                                   WHERE name GLOB 'user*' ORDER BY name;")"
+assert_status "[dwz] analyze" 0 "$HOLEPROF" analyze "$T/users.dwz" -o "$T/dwz.db"
+assert_eq "[dwz] user1, user2: incomplete, TF_DEEP (0x80000), no saving number" "1|524288|
+1|524288|" "$(q "$T/dwz.db" "SELECT incomplete, flags & 524288, optimal_size FROM types
+                              WHERE name GLOB 'user*' ORDER BY name;")"
+assert_match "[dwz] the incomplete line gives both reasons with their counts" \
+    "3 types incomplete: more members than the limit of 65536 \\(1, first: inner, DIE 0x[0-9a-f]+\\); member types nested deeper than the limit of 256 or with more than 65536 members \\(2, first: user[12], DIE 0x[0-9a-f]+\\)\$" \
+    "$(grep 'types incomplete' "$T/err")"
 
 # diff reads the members of two layouts of one name: a database holding
 # more than the limit (no holeprof writes one) is refused in one line, not

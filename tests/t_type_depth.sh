@@ -75,7 +75,7 @@ else fail "[300 clang] $nin incomplete; S299 $(type_row "$T/c300.db" S299 incomp
 die_off=$(struct_die "$T/c300" S299)
 [ -n "$die_off" ] || die "readelf shows no DIE for S299"
 assert_eq "[300 clang] one incomplete line: the depth limit, the first type and its DIE" \
-    "holeprof: $T/c300: $nin types incomplete: member types nested deeper than the limit of 256 (first: S299, DIE 0x$die_off)" \
+    "holeprof: $T/c300: $nin types incomplete: member types nested deeper than the limit of 256 or with more than 65536 members (first: S299, DIE 0x$die_off)" \
     "$(grep 'types incomplete' "$T/err")"
 assert_status "[300 clang] top" 0 "$HOLEPROF" top -n 0 -f csv "$T/c300.db"
 assert_eq "[300 clang] top ranks the real waste only" "waste" \
