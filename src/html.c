@@ -3,7 +3,7 @@
 ** (contract in html.h).
 **
 ** Nothing here recomputes what another module owns: the offenders come
-** in rk_rank()'s order (the order of `top`), the suggested layout from
+** in rk_rank_from()'s order (the order of `top`), the suggested layout from
 ** rep_load_layout() (the one `show` prints), the numbers from the views
 ** waste, waste_all and site_waste_all, and the diff from dif_run()'s JSON.
 ** This module only draws.
@@ -492,7 +492,7 @@ static int ht_summary(sqlite3 *db, const char *path, hp_buf *b, hp_err *err)
                            " total(struct_saved), total(class_saving > 0),"
                            " total(CASE WHEN class_now IS NOT NULL THEN"
                            "   (class_now - size) * (allocations > 0) END)"
-                           " FROM waste_all WHERE reorderable = 1 AND saving > 0 GROUP BY allocator"
+                           " FROM temp.ht_models WHERE saving > 0 GROUP BY allocator"
                            " ORDER BY total(chosen) DESC, allocator", -1, &s, NULL) != SQLITE_OK)
         return ht_dberr(db, path, "the allocator models", err);
     hp_buf_puts(b, "<table class=\"models\" id=\"models\"><thead><tr><th>allocator model</th>"
@@ -725,7 +725,7 @@ static int ht_offenders(sqlite3 *db, const char *path, long nmax, hp_buf *b, hp_
 {
     int64_t *ids = NULL;
     size_t n = 0;
-    if (rk_rank(db, path, &ids, &n, err) != 0)
+    if (rk_rank_from(db, path, "temp.ht_models", &ids, &n, err) != 0)
         return -1;
     size_t lim = nmax > 0 && (size_t)nmax < n ? (size_t)nmax : n;
     hp_buf_printf(b, "<section id=\"offenders\" data-count=\"%zu\" data-ranked=\"%zu\">"
@@ -745,20 +745,30 @@ static int ht_offenders(sqlite3 *db, const char *path, long nmax, hp_buf *b, hp_
     return status;
 }
 
-/* The waste view once, keyed by type, for the offenders and the table of
-** all types: a filter on type_id does not reach waste's sums (db/README.md
-** "Cost"), so asking the view once per offender would pass over every
-** site each time. */
+/* The ranking once: waste_all's rows of the types reordering shrinks, under
+** every model (ht_models), for the summary's models, the offenders (in
+** rk_rank_from's order) and, under the chosen models, the table of all
+** types; the other types' rows of waste under the chosen models join them
+** in ht_waste, keyed by type.  Asking the view per part (or per offender)
+** would sum every site of those types again each time. */
 static int ht_keep_waste(sqlite3 *db, const char *path, hp_err *err)
 {
     char *msg = NULL;
-    if (sqlite3_exec(db, "DROP TABLE IF EXISTS temp.ht_waste;"
+    if (sqlite3_exec(db, "DROP TABLE IF EXISTS temp.ht_models;"
+                     " CREATE TEMP TABLE ht_models AS SELECT * FROM waste_all"
+                     " WHERE reorderable = 1;"
+                     " DROP TABLE IF EXISTS temp.ht_waste;"
                      " CREATE TEMP TABLE ht_waste(type_id INTEGER PRIMARY KEY, kind, name, size,"
                      " optimal_size, allocator, class_now, class_after, allocations, alloc_source,"
                      " heap_saved, struct_saved, hole_bytes, tail_padding, reorderable);"
                      " INSERT OR IGNORE INTO ht_waste SELECT type_id, kind, name, size,"
                      " optimal_size, allocator, class_now, class_after, allocations, alloc_source,"
-                     " heap_saved, struct_saved, hole_bytes, tail_padding, reorderable FROM waste",
+                     " heap_saved, struct_saved, hole_bytes, tail_padding, reorderable"
+                     " FROM temp.ht_models WHERE chosen = 1;"
+                     " INSERT OR IGNORE INTO ht_waste SELECT type_id, kind, name, size,"
+                     " optimal_size, allocator, class_now, class_after, allocations, alloc_source,"
+                     " heap_saved, struct_saved, hole_bytes, tail_padding, reorderable"
+                     " FROM waste WHERE reorderable = 0",
                      NULL, NULL, &msg) != SQLITE_OK) {
         hp_errf(err, path, "cannot read the waste view: %s", msg ? msg : "?");
         sqlite3_free(msg);
@@ -1051,7 +1061,7 @@ static int ht_page(const char *dbpath, const char *oldpath, const ht_opts *o, hp
     hp_buf_puts(b, "</p></header><main>\n");
     if (oldpath && ht_diff(oldpath, dbpath, o->binary, b, err) != 0)
         goto done;
-    if (ht_summary(db, dbpath, b, err) != 0 || ht_keep_waste(db, dbpath, err) != 0
+    if (ht_keep_waste(db, dbpath, err) != 0 || ht_summary(db, dbpath, b, err) != 0
         || ht_offenders(db, dbpath, o->n, b, err) != 0 || ht_types(db, dbpath, b, err) != 0)
         goto done;
     hp_buf_printf(b, "</main><script>%s</script></body></html>\n", ht_js);

@@ -111,15 +111,16 @@ static void rk_rows_free(rk_row *rows, size_t n)
 static const char rk_filter[] =
     " CASE WHEN ?1 IS NULL THEN chosen = 1 ELSE allocator = ?1 END";
 
-static int rk_load(sqlite3 *db, const char *path, const char *allocator, int64_t min_saving,
-                   rk_row **out, size_t *nout, hp_err *err)
+/* The ranking rows of `from`: waste_all, or a table of its rows (rk_rank_from). */
+static int rk_load(sqlite3 *db, const char *path, const char *from, const char *allocator,
+                   int64_t min_saving, rk_row **out, size_t *nout, hp_err *err)
 {
     char *sql = sqlite3_mprintf(
         "SELECT type_id, kind, name, size, optimal_size, allocator, class_now, class_after,"
         " allocations, alloc_source, ambiguous_sites, sites, heap_saved, struct_saved, saving,"
-        " (SELECT b.path FROM binaries b WHERE b.id = waste_all.binary_id),"
+        " (SELECT b.path FROM binaries b WHERE b.id = w.binary_id),"
         " verdict, section, variable_sites, flags"
-        " FROM waste_all WHERE reorderable = 1 AND saving > 0 AND saving >= ?2 AND%s", rk_filter);
+        " FROM %s w WHERE reorderable = 1 AND saving > 0 AND saving >= ?2 AND%s", from, rk_filter);
     sqlite3_stmt *st = NULL;
     rk_row *rows = NULL;
     size_t n = 0, cap = 0;
@@ -604,12 +605,18 @@ static int rk_check_filled(sqlite3 *db, const char *dbpath, hp_err *err)
 
 int rk_rank(sqlite3 *db, const char *dbpath, int64_t **ids, size_t *nids, hp_err *err)
 {
+    return rk_rank_from(db, dbpath, "waste_all", ids, nids, err);
+}
+
+int rk_rank_from(sqlite3 *db, const char *dbpath, const char *from, int64_t **ids,
+                 size_t *nids, hp_err *err)
+{
     rk_row *rows = NULL;
     size_t n = 0;
     *ids = NULL;
     *nids = 0;
     if (rk_check_filled(db, dbpath, err) != 0
-        || rk_load(db, dbpath, NULL, 0, &rows, &n, err) != 0)
+        || rk_load(db, dbpath, from, NULL, 0, &rows, &n, err) != 0)
         return -1;
     if (n > 1)
         qsort(rows, n, sizeof *rows, rk_by_rank);
@@ -760,7 +767,7 @@ int rk_top(const char *dbpath, const rk_opts *o, FILE *out, hp_err *err)
         goto out;
     if (rk_check_filled(db, dbpath, err) != 0)
         goto out;
-    if (rk_load(db, dbpath, o->allocator, o->min_saving, &rows, &n, err) != 0)
+    if (rk_load(db, dbpath, "waste_all", o->allocator, o->min_saving, &rows, &n, err) != 0)
         goto out;
     if (n > 1)
         qsort(rows, n, sizeof *rows, rk_by_id);

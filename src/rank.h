@@ -41,5 +41,9 @@ int rk_top(const char *dbpath, const rk_opts *o, FILE *out, hp_err *err);
 ** first, on a connection from st_open_read() (after mrg_select_binary
 ** when one binary is selected).  *ids is malloc'd; the caller frees it. */
 int rk_rank(sqlite3 *db, const char *dbpath, int64_t **ids, size_t *nids, hp_err *err);
+/* The same from `from`, a relation with waste_all's columns and rows (a
+** TEMP table of them: report reads waste_all once for all its parts). */
+int rk_rank_from(sqlite3 *db, const char *dbpath, const char *from, int64_t **ids,
+                 size_t *nids, hp_err *err);
 
 #endif
