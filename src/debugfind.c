@@ -12,7 +12,8 @@
 ** send the user looking for a package that is already installed.
 ** When nothing fits, the one-line error lists every path tried.
 ** df_locate_alt finds a dwz supplementary file the same way (by the name
-** the debug file gives it, then by its build-id).  debuginfod comes last
+** the debug file gives it -- a name under /usr/lib/debug also under each
+** --debug-dir -- then by its build-id).  debuginfod comes last
 ** for both, and only when DEBUGINFOD_URLS is set: a local file is never
 ** replaced by a download.
 */
@@ -499,8 +500,15 @@ int df_locate_alt(const ei_image *dbg, const df_opts *opts, char **alt_path, cha
         return 1;
     char *cands[66];
     size_t nc = 0;
+    size_t sl = strlen(DF_SYSTEM_DIR);
     if (dbg->altlink[0] == '/') {
         cands[nc++] = hp_xstrdup(dbg->altlink);
+        /* a path under the system directory, also under each --debug-dir:
+        ** a debug tree unpacked elsewhere (another architecture's
+        ** packages, dpkg-deb -x) names its dwz file as installed */
+        if (strncmp(dbg->altlink, DF_SYSTEM_DIR, sl) == 0 && dbg->altlink[sl] == '/')
+            for (size_t r = 0; r < opts->ndebug_dirs && nc < 33; r++)
+                cands[nc++] = join(opts->debug_dirs[r], dbg->altlink + sl);
     } else {
         char *dir = binary_dir(dbg->path);
         cands[nc++] = join(dir, dbg->altlink);

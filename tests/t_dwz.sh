@@ -125,6 +125,20 @@ for g in -gdwarf-4 -gdwarf-5; do
         clean $p.db "dwz -m $p $g"
     done
 
+    # an absolute name under /usr/lib/debug, as Debian's packages give
+    # it, in a tree unpacked elsewhere (another architecture's packages,
+    # dpkg-deb -x): found under --debug-dir
+    mkdir -p tree/usr/lib/debug/.dwz/t && cp a.plain tree/a && cp b.plain tree/b
+    (cd tree && dwz -m usr/lib/debug/.dwz/t/hp-dwz-test.debug \
+        -M /usr/lib/debug/.dwz/t/hp-dwz-test.debug a b) || die "dwz -M failed"
+    readelf -p .gnu_debugaltlink tree/a 2>/dev/null | grep -q /usr/lib/debug/.dwz/t/hp-dwz-test.debug ||
+        die "dwz -M wrote no absolute .gnu_debugaltlink"
+    rm -f tree.db
+    assert_status "[dwz -M /usr/lib/debug/... $g] analyze" 0 "$HOLEPROF" analyze --no-system-debug-dirs \
+        --debug-dir tree/usr/lib/debug tree/a -o tree.db
+    assert_eq "[dwz -M /usr/lib/debug/... $g] no warning" "" "$(grep warning "$T/err")"
+    same "dwz-M-abs$g" a.plain.db tree.db
+
     # dwz -5 -m: .debug_sup, DW_FORM_ref_sup4 and DW_FORM_strp_sup
     mkdir -p five && cp a.plain five/a && cp b.plain five/b
     (cd five && dwz -5 -m sup.dwz -M sup.dwz a b) || die "dwz -5 failed"
