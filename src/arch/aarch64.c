@@ -9,7 +9,8 @@
 ** bl/blr calls, b/br jumps, b.cond/cbz/cbnz/tbz/tbnz conditional jumps,
 ** ret, brk/hlt; mov/orr register moves, movz/movn/orr-immediate
 ** constants and movk insertions, add/sub with an immediate or a (shifted)
-** register, lsl, mul, smull/umull, sign/zero extensions, adrp/adr addresses, ldr/str
+** register, lsl, mul, smull/umull, sbfiz/ubfiz of a word, sign/zero
+** extensions, three-register and of a mask, adrp/adr addresses, ldr/str
 ** (also pairs and pre/post-index writeback) with an immediate or a scaled
 ** register offset, ldr literal, csel.  Capstone 4's access flags are not
 ** trusted (it marks cmp's first operand written): written registers come
@@ -535,6 +536,22 @@ static void classify(const aa64_ctx *c, const cs_insn *in, da_insn *d)
             d->op = DA_OP_MUL_REG;
             d->index = reg(c, o1->reg);
             d->src = reg(c, o2->reg);
+            return;
+        }
+        break;
+    case ARM64_INS_SBFIZ: case ARM64_INS_UBFIZ:
+        /* sbfiz x0, x1, #4, #32: the low word of x1 extended, times 16
+        ** (a 32-bit count scaled to bytes) */
+        if (a->op_count == 4 && gpr(c, o0) && gpr(c, o1) && rwidth(c, o0->reg) == 8 &&
+            o2->type == ARM64_OP_IMM && a->operands[3].type == ARM64_OP_IMM &&
+            a->operands[3].imm == 32 && o2->imm >= 0 && o2->imm <= 5) {
+            set_dst(c, o0, d);
+            d->op = DA_OP_LEA;
+            d->base = DA_NOREG;
+            d->index = reg(c, o1->reg);
+            d->scale = (uint8_t)((1u << o2->imm) |
+                                 (id == ARM64_INS_SBFIZ ? DA_SCALE_SEXT32 : DA_SCALE_ZEXT32));
+            d->disp = 0;
             return;
         }
         break;
