@@ -439,6 +439,18 @@ static int reg_call_field(const si_ctx *x, size_t k, uint8_t *base, int64_t *dis
     return 0;
 }
 
+/* The same for AArch64, whose only indirect calls are through a
+** register: does the body hold a blr or br? */
+static int may_call_reg_a64(const uint8_t *p, size_t len)
+{
+    for (size_t k = 0; k + 4 <= len; k += 4) {
+        uint32_t w = rd32le(p + k) & 0xfffffc1fu;
+        if (w == 0xd63f0000u || w == 0xd61f0000u)
+            return 1;
+    }
+    return 0;
+}
+
 static const char *fn_label(si_ctx *x, uint64_t pc, char *buf, size_t n)
 {
     int32_t lo = -1;
@@ -704,9 +716,9 @@ int si_indirect_round(si_ctx *x)
                 continue;
             size_t len = 0;
             const uint8_t *p = si_body(x, f, &len);
-            /* the byte scan knows x86-64's call *disp(%reg); elsewhere
-            ** every body is decoded */
-            if (p == NULL || (x86 && !may_call_field(p, len, offs, nuo)) ||
+            /* bodies that may make such a call (x86-64: call *disp(%reg);
+            ** AArch64: any blr/br) */
+            if (p == NULL || (x86 ? !may_call_field(p, len, offs, nuo) : !may_call_reg_a64(p, len)) ||
                 si_decode_fn(x, (uint32_t)fi))
                 continue;
             for (size_t k = 0; k < x->ninsn; k++) {
