@@ -62,6 +62,28 @@ if [ ! -f "$seeds/code.done" ]; then
     done
     touch "$seeds/code.done"
 fi
+# AArch64 machine code for fz_disasm_a64: the same fixtures built for
+# aarch64-linux-gnu (clang and Debian's cross libraries), .text in 2 KB
+# pieces; without the cross tools it is said and that harness has none
+if [ ! -f "$seeds/code_a64.done" ]; then
+    mkdir -p "$seeds/code_a64"
+    ld64=$(command -v aarch64-linux-gnu-ld || true)
+    if [ -n "$ld64" ] && command -v aarch64-linux-gnu-objcopy >/dev/null; then
+        for f in sites.c sites_fptr.c sites_header.c layouts.c; do
+            b=a64_${f%.c}
+            clang --target=aarch64-linux-gnu --ld-path="$ld64" -g -O2 -o "$seeds/$b" "$fx/$f" \
+                2>/dev/null || continue
+            aarch64-linux-gnu-objcopy -O binary --only-section=.text "$seeds/$b" "$seeds/$b.text" &&
+                split -b 2048 -a 3 "$seeds/$b.text" "$seeds/code_a64/$b."
+        done
+        # and an AArch64 program for the ELF harnesses (fz_sites: the
+        # whole analyze through arch/aarch64.c)
+        if [ -f "$seeds/a64_sites" ]; then cp "$seeds/a64_sites" "$seeds/bin/a64_sites"; fi
+    else
+        echo "fuzz seeds: no aarch64-linux-gnu-ld/objcopy: fz_disasm_a64 has no AArch64 seeds"
+    fi
+    touch "$seeds/code_a64.done"
+fi
 # DHAT: a real profile of tests/fixtures/profile.c and the database it
 # imports into (needs the program and valgrind; the harness reads the db
 # through FZ_DHAT_DB)
@@ -159,6 +181,7 @@ for h in $harnesses; do
         fz_budget) s="$seeds/yaml $src/fuzz/seeds/budget" ;;
         fz_dhat) s="$seeds/dhat" ;;
         fz_disasm) s="$seeds/code" ;;
+        fz_disasm_a64) s="$seeds/code_a64" ;;
         fz_db) s="$seeds/db"; maxlen=131072 ;;
         *) s="$seeds/bin" ;;
     esac
