@@ -440,13 +440,34 @@ static int reg_call_field(const si_ctx *x, size_t k, uint8_t *base, int64_t *dis
 }
 
 /* The same for AArch64, whose only indirect calls are through a
-** register: does the body hold a blr or br? */
-static int may_call_reg_a64(const uint8_t *p, size_t len)
+** register: a blr/br xN with, in the 16 words before it, a 64-bit load
+** of xN (ldr unsigned offset, ldur, ldp: either register) at one of the
+** offsets. */
+static int may_call_reg_a64(const uint8_t *p, size_t len, const int64_t *offs, size_t noffs)
 {
     for (size_t k = 0; k + 4 <= len; k += 4) {
-        uint32_t w = rd32le(p + k) & 0xfffffc1fu;
-        if (w == 0xd63f0000u || w == 0xd61f0000u)
-            return 1;
+        uint32_t w = rd32le(p + k);
+        if ((w & 0xfffffc1fu) != 0xd63f0000u && (w & 0xfffffc1fu) != 0xd61f0000u)
+            continue;
+        unsigned rn = (w >> 5) & 31;
+        for (size_t j = k, n = 0; j >= 4 && n < 16; j -= 4, n++) {
+            uint32_t l = rd32le(p + j - 4);
+            int64_t off[2] = { INT64_MIN, INT64_MIN };
+            if ((l & 0xffc00000u) == 0xf9400000u && (l & 31) == rn)
+                off[0] = (int64_t)((l >> 10) & 0xfff) * 8;
+            else if ((l & 0xffe00c00u) == 0xf8400000u && (l & 31) == rn)
+                off[0] = (int64_t)(((l >> 12) & 0x1ff) ^ 0x100) - 0x100;
+            else if ((l & 0xffc00000u) == 0xa9400000u) {
+                int64_t o = ((int64_t)(((l >> 15) & 0x7f) ^ 0x40) - 0x40) * 8;
+                if ((l & 31) == rn)
+                    off[0] = o;
+                if (((l >> 10) & 31) == rn)
+                    off[1] = o + 8;
+            }
+            for (size_t i = 0; i < noffs; i++)
+                if (offs[i] == off[0] || offs[i] == off[1])
+                    return 1;
+        }
     }
     return 0;
 }
@@ -717,8 +738,8 @@ int si_indirect_round(si_ctx *x)
             size_t len = 0;
             const uint8_t *p = si_body(x, f, &len);
             /* bodies that may make such a call (x86-64: call *disp(%reg);
-            ** AArch64: any blr/br) */
-            if (p == NULL || (x86 ? !may_call_field(p, len, offs, nuo) : !may_call_reg_a64(p, len)) ||
+            ** AArch64: blr/br of a register loaded at such an offset) */
+            if (p == NULL || (x86 ? !may_call_field(p, len, offs, nuo) : !may_call_reg_a64(p, len, offs, nuo)) ||
                 si_decode_fn(x, (uint32_t)fi))
                 continue;
             for (size_t k = 0; k < x->ninsn; k++) {
