@@ -214,6 +214,16 @@ else
     fi
 fi
 
+# Rust: only when a std for aarch64-unknown-linux-gnu is installed for
+# this rustc (rustup's rust-std; Debian 12's libstd-rust-dev:arm64 goes
+# only with Debian's rustc 1.63)
+if command -v rustc >/dev/null &&
+    [ -d "$(rustc --print sysroot)/lib/rustlib/aarch64-unknown-linux-gnu/lib" ]; then
+    echo "note: [rust] an aarch64 std is installed, but no Rust comparison is written yet"
+else
+    echo "note: [rust] no aarch64-unknown-linux-gnu std for $(rustc --version 2>/dev/null || echo 'rustc (none)'): Rust on arm64 not compared (bench/README)"
+fi
+
 # site_scan: what was decoded, counted
 tag="site_scan"
 db=$T/a64-sites.c-O2.db
