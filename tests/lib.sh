@@ -126,6 +126,19 @@ debug_path() {
     echo "/usr/lib/debug/.build-id/$(printf %s "$_id" | cut -c1-2)/$(printf %s "$_id" | cut -c3-).debug"
 }
 
+# uprobe_why : why perf uprobes cannot be used here, or nothing when they
+# can: they need root, perf, and uprobe_events in tracefs (mounted when it
+# is not)
+uprobe_why() {
+    if [ "$(id -u)" != 0 ]; then echo "not root (uprobes need it)"
+    elif ! command -v perf >/dev/null 2>&1; then echo "perf not installed (Debian linux-perf)"
+    else
+        [ -e /sys/kernel/tracing/uprobe_events ] || mount -t tracefs nodev /sys/kernel/tracing 2>/dev/null
+        [ -e /sys/kernel/tracing/uprobe_events ] ||
+            echo "no uprobe_events in tracefs (a kernel without CONFIG_UPROBE_EVENTS, or tracefs not mountable)"
+    fi
+}
+
 # need_python311_dbg : PY=/usr/bin/python3.11, PYID its build-id and PYDBG
 # its debug file (Debian's python3.11-dbg), or the test is skipped saying
 # which is missing

@@ -25,13 +25,7 @@ per_site() {
             JOIN types t ON t.id = s.type_id ORDER BY s.pc"
 }
 tcm=$(ls /usr/lib/*/libtcmalloc.so.4 2>/dev/null | head -1)
-perf_why=""
-if [ "$(id -u)" != 0 ]; then perf_why="not root (uprobes need it)"
-elif ! command -v perf >/dev/null 2>&1; then perf_why="perf not installed (Debian linux-perf)"
-else
-    [ -e /sys/kernel/tracing/uprobe_events ] || mount -t tracefs nodev /sys/kernel/tracing 2>/dev/null
-    [ -e /sys/kernel/tracing/uprobe_events ] || perf_why="no uprobe_events in tracefs"
-fi
+perf_why=$(uprobe_why)
 
 for pie in no-pie pie; do
     if [ $pie = pie ]; then flags="-fpie -pie"; else flags="-fno-pie -no-pie"; fi

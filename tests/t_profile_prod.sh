@@ -73,14 +73,8 @@ else
 fi
 
 # ---- perf uprobes ----
-# needs root, perf, and uprobe_events in tracefs (mounted when it is not)
-why=""
-if [ "$(id -u)" != 0 ]; then why="not root (uprobes need it)"
-elif ! command -v perf >/dev/null 2>&1; then why="perf not installed (Debian linux-perf)"
-else
-    [ -e /sys/kernel/tracing/uprobe_events ] || mount -t tracefs nodev /sys/kernel/tracing 2>/dev/null
-    [ -e /sys/kernel/tracing/uprobe_events ] || why="no uprobe_events in tracefs (a kernel without CONFIG_UPROBE_EVENTS, or tracefs not mountable)"
-fi
+# perf uprobes (uprobe_why in lib.sh says what is missing)
+why=$(uprobe_why)
 libc=$(ldd "$T/pf" | awk '/libc\.so\.6/ {print $3}')
 if [ -z "$why" ]; then
     probes=1
